@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared pieces of the bpf-aot command-line tool. */
+#ifndef BPFAOT_CLI_H
+#define BPFAOT_CLI_H
+
+#include "bpfaot/bpfaot.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes (documented in README.md). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAIL = 1,  /* the input was rejected or the work failed */
+        EXIT_USAGE = 2, /* bad command line */
+};
+
+/* Subcommands: each parses its own argv (argv[0] is the subcommand name). */
+int cmd_build(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_plugin(int argc, char **argv);
+int cmd_asm(int argc, char **argv);
+int cmd_disasm(int argc, char **argv);
+
+/* Print "bpf-aot: <message>\n" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print err->msg as one line to stderr (prefixed "bpf-aot: ") and return EXIT_FAIL. */
+int cli_report(const struct bpfaot_error *err);
+
+/* Read a whole file ("-" is stdin). Returns 0, or -errno with a message printed. */
+int cli_read_file(const char *path, uint8_t **data, size_t *len);
+/*
+ * Write a whole file atomically: a temporary file in the same directory
+ * renamed over `path` only when everything was written, so a failure never
+ * leaves a half-written output behind. "-" writes to stdout.
+ */
+int cli_write_file(const char *path, const void *data, size_t len);
+
+/*
+ * Parse hex bytes separated by optional white space ("b7 00 00 ..." or
+ * "b70000..."); "0x" prefixes and '#' comments are accepted. Returns 0 or
+ * -EINVAL with a message in err.
+ */
+int cli_parse_hex(const char *text, size_t text_len, uint8_t **out, size_t *out_len,
+                  struct bpfaot_error *err);
+/* True if the data looks like hex text rather than raw bytecode. */
+bool cli_looks_like_hex(const uint8_t *data, size_t len);
+
+/* Parse "-O<N>" / "--opt-level N" style levels: returns 0..3 or -1. */
+int cli_parse_opt_level(const char *s);
+
+/* File name without directory and without any of the given suffixes. */
+char *cli_basename_without(const char *path, const char *const *suffixes);
+
+#endif

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpfaot: ahead-of-time compiler for eBPF bytecode.
+ *
+ * The library decodes and validates eBPF programs (RFC 9669 plus what the
+ * Linux kernel accepts), translates them to LLVM IR through the LLVM C API
+ * and emits native objects, LLVM IR or assembly. It also contains a small
+ * reference interpreter and an in-process loader for native objects.
+ *
+ * Conventions (as in libbpf): functions return 0 or a negative errno;
+ * options structs start with a `sz` member set by BPFAOT_OPTS_INIT so that
+ * new fields can be added without breaking callers; errors are described by
+ * a one-line message in `struct bpfaot_error`.
+ */
+#ifndef BPFAOT_BPFAOT_H
+#define BPFAOT_BPFAOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BPFAOT_VERSION_MAJOR 0
+#define BPFAOT_VERSION_MINOR 1
+#define BPFAOT_VERSION_PATCH 0
+#define BPFAOT_VERSION_STRING "0.1.0"
+
+/* Declare and zero an options struct, setting its size. */
+#define BPFAOT_OPTS_INIT(type, name, ...)                                                          \
+        struct type name = {.sz = sizeof(struct type), __VA_ARGS__}
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+#define BPFAOT_ERROR_MAX 1024
+
+/*
+ * A one-line, located diagnostic. For instruction errors the message reads
+ * "<input>: <program>: insn <index>: <decoded insn>: <reason>".
+ */
+struct bpfaot_error {
+        int code;  /* negative errno, 0 when no error */
+        long insn; /* instruction index, -1 when not about an instruction */
+        char msg[BPFAOT_ERROR_MAX];
+};
+
+/* ------------------------------------------------------------------ */
+/* Instructions                                                        */
+/* ------------------------------------------------------------------ */
+
+/* Instruction classes (low 3 bits of the opcode). */
+enum bpfaot_class {
+        BPFAOT_CLASS_LD = 0x00,
+        BPFAOT_CLASS_LDX = 0x01,
+        BPFAOT_CLASS_ST = 0x02,
+        BPFAOT_CLASS_STX = 0x03,
+        BPFAOT_CLASS_ALU = 0x04,
+        BPFAOT_CLASS_JMP = 0x05,
+        BPFAOT_CLASS_JMP32 = 0x06,
+        BPFAOT_CLASS_ALU64 = 0x07,
+};
+
+/* Arithmetic operations (opcode & 0xf0 for ALU/ALU64). */
+enum bpfaot_alu_op {
+        BPFAOT_ALU_ADD = 0x00,
+        BPFAOT_ALU_SUB = 0x10,
+        BPFAOT_ALU_MUL = 0x20,
+        BPFAOT_ALU_DIV = 0x30,
+        BPFAOT_ALU_OR = 0x40,
+        BPFAOT_ALU_AND = 0x50,
+        BPFAOT_ALU_LSH = 0x60,
+        BPFAOT_ALU_RSH = 0x70,
+        BPFAOT_ALU_NEG = 0x80,
+        BPFAOT_ALU_MOD = 0x90,
+        BPFAOT_ALU_XOR = 0xa0,
+        BPFAOT_ALU_MOV = 0xb0,
+        BPFAOT_ALU_ARSH = 0xc0,
+        BPFAOT_ALU_END = 0xd0,
+};
+
+/* Jump operations (opcode & 0xf0 for JMP/JMP32). */
+enum bpfaot_jmp_op {
+        BPFAOT_JMP_JA = 0x00,
+        BPFAOT_JMP_JEQ = 0x10,
+        BPFAOT_JMP_JGT = 0x20,
+        BPFAOT_JMP_JGE = 0x30,
+        BPFAOT_JMP_JSET = 0x40,
+        BPFAOT_JMP_JNE = 0x50,
+        BPFAOT_JMP_JSGT = 0x60,
+        BPFAOT_JMP_JSGE = 0x70,
+        BPFAOT_JMP_CALL = 0x80,
+        BPFAOT_JMP_EXIT = 0x90,
+        BPFAOT_JMP_JLT = 0xa0,
+        BPFAOT_JMP_JLE = 0xb0,
+        BPFAOT_JMP_JSLT = 0xc0,
+        BPFAOT_JMP_JSLE = 0xd0,
+};
+
+/* Source operand (opcode & 0x08 for ALU/JMP classes). */
+#define BPFAOT_SRC_K 0x00
+#define BPFAOT_SRC_X 0x08
+
+/* Memory access modes (opcode & 0xe0) and sizes (opcode & 0x18). */
+enum bpfaot_mode {
+        BPFAOT_MODE_IMM = 0x00,
+        BPFAOT_MODE_ABS = 0x20,
+        BPFAOT_MODE_IND = 0x40,
+        BPFAOT_MODE_MEM = 0x60,
+        BPFAOT_MODE_MEMSX = 0x80,
+        BPFAOT_MODE_ATOMIC = 0xc0,
+};
+enum bpfaot_size {
+        BPFAOT_SIZE_W = 0x00,
+        BPFAOT_SIZE_H = 0x08,
+        BPFAOT_SIZE_B = 0x10,
+        BPFAOT_SIZE_DW = 0x18,
+};
+
+/* Atomic operations (imm of STX|ATOMIC). */
+#define BPFAOT_ATOMIC_FETCH 0x01
+enum bpfaot_atomic_op {
+        BPFAOT_ATOMIC_ADD = 0x00,
+        BPFAOT_ATOMIC_OR = 0x40,
+        BPFAOT_ATOMIC_AND = 0x50,
+        BPFAOT_ATOMIC_XOR = 0xa0,
+        BPFAOT_ATOMIC_XCHG = 0xe0 | BPFAOT_ATOMIC_FETCH,
+        BPFAOT_ATOMIC_CMPXCHG = 0xf0 | BPFAOT_ATOMIC_FETCH,
+};
+
+/* src field of a CALL instruction. */
+enum bpfaot_call_kind {
+        BPFAOT_CALL_HELPER = 0,
+        BPFAOT_CALL_LOCAL = 1,
+        BPFAOT_CALL_KFUNC = 2,
+};
+
+/* src field of an lddw (LD|IMM|DW) instruction. */
+enum bpfaot_lddw_kind {
+        BPFAOT_LDDW_IMM64 = 0,
+        BPFAOT_LDDW_MAP_FD = 1,
+        BPFAOT_LDDW_MAP_VAL = 2,
+        BPFAOT_LDDW_VAR_ADDR = 3,
+        BPFAOT_LDDW_CODE_ADDR = 4,
+        BPFAOT_LDDW_MAP_IDX = 5,
+        BPFAOT_LDDW_MAP_IDX_VAL = 6,
+};
+
+#define BPFAOT_OP_LDDW 0x18 /* LD | IMM | DW */
+#define BPFAOT_NUM_REGS 11
+#define BPFAOT_REG_FP 10
+#define BPFAOT_DEFAULT_STACK_SIZE 512
+#define BPFAOT_DEFAULT_MAX_INSNS 1000000
+#define BPFAOT_MAX_CALL_DEPTH 8
+
+/* One decoded 8-byte instruction slot (little-endian encoding). */
+struct bpfaot_insn {
+        uint8_t opcode;
+        uint8_t dst; /* 0..15 as encoded; the validator checks the range */
+        uint8_t src;
+        int16_t off;
+        int32_t imm;
+};
+
+static inline uint8_t bpfaot_insn_class(const struct bpfaot_insn *insn)
+{
+        return insn->opcode & 0x07;
+}
+
+/* Decode `len` bytes (a multiple of 8) into a newly allocated array. */
+int bpfaot_decode(const void *bytes, size_t len, struct bpfaot_insn **insns, size_t *insn_cnt,
+                  struct bpfaot_error *err);
+/* Encode instructions back into `insn_cnt * 8` bytes at `out`. */
+void bpfaot_encode(const struct bpfaot_insn *insns, size_t insn_cnt, void *out);
+
+/*
+ * Disassemble the instruction at `insns[idx]` (an lddw also reads the next
+ * slot) into `buf` in the bpf_conformance assembly dialect. Returns the
+ * number of slots consumed (1 or 2), or a negative errno for an opcode that
+ * has no textual form (the text then shows the raw bytes).
+ */
+int bpfaot_disasm_insn(const struct bpfaot_insn *insns, size_t insn_cnt, size_t idx, char *buf,
+                       size_t buf_sz);
+
+/* ------------------------------------------------------------------ */
+/* Assembler                                                           */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Assemble text in the bpf_conformance dialect (mov %r0, 1; ldxw %r0,
+ * [%r1+4]; labels; lock fetch add; ...). On error the message names the
+ * line: "<input>:<line>: <reason>".
+ */
+int bpfaot_assemble(const char *text, const char *input_name, struct bpfaot_insn **insns,
+                    size_t *insn_cnt, struct bpfaot_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Programs and validation                                             */
+/* ------------------------------------------------------------------ */
+
+struct btf;
+
+/* Kind of symbol a relocation binds an instruction to (filled by the ELF front end). */
+enum bpfaot_reloc_kind {
+        BPFAOT_RELOC_UNRESOLVED = 0, /* known to need a relocation that is not supported */
+        BPFAOT_RELOC_KFUNC = 1,      /* call src 2: call the extern function `name` */
+        BPFAOT_RELOC_HELPER_EXTERN = 2, /* call of an extern function, `name` */
+};
+
+struct bpfaot_reloc {
+        size_t insn;       /* instruction index the relocation applies to */
+        int kind;          /* enum bpfaot_reloc_kind */
+        const char *name;  /* symbol name */
+        const char *what;  /* for UNRESOLVED: what kind of reference, e.g. "map", "global data" */
+};
+
+/*
+ * A program: a flat instruction array where insns[0] is the entry point.
+ * Sub-programs are reached by local calls (call src 1) inside the array.
+ */
+struct bpfaot_prog {
+        const char *input;   /* input file name for messages */
+        const char *name;    /* program name for messages */
+        const char *section; /* ELF section, may be NULL */
+        const struct bpfaot_insn *insns;
+        size_t insn_cnt;
+        const struct bpfaot_reloc *relocs; /* sorted by insn; may be NULL */
+        size_t reloc_cnt;
+        const struct btf *btf; /* for kfunc names; may be NULL */
+};
+
+struct bpfaot_validate_opts {
+        size_t sz;
+        size_t max_insns;    /* 0: BPFAOT_DEFAULT_MAX_INSNS */
+        uint32_t stack_size; /* 0: BPFAOT_DEFAULT_STACK_SIZE */
+};
+
+/*
+ * Check that a program can be translated: known opcodes, reserved fields
+ * zero, register numbers, no write to r10, jumps inside their sub-program
+ * and not into an lddw's second slot, complete lddw, no fall-through past the
+ * end of a sub-program, local call targets inside the program and no
+ * recursion, constant stack offsets inside the frame, size limits.
+ */
+int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
+                    struct bpfaot_error *err);
+
+/* Fill `err` with a located message for instruction `idx` of `prog`. Returns -code. */
+int bpfaot_error_at(struct bpfaot_error *err, const struct bpfaot_prog *prog, long idx, int code,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Fill `err` with an unlocated message. Returns -code. */
+int bpfaot_error_set(struct bpfaot_error *err, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------------ */
+/* Compilation                                                         */
+/* ------------------------------------------------------------------ */
+
+enum bpfaot_output {
+        BPFAOT_OUTPUT_OBJECT = 0, /* native ELF relocatable object */
+        BPFAOT_OUTPUT_LLVM_IR = 1,
+        BPFAOT_OUTPUT_ASM = 2,
+};
+
+struct bpfaot_compile_opts {
+        size_t sz;
+        const char *triple;     /* NULL: host */
+        const char *cpu;        /* NULL: "generic"; "native": the host CPU */
+        const char *features;   /* NULL: none ("native" cpu: the host's) */
+        int opt_level;          /* 0..3; use BPFAOT_OPT_DEFAULT for -O2 */
+        const char *entry_name; /* NULL: "bpf_main" */
+        uint32_t stack_size;    /* 0: BPFAOT_DEFAULT_STACK_SIZE */
+        size_t max_insns;       /* 0: BPFAOT_DEFAULT_MAX_INSNS */
+        int output;             /* enum bpfaot_output */
+};
+#define BPFAOT_OPT_DEFAULT (-1)
+
+/* A growable byte buffer owned by the caller; release with bpfaot_buf_free. */
+struct bpfaot_buf {
+        uint8_t *data;
+        size_t len;
+};
+void bpfaot_buf_free(struct bpfaot_buf *buf);
+
+/*
+ * Validate and compile one program. The entry function has the signature
+ * uint64_t entry(void *ctx, uint64_t ctx_size). Helper calls become calls to
+ * _bpf_helper_ext_NNNN; unresolved lddw pseudo-loads call the
+ * __lddw_helper_* functions; callx calls BPFAOT_CALLX_SYMBOL.
+ */
+int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_opts *opts,
+                   struct bpfaot_buf *out, struct bpfaot_error *err);
+
+/* Symbol a program calls for `call %reg` (callx): uint64_t f(id, r1..r5). */
+#define BPFAOT_CALLX_SYMBOL "_bpf_helper_ext_callx"
+/* Format of helper symbols; the id is printed with %04u. */
+#define BPFAOT_HELPER_PREFIX "_bpf_helper_ext_"
+
+/* Host triple as LLVM sees it; caller frees with free(). */
+char *bpfaot_host_triple(void);
+
+/* ------------------------------------------------------------------ */
+/* Loading native objects in-process (LLVM ORC)                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Resolve an undefined symbol of a native object to an address; return 0 when
+ * the symbol is unknown (loading then fails with a message naming it).
+ */
+typedef uint64_t (*bpfaot_symbol_resolver)(void *ctx, const char *name);
+
+struct bpfaot_jit_opts {
+        size_t sz;
+        bpfaot_symbol_resolver resolve;
+        void *resolve_ctx;
+};
+
+struct bpfaot_jit;
+
+/* Link a native relocatable object into this process. All undefined
+ * symbols are resolved before anything runs. */
+int bpfaot_jit__load(const void *obj, size_t obj_len, const char *input_name,
+                     const struct bpfaot_jit_opts *opts, struct bpfaot_jit **jit,
+                     struct bpfaot_error *err);
+/* Address of a defined symbol, or NULL (with `err` filled). */
+void *bpfaot_jit__lookup(struct bpfaot_jit *jit, const char *name, struct bpfaot_error *err);
+void bpfaot_jit__free(struct bpfaot_jit *jit);
+
+/* List the undefined symbols of a native ELF object: calls `fn` for each. */
+int bpfaot_object_undefined_symbols(const void *obj, size_t obj_len, const char *input_name,
+                                    int (*fn)(void *ctx, const char *name), void *ctx,
+                                    struct bpfaot_error *err);
+
+/* ------------------------------------------------------------------ */
+/* Reference interpreter                                               */
+/* ------------------------------------------------------------------ */
+
+typedef uint64_t (*bpfaot_helper_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+/* Return the helper for `id`, or NULL when there is none. */
+typedef bpfaot_helper_fn (*bpfaot_helper_lookup)(void *ctx, uint32_t id);
+
+struct bpfaot_interp_opts {
+        size_t sz;
+        bpfaot_helper_lookup helper;
+        void *helper_ctx;
+        uint32_t stack_size; /* 0: BPFAOT_DEFAULT_STACK_SIZE */
+        uint64_t max_steps;  /* 0: no limit */
+};
+
+/*
+ * Run a validated program on `mem` (r1 = mem, r2 = mem_len). Memory accesses
+ * outside `mem` and the stack frames are errors, as are unknown helpers and
+ * exceeding max_steps. Returns 0 and r0 in *ret, or a negative errno.
+ */
+int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
+                      const struct bpfaot_interp_opts *opts, uint64_t *ret,
+                      struct bpfaot_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BPFAOT_BPFAOT_H */

@@ -1,0 +1,4 @@
+/* SPDX-License-Identifier: MIT */
+#include "bpfaot/bpfaot.h"
+#include <errno.h>
+

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: MIT */
+#include "subprog.h"
+#include "insn.h"
+
+#include <bpf/btf.h>
+#include <errno.h>
+#include <stdlib.h>
+
+static int cmp_size(const void *a, const void *b)
+{
+        size_t x = *(const size_t *)a, y = *(const size_t *)b;
+        return x < y ? -1 : x > y;
+}
+
+int subprogs_find(const struct bpfaot_prog *prog, struct subprogs *sp, struct bpfaot_error *err)
+{
+        size_t cnt = 1, n = 1;
+
+        sp->start = NULL;
+        sp->cnt = 0;
+        for (size_t i = 0; i < prog->insn_cnt; i++)
+                if (insn_is_local_call(&prog->insns[i]))
+                        cnt++;
+        sp->start = malloc(cnt * sizeof(*sp->start));
+        if (!sp->start)
+                return bpfaot_error_set(err, ENOMEM, "out of memory");
+        sp->start[0] = 0;
+        for (size_t i = 0; i < prog->insn_cnt; i++) {
+                const struct bpfaot_insn *insn = &prog->insns[i];
+                if (insn_is_local_call(insn))
+                        sp->start[n++] = (size_t)insn_call_target(insn, i);
+                else if (insn_is_lddw(insn))
+                        i++;
+        }
+        qsort(sp->start, n, sizeof(*sp->start), cmp_size);
+        cnt = 0;
+        for (size_t i = 0; i < n; i++)
+                if (cnt == 0 || sp->start[cnt - 1] != sp->start[i])
+                        sp->start[cnt++] = sp->start[i];
+        sp->cnt = cnt;
+        return 0;
+}
+
+size_t subprogs_end(const struct subprogs *sp, size_t s, size_t insn_cnt)
+{
+        return s + 1 < sp->cnt ? sp->start[s + 1] : insn_cnt;
+}
+
+long subprogs_index_of(const struct subprogs *sp, size_t insn)
+{
+        size_t lo = 0, hi = sp->cnt;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (sp->start[mid] == insn)
+                        return (long)mid;
+                if (sp->start[mid] < insn)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return -1;
+}
+
+struct call_walk {
+        const struct bpfaot_prog *prog;
+        const struct subprogs *sp;
+        unsigned char *state; /* 0 new, 1 on path, 2 done */
+        unsigned *depth;      /* deepest frame count below a finished sub-program */
+        struct bpfaot_error *err;
+};
+
+static int walk(struct call_walk *w, size_t s, unsigned frames)
+{
+        const struct bpfaot_prog *prog = w->prog;
+        size_t end = subprogs_end(w->sp, s, prog->insn_cnt);
+        unsigned deepest = 1;
+
+        w->state[s] = 1;
+        for (size_t i = w->sp->start[s]; i < end; i++) {
+                const struct bpfaot_insn *insn = &prog->insns[i];
+                long callee;
+                int ret;
+
+                if (insn_is_lddw(insn)) {
+                        i++;
+                        continue;
+                }
+                if (!insn_is_local_call(insn))
+                        continue;
+                callee = subprogs_index_of(w->sp, (size_t)insn_call_target(insn, i));
+                if (w->state[callee] == 1)
+                        return bpfaot_error_at(w->err, prog, (long)i, ELOOP,
+                                               "recursive call: the sub-program at insn %zu calls "
+                                               "itself through this call",
+                                               w->sp->start[callee]);
+                if (w->state[callee] == 0) {
+                        ret = walk(w, (size_t)callee, frames + 1);
+                        if (ret)
+                                return ret;
+                }
+                if (1 + w->depth[callee] > deepest)
+                        deepest = 1 + w->depth[callee];
+                if (frames + w->depth[callee] > BPFAOT_MAX_CALL_DEPTH)
+                        return bpfaot_error_at(w->err, prog, (long)i, E2BIG,
+                                               "call chain deeper than %d frames",
+                                               BPFAOT_MAX_CALL_DEPTH);
+        }
+        w->depth[s] = deepest;
+        w->state[s] = 2;
+        return 0;
+}
+
+int subprogs_check_calls(const struct bpfaot_prog *prog, const struct subprogs *sp,
+                         struct bpfaot_error *err)
+{
+        struct call_walk w = {.prog = prog, .sp = sp, .err = err};
+        int ret;
+
+        w.state = calloc(sp->cnt, 1);
+        w.depth = calloc(sp->cnt, sizeof(*w.depth));
+        if (!w.state || !w.depth) {
+                free(w.state);
+                free(w.depth);
+                return bpfaot_error_set(err, ENOMEM, "out of memory");
+        }
+        ret = walk(&w, 0, 1);
+        /* Sub-programs nobody calls from the entry are still compiled: check them too. */
+        for (size_t s = 1; s < sp->cnt && !ret; s++)
+                if (w.state[s] == 0)
+                        ret = walk(&w, s, 1);
+        free(w.state);
+        free(w.depth);
+        return ret;
+}
+
+void subprogs_free(struct subprogs *sp)
+{
+        free(sp->start);
+        sp->start = NULL;
+        sp->cnt = 0;
+}
+
+const char *subprog_kfunc_name(const struct bpfaot_prog *prog, int32_t btf_id)
+{
+        const struct btf_type *t;
+
+        if (!prog->btf || btf_id <= 0)
+                return NULL;
+        t = btf__type_by_id(prog->btf, (__u32)btf_id);
+        if (!t || !btf_is_func(t))
+                return NULL;
+        return btf__name_by_offset(prog->btf, t->name_off);
+}

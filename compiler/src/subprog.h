@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* Sub-programs: the entry at insn 0 plus every local-call target. */
+#ifndef BPFAOT_SUBPROG_H
+#define BPFAOT_SUBPROG_H
+
+#include "bpfaot/bpfaot.h"
+
+struct subprogs {
+        size_t *start; /* sorted start indexes; start[0] == 0 */
+        size_t cnt;
+};
+
+/* Collect sub-program starts. Local-call targets must be in range (validated first). */
+int subprogs_find(const struct bpfaot_prog *prog, struct subprogs *sp, struct bpfaot_error *err);
+/* One past the last instruction of sub-program `s`. */
+size_t subprogs_end(const struct subprogs *sp, size_t s, size_t insn_cnt);
+/* Index of the sub-program that starts at `insn`, or -1. */
+long subprogs_index_of(const struct subprogs *sp, size_t insn);
+/* Reject recursion and call chains deeper than BPFAOT_MAX_CALL_DEPTH frames. */
+int subprogs_check_calls(const struct bpfaot_prog *prog, const struct subprogs *sp,
+                         struct bpfaot_error *err);
+void subprogs_free(struct subprogs *sp);
+
+/* Name of the kfunc with BTF id `btf_id` in prog->btf, or NULL. */
+const char *subprog_kfunc_name(const struct bpfaot_prog *prog, int32_t btf_id);
+
+#endif

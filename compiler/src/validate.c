@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Validator: everything the translator relies on is checked here, so that
+ * translation never meets an instruction it cannot give exact semantics to.
+ */
+#include "insn.h"
+#include "subprog.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vctx {
+        const struct bpfaot_prog *prog;
+        const struct bpfaot_validate_opts *opts;
+        struct bpfaot_error *err;
+        uint32_t stack_size;
+        bool *tails; /* second slots of lddw */
+};
+
+#define FAIL(v, idx, ...) bpfaot_error_at((v)->err, (v)->prog, (long)(idx), EINVAL, __VA_ARGS__)
+
+static const struct bpfaot_reloc *reloc_at(const struct bpfaot_prog *prog, size_t idx)
+{
+        for (size_t i = 0; i < prog->reloc_cnt; i++)
+                if (prog->relocs[i].insn == idx)
+                        return &prog->relocs[i];
+        return NULL;
+}
+
+/* Fields an instruction form must leave zero. */
+enum { Z_DST = 1, Z_SRC = 2, Z_OFF = 4, Z_IMM = 8 };
+
+static int check_zero(struct vctx *v, size_t idx, unsigned fields)
+{
+        const struct bpfaot_insn *insn = &v->prog->insns[idx];
+
+        if ((fields & Z_DST) && insn->dst)
+                return FAIL(v, idx, "reserved dst register field is %u, must be 0", insn->dst);
+        if ((fields & Z_SRC) && insn->src)
+                return FAIL(v, idx, "reserved src register field is %u, must be 0", insn->src);
+        if ((fields & Z_OFF) && insn->off)
+                return FAIL(v, idx, "reserved offset field is %d, must be 0", insn->off);
+        if ((fields & Z_IMM) && insn->imm)
+                return FAIL(v, idx, "reserved immediate field is %d, must be 0", insn->imm);
+        return 0;
+}
+
+static int check_regs(struct vctx *v, size_t idx, bool uses_src, bool writes_dst)
+{
+        const struct bpfaot_insn *insn = &v->prog->insns[idx];
+
+        if (insn->dst > BPFAOT_REG_FP)
+                return FAIL(v, idx, "invalid destination register r%u", insn->dst);
+        if (uses_src && insn->src > BPFAOT_REG_FP)
+                return FAIL(v, idx, "invalid source register r%u", insn->src);
+        if (writes_dst && insn->dst == BPFAOT_REG_FP)
+                return FAIL(v, idx, "r10 (frame pointer) is read-only");
+        return 0;
+}
+
+static int check_alu(struct vctx *v, size_t idx)
+{
+        const struct bpfaot_insn *insn = &v->prog->insns[idx];
+        uint8_t op = insn_op(insn);
+        bool is64 = bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64;
+        bool x = insn_is_reg_src(insn);
+        int ret;
+
+        if (!insn_alu_name(op))
+                return FAIL(v, idx, "unknown ALU operation 0x%02x", op);
+        switch (op) {
+        case BPFAOT_ALU_NEG:
+                if (x)
+                        return FAIL(v, idx, "neg takes no source operand");
+                ret = check_zero(v, idx, Z_SRC | Z_OFF | Z_IMM);
+                break;
+        case BPFAOT_ALU_END:
+                if (is64 && x)
+                        return FAIL(v, idx, "unknown byte swap (ALU64 with source bit set)");
+                if (insn->imm != 16 && insn->imm != 32 && insn->imm != 64)
+                        return FAIL(v, idx, "byte swap width %d is not 16, 32 or 64", insn->imm);
+                ret = check_zero(v, idx, Z_SRC | Z_OFF);
+                break;
+        case BPFAOT_ALU_DIV:
+        case BPFAOT_ALU_MOD:
+                if (insn->off != 0 && insn->off != 1)
+                        return FAIL(v, idx, "offset %d is neither 0 (unsigned) nor 1 (signed)",
+                                    insn->off);
+                ret = check_zero(v, idx, x ? Z_IMM : Z_SRC);
+                break;
+        case BPFAOT_ALU_MOV:
+                if (x && insn->off != 0) {
+                        bool ok = insn->off == 8 || insn->off == 16 || (is64 && insn->off == 32);
+                        if (!ok)
+                                return FAIL(v, idx, "invalid sign-extension width %d for movsx",
+                                            insn->off);
+                        ret = check_zero(v, idx, Z_IMM);
+                        break;
+                }
+                ret = check_zero(v, idx, Z_OFF | (x ? Z_IMM : Z_SRC));
+                break;
+        default:
+                ret = check_zero(v, idx, Z_OFF | (x ? Z_IMM : Z_SRC));
+                break;
+        }
+        return ret ? ret : check_regs(v, idx, x, true);
+}
+
+static int check_jump_target(struct vctx *v, size_t idx, long target)
+{
+        const struct bpfaot_prog *prog = v->prog;
+
+        if (target < 0 || (size_t)target >= prog->insn_cnt)
+                return FAIL(v, idx, "jump target %ld is outside the program (0..%zu)", target,
+                            prog->insn_cnt - 1);
+        if (v->tails[target])
+                return FAIL(v, idx, "jump target %ld is the second slot of an lddw", target);
+        return 0;
+}
+
+static int check_call(struct vctx *v, size_t idx)
+{
+        const struct bpfaot_prog *prog = v->prog;
+        const struct bpfaot_insn *insn = &prog->insns[idx];
+        const struct bpfaot_reloc *rel;
+
+        if (insn_is_reg_src(insn)) { /* callx: register number in dst */
+                int ret = check_zero(v, idx, Z_SRC | Z_OFF | Z_IMM);
+                return ret ? ret : check_regs(v, idx, false, false);
+        }
+        int ret = check_zero(v, idx, Z_DST | Z_OFF);
+        if (ret)
+                return ret;
+        switch (insn->src) {
+        case BPFAOT_CALL_HELPER:
+                rel = reloc_at(prog, idx);
+                if (rel)
+                        return 0; /* an extern function call the front end named */
+                if (insn->imm < 0)
+                        return FAIL(v, idx, "invalid helper id %d", insn->imm);
+                return 0;
+        case BPFAOT_CALL_LOCAL: {
+                long target = insn_call_target(insn, idx);
+                if (target < 0 || (size_t)target >= prog->insn_cnt)
+                        return FAIL(v, idx, "local call target %ld is outside the program (0..%zu)",
+                                    target, prog->insn_cnt - 1);
+                if (v->tails[target])
+                        return FAIL(v, idx, "local call target %ld is the second slot of an lddw",
+                                    target);
+                return 0;
+        }
+        case BPFAOT_CALL_KFUNC:
+                rel = reloc_at(prog, idx);
+                if (rel && rel->kind == BPFAOT_RELOC_KFUNC)
+                        return 0;
+                if (prog->btf && subprog_kfunc_name(prog, insn->imm))
+                        return 0;
+                return FAIL(v, idx, "kfunc call with BTF id %d cannot be named: %s", insn->imm,
+                            prog->btf ? "no such function in BTF" : "the program has no BTF");
+        default:
+                return FAIL(v, idx, "unknown call kind (src %u)", insn->src);
+        }
+}
+
+static int check_jmp(struct vctx *v, size_t idx)
+{
+        const struct bpfaot_insn *insn = &v->prog->insns[idx];
+        uint8_t op = insn_op(insn);
+        bool is32 = bpfaot_insn_class(insn) == BPFAOT_CLASS_JMP32;
+        bool x = insn_is_reg_src(insn);
+        int ret;
+
+        if (!insn_jmp_name(op))
+                return FAIL(v, idx, "unknown jump operation 0x%02x", op);
+        switch (op) {
+        case BPFAOT_JMP_JA:
+                if (x)
+                        return FAIL(v, idx, "unconditional jump with source bit set");
+                ret = check_zero(v, idx, Z_DST | Z_SRC | (is32 ? Z_OFF : Z_IMM));
+                return ret ? ret : check_jump_target(v, idx, insn_jump_target(insn, idx));
+        case BPFAOT_JMP_EXIT:
+                if (is32 || x)
+                        return FAIL(v, idx, "unknown opcode 0x%02x (exit exists only as 0x95)",
+                                    insn->opcode);
+                return check_zero(v, idx, Z_DST | Z_SRC | Z_OFF | Z_IMM);
+        case BPFAOT_JMP_CALL:
+                if (is32)
+                        return FAIL(v, idx, "unknown opcode 0x%02x (call is a JMP instruction)",
+                                    insn->opcode);
+                return check_call(v, idx);
+        default:
+                ret = check_zero(v, idx, x ? Z_IMM : Z_SRC);
+                if (!ret)
+                        ret = check_regs(v, idx, x, false);
+                return ret ? ret : check_jump_target(v, idx, insn_jump_target(insn, idx));
+        }
+}
+
+/* Constant-offset stack accesses must stay inside the frame. */
+static int check_stack_access(struct vctx *v, size_t idx, uint8_t base, unsigned size)
+{
+        const struct bpfaot_insn *insn = &v->prog->insns[idx];
+        long lo = insn->off, hi = (long)insn->off + (long)size;
+
+        if (base != BPFAOT_REG_FP)
+                return 0;
+        if (lo < -(long)v->stack_size || hi > 0)
+                return FAIL(v, idx, "stack access [r10%+d] of %u bytes is outside the %u-byte frame",
+                            insn->off, size, v->stack_size);
+        return 0;
+}
+
+static int check_lddw(struct vctx *v, size_t idx)
+{
+        const struct bpfaot_prog *prog = v->prog;
+        const struct bpfaot_insn *insn = &prog->insns[idx];
+        const struct bpfaot_insn *next;
+        int ret;
+
+        if (idx + 1 >= prog->insn_cnt)
+                return FAIL(v, idx, "lddw is truncated: its second slot is missing");
+        next = &prog->insns[idx + 1];
+        if (next->opcode || next->dst || next->src || next->off)
+                return FAIL(v, idx, "second slot of lddw must have only an immediate set");
+        if (insn->src > BPFAOT_LDDW_MAP_IDX_VAL)
+                return FAIL(v, idx, "unknown lddw pseudo source %u", insn->src);
+        ret = check_zero(v, idx, Z_OFF);
+        return ret ? ret : check_regs(v, idx, false, true);
+}
+
+static int check_mem(struct vctx *v, size_t idx)
+{
+        const struct bpfaot_insn *insn = &v->prog->insns[idx];
+        uint8_t cls = bpfaot_insn_class(insn), mode = insn_mode(insn);
+        uint8_t size = insn_size_field(insn);
+        unsigned bytes = insn_size_bytes(size);
+        int ret;
+
+        switch (cls) {
+        case BPFAOT_CLASS_LD:
+                if (insn->opcode == BPFAOT_OP_LDDW)
+                        return check_lddw(v, idx);
+                if (mode == BPFAOT_MODE_ABS || mode == BPFAOT_MODE_IND)
+                        return FAIL(v, idx, "legacy packet access (LD_ABS/LD_IND) is not supported");
+                return FAIL(v, idx, "unknown opcode 0x%02x", insn->opcode);
+        case BPFAOT_CLASS_LDX:
+                if (mode == BPFAOT_MODE_MEMSX && size == BPFAOT_SIZE_DW)
+                        return FAIL(v, idx, "unknown opcode 0x%02x (no sign-extending 64-bit load)",
+                                    insn->opcode);
+                if (mode != BPFAOT_MODE_MEM && mode != BPFAOT_MODE_MEMSX)
+                        return FAIL(v, idx, "unknown opcode 0x%02x", insn->opcode);
+                ret = check_zero(v, idx, Z_IMM);
+                if (!ret)
+                        ret = check_regs(v, idx, true, true);
+                return ret ? ret : check_stack_access(v, idx, insn->src, bytes);
+        case BPFAOT_CLASS_ST:
+                if (mode != BPFAOT_MODE_MEM)
+                        return FAIL(v, idx, "unknown opcode 0x%02x", insn->opcode);
+                ret = check_zero(v, idx, Z_SRC);
+                if (!ret)
+                        ret = check_regs(v, idx, false, false);
+                return ret ? ret : check_stack_access(v, idx, insn->dst, bytes);
+        default: /* STX */
+                if (mode == BPFAOT_MODE_MEM) {
+                        ret = check_zero(v, idx, Z_IMM);
+                } else if (mode == BPFAOT_MODE_ATOMIC) {
+                        if (size != BPFAOT_SIZE_W && size != BPFAOT_SIZE_DW)
+                                return FAIL(v, idx, "atomic operations are 32 or 64 bits wide");
+                        if (!insn_atomic_name(insn->imm))
+                                return FAIL(v, idx, "unknown atomic operation 0x%x",
+                                            (unsigned)insn->imm);
+                        if ((insn->imm & BPFAOT_ATOMIC_FETCH) && insn->src == BPFAOT_REG_FP &&
+                            insn->imm != BPFAOT_ATOMIC_CMPXCHG)
+                                return FAIL(v, idx, "r10 (frame pointer) is read-only");
+                        if (insn->dst == BPFAOT_REG_FP && (insn->off % (int)bytes) != 0)
+                                return FAIL(v, idx, "misaligned atomic access on the stack");
+                        ret = 0;
+                } else {
+                        return FAIL(v, idx, "unknown opcode 0x%02x", insn->opcode);
+                }
+                if (!ret)
+                        ret = check_regs(v, idx, true, false);
+                return ret ? ret : check_stack_access(v, idx, insn->dst, bytes);
+        }
+}
+
+static int check_insn(struct vctx *v, size_t idx)
+{
+        const struct bpfaot_insn *insn = &v->prog->insns[idx];
+
+        if (insn_is_alu(insn))
+                return check_alu(v, idx);
+        if (insn_is_jmp(insn))
+                return check_jmp(v, idx);
+        return check_mem(v, idx);
+}
+
+/* Control flow: sub-program boundaries, fall-through, jumps across sub-programs, recursion. */
+static int check_flow(struct vctx *v)
+{
+        const struct bpfaot_prog *prog = v->prog;
+        struct subprogs sp;
+        int ret = subprogs_find(prog, &sp, v->err);
+
+        if (ret)
+                return ret;
+        for (size_t s = 0; s < sp.cnt && !ret; s++) {
+                size_t start = sp.start[s], end = subprogs_end(&sp, s, prog->insn_cnt);
+                size_t last = end - 1;
+
+                if (last > start && v->tails[last])
+                        last--;
+                if (!insn_is_exit(&prog->insns[last]) && !insn_is_ja(&prog->insns[last])) {
+                        ret = FAIL(v, last, "control can fall through past the end of %s",
+                                   s == 0 && sp.cnt == 1 ? "the program" : "a sub-program");
+                        break;
+                }
+                for (size_t i = start; i < end && !ret; i++) {
+                        const struct bpfaot_insn *insn = &prog->insns[i];
+                        long target;
+
+                        if (v->tails[i] || !insn_is_jmp(insn) ||
+                            (!insn_is_ja(insn) && !insn_is_cond_jmp(insn)))
+                                continue;
+                        target = insn_jump_target(insn, i);
+                        if ((size_t)target < start || (size_t)target >= end)
+                                ret = FAIL(v, i, "jump to insn %ld leaves the sub-program at %zu..%zu",
+                                           target, start, end - 1);
+                }
+        }
+        if (!ret)
+                ret = subprogs_check_calls(prog, &sp, v->err);
+        subprogs_free(&sp);
+        return ret;
+}
+
+int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
+                    struct bpfaot_error *err)
+{
+        struct vctx v = {.prog = prog, .opts = opts, .err = err};
+        size_t max_insns = opts && opts->max_insns ? opts->max_insns : BPFAOT_DEFAULT_MAX_INSNS;
+        int ret = 0;
+
+        v.stack_size = opts && opts->stack_size ? opts->stack_size : BPFAOT_DEFAULT_STACK_SIZE;
+        if (!prog || !prog->insns || prog->insn_cnt == 0)
+                return bpfaot_error_at(err, prog, -1, EINVAL, "empty program");
+        if (prog->insn_cnt > max_insns)
+                return bpfaot_error_at(err, prog, -1, E2BIG,
+                                       "program has %zu instructions, more than the limit of %zu",
+                                       prog->insn_cnt, max_insns);
+        if (v.stack_size % 8 || v.stack_size > (1u << 20))
+                return bpfaot_error_at(err, prog, -1, EINVAL,
+                                       "stack size %u must be a multiple of 8 up to 1 MiB",
+                                       v.stack_size);
+        for (size_t i = 0; i < prog->reloc_cnt; i++) {
+                const struct bpfaot_reloc *r = &prog->relocs[i];
+                if (r->kind == BPFAOT_RELOC_UNRESOLVED)
+                        return bpfaot_error_at(err, prog, (long)r->insn, ENOTSUP,
+                                               "unresolved relocation against %s '%s'",
+                                               r->what ? r->what : "symbol",
+                                               r->name ? r->name : "?");
+        }
+        v.tails = insn_lddw_tails(prog->insns, prog->insn_cnt);
+        if (!v.tails)
+                return bpfaot_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < prog->insn_cnt && !ret; i++) {
+                if (v.tails[i])
+                        continue;
+                ret = check_insn(&v, i);
+        }
+        if (!ret)
+                ret = check_flow(&v);
+        free(v.tails);
+        return ret;
+}

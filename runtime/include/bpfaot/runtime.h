@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpfaot runtime: what natively compiled eBPF programs link against.
+ * No LLVM inside. Helpers are plain C functions with the eBPF helper ABI
+ * (five 64-bit arguments, one 64-bit result), found by their helper id.
+ */
+#ifndef BPFAOT_RUNTIME_H
+#define BPFAOT_RUNTIME_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef uint64_t (*bpfaot_rt_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                                        uint64_t r5);
+
+struct bpfaot_rt_helper {
+        uint32_t id;      /* kernel helper id (enum bpf_func_id) */
+        const char *name; /* kernel name without the bpf_ prefix */
+        bpfaot_rt_helper_fn fn;
+};
+
+/* The built-in helper with this id, or NULL. */
+const struct bpfaot_rt_helper *bpfaot_rt_helper_find(uint32_t id);
+/* All built-in helpers, sorted by id; *cnt receives the count. */
+const struct bpfaot_rt_helper *bpfaot_rt_helpers(uint32_t *cnt);
+
+/*
+ * Parse a symbol name of the form _bpf_helper_ext_NNNN. Returns 0 and the id,
+ * or -1 when the name is not a helper symbol.
+ */
+int bpfaot_rt_parse_helper_symbol(const char *name, uint32_t *id);
+
+/*
+ * Dispatch `call %reg` (callx) by helper id. An id without a built-in helper
+ * returns (uint64_t)-ENOENT.
+ */
+uint64_t bpfaot_rt_callx(uint64_t id, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                         uint64_t r5);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
