@@ -1,9 +1,11 @@
 # Finds LLVM (C API only), libbpf, libelf and zlib, and defines the imported
 # target bpfaot::llvm. Selecting an LLVM version: -DBPF_AOT_LLVM_VERSION=19.
 if(BPF_AOT_LLVM_VERSION)
-  find_package(LLVM ${BPF_AOT_LLVM_VERSION} REQUIRED CONFIG
-               HINTS /usr/lib/llvm-${BPF_AOT_LLVM_VERSION}/lib/cmake/llvm
-                     /usr/lib/llvm${BPF_AOT_LLVM_VERSION}/lib/cmake/llvm)
+  # No version in find_package: LLVM's version file wants the exact minor too.
+  find_package(LLVM REQUIRED CONFIG NO_DEFAULT_PATH
+               PATHS /usr/lib/llvm-${BPF_AOT_LLVM_VERSION}/lib/cmake/llvm
+                     /usr/lib/llvm${BPF_AOT_LLVM_VERSION}/lib/cmake/llvm
+                     ${LLVM_DIR})
   if(NOT LLVM_VERSION_MAJOR STREQUAL BPF_AOT_LLVM_VERSION)
     message(FATAL_ERROR "asked for LLVM ${BPF_AOT_LLVM_VERSION}, found ${LLVM_PACKAGE_VERSION}")
   endif()

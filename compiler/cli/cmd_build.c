@@ -1,13 +1,271 @@
 /* SPDX-License-Identifier: MIT */
+/* `build` (eBPF ELF → one native object per program) and `compile` (raw bytecode → object). */
+#define _GNU_SOURCE
 #include "cli.h"
+#include "input.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct build_args {
+        struct bpfaot_compile_opts copts;
+        const char *input;
+        const char *output; /* DIR for build, FILE for compile */
+        const char *program;
+        bool verbose;
+};
+
+static const char *const out_ext[] = {".o", ".ll", ".s"};
+
+static void usage(FILE *out, bool build)
+{
+        if (build)
+                fprintf(out, "Usage: bpf-aot build <EBPF_ELF> [-o DIR] [options]\n\n"
+                             "Compile every program of an eBPF ELF object into DIR/<program>.o\n"
+                             "(default DIR: the current directory).\n\n");
+        else
+                fprintf(out, "Usage: bpf-aot compile <BYTECODE> [-o FILE] [options]\n\n"
+                             "Compile one program given as raw eBPF bytecode, hex text (\"b7 00 ...\")\n"
+                             "or an eBPF ELF object with one program into a native object (default\n"
+                             "FILE: the input's name with .o).\n\n");
+        fprintf(out,
+                "Options:\n"
+                "  -o, --output %-8s where to write\n"
+                "  -e, --emit-llvm       write LLVM IR (.ll) instead of an object\n"
+                "  -S, --asm             write assembly (.s) instead of an object\n"
+                "  -O N                  optimisation level 0-3 (default 2)\n"
+                "  --target TRIPLE       target triple (default: the host), e.g.\n"
+                "                        x86_64-linux-gnu, aarch64-linux-gnu\n"
+                "  --cpu NAME            target CPU (default generic; 'native' = this host)\n"
+                "  --features LIST       target features, e.g. +avx2\n"
+                "  --entry NAME          name of the entry function (default bpf_main)\n"
+                "  --stack-size N        bytes of stack per call frame (default 512)\n"
+                "  --max-insns N         reject programs longer than N (default 1000000)\n"
+                "  --program NAME        only this program of an ELF object\n"
+                "  -v, --verbose         say what is compiled\n"
+                "  -h, --help            this help\n",
+                build ? "DIR" : "FILE");
+}
+
+static int parse_args(int argc, char **argv, bool build, struct build_args *a)
+{
+        enum { O_TARGET = 256, O_CPU, O_FEATURES, O_ENTRY, O_STACK, O_MAXINSNS, O_PROGRAM };
+        static const struct option lopts[] = {
+                {"output", required_argument, NULL, 'o'},
+                {"emit-llvm", no_argument, NULL, 'e'},
+                {"asm", no_argument, NULL, 'S'},
+                {"target", required_argument, NULL, O_TARGET},
+                {"cpu", required_argument, NULL, O_CPU},
+                {"features", required_argument, NULL, O_FEATURES},
+                {"entry", required_argument, NULL, O_ENTRY},
+                {"stack-size", required_argument, NULL, O_STACK},
+                {"max-insns", required_argument, NULL, O_MAXINSNS},
+                {"program", required_argument, NULL, O_PROGRAM},
+                {"verbose", no_argument, NULL, 'v'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        char *end;
+        int c;
+
+        a->copts.opt_level = 2;
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "o:eSO:vh", lopts, NULL)) != -1) {
+                switch (c) {
+                case 'o':
+                        a->output = optarg;
+                        break;
+                case 'e':
+                        a->copts.output = BPFAOT_OUTPUT_LLVM_IR;
+                        break;
+                case 'S':
+                        a->copts.output = BPFAOT_OUTPUT_ASM;
+                        break;
+                case 'O':
+                        a->copts.opt_level = cli_parse_opt_level(optarg);
+                        if (a->copts.opt_level < 0) {
+                                cli_error("-O takes 0, 1, 2 or 3");
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case O_TARGET:
+                        a->copts.triple = optarg;
+                        break;
+                case O_CPU:
+                        a->copts.cpu = optarg;
+                        break;
+                case O_FEATURES:
+                        a->copts.features = optarg;
+                        break;
+                case O_ENTRY:
+                        a->copts.entry_name = optarg;
+                        break;
+                case O_STACK:
+                        a->copts.stack_size = (uint32_t)strtoul(optarg, &end, 0);
+                        if (*end || a->copts.stack_size == 0) {
+                                cli_error("--stack-size takes a positive number");
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case O_MAXINSNS:
+                        a->copts.max_insns = strtoull(optarg, &end, 0);
+                        if (*end || a->copts.max_insns == 0) {
+                                cli_error("--max-insns takes a positive number");
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case O_PROGRAM:
+                        a->program = optarg;
+                        break;
+                case 'v':
+                        a->verbose = true;
+                        break;
+                case 'h':
+                        usage(stdout, build);
+                        return -1;
+                default:
+                        usage(stderr, build);
+                        return EXIT_USAGE;
+                }
+        }
+        if (argc - optind != 1) {
+                usage(stderr, build);
+                return EXIT_USAGE;
+        }
+        a->input = argv[optind];
+        return 0;
+}
+
+/* Report every unresolved relocation of a program; returns how many there were. */
+static size_t report_unresolved(const struct bpfaot_prog *prog)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < prog->reloc_cnt; i++) {
+                const struct bpfaot_reloc *r = &prog->relocs[i];
+                struct bpfaot_error err = {0};
+                if (r->kind != BPFAOT_RELOC_UNRESOLVED)
+                        continue;
+                bpfaot_error_at(&err, prog, (long)r->insn, ENOTSUP,
+                                "unresolved relocation against %s '%s' (not supported yet)",
+                                r->what ? r->what : "symbol", r->name);
+                cli_report(&err);
+                n++;
+        }
+        return n;
+}
+
+static int compile_one(const struct bpfaot_prog *prog, const struct build_args *a,
+                       const char *path)
+{
+        struct bpfaot_error err = {0};
+        struct bpfaot_buf out;
+
+        if (report_unresolved(prog))
+                return EXIT_FAIL;
+        if (a->verbose)
+                fprintf(stderr, "bpf-aot: %s: %s (section %s, %zu insns) -> %s\n", prog->input,
+                        prog->name, prog->section ? prog->section : "-", prog->insn_cnt, path);
+        if (bpfaot_compile(prog, &a->copts, &out, &err))
+                return cli_report(&err);
+        int ret = cli_write_file(path, out.data, out.len);
+        bpfaot_buf_free(&out);
+        return ret ? EXIT_FAIL : EXIT_OK;
+}
+
+static int load_input(const struct build_args *a, struct input *in)
+{
+        struct bpfaot_error err = {0};
+        uint8_t *data;
+        size_t len;
+        int ret;
+
+        if (cli_read_file(a->input, &data, &len))
+                return EXIT_FAIL;
+        ret = input_from_bytes(in, data, len, a->input, a->program, &err);
+        free(data);
+        return ret ? cli_report(&err) : EXIT_OK;
+}
 
 int cmd_build(int argc, char **argv)
 {
-        (void)argc, (void)argv;
-        return EXIT_FAIL;
+        struct build_args a = {0};
+        struct input in = {0};
+        const char *dir;
+        int ret = parse_args(argc, argv, true, &a);
+        int status = EXIT_OK;
+        struct stat st;
+
+        a.copts.sz = sizeof(a.copts);
+        if (ret)
+                return ret < 0 ? EXIT_OK : ret;
+        dir = a.output ? a.output : ".";
+        if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+                if (mkdir(dir, 0777) && errno != EEXIST) {
+                        cli_error("%s: cannot create output directory: %s", dir, strerror(errno));
+                        return EXIT_FAIL;
+                }
+        }
+        ret = load_input(&a, &in);
+        if (ret)
+                return ret;
+        if (!in.elf) {
+                cli_error("%s: 'build' takes an eBPF ELF object; use 'compile' for raw bytecode",
+                          a.input);
+                input_free(&in);
+                return EXIT_FAIL;
+        }
+        for (size_t i = 0; i < in.cnt; i++) {
+                char *path;
+                if (asprintf(&path, "%s/%s%s", dir, in.progs[i].name, out_ext[a.copts.output]) <
+                    0) {
+                        status = EXIT_FAIL;
+                        break;
+                }
+                if (compile_one(&in.progs[i], &a, path) != EXIT_OK)
+                        status = EXIT_FAIL;
+                free(path);
+        }
+        input_free(&in);
+        return status;
 }
+
 int cmd_compile(int argc, char **argv)
 {
-        (void)argc, (void)argv;
-        return EXIT_FAIL;
+        static const char *const suffixes[] = {".bin", ".hex", ".bpf.o", ".o", NULL};
+        struct build_args a = {0};
+        struct input in = {0};
+        char *path = NULL;
+        int ret = parse_args(argc, argv, false, &a);
+
+        a.copts.sz = sizeof(a.copts);
+        if (ret)
+                return ret < 0 ? EXIT_OK : ret;
+        ret = load_input(&a, &in);
+        if (ret)
+                return ret;
+        if (in.cnt != 1) {
+                cli_error("%s: has %zu programs; choose one with --program or use 'build'",
+                          a.input, in.cnt);
+                input_free(&in);
+                return EXIT_FAIL;
+        }
+        if (!a.output) {
+                char *base = cli_basename_without(a.input, suffixes);
+                if (!base || asprintf(&path, "%s%s", base, out_ext[a.copts.output]) < 0)
+                        path = NULL;
+                free(base);
+                if (!path) {
+                        input_free(&in);
+                        cli_error("out of memory");
+                        return EXIT_FAIL;
+                }
+        }
+        ret = compile_one(&in.progs[0], &a, a.output ? a.output : path);
+        free(path);
+        input_free(&in);
+        return ret;
 }

@@ -1,8 +1,106 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * bpf_conformance plugin protocol: the program arrives on stdin as hex
+ * bytes (or an eBPF ELF object with --elf), the memory as hex bytes in the
+ * first argument; r0 is printed in hex on stdout.
+ */
 #include "cli.h"
+#include "host.h"
+#include "input.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+        fprintf(out,
+                "Usage: bpf-aot plugin [MEMORY_HEX] [--elf] [-O N] [--interp]\n\n"
+                "bpf_conformance plugin: reads a program as space-separated hex bytes from\n"
+                "stdin (an eBPF ELF object with --elf), compiles it in memory, runs it with\n"
+                "MEMORY_HEX as its context, prints r0 in hex and exits 0. Errors go to\n"
+                "stderr with exit status 1.\n\n"
+                "  --elf          stdin is an eBPF ELF object (its first program runs)\n"
+                "  -O N           optimisation level 0-3 (default 2)\n"
+                "  --interp       use the reference interpreter instead of compiling\n"
+                "  --program NAME with --elf: run this program instead of the first\n"
+                "  -h, --help     this help\n");
+}
 
 int cmd_plugin(int argc, char **argv)
 {
-        (void)argc, (void)argv;
-        return EXIT_FAIL;
+        static const struct option lopts[] = {
+                {"elf", no_argument, NULL, 'e'},     {"interp", no_argument, NULL, 'i'},
+                {"program", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0},
+        };
+        struct host_exec_opts xo = {.opt_level = 2};
+        struct bpfaot_error err = {0};
+        struct input in = {0};
+        const char *program = NULL;
+        uint8_t *stdin_data = NULL, *mem = NULL;
+        size_t stdin_len = 0, mem_len = 0;
+        bool elf = false;
+        uint64_t r0;
+        int c, rc = EXIT_FAIL;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "O:h", lopts, NULL)) != -1) {
+                switch (c) {
+                case 'e':
+                        elf = true;
+                        break;
+                case 'i':
+                        xo.interp = true;
+                        break;
+                case 'p':
+                        program = optarg;
+                        break;
+                case 'O':
+                        xo.opt_level = cli_parse_opt_level(optarg);
+                        if (xo.opt_level < 0) {
+                                cli_error("plugin: -O takes 0, 1, 2 or 3");
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return EXIT_OK;
+                default:
+                        usage(stderr);
+                        return EXIT_USAGE;
+                }
+        }
+        if (argc - optind > 1) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        if (optind < argc &&
+            cli_parse_hex(argv[optind], strlen(argv[optind]), &mem, &mem_len, &err)) {
+                cli_error("plugin: memory argument: %s", err.msg);
+                return EXIT_USAGE;
+        }
+        if (cli_read_file("-", &stdin_data, &stdin_len))
+                goto out;
+        if (elf)
+                rc = input_from_elf_bytes(&in, stdin_data, stdin_len, "<stdin>", program, &err);
+        else
+                rc = input_from_hex(&in, (const char *)stdin_data, stdin_len, "<stdin>", &err);
+        if (rc) {
+                rc = cli_report(&err);
+                goto out;
+        }
+        if (host_exec_prog(&in.progs[0], &xo, mem_len ? mem : NULL, mem_len, &r0, &err)) {
+                rc = cli_report(&err);
+                goto out;
+        }
+        printf("%" PRIx64 "\n", r0);
+        rc = EXIT_OK;
+out:
+        input_free(&in);
+        free(stdin_data);
+        free(mem);
+        return rc;
 }

@@ -1,4 +1,231 @@
 /* SPDX-License-Identifier: MIT */
-#include "bpfaot/bpfaot.h"
-#include <errno.h>
+/*
+ * Emission: target machine, optimisation (new pass manager) and output as a
+ * native object, assembly or LLVM IR.
+ */
+#include "insn.h"
+#include "llvm_compat.h"
+#include "translate.h"
 
+#include <errno.h>
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *bpfaot_host_triple(void)
+{
+        char *t = LLVMGetDefaultTargetTriple();
+        char *copy = strdup(t);
+        LLVMDisposeMessage(t);
+        return copy;
+}
+
+/* Only little-endian targets keep eBPF's byte order without swapping every access. */
+static bool triple_is_little_endian(LLVMTargetDataRef td)
+{
+        return LLVMByteOrder(td) == LLVMLittleEndian;
+}
+
+static int make_target_machine(const struct bpfaot_compile_opts *o, LLVMTargetMachineRef *out,
+                               struct bpfaot_error *err)
+{
+        char *triple = o->triple ? strdup(o->triple) : bpfaot_host_triple();
+        char *host_cpu = NULL, *host_features = NULL, *msg = NULL;
+        const char *cpu = o->cpu ? o->cpu : "generic";
+        const char *features = o->features ? o->features : "";
+        LLVMCodeGenOptLevel level;
+        LLVMTargetRef target;
+        int ret = 0;
+
+        if (!triple)
+                return bpfaot_error_set(err, ENOMEM, "out of memory");
+        if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
+                ret = bpfaot_error_set(err, EINVAL, "unsupported target '%s': %s", triple,
+                                       msg ? msg : "unknown");
+                goto out;
+        }
+        if (strcmp(cpu, "native") == 0) {
+                host_cpu = LLVMGetHostCPUName();
+                cpu = host_cpu;
+                if (!o->features) {
+                        host_features = LLVMGetHostCPUFeatures();
+                        features = host_features;
+                }
+        }
+        switch (o->opt_level) {
+        case 0:
+                level = LLVMCodeGenLevelNone;
+                break;
+        case 1:
+                level = LLVMCodeGenLevelLess;
+                break;
+        case 3:
+                level = LLVMCodeGenLevelAggressive;
+                break;
+        default:
+                level = LLVMCodeGenLevelDefault;
+                break;
+        }
+        *out = LLVMCreateTargetMachine(target, triple, cpu, features, level, LLVMRelocPIC,
+                                       LLVMCodeModelDefault);
+        if (!*out)
+                ret = bpfaot_error_set(err, EINVAL, "cannot create a target machine for '%s' (cpu %s)",
+                                       triple, cpu);
+out:
+        if (msg)
+                LLVMDisposeMessage(msg);
+        if (host_cpu)
+                LLVMDisposeMessage(host_cpu);
+        if (host_features)
+                LLVMDisposeMessage(host_features);
+        free(triple);
+        return ret;
+}
+
+static int optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level,
+                    struct bpfaot_error *err)
+{
+        static const char *const pipelines[] = {"default<O0>", "default<O1>", "default<O2>",
+                                                "default<O3>"};
+        LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
+        LLVMErrorRef e;
+        int ret = 0;
+
+        LLVMPassBuilderOptionsSetLoopVectorization(pbo, level >= 2);
+        LLVMPassBuilderOptionsSetSLPVectorization(pbo, level >= 2);
+        LLVMPassBuilderOptionsSetLoopUnrolling(pbo, level >= 2);
+        e = LLVMRunPasses(mod, pipelines[level], tm, pbo);
+        if (e) {
+                char *m = LLVMGetErrorMessage(e);
+                ret = bpfaot_error_set(err, EINVAL, "LLVM optimisation failed: %s", m);
+                LLVMDisposeErrorMessage(m);
+        }
+        LLVMDisposePassBuilderOptions(pbo);
+        return ret;
+}
+
+static int take_buffer(LLVMMemoryBufferRef mb, struct bpfaot_buf *out, struct bpfaot_error *err)
+{
+        size_t len = LLVMGetBufferSize(mb);
+
+        out->data = malloc(len ? len : 1);
+        if (!out->data) {
+                LLVMDisposeMemoryBuffer(mb);
+                return bpfaot_error_set(err, ENOMEM, "out of memory");
+        }
+        memcpy(out->data, LLVMGetBufferStart(mb), len);
+        out->len = len;
+        LLVMDisposeMemoryBuffer(mb);
+        return 0;
+}
+
+static int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, int output,
+                       struct bpfaot_buf *out, struct bpfaot_error *err)
+{
+        LLVMMemoryBufferRef mb = NULL;
+        char *msg = NULL;
+
+        if (output == BPFAOT_OUTPUT_LLVM_IR) {
+                char *text = LLVMPrintModuleToString(mod);
+                size_t len = strlen(text);
+                out->data = malloc(len + 1);
+                if (!out->data) {
+                        LLVMDisposeMessage(text);
+                        return bpfaot_error_set(err, ENOMEM, "out of memory");
+                }
+                memcpy(out->data, text, len + 1);
+                out->len = len;
+                LLVMDisposeMessage(text);
+                return 0;
+        }
+        if (LLVMTargetMachineEmitToMemoryBuffer(
+                    tm, mod, output == BPFAOT_OUTPUT_ASM ? LLVMAssemblyFile : LLVMObjectFile,
+                    &msg, &mb)) {
+                int ret = bpfaot_error_set(err, EINVAL, "LLVM code generation failed: %s",
+                                           msg ? msg : "unknown");
+                if (msg)
+                        LLVMDisposeMessage(msg);
+                return ret;
+        }
+        return take_buffer(mb, out, err);
+}
+
+int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_opts *opts,
+                   struct bpfaot_buf *out, struct bpfaot_error *err)
+{
+        struct bpfaot_compile_opts o = {0};
+        BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts);
+        struct translate_opts topts;
+        LLVMTargetMachineRef tm = NULL;
+        LLVMTargetDataRef td = NULL;
+        LLVMContextRef ctx = NULL;
+        LLVMModuleRef mod = NULL;
+        char *layout = NULL, *triple = NULL, *msg = NULL;
+        int ret;
+
+        out->data = NULL;
+        out->len = 0;
+        if (opts)
+                memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+        if (o.opt_level == BPFAOT_OPT_DEFAULT)
+                o.opt_level = 2;
+        if (o.opt_level < 0 || o.opt_level > 3)
+                return bpfaot_error_set(err, EINVAL, "optimisation level %d is not 0..3",
+                                        o.opt_level);
+        vopts.max_insns = o.max_insns;
+        vopts.stack_size = o.stack_size;
+        ret = bpfaot_validate(prog, &vopts, err);
+        if (ret)
+                return ret;
+
+        compat_init_targets();
+        ret = make_target_machine(&o, &tm, err);
+        if (ret)
+                return ret;
+        td = LLVMCreateTargetDataLayout(tm);
+        if (!triple_is_little_endian(td)) {
+                ret = bpfaot_error_set(err, ENOTSUP, "big-endian targets are not supported");
+                goto out;
+        }
+        ctx = LLVMContextCreate();
+        mod = LLVMModuleCreateWithNameInContext(prog->name ? prog->name : "bpf", ctx);
+        /* Triple and layout first: the optimiser's decisions depend on them. */
+        triple = LLVMGetTargetMachineTriple(tm);
+        LLVMSetTarget(mod, triple);
+        layout = LLVMCopyStringRepOfTargetData(td);
+        LLVMSetDataLayout(mod, layout);
+
+        topts.entry_name = o.entry_name ? o.entry_name : "bpf_main";
+        topts.stack_size = o.stack_size ? o.stack_size : BPFAOT_DEFAULT_STACK_SIZE;
+        ret = translate_prog(prog, &topts, mod, err);
+        if (ret)
+                goto out;
+        if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+                /* A translator bug, never the user's: say so plainly. */
+                ret = bpfaot_error_at(err, prog, -1, EINVAL,
+                                      "internal error: generated invalid LLVM IR: %.300s",
+                                      msg ? msg : "");
+                goto out;
+        }
+        ret = optimise(mod, tm, o.opt_level, err);
+        if (ret)
+                goto out;
+        ret = emit_output(mod, tm, o.output, out, err);
+out:
+        if (msg)
+                LLVMDisposeMessage(msg);
+        if (layout)
+                LLVMDisposeMessage(layout);
+        if (triple)
+                LLVMDisposeMessage(triple);
+        if (mod)
+                LLVMDisposeModule(mod);
+        if (ctx)
+                LLVMContextDispose(ctx);
+        if (td)
+                LLVMDisposeTargetData(td);
+        if (tm)
+                LLVMDisposeTargetMachine(tm);
+        return ret;
+}

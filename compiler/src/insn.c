@@ -190,6 +190,21 @@ int bpfaot_error_at(struct bpfaot_error *err, const struct bpfaot_prog *prog, lo
         return ret;
 }
 
+int bpfaot_error_prefix(struct bpfaot_error *err, const char *prefix)
+{
+        size_t plen = strlen(prefix) + 2, mlen = strlen(err->msg);
+
+        if (plen >= sizeof(err->msg))
+                return err->code;
+        if (plen + mlen >= sizeof(err->msg))
+                mlen = sizeof(err->msg) - plen - 1;
+        memmove(err->msg + plen, err->msg, mlen);
+        err->msg[plen + mlen] = 0;
+        memcpy(err->msg, prefix, plen - 2);
+        memcpy(err->msg + plen - 2, ": ", 2);
+        return err->code;
+}
+
 void bpfaot_buf_free(struct bpfaot_buf *buf)
 {
         if (!buf)

@@ -1,4 +1,41 @@
 /* SPDX-License-Identifier: MIT */
-#include "bpfaot/bpfaot.h"
-#include <errno.h>
+#include "llvm_compat.h"
 
+#include <llvm-c/Core.h>
+#include <llvm/Config/llvm-config.h>
+
+LLVMTypeRef compat_ptr_type(LLVMContextRef ctx, LLVMTypeRef elem)
+{
+#if LLVM_VERSION_MAJOR >= 15
+        (void)elem;
+        return LLVMPointerTypeInContext(ctx, 0);
+#else
+        (void)ctx;
+        return LLVMPointerType(elem, 0);
+#endif
+}
+
+LLVMValueRef compat_cast_ptr(LLVMBuilderRef b, LLVMContextRef ctx, LLVMValueRef p,
+                             LLVMTypeRef elem)
+{
+#if LLVM_VERSION_MAJOR >= 15
+        (void)b, (void)ctx, (void)elem;
+        return p;
+#else
+        return LLVMBuildBitCast(b, p, compat_ptr_type(ctx, elem), "");
+#endif
+}
+
+void compat_init_targets(void)
+{
+        LLVMInitializeAllTargetInfos();
+        LLVMInitializeAllTargets();
+        LLVMInitializeAllTargetMCs();
+        LLVMInitializeAllAsmPrinters();
+        LLVMInitializeAllAsmParsers();
+}
+
+int compat_llvm_major(void)
+{
+        return LLVM_VERSION_MAJOR;
+}

@@ -1,4 +1,91 @@
 /* SPDX-License-Identifier: MIT */
-#include "bpfaot/bpfaot.h"
-#include <errno.h>
+/* Reading native ELF objects (what the compiler emitted, or a user gives to `run`). */
+#include "object.h"
 
+#include <errno.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <string.h>
+
+int object_open(const void *obj, size_t len, const char *input, Elf **out,
+                struct bpfaot_error *err)
+{
+        Elf *elf;
+        GElf_Ehdr eh;
+
+        *out = NULL;
+        if (elf_version(EV_CURRENT) == EV_NONE)
+                return bpfaot_error_set(err, EINVAL, "%s: libelf initialisation failed", input);
+        if (len < 4 || memcmp(obj, ELFMAG, SELFMAG) != 0)
+                return bpfaot_error_set(err, EINVAL, "%s: not an ELF file", input);
+        elf = elf_memory((char *)obj, len);
+        if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
+                if (elf)
+                        elf_end(elf);
+                return bpfaot_error_set(err, EINVAL, "%s: malformed ELF file: %s", input,
+                                        elf_errmsg(-1));
+        }
+        *out = elf;
+        return 0;
+}
+
+/* Find the symbol table; returns NULL (no error) when there is none. */
+static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *sh)
+{
+        Elf_Scn *scn = NULL;
+        while ((scn = elf_nextscn(elf, scn)) != NULL) {
+                if (gelf_getshdr(scn, sh) && sh->sh_type == SHT_SYMTAB)
+                        return scn;
+        }
+        return NULL;
+}
+
+int bpfaot_object_undefined_symbols(const void *obj, size_t obj_len, const char *input_name,
+                                    int (*fn)(void *ctx, const char *name), void *ctx,
+                                    struct bpfaot_error *err)
+{
+        const char *input = input_name ? input_name : "<object>";
+        GElf_Shdr sh;
+        Elf_Data *data;
+        Elf_Scn *scn;
+        Elf *elf;
+        int ret;
+
+        ret = object_open(obj, obj_len, input, &elf, err);
+        if (ret)
+                return ret;
+        scn = find_symtab(elf, &sh);
+        if (!scn)
+                goto out;
+        data = elf_getdata(scn, NULL);
+        if (!data || sh.sh_entsize == 0) {
+                ret = bpfaot_error_set(err, EINVAL, "%s: malformed symbol table: %s", input,
+                                       elf_errmsg(-1));
+                goto out;
+        }
+        for (size_t i = 1; i < sh.sh_size / sh.sh_entsize; i++) {
+                GElf_Sym sym;
+                const char *name;
+
+                if (!gelf_getsym(data, (int)i, &sym)) {
+                        ret = bpfaot_error_set(err, EINVAL, "%s: malformed symbol %zu", input, i);
+                        goto out;
+                }
+                if (sym.st_shndx != SHN_UNDEF || GELF_ST_TYPE(sym.st_info) == STT_SECTION)
+                        continue;
+                name = elf_strptr(elf, sh.sh_link, sym.st_name);
+                if (!name) {
+                        ret = bpfaot_error_set(err, EINVAL, "%s: symbol %zu has a bad name", input,
+                                               i);
+                        goto out;
+                }
+                if (!*name)
+                        continue;
+                ret = fn(ctx, name);
+                if (ret)
+                        goto out;
+        }
+out:
+        elf_end(elf);
+        return ret;
+}

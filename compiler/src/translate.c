@@ -1,4 +1,654 @@
 /* SPDX-License-Identifier: MIT */
-#include "bpfaot/bpfaot.h"
-#include <errno.h>
+/*
+ * eBPF → LLVM IR.
+ *
+ * Each sub-program becomes an internal function i64(i64 r1..r5) with its own
+ * stack frame (an alloca, zeroed so that no load ever sees undef) and the
+ * registers r0..r9 as allocas that mem2reg/SROA promote. r10 is the address
+ * of the frame's top. Memory accesses through r10 with a constant offset
+ * become GEPs into the frame, so the optimiser can keep stack slots in
+ * registers; any other address is an integer turned into a pointer.
+ *
+ * Every operation is given its RFC 9669 meaning without undefined behaviour
+ * or poison: divisions are guarded, shift amounts masked, no nsw/nuw flags.
+ */
+#include "translate.h"
+#include "insn.h"
+#include "llvm_compat.h"
+#include "subprog.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct tr {
+        const struct bpfaot_prog *prog;
+        const struct translate_opts *opts;
+        struct bpfaot_error *err;
+        LLVMContextRef ctx;
+        LLVMModuleRef mod;
+        LLVMBuilderRef b;
+        struct subprogs sp;
+        bool *tails;
+        bool *leaders;
+        LLVMTypeRef i1, i8, i16, i32, i64, i8p, fn5;
+        LLVMValueRef *sub_fns;
+        /* Per function being built. */
+        LLVMBasicBlockRef *blocks; /* indexed by instruction; set for leaders */
+        LLVMValueRef fn;
+        LLVMValueRef regs[BPFAOT_NUM_REGS - 1];
+        LLVMValueRef stack; /* [stack_size x i8] */
+        LLVMValueRef fp;    /* r10 as i64 */
+};
+
+static LLVMValueRef c64(struct tr *t, uint64_t v)
+{
+        return LLVMConstInt(t->i64, v, false);
+}
+
+static LLVMValueRef cint(LLVMTypeRef ty, uint64_t v)
+{
+        return LLVMConstInt(ty, v, false);
+}
+
+static LLVMValueRef reg_get(struct tr *t, unsigned r)
+{
+        if (r == BPFAOT_REG_FP)
+                return t->fp;
+        return LLVMBuildLoad2(t->b, t->i64, t->regs[r], "");
+}
+
+static void reg_set(struct tr *t, unsigned r, LLVMValueRef v)
+{
+        LLVMBuildStore(t->b, v, t->regs[r]);
+}
+
+static LLVMTypeRef int_type(struct tr *t, unsigned bytes)
+{
+        switch (bytes) {
+        case 1:
+                return t->i8;
+        case 2:
+                return t->i16;
+        case 4:
+                return t->i32;
+        default:
+                return t->i64;
+        }
+}
+
+/* Pointer to `ty` at base register + off. */
+static LLVMValueRef mem_addr(struct tr *t, unsigned base, int16_t off, LLVMTypeRef ty)
+{
+        LLVMValueRef p;
+
+        if (base == BPFAOT_REG_FP) {
+                /* The validator guaranteed the access lies inside the frame. */
+                LLVMValueRef idx = c64(t, (uint64_t)((int64_t)t->opts->stack_size + off));
+                p = LLVMBuildInBoundsGEP2(t->b, t->i8, t->stack, &idx, 1, "");
+                return compat_cast_ptr(t->b, t->ctx, p, ty);
+        }
+        p = LLVMBuildAdd(t->b, reg_get(t, base), c64(t, (uint64_t)(int64_t)off), "");
+        return LLVMBuildIntToPtr(t->b, p, compat_ptr_type(t->ctx, ty), "");
+}
+
+static LLVMValueRef get_fn(struct tr *t, const char *name, LLVMTypeRef fnty)
+{
+        LLVMValueRef f = LLVMGetNamedFunction(t->mod, name);
+        if (!f) {
+                f = LLVMAddFunction(t->mod, name, fnty);
+                LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
+                                        LLVMCreateEnumAttribute(t->ctx,
+                                                                LLVMGetEnumAttributeKindForName(
+                                                                        "nounwind", 8),
+                                                                0));
+        }
+        return f;
+}
+
+static LLVMValueRef call(struct tr *t, const char *name, LLVMTypeRef fnty, LLVMValueRef *args,
+                         unsigned n)
+{
+        return LLVMBuildCall2(t->b, fnty, get_fn(t, name, fnty), args, n, "");
+}
+
+/* ------------------------------------------------------------------ */
+/* ALU                                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Division and modulo by zero, and signed INT_MIN / -1, have defined
+ * results in eBPF: route the divisor through a select so LLVM's sdiv/udiv
+ * never see a trapping operand, then pick the eBPF result.
+ */
+static LLVMValueRef alu_divmod(struct tr *t, uint8_t op, bool is_signed, LLVMValueRef a,
+                               LLVMValueRef b, LLVMTypeRef ty)
+{
+        LLVMValueRef zero = cint(ty, 0), one = cint(ty, 1), all = LLVMConstAllOnes(ty);
+        LLVMValueRef is_zero = LLVMBuildICmp(t->b, LLVMIntEQ, b, zero, "");
+        bool is_div = op == BPFAOT_ALU_DIV;
+
+        if (!is_signed) {
+                LLVMValueRef safe = LLVMBuildSelect(t->b, is_zero, one, b, "");
+                LLVMValueRef q = is_div ? LLVMBuildUDiv(t->b, a, safe, "")
+                                        : LLVMBuildURem(t->b, a, safe, "");
+                return LLVMBuildSelect(t->b, is_zero, is_div ? zero : a, q, "");
+        }
+        LLVMValueRef is_m1 = LLVMBuildICmp(t->b, LLVMIntEQ, b, all, "");
+        LLVMValueRef bad = LLVMBuildOr(t->b, is_zero, is_m1, "");
+        LLVMValueRef safe = LLVMBuildSelect(t->b, bad, one, b, "");
+        if (is_div) {
+                LLVMValueRef q = LLVMBuildSDiv(t->b, a, safe, "");
+                LLVMValueRef neg = LLVMBuildSub(t->b, zero, a, ""); /* x / -1, wrapping */
+                q = LLVMBuildSelect(t->b, is_m1, neg, q, "");
+                return LLVMBuildSelect(t->b, is_zero, zero, q, "");
+        }
+        LLVMValueRef r = LLVMBuildSRem(t->b, a, safe, "");
+        r = LLVMBuildSelect(t->b, is_m1, zero, r, "");
+        return LLVMBuildSelect(t->b, is_zero, a, r, "");
+}
+
+static LLVMValueRef bswap(struct tr *t, LLVMValueRef v, LLVMTypeRef ty, unsigned bits)
+{
+        char name[32];
+        snprintf(name, sizeof(name), "llvm.bswap.i%u", bits);
+        LLVMValueRef f = LLVMGetNamedFunction(t->mod, name);
+        if (!f)
+                f = LLVMAddFunction(t->mod, name, LLVMFunctionType(ty, &ty, 1, false));
+        return LLVMBuildCall2(t->b, LLVMFunctionType(ty, &ty, 1, false), f, &v, 1, "");
+}
+
+static void tr_end(struct tr *t, const struct bpfaot_insn *insn)
+{
+        unsigned bits = (unsigned)insn->imm;
+        bool swap = bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64 || insn_is_reg_src(insn);
+        LLVMTypeRef ty = int_type(t, bits / 8);
+        LLVMValueRef v = reg_get(t, insn->dst);
+
+        /* Hosts are little-endian (checked when the target is chosen): le is a truncation. */
+        if (bits < 64)
+                v = LLVMBuildTrunc(t->b, v, ty, "");
+        if (swap)
+                v = bswap(t, v, ty, bits);
+        if (bits < 64)
+                v = LLVMBuildZExt(t->b, v, t->i64, "");
+        reg_set(t, insn->dst, v);
+}
+
+static void tr_alu(struct tr *t, const struct bpfaot_insn *insn)
+{
+        bool is64 = bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64;
+        uint8_t op = insn_op(insn);
+        LLVMTypeRef ty = is64 ? t->i64 : t->i32;
+        unsigned bits = is64 ? 64 : 32;
+        LLVMValueRef a, b, r;
+
+        if (op == BPFAOT_ALU_END) {
+                tr_end(t, insn);
+                return;
+        }
+        a = reg_get(t, insn->dst);
+        if (insn_is_reg_src(insn))
+                b = reg_get(t, insn->src);
+        else
+                b = c64(t, (uint64_t)(int64_t)insn->imm); /* sign-extended */
+        if (!is64) {
+                a = LLVMBuildTrunc(t->b, a, ty, "");
+                b = LLVMBuildTrunc(t->b, b, ty, "");
+        }
+        switch (op) {
+        case BPFAOT_ALU_ADD:
+                r = LLVMBuildAdd(t->b, a, b, "");
+                break;
+        case BPFAOT_ALU_SUB:
+                r = LLVMBuildSub(t->b, a, b, "");
+                break;
+        case BPFAOT_ALU_MUL:
+                r = LLVMBuildMul(t->b, a, b, "");
+                break;
+        case BPFAOT_ALU_DIV:
+        case BPFAOT_ALU_MOD:
+                r = alu_divmod(t, op, insn->off == 1, a, b, ty);
+                break;
+        case BPFAOT_ALU_OR:
+                r = LLVMBuildOr(t->b, a, b, "");
+                break;
+        case BPFAOT_ALU_AND:
+                r = LLVMBuildAnd(t->b, a, b, "");
+                break;
+        case BPFAOT_ALU_XOR:
+                r = LLVMBuildXor(t->b, a, b, "");
+                break;
+        case BPFAOT_ALU_LSH:
+        case BPFAOT_ALU_RSH:
+        case BPFAOT_ALU_ARSH:
+                b = LLVMBuildAnd(t->b, b, cint(ty, bits - 1), ""); /* RFC 9669 masking */
+                if (op == BPFAOT_ALU_LSH)
+                        r = LLVMBuildShl(t->b, a, b, "");
+                else if (op == BPFAOT_ALU_RSH)
+                        r = LLVMBuildLShr(t->b, a, b, "");
+                else
+                        r = LLVMBuildAShr(t->b, a, b, "");
+                break;
+        case BPFAOT_ALU_NEG:
+                r = LLVMBuildSub(t->b, cint(ty, 0), a, "");
+                break;
+        case BPFAOT_ALU_MOV:
+                r = b;
+                if (insn_is_reg_src(insn) && insn->off) {
+                        LLVMValueRef narrow = LLVMBuildTrunc(t->b, reg_get(t, insn->src),
+                                                             int_type(t, (unsigned)insn->off / 8),
+                                                             "");
+                        r = LLVMBuildSExt(t->b, narrow, ty, "");
+                }
+                break;
+        default:
+                /* The validator rejected every other operation. */
+                r = a;
+                break;
+        }
+        if (!is64)
+                r = LLVMBuildZExt(t->b, r, t->i64, "");
+        reg_set(t, insn->dst, r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory                                                              */
+/* ------------------------------------------------------------------ */
+
+static void tr_ldx(struct tr *t, const struct bpfaot_insn *insn)
+{
+        unsigned bytes = insn_size_bytes(insn_size_field(insn));
+        LLVMTypeRef ty = int_type(t, bytes);
+        LLVMValueRef p = mem_addr(t, insn->src, insn->off, ty);
+        LLVMValueRef v = LLVMBuildLoad2(t->b, ty, p, "");
+
+        /* eBPF memory carries no alignment promise. */
+        LLVMSetAlignment(v, 1);
+        if (bytes < 8)
+                v = insn_mode(insn) == BPFAOT_MODE_MEMSX ? LLVMBuildSExt(t->b, v, t->i64, "")
+                                                         : LLVMBuildZExt(t->b, v, t->i64, "");
+        reg_set(t, insn->dst, v);
+}
+
+static void tr_store(struct tr *t, const struct bpfaot_insn *insn)
+{
+        unsigned bytes = insn_size_bytes(insn_size_field(insn));
+        LLVMTypeRef ty = int_type(t, bytes);
+        LLVMValueRef v, p, st;
+
+        if (bpfaot_insn_class(insn) == BPFAOT_CLASS_ST)
+                v = c64(t, (uint64_t)(int64_t)insn->imm);
+        else
+                v = reg_get(t, insn->src);
+        if (bytes < 8)
+                v = LLVMBuildTrunc(t->b, v, ty, "");
+        p = mem_addr(t, insn->dst, insn->off, ty);
+        st = LLVMBuildStore(t->b, v, p);
+        LLVMSetAlignment(st, 1);
+}
+
+static void tr_atomic(struct tr *t, const struct bpfaot_insn *insn)
+{
+        bool is64 = insn_size_field(insn) == BPFAOT_SIZE_DW;
+        LLVMTypeRef ty = is64 ? t->i64 : t->i32;
+        LLVMValueRef p = mem_addr(t, insn->dst, insn->off, ty);
+        LLVMValueRef v = reg_get(t, insn->src);
+        LLVMValueRef old;
+        LLVMAtomicRMWBinOp rop;
+        const LLVMAtomicOrdering sc = LLVMAtomicOrderingSequentiallyConsistent;
+
+        if (!is64)
+                v = LLVMBuildTrunc(t->b, v, ty, "");
+        if (insn->imm == BPFAOT_ATOMIC_CMPXCHG) {
+                LLVMValueRef expect = reg_get(t, 0);
+                if (!is64)
+                        expect = LLVMBuildTrunc(t->b, expect, ty, "");
+                LLVMValueRef pair = LLVMBuildAtomicCmpXchg(t->b, p, expect, v, sc, sc, false);
+                old = LLVMBuildExtractValue(t->b, pair, 0, "");
+                reg_set(t, 0, is64 ? old : LLVMBuildZExt(t->b, old, t->i64, ""));
+                return;
+        }
+        switch (insn->imm & ~BPFAOT_ATOMIC_FETCH) {
+        case BPFAOT_ATOMIC_ADD:
+                rop = LLVMAtomicRMWBinOpAdd;
+                break;
+        case BPFAOT_ATOMIC_OR:
+                rop = LLVMAtomicRMWBinOpOr;
+                break;
+        case BPFAOT_ATOMIC_AND:
+                rop = LLVMAtomicRMWBinOpAnd;
+                break;
+        case BPFAOT_ATOMIC_XOR:
+                rop = LLVMAtomicRMWBinOpXor;
+                break;
+        default: /* xchg */
+                rop = LLVMAtomicRMWBinOpXchg;
+                break;
+        }
+        old = LLVMBuildAtomicRMW(t->b, rop, p, v, sc, false);
+        if (insn->imm & BPFAOT_ATOMIC_FETCH)
+                reg_set(t, insn->src, is64 ? old : LLVMBuildZExt(t->b, old, t->i64, ""));
+}
+
+static void tr_lddw(struct tr *t, size_t idx)
+{
+        const struct bpfaot_insn *insn = &t->prog->insns[idx];
+        uint32_t hi = (uint32_t)t->prog->insns[idx + 1].imm;
+        LLVMValueRef v, arg = cint(t->i32, (uint32_t)insn->imm);
+        LLVMTypeRef by_u32 = LLVMFunctionType(t->i64, &t->i32, 1, false);
+        LLVMTypeRef by_u64 = LLVMFunctionType(t->i64, &t->i64, 1, false);
+
+        switch (insn->src) {
+        case BPFAOT_LDDW_IMM64:
+                v = c64(t, (uint64_t)(uint32_t)insn->imm | ((uint64_t)hi << 32));
+                break;
+        case BPFAOT_LDDW_MAP_FD:
+        case BPFAOT_LDDW_MAP_VAL:
+                v = call(t, "__lddw_helper_map_by_fd", by_u32, &arg, 1);
+                break;
+        case BPFAOT_LDDW_VAR_ADDR:
+                v = call(t, "__lddw_helper_var_addr", by_u32, &arg, 1);
+                break;
+        case BPFAOT_LDDW_CODE_ADDR:
+                v = call(t, "__lddw_helper_code_addr", by_u32, &arg, 1);
+                break;
+        default: /* map by index, and map value by index */
+                v = call(t, "__lddw_helper_map_by_idx", by_u32, &arg, 1);
+                break;
+        }
+        if (insn->src == BPFAOT_LDDW_MAP_VAL || insn->src == BPFAOT_LDDW_MAP_IDX_VAL) {
+                v = call(t, "__lddw_helper_map_val", by_u64, &v, 1);
+                v = LLVMBuildAdd(t->b, v, c64(t, hi), "");
+        }
+        reg_set(t, insn->dst, v);
+}
+
+/* ------------------------------------------------------------------ */
+/* Calls and jumps                                                     */
+/* ------------------------------------------------------------------ */
+
+static const struct bpfaot_reloc *reloc_at(const struct bpfaot_prog *prog, size_t idx)
+{
+        for (size_t i = 0; i < prog->reloc_cnt; i++)
+                if (prog->relocs[i].insn == idx)
+                        return &prog->relocs[i];
+        return NULL;
+}
+
+static void finish_call(struct tr *t, LLVMValueRef ret)
+{
+        reg_set(t, 0, ret);
+        /* r1-r5 are clobbered by calls; give them a defined value. */
+        for (unsigned r = 1; r <= 5; r++)
+                reg_set(t, r, c64(t, 0));
+}
+
+static void tr_call(struct tr *t, size_t idx)
+{
+        const struct bpfaot_insn *insn = &t->prog->insns[idx];
+        const struct bpfaot_reloc *rel = reloc_at(t->prog, idx);
+        LLVMValueRef args[6];
+        char name[64];
+
+        for (unsigned r = 1; r <= 5; r++)
+                args[r] = reg_get(t, r);
+        if (insn_is_reg_src(insn)) { /* callx: dispatch by helper id */
+                LLVMTypeRef p6[6] = {t->i64, t->i64, t->i64, t->i64, t->i64, t->i64};
+                args[0] = reg_get(t, insn->dst);
+                finish_call(t, call(t, BPFAOT_CALLX_SYMBOL,
+                                    LLVMFunctionType(t->i64, p6, 6, false), args, 6));
+                return;
+        }
+        if (insn->src == BPFAOT_CALL_LOCAL) {
+                long s = subprogs_index_of(&t->sp, (size_t)insn_call_target(insn, idx));
+                LLVMValueRef ret = LLVMBuildCall2(t->b, t->fn5, t->sub_fns[s], args + 1, 5, "");
+                finish_call(t, ret);
+                return;
+        }
+        if (rel && rel->name)
+                snprintf(name, sizeof(name), "%s", rel->name);
+        else if (insn->src == BPFAOT_CALL_KFUNC)
+                snprintf(name, sizeof(name), "%s", subprog_kfunc_name(t->prog, insn->imm));
+        else
+                snprintf(name, sizeof(name), BPFAOT_HELPER_PREFIX "%04u", (unsigned)insn->imm);
+        finish_call(t, call(t, name, t->fn5, args + 1, 5));
+}
+
+static LLVMIntPredicate cond_pred(uint8_t op)
+{
+        switch (op) {
+        case BPFAOT_JMP_JEQ:
+                return LLVMIntEQ;
+        case BPFAOT_JMP_JGT:
+                return LLVMIntUGT;
+        case BPFAOT_JMP_JGE:
+                return LLVMIntUGE;
+        case BPFAOT_JMP_JNE:
+                return LLVMIntNE;
+        case BPFAOT_JMP_JSGT:
+                return LLVMIntSGT;
+        case BPFAOT_JMP_JSGE:
+                return LLVMIntSGE;
+        case BPFAOT_JMP_JLT:
+                return LLVMIntULT;
+        case BPFAOT_JMP_JLE:
+                return LLVMIntULE;
+        case BPFAOT_JMP_JSLT:
+                return LLVMIntSLT;
+        default: /* JSLE */
+                return LLVMIntSLE;
+        }
+}
+
+static void tr_cond_jmp(struct tr *t, size_t idx)
+{
+        const struct bpfaot_insn *insn = &t->prog->insns[idx];
+        bool is32 = bpfaot_insn_class(insn) == BPFAOT_CLASS_JMP32;
+        LLVMValueRef a = reg_get(t, insn->dst), b, cond;
+        uint8_t op = insn_op(insn);
+
+        b = insn_is_reg_src(insn) ? reg_get(t, insn->src) : c64(t, (uint64_t)(int64_t)insn->imm);
+        if (is32) {
+                a = LLVMBuildTrunc(t->b, a, t->i32, "");
+                b = LLVMBuildTrunc(t->b, b, t->i32, "");
+        }
+        if (op == BPFAOT_JMP_JSET) {
+                LLVMValueRef m = LLVMBuildAnd(t->b, a, b, "");
+                cond = LLVMBuildICmp(t->b, LLVMIntNE, m, cint(LLVMTypeOf(m), 0), "");
+        } else {
+                cond = LLVMBuildICmp(t->b, cond_pred(op), a, b, "");
+        }
+        LLVMBuildCondBr(t->b, cond, t->blocks[insn_jump_target(insn, idx)], t->blocks[idx + 1]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Functions and blocks                                                */
+/* ------------------------------------------------------------------ */
+
+static void mark_leaders(struct tr *t)
+{
+        const struct bpfaot_prog *prog = t->prog;
+
+        for (size_t s = 0; s < t->sp.cnt; s++)
+                t->leaders[t->sp.start[s]] = true;
+        for (size_t i = 0; i < prog->insn_cnt; i++) {
+                const struct bpfaot_insn *insn = &prog->insns[i];
+                if (t->tails[i])
+                        continue;
+                if (insn_is_ja(insn) || insn_is_cond_jmp(insn))
+                        t->leaders[insn_jump_target(insn, i)] = true;
+                if ((insn_is_ja(insn) || insn_is_cond_jmp(insn) || insn_is_exit(insn)) &&
+                    i + 1 < prog->insn_cnt)
+                        t->leaders[i + 1] = true;
+        }
+}
+
+static void tr_insn(struct tr *t, size_t idx)
+{
+        const struct bpfaot_insn *insn = &t->prog->insns[idx];
+
+        switch (bpfaot_insn_class(insn)) {
+        case BPFAOT_CLASS_ALU:
+        case BPFAOT_CLASS_ALU64:
+                tr_alu(t, insn);
+                return;
+        case BPFAOT_CLASS_LD:
+                tr_lddw(t, idx);
+                return;
+        case BPFAOT_CLASS_LDX:
+                tr_ldx(t, insn);
+                return;
+        case BPFAOT_CLASS_ST:
+                tr_store(t, insn);
+                return;
+        case BPFAOT_CLASS_STX:
+                if (insn_mode(insn) == BPFAOT_MODE_ATOMIC)
+                        tr_atomic(t, insn);
+                else
+                        tr_store(t, insn);
+                return;
+        default: /* JMP, JMP32 */
+                break;
+        }
+        if (insn_is_exit(insn))
+                LLVMBuildRet(t->b, reg_get(t, 0));
+        else if (insn_is_call(insn))
+                tr_call(t, idx);
+        else if (insn_is_ja(insn))
+                LLVMBuildBr(t->b, t->blocks[insn_jump_target(insn, idx)]);
+        else
+                tr_cond_jmp(t, idx);
+}
+
+static void build_frame(struct tr *t)
+{
+        LLVMTypeRef stack_ty = LLVMArrayType(t->i8, t->opts->stack_size);
+        LLVMValueRef top_idx = c64(t, t->opts->stack_size);
+        char name[8];
+
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++) {
+                snprintf(name, sizeof(name), "r%u", r);
+                t->regs[r] = LLVMBuildAlloca(t->b, t->i64, name);
+        }
+        t->stack = LLVMBuildAlloca(t->b, stack_ty, "stack");
+        LLVMSetAlignment(t->stack, 16);
+        t->stack = compat_cast_ptr(t->b, t->ctx, t->stack, t->i8);
+        /* A zeroed frame: reading a never-written slot gives 0, not undef. */
+        LLVMBuildMemSet(t->b, t->stack, cint(t->i8, 0), c64(t, t->opts->stack_size), 16);
+        t->fp = LLVMBuildPtrToInt(
+                t->b, LLVMBuildInBoundsGEP2(t->b, t->i8, t->stack, &top_idx, 1, "fp"), t->i64,
+                "r10");
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
+                LLVMBuildStore(t->b, r >= 1 && r <= 5 ? LLVMGetParam(t->fn, r - 1) : c64(t, 0),
+                               t->regs[r]);
+}
+
+static void build_subprog(struct tr *t, size_t s)
+{
+        size_t start = t->sp.start[s], end = subprogs_end(&t->sp, s, t->prog->insn_cnt);
+        LLVMBasicBlockRef entry;
+        char name[32];
+
+        t->fn = t->sub_fns[s];
+        entry = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "entry");
+        for (size_t i = start; i < end; i++) {
+                if (!t->leaders[i])
+                        continue;
+                snprintf(name, sizeof(name), "insn%zu", i);
+                t->blocks[i] = LLVMAppendBasicBlockInContext(t->ctx, t->fn, name);
+        }
+        LLVMPositionBuilderAtEnd(t->b, entry);
+        build_frame(t);
+        LLVMBuildBr(t->b, t->blocks[start]);
+        for (size_t i = start; i < end; i++) {
+                if (t->tails[i])
+                        continue;
+                if (t->leaders[i]) {
+                        LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->b);
+                        if (!LLVMGetBasicBlockTerminator(cur))
+                                LLVMBuildBr(t->b, t->blocks[i]);
+                        LLVMPositionBuilderAtEnd(t->b, t->blocks[i]);
+                }
+                tr_insn(t, i);
+        }
+        /* The validator ensured each sub-program ends in exit or ja. */
+}
+
+static LLVMValueRef build_entry(struct tr *t)
+{
+        const char *name = t->opts->entry_name ? t->opts->entry_name : "bpf_main";
+        LLVMTypeRef params[2] = {t->i8p, t->i64};
+        LLVMValueRef fn = LLVMAddFunction(t->mod, name, LLVMFunctionType(t->i64, params, 2, false));
+        LLVMValueRef args[5];
+        LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(t->ctx, fn, "entry");
+
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateEnumAttribute(
+                                        t->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
+        LLVMPositionBuilderAtEnd(t->b, bb);
+        args[0] = LLVMBuildPtrToInt(t->b, LLVMGetParam(fn, 0), t->i64, "ctx");
+        args[1] = LLVMGetParam(fn, 1);
+        args[2] = args[3] = args[4] = c64(t, 0);
+        LLVMBuildRet(t->b, LLVMBuildCall2(t->b, t->fn5, t->sub_fns[0], args, 5, ""));
+        return fn;
+}
+
+static void init_types(struct tr *t)
+{
+        LLVMTypeRef p5[5];
+
+        t->i1 = LLVMInt1TypeInContext(t->ctx);
+        t->i8 = LLVMInt8TypeInContext(t->ctx);
+        t->i16 = LLVMInt16TypeInContext(t->ctx);
+        t->i32 = LLVMInt32TypeInContext(t->ctx);
+        t->i64 = LLVMInt64TypeInContext(t->ctx);
+        t->i8p = compat_ptr_type(t->ctx, t->i8);
+        for (int i = 0; i < 5; i++)
+                p5[i] = t->i64;
+        t->fn5 = LLVMFunctionType(t->i64, p5, 5, false);
+}
+
+int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *opts,
+                   LLVMModuleRef mod, struct bpfaot_error *err)
+{
+        struct tr t = {.prog = prog, .opts = opts, .err = err, .mod = mod};
+        unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+        char name[48];
+        int ret;
+
+        t.ctx = LLVMGetModuleContext(mod);
+        init_types(&t);
+        ret = subprogs_find(prog, &t.sp, err);
+        if (ret)
+                return ret;
+        t.tails = insn_lddw_tails(prog->insns, prog->insn_cnt);
+        t.leaders = calloc(prog->insn_cnt, sizeof(*t.leaders));
+        t.blocks = calloc(prog->insn_cnt, sizeof(*t.blocks));
+        t.sub_fns = calloc(t.sp.cnt, sizeof(*t.sub_fns));
+        if (!t.tails || !t.leaders || !t.blocks || !t.sub_fns) {
+                ret = bpfaot_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
+        mark_leaders(&t);
+        for (size_t s = 0; s < t.sp.cnt; s++) {
+                snprintf(name, sizeof(name), "bpf_sub_%zu", t.sp.start[s]);
+                t.sub_fns[s] = LLVMAddFunction(mod, name, t.fn5);
+                LLVMSetLinkage(t.sub_fns[s], LLVMInternalLinkage);
+                LLVMAddAttributeAtIndex(t.sub_fns[s], LLVMAttributeFunctionIndex,
+                                        LLVMCreateEnumAttribute(t.ctx, nounwind, 0));
+        }
+        t.b = LLVMCreateBuilderInContext(t.ctx);
+        for (size_t s = 0; s < t.sp.cnt; s++)
+                build_subprog(&t, s);
+        build_entry(&t);
+        LLVMDisposeBuilder(t.b);
+out:
+        free(t.tails);
+        free(t.leaders);
+        free(t.blocks);
+        free(t.sub_fns);
+        subprogs_free(&t.sp);
+        return ret;
+}

@@ -251,9 +251,45 @@ int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate
 /* Fill `err` with a located message for instruction `idx` of `prog`. Returns -code. */
 int bpfaot_error_at(struct bpfaot_error *err, const struct bpfaot_prog *prog, long idx, int code,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Prepend "<prefix>: " to err->msg (for example an input file name). Returns err->code. */
+int bpfaot_error_prefix(struct bpfaot_error *err, const char *prefix);
 /* Fill `err` with an unlocated message. Returns -code. */
 int bpfaot_error_set(struct bpfaot_error *err, int code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+
+/* ------------------------------------------------------------------ */
+/* eBPF ELF objects                                                    */
+/* ------------------------------------------------------------------ */
+
+/* One program found in an eBPF ELF object (a function in an executable section other than .text). */
+struct bpfaot_elf_prog {
+        char *name;
+        char *section;
+        struct bpfaot_insn *insns;
+        size_t insn_cnt;
+        struct bpfaot_reloc *relocs;
+        size_t reloc_cnt;
+};
+
+struct bpfaot_elf {
+        char *input;
+        struct bpfaot_elf_prog *progs;
+        size_t prog_cnt;
+        struct btf *btf; /* the object's .BTF, or NULL */
+        char **names;    /* storage for relocation symbol names */
+        size_t name_cnt;
+};
+
+/*
+ * Read an eBPF ELF object (clang or GCC output) from memory: its programs,
+ * their instructions, the relocations that apply to them and the BTF. The
+ * data need not outlive the call.
+ */
+int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
+                         struct bpfaot_elf **elf, struct bpfaot_error *err);
+void bpfaot_elf__free(struct bpfaot_elf *elf);
+/* View program `idx` as a bpfaot_prog (pointers into `elf`). */
+void bpfaot_elf__prog(const struct bpfaot_elf *elf, size_t idx, struct bpfaot_prog *prog);
 
 /* ------------------------------------------------------------------ */
 /* Compilation                                                         */

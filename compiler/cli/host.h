@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* What the CLI provides to programs it runs: helpers and libc memory functions. */
+#ifndef BPFAOT_CLI_HOST_H
+#define BPFAOT_CLI_HOST_H
+
+#include "bpfaot/bpfaot.h"
+
+/* Resolver for bpfaot_jit__load: runtime helpers, callx dispatch, mem* functions. */
+uint64_t host_resolve_symbol(void *ctx, const char *name);
+/* Helper lookup for the interpreter. */
+bpfaot_helper_fn host_helper_lookup(void *ctx, uint32_t id);
+
+/*
+ * Run a program given as an eBPF instruction array: compiled in memory and
+ * loaded with the JIT, or interpreted. Returns 0 and r0 in *ret.
+ */
+struct host_exec_opts {
+        bool interp;
+        int opt_level;
+        const char *cpu;
+        uint64_t repeat; /* run this many times (at least once) */
+};
+int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *o, void *mem,
+                   size_t mem_len, uint64_t *ret, struct bpfaot_error *err);
+/* Load a native object and call its entry. */
+int host_exec_object(const void *obj, size_t len, const char *input, const char *entry,
+                     uint64_t repeat, void *mem, size_t mem_len, uint64_t *ret,
+                     struct bpfaot_error *err);
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one place where LLVM C API differences between versions 14..19 live.
+ * Everything else uses these wrappers and is version-neutral.
+ */
+#ifndef BPFAOT_LLVM_COMPAT_H
+#define BPFAOT_LLVM_COMPAT_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm/Config/llvm-config.h>
+
+/*
+ * A pointer to `elem`. LLVM 14 has typed pointers, so the element type
+ * matters; from LLVM 15 pointers are opaque and the element type is ignored.
+ * Code that needs a different pointee casts with compat_cast_ptr.
+ */
+LLVMTypeRef compat_ptr_type(LLVMContextRef ctx, LLVMTypeRef elem);
+/* Cast a pointer to point at `elem` (a no-op with opaque pointers). */
+LLVMValueRef compat_cast_ptr(LLVMBuilderRef b, LLVMContextRef ctx, LLVMValueRef p,
+                             LLVMTypeRef elem);
+/* Initialise every target LLVM was built with (idempotent). */
+void compat_init_targets(void);
+/* The LLVM major version the library was built against. */
+int compat_llvm_major(void);
+
+#endif
+
+#include <llvm-c/Orc.h>
+
+/* ORC's symbol-map pair was renamed in LLVM 15. */
+#if LLVM_VERSION_MAJOR >= 15
+typedef LLVMOrcCSymbolMapPair compat_symbol_pair;
+#else
+typedef LLVMJITCSymbolMapPair compat_symbol_pair;
+#endif
