@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages bpf-aot needs to build and test, if missing.
+# Usage: cmake/install-deps.sh            (uses sudo when not root)
+set -euo pipefail
+
+packages=(
+  cmake ninja-build pkg-config gcc make binutils
+  llvm-dev clang llvm                 # LLVM/clang 14, Debian 12's default
+  llvm-19-dev clang-19 libzstd-dev    # a newer LLVM, tested too
+  libbpf-dev libelf-dev zlib1g-dev
+  gcc-bpf                             # GCC's eBPF backend, for GCC-compiled test objects
+  libbpf-tools xdp-tools              # real eBPF objects the tests compile
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
