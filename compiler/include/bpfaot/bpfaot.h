@@ -311,6 +311,11 @@ struct bpfaot_compile_opts {
         uint32_t stack_size;    /* 0: BPFAOT_DEFAULT_STACK_SIZE */
         size_t max_insns;       /* 0: BPFAOT_DEFAULT_MAX_INSNS */
         int output;             /* enum bpfaot_output */
+        /*
+         * Sub-programs longer than this get near-linear optimisation and the
+         * fast register allocator, keeping compile time linear (0: 8192).
+         */
+        size_t large_function_insns;
 };
 #define BPFAOT_OPT_DEFAULT (-1)
 
