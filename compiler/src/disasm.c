@@ -32,6 +32,8 @@ static int disasm_alu(const struct bpfaot_insn *insn, char *buf, size_t sz)
         if (!name)
                 return raw(insn, buf, sz);
         if (op == BPFAOT_ALU_END) {
+                if (is64 && insn_is_reg_src(insn))
+                        return raw(insn, buf, sz);
                 const char *kind = is64 ? "bswap" : (insn_is_reg_src(insn) ? "be" : "le");
                 snprintf(buf, sz, "%s%d %%r%u", kind, insn->imm, insn->dst);
                 return 1;
@@ -42,7 +44,11 @@ static int disasm_alu(const struct bpfaot_insn *insn, char *buf, size_t sz)
         }
         if ((op == BPFAOT_ALU_DIV || op == BPFAOT_ALU_MOD) && insn->off == 1)
                 name = op == BPFAOT_ALU_DIV ? "sdiv" : "smod";
+        else if ((op == BPFAOT_ALU_DIV || op == BPFAOT_ALU_MOD) && insn->off != 0)
+                return raw(insn, buf, sz);
         if (op == BPFAOT_ALU_MOV && insn_is_reg_src(insn) && insn->off != 0) {
+                if (insn->off != 8 && insn->off != 16 && !(is64 && insn->off == 32))
+                        return raw(insn, buf, sz);
                 snprintf(buf, sz, "movsx%d%d %%r%u, %%r%u", insn->off, is64 ? 64 : 32, insn->dst,
                          insn->src);
                 return 1;
@@ -107,27 +113,39 @@ static int disasm_lddw(const struct bpfaot_insn *insns, size_t cnt, size_t idx, 
 
         if (idx + 1 >= cnt) {
                 snprintf(buf, sz, "lddw %%r%u, <truncated>", insn->dst);
-                return 1;
+                return -EINVAL;
         }
         switch (insn->src) {
         case BPFAOT_LDDW_IMM64:
                 snprintf(buf, sz, "lddw %%r%u, 0x%" PRIx64, insn->dst, imm64);
                 break;
         case BPFAOT_LDDW_MAP_FD:
-                snprintf(buf, sz, "lddw %%r%u, map_fd %" PRId32, insn->dst, insn->imm);
+                snprintf(buf, sz,
+                         hi ? "lddw %%r%u, map_fd %" PRId32 ", %" PRIu32
+                            : "lddw %%r%u, map_fd %" PRId32,
+                         insn->dst, insn->imm, hi);
                 break;
         case BPFAOT_LDDW_MAP_VAL:
-                snprintf(buf, sz, "lddw %%r%u, map_val %" PRId32 ", %" PRIu32, insn->dst,
-                         insn->imm, hi);
+                snprintf(buf, sz, "lddw %%r%u, map_val %" PRId32 ", %" PRIu32, insn->dst, insn->imm,
+                         hi);
                 break;
         case BPFAOT_LDDW_VAR_ADDR:
-                snprintf(buf, sz, "lddw %%r%u, var_addr %" PRId32, insn->dst, insn->imm);
+                snprintf(buf, sz,
+                         hi ? "lddw %%r%u, var_addr %" PRId32 ", %" PRIu32
+                            : "lddw %%r%u, var_addr %" PRId32,
+                         insn->dst, insn->imm, hi);
                 break;
         case BPFAOT_LDDW_CODE_ADDR:
-                snprintf(buf, sz, "lddw %%r%u, code_addr %" PRId32, insn->dst, insn->imm);
+                snprintf(buf, sz,
+                         hi ? "lddw %%r%u, code_addr %" PRId32 ", %" PRIu32
+                            : "lddw %%r%u, code_addr %" PRId32,
+                         insn->dst, insn->imm, hi);
                 break;
         case BPFAOT_LDDW_MAP_IDX:
-                snprintf(buf, sz, "lddw %%r%u, map_idx %" PRId32, insn->dst, insn->imm);
+                snprintf(buf, sz,
+                         hi ? "lddw %%r%u, map_idx %" PRId32 ", %" PRIu32
+                            : "lddw %%r%u, map_idx %" PRId32,
+                         insn->dst, insn->imm, hi);
                 break;
         case BPFAOT_LDDW_MAP_IDX_VAL:
                 snprintf(buf, sz, "lddw %%r%u, map_idx_val %" PRId32 ", %" PRIu32, insn->dst,
@@ -159,7 +177,8 @@ static int disasm_mem(const struct bpfaot_insn *insn, char *buf, size_t sz)
                 }
                 return raw(insn, buf, sz);
         case BPFAOT_CLASS_LDX:
-                if (mode != BPFAOT_MODE_MEM && mode != BPFAOT_MODE_MEMSX)
+                if ((mode != BPFAOT_MODE_MEM && mode != BPFAOT_MODE_MEMSX) ||
+                    (mode == BPFAOT_MODE_MEMSX && insn_size_field(insn) == BPFAOT_SIZE_DW))
                         return raw(insn, buf, sz);
                 mem_operand(mem, sizeof(mem), insn->src, insn->off);
                 snprintf(buf, sz, "ldx%s%s %%r%u, %s", mode == BPFAOT_MODE_MEMSX ? "s" : "", size,
@@ -179,6 +198,9 @@ static int disasm_mem(const struct bpfaot_insn *insn, char *buf, size_t sz)
                 }
                 if (mode == BPFAOT_MODE_ATOMIC) {
                         const char *name = insn_atomic_name(insn->imm);
+                        uint8_t size_field = insn_size_field(insn);
+                        if (size_field != BPFAOT_SIZE_W && size_field != BPFAOT_SIZE_DW)
+                                return raw(insn, buf, sz);
                         if (!name) {
                                 snprintf(buf, sz, "lock <op 0x%" PRIx32 ">%s %s, %%r%u",
                                          (uint32_t)insn->imm,

@@ -94,6 +94,11 @@ static int walk(struct call_walk *w, size_t s, unsigned frames)
                                                "itself through this call",
                                                w->sp->start[callee]);
                 if (w->state[callee] == 0) {
+                        /* Check before recursing: a long chain must not exhaust our own stack. */
+                        if (frames + 1 > BPFAOT_MAX_CALL_DEPTH)
+                                return bpfaot_error_at(w->err, prog, (long)i, E2BIG,
+                                                       "call chain deeper than %d frames",
+                                                       BPFAOT_MAX_CALL_DEPTH);
                         ret = walk(w, (size_t)callee, frames + 1);
                         if (ret)
                                 return ret;

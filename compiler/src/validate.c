@@ -225,6 +225,10 @@ static int check_lddw(struct vctx *v, size_t idx)
                 return FAIL(v, idx, "second slot of lddw must have only an immediate set");
         if (insn->src > BPFAOT_LDDW_MAP_IDX_VAL)
                 return FAIL(v, idx, "unknown lddw pseudo source %u", insn->src);
+        /* As in the kernel: map and function references have no use for a second immediate. */
+        if (next->imm && (insn->src == BPFAOT_LDDW_MAP_FD || insn->src == BPFAOT_LDDW_MAP_IDX ||
+                          insn->src == BPFAOT_LDDW_CODE_ADDR))
+                return FAIL(v, idx, "second slot of this lddw must be 0");
         ret = check_zero(v, idx, Z_OFF);
         return ret ? ret : check_regs(v, idx, false, true);
 }
