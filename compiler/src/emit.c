@@ -59,7 +59,8 @@ static int make_target_machine(const struct bpfaot_compile_opts *o, bool large,
 {
         char *triple = o->triple ? strdup(o->triple) : bpfaot_host_triple();
         char *host_cpu = NULL, *host_features = NULL, *msg = NULL;
-        const char *cpu = o->cpu ? o->cpu : "generic";
+        /* "" is each target's own generic CPU ("generic", "generic-rv64", ...). */
+        const char *cpu = o->cpu && strcmp(o->cpu, "generic") != 0 ? o->cpu : "";
         const char *features = o->features ? o->features : "";
         LLVMCodeGenOptLevel level;
         LLVMTargetRef target;

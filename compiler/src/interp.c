@@ -1,11 +1,672 @@
 /* SPDX-License-Identifier: MIT */
-#include "bpfaot/bpfaot.h"
+/*
+ * Reference interpreter: an independent oracle for the compiler.
+ *
+ * It is meant to be obviously correct rather than fast: one small function
+ * per instruction class, every memory access bounds checked against the
+ * input memory or a live stack frame, no global state. Semantics follow
+ * RFC 9669 and the Linux kernel (see the comments on each operation).
+ *
+ * Definitions the compiler must share (both engines must agree):
+ *  - at entry r1 = mem, r2 = mem_len, r10 = top of the frame, all other
+ *    registers are 0; every frame's stack starts zero-filled;
+ *  - a local call passes r1-r5 and starts the callee with r0 = 0,
+ *    r6-r9 = 0 and its own stack; on return r6-r9 and r10 are restored;
+ *  - after any call (helper, callx or local), r1-r5 are 0.
+ */
+#include "insn.h"
+
 #include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the interpreter assumes a little-endian host (le/be and memory layout)"
+#endif
+
+/* Registers a local call saves for the caller. */
+#define CALLEE_SAVED_FIRST 6
+#define CALLEE_SAVED_CNT 4
+
+struct frame {
+        uint64_t saved[CALLEE_SAVED_CNT]; /* caller's r6-r9 */
+        size_t ret_pc;                    /* caller's next instruction */
+};
+
+struct vm {
+        const struct bpfaot_prog *prog;
+        struct bpfaot_error *err;
+        bpfaot_helper_lookup helper;
+        void *helper_ctx;
+        uint64_t max_steps;
+
+        uint8_t *mem;
+        size_t mem_len;
+
+        uint8_t *stacks; /* BPFAOT_MAX_CALL_DEPTH frames of stack_size bytes */
+        uint32_t stack_size;
+        struct frame frames[BPFAOT_MAX_CALL_DEPTH];
+        unsigned depth; /* live frames; 1 while running the entry */
+
+        uint64_t reg[BPFAOT_NUM_REGS];
+        size_t pc;
+        bool done;
+};
+
+#define FAIL(vm, code, ...) bpfaot_error_at((vm)->err, (vm)->prog, (long)(vm)->pc, code, __VA_ARGS__)
+
+static const struct bpfaot_insn *cur(const struct vm *vm)
+{
+        return &vm->prog->insns[vm->pc];
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory                                                              */
+/* ------------------------------------------------------------------ */
+
+static bool range_inside(uintptr_t addr, size_t size, uintptr_t base, size_t len)
+{
+        return addr >= base && size <= len && addr - base <= len - size;
+}
+
+static uint8_t *frame_stack(const struct vm *vm, unsigned frame)
+{
+        return vm->stacks + (size_t)frame * vm->stack_size;
+}
+
+/*
+ * Host pointer for an access of `size` bytes at `addr`: inside the input
+ * memory or inside one live stack frame, else an error.
+ */
+static int mem_access(struct vm *vm, uint64_t addr, unsigned size, const char *what, uint8_t **p)
+{
+        uintptr_t a = (uintptr_t)addr;
+
+        if (addr <= UINTPTR_MAX) {
+                if (vm->mem && range_inside(a, size, (uintptr_t)vm->mem, vm->mem_len)) {
+                        *p = vm->mem + (a - (uintptr_t)vm->mem);
+                        return 0;
+                }
+                for (unsigned f = 0; f < vm->depth; f++) {
+                        uint8_t *s = frame_stack(vm, f);
+                        if (range_inside(a, size, (uintptr_t)s, vm->stack_size)) {
+                                *p = s + (a - (uintptr_t)s);
+                                return 0;
+                        }
+                }
+        }
+        return FAIL(vm, EFAULT, "out-of-bounds %s of %u bytes at 0x%" PRIx64, what, size, addr);
+}
+
+static uint64_t load_le(const uint8_t *p, unsigned size)
+{
+        uint8_t b;
+        uint16_t h;
+        uint32_t w;
+        uint64_t d;
+
+        switch (size) {
+        case 1:
+                memcpy(&b, p, 1);
+                return b;
+        case 2:
+                memcpy(&h, p, 2);
+                return h;
+        case 4:
+                memcpy(&w, p, 4);
+                return w;
+        default:
+                memcpy(&d, p, 8);
+                return d;
+        }
+}
+
+static void store_le(uint8_t *p, unsigned size, uint64_t v)
+{
+        uint8_t b = (uint8_t)v;
+        uint16_t h = (uint16_t)v;
+        uint32_t w = (uint32_t)v;
+
+        switch (size) {
+        case 1:
+                memcpy(p, &b, 1);
+                break;
+        case 2:
+                memcpy(p, &h, 2);
+                break;
+        case 4:
+                memcpy(p, &w, 4);
+                break;
+        default:
+                memcpy(p, &v, 8);
+                break;
+        }
+}
+
+/* ------------------------------------------------------------------ */
+/* Arithmetic helpers (two's complement without undefined behaviour)   */
+/* ------------------------------------------------------------------ */
+
+/* Sign-extend the low `bits` bits of v to 64 bits. */
+static uint64_t sext(uint64_t v, unsigned bits)
+{
+        uint64_t sign = 1ull << (bits - 1);
+        uint64_t mask = bits == 64 ? ~0ull : (1ull << bits) - 1;
+        v &= mask;
+        return (v ^ sign) - sign;
+}
+
+static uint64_t arsh64(uint64_t v, unsigned n)
+{
+        return (v >> 63) ? ~(~v >> n) : v >> n;
+}
+
+static uint32_t arsh32(uint32_t v, unsigned n)
+{
+        return (v >> 31) ? ~(~v >> n) : v >> n;
+}
+
+static bool neg64(uint64_t v)
+{
+        return v >> 63;
+}
+
+static bool neg32(uint32_t v)
+{
+        return v >> 31;
+}
+
+/* Signed 64-bit division: x / 0 = 0, INT64_MIN / -1 = INT64_MIN, rounding toward zero. */
+static uint64_t sdiv64(uint64_t a, uint64_t b)
+{
+        uint64_t ua = neg64(a) ? -a : a, ub = neg64(b) ? -b : b;
+        uint64_t q;
+
+        if (b == 0)
+                return 0;
+        q = ua / ub; /* magnitudes as unsigned: INT64_MIN's magnitude fits */
+        return neg64(a) != neg64(b) ? -q : q;
+}
+
+/* Signed 64-bit remainder: x % 0 = x, result takes the dividend's sign. */
+static uint64_t smod64(uint64_t a, uint64_t b)
+{
+        uint64_t ua = neg64(a) ? -a : a, ub = neg64(b) ? -b : b;
+        uint64_t r;
+
+        if (b == 0)
+                return a;
+        r = ua % ub;
+        return neg64(a) ? -r : r;
+}
+
+static uint32_t sdiv32(uint32_t a, uint32_t b)
+{
+        uint32_t ua = neg32(a) ? -a : a, ub = neg32(b) ? -b : b;
+        uint32_t q;
+
+        if (b == 0)
+                return 0;
+        q = ua / ub;
+        return neg32(a) != neg32(b) ? -q : q;
+}
+
+static uint32_t smod32(uint32_t a, uint32_t b)
+{
+        uint32_t ua = neg32(a) ? -a : a, ub = neg32(b) ? -b : b;
+        uint32_t r;
+
+        if (b == 0)
+                return a;
+        r = ua % ub;
+        return neg32(a) ? -r : r;
+}
+
+/* ------------------------------------------------------------------ */
+/* ALU                                                                 */
+/* ------------------------------------------------------------------ */
+
+/* 64-bit operation; `off` is 1 for signed div/mod and the source width for movsx. */
+static uint64_t alu64(uint8_t op, uint64_t d, uint64_t s, int16_t off)
+{
+        switch (op) {
+        case BPFAOT_ALU_ADD:
+                return d + s;
+        case BPFAOT_ALU_SUB:
+                return d - s;
+        case BPFAOT_ALU_MUL:
+                return d * s;
+        case BPFAOT_ALU_DIV:
+                if (off == 1)
+                        return sdiv64(d, s);
+                return s ? d / s : 0;
+        case BPFAOT_ALU_MOD:
+                if (off == 1)
+                        return smod64(d, s);
+                return s ? d % s : d;
+        case BPFAOT_ALU_OR:
+                return d | s;
+        case BPFAOT_ALU_AND:
+                return d & s;
+        case BPFAOT_ALU_XOR:
+                return d ^ s;
+        case BPFAOT_ALU_LSH:
+                return d << (s & 63);
+        case BPFAOT_ALU_RSH:
+                return d >> (s & 63);
+        case BPFAOT_ALU_ARSH:
+                return arsh64(d, (unsigned)(s & 63));
+        case BPFAOT_ALU_NEG:
+                return -d;
+        default: /* MOV, MOVSX */
+                return off ? sext(s, (unsigned)off) : s;
+        }
+}
+
+/* 32-bit operation on the low halves (same `off`); the caller zero-extends the result. */
+static uint32_t alu32(uint8_t op, uint32_t d, uint32_t s, int16_t off)
+{
+        switch (op) {
+        case BPFAOT_ALU_ADD:
+                return d + s;
+        case BPFAOT_ALU_SUB:
+                return d - s;
+        case BPFAOT_ALU_MUL:
+                return d * s;
+        case BPFAOT_ALU_DIV:
+                if (off == 1)
+                        return sdiv32(d, s);
+                return s ? d / s : 0;
+        case BPFAOT_ALU_MOD:
+                if (off == 1)
+                        return smod32(d, s);
+                return s ? d % s : d;
+        case BPFAOT_ALU_OR:
+                return d | s;
+        case BPFAOT_ALU_AND:
+                return d & s;
+        case BPFAOT_ALU_XOR:
+                return d ^ s;
+        case BPFAOT_ALU_LSH:
+                return d << (s & 31);
+        case BPFAOT_ALU_RSH:
+                return d >> (s & 31);
+        case BPFAOT_ALU_ARSH:
+                return arsh32(d, s & 31);
+        case BPFAOT_ALU_NEG:
+                return -d;
+        default: /* MOV, MOVSX: sign-extend into 32 bits */
+                return off ? (uint32_t)sext(s, (unsigned)off) : s;
+        }
+}
+
+/*
+ * Byte order. ALU le16/32/64 and be16/32/64 convert from host (little-endian)
+ * order: le truncates, be swaps; ALU64 bswap always swaps. Results of the 16
+ * and 32-bit forms are zero-extended.
+ */
+static uint64_t byte_order(const struct bpfaot_insn *insn, uint64_t d)
+{
+        bool swap = bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64 || insn_is_reg_src(insn);
+
+        switch (insn->imm) {
+        case 16:
+                return swap ? __builtin_bswap16((uint16_t)d) : (uint16_t)d;
+        case 32:
+                return swap ? __builtin_bswap32((uint32_t)d) : (uint32_t)d;
+        default:
+                return swap ? __builtin_bswap64(d) : d;
+        }
+}
+
+static int exec_alu(struct vm *vm)
+{
+        const struct bpfaot_insn *insn = cur(vm);
+        uint8_t op = insn_op(insn);
+        uint64_t *dst = &vm->reg[insn->dst];
+
+        if (op == BPFAOT_ALU_END) {
+                *dst = byte_order(insn, *dst);
+        } else if (bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64) {
+                /* imm is sign-extended to 64 bits, also for (unsigned) div and mod */
+                uint64_t s = insn_is_reg_src(insn) ? vm->reg[insn->src] : (uint64_t)(int64_t)insn->imm;
+                *dst = alu64(op, *dst, s, insn->off);
+        } else {
+                uint32_t s = insn_is_reg_src(insn) ? (uint32_t)vm->reg[insn->src] : (uint32_t)insn->imm;
+                *dst = alu32(op, (uint32_t)*dst, s, insn->off);
+        }
+        vm->pc++;
+        return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Jumps and calls                                                     */
+/* ------------------------------------------------------------------ */
+
+static bool condition(uint8_t op, uint64_t a, uint64_t b, bool is32)
+{
+        int64_t sa, sb;
+
+        if (is32) {
+                a = (uint32_t)a;
+                b = (uint32_t)b;
+                sa = (int64_t)sext(a, 32);
+                sb = (int64_t)sext(b, 32);
+        } else {
+                sa = (int64_t)a;
+                sb = (int64_t)b;
+        }
+        switch (op) {
+        case BPFAOT_JMP_JEQ:
+                return a == b;
+        case BPFAOT_JMP_JNE:
+                return a != b;
+        case BPFAOT_JMP_JGT:
+                return a > b;
+        case BPFAOT_JMP_JGE:
+                return a >= b;
+        case BPFAOT_JMP_JLT:
+                return a < b;
+        case BPFAOT_JMP_JLE:
+                return a <= b;
+        case BPFAOT_JMP_JSET:
+                return (a & b) != 0;
+        case BPFAOT_JMP_JSGT:
+                return sa > sb;
+        case BPFAOT_JMP_JSGE:
+                return sa >= sb;
+        case BPFAOT_JMP_JSLT:
+                return sa < sb;
+        default: /* JSLE */
+                return sa <= sb;
+        }
+}
+
+static int exec_cond_jmp(struct vm *vm)
+{
+        const struct bpfaot_insn *insn = cur(vm);
+        bool is32 = bpfaot_insn_class(insn) == BPFAOT_CLASS_JMP32;
+        uint64_t b = insn_is_reg_src(insn) ? vm->reg[insn->src] : (uint64_t)(int64_t)insn->imm;
+
+        if (condition(insn_op(insn), vm->reg[insn->dst], b, is32))
+                vm->pc = (size_t)insn_jump_target(insn, vm->pc);
+        else
+                vm->pc++;
+        return 0;
+}
+
+/* Call a helper by id with r1-r5; r0 = result, r1-r5 = 0. */
+static int call_helper(struct vm *vm, uint64_t id)
+{
+        bpfaot_helper_fn fn = NULL;
+        uint64_t *r = vm->reg;
+
+        if (id <= UINT32_MAX && vm->helper)
+                fn = vm->helper(vm->helper_ctx, (uint32_t)id);
+        if (!fn)
+                return FAIL(vm, ENOENT, "unknown helper id %" PRIu64, id);
+        r[0] = fn(r[1], r[2], r[3], r[4], r[5]);
+        memset(&r[1], 0, 5 * sizeof(r[0]));
+        vm->pc++;
+        return 0;
+}
+
+static const struct bpfaot_reloc *reloc_at(const struct bpfaot_prog *prog, size_t idx)
+{
+        for (size_t i = 0; i < prog->reloc_cnt; i++)
+                if (prog->relocs[i].insn == idx)
+                        return &prog->relocs[i];
+        return NULL;
+}
+
+/* Local call: a new frame with its own zeroed stack; r1-r5 pass through, r0 and r6-r9 start at 0. */
+static int call_local(struct vm *vm)
+{
+        struct frame *f;
+
+        if (vm->depth >= BPFAOT_MAX_CALL_DEPTH)
+                return FAIL(vm, E2BIG, "call chain deeper than %d frames", BPFAOT_MAX_CALL_DEPTH);
+        f = &vm->frames[vm->depth];
+        memcpy(f->saved, &vm->reg[CALLEE_SAVED_FIRST], sizeof(f->saved));
+        f->ret_pc = vm->pc + 1;
+        memset(frame_stack(vm, vm->depth), 0, vm->stack_size);
+        vm->depth++;
+        memset(&vm->reg[CALLEE_SAVED_FIRST], 0, sizeof(f->saved));
+        vm->reg[0] = 0;
+        vm->reg[BPFAOT_REG_FP] = (uint64_t)(uintptr_t)(frame_stack(vm, vm->depth - 1) + vm->stack_size);
+        vm->pc = (size_t)insn_call_target(cur(vm), vm->pc);
+        return 0;
+}
+
+static int exec_call(struct vm *vm)
+{
+        const struct bpfaot_insn *insn = cur(vm);
+        const struct bpfaot_reloc *rel;
+
+        if (insn_is_reg_src(insn)) /* callx: helper id in the dst register */
+                return call_helper(vm, vm->reg[insn->dst]);
+        switch (insn->src) {
+        case BPFAOT_CALL_HELPER:
+                rel = reloc_at(vm->prog, vm->pc);
+                if (rel)
+                        return FAIL(vm, ENOTSUP,
+                                    "call of extern function '%s' is not supported by the "
+                                    "interpreter",
+                                    rel->name ? rel->name : "?");
+                return call_helper(vm, (uint64_t)(uint32_t)insn->imm);
+        case BPFAOT_CALL_LOCAL:
+                return call_local(vm);
+        default:
+                return FAIL(vm, ENOTSUP, "kfunc calls are not supported by the interpreter");
+        }
+}
+
+/* Return from a local call, or finish the program from the entry frame. */
+static int exec_exit(struct vm *vm)
+{
+        struct frame *f;
+
+        if (vm->depth == 1) {
+                vm->done = true;
+                return 0;
+        }
+        vm->depth--;
+        f = &vm->frames[vm->depth];
+        memcpy(&vm->reg[CALLEE_SAVED_FIRST], f->saved, sizeof(f->saved));
+        memset(&vm->reg[1], 0, 5 * sizeof(vm->reg[0]));
+        vm->reg[BPFAOT_REG_FP] = (uint64_t)(uintptr_t)(frame_stack(vm, vm->depth - 1) + vm->stack_size);
+        vm->pc = f->ret_pc;
+        return 0;
+}
+
+static int exec_jmp(struct vm *vm)
+{
+        const struct bpfaot_insn *insn = cur(vm);
+
+        switch (insn_op(insn)) {
+        case BPFAOT_JMP_JA: /* ja (off) or gotol (JMP32, imm) */
+                vm->pc = (size_t)insn_jump_target(insn, vm->pc);
+                return 0;
+        case BPFAOT_JMP_CALL:
+                return exec_call(vm);
+        case BPFAOT_JMP_EXIT:
+                return exec_exit(vm);
+        default:
+                return exec_cond_jmp(vm);
+        }
+}
+
+/* ------------------------------------------------------------------ */
+/* Loads and stores                                                    */
+/* ------------------------------------------------------------------ */
+
+static int exec_ld(struct vm *vm)
+{
+        const struct bpfaot_insn *insn = cur(vm);
+
+        /* The validator admits only lddw in this class. */
+        if (insn->src != BPFAOT_LDDW_IMM64)
+                return FAIL(vm, ENOTSUP, "lddw pseudo source %u is not supported by the interpreter",
+                            insn->src);
+        vm->reg[insn->dst] = (uint64_t)(uint32_t)insn->imm | (uint64_t)(uint32_t)insn[1].imm << 32;
+        vm->pc += 2;
+        return 0;
+}
+
+static int exec_ldx(struct vm *vm)
+{
+        const struct bpfaot_insn *insn = cur(vm);
+        unsigned size = insn_size_bytes(insn_size_field(insn));
+        uint64_t addr = vm->reg[insn->src] + (uint64_t)(int64_t)insn->off;
+        uint8_t *p;
+        uint64_t v;
+        int ret = mem_access(vm, addr, size, "load", &p);
+
+        if (ret)
+                return ret;
+        v = load_le(p, size);
+        if (insn_mode(insn) == BPFAOT_MODE_MEMSX)
+                v = sext(v, size * 8);
+        vm->reg[insn->dst] = v;
+        vm->pc++;
+        return 0;
+}
+
+/* ST stores the immediate (sign-extended to 64 bits, then truncated to the size). */
+static int exec_st(struct vm *vm)
+{
+        const struct bpfaot_insn *insn = cur(vm);
+        unsigned size = insn_size_bytes(insn_size_field(insn));
+        uint64_t addr = vm->reg[insn->dst] + (uint64_t)(int64_t)insn->off;
+        uint8_t *p;
+        int ret = mem_access(vm, addr, size, "store", &p);
+
+        if (ret)
+                return ret;
+        store_le(p, size, (uint64_t)(int64_t)insn->imm);
+        vm->pc++;
+        return 0;
+}
+
+/* Atomic read-modify-write; FETCH forms, xchg and cmpxchg return the old value. */
+static void exec_atomic(struct vm *vm, uint8_t *p, unsigned size)
+{
+        const struct bpfaot_insn *insn = cur(vm);
+        uint64_t mask = size == 4 ? UINT32_MAX : UINT64_MAX;
+        uint64_t old = load_le(p, size);
+        uint64_t src = vm->reg[insn->src] & mask;
+        uint64_t val;
+
+        switch (insn->imm & ~BPFAOT_ATOMIC_FETCH) {
+        case BPFAOT_ATOMIC_ADD:
+                val = old + src;
+                break;
+        case BPFAOT_ATOMIC_OR:
+                val = old | src;
+                break;
+        case BPFAOT_ATOMIC_AND:
+                val = old & src;
+                break;
+        case BPFAOT_ATOMIC_XOR:
+                val = old ^ src;
+                break;
+        case BPFAOT_ATOMIC_XCHG & ~BPFAOT_ATOMIC_FETCH:
+                val = src;
+                break;
+        default: /* CMPXCHG: compare with r0 */
+                val = old == (vm->reg[0] & mask) ? src : old;
+                store_le(p, size, val);
+                vm->reg[0] = old;
+                return;
+        }
+        store_le(p, size, val);
+        if (insn->imm & BPFAOT_ATOMIC_FETCH)
+                vm->reg[insn->src] = old;
+}
+
+static int exec_stx(struct vm *vm)
+{
+        const struct bpfaot_insn *insn = cur(vm);
+        unsigned size = insn_size_bytes(insn_size_field(insn));
+        bool atomic = insn_mode(insn) == BPFAOT_MODE_ATOMIC;
+        uint64_t addr = vm->reg[insn->dst] + (uint64_t)(int64_t)insn->off;
+        uint8_t *p;
+        int ret = mem_access(vm, addr, size, atomic ? "atomic access" : "store", &p);
+
+        if (ret)
+                return ret;
+        if (atomic)
+                exec_atomic(vm, p, size);
+        else
+                store_le(p, size, vm->reg[insn->src]);
+        vm->pc++;
+        return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Driver                                                              */
+/* ------------------------------------------------------------------ */
+
+typedef int (*exec_fn)(struct vm *vm);
+
+static const exec_fn exec_by_class[8] = {
+        [BPFAOT_CLASS_LD] = exec_ld,     [BPFAOT_CLASS_LDX] = exec_ldx,
+        [BPFAOT_CLASS_ST] = exec_st,     [BPFAOT_CLASS_STX] = exec_stx,
+        [BPFAOT_CLASS_ALU] = exec_alu,   [BPFAOT_CLASS_JMP] = exec_jmp,
+        [BPFAOT_CLASS_JMP32] = exec_jmp, [BPFAOT_CLASS_ALU64] = exec_alu,
+};
+
+static int run(struct vm *vm)
+{
+        uint64_t steps = 0;
+        int ret;
+
+        while (!vm->done) {
+                if (vm->pc >= vm->prog->insn_cnt) /* the validator rules this out */
+                        return FAIL(vm, EFAULT, "execution left the program");
+                if (vm->max_steps && steps++ >= vm->max_steps)
+                        return FAIL(vm, ETIMEDOUT, "exceeded the limit of %" PRIu64 " steps",
+                                    vm->max_steps);
+                ret = exec_by_class[bpfaot_insn_class(cur(vm))](vm);
+                if (ret)
+                        return ret;
+        }
+        return 0;
+}
 
 int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
                       const struct bpfaot_interp_opts *opts, uint64_t *ret,
                       struct bpfaot_error *err)
 {
-        (void)prog, (void)mem, (void)mem_len, (void)opts, (void)ret;
-        return bpfaot_error_set(err, ENOSYS, "interpreter not written yet");
+        struct vm vm = {.prog = prog, .err = err, .mem = mem, .mem_len = mem ? mem_len : 0};
+        int rc;
+
+        if (opts) {
+                vm.helper = opts->helper;
+                vm.helper_ctx = opts->helper_ctx;
+                vm.stack_size = opts->stack_size;
+                vm.max_steps = opts->max_steps;
+        }
+        if (!vm.stack_size)
+                vm.stack_size = BPFAOT_DEFAULT_STACK_SIZE;
+        {
+                BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts, .stack_size = vm.stack_size);
+                rc = bpfaot_validate(prog, &vopts, err);
+                if (rc)
+                        return rc;
+        }
+        vm.stacks = calloc(BPFAOT_MAX_CALL_DEPTH, vm.stack_size);
+        if (!vm.stacks)
+                return bpfaot_error_set(err, ENOMEM, "out of memory for %d stack frames",
+                                        BPFAOT_MAX_CALL_DEPTH);
+        vm.depth = 1;
+        vm.reg[1] = (uint64_t)(uintptr_t)mem;
+        vm.reg[2] = mem_len;
+        vm.reg[BPFAOT_REG_FP] = (uint64_t)(uintptr_t)(vm.stacks + vm.stack_size);
+        rc = run(&vm);
+        if (!rc && ret)
+                *ret = vm.reg[0];
+        free(vm.stacks);
+        return rc;
 }
