@@ -184,6 +184,11 @@ bool cli_looks_like_hex(const uint8_t *data, size_t len)
                 return false;
         for (size_t i = 0; i < len; i++) {
                 int c = data[i];
+                if (c == '#') {
+                        while (i + 1 < len && data[i + 1] != '\n')
+                                i++;
+                        continue;
+                }
                 if (!isxdigit(c) && !isspace(c) && c != 'x' && c != 'X' && c != ',' && c != '#')
                         return false;
         }

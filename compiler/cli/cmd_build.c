@@ -28,10 +28,11 @@ static void usage(FILE *out, bool build)
                              "Compile every program of an eBPF ELF object into DIR/<program>.o\n"
                              "(default DIR: the current directory).\n\n");
         else
-                fprintf(out, "Usage: bpf-aot compile <BYTECODE> [-o FILE] [options]\n\n"
-                             "Compile one program given as raw eBPF bytecode, hex text (\"b7 00 ...\")\n"
-                             "or an eBPF ELF object with one program into a native object (default\n"
-                             "FILE: the input's name with .o).\n\n");
+                fprintf(out,
+                        "Usage: bpf-aot compile <BYTECODE> [-o FILE] [options]\n\n"
+                        "Compile one program given as raw eBPF bytecode, hex text (\"b7 00 ...\")\n"
+                        "or an eBPF ELF object with one program into a native object (default\n"
+                        "FILE: the input's name with .o).\n\n");
         fprintf(out,
                 "Options:\n"
                 "  -o, --output %-8s where to write\n"
@@ -55,19 +56,19 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
 {
         enum { O_TARGET = 256, O_CPU, O_FEATURES, O_ENTRY, O_STACK, O_MAXINSNS, O_PROGRAM };
         static const struct option lopts[] = {
-                {"output", required_argument, NULL, 'o'},
-                {"emit-llvm", no_argument, NULL, 'e'},
-                {"asm", no_argument, NULL, 'S'},
-                {"target", required_argument, NULL, O_TARGET},
-                {"cpu", required_argument, NULL, O_CPU},
-                {"features", required_argument, NULL, O_FEATURES},
-                {"entry", required_argument, NULL, O_ENTRY},
-                {"stack-size", required_argument, NULL, O_STACK},
-                {"max-insns", required_argument, NULL, O_MAXINSNS},
-                {"program", required_argument, NULL, O_PROGRAM},
-                {"verbose", no_argument, NULL, 'v'},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+            {"output", required_argument, NULL, 'o'},
+            {"emit-llvm", no_argument, NULL, 'e'},
+            {"asm", no_argument, NULL, 'S'},
+            {"target", required_argument, NULL, O_TARGET},
+            {"cpu", required_argument, NULL, O_CPU},
+            {"features", required_argument, NULL, O_FEATURES},
+            {"entry", required_argument, NULL, O_ENTRY},
+            {"stack-size", required_argument, NULL, O_STACK},
+            {"max-insns", required_argument, NULL, O_MAXINSNS},
+            {"program", required_argument, NULL, O_PROGRAM},
+            {"verbose", no_argument, NULL, 'v'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
         char *end;
         int c;
@@ -158,8 +159,7 @@ static size_t report_unresolved(const struct bpfaot_prog *prog)
         return n;
 }
 
-static int compile_one(const struct bpfaot_prog *prog, const struct build_args *a,
-                       const char *path)
+static int compile_one(const struct bpfaot_prog *prog, const struct build_args *a, const char *path)
 {
         struct bpfaot_error err = {0};
         struct bpfaot_buf out;
@@ -176,7 +176,7 @@ static int compile_one(const struct bpfaot_prog *prog, const struct build_args *
         return ret ? EXIT_FAIL : EXIT_OK;
 }
 
-static int load_input(const struct build_args *a, struct input *in)
+static int load_input(const struct build_args *a, struct input *in, bool elf_only)
 {
         struct bpfaot_error err = {0};
         uint8_t *data;
@@ -185,9 +185,20 @@ static int load_input(const struct build_args *a, struct input *in)
 
         if (cli_read_file(a->input, &data, &len))
                 return EXIT_FAIL;
+        if (elf_only && (len < 4 || memcmp(data, "\177ELF", 4) != 0)) {
+                cli_error("%s: not an ELF file; 'build' takes an eBPF ELF object (use 'compile' "
+                          "for raw bytecode)",
+                          a->input);
+                free(data);
+                return EXIT_FAIL;
+        }
         ret = input_from_bytes(in, data, len, a->input, a->program, &err);
         free(data);
-        return ret ? cli_report(&err) : EXIT_OK;
+        if (ret) {
+                input_free(in);
+                return cli_report(&err);
+        }
+        return EXIT_OK;
 }
 
 int cmd_build(int argc, char **argv)
@@ -209,7 +220,7 @@ int cmd_build(int argc, char **argv)
                         return EXIT_FAIL;
                 }
         }
-        ret = load_input(&a, &in);
+        ret = load_input(&a, &in, true);
         if (ret)
                 return ret;
         if (!in.elf) {
@@ -244,12 +255,12 @@ int cmd_compile(int argc, char **argv)
         a.copts.sz = sizeof(a.copts);
         if (ret)
                 return ret < 0 ? EXIT_OK : ret;
-        ret = load_input(&a, &in);
+        ret = load_input(&a, &in, false);
         if (ret)
                 return ret;
         if (in.cnt != 1) {
-                cli_error("%s: has %zu programs; choose one with --program or use 'build'",
-                          a.input, in.cnt);
+                cli_error("%s: has %zu programs; choose one with --program or use 'build'", a.input,
+                          in.cnt);
                 input_free(&in);
                 return EXIT_FAIL;
         }

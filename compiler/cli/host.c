@@ -3,6 +3,7 @@
 
 #include "bpfaot/runtime.h"
 
+#include <errno.h>
 #include <string.h>
 
 typedef uint64_t (*entry_fn)(void *ctx, uint64_t ctx_size);
@@ -13,10 +14,10 @@ uint64_t host_resolve_symbol(void *ctx, const char *name)
                 const char *name;
                 void *addr;
         } libc[] = {
-                {"memset", (void *)memset},
-                {"memcpy", (void *)memcpy},
-                {"memmove", (void *)memmove},
-                {"memcmp", (void *)memcmp},
+            {"memset", (void *)memset},
+            {"memcpy", (void *)memcpy},
+            {"memmove", (void *)memmove},
+            {"memcmp", (void *)memcmp},
         };
         const struct bpfaot_rt_helper *h;
         uint32_t id;
@@ -54,6 +55,9 @@ int host_exec_object(const void *obj, size_t len, const char *input, const char 
                 return rc;
         fn = (entry_fn)bpfaot_jit__lookup(jit, entry ? entry : "bpf_main", err);
         if (!fn) {
+                bpfaot_error_set(err, ENOENT, "%s: no entry symbol '%s' in the object%s", input,
+                                 entry ? entry : "bpf_main",
+                                 entry ? "" : " (built with --entry? then run with --entry)");
                 bpfaot_jit__free(jit);
                 return -2;
         }
@@ -74,6 +78,14 @@ int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *
 
         if (o->interp) {
                 BPFAOT_OPTS_INIT(bpfaot_interp_opts, iopts, .helper = host_helper_lookup);
+                for (size_t i = 0; i < prog->insn_cnt; i++) {
+                        const struct bpfaot_insn *in = &prog->insns[i];
+                        if (in->opcode == (BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL) &&
+                            in->src == BPFAOT_CALL_HELPER &&
+                            !host_helper_lookup(NULL, (uint32_t)in->imm))
+                                return bpfaot_error_at(err, prog, (long)i, ENOENT,
+                                                       "unknown helper id %u", (unsigned)in->imm);
+                }
                 for (uint64_t i = 0; i < n; i++) {
                         rc = bpfaot_interp_run(prog, mem, mem_len, &iopts, ret, err);
                         if (rc)

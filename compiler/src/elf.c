@@ -120,8 +120,9 @@ static int add_reloc(struct elf_reader *r, struct bpfaot_elf_prog *p, size_t ins
         char msg[128];
 
         if (sym_idx == 0 || sym_idx >= r->sym_cnt || !gelf_getsym(r->syms, (int)sym_idx, &sym)) {
-                snprintf(msg, sizeof(msg), "program '%s': relocation at insn %zu names symbol %zu, "
-                                           "which does not exist",
+                snprintf(msg, sizeof(msg),
+                         "program '%s': relocation at insn %zu names symbol %zu, "
+                         "which does not exist",
                          p->name, insn_idx, sym_idx);
                 return fail(r, EINVAL, msg);
         }
@@ -191,8 +192,7 @@ static int read_section_relocs(struct elf_reader *r, const struct prog_range *ra
                                 if ((rel.r_offset - pr->off) % 8)
                                         return fail(r, EINVAL,
                                                     "relocation offset is not on an instruction");
-                                ret = add_reloc(r, &r->out->progs[p],
-                                                (rel.r_offset - pr->off) / 8,
+                                ret = add_reloc(r, &r->out->progs[p], (rel.r_offset - pr->off) / 8,
                                                 GELF_R_SYM(rel.r_info));
                                 if (ret)
                                         return ret;
@@ -218,7 +218,7 @@ static bool is_prog_section(struct elf_reader *r, size_t shndx, Elf_Data **data,
         if (!*name || strcmp(*name, ".text") == 0)
                 return false;
         *data = elf_getdata(scn, NULL);
-        return *data != NULL;
+        return true; /* read_progs reports a section whose data cannot be read */
 }
 
 static int read_progs(struct elf_reader *r, struct prog_range **ranges)
@@ -240,6 +240,13 @@ static int read_progs(struct elf_reader *r, struct prog_range **ranges)
                 name = elf_strptr(r->elf, r->symtab_sh.sh_link, sym.st_name);
                 if (!name || !*name)
                         return fail(r, EINVAL, "program symbol without a name");
+                if (!data) {
+                        char msg[256];
+                        snprintf(msg, sizeof(msg), "section %s: cannot read its data: %s", sec,
+                                 elf_errmsg(-1));
+                        free(pr);
+                        return fail(r, EINVAL, msg);
+                }
                 struct prog_range *np = realloc(pr, (n + 1) * sizeof(*np));
                 if (!np) {
                         free(pr);
@@ -325,7 +332,7 @@ int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
         r.syms = elf_getdata(r.symtab, NULL);
         if (!r.syms || r.symtab_sh.sh_entsize == 0 ||
             r.symtab_sh.sh_size / r.symtab_sh.sh_entsize * r.symtab_sh.sh_entsize >
-                    r.syms->d_size) {
+                r.syms->d_size) {
                 ret = fail(&r, EINVAL, "malformed symbol table");
                 goto out;
         }

@@ -7,8 +7,45 @@
 #include <libelf.h>
 #include <string.h>
 
-int object_open(const void *obj, size_t len, const char *input, Elf **out,
-                struct bpfaot_error *err)
+/* Every section and the section header table must lie inside the file. */
+static int check_layout(Elf *elf, const GElf_Ehdr *ehp, size_t len, const char *input,
+                        struct bpfaot_error *err)
+{
+        GElf_Ehdr eh = *ehp;
+        size_t shnum, shstrndx = 0;
+        Elf_Scn *scn = NULL;
+        shnum = eh.e_shnum;
+        if ((!shnum && eh.e_shoff && elf_getshdrnum(elf, &shnum)) ||
+            (shnum && (eh.e_shoff > len || (uint64_t)shnum * eh.e_shentsize > len - eh.e_shoff))) {
+                return bpfaot_error_set(err, EINVAL,
+                                        "%s: truncated or malformed ELF file: the section "
+                                        "header table lies outside its %zu bytes",
+                                        input, len);
+        }
+        if (shnum && (elf_getshdrstrndx(elf, &shstrndx) || shstrndx >= shnum)) {
+                return bpfaot_error_set(err, EINVAL,
+                                        "%s: malformed ELF file: bad section header "
+                                        "string table index",
+                                        input);
+        }
+        while ((scn = elf_nextscn(elf, scn)) != NULL) {
+                GElf_Shdr sh;
+                if (!gelf_getshdr(scn, &sh) ||
+                    (sh.sh_type != SHT_NOBITS &&
+                     (sh.sh_offset > len || sh.sh_size > len - sh.sh_offset))) {
+                        const char *name = elf_strptr(elf, shstrndx, sh.sh_name);
+                        size_t idx = elf_ndxscn(scn);
+                        return bpfaot_error_set(err, EINVAL,
+                                                "%s: truncated or malformed ELF file: "
+                                                "section %zu (%s) lies outside its %zu "
+                                                "bytes",
+                                                input, idx, name ? name : "?", len);
+                }
+        }
+        return 0;
+}
+
+int object_open(const void *obj, size_t len, const char *input, Elf **out, struct bpfaot_error *err)
 {
         Elf *elf;
         GElf_Ehdr eh;
@@ -18,12 +55,23 @@ int object_open(const void *obj, size_t len, const char *input, Elf **out,
                 return bpfaot_error_set(err, EINVAL, "%s: libelf initialisation failed", input);
         if (len < 4 || memcmp(obj, ELFMAG, SELFMAG) != 0)
                 return bpfaot_error_set(err, EINVAL, "%s: not an ELF file", input);
+        if (len < EI_NIDENT ||
+            len < (((const uint8_t *)obj)[EI_CLASS] == ELFCLASS64 ? sizeof(Elf64_Ehdr)
+                                                                  : sizeof(Elf32_Ehdr)))
+                return bpfaot_error_set(err, EINVAL,
+                                        "%s: truncated ELF file (%zu bytes, shorter than an ELF "
+                                        "header)",
+                                        input, len);
         elf = elf_memory((char *)obj, len);
         if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
                 if (elf)
                         elf_end(elf);
                 return bpfaot_error_set(err, EINVAL, "%s: malformed ELF file: %s", input,
                                         elf_errmsg(-1));
+        }
+        if (check_layout(elf, &eh, len, input, err)) {
+                elf_end(elf);
+                return err->code;
         }
         *out = elf;
         return 0;

@@ -1,0 +1,1081 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# cli tests: run the built bpf-aot the way a user does and check exit codes,
+# outputs and messages exactly. Usage: cli_test.sh CASE
+#
+# ctest sets the environment (tests/cli/CMakeLists.txt):
+#   BPF_AOT      the bpf-aot binary
+#   CLI_SRC      this directory (driver.c, *.bpf.c)
+#   CLI_OBJS     eBPF objects built from *.bpf.c: NAME.bpf.o (clang) and
+#                NAME.gcc.bpf.o (bpf-gcc, where installed)
+#   CLI_WORK     scratch directory for this case (emptied first)
+#   CLI_EXTRACT  extract_bpf (eBPF objects embedded in executables)
+#   CLI_READELF, CLI_NM, CLI_CC, CLI_VERSION
+#
+# Each check prints "ok" or "FAIL"; the case fails if any check failed.
+
+set -u -o pipefail
+export LC_ALL=C
+
+CASE=${1:?usage: cli_test.sh CASE}
+for v in BPF_AOT CLI_SRC CLI_OBJS CLI_WORK CLI_EXTRACT CLI_READELF CLI_NM CLI_CC CLI_VERSION; do
+        if [[ -z ${!v:-} ]]; then
+                echo "FAIL - $v is not set (run this through ctest)"
+                exit 1
+        fi
+done
+# Empty the scratch directory, but only one this script made (it holds a
+# marker): a mistyped CLI_WORK must never delete somebody's files.
+if [[ -e $CLI_WORK && ! -e $CLI_WORK/.cli_test_work ]] &&
+        [[ -n $(find "$CLI_WORK" -mindepth 1 -maxdepth 1 2>/dev/null | head -1) ]]; then
+        echo "FAIL - $CLI_WORK exists and was not made by cli_test.sh; not touching it"
+        exit 1
+fi
+rm -rf "$CLI_WORK"
+mkdir -p "$CLI_WORK" && touch "$CLI_WORK/.cli_test_work"
+cd "$CLI_WORK" || exit 1
+
+FAILS=0
+CHECKS=0
+ok() {
+        CHECKS=$((CHECKS + 1))
+        echo "ok   - $*"
+}
+bad() {
+        CHECKS=$((CHECKS + 1))
+        FAILS=$((FAILS + 1))
+        echo "FAIL - $*"
+}
+
+# ---------------------------------------------------------------- running
+
+# x CMD...: run with stdout in _out and stderr in _err; exit status in RC.
+x() {
+        LAST="$*"
+        "$@" >_out 2>_err
+        RC=$?
+}
+# Same with stdin from a file: xin FILE CMD...
+xin() {
+        local in=$1
+        shift
+        LAST="$* < $in"
+        "$@" <"$in" >_out 2>_err
+        RC=$?
+}
+
+show() {
+        echo "       command: $LAST"
+        echo "       exit status: $RC"
+        head -n 5 _out | awk '{ print "       stdout: " $0 }'
+        head -n 5 _err | awk '{ print "       stderr: " $0 }'
+}
+
+expect_rc() { # expect_rc N WHAT
+        if [[ $RC -eq $1 ]]; then
+                ok "$2: exit status $1"
+        else
+                if [[ $RC -gt 128 ]]; then
+                        bad "$2: killed by signal $((RC - 128)) (expected exit status $1)"
+                else
+                        bad "$2: exit status $RC, expected $1"
+                fi
+                show
+        fi
+}
+
+expect_stdout() { # expect_stdout TEXT WHAT: stdout is exactly TEXT plus a newline
+        if [[ "$(cat _out; echo x)" == "$1"$'\n'x ]]; then
+                ok "$2: stdout is '${1//$'\n'/\\n}'"
+        else
+                bad "$2: stdout is not '${1//$'\n'/\\n}'"
+                show
+        fi
+}
+
+expect_stdout_empty() {
+        if [[ ! -s _out ]]; then
+                ok "$1: nothing on stdout"
+        else
+                bad "$1: unexpected stdout"
+                show
+        fi
+}
+
+expect_stderr_empty() {
+        if [[ ! -s _err ]]; then
+                ok "$1: nothing on stderr"
+        else
+                bad "$1: unexpected stderr"
+                show
+        fi
+}
+
+# expect_err_line REGEX WHAT: stderr is exactly one line, matching REGEX (ERE).
+expect_err_line() {
+        local n
+        n=$(wc -l <_err)
+        if [[ $n -eq 1 ]] && grep -Eq -- "$1" _err; then
+                ok "$2: one line on stderr matching /$1/"
+        else
+                bad "$2: expected one line on stderr matching /$1/, got $n line(s)"
+                show
+        fi
+}
+
+# expect_err_first REGEX WHAT: the first line of stderr matches REGEX.
+expect_err_first() {
+        if [[ -s _err ]] && head -n 1 _err | grep -Eq -- "$1"; then
+                ok "$2: first line on stderr matches /$1/"
+        else
+                bad "$2: first line on stderr does not match /$1/"
+                show
+        fi
+}
+
+# expect_err_not REGEX WHAT: no line of stderr matches REGEX.
+expect_err_not() {
+        if ! grep -Eq -- "$1" _err; then
+                ok "$2: stderr does not match /$1/"
+        else
+                bad "$2: stderr matches /$1/"
+                show
+        fi
+}
+
+expect_eq() { # expect_eq ACTUAL EXPECTED WHAT
+        if [[ "$1" == "$2" ]]; then
+                ok "$3: '$2'"
+        else
+                bad "$3: got '$1', expected '$2'"
+        fi
+}
+
+expect_file() { # expect_file PATH WHAT: a non-empty file
+        if [[ -f $1 && -s $1 ]]; then
+                ok "$2: $1 written"
+        else
+                bad "$2: $1 missing or empty"
+        fi
+}
+
+expect_no_file() { # expect_no_file PATH WHAT
+        if [[ ! -e $1 ]]; then
+                ok "$2: no $1"
+        else
+                bad "$2: $1 exists"
+        fi
+        leftovers "$(dirname "$1")" "$2"
+}
+
+# expect_no_files_in DIR WHAT: DIR is absent or has no files at all.
+expect_no_files_in() {
+        local files
+        files=$(find "$1" -mindepth 1 2>/dev/null | head -5 | tr '\n' ' ')
+        if [[ -z $files ]]; then
+                ok "$2: nothing written in $1/"
+        else
+                bad "$2: files left in $1/: $files"
+        fi
+}
+
+# No temporary file of an atomic write may be left behind.
+leftovers() {
+        local t
+        t=$(find "$1" -maxdepth 1 -name '*.tmp.*' | head -3 | tr '\n' ' ')
+        if [[ -n $t ]]; then
+                bad "$2: temporary files left in $1/: $t"
+        fi
+}
+
+expect_grep() { # expect_grep REGEX FILE WHAT
+        if grep -Eq -- "$1" "$2"; then
+                ok "$3: $2 matches /$1/"
+        else
+                bad "$3: $2 does not match /$1/"
+                sed -n '1,10s/^/       | /p' "$2"
+        fi
+}
+
+expect_no_grep() { # expect_no_grep REGEX FILE WHAT
+        if ! grep -Eq -- "$1" "$2"; then
+                ok "$3: $2 does not match /$1/"
+        else
+                bad "$3: $2 matches /$1/"
+        fi
+}
+
+# ---------------------------------------------------------------- inputs
+
+# obj NAME [gcc]: path of an eBPF object built from NAME.bpf.c (see require_objs).
+obj() {
+        if [[ ${2:-} == gcc ]]; then
+                echo "$CLI_OBJS/$1.gcc.bpf.o"
+        else
+                echo "$CLI_OBJS/$1.bpf.o"
+        fi
+}
+
+# The inputs the case uses must have been built.
+require_objs() {
+        local f missing=0 kind=""
+        [[ $CASE == gcc_* ]] && kind=gcc
+        for f in progs hello badhelper global maps; do
+                if [[ ! -s $(obj $f $kind) ]]; then
+                        echo "FAIL - test input $(obj $f $kind) is missing (clang or bpf-gcc not" \
+                                "found at configure time, or the cli_test_inputs target was not built)"
+                        missing=1
+                fi
+        done
+        [[ $missing -eq 0 ]] || exit 1
+}
+
+# mkmem FILE N SEED: N deterministic pseudo-random bytes.
+mkmem() {
+        local f=$1 n=$2 s=$3 i v o out=""
+        for ((i = 0; i < n; i++)); do
+                s=$(((s * 1103515245 + 12345) & 0x7fffffff))
+                v=$(((s >> 16) & 255))
+                printf -v o '\\%03o' "$v"
+                out+=$o
+        done
+        printf "$out" >"$f"
+}
+
+# Write raw bytes given as hex text ("b7 00 ...") to FILE.
+hex2bin() { # hex2bin FILE HEX...
+        local f=$1 b out=""
+        shift
+        for b in "$@"; do
+                out+="\\x$b"
+        done
+        printf "$out" >"$f"
+}
+
+bytes_sum() { od -An -v -tu1 "$1" | awk '{ for (i = 1; i <= NF; i++) s += $i } END { print s + 0 }'; }
+first_byte() { od -An -N1 -tu1 "$1" | tr -d ' '; }
+file_size() { wc -c <"$1" | tr -d ' '; }
+
+# What `mix` (progs.bpf.c) returns for a context of SIZE bytes starting with FIRST.
+mix_expect() { echo $((((($1 * 3) + $2) ^ 0x5a) + 1000)); }
+
+# Overwrite COUNT bytes at OFFSET of FILE with the little-endian VALUE.
+poke() { # poke FILE OFFSET COUNT VALUE
+        local f=$1 off=$2 n=$3 v=$4 i out=""
+        for ((i = 0; i < n; i++)); do
+                printf -v b '\\%03o' $(((v >> (8 * i)) & 255))
+                out+=$b
+        done
+        printf "$out" | dd of="$f" bs=1 seek="$off" conv=notrunc status=none
+}
+# Read COUNT little-endian bytes at OFFSET of FILE.
+peek() { # peek FILE OFFSET COUNT
+        local v=0 i b
+        local -a a
+        read -r -a a < <(od -An -v -tu1 -j "$2" -N "$3" "$1")
+        for ((i = ${#a[@]} - 1; i >= 0; i--)); do
+                v=$(((v << 8) | a[i]))
+        done
+        echo "$v"
+}
+
+machine_of() { "$CLI_READELF" -h "$1" 2>/dev/null | sed -n 's/^ *Machine: *//p'; }
+
+case $(uname -m) in
+x86_64)
+        HOST_MACHINE="Advanced Micro Devices X86-64"
+        FOREIGN_TRIPLE=aarch64-linux-gnu
+        FOREIGN_MACHINE=AArch64
+        ;;
+aarch64)
+        HOST_MACHINE=AArch64
+        FOREIGN_TRIPLE=x86_64-linux-gnu
+        FOREIGN_MACHINE="Advanced Micro Devices X86-64"
+        ;;
+*)
+        echo "FAIL - the cli tests know x86_64 and aarch64 hosts only, not $(uname -m)"
+        exit 1
+        ;;
+esac
+
+# The program r0 = 7 + r2 (7 plus the context's size), as raw bytecode and hex.
+SEVEN_HEX='b7 00 00 00 07 00 00 00
+0f 20 00 00 00 00 00 00
+95 00 00 00 00 00 00 00'
+
+finish() {
+        echo "$CASE: $((CHECKS - FAILS)) passed, $FAILS failed"
+        [[ $FAILS -eq 0 && $CHECKS -gt 0 ]]
+        exit $?
+}
+
+# ================================================================ cases
+
+# `build`: one native object per program, for the host.
+case_build() {
+        local p
+        p=$(obj progs)
+        x "$BPF_AOT" build "$p" -o out
+        expect_rc 0 "build"
+        expect_stdout_empty "build"
+        expect_stderr_empty "build"
+        expect_eq "$(cd out && ls | tr '\n' ' ')" "mix.o sum_bytes.o " "build: files in out/"
+        for f in out/mix.o out/sum_bytes.o; do
+                expect_eq "$(machine_of $f)" "$HOST_MACHINE" "readelf -h $f: Machine"
+                expect_eq "$("$CLI_READELF" -h $f | sed -n 's/^ *Type: *//p')" \
+                        "REL (Relocatable file)" "readelf -h $f: Type"
+        done
+        "$CLI_NM" out/mix.o >nm_mix
+        expect_grep '^[0-9a-f]+ T bpf_main$' nm_mix "nm mix.o"
+        expect_grep '^ +U _bpf_helper_ext_0005$' nm_mix "nm mix.o (bpf_ktime_get_ns)"
+        "$CLI_NM" out/sum_bytes.o >nm_sum
+        expect_grep '^[0-9a-f]+ T bpf_main$' nm_sum "nm sum_bytes.o"
+        expect_no_grep '_bpf_helper_ext_' nm_sum "nm sum_bytes.o (no helper)"
+
+        # Default output directory: the current one. Existing outputs are replaced.
+        mkdir cwd && echo stale >cwd/mix.o
+        LAST="cd cwd && bpf-aot build $p"
+        (cd cwd && "$BPF_AOT" build "$p") >_out 2>_err
+        RC=$?
+        expect_rc 0 "build without -o"
+        expect_eq "$(cd cwd && ls | tr '\n' ' ')" "mix.o sum_bytes.o " "build without -o: files in ."
+        expect_eq "$(machine_of cwd/mix.o)" "$HOST_MACHINE" "build without -o: stale mix.o replaced"
+
+        # -o creates a missing directory; --program picks one program.
+        x "$BPF_AOT" build "$p" -o newdir --program sum_bytes
+        expect_rc 0 "build --program sum_bytes -o newdir"
+        expect_eq "$(cd newdir && ls | tr '\n' ' ')" "sum_bytes.o " "build --program: files"
+        x "$BPF_AOT" build "$p" -o none --program nosuch
+        expect_rc 1 "build --program nosuch"
+        expect_err_line "^bpf-aot: $p: no program named 'nosuch'$" "build --program nosuch"
+        expect_no_files_in none "build --program nosuch"
+
+        # -v says what is compiled, on stderr.
+        x "$BPF_AOT" build -v "$p" -o verbose
+        expect_rc 0 "build -v"
+        expect_grep "^bpf-aot: $p: mix \(section socket/mix, [0-9]+ insns\) -> verbose/mix\.o$" \
+                _err "build -v"
+}
+
+# --target: objects for another machine.
+case_build_target() {
+        local p
+        p=$(obj progs)
+        x "$BPF_AOT" build --target "$FOREIGN_TRIPLE" "$p" -o foreign
+        expect_rc 0 "build --target $FOREIGN_TRIPLE"
+        for f in foreign/mix.o foreign/sum_bytes.o; do
+                expect_eq "$(machine_of $f)" "$FOREIGN_MACHINE" "readelf -h $f: Machine"
+        done
+        x "$BPF_AOT" build --target x86_64-linux-gnu "$p" -o x86
+        expect_rc 0 "build --target x86_64-linux-gnu"
+        expect_eq "$(machine_of x86/mix.o)" "Advanced Micro Devices X86-64" "readelf -h x86/mix.o"
+        x "$BPF_AOT" build --target aarch64-linux-gnu "$p" -o a64
+        expect_rc 0 "build --target aarch64-linux-gnu"
+        expect_eq "$(machine_of a64/mix.o)" "AArch64" "readelf -h a64/mix.o"
+        x "$BPF_AOT" build --target no-such-triple "$p" -o badtriple
+        expect_rc 1 "build --target no-such-triple"
+        expect_err_first "no-such-triple" "build --target no-such-triple"
+        expect_no_files_in badtriple "build --target no-such-triple"
+}
+
+# -e (LLVM IR) and -S (assembly).
+case_build_emit() {
+        local p
+        p=$(obj progs)
+        x "$BPF_AOT" build -e "$p" -o ir
+        expect_rc 0 "build -e"
+        expect_eq "$(cd ir && ls | tr '\n' ' ')" "mix.ll sum_bytes.ll " "build -e: files"
+        expect_grep '^define .*@bpf_main\(' ir/mix.ll "mix.ll defines the entry"
+        expect_grep '_bpf_helper_ext_0005' ir/mix.ll "mix.ll calls helper 5"
+        expect_grep '^define .*@bpf_main\(' ir/sum_bytes.ll "sum_bytes.ll defines the entry"
+        x "$BPF_AOT" build -e --entry my_entry "$p" -o ir2 --program mix
+        expect_rc 0 "build -e --entry my_entry"
+        expect_grep '^define .*@my_entry\(' ir2/mix.ll "mix.ll defines my_entry"
+        expect_no_grep '@bpf_main' ir2/mix.ll "mix.ll has no bpf_main"
+
+        x "$BPF_AOT" build -S "$p" -o asm
+        expect_rc 0 "build -S"
+        expect_eq "$(cd asm && ls | tr '\n' ' ')" "mix.s sum_bytes.s " "build -S: files"
+        for f in asm/mix.s asm/sum_bytes.s; do
+                expect_grep '^[[:space:]]*\.globl[[:space:]]+bpf_main$' $f "$f exports bpf_main"
+                expect_grep '^bpf_main:' $f "$f labels bpf_main"
+                expect_grep '^[[:space:]]+(retq|ret)$' $f "$f returns"
+        done
+        x "$BPF_AOT" build -S --target aarch64-linux-gnu "$p" -o asm64 --program sum_bytes
+        expect_rc 0 "build -S --target aarch64-linux-gnu"
+        expect_grep '^[[:space:]]+ldrb[[:space:]]' asm64/sum_bytes.s "aarch64 sum_bytes.s loads bytes"
+}
+
+# --entry renames the entry point.
+case_build_entry() {
+        local p exp
+        p=$(obj progs)
+        mkmem mem.bin 100 7
+        x "$BPF_AOT" build --entry myname "$p" -o out
+        expect_rc 0 "build --entry myname"
+        "$CLI_NM" out/mix.o >nm_mix
+        expect_grep '^[0-9a-f]+ T myname$' nm_mix "nm mix.o"
+        expect_no_grep 'bpf_main' nm_mix "nm mix.o"
+        exp=$(mix_expect 100 "$(first_byte mem.bin)")
+        x "$BPF_AOT" run --entry myname out/mix.o mem.bin
+        expect_rc 0 "run --entry myname"
+        expect_stdout "$exp" "run --entry myname"
+}
+
+# `run` of native objects and of eBPF objects (compiled in memory).
+case_run() {
+        local p sum exp
+        p=$(obj progs)
+        mkmem mem.bin 1000 1
+        sum=$(bytes_sum mem.bin)
+        exp=$(mix_expect 1000 "$(first_byte mem.bin)")
+        x "$BPF_AOT" build "$p" -o out
+        expect_rc 0 "build"
+
+        x "$BPF_AOT" run out/sum_bytes.o mem.bin
+        expect_rc 0 "run sum_bytes.o"
+        expect_stdout "$sum" "run sum_bytes.o (sum of the 1000 bytes)"
+        expect_stderr_empty "run sum_bytes.o"
+        x "$BPF_AOT" run out/mix.o mem.bin
+        expect_rc 0 "run mix.o"
+        expect_stdout "$exp" "run mix.o"
+        x "$BPF_AOT" run out/sum_bytes.o
+        expect_rc 0 "run sum_bytes.o without memory"
+        expect_stdout 0 "run sum_bytes.o without memory"
+        x "$BPF_AOT" run out/mix.o
+        expect_stdout "$(mix_expect 0 0)" "run mix.o without memory"
+        x "$BPF_AOT" run --hex out/sum_bytes.o mem.bin
+        expect_stdout "$(printf '0x%x' "$sum")" "run --hex"
+        x "$BPF_AOT" run --repeat 5 out/sum_bytes.o mem.bin
+        expect_stdout "$sum" "run --repeat 5"
+
+        # An eBPF ELF object runs its first program, or the one --program names.
+        x "$BPF_AOT" run "$p" mem.bin
+        expect_rc 0 "run progs.bpf.o"
+        expect_stdout "$sum" "run progs.bpf.o (first program: sum_bytes)"
+        x "$BPF_AOT" run --program mix "$p" mem.bin
+        expect_stdout "$exp" "run --program mix progs.bpf.o"
+        for o in 0 1 3; do
+                x "$BPF_AOT" run -O $o --program sum_bytes "$p" mem.bin
+                expect_stdout "$sum" "run -O $o progs.bpf.o"
+        done
+        x "$BPF_AOT" run --program nosuch "$p" mem.bin
+        expect_rc 1 "run --program nosuch"
+        expect_err_line "^bpf-aot: $p: no program named 'nosuch'$" "run --program nosuch"
+}
+
+# `run --interp`: the reference interpreter agrees with the compiled code.
+case_run_interp() {
+        local p sum
+        p=$(obj progs)
+        mkmem mem.bin 777 3
+        sum=$(bytes_sum mem.bin)
+        x "$BPF_AOT" run --interp "$p" mem.bin
+        expect_rc 0 "run --interp progs.bpf.o"
+        expect_stdout "$sum" "run --interp progs.bpf.o"
+        x "$BPF_AOT" run --interp --program mix "$p" mem.bin
+        expect_stdout "$(mix_expect 777 "$(first_byte mem.bin)")" "run --interp --program mix"
+        x "$BPF_AOT" build "$p" -o out
+        x "$BPF_AOT" run --interp out/mix.o mem.bin
+        expect_rc 1 "run --interp of a native object"
+        expect_err_line "^bpf-aot: out/mix\.o: is a native object; --interp and --program need an eBPF input$" \
+                "run --interp of a native object"
+        expect_stdout_empty "run --interp of a native object"
+}
+
+# `compile`: raw bytecode and hex text, one program.
+case_compile() {
+        local p len
+        p=$(obj progs)
+        mkmem mem.bin 50 5
+        len=$(file_size mem.bin)
+        hex2bin seven.bin $SEVEN_HEX
+        echo "$SEVEN_HEX" >seven.hex
+        printf '0x%s\n' $SEVEN_HEX | tr '\n' ',' >seven_0x.hex
+
+        x "$BPF_AOT" compile seven.bin -o seven_bin.o
+        expect_rc 0 "compile seven.bin"
+        expect_eq "$(machine_of seven_bin.o)" "$HOST_MACHINE" "compile seven.bin: Machine"
+        x "$BPF_AOT" run seven_bin.o mem.bin
+        expect_stdout $((7 + len)) "run seven_bin.o"
+
+        x "$BPF_AOT" compile seven.hex # default output: seven.o
+        expect_rc 0 "compile seven.hex"
+        expect_file seven.o "compile seven.hex"
+        "$CLI_NM" seven.o >nm_seven
+        expect_grep '^[0-9a-f]+ T bpf_main$' nm_seven "nm seven.o"
+        x "$BPF_AOT" run seven.o mem.bin
+        expect_stdout $((7 + len)) "run seven.o"
+        x "$BPF_AOT" run seven.hex mem.bin
+        expect_stdout $((7 + len)) "run seven.hex"
+        x "$BPF_AOT" run --interp seven.bin mem.bin
+        expect_stdout $((7 + len)) "run --interp seven.bin"
+
+        x "$BPF_AOT" compile seven_0x.hex -o seven_0x.o
+        expect_rc 0 "compile of '0x..,' hex"
+        x "$BPF_AOT" run seven_0x.o
+        expect_stdout 7 "run seven_0x.o"
+
+        x "$BPF_AOT" compile -e seven.hex
+        expect_rc 0 "compile -e"
+        expect_grep '^define .*@bpf_main\(' seven.ll "seven.ll"
+        x "$BPF_AOT" compile -S seven.hex -o -
+        expect_rc 0 "compile -S -o -"
+        expect_grep '^bpf_main:' _out "compile -S -o - writes to stdout"
+
+        # An ELF object with more than one program needs --program.
+        x "$BPF_AOT" compile "$p" -o two.o
+        expect_rc 1 "compile of an object with two programs"
+        expect_err_line "^bpf-aot: $p: has 2 programs; choose one with --program or use 'build'$" \
+                "compile of an object with two programs"
+        expect_no_file two.o "compile of an object with two programs"
+        x "$BPF_AOT" compile --program mix "$p" -o mix.o
+        expect_rc 0 "compile --program mix"
+        x "$BPF_AOT" run mix.o mem.bin
+        expect_stdout "$(mix_expect "$len" "$(first_byte mem.bin)")" "run mix.o"
+}
+
+# Hex text may carry '#' comments (cli_parse_hex accepts them).
+case_compile_hex_comments() {
+        printf '# r0 = 7 + size of the context\n%s\n' \
+                "$(echo "$SEVEN_HEX" | sed 's/$/   # an instruction/')" >commented.hex
+        x "$BPF_AOT" compile commented.hex -o commented.o
+        expect_rc 0 "compile of hex text with comments"
+        x "$BPF_AOT" run commented.hex
+        expect_rc 0 "run of hex text with comments"
+        expect_stdout 7 "run of hex text with comments"
+}
+
+# `plugin`: the bpf_conformance protocol.
+case_plugin() {
+        local p
+        p=$(obj progs)
+        echo "$SEVEN_HEX" >seven.hex
+        xin seven.hex "$BPF_AOT" plugin "01 02 03"
+        expect_rc 0 "plugin (hex on stdin)"
+        expect_stdout a "plugin: 7 + 3 in hex"
+        expect_stderr_empty "plugin"
+        xin seven.hex "$BPF_AOT" plugin
+        expect_stdout 7 "plugin without memory"
+        xin seven.hex "$BPF_AOT" plugin --interp "01 02 03 04"
+        expect_stdout b "plugin --interp"
+        xin "$p" "$BPF_AOT" plugin --elf "10 20 30 40"
+        expect_rc 0 "plugin --elf"
+        expect_stdout a0 "plugin --elf (sum_bytes: 0x10+0x20+0x30+0x40)"
+        xin "$p" "$BPF_AOT" plugin --elf --program mix "10 20 30 40"
+        expect_stdout "$(printf %x "$(mix_expect 4 16)")" "plugin --elf --program mix"
+        xin "$p" "$BPF_AOT" plugin --elf --interp -O 0 "ff ff"
+        expect_stdout 1fe "plugin --elf --interp"
+        xin "$p" "$BPF_AOT" plugin "01"
+        expect_rc 1 "plugin with an ELF on stdin but no --elf"
+        expect_err_first '^bpf-aot: <stdin>: ' "plugin with an ELF on stdin but no --elf"
+        expect_stdout_empty "plugin with an ELF on stdin but no --elf"
+}
+
+# driver_check OBJ: build, link with driver.c, run (the issue's scenario).
+driver_check() {
+        local p=$1
+        x "$BPF_AOT" build "$p" -o out
+        expect_rc 0 "build $(basename "$p")"
+        "$CLI_NM" out/hello.o >nm_hello
+        expect_grep '^ +U _bpf_helper_ext_0006$' nm_hello "hello.o calls bpf_trace_printk"
+        x "$CLI_CC" -o driver "$CLI_SRC/driver.c" out/hello.o
+        expect_rc 0 "cc driver.c hello.o"
+        x ./driver
+        expect_rc 0 "./driver"
+        expect_stdout "hello 42 beef"$'\n'"bpf_main returned 14" "./driver"
+        expect_stderr_empty "./driver"
+        # The runtime's own bpf_trace_printk gives the same through `run`.
+        x "$BPF_AOT" run out/hello.o
+        expect_rc 0 "run hello.o"
+        expect_stdout "hello 42 beef"$'\n'"14" "run hello.o"
+        x "$BPF_AOT" run --interp "$p"
+        expect_stdout "hello 42 beef"$'\n'"14" "run --interp $(basename "$p")"
+}
+
+case_driver() { driver_check "$(obj hello)"; }
+case_gcc_driver() { driver_check "$(obj hello gcc)"; }
+
+# GCC-compiled programs build and run like clang's.
+case_gcc_run() {
+        local p sum exp
+        p=$(obj progs gcc)
+        mkmem mem.bin 999 11
+        sum=$(bytes_sum mem.bin)
+        exp=$(mix_expect 999 "$(first_byte mem.bin)")
+        x "$BPF_AOT" build "$p" -o out
+        expect_rc 0 "build progs.gcc.bpf.o"
+        expect_eq "$(cd out && ls | tr '\n' ' ')" "mix.o sum_bytes.o " "build: files"
+        x "$BPF_AOT" run out/sum_bytes.o mem.bin
+        expect_stdout "$sum" "run sum_bytes.o (gcc)"
+        x "$BPF_AOT" run out/mix.o mem.bin
+        expect_stdout "$exp" "run mix.o (gcc)"
+        for n in 0 1 7 8 9; do # the unrolled loop's edge cases
+                head -c $n mem.bin >m$n
+                x "$BPF_AOT" run out/sum_bytes.o m$n
+                expect_stdout "$(bytes_sum m$n)" "run sum_bytes.o (gcc) on $n bytes"
+        done
+        x "$BPF_AOT" run --interp --program sum_bytes "$p" mem.bin
+        expect_stdout "$sum" "run --interp progs.gcc.bpf.o"
+}
+
+# ---------------------------------------------------------------- bad input
+
+case_missing_file() {
+        x "$BPF_AOT" build nope.bpf.o -o out
+        expect_rc 1 "build of a missing file"
+        expect_err_line '^bpf-aot: nope\.bpf\.o: No such file or directory$' "build of a missing file"
+        expect_stdout_empty "build of a missing file"
+        expect_no_files_in out "build of a missing file"
+        x "$BPF_AOT" compile nope.bin -o nope.o
+        expect_rc 1 "compile of a missing file"
+        expect_err_line '^bpf-aot: nope\.bin: No such file or directory$' "compile of a missing file"
+        expect_no_file nope.o "compile of a missing file"
+        x "$BPF_AOT" compile nope.hex
+        expect_rc 1 "compile of a missing file (default output)"
+        expect_no_file nope.o "compile of a missing file (default output)"
+        x "$BPF_AOT" run nope.o
+        expect_rc 1 "run of a missing file"
+        expect_err_line '^bpf-aot: nope\.o: No such file or directory$' "run of a missing file"
+        expect_stdout_empty "run of a missing file"
+        echo "$SEVEN_HEX" >seven.hex
+        x "$BPF_AOT" run seven.hex nomem.bin
+        expect_rc 1 "run with a missing memory file"
+        expect_err_line '^bpf-aot: nomem\.bin: No such file or directory$' \
+                "run with a missing memory file"
+        expect_stdout_empty "run with a missing memory file"
+        mkdir adir
+        x "$BPF_AOT" build adir -o out
+        expect_rc 1 "build of a directory"
+        expect_err_line '^bpf-aot: adir: ' "build of a directory"
+
+        # Outputs that cannot be written.
+        x "$BPF_AOT" compile seven.hex -o nodir/seven.o
+        expect_rc 1 "compile -o into a missing directory"
+        expect_err_line '^bpf-aot: nodir/seven\.o: No such file or directory$' \
+                "compile -o into a missing directory"
+        echo "not a directory" >afile
+        x "$BPF_AOT" build "$(obj progs)" -o afile
+        expect_rc 1 "build -o a regular file"
+        expect_err_first '^bpf-aot: afile(/[a-z_]+\.o)?: ' "build -o a regular file"
+        expect_eq "$(cat afile)" "not a directory" "build -o a regular file leaves it alone"
+}
+
+case_not_elf() {
+        mkmem junk301.bin 301 42
+        mkmem junk304.bin 304 42
+        x "$BPF_AOT" build junk304.bin -o out
+        expect_rc 1 "build of 304 random bytes"
+        expect_err_line '^bpf-aot: junk304\.bin: .*ELF' "build of 304 random bytes"
+        expect_no_files_in out "build of 304 random bytes"
+        x "$BPF_AOT" build junk301.bin -o out
+        expect_rc 1 "build of 301 random bytes"
+        expect_err_line '^bpf-aot: junk301\.bin: .*ELF' "build of 301 random bytes"
+        expect_no_files_in out "build of 301 random bytes"
+        x "$BPF_AOT" compile junk301.bin -o junk.o
+        expect_rc 1 "compile of 301 random bytes"
+        expect_err_line '^bpf-aot: junk301\.bin: program size 301 is not a multiple of 8 bytes$' \
+                "compile of 301 random bytes"
+        expect_no_file junk.o "compile of 301 random bytes"
+        x "$BPF_AOT" run junk301.bin
+        expect_rc 1 "run of 301 random bytes"
+        expect_err_line '^bpf-aot: junk301\.bin: program size 301 is not a multiple of 8 bytes$' \
+                "run of 301 random bytes"
+        expect_stdout_empty "run of 301 random bytes"
+        printf 'b7 00 00 00 07 00 00\n' >odd.hex
+        x "$BPF_AOT" compile odd.hex -o odd.o
+        expect_rc 1 "compile of 7 bytes of hex"
+        expect_err_line '^bpf-aot: odd\.hex: program size 7 is not a multiple of 8 bytes$' \
+                "compile of 7 bytes of hex"
+        expect_no_file odd.o "compile of 7 bytes of hex"
+        : >empty.bin
+        x "$BPF_AOT" compile empty.bin -o empty.o
+        expect_rc 1 "compile of an empty file"
+        expect_err_line '^bpf-aot: empty\.bin: ' "compile of an empty file"
+        expect_no_file empty.o "compile of an empty file"
+}
+
+case_wrong_machine() {
+        local p
+        p=$(obj progs)
+        echo 'int f(int x) { return x + 1; }' >native.c
+        "$CLI_CC" -c native.c -o native.o || bad "cc -c native.c"
+        x "$BPF_AOT" build native.o -o out
+        expect_rc 1 "build of a native object"
+        expect_err_line '^bpf-aot: native\.o: not an eBPF object \(ELF machine [0-9]+, expected 247\)$' \
+                "build of a native object"
+        expect_no_files_in out "build of a native object"
+        x "$BPF_AOT" compile native.o -o native2.o
+        expect_rc 1 "compile of a native object"
+        expect_err_line '^bpf-aot: native\.o: .*machine' "compile of a native object"
+        expect_no_file native2.o "compile of a native object"
+
+        x "$BPF_AOT" build --target "$FOREIGN_TRIPLE" "$p" -o foreign
+        expect_rc 0 "build --target $FOREIGN_TRIPLE"
+        x "$BPF_AOT" run foreign/sum_bytes.o
+        expect_rc 1 "run of a $FOREIGN_TRIPLE object"
+        expect_err_line '^bpf-aot: foreign/sum_bytes\.o: object is for ELF machine [0-9]+, this host is [0-9]+$' \
+                "run of a $FOREIGN_TRIPLE object"
+        expect_stdout_empty "run of a $FOREIGN_TRIPLE object"
+
+        x "$BPF_AOT" run "$CLI_EXTRACT"
+        expect_rc 1 "run of an executable"
+        expect_err_line "^bpf-aot: $CLI_EXTRACT: not a relocatable object \\(ELF type [0-9]+\\)$" \
+                "run of an executable"
+}
+
+# Every cut of a valid object must be refused with a message that says so.
+case_truncated() {
+        local p size n
+        p=$(obj progs)
+        size=$(file_size "$p")
+        for n in 10 63 64 200 $((size / 2)) $((size - 100)) $((size - 1)); do
+                head -c $n "$p" >cut$n.bpf.o
+                x "$BPF_AOT" build cut$n.bpf.o -o out
+                expect_rc 1 "build of the first $n of $size bytes"
+                expect_err_line "^bpf-aot: cut$n\\.bpf\\.o: .*(truncated|malformed)" \
+                        "build of the first $n of $size bytes"
+                expect_err_not 'no error' "build of the first $n of $size bytes"
+                expect_no_files_in out "build of the first $n of $size bytes"
+        done
+        head -c $((size / 2)) "$p" >cut.bpf.o
+        x "$BPF_AOT" run cut.bpf.o
+        expect_rc 1 "run of a truncated object"
+        expect_err_line '^bpf-aot: cut\.bpf\.o: .*(truncated|malformed)' "run of a truncated object"
+        expect_stdout_empty "run of a truncated object"
+}
+
+case_corrupt_shdr() {
+        local p shoff shnum idx sh
+        p=$(obj progs)
+        shoff=$(peek "$p" 40 8)
+        shnum=$(peek "$p" 60 2)
+
+        # The whole section header table overwritten.
+        cp "$p" allff.bpf.o
+        head -c $((shnum * 64)) /dev/zero | tr '\0' '\377' |
+                dd of=allff.bpf.o bs=1 seek="$shoff" conv=notrunc status=none
+        x "$BPF_AOT" build allff.bpf.o -o out
+        expect_rc 1 "build with a section header table of 0xff bytes"
+        expect_err_line '^bpf-aot: allff\.bpf\.o: .*(malformed|corrupt|invalid|truncated)' \
+                "build with a section header table of 0xff bytes"
+        expect_no_files_in out "build with a section header table of 0xff bytes"
+
+        # e_shoff beyond the end of the file.
+        cp "$p" shoff.bpf.o
+        poke shoff.bpf.o 40 8 $((1 << 20))
+        x "$BPF_AOT" build shoff.bpf.o -o out
+        expect_rc 1 "build with e_shoff past the end"
+        expect_err_line '^bpf-aot: shoff\.bpf\.o: .*(malformed|corrupt|invalid|truncated)' \
+                "build with e_shoff past the end"
+        expect_no_files_in out "build with e_shoff past the end"
+
+        # e_shstrndx out of range.
+        cp "$p" strndx.bpf.o
+        poke strndx.bpf.o 62 2 $((shnum + 5))
+        x "$BPF_AOT" build strndx.bpf.o -o out
+        expect_rc 1 "build with e_shstrndx out of range"
+        expect_err_line '^bpf-aot: strndx\.bpf\.o: .*(malformed|corrupt|invalid|string table)' \
+                "build with e_shstrndx out of range"
+        expect_no_files_in out "build with e_shstrndx out of range"
+
+        # A program section whose data lies past the end of the file: the
+        # program cannot be read, so the build must not pretend it has none.
+        idx=$("$CLI_READELF" -S "$p" | sed -n 's/^ *\[ *\([0-9]*\)\] socket\/sum .*/\1/p')
+        if [[ -z $idx ]]; then
+                bad "no section socket/sum in $p"
+        else
+                sh=$((shoff + idx * 64))
+                cp "$p" secoff.bpf.o
+                poke secoff.bpf.o $((sh + 24)) 8 $((1 << 20)) # sh_offset
+                x "$BPF_AOT" build secoff.bpf.o -o out
+                expect_rc 1 "build with section socket/sum's data past the end"
+                expect_err_first '^bpf-aot: secoff\.bpf\.o: .*socket/sum' \
+                        "build with section socket/sum's data past the end"
+                cp "$p" secsize.bpf.o
+                poke secsize.bpf.o $((sh + 32)) 8 $((1 << 20)) # sh_size
+                x "$BPF_AOT" build secsize.bpf.o -o out2
+                expect_rc 1 "build with section socket/sum's size past the end"
+                expect_err_first '^bpf-aot: secsize\.bpf\.o: .*socket/sum' \
+                        "build with section socket/sum's size past the end"
+        fi
+}
+
+# A helper no runtime has: refused by name before anything runs.
+case_unknown_helper() {
+        local p
+        p=$(obj badhelper)
+        x "$BPF_AOT" run "$p"
+        expect_rc 1 "run badhelper.bpf.o"
+        expect_err_line "^bpf-aot: $p: undefined symbol '_bpf_helper_ext_9999': no such helper$" \
+                "run badhelper.bpf.o"
+        expect_stdout_empty "run badhelper.bpf.o (the program did not run)"
+
+        x "$BPF_AOT" build "$p" -o out
+        expect_rc 0 "build badhelper.bpf.o (helpers bind at load time)"
+        "$CLI_NM" out/bad_helper.o >nm_bad
+        expect_grep '^ +U _bpf_helper_ext_9999$' nm_bad "bad_helper.o needs helper 9999"
+        x "$BPF_AOT" run out/bad_helper.o
+        expect_rc 1 "run bad_helper.o"
+        expect_err_line "^bpf-aot: out/bad_helper\\.o: undefined symbol '_bpf_helper_ext_9999': no such helper$" \
+                "run bad_helper.o"
+        expect_stdout_empty "run bad_helper.o (the program did not run)"
+
+        xin "$p" "$BPF_AOT" plugin --elf
+        expect_rc 1 "plugin --elf < badhelper.bpf.o"
+        expect_err_line "_bpf_helper_ext_9999" "plugin --elf < badhelper.bpf.o"
+        expect_stdout_empty "plugin --elf < badhelper.bpf.o (the program did not run)"
+}
+
+# The same through the interpreter: `run --help` promises "an unknown helper
+# is an error before anything runs".
+case_unknown_helper_interp() {
+        local p
+        p=$(obj badhelper)
+        x "$BPF_AOT" run --interp "$p"
+        expect_rc 1 "run --interp badhelper.bpf.o"
+        expect_err_line "^bpf-aot: $p: .*9999" "run --interp badhelper.bpf.o"
+        expect_stdout_empty "run --interp badhelper.bpf.o (the program did not run)"
+        xin "$p" "$BPF_AOT" plugin --elf --interp
+        expect_rc 1 "plugin --elf --interp < badhelper.bpf.o"
+        expect_stdout_empty "plugin --elf --interp < badhelper.bpf.o (the program did not run)"
+}
+
+# An entry symbol that is not in the object: the message names the file.
+case_bad_entry() {
+        local p
+        p=$(obj progs)
+        x "$BPF_AOT" build "$p" -o out --program mix
+        x "$BPF_AOT" run --entry nosuch out/mix.o
+        expect_rc 1 "run --entry nosuch"
+        expect_err_line "^bpf-aot: out/mix\\.o: .*nosuch" "run --entry nosuch"
+        expect_stdout_empty "run --entry nosuch"
+        x "$BPF_AOT" build "$p" -o renamed --program mix --entry other
+        x "$BPF_AOT" run renamed/mix.o
+        expect_rc 1 "run of an object whose entry is not bpf_main"
+        expect_err_line "^bpf-aot: renamed/mix\\.o: .*bpf_main" "run of an object whose entry is not bpf_main"
+}
+
+unresolved_check() { # unresolved_check GLOBAL_OBJ MAPS_OBJ
+        local g=$1 m=$2
+        x "$BPF_AOT" build "$g" -o out
+        expect_rc 1 "build $(basename "$g")"
+        expect_err_line "^bpf-aot: $g: count_calls: insn [0-9]+: lddw %r[0-9], 0x0: unresolved relocation against global data 'counter' \\(not supported yet\\)$" \
+                "build $(basename "$g")"
+        expect_no_files_in out "build $(basename "$g")"
+        x "$BPF_AOT" compile "$g" -o counter.o
+        expect_rc 1 "compile $(basename "$g")"
+        expect_err_line "unresolved relocation against global data 'counter'" "compile $(basename "$g")"
+        expect_no_file counter.o "compile $(basename "$g")"
+        x "$BPF_AOT" run "$g"
+        expect_rc 1 "run $(basename "$g")"
+        expect_err_line "^bpf-aot: $g: count_calls: insn [0-9]+: .*unresolved relocation against global data 'counter'" \
+                "run $(basename "$g")"
+        expect_stdout_empty "run $(basename "$g")"
+        x "$BPF_AOT" build "$m" -o out
+        expect_rc 1 "build $(basename "$m")"
+        expect_err_line "^bpf-aot: $m: count_hits: insn [0-9]+: lddw %r1, 0x0: unresolved relocation against map 'hits' \\(not supported yet\\)$" \
+                "build $(basename "$m")"
+        expect_no_files_in out "build $(basename "$m")"
+}
+
+case_unresolved_reloc() { unresolved_check "$(obj global)" "$(obj maps)"; }
+case_gcc_unresolved_reloc() { unresolved_check "$(obj global gcc)" "$(obj maps gcc)"; }
+
+# The validator's messages through the CLI: "<input>: <program>: insn N: <insn>: <reason>".
+case_validator() {
+        echo '05 00 05 00 00 00 00 00 95 00 00 00 00 00 00 00' >jump.hex
+        x "$BPF_AOT" compile jump.hex -o jump.o
+        expect_rc 1 "compile of a jump out of range"
+        expect_err_line '^bpf-aot: jump\.hex: jump: insn 0: ja \+5: jump target 6 is outside the program \(0\.\.1\)$' \
+                "compile of a jump out of range"
+        expect_no_file jump.o "compile of a jump out of range"
+
+        echo 'b7 00 00 00 00 00 00 00' >fall.hex
+        x "$BPF_AOT" compile fall.hex -o fall.o
+        expect_rc 1 "compile of a program that falls through"
+        expect_err_line '^bpf-aot: fall\.hex: fall: insn 0: mov %r0, 0: control can fall through past the end of the program$' \
+                "compile of a program that falls through"
+        expect_no_file fall.o "compile of a program that falls through"
+        for how in "" --interp; do
+                x "$BPF_AOT" run $how fall.hex
+                expect_rc 1 "run $how of a program that falls through"
+                expect_err_line '^bpf-aot: fall\.hex: fall: insn 0: .*fall through' \
+                        "run $how of a program that falls through"
+                expect_stdout_empty "run $how of a program that falls through"
+        done
+        xin fall.hex "$BPF_AOT" plugin
+        expect_rc 1 "plugin of a program that falls through"
+        expect_err_line '^bpf-aot: <stdin>: .*insn 0: .*fall through' "plugin of a program that falls through"
+
+        echo 'b7 0a 00 00 01 00 00 00 95 00 00 00 00 00 00 00' >r10.hex
+        x "$BPF_AOT" compile r10.hex -o r10.o
+        expect_rc 1 "compile of a write to r10"
+        expect_err_line '^bpf-aot: r10\.hex: r10: insn 0: mov %r10, 1: r10 \(frame pointer\) is read-only$' \
+                "compile of a write to r10"
+        expect_no_file r10.o "compile of a write to r10"
+
+        hex2bin two.bin b7 00 00 00 00 00 00 00 ff 00 00 00 00 00 00 00 95 00 00 00 00 00 00 00
+        x "$BPF_AOT" compile two.bin -o two.o
+        expect_rc 1 "compile of an unknown opcode"
+        expect_err_line '^bpf-aot: two\.bin: two: insn 1: .*0xff' "compile of an unknown opcode"
+        expect_no_file two.o "compile of an unknown opcode"
+
+        echo "$SEVEN_HEX" >seven.hex
+        x "$BPF_AOT" compile --max-insns 2 seven.hex -o seven.o
+        expect_rc 1 "compile --max-insns 2 of 3 instructions"
+        expect_err_line '^bpf-aot: seven\.hex: seven: program has 3 instructions, more than the limit of 2$' \
+                "compile --max-insns 2 of 3 instructions"
+        expect_no_file seven.o "compile --max-insns 2"
+}
+
+case_usage() {
+        local sub
+        x "$BPF_AOT"
+        expect_rc 2 "no arguments"
+        expect_err_first '^Usage: bpf-aot ' "no arguments"
+        expect_stdout_empty "no arguments"
+        x "$BPF_AOT" frobnicate
+        expect_rc 2 "unknown command"
+        expect_err_line "^bpf-aot: unknown command 'frobnicate'" "unknown command"
+        for sub in build compile run plugin asm disasm; do
+                x "$BPF_AOT" $sub --no-such-option
+                expect_rc 2 "$sub --no-such-option"
+                expect_stdout_empty "$sub --no-such-option"
+                expect_grep 'no-such-option' _err "$sub --no-such-option names the option"
+        done
+        x "$BPF_AOT" build
+        expect_rc 2 "build without input"
+        x "$BPF_AOT" build a.o b.o
+        expect_rc 2 "build with two inputs"
+        x "$BPF_AOT" compile
+        expect_rc 2 "compile without input"
+        x "$BPF_AOT" run
+        expect_rc 2 "run without input"
+        x "$BPF_AOT" run a b c
+        expect_rc 2 "run with three arguments"
+        x "$BPF_AOT" compile -O 9 x.hex
+        expect_rc 2 "compile -O 9"
+        expect_err_line '^bpf-aot: -O takes 0, 1, 2 or 3$' "compile -O 9"
+        x "$BPF_AOT" build --stack-size 0 x.o
+        expect_rc 2 "build --stack-size 0"
+        x "$BPF_AOT" build --max-insns lots x.o
+        expect_rc 2 "build --max-insns lots"
+        x "$BPF_AOT" run --repeat 0 x.o
+        expect_rc 2 "run --repeat 0"
+        x "$BPF_AOT" run -O 4 x.o
+        expect_rc 2 "run -O 4"
+        x "$BPF_AOT" plugin zz </dev/null
+        expect_rc 2 "plugin with bad memory hex"
+        expect_err_line "^bpf-aot: plugin: memory argument: invalid hex character 'z'" \
+                "plugin with bad memory hex"
+        x "$BPF_AOT" plugin 00 11
+        expect_rc 2 "plugin with two arguments"
+
+        for sub in build compile run plugin asm disasm; do
+                for h in --help -h; do
+                        x "$BPF_AOT" $sub $h
+                        expect_rc 0 "$sub $h"
+                        expect_grep "^Usage: bpf-aot $sub " _out "$sub $h"
+                        expect_stderr_empty "$sub $h"
+                done
+        done
+        for h in --help -h help; do
+                x "$BPF_AOT" $h
+                expect_rc 0 "bpf-aot $h"
+                expect_grep '^Usage: bpf-aot <command>' _out "bpf-aot $h"
+                for sub in build compile run plugin asm disasm; do
+                        expect_grep "^  $sub " _out "bpf-aot $h lists $sub"
+                done
+        done
+        for v in --version -V; do
+                x "$BPF_AOT" $v
+                expect_rc 0 "bpf-aot $v"
+                expect_stdout "bpf-aot $CLI_VERSION" "bpf-aot $v (the project's version)"
+        done
+}
+
+# `build` on eBPF objects nobody here wrote: it succeeds, or refuses the
+# relocations it does not support yet, naming them; it never crashes.
+case_real_objects() {
+        local f n=0 okc=0 rej=0 inputs=() base prog bad_lines
+        mkdir -p real out
+        # Installed objects (xdp-tools, libxdp, ...).
+        for f in $( (dpkg -L libbpf-tools xdp-tools libxdp1 2>/dev/null; \
+                find /usr/lib/bpf /usr/share/xdp-tools /usr/lib/x86_64-linux-gnu/bpf \
+                        /usr/lib/aarch64-linux-gnu/bpf -name '*.o' 2>/dev/null) | grep '\.o$' | sort -u); do
+                [[ -f $f ]] && [[ $(peek "$f" 18 2 2>/dev/null) == 247 ]] && inputs+=("$f")
+        done
+        # Objects embedded in libbpf-tools / xdp-tools executables (skeletons).
+        for f in $(dpkg -L libbpf-tools xdp-tools 2>/dev/null | grep -E '/s?bin/[^/]+$' | sort -u); do
+                [[ -f $f && -x $f ]] || continue
+                "$CLI_EXTRACT" "$f" real "$(basename "$f")" >/dev/null ||
+                        bad "extract_bpf $f"
+        done
+        for f in real/*.bpf.o; do
+                [[ -f $f ]] && inputs+=("$f")
+        done
+        echo "# ${#inputs[@]} installed eBPF objects found"
+        # Always also objects with maps and global data from here.
+        for f in maps global progs; do
+                inputs+=("$(obj $f)")
+                [[ -s $CLI_OBJS/$f.gcc.bpf.o ]] && inputs+=("$CLI_OBJS/$f.gcc.bpf.o")
+        done
+
+        for f in "${inputs[@]}"; do
+                n=$((n + 1))
+                base=out/$n
+                "$BPF_AOT" build "$f" -o $base >_out 2>_err
+                RC=$?
+                LAST="bpf-aot build $f -o $base"
+                if [[ $RC -gt 128 ]]; then
+                        bad "$f: killed by signal $((RC - 128))"
+                        show
+                        continue
+                fi
+                if [[ $RC -eq 0 ]]; then
+                        okc=$((okc + 1))
+                        [[ -s _err ]] && { bad "$f: built, but said something on stderr"; show; }
+                        [[ -n $(ls $base) ]] || bad "$f: built, but wrote nothing"
+                elif [[ $RC -eq 1 ]]; then
+                        rej=$((rej + 1))
+                        if [[ ! -s _err ]]; then
+                                bad "$f: exit status 1 without a message"
+                                continue
+                        fi
+                        # Every line: <file>: <prog>: insn N: <insn>: unresolved relocation against <what> '<symbol>'
+                        bad_lines=$(grep -Ev "^bpf-aot: $f: [^:]+: insn [0-9]+: .+: unresolved relocation against (map|global data|sub-program|extern variable|extern function|function address|symbol) '[^']+' \\(not supported yet\\)$" _err | head -3)
+                        if [[ -n $bad_lines ]]; then
+                                bad "$f: unexpected message(s): $bad_lines"
+                        fi
+                        # No output for a program that was refused.
+                        for prog in $(sed -n "s|^bpf-aot: $f: \\([^:]*\\): insn .*|\\1|p" _err | sort -u); do
+                                [[ -e $base/$prog.o ]] && bad "$f: $prog refused but $base/$prog.o written"
+                        done
+                else
+                        bad "$f: exit status $RC"
+                        show
+                        continue
+                fi
+                leftovers $base "$f"
+                for o in "$base"/*.o; do
+                        [[ -e $o ]] || continue
+                        [[ $(machine_of "$o") == "$HOST_MACHINE" ]] || bad "$f: $o is not a host object"
+                done
+        done
+        echo "# $n objects: $okc built, $rej refused for unsupported relocations"
+        if [[ $n -gt 0 && $((okc + rej)) -eq $n ]]; then
+                ok "build on $n eBPF objects: each built or refused with named relocations"
+        else
+                bad "build on $n eBPF objects: $((n - okc - rej)) misbehaved"
+        fi
+}
+
+if ! declare -F "case_$CASE" >/dev/null; then
+        echo "FAIL - no test case '$CASE'"
+        exit 1
+fi
+require_objs
+"case_$CASE"
+finish
