@@ -113,7 +113,7 @@ static const char *reloc_what(struct elf_reader *r, const struct bpfaot_insn *in
 static int add_reloc(struct elf_reader *r, struct bpfaot_elf_prog *p, size_t insn_idx,
                      size_t sym_idx)
 {
-        const struct bpfaot_insn *insn = &p->insns[insn_idx];
+        const struct bpfaot_insn *insn;
         struct bpfaot_reloc *rel;
         const char *name;
         GElf_Sym sym;
@@ -126,6 +126,9 @@ static int add_reloc(struct elf_reader *r, struct bpfaot_elf_prog *p, size_t ins
                          p->name, insn_idx, sym_idx);
                 return fail(r, EINVAL, msg);
         }
+        if (insn_idx >= p->insn_cnt)
+                return fail(r, EINVAL, "relocation past the end of a program");
+        insn = &p->insns[insn_idx];
         name = elf_strptr(r->elf, r->symtab_sh.sh_link, sym.st_name);
         if (GELF_ST_TYPE(sym.st_info) == STT_SECTION || !name || !*name)
                 name = section_name(r, sym.st_shndx);
@@ -141,10 +144,17 @@ static int add_reloc(struct elf_reader *r, struct bpfaot_elf_prog *p, size_t ins
         if (!rel->name)
                 return fail(r, ENOMEM, "out of memory");
         rel->what = reloc_what(r, insn, &sym);
-        /* A call of an extern function is a kfunc call by name. */
-        if (insn_is_call(insn) && !insn_is_reg_src(insn) && sym.st_shndx == SHN_UNDEF)
+        /*
+         * A call of an extern function is a kfunc call by name. clang encodes
+         * it as a pseudo call (src 1, imm -1) whose relocation names the
+         * function; rewrite it as libbpf does, so that it is not mistaken
+         * for a local call.
+         */
+        if (insn_is_call(insn) && !insn_is_reg_src(insn) && sym.st_shndx == SHN_UNDEF) {
                 rel->kind = BPFAOT_RELOC_KFUNC;
-        else
+                p->insns[insn_idx].src = BPFAOT_CALL_KFUNC;
+                p->insns[insn_idx].imm = 0;
+        } else
                 rel->kind = BPFAOT_RELOC_UNRESOLVED;
         return 0;
 }

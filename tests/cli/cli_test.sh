@@ -1072,6 +1072,57 @@ case_real_objects() {
         fi
 }
 
+# A kfunc (extern function) call compiles to a call of that function by name.
+case_kfunc() {
+        local p
+        p=$(obj kfunc)
+        [[ -s $p ]] || { bad "test input $p is missing"; return; }
+        x "$BPF_AOT" build "$p" -o out
+        expect_rc 0 "build kfunc.bpf.o"
+        x "$CLI_NM" out/call_kfunc.o
+        expect_grep '^ +U bpf_test_kfunc$' _out "call_kfunc.o references bpf_test_kfunc"
+        x "$BPF_AOT" run out/call_kfunc.o
+        expect_rc 1 "run without the kfunc"
+        expect_err_line "^bpf-aot: out/call_kfunc\.o: undefined symbol 'bpf_test_kfunc'$" \
+                "run names the missing kfunc"
+        x "$CLI_CC" -o kdrv "$CLI_SRC/kfunc_driver.c" out/call_kfunc.o
+        expect_rc 0 "link with a driver that provides the kfunc"
+        x ./kdrv
+        expect_stdout 508 "driver: kfunc(5, 7) + 1"
+}
+
+# ISA v4 code (clang -mcpu=v4: sign-extending loads and moves, gotol, bswap, sdiv/smod).
+case_isa_v4() {
+        local p sum
+        p="$CLI_OBJS/progs.v4.bpf.o"
+        [[ -s $p ]] || { bad "test input $p is missing (clang-19 not found)"; return; }
+        mkmem mem.bin 500 9
+        sum=$(bytes_sum mem.bin)
+        x "$BPF_AOT" run "$p" mem.bin
+        expect_rc 0 "run progs.v4.bpf.o"
+        expect_stdout "$sum" "run progs.v4.bpf.o (sum_bytes)"
+        x "$BPF_AOT" run --interp "$p" mem.bin
+        expect_stdout "$sum" "run --interp progs.v4.bpf.o"
+        x "$BPF_AOT" run --program mix "$p" mem.bin
+        expect_stdout "$(mix_expect 500 "$(first_byte mem.bin)")" "run --program mix progs.v4.bpf.o"
+
+        # v4.bpf.c uses v4 instructions; its native build gives the expected value.
+        p="$CLI_OBJS/v4.bpf.o"
+        "$CLI_OBJCOPY" -O binary --only-section=socket/v4 "$p" v4.bin
+        x "$BPF_AOT" disasm v4.bin
+        expect_grep '^(ldxsb|movsx1664|sdiv|smod|bswap64) ' _out "v4.bpf.o holds v4 instructions"
+        x "$CLI_V4_CHECK" mem.bin
+        expect_rc 0 "native v4_check"
+        local want
+        want=$(cat _out)
+        for o in 0 2; do
+                x "$BPF_AOT" run -O $o "$p" mem.bin
+                expect_stdout "$want" "run -O $o v4.bpf.o equals the native build"
+        done
+        x "$BPF_AOT" run --interp "$p" mem.bin
+        expect_stdout "$want" "run --interp v4.bpf.o equals the native build"
+}
+
 if ! declare -F "case_$CASE" >/dev/null; then
         echo "FAIL - no test case '$CASE'"
         exit 1
