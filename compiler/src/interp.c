@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@
 
 /* Registers a local call saves for the caller. */
 #define CALLEE_SAVED_FIRST 6
-#define CALLEE_SAVED_CNT 4
+#define CALLEE_SAVED_CNT   4
 
 struct frame {
         uint64_t saved[CALLEE_SAVED_CNT]; /* caller's r6-r9 */
@@ -54,7 +55,8 @@ struct vm {
         bool done;
 };
 
-#define FAIL(vm, code, ...) bpfaot_error_at((vm)->err, (vm)->prog, (long)(vm)->pc, code, __VA_ARGS__)
+#define FAIL(vm, code, ...)                                                                        \
+        bpfaot_error_at((vm)->err, (vm)->prog, (long)(vm)->pc, code, __VA_ARGS__)
 
 static const struct bpfaot_insn *cur(const struct vm *vm)
 {
@@ -73,6 +75,12 @@ static bool range_inside(uintptr_t addr, size_t size, uintptr_t base, size_t len
 static uint8_t *frame_stack(const struct vm *vm, unsigned frame)
 {
         return vm->stacks + (size_t)frame * vm->stack_size;
+}
+
+/* r10 of the innermost live frame: the top (end) of its stack. */
+static uint64_t frame_top(const struct vm *vm)
+{
+        return (uint64_t)(uintptr_t)(frame_stack(vm, vm->depth - 1) + vm->stack_size);
 }
 
 /*
@@ -330,10 +338,12 @@ static int exec_alu(struct vm *vm)
                 *dst = byte_order(insn, *dst);
         } else if (bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64) {
                 /* imm is sign-extended to 64 bits, also for (unsigned) div and mod */
-                uint64_t s = insn_is_reg_src(insn) ? vm->reg[insn->src] : (uint64_t)(int64_t)insn->imm;
+                uint64_t s =
+                    insn_is_reg_src(insn) ? vm->reg[insn->src] : (uint64_t)(int64_t)insn->imm;
                 *dst = alu64(op, *dst, s, insn->off);
         } else {
-                uint32_t s = insn_is_reg_src(insn) ? (uint32_t)vm->reg[insn->src] : (uint32_t)insn->imm;
+                uint32_t s =
+                    insn_is_reg_src(insn) ? (uint32_t)vm->reg[insn->src] : (uint32_t)insn->imm;
                 *dst = alu32(op, (uint32_t)*dst, s, insn->off);
         }
         vm->pc++;
@@ -420,7 +430,7 @@ static const struct bpfaot_reloc *reloc_at(const struct bpfaot_prog *prog, size_
         return NULL;
 }
 
-/* Local call: a new frame with its own zeroed stack; r1-r5 pass through, r0 and r6-r9 start at 0. */
+/* Local call: a new frame with its own zeroed stack; r1-r5 pass through, r0 and r6-r9 are 0. */
 static int call_local(struct vm *vm)
 {
         struct frame *f;
@@ -434,7 +444,7 @@ static int call_local(struct vm *vm)
         vm->depth++;
         memset(&vm->reg[CALLEE_SAVED_FIRST], 0, sizeof(f->saved));
         vm->reg[0] = 0;
-        vm->reg[BPFAOT_REG_FP] = (uint64_t)(uintptr_t)(frame_stack(vm, vm->depth - 1) + vm->stack_size);
+        vm->reg[BPFAOT_REG_FP] = frame_top(vm);
         vm->pc = (size_t)insn_call_target(cur(vm), vm->pc);
         return 0;
 }
@@ -475,7 +485,7 @@ static int exec_exit(struct vm *vm)
         f = &vm->frames[vm->depth];
         memcpy(&vm->reg[CALLEE_SAVED_FIRST], f->saved, sizeof(f->saved));
         memset(&vm->reg[1], 0, 5 * sizeof(vm->reg[0]));
-        vm->reg[BPFAOT_REG_FP] = (uint64_t)(uintptr_t)(frame_stack(vm, vm->depth - 1) + vm->stack_size);
+        vm->reg[BPFAOT_REG_FP] = frame_top(vm);
         vm->pc = f->ret_pc;
         return 0;
 }
@@ -507,8 +517,8 @@ static int exec_ld(struct vm *vm)
 
         /* The validator admits only lddw in this class. */
         if (insn->src != BPFAOT_LDDW_IMM64)
-                return FAIL(vm, ENOTSUP, "lddw pseudo source %u is not supported by the interpreter",
-                            insn->src);
+                return FAIL(vm, ENOTSUP,
+                            "lddw pseudo source %u is not supported by the interpreter", insn->src);
         vm->reg[insn->dst] = (uint64_t)(uint32_t)insn->imm | (uint64_t)(uint32_t)insn[1].imm << 32;
         vm->pc += 2;
         return 0;
@@ -610,12 +620,18 @@ static int exec_stx(struct vm *vm)
 
 typedef int (*exec_fn)(struct vm *vm);
 
+/* clang-format off */
 static const exec_fn exec_by_class[8] = {
-        [BPFAOT_CLASS_LD] = exec_ld,     [BPFAOT_CLASS_LDX] = exec_ldx,
-        [BPFAOT_CLASS_ST] = exec_st,     [BPFAOT_CLASS_STX] = exec_stx,
-        [BPFAOT_CLASS_ALU] = exec_alu,   [BPFAOT_CLASS_JMP] = exec_jmp,
-        [BPFAOT_CLASS_JMP32] = exec_jmp, [BPFAOT_CLASS_ALU64] = exec_alu,
+        [BPFAOT_CLASS_LD] = exec_ld,            /* lddw */
+        [BPFAOT_CLASS_LDX] = exec_ldx,
+        [BPFAOT_CLASS_ST] = exec_st,
+        [BPFAOT_CLASS_STX] = exec_stx,          /* and atomics */
+        [BPFAOT_CLASS_ALU] = exec_alu,
+        [BPFAOT_CLASS_JMP] = exec_jmp,          /* and call, exit */
+        [BPFAOT_CLASS_JMP32] = exec_jmp,
+        [BPFAOT_CLASS_ALU64] = exec_alu,
 };
+/* clang-format on */
 
 static int run(struct vm *vm)
 {
@@ -635,27 +651,43 @@ static int run(struct vm *vm)
         return 0;
 }
 
+/* Copy the options the caller's struct has (older, smaller structs keep the defaults). */
+static int read_opts(struct vm *vm, const struct bpfaot_interp_opts *opts)
+{
+        size_t sz = opts ? opts->sz : 0;
+
+        vm->stack_size = BPFAOT_DEFAULT_STACK_SIZE;
+        if (!opts)
+                return 0;
+        if (sz < sizeof(opts->sz))
+                return bpfaot_error_set(
+                    vm->err, EINVAL, "interpreter options without a size (use BPFAOT_OPTS_INIT)");
+#define HAS(field) (sz >= offsetof(struct bpfaot_interp_opts, field) + sizeof(opts->field))
+        if (HAS(helper))
+                vm->helper = opts->helper;
+        if (HAS(helper_ctx))
+                vm->helper_ctx = opts->helper_ctx;
+        if (HAS(stack_size) && opts->stack_size)
+                vm->stack_size = opts->stack_size;
+        if (HAS(max_steps))
+                vm->max_steps = opts->max_steps;
+#undef HAS
+        return 0;
+}
+
 int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
                       const struct bpfaot_interp_opts *opts, uint64_t *ret,
                       struct bpfaot_error *err)
 {
         struct vm vm = {.prog = prog, .err = err, .mem = mem, .mem_len = mem ? mem_len : 0};
-        int rc;
+        int rc = read_opts(&vm, opts);
 
-        if (opts) {
-                vm.helper = opts->helper;
-                vm.helper_ctx = opts->helper_ctx;
-                vm.stack_size = opts->stack_size;
-                vm.max_steps = opts->max_steps;
-        }
-        if (!vm.stack_size)
-                vm.stack_size = BPFAOT_DEFAULT_STACK_SIZE;
-        {
-                BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts, .stack_size = vm.stack_size);
-                rc = bpfaot_validate(prog, &vopts, err);
-                if (rc)
-                        return rc;
-        }
+        if (rc)
+                return rc;
+        BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts, .stack_size = vm.stack_size);
+        rc = bpfaot_validate(prog, &vopts, err);
+        if (rc)
+                return rc;
         vm.stacks = calloc(BPFAOT_MAX_CALL_DEPTH, vm.stack_size);
         if (!vm.stacks)
                 return bpfaot_error_set(err, ENOMEM, "out of memory for %d stack frames",
@@ -663,7 +695,7 @@ int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
         vm.depth = 1;
         vm.reg[1] = (uint64_t)(uintptr_t)mem;
         vm.reg[2] = mem_len;
-        vm.reg[BPFAOT_REG_FP] = (uint64_t)(uintptr_t)(vm.stacks + vm.stack_size);
+        vm.reg[BPFAOT_REG_FP] = frame_top(&vm);
         rc = run(&vm);
         if (!rc && ret)
                 *ret = vm.reg[0];

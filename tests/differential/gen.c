@@ -1,0 +1,876 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Random program generator (see gen.h for the register conventions).
+ *
+ * Programs are generated as nested blocks, so every jump is forward over a
+ * block that was generated right after it (or backward to a loop head),
+ * which makes validity hold by construction. A program is the entry
+ * followed by up to three sub-programs; a sub-program calls only those
+ * after it, so calls never recurse.
+ */
+#include "gen.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define MAX_SUBS            3
+#define MAX_DEPTH           4    /* nesting of blocks */
+#define SOFT_MAX_INSNS      3000 /* stop nesting beyond this size */
+#define CALLER_STACK_WINDOW 256
+
+/* ------------------------------------------------------------------ */
+/* Random numbers (splitmix64: tiny, seedable, no global state)        */
+/* ------------------------------------------------------------------ */
+
+struct rng {
+        uint64_t s;
+};
+
+static uint64_t mix64(uint64_t z)
+{
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+}
+
+static uint64_t rng_next(struct rng *r)
+{
+        r->s += 0x9e3779b97f4a7c15ull;
+        return mix64(r->s);
+}
+
+static uint32_t below(struct rng *r, uint32_t n)
+{
+        return (uint32_t)(rng_next(r) % n);
+}
+
+static bool chance(struct rng *r, unsigned percent)
+{
+        return below(r, 100) < percent;
+}
+
+#define PICK(r, arr) ((arr)[below((r), ARRAY_SIZE(arr))])
+
+/* ------------------------------------------------------------------ */
+/* Interesting values                                                  */
+/* ------------------------------------------------------------------ */
+
+/* clang-format off */
+static const int32_t interesting32[] = {
+        0, 1, -1, 2, -2, 3, 7, 8,
+        16, 31, 32, 33, 63, 64, 0x7f, 0x80,
+        0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000, -0x80, -0x8000,
+        INT32_MAX, INT32_MIN, INT32_MIN + 1, 0x55555555, (int32_t)0xaaaaaaaau,
+};
+/* clang-format on */
+
+static const uint64_t interesting64[] = {
+    0,
+    1,
+    ~0ull,
+    0x8000000000000000ull, /* INT64_MIN */
+    0x7fffffffffffffffull,
+    0x8000000000000001ull,
+    0x80000000ull,
+    0x7fffffffull,
+    0xffffffffull,
+    0x100000000ull,
+    0xffffffff80000000ull, /* INT32_MIN sign-extended */
+    0xffffffff00000000ull,
+    0x00000000ffff0000ull,
+    0x0123456789abcdefull,
+    0xfedcba9876543210ull,
+    0xff00ff00ff00ff00ull,
+    0x80ull,
+    0x8000ull,
+};
+
+static int32_t gen_imm32(struct rng *r)
+{
+        unsigned k = below(r, 100);
+
+        if (k < 45)
+                return PICK(r, interesting32);
+        if (k < 70)
+                return (int32_t)below(r, 33) - 16;
+        return (int32_t)(uint32_t)rng_next(r);
+}
+
+static uint64_t gen_imm64(struct rng *r)
+{
+        unsigned k = below(r, 100);
+
+        if (k < 50)
+                return PICK(r, interesting64);
+        if (k < 65)
+                return (uint64_t)(int64_t)gen_imm32(r);
+        return rng_next(r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Generator state and emission                                        */
+/* ------------------------------------------------------------------ */
+
+struct call_fixup {
+        size_t insn;  /* the call instruction */
+        unsigned sub; /* callee, 1..n_subs */
+};
+
+struct gen {
+        struct rng rng;
+        struct bpfaot_insn *code;
+        size_t cnt, cap;
+        struct call_fixup fix[4096];
+        size_t fix_cnt;
+        bool oom;
+
+        size_t mem_len;
+        unsigned n_subs;
+        unsigned sub; /* 0: the entry; k: sub-program k */
+        unsigned depth;
+        bool in_loop;
+        int reserved; /* a register holding a pointer for a few insns, or -1 */
+};
+
+static struct bpfaot_insn mk(uint8_t opcode, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
+{
+        return (struct bpfaot_insn){
+            .opcode = opcode, .dst = dst, .src = src, .off = off, .imm = imm};
+}
+
+/* Append one slot; returns its index. On allocation failure the program is dropped later. */
+static size_t emit(struct gen *g, struct bpfaot_insn insn)
+{
+        if (g->cnt == g->cap) {
+                size_t cap = g->cap ? g->cap * 2 : 256;
+                struct bpfaot_insn *c = realloc(g->code, cap * sizeof(*c));
+                if (!c) {
+                        g->oom = true;
+                        return g->cnt ? g->cnt - 1 : 0;
+                }
+                g->code = c;
+                g->cap = cap;
+        }
+        g->code[g->cnt] = insn;
+        return g->cnt++;
+}
+
+static void patch_off(struct gen *g, size_t jump, size_t target)
+{
+        if (!g->oom)
+                g->code[jump].off = (int16_t)((long)target - (long)jump - 1);
+}
+
+static void patch_imm(struct gen *g, size_t jump, size_t target)
+{
+        if (!g->oom)
+                g->code[jump].imm = (int32_t)((long)target - (long)jump - 1);
+}
+
+static void emit_mov64_imm(struct gen *g, uint8_t dst, int32_t imm)
+{
+        emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_K, dst, 0, 0, imm));
+}
+
+static void emit_mov64_reg(struct gen *g, uint8_t dst, uint8_t src)
+{
+        emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_X, dst, src, 0, 0));
+}
+
+static void emit_lddw(struct gen *g, uint8_t dst, uint64_t v)
+{
+        emit(g, mk(BPFAOT_OP_LDDW, dst, BPFAOT_LDDW_IMM64, 0, (int32_t)(uint32_t)v));
+        emit(g, mk(0, 0, 0, 0, (int32_t)(uint32_t)(v >> 32)));
+}
+
+/* ------------------------------------------------------------------ */
+/* Registers                                                           */
+/* ------------------------------------------------------------------ */
+
+#define REG_LOOP         6
+#define REG_CALLER_STACK 8
+#define REG_CTX          9
+
+static const uint8_t writable_entry[] = {0, 1, 2, 3, 4, 5, 7, 8};
+static const uint8_t writable_sub[] = {0, 1, 2, 3, 4, 5, 7};
+
+/* A register random instructions may write (never r6, r9, r10, nor r8 in sub-programs). */
+static uint8_t pick_dst(struct gen *g)
+{
+        uint8_t r;
+
+        do {
+                if (chance(&g->rng, 25))
+                        r = 0;
+                else
+                        r = g->sub ? PICK(&g->rng, writable_sub) : PICK(&g->rng, writable_entry);
+        } while (r == g->reserved);
+        return r;
+}
+
+/* A register holding data (the writable ones plus the loop counter). */
+static uint8_t pick_src(struct gen *g)
+{
+        return chance(&g->rng, 10) ? REG_LOOP : pick_dst(g);
+}
+
+/* A base register with the offsets [lo, hi) that are in bounds from it. */
+struct base {
+        uint8_t reg;
+        int32_t lo, hi;
+        int32_t hot; /* start of a 64-byte window most accesses use, so they alias */
+};
+
+static struct base pick_base(struct gen *g)
+{
+        unsigned k = below(&g->rng, g->sub ? 3 : 2);
+
+        if (k == 0)
+                return (struct base){BPFAOT_REG_FP, -GEN_STACK_SIZE, 0, -64};
+        if (k == 1)
+                return (struct base){REG_CTX, 0, (int32_t)g->mem_len, 64};
+        return (struct base){REG_CALLER_STACK, -CALLER_STACK_WINDOW, CALLER_STACK_WINDOW, -32};
+}
+
+/* An in-bounds offset for `size` bytes; `aligned` keeps it a multiple of size. */
+static int16_t pick_off(struct gen *g, struct base b, unsigned size, bool aligned)
+{
+        int32_t lo = b.lo, hi = b.hi, step = aligned ? (int32_t)size : 1;
+        uint32_t slots;
+
+        if (chance(&g->rng, 70)) {
+                lo = b.hot;
+                hi = b.hot + 64;
+        }
+        slots = (uint32_t)((hi - lo - (int32_t)size) / step + 1);
+        return (int16_t)(lo + step * (int32_t)below(&g->rng, slots));
+}
+
+static uint8_t size_field(unsigned bytes)
+{
+        switch (bytes) {
+        case 1:
+                return BPFAOT_SIZE_B;
+        case 2:
+                return BPFAOT_SIZE_H;
+        case 4:
+                return BPFAOT_SIZE_W;
+        default:
+                return BPFAOT_SIZE_DW;
+        }
+}
+
+/* ------------------------------------------------------------------ */
+/* Straight-line instructions                                          */
+/* ------------------------------------------------------------------ */
+
+static int32_t gen_shift_imm(struct gen *g, bool is64)
+{
+        static const int32_t large[] = {32, 33, 63, 64, 65, 127, 255, -1, INT32_MIN};
+        unsigned width = is64 ? 64 : 32;
+
+        if (chance(&g->rng, 15))
+                return PICK(&g->rng, large);
+        return (int32_t)below(&g->rng, width);
+}
+
+/* le16/32/64, be16/32/64 (ALU) or bswap16/32/64 (ALU64). */
+static void gen_byte_order(struct gen *g, uint8_t dst)
+{
+        static const uint8_t opcodes[] = {
+            BPFAOT_CLASS_ALU | BPFAOT_ALU_END | BPFAOT_SRC_K,   /* le */
+            BPFAOT_CLASS_ALU | BPFAOT_ALU_END | BPFAOT_SRC_X,   /* be */
+            BPFAOT_CLASS_ALU64 | BPFAOT_ALU_END | BPFAOT_SRC_K, /* bswap */
+        };
+        static const int32_t widths[] = {16, 32, 64};
+
+        emit(g, mk(PICK(&g->rng, opcodes), dst, 0, 0, PICK(&g->rng, widths)));
+}
+
+static void gen_alu(struct gen *g)
+{
+        static const uint8_t ops[] = {
+            BPFAOT_ALU_ADD, BPFAOT_ALU_SUB, BPFAOT_ALU_MUL,  BPFAOT_ALU_DIV, BPFAOT_ALU_OR,
+            BPFAOT_ALU_AND, BPFAOT_ALU_LSH, BPFAOT_ALU_RSH,  BPFAOT_ALU_NEG, BPFAOT_ALU_MOD,
+            BPFAOT_ALU_XOR, BPFAOT_ALU_MOV, BPFAOT_ALU_ARSH, BPFAOT_ALU_END,
+        };
+        static const int16_t sx64[] = {8, 16, 32}, sx32[] = {8, 16};
+        bool is64 = chance(&g->rng, 50);
+        uint8_t cls = is64 ? BPFAOT_CLASS_ALU64 : BPFAOT_CLASS_ALU;
+        uint8_t op = PICK(&g->rng, ops), dst = pick_dst(g);
+        bool shift = op == BPFAOT_ALU_LSH || op == BPFAOT_ALU_RSH || op == BPFAOT_ALU_ARSH;
+        int16_t off = 0;
+
+        if (op == BPFAOT_ALU_NEG) {
+                emit(g, mk(cls | op, dst, 0, 0, 0));
+                return;
+        }
+        if (op == BPFAOT_ALU_END) {
+                gen_byte_order(g, dst);
+                return;
+        }
+        if ((op == BPFAOT_ALU_DIV || op == BPFAOT_ALU_MOD) && chance(&g->rng, 50))
+                off = 1; /* sdiv, smod */
+        if (chance(&g->rng, 50)) {
+                if (op == BPFAOT_ALU_MOV && chance(&g->rng, 40))
+                        off = is64 ? PICK(&g->rng, sx64) : PICK(&g->rng, sx32); /* movsx */
+                emit(g, mk(cls | op | BPFAOT_SRC_X, dst, pick_src(g), off, 0));
+                return;
+        }
+        emit(g, mk(cls | op | BPFAOT_SRC_K, dst, 0, off,
+                   shift ? gen_shift_imm(g, is64) : gen_imm32(&g->rng)));
+}
+
+/* Classic traps: operations whose results compilers often get wrong. */
+struct alu_trap {
+        bool is64;
+        uint8_t op;
+        int16_t off; /* 1: signed div/mod; movsx width */
+        uint64_t dst, src;
+};
+
+#define I64_MIN 0x8000000000000000ull
+#define M1      (~0ull)
+static const struct alu_trap alu_traps[] = {
+    {true, BPFAOT_ALU_DIV, 1, I64_MIN, M1},                            /* wraps to INT64_MIN */
+    {true, BPFAOT_ALU_MOD, 1, I64_MIN, M1},                            /* 0 */
+    {false, BPFAOT_ALU_DIV, 1, 0x1234567880000000ull, M1},             /* INT32_MIN, junk above */
+    {false, BPFAOT_ALU_MOD, 1, 0xffffffff80000000ull, M1},             /* 0 */
+    {true, BPFAOT_ALU_DIV, 0, 12345, 0},                               /* 0 */
+    {true, BPFAOT_ALU_MOD, 0, 12345, 0},                               /* dst */
+    {true, BPFAOT_ALU_DIV, 1, 0xfffffffffffffff9ull, 0},               /* 0 */
+    {true, BPFAOT_ALU_MOD, 1, 0xfffffffffffffff9ull, 0},               /* dst */
+    {false, BPFAOT_ALU_DIV, 0, 0xabcdef0012345678ull, 0x100000000ull}, /* low half 0 */
+    {false, BPFAOT_ALU_MOD, 0, 0xabcdef0012345678ull, 0x100000000ull}, /* truncated dst */
+    {false, BPFAOT_ALU_MOD, 1, 0xabcdef00fffffff9ull, 0},              /* truncated dst */
+    {false, BPFAOT_ALU_DIV, 1, 0xabcdef00fffffff9ull, 0},
+    {true, BPFAOT_ALU_DIV, 1, 0xfffffffffffffff9ull, 2}, /* -3: toward zero */
+    {true, BPFAOT_ALU_MOD, 1, 0xfffffffffffffff9ull, 2}, /* -1: dividend's sign */
+    {true, BPFAOT_ALU_MOD, 1, 7, 0xfffffffffffffffeull}, /* 1 */
+    {false, BPFAOT_ALU_DIV, 1, 0xfffffff9ull, 2},
+    {false, BPFAOT_ALU_MOD, 1, 0xfffffff9ull, 2},
+    {false, BPFAOT_ALU_MOD, 1, 7, 0xfffffffeull},
+    {true, BPFAOT_ALU_DIV, 0, 0xfffffffffffffff0ull, M1}, /* unsigned: 0 */
+    {true, BPFAOT_ALU_MOD, 0, 5, M1},                     /* 5 */
+    {true, BPFAOT_ALU_DIV, 0, M1, M1},                    /* 1 */
+    {false, BPFAOT_ALU_DIV, 0, 0xfffffff0ull, M1},        /* 0 */
+    {true, BPFAOT_ALU_LSH, 0, 0x123456789ull, 64},        /* by 0 */
+    {true, BPFAOT_ALU_RSH, 0, I64_MIN, 63},
+    {true, BPFAOT_ALU_ARSH, 0, I64_MIN, 63},
+    {true, BPFAOT_ALU_ARSH, 0, I64_MIN, 65},
+    {false, BPFAOT_ALU_LSH, 0, 0x123456789ull, 32}, /* by 0 */
+    {false, BPFAOT_ALU_RSH, 0, 0xff00000080000000ull, 31},
+    {false, BPFAOT_ALU_ARSH, 0, 0xff00000080000000ull, 31},
+    {false, BPFAOT_ALU_ARSH, 0, 0x0000000180000000ull, 33},
+    {false, BPFAOT_ALU_ARSH, 0, 0xffffffff7fffffffull, 4},
+    {true, BPFAOT_ALU_MOV, 8, 0, 0x1234567812345680ull},
+    {true, BPFAOT_ALU_MOV, 16, 0, 0x1234567812348000ull},
+    {true, BPFAOT_ALU_MOV, 32, 0, 0x1234567880000000ull},
+    {false, BPFAOT_ALU_MOV, 8, 0, 0x12345678123456ffull},
+    {false, BPFAOT_ALU_MOV, 16, 0, 0x1234567812348000ull},
+    {true, BPFAOT_ALU_MUL, 0, I64_MIN, M1},
+    {false, BPFAOT_ALU_MUL, 0, 0x1234567880000000ull, M1},
+    {false, BPFAOT_ALU_NEG, 0, 0x1234567880000000ull, 0},
+    {true, BPFAOT_ALU_NEG, 0, I64_MIN, 0},
+};
+
+/* An imm form gives the same operand: 32-bit forms use the low half, 64-bit ones sign-extend. */
+static bool trap_has_imm_form(const struct alu_trap *t)
+{
+        if (t->op == BPFAOT_ALU_MOV || t->op == BPFAOT_ALU_NEG)
+                return false;
+        return !t->is64 || t->src == (uint64_t)(int64_t)(int32_t)(uint32_t)t->src;
+}
+
+/* Random operands from edge values; 32-bit forms get junk in the upper half. */
+static struct alu_trap random_trap(struct gen *g)
+{
+        /* clang-format off */
+        static const uint64_t dsts[] = {
+                I64_MIN, 0xffffffff80000000ull, 0x0000000080000000ull,
+                0x1234567880000000ull, M1, 0,
+                1, 0x7fffffffffffffffull, 0xdeadbeef7fffffffull,
+                5, 0xfffffffffffffffbull, 0x00000001fffffffbull,
+                0xffffffff00000007ull,
+        };
+        static const uint64_t srcs[] = {
+                0, M1, 0xffffffffull, 0x100000000ull,
+                1, 2, 0xfffffffffffffffeull, I64_MIN,
+                0x80000000ull, 0xffffffff80000000ull, 3, 0xfffffffffffffffdull,
+                31, 32, 63, 64,
+                0x1234567800000000ull,
+        };
+        /* clang-format on */
+        static const uint8_t ops[] = {BPFAOT_ALU_DIV, BPFAOT_ALU_MOD,  BPFAOT_ALU_LSH,
+                                      BPFAOT_ALU_RSH, BPFAOT_ALU_ARSH, BPFAOT_ALU_MOV,
+                                      BPFAOT_ALU_NEG, BPFAOT_ALU_MUL};
+        struct alu_trap t = {.is64 = chance(&g->rng, 50),
+                             .op = PICK(&g->rng, ops),
+                             .dst = PICK(&g->rng, dsts),
+                             .src = PICK(&g->rng, srcs)};
+
+        if (t.op == BPFAOT_ALU_DIV || t.op == BPFAOT_ALU_MOD)
+                t.off = (int16_t)below(&g->rng, 2);
+        else if (t.op == BPFAOT_ALU_MOV)
+                t.off = (int16_t)(8 << below(&g->rng, t.is64 ? 3 : 2));
+        return t;
+}
+
+/*
+ * An operation at an edge of its semantics (INT_MIN / -1, division by zero,
+ * shift amounts past the width, ...), with its result stored to the context
+ * so that it stays observable.
+ */
+static void gen_edge_alu(struct gen *g)
+{
+        struct alu_trap t = chance(&g->rng, 50) ? PICK(&g->rng, alu_traps) : random_trap(g);
+        uint8_t cls = t.is64 ? BPFAOT_CLASS_ALU64 : BPFAOT_CLASS_ALU;
+        uint8_t dst = pick_dst(g), src;
+
+        emit_lddw(g, dst, t.dst);
+        if (t.op == BPFAOT_ALU_NEG) {
+                emit(g, mk(cls | t.op, dst, 0, 0, 0));
+        } else if (trap_has_imm_form(&t) && chance(&g->rng, 50)) {
+                emit(g, mk(cls | t.op | BPFAOT_SRC_K, dst, 0, t.off, (int32_t)(uint32_t)t.src));
+        } else {
+                do
+                        src = pick_dst(g);
+                while (src == dst);
+                emit_lddw(g, src, t.src);
+                emit(g, mk(cls | t.op | BPFAOT_SRC_X, dst, src, t.off, 0));
+        }
+        emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_MEM | BPFAOT_SIZE_DW, REG_CTX, dst,
+                   (int16_t)(72 + 8 * below(&g->rng, (uint32_t)(g->mem_len - 72) / 8)), 0));
+}
+
+/* Load an interesting constant: mov, mov32 or lddw. */
+static void gen_const(struct gen *g)
+{
+        uint8_t dst = pick_dst(g);
+        unsigned k = below(&g->rng, 100);
+
+        if (k < 55)
+                emit_mov64_imm(g, dst, gen_imm32(&g->rng));
+        else if (k < 70)
+                emit(g, mk(BPFAOT_CLASS_ALU | BPFAOT_ALU_MOV | BPFAOT_SRC_K, dst, 0, 0,
+                           gen_imm32(&g->rng)));
+        else
+                emit_lddw(g, dst, gen_imm64(&g->rng));
+}
+
+static void gen_load(struct gen *g, struct base b)
+{
+        static const unsigned sizes[] = {1, 2, 4, 8};
+        unsigned size = PICK(&g->rng, sizes);
+        uint8_t mode = size < 8 && chance(&g->rng, 30) ? BPFAOT_MODE_MEMSX : BPFAOT_MODE_MEM;
+        int16_t off = pick_off(g, b, size, chance(&g->rng, 80));
+
+        emit(g, mk(BPFAOT_CLASS_LDX | mode | size_field(size), pick_dst(g), b.reg, off, 0));
+}
+
+static void gen_store(struct gen *g, struct base b)
+{
+        static const unsigned sizes[] = {1, 2, 4, 8};
+        unsigned size = PICK(&g->rng, sizes);
+        int16_t off = pick_off(g, b, size, chance(&g->rng, 80));
+
+        if (chance(&g->rng, 40))
+                emit(g, mk(BPFAOT_CLASS_ST | BPFAOT_MODE_MEM | size_field(size), b.reg, 0, off,
+                           gen_imm32(&g->rng)));
+        else
+                emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_MEM | size_field(size), b.reg,
+                           pick_src(g), off, 0));
+}
+
+static void gen_atomic(struct gen *g, struct base b)
+{
+        static const int32_t ops[] = {
+            BPFAOT_ATOMIC_ADD,
+            BPFAOT_ATOMIC_OR,
+            BPFAOT_ATOMIC_AND,
+            BPFAOT_ATOMIC_XOR,
+            BPFAOT_ATOMIC_ADD | BPFAOT_ATOMIC_FETCH,
+            BPFAOT_ATOMIC_OR | BPFAOT_ATOMIC_FETCH,
+            BPFAOT_ATOMIC_AND | BPFAOT_ATOMIC_FETCH,
+            BPFAOT_ATOMIC_XOR | BPFAOT_ATOMIC_FETCH,
+            BPFAOT_ATOMIC_XCHG,
+            BPFAOT_ATOMIC_CMPXCHG,
+        };
+        unsigned size = chance(&g->rng, 50) ? 4 : 8;
+        int32_t op = PICK(&g->rng, ops);
+        /* fetch forms and xchg write their source register; cmpxchg writes r0 */
+        bool writes_src = (op & BPFAOT_ATOMIC_FETCH) && op != BPFAOT_ATOMIC_CMPXCHG;
+        uint8_t src = writes_src ? pick_dst(g) : pick_src(g);
+        int16_t off = pick_off(g, b, size, true);
+
+        /* Let cmpxchg succeed: r0 = the current value (for 32 bits, with junk above). */
+        if (op == BPFAOT_ATOMIC_CMPXCHG && chance(&g->rng, 50)) {
+                if (off % 8 == 0 && off + 8 <= b.hi)
+                        emit(g, mk(BPFAOT_CLASS_LDX | BPFAOT_MODE_MEM | BPFAOT_SIZE_DW, 0, b.reg,
+                                   off, 0));
+                else /* a 32-bit cmpxchg at an offset that is not 8-aligned */
+                        emit(g, mk(BPFAOT_CLASS_LDX | BPFAOT_MODE_MEMSX | BPFAOT_SIZE_W, 0, b.reg,
+                                   off, 0));
+        }
+        emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_ATOMIC | size_field(size), b.reg, src, off, op));
+}
+
+/*
+ * Accesses through a pointer computed from a base (tmp = base + delta), so
+ * that the compiler sees the same memory through two different addresses.
+ * The temporary is reserved while it holds the pointer and then overwritten,
+ * so the pointer never becomes data.
+ */
+static void gen_derived_access(struct gen *g)
+{
+        struct base b = pick_base(g);
+        int32_t delta = b.hot + 8 * (int32_t)below(&g->rng, 9);
+        uint8_t tmp = pick_dst(g);
+        struct base d;
+        unsigned n = 1 + below(&g->rng, 3);
+
+        while (tmp == 0) /* cmpxchg writes r0 */
+                tmp = pick_dst(g);
+        d = (struct base){tmp, b.lo - delta, b.hi - delta, b.hot - delta};
+        emit_mov64_reg(g, tmp, b.reg);
+        emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, tmp, 0, 0, delta));
+        g->reserved = tmp;
+        for (unsigned i = 0; i < n; i++) {
+                unsigned k = below(&g->rng, 3);
+                if (k == 0)
+                        gen_load(g, d);
+                else if (k == 1)
+                        gen_store(g, d);
+                else
+                        gen_atomic(g, d);
+        }
+        g->reserved = -1;
+        emit_mov64_imm(g, tmp, gen_imm32(&g->rng));
+}
+
+/* ------------------------------------------------------------------ */
+/* Calls                                                               */
+/* ------------------------------------------------------------------ */
+
+static void gen_helper_call(struct gen *g)
+{
+        emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL, 0, BPFAOT_CALL_HELPER, 0,
+                   GEN_HELPER_FIRST + (int32_t)below(&g->rng, GEN_HELPER_CNT)));
+}
+
+static void gen_callx_insn(struct gen *g)
+{
+        uint8_t reg = pick_dst(g);
+
+        emit_mov64_imm(g, reg, GEN_HELPER_FIRST + (int32_t)below(&g->rng, GEN_HELPER_CNT));
+        emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL | BPFAOT_SRC_X, reg, 0, 0, 0));
+}
+
+/* Call a later sub-program with r1 = ctx and r2 = a pointer into this frame. */
+static void gen_local_call(struct gen *g)
+{
+        unsigned callee = g->sub + 1 + below(&g->rng, g->n_subs - g->sub);
+        size_t at;
+
+        emit_mov64_reg(g, 1, REG_CTX);
+        emit_mov64_reg(g, 2, BPFAOT_REG_FP);
+        emit(g,
+             mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, 2, 0, 0, -CALLER_STACK_WINDOW));
+        at = emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL, 0, BPFAOT_CALL_LOCAL, 0, 0));
+        if (g->fix_cnt < ARRAY_SIZE(g->fix))
+                g->fix[g->fix_cnt++] = (struct call_fixup){at, callee};
+        else
+                g->oom = true;
+}
+
+/* ------------------------------------------------------------------ */
+/* Control flow                                                        */
+/* ------------------------------------------------------------------ */
+
+static void gen_block(struct gen *g, unsigned items);
+
+static size_t emit_cond_jump(struct gen *g)
+{
+        static const uint8_t conds[] = {
+            BPFAOT_JMP_JEQ, BPFAOT_JMP_JGT,  BPFAOT_JMP_JGE,  BPFAOT_JMP_JSET,
+            BPFAOT_JMP_JNE, BPFAOT_JMP_JSGT, BPFAOT_JMP_JSGE, BPFAOT_JMP_JLT,
+            BPFAOT_JMP_JLE, BPFAOT_JMP_JSLT, BPFAOT_JMP_JSLE,
+        };
+        uint8_t cls = chance(&g->rng, 50) ? BPFAOT_CLASS_JMP : BPFAOT_CLASS_JMP32;
+        uint8_t op = PICK(&g->rng, conds), dst = pick_src(g);
+
+        if (chance(&g->rng, 50))
+                return emit(g, mk(cls | op | BPFAOT_SRC_X, dst, pick_src(g), 0, 0));
+        return emit(g, mk(cls | op | BPFAOT_SRC_K, dst, 0, 0, gen_imm32(&g->rng)));
+}
+
+static unsigned nested_items(struct gen *g)
+{
+        return 1 + below(&g->rng, 6);
+}
+
+/* if (cond) skip { block } */
+static void gen_if(struct gen *g)
+{
+        size_t jump = emit_cond_jump(g);
+
+        gen_block(g, nested_items(g));
+        patch_off(g, jump, g->cnt);
+}
+
+/* Unconditional forward jump: ja (off) or gotol (JMP32, imm). */
+static size_t emit_ja(struct gen *g, bool *long_form)
+{
+        *long_form = chance(&g->rng, 40);
+        return emit(g, mk((*long_form ? BPFAOT_CLASS_JMP32 : BPFAOT_CLASS_JMP) | BPFAOT_JMP_JA, 0,
+                          0, 0, 0));
+}
+
+static void patch_ja(struct gen *g, size_t jump, bool long_form, size_t target)
+{
+        if (long_form)
+                patch_imm(g, jump, target);
+        else
+                patch_off(g, jump, target);
+}
+
+/* if (cond) { else-block } else { then-block } */
+static void gen_if_else(struct gen *g)
+{
+        size_t jump = emit_cond_jump(g), skip;
+        bool long_form;
+
+        gen_block(g, nested_items(g));
+        skip = emit_ja(g, &long_form);
+        patch_off(g, jump, g->cnt);
+        gen_block(g, nested_items(g));
+        patch_ja(g, skip, long_form, g->cnt);
+}
+
+/* A jump over a block that never runs (it must still be valid). */
+static void gen_dead_block(struct gen *g)
+{
+        bool long_form;
+        size_t skip = emit_ja(g, &long_form);
+
+        gen_block(g, nested_items(g));
+        patch_ja(g, skip, long_form, g->cnt);
+}
+
+/* A bounded loop counted in r6: 1..4 iterations, counting down or up. */
+static void gen_loop(struct gen *g)
+{
+        static const uint8_t down_conds[] = {BPFAOT_JMP_JNE, BPFAOT_JMP_JGT, BPFAOT_JMP_JSGT};
+        int32_t n = 1 + (int32_t)below(&g->rng, 4);
+        bool down = chance(&g->rng, 60);
+        uint8_t cls = chance(&g->rng, 50) ? BPFAOT_CLASS_JMP : BPFAOT_CLASS_JMP32;
+        size_t head, back;
+
+        emit_mov64_imm(g, REG_LOOP, down ? n : 0);
+        head = g->cnt;
+        g->in_loop = true;
+        gen_block(g, nested_items(g) + 2);
+        g->in_loop = false;
+        emit(g,
+             mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, REG_LOOP, 0, 0, down ? -1 : 1));
+        if (down)
+                back =
+                    emit(g, mk(cls | PICK(&g->rng, down_conds) | BPFAOT_SRC_K, REG_LOOP, 0, 0, 0));
+        else
+                back = emit(g, mk(cls | BPFAOT_JMP_JLT | BPFAOT_SRC_K, REG_LOOP, 0, 0, n));
+        patch_off(g, back, head);
+}
+
+static void gen_exit(struct gen *g)
+{
+        emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_EXIT, 0, 0, 0, 0));
+}
+
+static void gen_item(struct gen *g)
+{
+        bool nest = g->depth < MAX_DEPTH && g->cnt < SOFT_MAX_INSNS;
+        unsigned k = below(&g->rng, 100);
+
+        if (k < 28)
+                gen_alu(g);
+        else if (k < 34)
+                gen_edge_alu(g);
+        else if (k < 42)
+                gen_const(g);
+        else if (k < 51)
+                gen_load(g, pick_base(g));
+        else if (k < 59)
+                gen_store(g, pick_base(g));
+        else if (k < 63)
+                gen_atomic(g, pick_base(g));
+        else if (k < 65)
+                gen_derived_access(g);
+        else if (k < 74 && nest)
+                gen_if(g);
+        else if (k < 78 && nest)
+                gen_if_else(g);
+        else if (k < 80 && nest)
+                gen_dead_block(g);
+        else if (k < 84 && nest && !g->in_loop)
+                gen_loop(g);
+        else if (k < 87)
+                gen_helper_call(g);
+        else if (k < 89)
+                gen_callx_insn(g);
+        else if (k < 94 && g->sub < g->n_subs)
+                gen_local_call(g);
+        else if (k < 95 && g->depth > 1)
+                gen_exit(g);
+        else
+                gen_alu(g);
+}
+
+static void gen_block(struct gen *g, unsigned items)
+{
+        g->depth++;
+        for (unsigned i = 0; i < items; i++)
+                gen_item(g);
+        g->depth--;
+}
+
+/* ------------------------------------------------------------------ */
+/* Programs                                                            */
+/* ------------------------------------------------------------------ */
+
+static void gen_entry(struct gen *g)
+{
+        static const uint8_t init[] = {0, 3, 4, 5, 7, 8};
+
+        g->sub = 0;
+        emit_mov64_reg(g, REG_CTX, 1);
+        emit_mov64_imm(g, 1, gen_imm32(&g->rng));
+        for (size_t i = 0; i < ARRAY_SIZE(init); i++) {
+                if (chance(&g->rng, 40))
+                        emit_lddw(g, init[i], gen_imm64(&g->rng));
+                else if (chance(&g->rng, 50))
+                        emit_mov64_imm(g, init[i], gen_imm32(&g->rng));
+        }
+        gen_block(g, 8 + below(&g->rng, 60));
+        /* make every data register observable */
+        for (uint8_t r = 0; r <= 8; r++)
+                emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_MEM | BPFAOT_SIZE_DW, REG_CTX, r,
+                           (int16_t)(8 * r), 0));
+        gen_exit(g);
+}
+
+/* Sub-program k: r1 = ctx, r2 = pointer into the caller's frame, r3-r5 data. */
+static size_t gen_sub(struct gen *g, unsigned k)
+{
+        size_t start = g->cnt;
+
+        g->sub = k;
+        emit_mov64_reg(g, REG_CTX, 1);
+        emit_mov64_reg(g, REG_CALLER_STACK, 2);
+        emit_mov64_imm(g, 1, gen_imm32(&g->rng));
+        emit_mov64_imm(g, 2, gen_imm32(&g->rng));
+        emit_mov64_imm(g, 0, gen_imm32(&g->rng));
+        gen_block(g, 4 + below(&g->rng, 25));
+        gen_exit(g);
+        return start;
+}
+
+int gen_program(uint64_t seed, struct gen_prog *out)
+{
+        struct gen *g = calloc(1, sizeof(*g));
+        size_t starts[MAX_SUBS + 1] = {0};
+
+        memset(out, 0, sizeof(*out));
+        if (!g)
+                return -ENOMEM;
+        g->rng.s = mix64(seed ^ 0x6a09e667f3bcc908ull);
+        g->reserved = -1;
+        g->mem_len =
+            GEN_MIN_MEM_LEN + 8 * below(&g->rng, (GEN_MAX_MEM_LEN - GEN_MIN_MEM_LEN) / 8 + 1);
+        g->n_subs = below(&g->rng, MAX_SUBS + 1);
+        gen_entry(g);
+        for (unsigned k = 1; k <= g->n_subs; k++)
+                starts[k] = gen_sub(g, k);
+        for (size_t i = 0; i < g->fix_cnt && !g->oom; i++)
+                patch_imm(g, g->fix[i].insn, starts[g->fix[i].sub]);
+        if (g->oom) {
+                free(g->code);
+                free(g);
+                return -ENOMEM;
+        }
+        out->insns = g->code;
+        out->insn_cnt = g->cnt;
+        out->mem_len = g->mem_len;
+        free(g);
+        return 0;
+}
+
+void gen_prog_free(struct gen_prog *prog)
+{
+        free(prog->insns);
+        memset(prog, 0, sizeof(*prog));
+}
+
+void gen_fill_memory(uint64_t seed, uint8_t *mem, size_t len)
+{
+        struct rng r = {mix64(seed ^ 0xbb67ae8584caa73bull)};
+
+        for (size_t i = 0; i < len; i += 8) {
+                unsigned k = below(&r, 100);
+                uint64_t v;
+
+                if (k < 40)
+                        v = rng_next(&r);
+                else if (k < 55)
+                        v = 0;
+                else if (k < 65)
+                        v = ~0ull;
+                else if (k < 85)
+                        v = PICK(&r, interesting64);
+                else
+                        v = (uint64_t)(int64_t)gen_imm32(&r);
+                for (size_t j = 0; j < 8 && i + j < len; j++)
+                        mem[i + j] = (uint8_t)(v >> (8 * j));
+        }
+}
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+/* ------------------------------------------------------------------ */
+
+static uint64_t h_hash(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+{
+        return mix64(a ^ mix64(b ^ mix64(c ^ mix64(d ^ mix64(e)))));
+}
+
+static uint64_t h_linear(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+{
+        return a + 3 * b - c + (d ^ (e << 1));
+}
+
+static uint64_t h_rotate(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+{
+        unsigned n = (unsigned)(b & 63);
+        (void)c, (void)d, (void)e;
+        return n ? (a << n) | (a >> (64 - n)) : a;
+}
+
+bpfaot_helper_fn gen_helper_lookup(void *ctx, uint32_t id)
+{
+        static const bpfaot_helper_fn helpers[GEN_HELPER_CNT] = {h_hash, h_linear, h_rotate};
+
+        (void)ctx;
+        if (id < GEN_HELPER_FIRST || id >= GEN_HELPER_FIRST + GEN_HELPER_CNT)
+                return NULL;
+        return helpers[id - GEN_HELPER_FIRST];
+}
+
+uint64_t gen_callx(uint64_t id, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5)
+{
+        bpfaot_helper_fn fn = id <= UINT32_MAX ? gen_helper_lookup(NULL, (uint32_t)id) : NULL;
+
+        return fn ? fn(r1, r2, r3, r4, r5) : (uint64_t)-ENOENT;
+}

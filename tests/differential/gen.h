@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Seeded random generator of valid, terminating eBPF programs for
+ * differential testing (interpreter vs compiled code).
+ *
+ * Register conventions of generated programs (so that no pointer value ever
+ * becomes data, which would differ between the two engines):
+ *  - r10 is the frame pointer, r9 holds the context pointer (copied from r1,
+ *    never written again), r6 is the loop counter (written only by loops);
+ *  - in sub-programs r8 points 256 bytes below the caller's frame top, so
+ *    the callee reads and writes its caller's stack;
+ *  - every other register holds plain data.
+ * Memory accesses use constant offsets from r10, r9 or r8, always in
+ * bounds; atomics are naturally aligned. The entry stores r0-r8 into the
+ * first 72 bytes of the context before it exits.
+ */
+#ifndef BPFAOT_TEST_GEN_H
+#define BPFAOT_TEST_GEN_H
+
+#include "bpfaot/bpfaot.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GEN_STACK_SIZE  BPFAOT_DEFAULT_STACK_SIZE
+#define GEN_MIN_MEM_LEN 128
+#define GEN_MAX_MEM_LEN 512
+
+/* Helper ids generated programs call (deterministic functions of r1-r5). */
+#define GEN_HELPER_FIRST 1000
+#define GEN_HELPER_CNT   3
+
+struct gen_prog {
+        struct bpfaot_insn *insns;
+        size_t insn_cnt;
+        size_t mem_len; /* size of the context memory the program expects */
+};
+
+/* Generate the program for `seed`. Returns 0 or -ENOMEM. */
+int gen_program(uint64_t seed, struct gen_prog *out);
+void gen_prog_free(struct gen_prog *prog);
+
+/* Fill the context memory for `seed` (mem_len bytes of mixed patterns). */
+void gen_fill_memory(uint64_t seed, uint8_t *mem, size_t len);
+
+/* The helper with this id (GEN_HELPER_FIRST ...), or NULL. Matches bpfaot_helper_lookup. */
+bpfaot_helper_fn gen_helper_lookup(void *ctx, uint32_t id);
+/* callx dispatcher for compiled code: a generated helper, or (uint64_t)-ENOENT. */
+uint64_t gen_callx(uint64_t id, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+
+#endif
