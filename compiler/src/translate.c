@@ -389,8 +389,9 @@ static void tr_call(struct tr *t, size_t idx)
 {
         const struct bpfaot_insn *insn = &t->prog->insns[idx];
         const struct bpfaot_reloc *rel = reloc_at(t->prog, idx);
+        const char *callee = NULL;
         LLVMValueRef args[6];
-        char name[64];
+        char name[32];
 
         for (unsigned r = 1; r <= 5; r++)
                 args[r] = reg_get(t, r);
@@ -407,13 +408,16 @@ static void tr_call(struct tr *t, size_t idx)
                 finish_call(t, ret);
                 return;
         }
+        /* Extern and kfunc names come from the relocation or BTF; the validator checked them. */
         if (rel && rel->name)
-                snprintf(name, sizeof(name), "%s", rel->name);
+                callee = rel->name;
         else if (insn->src == BPFAOT_CALL_KFUNC)
-                snprintf(name, sizeof(name), "%s", subprog_kfunc_name(t->prog, insn->imm));
-        else
+                callee = subprog_kfunc_name(t->prog, insn->imm);
+        if (!callee) {
                 snprintf(name, sizeof(name), BPFAOT_HELPER_PREFIX "%04u", (unsigned)insn->imm);
-        finish_call(t, call(t, name, t->fn5, args + 1, 5));
+                callee = name;
+        }
+        finish_call(t, call(t, callee, t->fn5, args + 1, 5));
 }
 
 static LLVMIntPredicate cond_pred(uint8_t op)
