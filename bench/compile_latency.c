@@ -197,13 +197,13 @@ static const struct variant variants[] = {
 };
 #define VARIANT_CNT (sizeof(variants) / sizeof(variants[0]))
 
-static size_t large_function_insns; /* 0: the library's default */
+static size_t region_insns; /* 0: the library's default */
 
 static int time_compile(const struct bpfaot_prog *prog, const struct variant *v, int reps,
                         double *best_ms, double *best_cpu_ms, size_t *out_len)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, opts, .opt_level = v->opt_level,
-                         .output = v->output, .large_function_insns = large_function_insns);
+                         .output = v->output, .region_insns = region_insns);
         *best_ms = -1;
         for (int r = 0; r < reps; r++) {
                 struct bpfaot_error err = {0};
@@ -251,13 +251,13 @@ static int dump_prog(const char *prefix, const struct bpfaot_insn *insns, size_t
 static void usage(FILE *out)
 {
         fprintf(out, "Usage: compile_latency [--quick] [--reps N] [--sizes N,N,...] [--O2-only]\n"
-                     "                       [--large-insns N] [--dump PREFIX]\n\n"
+                     "                       [--region-insns N] [--dump PREFIX]\n\n"
                      "Time bpfaot_compile on generated programs (default sizes\n"
                      "1024,4096,16384,65536 instructions; best of --reps runs, default 3\n"
                      "below 16k instructions and 1 from 16k up). --dump writes each generated\n"
-                     "program as raw bytecode to PREFIX-<insns>.bin. --large-insns sets\n"
-                     "bpfaot_compile_opts.large_function_insns (sub-programs longer than this\n"
-                     "get the near-linear pipeline; default: the library's).\n");
+                     "program as raw bytecode to PREFIX-<insns>.bin. --region-insns sets\n"
+                     "bpfaot_compile_opts.region_insns (sub-programs longer than this\n"
+                     "are split into regions of that size; default: the library's).\n");
 }
 
 int main(int argc, char **argv)
@@ -275,8 +275,8 @@ int main(int argc, char **argv)
                         reps = 1;
                 } else if (strcmp(argv[a], "--reps") == 0 && a + 1 < argc) {
                         reps = atoi(argv[++a]);
-                } else if (strcmp(argv[a], "--large-insns") == 0 && a + 1 < argc) {
-                        large_function_insns = strtoull(argv[++a], NULL, 0);
+                } else if (strcmp(argv[a], "--region-insns") == 0 && a + 1 < argc) {
+                        region_insns = strtoull(argv[++a], NULL, 0);
                 } else if (strcmp(argv[a], "--dump") == 0 && a + 1 < argc) {
                         dump = argv[++a];
                 } else if (strcmp(argv[a], "--O2-only") == 0) {

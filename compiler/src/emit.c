@@ -5,7 +5,6 @@
  */
 #include "insn.h"
 #include "llvm_compat.h"
-#include "subprog.h"
 #include "translate.h"
 
 #include <errno.h>
@@ -28,34 +27,8 @@ static bool triple_is_little_endian(LLVMTargetDataRef td)
         return LLVMByteOrder(td) == LLVMLittleEndian;
 }
 
-/*
- * LLVM's full pipelines grow faster than linearly on single functions of
- * tens of thousands of instructions (InstCombine and value propagation over
- * huge CFGs, then register allocation). Past this size a program gets passes
- * that are close to linear — promotion to SSA, CSE, CFG and peephole
- * simplification — and the fast register allocator. Measured in bench/.
- */
-#define DEFAULT_LARGE_FUNCTION_INSNS 8192
-static const char large_function_pipeline[] = "function(sroa,early-cse,simplifycfg,instcombine)";
-
-static size_t largest_subprog(const struct bpfaot_prog *prog)
-{
-        struct subprogs sp;
-        size_t max = prog->insn_cnt;
-
-        if (subprogs_find(prog, &sp, NULL) == 0) {
-                max = 0;
-                for (size_t s = 0; s < sp.cnt; s++) {
-                        size_t n = subprogs_end(&sp, s, prog->insn_cnt) - sp.start[s];
-                        max = n > max ? n : max;
-                }
-                subprogs_free(&sp);
-        }
-        return max;
-}
-
-static int make_target_machine(const struct bpfaot_compile_opts *o, bool large,
-                               LLVMTargetMachineRef *out, struct bpfaot_error *err)
+static int make_target_machine(const struct bpfaot_compile_opts *o, LLVMTargetMachineRef *out,
+                               struct bpfaot_error *err)
 {
         char *triple = o->triple ? strdup(o->triple) : bpfaot_host_triple();
         char *host_cpu = NULL, *host_features = NULL, *msg = NULL;
@@ -95,9 +68,6 @@ static int make_target_machine(const struct bpfaot_compile_opts *o, bool large,
                 level = LLVMCodeGenLevelDefault;
                 break;
         }
-        /* Register allocation and coalescing are superlinear too; the fast allocator is not. */
-        if (large)
-                level = LLVMCodeGenLevelNone;
         *out = LLVMCreateTargetMachine(target, triple, cpu, features, level, LLVMRelocPIC,
                                        LLVMCodeModelDefault);
         if (!*out)
@@ -114,7 +84,7 @@ out:
         return ret;
 }
 
-static int optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, bool large,
+static int optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level,
                     struct bpfaot_error *err)
 {
         static const char *const pipelines[] = {"default<O0>", "default<O1>", "default<O2>",
@@ -123,9 +93,6 @@ static int optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, bool 
         const char *pipeline = pipelines[level];
         LLVMErrorRef e;
         int ret = 0;
-
-        if (level > 0 && large)
-                pipeline = large_function_pipeline;
 
         LLVMPassBuilderOptionsSetLoopVectorization(pbo, level >= 2);
         LLVMPassBuilderOptionsSetSLPVectorization(pbo, level >= 2);
@@ -197,7 +164,6 @@ int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_o
         LLVMContextRef ctx = NULL;
         LLVMModuleRef mod = NULL;
         char *layout = NULL, *triple = NULL, *msg = NULL;
-        bool large;
         int ret;
 
         out->data = NULL;
@@ -215,11 +181,8 @@ int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_o
         if (ret)
                 return ret;
 
-        if (!o.large_function_insns)
-                o.large_function_insns = DEFAULT_LARGE_FUNCTION_INSNS;
-        large = o.opt_level > 0 && largest_subprog(prog) > o.large_function_insns;
         compat_init_targets();
-        ret = make_target_machine(&o, large, &tm, err);
+        ret = make_target_machine(&o, &tm, err);
         if (ret)
                 return ret;
         td = LLVMCreateTargetDataLayout(tm);
@@ -237,6 +200,7 @@ int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_o
 
         topts.entry_name = o.entry_name ? o.entry_name : "bpf_main";
         topts.stack_size = o.stack_size ? o.stack_size : BPFAOT_DEFAULT_STACK_SIZE;
+        topts.region_insns = o.region_insns ? o.region_insns : BPFAOT_DEFAULT_REGION_INSNS;
         ret = translate_prog(prog, &topts, mod, err);
         if (ret)
                 goto out;
@@ -247,7 +211,7 @@ int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_o
                                       msg ? msg : "");
                 goto out;
         }
-        ret = optimise(mod, tm, o.opt_level, large, err);
+        ret = optimise(mod, tm, o.opt_level, err);
         if (ret)
                 goto out;
         ret = emit_output(mod, tm, o.output, out, err);

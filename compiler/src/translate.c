@@ -40,6 +40,9 @@ struct tr {
         LLVMValueRef regs[BPFAOT_NUM_REGS - 1];
         LLVMValueRef stack; /* [stack_size x i8] */
         LLVMValueRef fp;    /* r10 as i64 */
+        /* Region mode (see build_regions): the code being built covers [lo, hi). */
+        LLVMValueRef state; /* i64[10]: registers handed between regions, or NULL */
+        size_t lo, hi;
 };
 
 static LLVMValueRef c64(struct tr *t, uint64_t v)
@@ -420,6 +423,54 @@ static void tr_call(struct tr *t, size_t idx)
         finish_call(t, call(t, callee, t->fn5, args + 1, 5));
 }
 
+/* ------------------------------------------------------------------ */
+/* Regions: huge sub-programs split into functions of bounded size      */
+/* ------------------------------------------------------------------ */
+
+#define REGION_EXIT (-1)
+
+static LLVMValueRef state_slot(struct tr *t, unsigned r)
+{
+        LLVMValueRef idx = c64(t, r);
+        return LLVMBuildInBoundsGEP2(t->b, t->i64, t->state, &idx, 1, "");
+}
+
+static void save_regs(struct tr *t)
+{
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
+                LLVMBuildStore(t->b, reg_get(t, r), state_slot(t, r));
+}
+
+/*
+ * The block a jump to `target` goes to. In region mode a target outside the
+ * region is reached by handing the registers back to the dispatcher, which
+ * calls the region holding the target.
+ */
+static LLVMBasicBlockRef block_for(struct tr *t, size_t target)
+{
+        LLVMBasicBlockRef cur, stub;
+
+        if (!t->state || (target >= t->lo && target < t->hi))
+                return t->blocks[target];
+        cur = LLVMGetInsertBlock(t->b);
+        stub = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "leave");
+        LLVMPositionBuilderAtEnd(t->b, stub);
+        save_regs(t);
+        LLVMBuildRet(t->b, cint(t->i32, target));
+        LLVMPositionBuilderAtEnd(t->b, cur);
+        return stub;
+}
+
+static void tr_exit(struct tr *t)
+{
+        if (!t->state) {
+                LLVMBuildRet(t->b, reg_get(t, 0));
+                return;
+        }
+        LLVMBuildStore(t->b, reg_get(t, 0), state_slot(t, 0));
+        LLVMBuildRet(t->b, cint(t->i32, (uint64_t)(int64_t)REGION_EXIT));
+}
+
 static LLVMIntPredicate cond_pred(uint8_t op)
 {
         switch (op) {
@@ -464,7 +515,8 @@ static void tr_cond_jmp(struct tr *t, size_t idx)
         } else {
                 cond = LLVMBuildICmp(t->b, cond_pred(op), a, b, "");
         }
-        LLVMBuildCondBr(t->b, cond, t->blocks[insn_jump_target(insn, idx)], t->blocks[idx + 1]);
+        LLVMBuildCondBr(t->b, cond, block_for(t, (size_t)insn_jump_target(insn, idx)),
+                        block_for(t, idx + 1));
 }
 
 /* ------------------------------------------------------------------ */
@@ -517,67 +569,240 @@ static void tr_insn(struct tr *t, size_t idx)
                 break;
         }
         if (insn_is_exit(insn))
-                LLVMBuildRet(t->b, reg_get(t, 0));
+                tr_exit(t);
         else if (insn_is_call(insn))
                 tr_call(t, idx);
         else if (insn_is_ja(insn))
-                LLVMBuildBr(t->b, t->blocks[insn_jump_target(insn, idx)]);
+                LLVMBuildBr(t->b, block_for(t, (size_t)insn_jump_target(insn, idx)));
         else
                 tr_cond_jmp(t, idx);
 }
 
-static void build_frame(struct tr *t)
+static void alloc_regs(struct tr *t)
 {
-        LLVMTypeRef stack_ty = LLVMArrayType(t->i8, t->opts->stack_size);
-        LLVMValueRef top_idx = c64(t, t->opts->stack_size);
         char name[8];
 
         for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++) {
                 snprintf(name, sizeof(name), "r%u", r);
                 t->regs[r] = LLVMBuildAlloca(t->b, t->i64, name);
         }
-        t->stack = LLVMBuildAlloca(t->b, stack_ty, "stack");
-        LLVMSetAlignment(t->stack, 16);
-        t->stack = compat_cast_ptr(t->b, t->ctx, t->stack, t->i8);
-        /* A zeroed frame: reading a never-written slot gives 0, not undef. */
-        LLVMBuildMemSet(t->b, t->stack, cint(t->i8, 0), c64(t, t->opts->stack_size), 16);
-        t->fp = LLVMBuildPtrToInt(
-                t->b, LLVMBuildInBoundsGEP2(t->b, t->i8, t->stack, &top_idx, 1, "fp"), t->i64,
-                "r10");
-        for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
-                LLVMBuildStore(t->b, r >= 1 && r <= 5 ? LLVMGetParam(t->fn, r - 1) : c64(t, 0),
-                               t->regs[r]);
 }
 
-static void build_subprog(struct tr *t, size_t s)
+/* The stack frame: zeroed, so that reading a never-written slot gives 0, not undef. */
+static LLVMValueRef alloc_stack(struct tr *t)
 {
-        size_t start = t->sp.start[s], end = subprogs_end(&t->sp, s, t->prog->insn_cnt);
-        LLVMBasicBlockRef entry;
+        LLVMValueRef stack = LLVMBuildAlloca(t->b, LLVMArrayType(t->i8, t->opts->stack_size), "stack");
+
+        LLVMSetAlignment(stack, 16);
+        stack = compat_cast_ptr(t->b, t->ctx, stack, t->i8);
+        LLVMBuildMemSet(t->b, stack, cint(t->i8, 0), c64(t, t->opts->stack_size), 16);
+        return stack;
+}
+
+static void set_stack(struct tr *t, LLVMValueRef stack)
+{
+        LLVMValueRef top_idx = c64(t, t->opts->stack_size);
+
+        t->stack = stack;
+        t->fp = LLVMBuildPtrToInt(
+                t->b, LLVMBuildInBoundsGEP2(t->b, t->i8, stack, &top_idx, 1, "fp"), t->i64, "r10");
+}
+
+static void create_blocks(struct tr *t, size_t lo, size_t hi)
+{
         char name[32];
 
-        t->fn = t->sub_fns[s];
-        entry = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "entry");
-        for (size_t i = start; i < end; i++) {
+        for (size_t i = lo; i < hi; i++) {
                 if (!t->leaders[i])
                         continue;
                 snprintf(name, sizeof(name), "insn%zu", i);
                 t->blocks[i] = LLVMAppendBasicBlockInContext(t->ctx, t->fn, name);
         }
-        LLVMPositionBuilderAtEnd(t->b, entry);
-        build_frame(t);
-        LLVMBuildBr(t->b, t->blocks[start]);
-        for (size_t i = start; i < end; i++) {
+}
+
+/* Translate [lo, hi) into t->fn; the builder is at the end of a block that falls into `lo`. */
+static void emit_insns(struct tr *t, size_t lo, size_t hi)
+{
+        for (size_t i = lo; i < hi; i++) {
                 if (t->tails[i])
                         continue;
                 if (t->leaders[i]) {
-                        LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->b);
-                        if (!LLVMGetBasicBlockTerminator(cur))
+                        if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(t->b)))
                                 LLVMBuildBr(t->b, t->blocks[i]);
                         LLVMPositionBuilderAtEnd(t->b, t->blocks[i]);
                 }
                 tr_insn(t, i);
         }
-        /* The validator ensured each sub-program ends in exit or ja. */
+        /* Sub-programs end in exit or ja (validated); a region may fall into the next one. */
+        if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(t->b)))
+                LLVMBuildBr(t->b, block_for(t, hi));
+}
+
+static void build_plain(struct tr *t, size_t start, size_t end)
+{
+        LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->ctx, t->fn, "entry"));
+        alloc_regs(t);
+        set_stack(t, alloc_stack(t));
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
+                LLVMBuildStore(t->b, r >= 1 && r <= 5 ? LLVMGetParam(t->fn, r - 1) : c64(t, 0),
+                               t->regs[r]);
+        create_blocks(t, start, end);
+        LLVMBuildBr(t->b, t->blocks[start]);
+        emit_insns(t, start, end);
+}
+
+/* One region: i32 region(i64 *state, i8 *stack, i32 entry) returns the next insn or REGION_EXIT. */
+static void build_region(struct tr *t, LLVMValueRef fn, size_t lo, size_t hi, const bool *entry,
+                         size_t base)
+{
+        LLVMValueRef sw;
+        unsigned n = 0;
+
+        t->fn = fn;
+        t->lo = lo;
+        t->hi = hi;
+        LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->ctx, fn, "entry"));
+        alloc_regs(t);
+        t->state = LLVMGetParam(fn, 0);
+        set_stack(t, LLVMGetParam(fn, 1));
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
+                LLVMBuildStore(t->b, LLVMBuildLoad2(t->b, t->i64, state_slot(t, r), ""),
+                               t->regs[r]);
+        create_blocks(t, lo, hi);
+        for (size_t i = lo + 1; i < hi; i++)
+                n += entry[i - base];
+        sw = LLVMBuildSwitch(t->b, LLVMGetParam(fn, 2), t->blocks[lo], n);
+        for (size_t i = lo + 1; i < hi; i++)
+                if (entry[i - base])
+                        LLVMAddCase(sw, cint(t->i32, i), t->blocks[i]);
+        emit_insns(t, lo, hi);
+        t->state = NULL;
+}
+
+static size_t region_of(const size_t *los, size_t n, size_t insn)
+{
+        size_t lo = 0, hi = n;
+        while (hi - lo > 1) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (los[mid] <= insn)
+                        lo = mid;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+/*
+ * LLVM's optimiser and register allocator grow faster than linearly with
+ * the size of a function. A sub-program longer than region_insns is split
+ * at block boundaries into regions of about that size, each its own
+ * (never inlined) function; the sub-program's function becomes a dispatch
+ * loop that passes the registers through an array in its frame. Compile
+ * time stays linear; only control transfers between regions pay a cost.
+ */
+static int build_regions(struct tr *t, size_t start, size_t end)
+{
+        size_t limit = t->opts->region_insns, n = 1, len = end - start;
+        size_t *los = malloc((len / limit + 2) * sizeof(*los));
+        bool *entry = calloc(len, sizeof(*entry));
+        LLVMValueRef parent = t->fn, *fns = NULL, state, stack, next, sw, cur;
+        LLVMTypeRef params[3] = {compat_ptr_type(t->ctx, t->i64), t->i8p, t->i32};
+        LLVMTypeRef rty = LLVMFunctionType(t->i32, params, 3, false);
+        LLVMBasicBlockRef loop, dispatch, done, *calls = NULL;
+        unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
+        unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
+        char name[64];
+
+        if (!los || !entry)
+                goto oom;
+        los[0] = start;
+        for (size_t i = start + 1; i < end; i++)
+                if (t->leaders[i] && i - los[n - 1] >= limit)
+                        los[n++] = i;
+        for (size_t k = 0; k < n; k++)
+                entry[los[k] - start] = true;
+        for (size_t i = start; i < end; i++) {
+                const struct bpfaot_insn *insn = &t->prog->insns[i];
+                if (t->tails[i] || !(insn_is_ja(insn) || insn_is_cond_jmp(insn)))
+                        continue;
+                size_t target = (size_t)insn_jump_target(insn, i);
+                if (region_of(los, n, target) != region_of(los, n, i))
+                        entry[target - start] = true;
+        }
+        fns = calloc(n, sizeof(*fns));
+        calls = calloc(n, sizeof(*calls));
+        if (!fns || !calls)
+                goto oom;
+        for (size_t k = 0; k < n; k++) {
+                snprintf(name, sizeof(name), "bpf_sub_%zu_region_%zu", start, los[k]);
+                fns[k] = LLVMAddFunction(t->mod, name, rty);
+                LLVMSetLinkage(fns[k], LLVMInternalLinkage);
+                LLVMAddAttributeAtIndex(fns[k], LLVMAttributeFunctionIndex,
+                                        LLVMCreateEnumAttribute(t->ctx, noinline, 0));
+                LLVMAddAttributeAtIndex(fns[k], LLVMAttributeFunctionIndex,
+                                        LLVMCreateEnumAttribute(t->ctx, nounwind, 0));
+                build_region(t, fns[k], los[k], k + 1 < n ? los[k + 1] : end, entry, start);
+        }
+
+        /* The dispatcher. */
+        t->fn = parent;
+        LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->ctx, parent, "entry"));
+        state = LLVMBuildAlloca(t->b, LLVMArrayType(t->i64, BPFAOT_NUM_REGS - 1), "state");
+        state = compat_cast_ptr(t->b, t->ctx, state, t->i64);
+        next = LLVMBuildAlloca(t->b, t->i32, "next");
+        stack = alloc_stack(t);
+        t->state = state;
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
+                LLVMBuildStore(t->b, r >= 1 && r <= 5 ? LLVMGetParam(parent, r - 1) : c64(t, 0),
+                               state_slot(t, r));
+        LLVMBuildStore(t->b, cint(t->i32, start), next);
+        loop = LLVMAppendBasicBlockInContext(t->ctx, parent, "loop");
+        dispatch = LLVMAppendBasicBlockInContext(t->ctx, parent, "dispatch");
+        done = LLVMAppendBasicBlockInContext(t->ctx, parent, "done");
+        LLVMBuildBr(t->b, loop);
+        LLVMPositionBuilderAtEnd(t->b, loop);
+        cur = LLVMBuildLoad2(t->b, t->i32, next, "");
+        LLVMBuildCondBr(t->b,
+                        LLVMBuildICmp(t->b, LLVMIntEQ, cur,
+                                      cint(t->i32, (uint64_t)(int64_t)REGION_EXIT), ""),
+                        done, dispatch);
+        for (size_t k = 0; k < n; k++) {
+                LLVMValueRef args[3] = {state, stack, cur};
+                calls[k] = LLVMAppendBasicBlockInContext(t->ctx, parent, "call_region");
+                LLVMPositionBuilderAtEnd(t->b, calls[k]);
+                LLVMBuildStore(t->b, LLVMBuildCall2(t->b, rty, fns[k], args, 3, ""), next);
+                LLVMBuildBr(t->b, loop);
+        }
+        LLVMPositionBuilderAtEnd(t->b, dispatch);
+        sw = LLVMBuildSwitch(t->b, cur, done, 0);
+        for (size_t i = start; i < end; i++)
+                if (entry[i - start])
+                        LLVMAddCase(sw, cint(t->i32, i), calls[region_of(los, n, i)]);
+        LLVMPositionBuilderAtEnd(t->b, done);
+        LLVMBuildRet(t->b, LLVMBuildLoad2(t->b, t->i64, state_slot(t, 0), ""));
+        t->state = NULL;
+        free(los);
+        free(entry);
+        free(fns);
+        free(calls);
+        return 0;
+oom:
+        free(los);
+        free(entry);
+        free(fns);
+        free(calls);
+        return bpfaot_error_set(t->err, ENOMEM, "out of memory");
+}
+
+static int build_subprog(struct tr *t, size_t s)
+{
+        size_t start = t->sp.start[s], end = subprogs_end(&t->sp, s, t->prog->insn_cnt);
+
+        t->fn = t->sub_fns[s];
+        if (t->opts->region_insns && end - start > t->opts->region_insns)
+                return build_regions(t, start, end);
+        build_plain(t, start, end);
+        return 0;
 }
 
 static LLVMValueRef build_entry(struct tr *t)
@@ -644,9 +869,10 @@ int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *
                                         LLVMCreateEnumAttribute(t.ctx, nounwind, 0));
         }
         t.b = LLVMCreateBuilderInContext(t.ctx);
-        for (size_t s = 0; s < t.sp.cnt; s++)
-                build_subprog(&t, s);
-        build_entry(&t);
+        for (size_t s = 0; s < t.sp.cnt && !ret; s++)
+                ret = build_subprog(&t, s);
+        if (!ret)
+                build_entry(&t);
         LLVMDisposeBuilder(t.b);
 out:
         free(t.tails);

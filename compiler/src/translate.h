@@ -10,6 +10,7 @@
 struct translate_opts {
         const char *entry_name;
         uint32_t stack_size;
+        size_t region_insns; /* split longer sub-programs into regions; 0: never */
 };
 
 /*

@@ -19,7 +19,7 @@ struct test_native {
  * `resolve` and look up its entry "bpf_main".
  */
 int test_native_build(const struct bpfaot_prog *prog, int opt_level, uint32_t stack_size,
-                      bpfaot_symbol_resolver resolve, void *resolve_ctx, struct test_native *out,
+                      size_t region_insns, bpfaot_symbol_resolver resolve, void *resolve_ctx, struct test_native *out,
                       struct bpfaot_error *err);
 void test_native_free(struct test_native *native);
 

@@ -32,6 +32,7 @@
 struct options {
         uint64_t count, first_seed;
         int opt_level;
+        uint64_t region_insns; /* --regions N: split sub-programs into regions of N insns */
         bool interp_only, verbose;
 };
 
@@ -145,12 +146,13 @@ static int interp_at(const struct bpfaot_prog *prog, const uint8_t *init, size_t
         return ret;
 }
 
-static int run_native(const struct bpfaot_prog *prog, int opt_level, uint8_t *mem, size_t len,
-                      uint64_t *r0, struct bpfaot_error *err, struct stats *st)
+static int run_native(const struct bpfaot_prog *prog, const struct options *o, uint8_t *mem,
+                      size_t len, uint64_t *r0, struct bpfaot_error *err, struct stats *st)
 {
         struct test_native native;
         double t0 = now();
-        int ret = test_native_build(prog, opt_level, GEN_STACK_SIZE, resolve, NULL, &native, err);
+        int ret = test_native_build(prog, o->opt_level, GEN_STACK_SIZE, (size_t)o->region_insns,
+                                    resolve, NULL, &native, err);
 
         st->t_compile += now() - t0;
         if (ret)
@@ -221,7 +223,7 @@ static bool check_native(struct trial *t, const struct options *o, struct stats 
 
         memcpy(t->mem_n, t->init, len);
         crash_seed = t->seed;
-        if (run_native(&t->prog, o->opt_level, t->mem_n, len, &t->r0_n, &err, st)) {
+        if (run_native(&t->prog, o, t->mem_n, len, &t->r0_n, &err, st)) {
                 if (t->report) {
                         report_header(t->seed, o, &t->gp, "compiling or loading failed");
                         fprintf(stderr, "  %s\n", err.msg);
@@ -276,7 +278,7 @@ static bool check_seed(uint64_t seed, const struct options *o, struct stats *st)
 
 static int usage(void)
 {
-        fprintf(stderr, "usage: diff_test [--interp-only] [-v] COUNT FIRST_SEED OPT_LEVEL\n");
+        fprintf(stderr, "usage: diff_test [--interp-only] [-v] [--regions N] COUNT FIRST_SEED OPT_LEVEL\n");
         return 2;
 }
 
@@ -294,18 +296,21 @@ static int parse_args(int argc, char **argv, struct options *o)
         const char *pos[3];
         int n = 0;
         uint64_t opt;
+        bool ok = true;
 
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--interp-only") == 0)
                         o->interp_only = true;
                 else if (strcmp(argv[i], "-v") == 0)
                         o->verbose = true;
+                else if (strcmp(argv[i], "--regions") == 0 && i + 1 < argc)
+                        ok = parse_u64(argv[++i], &o->region_insns) && ok;
                 else if (n < 3)
                         pos[n++] = argv[i];
                 else
                         return -1;
         }
-        if (n != 3 || !parse_u64(pos[0], &o->count) || !parse_u64(pos[1], &o->first_seed) ||
+        if (!ok || n != 3 || !parse_u64(pos[0], &o->count) || !parse_u64(pos[1], &o->first_seed) ||
             !parse_u64(pos[2], &opt) || opt > 3)
                 return -1;
         o->opt_level = (int)opt;

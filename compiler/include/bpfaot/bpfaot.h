@@ -155,6 +155,7 @@ enum bpfaot_lddw_kind {
 #define BPFAOT_DEFAULT_STACK_SIZE 512
 #define BPFAOT_DEFAULT_MAX_INSNS 1000000
 #define BPFAOT_MAX_CALL_DEPTH 8
+#define BPFAOT_DEFAULT_REGION_INSNS 1024
 
 /* One decoded 8-byte instruction slot (little-endian encoding). */
 struct bpfaot_insn {
@@ -312,10 +313,11 @@ struct bpfaot_compile_opts {
         size_t max_insns;       /* 0: BPFAOT_DEFAULT_MAX_INSNS */
         int output;             /* enum bpfaot_output */
         /*
-         * Sub-programs longer than this get near-linear optimisation and the
-         * fast register allocator, keeping compile time linear (0: 8192).
+         * Sub-programs longer than this are split into separately optimised
+         * regions of about this many instructions, which keeps compile time
+         * linear in program size (0: BPFAOT_DEFAULT_REGION_INSNS).
          */
-        size_t large_function_insns;
+        size_t region_insns;
 };
 #define BPFAOT_OPT_DEFAULT (-1)
 
