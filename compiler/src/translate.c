@@ -13,6 +13,7 @@
  * or poison: divisions are guarded, shift amounts masked, no nsw/nuw flags.
  */
 #include "translate.h"
+#include "fpoff.h"
 #include "insn.h"
 #include "llvm_compat.h"
 #include "subprog.h"
@@ -34,6 +35,8 @@ struct tr {
         bool *leaders;
         LLVMTypeRef i1, i8, i16, i32, i64, i8p, fn5;
         LLVMValueRef *sub_fns;
+        struct fp_state *fp_states; /* registers holding r10 + constant, per insn */
+        size_t cur;                 /* instruction being translated */
         /* Per function being built. */
         LLVMBasicBlockRef *blocks; /* indexed by instruction; set for leaders */
         LLVMValueRef fn;
@@ -84,11 +87,18 @@ static LLVMTypeRef int_type(struct tr *t, unsigned bytes)
 /* Pointer to `ty` at base register + off. */
 static LLVMValueRef mem_addr(struct tr *t, unsigned base, int16_t off, LLVMTypeRef ty)
 {
+        int64_t size = (int64_t)LLVMGetIntTypeWidth(ty) / 8;
         LLVMValueRef p;
+        int32_t c;
 
-        if (base == BPFAOT_REG_FP) {
-                /* The validator guaranteed the access lies inside the frame. */
-                LLVMValueRef idx = c64(t, (uint64_t)((int64_t)t->opts->stack_size + off));
+        /*
+         * r10 + constant, inside the frame (always so for r10 itself: the
+         * validator checked): address the frame directly, so the frame does
+         * not escape and LLVM can keep its slots in registers.
+         */
+        if (fpoff_get(&t->fp_states[t->cur], base, &c) &&
+            (int64_t)c + off >= -(int64_t)t->opts->stack_size && (int64_t)c + off + size <= 0) {
+                LLVMValueRef idx = c64(t, (uint64_t)((int64_t)t->opts->stack_size + c + off));
                 p = LLVMBuildInBoundsGEP2(t->b, t->i8, t->stack, &idx, 1, "");
                 return compat_cast_ptr(t->b, t->ctx, p, ty);
         }
@@ -101,11 +111,10 @@ static LLVMValueRef get_fn(struct tr *t, const char *name, LLVMTypeRef fnty)
         LLVMValueRef f = LLVMGetNamedFunction(t->mod, name);
         if (!f) {
                 f = LLVMAddFunction(t->mod, name, fnty);
-                LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex,
-                                        LLVMCreateEnumAttribute(t->ctx,
-                                                                LLVMGetEnumAttributeKindForName(
-                                                                        "nounwind", 8),
-                                                                0));
+                LLVMAddAttributeAtIndex(
+                    f, LLVMAttributeFunctionIndex,
+                    LLVMCreateEnumAttribute(t->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8),
+                                            0));
         }
         return f;
 }
@@ -134,8 +143,8 @@ static LLVMValueRef alu_divmod(struct tr *t, uint8_t op, bool is_signed, LLVMVal
 
         if (!is_signed) {
                 LLVMValueRef safe = LLVMBuildSelect(t->b, is_zero, one, b, "");
-                LLVMValueRef q = is_div ? LLVMBuildUDiv(t->b, a, safe, "")
-                                        : LLVMBuildURem(t->b, a, safe, "");
+                LLVMValueRef q =
+                    is_div ? LLVMBuildUDiv(t->b, a, safe, "") : LLVMBuildURem(t->b, a, safe, "");
                 return LLVMBuildSelect(t->b, is_zero, is_div ? zero : a, q, "");
         }
         LLVMValueRef is_m1 = LLVMBuildICmp(t->b, LLVMIntEQ, b, all, "");
@@ -240,9 +249,8 @@ static void tr_alu(struct tr *t, const struct bpfaot_insn *insn)
         case BPFAOT_ALU_MOV:
                 r = b;
                 if (insn_is_reg_src(insn) && insn->off) {
-                        LLVMValueRef narrow = LLVMBuildTrunc(t->b, reg_get(t, insn->src),
-                                                             int_type(t, (unsigned)insn->off / 8),
-                                                             "");
+                        LLVMValueRef narrow = LLVMBuildTrunc(
+                            t->b, reg_get(t, insn->src), int_type(t, (unsigned)insn->off / 8), "");
                         r = LLVMBuildSExt(t->b, narrow, ty, "");
                 }
                 break;
@@ -401,8 +409,8 @@ static void tr_call(struct tr *t, size_t idx)
         if (insn_is_reg_src(insn)) { /* callx: dispatch by helper id */
                 LLVMTypeRef p6[6] = {t->i64, t->i64, t->i64, t->i64, t->i64, t->i64};
                 args[0] = reg_get(t, insn->dst);
-                finish_call(t, call(t, BPFAOT_CALLX_SYMBOL,
-                                    LLVMFunctionType(t->i64, p6, 6, false), args, 6));
+                finish_call(t, call(t, BPFAOT_CALLX_SYMBOL, LLVMFunctionType(t->i64, p6, 6, false),
+                                    args, 6));
                 return;
         }
         if (insn->src == BPFAOT_CALL_LOCAL) {
@@ -545,6 +553,7 @@ static void tr_insn(struct tr *t, size_t idx)
 {
         const struct bpfaot_insn *insn = &t->prog->insns[idx];
 
+        t->cur = idx;
         switch (bpfaot_insn_class(insn)) {
         case BPFAOT_CLASS_ALU:
         case BPFAOT_CLASS_ALU64:
@@ -591,7 +600,8 @@ static void alloc_regs(struct tr *t)
 /* The stack frame: zeroed, so that reading a never-written slot gives 0, not undef. */
 static LLVMValueRef alloc_stack(struct tr *t)
 {
-        LLVMValueRef stack = LLVMBuildAlloca(t->b, LLVMArrayType(t->i8, t->opts->stack_size), "stack");
+        LLVMValueRef stack =
+            LLVMBuildAlloca(t->b, LLVMArrayType(t->i8, t->opts->stack_size), "stack");
 
         LLVMSetAlignment(stack, 16);
         stack = compat_cast_ptr(t->b, t->ctx, stack, t->i8);
@@ -605,7 +615,7 @@ static void set_stack(struct tr *t, LLVMValueRef stack)
 
         t->stack = stack;
         t->fp = LLVMBuildPtrToInt(
-                t->b, LLVMBuildInBoundsGEP2(t->b, t->i8, stack, &top_idx, 1, "fp"), t->i64, "r10");
+            t->b, LLVMBuildInBoundsGEP2(t->b, t->i8, stack, &top_idx, 1, "fp"), t->i64, "r10");
 }
 
 static void create_blocks(struct tr *t, size_t lo, size_t hi)
@@ -762,10 +772,10 @@ static int build_regions(struct tr *t, size_t start, size_t end)
         LLVMBuildBr(t->b, loop);
         LLVMPositionBuilderAtEnd(t->b, loop);
         cur = LLVMBuildLoad2(t->b, t->i32, next, "");
-        LLVMBuildCondBr(t->b,
-                        LLVMBuildICmp(t->b, LLVMIntEQ, cur,
-                                      cint(t->i32, (uint64_t)(int64_t)REGION_EXIT), ""),
-                        done, dispatch);
+        LLVMBuildCondBr(
+            t->b,
+            LLVMBuildICmp(t->b, LLVMIntEQ, cur, cint(t->i32, (uint64_t)(int64_t)REGION_EXIT), ""),
+            done, dispatch);
         for (size_t k = 0; k < n; k++) {
                 LLVMValueRef args[3] = {state, stack, cur};
                 calls[k] = LLVMAppendBasicBlockInContext(t->ctx, parent, "call_region");
@@ -798,6 +808,10 @@ static int build_subprog(struct tr *t, size_t s)
 {
         size_t start = t->sp.start[s], end = subprogs_end(&t->sp, s, t->prog->insn_cnt);
 
+        int ret = fpoff_analyze(t->prog, t->tails, start, end, t->fp_states, t->err);
+
+        if (ret)
+                return ret;
         t->fn = t->sub_fns[s];
         if (t->opts->region_insns && end - start > t->opts->region_insns)
                 return build_regions(t, start, end);
@@ -813,9 +827,9 @@ static LLVMValueRef build_entry(struct tr *t)
         LLVMValueRef args[5];
         LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(t->ctx, fn, "entry");
 
-        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                LLVMCreateEnumAttribute(
-                                        t->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
+        LLVMAddAttributeAtIndex(
+            fn, LLVMAttributeFunctionIndex,
+            LLVMCreateEnumAttribute(t->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
         LLVMPositionBuilderAtEnd(t->b, bb);
         args[0] = LLVMBuildPtrToInt(t->b, LLVMGetParam(fn, 0), t->i64, "ctx");
         args[1] = LLVMGetParam(fn, 1);
@@ -856,7 +870,8 @@ int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *
         t.leaders = calloc(prog->insn_cnt, sizeof(*t.leaders));
         t.blocks = calloc(prog->insn_cnt, sizeof(*t.blocks));
         t.sub_fns = calloc(t.sp.cnt, sizeof(*t.sub_fns));
-        if (!t.tails || !t.leaders || !t.blocks || !t.sub_fns) {
+        t.fp_states = calloc(prog->insn_cnt, sizeof(*t.fp_states));
+        if (!t.tails || !t.leaders || !t.blocks || !t.sub_fns || !t.fp_states) {
                 ret = bpfaot_error_set(err, ENOMEM, "out of memory");
                 goto out;
         }
@@ -879,6 +894,7 @@ out:
         free(t.leaders);
         free(t.blocks);
         free(t.sub_fns);
+        free(t.fp_states);
         subprogs_free(&t.sp);
         return ret;
 }

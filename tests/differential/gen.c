@@ -225,6 +225,7 @@ struct base {
         int32_t hot; /* start of a 64-byte window most accesses use, so they alias */
 };
 
+
 static struct base pick_base(struct gen *g)
 {
         unsigned k = below(&g->rng, g->sub ? 3 : 2);
@@ -552,6 +553,42 @@ static void gen_derived_access(struct gen *g)
         emit_mov64_imm(g, tmp, gen_imm32(&g->rng));
 }
 
+/*
+ * Accesses through a register that points into the frame on one path and
+ * into ctx on the other: the compiler must not treat them as frame accesses.
+ */
+static void gen_merged_access(struct gen *g)
+{
+        int32_t hi = g->mem_len - 64 < 64 ? (int32_t)g->mem_len - 64 : 64;
+        uint8_t tmp = pick_dst(g), cond = pick_src(g);
+        unsigned n = 1 + below(&g->rng, 3);
+        struct base d = {tmp, -64, hi, -64};
+
+        while (tmp == 0) /* cmpxchg writes r0 */
+                tmp = pick_dst(g);
+        while (cond == tmp)
+                cond = pick_src(g);
+        d.reg = tmp;
+        emit_mov64_reg(g, tmp, BPFAOT_REG_FP);
+        emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, tmp, 0, 0, -64));
+        emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_JSET | BPFAOT_SRC_K, cond, 0, 2,
+                   (int32_t)(1u << below(&g->rng, 8))));
+        emit_mov64_reg(g, tmp, REG_CTX);
+        emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, tmp, 0, 0, 64));
+        g->reserved = tmp;
+        for (unsigned i = 0; i < n; i++) {
+                unsigned k = below(&g->rng, 3);
+                if (k == 0)
+                        gen_load(g, d);
+                else if (k == 1)
+                        gen_store(g, d);
+                else
+                        gen_atomic(g, d);
+        }
+        g->reserved = -1;
+        emit_mov64_imm(g, tmp, gen_imm32(&g->rng));
+}
+
 /* ------------------------------------------------------------------ */
 /* Calls                                                               */
 /* ------------------------------------------------------------------ */
@@ -709,6 +746,8 @@ static void gen_item(struct gen *g)
                 gen_atomic(g, pick_base(g));
         else if (k < 65)
                 gen_derived_access(g);
+        else if (k < 66 && g->mem_len >= 128)
+                gen_merged_access(g);
         else if (k < 74 && nest)
                 gen_if(g);
         else if (k < 78 && nest)
