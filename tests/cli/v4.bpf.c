@@ -13,7 +13,7 @@ __attribute__((section("socket/v4"), used)) u64 v4ops(const signed char *data, u
 
         for (u64 i = 0; i < size; i++) {
                 s64 v = data[i];                                   /* ldxsb */
-                int w = (short)(acc ^ (v << 9));                   /* movsx 16 */
+                int w = (short)(acc ^ (s64)((u64)v << 9));         /* movsx 16 */
                 acc += v * 31 + w;
                 acc = acc / ((s64)(i & 7) - 9) + acc % 1000003;    /* sdiv, smod */
                 acc ^= (s64)__builtin_bswap64((u64)acc) >> 40;     /* bswap */
