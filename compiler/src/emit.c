@@ -5,6 +5,7 @@
  */
 #include "insn.h"
 #include "llvm_compat.h"
+#include "switches.h"
 #include "translate.h"
 
 #include <errno.h>
@@ -214,6 +215,13 @@ int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_o
         ret = optimise(mod, tm, o.opt_level, err);
         if (ret)
                 goto out;
+        if (o.opt_level >= 2 && switches_recover(mod) &&
+            LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+                ret = bpfaot_error_at(err, prog, -1, EINVAL,
+                                      "internal error: switch recovery made invalid LLVM IR: %.300s",
+                                      msg ? msg : "");
+                goto out;
+        }
         ret = emit_output(mod, tm, o.output, out, err);
 out:
         if (msg)

@@ -1123,6 +1123,28 @@ case_isa_v4() {
         expect_stdout "$want" "run --interp v4.bpf.o equals the native build"
 }
 
+# Switches (compare trees in eBPF, rebuilt into LLVM switches at -O2) agree with
+# the native build, for clang's default CPU, -mcpu=v4 and bpf-gcc.
+case_switch() {
+        local p want o
+        mkmem mem.bin 4000 11
+        x "$CLI_SWITCH_CHECK" mem.bin
+        expect_rc 0 "native switch_check"
+        want=$(cat _out)
+        for p in "$(obj switch)" "$CLI_OBJS/switch.v4.bpf.o" "$(obj switch gcc)"; do
+                [[ -s $p ]] || continue
+                for o in 0 2 3; do
+                        x "$BPF_AOT" run -O $o "$p" mem.bin
+                        expect_stdout "$want" "run -O $o $(basename "$p") equals the native build"
+                done
+                x "$BPF_AOT" run --interp "$p" mem.bin
+                expect_stdout "$want" "run --interp $(basename "$p") equals the native build"
+        done
+        # The dense switch became one LLVM switch.
+        x "$BPF_AOT" build -e -O2 "$(obj switch)" -o ll
+        expect_grep '^  switch i[0-9]+ ' ll/switches.ll "an LLVM switch was rebuilt"
+}
+
 if ! declare -F "case_$CASE" >/dev/null; then
         echo "FAIL - no test case '$CASE'"
         exit 1
