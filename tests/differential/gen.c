@@ -521,6 +521,27 @@ static void gen_atomic(struct gen *g, struct base b)
 }
 
 /*
+ * `n` random accesses through the temporary base register `d.reg`, which is
+ * reserved meanwhile and overwritten afterwards, so the pointer never
+ * becomes data.
+ */
+static void gen_accesses_through(struct gen *g, struct base d, unsigned n)
+{
+        g->reserved = d.reg;
+        for (unsigned i = 0; i < n; i++) {
+                unsigned k = below(&g->rng, 3);
+                if (k == 0)
+                        gen_load(g, d);
+                else if (k == 1)
+                        gen_store(g, d);
+                else
+                        gen_atomic(g, d);
+        }
+        g->reserved = -1;
+        emit_mov64_imm(g, d.reg, gen_imm32(&g->rng));
+}
+
+/*
  * Accesses through a pointer computed from a base (tmp = base + delta), so
  * that the compiler sees the same memory through two different addresses.
  * The temporary is reserved while it holds the pointer and then overwritten,
@@ -539,18 +560,7 @@ static void gen_derived_access(struct gen *g)
         d = (struct base){tmp, b.lo - delta, b.hi - delta, b.hot - delta};
         emit_mov64_reg(g, tmp, b.reg);
         emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, tmp, 0, 0, delta));
-        g->reserved = tmp;
-        for (unsigned i = 0; i < n; i++) {
-                unsigned k = below(&g->rng, 3);
-                if (k == 0)
-                        gen_load(g, d);
-                else if (k == 1)
-                        gen_store(g, d);
-                else
-                        gen_atomic(g, d);
-        }
-        g->reserved = -1;
-        emit_mov64_imm(g, tmp, gen_imm32(&g->rng));
+        gen_accesses_through(g, d, n);
 }
 
 /*
@@ -575,18 +585,7 @@ static void gen_merged_access(struct gen *g)
                    (int32_t)(1u << below(&g->rng, 8))));
         emit_mov64_reg(g, tmp, REG_CTX);
         emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, tmp, 0, 0, 64));
-        g->reserved = tmp;
-        for (unsigned i = 0; i < n; i++) {
-                unsigned k = below(&g->rng, 3);
-                if (k == 0)
-                        gen_load(g, d);
-                else if (k == 1)
-                        gen_store(g, d);
-                else
-                        gen_atomic(g, d);
-        }
-        g->reserved = -1;
-        emit_mov64_imm(g, tmp, gen_imm32(&g->rng));
+        gen_accesses_through(g, d, n);
 }
 
 /* ------------------------------------------------------------------ */

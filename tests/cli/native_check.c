@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* The native build of switch.bpf.c: prints switches() of a file, the expected result. */
+/*
+ * The native build of an eBPF test program (CHECK_SOURCE, plain C): prints
+ * CHECK_FN(data, size) of a file, the result bpf-aot's build must match.
+ */
 #include <stdio.h>
 
-#include "switch.bpf.c"
+#include CHECK_SOURCE
 
 int main(int argc, char **argv)
 {
@@ -14,6 +17,6 @@ int main(int argc, char **argv)
                 return 1;
         n = fread(buf, 1, sizeof(buf), f);
         fclose(f);
-        printf("%llu\n", switches(buf, n));
+        printf("%llu\n", (unsigned long long)CHECK_FN((void *)buf, n));
         return 0;
 }
