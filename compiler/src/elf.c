@@ -25,6 +25,8 @@ struct elf_reader {
         GElf_Shdr symtab_sh;
         Elf_Data *syms;
         size_t sym_cnt;
+        struct code_sec *secs; /* executable sections */
+        size_t nsecs;
         struct bpfaot_elf *out;
 };
 
@@ -53,38 +55,217 @@ static char *keep_name(struct elf_reader *r, const char *name)
         return n[e->name_cnt] ? n[e->name_cnt++] : NULL;
 }
 
-static int add_prog(struct elf_reader *r, const char *name, const char *sec, Elf_Data *data,
-                    size_t off, size_t size)
+static int cmp_reloc(const void *a, const void *b)
 {
-        struct bpfaot_elf *e = r->out;
-        struct bpfaot_elf_prog *p;
-        char msg[256];
-        int ret;
+        const struct bpfaot_reloc *x = a, *y = b;
+        return x->insn < y->insn ? -1 : x->insn > y->insn;
+}
 
-        if (size % 8 || off > data->d_size || size > data->d_size - off) {
-                snprintf(msg, sizeof(msg),
-                         "program '%s' in section %s: bad offset %zu or size %zu (section has "
-                         "%zu bytes)",
-                         name, sec, off, size, (size_t)data->d_size);
-                return fail(r, EINVAL, msg);
+/* ------------------------------------------------------------------ */
+/* Executable sections: instructions, functions, relocations           */
+/* ------------------------------------------------------------------ */
+
+struct func {
+        size_t start, len; /* in instructions */
+        const char *name;
+};
+
+struct sec_rel {
+        size_t insn; /* instruction index in the section */
+        size_t sym;
+};
+
+struct code_sec {
+        size_t shndx;
+        const char *name;
+        struct bpfaot_insn *insns;
+        size_t cnt;
+        struct func *funcs; /* sorted by start */
+        size_t nfuncs;
+        struct sec_rel *rels; /* sorted by insn */
+        size_t nrels;
+};
+
+static struct code_sec *code_sec_of(struct elf_reader *r, size_t shndx)
+{
+        for (size_t i = 0; i < r->nsecs; i++)
+                if (r->secs[i].shndx == shndx)
+                        return &r->secs[i];
+        return NULL;
+}
+
+static int read_code_sections(struct elf_reader *r)
+{
+        Elf_Scn *scn = NULL;
+        GElf_Shdr sh;
+
+        while ((scn = elf_nextscn(r->elf, scn)) != NULL) {
+                struct code_sec *cs;
+                Elf_Data *data;
+                const char *name;
+                char msg[256];
+                int ret;
+
+                if (!gelf_getshdr(scn, &sh))
+                        return fail(r, EINVAL, "malformed section header");
+                if (sh.sh_type != SHT_PROGBITS || !(sh.sh_flags & SHF_EXECINSTR) || !sh.sh_size)
+                        continue;
+                name = elf_strptr(r->elf, r->shstrndx, sh.sh_name);
+                data = elf_getdata(scn, NULL);
+                if (!name || !data || data->d_size != sh.sh_size || sh.sh_size % 8) {
+                        snprintf(msg, sizeof(msg), "section %s: cannot read its instructions (%s)",
+                                 name ? name : "?",
+                                 sh.sh_size % 8 ? "size is not a multiple of 8" : elf_errmsg(-1));
+                        return fail(r, EINVAL, msg);
+                }
+                cs = realloc(r->secs, (r->nsecs + 1) * sizeof(*cs));
+                if (!cs)
+                        return fail(r, ENOMEM, "out of memory");
+                r->secs = cs;
+                cs = &r->secs[r->nsecs++];
+                memset(cs, 0, sizeof(*cs));
+                cs->shndx = elf_ndxscn(scn);
+                cs->name = name;
+                ret = bpfaot_decode(data->d_buf, data->d_size, &cs->insns, &cs->cnt, r->err);
+                if (ret)
+                        return ret;
         }
-        p = realloc(e->progs, (e->prog_cnt + 1) * sizeof(*p));
-        if (!p)
-                return fail(r, ENOMEM, "out of memory");
-        e->progs = p;
-        p = &e->progs[e->prog_cnt];
-        memset(p, 0, sizeof(*p));
-        p->name = strdup(name);
-        p->section = strdup(sec);
-        if (!p->name || !p->section) {
-                free(p->name);
-                free(p->section);
-                return fail(r, ENOMEM, "out of memory");
+        return 0;
+}
+
+static int cmp_func(const void *a, const void *b)
+{
+        const struct func *x = a, *y = b;
+        return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Functions (STT_FUNC symbols) of each executable section. */
+static int read_funcs(struct elf_reader *r)
+{
+        for (size_t i = 1; i < r->sym_cnt; i++) {
+                struct code_sec *cs;
+                struct func *f;
+                const char *name;
+                GElf_Sym sym;
+                char msg[256];
+
+                if (!gelf_getsym(r->syms, (int)i, &sym))
+                        return fail(r, EINVAL, "malformed symbol table");
+                if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
+                    sym.st_shndx >= SHN_LORESERVE || !(cs = code_sec_of(r, sym.st_shndx)))
+                        continue;
+                name = elf_strptr(r->elf, r->symtab_sh.sh_link, sym.st_name);
+                if (!name || !*name)
+                        return fail(r, EINVAL, "function symbol without a name");
+                if (sym.st_value % 8 || sym.st_size % 8 || sym.st_value / 8 >= cs->cnt ||
+                    sym.st_size / 8 > cs->cnt - sym.st_value / 8) {
+                        snprintf(msg, sizeof(msg),
+                                 "function '%s' in section %s: bad offset %llu or size %llu "
+                                 "(section has %zu bytes)",
+                                 name, cs->name, (unsigned long long)sym.st_value,
+                                 (unsigned long long)sym.st_size, cs->cnt * 8);
+                        return fail(r, EINVAL, msg);
+                }
+                f = realloc(cs->funcs, (cs->nfuncs + 1) * sizeof(*f));
+                if (!f)
+                        return fail(r, ENOMEM, "out of memory");
+                cs->funcs = f;
+                cs->funcs[cs->nfuncs++] = (struct func){sym.st_value / 8, sym.st_size / 8, name};
         }
-        e->prog_cnt++;
-        ret = bpfaot_decode((const uint8_t *)data->d_buf + off, size, &p->insns, &p->insn_cnt,
-                            r->err);
-        return ret;
+        for (size_t s = 0; s < r->nsecs; s++) {
+                struct code_sec *cs = &r->secs[s];
+                qsort(cs->funcs, cs->nfuncs, sizeof(*cs->funcs), cmp_func);
+                /* A function without a size runs to the next one (or the section's end). */
+                for (size_t k = 0; k < cs->nfuncs; k++)
+                        if (cs->funcs[k].len == 0)
+                                cs->funcs[k].len =
+                                    (k + 1 < cs->nfuncs ? cs->funcs[k + 1].start : cs->cnt) -
+                                    cs->funcs[k].start;
+        }
+        return 0;
+}
+
+static int cmp_rel(const void *a, const void *b)
+{
+        const struct sec_rel *x = a, *y = b;
+        return x->insn < y->insn ? -1 : x->insn > y->insn;
+}
+
+static int read_rels(struct elf_reader *r)
+{
+        Elf_Scn *scn = NULL;
+        GElf_Shdr sh;
+
+        while ((scn = elf_nextscn(r->elf, scn)) != NULL) {
+                struct code_sec *cs;
+                Elf_Data *data;
+
+                if (!gelf_getshdr(scn, &sh))
+                        return fail(r, EINVAL, "malformed section header");
+                if (sh.sh_type == SHT_RELA)
+                        return fail(r, EINVAL, "RELA relocations are not used by eBPF objects");
+                if (sh.sh_type != SHT_REL || !(cs = code_sec_of(r, sh.sh_info)))
+                        continue;
+                if (sh.sh_link != elf_ndxscn(r->symtab))
+                        return fail(r, EINVAL, "relocation section does not use the symbol table");
+                data = elf_getdata(scn, NULL);
+                if (!data || sh.sh_entsize == 0)
+                        return fail(r, EINVAL, "malformed relocation section");
+                for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+                        struct sec_rel *nr;
+                        GElf_Rel rel;
+
+                        if (!gelf_getrel(data, (int)i, &rel))
+                                return fail(r, EINVAL, "malformed relocation entry");
+                        if (rel.r_offset % 8 || rel.r_offset / 8 >= cs->cnt)
+                                return fail(r, EINVAL,
+                                            "relocation offset is not on an instruction");
+                        if (GELF_R_SYM(rel.r_info) == 0 || GELF_R_SYM(rel.r_info) >= r->sym_cnt)
+                                return fail(r, EINVAL,
+                                            "relocation names a symbol that does not "
+                                            "exist");
+                        nr = realloc(cs->rels, (cs->nrels + 1) * sizeof(*nr));
+                        if (!nr)
+                                return fail(r, ENOMEM, "out of memory");
+                        cs->rels = nr;
+                        cs->rels[cs->nrels++] =
+                            (struct sec_rel){rel.r_offset / 8, GELF_R_SYM(rel.r_info)};
+                }
+        }
+        for (size_t s = 0; s < r->nsecs; s++)
+                qsort(r->secs[s].rels, r->secs[s].nrels, sizeof(struct sec_rel), cmp_rel);
+        return 0;
+}
+
+static const struct sec_rel *rel_at(const struct code_sec *cs, size_t insn)
+{
+        size_t lo = 0, hi = cs->nrels;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (cs->rels[mid].insn == insn)
+                        return &cs->rels[mid];
+                if (cs->rels[mid].insn < insn)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+static const struct func *func_at(const struct code_sec *cs, size_t insn)
+{
+        size_t lo = 0, hi = cs->nfuncs;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                const struct func *f = &cs->funcs[mid];
+                if (insn < f->start)
+                        hi = mid;
+                else if (insn >= f->start + f->len)
+                        lo = mid + 1;
+                else
+                        return f;
+        }
+        return NULL;
 }
 
 /* What a relocated instruction refers to, for messages. */
@@ -110,171 +291,194 @@ static const char *reloc_what(struct elf_reader *r, const struct bpfaot_insn *in
         return "function address";
 }
 
-static int add_reloc(struct elf_reader *r, struct bpfaot_elf_prog *p, size_t insn_idx,
-                     size_t sym_idx)
-{
-        const struct bpfaot_insn *insn;
-        struct bpfaot_reloc *rel;
-        const char *name;
-        GElf_Sym sym;
-        char msg[128];
+/* ------------------------------------------------------------------ */
+/* Linking a program: its function plus every function it calls        */
+/* ------------------------------------------------------------------ */
 
-        if (sym_idx == 0 || sym_idx >= r->sym_cnt || !gelf_getsym(r->syms, (int)sym_idx, &sym)) {
-                snprintf(msg, sizeof(msg),
-                         "program '%s': relocation at insn %zu names symbol %zu, "
-                         "which does not exist",
-                         p->name, insn_idx, sym_idx);
-                return fail(r, EINVAL, msg);
-        }
-        if (insn_idx >= p->insn_cnt)
-                return fail(r, EINVAL, "relocation past the end of a program");
-        insn = &p->insns[insn_idx];
-        name = elf_strptr(r->elf, r->symtab_sh.sh_link, sym.st_name);
-        if (GELF_ST_TYPE(sym.st_info) == STT_SECTION || !name || !*name)
-                name = section_name(r, sym.st_shndx);
-        if (!name)
-                name = "?";
+struct chunk {
+        const struct code_sec *cs;
+        size_t start, len, out;
+};
+
+struct linker {
+        struct elf_reader *r;
+        struct bpfaot_elf_prog *p;
+        struct chunk *chunks;
+        size_t nchunks, out_len;
+};
+
+/* Output index of section instruction `t` of `cs`, appending its function if needed. */
+static long chunk_target(struct linker *l, const struct code_sec *cs, size_t t)
+{
+        const struct func *f = t < cs->cnt ? func_at(cs, t) : NULL;
+        struct chunk *c;
+
+        if (!f)
+                return -1;
+        for (size_t i = 0; i < l->nchunks; i++)
+                if (l->chunks[i].cs == cs && l->chunks[i].start == f->start)
+                        return (long)(l->chunks[i].out + (t - f->start));
+        c = realloc(l->chunks, (l->nchunks + 1) * sizeof(*c));
+        if (!c)
+                return -2;
+        l->chunks = c;
+        l->chunks[l->nchunks++] = (struct chunk){cs, f->start, f->len, l->out_len};
+        l->out_len += f->len;
+        return (long)(l->out_len - f->len + (t - f->start));
+}
+
+static int add_reloc(struct linker *l, size_t out_idx, const GElf_Sym *sym, const char *what,
+                     int kind)
+{
+        struct elf_reader *r = l->r;
+        struct bpfaot_elf_prog *p = l->p;
+        struct bpfaot_reloc *rel;
+        const char *name = elf_strptr(r->elf, r->symtab_sh.sh_link, sym->st_name);
+
+        if (GELF_ST_TYPE(sym->st_info) == STT_SECTION || !name || !*name)
+                name = section_name(r, sym->st_shndx);
         rel = realloc(p->relocs, (p->reloc_cnt + 1) * sizeof(*rel));
         if (!rel)
                 return fail(r, ENOMEM, "out of memory");
         p->relocs = rel;
         rel = &rel[p->reloc_cnt++];
-        rel->insn = insn_idx;
-        rel->name = keep_name(r, name);
-        if (!rel->name)
+        rel->insn = out_idx;
+        rel->kind = kind;
+        rel->what = what;
+        rel->name = keep_name(r, name ? name : "?");
+        return rel->name ? 0 : fail(r, ENOMEM, "out of memory");
+}
+
+static int link_error(struct linker *l, size_t out_idx, const char *why)
+{
+        struct bpfaot_prog view = {
+            .input = l->r->input, .name = l->p->name, .insns = l->p->insns, .insn_cnt = l->out_len};
+        return bpfaot_error_at(l->r->err, &view, (long)out_idx, EINVAL, "%s", why);
+}
+
+/* Resolve the relocation or local call at output index `o` (section insn `gi` of chunk `c`). */
+static int link_insn(struct linker *l, const struct chunk *c, size_t gi, size_t o)
+{
+        struct bpfaot_insn *insn = &l->p->insns[o];
+        const struct sec_rel *sr = rel_at(c->cs, gi);
+        bool call = insn->opcode == (BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL);
+        const struct code_sec *target_sec;
+        long target;
+        GElf_Sym sym;
+
+        if (!sr) {
+                /* A call of a function elsewhere in the same section, resolved by the assembler. */
+                if (!call || insn->src != BPFAOT_CALL_LOCAL)
+                        return 0;
+                long t = (long)gi + 1 + insn->imm;
+                if (t >= (long)c->start && t < (long)(c->start + c->len))
+                        return 0;
+                target = t < 0 ? -1 : chunk_target(l, c->cs, (size_t)t);
+                if (target == -2)
+                        return fail(l->r, ENOMEM, "out of memory");
+                if (target < 0)
+                        return link_error(l, o, "local call target is outside every function");
+                l->p->insns[o].imm = (int32_t)(target - (long)o - 1);
+                return 0;
+        }
+        if (!gelf_getsym(l->r->syms, (int)sr->sym, &sym))
+                return fail(l->r, EINVAL, "malformed symbol table");
+        if (call && sym.st_shndx == SHN_UNDEF) {
+                /*
+                 * A call of an extern function is a kfunc call by name. clang
+                 * encodes it as a pseudo call (src 1, imm -1); rewrite it as
+                 * libbpf does, so that it is not mistaken for a local call.
+                 */
+                insn->src = BPFAOT_CALL_KFUNC;
+                insn->imm = 0;
+                return add_reloc(l, o, &sym, "extern function", BPFAOT_RELOC_KFUNC);
+        }
+        target_sec = sym.st_shndx < SHN_LORESERVE ? code_sec_of(l->r, sym.st_shndx) : NULL;
+        if (call && target_sec) {
+                /* A bpf-to-bpf call into another section: the target is sym + imm + 1 slots. */
+                long t = (long)(sym.st_value / 8) + insn->imm + 1;
+                target = t < 0 ? -1 : chunk_target(l, target_sec, (size_t)t);
+                if (target == -2)
+                        return fail(l->r, ENOMEM, "out of memory");
+                if (target < 0)
+                        return link_error(l, o, "call target is outside every function");
+                insn = &l->p->insns[o];
+                insn->src = BPFAOT_CALL_LOCAL;
+                insn->imm = (int32_t)(target - (long)o - 1);
+                return 0;
+        }
+        return add_reloc(l, o, &sym, reloc_what(l->r, insn, &sym), BPFAOT_RELOC_UNRESOLVED);
+}
+
+static int link_prog(struct elf_reader *r, const struct code_sec *cs, const struct func *f)
+{
+        struct bpfaot_elf *e = r->out;
+        struct bpfaot_elf_prog *p = realloc(e->progs, (e->prog_cnt + 1) * sizeof(*p));
+        struct linker l = {.r = r};
+        size_t cap = 0;
+        int ret = 0;
+
+        if (!p)
                 return fail(r, ENOMEM, "out of memory");
-        rel->what = reloc_what(r, insn, &sym);
-        /*
-         * A call of an extern function is a kfunc call by name. clang encodes
-         * it as a pseudo call (src 1, imm -1) whose relocation names the
-         * function; rewrite it as libbpf does, so that it is not mistaken
-         * for a local call.
-         */
-        if (insn_is_call(insn) && !insn_is_reg_src(insn) && sym.st_shndx == SHN_UNDEF) {
-                rel->kind = BPFAOT_RELOC_KFUNC;
-                p->insns[insn_idx].src = BPFAOT_CALL_KFUNC;
-                p->insns[insn_idx].imm = 0;
-        } else
-                rel->kind = BPFAOT_RELOC_UNRESOLVED;
-        return 0;
-}
-
-static int cmp_reloc(const void *a, const void *b)
-{
-        const struct bpfaot_reloc *x = a, *y = b;
-        return x->insn < y->insn ? -1 : x->insn > y->insn;
-}
-
-struct prog_range {
-        size_t shndx, off, size;
-};
-
-static int read_section_relocs(struct elf_reader *r, const struct prog_range *ranges,
-                               size_t nranges)
-{
-        Elf_Scn *scn = NULL;
-        GElf_Shdr sh;
-
-        while ((scn = elf_nextscn(r->elf, scn)) != NULL) {
-                Elf_Data *data;
-
-                if (!gelf_getshdr(scn, &sh))
-                        return fail(r, EINVAL, "malformed section header");
-                if (sh.sh_type == SHT_RELA)
-                        return fail(r, EINVAL, "RELA relocations are not used by eBPF objects");
-                if (sh.sh_type != SHT_REL)
-                        continue;
-                if (sh.sh_link != elf_ndxscn(r->symtab))
-                        return fail(r, EINVAL, "relocation section does not use the symbol table");
-                data = elf_getdata(scn, NULL);
-                if (!data || sh.sh_entsize == 0)
-                        return fail(r, EINVAL, "malformed relocation section");
-                for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
-                        GElf_Rel rel;
-                        if (!gelf_getrel(data, (int)i, &rel))
-                                return fail(r, EINVAL, "malformed relocation entry");
-                        for (size_t p = 0; p < nranges; p++) {
-                                const struct prog_range *pr = &ranges[p];
-                                int ret;
-                                if (pr->shndx != sh.sh_info || rel.r_offset < pr->off ||
-                                    rel.r_offset >= pr->off + pr->size)
-                                        continue;
-                                if ((rel.r_offset - pr->off) % 8)
-                                        return fail(r, EINVAL,
-                                                    "relocation offset is not on an instruction");
-                                ret = add_reloc(r, &r->out->progs[p], (rel.r_offset - pr->off) / 8,
-                                                GELF_R_SYM(rel.r_info));
-                                if (ret)
-                                        return ret;
+        e->progs = p;
+        p = &e->progs[e->prog_cnt++];
+        memset(p, 0, sizeof(*p));
+        l.p = p;
+        p->name = strdup(f->name);
+        p->section = strdup(cs->name);
+        if (!p->name || !p->section || chunk_target(&l, cs, f->start) < 0)
+                return fail(r, ENOMEM, "out of memory");
+        for (size_t k = 0; k < l.nchunks && !ret; k++) {
+                struct chunk c = l.chunks[k];
+                if (l.out_len > cap) {
+                        size_t ncap = l.out_len * 2;
+                        struct bpfaot_insn *n = realloc(p->insns, ncap * sizeof(*n));
+                        if (!n) {
+                                ret = fail(r, ENOMEM, "out of memory");
+                                break;
                         }
+                        p->insns = n;
+                        cap = ncap;
+                }
+                memcpy(&p->insns[c.out], &c.cs->insns[c.start], c.len * sizeof(*p->insns));
+                p->insn_cnt = c.out + c.len;
+                for (size_t i = 0; i < c.len && !ret; i++) {
+                        ret = link_insn(&l, &c, c.start + i, c.out + i);
+                        if (insn_is_lddw(&c.cs->insns[c.start + i]))
+                                i++;
                 }
         }
-        for (size_t p = 0; p < r->out->prog_cnt; p++)
-                if (r->out->progs[p].reloc_cnt > 1)
-                        qsort(r->out->progs[p].relocs, r->out->progs[p].reloc_cnt,
-                              sizeof(struct bpfaot_reloc), cmp_reloc);
-        return 0;
+        p->insn_cnt = l.out_len;
+        if (!ret && p->reloc_cnt > 1)
+                qsort(p->relocs, p->reloc_cnt, sizeof(*p->relocs), cmp_reloc);
+        free(l.chunks);
+        return ret;
 }
 
-static bool is_prog_section(struct elf_reader *r, size_t shndx, Elf_Data **data, const char **name)
+/* Programs: the functions of executable sections other than .text (sub-programs live there). */
+static int link_progs(struct elf_reader *r)
 {
-        GElf_Shdr sh;
-        Elf_Scn *scn = elf_getscn(r->elf, shndx);
-
-        if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
-            !(sh.sh_flags & SHF_EXECINSTR))
-                return false;
-        *name = elf_strptr(r->elf, r->shstrndx, sh.sh_name);
-        if (!*name || strcmp(*name, ".text") == 0)
-                return false;
-        *data = elf_getdata(scn, NULL);
-        return true; /* read_progs reports a section whose data cannot be read */
-}
-
-static int read_progs(struct elf_reader *r, struct prog_range **ranges)
-{
-        struct prog_range *pr = NULL;
-        size_t n = 0;
-
-        for (size_t i = 1; i < r->sym_cnt; i++) {
-                const char *name, *sec;
-                Elf_Data *data;
-                GElf_Sym sym;
-                int ret;
-
-                if (!gelf_getsym(r->syms, (int)i, &sym))
-                        return fail(r, EINVAL, "malformed symbol table");
-                if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
-                    sym.st_shndx >= SHN_LORESERVE || !is_prog_section(r, sym.st_shndx, &data, &sec))
+        for (size_t s = 0; s < r->nsecs; s++) {
+                const struct code_sec *cs = &r->secs[s];
+                if (strcmp(cs->name, ".text") == 0)
                         continue;
-                name = elf_strptr(r->elf, r->symtab_sh.sh_link, sym.st_name);
-                if (!name || !*name)
-                        return fail(r, EINVAL, "program symbol without a name");
-                if (!data) {
-                        char msg[256];
-                        snprintf(msg, sizeof(msg), "section %s: cannot read its data: %s", sec,
-                                 elf_errmsg(-1));
-                        free(pr);
-                        return fail(r, EINVAL, msg);
-                }
-                struct prog_range *np = realloc(pr, (n + 1) * sizeof(*np));
-                if (!np) {
-                        free(pr);
-                        return fail(r, ENOMEM, "out of memory");
-                }
-                pr = np;
-                pr[n].shndx = sym.st_shndx;
-                pr[n].off = sym.st_value;
-                pr[n].size = sym.st_size ? sym.st_size : data->d_size - sym.st_value;
-                ret = add_prog(r, name, sec, data, pr[n].off, pr[n].size);
-                n++;
-                if (ret) {
-                        free(pr);
-                        return ret;
+                for (size_t k = 0; k < cs->nfuncs; k++) {
+                        int ret = link_prog(r, cs, &cs->funcs[k]);
+                        if (ret)
+                                return ret;
                 }
         }
-        *ranges = pr;
         return 0;
+}
+
+static void free_code_sections(struct elf_reader *r)
+{
+        for (size_t s = 0; s < r->nsecs; s++) {
+                free(r->secs[s].insns);
+                free(r->secs[s].funcs);
+                free(r->secs[s].rels);
+        }
+        free(r->secs);
 }
 
 static void read_btf(struct elf_reader *r)
@@ -304,7 +508,6 @@ int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
                          struct bpfaot_elf **out, struct bpfaot_error *err)
 {
         struct elf_reader r = {.input = input_name ? input_name : "<input>", .err = err};
-        struct prog_range *ranges = NULL;
         GElf_Ehdr eh;
         int ret;
 
@@ -347,15 +550,19 @@ int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
                 goto out;
         }
         r.sym_cnt = r.symtab_sh.sh_size / r.symtab_sh.sh_entsize;
-        ret = read_progs(&r, &ranges);
+        ret = read_code_sections(&r);
         if (!ret)
-                ret = read_section_relocs(&r, ranges, r.out->prog_cnt);
+                ret = read_funcs(&r);
+        if (!ret)
+                ret = read_rels(&r);
+        if (!ret)
+                ret = link_progs(&r);
         if (!ret && r.out->prog_cnt == 0)
                 ret = fail(&r, ENOENT, "no programs (no functions in executable sections)");
         if (!ret)
                 read_btf(&r);
 out:
-        free(ranges);
+        free_code_sections(&r);
         elf_end(r.elf);
         if (ret) {
                 bpfaot_elf__free(r.out);

@@ -1145,6 +1145,27 @@ case_switch() {
         expect_grep '^  switch i[0-9]+ ' ll/switches.ll "an LLVM switch was rebuilt"
 }
 
+# bpf-to-bpf calls into .text and within a section are linked into each program.
+case_subprogs() {
+        local p prog want o
+        mkmem mem.bin 3000 5
+        for p in "$(obj subprogs)" "$(obj subprogs gcc)"; do
+                [[ -s $p ]] || continue
+                x "$BPF_AOT" build -v "$p" -o "out-$(basename "$p")"
+                expect_rc 0 "build $(basename "$p")"
+                for prog in subprogs_main subprogs_second; do
+                        x "$CLI_CHECKS/cli_${prog}_check" mem.bin
+                        want=$(cat _out)
+                        for o in 0 2; do
+                                x "$BPF_AOT" run -O $o "out-$(basename "$p")/$prog.o" mem.bin
+                                expect_stdout "$want" "$(basename "$p") $prog -O $o equals the native build"
+                        done
+                        x "$BPF_AOT" run --interp --program $prog "$p" mem.bin
+                        expect_stdout "$want" "$(basename "$p") $prog --interp equals the native build"
+                done
+        done
+}
+
 if ! declare -F "case_$CASE" >/dev/null; then
         echo "FAIL - no test case '$CASE'"
         exit 1
