@@ -27,6 +27,7 @@ struct elf_reader {
         size_t sym_cnt;
         struct code_sec *secs; /* executable sections */
         size_t nsecs;
+        size_t *data_shndx; /* section index of each out->data[] entry */
         struct bpfaot_elf *out;
 };
 
@@ -131,6 +132,101 @@ static int read_code_sections(struct elf_reader *r)
                         return ret;
         }
         return 0;
+}
+
+static bool is_data_section(const char *name)
+{
+        return strncmp(name, ".data", 5) == 0 || strncmp(name, ".rodata", 7) == 0 ||
+               strncmp(name, ".bss", 4) == 0;
+}
+
+/* Name of the native global for a data section: <object>__<section>, C-identifier safe. */
+static char *data_symbol(const char *input, const char *sec)
+{
+        static const char *const suffixes[] = {".bpf.o", ".o"};
+        const char *base = strrchr(input, '/');
+        size_t blen, slen = strlen(sec);
+        char *out, *p;
+
+        base = base ? base + 1 : input;
+        blen = strlen(base);
+        for (size_t i = 0; i < 2; i++) {
+                size_t l = strlen(suffixes[i]);
+                if (blen > l && strcmp(base + blen - l, suffixes[i]) == 0) {
+                        blen -= l;
+                        break;
+                }
+        }
+        out = malloc(blen + 2 + slen + 1);
+        if (!out)
+                return NULL;
+        memcpy(out, base, blen);
+        memcpy(out + blen, "__", 2);
+        memcpy(out + blen + 2, sec[0] == '.' ? sec + 1 : sec, slen);
+        out[blen + 2 + slen - (sec[0] == '.')] = 0;
+        for (p = out; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                      (*p >= '0' && *p <= '9') || *p == '_'))
+                        *p = '_';
+        return out;
+}
+
+/* Global data: .data, .rodata, .bss and their .<name>.* variants. */
+static int read_data_sections(struct elf_reader *r)
+{
+        struct bpfaot_elf *e = r->out;
+        Elf_Scn *scn = NULL;
+        GElf_Shdr sh;
+
+        while ((scn = elf_nextscn(r->elf, scn)) != NULL) {
+                struct bpfaot_data_sec *d;
+                const char *name;
+                Elf_Data *data;
+                size_t *idx;
+
+                if (!gelf_getshdr(scn, &sh))
+                        return fail(r, EINVAL, "malformed section header");
+                name = elf_strptr(r->elf, r->shstrndx, sh.sh_name);
+                if ((sh.sh_type != SHT_PROGBITS && sh.sh_type != SHT_NOBITS) ||
+                    !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & SHF_EXECINSTR) || !name ||
+                    !is_data_section(name))
+                        continue;
+                d = realloc(e->data, (e->data_cnt + 1) * sizeof(*d));
+                idx = realloc(r->data_shndx, (e->data_cnt + 1) * sizeof(*idx));
+                if (d)
+                        e->data = d;
+                if (idx)
+                        r->data_shndx = idx;
+                if (!d || !idx)
+                        return fail(r, ENOMEM, "out of memory");
+                d = &e->data[e->data_cnt];
+                memset(d, 0, sizeof(*d));
+                r->data_shndx[e->data_cnt++] = elf_ndxscn(scn);
+                d->size = sh.sh_size;
+                d->readonly = !(sh.sh_flags & SHF_WRITE);
+                d->name = keep_name(r, name);
+                d->symbol = data_symbol(r->input, name);
+                if (!d->name || !d->symbol)
+                        return fail(r, ENOMEM, "out of memory");
+                if (sh.sh_type == SHT_NOBITS || sh.sh_size == 0)
+                        continue;
+                data = elf_getdata(scn, NULL);
+                if (!data || data->d_size != sh.sh_size)
+                        return fail(r, EINVAL, "cannot read a data section");
+                d->bytes = malloc(sh.sh_size);
+                if (!d->bytes)
+                        return fail(r, ENOMEM, "out of memory");
+                memcpy((uint8_t *)d->bytes, data->d_buf, sh.sh_size);
+        }
+        return 0;
+}
+
+static long data_index(const struct elf_reader *r, size_t shndx)
+{
+        for (size_t i = 0; i < r->out->data_cnt; i++)
+                if (r->data_shndx[i] == shndx)
+                        return (long)i;
+        return -1;
 }
 
 static int cmp_func(const void *a, const void *b)
@@ -407,6 +503,22 @@ static int link_insn(struct linker *l, const struct chunk *c, size_t gi, size_t 
                 insn->imm = (int32_t)(target - (long)o - 1);
                 return 0;
         }
+        if (insn_is_lddw(insn) && sym.st_shndx < SHN_LORESERVE) {
+                long d = data_index(l->r, sym.st_shndx);
+                if (d >= 0) {
+                        /* Global data: section + symbol value + the addend clang puts in imm. */
+                        int64_t off = (int64_t)sym.st_value + insn->imm;
+                        int ret;
+                        if (off < 0 || (uint64_t)off > l->r->out->data[d].size)
+                                return link_error(l, o, "global data offset outside its section");
+                        ret = add_reloc(l, o, &sym, "global data", BPFAOT_RELOC_DATA);
+                        if (!ret) {
+                                l->p->relocs[l->p->reloc_cnt - 1].data_sec = (size_t)d;
+                                l->p->relocs[l->p->reloc_cnt - 1].offset = (uint64_t)off;
+                        }
+                        return ret;
+                }
+        }
         return add_reloc(l, o, &sym, reloc_what(l->r, insn, &sym), BPFAOT_RELOC_UNRESOLVED);
 }
 
@@ -552,6 +664,8 @@ int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
         r.sym_cnt = r.symtab_sh.sh_size / r.symtab_sh.sh_entsize;
         ret = read_code_sections(&r);
         if (!ret)
+                ret = read_data_sections(&r);
+        if (!ret)
                 ret = read_funcs(&r);
         if (!ret)
                 ret = read_rels(&r);
@@ -563,6 +677,7 @@ int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
                 read_btf(&r);
 out:
         free_code_sections(&r);
+        free(r.data_shndx);
         elf_end(r.elf);
         if (ret) {
                 bpfaot_elf__free(r.out);
@@ -582,6 +697,11 @@ void bpfaot_elf__free(struct bpfaot_elf *elf)
                 free(elf->progs[i].insns);
                 free(elf->progs[i].relocs);
         }
+        for (size_t i = 0; i < elf->data_cnt; i++) {
+                free((uint8_t *)elf->data[i].bytes);
+                free((char *)elf->data[i].symbol);
+        }
+        free(elf->data);
         for (size_t i = 0; i < elf->name_cnt; i++)
                 free(elf->names[i]);
         free(elf->names);
@@ -604,4 +724,6 @@ void bpfaot_elf__prog(const struct bpfaot_elf *elf, size_t idx, struct bpfaot_pr
         prog->relocs = p->relocs;
         prog->reloc_cnt = p->reloc_cnt;
         prog->btf = elf->btf;
+        prog->data = elf->data;
+        prog->data_cnt = elf->data_cnt;
 }

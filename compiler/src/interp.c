@@ -515,6 +515,11 @@ static int exec_ld(struct vm *vm)
 {
         const struct bpfaot_insn *insn = cur(vm);
 
+        const struct bpfaot_reloc *rel = reloc_at(vm->prog, vm->pc);
+
+        if (rel && rel->kind == BPFAOT_RELOC_DATA)
+                return FAIL(vm, ENOTSUP, "global data ('%s') is not supported by the interpreter",
+                            rel->name ? rel->name : "?");
         /* The validator admits only lddw in this class. */
         if (insn->src != BPFAOT_LDDW_IMM64)
                 return FAIL(vm, ENOTSUP,

@@ -48,6 +48,14 @@ struct tr {
         size_t lo, hi;
 };
 
+static const struct bpfaot_reloc *reloc_at(const struct bpfaot_prog *prog, size_t idx)
+{
+        for (size_t i = 0; i < prog->reloc_cnt; i++)
+                if (prog->relocs[i].insn == idx)
+                        return &prog->relocs[i];
+        return NULL;
+}
+
 static LLVMValueRef c64(struct tr *t, uint64_t v)
 {
         return LLVMConstInt(t->i64, v, false);
@@ -343,7 +351,47 @@ static void tr_atomic(struct tr *t, const struct bpfaot_insn *insn)
                 reg_set(t, insn->src, is64 ? old : LLVMBuildZExt(t->b, old, t->i64, ""));
 }
 
+static void tr_lddw_plain(struct tr *t, size_t idx);
+
+/* The native global holding a data section, created on first use. */
+static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d)
+{
+        LLVMTypeRef ty = LLVMArrayType(t->i8, (unsigned)d->size);
+        LLVMValueRef g = LLVMGetNamedGlobal(t->mod, d->symbol);
+
+        if (g)
+                return g;
+        g = LLVMAddGlobal(t->mod, ty, d->symbol);
+        LLVMSetInitializer(g, d->bytes ? LLVMConstStringInContext(t->ctx, (const char *)d->bytes,
+                                                                  (unsigned)d->size, true)
+                                       : LLVMConstNull(ty));
+        /* Read-only sections are constant, so LLVM may fold loads from them. */
+        LLVMSetGlobalConstant(g, d->readonly);
+        /*
+         * weak_odr: every program object of the same eBPF object defines the
+         * same data; the linker keeps one copy, so programs share it.
+         */
+        LLVMSetLinkage(g, LLVMWeakODRLinkage);
+        LLVMSetAlignment(g, 8);
+        return g;
+}
+
 static void tr_lddw(struct tr *t, size_t idx)
+{
+        const struct bpfaot_reloc *rel = reloc_at(t->prog, idx);
+
+        if (rel && rel->kind == BPFAOT_RELOC_DATA) {
+                LLVMValueRef off = c64(t, rel->offset);
+                LLVMValueRef base = compat_cast_ptr(
+                    t->b, t->ctx, data_global(t, &t->prog->data[rel->data_sec]), t->i8);
+                LLVMValueRef p = LLVMBuildGEP2(t->b, t->i8, base, &off, 1, "");
+                reg_set(t, t->prog->insns[idx].dst, LLVMBuildPtrToInt(t->b, p, t->i64, ""));
+                return;
+        }
+        tr_lddw_plain(t, idx);
+}
+
+static void tr_lddw_plain(struct tr *t, size_t idx)
 {
         const struct bpfaot_insn *insn = &t->prog->insns[idx];
         uint32_t hi = (uint32_t)t->prog->insns[idx + 1].imm;
@@ -379,14 +427,6 @@ static void tr_lddw(struct tr *t, size_t idx)
 /* ------------------------------------------------------------------ */
 /* Calls and jumps                                                     */
 /* ------------------------------------------------------------------ */
-
-static const struct bpfaot_reloc *reloc_at(const struct bpfaot_prog *prog, size_t idx)
-{
-        for (size_t i = 0; i < prog->reloc_cnt; i++)
-                if (prog->relocs[i].insn == idx)
-                        return &prog->relocs[i];
-        return NULL;
-}
 
 static void finish_call(struct tr *t, LLVMValueRef ret)
 {

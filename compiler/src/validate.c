@@ -206,7 +206,8 @@ static int check_stack_access(struct vctx *v, size_t idx, uint8_t base, unsigned
         if (base != BPFAOT_REG_FP)
                 return 0;
         if (lo < -(long)v->stack_size || hi > 0)
-                return FAIL(v, idx, "stack access [r10%+d] of %u bytes is outside the %u-byte frame",
+                return FAIL(v, idx,
+                            "stack access [r10%+d] of %u bytes is outside the %u-byte frame",
                             insn->off, size, v->stack_size);
         return 0;
 }
@@ -246,7 +247,8 @@ static int check_mem(struct vctx *v, size_t idx)
                 if (insn->opcode == BPFAOT_OP_LDDW)
                         return check_lddw(v, idx);
                 if (mode == BPFAOT_MODE_ABS || mode == BPFAOT_MODE_IND)
-                        return FAIL(v, idx, "legacy packet access (LD_ABS/LD_IND) is not supported");
+                        return FAIL(v, idx,
+                                    "legacy packet access (LD_ABS/LD_IND) is not supported");
                 return FAIL(v, idx, "unknown opcode 0x%02x", insn->opcode);
         case BPFAOT_CLASS_LDX:
                 if (mode == BPFAOT_MODE_MEMSX && size == BPFAOT_SIZE_DW)
@@ -329,7 +331,8 @@ static int check_flow(struct vctx *v)
                                 continue;
                         target = insn_jump_target(insn, i);
                         if ((size_t)target < start || (size_t)target >= end)
-                                ret = FAIL(v, i, "jump to insn %ld leaves the sub-program at %zu..%zu",
+                                ret = FAIL(v, i,
+                                           "jump to insn %ld leaves the sub-program at %zu..%zu",
                                            target, start, end - 1);
                 }
         }
@@ -359,6 +362,13 @@ int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate
                                        v.stack_size);
         for (size_t i = 0; i < prog->reloc_cnt; i++) {
                 const struct bpfaot_reloc *r = &prog->relocs[i];
+                if (r->kind == BPFAOT_RELOC_DATA &&
+                    (r->insn >= prog->insn_cnt || !insn_is_lddw(&prog->insns[r->insn]) ||
+                     prog->insns[r->insn].src != BPFAOT_LDDW_IMM64 ||
+                     r->data_sec >= prog->data_cnt || r->offset > prog->data[r->data_sec].size))
+                        return bpfaot_error_at(err, prog, (long)r->insn, EINVAL,
+                                               "bad global data relocation against '%s'",
+                                               r->name ? r->name : "?");
                 if (r->kind == BPFAOT_RELOC_UNRESOLVED)
                         return bpfaot_error_at(err, prog, (long)r->insn, ENOTSUP,
                                                "unresolved relocation against %s '%s'",

@@ -857,31 +857,51 @@ case_bad_entry() {
         expect_err_line "^bpf-aot: renamed/mix\\.o: .*bpf_main" "run of an object whose entry is not bpf_main"
 }
 
-unresolved_check() { # unresolved_check GLOBAL_OBJ MAPS_OBJ
-        local g=$1 m=$2
-        x "$BPF_AOT" build "$g" -o out
-        expect_rc 1 "build $(basename "$g")"
-        expect_err_line "^bpf-aot: $g: count_calls: insn [0-9]+: lddw %r[0-9], 0x0: unresolved relocation against global data 'counter' \\(not supported yet\\)$" \
-                "build $(basename "$g")"
-        expect_no_files_in out "build $(basename "$g")"
-        x "$BPF_AOT" compile "$g" -o counter.o
-        expect_rc 1 "compile $(basename "$g")"
-        expect_err_line "unresolved relocation against global data 'counter'" "compile $(basename "$g")"
-        expect_no_file counter.o "compile $(basename "$g")"
-        x "$BPF_AOT" run "$g"
-        expect_rc 1 "run $(basename "$g")"
-        expect_err_line "^bpf-aot: $g: count_calls: insn [0-9]+: .*unresolved relocation against global data 'counter'" \
-                "run $(basename "$g")"
-        expect_stdout_empty "run $(basename "$g")"
+unresolved_check() { # unresolved_check MAPS_OBJ
+        local m=$1
         x "$BPF_AOT" build "$m" -o out
         expect_rc 1 "build $(basename "$m")"
         expect_err_line "^bpf-aot: $m: count_hits: insn [0-9]+: lddw %r1, 0x0: unresolved relocation against map 'hits' \\(not supported yet\\)$" \
                 "build $(basename "$m")"
         expect_no_files_in out "build $(basename "$m")"
+        x "$BPF_AOT" compile "$m" -o hits.o
+        expect_rc 1 "compile $(basename "$m")"
+        expect_err_line "unresolved relocation against map 'hits'" "compile $(basename "$m")"
+        expect_no_file hits.o "compile $(basename "$m")"
+        x "$BPF_AOT" run "$m"
+        expect_rc 1 "run $(basename "$m")"
+        expect_err_line "^bpf-aot: $m: count_hits: insn [0-9]+: .*unresolved relocation against map 'hits'" \
+                "run $(basename "$m")"
+        expect_stdout_empty "run $(basename "$m")"
 }
 
-case_unresolved_reloc() { unresolved_check "$(obj global)" "$(obj maps)"; }
-case_gcc_unresolved_reloc() { unresolved_check "$(obj global gcc)" "$(obj maps gcc)"; }
+# Global data (.bss, .data, .rodata) becomes native globals that programs share.
+globals_check() { # globals_check GLOBAL_OBJ
+        local g=$1
+        x "$BPF_AOT" run --repeat 3 --program count_calls "$g"
+        expect_rc 0 "run --repeat 3 count_calls of $(basename "$g")"
+        expect_stdout 1004 "count_calls after 3 runs: counter 3 + bias 1000 + table[3] 1"
+        x "$BPF_AOT" build --program count_calls --entry count_calls "$g" -o c
+        expect_rc 0 "build count_calls"
+        x "$BPF_AOT" build --program read_counter --entry read_counter "$g" -o r
+        expect_rc 0 "build read_counter"
+        x "$CLI_CC" -o gdrv "$CLI_SRC/globals_driver.c" c/count_calls.o r/read_counter.o
+        expect_rc 0 "link both programs into one driver"
+        x ./gdrv
+        expect_stdout "1002 1006 20" "two programs share one counter (1+1000+table[1], 2+1000+table[2], 2*10)"
+        x "$BPF_AOT" run --interp --program count_calls "$g"
+        expect_rc 1 "run --interp with global data"
+        expect_err_line "global data .* is not supported by the interpreter" "run --interp with global data"
+}
+
+case_unresolved_reloc() {
+        unresolved_check "$(obj maps)"
+        globals_check "$(obj global)"
+}
+case_gcc_unresolved_reloc() {
+        unresolved_check "$(obj maps gcc)"
+        globals_check "$(obj global gcc)"
+}
 
 # The validator's messages through the CLI: "<input>: <program>: insn N: <insn>: <reason>".
 case_validator() {

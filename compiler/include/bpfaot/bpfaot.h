@@ -209,6 +209,7 @@ enum bpfaot_reloc_kind {
         BPFAOT_RELOC_UNRESOLVED = 0, /* known to need a relocation that is not supported */
         BPFAOT_RELOC_KFUNC = 1,      /* call src 2: call the extern function `name` */
         BPFAOT_RELOC_HELPER_EXTERN = 2, /* call of an extern function, `name` */
+        BPFAOT_RELOC_DATA = 3,   /* lddw: address of global data: data section + offset */
 };
 
 struct bpfaot_reloc {
@@ -216,6 +217,21 @@ struct bpfaot_reloc {
         int kind;          /* enum bpfaot_reloc_kind */
         const char *name;  /* symbol name */
         const char *what;  /* for UNRESOLVED: what kind of reference, e.g. "map", "global data" */
+        size_t data_sec;   /* DATA: index into bpfaot_prog.data */
+        uint64_t offset;   /* DATA: byte offset in that section */
+};
+
+/*
+ * A global data section of an eBPF object (.data, .rodata, .bss, string and
+ * custom .data.* / .rodata.* sections): compiled to a native global with
+ * these initial bytes (NULL for .bss: zeroes); read-only ones are constant.
+ */
+struct bpfaot_data_sec {
+        const char *name;     /* section name, e.g. ".rodata.str1.1" */
+        const uint8_t *bytes; /* initial contents, NULL for zeroes */
+        size_t size;
+        bool readonly;
+        const char *symbol;   /* name of the native global */
 };
 
 /*
@@ -231,6 +247,8 @@ struct bpfaot_prog {
         const struct bpfaot_reloc *relocs; /* sorted by insn; may be NULL */
         size_t reloc_cnt;
         const struct btf *btf; /* for kfunc names; may be NULL */
+        const struct bpfaot_data_sec *data; /* global data sections DATA relocations name */
+        size_t data_cnt;
 };
 
 struct bpfaot_validate_opts {
@@ -277,6 +295,8 @@ struct bpfaot_elf {
         struct bpfaot_elf_prog *progs;
         size_t prog_cnt;
         struct btf *btf; /* the object's .BTF, or NULL */
+        struct bpfaot_data_sec *data; /* global data sections */
+        size_t data_cnt;
         char **names;    /* storage for relocation symbol names */
         size_t name_cnt;
 };
