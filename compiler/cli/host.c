@@ -4,6 +4,7 @@
 #include "bpfaot/runtime.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef uint64_t (*entry_fn)(void *ctx, uint64_t ctx_size);
@@ -68,6 +69,32 @@ int host_exec_object(const void *obj, size_t len, const char *input, const char 
         return 0;
 }
 
+/* Interpret `n` runs; global data keeps its state from one run to the next, as when compiled. */
+static int interp_repeat(const struct bpfaot_prog *prog, uint64_t n, void *mem, size_t mem_len,
+                         uint64_t *ret, struct bpfaot_error *err)
+{
+        uint8_t **data = calloc(prog->data_cnt ? prog->data_cnt : 1, sizeof(*data));
+        int rc = data ? 0 : bpfaot_error_set(err, ENOMEM, "out of memory");
+
+        for (size_t d = 0; d < prog->data_cnt && !rc; d++) {
+                data[d] = calloc(1, prog->data[d].size ? prog->data[d].size : 1);
+                if (!data[d])
+                        rc = bpfaot_error_set(err, ENOMEM, "out of memory");
+                else if (prog->data[d].bytes)
+                        memcpy(data[d], prog->data[d].bytes, prog->data[d].size);
+        }
+        if (!rc) {
+                BPFAOT_OPTS_INIT(bpfaot_interp_opts, iopts, .helper = host_helper_lookup,
+                                 .data = data);
+                for (uint64_t i = 0; i < n && !rc; i++)
+                        rc = bpfaot_interp_run(prog, mem, mem_len, &iopts, ret, err);
+        }
+        for (size_t d = 0; data && d < prog->data_cnt; d++)
+                free(data[d]);
+        free(data);
+        return rc;
+}
+
 int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *o, void *mem,
                    size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
@@ -77,7 +104,7 @@ int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *
         int rc;
 
         if (o->interp) {
-                BPFAOT_OPTS_INIT(bpfaot_interp_opts, iopts, .helper = host_helper_lookup);
+                /* Unknown helpers are reported before anything runs, as for compiled code. */
                 for (size_t i = 0; i < prog->insn_cnt; i++) {
                         const struct bpfaot_insn *in = &prog->insns[i];
                         if (in->opcode == (BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL) &&
@@ -86,12 +113,7 @@ int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *
                                 return bpfaot_error_at(err, prog, (long)i, ENOENT,
                                                        "unknown helper id %u", (unsigned)in->imm);
                 }
-                for (uint64_t i = 0; i < n; i++) {
-                        rc = bpfaot_interp_run(prog, mem, mem_len, &iopts, ret, err);
-                        if (rc)
-                                return rc;
-                }
-                return 0;
+                return interp_repeat(prog, n, mem, mem_len, ret, err);
         }
         rc = bpfaot_compile(prog, &copts, &obj, err);
         if (rc)

@@ -45,6 +45,9 @@ struct vm {
         uint8_t *mem;
         size_t mem_len;
 
+        uint8_t **data; /* global data sections (prog->data) */
+        bool own_data;  /* allocated here: free them at the end */
+
         uint8_t *stacks; /* BPFAOT_MAX_CALL_DEPTH frames of stack_size bytes */
         uint32_t stack_size;
         struct frame frames[BPFAOT_MAX_CALL_DEPTH];
@@ -94,6 +97,16 @@ static int mem_access(struct vm *vm, uint64_t addr, unsigned size, const char *w
         if (addr <= UINTPTR_MAX) {
                 if (vm->mem && range_inside(a, size, (uintptr_t)vm->mem, vm->mem_len)) {
                         *p = vm->mem + (a - (uintptr_t)vm->mem);
+                        return 0;
+                }
+                for (size_t d = 0; d < vm->prog->data_cnt; d++) {
+                        const struct bpfaot_data_sec *sec = &vm->prog->data[d];
+                        if (!range_inside(a, size, (uintptr_t)vm->data[d], sec->size))
+                                continue;
+                        if (sec->readonly && strcmp(what, "load") != 0)
+                                return FAIL(vm, EFAULT, "%s to read-only global data (%s)", what,
+                                            sec->name);
+                        *p = vm->data[d] + (a - (uintptr_t)vm->data[d]);
                         return 0;
                 }
                 for (unsigned f = 0; f < vm->depth; f++) {
@@ -517,9 +530,11 @@ static int exec_ld(struct vm *vm)
 
         const struct bpfaot_reloc *rel = reloc_at(vm->prog, vm->pc);
 
-        if (rel && rel->kind == BPFAOT_RELOC_DATA)
-                return FAIL(vm, ENOTSUP, "global data ('%s') is not supported by the interpreter",
-                            rel->name ? rel->name : "?");
+        if (rel && rel->kind == BPFAOT_RELOC_DATA) {
+                vm->reg[insn->dst] = (uint64_t)(uintptr_t)(vm->data[rel->data_sec] + rel->offset);
+                vm->pc += 2;
+                return 0;
+        }
         /* The validator admits only lddw in this class. */
         if (insn->src != BPFAOT_LDDW_IMM64)
                 return FAIL(vm, ENOTSUP,
@@ -680,6 +695,45 @@ static int read_opts(struct vm *vm, const struct bpfaot_interp_opts *opts)
         return 0;
 }
 
+static void free_data(struct vm *vm)
+{
+        if (vm->own_data)
+                for (size_t d = 0; d < vm->prog->data_cnt; d++)
+                        free(vm->data[d]);
+        free(vm->data);
+        vm->data = NULL;
+}
+
+/* Global data: the caller's buffers, or fresh copies of the initial bytes. */
+static int setup_data(struct vm *vm, const struct bpfaot_interp_opts *opts)
+{
+        const struct bpfaot_prog *prog = vm->prog;
+        uint8_t *const *given =
+            opts && opts->sz > offsetof(struct bpfaot_interp_opts, data) ? opts->data : NULL;
+
+        if (!prog->data_cnt)
+                return 0;
+        vm->data = calloc(prog->data_cnt, sizeof(*vm->data));
+        if (!vm->data)
+                return bpfaot_error_set(vm->err, ENOMEM, "out of memory");
+        vm->own_data = given == NULL;
+        for (size_t d = 0; d < prog->data_cnt; d++) {
+                const struct bpfaot_data_sec *sec = &prog->data[d];
+                if (given) {
+                        vm->data[d] = given[d];
+                        continue;
+                }
+                vm->data[d] = calloc(1, sec->size ? sec->size : 1);
+                if (!vm->data[d]) {
+                        free_data(vm);
+                        return bpfaot_error_set(vm->err, ENOMEM, "out of memory");
+                }
+                if (sec->bytes)
+                        memcpy(vm->data[d], sec->bytes, sec->size);
+        }
+        return 0;
+}
+
 int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
                       const struct bpfaot_interp_opts *opts, uint64_t *ret,
                       struct bpfaot_error *err)
@@ -693,10 +747,15 @@ int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
         rc = bpfaot_validate(prog, &vopts, err);
         if (rc)
                 return rc;
+        rc = setup_data(&vm, opts);
+        if (rc)
+                return rc;
         vm.stacks = calloc(BPFAOT_MAX_CALL_DEPTH, vm.stack_size);
-        if (!vm.stacks)
+        if (!vm.stacks) {
+                free_data(&vm);
                 return bpfaot_error_set(err, ENOMEM, "out of memory for %d stack frames",
                                         BPFAOT_MAX_CALL_DEPTH);
+        }
         vm.depth = 1;
         vm.reg[1] = (uint64_t)(uintptr_t)mem;
         vm.reg[2] = mem_len;
@@ -705,5 +764,6 @@ int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
         if (!rc && ret)
                 *ret = vm.reg[0];
         free(vm.stacks);
+        free_data(&vm);
         return rc;
 }

@@ -889,9 +889,9 @@ globals_check() { # globals_check GLOBAL_OBJ
         expect_rc 0 "link both programs into one driver"
         x ./gdrv
         expect_stdout "1002 1006 20" "two programs share one counter (1+1000+table[1], 2+1000+table[2], 2*10)"
-        x "$BPF_AOT" run --interp --program count_calls "$g"
-        expect_rc 1 "run --interp with global data"
-        expect_err_line "global data .* is not supported by the interpreter" "run --interp with global data"
+        x "$BPF_AOT" run --interp --repeat 3 --program count_calls "$g"
+        expect_rc 0 "run --interp --repeat 3 count_calls"
+        expect_stdout 1004 "run --interp: global data persists across runs as when compiled"
 }
 
 case_unresolved_reloc() {

@@ -412,6 +412,13 @@ struct bpfaot_interp_opts {
         void *helper_ctx;
         uint32_t stack_size; /* 0: BPFAOT_DEFAULT_STACK_SIZE */
         uint64_t max_steps;  /* 0: no limit */
+        /*
+         * Storage for the program's global data sections (prog->data_cnt
+         * buffers of the sections' sizes, holding their current contents),
+         * so that state persists across runs; NULL: each run gets fresh
+         * copies of the initial bytes.
+         */
+        uint8_t *const *data;
 };
 
 /*
