@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpfaot runtime: eBPF maps with Linux kernel semantics, in user space.
+ *
+ * The same map is used by helpers (called from natively compiled programs,
+ * possibly from several threads at once) and by the host program. Every
+ * function is thread-safe unless noted. Errors are negative errno values,
+ * as the kernel's helpers return them.
+ *
+ * Supported types (enum bpf_map_type from <linux/bpf.h>): ARRAY,
+ * PERCPU_ARRAY, HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, QUEUE, STACK,
+ * RINGBUF. Other types are refused with -ENOTSUP; bpfaot_map_type__name()
+ * names them for messages.
+ *
+ * Memory model of lookups: bpfaot_map__lookup_elem() returns a pointer into
+ * the map's storage. Hash maps preallocate all their elements at create
+ * time and never free one while the map lives: a deleted element goes back
+ * to a free list and may be reused by a later insertion. So a pointer
+ * returned by a lookup stays valid memory (reads and atomic adds through it
+ * never fault) until bpfaot_map__free(), but after a concurrent delete it may
+ * point at another key's value, exactly like the kernel's preallocated hash
+ * maps under RCU. Array values never move.
+ *
+ * PERCPU maps keep one copy of each value per possible CPU (sysconf at
+ * create time); programs see the copy of the CPU they run on (sched_getcpu(),
+ * clamped to the map's CPU count). Host-side copies are laid out like libbpf's:
+ * ncpus slots of round_up(value_size, 8) bytes (bpfaot_map__value_copy_size()).
+ */
+#ifndef BPFAOT_MAPS_H
+#define BPFAOT_MAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct bpfaot_map;
+
+struct bpfaot_map_def {
+        const char *name;  /* copied; may be NULL */
+        uint32_t type;     /* enum bpf_map_type */
+        uint32_t key_size; /* ARRAY-like: 4; QUEUE/STACK/RINGBUF: 0 */
+        uint32_t value_size;
+        uint32_t max_entries; /* RINGBUF: power-of-two byte size, multiple of the page size */
+        uint32_t map_flags;   /* BPF_F_* accepted by the kernel for the type */
+        /* Initial contents of an ARRAY (.data-style), may be NULL; at most
+         * value_size * max_entries bytes, filling values in index order. */
+        const void *init_value;
+        size_t init_size;
+};
+
+/*
+ * Create a map. Returns 0 and *map, or:
+ * -EINVAL for impossible definitions (zero or overflowing sizes, wrong
+ *         key_size for the type, unknown flags, total size above 16 GiB),
+ * -ENOTSUP for types that only make sense in a kernel (CGROUP_ARRAY,
+ *         STACK_TRACE, DEVMAP, XSKMAP, CPUMAP, ...) or not implemented yet;
+ *         bpfaot_map_type__name(def->type) names the type,
+ * -ENOMEM when allocation fails.
+ */
+int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **map);
+/* Free a map and all its storage; NULL is ignored. No other call may be running on it. */
+void bpfaot_map__free(struct bpfaot_map *map);
+/* The definition the map was created with (name copied; init_value NULL). */
+const struct bpfaot_map_def *bpfaot_map__def(const struct bpfaot_map *map);
+/* Kernel-style name of a map type ("hash", "cgroup_array", ...), "unknown" if none. */
+const char *bpfaot_map_type__name(uint32_t type);
+/* CPU copies kept by a PERCPU map (1 for others). */
+uint32_t bpfaot_map__ncpus(const struct bpfaot_map *map);
+/* Bytes bpfaot_map__lookup_copy()/__update_copy() transfer per value. */
+size_t bpfaot_map__value_copy_size(const struct bpfaot_map *map);
+
+/* ---- What programs see (helper semantics) ---- */
+
+/* Pointer to the value in map storage, or NULL (no such key, index out of
+ * range, or a type without lookup). PERCPU: the calling CPU's copy. LRU maps
+ * mark the element as recently used. */
+void *bpfaot_map__lookup_elem(struct bpfaot_map *map, const void *key);
+/*
+ * flags: BPF_ANY, BPF_NOEXIST (-EEXIST if present), BPF_EXIST (-ENOENT if
+ * absent); others -EINVAL. Arrays: index >= max_entries -E2BIG, BPF_NOEXIST
+ * -EEXIST. Full HASH/PERCPU_HASH: -E2BIG; LRU maps evict the least recently
+ * used element instead. PERCPU: writes the calling CPU's copy (a new element
+ * has the other copies zeroed). QUEUE/STACK/RINGBUF: -EINVAL/-ENOTSUP.
+ */
+long bpfaot_map__update_elem(struct bpfaot_map *map, const void *key, const void *value,
+                             uint64_t flags);
+/* Hash maps: 0 or -ENOENT. Arrays: -EINVAL. */
+long bpfaot_map__delete_elem(struct bpfaot_map *map, const void *key);
+/* QUEUE/STACK: flags BPF_ANY (full: -E2BIG) or BPF_EXIST (full: drop the oldest). */
+long bpfaot_map__push_elem(struct bpfaot_map *map, const void *value, uint64_t flags);
+/* QUEUE: oldest, STACK: newest. Empty: -ENOENT. */
+long bpfaot_map__pop_elem(struct bpfaot_map *map, void *value);
+long bpfaot_map__peek_elem(struct bpfaot_map *map, void *value);
+
+/* ---- Host side ---- */
+
+/*
+ * Copy a value out (bpfaot_map__value_copy_size() bytes: all CPUs' copies for
+ * PERCPU maps, like libbpf). QUEUE/STACK: key must be NULL, peeks. 0 or -ENOENT.
+ */
+int bpfaot_map__lookup_copy(struct bpfaot_map *map, const void *key, void *value);
+/* Update from a host buffer of bpfaot_map__value_copy_size() bytes (PERCPU:
+ * every CPU's copy). Same flags and errors as bpfaot_map__update_elem().
+ * QUEUE/STACK: key must be NULL, pushes (like BPF_MAP_UPDATE_ELEM). */
+int bpfaot_map__update_copy(struct bpfaot_map *map, const void *key, const void *value,
+                            uint64_t flags);
+/*
+ * Key following `key` (NULL or a missing key: the first key), like
+ * BPF_MAP_GET_NEXT_KEY. -ENOENT after the last key. Iterating from NULL until
+ * -ENOENT visits every key present throughout exactly once.
+ */
+int bpfaot_map__get_next_key(struct bpfaot_map *map, const void *key, void *next_key);
+
+/* ---- RINGBUF ---- */
+
+/*
+ * Reserve `size` bytes (flags must be 0); returns the record's data (8-byte
+ * aligned) or NULL when there is no room. Every reservation must be submitted
+ * or discarded. Producers are serialised by a lock; the consumer does not
+ * take it.
+ */
+void *bpfaot_ringbuf__reserve(struct bpfaot_map *map, uint64_t size, uint64_t flags);
+/* flags: 0, BPF_RB_NO_WAKEUP or BPF_RB_FORCE_WAKEUP (no notification exists here). */
+void bpfaot_ringbuf__submit(void *data, uint64_t flags);
+void bpfaot_ringbuf__discard(void *data, uint64_t flags);
+/* Reserve, copy and submit: 0, -EAGAIN when full, -EINVAL for bad flags. */
+long bpfaot_ringbuf__output(struct bpfaot_map *map, const void *data, uint64_t size,
+                            uint64_t flags);
+/* BPF_RB_AVAIL_DATA, BPF_RB_RING_SIZE, BPF_RB_CONS_POS, BPF_RB_PROD_POS; others 0. */
+uint64_t bpfaot_ringbuf__query(struct bpfaot_map *map, uint64_t flags);
+/*
+ * Consume the submitted records in order, calling cb on each (discarded ones
+ * are skipped), up to the first record still reserved. Returns how many
+ * records cb saw, or cb's negative return (like libbpf, that record counts as
+ * consumed and consumption stops).
+ * One consumer at a time per map. -EINVAL if map is not a RINGBUF.
+ */
+int bpfaot_ringbuf__consume(struct bpfaot_map *map, int (*cb)(void *ctx, void *data, size_t size),
+                            void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

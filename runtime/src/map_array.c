@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ARRAY and PERCPU_ARRAY. Values live in one zeroed allocation and never
+ * move; lookups take no lock. Updates copy the value in place (a concurrent
+ * reader may see a torn value, as in the kernel without BPF_F_LOCK).
+ */
+#include "maps_internal.h"
+
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARRAY_FLAGS                                                                                \
+        (BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG |   \
+         BPF_F_MMAPABLE | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP)
+
+struct array {
+        size_t elem_size; /* value_stride * ncpus */
+        char *values;
+};
+
+static int array_alloc(struct bpfaot_map *map)
+{
+        const struct bpfaot_map_def *def = &map->def;
+        struct array *a;
+        size_t elem, total, i, off;
+
+        if (def->key_size != 4 || def->value_size == 0 || def->max_entries == 0 ||
+            (def->map_flags & ~ARRAY_FLAGS))
+                return -EINVAL;
+        if (map->percpu && (def->map_flags & BPF_F_MMAPABLE))
+                return -EINVAL;
+        if (__builtin_mul_overflow(map->value_stride, (size_t)map->ncpus, &elem) ||
+            __builtin_mul_overflow(elem, (size_t)def->max_entries, &total) ||
+            total > BPFAOT_MAP_MAX_BYTES)
+                return -EINVAL;
+        if (map->init_value && map->init_size > (size_t)def->value_size * def->max_entries)
+                return -EINVAL;
+
+        a = calloc(1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        a->elem_size = elem;
+        a->values = calloc(1, total);
+        if (!a->values) {
+                free(a);
+                return -ENOMEM;
+        }
+        /* .data-style contents: value_size bytes per element, in index order. */
+        for (i = 0, off = 0; map->init_value && off < map->init_size; i++) {
+                size_t n = map->init_size - off;
+
+                if (n > def->value_size)
+                        n = def->value_size;
+                memcpy(a->values + i * elem, (const char *)map->init_value + off, n);
+                off += n;
+        }
+        map->priv = a;
+        return 0;
+}
+
+static void array_free(struct bpfaot_map *map)
+{
+        struct array *a = map->priv;
+
+        free(a->values);
+        free(a);
+}
+
+static char *array_elem(struct bpfaot_map *map, const void *key)
+{
+        struct array *a = map->priv;
+        uint32_t idx;
+
+        memcpy(&idx, key, sizeof(idx));
+        if (idx >= map->def.max_entries)
+                return NULL;
+        return a->values + (size_t)idx * a->elem_size;
+}
+
+static void *array_lookup(struct bpfaot_map *map, const void *key)
+{
+        char *e = array_elem(map, key);
+
+        if (e && map->percpu)
+                e += (size_t)bpfaot_map_cpu(map) * map->value_stride;
+        return e;
+}
+
+static long array_update(struct bpfaot_map *map, const void *key, const void *value, uint64_t flags,
+                         bool allcpus)
+{
+        char *e;
+        uint32_t cpu;
+
+        if (flags > BPF_EXIST)
+                return -EINVAL;
+        e = array_elem(map, key);
+        if (!e)
+                return -E2BIG;
+        if (flags == BPF_NOEXIST) /* every element always exists */
+                return -EEXIST;
+        if (!map->percpu) {
+                memcpy(e, value, map->def.value_size);
+        } else if (allcpus) {
+                for (cpu = 0; cpu < map->ncpus; cpu++)
+                        memcpy(e + cpu * map->value_stride,
+                               (const char *)value + cpu * map->value_stride, map->def.value_size);
+        } else {
+                memcpy(e + (size_t)bpfaot_map_cpu(map) * map->value_stride, value,
+                       map->def.value_size);
+        }
+        return 0;
+}
+
+static long array_delete(struct bpfaot_map *map, const void *key)
+{
+        (void)map, (void)key;
+        return -EINVAL;
+}
+
+static int array_lookup_copy(struct bpfaot_map *map, const void *key, void *value)
+{
+        char *e = array_elem(map, key);
+
+        if (!e)
+                return -ENOENT;
+        if (map->percpu)
+                memcpy(value, e, map->value_stride * map->ncpus);
+        else
+                memcpy(value, e, map->def.value_size);
+        return 0;
+}
+
+static int array_get_next_key(struct bpfaot_map *map, const void *key, void *next_key)
+{
+        uint32_t idx = 0, next;
+
+        if (key)
+                memcpy(&idx, key, sizeof(idx));
+        if (!key || idx >= map->def.max_entries)
+                next = 0;
+        else if (idx == map->def.max_entries - 1)
+                return -ENOENT;
+        else
+                next = idx + 1;
+        memcpy(next_key, &next, sizeof(next));
+        return 0;
+}
+
+const struct bpfaot_map_ops bpfaot_array_ops = {
+    .alloc = array_alloc,
+    .free = array_free,
+    .lookup = array_lookup,
+    .update = array_update,
+    .delete = array_delete,
+    .lookup_copy = array_lookup_copy,
+    .get_next_key = array_get_next_key,
+};

@@ -1,0 +1,455 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH.
+ *
+ * All max_entries elements are allocated at create time (like the kernel's
+ * default preallocated maps) and kept on a free list when unused; nothing is
+ * freed before the map is. A pointer returned by a lookup therefore stays
+ * readable and writable even if another thread deletes the element; it may
+ * then be reused for another key (the kernel's preallocated maps behave the
+ * same under RCU).
+ *
+ * Locking: buckets are singly linked lists guarded by a striped array of
+ * mutexes (bucket i uses lock i % nlocks). Lookups, updates, deletes and
+ * get_next_key take the bucket's lock. The free list has its own lock. LRU
+ * maps keep every element in the map on one list under lru_lock; lookups
+ * only set an atomic reference bit, and eviction gives referenced elements a
+ * second chance (moves them to the head, clears the bit) before taking the
+ * tail, an approximation of LRU like the kernel's. Lock order: bucket lock,
+ * then lru_lock or free_lock; the evictor releases lru_lock before taking a
+ * bucket lock, and re-checks under it that the victim is still in the map.
+ */
+#include "maps_internal.h"
+
+#include <errno.h>
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HASH_FLAGS                                                                                 \
+        (BPF_F_NO_PREALLOC | BPF_F_NO_COMMON_LRU | BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | \
+         BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG | BPF_F_ZERO_SEED)
+#define MAX_LOCKS 1024u
+
+struct htab_elem {
+        struct htab_elem *next; /* bucket chain, or free list */
+        struct htab_elem *lru_prev, *lru_next;
+        uint32_t hash;
+        uint8_t on_lru;  /* under lru_lock */
+        uint8_t ref;     /* atomic: looked up since the last eviction scan */
+        uint64_t data[]; /* key (round_up 8), then value_stride * ncpus bytes */
+};
+
+struct htab {
+        struct htab_elem **buckets;
+        size_t n_buckets; /* power of two */
+        pthread_mutex_t *locks;
+        size_t n_locks; /* power of two */
+        char *elems;
+        size_t elem_size, key_stride;
+        bool lru;
+        pthread_mutex_t free_lock;
+        struct htab_elem *free_list;
+        pthread_mutex_t lru_lock;
+        struct htab_elem *lru_head; /* sentinel (own allocation): lru_next is the most recent */
+};
+
+static uint32_t hash_key(const void *key, uint32_t size)
+{
+        const unsigned char *p = key;
+        uint32_t h = 2166136261u;
+        uint32_t i;
+
+        for (i = 0; i < size; i++)
+                h = (h ^ p[i]) * 16777619u;
+        /* murmur3 finaliser: spread the low bits used for the bucket index */
+        h ^= h >> 16;
+        h *= 0x85ebca6bu;
+        h ^= h >> 13;
+        h *= 0xc2b2ae35u;
+        h ^= h >> 16;
+        return h;
+}
+
+static inline void *elem_key(struct htab_elem *e)
+{
+        return e->data;
+}
+
+static inline char *elem_value(const struct htab *h, struct htab_elem *e)
+{
+        return (char *)e->data + h->key_stride;
+}
+
+static inline pthread_mutex_t *bucket_lock(struct htab *h, size_t b)
+{
+        return &h->locks[b & (h->n_locks - 1)];
+}
+
+static int htab_alloc(struct bpfaot_map *map)
+{
+        const struct bpfaot_map_def *def = &map->def;
+        bool lru = def->type == BPF_MAP_TYPE_LRU_HASH || def->type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+        size_t vals, elem, total, nb = 1, i;
+        struct htab *h;
+
+        if (def->key_size == 0 || def->value_size == 0 || def->max_entries == 0 ||
+            (def->map_flags & ~HASH_FLAGS))
+                return -EINVAL;
+        if (!lru && (def->map_flags & BPF_F_NO_COMMON_LRU))
+                return -EINVAL;
+        if (lru && (def->map_flags & BPF_F_NO_PREALLOC))
+                return -EINVAL;
+        while (nb < def->max_entries)
+                nb <<= 1;
+        if (__builtin_mul_overflow(map->value_stride, (size_t)map->ncpus, &vals) ||
+            __builtin_add_overflow(vals, sizeof(struct htab_elem), &elem) ||
+            __builtin_add_overflow(elem, BPFAOT_ROUND_UP((size_t)def->key_size, 8), &elem) ||
+            __builtin_mul_overflow(elem, (size_t)def->max_entries, &total) ||
+            __builtin_add_overflow(total, nb * sizeof(void *), &total) ||
+            total > BPFAOT_MAP_MAX_BYTES)
+                return -EINVAL;
+
+        h = calloc(1, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        h->lru = lru;
+        h->n_buckets = nb;
+        h->n_locks = nb < MAX_LOCKS ? nb : MAX_LOCKS;
+        h->key_stride = BPFAOT_ROUND_UP((size_t)def->key_size, 8);
+        h->elem_size = elem;
+        h->buckets = calloc(nb, sizeof(*h->buckets));
+        h->locks = calloc(h->n_locks, sizeof(*h->locks));
+        h->elems = calloc(def->max_entries, elem);
+        h->lru_head = calloc(1, sizeof(*h->lru_head));
+        if (!h->buckets || !h->locks || !h->elems || !h->lru_head) {
+                free(h->lru_head);
+                free(h->buckets);
+                free(h->locks);
+                free(h->elems);
+                free(h);
+                return -ENOMEM;
+        }
+        for (i = 0; i < h->n_locks; i++)
+                pthread_mutex_init(&h->locks[i], NULL);
+        pthread_mutex_init(&h->free_lock, NULL);
+        pthread_mutex_init(&h->lru_lock, NULL);
+        h->lru_head->lru_next = h->lru_head->lru_prev = h->lru_head;
+        /* Free list in index order, so a fresh map hands out elements 0, 1, ... */
+        for (i = def->max_entries; i-- > 0;) {
+                struct htab_elem *e = (struct htab_elem *)(h->elems + i * elem);
+
+                e->next = h->free_list;
+                h->free_list = e;
+        }
+        map->priv = h;
+        return 0;
+}
+
+static void htab_free(struct bpfaot_map *map)
+{
+        struct htab *h = map->priv;
+        size_t i;
+
+        for (i = 0; i < h->n_locks; i++)
+                pthread_mutex_destroy(&h->locks[i]);
+        pthread_mutex_destroy(&h->free_lock);
+        pthread_mutex_destroy(&h->lru_lock);
+        free(h->buckets);
+        free(h->locks);
+        free(h->elems);
+        free(h->lru_head);
+        free(h);
+}
+
+/* Under the bucket's lock. *pprev (if asked) receives the link pointing at the element. */
+static struct htab_elem *find(struct bpfaot_map *map, struct htab *h, uint32_t hash,
+                              const void *key, struct htab_elem ***pprev)
+{
+        struct htab_elem **link = &h->buckets[hash & (h->n_buckets - 1)];
+        struct htab_elem *e;
+
+        for (e = *link; e; link = &e->next, e = e->next) {
+                if (e->hash == hash && !memcmp(elem_key(e), key, map->def.key_size)) {
+                        if (pprev)
+                                *pprev = link;
+                        return e;
+                }
+        }
+        return NULL;
+}
+
+static void lru_unlink(struct htab_elem *e)
+{
+        e->lru_prev->lru_next = e->lru_next;
+        e->lru_next->lru_prev = e->lru_prev;
+        e->on_lru = 0;
+}
+
+static void lru_push_head(struct htab *h, struct htab_elem *e)
+{
+        e->lru_next = h->lru_head->lru_next;
+        e->lru_prev = h->lru_head;
+        h->lru_head->lru_next->lru_prev = e;
+        h->lru_head->lru_next = e;
+        e->on_lru = 1;
+}
+
+static void free_push(struct htab *h, struct htab_elem *e)
+{
+        pthread_mutex_lock(&h->free_lock);
+        e->next = h->free_list;
+        h->free_list = e;
+        pthread_mutex_unlock(&h->free_lock);
+}
+
+static struct htab_elem *free_pop(struct htab *h)
+{
+        struct htab_elem *e;
+
+        pthread_mutex_lock(&h->free_lock);
+        e = h->free_list;
+        if (e)
+                h->free_list = e->next;
+        pthread_mutex_unlock(&h->free_lock);
+        return e;
+}
+
+/* LRU: take the least recently used element out of the map, or NULL if none is. */
+static struct htab_elem *lru_evict(struct bpfaot_map *map, struct htab *h)
+{
+        for (;;) {
+                struct htab_elem *v, **link;
+                size_t budget = 2 * (size_t)map->def.max_entries + 1, b;
+                uint32_t hash;
+                bool found = false;
+
+                pthread_mutex_lock(&h->lru_lock);
+                v = h->lru_head->lru_prev;
+                while (v != h->lru_head && budget-- > 0 &&
+                       __atomic_exchange_n(&v->ref, 0, __ATOMIC_RELAXED)) {
+                        lru_unlink(v); /* second chance */
+                        lru_push_head(h, v);
+                        v = h->lru_head->lru_prev;
+                }
+                if (v == h->lru_head) {
+                        pthread_mutex_unlock(&h->lru_lock);
+                        return NULL;
+                }
+                lru_unlink(v);
+                hash = v->hash; /* stable while v was on the list */
+                pthread_mutex_unlock(&h->lru_lock);
+
+                /* v may have been deleted (and reused) meanwhile: check it is still linked. */
+                b = hash & (h->n_buckets - 1);
+                pthread_mutex_lock(bucket_lock(h, b));
+                for (link = &h->buckets[b]; *link; link = &(*link)->next) {
+                        if (*link == v) {
+                                *link = v->next;
+                                found = true;
+                                break;
+                        }
+                }
+                if (found) {
+                        pthread_mutex_lock(&h->lru_lock);
+                        if (v->on_lru) /* deleted and re-inserted in between */
+                                lru_unlink(v);
+                        pthread_mutex_unlock(&h->lru_lock);
+                }
+                pthread_mutex_unlock(bucket_lock(h, b));
+                if (found)
+                        return v;
+        }
+}
+
+static void *htab_lookup(struct bpfaot_map *map, const void *key)
+{
+        struct htab *h = map->priv;
+        uint32_t hash = hash_key(key, map->def.key_size);
+        pthread_mutex_t *lock = bucket_lock(h, hash & (h->n_buckets - 1));
+        struct htab_elem *e;
+        char *v = NULL;
+
+        pthread_mutex_lock(lock);
+        e = find(map, h, hash, key, NULL);
+        if (e) {
+                if (h->lru)
+                        __atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
+                v = elem_value(h, e);
+        }
+        pthread_mutex_unlock(lock);
+        if (v && map->percpu)
+                v += (size_t)bpfaot_map_cpu(map) * map->value_stride;
+        return v;
+}
+
+static void fill_value(struct bpfaot_map *map, struct htab *h, struct htab_elem *e,
+                       const void *value, bool allcpus)
+{
+        char *dst = elem_value(h, e);
+        uint32_t cpu;
+
+        if (!map->percpu) {
+                memcpy(dst, value, map->def.value_size);
+        } else if (allcpus) {
+                for (cpu = 0; cpu < map->ncpus; cpu++)
+                        memcpy(dst + cpu * map->value_stride,
+                               (const char *)value + cpu * map->value_stride, map->def.value_size);
+        } else {
+                memcpy(dst + (size_t)bpfaot_map_cpu(map) * map->value_stride, value,
+                       map->def.value_size);
+        }
+}
+
+static long htab_update(struct bpfaot_map *map, const void *key, const void *value, uint64_t flags,
+                        bool allcpus)
+{
+        struct htab *h = map->priv;
+        uint32_t hash = hash_key(key, map->def.key_size);
+        size_t b = hash & (h->n_buckets - 1);
+        pthread_mutex_t *lock = bucket_lock(h, b);
+        struct htab_elem *e, *n;
+
+        if (flags > BPF_EXIST)
+                return -EINVAL;
+
+        pthread_mutex_lock(lock);
+        e = find(map, h, hash, key, NULL);
+        if (e) {
+                if (flags == BPF_NOEXIST) {
+                        pthread_mutex_unlock(lock);
+                        return -EEXIST;
+                }
+                fill_value(map, h, e, value, allcpus);
+                if (h->lru)
+                        __atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
+                pthread_mutex_unlock(lock);
+                return 0;
+        }
+        pthread_mutex_unlock(lock);
+        if (flags == BPF_EXIST)
+                return -ENOENT;
+
+        /* A new element, taken without holding a bucket lock (eviction takes one). */
+        n = free_pop(h);
+        if (!n && h->lru)
+                n = lru_evict(map, h);
+        if (!n)
+                return h->lru ? -ENOMEM : -E2BIG;
+        n->hash = hash;
+        n->ref = 0;
+        memcpy(elem_key(n), key, map->def.key_size);
+        memset(elem_value(h, n), 0, map->value_stride * map->ncpus);
+        fill_value(map, h, n, value, allcpus);
+
+        pthread_mutex_lock(lock);
+        e = find(map, h, hash, key, NULL);
+        if (e) { /* inserted by another thread meanwhile */
+                long ret = 0;
+
+                if (flags == BPF_NOEXIST)
+                        ret = -EEXIST;
+                else
+                        fill_value(map, h, e, value, allcpus);
+                pthread_mutex_unlock(lock);
+                free_push(h, n);
+                return ret;
+        }
+        n->next = h->buckets[b];
+        h->buckets[b] = n;
+        if (h->lru) {
+                pthread_mutex_lock(&h->lru_lock);
+                lru_push_head(h, n);
+                pthread_mutex_unlock(&h->lru_lock);
+        }
+        pthread_mutex_unlock(lock);
+        return 0;
+}
+
+static long htab_delete(struct bpfaot_map *map, const void *key)
+{
+        struct htab *h = map->priv;
+        uint32_t hash = hash_key(key, map->def.key_size);
+        pthread_mutex_t *lock = bucket_lock(h, hash & (h->n_buckets - 1));
+        struct htab_elem *e, **link;
+
+        pthread_mutex_lock(lock);
+        e = find(map, h, hash, key, &link);
+        if (!e) {
+                pthread_mutex_unlock(lock);
+                return -ENOENT;
+        }
+        *link = e->next;
+        if (h->lru) {
+                pthread_mutex_lock(&h->lru_lock);
+                if (e->on_lru) /* else an evictor holds it and will not find it linked */
+                        lru_unlink(e);
+                pthread_mutex_unlock(&h->lru_lock);
+        }
+        pthread_mutex_unlock(lock);
+        free_push(h, e);
+        return 0;
+}
+
+static int htab_lookup_copy(struct bpfaot_map *map, const void *key, void *value)
+{
+        struct htab *h = map->priv;
+        uint32_t hash = hash_key(key, map->def.key_size);
+        pthread_mutex_t *lock = bucket_lock(h, hash & (h->n_buckets - 1));
+        struct htab_elem *e;
+
+        pthread_mutex_lock(lock);
+        e = find(map, h, hash, key, NULL);
+        if (e)
+                memcpy(value, elem_value(h, e), bpfaot_map__value_copy_size(map));
+        pthread_mutex_unlock(lock);
+        return e ? 0 : -ENOENT;
+}
+
+static int htab_get_next_key(struct bpfaot_map *map, const void *key, void *next_key)
+{
+        struct htab *h = map->priv;
+        size_t b = 0;
+
+        if (key) {
+                uint32_t hash = hash_key(key, map->def.key_size);
+                pthread_mutex_t *lock;
+                struct htab_elem *e;
+
+                b = hash & (h->n_buckets - 1);
+                lock = bucket_lock(h, b);
+                pthread_mutex_lock(lock);
+                e = find(map, h, hash, key, NULL);
+                if (e && e->next) {
+                        memcpy(next_key, elem_key(e->next), map->def.key_size);
+                        pthread_mutex_unlock(lock);
+                        return 0;
+                }
+                pthread_mutex_unlock(lock);
+                /* found: continue with the next bucket; missing: restart from the first */
+                b = e ? b + 1 : 0;
+        }
+        for (; b < h->n_buckets; b++) {
+                pthread_mutex_t *lock = bucket_lock(h, b);
+
+                pthread_mutex_lock(lock);
+                if (h->buckets[b]) {
+                        memcpy(next_key, elem_key(h->buckets[b]), map->def.key_size);
+                        pthread_mutex_unlock(lock);
+                        return 0;
+                }
+                pthread_mutex_unlock(lock);
+        }
+        return -ENOENT;
+}
+
+const struct bpfaot_map_ops bpfaot_hash_ops = {
+    .alloc = htab_alloc,
+    .free = htab_free,
+    .lookup = htab_lookup,
+    .update = htab_update,
+    .delete = htab_delete,
+    .lookup_copy = htab_lookup_copy,
+    .get_next_key = htab_get_next_key,
+};

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/* eBPF maps: creation, the type table and dispatch to the map families. */
+#define _GNU_SOURCE
+#include "maps_internal.h"
+
+#include <errno.h>
+#include <linux/bpf.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *const type_names[] = {
+    [BPF_MAP_TYPE_UNSPEC] = "unspec",
+    [BPF_MAP_TYPE_HASH] = "hash",
+    [BPF_MAP_TYPE_ARRAY] = "array",
+    [BPF_MAP_TYPE_PROG_ARRAY] = "prog_array",
+    [BPF_MAP_TYPE_PERF_EVENT_ARRAY] = "perf_event_array",
+    [BPF_MAP_TYPE_PERCPU_HASH] = "percpu_hash",
+    [BPF_MAP_TYPE_PERCPU_ARRAY] = "percpu_array",
+    [BPF_MAP_TYPE_STACK_TRACE] = "stack_trace",
+    [BPF_MAP_TYPE_CGROUP_ARRAY] = "cgroup_array",
+    [BPF_MAP_TYPE_LRU_HASH] = "lru_hash",
+    [BPF_MAP_TYPE_LRU_PERCPU_HASH] = "lru_percpu_hash",
+    [BPF_MAP_TYPE_LPM_TRIE] = "lpm_trie",
+    [BPF_MAP_TYPE_ARRAY_OF_MAPS] = "array_of_maps",
+    [BPF_MAP_TYPE_HASH_OF_MAPS] = "hash_of_maps",
+    [BPF_MAP_TYPE_DEVMAP] = "devmap",
+    [BPF_MAP_TYPE_SOCKMAP] = "sockmap",
+    [BPF_MAP_TYPE_CPUMAP] = "cpumap",
+    [BPF_MAP_TYPE_XSKMAP] = "xskmap",
+    [BPF_MAP_TYPE_SOCKHASH] = "sockhash",
+    [BPF_MAP_TYPE_CGROUP_STORAGE] = "cgroup_storage",
+    [BPF_MAP_TYPE_REUSEPORT_SOCKARRAY] = "reuseport_sockarray",
+    [BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE] = "percpu_cgroup_storage",
+    [BPF_MAP_TYPE_QUEUE] = "queue",
+    [BPF_MAP_TYPE_STACK] = "stack",
+    [BPF_MAP_TYPE_SK_STORAGE] = "sk_storage",
+    [BPF_MAP_TYPE_DEVMAP_HASH] = "devmap_hash",
+    [BPF_MAP_TYPE_STRUCT_OPS] = "struct_ops",
+    [BPF_MAP_TYPE_RINGBUF] = "ringbuf",
+    [BPF_MAP_TYPE_INODE_STORAGE] = "inode_storage",
+    [BPF_MAP_TYPE_TASK_STORAGE] = "task_storage",
+    [BPF_MAP_TYPE_BLOOM_FILTER] = "bloom_filter",
+    [BPF_MAP_TYPE_USER_RINGBUF] = "user_ringbuf",
+};
+
+const char *bpfaot_map_type__name(uint32_t type)
+{
+        if (type < sizeof(type_names) / sizeof(type_names[0]) && type_names[type])
+                return type_names[type];
+        return "unknown";
+}
+
+static const struct bpfaot_map_ops *ops_for(uint32_t type, bool *percpu)
+{
+        *percpu = false;
+        switch (type) {
+        case BPF_MAP_TYPE_PERCPU_ARRAY:
+                *percpu = true;
+                /* fallthrough */
+        case BPF_MAP_TYPE_ARRAY:
+                return &bpfaot_array_ops;
+        case BPF_MAP_TYPE_PERCPU_HASH:
+        case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+                *percpu = true;
+                /* fallthrough */
+        case BPF_MAP_TYPE_HASH:
+        case BPF_MAP_TYPE_LRU_HASH:
+                return &bpfaot_hash_ops;
+        case BPF_MAP_TYPE_QUEUE:
+        case BPF_MAP_TYPE_STACK:
+                return &bpfaot_queue_ops;
+        case BPF_MAP_TYPE_RINGBUF:
+                return &bpfaot_ringbuf_ops;
+        default:
+                return NULL;
+        }
+}
+
+uint32_t bpfaot_map_cpu(const struct bpfaot_map *map)
+{
+        int cpu = sched_getcpu();
+
+        if (cpu < 0)
+                return 0;
+        if ((uint32_t)cpu >= map->ncpus)
+                return map->ncpus - 1;
+        return (uint32_t)cpu;
+}
+
+int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **mapp)
+{
+        const struct bpfaot_map_ops *ops;
+        struct bpfaot_map *map;
+        bool percpu;
+        long n;
+        int err;
+
+        if (!def || !mapp)
+                return -EINVAL;
+        *mapp = NULL;
+        ops = ops_for(def->type, &percpu);
+        if (!ops)
+                return -ENOTSUP;
+        if (def->init_value && def->type != BPF_MAP_TYPE_ARRAY)
+                return -EINVAL;
+
+        map = calloc(1, sizeof(*map));
+        if (!map)
+                return -ENOMEM;
+        map->def = *def;
+        map->def.init_value = NULL;
+        map->def.init_size = 0;
+        map->def.name = NULL;
+        if (def->name) {
+                map->name = strdup(def->name);
+                if (!map->name) {
+                        free(map);
+                        return -ENOMEM;
+                }
+                map->def.name = map->name;
+        }
+        map->ops = ops;
+        map->percpu = percpu;
+        map->ncpus = 1;
+        if (percpu) {
+                n = sysconf(_SC_NPROCESSORS_CONF);
+                map->ncpus = n > 0 ? (uint32_t)n : 1;
+        }
+        map->value_stride = BPFAOT_ROUND_UP((size_t)def->value_size, 8);
+        map->init_value = def->init_value;
+        map->init_size = def->init_size;
+
+        err = ops->alloc(map);
+        map->init_value = NULL;
+        map->init_size = 0;
+        if (err) {
+                free(map->name);
+                free(map);
+                return err;
+        }
+        *mapp = map;
+        return 0;
+}
+
+void bpfaot_map__free(struct bpfaot_map *map)
+{
+        if (!map)
+                return;
+        map->ops->free(map);
+        free(map->name);
+        free(map);
+}
+
+const struct bpfaot_map_def *bpfaot_map__def(const struct bpfaot_map *map)
+{
+        return &map->def;
+}
+
+uint32_t bpfaot_map__ncpus(const struct bpfaot_map *map)
+{
+        return map->ncpus;
+}
+
+size_t bpfaot_map__value_copy_size(const struct bpfaot_map *map)
+{
+        if (map->percpu)
+                return map->value_stride * map->ncpus;
+        return map->def.value_size;
+}
+
+void *bpfaot_map__lookup_elem(struct bpfaot_map *map, const void *key)
+{
+        if (!map->ops->lookup)
+                return NULL;
+        return map->ops->lookup(map, key);
+}
+
+long bpfaot_map__update_elem(struct bpfaot_map *map, const void *key, const void *value,
+                             uint64_t flags)
+{
+        if (!map->ops->update)
+                return -ENOTSUP;
+        return map->ops->update(map, key, value, flags, false);
+}
+
+long bpfaot_map__delete_elem(struct bpfaot_map *map, const void *key)
+{
+        if (!map->ops->delete)
+                return -EINVAL;
+        return map->ops->delete (map, key);
+}
+
+long bpfaot_map__push_elem(struct bpfaot_map *map, const void *value, uint64_t flags)
+{
+        if (!map->ops->push)
+                return -EINVAL;
+        return map->ops->push(map, value, flags);
+}
+
+long bpfaot_map__pop_elem(struct bpfaot_map *map, void *value)
+{
+        if (!map->ops->pop)
+                return -EINVAL;
+        return map->ops->pop(map, value, true);
+}
+
+long bpfaot_map__peek_elem(struct bpfaot_map *map, void *value)
+{
+        if (!map->ops->pop)
+                return -EINVAL;
+        return map->ops->pop(map, value, false);
+}
+
+int bpfaot_map__lookup_copy(struct bpfaot_map *map, const void *key, void *value)
+{
+        if (!map->ops->lookup_copy)
+                return -EINVAL;
+        return map->ops->lookup_copy(map, key, value);
+}
+
+int bpfaot_map__update_copy(struct bpfaot_map *map, const void *key, const void *value,
+                            uint64_t flags)
+{
+        if (!map->ops->update)
+                return -ENOTSUP;
+        return (int)map->ops->update(map, key, value, flags, true);
+}
+
+int bpfaot_map__get_next_key(struct bpfaot_map *map, const void *key, void *next_key)
+{
+        if (!map->ops->get_next_key)
+                return -EINVAL;
+        return map->ops->get_next_key(map, key, next_key);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to the map implementation (runtime/src/maps*.c, map_*.c). */
+#ifndef BPFAOT_MAPS_INTERNAL_H
+#define BPFAOT_MAPS_INTERNAL_H
+
+#include "bpfaot/maps.h"
+
+#include <stdbool.h>
+
+/* Largest storage one map may ask for; bigger definitions are -EINVAL. */
+#define BPFAOT_MAP_MAX_BYTES (16ull << 30)
+
+#define BPFAOT_ROUND_UP(x, a) (((x) + (a)-1) / (a) * (a))
+
+struct bpfaot_map_ops {
+        /* Validate def (map->def, map->ncpus filled) and allocate; map->priv. */
+        int (*alloc)(struct bpfaot_map *map);
+        void (*free)(struct bpfaot_map *map);
+        void *(*lookup)(struct bpfaot_map *map, const void *key);
+        /* allcpus: value holds every CPU's copy (host side). */
+        long (*update)(struct bpfaot_map *map, const void *key, const void *value, uint64_t flags,
+                       bool allcpus);
+        long (*delete)(struct bpfaot_map *map, const void *key);
+        int (*lookup_copy)(struct bpfaot_map *map, const void *key, void *value);
+        int (*get_next_key)(struct bpfaot_map *map, const void *key, void *next_key);
+        long (*push)(struct bpfaot_map *map, const void *value, uint64_t flags);
+        long (*pop)(struct bpfaot_map *map, void *value, bool remove);
+};
+
+struct bpfaot_map {
+        struct bpfaot_map_def def; /* name points at name_buf-owned copy, init_value NULL */
+        char *name;
+        const struct bpfaot_map_ops *ops;
+        uint32_t ncpus; /* PERCPU: CPU copies; 1 otherwise */
+        bool percpu;
+        size_t value_stride;    /* round_up(value_size, 8) */
+        void *priv;             /* the family's state */
+        const void *init_value; /* only during alloc */
+        size_t init_size;
+};
+
+/* This thread's CPU, clamped to [0, map->ncpus). */
+uint32_t bpfaot_map_cpu(const struct bpfaot_map *map);
+
+extern const struct bpfaot_map_ops bpfaot_array_ops;
+extern const struct bpfaot_map_ops bpfaot_hash_ops;
+extern const struct bpfaot_map_ops bpfaot_queue_ops;
+extern const struct bpfaot_map_ops bpfaot_ringbuf_ops;
+
+#endif
