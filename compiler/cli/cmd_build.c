@@ -4,6 +4,8 @@
 #include "cli.h"
 #include "input.h"
 
+#include "bpfaot/maps.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -148,7 +150,7 @@ static size_t report_unresolved(const struct bpfaot_prog *prog)
         for (size_t i = 0; i < prog->reloc_cnt; i++) {
                 const struct bpfaot_reloc *r = &prog->relocs[i];
                 struct bpfaot_error err = {0};
-                if (r->kind != BPFAOT_RELOC_UNRESOLVED)
+                if (r->kind != BPFAOT_RELOC_UNRESOLVED && r->kind != BPFAOT_RELOC_MAP)
                         continue;
                 bpfaot_error_at(&err, prog, (long)r->insn, ENOTSUP,
                                 "unresolved relocation against %s '%s' (not supported yet)",
@@ -159,6 +161,45 @@ static size_t report_unresolved(const struct bpfaot_prog *prog)
         return n;
 }
 
+/* -v: what a program refers to, by kind. */
+static void describe_prog(const struct bpfaot_prog *prog, const char *path)
+{
+        size_t calls = 0, data = 0, maps = 0, kfuncs = 0;
+
+        for (size_t i = 0; i < prog->insn_cnt; i++)
+                if (prog->insns[i].opcode == (BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL) &&
+                    prog->insns[i].src == BPFAOT_CALL_LOCAL)
+                        calls++;
+        for (size_t i = 0; i < prog->reloc_cnt; i++) {
+                data += prog->relocs[i].kind == BPFAOT_RELOC_DATA;
+                maps += prog->relocs[i].kind == BPFAOT_RELOC_MAP;
+                kfuncs += prog->relocs[i].kind == BPFAOT_RELOC_KFUNC;
+        }
+        fprintf(stderr,
+                "bpf-aot: %s: %s (section %s, %zu insns with sub-programs; %zu local calls, %zu "
+                "global data, %zu map, %zu kfunc references) -> %s\n",
+                prog->input, prog->name, prog->section ? prog->section : "-", prog->insn_cnt, calls,
+                data, maps, kfuncs, path);
+}
+
+/* -v: the object's maps and global data. */
+static void describe_object(const struct bpfaot_elf *elf)
+{
+        for (size_t i = 0; i < elf->map_cnt; i++) {
+                const struct bpfaot_map_desc *m = &elf->maps[i];
+                fprintf(stderr,
+                        "bpf-aot: %s: map %s: %s, key %u, value %u, max_entries %u, flags 0x%x%s\n",
+                        elf->input, m->name, bpfaot_map_type__name(m->type), m->key_size,
+                        m->value_size, m->max_entries, m->map_flags,
+                        m->legacy ? " (legacy bpf_map_def)" : "");
+        }
+        for (size_t i = 0; i < elf->data_cnt; i++) {
+                const struct bpfaot_data_sec *d = &elf->data[i];
+                fprintf(stderr, "bpf-aot: %s: data %s: %zu bytes%s -> native global %s\n",
+                        elf->input, d->name, d->size, d->readonly ? ", read-only" : "", d->symbol);
+        }
+}
+
 static int compile_one(const struct bpfaot_prog *prog, const struct build_args *a, const char *path)
 {
         struct bpfaot_error err = {0};
@@ -167,8 +208,7 @@ static int compile_one(const struct bpfaot_prog *prog, const struct build_args *
         if (report_unresolved(prog))
                 return EXIT_FAIL;
         if (a->verbose)
-                fprintf(stderr, "bpf-aot: %s: %s (section %s, %zu insns) -> %s\n", prog->input,
-                        prog->name, prog->section ? prog->section : "-", prog->insn_cnt, path);
+                describe_prog(prog, path);
         if (bpfaot_compile(prog, &a->copts, &out, &err))
                 return cli_report(&err);
         int ret = cli_write_file(path, out.data, out.len);
@@ -229,6 +269,8 @@ int cmd_build(int argc, char **argv)
                 input_free(&in);
                 return EXIT_FAIL;
         }
+        if (a.verbose)
+                describe_object(in.elf);
         for (size_t i = 0; i < in.cnt; i++) {
                 char *path;
                 if (asprintf(&path, "%s/%s%s", dir, in.progs[i].name, out_ext[a.copts.output]) <

@@ -69,6 +69,7 @@ static int cmp_reloc(const void *a, const void *b)
 struct func {
         size_t start, len; /* in instructions */
         const char *name;
+        bool global;
 };
 
 struct sec_rel {
@@ -229,6 +230,189 @@ static long data_index(const struct elf_reader *r, size_t shndx)
         return -1;
 }
 
+/* ------------------------------------------------------------------ */
+/* Maps                                                                */
+/* ------------------------------------------------------------------ */
+
+static bool is_btf_maps_section(const char *name)
+{
+        return strcmp(name, ".maps") == 0;
+}
+
+static bool is_legacy_maps_section(const char *name)
+{
+        return strcmp(name, "maps") == 0 || strncmp(name, "maps/", 5) == 0;
+}
+
+static const struct btf_type *skip_mods(const struct btf *btf, __u32 id, __u32 *res)
+{
+        const struct btf_type *t = btf__type_by_id(btf, id);
+
+        while (t && (btf_is_mod(t) || btf_is_typedef(t))) {
+                id = t->type;
+                t = btf__type_by_id(btf, id);
+        }
+        if (res)
+                *res = id;
+        return t;
+}
+
+/* __uint(name, N) is `int (*name)[N]`: the number is the array's length. */
+static bool btf_map_uint(const struct btf *btf, const struct btf_member *m, uint32_t *out)
+{
+        const struct btf_type *t = skip_mods(btf, m->type, NULL), *arr;
+
+        if (!t || !btf_is_ptr(t))
+                return false;
+        arr = skip_mods(btf, t->type, NULL);
+        if (!arr || !btf_is_array(arr))
+                return false;
+        *out = btf_array(arr)->nelems;
+        return true;
+}
+
+/* __type(name, T) is `T *name`: the size of T. */
+static bool btf_map_size(const struct btf *btf, const struct btf_member *m, uint32_t *out)
+{
+        const struct btf_type *t = skip_mods(btf, m->type, NULL);
+        __s64 size;
+
+        if (!t || !btf_is_ptr(t))
+                return false;
+        size = btf__resolve_size(btf, t->type);
+        if (size < 0 || size > UINT32_MAX)
+                return false;
+        *out = (uint32_t)size;
+        return true;
+}
+
+static int add_map(struct elf_reader *r, const struct bpfaot_map_desc *desc)
+{
+        struct bpfaot_elf *e = r->out;
+        struct bpfaot_map_desc *m = realloc(e->maps, (e->map_cnt + 1) * sizeof(*m));
+
+        if (!m)
+                return fail(r, ENOMEM, "out of memory");
+        e->maps = m;
+        e->maps[e->map_cnt] = *desc;
+        e->maps[e->map_cnt].name = keep_name(r, desc->name);
+        if (!e->maps[e->map_cnt].name)
+                return fail(r, ENOMEM, "out of memory");
+        e->map_cnt++;
+        return 0;
+}
+
+/* BTF-defined maps: the variables of the .maps data section, described by their struct types. */
+static int read_btf_maps(struct elf_reader *r)
+{
+        const struct btf *btf = r->out->btf;
+        const struct btf_type *sec;
+        const struct btf_var_secinfo *vsi;
+        __s32 id;
+
+        if (!btf || (id = btf__find_by_name_kind(btf, ".maps", BTF_KIND_DATASEC)) < 0)
+                return 0;
+        sec = btf__type_by_id(btf, (__u32)id);
+        vsi = btf_var_secinfos(sec);
+        for (unsigned i = 0; i < btf_vlen(sec); i++, vsi++) {
+                const struct btf_type *var = btf__type_by_id(btf, vsi->type), *def;
+                struct bpfaot_map_desc desc = {0};
+                const struct btf_member *m;
+                char msg[256];
+
+                if (!var || !btf_is_var(var))
+                        continue;
+                desc.name = btf__name_by_offset(btf, var->name_off);
+                def = skip_mods(btf, var->type, NULL);
+                if (!desc.name || !def || !btf_is_struct(def)) {
+                        snprintf(msg, sizeof(msg), "map '%s': its BTF type is not a struct",
+                                 desc.name ? desc.name : "?");
+                        return fail(r, EINVAL, msg);
+                }
+                m = btf_members(def);
+                for (unsigned k = 0; k < btf_vlen(def); k++, m++) {
+                        const char *field = btf__name_by_offset(btf, m->name_off);
+                        bool ok = true;
+
+                        if (!field)
+                                continue;
+                        if (strcmp(field, "type") == 0)
+                                ok = btf_map_uint(btf, m, &desc.type);
+                        else if (strcmp(field, "max_entries") == 0)
+                                ok = btf_map_uint(btf, m, &desc.max_entries);
+                        else if (strcmp(field, "map_flags") == 0)
+                                ok = btf_map_uint(btf, m, &desc.map_flags);
+                        else if (strcmp(field, "key_size") == 0)
+                                ok = btf_map_uint(btf, m, &desc.key_size);
+                        else if (strcmp(field, "value_size") == 0)
+                                ok = btf_map_uint(btf, m, &desc.value_size);
+                        else if (strcmp(field, "key") == 0)
+                                ok = btf_map_size(btf, m, &desc.key_size);
+                        else if (strcmp(field, "value") == 0)
+                                ok = btf_map_size(btf, m, &desc.value_size);
+                        if (!ok) {
+                                snprintf(msg, sizeof(msg), "map '%s': malformed field '%s'",
+                                         desc.name, field);
+                                return fail(r, EINVAL, msg);
+                        }
+                }
+                if (add_map(r, &desc))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Legacy maps: each symbol of a "maps" section is a struct bpf_map_def (5 u32s, or more). */
+static int read_legacy_maps(struct elf_reader *r)
+{
+        for (size_t i = 1; i < r->sym_cnt; i++) {
+                struct bpfaot_map_desc desc = {.legacy = true};
+                const char *sec, *name;
+                uint32_t f[5] = {0};
+                Elf_Data *data;
+                Elf_Scn *scn;
+                GElf_Sym sym;
+                char msg[256];
+
+                if (!gelf_getsym(r->syms, (int)i, &sym))
+                        return fail(r, EINVAL, "malformed symbol table");
+                if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE ||
+                    GELF_ST_TYPE(sym.st_info) == STT_SECTION)
+                        continue;
+                sec = section_name(r, sym.st_shndx);
+                if (!sec || !is_legacy_maps_section(sec))
+                        continue;
+                name = elf_strptr(r->elf, r->symtab_sh.sh_link, sym.st_name);
+                scn = elf_getscn(r->elf, sym.st_shndx);
+                data = scn ? elf_getdata(scn, NULL) : NULL;
+                if (!name || !*name || !data || sym.st_value > data->d_size ||
+                    data->d_size - sym.st_value < sizeof(f)) {
+                        snprintf(msg, sizeof(msg),
+                                 "legacy map '%s' in section %s: definition outside the section",
+                                 name ? name : "?", sec);
+                        return fail(r, EINVAL, msg);
+                }
+                memcpy(f, (const uint8_t *)data->d_buf + sym.st_value, sizeof(f));
+                desc.name = name;
+                desc.type = f[0];
+                desc.key_size = f[1];
+                desc.value_size = f[2];
+                desc.max_entries = f[3];
+                desc.map_flags = f[4];
+                if (add_map(r, &desc))
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static long map_index(const struct elf_reader *r, const char *name)
+{
+        for (size_t i = 0; name && i < r->out->map_cnt; i++)
+                if (strcmp(r->out->maps[i].name, name) == 0)
+                        return (long)i;
+        return -1;
+}
+
 static int cmp_func(const void *a, const void *b)
 {
         const struct func *x = a, *y = b;
@@ -266,7 +450,8 @@ static int read_funcs(struct elf_reader *r)
                 if (!f)
                         return fail(r, ENOMEM, "out of memory");
                 cs->funcs = f;
-                cs->funcs[cs->nfuncs++] = (struct func){sym.st_value / 8, sym.st_size / 8, name};
+                cs->funcs[cs->nfuncs++] = (struct func){sym.st_value / 8, sym.st_size / 8, name,
+                                                        GELF_ST_BIND(sym.st_info) != STB_LOCAL};
         }
         for (size_t s = 0; s < r->nsecs; s++) {
                 struct code_sec *cs = &r->secs[s];
@@ -519,6 +704,20 @@ static int link_insn(struct linker *l, const struct chunk *c, size_t gi, size_t 
                         return ret;
                 }
         }
+        if (insn_is_lddw(insn) && sym.st_shndx < SHN_LORESERVE) {
+                const char *sec = section_name(l->r, sym.st_shndx);
+                if (sec && (is_btf_maps_section(sec) || is_legacy_maps_section(sec))) {
+                        long m = map_index(
+                            l->r, elf_strptr(l->r->elf, l->r->symtab_sh.sh_link, sym.st_name));
+                        int ret;
+                        if (m < 0)
+                                return add_reloc(l, o, &sym, "map", BPFAOT_RELOC_UNRESOLVED);
+                        ret = add_reloc(l, o, &sym, "map", BPFAOT_RELOC_MAP);
+                        if (!ret)
+                                l->p->relocs[l->p->reloc_cnt - 1].data_sec = (size_t)m;
+                        return ret;
+                }
+        }
         return add_reloc(l, o, &sym, reloc_what(l->r, insn, &sym), BPFAOT_RELOC_UNRESOLVED);
 }
 
@@ -567,18 +766,64 @@ static int link_prog(struct elf_reader *r, const struct code_sec *cs, const stru
         return ret;
 }
 
-/* Programs: the functions of executable sections other than .text (sub-programs live there). */
+/* Mark the functions of `cs` that calls inside `cs` target. */
+static int mark_called(struct elf_reader *r, const struct code_sec *cs, bool *called)
+{
+        for (size_t i = 0; i < cs->cnt; i++) {
+                const struct bpfaot_insn *insn = &cs->insns[i];
+                const struct sec_rel *sr;
+                const struct func *f;
+                long t;
+
+                if (insn_is_lddw(insn)) {
+                        i++;
+                        continue;
+                }
+                if (insn->opcode != (BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL) ||
+                    insn->src != BPFAOT_CALL_LOCAL)
+                        continue;
+                sr = rel_at(cs, i);
+                t = (long)i + 1 + insn->imm;
+                if (sr) {
+                        GElf_Sym sym;
+                        if (!gelf_getsym(r->syms, (int)sr->sym, &sym))
+                                return fail(r, EINVAL, "malformed symbol table");
+                        if (sym.st_shndx != cs->shndx)
+                                continue;
+                        t = (long)(sym.st_value / 8) + insn->imm + 1;
+                }
+                f = t >= 0 ? func_at(cs, (size_t)t) : NULL;
+                if (f)
+                        called[f - cs->funcs] = true;
+        }
+        return 0;
+}
+
+/*
+ * Programs: the functions of executable sections other than .text (whose
+ * functions are sub-programs). A static function that other code of its
+ * section calls is a sub-program too; one nothing calls is a program, as in
+ * objects that declare their programs static.
+ */
 static int link_progs(struct elf_reader *r)
 {
         for (size_t s = 0; s < r->nsecs; s++) {
                 const struct code_sec *cs = &r->secs[s];
+                bool *called;
+                int ret;
+
                 if (strcmp(cs->name, ".text") == 0)
                         continue;
-                for (size_t k = 0; k < cs->nfuncs; k++) {
-                        int ret = link_prog(r, cs, &cs->funcs[k]);
-                        if (ret)
-                                return ret;
-                }
+                called = calloc(cs->nfuncs ? cs->nfuncs : 1, sizeof(*called));
+                if (!called)
+                        return fail(r, ENOMEM, "out of memory");
+                ret = mark_called(r, cs, called);
+                for (size_t k = 0; k < cs->nfuncs && !ret; k++)
+                        if (cs->funcs[k].global || !called[k])
+                                ret = link_prog(r, cs, &cs->funcs[k]);
+                free(called);
+                if (ret)
+                        return ret;
         }
         return 0;
 }
@@ -662,9 +907,14 @@ int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
                 goto out;
         }
         r.sym_cnt = r.symtab_sh.sh_size / r.symtab_sh.sh_entsize;
+        read_btf(&r);
         ret = read_code_sections(&r);
         if (!ret)
                 ret = read_data_sections(&r);
+        if (!ret)
+                ret = read_btf_maps(&r);
+        if (!ret)
+                ret = read_legacy_maps(&r);
         if (!ret)
                 ret = read_funcs(&r);
         if (!ret)
@@ -673,8 +923,6 @@ int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
                 ret = link_progs(&r);
         if (!ret && r.out->prog_cnt == 0)
                 ret = fail(&r, ENOENT, "no programs (no functions in executable sections)");
-        if (!ret)
-                read_btf(&r);
 out:
         free_code_sections(&r);
         free(r.data_shndx);
@@ -702,6 +950,7 @@ void bpfaot_elf__free(struct bpfaot_elf *elf)
                 free((char *)elf->data[i].symbol);
         }
         free(elf->data);
+        free(elf->maps);
         for (size_t i = 0; i < elf->name_cnt; i++)
                 free(elf->names[i]);
         free(elf->names);

@@ -369,7 +369,8 @@ int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate
                         return bpfaot_error_at(err, prog, (long)r->insn, EINVAL,
                                                "bad global data relocation against '%s'",
                                                r->name ? r->name : "?");
-                if (r->kind == BPFAOT_RELOC_UNRESOLVED)
+                /* Maps are described (bpfaot_elf.maps) but not compiled yet. */
+                if (r->kind == BPFAOT_RELOC_UNRESOLVED || r->kind == BPFAOT_RELOC_MAP)
                         return bpfaot_error_at(err, prog, (long)r->insn, ENOTSUP,
                                                "unresolved relocation against %s '%s'",
                                                r->what ? r->what : "symbol",

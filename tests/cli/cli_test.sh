@@ -354,7 +354,7 @@ case_build() {
         # -v says what is compiled, on stderr.
         x "$BPF_AOT" build -v "$p" -o verbose
         expect_rc 0 "build -v"
-        expect_grep "^bpf-aot: $p: mix \(section socket/mix, [0-9]+ insns\) -> verbose/mix\.o$" \
+        expect_grep "^bpf-aot: $p: mix \(section socket/mix, [0-9]+ insns with sub-programs; 0 local calls, 0 global data, 0 map, 0 kfunc references\) -> verbose/mix\.o$" \
                 _err "build -v"
 }
 
@@ -864,6 +864,9 @@ unresolved_check() { # unresolved_check MAPS_OBJ
         expect_err_line "^bpf-aot: $m: count_hits: insn [0-9]+: lddw %r1, 0x0: unresolved relocation against map 'hits' \\(not supported yet\\)$" \
                 "build $(basename "$m")"
         expect_no_files_in out "build $(basename "$m")"
+        x "$BPF_AOT" build -v "$m" -o out
+        expect_grep "^bpf-aot: $m: map hits: array, key 4, value 8, max_entries 4, flags 0x0" _err \
+                "build -v describes the map"
         x "$BPF_AOT" compile "$m" -o hits.o
         expect_rc 1 "compile $(basename "$m")"
         expect_err_line "unresolved relocation against map 'hits'" "compile $(basename "$m")"
@@ -1173,6 +1176,8 @@ case_subprogs() {
                 [[ -s $p ]] || continue
                 x "$BPF_AOT" build -v "$p" -o "out-$(basename "$p")"
                 expect_rc 0 "build $(basename "$p")"
+                expect_eq "$(cd "out-$(basename "$p")" && echo *.o)" "subprogs_main.o subprogs_second.o" \
+                        "$(basename "$p"): programs only (the static function called in its section is a sub-program)"
                 for prog in subprogs_main subprogs_second; do
                         x "$CLI_CHECKS/cli_${prog}_check" mem.bin
                         want=$(cat _out)

@@ -210,6 +210,7 @@ enum bpfaot_reloc_kind {
         BPFAOT_RELOC_KFUNC = 1,      /* call src 2: call the extern function `name` */
         BPFAOT_RELOC_HELPER_EXTERN = 2, /* call of an extern function, `name` */
         BPFAOT_RELOC_DATA = 3,   /* lddw: address of global data: data section + offset */
+        BPFAOT_RELOC_MAP = 4,    /* lddw: a map of the object (index in `data_sec`) */
 };
 
 struct bpfaot_reloc {
@@ -217,7 +218,7 @@ struct bpfaot_reloc {
         int kind;          /* enum bpfaot_reloc_kind */
         const char *name;  /* symbol name */
         const char *what;  /* for UNRESOLVED: what kind of reference, e.g. "map", "global data" */
-        size_t data_sec;   /* DATA: index into bpfaot_prog.data */
+        size_t data_sec;   /* DATA: index into bpfaot_prog.data; MAP: into bpfaot_elf.maps */
         uint64_t offset;   /* DATA: byte offset in that section */
 };
 
@@ -290,6 +291,14 @@ struct bpfaot_elf_prog {
         size_t reloc_cnt;
 };
 
+/* A map defined by an eBPF object: BTF-defined (.maps) or legacy (SEC("maps")). */
+struct bpfaot_map_desc {
+        const char *name;
+        uint32_t type; /* enum bpf_map_type */
+        uint32_t key_size, value_size, max_entries, map_flags;
+        bool legacy;   /* from a struct bpf_map_def in a "maps" section */
+};
+
 struct bpfaot_elf {
         char *input;
         struct bpfaot_elf_prog *progs;
@@ -297,6 +306,8 @@ struct bpfaot_elf {
         struct btf *btf; /* the object's .BTF, or NULL */
         struct bpfaot_data_sec *data; /* global data sections */
         size_t data_cnt;
+        struct bpfaot_map_desc *maps; /* maps, in section order */
+        size_t map_cnt;
         char **names;    /* storage for relocation symbol names */
         size_t name_cnt;
 };
