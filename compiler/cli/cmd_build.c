@@ -150,7 +150,7 @@ static size_t report_unresolved(const struct bpfaot_prog *prog)
         for (size_t i = 0; i < prog->reloc_cnt; i++) {
                 const struct bpfaot_reloc *r = &prog->relocs[i];
                 struct bpfaot_error err = {0};
-                if (r->kind != BPFAOT_RELOC_UNRESOLVED && r->kind != BPFAOT_RELOC_MAP)
+                if (r->kind != BPFAOT_RELOC_UNRESOLVED)
                         continue;
                 bpfaot_error_at(&err, prog, (long)r->insn, ENOTSUP,
                                 "unresolved relocation against %s '%s' (not supported yet)",

@@ -16,25 +16,26 @@
 
 static void usage(FILE *out)
 {
-        fprintf(out,
-                "Usage: bpf-aot plugin [MEMORY_HEX] [--elf] [-O N] [--interp]\n\n"
-                "bpf_conformance plugin: reads a program as space-separated hex bytes from\n"
-                "stdin (an eBPF ELF object with --elf), compiles it in memory, runs it with\n"
-                "MEMORY_HEX as its context, prints r0 in hex and exits 0. Errors go to\n"
-                "stderr with exit status 1.\n\n"
-                "  --elf          stdin is an eBPF ELF object (its first program runs)\n"
-                "  -O N           optimisation level 0-3 (default 2)\n"
-                "  --interp       use the reference interpreter instead of compiling\n"
-                "  --program NAME with --elf: run this program instead of the first\n"
-                "  -h, --help     this help\n");
+        fprintf(out, "Usage: bpf-aot plugin [MEMORY_HEX] [--elf] [-O N] [--interp]\n\n"
+                     "bpf_conformance plugin: reads a program as space-separated hex bytes from\n"
+                     "stdin (an eBPF ELF object with --elf), compiles it in memory, runs it with\n"
+                     "MEMORY_HEX as its context, prints r0 in hex and exits 0. Errors go to\n"
+                     "stderr with exit status 1.\n\n"
+                     "  --elf          stdin is an eBPF ELF object (its first program runs)\n"
+                     "  -O N           optimisation level 0-3 (default 2)\n"
+                     "  --interp       use the reference interpreter instead of compiling\n"
+                     "  --program NAME with --elf: run this program instead of the first\n"
+                     "  -h, --help     this help\n");
 }
 
 int cmd_plugin(int argc, char **argv)
 {
         static const struct option lopts[] = {
-                {"elf", no_argument, NULL, 'e'},     {"interp", no_argument, NULL, 'i'},
-                {"program", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+            {"elf", no_argument, NULL, 'e'},
+            {"interp", no_argument, NULL, 'i'},
+            {"program", required_argument, NULL, 'p'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
         struct host_exec_opts xo = {.opt_level = 2};
         struct bpfaot_error err = {0};

@@ -12,23 +12,25 @@
 
 static void usage(FILE *out)
 {
-        fprintf(out,
-                "Usage: bpf-aot run [options] <FILE> [MEMORY]\n\n"
-                "Run a program and print its return value (r0) in decimal.\n"
-                "FILE is a native object made by 'build' or 'compile' (loaded in-process\n"
-                "with LLVM ORC), or an eBPF program (ELF object, raw bytecode or hex text),\n"
-                "which is compiled in memory first. The program gets MEMORY's bytes as its\n"
-                "context: r1 = their address, r2 = their size (no MEMORY: r1 = 0, r2 = 0).\n"
-                "Helper calls bind to the runtime's helpers; an unknown helper is an error\n"
-                "before anything runs.\n\n"
-                "Options:\n"
-                "  --entry NAME     entry symbol of a native object (default bpf_main)\n"
-                "  --program NAME   program of an eBPF ELF object (default: the first)\n"
-                "  --interp         run an eBPF program with the reference interpreter\n"
-                "  -O N             optimisation level for eBPF inputs (default 2)\n"
-                "  --repeat N       run N times, print the last return value\n"
-                "  --hex            print the return value in hex\n"
-                "  -h, --help       this help\n");
+        fprintf(out, "Usage: bpf-aot run [options] <FILE> [MEMORY]\n\n"
+                     "Run a program and print its return value (r0) in decimal.\n"
+                     "FILE is a native object made by 'build' or 'compile' (loaded in-process\n"
+                     "with LLVM ORC), or an eBPF program (ELF object, raw bytecode or hex text),\n"
+                     "which is compiled in memory first. The program gets MEMORY's bytes as its\n"
+                     "context: r1 = their address, r2 = their size (no MEMORY: r1 = 0, r2 = 0).\n"
+                     "Helper calls bind to the runtime's helpers; an unknown helper is an error\n"
+                     "before anything runs. The object's maps are created by the runtime before\n"
+                     "the first run and freed after the last.\n\n"
+                     "Options:\n"
+                     "  --entry NAME     entry symbol of a native object (default bpf_main)\n"
+                     "  --program NAME   program of an eBPF ELF object (default: the first)\n"
+                     "  --interp         run an eBPF program with the reference interpreter\n"
+                     "  -O N             optimisation level for eBPF inputs (default 2)\n"
+                     "  --repeat N       run N times, print the last return value\n"
+                     "  --hex            print the return value in hex\n"
+                     "  --dump-maps      after the runs, print every map's contents in hex\n"
+                     "                   (queues, stacks and ring buffers are drained)\n"
+                     "  -h, --help       this help\n");
 }
 
 static bool is_native_object(const uint8_t *data, size_t len)
@@ -39,15 +41,16 @@ static bool is_native_object(const uint8_t *data, size_t len)
 
 int cmd_run(int argc, char **argv)
 {
-        enum { O_ENTRY = 256, O_PROGRAM, O_INTERP, O_REPEAT, O_HEX };
+        enum { O_ENTRY = 256, O_PROGRAM, O_INTERP, O_REPEAT, O_HEX, O_DUMP };
         static const struct option lopts[] = {
-                {"entry", required_argument, NULL, O_ENTRY},
-                {"program", required_argument, NULL, O_PROGRAM},
-                {"interp", no_argument, NULL, O_INTERP},
-                {"repeat", required_argument, NULL, O_REPEAT},
-                {"hex", no_argument, NULL, O_HEX},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+            {"entry", required_argument, NULL, O_ENTRY},
+            {"program", required_argument, NULL, O_PROGRAM},
+            {"interp", no_argument, NULL, O_INTERP},
+            {"repeat", required_argument, NULL, O_REPEAT},
+            {"hex", no_argument, NULL, O_HEX},
+            {"dump-maps", no_argument, NULL, O_DUMP},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
         struct host_exec_opts xo = {.opt_level = 2, .repeat = 1};
         const char *entry = NULL, *program = NULL;
@@ -56,6 +59,7 @@ int cmd_run(int argc, char **argv)
         uint8_t *data = NULL, *mem = NULL;
         size_t len = 0, mem_len = 0;
         bool hex = false;
+        char *dump = NULL;
         uint64_t r0 = 0;
         char *end;
         int c, rc = EXIT_FAIL;
@@ -81,6 +85,9 @@ int cmd_run(int argc, char **argv)
                         break;
                 case O_HEX:
                         hex = true;
+                        break;
+                case O_DUMP:
+                        xo.dump_maps = &dump;
                         break;
                 case 'O':
                         xo.opt_level = cli_parse_opt_level(optarg);
@@ -112,7 +119,7 @@ int cmd_run(int argc, char **argv)
                                   argv[optind]);
                         goto out;
                 }
-                if (host_exec_object(data, len, argv[optind], entry, xo.repeat,
+                if (host_exec_object(data, len, argv[optind], entry, NULL, &xo,
                                      mem_len ? mem : NULL, mem_len, &r0, &err)) {
                         rc = cli_report(&err);
                         goto out;
@@ -128,8 +135,11 @@ int cmd_run(int argc, char **argv)
                 printf("0x%" PRIx64 "\n", r0);
         else
                 printf("%" PRIu64 "\n", r0);
+        if (dump)
+                fputs(dump, stdout);
         rc = EXIT_OK;
 out:
+        free(dump);
         input_free(&in);
         free(data);
         free(mem);

@@ -1,7 +1,13 @@
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE /* strndup */
 #include "host.h"
 
+#include "bpfaot/maps.h"
 #include "bpfaot/runtime.h"
+
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdio.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -43,12 +49,141 @@ bpfaot_helper_fn host_helper_lookup(void *ctx, uint32_t id)
         return h ? h->fn : NULL;
 }
 
+/* The object's maps, created by the host into the slots the compiled code reads. */
+struct host_maps {
+        const struct bpfaot_map_def *defs;
+        uint64_t *slots;
+        uint32_t cnt;
+};
+
+static int find_prefix(void *ctx, const char *name)
+{
+        static const char suffix[] = "__map_defs";
+        char **prefix = ctx;
+        size_t n = strlen(name), sl = sizeof(suffix) - 1;
+
+        if (!*prefix && n > sl && strcmp(name + n - sl, suffix) == 0)
+                *prefix = strndup(name, n - sl);
+        return 0;
+}
+
+static void *lookup_opt(struct bpfaot_jit *jit, const char *prefix, const char *what)
+{
+        struct bpfaot_error ignored = {0};
+        char name[512];
+
+        snprintf(name, sizeof(name), "%s%s", prefix, what);
+        return bpfaot_jit__lookup(jit, name, &ignored);
+}
+
+static void free_maps(struct host_maps *hm)
+{
+        for (uint32_t i = 0; hm->slots && i < hm->cnt; i++) {
+                bpfaot_map__free((struct bpfaot_map *)(uintptr_t)hm->slots[i]);
+                hm->slots[i] = 0;
+        }
+}
+
+static int open_maps(struct bpfaot_jit *jit, const char *prefix, const char *input,
+                     struct host_maps *hm, struct bpfaot_error *err)
+{
+        const uint32_t *cnt = prefix ? lookup_opt(jit, prefix, "__map_cnt") : NULL;
+
+        memset(hm, 0, sizeof(*hm));
+        if (!cnt)
+                return 0; /* no maps */
+        hm->defs = lookup_opt(jit, prefix, "__map_defs");
+        hm->slots = lookup_opt(jit, prefix, "__maps");
+        if (!hm->defs || !hm->slots)
+                return bpfaot_error_set(err, EINVAL, "%s: incomplete map table for '%s'", input,
+                                        prefix);
+        hm->cnt = *cnt;
+        for (uint32_t i = 0; i < hm->cnt; i++) {
+                const struct bpfaot_map_def *d = &hm->defs[i];
+                struct bpfaot_map *m;
+                int rc = bpfaot_map__create(d, &m);
+
+                if (rc) {
+                        free_maps(hm);
+                        if (rc == -ENOTSUP)
+                                return bpfaot_error_set(err, ENOTSUP,
+                                                        "%s: map '%s': type %s is not supported "
+                                                        "by the runtime",
+                                                        input, d->name,
+                                                        bpfaot_map_type__name(d->type));
+                        return bpfaot_error_set(err, -rc,
+                                                "%s: map '%s': cannot create it (%s): key %u, "
+                                                "value %u, max_entries %u, flags 0x%x",
+                                                input, d->name, strerror(-rc), d->key_size,
+                                                d->value_size, d->max_entries, d->map_flags);
+                }
+                hm->slots[i] = (uint64_t)(uintptr_t)m;
+        }
+        return 0;
+}
+
+static void print_hex(FILE *out, const char *label, const void *p, size_t n)
+{
+        const uint8_t *b = p;
+        fprintf(out, "  %s", label);
+        for (size_t i = 0; i < n; i++)
+                fprintf(out, " %02x", b[i]);
+}
+
+static int print_record(void *ctx, void *data, size_t size)
+{
+        print_hex(ctx, "record:", data, size);
+        fprintf(ctx, "\n");
+        return 0;
+}
+
+/* --dump-maps: every map's contents, in hex (queues, stacks and ring buffers are drained). */
+static void dump_maps(const struct host_maps *hm, FILE *out)
+{
+        for (uint32_t i = 0; i < hm->cnt; i++) {
+                struct bpfaot_map *m = (struct bpfaot_map *)(uintptr_t)hm->slots[i];
+                const struct bpfaot_map_def *d = &hm->defs[i];
+                size_t vsize = bpfaot_map__value_copy_size(m);
+                uint8_t *key = calloc(1, d->key_size + 1), *next = calloc(1, d->key_size + 1);
+                uint8_t *val = calloc(1, vsize + 1);
+                bool first = true;
+
+                fprintf(out, "map %s (%s):\n", d->name, bpfaot_map_type__name(d->type));
+                if (!key || !next || !val) {
+                        fprintf(out, "  (out of memory)\n");
+                } else if (d->type == BPF_MAP_TYPE_RINGBUF) {
+                        bpfaot_ringbuf__consume(m, print_record, out);
+                } else if (d->type == BPF_MAP_TYPE_QUEUE || d->type == BPF_MAP_TYPE_STACK) {
+                        while (bpfaot_map__pop_elem(m, val) == 0) {
+                                print_hex(out, "value:", val, d->value_size);
+                                fprintf(out, "\n");
+                        }
+                } else {
+                        while (bpfaot_map__get_next_key(m, first ? NULL : key, next) == 0) {
+                                first = false;
+                                memcpy(key, next, d->key_size);
+                                if (bpfaot_map__lookup_copy(m, key, val))
+                                        continue;
+                                print_hex(out, "key:", key, d->key_size);
+                                print_hex(out, "value:", val, vsize);
+                                fprintf(out, "\n");
+                        }
+                }
+                free(key);
+                free(next);
+                free(val);
+        }
+}
+
 int host_exec_object(const void *obj, size_t len, const char *input, const char *entry,
-                     uint64_t repeat, void *mem, size_t mem_len, uint64_t *ret,
-                     struct bpfaot_error *err)
+                     const char *prefix, const struct host_exec_opts *o, void *mem, size_t mem_len,
+                     uint64_t *ret, struct bpfaot_error *err)
 {
         BPFAOT_OPTS_INIT(bpfaot_jit_opts, jopts, .resolve = host_resolve_symbol);
+        uint64_t repeat = o->repeat ? o->repeat : 1;
+        struct host_maps hm;
         struct bpfaot_jit *jit;
+        char *found = NULL;
         entry_fn fn;
         int rc = bpfaot_jit__load(obj, len, input, &jopts, &jit, err);
 
@@ -56,17 +191,34 @@ int host_exec_object(const void *obj, size_t len, const char *input, const char 
                 return rc;
         fn = (entry_fn)bpfaot_jit__lookup(jit, entry ? entry : "bpf_main", err);
         if (!fn) {
-                bpfaot_error_set(err, ENOENT, "%s: no entry symbol '%s' in the object%s", input,
-                                 entry ? entry : "bpf_main",
-                                 entry ? "" : " (built with --entry? then run with --entry)");
                 bpfaot_jit__free(jit);
-                return -2;
+                return bpfaot_error_set(err, ENOENT, "%s: no entry symbol '%s' in the object%s",
+                                        input, entry ? entry : "bpf_main",
+                                        entry ? ""
+                                              : " (built with --entry? then run with --entry)");
         }
-        do {
-                *ret = fn(mem, mem_len);
-        } while (repeat > 1 && --repeat);
+        if (!prefix) {
+                rc = bpfaot_object_defined_symbols(obj, len, input, find_prefix, &found, err);
+                prefix = found;
+        }
+        if (!rc)
+                rc = open_maps(jit, prefix, input, &hm, err);
+        if (!rc) {
+                for (uint64_t i = 0; i < repeat; i++)
+                        *ret = fn(mem, mem_len);
+                if (o->dump_maps) {
+                        size_t size;
+                        FILE *out = open_memstream(o->dump_maps, &size);
+                        if (out) {
+                                dump_maps(&hm, out);
+                                fclose(out);
+                        }
+                }
+                free_maps(&hm);
+        }
+        free(found);
         bpfaot_jit__free(jit);
-        return 0;
+        return rc;
 }
 
 /* Interpret `n` runs; global data keeps its state from one run to the next, as when compiled. */
@@ -118,7 +270,8 @@ int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *
         rc = bpfaot_compile(prog, &copts, &obj, err);
         if (rc)
                 return rc;
-        rc = host_exec_object(obj.data, obj.len, prog->input, NULL, n, mem, mem_len, ret, err);
+        rc = host_exec_object(obj.data, obj.len, prog->input, NULL, prog->symbol_prefix, o, mem,
+                              mem_len, ret, err);
         bpfaot_buf_free(&obj);
         return rc;
 }

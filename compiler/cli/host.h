@@ -19,12 +19,16 @@ struct host_exec_opts {
         int opt_level;
         const char *cpu;
         uint64_t repeat; /* run this many times (at least once) */
+        char **dump_maps; /* non-NULL: receives the maps' contents after the runs (free()) */
 };
 int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *o, void *mem,
                    size_t mem_len, uint64_t *ret, struct bpfaot_error *err);
-/* Load a native object and call its entry. */
+/*
+ * Load a native object, create its maps (from <prefix>__map_defs; prefix
+ * NULL: found from the object's symbols), call its entry, free the maps.
+ */
 int host_exec_object(const void *obj, size_t len, const char *input, const char *entry,
-                     uint64_t repeat, void *mem, size_t mem_len, uint64_t *ret,
-                     struct bpfaot_error *err);
+                     const char *prefix, const struct host_exec_opts *o, void *mem,
+                     size_t mem_len, uint64_t *ret, struct bpfaot_error *err);
 
 #endif

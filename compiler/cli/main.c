@@ -14,12 +14,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-        {"build", cmd_build, "compile every program of an eBPF ELF object to native objects"},
-        {"compile", cmd_compile, "compile raw eBPF bytecode (binary or hex) to a native object"},
-        {"run", cmd_run, "load a native object in-process and run its program on a memory file"},
-        {"plugin", cmd_plugin, "bpf_conformance plugin: program on stdin, memory as argument"},
-        {"asm", cmd_asm, "assemble eBPF assembly text into bytecode"},
-        {"disasm", cmd_disasm, "disassemble eBPF bytecode into assembly text"},
+    {"build", cmd_build, "compile every program of an eBPF ELF object to native objects"},
+    {"compile", cmd_compile, "compile raw eBPF bytecode (binary or hex) to a native object"},
+    {"run", cmd_run, "load a native object in-process and run its program on a memory file"},
+    {"plugin", cmd_plugin, "bpf_conformance plugin: program on stdin, memory as argument"},
+    {"asm", cmd_asm, "assemble eBPF assembly text into bytecode"},
+    {"disasm", cmd_disasm, "disassemble eBPF bytecode into assembly text"},
 };
 
 static void usage(FILE *out)

@@ -6,6 +6,7 @@
  * — functions in executable sections other than .text — and BTF is read with
  * libbpf's btf API, which works on any object.
  */
+#define _GNU_SOURCE /* asprintf, strndup */
 #include "insn.h"
 #include "object.h"
 
@@ -141,13 +142,21 @@ static bool is_data_section(const char *name)
                strncmp(name, ".bss", 4) == 0;
 }
 
-/* Name of the native global for a data section: <object>__<section>, C-identifier safe. */
-static char *data_symbol(const char *input, const char *sec)
+static void sanitize(char *p)
+{
+        for (; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                      (*p >= '0' && *p <= '9') || *p == '_'))
+                        *p = '_';
+}
+
+/* The object's symbol prefix: its file name without .bpf.o / .o, C-identifier safe. */
+static char *symbol_prefix(const char *input)
 {
         static const char *const suffixes[] = {".bpf.o", ".o"};
         const char *base = strrchr(input, '/');
-        size_t blen, slen = strlen(sec);
-        char *out, *p;
+        size_t blen;
+        char *out;
 
         base = base ? base + 1 : input;
         blen = strlen(base);
@@ -158,17 +167,20 @@ static char *data_symbol(const char *input, const char *sec)
                         break;
                 }
         }
-        out = malloc(blen + 2 + slen + 1);
-        if (!out)
+        out = strndup(base, blen);
+        if (out)
+                sanitize(out);
+        return out;
+}
+
+/* Name of the native global for a data section: <prefix>__<section>. */
+static char *data_symbol(const char *prefix, const char *sec)
+{
+        char *out;
+
+        if (asprintf(&out, "%s__%s", prefix, sec[0] == '.' ? sec + 1 : sec) < 0)
                 return NULL;
-        memcpy(out, base, blen);
-        memcpy(out + blen, "__", 2);
-        memcpy(out + blen + 2, sec[0] == '.' ? sec + 1 : sec, slen);
-        out[blen + 2 + slen - (sec[0] == '.')] = 0;
-        for (p = out; *p; p++)
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                      (*p >= '0' && *p <= '9') || *p == '_'))
-                        *p = '_';
+        sanitize(out);
         return out;
 }
 
@@ -206,7 +218,7 @@ static int read_data_sections(struct elf_reader *r)
                 d->size = sh.sh_size;
                 d->readonly = !(sh.sh_flags & SHF_WRITE);
                 d->name = keep_name(r, name);
-                d->symbol = data_symbol(r->input, name);
+                d->symbol = data_symbol(e->symbol_prefix, name);
                 if (!d->name || !d->symbol)
                         return fail(r, ENOMEM, "out of memory");
                 if (sh.sh_type == SHT_NOBITS || sh.sh_size == 0)
@@ -888,7 +900,8 @@ int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
                 goto out;
         }
         r.out = calloc(1, sizeof(*r.out));
-        if (!r.out || !(r.out->input = strdup(r.input))) {
+        if (!r.out || !(r.out->input = strdup(r.input)) ||
+            !(r.out->symbol_prefix = symbol_prefix(r.input))) {
                 ret = fail(&r, ENOMEM, "out of memory");
                 goto out;
         }
@@ -951,6 +964,7 @@ void bpfaot_elf__free(struct bpfaot_elf *elf)
         }
         free(elf->data);
         free(elf->maps);
+        free(elf->symbol_prefix);
         for (size_t i = 0; i < elf->name_cnt; i++)
                 free(elf->names[i]);
         free(elf->names);
@@ -975,4 +989,7 @@ void bpfaot_elf__prog(const struct bpfaot_elf *elf, size_t idx, struct bpfaot_pr
         prog->btf = elf->btf;
         prog->data = elf->data;
         prog->data_cnt = elf->data_cnt;
+        prog->maps = elf->maps;
+        prog->map_cnt = elf->map_cnt;
+        prog->symbol_prefix = elf->symbol_prefix;
 }

@@ -530,6 +530,9 @@ static int exec_ld(struct vm *vm)
 
         const struct bpfaot_reloc *rel = reloc_at(vm->prog, vm->pc);
 
+        if (rel && rel->kind == BPFAOT_RELOC_MAP)
+                return FAIL(vm, ENOTSUP, "maps ('%s') are not supported by the interpreter yet",
+                            rel->name ? rel->name : "?");
         if (rel && rel->kind == BPFAOT_RELOC_DATA) {
                 vm->reg[insn->dst] = (uint64_t)(uintptr_t)(vm->data[rel->data_sec] + rel->offset);
                 vm->pc += 2;

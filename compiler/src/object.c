@@ -88,9 +88,27 @@ static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *sh)
         return NULL;
 }
 
+static int object_symbols(const void *obj, size_t obj_len, const char *input_name, bool defined,
+                          int (*fn)(void *ctx, const char *name), void *ctx,
+                          struct bpfaot_error *err);
+
 int bpfaot_object_undefined_symbols(const void *obj, size_t obj_len, const char *input_name,
                                     int (*fn)(void *ctx, const char *name), void *ctx,
                                     struct bpfaot_error *err)
+{
+        return object_symbols(obj, obj_len, input_name, false, fn, ctx, err);
+}
+
+int bpfaot_object_defined_symbols(const void *obj, size_t obj_len, const char *input_name,
+                                  int (*fn)(void *ctx, const char *name), void *ctx,
+                                  struct bpfaot_error *err)
+{
+        return object_symbols(obj, obj_len, input_name, true, fn, ctx, err);
+}
+
+static int object_symbols(const void *obj, size_t obj_len, const char *input_name, bool defined,
+                          int (*fn)(void *ctx, const char *name), void *ctx,
+                          struct bpfaot_error *err)
 {
         const char *input = input_name ? input_name : "<object>";
         GElf_Shdr sh;
@@ -119,7 +137,9 @@ int bpfaot_object_undefined_symbols(const void *obj, size_t obj_len, const char 
                         ret = bpfaot_error_set(err, EINVAL, "%s: malformed symbol %zu", input, i);
                         goto out;
                 }
-                if (sym.st_shndx != SHN_UNDEF || GELF_ST_TYPE(sym.st_info) == STT_SECTION)
+                if ((sym.st_shndx != SHN_UNDEF) != defined ||
+                    GELF_ST_TYPE(sym.st_info) == STT_SECTION ||
+                    (defined && GELF_ST_BIND(sym.st_info) == STB_LOCAL))
                         continue;
                 name = elf_strptr(elf, sh.sh_link, sym.st_name);
                 if (!name) {

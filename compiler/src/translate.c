@@ -46,6 +46,7 @@ struct tr {
         /* Region mode (see build_regions): the code being built covers [lo, hi). */
         LLVMValueRef state; /* i64[10]: registers handed between regions, or NULL */
         size_t lo, hi;
+        bool oom; /* an allocation failed while translating */
 };
 
 static const struct bpfaot_reloc *reloc_at(const struct bpfaot_prog *prog, size_t idx)
@@ -376,9 +377,99 @@ static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d)
         return g;
 }
 
+static char *prefixed(const char *prefix, const char *what)
+{
+        size_t n = strlen(prefix) + strlen(what) + 1;
+        char *s = malloc(n);
+        if (s)
+                snprintf(s, n, "%s%s", prefix, what);
+        return s;
+}
+
+/*
+ * The object's map tables, created on first use:
+ *   const struct bpfaot_map_def <prefix>__map_defs[N];  (runtime/include/bpfaot/maps.h)
+ *   const uint32_t <prefix>__map_cnt = N;
+ *   void *<prefix>__maps[N];  slots the host fills with the created maps
+ * Like global data they are weak_odr, shared by all programs of the object.
+ * Returns the slot array, or NULL when out of memory.
+ */
+static LLVMValueRef map_tables(struct tr *t)
+{
+        const struct bpfaot_prog *prog = t->prog;
+        unsigned n = (unsigned)prog->map_cnt;
+        char *slots_name = prefixed(prog->symbol_prefix, "__maps");
+        char *defs_name = prefixed(prog->symbol_prefix, "__map_defs");
+        char *cnt_name = prefixed(prog->symbol_prefix, "__map_cnt");
+        LLVMTypeRef fields[8] = {t->i8p, t->i32, t->i32, t->i32, t->i32, t->i32, t->i8p, t->i64};
+        LLVMTypeRef def_ty, slots_ty = LLVMArrayType(t->i64, n);
+        LLVMValueRef slots = NULL, defs, cnt, *elems = NULL;
+
+        if (!slots_name || !defs_name || !cnt_name)
+                goto out;
+        slots = LLVMGetNamedGlobal(t->mod, slots_name);
+        if (slots)
+                goto out;
+        elems = calloc(n ? n : 1, sizeof(*elems));
+        if (!elems)
+                goto out;
+        def_ty = LLVMStructCreateNamed(t->ctx, "struct.bpfaot_map_def");
+        LLVMStructSetBody(def_ty, fields, 8, false);
+        for (unsigned i = 0; i < n; i++) {
+                const struct bpfaot_map_desc *m = &prog->maps[i];
+                LLVMValueRef name =
+                    LLVMConstStringInContext(t->ctx, m->name, (unsigned)strlen(m->name), false);
+                LLVMValueRef g = LLVMAddGlobal(t->mod, LLVMTypeOf(name), "");
+                LLVMSetInitializer(g, name);
+                LLVMSetGlobalConstant(g, true);
+                LLVMSetLinkage(g, LLVMPrivateLinkage);
+                LLVMValueRef vals[8] = {
+                    LLVMConstPointerCast(g, t->i8p), cint(t->i32, m->type),
+                    cint(t->i32, m->key_size),       cint(t->i32, m->value_size),
+                    cint(t->i32, m->max_entries),    cint(t->i32, m->map_flags),
+                    LLVMConstNull(t->i8p),           c64(t, 0),
+                };
+                elems[i] = LLVMConstNamedStruct(def_ty, vals, 8);
+        }
+        defs = LLVMAddGlobal(t->mod, LLVMArrayType(def_ty, n), defs_name);
+        LLVMSetInitializer(defs, LLVMConstArray(def_ty, elems, n));
+        LLVMSetGlobalConstant(defs, true);
+        LLVMSetLinkage(defs, LLVMWeakODRLinkage);
+        cnt = LLVMAddGlobal(t->mod, t->i32, cnt_name);
+        LLVMSetInitializer(cnt, cint(t->i32, n));
+        LLVMSetGlobalConstant(cnt, true);
+        LLVMSetLinkage(cnt, LLVMWeakODRLinkage);
+        slots = LLVMAddGlobal(t->mod, slots_ty, slots_name);
+        LLVMSetInitializer(slots, LLVMConstNull(slots_ty));
+        LLVMSetLinkage(slots, LLVMWeakODRLinkage);
+        LLVMSetAlignment(slots, 8);
+out:
+        free(elems);
+        free(slots_name);
+        free(defs_name);
+        free(cnt_name);
+        return slots;
+}
+
 static void tr_lddw(struct tr *t, size_t idx)
 {
         const struct bpfaot_reloc *rel = reloc_at(t->prog, idx);
+
+        if (rel && rel->kind == BPFAOT_RELOC_MAP) {
+                /* The map itself: what the host stored in the object's slot for it. */
+                LLVMValueRef slots = map_tables(t);
+                LLVMValueRef ix[2] = {c64(t, 0), c64(t, rel->data_sec)};
+                LLVMTypeRef slots_ty = LLVMArrayType(t->i64, (unsigned)t->prog->map_cnt);
+                LLVMValueRef p;
+                if (!slots) {
+                        t->oom = true;
+                        reg_set(t, t->prog->insns[idx].dst, c64(t, 0));
+                        return;
+                }
+                p = LLVMBuildInBoundsGEP2(t->b, slots_ty, slots, ix, 2, "");
+                reg_set(t, t->prog->insns[idx].dst, LLVMBuildLoad2(t->b, t->i64, p, "map"));
+                return;
+        }
 
         if (rel && rel->kind == BPFAOT_RELOC_DATA) {
                 LLVMValueRef off = c64(t, rel->offset);
@@ -928,6 +1019,8 @@ int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *
                 ret = build_subprog(&t, s);
         if (!ret)
                 build_entry(&t);
+        if (!ret && t.oom)
+                ret = bpfaot_error_set(err, ENOMEM, "out of memory");
         LLVMDisposeBuilder(t.b);
 out:
         free(t.tails);

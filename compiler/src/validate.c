@@ -369,8 +369,14 @@ int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate
                         return bpfaot_error_at(err, prog, (long)r->insn, EINVAL,
                                                "bad global data relocation against '%s'",
                                                r->name ? r->name : "?");
-                /* Maps are described (bpfaot_elf.maps) but not compiled yet. */
-                if (r->kind == BPFAOT_RELOC_UNRESOLVED || r->kind == BPFAOT_RELOC_MAP)
+                if (r->kind == BPFAOT_RELOC_MAP &&
+                    (r->insn >= prog->insn_cnt || !insn_is_lddw(&prog->insns[r->insn]) ||
+                     prog->insns[r->insn].src != BPFAOT_LDDW_IMM64 ||
+                     r->data_sec >= prog->map_cnt || !prog->symbol_prefix))
+                        return bpfaot_error_at(err, prog, (long)r->insn, EINVAL,
+                                               "bad map relocation against '%s'",
+                                               r->name ? r->name : "?");
+                if (r->kind == BPFAOT_RELOC_UNRESOLVED)
                         return bpfaot_error_at(err, prog, (long)r->insn, ENOTSUP,
                                                "unresolved relocation against %s '%s'",
                                                r->what ? r->what : "symbol",

@@ -2,6 +2,7 @@
 /* Built-in helpers, found by kernel helper id. */
 #define _GNU_SOURCE
 #include "bpfaot/runtime.h"
+#include "bpfaot/maps.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -144,12 +145,106 @@ static uint64_t h_trace_printk(uint64_t fmt_addr, uint64_t fmt_size, uint64_t a1
         return len;
 }
 
+/*
+ * Map helpers. r1 is what the program's lddw of a map produced: the map the
+ * host stored in the object's slot (bpfaot/maps.h). A slot the host never
+ * filled holds NULL; helpers then fail as the kernel does for a bad map.
+ */
+#define MAP(x) ((struct bpfaot_map *)(uintptr_t)(x))
+#define PTR(x) ((void *)(uintptr_t)(x))
+
+static uint64_t h_map_lookup_elem(uint64_t map, uint64_t key, uint64_t c, uint64_t d, uint64_t e)
+{
+        (void)c, (void)d, (void)e;
+        return map ? (uint64_t)(uintptr_t)bpfaot_map__lookup_elem(MAP(map), PTR(key)) : 0;
+}
+
+static uint64_t h_map_update_elem(uint64_t map, uint64_t key, uint64_t value, uint64_t flags,
+                                  uint64_t e)
+{
+        (void)e;
+        return map ? (uint64_t)bpfaot_map__update_elem(MAP(map), PTR(key), PTR(value), flags)
+                   : (uint64_t)-EINVAL;
+}
+
+static uint64_t h_map_delete_elem(uint64_t map, uint64_t key, uint64_t c, uint64_t d, uint64_t e)
+{
+        (void)c, (void)d, (void)e;
+        return map ? (uint64_t)bpfaot_map__delete_elem(MAP(map), PTR(key)) : (uint64_t)-EINVAL;
+}
+
+static uint64_t h_map_push_elem(uint64_t map, uint64_t value, uint64_t flags, uint64_t d,
+                                uint64_t e)
+{
+        (void)d, (void)e;
+        return map ? (uint64_t)bpfaot_map__push_elem(MAP(map), PTR(value), flags)
+                   : (uint64_t)-EINVAL;
+}
+
+static uint64_t h_map_pop_elem(uint64_t map, uint64_t value, uint64_t c, uint64_t d, uint64_t e)
+{
+        (void)c, (void)d, (void)e;
+        return map ? (uint64_t)bpfaot_map__pop_elem(MAP(map), PTR(value)) : (uint64_t)-EINVAL;
+}
+
+static uint64_t h_map_peek_elem(uint64_t map, uint64_t value, uint64_t c, uint64_t d, uint64_t e)
+{
+        (void)c, (void)d, (void)e;
+        return map ? (uint64_t)bpfaot_map__peek_elem(MAP(map), PTR(value)) : (uint64_t)-EINVAL;
+}
+
+static uint64_t h_ringbuf_output(uint64_t map, uint64_t data, uint64_t size, uint64_t flags,
+                                 uint64_t e)
+{
+        (void)e;
+        return map ? (uint64_t)bpfaot_ringbuf__output(MAP(map), PTR(data), size, flags)
+                   : (uint64_t)-EINVAL;
+}
+
+static uint64_t h_ringbuf_reserve(uint64_t map, uint64_t size, uint64_t flags, uint64_t d,
+                                  uint64_t e)
+{
+        (void)d, (void)e;
+        return map ? (uint64_t)(uintptr_t)bpfaot_ringbuf__reserve(MAP(map), size, flags) : 0;
+}
+
+static uint64_t h_ringbuf_submit(uint64_t data, uint64_t flags, uint64_t c, uint64_t d, uint64_t e)
+{
+        (void)c, (void)d, (void)e;
+        bpfaot_ringbuf__submit(PTR(data), flags);
+        return 0;
+}
+
+static uint64_t h_ringbuf_discard(uint64_t data, uint64_t flags, uint64_t c, uint64_t d, uint64_t e)
+{
+        (void)c, (void)d, (void)e;
+        bpfaot_ringbuf__discard(PTR(data), flags);
+        return 0;
+}
+
+static uint64_t h_ringbuf_query(uint64_t map, uint64_t flags, uint64_t c, uint64_t d, uint64_t e)
+{
+        (void)c, (void)d, (void)e;
+        return map ? bpfaot_ringbuf__query(MAP(map), flags) : 0;
+}
+
 static const struct bpfaot_rt_helper helpers[] = {
-        {5, "ktime_get_ns", h_ktime_get_ns},
-        {6, "trace_printk", h_trace_printk},
-        {7, "get_prandom_u32", h_get_prandom_u32},
-        {8, "get_smp_processor_id", h_get_smp_processor_id},
-        {14, "get_current_pid_tgid", h_get_current_pid_tgid},
+    {1, "map_lookup_elem", h_map_lookup_elem},
+    {2, "map_update_elem", h_map_update_elem},
+    {3, "map_delete_elem", h_map_delete_elem},
+    {5, "ktime_get_ns", h_ktime_get_ns},
+    {6, "trace_printk", h_trace_printk},
+    {7, "get_prandom_u32", h_get_prandom_u32},
+    {8, "get_smp_processor_id", h_get_smp_processor_id},
+    {14, "get_current_pid_tgid", h_get_current_pid_tgid},
+    {87, "map_push_elem", h_map_push_elem},
+    {88, "map_pop_elem", h_map_pop_elem},
+    {89, "map_peek_elem", h_map_peek_elem},
+    {130, "ringbuf_output", h_ringbuf_output},
+    {131, "ringbuf_reserve", h_ringbuf_reserve},
+    {132, "ringbuf_submit", h_ringbuf_submit},
+    {133, "ringbuf_discard", h_ringbuf_discard},
+    {134, "ringbuf_query", h_ringbuf_query},
 };
 
 const struct bpfaot_rt_helper *bpfaot_rt_helpers(uint32_t *cnt)
@@ -187,8 +282,8 @@ int bpfaot_rt_parse_helper_symbol(const char *name, uint32_t *id)
 uint64_t bpfaot_rt_callx(uint64_t id, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
                          uint64_t r5)
 {
-        const struct bpfaot_rt_helper *h = id <= UINT32_MAX ? bpfaot_rt_helper_find((uint32_t)id)
-                                                            : NULL;
+        const struct bpfaot_rt_helper *h =
+            id <= UINT32_MAX ? bpfaot_rt_helper_find((uint32_t)id) : NULL;
         if (!h)
                 return (uint64_t)-ENOENT;
         return h->fn(r1, r2, r3, r4, r5);

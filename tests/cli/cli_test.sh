@@ -857,25 +857,39 @@ case_bad_entry() {
         expect_err_line "^bpf-aot: renamed/mix\\.o: .*bpf_main" "run of an object whose entry is not bpf_main"
 }
 
-unresolved_check() { # unresolved_check MAPS_OBJ
+# Maps: described from BTF, created by the runtime, updated through helpers.
+maps_check() { # maps_check MAPS_OBJ
         local m=$1
-        x "$BPF_AOT" build "$m" -o out
-        expect_rc 1 "build $(basename "$m")"
-        expect_err_line "^bpf-aot: $m: count_hits: insn [0-9]+: lddw %r1, 0x0: unresolved relocation against map 'hits' \\(not supported yet\\)$" \
-                "build $(basename "$m")"
-        expect_no_files_in out "build $(basename "$m")"
         x "$BPF_AOT" build -v "$m" -o out
+        expect_rc 0 "build $(basename "$m")"
         expect_grep "^bpf-aot: $m: map hits: array, key 4, value 8, max_entries 4, flags 0x0" _err \
                 "build -v describes the map"
-        x "$BPF_AOT" compile "$m" -o hits.o
-        expect_rc 1 "compile $(basename "$m")"
-        expect_err_line "unresolved relocation against map 'hits'" "compile $(basename "$m")"
-        expect_no_file hits.o "compile $(basename "$m")"
-        x "$BPF_AOT" run "$m"
-        expect_rc 1 "run $(basename "$m")"
-        expect_err_line "^bpf-aot: $m: count_hits: insn [0-9]+: .*unresolved relocation against map 'hits'" \
-                "run $(basename "$m")"
-        expect_stdout_empty "run $(basename "$m")"
+        x "$BPF_AOT" run --repeat 5 --dump-maps out/count_hits.o
+        expect_rc 0 "run --repeat 5 --dump-maps count_hits.o"
+        expect_eq "$(head -n 2 _out | tr '\n' '|')" "1|map hits (array):|" "return value, then the map"
+        expect_grep '^  key: 00 00 00 00  value: 05 00 00 00 00 00 00 00$' _out "the counter counted 5 runs"
+        expect_grep '^  key: 03 00 00 00  value: 00 00 00 00 00 00 00 00$' _out "other slots stay zero"
+        x "$BPF_AOT" run --repeat 2 --dump-maps "$m"
+        expect_grep '^  key: 00 00 00 00  value: 02 00 00 00 00 00 00 00$' _out "run of the eBPF object"
+        x "$BPF_AOT" run --interp "$m"
+        expect_rc 1 "run --interp of a map program"
+        expect_err_line "maps \('hits'\) are not supported by the interpreter yet" "run --interp of a map program"
+}
+
+unresolved_check() { # unresolved_check KCONFIG_OBJ
+        local k=$1
+        x "$BPF_AOT" build "$k" -o out
+        expect_rc 1 "build $(basename "$k")"
+        expect_grep "^bpf-aot: $k: kernel_version: insn [0-9]+: lddw %r1, 0x0: unresolved relocation against extern variable 'LINUX_KERNEL_VERSION' \\(not supported yet\\)$" \
+                _err "build $(basename "$k") names the extern"
+        expect_no_file out/kernel_version.o "build $(basename "$k")"
+        # A kernel-only map type compiles; the runtime refuses it when it creates the maps.
+        expect_file out/use_stacks.o "build $(basename "$k"): use_stacks"
+        x "$BPF_AOT" run out/use_stacks.o
+        expect_rc 1 "run use_stacks.o"
+        expect_err_line "^bpf-aot: out/use_stacks\.o: map 'stacks': type stack_trace is not supported by the runtime$" \
+                "run use_stacks.o"
+        expect_stdout_empty "run use_stacks.o"
 }
 
 # Global data (.bss, .data, .rodata) becomes native globals that programs share.
@@ -898,11 +912,12 @@ globals_check() { # globals_check GLOBAL_OBJ
 }
 
 case_unresolved_reloc() {
-        unresolved_check "$(obj maps)"
+        unresolved_check "$CLI_OBJS/kconfig.bpf.o"
+        maps_check "$(obj maps)"
         globals_check "$(obj global)"
 }
 case_gcc_unresolved_reloc() {
-        unresolved_check "$(obj maps gcc)"
+        maps_check "$(obj maps gcc)"
         globals_check "$(obj global gcc)"
 }
 

@@ -203,6 +203,7 @@ int bpfaot_assemble(const char *text, const char *input_name, struct bpfaot_insn
 /* ------------------------------------------------------------------ */
 
 struct btf;
+struct bpfaot_map_desc;
 
 /* Kind of symbol a relocation binds an instruction to (filled by the ELF front end). */
 enum bpfaot_reloc_kind {
@@ -250,6 +251,13 @@ struct bpfaot_prog {
         const struct btf *btf; /* for kfunc names; may be NULL */
         const struct bpfaot_data_sec *data; /* global data sections DATA relocations name */
         size_t data_cnt;
+        const struct bpfaot_map_desc *maps; /* maps MAP relocations name */
+        size_t map_cnt;
+        /*
+         * Prefix of the object's native symbols (<prefix>__bss, <prefix>__maps,
+         * ...): the eBPF object's file name without .bpf.o, as a C identifier.
+         */
+        const char *symbol_prefix;
 };
 
 struct bpfaot_validate_opts {
@@ -308,6 +316,7 @@ struct bpfaot_elf {
         size_t data_cnt;
         struct bpfaot_map_desc *maps; /* maps, in section order */
         size_t map_cnt;
+        char *symbol_prefix; /* see bpfaot_prog.symbol_prefix */
         char **names;    /* storage for relocation symbol names */
         size_t name_cnt;
 };
@@ -403,6 +412,10 @@ int bpfaot_jit__load(const void *obj, size_t obj_len, const char *input_name,
 void *bpfaot_jit__lookup(struct bpfaot_jit *jit, const char *name, struct bpfaot_error *err);
 void bpfaot_jit__free(struct bpfaot_jit *jit);
 
+/* List the global symbols a native ELF object defines: calls `fn` for each. */
+int bpfaot_object_defined_symbols(const void *obj, size_t obj_len, const char *input_name,
+                                  int (*fn)(void *ctx, const char *name), void *ctx,
+                                  struct bpfaot_error *err);
 /* List the undefined symbols of a native ELF object: calls `fn` for each. */
 int bpfaot_object_undefined_symbols(const void *obj, size_t obj_len, const char *input_name,
                                     int (*fn)(void *ctx, const char *name), void *ctx,
