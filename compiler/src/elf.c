@@ -467,7 +467,8 @@ static int read_funcs(struct elf_reader *r)
         }
         for (size_t s = 0; s < r->nsecs; s++) {
                 struct code_sec *cs = &r->secs[s];
-                qsort(cs->funcs, cs->nfuncs, sizeof(*cs->funcs), cmp_func);
+                if (cs->nfuncs > 1)
+                        qsort(cs->funcs, cs->nfuncs, sizeof(*cs->funcs), cmp_func);
                 /* A function without a size runs to the next one (or the section's end). */
                 for (size_t k = 0; k < cs->nfuncs; k++)
                         if (cs->funcs[k].len == 0)
@@ -526,7 +527,8 @@ static int read_rels(struct elf_reader *r)
                 }
         }
         for (size_t s = 0; s < r->nsecs; s++)
-                qsort(r->secs[s].rels, r->secs[s].nrels, sizeof(struct sec_rel), cmp_rel);
+                if (r->secs[s].nrels > 1)
+                        qsort(r->secs[s].rels, r->secs[s].nrels, sizeof(struct sec_rel), cmp_rel);
         return 0;
 }
 

@@ -154,6 +154,20 @@ static int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, int output,
         return take_buffer(mb, out, err);
 }
 
+static int verify(LLVMModuleRef mod, const struct bpfaot_prog *prog, const char *what,
+                  struct bpfaot_error *err)
+{
+        char *msg = NULL;
+        int ret = 0;
+
+        if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg))
+                ret = bpfaot_error_at(err, prog, -1, EINVAL, "internal error: %s: %.300s", what,
+                                      msg ? msg : "");
+        if (msg)
+                LLVMDisposeMessage(msg); /* allocated even when the module is valid */
+        return ret;
+}
+
 int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_opts *opts,
                    struct bpfaot_buf *out, struct bpfaot_error *err)
 {
@@ -164,7 +178,7 @@ int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_o
         LLVMTargetDataRef td = NULL;
         LLVMContextRef ctx = NULL;
         LLVMModuleRef mod = NULL;
-        char *layout = NULL, *triple = NULL, *msg = NULL;
+        char *layout = NULL, *triple = NULL;
         int ret;
 
         out->data = NULL;
@@ -205,27 +219,19 @@ int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_o
         ret = translate_prog(prog, &topts, mod, err);
         if (ret)
                 goto out;
-        if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
-                /* A translator bug, never the user's: say so plainly. */
-                ret = bpfaot_error_at(err, prog, -1, EINVAL,
-                                      "internal error: generated invalid LLVM IR: %.300s",
-                                      msg ? msg : "");
+        /* A translator bug, never the user's: say so plainly. */
+        ret = verify(mod, prog, "generated invalid LLVM IR", err);
+        if (ret)
                 goto out;
-        }
         ret = optimise(mod, tm, o.opt_level, err);
         if (ret)
                 goto out;
-        if (o.opt_level >= 2 && switches_recover(mod) &&
-            LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
-                ret = bpfaot_error_at(err, prog, -1, EINVAL,
-                                      "internal error: switch recovery made invalid LLVM IR: %.300s",
-                                      msg ? msg : "");
+        if (o.opt_level >= 2 && switches_recover(mod))
+                ret = verify(mod, prog, "switch recovery made invalid LLVM IR", err);
+        if (ret)
                 goto out;
-        }
         ret = emit_output(mod, tm, o.output, out, err);
 out:
-        if (msg)
-                LLVMDisposeMessage(msg);
         if (layout)
                 LLVMDisposeMessage(layout);
         if (triple)

@@ -40,7 +40,7 @@ static u64 sparse(u32 v, u64 acc)
         }
 }
 
-static s64 with_negative(int v, s64 acc)
+static u64 with_negative(int v, u64 acc)
 {
         switch ((v & 15) - 10) { /* -10 .. 5 */
         case -5: return acc - 1;
@@ -50,7 +50,7 @@ static s64 with_negative(int v, s64 acc)
         case 0: return acc;
         case 2: return acc - 100;
         case 4: return acc + 1000;
-        default: return acc + v;
+        default: return acc + (u64)(s64)v;
         }
 }
 
@@ -81,7 +81,7 @@ static u64 fallthrough(u64 v, u64 acc)
 __attribute__((section("socket/switch"), used)) u64 switches(const unsigned char *data, u64 size)
 {
         u64 acc = 0x1234;
-        s64 sacc = -77;
+        u64 sacc = (u64)-77;
 
         for (u64 i = 0; i + 4 <= size; i += 4) {
                 u32 w = (u32)data[i] | (u32)data[i + 1] << 8 | (u32)data[i + 2] << 16 |
@@ -91,5 +91,5 @@ __attribute__((section("socket/switch"), used)) u64 switches(const unsigned char
                 sacc = with_negative((int)w, sacc);
                 acc = fallthrough(w >> 3, acc);
         }
-        return acc ^ (u64)sacc;
+        return acc ^ sacc;
 }
