@@ -19,6 +19,7 @@ struct build_args {
         const char *output; /* DIR for build, FILE for compile */
         const char *program;
         bool verbose;
+        bool skeleton;
 };
 
 static const char *const out_ext[] = {".o", ".ll", ".s"};
@@ -49,6 +50,10 @@ static void usage(FILE *out, bool build)
                 "  --stack-size N        bytes of stack per call frame (default 512)\n"
                 "  --max-insns N         reject programs longer than N (default 1000000)\n"
                 "  --program NAME        only this program of an ELF object\n"
+                "  --skeleton            one object DIR/<name>.aot.o with every program as\n"
+                "                        <name>__<program>(ctx, size), and the header\n"
+                "                        DIR/<name>.aot.h (maps, typed global data, open/\n"
+                "                        destroy); <name>: the file name without .bpf.o\n"
                 "  -v, --verbose         say what is compiled\n"
                 "  -h, --help            this help\n",
                 build ? "DIR" : "FILE");
@@ -56,7 +61,16 @@ static void usage(FILE *out, bool build)
 
 static int parse_args(int argc, char **argv, bool build, struct build_args *a)
 {
-        enum { O_TARGET = 256, O_CPU, O_FEATURES, O_ENTRY, O_STACK, O_MAXINSNS, O_PROGRAM };
+        enum {
+                O_TARGET = 256,
+                O_CPU,
+                O_FEATURES,
+                O_ENTRY,
+                O_STACK,
+                O_MAXINSNS,
+                O_PROGRAM,
+                O_SKELETON
+        };
         static const struct option lopts[] = {
             {"output", required_argument, NULL, 'o'},
             {"emit-llvm", no_argument, NULL, 'e'},
@@ -69,6 +83,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
             {"max-insns", required_argument, NULL, O_MAXINSNS},
             {"program", required_argument, NULL, O_PROGRAM},
             {"verbose", no_argument, NULL, 'v'},
+            {"skeleton", no_argument, NULL, O_SKELETON},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -126,6 +141,13 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                         break;
                 case 'v':
                         a->verbose = true;
+                        break;
+                case O_SKELETON:
+                        if (!build) {
+                                cli_error("--skeleton is an option of 'build'");
+                                return EXIT_USAGE;
+                        }
+                        a->skeleton = true;
                         break;
                 case 'h':
                         usage(stdout, build);
@@ -241,6 +263,57 @@ static int load_input(const struct build_args *a, struct input *in, bool elf_onl
         return EXIT_OK;
 }
 
+/* --skeleton: every program into DIR/<name>.aot.o, and DIR/<name>.aot.h. */
+static int build_skeleton(const struct input *in, const struct build_args *a, const char *dir)
+{
+        const char *prefix = in->elf->symbol_prefix;
+        const char **names = calloc(in->cnt, sizeof(*names));
+        char **entries = calloc(in->cnt, sizeof(*entries));
+        char *obj_path = NULL, *hdr_path = NULL;
+        struct bpfaot_buf obj = {0}, hdr = {0};
+        struct bpfaot_error err = {0};
+        int status = EXIT_FAIL;
+        size_t bad = 0;
+
+        if (!names || !entries || asprintf(&obj_path, "%s/%s.aot.o", dir, prefix) < 0 ||
+            asprintf(&hdr_path, "%s/%s.aot.h", dir, prefix) < 0) {
+                cli_error("out of memory");
+                goto out;
+        }
+        for (size_t i = 0; i < in->cnt; i++) {
+                bad += report_unresolved(&in->progs[i]);
+                names[i] = in->progs[i].name;
+                if (asprintf(&entries[i], "%s__%s", prefix, names[i]) < 0) {
+                        entries[i] = NULL;
+                        cli_error("out of memory");
+                        goto out;
+                }
+                if (a->verbose)
+                        describe_prog(&in->progs[i], entries[i]);
+        }
+        if (bad)
+                goto out;
+        if (bpfaot_compile_progs(in->progs, (const char *const *)entries, in->cnt, &a->copts, &obj,
+                                 &err) ||
+            bpfaot_skeleton_header(in->elf, names, in->cnt, &hdr, &err)) {
+                cli_report(&err);
+                goto out;
+        }
+        if (cli_write_file(obj_path, obj.data, obj.len) == 0 &&
+            cli_write_file(hdr_path, hdr.data, hdr.len) == 0)
+                status = EXIT_OK;
+out:
+        for (size_t i = 0; entries && i < in->cnt; i++)
+                free(entries[i]);
+        free(entries);
+        free(names);
+        free(obj_path);
+        free(hdr_path);
+        bpfaot_buf_free(&obj);
+        bpfaot_buf_free(&hdr);
+        return status;
+}
+
 int cmd_build(int argc, char **argv)
 {
         struct build_args a = {0};
@@ -271,6 +344,16 @@ int cmd_build(int argc, char **argv)
         }
         if (a.verbose)
                 describe_object(in.elf);
+        if (a.skeleton) {
+                if (a.copts.output != BPFAOT_OUTPUT_OBJECT || a.copts.entry_name) {
+                        cli_error("--skeleton writes an object: not with -e, -S or --entry");
+                        input_free(&in);
+                        return EXIT_USAGE;
+                }
+                status = build_skeleton(&in, &a, dir);
+                input_free(&in);
+                return status;
+        }
         for (size_t i = 0; i < in.cnt; i++) {
                 char *path;
                 if (asprintf(&path, "%s/%s%s", dir, in.progs[i].name, out_ext[a.copts.output]) <

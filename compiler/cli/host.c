@@ -78,16 +78,15 @@ static void *lookup_opt(struct bpfaot_jit *jit, const char *prefix, const char *
 
 static void free_maps(struct host_maps *hm)
 {
-        for (uint32_t i = 0; hm->slots && i < hm->cnt; i++) {
-                bpfaot_map__free((struct bpfaot_map *)(uintptr_t)hm->slots[i]);
-                hm->slots[i] = 0;
-        }
+        bpfaot_maps__free_all((void **)hm->slots, hm->cnt);
 }
 
 static int open_maps(struct bpfaot_jit *jit, const char *prefix, const char *input,
                      struct host_maps *hm, struct bpfaot_error *err)
 {
         const uint32_t *cnt = prefix ? lookup_opt(jit, prefix, "__map_cnt") : NULL;
+        uint32_t failed = 0;
+        int rc;
 
         memset(hm, 0, sizeof(*hm));
         if (!cnt)
@@ -97,28 +96,20 @@ static int open_maps(struct bpfaot_jit *jit, const char *prefix, const char *inp
         if (!hm->defs || !hm->slots)
                 return bpfaot_error_set(err, EINVAL, "%s: incomplete map table for '%s'", input,
                                         prefix);
-        hm->cnt = *cnt;
-        for (uint32_t i = 0; i < hm->cnt; i++) {
-                const struct bpfaot_map_def *d = &hm->defs[i];
-                struct bpfaot_map *m;
-                int rc = bpfaot_map__create(d, &m);
-
-                if (rc) {
-                        free_maps(hm);
-                        if (rc == -ENOTSUP)
-                                return bpfaot_error_set(err, ENOTSUP,
-                                                        "%s: map '%s': type %s is not supported "
-                                                        "by the runtime",
-                                                        input, d->name,
-                                                        bpfaot_map_type__name(d->type));
-                        return bpfaot_error_set(err, -rc,
-                                                "%s: map '%s': cannot create it (%s): key %u, "
-                                                "value %u, max_entries %u, flags 0x%x",
-                                                input, d->name, strerror(-rc), d->key_size,
-                                                d->value_size, d->max_entries, d->map_flags);
-                }
-                hm->slots[i] = (uint64_t)(uintptr_t)m;
+        rc = bpfaot_maps__create_all(hm->defs, *cnt, (void **)hm->slots, &failed);
+        if (rc == -ENOTSUP)
+                return bpfaot_error_set(
+                    err, ENOTSUP, "%s: map '%s': type %s is not supported by the runtime", input,
+                    hm->defs[failed].name, bpfaot_map_type__name(hm->defs[failed].type));
+        if (rc) {
+                const struct bpfaot_map_def *d = &hm->defs[failed];
+                return bpfaot_error_set(err, -rc,
+                                        "%s: map '%s': cannot create it (%s): key %u, value %u, "
+                                        "max_entries %u, flags 0x%x",
+                                        input, d->name, strerror(-rc), d->key_size, d->value_size,
+                                        d->max_entries, d->map_flags);
         }
+        hm->cnt = *cnt;
         return 0;
 }
 

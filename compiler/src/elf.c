@@ -234,6 +234,75 @@ static int read_data_sections(struct elf_reader *r)
         return 0;
 }
 
+static long data_index(const struct elf_reader *r, size_t shndx);
+
+static int cmp_var(const void *a, const void *b)
+{
+        const struct bpfaot_data_var *x = a, *y = b;
+        return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* BTF type of variable `name` in the DATASEC of section `sec`, or 0. */
+static uint32_t var_btf_type(const struct btf *btf, const char *sec, const char *name)
+{
+        const struct btf_var_secinfo *vsi;
+        const struct btf_type *ds;
+        __s32 id;
+
+        if (!btf || (id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC)) < 0)
+                return 0;
+        ds = btf__type_by_id(btf, (__u32)id);
+        vsi = btf_var_secinfos(ds);
+        for (unsigned i = 0; i < btf_vlen(ds); i++, vsi++) {
+                const struct btf_type *var = btf__type_by_id(btf, vsi->type);
+                const char *vname = var ? btf__name_by_offset(btf, var->name_off) : NULL;
+                if (var && btf_is_var(var) && vname && strcmp(vname, name) == 0)
+                        return var->type;
+        }
+        return 0;
+}
+
+/* The variables (STT_OBJECT symbols) of each data section. */
+static int read_data_vars(struct elf_reader *r)
+{
+        struct bpfaot_elf *e = r->out;
+
+        for (size_t i = 1; i < r->sym_cnt; i++) {
+                struct bpfaot_data_sec *d;
+                struct bpfaot_data_var *v;
+                const char *name;
+                GElf_Sym sym;
+                long di;
+
+                if (!gelf_getsym(r->syms, (int)i, &sym))
+                        return fail(r, EINVAL, "malformed symbol table");
+                if (GELF_ST_TYPE(sym.st_info) != STT_OBJECT || sym.st_shndx == SHN_UNDEF ||
+                    sym.st_shndx >= SHN_LORESERVE || (di = data_index(r, sym.st_shndx)) < 0)
+                        continue;
+                d = &e->data[di];
+                name = elf_strptr(r->elf, r->symtab_sh.sh_link, sym.st_name);
+                if (!name || !*name || sym.st_value > d->size ||
+                    sym.st_size > d->size - sym.st_value)
+                        continue; /* not describable: the skeleton leaves it out */
+                v = realloc(d->vars, (d->var_cnt + 1) * sizeof(*v));
+                if (!v)
+                        return fail(r, ENOMEM, "out of memory");
+                d->vars = v;
+                v = &d->vars[d->var_cnt++];
+                v->name = keep_name(r, name);
+                v->offset = sym.st_value;
+                v->size = sym.st_size;
+                v->btf_type = var_btf_type(e->btf, d->name, name);
+                if (!v->name)
+                        return fail(r, ENOMEM, "out of memory");
+        }
+        for (size_t k = 0; k < e->data_cnt; k++)
+                if (e->data[k].var_cnt > 1)
+                        qsort(e->data[k].vars, e->data[k].var_cnt, sizeof(*e->data[k].vars),
+                              cmp_var);
+        return 0;
+}
+
 static long data_index(const struct elf_reader *r, size_t shndx)
 {
         for (size_t i = 0; i < r->out->data_cnt; i++)
@@ -927,6 +996,8 @@ int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
         if (!ret)
                 ret = read_data_sections(&r);
         if (!ret)
+                ret = read_data_vars(&r);
+        if (!ret)
                 ret = read_btf_maps(&r);
         if (!ret)
                 ret = read_legacy_maps(&r);
@@ -961,6 +1032,7 @@ void bpfaot_elf__free(struct bpfaot_elf *elf)
                 free(elf->progs[i].relocs);
         }
         for (size_t i = 0; i < elf->data_cnt; i++) {
+                free(elf->data[i].vars);
                 free((uint8_t *)elf->data[i].bytes);
                 free((char *)elf->data[i].symbol);
         }

@@ -72,8 +72,8 @@ static int make_target_machine(const struct bpfaot_compile_opts *o, LLVMTargetMa
         *out = LLVMCreateTargetMachine(target, triple, cpu, features, level, LLVMRelocPIC,
                                        LLVMCodeModelDefault);
         if (!*out)
-                ret = bpfaot_error_set(err, EINVAL, "cannot create a target machine for '%s' (cpu %s)",
-                                       triple, cpu);
+                ret = bpfaot_error_set(
+                    err, EINVAL, "cannot create a target machine for '%s' (cpu %s)", triple, cpu);
 out:
         if (msg)
                 LLVMDisposeMessage(msg);
@@ -85,8 +85,7 @@ out:
         return ret;
 }
 
-static int optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level,
-                    struct bpfaot_error *err)
+static int optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err)
 {
         static const char *const pipelines[] = {"default<O0>", "default<O1>", "default<O2>",
                                                 "default<O3>"};
@@ -143,8 +142,8 @@ static int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, int output,
                 return 0;
         }
         if (LLVMTargetMachineEmitToMemoryBuffer(
-                    tm, mod, output == BPFAOT_OUTPUT_ASM ? LLVMAssemblyFile : LLVMObjectFile,
-                    &msg, &mb)) {
+                tm, mod, output == BPFAOT_OUTPUT_ASM ? LLVMAssemblyFile : LLVMObjectFile, &msg,
+                &mb)) {
                 int ret = bpfaot_error_set(err, EINVAL, "LLVM code generation failed: %s",
                                            msg ? msg : "unknown");
                 if (msg)
@@ -171,6 +170,16 @@ static int verify(LLVMModuleRef mod, const struct bpfaot_prog *prog, const char 
 int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_opts *opts,
                    struct bpfaot_buf *out, struct bpfaot_error *err)
 {
+        const char *entry = opts && opts->entry_name ? opts->entry_name : "bpf_main";
+
+        return bpfaot_compile_progs(prog, &entry, 1, opts, out, err);
+}
+
+int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *entries, size_t cnt,
+                         const struct bpfaot_compile_opts *opts, struct bpfaot_buf *out,
+                         struct bpfaot_error *err)
+{
+        const struct bpfaot_prog *prog = cnt ? &progs[0] : NULL;
         struct bpfaot_compile_opts o = {0};
         BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts);
         struct translate_opts topts;
@@ -192,9 +201,13 @@ int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_o
                                         o.opt_level);
         vopts.max_insns = o.max_insns;
         vopts.stack_size = o.stack_size;
-        ret = bpfaot_validate(prog, &vopts, err);
-        if (ret)
-                return ret;
+        if (!cnt)
+                return bpfaot_error_set(err, EINVAL, "no programs to compile");
+        for (size_t i = 0; i < cnt; i++) {
+                ret = bpfaot_validate(&progs[i], &vopts, err);
+                if (ret)
+                        return ret;
+        }
 
         compat_init_targets();
         ret = make_target_machine(&o, &tm, err);
@@ -213,10 +226,13 @@ int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_o
         layout = LLVMCopyStringRepOfTargetData(td);
         LLVMSetDataLayout(mod, layout);
 
-        topts.entry_name = o.entry_name ? o.entry_name : "bpf_main";
         topts.stack_size = o.stack_size ? o.stack_size : BPFAOT_DEFAULT_STACK_SIZE;
         topts.region_insns = o.region_insns ? o.region_insns : BPFAOT_DEFAULT_REGION_INSNS;
-        ret = translate_prog(prog, &topts, mod, err);
+        /* All programs in one module: they share helpers, global data and map tables. */
+        for (size_t i = 0; i < cnt && !ret; i++) {
+                topts.entry_name = entries[i];
+                ret = translate_prog(&progs[i], &topts, mod, err);
+        }
         if (ret)
                 goto out;
         /* A translator bug, never the user's: say so plainly. */

@@ -46,7 +46,8 @@ struct tr {
         /* Region mode (see build_regions): the code being built covers [lo, hi). */
         LLVMValueRef state; /* i64[10]: registers handed between regions, or NULL */
         size_t lo, hi;
-        bool oom; /* an allocation failed while translating */
+        bool oom;          /* an allocation failed while translating */
+        const char *entry; /* entry function name; prefixes the internal functions */
 };
 
 static const struct bpfaot_reloc *reloc_at(const struct bpfaot_prog *prog, size_t idx)
@@ -852,7 +853,7 @@ static int build_regions(struct tr *t, size_t start, size_t end)
         LLVMBasicBlockRef loop, dispatch, done, *calls = NULL;
         unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
         unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
-        char name[64];
+        char name[128];
 
         if (!los || !entry)
                 goto oom;
@@ -875,7 +876,7 @@ static int build_regions(struct tr *t, size_t start, size_t end)
         if (!fns || !calls)
                 goto oom;
         for (size_t k = 0; k < n; k++) {
-                snprintf(name, sizeof(name), "bpf_sub_%zu_region_%zu", start, los[k]);
+                snprintf(name, sizeof(name), "%.40s.sub_%zu.region_%zu", t->entry, start, los[k]);
                 fns[k] = LLVMAddFunction(t->mod, name, rty);
                 LLVMSetLinkage(fns[k], LLVMInternalLinkage);
                 LLVMAddAttributeAtIndex(fns[k], LLVMAttributeFunctionIndex,
@@ -952,7 +953,7 @@ static int build_subprog(struct tr *t, size_t s)
 
 static LLVMValueRef build_entry(struct tr *t)
 {
-        const char *name = t->opts->entry_name ? t->opts->entry_name : "bpf_main";
+        const char *name = t->entry;
         LLVMTypeRef params[2] = {t->i8p, t->i64};
         LLVMValueRef fn = LLVMAddFunction(t->mod, name, LLVMFunctionType(t->i64, params, 2, false));
         LLVMValueRef args[5];
@@ -989,9 +990,10 @@ int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *
 {
         struct tr t = {.prog = prog, .opts = opts, .err = err, .mod = mod};
         unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
-        char name[48];
+        char name[96];
         int ret;
 
+        t.entry = opts->entry_name ? opts->entry_name : "bpf_main";
         t.ctx = LLVMGetModuleContext(mod);
         init_types(&t);
         ret = subprogs_find(prog, &t.sp, err);
@@ -1008,7 +1010,7 @@ int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *
         }
         mark_leaders(&t);
         for (size_t s = 0; s < t.sp.cnt; s++) {
-                snprintf(name, sizeof(name), "bpf_sub_%zu", t.sp.start[s]);
+                snprintf(name, sizeof(name), "%.40s.sub_%zu", t.entry, t.sp.start[s]);
                 t.sub_fns[s] = LLVMAddFunction(mod, name, t.fn5);
                 LLVMSetLinkage(t.sub_fns[s], LLVMInternalLinkage);
                 LLVMAddAttributeAtIndex(t.sub_fns[s], LLVMAttributeFunctionIndex,

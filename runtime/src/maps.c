@@ -234,3 +234,29 @@ int bpfaot_map__get_next_key(struct bpfaot_map *map, const void *key, void *next
                 return -EINVAL;
         return map->ops->get_next_key(map, key, next_key);
 }
+
+int bpfaot_maps__create_all(const struct bpfaot_map_def *defs, uint32_t cnt, void **slots,
+                            uint32_t *failed)
+{
+        for (uint32_t i = 0; i < cnt; i++) {
+                struct bpfaot_map *m;
+                int rc = bpfaot_map__create(&defs[i], &m);
+
+                if (rc) {
+                        bpfaot_maps__free_all(slots, i);
+                        if (failed)
+                                *failed = i;
+                        return rc;
+                }
+                slots[i] = m;
+        }
+        return 0;
+}
+
+void bpfaot_maps__free_all(void **slots, uint32_t cnt)
+{
+        for (uint32_t i = 0; slots && i < cnt; i++) {
+                bpfaot_map__free(slots[i]);
+                slots[i] = NULL;
+        }
+}

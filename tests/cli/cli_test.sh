@@ -1206,6 +1206,34 @@ case_subprogs() {
         done
 }
 
+# build --skeleton: one object per eBPF object, a header, and a host that uses both.
+case_skeleton() {
+        local g m
+        g=$(obj global)
+        m=$(obj maps)
+        x "$BPF_AOT" build --skeleton "$g" -o sk
+        expect_rc 0 "build --skeleton global.bpf.o"
+        expect_file sk/global.aot.o "skeleton object"
+        expect_file sk/global.aot.h "skeleton header"
+        x "$CLI_NM" sk/global.aot.o
+        expect_grep '^[0-9a-f]+ T global__count_calls$' _out "program entry global__count_calls"
+        expect_grep '^[0-9a-f]+ T global__read_counter$' _out "program entry global__read_counter"
+        expect_no_grep ' T bpf_main$' _out "no bpf_main in a skeleton object"
+        expect_grep '^struct global__bss \{$' sk/global.aot.h "typed .bss from BTF"
+        expect_grep '^	int counter;$' sk/global.aot.h ".bss variable"
+        x "$BPF_AOT" build --skeleton "$m" -o sk
+        expect_rc 0 "build --skeleton maps.bpf.o"
+        x "$CLI_CC" -Wall -Wextra -Werror -o host -I sk -I "$CLI_RUNTIME_INC" \
+                "$CLI_SRC/skeleton_host.c" sk/global.aot.o sk/maps.aot.o "$CLI_RUNTIME_LIB" -lpthread
+        expect_rc 0 "a host includes both headers and links both objects with the runtime"
+        x ./host
+        expect_rc 0 "run the host"
+        expect_eq "$(tr '\n' '|' <_out)" "counter 2 bias 1000 read 20|count_calls 53|hits 3|" \
+                "programs, globals and maps through the skeletons (41 + 7 + table[41 & 7] = 5)"
+        x "$BPF_AOT" build --skeleton -e "$g" -o sk
+        expect_rc 2 "--skeleton with -e"
+}
+
 if ! declare -F "case_$CASE" >/dev/null; then
         echo "FAIL - no test case '$CASE'"
         exit 1

@@ -204,6 +204,7 @@ int bpfaot_assemble(const char *text, const char *input_name, struct bpfaot_insn
 
 struct btf;
 struct bpfaot_map_desc;
+struct bpfaot_buf;
 
 /* Kind of symbol a relocation binds an instruction to (filled by the ELF front end). */
 enum bpfaot_reloc_kind {
@@ -228,8 +229,17 @@ struct bpfaot_reloc {
  * custom .data.* / .rodata.* sections): compiled to a native global with
  * these initial bytes (NULL for .bss: zeroes); read-only ones are constant.
  */
+/* A variable in a global data section (for typed access from a host). */
+struct bpfaot_data_var {
+        const char *name;
+        uint64_t offset, size;
+        uint32_t btf_type; /* its type in the object's BTF, 0 when unknown */
+};
+
 struct bpfaot_data_sec {
         const char *name;     /* section name, e.g. ".rodata.str1.1" */
+        struct bpfaot_data_var *vars; /* sorted by offset */
+        size_t var_cnt;
         const uint8_t *bytes; /* initial contents, NULL for zeroes */
         size_t size;
         bool readonly;
@@ -329,6 +339,13 @@ struct bpfaot_elf {
 int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
                          struct bpfaot_elf **elf, struct bpfaot_error *err);
 void bpfaot_elf__free(struct bpfaot_elf *elf);
+/*
+ * Generate the skeleton header <prefix>.aot.h for an object compiled with
+ * bpfaot_compile_progs() whose program i has the entry <prefix>__<progs[i]>
+ * (prefix: elf->symbol_prefix). The text is returned in `out`.
+ */
+int bpfaot_skeleton_header(const struct bpfaot_elf *elf, const char *const *progs, size_t nprogs,
+                           struct bpfaot_buf *out, struct bpfaot_error *err);
 /* View program `idx` as a bpfaot_prog (pointers into `elf`). */
 void bpfaot_elf__prog(const struct bpfaot_elf *elf, size_t idx, struct bpfaot_prog *prog);
 
@@ -376,6 +393,15 @@ void bpfaot_buf_free(struct bpfaot_buf *buf);
  */
 int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_opts *opts,
                    struct bpfaot_buf *out, struct bpfaot_error *err);
+
+/*
+ * Compile several programs into one native object; program i gets the
+ * entry function entries[i]. The programs share one copy of the helpers'
+ * declarations, global data and map tables (used for skeleton objects).
+ */
+int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *entries, size_t cnt,
+                         const struct bpfaot_compile_opts *opts, struct bpfaot_buf *out,
+                         struct bpfaot_error *err);
 
 /* Symbol a program calls for `call %reg` (callx): uint64_t f(id, r1..r5). */
 #define BPFAOT_CALLX_SYMBOL "_bpf_helper_ext_callx"

@@ -141,6 +141,17 @@ uint64_t bpfaot_ringbuf__query(struct bpfaot_map *map, uint64_t flags);
 int bpfaot_ringbuf__consume(struct bpfaot_map *map, int (*cb)(void *ctx, void *data, size_t size),
                             void *ctx);
 
+/*
+ * Create the maps of a compiled object (its <obj>__map_defs table) into its
+ * slots (<obj>__maps), which its programs read. On failure the maps made so
+ * far are freed, *failed (if not NULL) is the index of the definition that
+ * failed and the error of bpfaot_map__create() is returned.
+ */
+int bpfaot_maps__create_all(const struct bpfaot_map_def *defs, uint32_t cnt, void **slots,
+                            uint32_t *failed);
+/* Free the maps in `slots` and clear them. */
+void bpfaot_maps__free_all(void **slots, uint32_t cnt);
+
 #ifdef __cplusplus
 }
 #endif
