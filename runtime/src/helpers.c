@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Built-in helpers, found by kernel helper id. */
+/* Built-in helpers, found by kernel helper id: the table, and helpers for maps,
+ * time and ids. helpers_format.c and helpers_mem.c hold the others. */
 #define _GNU_SOURCE
 #include "bpfaot/runtime.h"
 #include "bpfaot/maps.h"
+#include "helpers_internal.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -21,13 +23,13 @@ static uint64_t clock_ns(clockid_t id)
         return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static uint64_t h_ktime_get_ns(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+BPFAOT_HELPER(ktime_get_ns)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)a, (void)b, (void)c, (void)d, (void)e;
         return clock_ns(CLOCK_MONOTONIC);
 }
 
-static uint64_t h_get_prandom_u32(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+BPFAOT_HELPER(get_prandom_u32)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
         uint32_t v = 0;
         (void)a, (void)b, (void)c, (void)d, (void)e;
@@ -37,112 +39,103 @@ static uint64_t h_get_prandom_u32(uint64_t a, uint64_t b, uint64_t c, uint64_t d
         return v;
 }
 
-static uint64_t h_get_smp_processor_id(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+BPFAOT_HELPER(get_smp_processor_id)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
         int cpu = sched_getcpu();
         (void)a, (void)b, (void)c, (void)d, (void)e;
         return cpu < 0 ? 0 : (uint64_t)cpu;
 }
 
-static uint64_t h_get_current_pid_tgid(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+BPFAOT_HELPER(get_current_pid_tgid)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)a, (void)b, (void)c, (void)d, (void)e;
         return ((uint64_t)(uint32_t)getpid() << 32) | (uint32_t)gettid();
 }
 
-/*
- * Format one conversion `spec` (like "%-08llx") with a 64-bit argument,
- * giving the argument the C type the length modifier asks for.
- */
-static int format_one(char *out, size_t sz, const char *spec, char conv, int longs, uint64_t arg)
+BPFAOT_HELPER(ktime_get_boot_ns)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
-        switch (conv) {
-        case 'd':
-        case 'i':
-                if (longs == 0)
-                        return snprintf(out, sz, spec, (int)arg);
-                return snprintf(out, sz, spec, (long long)arg);
-        case 'u':
-        case 'x':
-        case 'X':
-        case 'o':
-                if (longs == 0)
-                        return snprintf(out, sz, spec, (unsigned)arg);
-                return snprintf(out, sz, spec, (unsigned long long)arg);
-        case 'c':
-                return snprintf(out, sz, spec, (int)(unsigned char)arg);
-        case 's':
-                return snprintf(out, sz, spec, arg ? (const char *)(uintptr_t)arg : "(null)");
-        default: /* p */
-                return snprintf(out, sz, spec, (void *)(uintptr_t)arg);
-        }
+        (void)a, (void)b, (void)c, (void)d, (void)e;
+        return clock_ns(CLOCK_BOOTTIME);
+}
+
+BPFAOT_HELPER(ktime_get_coarse_ns)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+{
+        (void)a, (void)b, (void)c, (void)d, (void)e;
+        return clock_ns(CLOCK_MONOTONIC_COARSE);
+}
+
+/* Real uid and gid, as the kernel's current_uid_gid(): gid << 32 | uid. */
+BPFAOT_HELPER(get_current_uid_gid)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+{
+        (void)a, (void)b, (void)c, (void)d, (void)e;
+        return ((uint64_t)(uint32_t)getgid() << 32) | (uint32_t)getuid();
+}
+
+/* The NUMA node of the CPU the thread runs on (getcpu), 0 if unknown. */
+BPFAOT_HELPER(get_numa_node_id)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+{
+        unsigned cpu = 0, node = 0;
+        (void)a, (void)b, (void)c, (void)d, (void)e;
+        if (getcpu(&cpu, &node))
+                return 0;
+        return node;
 }
 
 /*
- * bpf_trace_printk(fmt, fmt_size, arg1, arg2, arg3): kernel format rules —
- * at most three conversions among %d %i %u %x %X %o %c %s %p (with l/ll/h
- * modifiers, flags and width), %% for a percent sign. An invalid format
- * returns -EINVAL and prints nothing, as the kernel does.
+ * bpf_spin_lock/bpf_spin_unlock on a struct bpf_spin_lock (one u32 inside a
+ * map value; 0 = unlocked). A test-and-test-and-set lock with acquire and
+ * release ordering; it yields the CPU after a while so that a preempted
+ * holder can make progress (user space cannot disable preemption as the
+ * kernel does). Not recursive, like the kernel's.
  */
-static uint64_t h_trace_printk(uint64_t fmt_addr, uint64_t fmt_size, uint64_t a1, uint64_t a2,
-                               uint64_t a3)
+BPFAOT_HELPER(spin_lock)(uint64_t lock, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
-        const char *fmt = (const char *)(uintptr_t)fmt_addr;
-        uint64_t args[3] = {a1, a2, a3};
-        char out[1024];
-        size_t len = 0, n = 0;
+        uint32_t *l = (uint32_t *)(uintptr_t)lock;
+        unsigned spins = 0;
 
-        if (!fmt || fmt_size == 0 || memchr(fmt, 0, fmt_size) == NULL)
-                return (uint64_t)-EINVAL;
-        for (size_t i = 0; fmt[i] && len < sizeof(out) - 1; i++) {
-                char spec[32];
-                size_t s = 0;
-                int longs = 0, w;
-
-                if (fmt[i] != '%') {
-                        out[len++] = fmt[i];
-                        continue;
-                }
-                if (fmt[i + 1] == '%') {
-                        out[len++] = '%';
-                        i++;
-                        continue;
-                }
-                spec[s++] = fmt[i++];
-                while (fmt[i] && strchr("-+ #0", fmt[i]) && s < 8)
-                        spec[s++] = fmt[i++];
-                while (fmt[i] >= '0' && fmt[i] <= '9' && s < 16)
-                        spec[s++] = fmt[i++];
-                if (fmt[i] == 'h') {
-                        i++; /* promoted to int anyway */
-                } else {
-                        while (fmt[i] == 'l' && longs < 2) {
-                                spec[s++] = 'l';
-                                longs++;
-                                i++;
+        (void)b, (void)c, (void)d, (void)e;
+        while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE)) {
+                while (__atomic_load_n(l, __ATOMIC_RELAXED)) {
+                        if (++spins >= 64) {
+                                spins = 0;
+                                sched_yield();
                         }
                 }
-                if (!fmt[i] || !strchr("diuxXocsp", fmt[i]) || n >= 3)
-                        return (uint64_t)-EINVAL;
-                if (longs == 1) { /* normalise l to ll: the argument is 64-bit */
-                        spec[s++] = 'l';
-                        longs = 2;
-                }
-                if (strchr("csp", fmt[i])) { /* no length modifier for these */
-                        while (s > 0 && spec[s - 1] == 'l')
-                                s--;
-                }
-                spec[s++] = fmt[i];
-                spec[s] = 0;
-                w = format_one(out + len, sizeof(out) - len, spec, fmt[i], longs, args[n++]);
-                if (w < 0)
-                        return (uint64_t)-EINVAL;
-                len += (size_t)w < sizeof(out) - len ? (size_t)w : sizeof(out) - 1 - len;
         }
-        out[len] = 0;
-        fwrite(out, 1, len, stdout);
-        fflush(stdout);
-        return len;
+        return 0;
+}
+
+BPFAOT_HELPER(spin_unlock)(uint64_t lock, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+{
+        (void)b, (void)c, (void)d, (void)e;
+        __atomic_store_n((uint32_t *)(uintptr_t)lock, 0, __ATOMIC_RELEASE);
+        return 0;
+}
+
+/*
+ * bpf_loop(nr_loops, callback_fn, callback_ctx, flags). nr_loops is a u32
+ * as in the kernel (the upper half of r1 is ignored). The callback is a
+ * native function long (*)(uint64_t index, void *ctx); a nonzero return
+ * stops the loop. Returns the number of callback calls made.
+ */
+#define BPFAOT_MAX_LOOPS (1u << 23)
+
+BPFAOT_HELPER(loop)(uint64_t nr_loops, uint64_t fn, uint64_t ctx, uint64_t flags, uint64_t e)
+{
+        long (*cb)(uint64_t, void *) = (long (*)(uint64_t, void *))(uintptr_t)fn;
+        uint32_t n = (uint32_t)nr_loops;
+
+        (void)e;
+        if (flags)
+                return (uint64_t)-EINVAL;
+        if (n > BPFAOT_MAX_LOOPS)
+                return (uint64_t)-E2BIG;
+        if (!cb)
+                return (uint64_t)-EINVAL;
+        for (uint32_t i = 0; i < n; i++)
+                if (cb(i, (void *)(uintptr_t)ctx))
+                        return (uint64_t)i + 1;
+        return n;
 }
 
 /*
@@ -153,99 +146,98 @@ static uint64_t h_trace_printk(uint64_t fmt_addr, uint64_t fmt_size, uint64_t a1
 #define MAP(x) ((struct bpfaot_map *)(uintptr_t)(x))
 #define PTR(x) ((void *)(uintptr_t)(x))
 
-static uint64_t h_map_lookup_elem(uint64_t map, uint64_t key, uint64_t c, uint64_t d, uint64_t e)
+BPFAOT_HELPER(map_lookup_elem)(uint64_t map, uint64_t key, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)c, (void)d, (void)e;
         return map ? (uint64_t)(uintptr_t)bpfaot_map__lookup_elem(MAP(map), PTR(key)) : 0;
 }
 
-static uint64_t h_map_update_elem(uint64_t map, uint64_t key, uint64_t value, uint64_t flags,
-                                  uint64_t e)
+BPFAOT_HELPER(map_update_elem)
+(uint64_t map, uint64_t key, uint64_t value, uint64_t flags, uint64_t e)
 {
         (void)e;
         return map ? (uint64_t)bpfaot_map__update_elem(MAP(map), PTR(key), PTR(value), flags)
                    : (uint64_t)-EINVAL;
 }
 
-static uint64_t h_map_delete_elem(uint64_t map, uint64_t key, uint64_t c, uint64_t d, uint64_t e)
+BPFAOT_HELPER(map_delete_elem)(uint64_t map, uint64_t key, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)c, (void)d, (void)e;
         return map ? (uint64_t)bpfaot_map__delete_elem(MAP(map), PTR(key)) : (uint64_t)-EINVAL;
 }
 
-static uint64_t h_map_push_elem(uint64_t map, uint64_t value, uint64_t flags, uint64_t d,
-                                uint64_t e)
+BPFAOT_HELPER(map_push_elem)(uint64_t map, uint64_t value, uint64_t flags, uint64_t d, uint64_t e)
 {
         (void)d, (void)e;
         return map ? (uint64_t)bpfaot_map__push_elem(MAP(map), PTR(value), flags)
                    : (uint64_t)-EINVAL;
 }
 
-static uint64_t h_map_pop_elem(uint64_t map, uint64_t value, uint64_t c, uint64_t d, uint64_t e)
+BPFAOT_HELPER(map_pop_elem)(uint64_t map, uint64_t value, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)c, (void)d, (void)e;
         return map ? (uint64_t)bpfaot_map__pop_elem(MAP(map), PTR(value)) : (uint64_t)-EINVAL;
 }
 
-static uint64_t h_map_peek_elem(uint64_t map, uint64_t value, uint64_t c, uint64_t d, uint64_t e)
+BPFAOT_HELPER(map_peek_elem)(uint64_t map, uint64_t value, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)c, (void)d, (void)e;
         return map ? (uint64_t)bpfaot_map__peek_elem(MAP(map), PTR(value)) : (uint64_t)-EINVAL;
 }
 
-static uint64_t h_ringbuf_output(uint64_t map, uint64_t data, uint64_t size, uint64_t flags,
-                                 uint64_t e)
+BPFAOT_HELPER(ringbuf_output)
+(uint64_t map, uint64_t data, uint64_t size, uint64_t flags, uint64_t e)
 {
         (void)e;
         return map ? (uint64_t)bpfaot_ringbuf__output(MAP(map), PTR(data), size, flags)
                    : (uint64_t)-EINVAL;
 }
 
-static uint64_t h_ringbuf_reserve(uint64_t map, uint64_t size, uint64_t flags, uint64_t d,
-                                  uint64_t e)
+BPFAOT_HELPER(ringbuf_reserve)(uint64_t map, uint64_t size, uint64_t flags, uint64_t d, uint64_t e)
 {
         (void)d, (void)e;
         return map ? (uint64_t)(uintptr_t)bpfaot_ringbuf__reserve(MAP(map), size, flags) : 0;
 }
 
-static uint64_t h_ringbuf_submit(uint64_t data, uint64_t flags, uint64_t c, uint64_t d, uint64_t e)
+BPFAOT_HELPER(ringbuf_submit)(uint64_t data, uint64_t flags, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)c, (void)d, (void)e;
         bpfaot_ringbuf__submit(PTR(data), flags);
         return 0;
 }
 
-static uint64_t h_ringbuf_discard(uint64_t data, uint64_t flags, uint64_t c, uint64_t d, uint64_t e)
+BPFAOT_HELPER(ringbuf_discard)(uint64_t data, uint64_t flags, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)c, (void)d, (void)e;
         bpfaot_ringbuf__discard(PTR(data), flags);
         return 0;
 }
 
-static uint64_t h_ringbuf_query(uint64_t map, uint64_t flags, uint64_t c, uint64_t d, uint64_t e)
+BPFAOT_HELPER(ringbuf_query)(uint64_t map, uint64_t flags, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)c, (void)d, (void)e;
         return map ? bpfaot_ringbuf__query(MAP(map), flags) : 0;
 }
 
-static const struct bpfaot_rt_helper helpers[] = {
-    {1, "map_lookup_elem", h_map_lookup_elem},
-    {2, "map_update_elem", h_map_update_elem},
-    {3, "map_delete_elem", h_map_delete_elem},
-    {5, "ktime_get_ns", h_ktime_get_ns},
-    {6, "trace_printk", h_trace_printk},
-    {7, "get_prandom_u32", h_get_prandom_u32},
-    {8, "get_smp_processor_id", h_get_smp_processor_id},
-    {14, "get_current_pid_tgid", h_get_current_pid_tgid},
-    {87, "map_push_elem", h_map_push_elem},
-    {88, "map_pop_elem", h_map_pop_elem},
-    {89, "map_peek_elem", h_map_peek_elem},
-    {130, "ringbuf_output", h_ringbuf_output},
-    {131, "ringbuf_reserve", h_ringbuf_reserve},
-    {132, "ringbuf_submit", h_ringbuf_submit},
-    {133, "ringbuf_discard", h_ringbuf_discard},
-    {134, "ringbuf_query", h_ringbuf_query},
-};
+/*
+ * Every helper is also defined as the weak symbol the compiled code calls,
+ * _bpf_helper_ext_NNNN. A host that links the runtime statically and
+ * defines the same symbol itself replaces the runtime's (no duplicate symbol:
+ * its strong definition wins), and the table below, which points at these
+ * symbols, then reports and dispatches (callx) to the host's function too.
+ */
+#define DEFINE_WEAK(pad, name)                                                                     \
+        __attribute__((weak)) uint64_t _bpf_helper_ext_##pad(                                      \
+            uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);                      \
+        uint64_t _bpf_helper_ext_##pad(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,         \
+                                       uint64_t r5)                                                \
+        {                                                                                          \
+                return bpfaot__h_##name(r1, r2, r3, r4, r5);                                       \
+        }
+BPFAOT_RT_HELPER_LIST(DEFINE_WEAK)
+
+#define TABLE_ENTRY(pad, name) {BPFAOT_RT_HELPER_ID(pad), #name, _bpf_helper_ext_##pad},
+static const struct bpfaot_rt_helper helpers[] = {BPFAOT_RT_HELPER_LIST(TABLE_ENTRY)};
 
 const struct bpfaot_rt_helper *bpfaot_rt_helpers(uint32_t *cnt)
 {
