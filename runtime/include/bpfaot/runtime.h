@@ -3,6 +3,14 @@
  * bpfaot runtime: what natively compiled eBPF programs link against.
  * No LLVM inside. Helpers are plain C functions with the eBPF helper ABI
  * (five 64-bit arguments, one 64-bit result), found by their helper id.
+ *
+ * Each built-in helper is also defined as the weak symbol compiled code
+ * calls, _bpf_helper_ext_NNNN. A host that defines one of these symbols
+ * replaces the runtime's helper (its strong definition wins at link time),
+ * and the table below then holds the host's function, so lookups and
+ * bpfaot_rt_callx() use it too. A host adds helpers with ids of its own by
+ * defining their symbols; the table keeps no mutable state and does not list
+ * them. See README.md, "Runtime helpers".
  */
 #ifndef BPFAOT_RUNTIME_H
 #define BPFAOT_RUNTIME_H
@@ -22,7 +30,7 @@ struct bpfaot_rt_helper {
         bpfaot_rt_helper_fn fn;
 };
 
-/* The built-in helper with this id, or NULL. */
+/* The built-in helper with this id (fn: the linked _bpf_helper_ext_NNNN), or NULL. */
 const struct bpfaot_rt_helper *bpfaot_rt_helper_find(uint32_t id);
 /* All built-in helpers, sorted by id; *cnt receives the count. */
 const struct bpfaot_rt_helper *bpfaot_rt_helpers(uint32_t *cnt);

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runtime's helper list, shared by the helper table (helpers.c), the
+ * weak _bpf_helper_ext_NNNN definitions generated from it and the files that
+ * implement the helpers. Not installed.
+ */
+#ifndef BPFAOT_HELPERS_INTERNAL_H
+#define BPFAOT_HELPERS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * X(NNNN, name): NNNN is the four-digit helper id exactly as it appears in
+ * the symbol _bpf_helper_ext_NNNN (the numeric id is 1NNNN - 10000, so the
+ * leading zeros are never read as octal); name is the kernel name without
+ * bpf_, implemented by bpfaot__h_<name>(). Sorted by id.
+ */
+#define BPFAOT_RT_HELPER_LIST(X)                                                                   \
+        X(0001, map_lookup_elem)                                                                   \
+        X(0002, map_update_elem)                                                                   \
+        X(0003, map_delete_elem)                                                                   \
+        X(0004, probe_read)                                                                        \
+        X(0005, ktime_get_ns)                                                                      \
+        X(0006, trace_printk)                                                                      \
+        X(0007, get_prandom_u32)                                                                   \
+        X(0008, get_smp_processor_id)                                                              \
+        X(0014, get_current_pid_tgid)                                                              \
+        X(0015, get_current_uid_gid)                                                               \
+        X(0016, get_current_comm)                                                                  \
+        X(0042, get_numa_node_id)                                                                  \
+        X(0045, probe_read_str)                                                                    \
+        X(0087, map_push_elem)                                                                     \
+        X(0088, map_pop_elem)                                                                      \
+        X(0089, map_peek_elem)                                                                     \
+        X(0093, spin_lock)                                                                         \
+        X(0094, spin_unlock)                                                                       \
+        X(0112, probe_read_user)                                                                   \
+        X(0113, probe_read_kernel)                                                                 \
+        X(0114, probe_read_user_str)                                                               \
+        X(0115, probe_read_kernel_str)                                                             \
+        X(0125, ktime_get_boot_ns)                                                                 \
+        X(0130, ringbuf_output)                                                                    \
+        X(0131, ringbuf_reserve)                                                                   \
+        X(0132, ringbuf_submit)                                                                    \
+        X(0133, ringbuf_discard)                                                                   \
+        X(0134, ringbuf_query)                                                                     \
+        X(0160, ktime_get_coarse_ns)                                                               \
+        X(0165, snprintf)                                                                          \
+        X(0181, loop)                                                                              \
+        X(0182, strncmp)
+
+#define BPFAOT_RT_HELPER_ID(pad) (1##pad - 10000)
+
+#define BPFAOT_RT_DECLARE_HELPER(pad, name)                                                        \
+        __attribute__((visibility("hidden"))) uint64_t bpfaot__h_##name(                           \
+            uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
+BPFAOT_RT_HELPER_LIST(BPFAOT_RT_DECLARE_HELPER)
+
+/* Helper definitions: BPFAOT_HELPER(name)(r1, ..., r5) with named arguments. */
+#define BPFAOT_HELPER(name) uint64_t bpfaot__h_##name
+
+/*
+ * Checked reads of memory that may be unmapped (probe_read semantics).
+ * bpfaot__read_mem copies exactly n bytes or returns -EFAULT (dst then
+ * holds unspecified bytes). bpfaot__read_str copies a string of at most
+ * size - 1 characters plus NUL and returns the length including the NUL,
+ * or -EFAULT (dst[0] is then NUL); bytes past the NUL are not written.
+ */
+__attribute__((visibility("hidden"))) int bpfaot__read_mem(void *dst, const void *src, size_t n);
+__attribute__((visibility("hidden"))) long bpfaot__read_str(char *dst, const void *src,
+                                                            size_t size);
+
+/*
+ * The format engine of trace_printk and snprintf. Formats fmt (NUL
+ * terminated within fmt_size bytes) with args[0..nargs) into out (at most
+ * out_size bytes including the NUL; out may be NULL when out_size is 0).
+ * The whole format is validated before anything is written. Returns the
+ * length the output would have without truncation, excluding the NUL, or
+ * -EINVAL (out untouched).
+ */
+__attribute__((visibility("hidden"))) long bpfaot__format(char *out, size_t out_size,
+                                                          const char *fmt, size_t fmt_size,
+                                                          const uint64_t *args, uint32_t nargs);
+
+#endif

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers that read memory the program does not own: probe_read* (checked
+ * copies: a bad address gives -EFAULT, never a crash), get_current_comm,
+ * strncmp.
+ */
+#define _GNU_SOURCE
+#include "helpers_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+/*
+ * Chunks never cross a 4 KiB boundary, so they never cross a page boundary
+ * (page sizes are multiples of 4 KiB): a string that ends just before an
+ * unmapped page is read without touching that page.
+ */
+#define CHUNK 4096u
+
+static size_t chunk_len(const void *src, size_t n)
+{
+        size_t room = CHUNK - ((uintptr_t)src & (CHUNK - 1));
+        return n < room ? n : room;
+}
+
+/*
+ * Fallback when process_vm_readv is unavailable (old kernels, seccomp): the
+ * kernel reads src for write(2) into a pipe and fails with EFAULT instead of
+ * faulting. The pipe is created and closed per call: no state is kept.
+ */
+static int read_mem_pipe(void *dst, const void *src, size_t n)
+{
+        int fd[2], err = 0;
+
+        if (pipe2(fd, O_CLOEXEC))
+                return -EFAULT;
+        while (n && !err) {
+                size_t c = chunk_len(src, n);
+                ssize_t w = write(fd[1], src, c);
+
+                if (w != (ssize_t)c || read(fd[0], dst, c) != (ssize_t)c)
+                        err = -EFAULT;
+                src = (const char *)src + c;
+                dst = (char *)dst + c;
+                n -= c;
+        }
+        close(fd[0]);
+        close(fd[1]);
+        return err;
+}
+
+int bpfaot__read_mem(void *dst, const void *src, size_t n)
+{
+        struct iovec local = {dst, n}, remote = {(void *)(uintptr_t)src, n};
+        ssize_t r;
+
+        if (n == 0)
+                return 0;
+        r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+        if (r == (ssize_t)n)
+                return 0;
+        if (r < 0 && (errno == ENOSYS || errno == EPERM))
+                return read_mem_pipe(dst, src, n);
+        return -EFAULT;
+}
+
+long bpfaot__read_str(char *dst, const void *src, size_t size)
+{
+        const char *s = src;
+        size_t done = 0;
+
+        if (size == 0)
+                return 0;
+        while (done < size - 1) {
+                char buf[256];
+                size_t c = chunk_len(s + done, size - 1 - done);
+                const char *nul;
+
+                if (c > sizeof(buf))
+                        c = sizeof(buf);
+                if (bpfaot__read_mem(buf, s + done, c)) {
+                        dst[0] = 0;
+                        return -EFAULT;
+                }
+                nul = memchr(buf, 0, c);
+                if (nul) {
+                        memcpy(dst + done, buf, (size_t)(nul - buf) + 1);
+                        return (long)(done + (size_t)(nul - buf) + 1);
+                }
+                memcpy(dst + done, buf, c);
+                done += c;
+        }
+        dst[done] = 0; /* truncated: size - 1 characters and the NUL */
+        return (long)size;
+}
+
+/*
+ * probe_read, probe_read_user, probe_read_kernel(dst, size, unsafe_ptr):
+ * all read this process's memory. On failure dst is zero-filled and the
+ * result is -EFAULT, as in the kernel. Size 0 returns 0.
+ */
+static uint64_t probe_read(uint64_t dst, uint64_t size, uint64_t src)
+{
+        uint32_t n = (uint32_t)size;
+
+        if (bpfaot__read_mem((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, n)) {
+                memset((void *)(uintptr_t)dst, 0, n);
+                return (uint64_t)-EFAULT;
+        }
+        return 0;
+}
+
+/*
+ * probe_read_str and the _user/_kernel variants: copy a NUL-terminated
+ * string of at most size - 1 characters plus NUL, return the length
+ * including the NUL (size when truncated). Bytes of dst past the NUL are
+ * left alone. On a fault dst is zero-filled and the result is -EFAULT.
+ * Size 0 returns 0 without touching dst.
+ */
+static uint64_t probe_read_str(uint64_t dst, uint64_t size, uint64_t src)
+{
+        uint32_t n = (uint32_t)size;
+        long r = bpfaot__read_str((char *)(uintptr_t)dst, (const void *)(uintptr_t)src, n);
+
+        if (r < 0)
+                memset((void *)(uintptr_t)dst, 0, n);
+        return (uint64_t)r;
+}
+
+BPFAOT_HELPER(probe_read)(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e)
+{
+        (void)d, (void)e;
+        return probe_read(dst, size, src);
+}
+
+BPFAOT_HELPER(probe_read_user)(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e)
+{
+        (void)d, (void)e;
+        return probe_read(dst, size, src);
+}
+
+BPFAOT_HELPER(probe_read_kernel)(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e)
+{
+        (void)d, (void)e;
+        return probe_read(dst, size, src);
+}
+
+BPFAOT_HELPER(probe_read_str)(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e)
+{
+        (void)d, (void)e;
+        return probe_read_str(dst, size, src);
+}
+
+BPFAOT_HELPER(probe_read_user_str)
+(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e)
+{
+        (void)d, (void)e;
+        return probe_read_str(dst, size, src);
+}
+
+BPFAOT_HELPER(probe_read_kernel_str)
+(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e)
+{
+        (void)d, (void)e;
+        return probe_read_str(dst, size, src);
+}
+
+/*
+ * get_current_comm(buf, size): the calling thread's name (prctl
+ * PR_GET_NAME, at most 15 characters), truncated to size - 1 characters,
+ * NUL-terminated and zero-padded to size like the kernel's strscpy_pad.
+ * Size 0 gives -EINVAL.
+ */
+BPFAOT_HELPER(get_current_comm)(uint64_t buf, uint64_t size, uint64_t c, uint64_t d, uint64_t e)
+{
+        char *dst = (char *)(uintptr_t)buf;
+        uint32_t n = (uint32_t)size;
+        char comm[17] = {0};
+        size_t len;
+
+        (void)c, (void)d, (void)e;
+        if (n == 0 || !dst)
+                return (uint64_t)-EINVAL;
+        if (prctl(PR_GET_NAME, comm, 0, 0, 0)) {
+                memset(dst, 0, n);
+                return (uint64_t)-EINVAL;
+        }
+        len = strnlen(comm, 16);
+        if (len > n - 1)
+                len = n - 1;
+        memcpy(dst, comm, len);
+        memset(dst + len, 0, n - len);
+        return 0;
+}
+
+/*
+ * strncmp(s1, s1_sz, s2): compare at most s1_sz characters, as the kernel's
+ * strncmp: -1, 0 or 1.
+ */
+BPFAOT_HELPER(strncmp)(uint64_t s1, uint64_t s1_sz, uint64_t s2, uint64_t d, uint64_t e)
+{
+        const unsigned char *a = (const unsigned char *)(uintptr_t)s1;
+        const unsigned char *b = (const unsigned char *)(uintptr_t)s2;
+        uint32_t n = (uint32_t)s1_sz;
+
+        (void)d, (void)e;
+        for (uint32_t i = 0; i < n; i++) {
+                if (a[i] != b[i])
+                        return a[i] < b[i] ? (uint64_t)-1 : 1;
+                if (!a[i])
+                        break;
+        }
+        return 0;
+}
