@@ -466,7 +466,7 @@ static int read_legacy_maps(struct elf_reader *r)
                 name = elf_strptr(r->elf, r->symtab_sh.sh_link, sym.st_name);
                 scn = elf_getscn(r->elf, sym.st_shndx);
                 data = scn ? elf_getdata(scn, NULL) : NULL;
-                if (!name || !*name || !data || sym.st_value > data->d_size ||
+                if (!name || !*name || !data || !data->d_buf || sym.st_value > data->d_size ||
                     data->d_size - sym.st_value < sizeof(f)) {
                         snprintf(msg, sizeof(msg),
                                  "legacy map '%s' in section %s: definition outside the section",
@@ -706,6 +706,7 @@ static int add_reloc(struct linker *l, size_t out_idx, const GElf_Sym *sym, cons
                 return fail(r, ENOMEM, "out of memory");
         p->relocs = rel;
         rel = &rel[p->reloc_cnt++];
+        memset(rel, 0, sizeof(*rel));
         rel->insn = out_idx;
         rel->kind = kind;
         rel->what = what;
@@ -935,7 +936,7 @@ static void read_btf(struct elf_reader *r)
                 if (!name || strcmp(name, ".BTF") != 0)
                         continue;
                 data = elf_getdata(scn, NULL);
-                if (data && data->d_size) {
+                if (data && data->d_buf && data->d_size) { /* NOBITS: no bytes */
                         struct btf *btf = btf__new(data->d_buf, data->d_size);
                         /* A broken .BTF only loses kfunc names: not fatal. */
                         r->out->btf = btf; /* libbpf 1.x returns NULL on error */

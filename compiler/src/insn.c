@@ -151,6 +151,10 @@ static int error_vset(struct bpfaot_error *err, int code, long insn, const char 
                         n = (size_t)snprintf(err->msg, sizeof(err->msg), "%s", prefix);
                 if (n < sizeof(err->msg))
                         vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
+                /* Names come from input files: keep the message one printable line. */
+                for (char *c = err->msg; *c; c++)
+                        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                                *c = '?';
         }
         return -code;
 }
