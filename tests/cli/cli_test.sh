@@ -1223,7 +1223,8 @@ case_skeleton() {
         expect_grep '^	int counter;$' sk/global.aot.h ".bss variable"
         x "$BPF_AOT" build --skeleton "$m" -o sk
         expect_rc 0 "build --skeleton maps.bpf.o"
-        x "$CLI_CC" -Wall -Wextra -Werror -o host -I sk -I "$CLI_RUNTIME_INC" \
+        # shellcheck disable=SC2086
+        x "$CLI_CC" -Wall -Wextra -Werror ${CLI_SAN_FLAGS:-} -o host -I sk -I "$CLI_RUNTIME_INC" \
                 "$CLI_SRC/skeleton_host.c" sk/global.aot.o sk/maps.aot.o "$CLI_RUNTIME_LIB" -lpthread
         expect_rc 0 "a host includes both headers and links both objects with the runtime"
         x ./host
