@@ -215,6 +215,14 @@ static void describe_object(const struct bpfaot_elf *elf)
                         m->value_size, m->max_entries, m->map_flags,
                         m->legacy ? " (legacy bpf_map_def)" : "");
         }
+        for (size_t i = 0; i < elf->core_relo_cnt; i++) {
+                const struct bpfaot_core_relo *c = &elf->core_relos[i];
+                fprintf(stderr,
+                        "bpf-aot: %s: CO-RE %s insn %u: %s of %s (access %s): compiled "
+                        "value kept\n",
+                        elf->input, c->section, c->insn, bpfaot_core_relo_kind_name(c->kind),
+                        c->type_name[0] ? c->type_name : "an anonymous type", c->access);
+        }
         for (size_t i = 0; i < elf->data_cnt; i++) {
                 const struct bpfaot_data_sec *d = &elf->data[i];
                 fprintf(stderr, "bpf-aot: %s: data %s: %zu bytes%s -> native global %s\n",

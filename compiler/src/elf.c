@@ -922,6 +922,79 @@ static void free_code_sections(struct elf_reader *r)
         free(r->secs);
 }
 
+const char *bpfaot_core_relo_kind_name(uint32_t kind)
+{
+        static const char *const names[] = {
+            "field_byte_offset", "field_byte_size",  "field_exists",   "field_signed",
+            "field_lshift_u64",  "field_rshift_u64", "type_id_local",  "type_id_target",
+            "type_exists",       "type_size",        "enumval_exists", "enumval_value",
+            "type_matches",
+        };
+        return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
+}
+
+/*
+ * The CO-RE records of .BTF.ext: header, then a core_relo subsection made
+ * of a record size and, per section, {name offset, count, records}. Every
+ * offset is checked: a malformed .BTF.ext only loses the listing.
+ */
+static int read_core_relos(struct elf_reader *r, const uint8_t *p, size_t len)
+{
+        struct bpfaot_elf *e = r->out;
+        const struct btf *btf = e->btf;
+        uint32_t hdr_len, off, size, rec_size;
+        size_t at, end;
+
+        if (!btf || len < 32 || p[0] != 0x9f || p[1] != 0xeb)
+                return 0;
+        memcpy(&hdr_len, p + 4, 4);
+        if (hdr_len < 32 || hdr_len > len)
+                return 0; /* no core_relo fields in this header */
+        memcpy(&off, p + 24, 4);
+        memcpy(&size, p + 28, 4);
+        at = (size_t)hdr_len + off;
+        if (size < 4 || at > len || size > len - at)
+                return 0;
+        end = at + size;
+        memcpy(&rec_size, p + at, 4);
+        at += 4;
+        if (rec_size < 16)
+                return 0;
+        while (end - at >= 8) {
+                uint32_t sec_off, cnt;
+                const char *sec;
+
+                memcpy(&sec_off, p + at, 4);
+                memcpy(&cnt, p + at + 4, 4);
+                at += 8;
+                if ((uint64_t)cnt * rec_size > end - at)
+                        return 0;
+                sec = btf__name_by_offset(btf, sec_off);
+                for (uint32_t i = 0; i < cnt; i++, at += rec_size) {
+                        uint32_t f[4]; /* insn_off, type_id, access_str_off, kind */
+                        const struct btf_type *t;
+                        struct bpfaot_core_relo *c;
+
+                        memcpy(f, p + at, sizeof(f));
+                        t = btf__type_by_id(btf, f[1]);
+                        c = realloc(e->core_relos, (e->core_relo_cnt + 1) * sizeof(*c));
+                        if (!c)
+                                return fail(r, ENOMEM, "out of memory");
+                        e->core_relos = c;
+                        c = &c[e->core_relo_cnt++];
+                        c->section = keep_name(r, sec ? sec : "?");
+                        c->insn = f[0] / 8;
+                        c->kind = f[3];
+                        c->type_name =
+                            keep_name(r, t ? btf__name_by_offset(btf, t->name_off) ?: "" : "?");
+                        c->access = keep_name(r, btf__name_by_offset(btf, f[2]) ?: "?");
+                        if (!c->section || !c->type_name || !c->access)
+                                return fail(r, ENOMEM, "out of memory");
+                }
+        }
+        return 0;
+}
+
 static void read_btf(struct elf_reader *r)
 {
         Elf_Scn *scn = NULL;
@@ -943,6 +1016,27 @@ static void read_btf(struct elf_reader *r)
                 }
                 return;
         }
+}
+
+static int read_btf_ext(struct elf_reader *r)
+{
+        Elf_Scn *scn = NULL;
+        GElf_Shdr sh;
+
+        while ((scn = elf_nextscn(r->elf, scn)) != NULL) {
+                const char *name;
+                Elf_Data *data;
+                if (!gelf_getshdr(scn, &sh))
+                        return 0;
+                name = elf_strptr(r->elf, r->shstrndx, sh.sh_name);
+                if (!name || strcmp(name, ".BTF.ext") != 0)
+                        continue;
+                data = elf_getdata(scn, NULL);
+                if (!data || !data->d_buf)
+                        return 0;
+                return read_core_relos(r, data->d_buf, data->d_size);
+        }
+        return 0;
 }
 
 int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
@@ -993,7 +1087,9 @@ int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
         }
         r.sym_cnt = r.symtab_sh.sh_size / r.symtab_sh.sh_entsize;
         read_btf(&r);
-        ret = read_code_sections(&r);
+        ret = read_btf_ext(&r);
+        if (!ret)
+                ret = read_code_sections(&r);
         if (!ret)
                 ret = read_data_sections(&r);
         if (!ret)
@@ -1039,6 +1135,7 @@ void bpfaot_elf__free(struct bpfaot_elf *elf)
         }
         free(elf->data);
         free(elf->maps);
+        free(elf->core_relos);
         free(elf->symbol_prefix);
         for (size_t i = 0; i < elf->name_cnt; i++)
                 free(elf->names[i]);

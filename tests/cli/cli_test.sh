@@ -1235,6 +1235,22 @@ case_skeleton() {
         expect_rc 2 "--skeleton with -e"
 }
 
+# CO-RE records: listed by build -v, compiled offsets kept (right for userspace types).
+case_core() {
+        local p="$CLI_OBJS/core.bpf.o"
+        [[ -s $p ]] || { bad "test input $p is missing"; return; }
+        x "$BPF_AOT" build -v "$p" -o out
+        expect_rc 0 "build core.bpf.o"
+        expect_grep "^bpf-aot: $p: CO-RE socket/core insn [0-9]+: field_byte_offset of task \\(access 0:1\\): compiled value kept$" \
+                _err "build -v lists the CO-RE record of t->start"
+        expect_grep "^bpf-aot: $p: CO-RE socket/core insn [0-9]+: field_byte_offset of task \\(access 0:0\\)" \
+                _err "build -v lists the CO-RE record of t->pid"
+        # struct task { int pid = 7; u64 start = 1000; } in little-endian memory.
+        hex2bin task.bin 07 00 00 00 00 00 00 00 e8 03 00 00 00 00 00 00
+        x "$BPF_AOT" run out/core_read.o task.bin
+        expect_stdout 1007 "run with the compiled offsets"
+}
+
 if ! declare -F "case_$CASE" >/dev/null; then
         echo "FAIL - no test case '$CASE'"
         exit 1

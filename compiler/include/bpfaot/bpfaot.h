@@ -317,6 +317,19 @@ struct bpfaot_map_desc {
         bool legacy;   /* from a struct bpf_map_def in a "maps" section */
 };
 
+/*
+ * A CO-RE relocation record (.BTF.ext). bpf-aot keeps the value the compiler
+ * put in the instruction (the layout of the program's own types); build -v
+ * lists the records so that users see which accesses assume that layout.
+ */
+struct bpfaot_core_relo {
+        const char *section;     /* program section */
+        uint32_t insn;           /* instruction index in the section */
+        uint32_t kind;           /* enum bpf_core_relo_kind */
+        const char *type_name;   /* root type, "" when anonymous */
+        const char *access;      /* access string, e.g. "0:1:2" */
+};
+
 struct bpfaot_elf {
         char *input;
         struct bpfaot_elf_prog *progs;
@@ -327,6 +340,8 @@ struct bpfaot_elf {
         struct bpfaot_map_desc *maps; /* maps, in section order */
         size_t map_cnt;
         char *symbol_prefix; /* see bpfaot_prog.symbol_prefix */
+        struct bpfaot_core_relo *core_relos;
+        size_t core_relo_cnt;
         char **names;    /* storage for relocation symbol names */
         size_t name_cnt;
 };
@@ -346,6 +361,8 @@ void bpfaot_elf__free(struct bpfaot_elf *elf);
  */
 int bpfaot_skeleton_header(const struct bpfaot_elf *elf, const char *const *progs, size_t nprogs,
                            struct bpfaot_buf *out, struct bpfaot_error *err);
+/* Name of a CO-RE relocation kind ("field_byte_offset", ...). */
+const char *bpfaot_core_relo_kind_name(uint32_t kind);
 /* View program `idx` as a bpfaot_prog (pointers into `elf`). */
 void bpfaot_elf__prog(const struct bpfaot_elf *elf, size_t idx, struct bpfaot_prog *prog);
 
