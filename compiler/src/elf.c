@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 struct elf_reader {
         const char *input;
@@ -28,7 +29,9 @@ struct elf_reader {
         size_t sym_cnt;
         struct code_sec *secs; /* executable sections */
         size_t nsecs;
-        size_t *data_shndx; /* section index of each out->data[] entry */
+        size_t *data_shndx;       /* section index of each out->data[] entry */
+        long kconfig_sec;         /* out->data index of the synthesized .kconfig, or -1 */
+        uint64_t kconfig_version; /* LINUX_KERNEL_VERSION of this (the build) host */
         struct bpfaot_elf *out;
 };
 
@@ -303,8 +306,65 @@ static int read_data_vars(struct elf_reader *r)
         return 0;
 }
 
+/* KERNEL_VERSION(a, b, c) of the running kernel, as libbpf computes it; 0 if unknown. */
+static uint64_t host_kernel_version(void)
+{
+        struct utsname u;
+        unsigned a = 0, b = 0, c = 0;
+
+        if (uname(&u) || sscanf(u.release, "%u.%u.%u", &a, &b, &c) < 2)
+                return 0;
+        return ((uint64_t)a << 16) + ((uint64_t)b << 8) + (c > 255 ? 255 : c);
+}
+
+/*
+ * .kconfig externs: LINUX_KERNEL_VERSION is the only one with a meaning
+ * outside a kernel; it lives in a synthesized read-only data section
+ * "<prefix>__kconfig". Other .kconfig values stay unresolved, by name.
+ */
+static int kconfig_offset(struct elf_reader *r, const char *name, uint64_t *off)
+{
+        struct bpfaot_elf *e = r->out;
+        struct bpfaot_data_sec *d;
+        size_t *idx;
+        uint8_t *bytes;
+
+        if (!name || strcmp(name, "LINUX_KERNEL_VERSION") != 0)
+                return -ENOENT;
+        *off = 0;
+        if (r->kconfig_sec >= 0)
+                return 0;
+        r->kconfig_version = host_kernel_version();
+        d = realloc(e->data, (e->data_cnt + 1) * sizeof(*d));
+        if (d)
+                e->data = d;
+        idx = realloc(r->data_shndx, (e->data_cnt + 1) * sizeof(*idx));
+        if (idx)
+                r->data_shndx = idx;
+        bytes = malloc(8);
+        if (!d || !idx || !bytes) {
+                free(bytes);
+                return fail(r, ENOMEM, "out of memory");
+        }
+        memcpy(bytes, &r->kconfig_version, 8);
+        d = &e->data[e->data_cnt];
+        memset(d, 0, sizeof(*d));
+        r->data_shndx[e->data_cnt] = SHN_UNDEF; /* no section of the file */
+        d->name = keep_name(r, ".kconfig");
+        d->symbol = data_symbol(e->symbol_prefix, ".kconfig");
+        d->bytes = bytes;
+        d->size = 8;
+        d->readonly = true;
+        if (!d->name || !d->symbol)
+                return fail(r, ENOMEM, "out of memory");
+        r->kconfig_sec = (long)e->data_cnt++;
+        return 0;
+}
+
 static long data_index(const struct elf_reader *r, size_t shndx)
 {
+        if (shndx == SHN_UNDEF) /* the synthesized .kconfig has no section */
+                return -1;
         for (size_t i = 0; i < r->out->data_cnt; i++)
                 if (r->data_shndx[i] == shndx)
                         return (long)i;
@@ -758,6 +818,22 @@ static int link_insn(struct linker *l, const struct chunk *c, size_t gi, size_t 
                 insn->imm = 0;
                 return add_reloc(l, o, &sym, "extern function", BPFAOT_RELOC_KFUNC);
         }
+        if (insn_is_lddw(insn) && sym.st_shndx == SHN_UNDEF) {
+                const char *name = elf_strptr(l->r->elf, l->r->symtab_sh.sh_link, sym.st_name);
+                uint64_t off;
+                int ret = kconfig_offset(l->r, name, &off);
+                if (ret == 0) {
+                        ret = add_reloc(l, o, &sym, "kconfig value", BPFAOT_RELOC_DATA);
+                        if (!ret) {
+                                l->p->relocs[l->p->reloc_cnt - 1].data_sec =
+                                    (size_t)l->r->kconfig_sec;
+                                l->p->relocs[l->p->reloc_cnt - 1].offset = off;
+                        }
+                        return ret;
+                }
+                if (ret != -ENOENT)
+                        return ret;
+        }
         target_sec = sym.st_shndx < SHN_LORESERVE ? code_sec_of(l->r, sym.st_shndx) : NULL;
         if (call && target_sec) {
                 /* A bpf-to-bpf call into another section: the target is sym + imm + 1 slots. */
@@ -1042,7 +1118,8 @@ static int read_btf_ext(struct elf_reader *r)
 int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
                          struct bpfaot_elf **out, struct bpfaot_error *err)
 {
-        struct elf_reader r = {.input = input_name ? input_name : "<input>", .err = err};
+        struct elf_reader r = {
+            .input = input_name ? input_name : "<input>", .err = err, .kconfig_sec = -1};
         GElf_Ehdr eh;
         int ret;
 

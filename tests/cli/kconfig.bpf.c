@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Still unsupported: an extern variable (.kconfig), which bpf-aot must
- * refuse by name; and a kernel-only map type, which builds but which the
- * runtime refuses when the object's maps are created.
+ * .kconfig externs: LINUX_KERNEL_VERSION resolves (to the build host's
+ * kernel version); other values must be refused by name. And a kernel-only
+ * map type, which builds but which the runtime refuses when it creates the
+ * object's maps.
  */
 #define __uint(name, val) int(*name)[val]
 #define __type(name, val) typeof(val) *name
 
-extern int LINUX_KERNEL_VERSION __attribute__((section(".kconfig")));
+extern unsigned int LINUX_KERNEL_VERSION __attribute__((section(".kconfig")));
+extern int CONFIG_HZ __attribute__((section(".kconfig")));
 
 struct {
         __uint(type, 7); /* BPF_MAP_TYPE_STACK_TRACE */
@@ -22,6 +24,12 @@ __attribute__((section("socket/version"), used)) int kernel_version(void *ctx)
 {
         (void)ctx;
         return LINUX_KERNEL_VERSION;
+}
+
+__attribute__((section("socket/hz"), used)) int hz(void *ctx)
+{
+        (void)ctx;
+        return CONFIG_HZ;
 }
 
 __attribute__((section("socket/stacks"), used)) int use_stacks(void *ctx)
