@@ -11,7 +11,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 # name | CMake flags | ctest filter (ThreadSanitizer: the multi-threaded runtime tests)
 configs=(
   "llvm14|-DBPF_AOT_LLVM_VERSION=14|"
-  "llvm19|-DBPF_AOT_LLVM_VERSION=19|"
+  "llvm19|-DBPF_AOT_LLVM_VERSION=19 -DCMAKE_BUILD_TYPE=Release|"
   "sanitize|-DBPF_AOT_LLVM_VERSION=14 -DBPF_AOT_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug|"
   "tsan|-DBPF_AOT_LLVM_VERSION=14 -DBPF_AOT_SANITIZE_THREAD=ON -DCMAKE_BUILD_TYPE=Debug|-L runtime"
 )

@@ -552,7 +552,7 @@ static int exec_ldx(struct vm *vm)
         const struct bpfaot_insn *insn = cur(vm);
         unsigned size = insn_size_bytes(insn_size_field(insn));
         uint64_t addr = vm->reg[insn->src] + (uint64_t)(int64_t)insn->off;
-        uint8_t *p;
+        uint8_t *p = NULL;
         uint64_t v;
         int ret = mem_access(vm, addr, size, "load", &p);
 
@@ -572,7 +572,7 @@ static int exec_st(struct vm *vm)
         const struct bpfaot_insn *insn = cur(vm);
         unsigned size = insn_size_bytes(insn_size_field(insn));
         uint64_t addr = vm->reg[insn->dst] + (uint64_t)(int64_t)insn->off;
-        uint8_t *p;
+        uint8_t *p = NULL;
         int ret = mem_access(vm, addr, size, "store", &p);
 
         if (ret)
@@ -624,7 +624,7 @@ static int exec_stx(struct vm *vm)
         unsigned size = insn_size_bytes(insn_size_field(insn));
         bool atomic = insn_mode(insn) == BPFAOT_MODE_ATOMIC;
         uint64_t addr = vm->reg[insn->dst] + (uint64_t)(int64_t)insn->off;
-        uint8_t *p;
+        uint8_t *p = NULL;
         int ret = mem_access(vm, addr, size, atomic ? "atomic access" : "store", &p);
 
         if (ret)
