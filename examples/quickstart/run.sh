@@ -8,7 +8,7 @@ top=$(cd "$here/../.." && pwd)
 
 build=$top/build
 cmake -S "$top" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build" --target bpf-aot
+cmake --build "$build" --target bpf-aot bpfaot_runtime
 bpfaot=$build/compiler/bpf-aot
 out=$build/quickstart
 mkdir -p "$out"
