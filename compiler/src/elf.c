@@ -1115,6 +1115,13 @@ static int read_btf_ext(struct elf_reader *r)
         return 0;
 }
 
+/* The front end's passes, in order; each may use what the earlier ones read. */
+static int (*const passes[])(struct elf_reader *r) = {
+        read_btf_ext,     read_code_sections, read_data_sections, read_data_vars,
+        read_btf_maps,    read_legacy_maps,   read_funcs,         read_rels,
+        link_progs,
+};
+
 int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
                          struct bpfaot_elf **out, struct bpfaot_error *err)
 {
@@ -1164,23 +1171,8 @@ int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
         }
         r.sym_cnt = r.symtab_sh.sh_size / r.symtab_sh.sh_entsize;
         read_btf(&r);
-        ret = read_btf_ext(&r);
-        if (!ret)
-                ret = read_code_sections(&r);
-        if (!ret)
-                ret = read_data_sections(&r);
-        if (!ret)
-                ret = read_data_vars(&r);
-        if (!ret)
-                ret = read_btf_maps(&r);
-        if (!ret)
-                ret = read_legacy_maps(&r);
-        if (!ret)
-                ret = read_funcs(&r);
-        if (!ret)
-                ret = read_rels(&r);
-        if (!ret)
-                ret = link_progs(&r);
+        for (size_t i = 0; i < sizeof(passes) / sizeof(passes[0]) && !ret; i++)
+                ret = passes[i](&r);
         if (!ret && r.out->prog_cnt == 0)
                 ret = fail(&r, ENOENT, "no programs (no functions in executable sections)");
 out:
