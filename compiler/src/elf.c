@@ -835,6 +835,24 @@ static int link_insn(struct linker *l, const struct chunk *c, size_t gi, size_t 
                         return ret;
         }
         target_sec = sym.st_shndx < SHN_LORESERVE ? code_sec_of(l->r, sym.st_shndx) : NULL;
+        if (insn_is_lddw(insn) && target_sec) {
+                /*
+                 * The address of a function (a callback, as for bpf_loop): like
+                 * libbpf, a code_addr (src 4) relative to this instruction. The
+                 * relocation's addend in imm is in bytes.
+                 */
+                int64_t t = ((int64_t)sym.st_value + insn->imm) / 8;
+                target = t < 0 ? -1 : chunk_target(l, target_sec, (size_t)t);
+                if (target == -2)
+                        return fail(l->r, ENOMEM, "out of memory");
+                if (target < 0 || o + 1 >= l->out_len)
+                        return link_error(l, o, "function address outside every function");
+                insn = &l->p->insns[o];
+                insn->src = BPFAOT_LDDW_CODE_ADDR;
+                insn->imm = (int32_t)(target - (long)o - 1);
+                l->p->insns[o + 1].imm = 0;
+                return 0;
+        }
         if (call && target_sec) {
                 /* A bpf-to-bpf call into another section: the target is sym + imm + 1 slots. */
                 long t = (long)(sym.st_value / 8) + insn->imm + 1;
@@ -1117,9 +1135,8 @@ static int read_btf_ext(struct elf_reader *r)
 
 /* The front end's passes, in order; each may use what the earlier ones read. */
 static int (*const passes[])(struct elf_reader *r) = {
-        read_btf_ext,     read_code_sections, read_data_sections, read_data_vars,
-        read_btf_maps,    read_legacy_maps,   read_funcs,         read_rels,
-        link_progs,
+    read_btf_ext,     read_code_sections, read_data_sections, read_data_vars, read_btf_maps,
+    read_legacy_maps, read_funcs,         read_rels,          link_progs,
 };
 
 int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,

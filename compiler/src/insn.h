@@ -74,6 +74,20 @@ static inline long insn_call_target(const struct bpfaot_insn *insn, size_t idx)
 {
         return (long)idx + 1 + insn->imm;
 }
+/*
+ * lddw src 4 (code_addr) whose relative offset names an instruction of the
+ * program: the address of that sub-program (a callback, as for bpf_loop).
+ */
+static inline long insn_code_addr_target(const struct bpfaot_insn *insn, size_t idx,
+                                         size_t insn_cnt)
+{
+        long t = (long)idx + 1 + insn->imm;
+        if (!insn_is_lddw(insn) || insn->src != BPFAOT_LDDW_CODE_ADDR || t < 0 ||
+            (size_t)t >= insn_cnt)
+                return -1;
+        return t;
+}
+
 /* Access width in bytes of a load/store size field. */
 static inline unsigned insn_size_bytes(uint8_t size_field)
 {

@@ -19,7 +19,8 @@ int subprogs_find(const struct bpfaot_prog *prog, struct subprogs *sp, struct bp
         sp->start = NULL;
         sp->cnt = 0;
         for (size_t i = 0; i < prog->insn_cnt; i++)
-                if (insn_is_local_call(&prog->insns[i]))
+                if (insn_is_local_call(&prog->insns[i]) ||
+                    insn_code_addr_target(&prog->insns[i], i, prog->insn_cnt) >= 0)
                         cnt++;
         sp->start = malloc(cnt * sizeof(*sp->start));
         if (!sp->start)
@@ -27,9 +28,12 @@ int subprogs_find(const struct bpfaot_prog *prog, struct subprogs *sp, struct bp
         sp->start[0] = 0;
         for (size_t i = 0; i < prog->insn_cnt; i++) {
                 const struct bpfaot_insn *insn = &prog->insns[i];
+                long cb = insn_code_addr_target(insn, i, prog->insn_cnt);
                 if (insn_is_local_call(insn))
                         sp->start[n++] = (size_t)insn_call_target(insn, i);
-                else if (insn_is_lddw(insn))
+                else if (cb >= 0) /* a callback is a sub-program too */
+                        sp->start[n++] = (size_t)cb;
+                if (insn_is_lddw(insn))
                         i++;
         }
         qsort(sp->start, n, sizeof(*sp->start), cmp_size);

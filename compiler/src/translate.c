@@ -502,9 +502,14 @@ static void tr_lddw_plain(struct tr *t, size_t idx)
         case BPFAOT_LDDW_VAR_ADDR:
                 v = call(t, "__lddw_helper_var_addr", by_u32, &arg, 1);
                 break;
-        case BPFAOT_LDDW_CODE_ADDR:
-                v = call(t, "__lddw_helper_code_addr", by_u32, &arg, 1);
+        case BPFAOT_LDDW_CODE_ADDR: {
+                /* A sub-program of this program: its native function's address. */
+                long target = insn_code_addr_target(insn, idx, t->prog->insn_cnt);
+                long s = target >= 0 ? subprogs_index_of(&t->sp, (size_t)target) : -1;
+                v = s >= 0 ? LLVMBuildPtrToInt(t->b, t->sub_fns[s], t->i64, "")
+                           : call(t, "__lddw_helper_code_addr", by_u32, &arg, 1);
                 break;
+        }
         default: /* map by index, and map value by index */
                 v = call(t, "__lddw_helper_map_by_idx", by_u32, &arg, 1);
                 break;

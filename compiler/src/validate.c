@@ -230,6 +230,9 @@ static int check_lddw(struct vctx *v, size_t idx)
         if (next->imm && (insn->src == BPFAOT_LDDW_MAP_FD || insn->src == BPFAOT_LDDW_MAP_IDX ||
                           insn->src == BPFAOT_LDDW_CODE_ADDR))
                 return FAIL(v, idx, "second slot of this lddw must be 0");
+        if (insn_code_addr_target(insn, idx, prog->insn_cnt) >= 0 &&
+            v->tails[insn_code_addr_target(insn, idx, prog->insn_cnt)])
+                return FAIL(v, idx, "code address target is the second slot of an lddw");
         ret = check_zero(v, idx, Z_OFF);
         return ret ? ret : check_regs(v, idx, false, true);
 }

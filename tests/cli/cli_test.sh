@@ -1258,6 +1258,20 @@ case_core() {
         expect_stdout 1007 "run with the compiled offsets"
 }
 
+# bpf_loop with a callback: the lddw of a function becomes the native function's address.
+case_loop() {
+        local p="$CLI_OBJS/loop.bpf.o" o
+        [[ -s $p ]] || { bad "test input $p is missing"; return; }
+        for o in 0 2; do
+                x "$BPF_AOT" run -O $o "$p"
+                expect_stdout $((328350 * 1000 + 100)) "-O $o: 100 iterations, sum of squares below 100"
+        done
+        # Stop once the sum passes 1000: 0+1+4+...+196 = 1015 after i = 14, so 15 iterations.
+        hex2bin limit.bin e8 03 00 00 00 00 00 00
+        x "$BPF_AOT" run "$p" limit.bin
+        expect_stdout $((1015 * 1000 + 15)) "the callback's 1 stops the loop"
+}
+
 if ! declare -F "case_$CASE" >/dev/null; then
         echo "FAIL - no test case '$CASE'"
         exit 1

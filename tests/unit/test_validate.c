@@ -117,6 +117,9 @@ static const struct vcase cases[] = {
          "jump target 102 is outside the program (0..2)", 1},
         {"jump into lddw", PROG(JEQ_K(0, 0, 2), MOV_K(0, 0), LDDW(1, 1, 2), EXIT), 0, 0,
          "jump target 3 is the second slot of an lddw", 0},
+        /* code_addr 2 at insn 0 names insn 3, the second slot of the next lddw */
+        {"code address into lddw", PROG(I(0x18, 1, 4, 0, 2), I(0, 0, 0, 0, 0), LDDW(2, 1, 2), EXIT),
+         0, 0, "code address target is the second slot of an lddw", 0},
         {"truncated lddw", PROG(MOV_K(0, 0), I(0x18, 0, 0, 0, 1)), 0, 0,
          "lddw is truncated: its second slot is missing", 1},
 
@@ -276,7 +279,7 @@ static const struct valid_prog valid[] = {
      "lddw %r1, map_fd 3\n"
      "lddw %r2, map_val 3, 16\n"
      "lddw %r3, var_addr 1\n"
-     "lddw %r4, code_addr 2\n"
+     "lddw %r4, code_addr 1000\n" /* outside the program: __lddw_helper_code_addr */
      "lddw %r5, map_idx 0\n"
      "lddw %r6, map_idx_val 0, 8\n"
      "exit\n",
