@@ -29,9 +29,8 @@ struct elf_reader {
         size_t sym_cnt;
         struct code_sec *secs; /* executable sections */
         size_t nsecs;
-        size_t *data_shndx;       /* section index of each out->data[] entry */
-        long kconfig_sec;         /* out->data index of the synthesized .kconfig, or -1 */
-        uint64_t kconfig_version; /* LINUX_KERNEL_VERSION of this (the build) host */
+        size_t *data_shndx; /* section index of each out->data[] entry */
+        long kconfig_sec;   /* out->data index of the synthesized .kconfig, or -1 */
         struct bpfaot_elf *out;
 };
 
@@ -187,10 +186,39 @@ static char *data_symbol(const char *prefix, const char *sec)
         return out;
 }
 
+/* A new, zero-filled entry of out->data for section `shndx` (SHN_UNDEF: synthesized). */
+static struct bpfaot_data_sec *add_data_section(struct elf_reader *r, const char *name,
+                                                size_t shndx, size_t size, bool readonly)
+{
+        struct bpfaot_elf *e = r->out;
+        struct bpfaot_data_sec *d = realloc(e->data, (e->data_cnt + 1) * sizeof(*d));
+        size_t *idx = realloc(r->data_shndx, (e->data_cnt + 1) * sizeof(*idx));
+
+        if (d)
+                e->data = d;
+        if (idx)
+                r->data_shndx = idx;
+        if (!d || !idx) {
+                fail(r, ENOMEM, "out of memory");
+                return NULL;
+        }
+        d = &e->data[e->data_cnt];
+        memset(d, 0, sizeof(*d));
+        r->data_shndx[e->data_cnt++] = shndx;
+        d->size = size;
+        d->readonly = readonly;
+        d->name = keep_name(r, name);
+        d->symbol = data_symbol(e->symbol_prefix, name);
+        if (!d->name || !d->symbol) {
+                fail(r, ENOMEM, "out of memory");
+                return NULL;
+        }
+        return d;
+}
+
 /* Global data: .data, .rodata, .bss and their .<name>.* variants. */
 static int read_data_sections(struct elf_reader *r)
 {
-        struct bpfaot_elf *e = r->out;
         Elf_Scn *scn = NULL;
         GElf_Shdr sh;
 
@@ -198,7 +226,6 @@ static int read_data_sections(struct elf_reader *r)
                 struct bpfaot_data_sec *d;
                 const char *name;
                 Elf_Data *data;
-                size_t *idx;
 
                 if (!gelf_getshdr(scn, &sh))
                         return fail(r, EINVAL, "malformed section header");
@@ -207,23 +234,10 @@ static int read_data_sections(struct elf_reader *r)
                     !(sh.sh_flags & SHF_ALLOC) || (sh.sh_flags & SHF_EXECINSTR) || !name ||
                     !is_data_section(name))
                         continue;
-                d = realloc(e->data, (e->data_cnt + 1) * sizeof(*d));
-                idx = realloc(r->data_shndx, (e->data_cnt + 1) * sizeof(*idx));
-                if (d)
-                        e->data = d;
-                if (idx)
-                        r->data_shndx = idx;
-                if (!d || !idx)
-                        return fail(r, ENOMEM, "out of memory");
-                d = &e->data[e->data_cnt];
-                memset(d, 0, sizeof(*d));
-                r->data_shndx[e->data_cnt++] = elf_ndxscn(scn);
-                d->size = sh.sh_size;
-                d->readonly = !(sh.sh_flags & SHF_WRITE);
-                d->name = keep_name(r, name);
-                d->symbol = data_symbol(e->symbol_prefix, name);
-                if (!d->name || !d->symbol)
-                        return fail(r, ENOMEM, "out of memory");
+                d = add_data_section(r, name, elf_ndxscn(scn), sh.sh_size,
+                                     !(sh.sh_flags & SHF_WRITE));
+                if (!d)
+                        return -ENOMEM;
                 if (sh.sh_type == SHT_NOBITS || sh.sh_size == 0)
                         continue;
                 data = elf_getdata(scn, NULL);
@@ -325,8 +339,8 @@ static uint64_t host_kernel_version(void)
 static int kconfig_offset(struct elf_reader *r, const char *name, uint64_t *off)
 {
         struct bpfaot_elf *e = r->out;
+        uint64_t version;
         struct bpfaot_data_sec *d;
-        size_t *idx;
         uint8_t *bytes;
 
         if (!name || strcmp(name, "LINUX_KERNEL_VERSION") != 0)
@@ -334,30 +348,18 @@ static int kconfig_offset(struct elf_reader *r, const char *name, uint64_t *off)
         *off = 0;
         if (r->kconfig_sec >= 0)
                 return 0;
-        r->kconfig_version = host_kernel_version();
-        d = realloc(e->data, (e->data_cnt + 1) * sizeof(*d));
-        if (d)
-                e->data = d;
-        idx = realloc(r->data_shndx, (e->data_cnt + 1) * sizeof(*idx));
-        if (idx)
-                r->data_shndx = idx;
+        version = host_kernel_version();
         bytes = malloc(8);
-        if (!d || !idx || !bytes) {
+        if (!bytes)
+                return fail(r, ENOMEM, "out of memory");
+        memcpy(bytes, &version, 8);
+        d = add_data_section(r, ".kconfig", SHN_UNDEF, 8, true);
+        if (!d) {
                 free(bytes);
-                return fail(r, ENOMEM, "out of memory");
+                return -ENOMEM;
         }
-        memcpy(bytes, &r->kconfig_version, 8);
-        d = &e->data[e->data_cnt];
-        memset(d, 0, sizeof(*d));
-        r->data_shndx[e->data_cnt] = SHN_UNDEF; /* no section of the file */
-        d->name = keep_name(r, ".kconfig");
-        d->symbol = data_symbol(e->symbol_prefix, ".kconfig");
         d->bytes = bytes;
-        d->size = 8;
-        d->readonly = true;
-        if (!d->name || !d->symbol)
-                return fail(r, ENOMEM, "out of memory");
-        r->kconfig_sec = (long)e->data_cnt++;
+        r->kconfig_sec = (long)(d - e->data);
         return 0;
 }
 
@@ -1089,48 +1091,41 @@ static int read_core_relos(struct elf_reader *r, const uint8_t *p, size_t len)
         return 0;
 }
 
-static void read_btf(struct elf_reader *r)
+/* The bytes of the section called `name`, or NULL (missing, or NOBITS: no bytes). */
+static Elf_Data *section_bytes(struct elf_reader *r, const char *name)
 {
         Elf_Scn *scn = NULL;
         GElf_Shdr sh;
 
         while ((scn = elf_nextscn(r->elf, scn)) != NULL) {
-                const char *name;
+                const char *n;
                 Elf_Data *data;
+
                 if (!gelf_getshdr(scn, &sh))
-                        return;
-                name = elf_strptr(r->elf, r->shstrndx, sh.sh_name);
-                if (!name || strcmp(name, ".BTF") != 0)
+                        return NULL;
+                n = elf_strptr(r->elf, r->shstrndx, sh.sh_name);
+                if (!n || strcmp(n, name) != 0)
                         continue;
                 data = elf_getdata(scn, NULL);
-                if (data && data->d_buf && data->d_size) { /* NOBITS: no bytes */
-                        struct btf *btf = btf__new(data->d_buf, data->d_size);
-                        /* A broken .BTF only loses kfunc names: not fatal. */
-                        r->out->btf = btf; /* libbpf 1.x returns NULL on error */
-                }
-                return;
+                return data && data->d_buf && data->d_size ? data : NULL;
         }
+        return NULL;
+}
+
+static void read_btf(struct elf_reader *r)
+{
+        Elf_Data *data = section_bytes(r, ".BTF");
+
+        /* A broken .BTF only loses names and types: not fatal (libbpf 1.x returns NULL). */
+        if (data)
+                r->out->btf = btf__new(data->d_buf, data->d_size);
 }
 
 static int read_btf_ext(struct elf_reader *r)
 {
-        Elf_Scn *scn = NULL;
-        GElf_Shdr sh;
+        Elf_Data *data = section_bytes(r, ".BTF.ext");
 
-        while ((scn = elf_nextscn(r->elf, scn)) != NULL) {
-                const char *name;
-                Elf_Data *data;
-                if (!gelf_getshdr(scn, &sh))
-                        return 0;
-                name = elf_strptr(r->elf, r->shstrndx, sh.sh_name);
-                if (!name || strcmp(name, ".BTF.ext") != 0)
-                        continue;
-                data = elf_getdata(scn, NULL);
-                if (!data || !data->d_buf)
-                        return 0;
-                return read_core_relos(r, data->d_buf, data->d_size);
-        }
-        return 0;
+        return data ? read_core_relos(r, data->d_buf, data->d_size) : 0;
 }
 
 /* The front end's passes, in order; each may use what the earlier ones read. */
