@@ -1,0 +1,2 @@
+/* Found through INCLUDE_DIRECTORIES. */
+#define ANSWER_PLUS(x) ((x) + BONUS)
