@@ -4,6 +4,7 @@
  * translation never meets an instruction it cannot give exact semantics to.
  */
 #include "insn.h"
+#include "rodata.h"
 #include "subprog.h"
 
 #include <errno.h>
@@ -395,6 +396,8 @@ int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate
         }
         if (!ret)
                 ret = check_flow(&v);
+        if (!ret)
+                ret = rodata_check(prog, v.tails, v.stack_size, err);
         free(v.tails);
         return ret;
 }
