@@ -7,6 +7,7 @@
 #include "bpfaot/maps.h"
 
 #include <errno.h>
+#include <linux/bpf.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ struct build_args {
         const char *input;
         const char *output; /* DIR for build, FILE for compile */
         const char *program;
+        const char *kconfig;
         bool verbose;
         bool skeleton;
 };
@@ -50,6 +52,9 @@ static void usage(FILE *out, bool build)
                 "  --stack-size N        bytes of stack per call frame (default 512)\n"
                 "  --max-insns N         reject programs longer than N (default 1000000)\n"
                 "  --program NAME        only this program of an ELF object\n"
+                "  --kconfig FILE        kernel config (plain or gzip) for CONFIG_* .kconfig\n"
+                "                        externs (default: this host's /proc/config.gz or\n"
+                "                        /boot/config-<release>)\n"
                 "  --skeleton            one object DIR/<name>.aot.o with every program as\n"
                 "                        <name>__<program>(ctx, size), and the header\n"
                 "                        DIR/<name>.aot.h (maps, typed global data, open/\n"
@@ -69,7 +74,8 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 O_STACK,
                 O_MAXINSNS,
                 O_PROGRAM,
-                O_SKELETON
+                O_SKELETON,
+                O_KCONFIG
         };
         static const struct option lopts[] = {
             {"output", required_argument, NULL, 'o'},
@@ -84,6 +90,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
             {"program", required_argument, NULL, O_PROGRAM},
             {"verbose", no_argument, NULL, 'v'},
             {"skeleton", no_argument, NULL, O_SKELETON},
+            {"kconfig", required_argument, NULL, O_KCONFIG},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -142,6 +149,9 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 case 'v':
                         a->verbose = true;
                         break;
+                case O_KCONFIG:
+                        a->kconfig = optarg;
+                        break;
                 case O_SKELETON:
                         if (!build) {
                                 cli_error("--skeleton is an option of 'build'");
@@ -175,8 +185,9 @@ static size_t report_unresolved(const struct bpfaot_prog *prog)
                 if (r->kind != BPFAOT_RELOC_UNRESOLVED)
                         continue;
                 bpfaot_error_at(&err, prog, (long)r->insn, ENOTSUP,
-                                "unresolved relocation against %s '%s' (not supported yet)",
-                                r->what ? r->what : "symbol", r->name);
+                                "unresolved relocation against %s '%s' (%s)",
+                                r->what ? r->what : "symbol", r->name,
+                                r->why ? r->why : "not supported yet");
                 cli_report(&err);
                 n++;
         }
@@ -210,10 +221,19 @@ static void describe_object(const struct bpfaot_elf *elf)
         for (size_t i = 0; i < elf->map_cnt; i++) {
                 const struct bpfaot_map_desc *m = &elf->maps[i];
                 fprintf(stderr,
-                        "bpf-aot: %s: map %s: %s, key %u, value %u, max_entries %u, flags 0x%x%s\n",
+                        "bpf-aot: %s: map %s: %s, key %u, value %u, max_entries %u, flags 0x%x%s",
                         elf->input, m->name, bpfaot_map_type__name(m->type), m->key_size,
                         m->value_size, m->max_entries, m->map_flags,
                         m->legacy ? " (legacy bpf_map_def)" : "");
+                if (m->inner)
+                        fprintf(stderr, "; inner maps: %s, key %u, value %u, max_entries %u",
+                                bpfaot_map_type__name(m->inner->type), m->inner->key_size,
+                                m->inner->value_size, m->inner->max_entries);
+                for (size_t k = 0; k < m->init_cnt; k++)
+                        fprintf(stderr, "%s[%u] = %s", k ? ", " : "; initially ", m->inits[k].slot,
+                                m->inits[k].prog ? m->inits[k].prog
+                                                 : elf->maps[m->inits[k].map].name);
+                fputc('\n', stderr);
         }
         for (size_t i = 0; i < elf->core_relo_cnt; i++) {
                 const struct bpfaot_core_relo *c = &elf->core_relos[i];
@@ -262,6 +282,7 @@ static int load_input(const struct build_args *a, struct input *in, bool elf_onl
                 free(data);
                 return EXIT_FAIL;
         }
+        in->kconfig = a->kconfig;
         ret = input_from_bytes(in, data, len, a->input, a->program, &err);
         free(data);
         if (ret) {
@@ -362,6 +383,13 @@ int cmd_build(int argc, char **argv)
                 input_free(&in);
                 return status;
         }
+        for (size_t i = 0; i < in.elf->map_cnt; i++)
+                if (in.elf->maps[i].type == BPF_MAP_TYPE_PROG_ARRAY && in.elf->maps[i].init_cnt)
+                        fprintf(stderr,
+                                "bpf-aot: %s: warning: map %s: each program gets its own object, "
+                                "so the programs the object puts in this PROG_ARRAY are left "
+                                "out; use --skeleton to keep them\n",
+                                in.elf->input, in.elf->maps[i].name);
         for (size_t i = 0; i < in.cnt; i++) {
                 char *path;
                 if (asprintf(&path, "%s/%s%s", dir, in.progs[i].name, out_ext[a.copts.output]) <

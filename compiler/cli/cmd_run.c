@@ -4,7 +4,9 @@
 #include "host.h"
 #include "input.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <linux/bpf.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,8 @@ static void usage(FILE *out)
                      "Options:\n"
                      "  --entry NAME     entry symbol of a native object (default bpf_main)\n"
                      "  --program NAME   program of an eBPF ELF object (default: the first)\n"
+                     "  --kconfig FILE   kernel config for an eBPF input's CONFIG_* externs\n"
+                     "                   (default: this host's, as for build)\n"
                      "  --interp         run an eBPF program with the reference interpreter\n"
                      "  -O N             optimisation level for eBPF inputs (default 2)\n"
                      "  --repeat N       run N times, print the last return value\n"
@@ -39,9 +43,45 @@ static bool is_native_object(const uint8_t *data, size_t len)
         return len >= 20 && memcmp(data, "\177ELF", 4) == 0 && !(data[18] == 247 && data[19] == 0);
 }
 
+static bool fills_prog_arrays(const struct bpfaot_elf *elf)
+{
+        for (size_t i = 0; elf && i < elf->map_cnt; i++)
+                if (elf->maps[i].type == BPF_MAP_TYPE_PROG_ARRAY && elf->maps[i].init_cnt)
+                        return true;
+        return false;
+}
+
+/*
+ * The selected program (the first, or --program's); an object that fills a
+ * PROG_ARRAY with its programs is compiled whole, so tail calls find them.
+ */
+static int run_input(const struct input *in, const struct host_exec_opts *xo, void *mem,
+                     size_t mem_len, uint64_t *r0, struct bpfaot_error *err)
+{
+        struct input all = {0};
+        size_t sel = 0;
+        int rc;
+
+        if (xo->interp || !fills_prog_arrays(in->elf))
+                return host_exec_prog(in->progs, 1, 0, xo, mem, mem_len, r0, err);
+        all.elf = in->elf;
+        all.cnt = in->elf->prog_cnt;
+        all.progs = calloc(all.cnt, sizeof(*all.progs));
+        if (!all.progs)
+                return bpfaot_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < all.cnt; i++) {
+                bpfaot_elf__prog(in->elf, i, &all.progs[i]);
+                if (strcmp(all.progs[i].name, in->progs[0].name) == 0)
+                        sel = i;
+        }
+        rc = host_exec_prog(all.progs, all.cnt, sel, xo, mem, mem_len, r0, err);
+        free(all.progs);
+        return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
-        enum { O_ENTRY = 256, O_PROGRAM, O_INTERP, O_REPEAT, O_HEX, O_DUMP };
+        enum { O_ENTRY = 256, O_PROGRAM, O_INTERP, O_REPEAT, O_HEX, O_DUMP, O_KCONFIG };
         static const struct option lopts[] = {
             {"entry", required_argument, NULL, O_ENTRY},
             {"program", required_argument, NULL, O_PROGRAM},
@@ -49,6 +89,7 @@ int cmd_run(int argc, char **argv)
             {"repeat", required_argument, NULL, O_REPEAT},
             {"hex", no_argument, NULL, O_HEX},
             {"dump-maps", no_argument, NULL, O_DUMP},
+            {"kconfig", required_argument, NULL, O_KCONFIG},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -89,6 +130,9 @@ int cmd_run(int argc, char **argv)
                 case O_DUMP:
                         xo.dump_maps = &dump;
                         break;
+                case O_KCONFIG:
+                        in.kconfig = optarg;
+                        break;
                 case 'O':
                         xo.opt_level = cli_parse_opt_level(optarg);
                         if (xo.opt_level < 0) {
@@ -126,7 +170,7 @@ int cmd_run(int argc, char **argv)
                 }
         } else {
                 if (input_from_bytes(&in, data, len, argv[optind], program, &err) ||
-                    host_exec_prog(&in.progs[0], &xo, mem_len ? mem : NULL, mem_len, &r0, &err)) {
+                    run_input(&in, &xo, mem_len ? mem : NULL, mem_len, &r0, &err)) {
                         rc = cli_report(&err);
                         goto out;
                 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#define _GNU_SOURCE /* strndup */
+#define _GNU_SOURCE /* strndup, asprintf, open_memstream */
 #include "host.h"
 
 #include "bpfaot/maps.h"
@@ -36,6 +36,8 @@ uint64_t host_resolve_symbol(void *ctx, const char *name)
         }
         if (strcmp(name, BPFAOT_CALLX_SYMBOL) == 0)
                 return (uint64_t)(uintptr_t)bpfaot_rt_callx;
+        if (strcmp(name, BPFAOT_TAIL_CALL_SYMBOL) == 0)
+                return (uint64_t)(uintptr_t)bpfaot_rt_tail_call;
         for (size_t i = 0; i < sizeof(libc) / sizeof(libc[0]); i++)
                 if (strcmp(name, libc[i].name) == 0)
                         return (uint64_t)(uintptr_t)libc[i].addr;
@@ -54,6 +56,14 @@ struct host_maps {
         const struct bpfaot_map_def *defs;
         uint64_t *slots;
         uint32_t cnt;
+        struct perf_log *perf; /* one per map; used by PERF_EVENT_ARRAYs */
+};
+
+/* Records a program sent to a PERF_EVENT_ARRAY, kept for --dump-maps. */
+struct perf_log {
+        FILE *out;
+        char *text;
+        size_t len;
 };
 
 static int find_prefix(void *ctx, const char *name)
@@ -76,9 +86,49 @@ static void *lookup_opt(struct bpfaot_jit *jit, const char *prefix, const char *
         return bpfaot_jit__lookup(jit, name, &ignored);
 }
 
+static void print_hex(FILE *out, const char *label, const void *p, size_t n);
+
+static void on_perf_event(void *ctx, uint32_t cpu, const void *data, uint32_t size)
+{
+        struct perf_log *log = ctx;
+
+        if (!log->out)
+                return;
+        fprintf(log->out, "  cpu %u", cpu);
+        print_hex(log->out, "record:", data, size);
+        fprintf(log->out, "\n");
+}
+
 static void free_maps(struct host_maps *hm)
 {
         bpfaot_maps__free_all((void **)hm->slots, hm->cnt);
+        for (uint32_t i = 0; hm->perf && i < hm->cnt; i++) {
+                if (hm->perf[i].out)
+                        fclose(hm->perf[i].out);
+                free(hm->perf[i].text);
+        }
+        free(hm->perf);
+        hm->perf = NULL;
+}
+
+/* Every PERF_EVENT_ARRAY gets a consumer that logs the records (shown by --dump-maps). */
+static int consume_perf_events(struct host_maps *hm, struct bpfaot_error *err)
+{
+        hm->perf = calloc(hm->cnt ? hm->cnt : 1, sizeof(*hm->perf));
+        if (!hm->perf)
+                return bpfaot_error_set(err, ENOMEM, "out of memory");
+        for (uint32_t i = 0; i < hm->cnt; i++) {
+                struct perf_log *log = &hm->perf[i];
+
+                if (hm->defs[i].type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+                        continue;
+                log->out = open_memstream(&log->text, &log->len);
+                if (!log->out)
+                        return bpfaot_error_set(err, ENOMEM, "out of memory");
+                bpfaot_perf_event_array__set_callback((struct bpfaot_map *)(uintptr_t)hm->slots[i],
+                                                      on_perf_event, log);
+        }
+        return 0;
 }
 
 static int open_maps(struct bpfaot_jit *jit, const char *prefix, const char *input,
@@ -110,7 +160,7 @@ static int open_maps(struct bpfaot_jit *jit, const char *prefix, const char *inp
                                         d->max_entries, d->map_flags);
         }
         hm->cnt = *cnt;
-        return 0;
+        return consume_perf_events(hm, err);
 }
 
 static void print_hex(FILE *out, const char *label, const void *p, size_t n)
@@ -144,6 +194,28 @@ static void dump_maps(const struct host_maps *hm, FILE *out)
                         fprintf(out, "  (out of memory)\n");
                 } else if (d->type == BPF_MAP_TYPE_RINGBUF) {
                         bpfaot_ringbuf__consume(m, print_record, out);
+                } else if (d->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+                        fflush(hm->perf[i].out);
+                        fputs(hm->perf[i].text ? hm->perf[i].text : "", out);
+                } else if (d->type == BPF_MAP_TYPE_PROG_ARRAY) {
+                        for (uint32_t k = 0; k < d->max_entries; k++)
+                                if (bpfaot_prog_array__lookup(m, k))
+                                        fprintf(out, "  key: %u  program\n", k);
+                } else if (d->type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+                           d->type == BPF_MAP_TYPE_HASH_OF_MAPS) {
+                        while (bpfaot_map__get_next_key(m, first ? NULL : key, next) == 0) {
+                                struct bpfaot_map *inner;
+
+                                first = false;
+                                memcpy(key, next, d->key_size);
+                                inner = bpfaot_map__lookup_elem(m, key);
+                                if (!inner)
+                                        continue;
+                                print_hex(out, "key:", key, d->key_size);
+                                fprintf(out, "  map: %s\n",
+                                        bpfaot_map__def(inner)->name ? bpfaot_map__def(inner)->name
+                                                                     : "?");
+                        }
                 } else if (d->type == BPF_MAP_TYPE_QUEUE || d->type == BPF_MAP_TYPE_STACK) {
                         while (bpfaot_map__pop_elem(m, val) == 0) {
                                 print_hex(out, "value:", val, d->value_size);
@@ -238,13 +310,16 @@ static int interp_repeat(const struct bpfaot_prog *prog, uint64_t n, void *mem, 
         return rc;
 }
 
-int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *o, void *mem,
-                   size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
+int host_exec_prog(const struct bpfaot_prog *progs, size_t cnt, size_t sel,
+                   const struct host_exec_opts *o, void *mem, size_t mem_len, uint64_t *ret,
+                   struct bpfaot_error *err)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .opt_level = o->opt_level, .cpu = o->cpu);
-        struct bpfaot_buf obj;
+        const struct bpfaot_prog *prog = &progs[sel];
+        struct bpfaot_buf obj = {0};
         uint64_t n = o->repeat ? o->repeat : 1;
-        int rc;
+        char **entries;
+        int rc = 0;
 
         if (o->interp) {
                 /* Unknown helpers are reported before anything runs, as for compiled code. */
@@ -258,11 +333,32 @@ int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *
                 }
                 return interp_repeat(prog, n, mem, mem_len, ret, err);
         }
-        rc = bpfaot_compile(prog, &copts, &obj, err);
-        if (rc)
+        if (cnt == 1) {
+                rc = bpfaot_compile(prog, &copts, &obj, err);
+                if (!rc)
+                        rc = host_exec_object(obj.data, obj.len, prog->input, NULL,
+                                              prog->symbol_prefix, o, mem, mem_len, ret, err);
+                bpfaot_buf_free(&obj);
                 return rc;
-        rc = host_exec_object(obj.data, obj.len, prog->input, NULL, prog->symbol_prefix, o, mem,
-                              mem_len, ret, err);
+        }
+        /* Several programs: one module with the skeleton's entry names, as tail calls need. */
+        entries = calloc(cnt, sizeof(*entries));
+        for (size_t i = 0; entries && i < cnt && !rc; i++)
+                if (asprintf(&entries[i], "%s__%s", prog->symbol_prefix, progs[i].name) < 0) {
+                        entries[i] = NULL;
+                        rc = -1;
+                }
+        if (!entries || rc)
+                rc = bpfaot_error_set(err, ENOMEM, "out of memory");
+        if (!rc)
+                rc = bpfaot_compile_progs(progs, (const char *const *)entries, cnt, &copts, &obj,
+                                          err);
+        if (!rc)
+                rc = host_exec_object(obj.data, obj.len, prog->input, entries[sel],
+                                      prog->symbol_prefix, o, mem, mem_len, ret, err);
+        for (size_t i = 0; entries && i < cnt; i++)
+                free(entries[i]);
+        free(entries);
         bpfaot_buf_free(&obj);
         return rc;
 }

@@ -11,8 +11,10 @@ uint64_t host_resolve_symbol(void *ctx, const char *name);
 bpfaot_helper_fn host_helper_lookup(void *ctx, uint32_t id);
 
 /*
- * Run a program given as an eBPF instruction array: compiled in memory and
- * loaded with the JIT, or interpreted. Returns 0 and r0 in *ret.
+ * Run program `sel` of `progs` (eBPF instruction arrays of one object):
+ * compiled in memory and loaded with the JIT, or interpreted. With several
+ * programs, all are compiled into one object with the skeleton's entry names,
+ * so that a PROG_ARRAY the object fills can reach them. Returns 0 and r0 in *ret.
  */
 struct host_exec_opts {
         bool interp;
@@ -21,8 +23,9 @@ struct host_exec_opts {
         uint64_t repeat; /* run this many times (at least once) */
         char **dump_maps; /* non-NULL: receives the maps' contents after the runs (free()) */
 };
-int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *o, void *mem,
-                   size_t mem_len, uint64_t *ret, struct bpfaot_error *err);
+int host_exec_prog(const struct bpfaot_prog *progs, size_t cnt, size_t sel,
+                   const struct host_exec_opts *o, void *mem, size_t mem_len, uint64_t *ret,
+                   struct bpfaot_error *err);
 /*
  * Load a native object, create its maps (from <prefix>__map_defs; prefix
  * NULL: found from the object's symbols), call its entry, free the maps.

@@ -45,7 +45,8 @@ int input_from_hex(struct input *in, const char *text, size_t len, const char *i
 int input_from_elf_bytes(struct input *in, const uint8_t *data, size_t len, const char *input_name,
                          const char *program, struct bpfaot_error *err)
 {
-        int ret = bpfaot_elf__open_mem(data, len, input_name, &in->elf, err);
+        BPFAOT_OPTS_INIT(bpfaot_elf_opts, eopts, .kconfig = in->kconfig);
+        int ret = bpfaot_elf__open_mem_opts(data, len, input_name, &eopts, &in->elf, err);
         size_t n = 0;
 
         if (ret)
@@ -81,6 +82,7 @@ int input_from_bytes(struct input *in, const uint8_t *data, size_t len, const ch
 
 void input_free(struct input *in)
 {
+        /* kconfig is the caller's. */
         bpfaot_elf__free(in->elf);
         free(in->insns);
         free(in->progs);

@@ -11,6 +11,7 @@ struct input {
         struct bpfaot_elf *elf;      /* for ELF inputs */
         struct bpfaot_insn *insns;   /* for raw and hex inputs */
         char *name;
+        const char *kconfig; /* set before reading: --kconfig FILE, or NULL */
 };
 
 /* Hex text: one program named after the input. */

@@ -8,11 +8,13 @@
  */
 #define _GNU_SOURCE /* asprintf, strndup */
 #include "insn.h"
+#include "kconfig.h"
 #include "object.h"
 
 #include <bpf/btf.h>
 #include <errno.h>
 #include <gelf.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +31,26 @@ struct elf_reader {
         size_t sym_cnt;
         struct code_sec *secs; /* executable sections */
         size_t nsecs;
-        size_t *data_shndx; /* section index of each out->data[] entry */
-        long kconfig_sec;   /* out->data index of the synthesized .kconfig, or -1 */
+        size_t *data_shndx;       /* section index of each out->data[] entry */
+        long kconfig_sec;         /* out->data index of the synthesized .kconfig, or -1 */
+        const char *kconfig_file; /* the kernel config asked for, NULL: the host's */
+        bool kconfig_loaded;
+        struct kconfig *kconfig; /* NULL: no config */
+        char **kc_names;         /* .kconfig values laid out so far, at kc_offs */
+        uint64_t *kc_offs;
+        size_t kc_cnt;
+        uint8_t *kc_bytes;
+        size_t kc_size;
+        struct btf_map_pos *btf_maps; /* where each BTF-defined map lies in .maps */
+        size_t n_btf_maps;
         struct bpfaot_elf *out;
+};
+
+/* A BTF-defined map's variable in .maps, for the relocations that fill its `values`. */
+struct btf_map_pos {
+        size_t map;          /* index in out->maps */
+        uint64_t off, size;  /* the variable's bytes in .maps */
+        uint64_t values_off; /* byte offset of its `values` member; UINT64_MAX: none */
 };
 
 static int fail(struct elf_reader *r, int code, const char *what)
@@ -331,35 +350,164 @@ static uint64_t host_kernel_version(void)
         return ((uint64_t)a << 16) + ((uint64_t)b << 8) + (c > 255 ? 255 : c);
 }
 
-/*
- * .kconfig externs: LINUX_KERNEL_VERSION is the only one with a meaning
- * outside a kernel; it lives in a synthesized read-only data section
- * "<prefix>__kconfig". Other .kconfig values stay unresolved, by name.
- */
-static int kconfig_offset(struct elf_reader *r, const char *name, uint64_t *off)
+/* A .kconfig extern without a value: a relocation left unresolved, with the reason. */
+#define KCONFIG_UNRESOLVED 1
+
+/* The BTF type of the extern variable `name` of DATASEC `sec` (".kconfig", ".ksyms"), or 0. */
+static uint32_t extern_var_type(const struct btf *btf, const char *sec, const char *name)
 {
-        struct bpfaot_elf *e = r->out;
-        uint64_t version;
+        const struct btf_var_secinfo *vsi;
+        const struct btf_type *ds;
+        __s32 id;
+
+        if (!btf || (id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC)) < 0)
+                return 0;
+        ds = btf__type_by_id(btf, (__u32)id);
+        vsi = btf_var_secinfos(ds);
+        for (unsigned i = 0; i < btf_vlen(ds); i++, vsi++) {
+                const struct btf_type *v = btf__type_by_id(btf, vsi->type);
+                const char *n = v && btf_is_var(v) ? btf__name_by_offset(btf, v->name_off) : NULL;
+                if (n && strcmp(n, name) == 0)
+                        return v->type;
+        }
+        return 0;
+}
+
+/* A reason kept with the object (relocations point at it). */
+static const char *keep_reason(struct elf_reader *r, const char *fmt, const char *a, const char *b)
+{
+        char buf[512];
+
+        snprintf(buf, sizeof(buf), fmt, a, b);
+        return keep_name(r, buf);
+}
+
+/*
+ * The value of .kconfig extern `name` (weak: a missing value is 0, as in
+ * libbpf): LINUX_KERNEL_VERSION is the build host's kernel version; CONFIG_*
+ * come from the kernel config (--kconfig FILE, else the build host's).
+ * Returns 0 and the bytes in out[size], KCONFIG_UNRESOLVED with *why, or a
+ * negative error (the kernel config cannot be read).
+ */
+static int kconfig_value(struct elf_reader *r, const char *name, uint32_t type, bool weak,
+                         uint8_t *out, size_t size, const char **why)
+{
+        const struct btf *btf = r->out->btf;
+        const char *v = NULL, *bad;
+        char num[32];
+        int ret;
+
+        if (strcmp(name, "LINUX_KERNEL_VERSION") == 0) {
+                uint64_t version = host_kernel_version();
+                if (!type) { /* no BTF: the u64 libbpf documents */
+                        memcpy(out, &version, size < 8 ? size : 8);
+                        return 0;
+                }
+                snprintf(num, sizeof(num), "%llu", (unsigned long long)version);
+                v = num;
+        } else if (strncmp(name, "CONFIG_", 7) == 0) {
+                if (!r->kconfig_loaded) {
+                        /* Its error is reported as is; -ENOENT would mean "not .kconfig". */
+                        ret = kconfig_load(r->kconfig_file, &r->kconfig, r->err);
+                        if (ret) {
+                                bpfaot_error_prefix(r->err, r->input);
+                                return -EIO;
+                        }
+                        r->kconfig_loaded = true;
+                }
+                v = kconfig_get(r->kconfig, name);
+                if (!v && !weak) {
+                        *why = r->kconfig ? keep_reason(r, "%s is not in the kernel config %s",
+                                                        name, kconfig_path(r->kconfig))
+                                          : "this host has no kernel config; give one with "
+                                            "--kconfig FILE";
+                        return KCONFIG_UNRESOLVED;
+                }
+        } else if (!weak) {
+                *why = "no such value outside a kernel";
+                return KCONFIG_UNRESOLVED;
+        }
+        if (!type) {
+                *why = "no BTF type for it (compile with -g)";
+                return KCONFIG_UNRESOLVED;
+        }
+        bad = kconfig_encode(btf, type, v, out, size);
+        if (bad) {
+                *why = keep_reason(r, "%s: %s", v ? v : "", bad);
+                return KCONFIG_UNRESOLVED;
+        }
+        return 0;
+}
+
+/*
+ * .kconfig externs live in a synthesized read-only data section (native
+ * global "<prefix>__kconfig"), laid out as they are first referenced.
+ * Returns 0 and the offset, KCONFIG_UNRESOLVED (with *why) for a .kconfig
+ * extern without a value, -ENOENT when `name` is not one, or a negative error.
+ */
+static int kconfig_offset(struct elf_reader *r, const char *name, bool weak, uint64_t *off,
+                          const char **why)
+{
+        uint32_t type = extern_var_type(r->out->btf, ".kconfig", name);
+        __s64 size = type ? btf__resolve_size(r->out->btf, type) : 8;
+        uint64_t at = (r->kc_size + 7) & ~(uint64_t)7;
         struct bpfaot_data_sec *d;
         uint8_t *bytes;
+        char **names;
+        uint64_t *offs;
+        int ret;
 
-        if (!name || strcmp(name, "LINUX_KERNEL_VERSION") != 0)
+        *why = NULL;
+        for (size_t i = 0; i < r->kc_cnt; i++)
+                if (strcmp(r->kc_names[i], name) == 0) {
+                        *off = r->kc_offs[i];
+                        return 0;
+                }
+        if (!type && strcmp(name, "LINUX_KERNEL_VERSION") != 0)
                 return -ENOENT;
-        *off = 0;
-        if (r->kconfig_sec >= 0)
-                return 0;
-        version = host_kernel_version();
-        bytes = malloc(8);
+        if (size <= 0 || size > 4096) {
+                *why = "its type has no usable size";
+                return KCONFIG_UNRESOLVED;
+        }
+        bytes = realloc(r->kc_bytes, at + (size_t)size);
         if (!bytes)
                 return fail(r, ENOMEM, "out of memory");
-        memcpy(bytes, &version, 8);
-        d = add_data_section(r, ".kconfig", SHN_UNDEF, 8, true);
-        if (!d) {
-                free(bytes);
-                return -ENOMEM;
+        r->kc_bytes = bytes;
+        ret = kconfig_value(r, name, type, weak, bytes + at, (size_t)size, why);
+        if (ret)
+                return ret;
+        names = realloc(r->kc_names, (r->kc_cnt + 1) * sizeof(*names));
+        if (names)
+                r->kc_names = names;
+        offs = realloc(r->kc_offs, (r->kc_cnt + 1) * sizeof(*offs));
+        if (offs)
+                r->kc_offs = offs;
+        if (!names || !offs || !(names[r->kc_cnt] = keep_name(r, name)))
+                return fail(r, ENOMEM, "out of memory");
+        offs[r->kc_cnt++] = at;
+        memset(bytes + r->kc_size, 0, at - r->kc_size);
+        r->kc_size = at + (size_t)size;
+        if (r->kconfig_sec < 0) {
+                d = add_data_section(r, ".kconfig", SHN_UNDEF, 0, true);
+                if (!d)
+                        return -ENOMEM;
+                r->kconfig_sec = (long)(d - r->out->data);
         }
-        d->bytes = bytes;
-        r->kconfig_sec = (long)(d - e->data);
+        *off = at;
+        return 0;
+}
+
+/* The synthesized .kconfig gets its final bytes once every program is linked. */
+static int finish_kconfig(struct elf_reader *r)
+{
+        struct bpfaot_data_sec *d;
+
+        if (r->kconfig_sec < 0)
+                return 0;
+        d = &r->out->data[r->kconfig_sec];
+        d->bytes = r->kc_bytes;
+        d->size = r->kc_size;
+        r->kc_bytes = NULL;
         return 0;
 }
 
@@ -434,15 +582,141 @@ static int add_map(struct elf_reader *r, const struct bpfaot_map_desc *desc)
         struct bpfaot_elf *e = r->out;
         struct bpfaot_map_desc *m = realloc(e->maps, (e->map_cnt + 1) * sizeof(*m));
 
-        if (!m)
+        if (!m) {
+                free(desc->inner);
                 return fail(r, ENOMEM, "out of memory");
+        }
         e->maps = m;
         e->maps[e->map_cnt] = *desc;
-        e->maps[e->map_cnt].name = keep_name(r, desc->name);
-        if (!e->maps[e->map_cnt].name)
-                return fail(r, ENOMEM, "out of memory");
         e->map_cnt++;
+        e->maps[e->map_cnt - 1].name = keep_name(r, desc->name);
+        if (!e->maps[e->map_cnt - 1].name)
+                return fail(r, ENOMEM, "out of memory");
         return 0;
+}
+
+static bool is_map_of_maps(uint32_t type)
+{
+        return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
+}
+
+static int parse_map_struct(struct elf_reader *r, const struct btf_type *def, const char *name,
+                            int depth, struct bpfaot_map_desc *desc, uint64_t *values_off);
+
+/*
+ * `__array(values, T)` is a flexible array of pointers: to a function (a
+ * PROG_ARRAY's programs) or to a struct, the inner map of a map of maps.
+ * Either way the kernel's value is a 4-byte file descriptor.
+ */
+static int parse_values(struct elf_reader *r, const struct btf_member *m, const char *name,
+                        int depth, struct bpfaot_map_desc *desc)
+{
+        const struct btf *btf = r->out->btf;
+        const struct btf_type *arr = skip_mods(btf, m->type, NULL), *ptr, *elem;
+        struct bpfaot_map_desc inner = {0};
+        char msg[256];
+        int ret;
+
+        ptr = arr && btf_is_array(arr) ? skip_mods(btf, btf_array(arr)->type, NULL) : NULL;
+        elem = ptr && btf_is_ptr(ptr) ? skip_mods(btf, ptr->type, NULL) : NULL;
+        if (!elem || !(btf_is_func_proto(elem) || btf_is_struct(elem))) {
+                snprintf(msg, sizeof(msg), "map '%s': malformed field 'values'", name);
+                return fail(r, EINVAL, msg);
+        }
+        desc->value_size = 4;
+        if (!desc->key_size)
+                desc->key_size = 4;
+        if (btf_is_func_proto(elem))
+                return 0;
+        if (depth > 0) {
+                snprintf(msg, sizeof(msg), "map '%s': maps of maps nest only one level", name);
+                return fail(r, EINVAL, msg);
+        }
+        ret = parse_map_struct(r, elem, name, depth + 1, &inner, NULL);
+        if (ret)
+                return ret;
+        desc->inner = malloc(sizeof(*desc->inner));
+        if (!desc->inner)
+                return fail(r, ENOMEM, "out of memory");
+        *desc->inner = inner;
+        desc->inner->name = name;
+        return 0;
+}
+
+/* The fields of a BTF map definition; `values_off` (if not NULL) receives where `values` is. */
+static int parse_map_struct(struct elf_reader *r, const struct btf_type *def, const char *name,
+                            int depth, struct bpfaot_map_desc *desc, uint64_t *values_off)
+{
+        const struct btf *btf = r->out->btf;
+        const struct btf_member *m = btf_members(def);
+        const struct btf_member *values = NULL;
+        char msg[256];
+
+        for (unsigned k = 0; k < btf_vlen(def); k++, m++) {
+                const char *field = btf__name_by_offset(btf, m->name_off);
+                bool ok = true;
+
+                if (!field)
+                        continue;
+                if (strcmp(field, "type") == 0)
+                        ok = btf_map_uint(btf, m, &desc->type);
+                else if (strcmp(field, "max_entries") == 0)
+                        ok = btf_map_uint(btf, m, &desc->max_entries);
+                else if (strcmp(field, "map_flags") == 0)
+                        ok = btf_map_uint(btf, m, &desc->map_flags);
+                else if (strcmp(field, "key_size") == 0)
+                        ok = btf_map_uint(btf, m, &desc->key_size);
+                else if (strcmp(field, "value_size") == 0)
+                        ok = btf_map_uint(btf, m, &desc->value_size);
+                else if (strcmp(field, "key") == 0)
+                        ok = btf_map_size(btf, m, &desc->key_size);
+                else if (strcmp(field, "value") == 0)
+                        ok = btf_map_size(btf, m, &desc->value_size);
+                else if (strcmp(field, "values") == 0)
+                        values = m;
+                if (!ok) {
+                        snprintf(msg, sizeof(msg), "map '%s': malformed field '%s'", name, field);
+                        return fail(r, EINVAL, msg);
+                }
+        }
+        if (values_off)
+                *values_off =
+                    values ? btf_member_bit_offset(def, (__u32)(values - btf_members(def))) / 8
+                           : UINT64_MAX;
+        if (!values)
+                return 0;
+        if (desc->type != BPF_MAP_TYPE_PROG_ARRAY && !is_map_of_maps(desc->type)) {
+                snprintf(msg, sizeof(msg),
+                         "map '%s': 'values' needs a PROG_ARRAY or a map of maps, not %u", name,
+                         desc->type);
+                return fail(r, EINVAL, msg);
+        }
+        return parse_values(r, values, name, depth, desc);
+}
+
+/*
+ * Where the symbol `name` of a .maps section lies: compilers leave the BTF
+ * DATASEC offsets 0 (libbpf fixes them up from the symbols), so the symbol
+ * table is the truth. Returns false when there is no such symbol.
+ */
+static bool maps_symbol(struct elf_reader *r, const char *name, uint64_t *off, uint64_t *size)
+{
+        for (size_t i = 1; i < r->sym_cnt; i++) {
+                GElf_Sym sym;
+                const char *n, *sec;
+
+                if (!gelf_getsym(r->syms, (int)i, &sym) || sym.st_shndx == SHN_UNDEF ||
+                    sym.st_shndx >= SHN_LORESERVE || GELF_ST_TYPE(sym.st_info) == STT_SECTION)
+                        continue;
+                n = elf_strptr(r->elf, r->symtab_sh.sh_link, sym.st_name);
+                sec = section_name(r, sym.st_shndx);
+                if (n && sec && strcmp(n, name) == 0 && is_btf_maps_section(sec)) {
+                        *off = sym.st_value;
+                        *size = sym.st_size;
+                        return true;
+                }
+        }
+        return false;
 }
 
 /* BTF-defined maps: the variables of the .maps data section, described by their struct types. */
@@ -457,11 +731,15 @@ static int read_btf_maps(struct elf_reader *r)
                 return 0;
         sec = btf__type_by_id(btf, (__u32)id);
         vsi = btf_var_secinfos(sec);
+        r->btf_maps = calloc(btf_vlen(sec) ? btf_vlen(sec) : 1, sizeof(*r->btf_maps));
+        if (!r->btf_maps)
+                return fail(r, ENOMEM, "out of memory");
         for (unsigned i = 0; i < btf_vlen(sec); i++, vsi++) {
                 const struct btf_type *var = btf__type_by_id(btf, vsi->type), *def;
                 struct bpfaot_map_desc desc = {0};
-                const struct btf_member *m;
+                uint64_t values_off;
                 char msg[256];
+                int ret;
 
                 if (!var || !btf_is_var(var))
                         continue;
@@ -472,32 +750,22 @@ static int read_btf_maps(struct elf_reader *r)
                                  desc.name ? desc.name : "?");
                         return fail(r, EINVAL, msg);
                 }
-                m = btf_members(def);
-                for (unsigned k = 0; k < btf_vlen(def); k++, m++) {
-                        const char *field = btf__name_by_offset(btf, m->name_off);
-                        bool ok = true;
-
-                        if (!field)
-                                continue;
-                        if (strcmp(field, "type") == 0)
-                                ok = btf_map_uint(btf, m, &desc.type);
-                        else if (strcmp(field, "max_entries") == 0)
-                                ok = btf_map_uint(btf, m, &desc.max_entries);
-                        else if (strcmp(field, "map_flags") == 0)
-                                ok = btf_map_uint(btf, m, &desc.map_flags);
-                        else if (strcmp(field, "key_size") == 0)
-                                ok = btf_map_uint(btf, m, &desc.key_size);
-                        else if (strcmp(field, "value_size") == 0)
-                                ok = btf_map_uint(btf, m, &desc.value_size);
-                        else if (strcmp(field, "key") == 0)
-                                ok = btf_map_size(btf, m, &desc.key_size);
-                        else if (strcmp(field, "value") == 0)
-                                ok = btf_map_size(btf, m, &desc.value_size);
-                        if (!ok) {
-                                snprintf(msg, sizeof(msg), "map '%s': malformed field '%s'",
-                                         desc.name, field);
+                ret = parse_map_struct(r, def, desc.name, 0, &desc, &values_off);
+                if (ret) {
+                        free(desc.inner);
+                        return ret;
+                }
+                if (values_off != UINT64_MAX) {
+                        struct btf_map_pos *pos = &r->btf_maps[r->n_btf_maps];
+                        if (!maps_symbol(r, desc.name, &pos->off, &pos->size)) {
+                                free(desc.inner);
+                                snprintf(msg, sizeof(msg), "map '%s': no symbol in .maps",
+                                         desc.name);
                                 return fail(r, EINVAL, msg);
                         }
+                        pos->map = r->out->map_cnt;
+                        pos->values_off = values_off;
+                        r->n_btf_maps++;
                 }
                 if (add_map(r, &desc))
                         return -ENOMEM;
@@ -822,8 +1090,31 @@ static int link_insn(struct linker *l, const struct chunk *c, size_t gi, size_t 
         }
         if (insn_is_lddw(insn) && sym.st_shndx == SHN_UNDEF) {
                 const char *name = elf_strptr(l->r->elf, l->r->symtab_sh.sh_link, sym.st_name);
-                uint64_t off;
-                int ret = kconfig_offset(l->r, name, &off);
+                bool weak = GELF_ST_BIND(sym.st_info) == STB_WEAK;
+                const char *why = NULL;
+                uint64_t off = 0;
+                int ret = name ? kconfig_offset(l->r, name, weak, &off, &why) : -ENOENT;
+                if (ret == KCONFIG_UNRESOLVED) {
+                        ret = add_reloc(l, o, &sym, "kconfig value", BPFAOT_RELOC_UNRESOLVED);
+                        if (!ret)
+                                l->p->relocs[l->p->reloc_cnt - 1].why = why;
+                        return ret;
+                }
+                if (ret == -ENOENT && name && extern_var_type(l->r->out->btf, ".ksyms", name)) {
+                        /* No kernel symbol exists outside a kernel: a weak one is NULL. */
+                        if (weak && o + 1 < l->out_len) {
+                                l->p->insns[o].src = BPFAOT_LDDW_IMM64;
+                                l->p->insns[o].imm = 0;
+                                l->p->insns[o + 1].imm = 0;
+                                return 0;
+                        }
+                        ret = add_reloc(l, o, &sym, "kernel symbol", BPFAOT_RELOC_UNRESOLVED);
+                        if (!ret)
+                                l->p->relocs[l->p->reloc_cnt - 1].why =
+                                    ".ksyms: there are no kernel symbols outside a kernel; "
+                                    "declare it __weak to get NULL";
+                        return ret;
+                }
                 if (ret == 0) {
                         ret = add_reloc(l, o, &sym, "kconfig value", BPFAOT_RELOC_DATA);
                         if (!ret) {
@@ -1128,20 +1419,155 @@ static int read_btf_ext(struct elf_reader *r)
         return data ? read_core_relos(r, data->d_buf, data->d_size) : 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Initial contents of PROG_ARRAYs and maps of maps                     */
+/* ------------------------------------------------------------------ */
+
+static int cmp_init(const void *a, const void *b)
+{
+        const struct bpfaot_map_init *x = a, *y = b;
+        return x->slot < y->slot ? -1 : x->slot > y->slot;
+}
+
+static bool is_program(const struct elf_reader *r, const char *name)
+{
+        for (size_t i = 0; i < r->out->prog_cnt; i++)
+                if (strcmp(r->out->progs[i].name, name) == 0)
+                        return true;
+        return false;
+}
+
+/* One relocation of .maps: `.values = { [slot] = &sym }` of the map whose bytes hold it. */
+static int add_map_init(struct elf_reader *r, const GElf_Rel *rel)
+{
+        const struct btf_map_pos *pos = NULL;
+        struct bpfaot_map_desc *m;
+        struct bpfaot_map_init init, *grown;
+        const char *name;
+        GElf_Sym sym;
+        char msg[320];
+        long inner;
+
+        for (size_t i = 0; i < r->n_btf_maps && !pos; i++)
+                if (rel->r_offset >= r->btf_maps[i].off &&
+                    rel->r_offset - r->btf_maps[i].off < r->btf_maps[i].size)
+                        pos = &r->btf_maps[i];
+        if (GELF_R_SYM(rel->r_info) == 0 || GELF_R_SYM(rel->r_info) >= r->sym_cnt ||
+            !gelf_getsym(r->syms, (int)GELF_R_SYM(rel->r_info), &sym) ||
+            !(name = elf_strptr(r->elf, r->symtab_sh.sh_link, sym.st_name)))
+                return fail(r, EINVAL, ".maps relocation names a symbol that does not exist");
+        if (!pos)
+                return fail(r, EINVAL, ".maps relocation outside every map definition");
+        m = &r->out->maps[pos->map];
+        if (pos->values_off == UINT64_MAX || rel->r_offset - pos->off < pos->values_off ||
+            (rel->r_offset - pos->off - pos->values_off) % 8) {
+                snprintf(msg, sizeof(msg), "map '%s': relocation against '%s' is not in 'values'",
+                         m->name, name);
+                return fail(r, EINVAL, msg);
+        }
+        init = (struct bpfaot_map_init){
+            .slot = (uint32_t)((rel->r_offset - pos->off - pos->values_off) / 8)};
+        if (init.slot >= m->max_entries) {
+                snprintf(msg, sizeof(msg), "map '%s': slot %u of 'values' is past max_entries %u",
+                         m->name, init.slot, m->max_entries);
+                return fail(r, EINVAL, msg);
+        }
+        if (m->type == BPF_MAP_TYPE_PROG_ARRAY) {
+                if (!is_program(r, name)) {
+                        snprintf(msg, sizeof(msg),
+                                 "map '%s': slot %u names '%s', which is not a program", m->name,
+                                 init.slot, name);
+                        return fail(r, EINVAL, msg);
+                }
+                if (!(init.prog = keep_name(r, name)))
+                        return fail(r, ENOMEM, "out of memory");
+        } else {
+                inner = map_index(r, name);
+                if (inner < 0 || (size_t)inner == pos->map) {
+                        snprintf(msg, sizeof(msg),
+                                 "map '%s': slot %u names '%s', which is not another map", m->name,
+                                 init.slot, name);
+                        return fail(r, EINVAL, msg);
+                }
+                init.map = (uint32_t)inner;
+        }
+        grown = realloc(m->inits, (m->init_cnt + 1) * sizeof(*grown));
+        if (!grown)
+                return fail(r, ENOMEM, "out of memory");
+        m->inits = grown;
+        m->inits[m->init_cnt++] = init;
+        return 0;
+}
+
+static int read_map_inits(struct elf_reader *r)
+{
+        Elf_Scn *scn = NULL;
+        GElf_Shdr sh;
+        const char *target;
+
+        while ((scn = elf_nextscn(r->elf, scn)) != NULL) {
+                Elf_Data *data;
+
+                if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_REL)
+                        continue;
+                target = section_name(r, sh.sh_info);
+                if (!target || !is_btf_maps_section(target))
+                        continue;
+                data = elf_getdata(scn, NULL);
+                if (!data || sh.sh_entsize == 0 || sh.sh_size > data->d_size)
+                        return fail(r, EINVAL, "malformed relocation section for .maps");
+                for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+                        GElf_Rel rel;
+                        int ret;
+
+                        if (!gelf_getrel(data, (int)i, &rel))
+                                return fail(r, EINVAL, "malformed relocation entry");
+                        ret = add_map_init(r, &rel);
+                        if (ret)
+                                return ret;
+                }
+        }
+        for (size_t i = 0; i < r->out->map_cnt; i++) {
+                struct bpfaot_map_desc *m = &r->out->maps[i];
+                if (m->init_cnt > 1)
+                        qsort(m->inits, m->init_cnt, sizeof(*m->inits), cmp_init);
+                for (size_t k = 1; k < m->init_cnt; k++)
+                        if (m->inits[k].slot == m->inits[k - 1].slot) {
+                                char msg[256];
+                                snprintf(msg, sizeof(msg), "map '%s': slot %u is set twice",
+                                         m->name, m->inits[k].slot);
+                                return fail(r, EINVAL, msg);
+                        }
+        }
+        return 0;
+}
+
 /* The front end's passes, in order; each may use what the earlier ones read. */
 static int (*const passes[])(struct elf_reader *r) = {
-    read_btf_ext,     read_code_sections, read_data_sections, read_data_vars, read_btf_maps,
-    read_legacy_maps, read_funcs,         read_rels,          link_progs,
+    read_btf_ext,  read_code_sections, read_data_sections, read_data_vars,
+    read_btf_maps, read_legacy_maps,   read_funcs,         read_rels,
+    link_progs,    finish_kconfig,     read_map_inits,
 };
 
 int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
                          struct bpfaot_elf **out, struct bpfaot_error *err)
 {
+        return bpfaot_elf__open_mem_opts(data, len, input_name, NULL, out, err);
+}
+
+int bpfaot_elf__open_mem_opts(const void *data, size_t len, const char *input_name,
+                              const struct bpfaot_elf_opts *opts, struct bpfaot_elf **out,
+                              struct bpfaot_error *err)
+{
         struct elf_reader r = {
             .input = input_name ? input_name : "<input>", .err = err, .kconfig_sec = -1};
+        struct bpfaot_elf_opts o = {0};
         GElf_Ehdr eh;
         int ret;
 
+        if (opts)
+                memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+        r.kconfig_file = o.kconfig;
         *out = NULL;
         ret = object_open(data, len, r.input, &r.elf, err);
         if (ret)
@@ -1190,6 +1616,11 @@ int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
 out:
         free_code_sections(&r);
         free(r.data_shndx);
+        free(r.btf_maps);
+        free(r.kc_names);
+        free(r.kc_offs);
+        free(r.kc_bytes);
+        kconfig_free(r.kconfig);
         elf_end(r.elf);
         if (ret) {
                 bpfaot_elf__free(r.out);
@@ -1215,6 +1646,10 @@ void bpfaot_elf__free(struct bpfaot_elf *elf)
                 free((char *)elf->data[i].symbol);
         }
         free(elf->data);
+        for (size_t i = 0; i < elf->map_cnt; i++) {
+                free(elf->maps[i].inner);
+                free(elf->maps[i].inits);
+        }
         free(elf->maps);
         free(elf->core_relos);
         free(elf->symbol_prefix);

@@ -19,6 +19,7 @@
 #include "subprog.h"
 
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,6 +388,105 @@ static char *prefixed(const char *prefix, const char *what)
         return s;
 }
 
+/* A program's entry function uint64_t f(void *ctx, uint64_t ctx_size), declared if not yet built.
+ */
+static LLVMValueRef entry_fn(struct tr *t, const char *name)
+{
+        LLVMTypeRef params[2] = {t->i8p, t->i64};
+        LLVMValueRef fn = LLVMGetNamedFunction(t->mod, name);
+
+        return fn ? fn : LLVMAddFunction(t->mod, name, LLVMFunctionType(t->i64, params, 2, false));
+}
+
+static bool in_module(const struct tr *t, const char *entry)
+{
+        for (size_t i = 0; i < t->opts->module_entry_cnt; i++)
+                if (strcmp(t->opts->module_entries[i], entry) == 0)
+                        return true;
+        return false;
+}
+
+/* A private constant array; returns it cast to i8*. */
+static LLVMValueRef private_array(struct tr *t, LLVMTypeRef elem, LLVMValueRef *vals, unsigned n)
+{
+        LLVMValueRef g = LLVMAddGlobal(t->mod, LLVMArrayType(elem, n), "");
+
+        LLVMSetInitializer(g, LLVMConstArray(elem, vals, n));
+        LLVMSetGlobalConstant(g, true);
+        LLVMSetLinkage(g, LLVMPrivateLinkage);
+        LLVMSetAlignment(g, 8);
+        return LLVMConstPointerCast(g, t->i8p);
+}
+
+/*
+ * The initial contents of a PROG_ARRAY (entry functions <prefix>__<prog>,
+ * the skeleton's names, of the programs in this module) or map of maps
+ * (map index + 1), as the runtime's
+ * bpfaot_map_def.init_value describes them. Sets *size to their bytes.
+ */
+static LLVMValueRef map_init(struct tr *t, const struct bpfaot_map_desc *m, uint64_t *size)
+{
+        bool progs = m->type == BPF_MAP_TYPE_PROG_ARRAY;
+        unsigned n = m->init_cnt ? m->inits[m->init_cnt - 1].slot + 1 : 0;
+        LLVMTypeRef elem = progs ? t->i8p : t->i32;
+        LLVMValueRef *vals, arr = NULL;
+
+        *size = 0;
+        if (!n)
+                return LLVMConstNull(t->i8p);
+        vals = calloc(n, sizeof(*vals));
+        if (!vals) {
+                t->oom = true;
+                return LLVMConstNull(t->i8p);
+        }
+        for (unsigned i = 0; i < n; i++)
+                vals[i] = LLVMConstNull(elem);
+        for (size_t k = 0; k < m->init_cnt && !t->oom; k++) {
+                const struct bpfaot_map_init *in = &m->inits[k];
+                char *entry;
+
+                if (!progs) {
+                        vals[in->slot] = cint(t->i32, in->map + 1);
+                        continue;
+                }
+                entry = malloc(strlen(t->prog->symbol_prefix) + strlen(in->prog) + 3);
+                if (!entry) {
+                        t->oom = true;
+                        break;
+                }
+                sprintf(entry, "%s__%s", t->prog->symbol_prefix, in->prog);
+                /* A program not compiled into this module leaves its slot empty. */
+                if (in_module(t, entry))
+                        vals[in->slot] = LLVMConstPointerCast(entry_fn(t, entry), t->i8p);
+                free(entry);
+        }
+        if (!t->oom) {
+                arr = private_array(t, elem, vals, n);
+                *size = (uint64_t)n * (progs ? 8 : 4);
+        }
+        free(vals);
+        return arr ? arr : LLVMConstNull(t->i8p);
+}
+
+/* One struct bpfaot_map_def; `init`/`init_size`/`inner` as the runtime reads them. */
+static LLVMValueRef map_def(struct tr *t, LLVMTypeRef def_ty, const struct bpfaot_map_desc *m,
+                            LLVMValueRef name, LLVMValueRef init, uint64_t init_size,
+                            LLVMValueRef inner)
+{
+        LLVMValueRef vals[9] = {
+            name,
+            cint(t->i32, m->type),
+            cint(t->i32, m->key_size),
+            cint(t->i32, m->value_size),
+            cint(t->i32, m->max_entries),
+            cint(t->i32, m->map_flags),
+            init,
+            c64(t, init_size),
+            inner,
+        };
+        return LLVMConstNamedStruct(def_ty, vals, 9);
+}
+
 /*
  * The object's map tables, created on first use:
  *   const struct bpfaot_map_def <prefix>__map_defs[N];  (runtime/include/bpfaot/maps.h)
@@ -402,7 +502,6 @@ static LLVMValueRef map_tables(struct tr *t)
         char *slots_name = prefixed(prog->symbol_prefix, "__maps");
         char *defs_name = prefixed(prog->symbol_prefix, "__map_defs");
         char *cnt_name = prefixed(prog->symbol_prefix, "__map_cnt");
-        LLVMTypeRef fields[8] = {t->i8p, t->i32, t->i32, t->i32, t->i32, t->i32, t->i8p, t->i64};
         LLVMTypeRef def_ty, slots_ty = LLVMArrayType(t->i64, n);
         LLVMValueRef slots = NULL, defs, cnt, *elems = NULL;
 
@@ -415,22 +514,34 @@ static LLVMValueRef map_tables(struct tr *t)
         if (!elems)
                 goto out;
         def_ty = LLVMStructCreateNamed(t->ctx, "struct.bpfaot_map_def");
-        LLVMStructSetBody(def_ty, fields, 8, false);
+        {
+                LLVMTypeRef fields[9] = {t->i8p, t->i32, t->i32,
+                                         t->i32, t->i32, t->i32,
+                                         t->i8p, t->i64, compat_ptr_type(t->ctx, def_ty)};
+                LLVMStructSetBody(def_ty, fields, 9, false);
+        }
         for (unsigned i = 0; i < n; i++) {
                 const struct bpfaot_map_desc *m = &prog->maps[i];
                 LLVMValueRef name =
                     LLVMConstStringInContext(t->ctx, m->name, (unsigned)strlen(m->name), false);
                 LLVMValueRef g = LLVMAddGlobal(t->mod, LLVMTypeOf(name), "");
+                LLVMValueRef inner = LLVMConstNull(compat_ptr_type(t->ctx, def_ty)), init;
+                uint64_t init_size;
+
                 LLVMSetInitializer(g, name);
                 LLVMSetGlobalConstant(g, true);
                 LLVMSetLinkage(g, LLVMPrivateLinkage);
-                LLVMValueRef vals[8] = {
-                    LLVMConstPointerCast(g, t->i8p), cint(t->i32, m->type),
-                    cint(t->i32, m->key_size),       cint(t->i32, m->value_size),
-                    cint(t->i32, m->max_entries),    cint(t->i32, m->map_flags),
-                    LLVMConstNull(t->i8p),           c64(t, 0),
-                };
-                elems[i] = LLVMConstNamedStruct(def_ty, vals, 8);
+                init = map_init(t, m, &init_size);
+                if (m->inner) {
+                        LLVMValueRef tmpl = LLVMAddGlobal(t->mod, def_ty, "");
+                        LLVMSetInitializer(tmpl, map_def(t, def_ty, m->inner, LLVMConstNull(t->i8p),
+                                                         LLVMConstNull(t->i8p), 0, inner));
+                        LLVMSetGlobalConstant(tmpl, true);
+                        LLVMSetLinkage(tmpl, LLVMPrivateLinkage);
+                        inner = tmpl;
+                }
+                elems[i] =
+                    map_def(t, def_ty, m, LLVMConstPointerCast(g, t->i8p), init, init_size, inner);
         }
         defs = LLVMAddGlobal(t->mod, LLVMArrayType(def_ty, n), defs_name);
         LLVMSetInitializer(defs, LLVMConstArray(def_ty, elems, n));
@@ -533,6 +644,32 @@ static void finish_call(struct tr *t, LLVMValueRef ret)
                 reg_set(t, r, c64(t, 0));
 }
 
+static void tr_exit(struct tr *t);
+
+/*
+ * bpf_tail_call(ctx, map, index): the runtime runs the target program and
+ * says whether it did (BPFAOT_TAIL_CALL_SYMBOL returns {done, r0}); if so,
+ * its result is this function's, as the target replaces the current frame.
+ * Otherwise execution goes on with r0 = the error.
+ */
+static void tr_tail_call(struct tr *t, LLVMValueRef *args)
+{
+        LLVMTypeRef pair[2] = {t->i64, t->i64};
+        LLVMTypeRef res_ty = LLVMStructTypeInContext(t->ctx, pair, 2, false);
+        LLVMTypeRef params[3] = {t->i64, t->i64, t->i64};
+        LLVMValueRef res = call(t, BPFAOT_TAIL_CALL_SYMBOL,
+                                LLVMFunctionType(res_ty, params, 3, false), args + 1, 3);
+        LLVMValueRef done = LLVMBuildExtractValue(t->b, res, 0, "tail_done");
+        LLVMBasicBlockRef ret_bb = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "tail_ret");
+        LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "tail_failed");
+
+        finish_call(t, LLVMBuildExtractValue(t->b, res, 1, "tail_r0"));
+        LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntNE, done, c64(t, 0), ""), ret_bb, cont);
+        LLVMPositionBuilderAtEnd(t->b, ret_bb);
+        tr_exit(t);
+        LLVMPositionBuilderAtEnd(t->b, cont);
+}
+
 static void tr_call(struct tr *t, size_t idx)
 {
         const struct bpfaot_insn *insn = &t->prog->insns[idx];
@@ -561,6 +698,10 @@ static void tr_call(struct tr *t, size_t idx)
                 callee = rel->name;
         else if (insn->src == BPFAOT_CALL_KFUNC)
                 callee = subprog_kfunc_name(t->prog, insn->imm);
+        if (!callee && insn->src == BPFAOT_CALL_HELPER && insn->imm == BPF_FUNC_tail_call) {
+                tr_tail_call(t, args);
+                return;
+        }
         if (!callee) {
                 snprintf(name, sizeof(name), BPFAOT_HELPER_PREFIX "%04u", (unsigned)insn->imm);
                 callee = name;
@@ -958,12 +1099,15 @@ static int build_subprog(struct tr *t, size_t s)
 
 static LLVMValueRef build_entry(struct tr *t)
 {
-        const char *name = t->entry;
-        LLVMTypeRef params[2] = {t->i8p, t->i64};
-        LLVMValueRef fn = LLVMAddFunction(t->mod, name, LLVMFunctionType(t->i64, params, 2, false));
+        /* A PROG_ARRAY's initial contents may have declared it already. */
+        LLVMValueRef fn = entry_fn(t, t->entry);
         LLVMValueRef args[5];
-        LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(t->ctx, fn, "entry");
+        LLVMBasicBlockRef bb;
 
+        if (LLVMCountBasicBlocks(fn))
+                return NULL; /* two programs with one entry name: reported by the caller */
+        LLVMSetLinkage(fn, LLVMExternalLinkage);
+        bb = LLVMAppendBasicBlockInContext(t->ctx, fn, "entry");
         LLVMAddAttributeAtIndex(
             fn, LLVMAttributeFunctionIndex,
             LLVMCreateEnumAttribute(t->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
@@ -1024,8 +1168,9 @@ int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *
         t.b = LLVMCreateBuilderInContext(t.ctx);
         for (size_t s = 0; s < t.sp.cnt && !ret; s++)
                 ret = build_subprog(&t, s);
-        if (!ret)
-                build_entry(&t);
+        if (!ret && !build_entry(&t))
+                ret = bpfaot_error_set(err, EEXIST, "%s: entry name '%s' is used twice",
+                                       prog->input ? prog->input : "<input>", t.entry);
         if (!ret && t.oom)
                 ret = bpfaot_error_set(err, ENOMEM, "out of memory");
         LLVMDisposeBuilder(t.b);

@@ -11,6 +11,14 @@ struct translate_opts {
         const char *entry_name;
         uint32_t stack_size;
         size_t region_insns; /* split longer sub-programs into regions; 0: never */
+        /*
+         * Entry names of all programs compiled into the module. A PROG_ARRAY
+         * slot the object fills names a program; its native entry is
+         * <prefix>__<prog> (the skeleton's name), and the slot is filled only
+         * when that entry is one of these, else left empty.
+         */
+        const char *const *module_entries;
+        size_t module_entry_cnt;
 };
 
 /*

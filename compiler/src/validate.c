@@ -382,9 +382,10 @@ int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate
                                                r->name ? r->name : "?");
                 if (r->kind == BPFAOT_RELOC_UNRESOLVED)
                         return bpfaot_error_at(err, prog, (long)r->insn, ENOTSUP,
-                                               "unresolved relocation against %s '%s'",
+                                               "unresolved relocation against %s '%s' (%s)",
                                                r->what ? r->what : "symbol",
-                                               r->name ? r->name : "?");
+                                               r->name ? r->name : "?",
+                                               r->why ? r->why : "not supported yet");
         }
         v.tails = insn_lddw_tails(prog->insns, prog->insn_cnt);
         if (!v.tails)

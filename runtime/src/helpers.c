@@ -7,6 +7,7 @@
 #include "helpers_internal.h"
 
 #include <errno.h>
+#include <linux/bpf.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -217,6 +218,41 @@ BPFAOT_HELPER(ringbuf_query)(uint64_t map, uint64_t flags, uint64_t c, uint64_t 
 {
         (void)c, (void)d, (void)e;
         return map ? bpfaot_ringbuf__query(MAP(map), flags) : 0;
+}
+
+BPFAOT_HELPER(perf_event_output)
+(uint64_t ctx, uint64_t map, uint64_t flags, uint64_t data, uint64_t size)
+{
+        (void)ctx;
+        return map ? (uint64_t)bpfaot_perf_event__output(MAP(map), flags, PTR(data), size)
+                   : (uint64_t)-EINVAL;
+}
+
+/*
+ * Tail calls nest native calls; this thread's depth bounds the chain as the
+ * kernel's per-run counter does. Thread-local, because programs run on many
+ * threads at once and each run is its own chain.
+ */
+static _Thread_local unsigned tail_call_depth;
+
+struct bpfaot_tail_call_result bpfaot_rt_tail_call(uint64_t ctx, uint64_t map, uint64_t index)
+{
+        struct bpfaot_tail_call_result r = {0, (uint64_t)-ENOENT};
+        bpfaot_prog_fn prog;
+
+        if (!map || bpfaot_map__def(MAP(map))->type != BPF_MAP_TYPE_PROG_ARRAY) {
+                r.ret = (uint64_t)-EINVAL;
+                return r;
+        }
+        /* The kernel's index is a u32: the upper half of r3 is ignored. */
+        prog = bpfaot_prog_array__lookup(MAP(map), (uint32_t)index);
+        if (!prog || tail_call_depth >= BPFAOT_MAX_TAIL_CALLS)
+                return r;
+        tail_call_depth++;
+        r.ret = prog(PTR(ctx), 0);
+        tail_call_depth--;
+        r.done = 1;
+        return r;
 }
 
 /*

@@ -28,6 +28,7 @@
         X(0014, get_current_pid_tgid)                                                              \
         X(0015, get_current_uid_gid)                                                               \
         X(0016, get_current_comm)                                                                  \
+        X(0025, perf_event_output)                                                                 \
         X(0042, get_numa_node_id)                                                                  \
         X(0045, probe_read_str)                                                                    \
         X(0087, map_push_elem)                                                                     \

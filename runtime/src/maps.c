@@ -73,9 +73,27 @@ static const struct bpfaot_map_ops *ops_for(uint32_t type, bool *percpu)
                 return &bpfaot_queue_ops;
         case BPF_MAP_TYPE_RINGBUF:
                 return &bpfaot_ringbuf_ops;
+        case BPF_MAP_TYPE_PROG_ARRAY:
+        case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+                return &bpfaot_ptr_array_ops;
+        case BPF_MAP_TYPE_HASH_OF_MAPS:
+                return &bpfaot_hash_of_maps_ops;
+        case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+                return &bpfaot_perf_event_ops;
         default:
                 return NULL;
         }
+}
+
+static bool is_map_of_maps(uint32_t type)
+{
+        return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
+}
+
+static bool has_init(uint32_t type)
+{
+        return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PROG_ARRAY ||
+               is_map_of_maps(type);
 }
 
 uint32_t bpfaot_map_cpu(const struct bpfaot_map *map)
@@ -103,7 +121,9 @@ int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **map
         ops = ops_for(def->type, &percpu);
         if (!ops)
                 return -ENOTSUP;
-        if (def->init_value && def->type != BPF_MAP_TYPE_ARRAY)
+        if (def->init_value && !has_init(def->type))
+                return -EINVAL;
+        if (def->inner && !is_map_of_maps(def->type))
                 return -EINVAL;
 
         map = calloc(1, sizeof(*map));
@@ -113,6 +133,15 @@ int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **map
         map->def.init_value = NULL;
         map->def.init_size = 0;
         map->def.name = NULL;
+        map->def.inner = NULL;
+        if (def->inner) {
+                map->inner = *def->inner;
+                map->inner.name = NULL;
+                map->inner.init_value = NULL;
+                map->inner.init_size = 0;
+                map->inner.inner = NULL;
+                map->def.inner = &map->inner;
+        }
         if (def->name) {
                 map->name = strdup(def->name);
                 if (!map->name) {
@@ -235,27 +264,87 @@ int bpfaot_map__get_next_key(struct bpfaot_map *map, const void *key, void *next
         return map->ops->get_next_key(map, key, next_key);
 }
 
-int bpfaot_maps__create_all(const struct bpfaot_map_def *defs, uint32_t cnt, void **slots,
-                            uint32_t *failed)
+static bool inner_matches(const struct bpfaot_map_def *t, const struct bpfaot_map_def *d)
 {
-        for (uint32_t i = 0; i < cnt; i++) {
-                struct bpfaot_map *m;
-                int rc = bpfaot_map__create(&defs[i], &m);
+        return t->type == d->type && t->key_size == d->key_size && t->value_size == d->value_size &&
+               t->map_flags == d->map_flags &&
+               ((t->map_flags & BPF_F_INNER_MAP) || t->max_entries == d->max_entries);
+}
 
-                if (rc) {
-                        bpfaot_maps__free_all(slots, i);
-                        if (failed)
-                                *failed = i;
+int bpfaot_map__update_inner(struct bpfaot_map *outer, const void *key, struct bpfaot_map *inner,
+                             uint64_t flags)
+{
+        if (!is_map_of_maps(outer->def.type) || !inner)
+                return -EINVAL;
+        if (outer->def.inner && !inner_matches(outer->def.inner, &inner->def))
+                return -EINVAL;
+        return (int)outer->ops->update_ptr(outer, key, inner, flags);
+}
+
+int bpfaot_prog_array__update(struct bpfaot_map *map, uint32_t index, bpfaot_prog_fn prog)
+{
+        if (map->def.type != BPF_MAP_TYPE_PROG_ARRAY)
+                return -EINVAL;
+        if (!prog) {
+                long rc = map->ops->delete (map, &index);
+                return rc == -ENOENT ? 0 : (int)rc;
+        }
+        return (int)map->ops->update_ptr(map, &index, (void *)prog, BPF_ANY);
+}
+
+/* Map-in-map initial contents: slot i holds map k-1 of the same table when the u32 is k. */
+static int fill_inner_maps(const struct bpfaot_map_def *d, uint32_t cnt, void **slots,
+                           struct bpfaot_map *outer)
+{
+        const uint32_t *init = d->init_value;
+
+        if (d->key_size != 4)
+                return -EINVAL;
+        for (uint32_t i = 0; i < d->init_size / sizeof(uint32_t); i++) {
+                uint32_t k;
+                int rc;
+
+                memcpy(&k, &init[i], sizeof(k));
+                if (k == 0)
+                        continue;
+                if (k > cnt || slots[k - 1] == outer)
+                        return -EINVAL;
+                rc = bpfaot_map__update_inner(outer, &i, slots[k - 1], BPF_ANY);
+                if (rc)
                         return rc;
-                }
-                slots[i] = m;
         }
         return 0;
 }
 
+int bpfaot_maps__create_all(const struct bpfaot_map_def *defs, uint32_t cnt, void **slots,
+                            uint32_t *failed)
+{
+        uint32_t i, made;
+        int rc = 0;
+
+        for (made = 0; made < cnt; made++) {
+                struct bpfaot_map *m = NULL;
+
+                rc = bpfaot_map__create(&defs[made], &m);
+                if (rc)
+                        break;
+                slots[made] = m;
+        }
+        /* Maps of maps refer to maps anywhere in the table: fill them once all exist. */
+        for (i = 0; !rc && i < cnt; i++)
+                if (is_map_of_maps(defs[i].type) && defs[i].init_value)
+                        rc = fill_inner_maps(&defs[i], cnt, slots, slots[i]);
+        if (rc) {
+                bpfaot_maps__free_all(slots, made);
+                if (failed)
+                        *failed = made < cnt ? made : i - 1;
+        }
+        return rc;
+}
+
 void bpfaot_maps__free_all(void **slots, uint32_t cnt)
 {
-        for (uint32_t i = 0; slots && i < cnt; i++) {
+        for (uint32_t i = cnt; slots && i-- > 0;) {
                 bpfaot_map__free(slots[i]);
                 slots[i] = NULL;
         }

@@ -25,6 +25,8 @@ struct bpfaot_map_ops {
         int (*get_next_key)(struct bpfaot_map *map, const void *key, void *next_key);
         long (*push)(struct bpfaot_map *map, const void *value, uint64_t flags);
         long (*pop)(struct bpfaot_map *map, void *value, bool remove);
+        /* Maps whose values are pointers (PROG_ARRAY, maps of maps): store one. */
+        long (*update_ptr)(struct bpfaot_map *map, const void *key, void *ptr, uint64_t flags);
 };
 
 struct bpfaot_map {
@@ -37,6 +39,7 @@ struct bpfaot_map {
         void *priv;             /* the family's state */
         const void *init_value; /* only during alloc */
         size_t init_size;
+        struct bpfaot_map_def inner; /* copy of def->inner (def.inner points here), if any */
 };
 
 /* This thread's CPU, clamped to [0, map->ncpus). */
@@ -46,5 +49,8 @@ extern const struct bpfaot_map_ops bpfaot_array_ops;
 extern const struct bpfaot_map_ops bpfaot_hash_ops;
 extern const struct bpfaot_map_ops bpfaot_queue_ops;
 extern const struct bpfaot_map_ops bpfaot_ringbuf_ops;
+extern const struct bpfaot_map_ops bpfaot_ptr_array_ops;
+extern const struct bpfaot_map_ops bpfaot_hash_of_maps_ops;
+extern const struct bpfaot_map_ops bpfaot_perf_event_ops;
 
 #endif

@@ -878,10 +878,13 @@ maps_check() { # maps_check MAPS_OBJ
 
 unresolved_check() { # unresolved_check KCONFIG_OBJ
         local k=$1
-        x "$BPF_AOT" build "$k" -o out
+        : >empty.config
+        x "$BPF_AOT" build --kconfig empty.config "$k" -o out
         expect_rc 1 "build $(basename "$k")"
-        expect_grep "^bpf-aot: $k: hz: insn [0-9]+: lddw %r1, 0x0: unresolved relocation against extern variable 'CONFIG_HZ' \\(not supported yet\\)$" \
-                _err "build $(basename "$k") names the .kconfig extern it cannot resolve"
+        expect_grep "^bpf-aot: $k: hz: insn [0-9]+: lddw %r1, 0x0: unresolved relocation against kconfig value 'CONFIG_HZ' \\(CONFIG_HZ is not in the kernel config empty.config\\)$" \
+                _err "build $(basename "$k") names the .kconfig extern it cannot resolve, and why"
+        expect_grep "^bpf-aot: $k: ksym: insn 0: lddw %r0, 0x0: unresolved relocation against kernel symbol 'init_task' \\(\\.ksyms: there are no kernel symbols outside a kernel; declare it __weak to get NULL\\)$" \
+                _err "build $(basename "$k") refuses a strong .ksyms extern by name"
         expect_no_file out/hz.o "build $(basename "$k")"
         # LINUX_KERNEL_VERSION: this host's, as KERNEL_VERSION(a, b, c).
         local a b c
@@ -1270,6 +1273,132 @@ case_loop() {
         hex2bin limit.bin e8 03 00 00 00 00 00 00
         x "$BPF_AOT" run "$p" limit.bin
         expect_stdout $((1015 * 1000 + 15)) "the callback's 1 stops the loop"
+}
+
+# Tail calls through a PROG_ARRAY the object fills: run compiles the whole object.
+case_tail_calls() {
+        local p="$CLI_OBJS/tailcall.bpf.o" prog want
+        [[ -s $p ]] || { bad "test input $p is missing"; return; }
+        hex2bin ctx.bin 05 00 00 00 00 00 00 00
+        for want in first:25 chain:1034 miss:25 from_sub:305 second:25; do
+                prog=${want%%:*}
+                x "$BPF_AOT" run --program "$prog" "$p" ctx.bin
+                expect_stdout "${want#*:}" "run --program $prog"
+        done
+        x "$BPF_AOT" run --program first --dump-maps "$p" ctx.bin
+        expect_grep '^  key: 1  program$' _out "--dump-maps shows the filled slot 1"
+        expect_no_grep '^  key: 3' _out "--dump-maps: slot 3 is empty"
+        x "$BPF_AOT" build -v "$p" -o out
+        expect_rc 0 "build (one object per program)"
+        expect_grep "map jmp: prog_array, key 4, value 4, max_entries 4, flags 0x0; initially \[1\] = second, \[2\] = chain$" \
+                _err "-v lists the PROG_ARRAY's initial slots"
+        expect_grep "warning: map jmp: each program gets its own object" _err \
+                "per-program objects: a warning that the slots start empty"
+        x "$BPF_AOT" run out/first.o ctx.bin
+        expect_stdout 4294967295 "per-program object: the tail call finds an empty slot and goes on"
+        x "$CLI_NM" out/first.o
+        expect_grep ' U bpfaot_rt_tail_call$' _out "a tail call compiles to bpfaot_rt_tail_call"
+}
+
+# Maps of maps: the ARRAY_OF_MAPS slots the object fills; a HASH_OF_MAPS nobody filled.
+case_maps_of_maps() {
+        local p="$CLI_OBJS/mapinmap.bpf.o"
+        [[ -s $p ]] || { bad "test input $p is missing"; return; }
+        hex2bin req.bin 02 00 00 00 01 00 00 00 05 00 00 00 00 00 00 00
+        x "$BPF_AOT" run --repeat 3 --program bump --dump-maps "$p" req.bin
+        expect_eq "$(head -1 _out)" 15 "three runs add 5 to inner_b[1] through outer[2]"
+        expect_grep '^  key: 01 00 00 00  value: 0f 00 00 00 00 00 00 00$' _out "inner_b[1] is 15"
+        expect_grep '^  key: 02 00 00 00  map: inner_b$' _out "--dump-maps: outer[2] is inner_b"
+        hex2bin req1.bin 01 00 00 00 01 00 00 00 05 00 00 00 00 00 00 00
+        x "$BPF_AOT" run --program bump "$p" req1.bin
+        expect_stdout 1001 "outer[1] is empty: the lookup gives NULL"
+        x "$BPF_AOT" build -v "$p" -o out
+        expect_grep "map outer: array_of_maps, key 4, value 4, max_entries 3, flags 0x0; inner maps: array, key 4, value 8, max_entries 4; initially \[0\] = inner_a, \[2\] = inner_b$" \
+                _err "-v lists the template and the initial slots"
+}
+
+# bpf_perf_event_output: run collects the records and --dump-maps prints them.
+case_perf_events() {
+        local p="$CLI_OBJS/perf.bpf.o"
+        [[ -s $p ]] || { bad "test input $p is missing"; return; }
+        hex2bin ctx.bin 2a 00 00 00 00 00 00 00
+        x "$BPF_AOT" run --repeat 2 --dump-maps "$p" ctx.bin
+        expect_eq "$(head -1 _out)" 18446744073709551609 "output succeeds (0 * 1000), index 1 << 20 gives -E2BIG: r0 = (u64)-7"
+        expect_eq "$(grep -c 'record:' _out)" 2 "two records"
+        expect_grep '^  cpu [0-9]+  record: 02 00 00 00 ed fe 00 00 2a 00 00 00 00 00 00 00$' _out \
+                "the second record: seq 2, tag 0xfeed, ctx[0]"
+}
+
+# A host links three skeletons: tail calls, maps of maps and perf events from C.
+case_map_kinds_host() {
+        local f
+        for f in tailcall mapinmap perf; do
+                x "$BPF_AOT" build --skeleton "$CLI_OBJS/$f.bpf.o" -o sk
+                expect_rc 0 "build --skeleton $f.bpf.o"
+        done
+        # shellcheck disable=SC2086
+        x "$CLI_CC" -Wall -Wextra -Werror ${CLI_SAN_FLAGS:-} -o host -I sk -I "$CLI_RUNTIME_INC" \
+                "$CLI_SRC/mapkinds_host.c" sk/tailcall.aot.o sk/mapinmap.aot.o sk/perf.aot.o \
+                "$CLI_RUNTIME_LIB" -lpthread
+        expect_rc 0 "build the host"
+        x ./host
+        expect_rc 0 "run the host"
+        expect_eq "$(tr '\n' '|' <_out)" "first 25|chain 1034 hops 34|miss 25 missed 1|from_sub 305 after_sub 1|second ran 3 times|update 0|first 4005|clear 0|first -1|past the end -7|bump 5 10 inner_b[1] 10|empty slot 1001|no such id 1001|wrong inner -22|add inner 0|bump_by_id 10 20|lookup is the inner map 1|delete 0 -2|no consumer -2007|event seq 2 tag 0xfeed value 9|emit -7|event seq 3 tag 0xfeed value 10|emit -7|events 2|" \
+                "tail calls (33 at most: 34 runs), host-set programs, maps of maps, perf events"
+}
+
+# A store into .rodata (a constant native global) is refused by build and by
+# the interpreter, with the store named; the object's other program builds.
+case_rodata_store() {
+        local p=$CLI_OBJS/rodata_store.bpf.o
+        local msg="store_rodata: insn [0-9]+: stx?w \\[%r[0-9]+\\+0\\], (%r[0-9]+|1): store into read-only data \\(\\.rodata\\)$"
+        [[ -s $p ]] || { bad "test input $p is missing"; return; }
+        x "$BPF_AOT" build "$p" -o out
+        expect_rc 1 "build rodata_store.bpf.o"
+        expect_err_line "^bpf-aot: $p: $msg" "build names the store into .rodata"
+        [[ -e out/store_rodata.o ]] && bad "store_rodata refused but out/store_rodata.o written"
+        if [[ -s out/read_rodata.o ]]; then
+                ok "read_rodata (loads only) built"
+        else
+                bad "read_rodata (loads only) was not built"
+        fi
+        mkmem mem.bin 16 1
+        x "$BPF_AOT" run --interp --program store_rodata "$p" mem.bin
+        expect_rc 1 "run --interp --program store_rodata"
+        expect_err_line "$msg" "the interpreter refuses the same program"
+}
+
+# .kconfig values from a kernel config file (plain or gzip), typed as libbpf types them.
+case_kconfig() {
+        local k="$CLI_OBJS/kconfig.bpf.o"
+        [[ -s $k ]] || { bad "test input $k is missing"; return; }
+        printf '%s\n' 'CONFIG_HZ=300' 'CONFIG_BPF_SYSCALL=y' 'CONFIG_XFS_FS=m' \
+                'CONFIG_DEFAULT_HOSTNAME="(none)"' '# CONFIG_FOO is not set' >k.config
+        x "$BPF_AOT" run --kconfig k.config --program hz "$k"
+        expect_stdout 300 "int CONFIG_HZ from the config"
+        x "$BPF_AOT" run --kconfig k.config --program features "$k"
+        expect_stdout 10121 "bool y 1, tristate m 2, string \"(none)\", weak missing 0, weak .ksyms NULL"
+        gzip -c k.config >k.config.gz
+        x "$BPF_AOT" run --kconfig k.config.gz --program hz "$k"
+        expect_stdout 300 "a gzip config (as /proc/config.gz)"
+        x "$BPF_AOT" build --kconfig k.config --program features "$k" -o out
+        expect_rc 0 "build features with the config"
+        x "$BPF_AOT" run out/features.o
+        expect_stdout 10121 "the values are compiled in"
+        printf '%s\n' 'CONFIG_HZ=abc' 'CONFIG_XFS_FS=7' 'CONFIG_BPF_SYSCALL=y' \
+                'CONFIG_DEFAULT_HOSTNAME="x"' >bad.config
+        x "$BPF_AOT" run --kconfig bad.config --program hz "$k"
+        expect_rc 1 "a value that is not a number"
+        expect_err_line "unresolved relocation against kconfig value 'CONFIG_HZ' \\(abc: the value is not a number\\)$" \
+                "the value and why it does not fit"
+        x "$BPF_AOT" run --kconfig bad.config --program features "$k"
+        expect_rc 1 "a tristate that is not y/m/n"
+        expect_grep "unresolved relocation against kconfig value 'CONFIG_XFS_FS' \\(7: a libbpf_tristate extern needs a y/m/n value\\)$" \
+                _err "tristate with a number"
+        x "$BPF_AOT" run --kconfig no-such.config --program hz "$k"
+        expect_rc 1 "a config file that does not exist"
+        expect_err_line "^bpf-aot: $k: cannot read kernel config no-such.config: No such file or directory$" \
+                "names the input and the config"
 }
 
 if ! declare -F "case_$CASE" >/dev/null; then

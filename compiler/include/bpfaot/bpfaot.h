@@ -220,6 +220,7 @@ struct bpfaot_reloc {
         int kind;          /* enum bpfaot_reloc_kind */
         const char *name;  /* symbol name */
         const char *what;  /* for UNRESOLVED: what kind of reference, e.g. "map", "global data" */
+        const char *why;   /* for UNRESOLVED: why, when known (else: not supported) */
         size_t data_sec;   /* DATA: index into bpfaot_prog.data; MAP: into bpfaot_elf.maps */
         uint64_t offset;   /* DATA: byte offset in that section */
 };
@@ -281,7 +282,8 @@ struct bpfaot_validate_opts {
  * zero, register numbers, no write to r10, jumps inside their sub-program
  * and not into an lddw's second slot, complete lddw, no fall-through past the
  * end of a sub-program, local call targets inside the program and no
- * recursion, constant stack offsets inside the frame, size limits.
+ * recursion, constant stack offsets inside the frame, size limits, and no
+ * store through an address of read-only global data (nor an escape of one).
  */
 int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
                     struct bpfaot_error *err);
@@ -310,11 +312,25 @@ struct bpfaot_elf_prog {
 };
 
 /* A map defined by an eBPF object: BTF-defined (.maps) or legacy (SEC("maps")). */
+/*
+ * A slot of a PROG_ARRAY or map of maps filled by the object itself, as in
+ * `.values = { [1] = &prog }` of a BTF-defined map.
+ */
+struct bpfaot_map_init {
+        uint32_t slot;
+        const char *prog; /* PROG_ARRAY: the program's name */
+        uint32_t map;     /* ARRAY_OF_MAPS / HASH_OF_MAPS: index in bpfaot_elf.maps */
+};
+
 struct bpfaot_map_desc {
         const char *name;
         uint32_t type; /* enum bpf_map_type */
         uint32_t key_size, value_size, max_entries, map_flags;
         bool legacy;   /* from a struct bpf_map_def in a "maps" section */
+        /* Map of maps: the inner map template (`__array(values, struct ...)`), or NULL. */
+        struct bpfaot_map_desc *inner;
+        struct bpfaot_map_init *inits; /* sorted by slot */
+        size_t init_cnt;
 };
 
 /*
@@ -353,6 +369,20 @@ struct bpfaot_elf {
  */
 int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
                          struct bpfaot_elf **elf, struct bpfaot_error *err);
+
+struct bpfaot_elf_opts {
+        size_t sz;
+        /*
+         * Kernel config (plain or gzip) giving the CONFIG_* .kconfig externs
+         * their values; NULL: the build host's (/proc/config.gz or
+         * /boot/config-<release>) when it has one.
+         */
+        const char *kconfig;
+};
+/* bpfaot_elf__open_mem with options (NULL: the defaults). */
+int bpfaot_elf__open_mem_opts(const void *data, size_t len, const char *input_name,
+                              const struct bpfaot_elf_opts *opts, struct bpfaot_elf **elf,
+                              struct bpfaot_error *err);
 void bpfaot_elf__free(struct bpfaot_elf *elf);
 /*
  * Generate the skeleton header <prefix>.aot.h for an object compiled with
@@ -422,6 +452,12 @@ int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *ent
 
 /* Symbol a program calls for `call %reg` (callx): uint64_t f(id, r1..r5). */
 #define BPFAOT_CALLX_SYMBOL "_bpf_helper_ext_callx"
+/*
+ * Symbol bpf_tail_call (helper 12) compiles to:
+ * struct { uint64_t done, r0; } f(uint64_t ctx, uint64_t map, uint64_t index);
+ * the runtime's implementation is bpfaot_rt_tail_call (bpfaot/runtime.h).
+ */
+#define BPFAOT_TAIL_CALL_SYMBOL "bpfaot_rt_tail_call"
 /* Format of helper symbols; the id is printed with %04u. */
 #define BPFAOT_HELPER_PREFIX "_bpf_helper_ext_"
 

@@ -9,8 +9,9 @@
  *
  * Supported types (enum bpf_map_type from <linux/bpf.h>): ARRAY,
  * PERCPU_ARRAY, HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, QUEUE, STACK,
- * RINGBUF. Other types are refused with -ENOTSUP; bpfaot_map_type__name()
- * names them for messages.
+ * RINGBUF, PROG_ARRAY (tail calls), ARRAY_OF_MAPS, HASH_OF_MAPS and
+ * PERF_EVENT_ARRAY. Other types are refused with -ENOTSUP;
+ * bpfaot_map_type__name() names them for messages.
  *
  * Memory model of lookups: bpfaot_map__lookup_elem() returns a pointer into
  * the map's storage. Hash maps preallocate all their elements at create
@@ -43,13 +44,30 @@ struct bpfaot_map_def {
         uint32_t type;     /* enum bpf_map_type */
         uint32_t key_size; /* ARRAY-like: 4; QUEUE/STACK/RINGBUF: 0 */
         uint32_t value_size;
-        uint32_t max_entries; /* RINGBUF: power-of-two byte size, multiple of the page size */
+        uint32_t max_entries; /* RINGBUF: power-of-two byte size, multiple of the page size;
+                                 PERF_EVENT_ARRAY: 0 means one per CPU, as libbpf sets */
         uint32_t map_flags;   /* BPF_F_* accepted by the kernel for the type */
-        /* Initial contents of an ARRAY (.data-style), may be NULL; at most
-         * value_size * max_entries bytes, filling values in index order. */
+        /*
+         * Initial contents, may be NULL:
+         * ARRAY: at most value_size * max_entries bytes, filling values in
+         *   index order (.data-style);
+         * PROG_ARRAY: init_size / 8 (at most max_entries) bpfaot_prog_fn
+         *   pointers, NULL for an empty slot;
+         * ARRAY_OF_MAPS / HASH_OF_MAPS: init_size / 4 uint32_t, the slot i
+         *   (the key for HASH_OF_MAPS) holding map k-1 of the same table
+         *   when the value is k, nothing when 0. Only bpfaot_maps__create_all()
+         *   knows the table, so only it applies these.
+         */
         const void *init_value;
         size_t init_size;
+        /* ARRAY_OF_MAPS / HASH_OF_MAPS: what every inner map must look like
+         * (type, key and value size, flags; max_entries too unless the
+         * template has BPF_F_INNER_MAP). NULL: any map. */
+        const struct bpfaot_map_def *inner;
 };
+
+/* A compiled program's entry, what a PROG_ARRAY holds. */
+typedef uint64_t (*bpfaot_prog_fn)(void *ctx, uint64_t ctx_size);
 
 /*
  * Create a map. Returns 0 and *map, or:
@@ -87,7 +105,7 @@ void *bpfaot_map__lookup_elem(struct bpfaot_map *map, const void *key);
  */
 long bpfaot_map__update_elem(struct bpfaot_map *map, const void *key, const void *value,
                              uint64_t flags);
-/* Hash maps: 0 or -ENOENT. Arrays: -EINVAL. */
+/* Hash maps, PROG_ARRAY and maps of maps: 0 or -ENOENT. Arrays: -EINVAL. */
 long bpfaot_map__delete_elem(struct bpfaot_map *map, const void *key);
 /* QUEUE/STACK: flags BPF_ANY (full: -E2BIG) or BPF_EXIST (full: drop the oldest). */
 long bpfaot_map__push_elem(struct bpfaot_map *map, const void *value, uint64_t flags);
@@ -141,6 +159,49 @@ uint64_t bpfaot_ringbuf__query(struct bpfaot_map *map, uint64_t flags);
 int bpfaot_ringbuf__consume(struct bpfaot_map *map, int (*cb)(void *ctx, void *data, size_t size),
                             void *ctx);
 
+/* ---- PROG_ARRAY: programs for tail calls ---- */
+
+/*
+ * Put a program in slot `index` (NULL empties it). 0, -E2BIG for an index
+ * past max_entries, -EINVAL if map is not a PROG_ARRAY. A program's
+ * bpf_tail_call(ctx, map, index) then runs `prog(ctx, 0)` in its place
+ * (see bpfaot_rt_tail_call() in bpfaot/runtime.h).
+ */
+int bpfaot_prog_array__update(struct bpfaot_map *map, uint32_t index, bpfaot_prog_fn prog);
+/* The program in slot `index`, or NULL. */
+bpfaot_prog_fn bpfaot_prog_array__lookup(struct bpfaot_map *map, uint32_t index);
+
+/* ---- ARRAY_OF_MAPS / HASH_OF_MAPS ---- */
+
+/*
+ * Store `inner` under `key` (flags as for update_elem). Programs get it from
+ * bpf_map_lookup_elem(outer, key) and use it as a map. -EINVAL when inner
+ * does not match the outer map's template (def->inner), or outer is not a
+ * map of maps. The outer map does not own inner: it must outlive its use.
+ */
+int bpfaot_map__update_inner(struct bpfaot_map *outer, const void *key, struct bpfaot_map *inner,
+                             uint64_t flags);
+
+/* ---- PERF_EVENT_ARRAY ---- */
+
+/*
+ * Called for every bpf_perf_event_output() on the map, on the program's
+ * thread, serialised per map (one call at a time). `cpu` is the array index
+ * the program chose (BPF_F_CURRENT_CPU: the CPU it runs on).
+ */
+typedef void (*bpfaot_perf_event_fn)(void *ctx, uint32_t cpu, const void *data, uint32_t size);
+/* Install (or, with NULL, remove) the map's consumer. -EINVAL if not a PERF_EVENT_ARRAY. */
+int bpfaot_perf_event_array__set_callback(struct bpfaot_map *map, bpfaot_perf_event_fn fn,
+                                          void *ctx);
+/*
+ * What bpf_perf_event_output(ctx, map, flags, data, size) does: flags is an
+ * index below max_entries or BPF_F_CURRENT_CPU; -E2BIG past max_entries,
+ * -EINVAL for other flag bits, -ENOENT when no consumer is installed (as the
+ * kernel does for an index without a perf event); 0 after the callback ran.
+ */
+long bpfaot_perf_event__output(struct bpfaot_map *map, uint64_t flags, const void *data,
+                               uint64_t size);
+
 /*
  * Create the maps of a compiled object (its <obj>__map_defs table) into its
  * slots (<obj>__maps), which its programs read. On failure the maps made so
@@ -149,7 +210,7 @@ int bpfaot_ringbuf__consume(struct bpfaot_map *map, int (*cb)(void *ctx, void *d
  */
 int bpfaot_maps__create_all(const struct bpfaot_map_def *defs, uint32_t cnt, void **slots,
                             uint32_t *failed);
-/* Free the maps in `slots` and clear them. */
+/* Free the maps in `slots` and clear them (in reverse order). */
 void bpfaot_maps__free_all(void **slots, uint32_t cnt);
 
 #ifdef __cplusplus

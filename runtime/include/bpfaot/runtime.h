@@ -48,6 +48,27 @@ int bpfaot_rt_parse_helper_symbol(const char *name, uint32_t *id);
 uint64_t bpfaot_rt_callx(uint64_t id, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
                          uint64_t r5);
 
+/*
+ * bpf_tail_call(ctx, prog_array, index), as compiled code calls it: r1-r3
+ * of the helper call. When slot `index` of the PROG_ARRAY holds a program and
+ * fewer than BPFAOT_MAX_TAIL_CALLS tail calls are under way on this thread,
+ * runs it as prog(ctx, 0) and returns {1, its r0}: the caller then returns
+ * that value at once, which is the kernel's semantics (the tail-called
+ * program replaces the current frame). Otherwise returns {0, -ENOENT} (or
+ * {0, -EINVAL} for a map that is not a PROG_ARRAY) and the caller goes on
+ * with the next instruction, as after a failed tail call.
+ *
+ * The chain's length is kept in one thread-local counter: a tail call is a
+ * nested native call here, so the counter is the nesting depth. Unlike the
+ * kernel, an attempt on an empty slot does not count.
+ */
+#define BPFAOT_MAX_TAIL_CALLS 33
+struct bpfaot_tail_call_result {
+        uint64_t done;
+        uint64_t ret;
+};
+struct bpfaot_tail_call_result bpfaot_rt_tail_call(uint64_t ctx, uint64_t map, uint64_t index);
+
 #ifdef __cplusplus
 }
 #endif
