@@ -52,6 +52,8 @@ static void usage(FILE *out, bool build)
                 "  --stack-size N        bytes of stack per call frame (default 512)\n"
                 "  --max-insns N         reject programs longer than N (default 1000000)\n"
                 "  --program NAME        only this program of an ELF object\n"
+                "  --inline-maps         look up ARRAY maps by address arithmetic, not a\n"
+                "                        helper call (the maps must be the runtime's)\n"
                 "  --kconfig FILE        kernel config (plain or gzip) for CONFIG_* .kconfig\n"
                 "                        externs (default: this host's /proc/config.gz or\n"
                 "                        /boot/config-<release>)\n"
@@ -75,7 +77,8 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 O_MAXINSNS,
                 O_PROGRAM,
                 O_SKELETON,
-                O_KCONFIG
+                O_KCONFIG,
+                O_INLINE_MAPS
         };
         static const struct option lopts[] = {
             {"output", required_argument, NULL, 'o'},
@@ -91,6 +94,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
             {"verbose", no_argument, NULL, 'v'},
             {"skeleton", no_argument, NULL, O_SKELETON},
             {"kconfig", required_argument, NULL, O_KCONFIG},
+            {"inline-maps", no_argument, NULL, O_INLINE_MAPS},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -151,6 +155,9 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                         break;
                 case O_KCONFIG:
                         a->kconfig = optarg;
+                        break;
+                case O_INLINE_MAPS:
+                        a->copts.inline_maps = true;
                         break;
                 case O_SKELETON:
                         if (!build) {

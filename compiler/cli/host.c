@@ -15,6 +15,11 @@
 
 typedef uint64_t (*entry_fn)(void *ctx, uint64_t ctx_size);
 
+/* The compiler and the runtime agree on where inlined lookups find an array's values. */
+_Static_assert(__builtin_offsetof(struct bpfaot_map_inline, values) ==
+                   BPFAOT_MAP_INLINE_VALUES_OFFSET,
+               "bpfaot.h and bpfaot/maps.h disagree on struct bpfaot_map_inline");
+
 uint64_t host_resolve_symbol(void *ctx, const char *name)
 {
         static const struct {

@@ -229,6 +229,7 @@ int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *ent
         topts.stack_size = o.stack_size ? o.stack_size : BPFAOT_DEFAULT_STACK_SIZE;
         topts.region_insns = o.region_insns ? o.region_insns : BPFAOT_DEFAULT_REGION_INSNS;
         topts.module_entries = entries;
+        topts.inline_maps = o.inline_maps;
         topts.module_entry_cnt = cnt;
         /* All programs in one module: they share helpers, global data and map tables. */
         for (size_t i = 0; i < cnt && !ret; i++) {

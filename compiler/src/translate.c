@@ -47,6 +47,8 @@ struct tr {
         /* Region mode (see build_regions): the code being built covers [lo, hi). */
         LLVMValueRef state; /* i64[10]: registers handed between regions, or NULL */
         size_t lo, hi;
+        /* Per block: register -> the object's map it holds (index + 1), 0 unknown. */
+        uint32_t reg_map[BPFAOT_NUM_REGS];
         bool oom;          /* an allocation failed while translating */
         const char *entry; /* entry function name; prefixes the internal functions */
 };
@@ -79,6 +81,7 @@ static LLVMValueRef reg_get(struct tr *t, unsigned r)
 static void reg_set(struct tr *t, unsigned r, LLVMValueRef v)
 {
         LLVMBuildStore(t->b, v, t->regs[r]);
+        t->reg_map[r] = 0;
 }
 
 static LLVMTypeRef int_type(struct tr *t, unsigned bytes)
@@ -580,6 +583,7 @@ static void tr_lddw(struct tr *t, size_t idx)
                 }
                 p = LLVMBuildInBoundsGEP2(t->b, slots_ty, slots, ix, 2, "");
                 reg_set(t, t->prog->insns[idx].dst, LLVMBuildLoad2(t->b, t->i64, p, "map"));
+                t->reg_map[t->prog->insns[idx].dst] = (uint32_t)rel->data_sec + 1;
                 return;
         }
 
@@ -670,6 +674,65 @@ static void tr_tail_call(struct tr *t, LLVMValueRef *args)
         LLVMPositionBuilderAtEnd(t->b, cont);
 }
 
+/*
+ * --inline-maps: bpf_map_lookup_elem on an ARRAY map of the object, whose
+ * layout is known here, is address arithmetic on the runtime's map header
+ * (struct bpfaot_map_inline): values + key * stride when key < max_entries,
+ * else NULL. A slot the host left empty (NULL) still goes to the helper.
+ */
+static bool tr_inline_array_lookup(struct tr *t, LLVMValueRef *args)
+{
+        const struct bpfaot_map_desc *m;
+        LLVMBasicBlockRef fast, slow, join, from_fast, from_slow;
+        LLVMValueRef map, off, values, key, addr, in_range, r_fast, r_slow, phi, incoming[2];
+        LLVMBasicBlockRef blocks[2];
+        uint64_t stride;
+
+        if (!t->opts->inline_maps || !t->reg_map[1] || t->reg_map[1] > t->prog->map_cnt)
+                return false;
+        m = &t->prog->maps[t->reg_map[1] - 1];
+        if (m->type != BPF_MAP_TYPE_ARRAY || m->key_size != 4 || !m->value_size || !m->max_entries)
+                return false;
+        stride = ((uint64_t)m->value_size + 7) & ~7ull;
+        fast = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "array_lookup");
+        slow = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "no_map");
+        join = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "looked_up");
+        map = args[1];
+        LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntEQ, map, c64(t, 0), ""), slow, fast);
+
+        LLVMPositionBuilderAtEnd(t->b, fast);
+        off = LLVMBuildAdd(t->b, map, c64(t, BPFAOT_MAP_INLINE_VALUES_OFFSET), "");
+        values = LLVMBuildLoad2(t->b, t->i64,
+                                LLVMBuildIntToPtr(t->b, off, compat_ptr_type(t->ctx, t->i64), ""),
+                                "values");
+        key = LLVMBuildLoad2(t->b, t->i32,
+                             LLVMBuildIntToPtr(t->b, args[2], compat_ptr_type(t->ctx, t->i32), ""),
+                             "key");
+        LLVMSetAlignment(key, 1);
+        in_range = LLVMBuildICmp(t->b, LLVMIntULT, key, cint(t->i32, m->max_entries), "");
+        addr = LLVMBuildAdd(
+            t->b, values,
+            LLVMBuildMul(t->b, LLVMBuildZExt(t->b, key, t->i64, ""), c64(t, stride), ""), "");
+        r_fast = LLVMBuildSelect(t->b, in_range, addr, c64(t, 0), "");
+        from_fast = LLVMGetInsertBlock(t->b);
+        LLVMBuildBr(t->b, join);
+
+        LLVMPositionBuilderAtEnd(t->b, slow);
+        r_slow = call(t, BPFAOT_HELPER_PREFIX "0001", t->fn5, args + 1, 5);
+        from_slow = LLVMGetInsertBlock(t->b);
+        LLVMBuildBr(t->b, join);
+
+        LLVMPositionBuilderAtEnd(t->b, join);
+        phi = LLVMBuildPhi(t->b, t->i64, "r0");
+        incoming[0] = r_fast;
+        incoming[1] = r_slow;
+        blocks[0] = from_fast;
+        blocks[1] = from_slow;
+        LLVMAddIncoming(phi, incoming, blocks, 2);
+        finish_call(t, phi);
+        return true;
+}
+
 static void tr_call(struct tr *t, size_t idx)
 {
         const struct bpfaot_insn *insn = &t->prog->insns[idx];
@@ -702,6 +765,9 @@ static void tr_call(struct tr *t, size_t idx)
                 tr_tail_call(t, args);
                 return;
         }
+        if (!callee && insn->src == BPFAOT_CALL_HELPER && insn->imm == BPF_FUNC_map_lookup_elem &&
+            tr_inline_array_lookup(t, args))
+                return;
         if (!callee) {
                 snprintf(name, sizeof(name), BPFAOT_HELPER_PREFIX "%04u", (unsigned)insn->imm);
                 callee = name;
@@ -834,9 +900,15 @@ static void tr_insn(struct tr *t, size_t idx)
         t->cur = idx;
         switch (bpfaot_insn_class(insn)) {
         case BPFAOT_CLASS_ALU:
-        case BPFAOT_CLASS_ALU64:
+        case BPFAOT_CLASS_ALU64: {
+                uint32_t src_map = insn->src < BPFAOT_NUM_REGS ? t->reg_map[insn->src] : 0;
                 tr_alu(t, insn);
+                /* A copy of a map pointer (mov64 reg, not movsx) is still that map. */
+                if (bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64 &&
+                    insn_op(insn) == BPFAOT_ALU_MOV && insn_is_reg_src(insn) && insn->off == 0)
+                        t->reg_map[insn->dst] = src_map;
                 return;
+        }
         case BPFAOT_CLASS_LD:
                 tr_lddw(t, idx);
                 return;
@@ -918,6 +990,8 @@ static void emit_insns(struct tr *t, size_t lo, size_t hi)
                         if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(t->b)))
                                 LLVMBuildBr(t->b, t->blocks[i]);
                         LLVMPositionBuilderAtEnd(t->b, t->blocks[i]);
+                        /* Other paths join here: what registers hold is unknown again. */
+                        memset(t->reg_map, 0, sizeof(t->reg_map));
                 }
                 tr_insn(t, i);
         }

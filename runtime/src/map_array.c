@@ -57,6 +57,11 @@ static int array_alloc(struct bpfaot_map *map)
                 off += n;
         }
         map->priv = a;
+        /* Plain arrays can be read by compiled code directly (bpfaot_map_inline). */
+        if (!map->percpu) {
+                map->head.values = a->values;
+                map->head.elem_size = elem;
+        }
         return 0;
 }
 

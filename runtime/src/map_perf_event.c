@@ -36,6 +36,7 @@ static int perf_alloc(struct bpfaot_map *map)
         if (def->max_entries == 0) { /* libbpf's default: one event per possible CPU */
                 long n = sysconf(_SC_NPROCESSORS_CONF);
                 def->max_entries = n > 0 ? (uint32_t)n : 1;
+                map->head.max_entries = def->max_entries;
         }
         p = calloc(1, sizeof(*p));
         if (!p)

@@ -150,6 +150,8 @@ int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **map
                 }
                 map->def.name = map->name;
         }
+        map->head.type = def->type;
+        map->head.max_entries = def->max_entries;
         map->ops = ops;
         map->percpu = percpu;
         map->ncpus = 1;

@@ -30,6 +30,7 @@ struct bpfaot_map_ops {
 };
 
 struct bpfaot_map {
+        struct bpfaot_map_inline head; /* first: compiled code reads it (bpfaot/maps.h) */
         struct bpfaot_map_def def; /* name points at name_buf-owned copy, init_value NULL */
         char *name;
         const struct bpfaot_map_ops *ops;
@@ -41,6 +42,10 @@ struct bpfaot_map {
         size_t init_size;
         struct bpfaot_map_def inner; /* copy of def->inner (def.inner points here), if any */
 };
+
+_Static_assert(__builtin_offsetof(struct bpfaot_map, head) == 0, "the inline view comes first");
+_Static_assert(__builtin_offsetof(struct bpfaot_map_inline, values) == 16,
+               "compiled code reads values at offset 16");
 
 /* This thread's CPU, clamped to [0, map->ncpus). */
 uint32_t bpfaot_map_cpu(const struct bpfaot_map *map);

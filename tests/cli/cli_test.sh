@@ -1401,6 +1401,30 @@ case_kconfig() {
                 "names the input and the config"
 }
 
+# --inline-maps: ARRAY lookups become address arithmetic, with the helper's results.
+case_inline_maps() {
+        local m
+        m=$(obj maps)
+        x "$BPF_AOT" build --inline-maps -O0 -e --program count_hits "$m" -o ir
+        expect_rc 0 "build --inline-maps -e"
+        expect_grep '^array_lookup:' ir/count_hits.ll "the lookup is inlined"
+        x "$BPF_AOT" build -O0 -e --program count_hits "$m" -o ir0
+        expect_no_grep '^array_lookup:' ir0/count_hits.ll "not without --inline-maps"
+        x "$BPF_AOT" build --inline-maps "$m" -o out
+        expect_rc 0 "build --inline-maps"
+        x "$BPF_AOT" run --repeat 5 --dump-maps out/count_hits.o
+        expect_grep '^  key: 00 00 00 00  value: 05 00 00 00 00 00 00 00$' _out "the counter counted 5 runs"
+        local key want
+        for want in 00000000:1 03000000:1 04000000:0 ffffffff:0; do
+                key=${want%%:*}
+                hex2bin key.bin ${key:0:2} ${key:2:2} ${key:4:2} ${key:6:2}
+                x "$BPF_AOT" run out/probe_key.o key.bin
+                expect_stdout "${want#*:}" "--inline-maps: key 0x$key inside the map or not"
+                x "$BPF_AOT" run --program probe_key "$m" key.bin
+                expect_stdout "${want#*:}" "helper call: key 0x$key"
+        done
+}
+
 if ! declare -F "case_$CASE" >/dev/null; then
         echo "FAIL - no test case '$CASE'"
         exit 1

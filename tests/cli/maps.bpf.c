@@ -31,3 +31,11 @@ __attribute__((section("socket/hits"), used)) int count_hits(void *ctx)
         __sync_fetch_and_add(v, 1);
         return 1;
 }
+
+/* 1 + hits[*key] when *key is inside the map, 0 when not (any u32 key). */
+__attribute__((section("socket/probe"), used)) long probe_key(const u32 *key)
+{
+        u64 *v = bpf_map_lookup_elem(&hits, key);
+
+        return v ? 1 + (long)*v : 0;
+}

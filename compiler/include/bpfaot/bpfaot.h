@@ -422,8 +422,18 @@ struct bpfaot_compile_opts {
          * linear in program size (0: BPFAOT_DEFAULT_REGION_INSNS).
          */
         size_t region_insns;
+        /*
+         * Compile bpf_map_lookup_elem on the object's ARRAY maps to address
+         * arithmetic on the runtime's map (struct bpfaot_map_inline in
+         * bpfaot/maps.h) instead of a helper call. Only for objects whose
+         * map slots hold maps of this runtime, made from the object's own
+         * definitions: a host's own _bpf_helper_ext_0001 is bypassed.
+         */
+        bool inline_maps;
 };
 #define BPFAOT_OPT_DEFAULT (-1)
+/* Where struct bpfaot_map_inline keeps `values` (checked against bpfaot/maps.h by a test). */
+#define BPFAOT_MAP_INLINE_VALUES_OFFSET 16
 
 /* A growable byte buffer owned by the caller; release with bpfaot_buf_free. */
 struct bpfaot_buf {

@@ -39,6 +39,25 @@ extern "C" {
 
 struct bpfaot_map;
 
+/*
+ * The start of every struct bpfaot_map, a fixed layout that compiled code
+ * reads directly (bpf-aot build --inline-maps): for an ARRAY (not PERCPU),
+ * value i lives at values + i * elem_size for i < max_entries and never
+ * moves; for other types values is NULL. Read-only for everyone but the
+ * runtime.
+ */
+struct bpfaot_map_inline {
+        uint32_t type;
+        uint32_t max_entries;
+        uint64_t elem_size;
+        char *values; /* at offset 16 (BPFAOT_MAP_INLINE_VALUES_OFFSET in bpfaot.h) */
+};
+/* struct bpfaot_map begins with its struct bpfaot_map_inline. */
+static inline const struct bpfaot_map_inline *bpfaot_map__inline(const struct bpfaot_map *map)
+{
+        return (const struct bpfaot_map_inline *)(const void *)map;
+}
+
 struct bpfaot_map_def {
         const char *name;  /* copied; may be NULL */
         uint32_t type;     /* enum bpf_map_type */
