@@ -278,7 +278,7 @@ static int cmp_var(const void *a, const void *b)
         return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-/* BTF type of variable `name` in the DATASEC of section `sec`, or 0. */
+/* BTF type of variable `name` in the DATASEC of section `sec` (also .kconfig, .ksyms), or 0. */
 static uint32_t var_btf_type(const struct btf *btf, const char *sec, const char *name)
 {
         const struct btf_var_secinfo *vsi;
@@ -352,26 +352,6 @@ static uint64_t host_kernel_version(void)
 
 /* A .kconfig extern without a value: a relocation left unresolved, with the reason. */
 #define KCONFIG_UNRESOLVED 1
-
-/* The BTF type of the extern variable `name` of DATASEC `sec` (".kconfig", ".ksyms"), or 0. */
-static uint32_t extern_var_type(const struct btf *btf, const char *sec, const char *name)
-{
-        const struct btf_var_secinfo *vsi;
-        const struct btf_type *ds;
-        __s32 id;
-
-        if (!btf || (id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC)) < 0)
-                return 0;
-        ds = btf__type_by_id(btf, (__u32)id);
-        vsi = btf_var_secinfos(ds);
-        for (unsigned i = 0; i < btf_vlen(ds); i++, vsi++) {
-                const struct btf_type *v = btf__type_by_id(btf, vsi->type);
-                const char *n = v && btf_is_var(v) ? btf__name_by_offset(btf, v->name_off) : NULL;
-                if (n && strcmp(n, name) == 0)
-                        return v->type;
-        }
-        return 0;
-}
 
 /* A reason kept with the object (relocations point at it). */
 static const char *keep_reason(struct elf_reader *r, const char *fmt, const char *a, const char *b)
@@ -448,7 +428,7 @@ static int kconfig_value(struct elf_reader *r, const char *name, uint32_t type, 
 static int kconfig_offset(struct elf_reader *r, const char *name, bool weak, uint64_t *off,
                           const char **why)
 {
-        uint32_t type = extern_var_type(r->out->btf, ".kconfig", name);
+        uint32_t type = var_btf_type(r->out->btf, ".kconfig", name);
         __s64 size = type ? btf__resolve_size(r->out->btf, type) : 8;
         uint64_t at = (r->kc_size + 7) & ~(uint64_t)7;
         struct bpfaot_data_sec *d;
@@ -1100,7 +1080,7 @@ static int link_insn(struct linker *l, const struct chunk *c, size_t gi, size_t 
                                 l->p->relocs[l->p->reloc_cnt - 1].why = why;
                         return ret;
                 }
-                if (ret == -ENOENT && name && extern_var_type(l->r->out->btf, ".ksyms", name)) {
+                if (ret == -ENOENT && name && var_btf_type(l->r->out->btf, ".ksyms", name)) {
                         /* No kernel symbol exists outside a kernel: a weak one is NULL. */
                         if (weak && o + 1 < l->out_len) {
                                 l->p->insns[o].src = BPFAOT_LDDW_IMM64;

@@ -138,21 +138,6 @@ static int array_lookup_copy(struct bpfaot_map *map, const void *key, void *valu
         return 0;
 }
 
-static int array_get_next_key(struct bpfaot_map *map, const void *key, void *next_key)
-{
-        uint32_t idx = 0, next;
-
-        if (key)
-                memcpy(&idx, key, sizeof(idx));
-        if (!key || idx >= map->def.max_entries)
-                next = 0;
-        else if (idx == map->def.max_entries - 1)
-                return -ENOENT;
-        else
-                next = idx + 1;
-        memcpy(next_key, &next, sizeof(next));
-        return 0;
-}
 
 const struct bpfaot_map_ops bpfaot_array_ops = {
     .alloc = array_alloc,
@@ -161,5 +146,5 @@ const struct bpfaot_map_ops bpfaot_array_ops = {
     .update = array_update,
     .delete = array_delete,
     .lookup_copy = array_lookup_copy,
-    .get_next_key = array_get_next_key,
+    .get_next_key = bpfaot_index_next_key,
 };

@@ -93,21 +93,6 @@ static long ptr_array_delete(struct bpfaot_map *map, const void *key)
         return __atomic_exchange_n(s, NULL, __ATOMIC_ACQ_REL) ? 0 : -ENOENT;
 }
 
-static int ptr_array_get_next_key(struct bpfaot_map *map, const void *key, void *next_key)
-{
-        uint32_t idx = 0, next;
-
-        if (key)
-                memcpy(&idx, key, sizeof(idx));
-        if (!key || idx >= map->def.max_entries)
-                next = 0;
-        else if (idx == map->def.max_entries - 1)
-                return -ENOENT;
-        else
-                next = idx + 1;
-        memcpy(next_key, &next, sizeof(next));
-        return 0;
-}
 
 const struct bpfaot_map_ops bpfaot_ptr_array_ops = {
     .alloc = ptr_array_alloc,
@@ -115,7 +100,7 @@ const struct bpfaot_map_ops bpfaot_ptr_array_ops = {
     .lookup = ptr_array_lookup,
     .update = ptr_array_update,
     .delete = ptr_array_delete,
-    .get_next_key = ptr_array_get_next_key,
+    .get_next_key = bpfaot_index_next_key,
     .update_ptr = ptr_array_update_ptr,
 };
 

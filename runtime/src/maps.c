@@ -107,6 +107,22 @@ uint32_t bpfaot_map_cpu(const struct bpfaot_map *map)
         return (uint32_t)cpu;
 }
 
+int bpfaot_index_next_key(struct bpfaot_map *map, const void *key, void *next_key)
+{
+        uint32_t idx = 0, next;
+
+        if (key)
+                memcpy(&idx, key, sizeof(idx));
+        if (!key || idx >= map->def.max_entries)
+                next = 0;
+        else if (idx == map->def.max_entries - 1)
+                return -ENOENT;
+        else
+                next = idx + 1;
+        memcpy(next_key, &next, sizeof(next));
+        return 0;
+}
+
 int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **mapp)
 {
         const struct bpfaot_map_ops *ops;

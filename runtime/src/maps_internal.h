@@ -47,6 +47,9 @@ _Static_assert(__builtin_offsetof(struct bpfaot_map, head) == 0, "the inline vie
 _Static_assert(__builtin_offsetof(struct bpfaot_map_inline, values) == 16,
                "compiled code reads values at offset 16");
 
+/* get_next_key of maps indexed 0..max_entries-1 (arrays): the index after *key. */
+int bpfaot_index_next_key(struct bpfaot_map *map, const void *key, void *next_key);
+
 /* This thread's CPU, clamped to [0, map->ncpus). */
 uint32_t bpfaot_map_cpu(const struct bpfaot_map *map);
 
