@@ -138,7 +138,6 @@ static int array_lookup_copy(struct bpfaot_map *map, const void *key, void *valu
         return 0;
 }
 
-
 const struct bpfaot_map_ops bpfaot_array_ops = {
     .alloc = array_alloc,
     .free = array_free,

@@ -93,7 +93,6 @@ static long ptr_array_delete(struct bpfaot_map *map, const void *key)
         return __atomic_exchange_n(s, NULL, __ATOMIC_ACQ_REL) ? 0 : -ENOENT;
 }
 
-
 const struct bpfaot_map_ops bpfaot_ptr_array_ops = {
     .alloc = ptr_array_alloc,
     .free = ptr_array_free,
