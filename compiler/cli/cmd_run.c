@@ -24,8 +24,11 @@ static void usage(FILE *out)
                      "before anything runs. The object's maps are created by the runtime before\n"
                      "the first run and freed after the last.\n\n"
                      "Options:\n"
-                     "  --entry NAME     entry symbol of a native object (default bpf_main)\n"
-                     "  --program NAME   program of an eBPF ELF object (default: the first)\n"
+                     "  --entry NAME     entry symbol of a native object (default bpf_main, or\n"
+                     "                   the object's only program)\n"
+                     "  --program NAME   the program of that name: of an eBPF ELF object\n"
+                     "                   (default: the first), or of a native object\n"
+                     "                   (found through its <entry>__prog descriptors)\n"
                      "  --kconfig FILE   kernel config for an eBPF input's CONFIG_* externs\n"
                      "                   (default: this host's, as for build)\n"
                      "  --interp         run an eBPF program with the reference interpreter\n"
@@ -157,13 +160,17 @@ int cmd_run(int argc, char **argv)
         if (optind + 1 < argc && cli_read_file(argv[optind + 1], &mem, &mem_len))
                 goto out;
         if (is_native_object(data, len)) {
-                if (xo.interp || program) {
-                        cli_error("%s: is a native object; --interp and --program need an eBPF "
-                                  "input",
+                if (xo.interp) {
+                        cli_error("%s: is a native object; --interp needs an eBPF input",
                                   argv[optind]);
                         goto out;
                 }
-                if (host_exec_object(data, len, argv[optind], entry, NULL, &xo,
+                if (entry && program) {
+                        cli_error("run: --entry and --program both choose the program; give one");
+                        rc = EXIT_USAGE;
+                        goto out;
+                }
+                if (host_exec_object(data, len, argv[optind], entry, program, NULL, &xo,
                                      mem_len ? mem : NULL, mem_len, &r0, &err)) {
                         rc = cli_report(&err);
                         goto out;

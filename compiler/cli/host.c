@@ -243,9 +243,87 @@ static void dump_maps(const struct host_maps *hm, FILE *out)
         }
 }
 
+/* The programs an object describes (<entry>__prog descriptors), for picking one by name. */
+struct prog_list {
+        struct bpfaot_jit *jit;
+        const struct bpfaot_prog_def *defs[64];
+        size_t cnt, total;
+};
+
+static int collect_prog(void *ctx, const char *name)
+{
+        static const char suffix[] = "__prog";
+        struct prog_list *l = ctx;
+        size_t n = strlen(name), sl = sizeof(suffix) - 1;
+        struct bpfaot_error ignored = {0};
+        const struct bpfaot_prog_def *d;
+
+        if (n <= sl || strcmp(name + n - sl, suffix) != 0)
+                return 0;
+        d = bpfaot_jit__lookup(l->jit, name, &ignored);
+        if (d && l->cnt < sizeof(l->defs) / sizeof(l->defs[0]))
+                l->defs[l->cnt++] = d;
+        l->total += d != NULL;
+        return 0;
+}
+
+static void list_names(const struct prog_list *l, char *buf, size_t size)
+{
+        size_t used = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; i < l->cnt && used < size; i++)
+                used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? ", " : "",
+                                         l->defs[i]->name);
+        if (l->total > l->cnt && used < size)
+                snprintf(buf + used, size - used, ", ...");
+}
+
+/*
+ * The entry to call: --entry's symbol; else the program --program names;
+ * else bpf_main; else the object's only program.
+ */
+static entry_fn pick_entry(struct bpfaot_jit *jit, const void *obj, size_t len, const char *input,
+                           const char *entry, const char *program, struct bpfaot_error *err)
+{
+        struct prog_list l = {.jit = jit};
+        struct bpfaot_error ignored = {0};
+        char names[512];
+        entry_fn fn;
+
+        if (entry)
+                return (entry_fn)bpfaot_jit__lookup(jit, entry, err);
+        if (bpfaot_object_defined_symbols(obj, len, input, collect_prog, &l, err))
+                return NULL;
+        list_names(&l, names, sizeof(names));
+        if (program) {
+                for (size_t i = 0; i < l.cnt; i++)
+                        if (l.defs[i]->name && strcmp(l.defs[i]->name, program) == 0)
+                                return l.defs[i]->fn;
+                bpfaot_error_set(err, ENOENT, "%s: no program '%s' in the object (it has: %s)",
+                                 input, program, l.cnt ? names : "none described");
+                return NULL;
+        }
+        fn = (entry_fn)bpfaot_jit__lookup(jit, "bpf_main", &ignored);
+        if (fn)
+                return fn;
+        if (l.total == 1)
+                return l.defs[0]->fn;
+        if (l.total > 1)
+                bpfaot_error_set(err, ENOENT,
+                                 "%s: the object has %zu programs (%s): choose one with --program",
+                                 input, l.total, names);
+        else
+                bpfaot_error_set(err, ENOENT,
+                                 "%s: no entry symbol 'bpf_main' in the object (built with "
+                                 "--entry? then run with --entry)",
+                                 input);
+        return NULL;
+}
+
 int host_exec_object(const void *obj, size_t len, const char *input, const char *entry,
-                     const char *prefix, const struct host_exec_opts *o, void *mem, size_t mem_len,
-                     uint64_t *ret, struct bpfaot_error *err)
+                     const char *program, const char *prefix, const struct host_exec_opts *o,
+                     void *mem, size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
         BPFAOT_OPTS_INIT(bpfaot_jit_opts, jopts, .resolve = host_resolve_symbol);
         uint64_t repeat = o->repeat ? o->repeat : 1;
@@ -257,13 +335,13 @@ int host_exec_object(const void *obj, size_t len, const char *input, const char 
 
         if (rc)
                 return rc;
-        fn = (entry_fn)bpfaot_jit__lookup(jit, entry ? entry : "bpf_main", err);
+        fn = pick_entry(jit, obj, len, input, entry, program, err);
         if (!fn) {
                 bpfaot_jit__free(jit);
-                return bpfaot_error_set(err, ENOENT, "%s: no entry symbol '%s' in the object%s",
-                                        input, entry ? entry : "bpf_main",
-                                        entry ? ""
-                                              : " (built with --entry? then run with --entry)");
+                if (entry)
+                        return bpfaot_error_set(
+                            err, ENOENT, "%s: no entry symbol '%s' in the object", input, entry);
+                return -ENOENT;
         }
         if (!prefix) {
                 rc = bpfaot_object_defined_symbols(obj, len, input, find_prefix, &found, err);
@@ -341,7 +419,7 @@ int host_exec_prog(const struct bpfaot_prog *progs, size_t cnt, size_t sel,
         if (cnt == 1) {
                 rc = bpfaot_compile(prog, &copts, &obj, err);
                 if (!rc)
-                        rc = host_exec_object(obj.data, obj.len, prog->input, NULL,
+                        rc = host_exec_object(obj.data, obj.len, prog->input, NULL, NULL,
                                               prog->symbol_prefix, o, mem, mem_len, ret, err);
                 bpfaot_buf_free(&obj);
                 return rc;
@@ -359,7 +437,7 @@ int host_exec_prog(const struct bpfaot_prog *progs, size_t cnt, size_t sel,
                 rc = bpfaot_compile_progs(progs, (const char *const *)entries, cnt, &copts, &obj,
                                           err);
         if (!rc)
-                rc = host_exec_object(obj.data, obj.len, prog->input, entries[sel],
+                rc = host_exec_object(obj.data, obj.len, prog->input, entries[sel], NULL,
                                       prog->symbol_prefix, o, mem, mem_len, ret, err);
         for (size_t i = 0; entries && i < cnt; i++)
                 free(entries[i]);

@@ -28,10 +28,12 @@ int host_exec_prog(const struct bpfaot_prog *progs, size_t cnt, size_t sel,
                    struct bpfaot_error *err);
 /*
  * Load a native object, create its maps (from <prefix>__map_defs; prefix
- * NULL: found from the object's symbols), call its entry, free the maps.
+ * NULL: found from the object's symbols), call a program, free the maps. The
+ * program: the entry symbol `entry`; else the one named `program` in the
+ * object's program descriptors; else bpf_main; else the only one.
  */
 int host_exec_object(const void *obj, size_t len, const char *input, const char *entry,
-                     const char *prefix, const struct host_exec_opts *o, void *mem,
-                     size_t mem_len, uint64_t *ret, struct bpfaot_error *err);
+                     const char *program, const char *prefix, const struct host_exec_opts *o,
+                     void *mem, size_t mem_len, uint64_t *ret, struct bpfaot_error *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,18 +168,59 @@ static int verify(LLVMModuleRef mod, const struct bpfaot_prog *prog, const char 
         return ret;
 }
 
+/*
+ * const struct bpfaot_prog_def <prefix>__progs[cnt] and const uint32_t
+ * <prefix>__prog_cnt: the programs of a module that holds them together.
+ */
+static int program_table(LLVMModuleRef mod, const char *prefix, LLVMValueRef *defs, size_t cnt,
+                         struct bpfaot_error *err)
+{
+        LLVMContextRef ctx = LLVMGetModuleContext(mod);
+        LLVMTypeRef ty = LLVMTypeOf(defs[0]), i32 = LLVMInt32TypeInContext(ctx);
+        size_t n = strlen(prefix) + sizeof("__prog_cnt");
+        char *name = malloc(n);
+        LLVMValueRef g;
+
+        if (!name)
+                return bpfaot_error_set(err, ENOMEM, "out of memory");
+        snprintf(name, n, "%s__progs", prefix);
+        g = LLVMAddGlobal(mod, LLVMArrayType(ty, (unsigned)cnt), name);
+        LLVMSetInitializer(g, LLVMConstArray(ty, defs, (unsigned)cnt));
+        LLVMSetGlobalConstant(g, true);
+        LLVMSetAlignment(g, 8);
+        snprintf(name, n, "%s__prog_cnt", prefix);
+        g = LLVMAddGlobal(mod, i32, name);
+        LLVMSetInitializer(g, LLVMConstInt(i32, cnt, false));
+        LLVMSetGlobalConstant(g, true);
+        free(name);
+        return 0;
+}
+
+static int compile_module(const struct bpfaot_prog *progs, const char *const *entries, size_t cnt,
+                          bool with_table, const struct bpfaot_compile_opts *opts,
+                          struct bpfaot_buf *out, struct bpfaot_error *err);
+
 int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_opts *opts,
                    struct bpfaot_buf *out, struct bpfaot_error *err)
 {
         const char *entry = opts && opts->entry_name ? opts->entry_name : "bpf_main";
 
-        return bpfaot_compile_progs(prog, &entry, 1, opts, out, err);
+        /* No table: objects of single programs of one eBPF object link together. */
+        return compile_module(prog, &entry, 1, false, opts, out, err);
 }
 
 int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *entries, size_t cnt,
                          const struct bpfaot_compile_opts *opts, struct bpfaot_buf *out,
                          struct bpfaot_error *err)
 {
+        return compile_module(progs, entries, cnt, true, opts, out, err);
+}
+
+static int compile_module(const struct bpfaot_prog *progs, const char *const *entries, size_t cnt,
+                          bool with_table, const struct bpfaot_compile_opts *opts,
+                          struct bpfaot_buf *out, struct bpfaot_error *err)
+{
+        LLVMValueRef *defs = NULL;
         const struct bpfaot_prog *prog = cnt ? &progs[0] : NULL;
         struct bpfaot_compile_opts o = {0};
         BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts);
@@ -231,11 +273,18 @@ int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *ent
         topts.module_entries = entries;
         topts.inline_maps = o.inline_maps;
         topts.module_entry_cnt = cnt;
+        defs = calloc(cnt, sizeof(*defs));
+        if (!defs) {
+                ret = bpfaot_error_set(err, ENOMEM, "out of memory");
+                goto out;
+        }
         /* All programs in one module: they share helpers, global data and map tables. */
         for (size_t i = 0; i < cnt && !ret; i++) {
                 topts.entry_name = entries[i];
-                ret = translate_prog(&progs[i], &topts, mod, err);
+                ret = translate_prog(&progs[i], &topts, mod, &defs[i], err);
         }
+        if (!ret && with_table && prog->symbol_prefix)
+                ret = program_table(mod, prog->symbol_prefix, defs, cnt, err);
         if (ret)
                 goto out;
         /* A translator bug, never the user's: say so plainly. */
@@ -251,6 +300,7 @@ int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *ent
                 goto out;
         ret = emit_output(mod, tm, o.output, out, err);
 out:
+        free(defs);
         if (layout)
                 LLVMDisposeMessage(layout);
         if (triple)

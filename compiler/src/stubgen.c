@@ -98,6 +98,11 @@ static void emit_decls(struct gen *g, const char *const *progs, size_t n)
         fprintf(g->out, "\n/* The programs: call each with a context and its size in bytes. */\n");
         for (size_t i = 0; i < n; i++)
                 fprintf(g->out, "uint64_t %s__%s(void *ctx, uint64_t ctx_size);\n", g->p, progs[i]);
+        fprintf(g->out,
+                "/* The same, described (name, section, entry), e.g. to pick one by name. */\n"
+                "extern const struct bpfaot_prog_def %s__progs[%zu];\n"
+                "extern const uint32_t %s__prog_cnt;\n",
+                g->p, n, g->p);
         fprintf(g->out, "\n/* The object's global data and map tables (defined in %s.aot.o). */\n",
                 g->p);
         for (size_t i = 0; i < elf->data_cnt; i++) {

@@ -1171,6 +1171,47 @@ static int build_subprog(struct tr *t, size_t s)
         return 0;
 }
 
+/* A private constant C string, as an i8* (NULL for NULL). */
+static LLVMValueRef const_str(struct tr *t, const char *str)
+{
+        LLVMValueRef init, g;
+
+        if (!str)
+                return LLVMConstNull(t->i8p);
+        init = LLVMConstStringInContext(t->ctx, str, (unsigned)strlen(str), false);
+        g = LLVMAddGlobal(t->mod, LLVMTypeOf(init), "");
+        LLVMSetInitializer(g, init);
+        LLVMSetGlobalConstant(g, true);
+        LLVMSetLinkage(g, LLVMPrivateLinkage);
+        LLVMSetUnnamedAddr(g, true);
+        return LLVMConstPointerCast(g, t->i8p);
+}
+
+/*
+ * const struct bpfaot_prog_def <entry>__prog = {name, section, entry, fn}
+ * (bpfaot/maps.h): the object describes its programs.
+ */
+static LLVMValueRef build_prog_def(struct tr *t, LLVMValueRef fn)
+{
+        LLVMTypeRef fields[4] = {t->i8p, t->i8p, t->i8p, t->i8p};
+        LLVMTypeRef ty = LLVMStructTypeInContext(t->ctx, fields, 4, false);
+        LLVMValueRef vals[4] = {const_str(t, t->prog->name), const_str(t, t->prog->section),
+                                const_str(t, t->entry), LLVMConstPointerCast(fn, t->i8p)};
+        LLVMValueRef init = LLVMConstNamedStruct(ty, vals, 4), g;
+        char *name = prefixed(t->entry, "__prog");
+
+        if (!name) {
+                t->oom = true;
+                return NULL;
+        }
+        g = LLVMAddGlobal(t->mod, ty, name);
+        free(name);
+        LLVMSetInitializer(g, init);
+        LLVMSetGlobalConstant(g, true);
+        LLVMSetAlignment(g, 8);
+        return init;
+}
+
 static LLVMValueRef build_entry(struct tr *t)
 {
         /* A PROG_ARRAY's initial contents may have declared it already. */
@@ -1209,7 +1250,7 @@ static void init_types(struct tr *t)
 }
 
 int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *opts,
-                   LLVMModuleRef mod, struct bpfaot_error *err)
+                   LLVMModuleRef mod, LLVMValueRef *prog_def, struct bpfaot_error *err)
 {
         struct tr t = {.prog = prog, .opts = opts, .err = err, .mod = mod};
         unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
@@ -1242,9 +1283,14 @@ int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *
         t.b = LLVMCreateBuilderInContext(t.ctx);
         for (size_t s = 0; s < t.sp.cnt && !ret; s++)
                 ret = build_subprog(&t, s);
-        if (!ret && !build_entry(&t))
-                ret = bpfaot_error_set(err, EEXIST, "%s: entry name '%s' is used twice",
-                                       prog->input ? prog->input : "<input>", t.entry);
+        if (!ret) {
+                LLVMValueRef fn = build_entry(&t);
+                if (!fn)
+                        ret = bpfaot_error_set(err, EEXIST, "%s: entry name '%s' is used twice",
+                                               prog->input ? prog->input : "<input>", t.entry);
+                else if (prog_def)
+                        *prog_def = build_prog_def(&t, fn);
+        }
         if (!ret && t.oom)
                 ret = bpfaot_error_set(err, ENOMEM, "out of memory");
         LLVMDisposeBuilder(t.b);

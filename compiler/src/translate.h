@@ -24,9 +24,10 @@ struct translate_opts {
 
 /*
  * Add the program's functions to `mod` (whose triple and data layout are
- * already set). The program must have passed bpfaot_validate.
+ * already set), and its descriptor <entry>__prog, whose initializer goes to
+ * *prog_def (if not NULL). The program must have passed bpfaot_validate.
  */
 int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *opts,
-                   LLVMModuleRef mod, struct bpfaot_error *err);
+                   LLVMModuleRef mod, LLVMValueRef *prog_def, struct bpfaot_error *err);
 
 #endif

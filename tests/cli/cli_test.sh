@@ -479,7 +479,7 @@ case_run_interp() {
         x "$BPF_AOT" build "$p" -o out
         x "$BPF_AOT" run --interp out/mix.o mem.bin
         expect_rc 1 "run --interp of a native object"
-        expect_err_line "^bpf-aot: out/mix\.o: is a native object; --interp and --program need an eBPF input$" \
+        expect_err_line "^bpf-aot: out/mix\.o: is a native object; --interp needs an eBPF input$" \
                 "run --interp of a native object"
         expect_stdout_empty "run --interp of a native object"
 }
@@ -853,8 +853,26 @@ case_bad_entry() {
         expect_stdout_empty "run --entry nosuch"
         x "$BPF_AOT" build "$p" -o renamed --program mix --entry other
         x "$BPF_AOT" run renamed/mix.o
-        expect_rc 1 "run of an object whose entry is not bpf_main"
-        expect_err_line "^bpf-aot: renamed/mix\\.o: .*bpf_main" "run of an object whose entry is not bpf_main"
+        expect_stdout 1090 "an object whose entry is not bpf_main: its only program (other__prog)"
+        x "$BPF_AOT" run --program mix renamed/mix.o
+        expect_stdout 1090 "run --program picks it by name"
+        x "$BPF_AOT" run --program nosuch renamed/mix.o
+        expect_rc 1 "run --program nosuch"
+        expect_err_line "^bpf-aot: renamed/mix\\.o: no program 'nosuch' in the object \\(it has: mix\\)$" \
+                "run --program nosuch names what there is"
+        x "$BPF_AOT" run --program mix --entry other renamed/mix.o
+        expect_rc 2 "--program and --entry together"
+        # A skeleton object describes all its programs: run picks one by name.
+        x "$BPF_AOT" build --skeleton "$p" -o sk
+        x "$BPF_AOT" run sk/progs.aot.o
+        expect_rc 1 "a skeleton object has several programs"
+        expect_err_line "^bpf-aot: sk/progs\\.aot\\.o: the object has [0-9]+ programs \\(.*mix.*\\): choose one with --program$" \
+                "run of a skeleton object lists its programs"
+        x "$BPF_AOT" run --program mix sk/progs.aot.o
+        expect_stdout 1090 "run --program mix of the skeleton object"
+        x "$CLI_NM" sk/progs.aot.o
+        expect_grep ' progs__progs$' _out "the program table progs__progs"
+        expect_grep ' progs__mix__prog$' _out "the descriptor progs__mix__prog"
 }
 
 # Maps: described from BTF, created by the runtime, updated through helpers.

@@ -89,6 +89,19 @@ struct bpfaot_map_def {
 typedef uint64_t (*bpfaot_prog_fn)(void *ctx, uint64_t ctx_size);
 
 /*
+ * A program of a compiled object. Every entry function <entry> comes with
+ * `const struct bpfaot_prog_def <entry>__prog`; an object built with all
+ * its programs (build --skeleton) also has `const struct bpfaot_prog_def
+ * <obj>__progs[]` and `const uint32_t <obj>__prog_cnt`.
+ */
+struct bpfaot_prog_def {
+        const char *name;    /* the program's name (its function in the eBPF object) */
+        const char *section; /* its ELF section, e.g. "xdp"; NULL for raw bytecode */
+        const char *entry;   /* the entry symbol */
+        bpfaot_prog_fn fn;   /* the entry itself */
+};
+
+/*
  * Create a map. Returns 0 and *map, or:
  * -EINVAL for impossible definitions (zero or overflowing sizes, wrong
  *         key_size for the type, unknown flags, total size above 16 GiB),
