@@ -136,36 +136,47 @@ static int consume_perf_events(struct host_maps *hm, struct bpfaot_error *err)
         return 0;
 }
 
-static int open_maps(struct bpfaot_jit *jit, const char *prefix, const char *input,
-                     struct host_maps *hm, struct bpfaot_error *err)
+/* Create maps from `defs` into `slots`; a failure names the map and says why. */
+static int create_maps(const struct bpfaot_map_def *defs, uint32_t cnt, uint64_t *slots,
+                       const char *input, struct host_maps *hm, struct bpfaot_error *err)
 {
-        const uint32_t *cnt = prefix ? lookup_opt(jit, prefix, "__map_cnt") : NULL;
         uint32_t failed = 0;
-        int rc;
+        int rc = bpfaot_maps__create_all(defs, cnt, (void **)slots, &failed);
 
-        memset(hm, 0, sizeof(*hm));
-        if (!cnt)
-                return 0; /* no maps */
-        hm->defs = lookup_opt(jit, prefix, "__map_defs");
-        hm->slots = lookup_opt(jit, prefix, "__maps");
-        if (!hm->defs || !hm->slots)
-                return bpfaot_error_set(err, EINVAL, "%s: incomplete map table for '%s'", input,
-                                        prefix);
-        rc = bpfaot_maps__create_all(hm->defs, *cnt, (void **)hm->slots, &failed);
         if (rc == -ENOTSUP)
                 return bpfaot_error_set(
                     err, ENOTSUP, "%s: map '%s': type %s is not supported by the runtime", input,
-                    hm->defs[failed].name, bpfaot_map_type__name(hm->defs[failed].type));
+                    defs[failed].name, bpfaot_map_type__name(defs[failed].type));
         if (rc) {
-                const struct bpfaot_map_def *d = &hm->defs[failed];
+                const struct bpfaot_map_def *d = &defs[failed];
                 return bpfaot_error_set(err, -rc,
                                         "%s: map '%s': cannot create it (%s): key %u, value %u, "
                                         "max_entries %u, flags 0x%x",
                                         input, d->name, strerror(-rc), d->key_size, d->value_size,
                                         d->max_entries, d->map_flags);
         }
-        hm->cnt = *cnt;
+        hm->defs = defs;
+        hm->slots = slots;
+        hm->cnt = cnt;
         return consume_perf_events(hm, err);
+}
+
+static int open_maps(struct bpfaot_jit *jit, const char *prefix, const char *input,
+                     struct host_maps *hm, struct bpfaot_error *err)
+{
+        const uint32_t *cnt = prefix ? lookup_opt(jit, prefix, "__map_cnt") : NULL;
+        const struct bpfaot_map_def *defs;
+        uint64_t *slots;
+
+        memset(hm, 0, sizeof(*hm));
+        if (!cnt)
+                return 0; /* no maps */
+        defs = lookup_opt(jit, prefix, "__map_defs");
+        slots = lookup_opt(jit, prefix, "__maps");
+        if (!defs || !slots)
+                return bpfaot_error_set(err, EINVAL, "%s: incomplete map table for '%s'", input,
+                                        prefix);
+        return create_maps(defs, *cnt, slots, input, hm, err);
 }
 
 static void print_hex(FILE *out, const char *label, const void *p, size_t n)
@@ -240,6 +251,18 @@ static void dump_maps(const struct host_maps *hm, FILE *out)
                 free(key);
                 free(next);
                 free(val);
+        }
+}
+
+/* --dump-maps: the text, in a string the caller frees. */
+static void dump_to(const struct host_maps *hm, char **text)
+{
+        size_t size;
+        FILE *out = open_memstream(text, &size);
+
+        if (out) {
+                dump_maps(hm, out);
+                fclose(out);
         }
 }
 
@@ -352,14 +375,8 @@ int host_exec_object(const void *obj, size_t len, const char *input, const char 
         if (!rc) {
                 for (uint64_t i = 0; i < repeat; i++)
                         *ret = fn(mem, mem_len);
-                if (o->dump_maps) {
-                        size_t size;
-                        FILE *out = open_memstream(o->dump_maps, &size);
-                        if (out) {
-                                dump_maps(&hm, out);
-                                fclose(out);
-                        }
-                }
+                if (o->dump_maps)
+                        dump_to(&hm, o->dump_maps);
                 free_maps(&hm);
         }
         free(found);
@@ -367,12 +384,96 @@ int host_exec_object(const void *obj, size_t len, const char *input, const char 
         return rc;
 }
 
-/* Interpret `n` runs; global data keeps its state from one run to the next, as when compiled. */
-static int interp_repeat(const struct bpfaot_prog *prog, uint64_t n, void *mem, size_t mem_len,
-                         uint64_t *ret, struct bpfaot_error *err)
+/*
+ * The interpreter's maps: definitions made from the program's map
+ * descriptions as the compiler makes <obj>__map_defs (without PROG_ARRAY
+ * contents, which name native functions), created by the runtime.
+ */
+struct interp_maps {
+        struct bpfaot_map_def *defs;
+        struct bpfaot_map_def *inner; /* templates of maps of maps */
+        uint32_t **inits;             /* their initial contents */
+        uint64_t *slots;
+        struct host_maps hm;
+};
+
+static void def_of(struct bpfaot_map_def *d, const struct bpfaot_map_desc *m)
+{
+        d->name = m->name;
+        d->type = m->type;
+        d->key_size = m->key_size;
+        d->value_size = m->value_size;
+        d->max_entries = m->max_entries;
+        d->map_flags = m->map_flags;
+}
+
+static void interp_maps_free(struct interp_maps *im, size_t cnt)
+{
+        free_maps(&im->hm);
+        for (size_t i = 0; im->inits && i < cnt; i++)
+                free(im->inits[i]);
+        free(im->inits);
+        free(im->defs);
+        free(im->inner);
+        free(im->slots);
+}
+
+static int interp_maps_open(const struct bpfaot_prog *prog, struct interp_maps *im,
+                            struct bpfaot_error *err)
+{
+        size_t n = prog->map_cnt;
+
+        memset(im, 0, sizeof(*im));
+        if (!n)
+                return 0;
+        im->defs = calloc(n, sizeof(*im->defs));
+        im->inner = calloc(n, sizeof(*im->inner));
+        im->inits = calloc(n, sizeof(*im->inits));
+        im->slots = calloc(n, sizeof(*im->slots));
+        if (!im->defs || !im->inner || !im->inits || !im->slots)
+                return bpfaot_error_set(err, ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+                const struct bpfaot_map_desc *m = &prog->maps[i];
+                size_t slots = m->init_cnt ? m->inits[m->init_cnt - 1].slot + 1 : 0;
+
+                def_of(&im->defs[i], m);
+                if (m->inner) {
+                        def_of(&im->inner[i], m->inner);
+                        im->defs[i].inner = &im->inner[i];
+                }
+                if (!slots || m->type == BPF_MAP_TYPE_PROG_ARRAY)
+                        continue;
+                im->inits[i] = calloc(slots, sizeof(uint32_t));
+                if (!im->inits[i])
+                        return bpfaot_error_set(err, ENOMEM, "out of memory");
+                for (size_t k = 0; k < m->init_cnt; k++)
+                        im->inits[i][m->inits[k].slot] = m->inits[k].map + 1;
+                im->defs[i].init_value = im->inits[i];
+                im->defs[i].init_size = slots * sizeof(uint32_t);
+        }
+        return create_maps(im->defs, (uint32_t)n, im->slots, prog->input, &im->hm, err);
+}
+
+/* Map values and ring buffer records the runtime handed out are the program's to access. */
+static bool interp_mem_ok(void *ctx, uintptr_t addr, size_t size)
+{
+        const struct host_maps *hm = ctx;
+
+        for (uint32_t i = 0; i < hm->cnt; i++)
+                if (bpfaot_map__owns((struct bpfaot_map *)(uintptr_t)hm->slots[i],
+                                     (const void *)addr, size))
+                        return true;
+        return false;
+}
+
+/* Interpret `n` runs; global data and maps keep their state from one run to the next. */
+static int interp_repeat(const struct bpfaot_prog *prog, const struct host_exec_opts *o, void *mem,
+                         size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
         uint8_t **data = calloc(prog->data_cnt ? prog->data_cnt : 1, sizeof(*data));
         int rc = data ? 0 : bpfaot_error_set(err, ENOMEM, "out of memory");
+        uint64_t n = o->repeat ? o->repeat : 1;
+        struct interp_maps im = {0};
 
         for (size_t d = 0; d < prog->data_cnt && !rc; d++) {
                 data[d] = calloc(1, prog->data[d].size ? prog->data[d].size : 1);
@@ -381,12 +482,18 @@ static int interp_repeat(const struct bpfaot_prog *prog, uint64_t n, void *mem, 
                 else if (prog->data[d].bytes)
                         memcpy(data[d], prog->data[d].bytes, prog->data[d].size);
         }
+        if (!rc)
+                rc = interp_maps_open(prog, &im, err);
         if (!rc) {
                 BPFAOT_OPTS_INIT(bpfaot_interp_opts, iopts, .helper = host_helper_lookup,
-                                 .data = data);
+                                 .data = data, .maps = (void *const *)im.slots,
+                                 .mem_ok = interp_mem_ok, .mem_ok_ctx = &im.hm);
                 for (uint64_t i = 0; i < n && !rc; i++)
                         rc = bpfaot_interp_run(prog, mem, mem_len, &iopts, ret, err);
         }
+        if (!rc && o->dump_maps)
+                dump_to(&im.hm, o->dump_maps);
+        interp_maps_free(&im, prog->map_cnt);
         for (size_t d = 0; data && d < prog->data_cnt; d++)
                 free(data[d]);
         free(data);
@@ -400,7 +507,6 @@ int host_exec_prog(const struct bpfaot_prog *progs, size_t cnt, size_t sel,
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .opt_level = o->opt_level, .cpu = o->cpu);
         const struct bpfaot_prog *prog = &progs[sel];
         struct bpfaot_buf obj = {0};
-        uint64_t n = o->repeat ? o->repeat : 1;
         char **entries;
         int rc = 0;
 
@@ -414,7 +520,7 @@ int host_exec_prog(const struct bpfaot_prog *progs, size_t cnt, size_t sel,
                                 return bpfaot_error_at(err, prog, (long)i, ENOENT,
                                                        "unknown helper id %u", (unsigned)in->imm);
                 }
-                return interp_repeat(prog, n, mem, mem_len, ret, err);
+                return interp_repeat(prog, o, mem, mem_len, ret, err);
         }
         if (cnt == 1) {
                 rc = bpfaot_compile(prog, &copts, &obj, err);

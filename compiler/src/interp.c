@@ -47,6 +47,9 @@ struct vm {
 
         uint8_t **data; /* global data sections (prog->data) */
         bool own_data;  /* allocated here: free them at the end */
+        void *const *maps;
+        bool (*mem_ok)(void *ctx, uintptr_t addr, size_t size);
+        void *mem_ok_ctx;
 
         uint8_t *stacks; /* BPFAOT_MAX_CALL_DEPTH frames of stack_size bytes */
         uint32_t stack_size;
@@ -115,6 +118,10 @@ static int mem_access(struct vm *vm, uint64_t addr, unsigned size, const char *w
                                 *p = s + (a - (uintptr_t)s);
                                 return 0;
                         }
+                }
+                if (vm->mem_ok && vm->mem_ok(vm->mem_ok_ctx, a, size)) {
+                        *p = (uint8_t *)a;
+                        return 0;
                 }
         }
         return FAIL(vm, EFAULT, "out-of-bounds %s of %u bytes at 0x%" PRIx64, what, size, addr);
@@ -530,9 +537,14 @@ static int exec_ld(struct vm *vm)
 
         const struct bpfaot_reloc *rel = reloc_at(vm->prog, vm->pc);
 
-        if (rel && rel->kind == BPFAOT_RELOC_MAP)
-                return FAIL(vm, ENOTSUP, "maps ('%s') are not supported by the interpreter yet",
-                            rel->name ? rel->name : "?");
+        if (rel && rel->kind == BPFAOT_RELOC_MAP) {
+                if (!vm->maps)
+                        return FAIL(vm, ENOTSUP, "map '%s' without maps (bpfaot_interp_opts.maps)",
+                                    rel->name ? rel->name : "?");
+                vm->reg[insn->dst] = (uint64_t)(uintptr_t)vm->maps[rel->data_sec];
+                vm->pc += 2;
+                return 0;
+        }
         if (rel && rel->kind == BPFAOT_RELOC_DATA) {
                 vm->reg[insn->dst] = (uint64_t)(uintptr_t)(vm->data[rel->data_sec] + rel->offset);
                 vm->pc += 2;
@@ -694,6 +706,12 @@ static int read_opts(struct vm *vm, const struct bpfaot_interp_opts *opts)
                 vm->stack_size = opts->stack_size;
         if (HAS(max_steps))
                 vm->max_steps = opts->max_steps;
+        if (HAS(maps))
+                vm->maps = opts->maps;
+        if (HAS(mem_ok))
+                vm->mem_ok = opts->mem_ok;
+        if (HAS(mem_ok_ctx))
+                vm->mem_ok_ctx = opts->mem_ok_ctx;
 #undef HAS
         return 0;
 }

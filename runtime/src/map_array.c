@@ -18,6 +18,7 @@
 struct array {
         size_t elem_size; /* value_stride * ncpus */
         char *values;
+        size_t total; /* bytes at values */
 };
 
 static int array_alloc(struct bpfaot_map *map)
@@ -42,6 +43,7 @@ static int array_alloc(struct bpfaot_map *map)
         if (!a)
                 return -ENOMEM;
         a->elem_size = elem;
+        a->total = total;
         a->values = calloc(1, total);
         if (!a->values) {
                 free(a);
@@ -138,7 +140,14 @@ static int array_lookup_copy(struct bpfaot_map *map, const void *key, void *valu
         return 0;
 }
 
+static bool array_owns(const struct bpfaot_map *map, uintptr_t p, size_t size)
+{
+        const struct array *a = map->priv;
+        return bpfaot_range_inside(p, size, a->values, a->total);
+}
+
 const struct bpfaot_map_ops bpfaot_array_ops = {
+    .owns = array_owns,
     .alloc = array_alloc,
     .free = array_free,
     .lookup = array_lookup,

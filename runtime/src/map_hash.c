@@ -444,7 +444,15 @@ static int htab_get_next_key(struct bpfaot_map *map, const void *key, void *next
         return -ENOENT;
 }
 
+/* Lookups hand out values inside the preallocated elements. */
+static bool htab_owns(const struct bpfaot_map *map, uintptr_t p, size_t size)
+{
+        const struct htab *h = map->priv;
+        return bpfaot_range_inside(p, size, h->elems, h->elem_size * map->def.max_entries);
+}
+
 const struct bpfaot_map_ops bpfaot_hash_ops = {
+    .owns = htab_owns,
     .alloc = htab_alloc,
     .free = htab_free,
     .lookup = htab_lookup,

@@ -225,7 +225,15 @@ static long rb_update(struct bpfaot_map *map, const void *key, const void *value
         return -ENOTSUP;
 }
 
+/* Reservations hand out records inside the (doubly mapped) data area. */
+static bool rb_owns(const struct bpfaot_map *map, uintptr_t p, size_t size)
+{
+        const struct ringbuf *rb = map->priv;
+        return bpfaot_range_inside(p, size, rb->data, 2 * (rb->mask + 1));
+}
+
 const struct bpfaot_map_ops bpfaot_ringbuf_ops = {
+    .owns = rb_owns,
     .alloc = rb_alloc,
     .free = rb_free,
     .lookup = rb_lookup,

@@ -260,6 +260,11 @@ long bpfaot_map__peek_elem(struct bpfaot_map *map, void *value)
         return map->ops->pop(map, value, false);
 }
 
+bool bpfaot_map__owns(const struct bpfaot_map *map, const void *p, size_t size)
+{
+        return map && map->ops->owns && map->ops->owns(map, (uintptr_t)p, size);
+}
+
 int bpfaot_map__lookup_copy(struct bpfaot_map *map, const void *key, void *value)
 {
         if (!map->ops->lookup_copy)

@@ -25,6 +25,8 @@ struct bpfaot_map_ops {
         int (*get_next_key)(struct bpfaot_map *map, const void *key, void *next_key);
         long (*push)(struct bpfaot_map *map, const void *value, uint64_t flags);
         long (*pop)(struct bpfaot_map *map, void *value, bool remove);
+        /* Does [p, p + size) lie in the storage lookups hand out? NULL: no such storage. */
+        bool (*owns)(const struct bpfaot_map *map, uintptr_t p, size_t size);
         /* Maps whose values are pointers (PROG_ARRAY, maps of maps): store one. */
         long (*update_ptr)(struct bpfaot_map *map, const void *key, void *ptr, uint64_t flags);
 };
@@ -46,6 +48,13 @@ struct bpfaot_map {
 _Static_assert(__builtin_offsetof(struct bpfaot_map, head) == 0, "the inline view comes first");
 _Static_assert(__builtin_offsetof(struct bpfaot_map_inline, values) == 16,
                "compiled code reads values at offset 16");
+
+/* Is [p, p + size) inside [base, base + len)? */
+static inline bool bpfaot_range_inside(uintptr_t p, size_t size, const void *base, size_t len)
+{
+        uintptr_t b = (uintptr_t)base;
+        return p >= b && size <= len && p - b <= len - size;
+}
 
 /* get_next_key of maps indexed 0..max_entries-1 (arrays): the index after *key. */
 int bpfaot_index_next_key(struct bpfaot_map *map, const void *key, void *next_key);

@@ -889,9 +889,10 @@ maps_check() { # maps_check MAPS_OBJ
         expect_grep '^  key: 03 00 00 00  value: 00 00 00 00 00 00 00 00$' _out "other slots stay zero"
         x "$BPF_AOT" run --repeat 2 --dump-maps "$m"
         expect_grep '^  key: 00 00 00 00  value: 02 00 00 00 00 00 00 00$' _out "run of the eBPF object"
-        x "$BPF_AOT" run --interp "$m"
-        expect_rc 1 "run --interp of a map program"
-        expect_err_line "maps \('hits'\) are not supported by the interpreter yet" "run --interp of a map program"
+        x "$BPF_AOT" run --interp --repeat 5 --dump-maps "$m"
+        expect_rc 0 "run --interp of a map program"
+        expect_grep '^  key: 00 00 00 00  value: 05 00 00 00 00 00 00 00$' _out \
+                "the interpreter uses the runtime's maps too"
 }
 
 unresolved_check() { # unresolved_check KCONFIG_OBJ
@@ -1330,6 +1331,9 @@ case_maps_of_maps() {
         hex2bin req1.bin 01 00 00 00 01 00 00 00 05 00 00 00 00 00 00 00
         x "$BPF_AOT" run --program bump "$p" req1.bin
         expect_stdout 1001 "outer[1] is empty: the lookup gives NULL"
+        x "$BPF_AOT" run --interp --repeat 3 --program bump --dump-maps "$p" req.bin
+        expect_eq "$(head -1 _out)" 15 "--interp: the same through the interpreter"
+        expect_grep '^  key: 02 00 00 00  map: inner_b$' _out "--interp: outer[2] is inner_b"
         x "$BPF_AOT" build -v "$p" -o out
         expect_grep "map outer: array_of_maps, key 4, value 4, max_entries 3, flags 0x0; inner maps: array, key 4, value 8, max_entries 4; initially \[0\] = inner_a, \[2\] = inner_b$" \
                 _err "-v lists the template and the initial slots"
@@ -1345,6 +1349,8 @@ case_perf_events() {
         expect_eq "$(grep -c 'record:' _out)" 2 "two records"
         expect_grep '^  cpu [0-9]+  record: 02 00 00 00 ed fe 00 00 2a 00 00 00 00 00 00 00$' _out \
                 "the second record: seq 2, tag 0xfeed, ctx[0]"
+        x "$BPF_AOT" run --interp --repeat 2 --dump-maps "$p" ctx.bin
+        expect_eq "$(grep -c 'record:' _out)" 2 "--interp: two records too"
 }
 
 # A host links three skeletons: tail calls, maps of maps and perf events from C.

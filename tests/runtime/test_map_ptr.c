@@ -379,8 +379,39 @@ static void concurrency(void)
         bpfaot_map__free(sh.pa);
 }
 
+/* bpfaot_map__owns: the storage lookups and reservations hand out, nothing else. */
+static void owns(void)
+{
+        struct bpfaot_map *arr = make(BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0);
+        struct bpfaot_map *hash = make(BPF_MAP_TYPE_HASH, 4, 8, 4, 0);
+        struct bpfaot_map *q = make(BPF_MAP_TYPE_QUEUE, 0, 8, 4, 0);
+        struct bpfaot_map *rb = make(BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0);
+        uint32_t k = 3;
+        uint64_t v = 1, local = 0;
+        char *p = bpfaot_map__lookup_elem(arr, &k), *r;
+
+        CHECK(p && bpfaot_map__owns(arr, p, 8));
+        CHECK(!bpfaot_map__owns(arr, p, 9)); /* past the last value */
+        CHECK(!bpfaot_map__owns(arr, p + 8, 1));
+        CHECK(!bpfaot_map__owns(arr, &local, 8));
+        CHECK_EQ(bpfaot_map__update_elem(hash, &k, &v, BPF_ANY), 0);
+        p = bpfaot_map__lookup_elem(hash, &k);
+        CHECK(p && bpfaot_map__owns(hash, p, 8));
+        CHECK(!bpfaot_map__owns(arr, p, 8));
+        CHECK(!bpfaot_map__owns(q, &local, 8)); /* a queue hands out copies only */
+        r = bpfaot_ringbuf__reserve(rb, 16, 0);
+        CHECK(r && bpfaot_map__owns(rb, r, 16));
+        bpfaot_ringbuf__discard(r, 0);
+        CHECK(!bpfaot_map__owns(NULL, &local, 8));
+        bpfaot_map__free(arr);
+        bpfaot_map__free(hash);
+        bpfaot_map__free(q);
+        bpfaot_map__free(rb);
+}
+
 int main(void)
 {
+        owns();
         prog_array();
         maps_of_maps();
         create_all();

@@ -532,12 +532,26 @@ struct bpfaot_interp_opts {
          * copies of the initial bytes.
          */
         uint8_t *const *data;
+        /*
+         * The program's maps: prog->map_cnt pointers, what an lddw of map k
+         * loads and hands to helpers (for the runtime's helpers, maps it
+         * created). NULL: an lddw of a map is an error.
+         */
+        void *const *maps;
+        /*
+         * Memory other than the context, the stack frames and global data
+         * that the program may access, such as map values helpers return:
+         * true if [addr, addr + size) is. NULL: none.
+         */
+        bool (*mem_ok)(void *ctx, uintptr_t addr, size_t size);
+        void *mem_ok_ctx;
 };
 
 /*
  * Run a validated program on `mem` (r1 = mem, r2 = mem_len). Memory accesses
- * outside `mem` and the stack frames are errors, as are unknown helpers and
- * exceeding max_steps. Returns 0 and r0 in *ret, or a negative errno.
+ * outside `mem`, the stack frames, global data and what opts->mem_ok allows
+ * are errors, as are stores to read-only data, unknown helpers and exceeding
+ * max_steps. Returns 0 and r0 in *ret, or a negative errno.
  */
 int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
                       const struct bpfaot_interp_opts *opts, uint64_t *ret,

@@ -30,6 +30,7 @@
 #ifndef BPFAOT_MAPS_H
 #define BPFAOT_MAPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -144,6 +145,13 @@ long bpfaot_map__push_elem(struct bpfaot_map *map, const void *value, uint64_t f
 /* QUEUE: oldest, STACK: newest. Empty: -ENOENT. */
 long bpfaot_map__pop_elem(struct bpfaot_map *map, void *value);
 long bpfaot_map__peek_elem(struct bpfaot_map *map, void *value);
+
+/*
+ * Whether [p, p + size) lies inside storage the map hands to programs (the
+ * values of ARRAY and hash maps, RINGBUF records), for checkers such as
+ * bpf-aot's interpreter. It says nothing about which element it is.
+ */
+bool bpfaot_map__owns(const struct bpfaot_map *map, const void *p, size_t size);
 
 /* ---- Host side ---- */
 
