@@ -52,6 +52,17 @@ static bool section_typed(const struct gen *g, const struct bpfaot_data_sec *d)
         return true;
 }
 
+/* clang names a function's static variables "func.var": not a C field name. */
+static bool is_identifier(const char *s)
+{
+        if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+                return false;
+        for (; *s; s++)
+                if (!isalnum((unsigned char)*s) && *s != '_')
+                        return false;
+        return true;
+}
+
 static int emit_data_types(struct gen *g)
 {
         const struct bpfaot_elf *elf = g->elf;
@@ -74,8 +85,9 @@ static int emit_data_types(struct gen *g)
                         const struct bpfaot_data_var *v = &d->vars[k];
                         LIBBPF_OPTS(btf_dump_emit_type_decl_opts, o, .field_name = v->name,
                                     .indent_level = 1, .strip_mods = false);
-                        if (v->offset < at)
-                                continue; /* overlapping: leave it out */
+                        /* Overlapping, or a function's static: left out (padding). */
+                        if (v->offset < at || !is_identifier(v->name))
+                                continue;
                         if (v->offset > at)
                                 fprintf(g->out, "\tchar __pad%zu[%llu];\n", k,
                                         (unsigned long long)(v->offset - at));
@@ -85,6 +97,10 @@ static int emit_data_types(struct gen *g)
                         fputs(";\n", g->out);
                         at = v->offset + v->size;
                 }
+                /* The struct spans the whole section, so its size is the global's. */
+                if (at < d->size)
+                        fprintf(g->out, "\tchar __pad_end[%llu];\n",
+                                (unsigned long long)(d->size - at));
                 fputs("};\n", g->out);
         }
         return 0;

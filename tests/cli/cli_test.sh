@@ -1449,6 +1449,29 @@ case_inline_maps() {
         done
 }
 
+# Every other map type and helper, from eBPF C, checked by a host through the skeleton;
+# the interpreter gives the compiled code's results for the map programs.
+case_all_kinds_host() {
+        local p="$CLI_OBJS/allkinds.bpf.o" prog want
+        [[ -s $p ]] || { bad "test input $p is missing"; return; }
+        x "$BPF_AOT" build --skeleton "$p" -o sk
+        expect_rc 0 "build --skeleton allkinds.bpf.o"
+        # shellcheck disable=SC2086
+        x "$CLI_CC" -Wall -Wextra -Werror ${CLI_SAN_FLAGS:-} -o host -I sk -I "$CLI_RUNTIME_INC" \
+                "$CLI_SRC/allkinds_host.c" sk/allkinds.aot.o "$CLI_RUNTIME_LIB" -lpthread
+        expect_rc 0 "build the host"
+        x ./host
+        expect_rc 0 "run the host"
+        expect_eq "$(grep -c '^ok ' _out)" 8 "8 groups of checks pass"
+        for want in lru_fill:43 queue_stack:1133 ringbuf:56 format:7; do
+                prog=${want%%:*}
+                x "$BPF_AOT" run --program "$prog" "$p"
+                expect_stdout "${want#*:}" "run --program $prog"
+                x "$BPF_AOT" run --interp --program "$prog" "$p"
+                expect_stdout "${want#*:}" "run --interp --program $prog"
+        done
+}
+
 if ! declare -F "case_$CASE" >/dev/null; then
         echo "FAIL - no test case '$CASE'"
         exit 1
