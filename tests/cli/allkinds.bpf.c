@@ -10,10 +10,10 @@ typedef int s32;
 typedef unsigned long long u64;
 typedef long long s64;
 
-#define __uint(name, val) int(*name)[val]
-#define __type(name, val) typeof(val) *name
-#define SEC(s) __attribute__((section(s), used))
-#define HELPER(ret, name, id, ...) static ret(*const bpf_##name)(__VA_ARGS__) = (void *)id
+#define __uint(name, val)          int(*name)[val]
+#define __type(name, val)          typeof(val) *name
+#define SEC(s)                     __attribute__((section(s), used))
+#define HELPER(ret, name, id, ...) static ret (*const bpf_##name)(__VA_ARGS__) = (void *)id
 
 HELPER(void *, map_lookup_elem, 1, void *map, const void *key);
 HELPER(long, map_update_elem, 2, void *map, const void *key, const void *value, u64 flags);
