@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * A valid eBPF object with everything the ELF front end reads: BTF-defined
- * maps, .data/.rodata/.bss, a global and a static sub-program in .text, a
+ * maps (a PROG_ARRAY and an ARRAY_OF_MAPS filled by the object), .data/.rodata/.bss, a global and a static sub-program in .text, a
  * static function in a program's own section, and two programs. The badobj
  * test breaks copies of it in memory.
  */
@@ -29,6 +29,23 @@ struct {
         __type(key, u32);
         __type(value, u64);
 } totals __attribute__((section(".maps"), used));
+
+/* Contents the object sets itself: relocations in .maps (.rel.maps). */
+int count(const unsigned char *data, u64 size);
+
+struct {
+        __uint(type, 3); /* BPF_MAP_TYPE_PROG_ARRAY */
+        __uint(max_entries, 2);
+        __uint(key_size, sizeof(u32));
+        typeof(int(void *)) *values[];
+} jumps __attribute__((section(".maps"), used)) = {.values = {[1] = (void *)&count}};
+
+struct {
+        __uint(type, 12); /* BPF_MAP_TYPE_ARRAY_OF_MAPS */
+        __uint(max_entries, 2);
+        __type(key, u32);
+        typeof(totals) *values[];
+} outer __attribute__((section(".maps"), used)) = {.values = {[0] = &totals}};
 
 u64 counter = 7;                    /* .data */
 u64 scratch[4];                     /* .bss */
