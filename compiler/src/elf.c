@@ -13,6 +13,7 @@
 
 #include <bpf/btf.h>
 #include <errno.h>
+#include <stddef.h>
 #include <gelf.h>
 #include <linux/bpf.h>
 #include <stdio.h>
@@ -623,6 +624,21 @@ static int parse_values(struct elf_reader *r, const struct btf_member *m, const 
         return 0;
 }
 
+/* BTF map definition fields: __uint(name, N) or __type(name, T) (the size of T). */
+static const struct {
+        const char *name;
+        bool size_of;
+        size_t offset; /* of the uint32_t in struct bpfaot_map_desc */
+} map_fields[] = {
+    {"type", false, offsetof(struct bpfaot_map_desc, type)},
+    {"max_entries", false, offsetof(struct bpfaot_map_desc, max_entries)},
+    {"map_flags", false, offsetof(struct bpfaot_map_desc, map_flags)},
+    {"key_size", false, offsetof(struct bpfaot_map_desc, key_size)},
+    {"value_size", false, offsetof(struct bpfaot_map_desc, value_size)},
+    {"key", true, offsetof(struct bpfaot_map_desc, key_size)},
+    {"value", true, offsetof(struct bpfaot_map_desc, value_size)},
+};
+
 /* The fields of a BTF map definition; `values_off` (if not NULL) receives where `values` is. */
 static int parse_map_struct(struct elf_reader *r, const struct btf_type *def, const char *name,
                             int depth, struct bpfaot_map_desc *desc, uint64_t *values_off)
@@ -638,22 +654,14 @@ static int parse_map_struct(struct elf_reader *r, const struct btf_type *def, co
 
                 if (!field)
                         continue;
-                if (strcmp(field, "type") == 0)
-                        ok = btf_map_uint(btf, m, &desc->type);
-                else if (strcmp(field, "max_entries") == 0)
-                        ok = btf_map_uint(btf, m, &desc->max_entries);
-                else if (strcmp(field, "map_flags") == 0)
-                        ok = btf_map_uint(btf, m, &desc->map_flags);
-                else if (strcmp(field, "key_size") == 0)
-                        ok = btf_map_uint(btf, m, &desc->key_size);
-                else if (strcmp(field, "value_size") == 0)
-                        ok = btf_map_uint(btf, m, &desc->value_size);
-                else if (strcmp(field, "key") == 0)
-                        ok = btf_map_size(btf, m, &desc->key_size);
-                else if (strcmp(field, "value") == 0)
-                        ok = btf_map_size(btf, m, &desc->value_size);
-                else if (strcmp(field, "values") == 0)
+                if (strcmp(field, "values") == 0)
                         values = m;
+                for (size_t f = 0; f < sizeof(map_fields) / sizeof(map_fields[0]); f++) {
+                        uint32_t *dst = (uint32_t *)((char *)desc + map_fields[f].offset);
+                        if (strcmp(field, map_fields[f].name) == 0)
+                                ok = map_fields[f].size_of ? btf_map_size(btf, m, dst)
+                                                           : btf_map_uint(btf, m, dst);
+                }
                 if (!ok) {
                         snprintf(msg, sizeof(msg), "map '%s': malformed field '%s'", name, field);
                         return fail(r, EINVAL, msg);
