@@ -391,6 +391,22 @@ static char *prefixed(const char *prefix, const char *what)
         return s;
 }
 
+/* A private constant C string, as an i8* (NULL for NULL). */
+static LLVMValueRef const_str(struct tr *t, const char *str)
+{
+        LLVMValueRef init, g;
+
+        if (!str)
+                return LLVMConstNull(t->i8p);
+        init = LLVMConstStringInContext(t->ctx, str, (unsigned)strlen(str), false);
+        g = LLVMAddGlobal(t->mod, LLVMTypeOf(init), "");
+        LLVMSetInitializer(g, init);
+        LLVMSetGlobalConstant(g, true);
+        LLVMSetLinkage(g, LLVMPrivateLinkage);
+        LLVMSetUnnamedAddr(g, true);
+        return LLVMConstPointerCast(g, t->i8p);
+}
+
 /* A program's entry function uint64_t f(void *ctx, uint64_t ctx_size), declared if not yet built.
  */
 static LLVMValueRef entry_fn(struct tr *t, const char *name)
@@ -525,15 +541,9 @@ static LLVMValueRef map_tables(struct tr *t)
         }
         for (unsigned i = 0; i < n; i++) {
                 const struct bpfaot_map_desc *m = &prog->maps[i];
-                LLVMValueRef name =
-                    LLVMConstStringInContext(t->ctx, m->name, (unsigned)strlen(m->name), false);
-                LLVMValueRef g = LLVMAddGlobal(t->mod, LLVMTypeOf(name), "");
                 LLVMValueRef inner = LLVMConstNull(compat_ptr_type(t->ctx, def_ty)), init;
                 uint64_t init_size;
 
-                LLVMSetInitializer(g, name);
-                LLVMSetGlobalConstant(g, true);
-                LLVMSetLinkage(g, LLVMPrivateLinkage);
                 init = map_init(t, m, &init_size);
                 if (m->inner) {
                         LLVMValueRef tmpl = LLVMAddGlobal(t->mod, def_ty, "");
@@ -543,8 +553,7 @@ static LLVMValueRef map_tables(struct tr *t)
                         LLVMSetLinkage(tmpl, LLVMPrivateLinkage);
                         inner = tmpl;
                 }
-                elems[i] =
-                    map_def(t, def_ty, m, LLVMConstPointerCast(g, t->i8p), init, init_size, inner);
+                elems[i] = map_def(t, def_ty, m, const_str(t, m->name), init, init_size, inner);
         }
         defs = LLVMAddGlobal(t->mod, LLVMArrayType(def_ty, n), defs_name);
         LLVMSetInitializer(defs, LLVMConstArray(def_ty, elems, n));
@@ -1171,22 +1180,6 @@ static int build_subprog(struct tr *t, size_t s)
         return 0;
 }
 
-/* A private constant C string, as an i8* (NULL for NULL). */
-static LLVMValueRef const_str(struct tr *t, const char *str)
-{
-        LLVMValueRef init, g;
-
-        if (!str)
-                return LLVMConstNull(t->i8p);
-        init = LLVMConstStringInContext(t->ctx, str, (unsigned)strlen(str), false);
-        g = LLVMAddGlobal(t->mod, LLVMTypeOf(init), "");
-        LLVMSetInitializer(g, init);
-        LLVMSetGlobalConstant(g, true);
-        LLVMSetLinkage(g, LLVMPrivateLinkage);
-        LLVMSetUnnamedAddr(g, true);
-        return LLVMConstPointerCast(g, t->i8p);
-}
-
 /*
  * const struct bpfaot_prog_def <entry>__prog = {name, section, entry, fn}
  * (bpfaot/maps.h): the object describes its programs.
@@ -1221,7 +1214,6 @@ static LLVMValueRef build_entry(struct tr *t)
 
         if (LLVMCountBasicBlocks(fn))
                 return NULL; /* two programs with one entry name: reported by the caller */
-        LLVMSetLinkage(fn, LLVMExternalLinkage);
         bb = LLVMAppendBasicBlockInContext(t->ctx, fn, "entry");
         LLVMAddAttributeAtIndex(
             fn, LLVMAttributeFunctionIndex,
