@@ -675,8 +675,8 @@ static int parse_map_struct(struct elf_reader *r, const struct btf_type *def, co
                 return 0;
         if (desc->type != BPF_MAP_TYPE_PROG_ARRAY && !is_map_of_maps(desc->type)) {
                 snprintf(msg, sizeof(msg),
-                         "map '%s': 'values' needs a PROG_ARRAY or a map of maps, not %u", name,
-                         desc->type);
+                         "map '%s': 'values' needs a PROG_ARRAY or a map of maps, not map type %u",
+                         name, desc->type);
                 return fail(r, EINVAL, msg);
         }
         return parse_values(r, values, name, depth, desc);

@@ -1419,6 +1419,15 @@ case_kconfig() {
         expect_rc 1 "a tristate that is not y/m/n"
         expect_grep "unresolved relocation against kconfig value 'CONFIG_XFS_FS' \\(7: a libbpf_tristate extern needs a y/m/n value\\)$" \
                 _err "tristate with a number"
+        printf '%s\n' 'CONFIG_HZ=99999999999' 'CONFIG_XFS_FS=y' 'CONFIG_BPF_SYSCALL=m' \
+                'CONFIG_DEFAULT_HOSTNAME=unquoted' >worse.config
+        x "$BPF_AOT" build --kconfig worse.config "$k" -o worse
+        expect_rc 1 "build with values that do not fit their types"
+        expect_grep "'CONFIG_HZ' \(99999999999: the value does not fit the extern's type\)$" _err \
+                "an int out of range"
+        expect_grep "'CONFIG_BPF_SYSCALL' \(m: a bool extern needs a y/n value\)$" _err "bool m"
+        expect_grep "'CONFIG_DEFAULT_HOSTNAME' \(unquoted: a char array extern needs a quoted string value\)$" \
+                _err "a string without quotes"
         x "$BPF_AOT" run --kconfig no-such.config --program hz "$k"
         expect_rc 1 "a config file that does not exist"
         expect_err_line "^bpf-aot: $k: cannot read kernel config no-such.config: No such file or directory$" \
@@ -1469,6 +1478,25 @@ case_all_kinds_host() {
                 expect_stdout "${want#*:}" "run --program $prog"
                 x "$BPF_AOT" run --interp --program "$prog" "$p"
                 expect_stdout "${want#*:}" "run --interp --program $prog"
+        done
+}
+
+# Map contents (`.values`) that cannot be: one clear error naming the map, nothing written.
+case_bad_values() {
+        local v want o
+        for v in \
+                "PAST_END|map 'jmp': slot 2 of 'values' is past max_entries 2" \
+                "NOT_A_PROGRAM|map 'jmp': slot 0 names 'helper_fn', which is not a program" \
+                "HASH_VALUES|map 'jmp': 'values' needs a PROG_ARRAY or a map of maps, not map type 1" \
+                "SELF|map 'outer': slot 0 names 'outer', which is not another map" \
+                "NESTED|map 'outer': maps of maps nest only one level"; do
+                o="$CLI_OBJS/badvalues_${v%%|*}.bpf.o"
+                want=${v#*|}
+                [[ -s $o ]] || { bad "test input $o is missing"; continue; }
+                x "$BPF_AOT" build "$o" -o "out_${v%%|*}"
+                expect_rc 1 "build ${v%%|*}"
+                expect_err_line "^bpf-aot: $o: $want$" "${v%%|*}"
+                expect_no_file "out_${v%%|*}/prog.o" "${v%%|*}"
         done
 }
 

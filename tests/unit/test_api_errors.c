@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Misuses of the compiler library's API that only a caller of the library
+ * can make: each fails with a message, never a crash.
+ */
+#include "test_util.h"
+
+#include <errno.h>
+
+/* r0 = 0; exit */
+static const struct bpfaot_insn ret0[] = {
+    {.opcode = 0xb7, .dst = 0, .imm = 0},
+    {.opcode = 0x95},
+};
+
+/* r1 = map 0 (lddw with a map relocation); r0 = 0; exit */
+static const struct bpfaot_insn use_map[] = {
+    {.opcode = 0x18, .dst = 1},
+    {.opcode = 0},
+    {.opcode = 0xb7, .dst = 0, .imm = 0},
+    {.opcode = 0x95},
+};
+static const struct bpfaot_reloc map_reloc = {
+    .insn = 0, .kind = BPFAOT_RELOC_MAP, .name = "counts", .data_sec = 0};
+static const struct bpfaot_map_desc maps[] = {
+    {.name = "counts", .type = 2, .key_size = 4, .value_size = 8, .max_entries = 4},
+};
+
+static void duplicate_entry(void)
+{
+        struct bpfaot_prog progs[2] = {
+            {.input = "api", .name = "a", .insns = ret0, .insn_cnt = 2},
+            {.input = "api", .name = "b", .insns = ret0, .insn_cnt = 2},
+        };
+        const char *entries[2] = {"same", "same"};
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, opts, .opt_level = 0);
+        struct bpfaot_error err = {0};
+        struct bpfaot_buf out = {0};
+        int rc = bpfaot_compile_progs(progs, entries, 2, &opts, &out, &err);
+
+        CHECK(rc < 0);
+        CHECK_STR_EQ(err.msg, "api: entry name 'same' is used twice");
+        CHECK(out.data == NULL);
+        bpfaot_buf_free(&out);
+}
+
+static void interp_map_without_maps(void)
+{
+        struct bpfaot_prog prog = {.input = "api",
+                                   .name = "p",
+                                   .insns = use_map,
+                                   .insn_cnt = 4,
+                                   .relocs = &map_reloc,
+                                   .reloc_cnt = 1,
+                                   .maps = maps,
+                                   .map_cnt = 1,
+                                   .symbol_prefix = "api"};
+        BPFAOT_OPTS_INIT(bpfaot_interp_opts, opts);
+        struct bpfaot_error err = {0};
+        uint64_t r0 = 77;
+        int rc = bpfaot_interp_run(&prog, NULL, 0, &opts, &r0, &err);
+
+        CHECK_EQ(rc, -ENOTSUP);
+        CHECK_CONTAINS(err.msg, "api: p: insn 0: ");
+        CHECK_CONTAINS(err.msg, "map 'counts' without maps (bpfaot_interp_opts.maps)");
+        CHECK_EQ(r0, 77);
+}
+
+int main(void)
+{
+        duplicate_entry();
+        interp_map_without_maps();
+        return TEST_EXIT("api_errors");
+}
