@@ -7,6 +7,7 @@ packages=(
   cmake ninja-build pkg-config gcc make binutils
   llvm-dev clang llvm                 # LLVM/clang 14, Debian 12's default
   llvm-19-dev clang-19 libzstd-dev    # a newer LLVM, tested too
+  libclang-rt-19-dev                  # clang-19's sanitizer and libFuzzer runtimes (fuzz target)
   libbpf-dev libelf-dev zlib1g-dev
   gcc-bpf                             # GCC's eBPF backend, for GCC-compiled test objects
   libbpf-tools xdp-tools              # real eBPF objects the tests compile
