@@ -71,6 +71,25 @@ static LLVMValueRef cint(LLVMTypeRef ty, uint64_t v)
         return LLVMConstInt(ty, v, false);
 }
 
+static void add_fn_attr(LLVMContextRef ctx, LLVMValueRef fn, const char *name)
+{
+        unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(ctx, kind, 0));
+}
+
+/*
+ * Every function of the program: eBPF code never unwinds, and address 0 is
+ * an address like any other (a program reading through a NULL register
+ * faults, as native code would; LLVM must not treat it as unreachable and
+ * fold the access away, which turned such reads into undef).
+ */
+static void program_fn_attrs(LLVMContextRef ctx, LLVMValueRef fn)
+{
+        add_fn_attr(ctx, fn, "nounwind");
+        add_fn_attr(ctx, fn, "null_pointer_is_valid");
+}
+
 static LLVMValueRef reg_get(struct tr *t, unsigned r)
 {
         if (r == BPFAOT_REG_FP)
@@ -125,10 +144,7 @@ static LLVMValueRef get_fn(struct tr *t, const char *name, LLVMTypeRef fnty)
         LLVMValueRef f = LLVMGetNamedFunction(t->mod, name);
         if (!f) {
                 f = LLVMAddFunction(t->mod, name, fnty);
-                LLVMAddAttributeAtIndex(
-                    f, LLVMAttributeFunctionIndex,
-                    LLVMCreateEnumAttribute(t->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8),
-                                            0));
+                add_fn_attr(t->ctx, f, "nounwind");
         }
         return f;
 }
@@ -1080,8 +1096,6 @@ static int build_regions(struct tr *t, size_t start, size_t end)
         LLVMTypeRef params[3] = {compat_ptr_type(t->ctx, t->i64), t->i8p, t->i32};
         LLVMTypeRef rty = LLVMFunctionType(t->i32, params, 3, false);
         LLVMBasicBlockRef loop, dispatch, done, *calls = NULL;
-        unsigned noinline = LLVMGetEnumAttributeKindForName("noinline", 8);
-        unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
         char name[128];
 
         if (!los || !entry)
@@ -1108,10 +1122,8 @@ static int build_regions(struct tr *t, size_t start, size_t end)
                 snprintf(name, sizeof(name), "%.40s.sub_%zu.region_%zu", t->entry, start, los[k]);
                 fns[k] = LLVMAddFunction(t->mod, name, rty);
                 LLVMSetLinkage(fns[k], LLVMInternalLinkage);
-                LLVMAddAttributeAtIndex(fns[k], LLVMAttributeFunctionIndex,
-                                        LLVMCreateEnumAttribute(t->ctx, noinline, 0));
-                LLVMAddAttributeAtIndex(fns[k], LLVMAttributeFunctionIndex,
-                                        LLVMCreateEnumAttribute(t->ctx, nounwind, 0));
+                add_fn_attr(t->ctx, fns[k], "noinline");
+                program_fn_attrs(t->ctx, fns[k]);
                 build_region(t, fns[k], los[k], k + 1 < n ? los[k + 1] : end, entry, start);
         }
 
@@ -1215,9 +1227,7 @@ static LLVMValueRef build_entry(struct tr *t)
         if (LLVMCountBasicBlocks(fn))
                 return NULL; /* two programs with one entry name: reported by the caller */
         bb = LLVMAppendBasicBlockInContext(t->ctx, fn, "entry");
-        LLVMAddAttributeAtIndex(
-            fn, LLVMAttributeFunctionIndex,
-            LLVMCreateEnumAttribute(t->ctx, LLVMGetEnumAttributeKindForName("nounwind", 8), 0));
+        program_fn_attrs(t->ctx, fn);
         LLVMPositionBuilderAtEnd(t->b, bb);
         args[0] = LLVMBuildPtrToInt(t->b, LLVMGetParam(fn, 0), t->i64, "ctx");
         args[1] = LLVMGetParam(fn, 1);
@@ -1245,7 +1255,6 @@ int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *
                    LLVMModuleRef mod, LLVMValueRef *prog_def, struct bpfaot_error *err)
 {
         struct tr t = {.prog = prog, .opts = opts, .err = err, .mod = mod};
-        unsigned nounwind = LLVMGetEnumAttributeKindForName("nounwind", 8);
         char name[96];
         int ret;
 
@@ -1269,8 +1278,7 @@ int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *
                 snprintf(name, sizeof(name), "%.40s.sub_%zu", t.entry, t.sp.start[s]);
                 t.sub_fns[s] = LLVMAddFunction(mod, name, t.fn5);
                 LLVMSetLinkage(t.sub_fns[s], LLVMInternalLinkage);
-                LLVMAddAttributeAtIndex(t.sub_fns[s], LLVMAttributeFunctionIndex,
-                                        LLVMCreateEnumAttribute(t.ctx, nounwind, 0));
+                program_fn_attrs(t.ctx, t.sub_fns[s]);
         }
         t.b = LLVMCreateBuilderInContext(t.ctx);
         for (size_t s = 0; s < t.sp.cnt && !ret; s++)

@@ -1500,6 +1500,13 @@ case_bad_values() {
         done
 }
 
+# More cases, one file per concern.
+for f in "$CLI_SRC"/cases_*.sh; do
+        [[ -e $f ]] || continue
+        # shellcheck source=/dev/null
+        source "$f"
+done
+
 if ! declare -F "case_$CASE" >/dev/null; then
         echo "FAIL - no test case '$CASE'"
         exit 1
