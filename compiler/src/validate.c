@@ -6,6 +6,7 @@
 #include "insn.h"
 #include "rodata.h"
 #include "subprog.h"
+#include "uninit.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -397,6 +398,8 @@ int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate
         }
         if (!ret)
                 ret = check_flow(&v);
+        if (!ret)
+                ret = uninit_check(prog, v.tails, err);
         if (!ret)
                 ret = rodata_check(prog, v.tails, v.stack_size, err);
         free(v.tails);

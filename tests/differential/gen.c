@@ -225,7 +225,6 @@ struct base {
         int32_t hot; /* start of a 64-byte window most accesses use, so they alias */
 };
 
-
 static struct base pick_base(struct gen *g)
 {
         unsigned k = below(&g->rng, g->sub ? 3 : 2);
@@ -592,10 +591,18 @@ static void gen_merged_access(struct gen *g)
 /* Calls                                                               */
 /* ------------------------------------------------------------------ */
 
+/* Calls leave r1-r5 undefined, and the validator refuses reading them: write them anew. */
+static void rewrite_arg_regs(struct gen *g)
+{
+        for (uint8_t r = 1; r <= 5; r++)
+                emit_mov64_imm(g, r, gen_imm32(&g->rng));
+}
+
 static void gen_helper_call(struct gen *g)
 {
         emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL, 0, BPFAOT_CALL_HELPER, 0,
                    GEN_HELPER_FIRST + (int32_t)below(&g->rng, GEN_HELPER_CNT)));
+        rewrite_arg_regs(g);
 }
 
 static void gen_callx_insn(struct gen *g)
@@ -604,6 +611,7 @@ static void gen_callx_insn(struct gen *g)
 
         emit_mov64_imm(g, reg, GEN_HELPER_FIRST + (int32_t)below(&g->rng, GEN_HELPER_CNT));
         emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL | BPFAOT_SRC_X, reg, 0, 0, 0));
+        rewrite_arg_regs(g);
 }
 
 /* Call a later sub-program with r1 = ctx and r2 = a pointer into this frame. */
@@ -621,6 +629,7 @@ static void gen_local_call(struct gen *g)
                 g->fix[g->fix_cnt++] = (struct call_fixup){at, callee};
         else
                 g->oom = true;
+        rewrite_arg_regs(g);
 }
 
 /* ------------------------------------------------------------------ */
@@ -781,15 +790,16 @@ static void gen_block(struct gen *g, unsigned items)
 
 static void gen_entry(struct gen *g)
 {
-        static const uint8_t init[] = {0, 3, 4, 5, 7, 8};
+        static const uint8_t init[] = {0, 3, 4, 5, REG_LOOP, 7, 8};
 
         g->sub = 0;
         emit_mov64_reg(g, REG_CTX, 1);
         emit_mov64_imm(g, 1, gen_imm32(&g->rng));
+        /* Every register is written before any read, as the validator requires. */
         for (size_t i = 0; i < ARRAY_SIZE(init); i++) {
                 if (chance(&g->rng, 40))
                         emit_lddw(g, init[i], gen_imm64(&g->rng));
-                else if (chance(&g->rng, 50))
+                else
                         emit_mov64_imm(g, init[i], gen_imm32(&g->rng));
         }
         gen_block(g, 8 + below(&g->rng, 60));
@@ -811,6 +821,9 @@ static size_t gen_sub(struct gen *g, unsigned k)
         emit_mov64_imm(g, 1, gen_imm32(&g->rng));
         emit_mov64_imm(g, 2, gen_imm32(&g->rng));
         emit_mov64_imm(g, 0, gen_imm32(&g->rng));
+        /* r6-r9 start undefined in a callee: write the ones random code reads. */
+        emit_mov64_imm(g, REG_LOOP, gen_imm32(&g->rng));
+        emit_mov64_imm(g, 7, gen_imm32(&g->rng));
         gen_block(g, 4 + below(&g->rng, 25));
         gen_exit(g);
         return start;

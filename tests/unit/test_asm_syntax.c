@@ -17,7 +17,6 @@ struct form {
         const char *disasm; /* NULL: same as text */
 };
 
-
 /* Field by field: the struct has padding, which memcmp would compare too. */
 static bool same_insns(const struct bpfaot_insn *a, const struct bpfaot_insn *b, size_t n)
 {
@@ -347,9 +346,15 @@ static void check_random_round_trip(void)
         long valid = 0, bad = 0;
 
         for (int it = 0; it < 300000; it++) {
-                struct bpfaot_insn p[3] = {{0}, {.opcode = 0x95}, {.opcode = 0x95}};
-                struct bpfaot_prog prog = {.input = "r", .name = "r", .insns = p, .insn_cnt = 3};
+                /* r0-r9 written first, so that the validator judges the instruction alone. */
+                struct bpfaot_insn v[13], *p = v + 10;
+                struct bpfaot_prog prog = {.input = "r", .name = "r", .insns = v, .insn_cnt = 13};
                 struct bpfaot_error err;
+
+                for (uint8_t r = 0; r < 10; r++)
+                        v[r] = (struct bpfaot_insn){.opcode = 0xb7, .dst = r};
+                p[0] = (struct bpfaot_insn){0};
+                p[1] = p[2] = (struct bpfaot_insn){.opcode = 0x95};
 
                 p[0].opcode = (uint8_t)rnd();
                 p[0].dst = (uint8_t)(rnd() % 12);

@@ -164,6 +164,31 @@ static const struct vcase cases[] = {
          "stack access [r10+0] of 4 bytes is outside", 0},
         {"misaligned stack atomic", PROG(I(0xdb, 10, 1, -12, BPFAOT_ATOMIC_ADD), EXIT), 0, 0,
          "misaligned atomic access on the stack", 0},
+
+        /* Registers no path has written (the kernel's "!read_ok"). */
+        {"load through uninitialised r3", PROG(I(0x79, 0, 3, 0, 0), EXIT), 0, 0,
+         "ldxdw %r0, [%r3+0]: r3 is read before it is written (uninitialised register)", 0},
+        {"exit without r0", PROG(MOV_K(1, 0), EXIT), 0, 0,
+         "exit: r0 is read before it is written (uninitialised register): the program returns r0",
+         1},
+        {"r1 after a helper call", PROG(MOV_K(1, 1), I(0x85, 0, 0, 0, 5), I(0xbf, 0, 1, 0, 0), EXIT),
+         0, 0, "mov %r0, %r1: r1 is read before it is written", 2},
+        {"r5 after a local call", PROG(MOV_K(5, 1), CALL_LOCAL(2), I(0x0f, 0, 5, 0, 0), EXIT,
+                                       MOV_K(0, 0), EXIT),
+         0, 0, "add %r0, %r5: r5 is read before it is written", 2},
+        {"callee's r6", PROG(MOV_K(6, 1), CALL_LOCAL(1), EXIT, I(0xbf, 0, 6, 0, 0), EXIT), 0, 0,
+         "mov %r0, %r6: r6 is read before it is written", 3},
+        {"cmpxchg compares with r0", PROG(MOV_K(1, 1), I(0xdb, 10, 1, -8, BPFAOT_ATOMIC_CMPXCHG),
+                                          EXIT),
+         0, 0, "r0 is read before it is written", 1},
+        {"store of an uninitialised value", PROG(I(0x7b, 10, 7, -8, 0), MOV_K(0, 0), EXIT), 0, 0,
+         "stxdw [%r10-8], %r7: r7 is read before it is written", 0},
+        {"uninitialised jump operand", PROG(MOV_K(0, 0), I(0x5d, 0, 9, 1, 0), EXIT, EXIT), 0, 0,
+         "r9 is read before it is written", 1},
+        {"neg of nothing", PROG(I(0x87, 4, 0, 0, 0), MOV_K(0, 0), EXIT), 0, 0,
+         "neg %r4: r4 is read before it is written", 0},
+        {"callx through nothing", PROG(I(0x8d, 8, 0, 0, 0), EXIT), 0, 0,
+         "call %r8: r8 is read before it is written", 0},
 };
 
 /* clang-format on */
@@ -264,14 +289,14 @@ static const struct valid_prog valid[] = {
      "ldxdw %r0, [%r1-1000]\n"
      "exit\n",
      0, 0},
-    {"small frame edge", "stdw [%r10-64], 1\nexit\n", 0, 64},
+    {"small frame edge", "stdw [%r10-64], 1\nmov %r0, 0\nexit\n", 0, 64},
     {"atomics",
      "mov %r1, 1\n"
      "lock add [%r10-8], %r1\n"
      "lock fetch xor32 [%r10-4], %r1\n"
      "lock xchg [%r10-16], %r1\n"
-     "lock cmpxchg32 [%r10-20], %r10\n"
      "mov %r0, 0\n"
+     "lock cmpxchg32 [%r10-20], %r10\n"
      "exit\n",
      0, 0},
     {"lddw forms",
@@ -287,6 +312,7 @@ static const struct valid_prog valid[] = {
     {"calls",
      "mov %r1, 1\n"
      "call 12\n"
+     "mov %r1, 12\n"
      "call %r1\n"
      "call local sub\n"
      "call local sub\n"
@@ -302,6 +328,26 @@ static const struct valid_prog valid[] = {
      "exit\n",
      0, 0},
     {"sub-program ending in ja", "call local f\nexit\nf:\nmov %r0, 1\nja -2\n", 0, 0},
+    /* Written on some paths only: the kernel may prove the others infeasible. */
+    {"register written on one path", "jeq %r1, 0, +1\nmov %r3, 1\nmov %r0, %r3\nexit\n", 0, 0},
+    {"register written later in a loop",
+     "mov %r0, 0\n"
+     "mov %r4, 3\n"
+     "loop:\n"
+     "jeq %r4, 3, +1\n"
+     "add %r0, %r5\n"
+     "mov %r5, 7\n"
+     "sub %r4, 1\n"
+     "jne %r4, 0, loop\n"
+     "exit\n",
+     0, 0},
+    /* The program's r2 is its context's size; a callee's r1-r5 its arguments. */
+    {"context size and arguments",
+     "mov %r6, %r2\ncall local f\nadd %r0, %r6\nexit\nf:\nmov %r0, %r5\nexit\n", 0, 0},
+    /* Stack never written reads as zero (the kernel allows it to privileged loaders). */
+    {"stack never written", "ldxdw %r0, [%r10-8]\nexit\n", 0, 0},
+    /* A sub-program need not set r0: the caller's call writes it. */
+    {"void sub-program", "call local f\nexit\nf:\nstdw [%r10-8], 1\nexit\n", 0, 0},
 };
 
 static void check_valid(void)
