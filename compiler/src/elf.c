@@ -10,6 +10,7 @@
 #include "insn.h"
 #include "kconfig.h"
 #include "object.h"
+#include "subprog.h"
 
 #include <bpf/btf.h>
 #include <errno.h>
@@ -1180,6 +1181,26 @@ static int link_insn(struct linker *l, const struct chunk *c, size_t gi, size_t 
         return add_reloc(l, o, &sym, reloc_what(l->r, insn, &sym), BPFAOT_RELOC_UNRESOLVED);
 }
 
+/* Where each linked function starts, for messages. */
+static int keep_funcs(struct linker *l)
+{
+        struct bpfaot_elf_prog *p = l->p;
+
+        p->funcs = calloc(l->nchunks, sizeof(*p->funcs));
+        if (!p->funcs)
+                return fail(l->r, ENOMEM, "out of memory");
+        p->func_cnt = l->nchunks;
+        for (size_t k = 0; k < l->nchunks; k++) {
+                const struct func *f = func_at(l->chunks[k].cs, l->chunks[k].start);
+
+                p->funcs[k].start = l->chunks[k].out;
+                p->funcs[k].name = strdup(f && f->name ? f->name : "?");
+                if (!p->funcs[k].name)
+                        return fail(l->r, ENOMEM, "out of memory");
+        }
+        return 0;
+}
+
 static int link_prog(struct elf_reader *r, const struct code_sec *cs, const struct func *f)
 {
         struct bpfaot_elf *e = r->out;
@@ -1194,6 +1215,12 @@ static int link_prog(struct elf_reader *r, const struct code_sec *cs, const stru
         p = &e->progs[e->prog_cnt++];
         memset(p, 0, sizeof(*p));
         l.p = p;
+        /* Its name becomes a native symbol and an output file name. */
+        if (!subprog_symbol_name_ok(f->name))
+                return bpfaot_error_set(r->err, EINVAL,
+                                        "%s: program in section %s: name '%.64s' is not a valid "
+                                        "symbol name",
+                                        r->input, cs->name, f->name);
         p->name = strdup(f->name);
         p->section = strdup(cs->name);
         if (!p->name || !p->section || chunk_target(&l, cs, f->start) < 0)
@@ -1219,6 +1246,8 @@ static int link_prog(struct elf_reader *r, const struct code_sec *cs, const stru
                 }
         }
         p->insn_cnt = l.out_len;
+        if (!ret)
+                ret = keep_funcs(&l);
         if (!ret && p->reloc_cnt > 1)
                 qsort(p->relocs, p->reloc_cnt, sizeof(*p->relocs), cmp_reloc);
         free(l.chunks);
@@ -1627,6 +1656,9 @@ void bpfaot_elf__free(struct bpfaot_elf *elf)
                 free(elf->progs[i].section);
                 free(elf->progs[i].insns);
                 free(elf->progs[i].relocs);
+                for (size_t k = 0; k < elf->progs[i].func_cnt; k++)
+                        free(elf->progs[i].funcs[k].name);
+                free(elf->progs[i].funcs);
         }
         for (size_t i = 0; i < elf->data_cnt; i++) {
                 free(elf->data[i].vars);
@@ -1668,4 +1700,6 @@ void bpfaot_elf__prog(const struct bpfaot_elf *elf, size_t idx, struct bpfaot_pr
         prog->maps = elf->maps;
         prog->map_cnt = elf->map_cnt;
         prog->symbol_prefix = elf->symbol_prefix;
+        prog->funcs = p->funcs;
+        prog->func_cnt = p->func_cnt;
 }

@@ -5,6 +5,7 @@
  */
 #include "insn.h"
 #include "llvm_compat.h"
+#include "subprog.h"
 #include "switches.h"
 #include "translate.h"
 
@@ -33,7 +34,7 @@ static int make_target_machine(const struct bpfaot_compile_opts *o, LLVMTargetMa
                                struct bpfaot_error *err)
 {
         char *triple = o->triple ? strdup(o->triple) : bpfaot_host_triple();
-        char *host_cpu = NULL, *host_features = NULL, *msg = NULL;
+        char *host_cpu = NULL, *host_features = NULL, *msg = NULL, why[160];
         /* "" is each target's own generic CPU ("generic", "generic-rv64", ...). */
         const char *cpu = o->cpu && strcmp(o->cpu, "generic") != 0 ? o->cpu : "";
         const char *features = o->features ? o->features : "";
@@ -55,6 +56,10 @@ static int make_target_machine(const struct bpfaot_compile_opts *o, LLVMTargetMa
                         host_features = LLVMGetHostCPUFeatures();
                         features = host_features;
                 }
+        }
+        if (compat_check_target(target, triple, cpu, features, why, sizeof(why))) {
+                ret = bpfaot_error_set(err, EINVAL, "target %s: %s", triple, why);
+                goto out;
         }
         switch (o->opt_level) {
         case 0:
@@ -246,6 +251,11 @@ static int compile_module(const struct bpfaot_prog *progs, const char *const *en
         if (!cnt)
                 return bpfaot_error_set(err, EINVAL, "no programs to compile");
         for (size_t i = 0; i < cnt; i++) {
+                /* LLVM ends the process on a symbol that clashes with a section name. */
+                if (!subprog_symbol_name_ok(entries[i]))
+                        return bpfaot_error_at(err, &progs[i], -1, EINVAL,
+                                               "entry name '%.64s' is not a valid symbol name",
+                                               entries[i]);
                 ret = bpfaot_validate(&progs[i], &vopts, err);
                 if (ret)
                         return ret;

@@ -9,21 +9,21 @@
 #include <string.h>
 
 static const char *const alu_names[16] = {
-        [BPFAOT_ALU_ADD >> 4] = "add", [BPFAOT_ALU_SUB >> 4] = "sub", [BPFAOT_ALU_MUL >> 4] = "mul",
-        [BPFAOT_ALU_DIV >> 4] = "div", [BPFAOT_ALU_OR >> 4] = "or",   [BPFAOT_ALU_AND >> 4] = "and",
-        [BPFAOT_ALU_LSH >> 4] = "lsh", [BPFAOT_ALU_RSH >> 4] = "rsh", [BPFAOT_ALU_NEG >> 4] = "neg",
-        [BPFAOT_ALU_MOD >> 4] = "mod", [BPFAOT_ALU_XOR >> 4] = "xor", [BPFAOT_ALU_MOV >> 4] = "mov",
-        [BPFAOT_ALU_ARSH >> 4] = "arsh", [BPFAOT_ALU_END >> 4] = "end",
+    [BPFAOT_ALU_ADD >> 4] = "add",   [BPFAOT_ALU_SUB >> 4] = "sub", [BPFAOT_ALU_MUL >> 4] = "mul",
+    [BPFAOT_ALU_DIV >> 4] = "div",   [BPFAOT_ALU_OR >> 4] = "or",   [BPFAOT_ALU_AND >> 4] = "and",
+    [BPFAOT_ALU_LSH >> 4] = "lsh",   [BPFAOT_ALU_RSH >> 4] = "rsh", [BPFAOT_ALU_NEG >> 4] = "neg",
+    [BPFAOT_ALU_MOD >> 4] = "mod",   [BPFAOT_ALU_XOR >> 4] = "xor", [BPFAOT_ALU_MOV >> 4] = "mov",
+    [BPFAOT_ALU_ARSH >> 4] = "arsh", [BPFAOT_ALU_END >> 4] = "end",
 };
 
 static const char *const jmp_names[16] = {
-        [BPFAOT_JMP_JA >> 4] = "ja",     [BPFAOT_JMP_JEQ >> 4] = "jeq",
-        [BPFAOT_JMP_JGT >> 4] = "jgt",   [BPFAOT_JMP_JGE >> 4] = "jge",
-        [BPFAOT_JMP_JSET >> 4] = "jset", [BPFAOT_JMP_JNE >> 4] = "jne",
-        [BPFAOT_JMP_JSGT >> 4] = "jsgt", [BPFAOT_JMP_JSGE >> 4] = "jsge",
-        [BPFAOT_JMP_CALL >> 4] = "call", [BPFAOT_JMP_EXIT >> 4] = "exit",
-        [BPFAOT_JMP_JLT >> 4] = "jlt",   [BPFAOT_JMP_JLE >> 4] = "jle",
-        [BPFAOT_JMP_JSLT >> 4] = "jslt", [BPFAOT_JMP_JSLE >> 4] = "jsle",
+    [BPFAOT_JMP_JA >> 4] = "ja",     [BPFAOT_JMP_JEQ >> 4] = "jeq",
+    [BPFAOT_JMP_JGT >> 4] = "jgt",   [BPFAOT_JMP_JGE >> 4] = "jge",
+    [BPFAOT_JMP_JSET >> 4] = "jset", [BPFAOT_JMP_JNE >> 4] = "jne",
+    [BPFAOT_JMP_JSGT >> 4] = "jsgt", [BPFAOT_JMP_JSGE >> 4] = "jsge",
+    [BPFAOT_JMP_CALL >> 4] = "call", [BPFAOT_JMP_EXIT >> 4] = "exit",
+    [BPFAOT_JMP_JLT >> 4] = "jlt",   [BPFAOT_JMP_JLE >> 4] = "jle",
+    [BPFAOT_JMP_JSLT >> 4] = "jslt", [BPFAOT_JMP_JSLE >> 4] = "jsle",
 };
 
 const char *insn_alu_name(uint8_t op)
@@ -170,6 +170,25 @@ int bpfaot_error_set(struct bpfaot_error *err, int code, const char *fmt, ...)
         return ret;
 }
 
+/*
+ * " (<function>+<offset>)" when instruction `idx` belongs to a function
+ * linked into the program (a sub-program or callback), else "".
+ */
+static const char *func_of(const struct bpfaot_prog *prog, long idx, char *buf, size_t len)
+{
+        size_t k;
+
+        buf[0] = '\0';
+        if (!prog || !prog->funcs || prog->func_cnt < 2 || idx < 0)
+                return buf;
+        for (k = prog->func_cnt; k > 0 && prog->funcs[k - 1].start > (size_t)idx; k--)
+                ;
+        if (k > 1) /* funcs[0] is the program itself */
+                snprintf(buf, len, " (%.64s+%zu)", prog->funcs[k - 1].name,
+                         (size_t)idx - prog->funcs[k - 1].start);
+        return buf;
+}
+
 int bpfaot_error_at(struct bpfaot_error *err, const struct bpfaot_prog *prog, long idx, int code,
                     const char *fmt, ...)
 {
@@ -178,15 +197,22 @@ int bpfaot_error_at(struct bpfaot_error *err, const struct bpfaot_prog *prog, lo
         va_list ap;
         int ret;
         const char *input = prog && prog->input ? prog->input : "<input>";
-        const char *name = prog && prog->name ? prog->name : "<program>";
+        char where[160], func[128];
+        size_t n;
 
+        /* A program read from raw bytecode is named after its input: say it once. */
+        if (prog && prog->name && strcmp(prog->name, input) != 0)
+                n = (size_t)snprintf(where, sizeof(where), "%s: %.64s: ", input, prog->name);
+        else
+                n = (size_t)snprintf(where, sizeof(where), "%s: ", input);
+        if (idx >= 0 && n < sizeof(where))
+                snprintf(where + n, sizeof(where) - n, "insn %ld%s: ", idx,
+                         func_of(prog, idx, func, sizeof(func)));
         if (prog && idx >= 0 && (size_t)idx < prog->insn_cnt) {
                 bpfaot_disasm_insn(prog->insns, prog->insn_cnt, (size_t)idx, text, sizeof(text));
-                snprintf(prefix, sizeof(prefix), "%s: %s: insn %ld: %s: ", input, name, idx, text);
-        } else if (idx >= 0) {
-                snprintf(prefix, sizeof(prefix), "%s: %s: insn %ld: ", input, name, idx);
+                snprintf(prefix, sizeof(prefix), "%s%s: ", where, text);
         } else {
-                snprintf(prefix, sizeof(prefix), "%s: %s: ", input, name);
+                snprintf(prefix, sizeof(prefix), "%s", where);
         }
         va_start(ap, fmt);
         ret = error_vset(err, code, idx, prefix, fmt, ap);

@@ -24,6 +24,18 @@ LLVMValueRef compat_cast_ptr(LLVMBuilderRef b, LLVMContextRef ctx, LLVMValueRef 
 void compat_init_targets(void);
 /* The LLVM major version the library was built against. */
 int compat_llvm_major(void);
+/*
+ * Check a CPU name ("" for the target's generic one) and feature list
+ * ("+a,-b") against a target (llvm_target.cpp): 0, or -EINVAL with the
+ * reason in `why`. LLVM itself only warns about unknown names, and for some
+ * targets then ends the process.
+ */
+#ifdef __cplusplus
+extern "C"
+#endif
+    int
+    compat_check_target(LLVMTargetRef target, const char *triple, const char *cpu,
+                        const char *features, char *why, size_t why_len);
 
 #endif
 

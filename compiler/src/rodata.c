@@ -3,51 +3,69 @@
  * Stores into read-only data. An lddw relocated against a read-only section
  * (.rodata*, .kconfig) yields the address of a constant LLVM global, and a
  * store through it would be undefined behaviour in the emitted IR. The
- * kernel rejects such stores (frozen maps); this is our equivalent: a forward
- * may-analysis over each sub-program's CFG, iterated with the call graph to a
- * fixed point.
+ * kernel refuses such stores too (the maps are frozen and read-only to
+ * programs). We must never refuse a program the kernel accepts, so this is a
+ * *must* analysis: a store (st, stx, every atomic) is refused only when its
+ * address is read-only data on every path that reaches it. A forward analysis
+ * over each sub-program's CFG, iterated with the call graph to a fixed point;
+ * the stores are judged on the fixed point, lowest instruction first.
  *
- * Each value carries two bits: T, "may point into read-only data", and F,
- * "may be a frame address the fpoff facts do not pin down". Registers r0-r9
- * carry them, and so does every 8-byte chunk of the sub-program's own frame
- * at a constant offset (r10 + c, or a register fpoff knows as r10 + c; the
- * top 127 chunks are exact, one more stands for everything deeper).
+ * Each value carries two bits, T "may be derived from an address of read-only
+ * data" and N "may be something else": {} unreached, {T} read-only (RO), {N}
+ * not, {T, N} unknown. A join is the union, so RO joined with anything else
+ * is unknown. Registers r0-r9 carry them, and so does every 8-byte chunk of
+ * the sub-program's own frame at a constant offset (r10 + c, or a register
+ * fpoff knows as r10 + c; the top 127 chunks are exact, one more stands for
+ * everything deeper and is never exact).
  *
- *  - lddw of read-only data: T. Other lddw, mov of an immediate: nothing.
- *  - ALU: mov copies the source's bits; other operations with a register
- *    source OR them into dst; neg, byte swaps and immediate operands keep
- *    dst's. 32-bit operations too: their zero-extended result is still an
- *    address when the native program lives below 4 GiB, and is half of one
- *    otherwise.
- *  - A register holding r10 + c is a frame address (F) once copied anywhere
- *    fpoff loses it.
- *  - Load from the own frame at a constant offset: the chunks' bits. Load
- *    through a frame address (F): T if any frame may hold a T value ("spill"),
- *    and F. Load from any other memory: nothing — T values never get there
- *    (see escapes) — unless a frame address escaped there ("fesc"), when the
- *    result may be a frame address and is treated as one.
- *  - Store to the own frame at a constant offset: sets the chunks' bits; an
- *    aligned 8-byte store clears them first (atomics never clear). Any other
- *    store of a T value is an escape the analysis cannot follow: rejected.
- *    Any other store of a frame address sets fesc.
- *  - Any store (st, stx, every atomic) through a T address: rejected.
- *  - Local call: r1-r5 bits flow into the callee's parameters; r0 gets what
- *    the callee may return. r1-r5 are 0 after every call.
- *  - Helper, kfunc and callx calls: r0 is a new pointer or a scalar, but may
- *    be a frame address (bpf_dynptr_data on a stack-backed dynptr): F. An
- *    argument r10 + c lets them read and write the own frame from there up:
- *    a T value there is an escape (they may copy it anywhere), rejected, and
- *    they may leave frame addresses there (dynptrs do). An argument at an
- *    unknown frame address is rejected if any frame may hold a T value, and
- *    sets fesc.
- *  - A callback (a sub-program whose address lddw takes) receives what some
- *    helper passes it: T if any helper call gets a T argument, and F.
+ *  - lddw of read-only data: RO. Other lddw, immediates, r10: not.
+ *  - 64-bit mov copies. 64-bit add: T if either side has T, N only if both
+ *    have N: RO + scalar stays RO (the kernel refuses pointer + pointer, so
+ *    an RO side makes the other a scalar). 64-bit sub: T only if the left
+ *    side has T and the right N (RO - scalar is RO); RO - RO and scalar - RO
+ *    are scalars (not; the kernel refuses the latter). Any other operation,
+ *    and every 32-bit one, on a value with T: unknown (a truncated address is
+ *    the same address only if the native program lives below 4 GiB); on
+ *    values without T: not.
+ *  - Load of 8 aligned bytes from an exact own-frame chunk: the chunk's fact.
+ *    Any other load (part of a chunk, other memory): unknown.
+ *  - Aligned 8-byte store to an exact own-frame chunk: the stored fact. Any
+ *    other store, and every atomic, into own-frame chunks: they become
+ *    unknown. Stores of read-only addresses elsewhere are accepted: the
+ *    kernel lets a privileged program store pointers into map values.
+ *  - Local call: r1-r5 facts join into the callee's parameters (over all its
+ *    call sites); r0 gets the join of what the callee returns. Helper, kfunc
+ *    and callx results are unknown, as are r1-r5 after every call, the
+ *    parameters of callbacks (sub-programs whose address lddw takes) and of
+ *    the entry, and r0, r6-r9 on entry. The own frame starts as not (zeroed).
+ *
+ * A chunk believed to hold an RO address must not outlive anything that may
+ * overwrite it, so a may-analysis runs alongside: F, "may be a frame address
+ * fpoff does not pin down" (any frame: the own at an unknown offset, or a
+ * caller's), per register and chunk. A register holding r10 + c is F once
+ * copied anywhere fpoff loses it; helper, kfunc and callx results are F
+ * (bpf_dynptr_data on a stack-backed dynptr), as are callback parameters; an
+ * own-frame load gets the chunks' F, a load through a frame address F. A
+ * frame address stored anywhere but an own-frame chunk, or given to a helper
+ * at an unknown offset, sets the program-wide "fesc", after which every load
+ * may yield a frame address. All own chunks become unknown on
+ *  - a store or atomic through an F address (it may land anywhere in the
+ *    frame);
+ *  - a local call given a frame address, or any local call once fesc is set
+ *    (the callee may write the caller's frame at any offset);
+ *  - a helper, kfunc or callx call given an F address, or given r10 + c where
+ *    a chunk from c up may hold a frame address (dynptrs write where they
+ *    point); in a program with callbacks, any such call given a frame
+ *    address, or any once fesc is set (the callback writes at any offset).
+ * Otherwise a helper given r10 + c makes the chunks from c up unknown, and F:
+ * it writes its memory arguments, and may leave frame addresses there.
  *
  * Helpers are trusted not to write into read-only memory passed to them, as
  * they are trusted with any other pointer. The analysis follows data, not
- * control: an address rebuilt from branch outcomes, or handed in by the host,
- * is a wild pointer like any other. Programs that refer to no read-only data
- * cost one scan of their relocations.
+ * control: branch conditions are not evaluated, so a store on a path the
+ * kernel proves dead (a branch on a .rodata constant) is judged all the same.
+ * Programs that refer to no read-only data cost one scan of their
+ * relocations.
  */
 #include "rodata.h"
 #include "fpoff.h"
@@ -59,20 +77,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define RO_CHUNKS 128 /* 8-byte chunks tracked per frame; the last one is a catch-all */
-#define RO_WORDS  (RO_CHUNKS / 64)
-#define ARG_REGS  0x3eu /* r1-r5 */
+#define RO_CHUNKS  128 /* 8-byte chunks tracked per frame; the last one is a catch-all */
+#define RO_WORDS   (RO_CHUNKS / 64)
+#define LAST_CHUNK (RO_CHUNKS - 1)
+#define ARG_REGS   0x3eu  /* r1-r5 */
+#define OTHER_REGS 0x3c1u /* r0, r6-r9 */
+#define FRAME_REG  0x400u /* r10 */
+
+/* The fact about one value: see the header comment. */
+struct ro_val {
+        bool t; /* may be derived from an address of read-only data */
+        bool n; /* may be something else */
+        bool f; /* may be a frame address fpoff does not pin down */
+};
+
+static const struct ro_val RO_NOT = {.n = true};
+static const struct ro_val RO_UNKNOWN = {.t = true, .n = true};
 
 struct ro_state {
-        uint16_t t, f;                       /* per register */
-        uint64_t st[RO_WORDS], sf[RO_WORDS]; /* per own-frame chunk */
+        uint16_t t, n, f;                                  /* per register */
+        uint64_t ct[RO_WORDS], cn[RO_WORDS], cf[RO_WORDS]; /* per own-frame chunk */
         bool visited;
 };
 
-/* What crosses sub-program boundaries. */
+/* What crosses sub-program boundaries: joins over call sites and exits. */
 struct ro_summary {
-        uint16_t param_t, param_f; /* r1-r5 on entry */
-        bool ret_t, ret_f;
+        uint16_t param_t, param_n, param_f; /* r1-r5 on entry */
+        struct ro_val ret;
 };
 
 struct ro {
@@ -82,23 +113,27 @@ struct ro {
         int64_t stack_size;
         const bool *ro_lddw; /* lddw of read-only data, by insn */
         bool *callback;      /* by sub-program */
+        bool has_callbacks;
         struct subprogs sp;
         struct fp_state *fp;
         struct ro_state *st;
         struct ro_summary *sum;
-        /* Program-wide facts; any growth of these or of a summary reruns the analysis. */
-        bool spill;    /* some frame may hold a T value */
-        bool fesc;     /* a frame address may be stored outside the tracked chunks */
-        bool helper_t; /* some helper may be passed a T value */
+        /* Program-wide; any growth of it or of a summary reruns the analysis. */
+        bool fesc; /* a frame address may be stored outside the tracked chunks */
         bool changed;
         char secs[256]; /* the read-only sections the program refers to, for messages */
 };
 
-static void grow(struct ro *a, bool *fact)
+static bool is_ro(struct ro_val v)
 {
-        if (!*fact)
+        return v.t && !v.n;
+}
+
+static void grow(struct ro *a, bool *fact, bool more)
+{
+        if (more && !*fact)
                 a->changed = true;
-        *fact = true;
+        *fact |= more;
 }
 
 static void grow16(struct ro *a, uint16_t *bits, uint16_t more)
@@ -113,12 +148,10 @@ static bool bit(uint16_t bits, unsigned reg)
         return reg < 16 && (bits >> reg & 1);
 }
 
-static void set_reg(struct ro_state *s, unsigned reg, bool t, bool f)
+static uint16_t put_bit(uint16_t bits, unsigned reg, bool on)
 {
         uint16_t m = (uint16_t)(1u << reg);
-
-        s->t = (uint16_t)(t ? s->t | m : s->t & ~m);
-        s->f = (uint16_t)(f ? s->f | m : s->f & ~m);
+        return (uint16_t)(on ? bits | m : bits & ~m);
 }
 
 /* May `reg` hold a frame address before insn `idx`? */
@@ -128,10 +161,23 @@ static bool frameish(const struct ro *a, size_t idx, const struct ro_state *s, u
         return bit(s->f, reg) || fpoff_get(&a->fp[idx], reg, &off);
 }
 
+/* Register `reg` before insn `idx`, F including what fpoff pins down. */
+static struct ro_val get_reg(const struct ro *a, size_t idx, const struct ro_state *s, unsigned reg)
+{
+        return (struct ro_val){bit(s->t, reg), bit(s->n, reg), frameish(a, idx, s, reg)};
+}
+
+static void set_reg(struct ro_state *s, unsigned reg, struct ro_val v)
+{
+        s->t = put_bit(s->t, reg, v.t);
+        s->n = put_bit(s->n, reg, v.n);
+        s->f = put_bit(s->f, reg, v.f);
+}
+
 static unsigned chunk_of(int64_t byte)
 {
         uint64_t k = (uint64_t)(-byte - 1) / 8;
-        return k < RO_CHUNKS - 1 ? (unsigned)k : RO_CHUNKS - 1;
+        return k < LAST_CHUNK ? (unsigned)k : LAST_CHUNK;
 }
 
 /*
@@ -154,242 +200,315 @@ static bool own_access(const struct ro *a, size_t idx, unsigned reg, int64_t off
         return true;
 }
 
+/* The access is exactly one tracked chunk (8 aligned bytes above the catch-all). */
+static bool exact_chunk(unsigned size, unsigned lo, unsigned hi)
+{
+        return size == 8 && lo == hi && hi < LAST_CHUNK;
+}
+
+static bool chunk_bit(const uint64_t *b, unsigned k)
+{
+        return b[k / 64] >> (k % 64) & 1;
+}
+
 static bool chunks_any(const uint64_t *b, unsigned lo, unsigned hi)
 {
         for (unsigned k = lo; k <= hi; k++)
-                if (b[k / 64] >> (k % 64) & 1)
+                if (chunk_bit(b, k))
                         return true;
         return false;
 }
 
-static void chunks_set(uint64_t *b, unsigned lo, unsigned hi)
+static void chunks_put(uint64_t *b, unsigned lo, unsigned hi, bool on)
 {
-        for (unsigned k = lo; k <= hi; k++)
-                b[k / 64] |= 1ull << (k % 64);
-}
-
-static void chunks_clear(uint64_t *b, unsigned k)
-{
-        b[k / 64] &= ~(1ull << (k % 64));
-}
-
-#define FAIL(a, idx, what)                                                                         \
-        bpfaot_error_at((a)->err, (a)->prog, (long)(idx), EINVAL, what " read-only data (%s)",     \
-                        (a)->secs)
-
-/* Bits of the value `size` bytes at [reg + off] hold before insn `idx`. */
-static void load_bits(const struct ro *a, size_t idx, const struct ro_state *s, unsigned reg,
-                      int16_t off, unsigned size, bool *t, bool *f)
-{
-        unsigned lo, hi;
-
-        if (own_access(a, idx, reg, off, size, &lo, &hi)) {
-                *t = chunks_any(s->st, lo, hi);
-                *f = chunks_any(s->sf, lo, hi) || a->fesc;
-        } else if (frameish(a, idx, s, reg) || a->fesc) {
-                *t = a->spill;
-                *f = true;
-        } else {
-                *t = *f = false;
+        for (unsigned k = lo; k <= hi; k++) {
+                if (on)
+                        b[k / 64] |= 1ull << (k % 64);
+                else
+                        b[k / 64] &= ~(1ull << (k % 64));
         }
 }
 
-/* A store of `size` bytes at [base + off] of register `val` (-1: an immediate). */
-static int store(struct ro *a, size_t idx, struct ro_state *s, unsigned base, int16_t off,
-                 unsigned size, int val, bool overwrites)
+/* Chunks [lo, hi] may have been overwritten by something the analysis does not follow. */
+static void chunks_unknown(struct ro_state *s, unsigned lo, unsigned hi)
 {
-        bool vt = val >= 0 && bit(s->t, (unsigned)val);
-        bool vf = val >= 0 && frameish(a, idx, s, (unsigned)val);
+        chunks_put(s->ct, lo, hi, true);
+        chunks_put(s->cn, lo, hi, true);
+}
+
+static void frame_unknown(struct ro_state *s)
+{
+        memset(s->ct, 0xff, sizeof(s->ct));
+        memset(s->cn, 0xff, sizeof(s->cn));
+}
+
+/* The value `size` bytes at [reg + off] hold before insn `idx`. */
+static struct ro_val load_val(const struct ro *a, size_t idx, const struct ro_state *s,
+                              unsigned reg, int16_t off, unsigned size)
+{
+        struct ro_val v = RO_UNKNOWN;
         unsigned lo, hi;
 
-        if (bit(s->t, base))
-                return FAIL(a, idx, "store into");
+        if (!own_access(a, idx, reg, off, size, &lo, &hi)) {
+                v.f = frameish(a, idx, s, reg) || a->fesc;
+                return v;
+        }
+        if (exact_chunk(size, lo, hi)) {
+                v.t = chunk_bit(s->ct, lo);
+                v.n = chunk_bit(s->cn, lo);
+        }
+        v.f = chunks_any(s->cf, lo, hi) || a->fesc;
+        return v;
+}
+
+/*
+ * A store of `size` bytes of `v` at [base + off] before insn `idx`; `exact`
+ * when it replaces the old bytes entirely (not an atomic).
+ */
+static void store(struct ro *a, size_t idx, struct ro_state *s, unsigned base, int16_t off,
+                  unsigned size, struct ro_val v, bool exact)
+{
+        unsigned lo, hi;
+
         if (!own_access(a, idx, base, off, size, &lo, &hi)) {
-                if (vt)
-                        return FAIL(a, idx, "stores the address of");
-                if (vf)
-                        grow(a, &a->fesc);
-                return 0;
+                if (frameish(a, idx, s, base))
+                        frame_unknown(s);
+                grow(a, &a->fesc, v.f);
+                return;
         }
-        if (overwrites && size == 8 && lo == hi && hi < RO_CHUNKS - 1) {
-                chunks_clear(s->st, lo);
-                chunks_clear(s->sf, lo);
+        if (exact && exact_chunk(size, lo, hi)) {
+                chunks_put(s->ct, lo, lo, v.t);
+                chunks_put(s->cn, lo, lo, v.n);
+                chunks_put(s->cf, lo, lo, v.f);
+                return;
         }
-        if (vt) {
-                chunks_set(s->st, lo, hi);
-                grow(a, &a->spill);
+        chunks_unknown(s, lo, hi);
+        if (v.f)
+                chunks_put(s->cf, lo, hi, true);
+}
+
+/* The fact after an ALU operation `op` on `d` and `src` (an immediate is not). */
+static struct ro_val alu_fact(uint8_t op, bool is64, struct ro_val d, struct ro_val src)
+{
+        struct ro_val r = {0};
+
+        if (is64 && op == BPFAOT_ALU_ADD) {
+                r.t = d.t || src.t;
+                r.n = d.n && src.n;
+        } else if (is64 && op == BPFAOT_ALU_SUB) {
+                r.t = d.t && src.n;
+                r.n = (d.t && src.t) || d.n;
+        } else if (op == BPFAOT_ALU_NEG || op == BPFAOT_ALU_END) {
+                r.t = d.t;
+                r.n = d.t || d.n;
+        } else {
+                r.t = d.t || src.t;
+                r.n = r.t || d.n || src.n;
         }
-        if (vf)
-                chunks_set(s->sf, lo, hi);
-        return 0;
+        return r;
 }
 
 static void alu(const struct ro *a, size_t idx, struct ro_state *s)
 {
         const struct bpfaot_insn *insn = &a->prog->insns[idx];
+        bool is64 = bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64;
         uint8_t op = insn_op(insn);
         bool x = insn_is_reg_src(insn);
-        bool t = bit(s->t, insn->dst), f = frameish(a, idx, s, insn->dst);
+        struct ro_val d = get_reg(a, idx, s, insn->dst);
+        struct ro_val src = x ? get_reg(a, idx, s, insn->src) : RO_NOT;
+        struct ro_val r;
 
         if (op == BPFAOT_ALU_MOV) {
-                t = x && bit(s->t, insn->src);
-                f = x && frameish(a, idx, s, insn->src);
-        } else if (x && op != BPFAOT_ALU_NEG && op != BPFAOT_ALU_END) {
-                t |= bit(s->t, insn->src);
-                f |= frameish(a, idx, s, insn->src);
+                bool copy = is64 && insn->off == 0; /* not mov32, not movsx */
+                r = copy ? src : (struct ro_val){.t = src.t, .n = src.t || src.n};
+                r.f = src.f;
+        } else {
+                r = alu_fact(op, is64, d, src);
+                r.f = d.f || (x && op != BPFAOT_ALU_NEG && op != BPFAOT_ALU_END && src.f);
         }
-        set_reg(s, insn->dst, t, f);
+        set_reg(s, insn->dst, r);
 }
 
-static int atomic(struct ro *a, size_t idx, struct ro_state *s)
+static void atomic(struct ro *a, size_t idx, struct ro_state *s)
 {
         const struct bpfaot_insn *insn = &a->prog->insns[idx];
         unsigned size = insn_size_bytes(insn_size_field(insn));
-        bool t, f;
-        int ret;
-
         /* The old value, read before the operation changes the memory. */
-        load_bits(a, idx, s, insn->dst, insn->off, size, &t, &f);
-        /* add/or/and/xor leave some of the old bits: never clear. */
-        ret = store(a, idx, s, insn->dst, insn->off, size, insn->src, false);
-        if (ret)
-                return ret;
+        struct ro_val old = load_val(a, idx, s, insn->dst, insn->off, size);
+
+        /* add/or/and/xor leave some of the old bits, cmpxchg may not store. */
+        store(a, idx, s, insn->dst, insn->off, size, get_reg(a, idx, s, insn->src), false);
         if (insn->imm == BPFAOT_ATOMIC_CMPXCHG)
-                set_reg(s, 0, t, f);
+                set_reg(s, 0, old);
         else if (insn->imm & BPFAOT_ATOMIC_FETCH)
-                set_reg(s, insn->src, t, f);
-        return 0;
+                set_reg(s, insn->src, old);
 }
 
-/* Argument `r` of a helper, kfunc or callx call at `idx`. */
-static int helper_arg(struct ro *a, size_t idx, struct ro_state *s, unsigned r)
+/*
+ * May a helper, kfunc or callx call at `idx` given argument `r` write
+ * anywhere in the own frame? Judged on the frame before the call.
+ */
+static bool helper_writes_anywhere(struct ro *a, size_t idx, const struct ro_state *s, unsigned r)
 {
         int32_t o;
 
-        if (bit(s->t, r))
-                grow(a, &a->helper_t);
         if (!frameish(a, idx, s, r))
-                return 0;
+                return false;
         if (!fpoff_get(&a->fp[idx], r, &o) || o < -a->stack_size || o > 0) {
-                if (a->spill)
-                        return FAIL(a, idx, "passes stack memory that may hold the address of");
-                grow(a, &a->fesc);
-                return 0;
+                grow(a, &a->fesc, true);
+                return true;
         }
-        /* It may read and write the own frame from this address up. */
-        if (o == 0)
-                return 0;
-        if (chunks_any(s->st, 0, chunk_of(o)))
-                return FAIL(a, idx, "passes stack memory holding the address of");
-        chunks_set(s->sf, 0, chunk_of(o));
-        return 0;
+        /* A callback it calls may write below its argument; a dynptr there, where it points. */
+        return a->has_callbacks || (o < 0 && chunks_any(s->cf, 0, chunk_of(o)));
 }
 
-static int call(struct ro *a, size_t idx, struct ro_state *s)
+/*
+ * It writes its memory arguments from their address up, and may leave frame
+ * addresses there (dynptrs do).
+ */
+static void helper_writes_from(const struct ro *a, size_t idx, struct ro_state *s, unsigned r)
+{
+        int32_t o;
+
+        if (!fpoff_get(&a->fp[idx], r, &o) || o < -a->stack_size || o >= 0)
+                return;
+        chunks_unknown(s, 0, chunk_of(o));
+        chunks_put(s->cf, 0, chunk_of(o), true);
+}
+
+static void local_call(struct ro *a, size_t idx, struct ro_state *s)
 {
         const struct bpfaot_insn *insn = &a->prog->insns[idx];
-        bool t = false, f = true;
+        long c = subprogs_index_of(&a->sp, (size_t)insn_call_target(insn, idx));
+        struct ro_summary *callee = &a->sum[c];
+        uint16_t pf = 0;
 
-        if (insn_is_local_call(insn)) {
-                long c = subprogs_index_of(&a->sp, (size_t)insn_call_target(insn, idx));
-                struct ro_summary *callee = &a->sum[c];
-                uint16_t pf = 0;
-
-                for (unsigned r = 1; r <= 5; r++)
-                        if (frameish(a, idx, s, r))
-                                pf |= (uint16_t)(1u << r);
-                grow16(a, &callee->param_t, s->t & ARG_REGS);
-                grow16(a, &callee->param_f, pf);
-                t = callee->ret_t;
-                f = callee->ret_f;
-        } else {
-                for (unsigned r = 1; r <= 5; r++) {
-                        int ret = helper_arg(a, idx, s, r);
-                        if (ret)
-                                return ret;
-                }
-        }
-        s->t &= (uint16_t)~ARG_REGS;
-        s->f &= (uint16_t)~ARG_REGS;
-        set_reg(s, 0, t, f);
-        return 0;
+        for (unsigned r = 1; r <= 5; r++)
+                if (frameish(a, idx, s, r))
+                        pf |= (uint16_t)(1u << r);
+        grow16(a, &callee->param_t, s->t & ARG_REGS);
+        grow16(a, &callee->param_n, s->n & ARG_REGS);
+        grow16(a, &callee->param_f, pf);
+        /* It may write the caller's frame at any offset through an address it gets. */
+        if (pf || a->fesc)
+                frame_unknown(s);
+        set_reg(s, 0, callee->ret);
 }
 
-/* The state after insn `idx`, in place. */
-static int transfer(struct ro *a, size_t s_idx, size_t idx, struct ro_state *s)
+static void call(struct ro *a, size_t idx, struct ro_state *s)
+{
+        if (insn_is_local_call(&a->prog->insns[idx])) {
+                local_call(a, idx, s);
+        } else {
+                bool anywhere = a->has_callbacks && a->fesc;
+
+                for (unsigned r = 1; r <= 5; r++)
+                        anywhere |= helper_writes_anywhere(a, idx, s, r);
+                for (unsigned r = 1; r <= 5; r++)
+                        helper_writes_from(a, idx, s, r);
+                if (anywhere)
+                        frame_unknown(s);
+                set_reg(s, 0, (struct ro_val){.t = true, .n = true, .f = true});
+        }
+        for (unsigned r = 1; r <= 5; r++)
+                set_reg(s, r, RO_UNKNOWN);
+}
+
+/* The state after insn `idx` of sub-program `s_idx`, in place. */
+static void transfer(struct ro *a, size_t s_idx, size_t idx, struct ro_state *s)
 {
         const struct bpfaot_insn *insn = &a->prog->insns[idx];
         unsigned size = insn_size_bytes(insn_size_field(insn));
         struct ro_summary *self = &a->sum[s_idx];
-        bool t, f;
 
         switch (bpfaot_insn_class(insn)) {
         case BPFAOT_CLASS_ALU:
         case BPFAOT_CLASS_ALU64:
                 alu(a, idx, s);
-                return 0;
+                return;
         case BPFAOT_CLASS_LD: /* only lddw gets past the validator */
-                set_reg(s, insn->dst, a->ro_lddw[idx], false);
-                return 0;
+                set_reg(s, insn->dst, a->ro_lddw[idx] ? (struct ro_val){.t = true} : RO_NOT);
+                return;
         case BPFAOT_CLASS_LDX:
-                load_bits(a, idx, s, insn->src, insn->off, size, &t, &f);
-                set_reg(s, insn->dst, t, f);
-                return 0;
+                set_reg(s, insn->dst, load_val(a, idx, s, insn->src, insn->off, size));
+                return;
         case BPFAOT_CLASS_ST:
-                return store(a, idx, s, insn->dst, insn->off, size, -1, true);
+                store(a, idx, s, insn->dst, insn->off, size, RO_NOT, true);
+                return;
         case BPFAOT_CLASS_STX:
                 if (insn_mode(insn) == BPFAOT_MODE_ATOMIC)
-                        return atomic(a, idx, s);
-                return store(a, idx, s, insn->dst, insn->off, size, insn->src, true);
+                        atomic(a, idx, s);
+                else
+                        store(a, idx, s, insn->dst, insn->off, size, get_reg(a, idx, s, insn->src),
+                              true);
+                return;
         default:
-                if (insn_is_call(insn))
-                        return call(a, idx, s);
-                if (insn_is_exit(insn)) {
-                        if (bit(s->t, 0))
-                                grow(a, &self->ret_t);
-                        if (frameish(a, idx, s, 0))
-                                grow(a, &self->ret_f);
+                if (insn_is_call(insn)) {
+                        call(a, idx, s);
+                } else if (insn_is_exit(insn)) {
+                        struct ro_val r0 = get_reg(a, idx, s, 0);
+                        grow(a, &self->ret.t, r0.t);
+                        grow(a, &self->ret.n, r0.n);
+                        grow(a, &self->ret.f, r0.f);
                 }
-                return 0;
+                return;
         }
 }
 
 /* Merge `in` into `target`; true when it changed. */
 static bool merge(struct ro_state *target, const struct ro_state *in)
 {
-        bool changed = (in->t | target->t) != target->t || (in->f | target->f) != target->f;
+        bool changed = false;
 
         if (!target->visited) {
                 *target = *in;
                 target->visited = true;
                 return true;
         }
+        changed |= (in->t | target->t) != target->t || (in->n | target->n) != target->n ||
+                   (in->f | target->f) != target->f;
         target->t |= in->t;
+        target->n |= in->n;
         target->f |= in->f;
         for (unsigned w = 0; w < RO_WORDS; w++) {
-                changed |= (in->st[w] | target->st[w]) != target->st[w] ||
-                           (in->sf[w] | target->sf[w]) != target->sf[w];
-                target->st[w] |= in->st[w];
-                target->sf[w] |= in->sf[w];
+                changed |= (in->ct[w] | target->ct[w]) != target->ct[w] ||
+                           (in->cn[w] | target->cn[w]) != target->cn[w] ||
+                           (in->cf[w] | target->cf[w]) != target->cf[w];
+                target->ct[w] |= in->ct[w];
+                target->cn[w] |= in->cn[w];
+                target->cf[w] |= in->cf[w];
         }
         return changed;
 }
 
+/* Entry of sub-program `s`: its parameters, anything in other registers, a zeroed frame. */
+static void entry_state(const struct ro *a, size_t s, struct ro_state *e)
+{
+        const struct ro_summary *sum = &a->sum[s];
+        uint16_t pt = sum->param_t, pn = sum->param_n, pf = sum->param_f;
+
+        if (s == 0 || a->callback[s]) { /* the host's or a helper's arguments */
+                pt |= ARG_REGS;
+                pn |= ARG_REGS;
+        }
+        if (a->callback[s])
+                pf |= ARG_REGS;
+        memset(e, 0, sizeof(*e));
+        e->t = (uint16_t)(OTHER_REGS | pt);
+        e->n = (uint16_t)(OTHER_REGS | FRAME_REG | pn);
+        e->f = pf;
+        memset(e->cn, 0xff, sizeof(e->cn));
+        e->visited = true;
+}
+
 /* One pass over sub-program `s` with the current summaries and program-wide facts. */
-static int analyze_sub(struct ro *a, size_t s, size_t *work, bool *queued)
+static void analyze_sub(struct ro *a, size_t s, size_t *work, bool *queued)
 {
         size_t start = a->sp.start[s], end = subprogs_end(&a->sp, s, a->prog->insn_cnt);
-        struct ro_state *entry = &a->st[start];
         size_t n = 0;
 
         memset(&a->st[start], 0, (end - start) * sizeof(*a->st));
-        entry->visited = true;
-        entry->t = a->sum[s].param_t;
-        entry->f = a->sum[s].param_f;
-        if (a->callback[s]) {
-                entry->t |= a->helper_t ? ARG_REGS : 0;
-                entry->f |= ARG_REGS;
-        }
+        entry_state(a, s, &a->st[start]);
         work[n++] = start;
         queued[start] = true;
         /* States only grow, and they are finite: the worklist empties. */
@@ -398,12 +517,9 @@ static int analyze_sub(struct ro *a, size_t s, size_t *work, bool *queued)
                 const struct bpfaot_insn *insn = &a->prog->insns[i];
                 struct ro_state out = a->st[i];
                 unsigned nsucc = 0;
-                int ret;
 
                 queued[i] = false;
-                ret = transfer(a, s, i, &out);
-                if (ret)
-                        return ret;
+                transfer(a, s, i, &out);
                 if (insn_is_ja(insn)) {
                         succ[nsucc++] = (size_t)insn_jump_target(insn, i);
                 } else if (!insn_is_exit(insn)) {
@@ -420,6 +536,24 @@ static int analyze_sub(struct ro *a, size_t s, size_t *work, bool *queued)
                                 work[n++] = j;
                         }
                 }
+        }
+}
+
+/* On the fixed point: the first store whose address is read-only data on every path. */
+static int refuse_ro_stores(const struct ro *a)
+{
+        const struct bpfaot_prog *prog = a->prog;
+
+        for (size_t i = 0; i < prog->insn_cnt; i++) {
+                const struct bpfaot_insn *insn = &prog->insns[i];
+                uint8_t c = bpfaot_insn_class(insn);
+
+                if (a->tails[i] || !a->st[i].visited ||
+                    (c != BPFAOT_CLASS_ST && c != BPFAOT_CLASS_STX))
+                        continue;
+                if (is_ro(get_reg(a, i, &a->st[i], insn->dst)))
+                        return bpfaot_error_at(a->err, prog, (long)i, EINVAL,
+                                               "store into read-only data (%s)", a->secs);
         }
         return 0;
 }
@@ -452,26 +586,37 @@ static bool has_readonly_reloc(const struct bpfaot_prog *prog)
         return false;
 }
 
+static void find_callbacks(struct ro *a)
+{
+        const struct bpfaot_prog *prog = a->prog;
+
+        for (size_t i = 0; i < prog->insn_cnt; i++) {
+                long cb = insn_code_addr_target(&prog->insns[i], i, prog->insn_cnt);
+                if (a->tails[i] || cb < 0)
+                        continue;
+                a->callback[subprogs_index_of(&a->sp, (size_t)cb)] = true;
+                a->has_callbacks = true;
+        }
+}
+
 static int run(struct ro *a, size_t *work, bool *queued)
 {
         const struct bpfaot_prog *prog = a->prog;
         int ret = 0;
 
-        for (size_t i = 0; i < prog->insn_cnt; i++) {
-                long cb = insn_code_addr_target(&prog->insns[i], i, prog->insn_cnt);
-                if (!a->tails[i] && cb >= 0)
-                        a->callback[subprogs_index_of(&a->sp, (size_t)cb)] = true;
-        }
+        find_callbacks(a);
         for (size_t s = 0; s < a->sp.cnt && !ret; s++)
                 ret = fpoff_analyze(prog, a->tails, a->sp.start[s],
                                     subprogs_end(&a->sp, s, prog->insn_cnt), a->fp, a->err);
+        if (ret)
+                return ret;
         /* Each rerun follows the growth of a finite set of facts. */
         do {
                 a->changed = false;
-                for (size_t s = 0; s < a->sp.cnt && !ret; s++)
-                        ret = analyze_sub(a, s, work, queued);
-        } while (!ret && a->changed);
-        return ret;
+                for (size_t s = 0; s < a->sp.cnt; s++)
+                        analyze_sub(a, s, work, queued);
+        } while (a->changed);
+        return refuse_ro_stores(a);
 }
 
 int rodata_check(const struct bpfaot_prog *prog, const bool *tails, uint32_t stack_size,

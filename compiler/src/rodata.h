@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Stores into read-only global data: read-only sections become constant LLVM
- * globals, so a program that may store through an address derived from one
+ * globals, so a program that stores through an address derived from one
  * must be rejected before translation (see rodata.c for the rules).
  */
 #ifndef BPFAOT_RODATA_H
@@ -10,10 +10,11 @@
 #include "bpfaot/bpfaot.h"
 
 /*
- * Reject a program that may store into read-only data, or that puts such an
- * address where the analysis cannot follow it. Costs a scan of the
- * relocations for programs that refer to no read-only data. `tails` marks
- * the second slots of lddw; the program must otherwise be valid.
+ * Reject a program with a store whose address is read-only data on every
+ * path that reaches it; never one whose store the analysis cannot pin on
+ * read-only data. Costs a scan of the relocations for programs that refer to
+ * no read-only data. `tails` marks the second slots of lddw; the program must
+ * otherwise be valid.
  */
 int rodata_check(const struct bpfaot_prog *prog, const bool *tails, uint32_t stack_size,
                  struct bpfaot_error *err);

@@ -160,3 +160,27 @@ const char *subprog_kfunc_name(const struct bpfaot_prog *prog, int32_t btf_id)
                 return NULL;
         return btf__name_by_offset(prog->btf, t->name_off);
 }
+
+const char *subprog_callee_name(const struct bpfaot_prog *prog, size_t idx)
+{
+        const struct bpfaot_insn *insn = &prog->insns[idx];
+
+        for (size_t i = 0; i < prog->reloc_cnt; i++)
+                if (prog->relocs[i].insn == idx && prog->relocs[i].name)
+                        return prog->relocs[i].name;
+        if (insn->src == BPFAOT_CALL_KFUNC)
+                return subprog_kfunc_name(prog, insn->imm);
+        return NULL;
+}
+
+bool subprog_symbol_name_ok(const char *name)
+{
+        if (!name ||
+            !((*name >= 'a' && *name <= 'z') || (*name >= 'A' && *name <= 'Z') || *name == '_'))
+                return false;
+        for (const char *c = name + 1; *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                      (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '$'))
+                        return false;
+        return true;
+}

@@ -5,6 +5,8 @@
 
 #include "bpfaot/bpfaot.h"
 
+#include <stdbool.h>
+
 struct subprogs {
         size_t *start; /* sorted start indexes; start[0] == 0 */
         size_t cnt;
@@ -23,5 +25,16 @@ void subprogs_free(struct subprogs *sp);
 
 /* Name of the kfunc with BTF id `btf_id` in prog->btf, or NULL. */
 const char *subprog_kfunc_name(const struct bpfaot_prog *prog, int32_t btf_id);
+/*
+ * The native function a call at `idx` names: an extern function or kfunc,
+ * from its relocation or BTF; NULL for helpers called by id.
+ */
+const char *subprog_callee_name(const struct bpfaot_prog *prog, size_t idx);
+/*
+ * Whether `name` can be a native symbol: a letter or '_', then letters,
+ * digits, '_', '.' or '$'. Anything else (".text", "", "a/b") could clash
+ * with a section or a local label of the native object, or a path.
+ */
+bool subprog_symbol_name_ok(const char *name);
 
 #endif

@@ -121,6 +121,16 @@ static int check_jump_target(struct vctx *v, size_t idx, long target)
         return 0;
 }
 
+/* A call by name: the name becomes a native symbol, so it must be one. */
+static int check_callee_name(struct vctx *v, size_t idx)
+{
+        const char *name = subprog_callee_name(v->prog, idx);
+
+        if (subprog_symbol_name_ok(name))
+                return 0;
+        return FAIL(v, idx, "called function name '%.64s' is not a valid symbol name", name);
+}
+
 static int check_call(struct vctx *v, size_t idx)
 {
         const struct bpfaot_prog *prog = v->prog;
@@ -138,7 +148,7 @@ static int check_call(struct vctx *v, size_t idx)
         case BPFAOT_CALL_HELPER:
                 rel = reloc_at(prog, idx);
                 if (rel)
-                        return 0; /* an extern function call the front end named */
+                        return check_callee_name(v, idx); /* an extern the front end named */
                 if (insn->imm < 0)
                         return FAIL(v, idx, "invalid helper id %d", insn->imm);
                 return 0;
@@ -154,10 +164,9 @@ static int check_call(struct vctx *v, size_t idx)
         }
         case BPFAOT_CALL_KFUNC:
                 rel = reloc_at(prog, idx);
-                if (rel && rel->kind == BPFAOT_RELOC_KFUNC)
-                        return 0;
-                if (prog->btf && subprog_kfunc_name(prog, insn->imm))
-                        return 0;
+                if ((rel && rel->kind == BPFAOT_RELOC_KFUNC) ||
+                    (prog->btf && subprog_kfunc_name(prog, insn->imm)))
+                        return check_callee_name(v, idx);
                 return FAIL(v, idx, "kfunc call with BTF id %d cannot be named: %s", insn->imm,
                             prog->btf ? "no such function in BTF" : "the program has no BTF");
         default:

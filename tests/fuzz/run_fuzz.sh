@@ -9,6 +9,7 @@
 #   FUZZ_SRC       this directory
 #   FUZZ_WORK      scratch directory (build/, corpus/, artifacts/)
 #   FUZZ_CC        clang
+#   FUZZ_CXX       clang++ (the one C++ file of compiler/src)
 #   FUZZ_LLVM      BPF_AOT_LLVM_VERSION of the main build (may be empty)
 #   FUZZ_SEEDS     ';'-separated eBPF objects and directories of them for the seed corpus
 #   FUZZ_TIME      seconds to fuzz (default 60)
@@ -18,7 +19,7 @@
 set -u -o pipefail
 
 MODE=${1:?usage: run_fuzz.sh build|run}
-for v in FUZZ_SRC FUZZ_WORK FUZZ_CC; do
+for v in FUZZ_SRC FUZZ_WORK FUZZ_CC FUZZ_CXX; do
         if [[ -z ${!v:-} ]]; then
                 echo "FAIL - $v is not set (run this through ctest)"
                 exit 1
@@ -30,7 +31,7 @@ FUZZER=$BUILD/fuzz_elf
 case $MODE in
 build)
         mkdir -p "$BUILD" || exit 1
-        if ! CC=$FUZZ_CC cmake -S "$FUZZ_SRC/project" -B "$BUILD" -G Ninja \
+        if ! CC=$FUZZ_CC CXX=$FUZZ_CXX cmake -S "$FUZZ_SRC/project" -B "$BUILD" -G Ninja \
                 -DBPF_AOT_LLVM_VERSION="${FUZZ_LLVM:-}" >"$BUILD/configure.log" 2>&1; then
                 cat "$BUILD/configure.log"
                 echo "FAIL - configuring the fuzzer with $FUZZ_CC"

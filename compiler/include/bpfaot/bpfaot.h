@@ -247,6 +247,12 @@ struct bpfaot_data_sec {
         const char *symbol;   /* name of the native global */
 };
 
+/* A function of a linked program: where it starts, and its symbol. */
+struct bpfaot_func {
+        size_t start;
+        char *name;
+};
+
 /*
  * A program: a flat instruction array where insns[0] is the entry point.
  * Sub-programs are reached by local calls (call src 1) inside the array.
@@ -269,6 +275,13 @@ struct bpfaot_prog {
          * ...): the eBPF object's file name without .bpf.o, as a C identifier.
          */
         const char *symbol_prefix;
+        /*
+         * The functions the program was linked from, in order (funcs[0] is
+         * the program's own; may be NULL): messages about an instruction of
+         * an appended sub-program or callback name it as <function>+<offset>.
+         */
+        const struct bpfaot_func *funcs;
+        size_t func_cnt;
 };
 
 struct bpfaot_validate_opts {
@@ -282,8 +295,10 @@ struct bpfaot_validate_opts {
  * zero, register numbers, no write to r10, jumps inside their sub-program
  * and not into an lddw's second slot, complete lddw, no fall-through past the
  * end of a sub-program, local call targets inside the program and no
- * recursion, constant stack offsets inside the frame, size limits, and no
- * store through an address of read-only global data (nor an escape of one).
+ * recursion, constant stack offsets inside the frame, size limits, no read
+ * of a register that no path has written, names of called functions that
+ * can be native symbols, and no store through an address that is read-only
+ * global data on every path reaching it.
  */
 int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
                     struct bpfaot_error *err);
@@ -309,6 +324,8 @@ struct bpfaot_elf_prog {
         size_t insn_cnt;
         struct bpfaot_reloc *relocs;
         size_t reloc_cnt;
+        struct bpfaot_func *funcs; /* the program's function, then those linked in */
+        size_t func_cnt;
 };
 
 /* A map defined by an eBPF object: BTF-defined (.maps) or legacy (SEC("maps")). */
@@ -468,6 +485,14 @@ int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *ent
  * the runtime's implementation is bpfaot_rt_tail_call (bpfaot/runtime.h).
  */
 #define BPFAOT_TAIL_CALL_SYMBOL "bpfaot_rt_tail_call"
+/*
+ * Symbols void f(void) that the entry of a program referencing a PERCPU map
+ * (directly, or as the inner-map template of a map of maps) calls before and
+ * after the run, so that the run holds one virtual CPU; other entries do not
+ * reference them. The runtime's: bpfaot_rt_cpu_enter/exit (bpfaot/runtime.h).
+ */
+#define BPFAOT_CPU_ENTER_SYMBOL "bpfaot_rt_cpu_enter"
+#define BPFAOT_CPU_EXIT_SYMBOL  "bpfaot_rt_cpu_exit"
 /* Format of helper symbols; the id is printed with %04u. */
 #define BPFAOT_HELPER_PREFIX "_bpf_helper_ext_"
 
