@@ -43,6 +43,10 @@ uint64_t host_resolve_symbol(void *ctx, const char *name)
                 return (uint64_t)(uintptr_t)bpfaot_rt_callx;
         if (strcmp(name, BPFAOT_TAIL_CALL_SYMBOL) == 0)
                 return (uint64_t)(uintptr_t)bpfaot_rt_tail_call;
+        if (strcmp(name, BPFAOT_CPU_ENTER_SYMBOL) == 0)
+                return (uint64_t)(uintptr_t)bpfaot_rt_cpu_enter;
+        if (strcmp(name, BPFAOT_CPU_EXIT_SYMBOL) == 0)
+                return (uint64_t)(uintptr_t)bpfaot_rt_cpu_exit;
         for (size_t i = 0; i < sizeof(libc) / sizeof(libc[0]); i++)
                 if (strcmp(name, libc[i].name) == 0)
                         return (uint64_t)(uintptr_t)libc[i].addr;
@@ -487,7 +491,9 @@ static int interp_repeat(const struct bpfaot_prog *prog, const struct host_exec_
         if (!rc) {
                 BPFAOT_OPTS_INIT(bpfaot_interp_opts, iopts, .helper = host_helper_lookup,
                                  .data = data, .maps = (void *const *)im.slots,
-                                 .mem_ok = interp_mem_ok, .mem_ok_ctx = &im.hm);
+                                 .max_steps = o->max_steps, .cpu_enter = bpfaot_rt_cpu_enter,
+                                 .cpu_exit = bpfaot_rt_cpu_exit, .mem_ok = interp_mem_ok,
+                                 .mem_ok_ctx = &im.hm);
                 for (uint64_t i = 0; i < n && !rc; i++)
                         rc = bpfaot_interp_run(prog, mem, mem_len, &iopts, ret, err);
         }

@@ -20,8 +20,9 @@ struct host_exec_opts {
         bool interp;
         int opt_level;
         const char *cpu;
-        uint64_t repeat; /* run this many times (at least once) */
-        char **dump_maps; /* non-NULL: receives the maps' contents after the runs (free()) */
+        uint64_t repeat;    /* run this many times (at least once) */
+        uint64_t max_steps; /* interpreter: instructions per run; 0: the library's default */
+        char **dump_maps;   /* non-NULL: receives the maps' contents after the runs (free()) */
 };
 int host_exec_prog(const struct bpfaot_prog *progs, size_t cnt, size_t sel,
                    const struct host_exec_opts *o, void *mem, size_t mem_len, uint64_t *ret,

@@ -15,6 +15,7 @@
  *  - after any call (helper, callx or local), r1-r5 are 0.
  */
 #include "insn.h"
+#include "subprog.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -41,6 +42,7 @@ struct vm {
         bpfaot_helper_lookup helper;
         void *helper_ctx;
         uint64_t max_steps;
+        void (*cpu_enter)(void), (*cpu_exit)(void);
 
         uint8_t *mem;
         size_t mem_len;
@@ -692,6 +694,7 @@ static int read_opts(struct vm *vm, const struct bpfaot_interp_opts *opts)
         size_t sz = opts ? opts->sz : 0;
 
         vm->stack_size = BPFAOT_DEFAULT_STACK_SIZE;
+        vm->max_steps = BPFAOT_DEFAULT_MAX_STEPS;
         if (!opts)
                 return 0;
         if (sz < sizeof(opts->sz))
@@ -704,7 +707,7 @@ static int read_opts(struct vm *vm, const struct bpfaot_interp_opts *opts)
                 vm->helper_ctx = opts->helper_ctx;
         if (HAS(stack_size) && opts->stack_size)
                 vm->stack_size = opts->stack_size;
-        if (HAS(max_steps))
+        if (HAS(max_steps) && opts->max_steps)
                 vm->max_steps = opts->max_steps;
         if (HAS(maps))
                 vm->maps = opts->maps;
@@ -712,6 +715,10 @@ static int read_opts(struct vm *vm, const struct bpfaot_interp_opts *opts)
                 vm->mem_ok = opts->mem_ok;
         if (HAS(mem_ok_ctx))
                 vm->mem_ok_ctx = opts->mem_ok_ctx;
+        if (HAS(cpu_exit)) {
+                vm->cpu_enter = opts->cpu_enter;
+                vm->cpu_exit = opts->cpu_exit;
+        }
 #undef HAS
         return 0;
 }
@@ -761,6 +768,7 @@ int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
 {
         struct vm vm = {.prog = prog, .err = err, .mem = mem, .mem_len = mem ? mem_len : 0};
         int rc = read_opts(&vm, opts);
+        bool hold_cpu = false;
 
         if (rc)
                 return rc;
@@ -781,7 +789,13 @@ int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
         vm.reg[1] = (uint64_t)(uintptr_t)mem;
         vm.reg[2] = mem_len;
         vm.reg[BPFAOT_REG_FP] = frame_top(&vm);
+        /* As compiled entries do: a run with per-CPU maps holds a virtual CPU. */
+        hold_cpu = vm.maps && vm.cpu_enter && vm.cpu_exit && subprog_uses_percpu_maps(prog);
+        if (hold_cpu)
+                vm.cpu_enter();
         rc = run(&vm);
+        if (hold_cpu)
+                vm.cpu_exit();
         if (!rc && ret)
                 *ret = vm.reg[0];
         free(vm.stacks);

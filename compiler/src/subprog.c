@@ -4,6 +4,7 @@
 
 #include <bpf/btf.h>
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdlib.h>
 
 static int cmp_size(const void *a, const void *b)
@@ -183,4 +184,23 @@ bool subprog_symbol_name_ok(const char *name)
                       (*c >= '0' && *c <= '9') || *c == '_' || *c == '.' || *c == '$'))
                         return false;
         return true;
+}
+
+static bool is_percpu_map(const struct bpfaot_map_desc *m)
+{
+        return m && (m->type == BPF_MAP_TYPE_PERCPU_ARRAY || m->type == BPF_MAP_TYPE_PERCPU_HASH ||
+                     m->type == BPF_MAP_TYPE_LRU_PERCPU_HASH);
+}
+
+bool subprog_uses_percpu_maps(const struct bpfaot_prog *prog)
+{
+        for (size_t i = 0; i < prog->reloc_cnt; i++) {
+                const struct bpfaot_reloc *r = &prog->relocs[i];
+
+                if (r->kind == BPFAOT_RELOC_MAP && r->data_sec < prog->map_cnt &&
+                    (is_percpu_map(&prog->maps[r->data_sec]) ||
+                     is_percpu_map(prog->maps[r->data_sec].inner)))
+                        return true;
+        }
+        return false;
 }

@@ -36,5 +36,12 @@ const char *subprog_callee_name(const struct bpfaot_prog *prog, size_t idx);
  * with a section or a local label of the native object, or a path.
  */
 bool subprog_symbol_name_ok(const char *name);
+/*
+ * Does the program load a PERCPU map (an lddw relocated against it), or a
+ * map of maps whose inner maps are PERCPU? Then a run holds a virtual CPU of
+ * the runtime (bpfaot_rt_cpu_enter). Maps reached otherwise (by fd or index
+ * through __lddw_helper_*, a map of maps without a template) are unknown.
+ */
+bool subprog_uses_percpu_maps(const struct bpfaot_prog *prog);
 
 #endif

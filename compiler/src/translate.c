@@ -75,7 +75,8 @@ static void add_fn_attr(LLVMContextRef ctx, LLVMValueRef fn, const char *name)
 {
         unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
 
-        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(ctx, kind, 0));
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateEnumAttribute(ctx, kind, 0));
 }
 
 /*
@@ -761,8 +762,7 @@ static bool tr_inline_array_lookup(struct tr *t, LLVMValueRef *args)
 static void tr_call(struct tr *t, size_t idx)
 {
         const struct bpfaot_insn *insn = &t->prog->insns[idx];
-        const struct bpfaot_reloc *rel = reloc_at(t->prog, idx);
-        const char *callee = NULL;
+        const char *callee;
         LLVMValueRef args[6];
         char name[32];
 
@@ -782,10 +782,7 @@ static void tr_call(struct tr *t, size_t idx)
                 return;
         }
         /* Extern and kfunc names come from the relocation or BTF; the validator checked them. */
-        if (rel && rel->name)
-                callee = rel->name;
-        else if (insn->src == BPFAOT_CALL_KFUNC)
-                callee = subprog_kfunc_name(t->prog, insn->imm);
+        callee = subprog_callee_name(t->prog, idx);
         if (!callee && insn->src == BPFAOT_CALL_HELPER && insn->imm == BPF_FUNC_tail_call) {
                 tr_tail_call(t, args);
                 return;
@@ -1217,11 +1214,20 @@ static LLVMValueRef build_prog_def(struct tr *t, LLVMValueRef fn)
         return init;
 }
 
+/*
+ * The exported entry: uint64_t <entry>(void *ctx, uint64_t ctx_size) calls
+ * the first sub-program with r1 = ctx, r2 = ctx_size. A program with per-CPU
+ * maps holds a virtual CPU around the run, as a kernel program has its CPU
+ * to itself (bpfaot_rt_cpu_enter in bpfaot/runtime.h); other programs do not
+ * reference those symbols, so hosts without the runtime still link them.
+ */
 static LLVMValueRef build_entry(struct tr *t)
 {
         /* A PROG_ARRAY's initial contents may have declared it already. */
         LLVMValueRef fn = entry_fn(t, t->entry);
-        LLVMValueRef args[5];
+        LLVMTypeRef void_fn = LLVMFunctionType(LLVMVoidTypeInContext(t->ctx), NULL, 0, false);
+        bool percpu = subprog_uses_percpu_maps(t->prog);
+        LLVMValueRef args[5], r0;
         LLVMBasicBlockRef bb;
 
         if (LLVMCountBasicBlocks(fn))
@@ -1232,7 +1238,12 @@ static LLVMValueRef build_entry(struct tr *t)
         args[0] = LLVMBuildPtrToInt(t->b, LLVMGetParam(fn, 0), t->i64, "ctx");
         args[1] = LLVMGetParam(fn, 1);
         args[2] = args[3] = args[4] = c64(t, 0);
-        LLVMBuildRet(t->b, LLVMBuildCall2(t->b, t->fn5, t->sub_fns[0], args, 5, ""));
+        if (percpu)
+                call(t, BPFAOT_CPU_ENTER_SYMBOL, void_fn, NULL, 0);
+        r0 = LLVMBuildCall2(t->b, t->fn5, t->sub_fns[0], args, 5, "");
+        if (percpu)
+                call(t, BPFAOT_CPU_EXIT_SYMBOL, void_fn, NULL, 0);
+        LLVMBuildRet(t->b, r0);
         return fn;
 }
 

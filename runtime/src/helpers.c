@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "bpfaot/runtime.h"
 #include "bpfaot/maps.h"
+#include "cpu_internal.h"
 #include "helpers_internal.h"
 
 #include <errno.h>
@@ -40,11 +41,11 @@ BPFAOT_HELPER(get_prandom_u32)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, u
         return v;
 }
 
+/* The virtual CPU the run holds (bpfaot_rt_cpu_enter), the one its per-CPU copies use. */
 BPFAOT_HELPER(get_smp_processor_id)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
-        int cpu = sched_getcpu();
         (void)a, (void)b, (void)c, (void)d, (void)e;
-        return cpu < 0 ? 0 : (uint64_t)cpu;
+        return bpfaot__cpu_current();
 }
 
 BPFAOT_HELPER(get_current_pid_tgid)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
@@ -151,6 +152,16 @@ BPFAOT_HELPER(map_lookup_elem)(uint64_t map, uint64_t key, uint64_t c, uint64_t 
 {
         (void)c, (void)d, (void)e;
         return map ? (uint64_t)(uintptr_t)bpfaot_map__lookup_elem(MAP(map), PTR(key)) : 0;
+}
+
+BPFAOT_HELPER(map_lookup_percpu_elem)
+(uint64_t map, uint64_t key, uint64_t cpu, uint64_t d, uint64_t e)
+{
+        (void)d, (void)e;
+        /* The kernel's cpu is a u32: the upper half of r3 is ignored. */
+        return map ? (uint64_t)(uintptr_t)bpfaot_map__lookup_percpu_elem(MAP(map), PTR(key),
+                                                                         (uint32_t)cpu)
+                   : 0;
 }
 
 BPFAOT_HELPER(map_update_elem)

@@ -49,7 +49,8 @@
         X(0160, ktime_get_coarse_ns)                                                               \
         X(0165, snprintf)                                                                          \
         X(0181, loop)                                                                              \
-        X(0182, strncmp)
+        X(0182, strncmp)                                                                           \
+        X(0195, map_lookup_percpu_elem)
 
 #define BPFAOT_RT_HELPER_ID(pad) (1##pad - 10000)
 

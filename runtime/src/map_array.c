@@ -86,13 +86,18 @@ static char *array_elem(struct bpfaot_map *map, const void *key)
         return a->values + (size_t)idx * a->elem_size;
 }
 
-static void *array_lookup(struct bpfaot_map *map, const void *key)
+static void *array_lookup_percpu(struct bpfaot_map *map, const void *key, uint32_t cpu)
 {
         char *e = array_elem(map, key);
 
-        if (e && map->percpu)
-                e += (size_t)bpfaot_map_cpu(map) * map->value_stride;
-        return e;
+        return e ? e + (size_t)cpu * map->value_stride : NULL;
+}
+
+static void *array_lookup(struct bpfaot_map *map, const void *key)
+{
+        if (map->percpu)
+                return array_lookup_percpu(map, key, bpfaot_map_cpu(map));
+        return array_elem(map, key);
 }
 
 static long array_update(struct bpfaot_map *map, const void *key, const void *value, uint64_t flags,
@@ -151,6 +156,7 @@ const struct bpfaot_map_ops bpfaot_array_ops = {
     .alloc = array_alloc,
     .free = array_free,
     .lookup = array_lookup,
+    .lookup_percpu = array_lookup_percpu,
     .update = array_update,
     .delete = array_delete,
     .lookup_copy = array_lookup_copy,

@@ -263,7 +263,8 @@ static struct htab_elem *lru_evict(struct bpfaot_map *map, struct htab *h)
         }
 }
 
-static void *htab_lookup(struct bpfaot_map *map, const void *key)
+/* The element's value (all CPUs' copies for PERCPU), or NULL. LRU: marks it used. */
+static char *htab_lookup_value(struct bpfaot_map *map, const void *key)
 {
         struct htab *h = map->priv;
         uint32_t hash = hash_key(key, map->def.key_size);
@@ -279,9 +280,21 @@ static void *htab_lookup(struct bpfaot_map *map, const void *key)
                 v = elem_value(h, e);
         }
         pthread_mutex_unlock(lock);
-        if (v && map->percpu)
-                v += (size_t)bpfaot_map_cpu(map) * map->value_stride;
         return v;
+}
+
+static void *htab_lookup_percpu(struct bpfaot_map *map, const void *key, uint32_t cpu)
+{
+        char *v = htab_lookup_value(map, key);
+
+        return v ? v + (size_t)cpu * map->value_stride : NULL;
+}
+
+static void *htab_lookup(struct bpfaot_map *map, const void *key)
+{
+        if (map->percpu)
+                return htab_lookup_percpu(map, key, bpfaot_map_cpu(map));
+        return htab_lookup_value(map, key);
 }
 
 static void fill_value(struct bpfaot_map *map, struct htab *h, struct htab_elem *e,
@@ -456,6 +469,7 @@ const struct bpfaot_map_ops bpfaot_hash_ops = {
     .alloc = htab_alloc,
     .free = htab_free,
     .lookup = htab_lookup,
+    .lookup_percpu = htab_lookup_percpu,
     .update = htab_update,
     .delete = htab_delete,
     .lookup_copy = htab_lookup_copy,

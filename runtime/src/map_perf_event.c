@@ -8,13 +8,13 @@
  */
 #define _GNU_SOURCE
 #include "maps_internal.h"
+#include "bpfaot/runtime.h"
+#include "cpu_internal.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #define PERF_FLAGS                                                                                 \
         (BPF_F_NUMA_NODE | BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG |   \
@@ -34,8 +34,7 @@ static int perf_alloc(struct bpfaot_map *map)
         if (def->key_size != 4 || def->value_size != 4 || (def->map_flags & ~PERF_FLAGS))
                 return -EINVAL;
         if (def->max_entries == 0) { /* libbpf's default: one event per possible CPU */
-                long n = sysconf(_SC_NPROCESSORS_CONF);
-                def->max_entries = n > 0 ? (uint32_t)n : 1;
+                def->max_entries = bpfaot_rt_ncpus();
                 map->head.max_entries = def->max_entries;
         }
         p = calloc(1, sizeof(*p));
@@ -86,10 +85,8 @@ long bpfaot_perf_event__output(struct bpfaot_map *map, uint64_t flags, const voi
 
         if (map->def.type != BPF_MAP_TYPE_PERF_EVENT_ARRAY || (flags & ~BPF_F_INDEX_MASK))
                 return -EINVAL;
-        if (index == BPF_F_CURRENT_CPU) {
-                int cpu = sched_getcpu();
-                index = cpu < 0 ? 0 : (uint64_t)cpu;
-        }
+        if (index == BPF_F_CURRENT_CPU)
+                index = bpfaot__cpu_current();
         if (index >= map->def.max_entries || size > UINT32_MAX)
                 return -E2BIG;
         p = map->priv;

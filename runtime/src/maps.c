@@ -2,13 +2,13 @@
 /* eBPF maps: creation, the type table and dispatch to the map families. */
 #define _GNU_SOURCE
 #include "maps_internal.h"
+#include "bpfaot/runtime.h"
+#include "cpu_internal.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char *const type_names[] = {
     [BPF_MAP_TYPE_UNSPEC] = "unspec",
@@ -98,13 +98,9 @@ static bool has_init(uint32_t type)
 
 uint32_t bpfaot_map_cpu(const struct bpfaot_map *map)
 {
-        int cpu = sched_getcpu();
-
-        if (cpu < 0)
-                return 0;
-        if ((uint32_t)cpu >= map->ncpus)
-                return map->ncpus - 1;
-        return (uint32_t)cpu;
+        /* Every PERCPU map has bpfaot_rt_ncpus() copies: the current CPU is one of them. */
+        (void)map;
+        return bpfaot__cpu_current();
 }
 
 int bpfaot_index_next_key(struct bpfaot_map *map, const void *key, void *next_key)
@@ -128,7 +124,6 @@ int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **map
         const struct bpfaot_map_ops *ops;
         struct bpfaot_map *map;
         bool percpu;
-        long n;
         int err;
 
         if (!def || !mapp)
@@ -170,11 +165,7 @@ int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **map
         map->head.max_entries = def->max_entries;
         map->ops = ops;
         map->percpu = percpu;
-        map->ncpus = 1;
-        if (percpu) {
-                n = sysconf(_SC_NPROCESSORS_CONF);
-                map->ncpus = n > 0 ? (uint32_t)n : 1;
-        }
+        map->ncpus = percpu ? bpfaot_rt_ncpus() : 1;
         map->value_stride = BPFAOT_ROUND_UP((size_t)def->value_size, 8);
         map->init_value = def->init_value;
         map->init_size = def->init_size;
@@ -222,6 +213,13 @@ void *bpfaot_map__lookup_elem(struct bpfaot_map *map, const void *key)
         if (!map->ops->lookup)
                 return NULL;
         return map->ops->lookup(map, key);
+}
+
+void *bpfaot_map__lookup_percpu_elem(struct bpfaot_map *map, const void *key, uint32_t cpu)
+{
+        if (!map->percpu || cpu >= map->ncpus)
+                return NULL;
+        return map->ops->lookup_percpu(map, key, cpu);
 }
 
 long bpfaot_map__update_elem(struct bpfaot_map *map, const void *key, const void *value,

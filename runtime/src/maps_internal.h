@@ -17,6 +17,8 @@ struct bpfaot_map_ops {
         int (*alloc)(struct bpfaot_map *map);
         void (*free)(struct bpfaot_map *map);
         void *(*lookup)(struct bpfaot_map *map, const void *key);
+        /* PERCPU maps: CPU `cpu`'s copy (cpu < map->ncpus, checked by the caller). */
+        void *(*lookup_percpu)(struct bpfaot_map *map, const void *key, uint32_t cpu);
         /* allcpus: value holds every CPU's copy (host side). */
         long (*update)(struct bpfaot_map *map, const void *key, const void *value, uint64_t flags,
                        bool allcpus);
@@ -33,10 +35,10 @@ struct bpfaot_map_ops {
 
 struct bpfaot_map {
         struct bpfaot_map_inline head; /* first: compiled code reads it (bpfaot/maps.h) */
-        struct bpfaot_map_def def; /* name points at name_buf-owned copy, init_value NULL */
+        struct bpfaot_map_def def;     /* name points at name_buf-owned copy, init_value NULL */
         char *name;
         const struct bpfaot_map_ops *ops;
-        uint32_t ncpus; /* PERCPU: CPU copies; 1 otherwise */
+        uint32_t ncpus; /* PERCPU: bpfaot_rt_ncpus() copies; 1 otherwise */
         bool percpu;
         size_t value_stride;    /* round_up(value_size, 8) */
         void *priv;             /* the family's state */
@@ -59,7 +61,7 @@ static inline bool bpfaot_range_inside(uintptr_t p, size_t size, const void *bas
 /* get_next_key of maps indexed 0..max_entries-1 (arrays): the index after *key. */
 int bpfaot_index_next_key(struct bpfaot_map *map, const void *key, void *next_key);
 
-/* This thread's CPU, clamped to [0, map->ncpus). */
+/* The copy of a PERCPU map the calling thread's program uses (below map->ncpus). */
 uint32_t bpfaot_map_cpu(const struct bpfaot_map *map);
 
 extern const struct bpfaot_map_ops bpfaot_array_ops;

@@ -155,6 +155,8 @@ enum bpfaot_lddw_kind {
 #define BPFAOT_DEFAULT_STACK_SIZE 512
 #define BPFAOT_DEFAULT_MAX_INSNS 1000000
 #define BPFAOT_MAX_CALL_DEPTH 8
+/* The interpreter's default budget: instructions one run may execute (a second or so). */
+#define BPFAOT_DEFAULT_MAX_STEPS 100000000ull
 #define BPFAOT_DEFAULT_REGION_INSNS 1024
 
 /* One decoded 8-byte instruction slot (little-endian encoding). */
@@ -526,6 +528,14 @@ int bpfaot_jit__load(const void *obj, size_t obj_len, const char *input_name,
 void *bpfaot_jit__lookup(struct bpfaot_jit *jit, const char *name, struct bpfaot_error *err);
 void bpfaot_jit__free(struct bpfaot_jit *jit);
 
+/* What a buffer holds, by its ELF header: no ELF, an eBPF object (either byte order), other ELF. */
+enum bpfaot_elf_kind {
+        BPFAOT_ELF_NONE,
+        BPFAOT_ELF_EBPF,
+        BPFAOT_ELF_NATIVE,
+};
+enum bpfaot_elf_kind bpfaot_elf_kind(const void *data, size_t len);
+
 /* List the global symbols a native ELF object defines: calls `fn` for each. */
 int bpfaot_object_defined_symbols(const void *obj, size_t obj_len, const char *input_name,
                                   int (*fn)(void *ctx, const char *name), void *ctx,
@@ -549,7 +559,7 @@ struct bpfaot_interp_opts {
         bpfaot_helper_lookup helper;
         void *helper_ctx;
         uint32_t stack_size; /* 0: BPFAOT_DEFAULT_STACK_SIZE */
-        uint64_t max_steps;  /* 0: no limit */
+        uint64_t max_steps;  /* instructions a run may execute; 0: BPFAOT_DEFAULT_MAX_STEPS */
         /*
          * Storage for the program's global data sections (prog->data_cnt
          * buffers of the sections' sizes, holding their current contents),
@@ -570,6 +580,14 @@ struct bpfaot_interp_opts {
          */
         bool (*mem_ok)(void *ctx, uintptr_t addr, size_t size);
         void *mem_ok_ctx;
+        /*
+         * Called around a run of a program with per-CPU maps, as compiled
+         * entries call them: the runtime's bpfaot_rt_cpu_enter/exit
+         * (bpfaot/runtime.h), so that the run has a virtual CPU to itself.
+         * NULL: not called.
+         */
+        void (*cpu_enter)(void);
+        void (*cpu_exit)(void);
 };
 
 /*

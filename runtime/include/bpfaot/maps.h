@@ -22,10 +22,15 @@
  * point at another key's value, exactly like the kernel's preallocated hash
  * maps under RCU. Array values never move.
  *
- * PERCPU maps keep one copy of each value per possible CPU (sysconf at
- * create time); programs see the copy of the CPU they run on (sched_getcpu(),
- * clamped to the map's CPU count). Host-side copies are laid out like libbpf's:
- * ncpus slots of round_up(value_size, 8) bytes (bpfaot_map__value_copy_size()).
+ * PERCPU maps keep one copy of each value per virtual CPU (bpfaot_rt_ncpus()
+ * in bpfaot/runtime.h). Lookups and updates from programs use the copy of the
+ * CPU the run holds: compiled programs that reference a PERCPU map hold one
+ * CPU for their whole run, exclusively (bpfaot_rt_cpu_enter()), so their
+ * plain `*v += 1` loses nothing however many threads run them. A thread that
+ * holds none (a host calling these functions directly) uses sched_getcpu()
+ * modulo the count, which other threads may share. Host-side copies are laid
+ * out like libbpf's: ncpus slots of round_up(value_size, 8) bytes
+ * (bpfaot_map__value_copy_size()).
  */
 #ifndef BPFAOT_MAPS_H
 #define BPFAOT_MAPS_H
@@ -130,6 +135,13 @@ size_t bpfaot_map__value_copy_size(const struct bpfaot_map *map);
  * mark the element as recently used. */
 void *bpfaot_map__lookup_elem(struct bpfaot_map *map, const void *key);
 /*
+ * bpf_map_lookup_percpu_elem(): CPU `cpu`'s copy of the value of a PERCPU
+ * map, or NULL (no such key, cpu >= bpfaot_map__ncpus(), not a PERCPU map).
+ * The copy may belong to a CPU another run holds: plain updates through it
+ * are not exclusive.
+ */
+void *bpfaot_map__lookup_percpu_elem(struct bpfaot_map *map, const void *key, uint32_t cpu);
+/*
  * flags: BPF_ANY, BPF_NOEXIST (-EEXIST if present), BPF_EXIST (-ENOENT if
  * absent); others -EINVAL. Arrays: index >= max_entries -E2BIG, BPF_NOEXIST
  * -EEXIST. Full HASH/PERCPU_HASH: -E2BIG; LRU maps evict the least recently
@@ -227,7 +239,8 @@ int bpfaot_map__update_inner(struct bpfaot_map *outer, const void *key, struct b
 /*
  * Called for every bpf_perf_event_output() on the map, on the program's
  * thread, serialised per map (one call at a time). `cpu` is the array index
- * the program chose (BPF_F_CURRENT_CPU: the CPU it runs on).
+ * the program chose (BPF_F_CURRENT_CPU: the CPU it runs on, as
+ * bpf_get_smp_processor_id() gives it).
  */
 typedef void (*bpfaot_perf_event_fn)(void *ctx, uint32_t cpu, const void *data, uint32_t size);
 /* Install (or, with NULL, remove) the map's consumer. -EINVAL if not a PERF_EVENT_ARRAY. */

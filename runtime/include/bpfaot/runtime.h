@@ -69,6 +69,43 @@ struct bpfaot_tail_call_result {
 };
 struct bpfaot_tail_call_result bpfaot_rt_tail_call(uint64_t ctx, uint64_t map, uint64_t index);
 
+/*
+ * Virtual CPUs. The runtime has bpfaot_rt_ncpus() CPUs: the copies a PERCPU
+ * map keeps, the range of bpf_get_smp_processor_id(), and the default size
+ * of a PERF_EVENT_ARRAY. It is sysconf(_SC_NPROCESSORS_CONF), at least 1 and
+ * at most BPFAOT_RT_MAX_CPUS, fixed at the first call.
+ *
+ * As in the kernel, where a program is never preempted or migrated mid-run,
+ * a CPU runs one program at a time: a program run that uses per-CPU state
+ * holds one CPU from bpfaot_rt_cpu_enter() to bpfaot_rt_cpu_exit(), so its
+ * plain (non-atomic) updates of that CPU's copies race with nobody, however
+ * many threads run programs. Compiled entries of programs that reference a
+ * PERCPU map call both around the run (BPFAOT_CPU_ENTER_SYMBOL in bpfaot.h),
+ * and so does bpf-aot's interpreter; a host calls them itself only for its
+ * own per-CPU work.
+ *
+ * enter: a thread that already holds a CPU (a tail call, a program run from
+ * a helper or callback) keeps it and counts one more level. Otherwise it
+ * claims a free CPU, preferring sched_getcpu() modulo the count; while all
+ * are held it yields and retries, so it waits for a run to finish. That is
+ * no hang unless a holder never exits: a run must not wait for another
+ * thread's run to start (all CPUs may be held by runs waiting too).
+ * exit: drops a level; the last one releases the CPU, with release ordering,
+ * so the next holder sees the run's writes. An exit without enter does
+ * nothing. A thread must not end while it holds a CPU; after fork() the
+ * child keeps only the forking thread's CPU held.
+ *
+ * A thread that holds no CPU (a host calling a helper directly) gets
+ * sched_getcpu() modulo the count as its current CPU: not exclusive, so
+ * concurrent plain updates of that copy may be lost.
+ */
+#define BPFAOT_RT_MAX_CPUS 1024
+uint32_t bpfaot_rt_ncpus(void);
+void bpfaot_rt_cpu_enter(void);
+void bpfaot_rt_cpu_exit(void);
+/* The CPU this thread holds, or -1. */
+int bpfaot_rt_cpu_held(void);
+
 #ifdef __cplusplus
 }
 #endif
