@@ -39,6 +39,35 @@ int cli_read_file(const char *path, uint8_t **data, size_t *len);
 int cli_write_file(const char *path, const void *data, size_t len);
 
 /*
+ * The outputs of one command, published together or not at all: each is
+ * written to a temporary file created exclusively beside it (never through
+ * a planted file or symlink); publish renames them all into place (taking
+ * back the ones already renamed if one fails); discard removes whatever is
+ * not published, and the output directory if this command made it.
+ */
+struct cli_output {
+        char *path, *tmp;
+        bool published;
+};
+struct cli_outputs {
+        struct cli_output *v;
+        size_t cnt;
+        char *made_dir;
+};
+int cli_outputs_dir(struct cli_outputs *o, const char *dir);
+int cli_outputs_add(struct cli_outputs *o, const char *path, const void *data, size_t len);
+int cli_outputs_publish(struct cli_outputs *o);
+void cli_outputs_discard(struct cli_outputs *o);
+
+/* How messages name an input path ("-" is "<stdin>"). */
+const char *cli_display_name(const char *path);
+/*
+ * Report getopt_long's '?' (unknown option) or ':' (missing value; the
+ * option string starts with ':') as one line with a hint. Returns EXIT_USAGE.
+ */
+int cli_bad_option(const char *cmd, int c, char **argv);
+
+/*
  * Parse hex bytes separated by optional white space ("b7 00 00 ..." or
  * "b70000..."); "0x" prefixes and '#' comments are accepted. Returns 0 or
  * -EINVAL with a message in err.

@@ -4,10 +4,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void cli_error(const char *fmt, ...)
@@ -36,7 +39,7 @@ int cli_read_file(const char *path, uint8_t **data, size_t *len)
         *len = 0;
         if (!f) {
                 int e = errno;
-                cli_error("%s: %s", path, strerror(e));
+                cli_error("%s: %s", cli_display_name(path), strerror(e));
                 return -e;
         }
         for (;;) {
@@ -48,7 +51,7 @@ int cli_read_file(const char *path, uint8_t **data, size_t *len)
                                 free(buf);
                                 if (f != stdin)
                                         fclose(f);
-                                cli_error("%s: out of memory", path);
+                                cli_error("%s: out of memory", cli_display_name(path));
                                 return -ENOMEM;
                         }
                         buf = nbuf;
@@ -64,7 +67,7 @@ int cli_read_file(const char *path, uint8_t **data, size_t *len)
                 free(buf);
                 if (f != stdin)
                         fclose(f);
-                cli_error("%s: read error: %s", path, strerror(e));
+                cli_error("%s: read error: %s", cli_display_name(path), strerror(e));
                 return -e;
         }
         if (f != stdin)
@@ -75,42 +78,200 @@ int cli_read_file(const char *path, uint8_t **data, size_t *len)
         return 0;
 }
 
+const char *cli_display_name(const char *path)
+{
+        return strcmp(path, "-") == 0 ? "<stdin>" : path;
+}
+
+int cli_bad_option(const char *cmd, int c, char **argv)
+{
+        const char *arg = argv[optind - 1];
+
+        if (c == ':')
+                cli_error("%s: option '%s' needs a value (see 'bpf-aot %s --help')", cmd, arg, cmd);
+        else if (optopt && arg[0] == '-' && arg[1] != '-')
+                cli_error("%s: unknown option '-%c' (see 'bpf-aot %s --help')", cmd, optopt, cmd);
+        else
+                cli_error("%s: unknown option '%s' (see 'bpf-aot %s --help')", cmd, arg, cmd);
+        return EXIT_USAGE;
+}
+
+/*
+ * A new temporary file beside `path`: created exclusively (O_EXCL, and
+ * O_NOFOLLOW for good measure), so a file or symlink planted under its name
+ * is never opened, let alone overwritten.
+ */
+static int create_temp(const char *path, char **tmp)
+{
+        static unsigned serial;
+
+        for (int tries = 0; tries < 100; tries++) {
+                int fd;
+
+                if (asprintf(tmp, "%s.tmp.%d.%u", path, (int)getpid(), serial++) < 0) {
+                        *tmp = NULL;
+                        return -ENOMEM;
+                }
+                fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+                if (fd >= 0)
+                        return fd;
+                free(*tmp);
+                *tmp = NULL;
+                if (errno != EEXIST)
+                        return -errno;
+        }
+        return -EEXIST;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+        const uint8_t *p = data;
+
+        while (len) {
+                ssize_t n = write(fd, p, len);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return n < 0 ? -errno : -EIO;
+                p += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+static int write_stdout(const void *data, size_t len)
+{
+        if (fwrite(data, 1, len, stdout) != len || fflush(stdout)) {
+                cli_error("<stdout>: write error: %s", strerror(errno));
+                return -EIO;
+        }
+        return 0;
+}
+
+/* Write `data` to a new temporary file beside `path`; its name in *tmp. */
+static int write_temp(const char *path, const void *data, size_t len, char **tmp)
+{
+        int fd = create_temp(path, tmp), e;
+
+        if (fd < 0) {
+                cli_error("%s: %s", path, strerror(-fd));
+                return fd;
+        }
+        e = write_all(fd, data, len);
+        if (close(fd) && !e)
+                e = -errno;
+        if (e) {
+                unlink(*tmp);
+                free(*tmp);
+                *tmp = NULL;
+                cli_error("%s: write error: %s", path, strerror(-e));
+        }
+        return e;
+}
+
 int cli_write_file(const char *path, const void *data, size_t len)
 {
-        char *tmp;
-        FILE *f;
-        int e = 0;
+        struct cli_outputs out = {0};
+        int e;
 
-        if (strcmp(path, "-") == 0) {
-                if (fwrite(data, 1, len, stdout) != len || fflush(stdout)) {
-                        cli_error("<stdout>: write error: %s", strerror(errno));
-                        return -EIO;
-                }
-                return 0;
+        if (strcmp(path, "-") == 0)
+                return write_stdout(data, len);
+        e = cli_outputs_add(&out, path, data, len);
+        if (!e)
+                e = cli_outputs_publish(&out);
+        cli_outputs_discard(&out);
+        return e;
+}
+
+/* Create `dir` if it does not exist, remembering that we did (to remove it on failure). */
+int cli_outputs_dir(struct cli_outputs *o, const char *dir)
+{
+        struct stat st;
+
+        if (stat(dir, &st) == 0) {
+                if (S_ISDIR(st.st_mode))
+                        return 0;
+                cli_error("%s: not a directory", dir);
+                return -ENOTDIR;
         }
-        if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0) {
-                cli_error("%s: out of memory", path);
-                return -ENOMEM;
-        }
-        f = fopen(tmp, "wb");
-        if (!f) {
-                e = errno;
-                cli_error("%s: %s", path, strerror(e));
-                free(tmp);
+        if (mkdir(dir, 0777)) {
+                int e = errno;
+                cli_error("%s: cannot create output directory: %s", dir, strerror(e));
                 return -e;
         }
-        if (fwrite(data, 1, len, f) != len)
-                e = errno ? errno : EIO;
-        if (fclose(f) && !e)
-                e = errno ? errno : EIO;
-        if (!e && rename(tmp, path))
-                e = errno;
-        if (e) {
-                unlink(tmp);
-                cli_error("%s: write error: %s", path, strerror(e));
+        o->made_dir = strdup(dir);
+        if (!o->made_dir) {
+                rmdir(dir);
+                cli_error("out of memory");
+                return -ENOMEM;
         }
-        free(tmp);
-        return -e;
+        return 0;
+}
+
+int cli_outputs_add(struct cli_outputs *o, const char *path, const void *data, size_t len)
+{
+        struct cli_output *v = realloc(o->v, (o->cnt + 1) * sizeof(*v));
+        struct stat st;
+        int e;
+
+        if (!v) {
+                cli_error("out of memory");
+                return -ENOMEM;
+        }
+        o->v = v;
+        if ((stat(path, &st) == 0 && S_ISDIR(st.st_mode)) || path[strlen(path) - 1] == '/') {
+                cli_error("%s: is a directory; the output must be a file", path);
+                return -EISDIR;
+        }
+        v[o->cnt].path = strdup(path);
+        if (!v[o->cnt].path) {
+                cli_error("out of memory");
+                return -ENOMEM;
+        }
+        e = write_temp(path, data, len, &v[o->cnt].tmp);
+        if (e) {
+                free(v[o->cnt].path);
+                return e;
+        }
+        v[o->cnt].published = false;
+        o->cnt++;
+        return 0;
+}
+
+int cli_outputs_publish(struct cli_outputs *o)
+{
+        for (size_t i = 0; i < o->cnt; i++) {
+                if (rename(o->v[i].tmp, o->v[i].path)) {
+                        int e = errno;
+                        cli_error("%s: write error: %s", o->v[i].path, strerror(e));
+                        /* All or nothing: take back what this run already put in place. */
+                        for (size_t k = 0; k < i; k++)
+                                unlink(o->v[k].path);
+                        return -e;
+                }
+                o->v[i].published = true;
+        }
+        if (o->made_dir) {
+                free(o->made_dir);
+                o->made_dir = NULL; /* kept */
+        }
+        return 0;
+}
+
+void cli_outputs_discard(struct cli_outputs *o)
+{
+        for (size_t i = 0; i < o->cnt; i++) {
+                if (!o->v[i].published)
+                        unlink(o->v[i].tmp);
+                free(o->v[i].tmp);
+                free(o->v[i].path);
+        }
+        free(o->v);
+        if (o->made_dir) {
+                rmdir(o->made_dir); /* fails, as it should, if it is not empty */
+                free(o->made_dir);
+        }
+        memset(o, 0, sizeof(*o));
 }
 
 static int hexval(int c)

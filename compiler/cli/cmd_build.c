@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 struct build_args {
         struct bpfaot_compile_opts copts;
@@ -103,7 +102,8 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
 
         a->copts.opt_level = 2;
         optind = 1;
-        while ((c = getopt_long(argc, argv, "o:eSO:vh", lopts, NULL)) != -1) {
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":o:eSO:vh", lopts, NULL)) != -1) {
                 switch (c) {
                 case 'o':
                         a->output = optarg;
@@ -117,7 +117,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 case 'O':
                         a->copts.opt_level = cli_parse_opt_level(optarg);
                         if (a->copts.opt_level < 0) {
-                                cli_error("-O takes 0, 1, 2 or 3");
+                                cli_error("%s: -O takes 0, 1, 2 or 3", argv[0]);
                                 return EXIT_USAGE;
                         }
                         break;
@@ -136,14 +136,14 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 case O_STACK:
                         a->copts.stack_size = (uint32_t)strtoul(optarg, &end, 0);
                         if (*end || a->copts.stack_size == 0) {
-                                cli_error("--stack-size takes a positive number");
+                                cli_error("%s: --stack-size takes a positive number", argv[0]);
                                 return EXIT_USAGE;
                         }
                         break;
                 case O_MAXINSNS:
                         a->copts.max_insns = strtoull(optarg, &end, 0);
                         if (*end || a->copts.max_insns == 0) {
-                                cli_error("--max-insns takes a positive number");
+                                cli_error("%s: --max-insns takes a positive number", argv[0]);
                                 return EXIT_USAGE;
                         }
                         break;
@@ -161,7 +161,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                         break;
                 case O_SKELETON:
                         if (!build) {
-                                cli_error("--skeleton is an option of 'build'");
+                                cli_error("compile: --skeleton is an option of 'build'");
                                 return EXIT_USAGE;
                         }
                         a->skeleton = true;
@@ -170,12 +170,12 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                         usage(stdout, build);
                         return -1;
                 default:
-                        usage(stderr, build);
-                        return EXIT_USAGE;
+                        return cli_bad_option(argv[0], c, argv);
                 }
         }
         if (argc - optind != 1) {
-                usage(stderr, build);
+                cli_error("%s: %s (see 'bpf-aot %s --help')", argv[0],
+                          argc == optind ? "no input file" : "more than one input file", argv[0]);
                 return EXIT_USAGE;
         }
         a->input = argv[optind];
@@ -257,19 +257,22 @@ static void describe_object(const struct bpfaot_elf *elf)
         }
 }
 
-static int compile_one(const struct bpfaot_prog *prog, const struct build_args *a, const char *path)
+/* Compile one program and add its output to `out` (nothing is published yet). */
+static int compile_one(const struct bpfaot_prog *prog, const struct build_args *a, const char *path,
+                       struct cli_outputs *out)
 {
         struct bpfaot_error err = {0};
-        struct bpfaot_buf out;
+        struct bpfaot_buf buf;
+        int ret;
 
         if (report_unresolved(prog))
                 return EXIT_FAIL;
         if (a->verbose)
                 describe_prog(prog, path);
-        if (bpfaot_compile(prog, &a->copts, &out, &err))
+        if (bpfaot_compile(prog, &a->copts, &buf, &err))
                 return cli_report(&err);
-        int ret = cli_write_file(path, out.data, out.len);
-        bpfaot_buf_free(&out);
+        ret = cli_outputs_add(out, path, buf.data, buf.len);
+        bpfaot_buf_free(&buf);
         return ret ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -285,12 +288,12 @@ static int load_input(const struct build_args *a, struct input *in, bool elf_onl
         if (elf_only && (len < 4 || memcmp(data, "\177ELF", 4) != 0)) {
                 cli_error("%s: not an ELF file; 'build' takes an eBPF ELF object (use 'compile' "
                           "for raw bytecode)",
-                          a->input);
+                          cli_display_name(a->input));
                 free(data);
                 return EXIT_FAIL;
         }
         in->kconfig = a->kconfig;
-        ret = input_from_bytes(in, data, len, a->input, a->program, &err);
+        ret = input_from_bytes(in, data, len, cli_display_name(a->input), a->program, &err);
         free(data);
         if (ret) {
                 input_free(in);
@@ -300,7 +303,8 @@ static int load_input(const struct build_args *a, struct input *in, bool elf_onl
 }
 
 /* --skeleton: every program into DIR/<name>.aot.o, and DIR/<name>.aot.h. */
-static int build_skeleton(const struct input *in, const struct build_args *a, const char *dir)
+static int build_skeleton(const struct input *in, const struct build_args *a, const char *dir,
+                          struct cli_outputs *out)
 {
         const char *prefix = in->elf->symbol_prefix;
         const char **names = calloc(in->cnt, sizeof(*names));
@@ -335,8 +339,9 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
                 cli_report(&err);
                 goto out;
         }
-        if (cli_write_file(obj_path, obj.data, obj.len) == 0 &&
-            cli_write_file(hdr_path, hdr.data, hdr.len) == 0)
+        if (cli_outputs_dir(out, dir) == 0 &&
+            cli_outputs_add(out, obj_path, obj.data, obj.len) == 0 &&
+            cli_outputs_add(out, hdr_path, hdr.data, hdr.len) == 0)
                 status = EXIT_OK;
 out:
         for (size_t i = 0; entries && i < in->cnt; i++)
@@ -350,64 +355,70 @@ out:
         return status;
 }
 
+/* Every program into DIR/<program>.<ext>; all of them, or none when one fails. */
+static int build_each(const struct input *in, const struct build_args *a, const char *dir,
+                      struct cli_outputs *out)
+{
+        int status = EXIT_OK;
+
+        for (size_t i = 0; i < in->elf->map_cnt; i++)
+                if (in->elf->maps[i].type == BPF_MAP_TYPE_PROG_ARRAY && in->elf->maps[i].init_cnt)
+                        fprintf(stderr,
+                                "bpf-aot: %s: warning: map %s: each program gets its own object, "
+                                "so the programs the object puts in this PROG_ARRAY are left "
+                                "out; use --skeleton to keep them\n",
+                                in->elf->input, in->elf->maps[i].name);
+        /* Made now, removed again by the discard if nothing is published. */
+        if (cli_outputs_dir(out, dir))
+                return EXIT_FAIL;
+        /* Every program is compiled, so that every error is reported. */
+        for (size_t i = 0; i < in->cnt; i++) {
+                char *path;
+
+                if (asprintf(&path, "%s/%s%s", dir, in->progs[i].name, out_ext[a->copts.output]) <
+                    0) {
+                        cli_error("out of memory");
+                        return EXIT_FAIL;
+                }
+                if (compile_one(&in->progs[i], a, path, out) != EXIT_OK)
+                        status = EXIT_FAIL;
+                free(path);
+        }
+        return status;
+}
+
 int cmd_build(int argc, char **argv)
 {
         struct build_args a = {0};
+        struct cli_outputs out = {0};
         struct input in = {0};
         const char *dir;
         int ret = parse_args(argc, argv, true, &a);
-        int status = EXIT_OK;
-        struct stat st;
+        int status;
 
         a.copts.sz = sizeof(a.copts);
         if (ret)
                 return ret < 0 ? EXIT_OK : ret;
         dir = a.output ? a.output : ".";
-        if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-                if (mkdir(dir, 0777) && errno != EEXIST) {
-                        cli_error("%s: cannot create output directory: %s", dir, strerror(errno));
-                        return EXIT_FAIL;
-                }
+        if (a.skeleton && (a.copts.output != BPFAOT_OUTPUT_OBJECT || a.copts.entry_name)) {
+                cli_error("build: --skeleton writes an object: not with -e, -S or --entry");
+                return EXIT_USAGE;
         }
         ret = load_input(&a, &in, true);
         if (ret)
                 return ret;
         if (!in.elf) {
                 cli_error("%s: 'build' takes an eBPF ELF object; use 'compile' for raw bytecode",
-                          a.input);
+                          cli_display_name(a.input));
                 input_free(&in);
                 return EXIT_FAIL;
         }
         if (a.verbose)
                 describe_object(in.elf);
-        if (a.skeleton) {
-                if (a.copts.output != BPFAOT_OUTPUT_OBJECT || a.copts.entry_name) {
-                        cli_error("--skeleton writes an object: not with -e, -S or --entry");
-                        input_free(&in);
-                        return EXIT_USAGE;
-                }
-                status = build_skeleton(&in, &a, dir);
-                input_free(&in);
-                return status;
-        }
-        for (size_t i = 0; i < in.elf->map_cnt; i++)
-                if (in.elf->maps[i].type == BPF_MAP_TYPE_PROG_ARRAY && in.elf->maps[i].init_cnt)
-                        fprintf(stderr,
-                                "bpf-aot: %s: warning: map %s: each program gets its own object, "
-                                "so the programs the object puts in this PROG_ARRAY are left "
-                                "out; use --skeleton to keep them\n",
-                                in.elf->input, in.elf->maps[i].name);
-        for (size_t i = 0; i < in.cnt; i++) {
-                char *path;
-                if (asprintf(&path, "%s/%s%s", dir, in.progs[i].name, out_ext[a.copts.output]) <
-                    0) {
-                        status = EXIT_FAIL;
-                        break;
-                }
-                if (compile_one(&in.progs[i], &a, path) != EXIT_OK)
-                        status = EXIT_FAIL;
-                free(path);
-        }
+        status = a.skeleton ? build_skeleton(&in, &a, dir, &out) : build_each(&in, &a, dir, &out);
+        if (status == EXIT_OK && cli_outputs_publish(&out))
+                status = EXIT_FAIL;
+        cli_outputs_discard(&out);
         input_free(&in);
         return status;
 }
@@ -416,7 +427,9 @@ int cmd_compile(int argc, char **argv)
 {
         static const char *const suffixes[] = {".bin", ".hex", ".bpf.o", ".o", NULL};
         struct build_args a = {0};
+        struct cli_outputs out = {0};
         struct input in = {0};
+        const char *out_path;
         char *path = NULL;
         int ret = parse_args(argc, argv, false, &a);
 
@@ -432,6 +445,12 @@ int cmd_compile(int argc, char **argv)
                 input_free(&in);
                 return EXIT_FAIL;
         }
+        if (!a.output && strcmp(a.input, "-") == 0) {
+                cli_error("compile: the program comes from standard input; name the output "
+                          "with -o FILE (or -o - for standard output)");
+                input_free(&in);
+                return EXIT_USAGE;
+        }
         if (!a.output) {
                 char *base = cli_basename_without(a.input, suffixes);
                 if (!base || asprintf(&path, "%s%s", base, out_ext[a.copts.output]) < 0)
@@ -443,7 +462,24 @@ int cmd_compile(int argc, char **argv)
                         return EXIT_FAIL;
                 }
         }
-        ret = compile_one(&in.progs[0], &a, a.output ? a.output : path);
+        out_path = a.output ? a.output : path;
+        if (strcmp(out_path, "-") == 0) {
+                struct bpfaot_error err = {0};
+                struct bpfaot_buf buf;
+
+                ret = report_unresolved(&in.progs[0]) ? EXIT_FAIL : EXIT_OK;
+                if (ret == EXIT_OK && bpfaot_compile(&in.progs[0], &a.copts, &buf, &err))
+                        ret = cli_report(&err);
+                else if (ret == EXIT_OK) {
+                        ret = cli_write_file("-", buf.data, buf.len) ? EXIT_FAIL : EXIT_OK;
+                        bpfaot_buf_free(&buf);
+                }
+        } else {
+                ret = compile_one(&in.progs[0], &a, out_path, &out);
+                if (ret == EXIT_OK && cli_outputs_publish(&out))
+                        ret = EXIT_FAIL;
+                cli_outputs_discard(&out);
+        }
         free(path);
         input_free(&in);
         return ret;

@@ -24,6 +24,8 @@ static void usage(FILE *out)
                      "  --elf          stdin is an eBPF ELF object (its first program runs)\n"
                      "  -O N           optimisation level 0-3 (default 2)\n"
                      "  --interp       use the reference interpreter instead of compiling\n"
+                     "  --max-steps N  with --interp: instructions the run may execute\n"
+                     "                 (default 100000000); past them it fails\n"
                      "  --program NAME with --elf: run this program instead of the first\n"
                      "  -h, --help     this help\n");
 }
@@ -31,11 +33,9 @@ static void usage(FILE *out)
 int cmd_plugin(int argc, char **argv)
 {
         static const struct option lopts[] = {
-            {"elf", no_argument, NULL, 'e'},
-            {"interp", no_argument, NULL, 'i'},
-            {"program", required_argument, NULL, 'p'},
-            {"help", no_argument, NULL, 'h'},
-            {NULL, 0, NULL, 0},
+            {"elf", no_argument, NULL, 'e'},           {"interp", no_argument, NULL, 'i'},
+            {"program", required_argument, NULL, 'p'}, {"max-steps", required_argument, NULL, 's'},
+            {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
         };
         struct host_exec_opts xo = {.opt_level = 2};
         struct bpfaot_error err = {0};
@@ -45,10 +45,12 @@ int cmd_plugin(int argc, char **argv)
         size_t stdin_len = 0, mem_len = 0;
         bool elf = false;
         uint64_t r0;
+        char *end;
         int c, rc = EXIT_FAIL;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "O:h", lopts, NULL)) != -1) {
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":O:h", lopts, NULL)) != -1) {
                 switch (c) {
                 case 'e':
                         elf = true;
@@ -66,16 +68,22 @@ int cmd_plugin(int argc, char **argv)
                                 return EXIT_USAGE;
                         }
                         break;
+                case 's':
+                        xo.max_steps = strtoull(optarg, &end, 0);
+                        if (*end || xo.max_steps == 0 || optarg[0] == '-') {
+                                cli_error("plugin: --max-steps takes a positive number");
+                                return EXIT_USAGE;
+                        }
+                        break;
                 case 'h':
                         usage(stdout);
                         return EXIT_OK;
                 default:
-                        usage(stderr);
-                        return EXIT_USAGE;
+                        return cli_bad_option("plugin", c, argv);
                 }
         }
         if (argc - optind > 1) {
-                usage(stderr);
+                cli_error("plugin: more than one memory argument (see 'bpf-aot plugin --help')");
                 return EXIT_USAGE;
         }
         if (optind < argc &&

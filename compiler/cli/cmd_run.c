@@ -19,7 +19,9 @@ static void usage(FILE *out)
                      "FILE is a native object made by 'build' or 'compile' (loaded in-process\n"
                      "with LLVM ORC), or an eBPF program (ELF object, raw bytecode or hex text),\n"
                      "which is compiled in memory first. The program gets MEMORY's bytes as its\n"
-                     "context: r1 = their address, r2 = their size (no MEMORY: r1 = 0, r2 = 0).\n"
+                     "context: r1 = their address, r2 = their size. No MEMORY is an empty input\n"
+                     "(r2 = 0) whose r1 points at 4096 zero bytes, so that a compiled program\n"
+                     "reading its context as a fixed structure reads zeros.\n"
                      "Helper calls bind to the runtime's helpers; an unknown helper is an error\n"
                      "before anything runs. The object's maps are created by the runtime before\n"
                      "the first run and freed after the last.\n\n"
@@ -32,6 +34,8 @@ static void usage(FILE *out)
                      "  --kconfig FILE   kernel config for an eBPF input's CONFIG_* externs\n"
                      "                   (default: this host's, as for build)\n"
                      "  --interp         run an eBPF program with the reference interpreter\n"
+                     "  --max-steps N    with --interp: instructions one run may execute\n"
+                     "                   (default 100000000); past them the run fails\n"
                      "  -O N             optimisation level for eBPF inputs (default 2)\n"
                      "  --repeat N       run N times, print the last return value\n"
                      "  --hex            print the return value in hex\n"
@@ -40,11 +44,12 @@ static void usage(FILE *out)
                      "  -h, --help       this help\n");
 }
 
-static bool is_native_object(const uint8_t *data, size_t len)
-{
-        /* e_machine at offset 18 (little-endian); 247 is EM_BPF. */
-        return len >= 20 && memcmp(data, "\177ELF", 4) == 0 && !(data[18] == 247 && data[19] == 0);
-}
+/*
+ * No MEMORY file: an empty input (r2 = 0) at an address that has this many
+ * zero bytes behind it, so that compiled code reading a fixed context
+ * structure reads zeros instead of faulting on NULL.
+ */
+#define RUN_EMPTY_CTX_BYTES 4096
 
 static bool fills_prog_arrays(const struct bpfaot_elf *elf)
 {
@@ -84,7 +89,7 @@ static int run_input(const struct input *in, const struct host_exec_opts *xo, vo
 
 int cmd_run(int argc, char **argv)
 {
-        enum { O_ENTRY = 256, O_PROGRAM, O_INTERP, O_REPEAT, O_HEX, O_DUMP, O_KCONFIG };
+        enum { O_ENTRY = 256, O_PROGRAM, O_INTERP, O_REPEAT, O_HEX, O_DUMP, O_KCONFIG, O_STEPS };
         static const struct option lopts[] = {
             {"entry", required_argument, NULL, O_ENTRY},
             {"program", required_argument, NULL, O_PROGRAM},
@@ -93,6 +98,7 @@ int cmd_run(int argc, char **argv)
             {"hex", no_argument, NULL, O_HEX},
             {"dump-maps", no_argument, NULL, O_DUMP},
             {"kconfig", required_argument, NULL, O_KCONFIG},
+            {"max-steps", required_argument, NULL, O_STEPS},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -109,7 +115,8 @@ int cmd_run(int argc, char **argv)
         int c, rc = EXIT_FAIL;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "O:h", lopts, NULL)) != -1) {
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":O:h", lopts, NULL)) != -1) {
                 switch (c) {
                 case O_ENTRY:
                         entry = optarg;
@@ -136,6 +143,13 @@ int cmd_run(int argc, char **argv)
                 case O_KCONFIG:
                         in.kconfig = optarg;
                         break;
+                case O_STEPS:
+                        xo.max_steps = strtoull(optarg, &end, 0);
+                        if (*end || xo.max_steps == 0 || optarg[0] == '-') {
+                                cli_error("run: --max-steps takes a positive number");
+                                return EXIT_USAGE;
+                        }
+                        break;
                 case 'O':
                         xo.opt_level = cli_parse_opt_level(optarg);
                         if (xo.opt_level < 0) {
@@ -147,19 +161,24 @@ int cmd_run(int argc, char **argv)
                         usage(stdout);
                         return EXIT_OK;
                 default:
-                        usage(stderr);
-                        return EXIT_USAGE;
+                        return cli_bad_option("run", c, argv);
                 }
         }
         if (argc - optind < 1 || argc - optind > 2) {
-                usage(stderr);
+                cli_error("run: %s (see 'bpf-aot run --help')",
+                          argc == optind ? "no program file" : "more than FILE and MEMORY");
                 return EXIT_USAGE;
         }
         if (cli_read_file(argv[optind], &data, &len))
                 return EXIT_FAIL;
-        if (optind + 1 < argc && cli_read_file(argv[optind + 1], &mem, &mem_len))
+        if (optind + 1 < argc) {
+                if (cli_read_file(argv[optind + 1], &mem, &mem_len))
+                        goto out;
+        } else if (!(mem = calloc(1, RUN_EMPTY_CTX_BYTES))) {
+                cli_error("out of memory");
                 goto out;
-        if (is_native_object(data, len)) {
+        }
+        if (bpfaot_elf_kind(data, len) == BPFAOT_ELF_NATIVE) {
                 if (xo.interp) {
                         cli_error("%s: is a native object; --interp needs an eBPF input",
                                   argv[optind]);
@@ -170,14 +189,15 @@ int cmd_run(int argc, char **argv)
                         rc = EXIT_USAGE;
                         goto out;
                 }
-                if (host_exec_object(data, len, argv[optind], entry, program, NULL, &xo,
-                                     mem_len ? mem : NULL, mem_len, &r0, &err)) {
+                if (host_exec_object(data, len, argv[optind], entry, program, NULL, &xo, mem,
+                                     mem_len, &r0, &err)) {
                         rc = cli_report(&err);
                         goto out;
                 }
         } else {
-                if (input_from_bytes(&in, data, len, argv[optind], program, &err) ||
-                    run_input(&in, &xo, mem_len ? mem : NULL, mem_len, &r0, &err)) {
+                if (input_from_bytes(&in, data, len, cli_display_name(argv[optind]), program,
+                                     &err) ||
+                    run_input(&in, &xo, mem, mem_len, &r0, &err)) {
                         rc = cli_report(&err);
                         goto out;
                 }

@@ -8,8 +8,8 @@
 struct input {
         struct bpfaot_prog *progs;
         size_t cnt;
-        struct bpfaot_elf *elf;      /* for ELF inputs */
-        struct bpfaot_insn *insns;   /* for raw and hex inputs */
+        struct bpfaot_elf *elf;    /* for ELF inputs */
+        struct bpfaot_insn *insns; /* for raw and hex inputs */
         char *name;
         const char *kconfig; /* set before reading: --kconfig FILE, or NULL */
 };

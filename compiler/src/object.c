@@ -64,10 +64,18 @@ int object_open(const void *obj, size_t len, const char *input, Elf **out, struc
                                         input, len);
         elf = elf_memory((char *)obj, len);
         if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh)) {
+                int code = elf_errno(); /* 0 when libelf merely did not see an ELF kind */
+
                 if (elf)
                         elf_end(elf);
-                return bpfaot_error_set(err, EINVAL, "%s: malformed ELF file: %s", input,
-                                        elf_errmsg(-1));
+                if (code)
+                        return bpfaot_error_set(err, EINVAL, "%s: malformed ELF file: %s", input,
+                                                elf_errmsg(code));
+                return bpfaot_error_set(err, EINVAL,
+                                        "%s: malformed ELF file: unknown class %u or byte order %u "
+                                        "in the ELF identification",
+                                        input, ((const uint8_t *)obj)[EI_CLASS],
+                                        ((const uint8_t *)obj)[EI_DATA]);
         }
         if (check_layout(elf, &eh, len, input, err)) {
                 elf_end(elf);
@@ -156,4 +164,17 @@ static int object_symbols(const void *obj, size_t obj_len, const char *input_nam
 out:
         elf_end(elf);
         return ret;
+}
+
+enum bpfaot_elf_kind bpfaot_elf_kind(const void *data, size_t len)
+{
+        const uint8_t *d = data;
+        unsigned machine;
+
+        if (len < 20 || memcmp(d, ELFMAG, SELFMAG) != 0)
+                return BPFAOT_ELF_NONE;
+        /* e_machine sits at offset 18 in both classes, in the file's byte order. */
+        machine =
+            d[EI_DATA] == ELFDATA2MSB ? (unsigned)d[18] << 8 | d[19] : (unsigned)d[19] << 8 | d[18];
+        return machine == EM_BPF ? BPFAOT_ELF_EBPF : BPFAOT_ELF_NATIVE;
 }

@@ -144,12 +144,14 @@ case_rodata_param_store() {
         local p msg
         p=$(obj rodata_param)
         [[ -s $p ]] || { bad "test input $p is missing"; return; }
-        # At the store in bump, however the location inside the appended function reads.
-        msg="bump_limit: [^:]*(insn [0-9]+|bump\\+[0-9]+)[^:]*: stxw \\[%r1\\+0\\], %r[0-9]+: store into read-only data \\(\\.rodata\\)$"
+        # At the store in bump, an appended function: named with the offset inside it.
+        msg="bump_limit: insn [0-9]+ \\(bump\\+[0-9]+\\): stxw \\[%r1\\+0\\], %r[0-9]+: store into read-only data \\(\\.rodata\\)$"
         x "$BPF_AOT" build "$p" -o out
         expect_rc 1 "build rodata_param.bpf.o"
         expect_err_line "^bpf-aot: $p: $msg" "build names the store in the sub-program"
         expect_no_file out/bump_limit.o "bump_limit refused"
+        expect_no_file out/twice_limit.o "a failed build publishes nothing"
+        x "$BPF_AOT" build --program twice_limit "$p" -o out
         expect_file out/twice_limit.o "twice_limit (loads only) built"
         x "$BPF_AOT" run --interp --program bump_limit "$p"
         expect_rc 1 "run --interp --program bump_limit"

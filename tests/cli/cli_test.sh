@@ -905,6 +905,12 @@ unresolved_check() { # unresolved_check KCONFIG_OBJ
         expect_grep "^bpf-aot: $k: ksym: insn 0: lddw %r0, 0x0: unresolved relocation against kernel symbol 'init_task' \\(\\.ksyms: there are no kernel symbols outside a kernel; declare it __weak to get NULL\\)$" \
                 _err "build $(basename "$k") refuses a strong .ksyms extern by name"
         expect_no_file out/hz.o "build $(basename "$k")"
+        # A failed build publishes nothing, not even the programs that compiled.
+        expect_no_file out/kernel_version.o "build $(basename "$k") (all or nothing)"
+        x "$BPF_AOT" build --kconfig empty.config --program kernel_version "$k" -o out
+        expect_rc 0 "build --program kernel_version"
+        x "$BPF_AOT" build --kconfig empty.config --program use_stacks "$k" -o out
+        expect_rc 0 "build --program use_stacks"
         # LINUX_KERNEL_VERSION: this host's, as KERNEL_VERSION(a, b, c).
         local a b c
         IFS=.- read -r a b c _ <<<"$(uname -r)"
@@ -1024,7 +1030,7 @@ case_usage() {
         expect_rc 2 "run with three arguments"
         x "$BPF_AOT" compile -O 9 x.hex
         expect_rc 2 "compile -O 9"
-        expect_err_line '^bpf-aot: -O takes 0, 1, 2 or 3$' "compile -O 9"
+        expect_err_line '^bpf-aot: compile: -O takes 0, 1, 2 or 3$' "compile -O 9"
         x "$BPF_AOT" build --stack-size 0 x.o
         expect_rc 2 "build --stack-size 0"
         x "$BPF_AOT" build --max-insns lots x.o
@@ -1381,6 +1387,8 @@ case_rodata_store() {
         expect_rc 1 "build rodata_store.bpf.o"
         expect_err_line "^bpf-aot: $p: $msg" "build names the store into .rodata"
         [[ -e out/store_rodata.o ]] && bad "store_rodata refused but out/store_rodata.o written"
+        expect_no_file out/read_rodata.o "a failed build publishes nothing"
+        x "$BPF_AOT" build --program read_rodata "$p" -o out
         if [[ -s out/read_rodata.o ]]; then
                 ok "read_rodata (loads only) built"
         else
