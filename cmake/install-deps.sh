@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  cmake ninja-build pkg-config gcc make binutils
+  cmake ninja-build pkg-config gcc g++ make binutils perl
   llvm-dev clang llvm                 # LLVM/clang 14, Debian 12's default
   llvm-19-dev clang-19 libzstd-dev    # a newer LLVM, tested too
   libclang-rt-19-dev                  # clang-19's sanitizer and libFuzzer runtimes (fuzz target)
