@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "allkinds.aot.h"
+#include "host_check.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -16,13 +17,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK(what, cond)                                                                          \
-        do {                                                                                       \
-                if (!(cond)) {                                                                     \
-                        printf("FAIL %s: %s (line %d)\n", what, #cond, __LINE__);                  \
-                        exit(1);                                                                   \
-                }                                                                                  \
-        } while (0)
 
 static struct allkinds_aot *skel;
 

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "percpu.aot.h"
+#include "host_check.h"
 
 #include <bpfaot/runtime.h>
 #include <pthread.h>
@@ -18,13 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHECK(what, cond)                                                                          \
-        do {                                                                                       \
-                if (!(cond)) {                                                                     \
-                        printf("FAIL %s: %s (line %d)\n", what, #cond, __LINE__);                  \
-                        exit(1);                                                                   \
-                }                                                                                  \
-        } while (0)
 
 #if defined(__SANITIZE_THREAD__)
 #define RUNS 20000
