@@ -144,8 +144,9 @@ case_rodata_param_store() {
         local p msg
         p=$(obj rodata_param)
         [[ -s $p ]] || { bad "test input $p is missing"; return; }
-        # At the store in bump, an appended function: named with the offset inside it.
-        msg="bump_limit: insn [0-9]+ \\(bump\\+[0-9]+\\): stxw \\[%r1\\+0\\], %r[0-9]+: store into read-only data \\(\\.rodata\\)$"
+        # At the store in bump, an appended function: named with the offset inside it
+        # (clang 19 may specialise it as bump.specialized.N).
+        msg="bump_limit: insn [0-9]+ \\(bump(\\.specialized\\.[0-9]+)?\\+[0-9]+\\): stxw \\[%r1\\+0\\], %r[0-9]+: store into read-only data \\(\\.rodata\\)$"
         x "$BPF_AOT" build "$p" -o out
         expect_rc 1 "build rodata_param.bpf.o"
         expect_err_line "^bpf-aot: $p: $msg" "build names the store in the sub-program"
