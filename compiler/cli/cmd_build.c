@@ -285,7 +285,7 @@ static int load_input(const struct build_args *a, struct input *in, bool elf_onl
 
         if (cli_read_file(a->input, &data, &len))
                 return EXIT_FAIL;
-        if (elf_only && (len < 4 || memcmp(data, "\177ELF", 4) != 0)) {
+        if (elf_only && bpfaot_elf_kind(data, len) == BPFAOT_ELF_NONE) {
                 cli_error("%s: not an ELF file; 'build' takes an eBPF ELF object (use 'compile' "
                           "for raw bytecode)",
                           cli_display_name(a->input));

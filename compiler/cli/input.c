@@ -69,7 +69,7 @@ int input_from_elf_bytes(struct input *in, const uint8_t *data, size_t len, cons
 int input_from_bytes(struct input *in, const uint8_t *data, size_t len, const char *input_name,
                      const char *program, struct bpfaot_error *err)
 {
-        if (len >= 4 && memcmp(data, "\177ELF", 4) == 0)
+        if (bpfaot_elf_kind(data, len) != BPFAOT_ELF_NONE)
                 return input_from_elf_bytes(in, data, len, input_name, program, err);
         if (program)
                 return bpfaot_error_set(err, EINVAL,

@@ -171,8 +171,10 @@ enum bpfaot_elf_kind bpfaot_elf_kind(const void *data, size_t len)
         const uint8_t *d = data;
         unsigned machine;
 
-        if (len < 20 || memcmp(d, ELFMAG, SELFMAG) != 0)
+        if (len < SELFMAG || memcmp(d, ELFMAG, SELFMAG) != 0)
                 return BPFAOT_ELF_NONE;
+        if (len < 20)
+                return BPFAOT_ELF_EBPF; /* too short to tell: the eBPF reader says what is wrong */
         /* e_machine sits at offset 18 in both classes, in the file's byte order. */
         machine =
             d[EI_DATA] == ELFDATA2MSB ? (unsigned)d[18] << 8 | d[19] : (unsigned)d[19] << 8 | d[18];

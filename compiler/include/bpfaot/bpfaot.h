@@ -528,7 +528,10 @@ int bpfaot_jit__load(const void *obj, size_t obj_len, const char *input_name,
 void *bpfaot_jit__lookup(struct bpfaot_jit *jit, const char *name, struct bpfaot_error *err);
 void bpfaot_jit__free(struct bpfaot_jit *jit);
 
-/* What a buffer holds, by its ELF header: no ELF, an eBPF object (either byte order), other ELF. */
+/*
+ * What a buffer holds, by its ELF header: no ELF, an eBPF object (either byte
+ * order; also an ELF file too short to have a machine field), other ELF.
+ */
 enum bpfaot_elf_kind {
         BPFAOT_ELF_NONE,
         BPFAOT_ELF_EBPF,
