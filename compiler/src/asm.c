@@ -8,6 +8,7 @@
  * Lines are parsed in one pass into instructions; label references are
  * recorded as fixups and resolved once every label is known.
  */
+#include "internal.h"
 #include "insn.h"
 
 #include <ctype.h>

@@ -7,6 +7,7 @@
  * libbpf's btf API, which works on any object.
  */
 #define _GNU_SOURCE /* asprintf, strndup */
+#include "internal.h"
 #include "insn.h"
 #include "kconfig.h"
 #include "object.h"

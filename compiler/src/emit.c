@@ -3,6 +3,7 @@
  * Emission: target machine, optimisation (new pass manager) and output as a
  * native object, assembly or LLVM IR.
  */
+#include "internal.h"
 #include "insn.h"
 #include "llvm_compat.h"
 #include "subprog.h"

@@ -14,6 +14,7 @@
  *    r6-r9 = 0 and its own stack; on return r6-r9 and r10 are restored;
  *  - after any call (helper, callx or local), r1-r5 are 0.
  */
+#include "internal.h"
 #include "insn.h"
 #include "subprog.h"
 

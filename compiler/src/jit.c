@@ -4,6 +4,7 @@
  * undefined symbol is resolved through the caller's resolver *before* the
  * object is linked, so a missing helper is reported by name and nothing runs.
  */
+#include "internal.h"
 #include "llvm_compat.h"
 #include "object.h"
 

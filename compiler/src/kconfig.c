@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "internal.h"
 #include "kconfig.h"
 
 #include <bpf/btf.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Reading native ELF objects (what the compiler emitted, or a user gives to `run`). */
+#include "internal.h"
 #include "object.h"
 
 #include <errno.h>

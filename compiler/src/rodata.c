@@ -67,6 +67,7 @@
  * Programs that refer to no read-only data cost one scan of their
  * relocations.
  */
+#include "internal.h"
 #include "rodata.h"
 #include "fpoff.h"
 #include "insn.h"

@@ -9,6 +9,7 @@
  * with the runtime. Nothing in it looks anything up by string.
  */
 #define _GNU_SOURCE /* open_memstream */
+#include "internal.h"
 #include "bpfaot/bpfaot.h"
 
 #include <bpf/btf.h>

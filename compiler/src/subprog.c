@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include "internal.h"
 #include "subprog.h"
 #include "insn.h"
 

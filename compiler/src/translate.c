@@ -12,6 +12,7 @@
  * Every operation is given its RFC 9669 meaning without undefined behaviour
  * or poison: divisions are guarded, shift amounts masked, no nsw/nuw flags.
  */
+#include "internal.h"
 #include "translate.h"
 #include "fpoff.h"
 #include "insn.h"

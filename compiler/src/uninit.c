@@ -22,6 +22,7 @@
  * Stack slots are not checked: the kernel lets privileged loaders read stack
  * never written, and every frame is zeroed when the function starts.
  */
+#include "internal.h"
 #include "uninit.h"
 #include "insn.h"
 #include "subprog.h"

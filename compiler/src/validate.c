@@ -3,6 +3,7 @@
  * Validator: everything the translator relies on is checked here, so that
  * translation never meets an instruction it cannot give exact semantics to.
  */
+#include "internal.h"
 #include "insn.h"
 #include "rodata.h"
 #include "subprog.h"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Decoding and encoding instructions, field extraction and the shared instruction helpers. */
+#include "internal.h"
 #include "insn.h"
 #include "test_util.h"
 

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What every module of the compiler library shares and its users do not see:
+ * error constructors and allocation idioms.
+ */
+#ifndef BPFAOT_INTERNAL_H
+#define BPFAOT_INTERNAL_H
+
+#include "bpfaot/bpfaot.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Fill `err` with a located message for instruction `idx` of `prog`. Returns -code. */
+int bpfaot_error_at(struct bpfaot_error *err, const struct bpfaot_prog *prog, long idx, int code,
+                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Prepend "<prefix>: " to err->msg (for example an input file name). Returns err->code. */
+int bpfaot_error_prefix(struct bpfaot_error *err, const char *prefix);
+/* Fill `err` with an unlocated message. Returns -code. */
+int bpfaot_error_set(struct bpfaot_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The one out-of-memory message. Returns -ENOMEM. */
+int bpfaot_error_nomem(struct bpfaot_error *err);
+
+/*
+ * Append a zeroed element to the array *items of *cnt elements of elem_size
+ * bytes, growing it geometrically; returns the new element, or NULL (the
+ * array unchanged) when out of memory. An array must grow only this way.
+ */
+void *bpfaot_array_add(void **items, size_t *cnt, size_t elem_size);
+/* bpfaot_array_add for a typed array `arr` with count `cnt`: `T *x = ARRAY_ADD(a, n);` */
+#define ARRAY_ADD(arr, cnt)                                                                        \
+        ((__typeof__(arr))bpfaot_array_add((void **)&(arr), &(cnt), sizeof(*(arr))))
+
+#endif /* BPFAOT_INTERNAL_H */
