@@ -19,13 +19,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bpfaot/ebpf.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define BPFAOT_VERSION_MAJOR 0
-#define BPFAOT_VERSION_MINOR 1
-#define BPFAOT_VERSION_PATCH 0
+#define BPFAOT_VERSION_MAJOR  0
+#define BPFAOT_VERSION_MINOR  1
+#define BPFAOT_VERSION_PATCH  0
 #define BPFAOT_VERSION_STRING "0.1.0"
 
 /* Declare and zero an options struct, setting its size. */
@@ -49,129 +51,13 @@ struct bpfaot_error {
 };
 
 /* ------------------------------------------------------------------ */
-/* Instructions                                                        */
+/* Instructions (the encodings: bpfaot/ebpf.h)                         */
 /* ------------------------------------------------------------------ */
 
-/* Instruction classes (low 3 bits of the opcode). */
-enum bpfaot_class {
-        BPFAOT_CLASS_LD = 0x00,
-        BPFAOT_CLASS_LDX = 0x01,
-        BPFAOT_CLASS_ST = 0x02,
-        BPFAOT_CLASS_STX = 0x03,
-        BPFAOT_CLASS_ALU = 0x04,
-        BPFAOT_CLASS_JMP = 0x05,
-        BPFAOT_CLASS_JMP32 = 0x06,
-        BPFAOT_CLASS_ALU64 = 0x07,
-};
-
-/* Arithmetic operations (opcode & 0xf0 for ALU/ALU64). */
-enum bpfaot_alu_op {
-        BPFAOT_ALU_ADD = 0x00,
-        BPFAOT_ALU_SUB = 0x10,
-        BPFAOT_ALU_MUL = 0x20,
-        BPFAOT_ALU_DIV = 0x30,
-        BPFAOT_ALU_OR = 0x40,
-        BPFAOT_ALU_AND = 0x50,
-        BPFAOT_ALU_LSH = 0x60,
-        BPFAOT_ALU_RSH = 0x70,
-        BPFAOT_ALU_NEG = 0x80,
-        BPFAOT_ALU_MOD = 0x90,
-        BPFAOT_ALU_XOR = 0xa0,
-        BPFAOT_ALU_MOV = 0xb0,
-        BPFAOT_ALU_ARSH = 0xc0,
-        BPFAOT_ALU_END = 0xd0,
-};
-
-/* Jump operations (opcode & 0xf0 for JMP/JMP32). */
-enum bpfaot_jmp_op {
-        BPFAOT_JMP_JA = 0x00,
-        BPFAOT_JMP_JEQ = 0x10,
-        BPFAOT_JMP_JGT = 0x20,
-        BPFAOT_JMP_JGE = 0x30,
-        BPFAOT_JMP_JSET = 0x40,
-        BPFAOT_JMP_JNE = 0x50,
-        BPFAOT_JMP_JSGT = 0x60,
-        BPFAOT_JMP_JSGE = 0x70,
-        BPFAOT_JMP_CALL = 0x80,
-        BPFAOT_JMP_EXIT = 0x90,
-        BPFAOT_JMP_JLT = 0xa0,
-        BPFAOT_JMP_JLE = 0xb0,
-        BPFAOT_JMP_JSLT = 0xc0,
-        BPFAOT_JMP_JSLE = 0xd0,
-};
-
-/* Source operand (opcode & 0x08 for ALU/JMP classes). */
-#define BPFAOT_SRC_K 0x00
-#define BPFAOT_SRC_X 0x08
-
-/* Memory access modes (opcode & 0xe0) and sizes (opcode & 0x18). */
-enum bpfaot_mode {
-        BPFAOT_MODE_IMM = 0x00,
-        BPFAOT_MODE_ABS = 0x20,
-        BPFAOT_MODE_IND = 0x40,
-        BPFAOT_MODE_MEM = 0x60,
-        BPFAOT_MODE_MEMSX = 0x80,
-        BPFAOT_MODE_ATOMIC = 0xc0,
-};
-enum bpfaot_size {
-        BPFAOT_SIZE_W = 0x00,
-        BPFAOT_SIZE_H = 0x08,
-        BPFAOT_SIZE_B = 0x10,
-        BPFAOT_SIZE_DW = 0x18,
-};
-
-/* Atomic operations (imm of STX|ATOMIC). */
-#define BPFAOT_ATOMIC_FETCH 0x01
-enum bpfaot_atomic_op {
-        BPFAOT_ATOMIC_ADD = 0x00,
-        BPFAOT_ATOMIC_OR = 0x40,
-        BPFAOT_ATOMIC_AND = 0x50,
-        BPFAOT_ATOMIC_XOR = 0xa0,
-        BPFAOT_ATOMIC_XCHG = 0xe0 | BPFAOT_ATOMIC_FETCH,
-        BPFAOT_ATOMIC_CMPXCHG = 0xf0 | BPFAOT_ATOMIC_FETCH,
-};
-
-/* src field of a CALL instruction. */
-enum bpfaot_call_kind {
-        BPFAOT_CALL_HELPER = 0,
-        BPFAOT_CALL_LOCAL = 1,
-        BPFAOT_CALL_KFUNC = 2,
-};
-
-/* src field of an lddw (LD|IMM|DW) instruction. */
-enum bpfaot_lddw_kind {
-        BPFAOT_LDDW_IMM64 = 0,
-        BPFAOT_LDDW_MAP_FD = 1,
-        BPFAOT_LDDW_MAP_VAL = 2,
-        BPFAOT_LDDW_VAR_ADDR = 3,
-        BPFAOT_LDDW_CODE_ADDR = 4,
-        BPFAOT_LDDW_MAP_IDX = 5,
-        BPFAOT_LDDW_MAP_IDX_VAL = 6,
-};
-
-#define BPFAOT_OP_LDDW 0x18 /* LD | IMM | DW */
-#define BPFAOT_NUM_REGS 11
-#define BPFAOT_REG_FP 10
-#define BPFAOT_DEFAULT_STACK_SIZE 512
 #define BPFAOT_DEFAULT_MAX_INSNS 1000000
-#define BPFAOT_MAX_CALL_DEPTH 8
 /* The interpreter's default budget: instructions one run may execute (a second or so). */
-#define BPFAOT_DEFAULT_MAX_STEPS 100000000ull
+#define BPFAOT_DEFAULT_MAX_STEPS    100000000ull
 #define BPFAOT_DEFAULT_REGION_INSNS 1024
-
-/* One decoded 8-byte instruction slot (little-endian encoding). */
-struct bpfaot_insn {
-        uint8_t opcode;
-        uint8_t dst; /* 0..15 as encoded; the validator checks the range */
-        uint8_t src;
-        int16_t off;
-        int32_t imm;
-};
-
-static inline uint8_t bpfaot_insn_class(const struct bpfaot_insn *insn)
-{
-        return insn->opcode & 0x07;
-}
 
 /* Decode `len` bytes (a multiple of 8) into a newly allocated array. */
 int bpfaot_decode(const void *bytes, size_t len, struct bpfaot_insn **insns, size_t *insn_cnt,
@@ -210,21 +96,21 @@ struct bpfaot_buf;
 
 /* Kind of symbol a relocation binds an instruction to (filled by the ELF front end). */
 enum bpfaot_reloc_kind {
-        BPFAOT_RELOC_UNRESOLVED = 0, /* known to need a relocation that is not supported */
-        BPFAOT_RELOC_KFUNC = 1,      /* call src 2: call the extern function `name` */
+        BPFAOT_RELOC_UNRESOLVED = 0,    /* known to need a relocation that is not supported */
+        BPFAOT_RELOC_KFUNC = 1,         /* call src 2: call the extern function `name` */
         BPFAOT_RELOC_HELPER_EXTERN = 2, /* call of an extern function, `name` */
-        BPFAOT_RELOC_DATA = 3,   /* lddw: address of global data: data section + offset */
-        BPFAOT_RELOC_MAP = 4,    /* lddw: a map of the object (index in `data_sec`) */
+        BPFAOT_RELOC_DATA = 3,          /* lddw: address of global data: data section + offset */
+        BPFAOT_RELOC_MAP = 4,           /* lddw: a map of the object (index in `data_sec`) */
 };
 
 struct bpfaot_reloc {
-        size_t insn;       /* instruction index the relocation applies to */
-        int kind;          /* enum bpfaot_reloc_kind */
-        const char *name;  /* symbol name */
-        const char *what;  /* for UNRESOLVED: what kind of reference, e.g. "map", "global data" */
-        const char *why;   /* for UNRESOLVED: why, when known (else: not supported) */
-        size_t data_sec;   /* DATA: index into bpfaot_prog.data; MAP: into bpfaot_elf.maps */
-        uint64_t offset;   /* DATA: byte offset in that section */
+        size_t insn;      /* instruction index the relocation applies to */
+        int kind;         /* enum bpfaot_reloc_kind */
+        const char *name; /* symbol name */
+        const char *what; /* for UNRESOLVED: what kind of reference, e.g. "map", "global data" */
+        const char *why;  /* for UNRESOLVED: why, when known (else: not supported) */
+        size_t data_sec;  /* DATA: index into bpfaot_prog.data; MAP: into bpfaot_elf.maps */
+        uint64_t offset;  /* DATA: byte offset in that section */
 };
 
 /*
@@ -240,13 +126,13 @@ struct bpfaot_data_var {
 };
 
 struct bpfaot_data_sec {
-        const char *name;     /* section name, e.g. ".rodata.str1.1" */
+        const char *name;             /* section name, e.g. ".rodata.str1.1" */
         struct bpfaot_data_var *vars; /* sorted by offset */
         size_t var_cnt;
         const uint8_t *bytes; /* initial contents, NULL for zeroes */
         size_t size;
         bool readonly;
-        const char *symbol;   /* name of the native global */
+        const char *symbol; /* name of the native global */
 };
 
 /* A function of a linked program: where it starts, and its symbol. */
@@ -267,7 +153,7 @@ struct bpfaot_prog {
         size_t insn_cnt;
         const struct bpfaot_reloc *relocs; /* sorted by insn; may be NULL */
         size_t reloc_cnt;
-        const struct btf *btf; /* for kfunc names; may be NULL */
+        const struct btf *btf;              /* for kfunc names; may be NULL */
         const struct bpfaot_data_sec *data; /* global data sections DATA relocations name */
         size_t data_cnt;
         const struct bpfaot_map_desc *maps; /* maps MAP relocations name */
@@ -312,13 +198,14 @@ int bpfaot_error_at(struct bpfaot_error *err, const struct bpfaot_prog *prog, lo
 int bpfaot_error_prefix(struct bpfaot_error *err, const char *prefix);
 /* Fill `err` with an unlocated message. Returns -code. */
 int bpfaot_error_set(struct bpfaot_error *err, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* ------------------------------------------------------------------ */
 /* eBPF ELF objects                                                    */
 /* ------------------------------------------------------------------ */
 
-/* One program found in an eBPF ELF object (a function in an executable section other than .text). */
+/* One program found in an eBPF ELF object (a function in an executable section other than .text).
+ */
 struct bpfaot_elf_prog {
         char *name;
         char *section;
@@ -345,7 +232,7 @@ struct bpfaot_map_desc {
         const char *name;
         uint32_t type; /* enum bpf_map_type */
         uint32_t key_size, value_size, max_entries, map_flags;
-        bool legacy;   /* from a struct bpf_map_def in a "maps" section */
+        bool legacy; /* from a struct bpf_map_def in a "maps" section */
         /* Map of maps: the inner map template (`__array(values, struct ...)`), or NULL. */
         struct bpfaot_map_desc *inner;
         struct bpfaot_map_init *inits; /* sorted by slot */
@@ -358,18 +245,18 @@ struct bpfaot_map_desc {
  * lists the records so that users see which accesses assume that layout.
  */
 struct bpfaot_core_relo {
-        const char *section;     /* program section */
-        uint32_t insn;           /* instruction index in the section */
-        uint32_t kind;           /* enum bpf_core_relo_kind */
-        const char *type_name;   /* root type, "" when anonymous */
-        const char *access;      /* access string, e.g. "0:1:2" */
+        const char *section;   /* program section */
+        uint32_t insn;         /* instruction index in the section */
+        uint32_t kind;         /* enum bpf_core_relo_kind */
+        const char *type_name; /* root type, "" when anonymous */
+        const char *access;    /* access string, e.g. "0:1:2" */
 };
 
 struct bpfaot_elf {
         char *input;
         struct bpfaot_elf_prog *progs;
         size_t prog_cnt;
-        struct btf *btf; /* the object's .BTF, or NULL */
+        struct btf *btf;              /* the object's .BTF, or NULL */
         struct bpfaot_data_sec *data; /* global data sections */
         size_t data_cnt;
         struct bpfaot_map_desc *maps; /* maps, in section order */
@@ -377,7 +264,7 @@ struct bpfaot_elf {
         char *symbol_prefix; /* see bpfaot_prog.symbol_prefix */
         struct bpfaot_core_relo *core_relos;
         size_t core_relo_cnt;
-        char **names;    /* storage for relocation symbol names */
+        char **names; /* storage for relocation symbol names */
         size_t name_cnt;
 };
 
