@@ -2,7 +2,6 @@
 /* bpf-aot: command dispatch. */
 #include "cli.h"
 
-#include <llvm-c/ErrorHandling.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,7 +43,7 @@ static void llvm_fatal(const char *reason)
 
 int main(int argc, char **argv)
 {
-        LLVMInstallFatalErrorHandler(llvm_fatal);
+        bpfaot_set_fatal_error_handler(llvm_fatal);
         if (argc < 2) {
                 usage(stderr);
                 return EXIT_USAGE;

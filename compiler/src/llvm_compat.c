@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "llvm_compat.h"
 
+#include "bpfaot/bpfaot.h"
+
 #include <llvm-c/Core.h>
+#include <llvm-c/ErrorHandling.h>
 #include <llvm/Config/llvm-config.h>
 
 LLVMTypeRef compat_ptr_type(LLVMContextRef ctx, LLVMTypeRef elem)
@@ -38,4 +41,12 @@ void compat_init_targets(void)
 int compat_llvm_major(void)
 {
         return LLVM_VERSION_MAJOR;
+}
+
+void bpfaot_set_fatal_error_handler(bpfaot_fatal_error_handler handler)
+{
+        if (handler)
+                LLVMInstallFatalErrorHandler(handler);
+        else
+                LLVMResetFatalErrorHandler();
 }

@@ -388,6 +388,16 @@ int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *ent
 /* Host triple as LLVM sees it; caller frees with free(). */
 char *bpfaot_host_triple(void);
 
+/*
+ * LLVM ends the process after a fatal error, which the library's checks of
+ * programs, targets and CPUs exist to prevent. A program embedding the
+ * library can have such an error reported in its own words first: `handler`
+ * receives LLVM's reason and must not return (LLVM aborts if it does). NULL
+ * restores LLVM's default. Process-wide, like LLVM's handler itself.
+ */
+typedef void (*bpfaot_fatal_error_handler)(const char *reason);
+void bpfaot_set_fatal_error_handler(bpfaot_fatal_error_handler handler);
+
 /* ------------------------------------------------------------------ */
 /* Loading native objects in-process (LLVM ORC)                        */
 /* ------------------------------------------------------------------ */
