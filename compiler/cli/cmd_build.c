@@ -182,23 +182,16 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
         return 0;
 }
 
+static void report_one(void *ctx, const struct bpfaot_error *err)
+{
+        (void)ctx;
+        cli_report(err);
+}
+
 /* Report every unresolved relocation of a program; returns how many there were. */
 static size_t report_unresolved(const struct bpfaot_prog *prog)
 {
-        size_t n = 0;
-        for (size_t i = 0; i < prog->reloc_cnt; i++) {
-                const struct bpfaot_reloc *r = &prog->relocs[i];
-                struct bpfaot_error err = {0};
-                if (r->kind != BPFAOT_RELOC_UNRESOLVED)
-                        continue;
-                bpfaot_error_at(&err, prog, (long)r->insn, ENOTSUP,
-                                "unresolved relocation against %s '%s' (%s)",
-                                r->what ? r->what : "symbol", r->name,
-                                r->why ? r->why : "not supported yet");
-                cli_report(&err);
-                n++;
-        }
-        return n;
+        return bpfaot_prog__report_unresolved(prog, report_one, NULL);
 }
 
 /* -v: what a program refers to, by kind. */

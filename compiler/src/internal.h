@@ -23,6 +23,10 @@ int bpfaot_error_set(struct bpfaot_error *err, int code, const char *fmt, ...)
 /* The one out-of-memory message. Returns -ENOMEM. */
 int bpfaot_error_nomem(struct bpfaot_error *err);
 
+/* The message for an unresolved relocation (validator and bpfaot_prog__report_unresolved). */
+int reloc_unresolved_error(struct bpfaot_error *err, const struct bpfaot_prog *prog,
+                           const struct bpfaot_reloc *r);
+
 /*
  * Append a zeroed element to the array *items of *cnt elements of elem_size
  * bytes, growing it geometrically; returns the new element, or NULL (the

@@ -191,6 +191,16 @@ struct bpfaot_validate_opts {
 int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
                     struct bpfaot_error *err);
 
+/* Receives one diagnostic of several (the error is only valid during the call). */
+typedef void (*bpfaot_error_report)(void *ctx, const struct bpfaot_error *err);
+/*
+ * Report every relocation of `prog` that cannot be resolved (kind
+ * BPFAOT_RELOC_UNRESOLVED), worded as bpfaot_validate() words the first;
+ * returns how many there are. `report` may be NULL (just count).
+ */
+size_t bpfaot_prog__report_unresolved(const struct bpfaot_prog *prog, bpfaot_error_report report,
+                                      void *ctx);
+
 /* Fill `err` with a located message for instruction `idx` of `prog`. Returns -code. */
 int bpfaot_error_at(struct bpfaot_error *err, const struct bpfaot_prog *prog, long idx, int code,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
