@@ -29,6 +29,12 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print err->msg as one line to stderr (prefixed "bpf-aot: ") and return EXIT_FAIL. */
 int cli_report(const struct bpfaot_error *err);
 
+/* Fill `err` with one printable line of the CLI's own. Returns -code. */
+int cli_fail(struct bpfaot_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Prefix err's message with "<input>: ". Returns err->code. */
+int cli_fail_in(struct bpfaot_error *err, const char *input);
+
 /* Read a whole file ("-" is stdin). Returns 0, or -errno with a message printed. */
 int cli_read_file(const char *path, uint8_t **data, size_t *len);
 /*

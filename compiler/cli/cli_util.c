@@ -29,6 +29,31 @@ int cli_report(const struct bpfaot_error *err)
         return EXIT_FAIL;
 }
 
+int cli_fail(struct bpfaot_error *err, int code, const char *fmt, ...)
+{
+        va_list ap;
+
+        code = code < 0 ? -code : code;
+        err->code = -code;
+        err->insn = -1;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        va_end(ap);
+        /* Names in messages come from the command line and input files: keep them one line. */
+        for (char *c = err->msg; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                        *c = '?';
+        return -code;
+}
+
+int cli_fail_in(struct bpfaot_error *err, const char *input)
+{
+        char msg[sizeof(err->msg)];
+
+        memcpy(msg, err->msg, sizeof(msg));
+        return cli_fail(err, err->code, "%s: %s", input, msg);
+}
+
 int cli_read_file(const char *path, uint8_t **data, size_t *len)
 {
         FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
@@ -294,7 +319,7 @@ int cli_parse_hex(const char *text, size_t text_len, uint8_t **out, size_t *out_
         *out = NULL;
         *out_len = 0;
         if (!buf)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return cli_fail(err, ENOMEM, "out of memory");
         while (i < text_len) {
                 int c = (unsigned char)text[i];
                 if (c == '#') {
@@ -318,9 +343,8 @@ int cli_parse_hex(const char *text, size_t text_len, uint8_t **out, size_t *out_
                 int v = hexval(c);
                 if (v < 0) {
                         free(buf);
-                        return bpfaot_error_set(err, EINVAL,
-                                                "invalid hex character '%c' at offset %zu",
-                                                isprint(c) ? c : '?', i);
+                        return cli_fail(err, EINVAL, "invalid hex character '%c' at offset %zu",
+                                        isprint(c) ? c : '?', i);
                 }
                 if (pending < 0) {
                         pending = v;
@@ -332,7 +356,7 @@ int cli_parse_hex(const char *text, size_t text_len, uint8_t **out, size_t *out_
         }
         if (pending >= 0) {
                 free(buf);
-                return bpfaot_error_set(err, EINVAL, "odd number of hex digits");
+                return cli_fail(err, EINVAL, "odd number of hex digits");
         }
         *out = buf;
         *out_len = n;

@@ -76,7 +76,7 @@ static int run_input(const struct input *in, const struct host_exec_opts *xo, vo
         all.cnt = in->elf->prog_cnt;
         all.progs = calloc(all.cnt, sizeof(*all.progs));
         if (!all.progs)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return cli_fail(err, ENOMEM, "out of memory");
         for (size_t i = 0; i < all.cnt; i++) {
                 bpfaot_elf__prog(in->elf, i, &all.progs[i]);
                 if (strcmp(all.progs[i].name, in->progs[0].name) == 0)

@@ -15,11 +15,11 @@ static int single_prog(struct input *in, const uint8_t *bytes, size_t len, const
         int ret = bpfaot_decode(bytes, len, &in->insns, &cnt, err);
 
         if (ret)
-                return bpfaot_error_prefix(err, input_name);
+                return cli_fail_in(err, input_name);
         in->name = cli_basename_without(input_name, suffixes);
         in->progs = calloc(1, sizeof(*in->progs));
         if (!in->name || !in->progs)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return cli_fail(err, ENOMEM, "out of memory");
         in->progs[0].input = input_name;
         in->progs[0].name = in->name;
         in->progs[0].insns = in->insns;
@@ -36,7 +36,7 @@ int input_from_hex(struct input *in, const char *text, size_t len, const char *i
         int ret = cli_parse_hex(text, len, &bytes, &n, err);
 
         if (ret)
-                return bpfaot_error_prefix(err, input_name);
+                return cli_fail_in(err, input_name);
         ret = single_prog(in, bytes, n, input_name, err);
         free(bytes);
         return ret;
@@ -53,7 +53,7 @@ int input_from_elf_bytes(struct input *in, const uint8_t *data, size_t len, cons
                 return ret;
         in->progs = calloc(in->elf->prog_cnt, sizeof(*in->progs));
         if (!in->progs)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return cli_fail(err, ENOMEM, "out of memory");
         for (size_t i = 0; i < in->elf->prog_cnt; i++) {
                 if (program && strcmp(program, in->elf->progs[i].name) != 0)
                         continue;
@@ -61,8 +61,7 @@ int input_from_elf_bytes(struct input *in, const uint8_t *data, size_t len, cons
         }
         in->cnt = n;
         if (n == 0)
-                return bpfaot_error_set(err, ENOENT, "%s: no program named '%s'", input_name,
-                                        program);
+                return cli_fail(err, ENOENT, "%s: no program named '%s'", input_name, program);
         return 0;
 }
 
@@ -72,9 +71,9 @@ int input_from_bytes(struct input *in, const uint8_t *data, size_t len, const ch
         if (bpfaot_elf_kind(data, len) != BPFAOT_ELF_NONE)
                 return input_from_elf_bytes(in, data, len, input_name, program, err);
         if (program)
-                return bpfaot_error_set(err, EINVAL,
-                                        "%s: --program needs an ELF input; this is raw bytecode",
-                                        input_name);
+                return cli_fail(err, EINVAL,
+                                "%s: --program needs an ELF input; this is raw bytecode",
+                                input_name);
         if (cli_looks_like_hex(data, len))
                 return input_from_hex(in, (const char *)data, len, input_name, err);
         return single_prog(in, data, len, input_name, err);
