@@ -23,6 +23,17 @@ int bpfaot_error_set(struct bpfaot_error *err, int code, const char *fmt, ...)
 /* The one out-of-memory message. Returns -ENOMEM. */
 int bpfaot_error_nomem(struct bpfaot_error *err);
 
+/*
+ * Copy a caller's options struct (NULL, or `sz` 0: all defaults) into the
+ * library's `dst` of `dst_size` bytes, zero-filling fields the caller's
+ * version lacks; -EINVAL when the caller sets fields this version does not
+ * know. `type` names the struct in that message.
+ */
+int bpfaot_opts_copy(void *dst, size_t dst_size, const void *opts, const char *type,
+                     struct bpfaot_error *err);
+#define OPTS_COPY(type, dst, opts, err)                                                            \
+        bpfaot_opts_copy(&(dst), sizeof(struct type), (opts), #type, (err))
+
 /* The message for an unresolved relocation (validator and bpfaot_prog__report_unresolved). */
 int reloc_unresolved_error(struct bpfaot_error *err, const struct bpfaot_prog *prog,
                            const struct bpfaot_reloc *r);
