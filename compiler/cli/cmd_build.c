@@ -7,7 +7,6 @@
 #include "bpfaot/maps.h"
 
 #include <errno.h>
-#include <linux/bpf.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,15 +299,14 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
                           struct cli_outputs *out)
 {
         const char *prefix = in->elf->symbol_prefix;
-        const char **names = calloc(in->cnt, sizeof(*names));
-        char **entries = calloc(in->cnt, sizeof(*entries));
+        const char **names = calloc(in->cnt ? in->cnt : 1, sizeof(*names));
         char *obj_path = NULL, *hdr_path = NULL;
         struct bpfaot_buf obj = {0}, hdr = {0};
         struct bpfaot_error err = {0};
         int status = EXIT_FAIL;
         size_t bad = 0;
 
-        if (!names || !entries || asprintf(&obj_path, "%s/%s.aot.o", dir, prefix) < 0 ||
+        if (!names || asprintf(&obj_path, "%s/%s.aot.o", dir, prefix) < 0 ||
             asprintf(&hdr_path, "%s/%s.aot.h", dir, prefix) < 0) {
                 cli_error("out of memory");
                 goto out;
@@ -316,18 +314,16 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
         for (size_t i = 0; i < in->cnt; i++) {
                 bad += report_unresolved(&in->progs[i]);
                 names[i] = in->progs[i].name;
-                if (asprintf(&entries[i], "%s__%s", prefix, names[i]) < 0) {
-                        entries[i] = NULL;
-                        cli_error("out of memory");
-                        goto out;
+                if (a->verbose) {
+                        char *entry = bpfaot_elf__entry_name(in->elf, names[i]);
+
+                        describe_prog(&in->progs[i], entry ? entry : names[i]);
+                        free(entry);
                 }
-                if (a->verbose)
-                        describe_prog(&in->progs[i], entries[i]);
         }
         if (bad)
                 goto out;
-        if (bpfaot_compile_progs(in->progs, (const char *const *)entries, in->cnt, &a->copts, &obj,
-                                 &err) ||
+        if (bpfaot_compile_elf(in->elf, names, in->cnt, &a->copts, &obj, &err) ||
             bpfaot_skeleton_header(in->elf, names, in->cnt, &hdr, &err)) {
                 cli_report(&err);
                 goto out;
@@ -337,9 +333,6 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
             cli_outputs_add(out, hdr_path, hdr.data, hdr.len) == 0)
                 status = EXIT_OK;
 out:
-        for (size_t i = 0; entries && i < in->cnt; i++)
-                free(entries[i]);
-        free(entries);
         free(names);
         free(obj_path);
         free(hdr_path);
@@ -352,15 +345,15 @@ out:
 static int build_each(const struct input *in, const struct build_args *a, const char *dir,
                       struct cli_outputs *out)
 {
+        const struct bpfaot_map_desc *prog_array = bpfaot_elf__prog_array_map(in->elf);
         int status = EXIT_OK;
 
-        for (size_t i = 0; i < in->elf->map_cnt; i++)
-                if (in->elf->maps[i].type == BPF_MAP_TYPE_PROG_ARRAY && in->elf->maps[i].init_cnt)
-                        fprintf(stderr,
-                                "bpf-aot: %s: warning: map %s: each program gets its own object, "
-                                "so the programs the object puts in this PROG_ARRAY are left "
-                                "out; use --skeleton to keep them\n",
-                                in->elf->input, in->elf->maps[i].name);
+        if (prog_array)
+                fprintf(stderr,
+                        "bpf-aot: %s: warning: map %s: each program gets its own object, so the "
+                        "programs the object puts in this PROG_ARRAY are left out; use "
+                        "--skeleton to keep them\n",
+                        in->elf->input, prog_array->name);
         /* Made now, removed again by the discard if nothing is published. */
         if (cli_outputs_dir(out, dir))
                 return EXIT_FAIL;

@@ -376,6 +376,29 @@ int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *ent
                          const struct bpfaot_compile_opts *opts, struct bpfaot_buf *out,
                          struct bpfaot_error *err);
 
+/*
+ * Compile programs of an eBPF object into one native object, with the entry
+ * names of the object's skeleton (bpfaot_elf__entry_name): the programs
+ * named in `names` (`cnt` of them), or all of them when `names` is NULL. A
+ * program that tail-calls the object's other programs through a PROG_ARRAY
+ * the object fills (bpfaot_elf__prog_array_map) finds them only this way.
+ */
+int bpfaot_compile_elf(const struct bpfaot_elf *elf, const char *const *names, size_t cnt,
+                       const struct bpfaot_compile_opts *opts, struct bpfaot_buf *out,
+                       struct bpfaot_error *err);
+/*
+ * The entry symbol of program `prog` of `elf` in an object holding several
+ * (bpfaot_compile_elf, skeletons): <symbol_prefix>__<prog>. free() it; NULL
+ * when out of memory.
+ */
+char *bpfaot_elf__entry_name(const struct bpfaot_elf *elf, const char *prog);
+/*
+ * The first PROG_ARRAY whose initial slots the object fills with its own
+ * programs (`.values = { [0] = &prog }`), or NULL. Such an object's programs
+ * belong in one native object: bpfaot_compile_elf().
+ */
+const struct bpfaot_map_desc *bpfaot_elf__prog_array_map(const struct bpfaot_elf *elf);
+
 /* Symbol a program calls for `call %reg` (callx): uint64_t f(id, r1..r5). */
 #define BPFAOT_CALLX_SYMBOL "_bpf_helper_ext_callx"
 /*
