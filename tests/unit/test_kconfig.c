@@ -3,9 +3,10 @@
  * Extern providers: bpfaot_kconfig__new's values from a config file's text,
  * and what bpfaot_elf__open_mem_opts makes of them for the .kconfig externs
  * of kconfig_externs.bpf.o (CONFIG_HZ, a weak CONFIG_NOT_IN_ANY_CONFIG and
- * LINUX_KERNEL_VERSION): a value, a missing one, no provider at all, a value
- * that does not fit, a config that cannot be read, and a provider of the
- * caller's own. Usage: test_kconfig KCONFIG_EXTERNS.bpf.o
+ * LINUX_KERNEL_VERSION, each found by its relocation's name): a value, a
+ * missing one, no provider at all, a value that does not fit, a config that
+ * cannot be read, and a provider of the caller's own.
+ * Usage: test_kconfig KCONFIG_EXTERNS.bpf.o
  */
 #include "test_util.h"
 
@@ -52,19 +53,20 @@ static int open_obj(const struct bpfaot_extern_provider *externs, struct bpfaot_
         return bpfaot_elf__open_mem_opts(obj, obj_len, obj_name, externs ? &opts : NULL, elf, err);
 }
 
-/* The one relocation of program `name` (each program reads one extern). */
+/* The relocation against extern `name`, in any program. */
 static const struct bpfaot_reloc *reloc_of(const struct bpfaot_elf *elf, const char *name)
 {
         for (size_t i = 0; i < elf->prog_cnt; i++)
-                if (strcmp(elf->progs[i].name, name) == 0)
-                        return elf->progs[i].reloc_cnt == 1 ? &elf->progs[i].relocs[0] : NULL;
+                for (size_t k = 0; k < elf->progs[i].reloc_cnt; k++)
+                        if (strcmp(elf->progs[i].relocs[k].name, name) == 0)
+                                return &elf->progs[i].relocs[k];
         return NULL;
 }
 
 /* The 4 bytes a resolved relocation points at in the synthesized .kconfig, or -1. */
-static long long value_of(const struct bpfaot_elf *elf, const char *prog)
+static long long value_of(const struct bpfaot_elf *elf, const char *name)
 {
-        const struct bpfaot_reloc *r = reloc_of(elf, prog);
+        const struct bpfaot_reloc *r = reloc_of(elf, name);
         const struct bpfaot_data_sec *d;
         int32_t v;
 
@@ -78,9 +80,9 @@ static long long value_of(const struct bpfaot_elf *elf, const char *prog)
         return v;
 }
 
-static const char *why_of(const struct bpfaot_elf *elf, const char *prog)
+static const char *why_of(const struct bpfaot_elf *elf, const char *name)
 {
-        const struct bpfaot_reloc *r = reloc_of(elf, prog);
+        const struct bpfaot_reloc *r = reloc_of(elf, name);
         return r && r->kind == BPFAOT_RELOC_UNRESOLVED ? r->why : NULL;
 }
 
@@ -140,9 +142,9 @@ static void test_values(void)
         p = bpfaot_kconfig__provider(k);
         CHECK_EQ(open_obj(&p, &elf, &err), 0);
         if (elf) {
-                CHECK_EQ(value_of(elf, "hz"), 250);
-                CHECK_EQ(value_of(elf, "weak"), 0);
-                CHECK(value_of(elf, "version") >= 0);
+                CHECK_EQ(value_of(elf, "CONFIG_HZ"), 250);
+                CHECK_EQ(value_of(elf, "CONFIG_NOT_IN_ANY_CONFIG"), 0);
+                CHECK(value_of(elf, "LINUX_KERNEL_VERSION") >= 0);
         }
         bpfaot_elf__free(elf);
         bpfaot_kconfig__free(k);
@@ -154,10 +156,9 @@ static void test_values(void)
         CHECK_EQ(open_obj(&p, &elf, &err), 0);
         snprintf(why, sizeof(why), "CONFIG_HZ is not in the kernel config %s", other);
         if (elf) {
-                CHECK_STR_EQ(why_of(elf, "hz"), why);
-                CHECK_STR_EQ(reloc_of(elf, "hz")->what, "kconfig value");
-                CHECK_STR_EQ(reloc_of(elf, "hz")->name, "CONFIG_HZ");
-                CHECK_EQ(value_of(elf, "weak"), 0);
+                CHECK_STR_EQ(why_of(elf, "CONFIG_HZ"), why);
+                CHECK_STR_EQ(reloc_of(elf, "CONFIG_HZ")->what, "kconfig value");
+                CHECK_EQ(value_of(elf, "CONFIG_NOT_IN_ANY_CONFIG"), 0);
         }
         bpfaot_elf__free(elf);
         bpfaot_kconfig__free(k);
@@ -177,9 +178,9 @@ static void test_no_provider(void)
                 CHECK_EQ(open_obj(zeroed ? &none : NULL, &elf, &err), 0);
                 if (!elf)
                         continue;
-                CHECK_EQ(value_of(elf, "weak"), 0);
-                CHECK_STR_EQ(why_of(elf, "hz"), no_config);
-                CHECK_STR_EQ(why_of(elf, "version"), no_config);
+                CHECK_EQ(value_of(elf, "CONFIG_NOT_IN_ANY_CONFIG"), 0);
+                CHECK_STR_EQ(why_of(elf, "CONFIG_HZ"), no_config);
+                CHECK_STR_EQ(why_of(elf, "LINUX_KERNEL_VERSION"), no_config);
                 bpfaot_elf__free(elf);
         }
 }
@@ -215,7 +216,7 @@ static void test_bad_config(void)
         p = bpfaot_kconfig__provider(k);
         CHECK_EQ(open_obj(&p, &elf, &err), 0);
         if (elf)
-                CHECK_STR_EQ(why_of(elf, "hz"), "abc: the value is not a number");
+                CHECK_STR_EQ(why_of(elf, "CONFIG_HZ"), "abc: the value is not a number");
         bpfaot_elf__free(elf);
         bpfaot_kconfig__free(k);
         unlink(path);
@@ -244,9 +245,9 @@ static void test_own_provider(void)
 
         CHECK_EQ(open_obj(&p, &elf, &err), 0);
         if (elf) {
-                CHECK_EQ(value_of(elf, "hz"), 100);
-                CHECK_EQ(value_of(elf, "weak"), 0);
-                CHECK_STR_EQ(why_of(elf, "version"), "not known here");
+                CHECK_EQ(value_of(elf, "CONFIG_HZ"), 100);
+                CHECK_EQ(value_of(elf, "CONFIG_NOT_IN_ANY_CONFIG"), 0);
+                CHECK_STR_EQ(why_of(elf, "LINUX_KERNEL_VERSION"), "not known here");
         }
         bpfaot_elf__free(elf);
         p.ctx = (void *)"CONFIG_HZ";
