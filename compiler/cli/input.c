@@ -45,10 +45,17 @@ int input_from_hex(struct input *in, const char *text, size_t len, const char *i
 int input_from_elf_bytes(struct input *in, const uint8_t *data, size_t len, const char *input_name,
                          const char *program, struct bpfaot_error *err)
 {
-        BPFAOT_OPTS_INIT(bpfaot_elf_opts, eopts, .kconfig = in->kconfig);
-        int ret = bpfaot_elf__open_mem_opts(data, len, input_name, &eopts, &in->elf, err);
+        BPFAOT_OPTS_INIT(bpfaot_elf_opts, eopts);
+        struct bpfaot_kconfig *kconfig;
+        int ret = bpfaot_kconfig__new(in->kconfig, &kconfig, err);
         size_t n = 0;
 
+        if (ret)
+                return ret;
+        /* .kconfig values: --kconfig FILE, else the build host's config. */
+        eopts.externs = bpfaot_kconfig__provider(kconfig);
+        ret = bpfaot_elf__open_mem_opts(data, len, input_name, &eopts, &in->elf, err);
+        bpfaot_kconfig__free(kconfig);
         if (ret)
                 return ret;
         in->progs = calloc(in->elf->prog_cnt, sizeof(*in->progs));

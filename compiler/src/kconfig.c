@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * A kernel config as an extern provider: CONFIG_* values from a config file
+ * (plain text or gzip), LINUX_KERNEL_VERSION from uname(). The ELF reader
+ * encodes the text as each extern's type says.
+ */
 #include "internal.h"
-#include "kconfig.h"
 
-#include <bpf/btf.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,46 +16,63 @@ struct kconfig_entry {
         char *name, *value;
 };
 
-struct kconfig {
-        char *path;
+struct bpfaot_kconfig {
+        char *path;   /* asked for; NULL: the build host's */
+        bool loaded;  /* read (lazily: objects without CONFIG_* externs need no config) */
+        char *source; /* the file read; NULL: the build host has none */
         struct kconfig_entry *entries;
-        size_t cnt;
+        size_t entry_cnt;
+        char version[24]; /* LINUX_KERNEL_VERSION, as text */
 };
 
-void kconfig_free(struct kconfig *k)
+static void free_entries(struct bpfaot_kconfig *k)
 {
-        if (!k)
-                return;
-        for (size_t i = 0; i < k->cnt; i++) {
+        for (size_t i = 0; i < k->entry_cnt; i++) {
                 free(k->entries[i].name);
                 free(k->entries[i].value);
         }
         free(k->entries);
+        k->entries = NULL;
+        k->entry_cnt = 0;
+        free(k->source);
+        k->source = NULL;
+}
+
+void bpfaot_kconfig__free(struct bpfaot_kconfig *k)
+{
+        if (!k)
+                return;
+        free_entries(k);
         free(k->path);
         free(k);
 }
 
-static int add_entry(struct kconfig *k, const char *name, size_t name_len, const char *value)
+int bpfaot_kconfig__new(const char *path, struct bpfaot_kconfig **out, struct bpfaot_error *err)
 {
-        struct kconfig_entry *e = realloc(k->entries, (k->cnt + 1) * sizeof(*e));
+        struct bpfaot_kconfig *k = calloc(1, sizeof(*k));
 
-        if (!e)
-                return -ENOMEM;
-        k->entries = e;
-        e = &k->entries[k->cnt];
-        e->name = strndup(name, name_len);
-        e->value = strdup(value);
-        if (!e->name || !e->value) {
-                free(e->name);
-                free(e->value);
-                return -ENOMEM;
+        *out = NULL;
+        if (!k || (path && !(k->path = strdup(path)))) {
+                free(k);
+                return bpfaot_error_nomem(err);
         }
-        k->cnt++;
+        *out = k;
         return 0;
 }
 
+static int add_entry(struct bpfaot_kconfig *k, const char *name, size_t name_len, const char *value)
+{
+        struct kconfig_entry *e = ARRAY_ADD(k->entries, k->entry_cnt);
+
+        if (!e)
+                return -ENOMEM;
+        e->name = strndup(name, name_len);
+        e->value = strdup(value);
+        return e->name && e->value ? 0 : -ENOMEM;
+}
+
 /* One line: "CONFIG_X=value" or "# CONFIG_X is not set" (which means n). */
-static int parse_line(struct kconfig *k, char *line)
+static int parse_line(struct bpfaot_kconfig *k, char *line)
 {
         static const char not_set[] = " is not set";
         size_t n = strcspn(line, "\r\n");
@@ -68,153 +87,120 @@ static int parse_line(struct kconfig *k, char *line)
         return add_entry(k, line, (size_t)(eq - line), eq + 1);
 }
 
-static int read_file(gzFile f, struct kconfig *k)
+/* Why reading `f` stopped early, or NULL at its end. */
+static const char *read_error(gzFile f)
+{
+        int code;
+        const char *msg = gzerror(f, &code);
+
+        if (code == Z_OK || code == Z_STREAM_END)
+                return NULL;
+        return code == Z_ERRNO ? strerror(errno ? errno : EIO) : msg;
+}
+
+static int read_config(struct bpfaot_kconfig *k, gzFile f, struct bpfaot_error *err)
 {
         char line[4096];
+        const char *why;
 
         while (gzgets(f, line, sizeof(line)))
                 if (parse_line(k, line))
-                        return -ENOMEM;
+                        return bpfaot_error_nomem(err);
+        why = read_error(f);
+        /* -EIO, not the errno: -ENOENT tells the reader that a value is missing. */
+        if (why)
+                return bpfaot_error_set(err, EIO, "cannot read kernel config %s: %s", k->source,
+                                        why);
         return 0;
 }
 
-int kconfig_load(const char *path, struct kconfig **out, struct bpfaot_error *err)
+/* The build host's config: /proc/config.gz, else /boot/config-<release>; NULL if neither. */
+static gzFile open_host_config(char *path, size_t len)
+{
+        struct utsname u;
+        gzFile f;
+
+        snprintf(path, len, "/proc/config.gz");
+        f = gzopen(path, "rb");
+        if (!f && uname(&u) == 0) {
+                snprintf(path, len, "/boot/config-%s", u.release);
+                f = gzopen(path, "rb");
+        }
+        return f;
+}
+
+static int load(struct bpfaot_kconfig *k, struct bpfaot_error *err)
 {
         char host[320];
-        struct utsname u;
-        struct kconfig *k;
-        gzFile f = NULL;
+        gzFile f;
         int ret;
 
-        *out = NULL;
-        if (path) {
-                f = gzopen(path, "rb");
-                if (!f)
-                        return bpfaot_error_set(err, errno ? errno : EIO,
-                                                "cannot read kernel config %s: %s", path,
-                                                strerror(errno ? errno : EIO));
-        } else {
-                path = "/proc/config.gz";
-                f = gzopen(path, "rb");
-                if (!f && uname(&u) == 0) {
-                        snprintf(host, sizeof(host), "/boot/config-%s", u.release);
-                        path = host;
-                        f = gzopen(path, "rb");
+        if (k->loaded)
+                return 0;
+        f = k->path ? gzopen(k->path, "rb") : open_host_config(host, sizeof(host));
+        if (!f && k->path)
+                return bpfaot_error_set(err, EIO, "cannot read kernel config %s: %s", k->path,
+                                        strerror(errno ? errno : EIO));
+        if (f) {
+                k->source = strdup(k->path ? k->path : host);
+                ret = k->source ? read_config(k, f, err) : bpfaot_error_nomem(err);
+                gzclose(f);
+                if (ret) {
+                        free_entries(k);
+                        return ret;
                 }
-                if (!f)
-                        return 0; /* this host has no config: every value is missing */
         }
-        k = calloc(1, sizeof(*k));
-        ret = k && (k->path = strdup(path)) ? read_file(f, k) : -ENOMEM;
-        gzclose(f);
-        if (ret) {
-                kconfig_free(k);
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
-        }
-        *out = k;
+        k->loaded = true;
         return 0;
 }
 
-const char *kconfig_path(const struct kconfig *k)
+/* KERNEL_VERSION(a, b, c) of the running kernel, as libbpf computes it; 0 if unknown. */
+static unsigned long long host_kernel_version(void)
 {
-        return k ? k->path : "(none)";
+        struct utsname u;
+        unsigned a = 0, b = 0, c = 0;
+
+        if (uname(&u) || sscanf(u.release, "%u.%u.%u", &a, &b, &c) < 2)
+                return 0;
+        return ((unsigned long long)a << 16) + ((unsigned long long)b << 8) + (c > 255 ? 255 : c);
 }
 
-const char *kconfig_get(const struct kconfig *k, const char *name)
+static const char *lookup(const struct bpfaot_kconfig *k, const char *name)
 {
-        for (size_t i = 0; k && i < k->cnt; i++)
+        for (size_t i = 0; i < k->entry_cnt; i++)
                 if (strcmp(k->entries[i].name, name) == 0)
                         return k->entries[i].value;
         return NULL;
 }
 
-static bool is_tristate_letter(const char *v)
+static int resolve(void *ctx, const char *name, const char **value, struct bpfaot_error *err)
 {
-        return (v[0] == 'y' || v[0] == 'n' || v[0] == 'm') && v[1] == '\0';
+        struct bpfaot_kconfig *k = ctx;
+        int ret;
+
+        *value = NULL;
+        if (strcmp(name, "LINUX_KERNEL_VERSION") == 0) {
+                snprintf(k->version, sizeof(k->version), "%llu", host_kernel_version());
+                *value = k->version;
+                return 0;
+        }
+        if (strncmp(name, "CONFIG_", 7) != 0)
+                return bpfaot_error_set(err, ENOENT, "no such value outside a kernel");
+        ret = load(k, err);
+        if (ret)
+                return ret;
+        if (!k->source)
+                return bpfaot_error_set(err, ENOENT,
+                                        "this host has no kernel config; give one with --kconfig "
+                                        "FILE");
+        *value = lookup(k, name);
+        if (!*value)
+                return bpfaot_error_set(err, ENOENT, "%s is not in the kernel config %s", name,
+                                        k->source);
+        return 0;
 }
 
-static const char *encode_int(const struct btf_type *t, const char *v, uint8_t *out, size_t size)
+struct bpfaot_extern_provider bpfaot_kconfig__provider(struct bpfaot_kconfig *k)
 {
-        bool is_signed = btf_int_encoding(t) & BTF_INT_SIGNED;
-        unsigned bits = (unsigned)size * 8;
-        char *end;
-        uint64_t u;
-
-        if (is_tristate_letter(v)) {
-                if (size != 1)
-                        return "a y/m/n value needs a bool, char or libbpf_tristate extern";
-                out[0] = (uint8_t)v[0];
-                return NULL;
-        }
-        errno = 0;
-        if (is_signed) {
-                long long s = strtoll(v, &end, 0);
-                if (errno || *end || !*v)
-                        return "the value is not a number";
-                if (bits < 64 && (s < -(1ll << (bits - 1)) || s >= (1ll << (bits - 1))))
-                        return "the value does not fit the extern's type";
-                u = (uint64_t)s;
-        } else {
-                if (*v == '-')
-                        return "a negative value for an unsigned extern";
-                u = strtoull(v, &end, 0);
-                if (errno || *end || !*v)
-                        return "the value is not a number";
-                if (bits < 64 && u >> bits)
-                        return "the value does not fit the extern's type";
-        }
-        memcpy(out, &u, size); /* little-endian targets only: the low bytes */
-        return NULL;
-}
-
-static const char *encode_string(const char *v, uint8_t *out, size_t size)
-{
-        size_t n = strlen(v);
-
-        if (n < 2 || v[0] != '"' || v[n - 1] != '"')
-                return "a char array extern needs a quoted string value";
-        n -= 2;
-        if (n > size - 1)
-                n = size - 1; /* truncated, as libbpf does */
-        memcpy(out, v + 1, n);
-        return NULL;
-}
-
-const char *kconfig_encode(const struct btf *btf, uint32_t type_id, const char *value, uint8_t *out,
-                           size_t size)
-{
-        const struct btf_type *t = btf__type_by_id(btf, type_id), *elem;
-        const char *name;
-
-        while (t && (btf_is_mod(t) || btf_is_typedef(t)))
-                t = btf__type_by_id(btf, t->type);
-        if (!t || size == 0)
-                return "its BTF type is unknown";
-        memset(out, 0, size);
-        if (!value)
-                return NULL;
-        name = btf__name_by_offset(btf, t->name_off);
-        if (btf_is_enum(t) && name && strcmp(name, "libbpf_tristate") == 0) {
-                int32_t v = value[0] == 'y' ? 1 : value[0] == 'm' ? 2 : 0;
-                if (!is_tristate_letter(value) || size != 4)
-                        return "a libbpf_tristate extern needs a y/m/n value";
-                memcpy(out, &v, 4);
-                return NULL;
-        }
-        if (btf_is_int(t) && (btf_int_encoding(t) & BTF_INT_BOOL)) {
-                if (strcmp(value, "y") && strcmp(value, "n"))
-                        return "a bool extern needs a y/n value";
-                out[0] = value[0] == 'y';
-                return NULL;
-        }
-        if (btf_is_int(t) && size <= 8 && (size & (size - 1)) == 0)
-                return encode_int(t, value, out, size);
-        if (btf_is_array(t)) {
-                elem = btf__type_by_id(btf, btf_array(t)->type);
-                while (elem && (btf_is_mod(elem) || btf_is_typedef(elem)))
-                        elem = btf__type_by_id(btf, elem->type);
-                if (elem && btf_is_int(elem) && elem->size == 1)
-                        return encode_string(value, out, size);
-        }
-        return "its type is not a bool, tristate, integer or char array";
+        return (struct bpfaot_extern_provider){.resolve = k ? resolve : NULL, .ctx = k};
 }

@@ -274,8 +274,6 @@ struct bpfaot_elf {
         char *symbol_prefix; /* see bpfaot_prog.symbol_prefix */
         struct bpfaot_core_relo *core_relos;
         size_t core_relo_cnt;
-        char **names; /* storage for relocation symbol names */
-        size_t name_cnt;
 };
 
 /*
@@ -286,20 +284,58 @@ struct bpfaot_elf {
 int bpfaot_elf__open_mem(const void *data, size_t len, const char *input_name,
                          struct bpfaot_elf **elf, struct bpfaot_error *err);
 
+/*
+ * Where the values of an object's .kconfig externs (extern int CONFIG_HZ
+ * __kconfig) come from. A build happens before any kernel loads the object,
+ * so the reader asks its caller rather than the host (libbpf asks the
+ * loading host); bpfaot_kconfig__provider() gives one from a kernel config.
+ */
+struct bpfaot_extern_provider {
+        /*
+         * Set *value to the value of extern `name` ("CONFIG_HZ",
+         * "LINUX_KERNEL_VERSION") as kernel config text — "y", "m", "n", a
+         * number or a quoted string — that stays valid while the provider
+         * does, and return 0. Return -ENOENT when there is no such value,
+         * with the reason in err (e.g. "CONFIG_HZ is not in the kernel config
+         * k.config"): a __weak extern is then 0, any other an unresolved
+         * relocation that gives the reason. Any other negative errno (err
+         * saying why, e.g. the config cannot be read) fails the read.
+         */
+        int (*resolve)(void *ctx, const char *name, const char **value, struct bpfaot_error *err);
+        void *ctx;
+};
+
 struct bpfaot_elf_opts {
         size_t sz;
         /*
-         * Kernel config (plain or gzip) giving the CONFIG_* .kconfig externs
-         * their values; NULL: the build host's (/proc/config.gz or
-         * /boot/config-<release>) when it has one.
+         * Values of the .kconfig externs. Zeroed: none, so a __weak one is 0
+         * and any other is an unresolved relocation saying that no kernel
+         * config was given.
          */
-        const char *kconfig;
+        struct bpfaot_extern_provider externs;
 };
 /* bpfaot_elf__open_mem with options (NULL: the defaults). */
 int bpfaot_elf__open_mem_opts(const void *data, size_t len, const char *input_name,
                               const struct bpfaot_elf_opts *opts, struct bpfaot_elf **elf,
                               struct bpfaot_error *err);
 void bpfaot_elf__free(struct bpfaot_elf *elf);
+
+/*
+ * A kernel config as an extern provider: CONFIG_* values from the config
+ * file `path` (plain text or gzip; NULL: the build host's, /proc/config.gz
+ * or /boot/config-<release>, when it has one; `# CONFIG_X is not set` is
+ * n) and LINUX_KERNEL_VERSION, the build host's kernel version (uname) as
+ * KERNEL_VERSION(a, b, c). The file is read when the first CONFIG_* value
+ * is asked for, so objects without such externs need none; one that cannot
+ * be read then fails bpfaot_elf__open_mem_opts.
+ */
+struct bpfaot_kconfig;
+int bpfaot_kconfig__new(const char *path, struct bpfaot_kconfig **kconfig,
+                        struct bpfaot_error *err);
+/* The provider for bpfaot_elf_opts.externs; valid until bpfaot_kconfig__free (NULL: none). */
+struct bpfaot_extern_provider bpfaot_kconfig__provider(struct bpfaot_kconfig *kconfig);
+void bpfaot_kconfig__free(struct bpfaot_kconfig *kconfig);
+
 /*
  * Generate the skeleton header <prefix>.aot.h for an object compiled with
  * bpfaot_compile_progs() whose program i has the entry <prefix>__<progs[i]>

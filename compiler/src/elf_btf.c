@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* BTF (.BTF, through libbpf's btf API) and the CO-RE records of .BTF.ext. */
+#include "elf_internal.h"
+
+#include <bpf/btf.h>
+#include <string.h>
+
+int elf_read_btf(struct elf_reader *r)
+{
+        Elf_Data *data = elf_section_bytes(r, ".BTF");
+
+        /* A broken .BTF only loses names and types: not fatal (libbpf 1.x returns NULL). */
+        if (data)
+                r->out->btf = btf__new(data->d_buf, data->d_size);
+        return 0;
+}
+
+uint32_t elf_btf_var_type(const struct btf *btf, const char *sec, const char *name)
+{
+        const struct btf_var_secinfo *vsi;
+        const struct btf_type *ds;
+        __s32 id;
+
+        if (!btf || (id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC)) < 0)
+                return 0;
+        ds = btf__type_by_id(btf, (__u32)id);
+        vsi = btf_var_secinfos(ds);
+        for (unsigned i = 0; i < btf_vlen(ds); i++, vsi++) {
+                const struct btf_type *var = btf__type_by_id(btf, vsi->type);
+                const char *vname = var ? btf__name_by_offset(btf, var->name_off) : NULL;
+                if (var && btf_is_var(var) && vname && strcmp(vname, name) == 0)
+                        return var->type;
+        }
+        return 0;
+}
+
+const struct btf_type *elf_btf_skip_mods(const struct btf *btf, uint32_t id)
+{
+        const struct btf_type *t = btf__type_by_id(btf, id);
+
+        while (t && (btf_is_mod(t) || btf_is_typedef(t)))
+                t = btf__type_by_id(btf, t->type);
+        return t;
+}
+
+const char *bpfaot_core_relo_kind_name(uint32_t kind)
+{
+        static const char *const names[] = {
+            "field_byte_offset", "field_byte_size",  "field_exists",   "field_signed",
+            "field_lshift_u64",  "field_rshift_u64", "type_id_local",  "type_id_target",
+            "type_exists",       "type_size",        "enumval_exists", "enumval_value",
+            "type_matches",
+        };
+        return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "unknown";
+}
+
+/* One record: {insn_off, type_id, access_str_off, kind}, kept by name. */
+static int add_core_relo(struct elf_reader *r, const char *sec, const uint32_t f[4])
+{
+        const struct btf *btf = r->out->btf;
+        const struct btf_type *t = btf__type_by_id(btf, f[1]);
+        struct bpfaot_core_relo *c = ARRAY_ADD(r->out->core_relos, r->out->core_relo_cnt);
+
+        if (!c)
+                return elf_nomem(r);
+        c->section = elf_keep(r, sec ? sec : "?");
+        c->insn = f[0] / 8;
+        c->kind = f[3];
+        c->type_name = elf_keep(r, t ? btf__name_by_offset(btf, t->name_off) ?: "" : "?");
+        c->access = elf_keep(r, btf__name_by_offset(btf, f[2]) ?: "?");
+        return c->section && c->type_name && c->access ? 0 : elf_nomem(r);
+}
+
+/*
+ * The CO-RE records of .BTF.ext: header, then a core_relo subsection made
+ * of a record size and, per section, {name offset, count, records}. Every
+ * offset is checked: a malformed .BTF.ext only loses the listing.
+ */
+static int read_core_relos(struct elf_reader *r, const uint8_t *p, size_t len)
+{
+        uint32_t hdr_len, off, size, rec_size;
+        size_t at, end;
+
+        if (!r->out->btf || len < 32 || p[0] != 0x9f || p[1] != 0xeb)
+                return 0;
+        memcpy(&hdr_len, p + 4, 4);
+        if (hdr_len < 32 || hdr_len > len)
+                return 0; /* no core_relo fields in this header */
+        memcpy(&off, p + 24, 4);
+        memcpy(&size, p + 28, 4);
+        at = (size_t)hdr_len + off;
+        if (size < 4 || at > len || size > len - at)
+                return 0;
+        end = at + size;
+        memcpy(&rec_size, p + at, 4);
+        at += 4;
+        if (rec_size < 16)
+                return 0;
+        while (end - at >= 8) {
+                uint32_t sec_off, cnt;
+                const char *sec;
+
+                memcpy(&sec_off, p + at, 4);
+                memcpy(&cnt, p + at + 4, 4);
+                at += 8;
+                if ((uint64_t)cnt * rec_size > end - at)
+                        return 0;
+                sec = btf__name_by_offset(r->out->btf, sec_off);
+                for (uint32_t i = 0; i < cnt; i++, at += rec_size) {
+                        uint32_t f[4];
+                        int ret;
+
+                        memcpy(f, p + at, sizeof(f));
+                        ret = add_core_relo(r, sec, f);
+                        if (ret)
+                                return ret;
+                }
+        }
+        return 0;
+}
+
+int elf_read_core_relos(struct elf_reader *r)
+{
+        Elf_Data *data = elf_section_bytes(r, ".BTF.ext");
+
+        return data ? read_core_relos(r, data->d_buf, data->d_size) : 0;
+}
