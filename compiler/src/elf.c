@@ -118,14 +118,13 @@ int bpfaot_elf__open_mem_opts(const void *data, size_t len, const char *input_na
         struct elf_reader r = {.input = input_name ? input_name : "<input>",
                                .err = err ?: &scratch,
                                .kconfig_sec = -1};
-        struct bpfaot_elf_opts o = {0};
+        struct bpfaot_elf_opts o;
         int ret;
 
-        if (opts)
-                memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-        r.externs = o.externs;
         *out = NULL;
-        ret = object_open(data, len, r.input, &r.elf, r.err);
+        ret = OPTS_COPY(bpfaot_elf_opts, o, opts, r.err);
+        r.externs = o.externs;
+        ret = ret ?: object_open(data, len, r.input, &r.elf, r.err);
         ret = ret ?: read_object(&r);
         reader_free(&r);
         if (ret) {
