@@ -323,7 +323,7 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
         for (size_t i = 0; i < in->cnt; i++) {
                 bad += report_unresolved(&in->progs[i]);
                 names[i] = in->progs[i].name;
-                if (asprintf(&entries[i], "%s__%s", prefix, names[i]) < 0) {
+                if (asprintf(&entries[i], "%s" BPFAOT_SYM_SEP "%s", prefix, names[i]) < 0) {
                         entries[i] = NULL;
                         cli_error("out of memory");
                         goto out;
