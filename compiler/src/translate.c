@@ -447,6 +447,17 @@ static LLVMValueRef private_array(struct tr *t, LLVMTypeRef elem, LLVMValueRef *
         return LLVMConstPointerCast(g, t->i8p);
 }
 
+/* `n` constants `fill` to be overwritten, or NULL (t->oom set) when out of memory. */
+static LLVMValueRef *const_vals(struct tr *t, unsigned n, LLVMValueRef fill)
+{
+        LLVMValueRef *vals = calloc(n, sizeof(*vals));
+
+        for (unsigned i = 0; vals && i < n; i++)
+                vals[i] = fill;
+        t->oom |= !vals;
+        return vals;
+}
+
 /*
  * The initial contents of a PROG_ARRAY, as bpfaot_map_def.init_value holds
  * them: the entries <prefix>__<prog> (the skeleton's names) of the programs
@@ -457,15 +468,8 @@ static LLVMValueRef prog_array_init(struct tr *t, const struct bpfaot_map_desc *
         unsigned n = m->init_cnt ? m->inits[m->init_cnt - 1].slot + 1 : 0;
         LLVMValueRef *vals, arr = NULL;
 
-        if (!n)
+        if (!n || !(vals = const_vals(t, n, LLVMConstNull(t->i8p))))
                 return NULL;
-        vals = calloc(n, sizeof(*vals));
-        if (!vals) {
-                t->oom = true;
-                return NULL;
-        }
-        for (unsigned i = 0; i < n; i++)
-                vals[i] = LLVMConstNull(t->i8p);
         for (size_t k = 0; k < m->init_cnt && !t->oom; k++) {
                 const struct bpfaot_map_init *in = &m->inits[k];
                 char *entry = objabi_prog_entry(t->prog->symbol_prefix, in->prog);
@@ -500,13 +504,8 @@ static LLVMValueRef map_init(struct tr *t, const struct bpfaot_map_desc *m,
 
         if (m->type == BPF_MAP_TYPE_PROG_ARRAY)
                 return prog_array_init(t, m, &d->init_size);
-        if (!words)
+        if (!words || !(vals = const_vals(t, n, NULL)))
                 return NULL;
-        vals = calloc(n, sizeof(*vals));
-        if (!vals) {
-                t->oom = true;
-                return NULL;
-        }
         for (unsigned i = 0; i < n; i++)
                 vals[i] = cint(t->i32, words[i]);
         arr = private_array(t, t->i32, vals, n);

@@ -321,20 +321,27 @@ const struct bpfaot_prog_def *bpfaot_object__prog(const struct bpfaot_object *ob
         return obj->progs[idx];
 }
 
+/* The program whose name (or entry) is `s`, or NULL. */
+static const struct bpfaot_prog_def *find(const struct bpfaot_object *obj, const char *s,
+                                          bool by_entry)
+{
+        for (size_t i = 0; i < obj->prog_cnt; i++) {
+                const char *v = by_entry ? obj->progs[i]->entry : obj->progs[i]->name;
+
+                if (v && strcmp(v, s) == 0)
+                        return obj->progs[i];
+        }
+        return NULL;
+}
+
 const struct bpfaot_prog_def *bpfaot_object__find_prog(const struct bpfaot_object *obj,
                                                        const char *name)
 {
-        for (size_t i = 0; i < obj->prog_cnt; i++)
-                if (obj->progs[i]->name && strcmp(obj->progs[i]->name, name) == 0)
-                        return obj->progs[i];
-        return NULL;
+        return find(obj, name, false);
 }
 
 const struct bpfaot_prog_def *bpfaot_object__find_entry(const struct bpfaot_object *obj,
                                                         const char *entry)
 {
-        for (size_t i = 0; i < obj->prog_cnt; i++)
-                if (obj->progs[i]->entry && strcmp(obj->progs[i]->entry, entry) == 0)
-                        return obj->progs[i];
-        return NULL;
+        return find(obj, entry, true);
 }
