@@ -5,7 +5,7 @@
 
 #include "bpfaot/bpfaot.h"
 
-/* Resolver for bpfaot_jit__load: runtime helpers, callx dispatch, mem* functions. */
+/* Resolver for bpfaot_jit__load: bpfaot_rt_resolve() (bpfaot/host.h). */
 uint64_t host_resolve_symbol(void *ctx, const char *name);
 /* Helper lookup for the interpreter. */
 bpfaot_helper_fn host_helper_lookup(void *ctx, uint32_t id);
@@ -28,10 +28,10 @@ int host_exec_prog(const struct bpfaot_prog *progs, size_t cnt, size_t sel,
                    const struct host_exec_opts *o, void *mem, size_t mem_len, uint64_t *ret,
                    struct bpfaot_error *err);
 /*
- * Load a native object, create its maps (from <prefix>__map_defs; prefix
- * NULL: found from the object's symbols), call a program, free the maps. The
- * program: the entry symbol `entry`; else the one named `program` in the
- * object's program descriptors; else bpf_main; else the only one.
+ * Load a native object, open it with the runtime's loader (prefix NULL: the
+ * one the object's symbols name), create its maps, call a program, free the
+ * maps. The program: the entry symbol `entry`; else the one named `program`
+ * in the object's program descriptors; else bpf_main; else the only one.
  */
 int host_exec_object(const void *obj, size_t len, const char *input, const char *entry,
                      const char *program, const char *prefix, const struct host_exec_opts *o,

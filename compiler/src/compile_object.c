@@ -4,19 +4,16 @@
  * whose entries have the skeleton's names, as tail calls between the
  * object's own programs need.
  */
-#define _GNU_SOURCE /* asprintf */
 #include "internal.h"
+#include "objabi.h"
 
 #include <linux/bpf.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 char *bpfaot_elf__entry_name(const struct bpfaot_elf *elf, const char *prog)
 {
-        char *name;
-
-        return asprintf(&name, "%s__%s", elf->symbol_prefix, prog) < 0 ? NULL : name;
+        return objabi_prog_entry(elf->symbol_prefix, prog);
 }
 
 const struct bpfaot_map_desc *bpfaot_elf__prog_array_map(const struct bpfaot_elf *elf)

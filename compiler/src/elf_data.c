@@ -44,7 +44,7 @@ static char *data_symbol(const char *prefix, const char *sec)
 {
         char *out;
 
-        if (asprintf(&out, "%s__%s", prefix, sec[0] == '.' ? sec + 1 : sec) < 0)
+        if (asprintf(&out, "%s" BPFAOT_SYM_SEP "%s", prefix, sec[0] == '.' ? sec + 1 : sec) < 0)
                 return NULL;
         sanitize(out);
         return out;

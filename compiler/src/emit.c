@@ -6,6 +6,7 @@
 #include "internal.h"
 #include "insn.h"
 #include "llvm_compat.h"
+#include "objabi.h"
 #include "subprog.h"
 #include "switches.h"
 #include "translate.h"
@@ -176,29 +177,32 @@ static int verify(LLVMModuleRef mod, const struct bpfaot_prog *prog, const char 
 
 /*
  * const struct bpfaot_prog_def <prefix>__progs[cnt] and const uint32_t
- * <prefix>__prog_cnt: the programs of a module that holds them together.
+ * <prefix>__prog_cnt (bpfaot/objabi.h): the programs of a module that holds
+ * them together.
  */
 static int program_table(LLVMModuleRef mod, const char *prefix, LLVMValueRef *defs, size_t cnt,
                          struct bpfaot_error *err)
 {
         LLVMContextRef ctx = LLVMGetModuleContext(mod);
-        LLVMTypeRef ty = LLVMTypeOf(defs[0]), i32 = LLVMInt32TypeInContext(ctx);
-        size_t n = strlen(prefix) + sizeof("__prog_cnt");
-        char *name = malloc(n);
+        LLVMTypeRef ty = objabi_type(ctx, OBJABI_PROG_DEF), i32 = LLVMInt32TypeInContext(ctx);
+        char *progs = objabi_symbol(prefix, BPFAOT_SYM_PROGS);
+        char *cnt_name = objabi_symbol(prefix, BPFAOT_SYM_PROG_CNT);
         LLVMValueRef g;
 
-        if (!name)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
-        snprintf(name, n, "%s__progs", prefix);
-        g = LLVMAddGlobal(mod, LLVMArrayType(ty, (unsigned)cnt), name);
+        if (!progs || !cnt_name) {
+                free(progs);
+                free(cnt_name);
+                return bpfaot_error_nomem(err);
+        }
+        g = LLVMAddGlobal(mod, LLVMArrayType(ty, (unsigned)cnt), progs);
         LLVMSetInitializer(g, LLVMConstArray(ty, defs, (unsigned)cnt));
         LLVMSetGlobalConstant(g, true);
         LLVMSetAlignment(g, 8);
-        snprintf(name, n, "%s__prog_cnt", prefix);
-        g = LLVMAddGlobal(mod, i32, name);
+        g = LLVMAddGlobal(mod, i32, cnt_name);
         LLVMSetInitializer(g, LLVMConstInt(i32, cnt, false));
         LLVMSetGlobalConstant(g, true);
-        free(name);
+        free(progs);
+        free(cnt_name);
         return 0;
 }
 

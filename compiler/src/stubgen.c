@@ -114,11 +114,12 @@ static void emit_decls(struct gen *g, const char *const *progs, size_t n)
 
         fprintf(g->out, "\n/* The programs: call each with a context and its size in bytes. */\n");
         for (size_t i = 0; i < n; i++)
-                fprintf(g->out, "uint64_t %s__%s(void *ctx, uint64_t ctx_size);\n", g->p, progs[i]);
+                fprintf(g->out, "uint64_t %s" BPFAOT_SYM_SEP "%s(void *ctx, uint64_t ctx_size);\n",
+                        g->p, progs[i]);
         fprintf(g->out,
                 "/* The same, described (name, section, entry), e.g. to pick one by name. */\n"
-                "extern const struct bpfaot_prog_def %s__progs[%zu];\n"
-                "extern const uint32_t %s__prog_cnt;\n",
+                "extern const struct bpfaot_prog_def %s" BPFAOT_SYM_PROGS "[%zu];\n"
+                "extern const uint32_t %s" BPFAOT_SYM_PROG_CNT ";\n",
                 g->p, n, g->p);
         fprintf(g->out, "\n/* The object's global data and map tables (defined in %s.aot.o). */\n",
                 g->p);
@@ -134,9 +135,9 @@ static void emit_decls(struct gen *g, const char *const *progs, size_t n)
         }
         if (elf->map_cnt)
                 fprintf(g->out,
-                        "extern const struct bpfaot_map_def %s__map_defs[%zu];\n"
-                        "extern const uint32_t %s__map_cnt;\n"
-                        "extern void *%s__maps[%zu];\n",
+                        "extern const struct bpfaot_map_def %s" BPFAOT_SYM_MAP_DEFS "[%zu];\n"
+                        "extern const uint32_t %s" BPFAOT_SYM_MAP_CNT ";\n"
+                        "extern void *%s" BPFAOT_SYM_MAPS "[%zu];\n",
                         g->p, elf->map_cnt, g->p, g->p, elf->map_cnt);
 }
 
@@ -173,11 +174,14 @@ static void emit_skeleton(struct gen *g)
                 g->p, g->p, g->p, g->p);
         if (elf->map_cnt) {
                 fprintf(g->out,
-                        "\tint err = bpfaot_maps__create_all(%s__map_defs, %s__map_cnt, %s__maps, "
-                        "NULL);\n\tif (err) {\n\t\tfree(obj);\n\t\treturn err;\n\t}\n",
+                        "\tint err = bpfaot_maps__create_all(%s" BPFAOT_SYM_MAP_DEFS
+                        ", %s" BPFAOT_SYM_MAP_CNT ", %s" BPFAOT_SYM_MAPS
+                        ", NULL);\n\tif (err) {\n\t\tfree(obj);\n\t\treturn err;\n\t}\n",
                         g->p, g->p, g->p);
                 for (size_t i = 0; i < elf->map_cnt; i++)
-                        fprintf(g->out, "\tobj->maps.%s = (struct bpfaot_map *)%s__maps[%zu];\n",
+                        fprintf(g->out,
+                                "\tobj->maps.%s = (struct bpfaot_map *)%s" BPFAOT_SYM_MAPS
+                                "[%zu];\n",
                                 elf->maps[i].name, g->p, i);
         }
         for (size_t i = 0; i < elf->data_cnt; i++) {
@@ -195,7 +199,10 @@ static void emit_skeleton(struct gen *g)
                 "\tif (!obj)\n\t\treturn;\n",
                 g->p, g->p);
         if (elf->map_cnt)
-                fprintf(g->out, "\tbpfaot_maps__free_all(%s__maps, %s__map_cnt);\n", g->p, g->p);
+                fprintf(g->out,
+                        "\tbpfaot_maps__free_all(%s" BPFAOT_SYM_MAPS ", %s" BPFAOT_SYM_MAP_CNT
+                        ");\n",
+                        g->p, g->p);
         fputs("\tfree(obj);\n}\n", g->out);
 }
 

@@ -17,6 +17,7 @@
 #include "fpoff.h"
 #include "insn.h"
 #include "llvm_compat.h"
+#include "objabi.h"
 #include "subprog.h"
 
 #include <errno.h>
@@ -400,15 +401,6 @@ static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d)
         return g;
 }
 
-static char *prefixed(const char *prefix, const char *what)
-{
-        size_t n = strlen(prefix) + strlen(what) + 1;
-        char *s = malloc(n);
-        if (s)
-                snprintf(s, n, "%s%s", prefix, what);
-        return s;
-}
-
 /* A private constant C string, as an i8* (NULL for NULL). */
 static LLVMValueRef const_str(struct tr *t, const char *str)
 {
@@ -455,78 +447,99 @@ static LLVMValueRef private_array(struct tr *t, LLVMTypeRef elem, LLVMValueRef *
         return LLVMConstPointerCast(g, t->i8p);
 }
 
-/*
- * The initial contents of a PROG_ARRAY (entry functions <prefix>__<prog>,
- * the skeleton's names, of the programs in this module) or map of maps
- * (map index + 1), as the runtime's
- * bpfaot_map_def.init_value describes them. Sets *size to their bytes.
- */
-static LLVMValueRef map_init(struct tr *t, const struct bpfaot_map_desc *m, uint64_t *size)
+/* `n` constants `fill` to be overwritten, or NULL (t->oom set) when out of memory. */
+static LLVMValueRef *const_vals(struct tr *t, unsigned n, LLVMValueRef fill)
 {
-        bool progs = m->type == BPF_MAP_TYPE_PROG_ARRAY;
+        LLVMValueRef *vals = calloc(n, sizeof(*vals));
+
+        for (unsigned i = 0; vals && i < n; i++)
+                vals[i] = fill;
+        t->oom |= !vals;
+        return vals;
+}
+
+/*
+ * The initial contents of a PROG_ARRAY, as bpfaot_map_def.init_value holds
+ * them: the entries <prefix>__<prog> (the skeleton's names) of the programs
+ * in this module. Sets *size to their bytes.
+ */
+static LLVMValueRef prog_array_init(struct tr *t, const struct bpfaot_map_desc *m, size_t *size)
+{
         unsigned n = m->init_cnt ? m->inits[m->init_cnt - 1].slot + 1 : 0;
-        LLVMTypeRef elem = progs ? t->i8p : t->i32;
         LLVMValueRef *vals, arr = NULL;
 
-        *size = 0;
-        if (!n)
-                return LLVMConstNull(t->i8p);
-        vals = calloc(n, sizeof(*vals));
-        if (!vals) {
-                t->oom = true;
-                return LLVMConstNull(t->i8p);
-        }
-        for (unsigned i = 0; i < n; i++)
-                vals[i] = LLVMConstNull(elem);
+        if (!n || !(vals = const_vals(t, n, LLVMConstNull(t->i8p))))
+                return NULL;
         for (size_t k = 0; k < m->init_cnt && !t->oom; k++) {
                 const struct bpfaot_map_init *in = &m->inits[k];
-                char *entry;
+                char *entry = objabi_prog_entry(t->prog->symbol_prefix, in->prog);
 
-                if (!progs) {
-                        vals[in->slot] = cint(t->i32, in->map + 1);
-                        continue;
-                }
-                entry = malloc(strlen(t->prog->symbol_prefix) + strlen(in->prog) + 3);
                 if (!entry) {
                         t->oom = true;
                         break;
                 }
-                sprintf(entry, "%s__%s", t->prog->symbol_prefix, in->prog);
                 /* A program not compiled into this module leaves its slot empty. */
                 if (in_module(t, entry))
                         vals[in->slot] = LLVMConstPointerCast(entry_fn(t, entry), t->i8p);
                 free(entry);
         }
         if (!t->oom) {
-                arr = private_array(t, elem, vals, n);
-                *size = (uint64_t)n * (progs ? 8 : 4);
+                arr = private_array(t, t->i8p, vals, n);
+                *size = (size_t)n * sizeof(bpfaot_prog_fn);
         }
         free(vals);
-        return arr ? arr : LLVMConstNull(t->i8p);
-}
-
-/* One struct bpfaot_map_def; `init`/`init_size`/`inner` as the runtime reads them. */
-static LLVMValueRef map_def(struct tr *t, LLVMTypeRef def_ty, const struct bpfaot_map_desc *m,
-                            LLVMValueRef name, LLVMValueRef init, uint64_t init_size,
-                            LLVMValueRef inner)
-{
-        LLVMValueRef vals[9] = {
-            name,
-            cint(t->i32, m->type),
-            cint(t->i32, m->key_size),
-            cint(t->i32, m->value_size),
-            cint(t->i32, m->max_entries),
-            cint(t->i32, m->map_flags),
-            init,
-            c64(t, init_size),
-            inner,
-        };
-        return LLVMConstNamedStruct(def_ty, vals, 9);
+        return arr;
 }
 
 /*
- * The object's map tables, created on first use:
- *   const struct bpfaot_map_def <prefix>__map_defs[N];  (runtime/include/bpfaot/maps.h)
+ * The initial contents of map `m` whose definition is *d: a PROG_ARRAY's
+ * programs (setting d->init_size), else d->init_value's 32-bit words.
+ */
+static LLVMValueRef map_init(struct tr *t, const struct bpfaot_map_desc *m,
+                             struct bpfaot_map_def *d)
+{
+        unsigned n = (unsigned)(d->init_size / sizeof(uint32_t));
+        const uint32_t *words = d->init_value;
+        LLVMValueRef *vals, arr = NULL;
+
+        if (m->type == BPF_MAP_TYPE_PROG_ARRAY)
+                return prog_array_init(t, m, &d->init_size);
+        if (!words || !(vals = const_vals(t, n, NULL)))
+                return NULL;
+        for (unsigned i = 0; i < n; i++)
+                vals[i] = cint(t->i32, words[i]);
+        arr = private_array(t, t->i32, vals, n);
+        free(vals);
+        return arr;
+}
+
+/* One struct bpfaot_map_def: `d` with its pointers made constants of the module. */
+static LLVMValueRef map_def(struct tr *t, const struct bpfaot_map_def *d, LLVMValueRef init,
+                            LLVMValueRef inner)
+{
+        LLVMValueRef ptrs[OBJABI_MAP_DEF_FIELD_CNT] = {
+            [OBJABI_bpfaot_map_def__name] = const_str(t, d->name),
+            [OBJABI_bpfaot_map_def__init_value] = init,
+            [OBJABI_bpfaot_map_def__inner] = inner,
+        };
+        return objabi_const(t->ctx, OBJABI_MAP_DEF, d, ptrs);
+}
+
+/* An inner-map template: a private constant struct bpfaot_map_def. */
+static LLVMValueRef map_template(struct tr *t, const struct bpfaot_map_def *d)
+{
+        LLVMValueRef g = LLVMAddGlobal(t->mod, objabi_type(t->ctx, OBJABI_MAP_DEF), "");
+
+        LLVMSetInitializer(g, map_def(t, d, NULL, NULL));
+        LLVMSetGlobalConstant(g, true);
+        LLVMSetLinkage(g, LLVMPrivateLinkage);
+        return g;
+}
+
+/*
+ * The object's map tables (bpfaot/objabi.h), created on first use from the
+ * definitions bpfaot_prog__map_defs() makes:
+ *   const struct bpfaot_map_def <prefix>__map_defs[N];
  *   const uint32_t <prefix>__map_cnt = N;
  *   void *<prefix>__maps[N];  slots the host fills with the created maps
  * Like global data they are weak_odr, shared by all programs of the object.
@@ -536,11 +549,13 @@ static LLVMValueRef map_tables(struct tr *t)
 {
         const struct bpfaot_prog *prog = t->prog;
         unsigned n = (unsigned)prog->map_cnt;
-        char *slots_name = prefixed(prog->symbol_prefix, "__maps");
-        char *defs_name = prefixed(prog->symbol_prefix, "__map_defs");
-        char *cnt_name = prefixed(prog->symbol_prefix, "__map_cnt");
-        LLVMTypeRef def_ty, slots_ty = LLVMArrayType(t->i64, n);
+        char *slots_name = objabi_symbol(prog->symbol_prefix, BPFAOT_SYM_MAPS);
+        char *defs_name = objabi_symbol(prog->symbol_prefix, BPFAOT_SYM_MAP_DEFS);
+        char *cnt_name = objabi_symbol(prog->symbol_prefix, BPFAOT_SYM_MAP_CNT);
+        LLVMTypeRef def_ty = objabi_type(t->ctx, OBJABI_MAP_DEF),
+                    slots_ty = LLVMArrayType(t->i64, n);
         LLVMValueRef slots = NULL, defs, cnt, *elems = NULL;
+        struct bpfaot_map_def *cdefs = NULL;
 
         if (!slots_name || !defs_name || !cnt_name)
                 goto out;
@@ -548,30 +563,13 @@ static LLVMValueRef map_tables(struct tr *t)
         if (slots)
                 goto out;
         elems = calloc(n ? n : 1, sizeof(*elems));
-        if (!elems)
+        if (!elems || bpfaot_prog__map_defs(prog, &cdefs, NULL))
                 goto out;
-        def_ty = LLVMStructCreateNamed(t->ctx, "struct.bpfaot_map_def");
-        {
-                LLVMTypeRef fields[9] = {t->i8p, t->i32, t->i32,
-                                         t->i32, t->i32, t->i32,
-                                         t->i8p, t->i64, compat_ptr_type(t->ctx, def_ty)};
-                LLVMStructSetBody(def_ty, fields, 9, false);
-        }
         for (unsigned i = 0; i < n; i++) {
-                const struct bpfaot_map_desc *m = &prog->maps[i];
-                LLVMValueRef inner = LLVMConstNull(compat_ptr_type(t->ctx, def_ty)), init;
-                uint64_t init_size;
+                struct bpfaot_map_def d = cdefs[i];
+                LLVMValueRef init = map_init(t, &prog->maps[i], &d);
 
-                init = map_init(t, m, &init_size);
-                if (m->inner) {
-                        LLVMValueRef tmpl = LLVMAddGlobal(t->mod, def_ty, "");
-                        LLVMSetInitializer(tmpl, map_def(t, def_ty, m->inner, LLVMConstNull(t->i8p),
-                                                         LLVMConstNull(t->i8p), 0, inner));
-                        LLVMSetGlobalConstant(tmpl, true);
-                        LLVMSetLinkage(tmpl, LLVMPrivateLinkage);
-                        inner = tmpl;
-                }
-                elems[i] = map_def(t, def_ty, m, const_str(t, m->name), init, init_size, inner);
+                elems[i] = map_def(t, &d, init, d.inner ? map_template(t, d.inner) : NULL);
         }
         defs = LLVMAddGlobal(t->mod, LLVMArrayType(def_ty, n), defs_name);
         LLVMSetInitializer(defs, LLVMConstArray(def_ty, elems, n));
@@ -586,6 +584,7 @@ static LLVMValueRef map_tables(struct tr *t)
         LLVMSetLinkage(slots, LLVMWeakODRLinkage);
         LLVMSetAlignment(slots, 8);
 out:
+        free(cdefs);
         free(elems);
         free(slots_name);
         free(defs_name);
@@ -1190,24 +1189,46 @@ static int build_subprog(struct tr *t, size_t s)
         return 0;
 }
 
+/* const uint32_t <prefix>__abi_version, weak_odr like the other tables of the object. */
+static bool object_abi_version(struct tr *t)
+{
+        char *name = objabi_symbol(t->prog->symbol_prefix, BPFAOT_SYM_ABI_VERSION);
+        LLVMValueRef g;
+
+        if (!name)
+                return false;
+        if (!LLVMGetNamedGlobal(t->mod, name)) {
+                g = LLVMAddGlobal(t->mod, t->i32, name);
+                LLVMSetInitializer(g, cint(t->i32, BPFAOT_OBJ_ABI_VERSION));
+                LLVMSetGlobalConstant(g, true);
+                LLVMSetLinkage(g, LLVMWeakODRLinkage);
+        }
+        free(name);
+        return true;
+}
+
 /*
- * const struct bpfaot_prog_def <entry>__prog = {name, section, entry, fn}
- * (bpfaot/maps.h): the object describes its programs.
+ * const struct bpfaot_prog_def <entry>__prog (bpfaot/objabi.h): the object
+ * describes its programs, and an object with a prefix its ABI version.
  */
 static LLVMValueRef build_prog_def(struct tr *t, LLVMValueRef fn)
 {
-        LLVMTypeRef fields[4] = {t->i8p, t->i8p, t->i8p, t->i8p};
-        LLVMTypeRef ty = LLVMStructTypeInContext(t->ctx, fields, 4, false);
-        LLVMValueRef vals[4] = {const_str(t, t->prog->name), const_str(t, t->prog->section),
-                                const_str(t, t->entry), LLVMConstPointerCast(fn, t->i8p)};
-        LLVMValueRef init = LLVMConstNamedStruct(ty, vals, 4), g;
-        char *name = prefixed(t->entry, "__prog");
+        const struct bpfaot_prog_def d = {.abi_version = BPFAOT_OBJ_ABI_VERSION};
+        LLVMValueRef ptrs[OBJABI_PROG_DEF_FIELD_CNT] = {
+            [OBJABI_bpfaot_prog_def__name] = const_str(t, t->prog->name),
+            [OBJABI_bpfaot_prog_def__section] = const_str(t, t->prog->section),
+            [OBJABI_bpfaot_prog_def__entry] = const_str(t, t->entry),
+            [OBJABI_bpfaot_prog_def__fn] = fn,
+        };
+        LLVMValueRef init = objabi_const(t->ctx, OBJABI_PROG_DEF, &d, ptrs), g;
+        char *name = objabi_symbol(t->entry, BPFAOT_SYM_PROG);
 
-        if (!name) {
+        if (!name || (t->prog->symbol_prefix && !object_abi_version(t))) {
+                free(name);
                 t->oom = true;
                 return NULL;
         }
-        g = LLVMAddGlobal(t->mod, ty, name);
+        g = LLVMAddGlobal(t->mod, LLVMTypeOf(init), name);
         free(name);
         LLVMSetInitializer(g, init);
         LLVMSetGlobalConstant(g, true);

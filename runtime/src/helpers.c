@@ -302,7 +302,7 @@ const struct bpfaot_rt_helper *bpfaot_rt_helper_find(uint32_t id)
 
 int bpfaot_rt_parse_helper_symbol(const char *name, uint32_t *id)
 {
-        static const char prefix[] = "_bpf_helper_ext_";
+        static const char prefix[] = BPFAOT_HELPER_PREFIX;
         unsigned long v;
         char *end;
 

@@ -2,6 +2,7 @@
 /* Plumbing shared by the test programs (see test_common.h). */
 #include "test_common.h"
 
+#include "bpfaot/host.h"
 #include "bpfaot/runtime.h"
 
 #include <ctype.h>
@@ -195,30 +196,15 @@ bpfaot_helper_fn test_rt_helper_lookup(void *ctx, uint32_t id)
         return h ? h->fn : NULL;
 }
 
-uint64_t test_libc_resolve(const char *name)
-{
-        if (strcmp(name, "memset") == 0)
-                return (uint64_t)(uintptr_t)&memset;
-        if (strcmp(name, "memcpy") == 0)
-                return (uint64_t)(uintptr_t)&memcpy;
-        if (strcmp(name, "memmove") == 0)
-                return (uint64_t)(uintptr_t)&memmove;
-        return 0;
-}
-
 uint64_t test_rt_resolve(void *ctx, const char *name)
 {
-        const struct bpfaot_rt_helper *h;
-        uint32_t id;
-
         (void)ctx;
-        if (strcmp(name, BPFAOT_CALLX_SYMBOL) == 0)
-                return (uint64_t)(uintptr_t)&bpfaot_rt_callx;
-        if (bpfaot_rt_parse_helper_symbol(name, &id) == 0) {
-                h = bpfaot_rt_helper_find(id);
-                return h ? (uint64_t)(uintptr_t)h->fn : 0;
-        }
-        return test_libc_resolve(name);
+        return (uint64_t)(uintptr_t)bpfaot_rt_resolve(name);
+}
+
+uint64_t test_libc_resolve(const char *name)
+{
+        return test_rt_resolve(NULL, name);
 }
 
 /* ------------------------------------------------------------------ */

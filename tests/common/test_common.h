@@ -40,14 +40,13 @@ int test_parse_hex(const char *text, uint8_t **out, size_t *out_len);
 /* Interpreter helper lookup over the runtime's built-in helpers (ctx unused). */
 bpfaot_helper_fn test_rt_helper_lookup(void *ctx, uint32_t id);
 
-/*
- * Resolver for compiled objects: _bpf_helper_ext_NNNN -> runtime helper,
- * _bpf_helper_ext_callx -> bpfaot_rt_callx, plus the C library's
- * memset/memcpy/memmove (code generators may emit calls to them).
- */
+/* Resolver for compiled objects (ctx unused): the runtime's bpfaot_rt_resolve(). */
 uint64_t test_rt_resolve(void *ctx, const char *name);
 
-/* Resolve memset/memcpy/memmove; 0 for any other name. */
+/*
+ * The same, for resolvers that bind helpers and callx to functions of their
+ * own and leave the rest (memset, memcpy, ...) to the runtime.
+ */
 uint64_t test_libc_resolve(const char *name);
 
 /* Print a disassembly listing, one "  <index>: <insn>" per line. */

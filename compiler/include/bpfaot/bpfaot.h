@@ -15,6 +15,9 @@
 #ifndef BPFAOT_BPFAOT_H
 #define BPFAOT_BPFAOT_H
 
+#include "bpfaot/error.h"
+#include "bpfaot/objabi.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,17 +41,7 @@ extern "C" {
 /* Errors                                                              */
 /* ------------------------------------------------------------------ */
 
-#define BPFAOT_ERROR_MAX 1024
-
-/*
- * A one-line, located diagnostic. For instruction errors the message reads
- * "<input>: <program>: insn <index>: <decoded insn>: <reason>".
- */
-struct bpfaot_error {
-        int code;  /* negative errno, 0 when no error */
-        long insn; /* instruction index, -1 when not about an instruction */
-        char msg[BPFAOT_ERROR_MAX];
-};
+/* struct bpfaot_error: bpfaot/error.h, shared with the runtime. */
 
 /* ------------------------------------------------------------------ */
 /* Instructions (the encodings: bpfaot/ebpf.h)                         */
@@ -384,8 +377,6 @@ struct bpfaot_compile_opts {
         bool inline_maps;
 };
 #define BPFAOT_OPT_DEFAULT (-1)
-/* Where struct bpfaot_map_inline keeps `values` (checked against bpfaot/maps.h by a test). */
-#define BPFAOT_MAP_INLINE_VALUES_OFFSET 16
 
 /* A growable byte buffer owned by the caller; release with bpfaot_buf_free. */
 struct bpfaot_buf {
@@ -435,24 +426,23 @@ char *bpfaot_elf__entry_name(const struct bpfaot_elf *elf, const char *prog);
  */
 const struct bpfaot_map_desc *bpfaot_elf__prog_array_map(const struct bpfaot_elf *elf);
 
-/* Symbol a program calls for `call %reg` (callx): uint64_t f(id, r1..r5). */
-#define BPFAOT_CALLX_SYMBOL "_bpf_helper_ext_callx"
 /*
- * Symbol bpf_tail_call (helper 12) compiles to:
- * struct { uint64_t done, r0; } f(uint64_t ctx, uint64_t map, uint64_t index);
- * the runtime's implementation is bpfaot_rt_tail_call (bpfaot/runtime.h).
+ * The names compiled code imports and defines, and the layouts of the
+ * descriptors it holds (BPFAOT_CALLX_SYMBOL, BPFAOT_TAIL_CALL_SYMBOL,
+ * BPFAOT_CPU_ENTER/EXIT_SYMBOL, BPFAOT_HELPER_PREFIX, ...):
+ * bpfaot/objabi.h, shared with the runtime.
  */
-#define BPFAOT_TAIL_CALL_SYMBOL "bpfaot_rt_tail_call"
+
 /*
- * Symbols void f(void) that the entry of a program referencing a PERCPU map
- * (directly, or as the inner-map template of a map of maps) calls before and
- * after the run, so that the run holds one virtual CPU; other entries do not
- * reference them. The runtime's: bpfaot_rt_cpu_enter/exit (bpfaot/runtime.h).
+ * The runtime's definitions of the maps `prog` references (prog->maps), as
+ * the <obj>__map_defs of a compiled object holds them, except that a
+ * PROG_ARRAY starts empty (its contents name native entries): for running
+ * the program without compiling it. *defs is NULL without maps, else one
+ * allocation of prog->map_cnt definitions and what they point to, for
+ * free(); their names point into `prog`.
  */
-#define BPFAOT_CPU_ENTER_SYMBOL "bpfaot_rt_cpu_enter"
-#define BPFAOT_CPU_EXIT_SYMBOL  "bpfaot_rt_cpu_exit"
-/* Format of helper symbols; the id is printed with %04u. */
-#define BPFAOT_HELPER_PREFIX "_bpf_helper_ext_"
+int bpfaot_prog__map_defs(const struct bpfaot_prog *prog, struct bpfaot_map_def **defs,
+                          struct bpfaot_error *err);
 
 /* Host triple as LLVM sees it; caller frees with free(). */
 char *bpfaot_host_triple(void);

@@ -35,6 +35,8 @@
 #ifndef BPFAOT_MAPS_H
 #define BPFAOT_MAPS_H
 
+#include "objabi.h" /* struct bpfaot_map_def, bpfaot_map_inline, bpfaot_prog_def */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -45,67 +47,11 @@ extern "C" {
 
 struct bpfaot_map;
 
-/*
- * The start of every struct bpfaot_map, a fixed layout that compiled code
- * reads directly (bpf-aot build --inline-maps): for an ARRAY (not PERCPU),
- * value i lives at values + i * elem_size for i < max_entries and never
- * moves; for other types values is NULL. Read-only for everyone but the
- * runtime.
- */
-struct bpfaot_map_inline {
-        uint32_t type;
-        uint32_t max_entries;
-        uint64_t elem_size;
-        char *values; /* at offset 16 (BPFAOT_MAP_INLINE_VALUES_OFFSET in bpfaot.h) */
-};
 /* struct bpfaot_map begins with its struct bpfaot_map_inline. */
 static inline const struct bpfaot_map_inline *bpfaot_map__inline(const struct bpfaot_map *map)
 {
         return (const struct bpfaot_map_inline *)(const void *)map;
 }
-
-struct bpfaot_map_def {
-        const char *name;  /* copied; may be NULL */
-        uint32_t type;     /* enum bpf_map_type */
-        uint32_t key_size; /* ARRAY-like: 4; QUEUE/STACK/RINGBUF: 0 */
-        uint32_t value_size;
-        uint32_t max_entries; /* RINGBUF: power-of-two byte size, multiple of the page size;
-                                 PERF_EVENT_ARRAY: 0 means one per CPU, as libbpf sets */
-        uint32_t map_flags;   /* BPF_F_* accepted by the kernel for the type */
-        /*
-         * Initial contents, may be NULL:
-         * ARRAY: at most value_size * max_entries bytes, filling values in
-         *   index order (.data-style);
-         * PROG_ARRAY: init_size / 8 (at most max_entries) bpfaot_prog_fn
-         *   pointers, NULL for an empty slot;
-         * ARRAY_OF_MAPS / HASH_OF_MAPS: init_size / 4 uint32_t, the slot i
-         *   (the key for HASH_OF_MAPS) holding map k-1 of the same table
-         *   when the value is k, nothing when 0. Only bpfaot_maps__create_all()
-         *   knows the table, so only it applies these.
-         */
-        const void *init_value;
-        size_t init_size;
-        /* ARRAY_OF_MAPS / HASH_OF_MAPS: what every inner map must look like
-         * (type, key and value size, flags; max_entries too unless the
-         * template has BPF_F_INNER_MAP). NULL: any map. */
-        const struct bpfaot_map_def *inner;
-};
-
-/* A compiled program's entry, what a PROG_ARRAY holds. */
-typedef uint64_t (*bpfaot_prog_fn)(void *ctx, uint64_t ctx_size);
-
-/*
- * A program of a compiled object. Every entry function <entry> comes with
- * `const struct bpfaot_prog_def <entry>__prog`; an object built with all
- * its programs (build --skeleton) also has `const struct bpfaot_prog_def
- * <obj>__progs[]` and `const uint32_t <obj>__prog_cnt`.
- */
-struct bpfaot_prog_def {
-        const char *name;    /* the program's name (its function in the eBPF object) */
-        const char *section; /* its ELF section, e.g. "xdp"; NULL for raw bytecode */
-        const char *entry;   /* the entry symbol */
-        bpfaot_prog_fn fn;   /* the entry itself */
-};
 
 /*
  * Create a map. Returns 0 and *map, or:

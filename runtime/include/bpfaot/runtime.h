@@ -15,6 +15,8 @@
 #ifndef BPFAOT_RUNTIME_H
 #define BPFAOT_RUNTIME_H
 
+#include "objabi.h" /* struct bpfaot_tail_call_result */
+
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -63,10 +65,6 @@ uint64_t bpfaot_rt_callx(uint64_t id, uint64_t r1, uint64_t r2, uint64_t r3, uin
  * kernel, an attempt on an empty slot does not count.
  */
 #define BPFAOT_MAX_TAIL_CALLS 33
-struct bpfaot_tail_call_result {
-        uint64_t done;
-        uint64_t ret;
-};
 struct bpfaot_tail_call_result bpfaot_rt_tail_call(uint64_t ctx, uint64_t map, uint64_t index);
 
 /*
@@ -80,7 +78,7 @@ struct bpfaot_tail_call_result bpfaot_rt_tail_call(uint64_t ctx, uint64_t map, u
  * holds one CPU from bpfaot_rt_cpu_enter() to bpfaot_rt_cpu_exit(), so its
  * plain (non-atomic) updates of that CPU's copies race with nobody, however
  * many threads run programs. Compiled entries of programs that reference a
- * PERCPU map call both around the run (BPFAOT_CPU_ENTER_SYMBOL in bpfaot.h),
+ * PERCPU map call both around the run (BPFAOT_CPU_ENTER_SYMBOL in bpfaot/objabi.h),
  * and so does bpf-aot's interpreter; a host calls them itself only for its
  * own per-CPU work.
  *

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The object ABI on the compiler's side. The LLVM types of the descriptors
+ * are made from the field tables of bpfaot/objabi.h, and their constants from
+ * C structs of the same types, so the compiler writes what the runtime reads
+ * by construction; tests/unit/test_objabi.c compares the two layouts.
+ *
+ * The maps' definitions are made here once, as C structs: the interpreter's
+ * maps are created from them, and the compiler's <obj>__map_defs is their
+ * image in the object.
+ */
+#include "internal.h"
+#include "objabi.h"
+#include "llvm_compat.h"
+
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FIELD(s, f, cls, off) {#f, BPFAOT_ABI_##cls, offsetof(struct s, f)},
+#define FIELDS(s, NAME)                                                                            \
+        static const struct objabi_field s##_fields[] = {BPFAOT_ABI_##NAME##_FIELDS(FIELD)};
+BPFAOT_ABI_STRUCTS(FIELDS)
+
+#define LAYOUT(s, NAME)                                                                            \
+        [OBJABI_##NAME] = {#s, s##_fields, sizeof(s##_fields) / sizeof(s##_fields[0]),             \
+                           BPFAOT_ABI_##NAME##_SIZE},
+static const struct objabi_layout layouts[OBJABI_STRUCT_CNT] = {BPFAOT_ABI_STRUCTS(LAYOUT)};
+
+/* objabi_const() builds its fields in an array of this size. */
+#define MAX_FIELDS 16
+#define FIELD_CNT_OK(s, NAME)                                                                      \
+        _Static_assert(sizeof(s##_fields) / sizeof(s##_fields[0]) <= MAX_FIELDS, #s);
+BPFAOT_ABI_STRUCTS(FIELD_CNT_OK)
+
+const struct objabi_layout *objabi_layout(enum objabi_struct s)
+{
+        return &layouts[s];
+}
+
+static LLVMTypeRef class_type(LLVMContextRef ctx, enum bpfaot_abi_class cls)
+{
+        if (cls == BPFAOT_ABI_U32)
+                return LLVMInt32TypeInContext(ctx);
+        if (cls == BPFAOT_ABI_U64)
+                return LLVMInt64TypeInContext(ctx);
+        return compat_ptr_type(ctx, LLVMInt8TypeInContext(ctx));
+}
+
+LLVMTypeRef objabi_type(LLVMContextRef ctx, enum objabi_struct s)
+{
+        const struct objabi_layout *l = &layouts[s];
+        LLVMTypeRef fields[MAX_FIELDS], ty;
+        char name[64];
+
+        snprintf(name, sizeof(name), "struct.%s", l->name);
+        ty = LLVMGetTypeByName2(ctx, name);
+        if (ty)
+                return ty;
+        for (unsigned i = 0; i < l->field_cnt; i++)
+                fields[i] = class_type(ctx, l->fields[i].cls);
+        ty = LLVMStructCreateNamed(ctx, name);
+        LLVMStructSetBody(ty, fields, l->field_cnt, false);
+        return ty;
+}
+
+LLVMValueRef objabi_const(LLVMContextRef ctx, enum objabi_struct s, const void *c,
+                          const LLVMValueRef *ptrs)
+{
+        const struct objabi_layout *l = &layouts[s];
+        LLVMTypeRef ty = objabi_type(ctx, s);
+        LLVMValueRef vals[MAX_FIELDS];
+
+        for (unsigned i = 0; i < l->field_cnt; i++) {
+                const struct objabi_field *f = &l->fields[i];
+                const char *at = (const char *)c + f->offset;
+                LLVMTypeRef fty = LLVMStructGetTypeAtIndex(ty, i);
+                uint32_t u32;
+                uint64_t u64;
+
+                if (f->cls == BPFAOT_ABI_PTR) {
+                        vals[i] = ptrs && ptrs[i] ? LLVMConstPointerCast(ptrs[i], fty)
+                                                  : LLVMConstNull(fty);
+                } else if (f->cls == BPFAOT_ABI_U32) {
+                        memcpy(&u32, at, sizeof(u32));
+                        vals[i] = LLVMConstInt(fty, u32, false);
+                } else {
+                        memcpy(&u64, at, sizeof(u64));
+                        vals[i] = LLVMConstInt(fty, u64, false);
+                }
+        }
+        return LLVMConstNamedStruct(ty, vals, l->field_cnt);
+}
+
+static char *concat(const char *a, const char *b, const char *c)
+{
+        size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+        char *s = malloc(n);
+
+        if (s)
+                snprintf(s, n, "%s%s%s", a, b, c);
+        return s;
+}
+
+char *objabi_symbol(const char *prefix, const char *suffix)
+{
+        return concat(prefix, suffix, "");
+}
+
+char *objabi_prog_entry(const char *prefix, const char *prog)
+{
+        return concat(prefix, BPFAOT_SYM_SEP, prog);
+}
+
+/* Slots of a map's initial contents: the last one filled + 1. */
+static size_t init_slots(const struct bpfaot_map_desc *m)
+{
+        return m->init_cnt ? m->inits[m->init_cnt - 1].slot + 1 : 0;
+}
+
+/* The map's scalar fields, what its definition is without initial contents. */
+static void map_shape(struct bpfaot_map_def *d, const struct bpfaot_map_desc *m)
+{
+        d->type = m->type;
+        d->key_size = m->key_size;
+        d->value_size = m->value_size;
+        d->max_entries = m->max_entries;
+        d->map_flags = m->map_flags;
+}
+
+/*
+ * A map of maps: the slots filled with inner maps, as the index + 1 of each
+ * in the object's map table (0: empty). A PROG_ARRAY's contents are
+ * programs, which only a compiled object can name.
+ */
+static void map_refs(struct bpfaot_map_def *d, const struct bpfaot_map_desc *m, uint32_t *refs)
+{
+        size_t n = init_slots(m);
+
+        if (!n || m->type == BPF_MAP_TYPE_PROG_ARRAY)
+                return;
+        for (size_t k = 0; k < m->init_cnt; k++)
+                refs[m->inits[k].slot] = m->inits[k].map + 1;
+        d->init_value = refs;
+        d->init_size = n * sizeof(*refs);
+}
+
+int bpfaot_prog__map_defs(const struct bpfaot_prog *prog, struct bpfaot_map_def **defs,
+                          struct bpfaot_error *err)
+{
+        size_t n = prog->map_cnt, words = 0;
+        struct bpfaot_map_def *d, *templates;
+        uint32_t *refs;
+
+        *defs = NULL;
+        if (!n)
+                return 0;
+        for (size_t i = 0; i < n; i++)
+                words += init_slots(&prog->maps[i]);
+        /* One block: the definitions, their inner-map templates, their contents. */
+        d = calloc(1, 2 * n * sizeof(*d) + words * sizeof(*refs));
+        if (!d)
+                return bpfaot_error_nomem(err);
+        templates = d + n;
+        refs = (uint32_t *)(templates + n);
+        for (size_t i = 0; i < n; i++) {
+                const struct bpfaot_map_desc *m = &prog->maps[i];
+
+                d[i].name = m->name;
+                map_shape(&d[i], m);
+                if (m->inner) {
+                        map_shape(&templates[i], m->inner);
+                        d[i].inner = &templates[i];
+                }
+                map_refs(&d[i], m, refs);
+                refs += init_slots(m);
+        }
+        *defs = d;
+        return 0;
+}

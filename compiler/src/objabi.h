@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The object ABI (bpfaot/objabi.h) on the compiler's side: the LLVM types and
+ * constants of its descriptors, made from the header's field tables, and the
+ * names of the symbols an object defines.
+ */
+#ifndef BPFAOT_OBJABI_INTERNAL_H
+#define BPFAOT_OBJABI_INTERNAL_H
+
+#include "bpfaot/bpfaot.h"
+
+#include <llvm-c/Core.h>
+
+/* The descriptors of bpfaot/objabi.h (BPFAOT_ABI_STRUCTS). */
+enum objabi_struct {
+#define OBJABI_STRUCT_ENUM(s, NAME) OBJABI_##NAME,
+        BPFAOT_ABI_STRUCTS(OBJABI_STRUCT_ENUM)
+#undef OBJABI_STRUCT_ENUM
+            OBJABI_STRUCT_CNT
+};
+
+/* Field indexes, in table order: OBJABI_<struct>__<field>, e.g. OBJABI_bpfaot_map_def__name. */
+#define OBJABI_FIELD_ENUM(s, f, cls, off) OBJABI_##s##__##f,
+enum { BPFAOT_ABI_MAP_INLINE_FIELDS(OBJABI_FIELD_ENUM) OBJABI_MAP_INLINE_FIELD_CNT };
+enum { BPFAOT_ABI_MAP_DEF_FIELDS(OBJABI_FIELD_ENUM) OBJABI_MAP_DEF_FIELD_CNT };
+enum { BPFAOT_ABI_PROG_DEF_FIELDS(OBJABI_FIELD_ENUM) OBJABI_PROG_DEF_FIELD_CNT };
+enum { BPFAOT_ABI_TAIL_CALL_RESULT_FIELDS(OBJABI_FIELD_ENUM) OBJABI_TAIL_CALL_RESULT_FIELD_CNT };
+#undef OBJABI_FIELD_ENUM
+
+struct objabi_field {
+        const char *name;
+        enum bpfaot_abi_class cls;
+        size_t offset; /* in the C struct */
+};
+
+/* One descriptor's field table. */
+struct objabi_layout {
+        const char *name; /* the C struct's tag */
+        const struct objabi_field *fields;
+        unsigned field_cnt;
+        size_t size;
+};
+
+const struct objabi_layout *objabi_layout(enum objabi_struct s);
+
+/* The LLVM type of descriptor `s`, %struct.<tag>, made once per context. */
+LLVMTypeRef objabi_type(LLVMContextRef ctx, enum objabi_struct s);
+/*
+ * A constant of descriptor `s`: integer fields read from `c`, a C struct of
+ * that type; pointer field i is ptrs[i] (any pointer constant; NULL: null).
+ */
+LLVMValueRef objabi_const(LLVMContextRef ctx, enum objabi_struct s, const void *c,
+                          const LLVMValueRef *ptrs);
+
+/* "<prefix><suffix>" (a BPFAOT_SYM_* suffix), or NULL when out of memory; free() it. */
+char *objabi_symbol(const char *prefix, const char *suffix);
+/* "<prefix>__<prog>": the entry of a program in an object of all programs; free() it. */
+char *objabi_prog_entry(const char *prefix, const char *prog);
+
+#endif

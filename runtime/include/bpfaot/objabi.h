@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bpf-aot object ABI: the symbols a native object compiled by bpf-aot
+ * defines and imports, and the layout of the descriptors it holds. The
+ * compiler writes objects by it and the runtime reads them; both include
+ * this header, so every name and layout is written here once. Each
+ * descriptor struct comes with a field table (BPFAOT_ABI_*_FIELDS: field,
+ * type class, offset) from which the compiler generates its LLVM types
+ * (compiler/src/objabi.c); the _Static_asserts below check the tables
+ * against the C structs wherever this header is compiled, and
+ * tests/unit/test_objabi.c checks the LLVM types against the C structs.
+ *
+ * The ABI is that of 64-bit little-endian targets (eBPF's own word size).
+ *
+ * Symbols an object compiled from the eBPF object <obj> (its file name
+ * without .bpf.o, as a C identifier: the "prefix") defines:
+ *
+ *   <entry>               uint64_t <entry>(void *ctx, uint64_t ctx_size), one
+ *                         per program: BPFAOT_DEFAULT_ENTRY unless named;
+ *                         <obj>__<prog> in an object of all programs;
+ *   <entry>__prog         const struct bpfaot_prog_def, the program described;
+ *   <obj>__abi_version    const uint32_t, BPFAOT_OBJ_ABI_VERSION;
+ *   <obj>__progs          const struct bpfaot_prog_def[<obj>__prog_cnt] and
+ *   <obj>__prog_cnt       const uint32_t, in an object compiled with all its
+ *                         programs together (build --skeleton);
+ *   <obj>__map_defs       const struct bpfaot_map_def[<obj>__map_cnt],
+ *   <obj>__map_cnt        const uint32_t and
+ *   <obj>__maps           void *[<obj>__map_cnt], the slots a host fills
+ *                         with the created maps (bpfaot_maps__create_all()),
+ *                         in an object with maps;
+ *   <obj>__<section>      a global data section (.bss: <obj>__bss; characters
+ *                         other than letters, digits and _ become _).
+ *
+ * The <obj>__ symbols are weak_odr: objects of single programs of one eBPF
+ * object link together and share them. A program compiled from raw
+ * bytecode has no prefix: it defines only <entry> and <entry>__prog.
+ *
+ * Symbols compiled code imports, all but the helpers only when used:
+ * BPFAOT_HELPER_SYMBOL_FMT, BPFAOT_CALLX_SYMBOL, BPFAOT_TAIL_CALL_SYMBOL,
+ * BPFAOT_CPU_ENTER/EXIT_SYMBOL, the BPFAOT_LDDW_*_SYMBOL functions, a kfunc
+ * by its own name, and memset/memcpy/memmove/memcmp (code generators emit
+ * them). bpfaot_rt_resolve() (bpfaot/host.h) resolves those the runtime has.
+ */
+#ifndef BPFAOT_OBJABI_H
+#define BPFAOT_OBJABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Version of the ABI an object was compiled for: changes with any name,
+ * layout or meaning below. Objects hold it in <obj>__abi_version and in
+ * every bpfaot_prog_def; a loader refuses other versions.
+ */
+#define BPFAOT_OBJ_ABI_VERSION 1
+
+/* ---- Symbols an object defines ---- */
+
+#define BPFAOT_DEFAULT_ENTRY "bpf_main"
+/* Separates a prefix from the name it qualifies: <obj>__<prog>, <obj>__<section>. */
+#define BPFAOT_SYM_SEP         "__"
+#define BPFAOT_SYM_PROG        "__prog"
+#define BPFAOT_SYM_ABI_VERSION "__abi_version"
+#define BPFAOT_SYM_PROGS       "__progs"
+#define BPFAOT_SYM_PROG_CNT    "__prog_cnt"
+#define BPFAOT_SYM_MAP_DEFS    "__map_defs"
+#define BPFAOT_SYM_MAP_CNT     "__map_cnt"
+#define BPFAOT_SYM_MAPS        "__maps"
+
+/* ---- Symbols compiled code imports ---- */
+
+/* Helper N: uint64_t f(uint64_t r1, ..., uint64_t r5), the id printed with %04u. */
+#define BPFAOT_HELPER_PREFIX     "_bpf_helper_ext_"
+#define BPFAOT_HELPER_SYMBOL_FMT BPFAOT_HELPER_PREFIX "%04u"
+/* `call %reg` (callx): uint64_t f(uint64_t id, uint64_t r1, ..., uint64_t r5). */
+#define BPFAOT_CALLX_SYMBOL "_bpf_helper_ext_callx"
+/*
+ * What bpf_tail_call (helper 12) compiles to: struct bpfaot_tail_call_result
+ * f(uint64_t ctx, uint64_t map, uint64_t index); the runtime's is
+ * bpfaot_rt_tail_call (bpfaot/runtime.h).
+ */
+#define BPFAOT_TAIL_CALL_SYMBOL "bpfaot_rt_tail_call"
+/*
+ * void f(void), called by the entry of a program referencing a PERCPU map
+ * (directly, or as the inner-map template of a map of maps) before and after
+ * the run, so that the run holds one virtual CPU; other entries do not
+ * reference them. The runtime's: bpfaot_rt_cpu_enter/exit (bpfaot/runtime.h).
+ */
+#define BPFAOT_CPU_ENTER_SYMBOL "bpfaot_rt_cpu_enter"
+#define BPFAOT_CPU_EXIT_SYMBOL  "bpfaot_rt_cpu_exit"
+/* lddw pseudo-loads the compiler could not resolve (src 1..6 of an lddw); the runtime has none. */
+#define BPFAOT_LDDW_MAP_BY_FD_SYMBOL  "__lddw_helper_map_by_fd"  /* (uint32_t fd) */
+#define BPFAOT_LDDW_MAP_VAL_SYMBOL    "__lddw_helper_map_val"    /* (uint64_t map) */
+#define BPFAOT_LDDW_VAR_ADDR_SYMBOL   "__lddw_helper_var_addr"   /* (uint32_t) */
+#define BPFAOT_LDDW_CODE_ADDR_SYMBOL  "__lddw_helper_code_addr"  /* (uint32_t) */
+#define BPFAOT_LDDW_MAP_BY_IDX_SYMBOL "__lddw_helper_map_by_idx" /* (uint32_t idx) */
+
+/* ---- Descriptors ---- */
+
+struct bpfaot_map;
+
+/*
+ * The start of every struct bpfaot_map, a fixed layout that compiled code
+ * reads directly (bpf-aot build --inline-maps): for an ARRAY (not PERCPU),
+ * value i lives at values + i * elem_size for i < max_entries and never
+ * moves; for other types values is NULL. Read-only for everyone but the
+ * runtime.
+ */
+struct bpfaot_map_inline {
+        uint32_t type;
+        uint32_t max_entries;
+        uint64_t elem_size;
+        char *values;
+};
+/* Where compiled code finds `values` (checked below). */
+#define BPFAOT_MAP_INLINE_VALUES_OFFSET 16
+
+/* A map an object defines, as bpfaot_map__create() (bpfaot/maps.h) takes it. */
+struct bpfaot_map_def {
+        const char *name;  /* copied; may be NULL */
+        uint32_t type;     /* enum bpf_map_type */
+        uint32_t key_size; /* ARRAY-like: 4; QUEUE/STACK/RINGBUF: 0 */
+        uint32_t value_size;
+        uint32_t max_entries; /* RINGBUF: power-of-two byte size, multiple of the page size;
+                                 PERF_EVENT_ARRAY: 0 means one per CPU, as libbpf sets */
+        uint32_t map_flags;   /* BPF_F_* accepted by the kernel for the type */
+        /*
+         * Initial contents, may be NULL:
+         * ARRAY: at most value_size * max_entries bytes, filling values in
+         *   index order (.data-style);
+         * PROG_ARRAY: init_size / 8 (at most max_entries) bpfaot_prog_fn
+         *   pointers, NULL for an empty slot;
+         * ARRAY_OF_MAPS / HASH_OF_MAPS: init_size / 4 uint32_t, the slot i
+         *   (the key for HASH_OF_MAPS) holding map k-1 of the same table
+         *   when the value is k, nothing when 0. Only bpfaot_maps__create_all()
+         *   knows the table, so only it applies these.
+         */
+        const void *init_value;
+        size_t init_size;
+        /* ARRAY_OF_MAPS / HASH_OF_MAPS: what every inner map must look like
+         * (type, key and value size, flags; max_entries too unless the
+         * template has BPF_F_INNER_MAP). NULL: any map. */
+        const struct bpfaot_map_def *inner;
+};
+
+/* A compiled program's entry, what a PROG_ARRAY holds. */
+typedef uint64_t (*bpfaot_prog_fn)(void *ctx, uint64_t ctx_size);
+
+/* A program of a compiled object: <entry>__prog, and the elements of <obj>__progs. */
+struct bpfaot_prog_def {
+        uint32_t abi_version; /* BPFAOT_OBJ_ABI_VERSION */
+        const char *name;     /* the program's name (its function in the eBPF object) */
+        const char *section;  /* its ELF section, e.g. "xdp"; NULL for raw bytecode */
+        const char *entry;    /* the entry symbol */
+        bpfaot_prog_fn fn;    /* the entry itself */
+};
+
+/* What BPFAOT_TAIL_CALL_SYMBOL returns: done != 0 when the tail call ran and ret is its r0. */
+struct bpfaot_tail_call_result {
+        uint64_t done;
+        uint64_t ret;
+};
+
+/* ---- Field tables ---- */
+
+/*
+ * Type classes of descriptor fields and their sizes: U32 and U64 unsigned
+ * integers, PTR any pointer (data or function).
+ */
+enum bpfaot_abi_class {
+        BPFAOT_ABI_U32,
+        BPFAOT_ABI_U64,
+        BPFAOT_ABI_PTR,
+};
+#define BPFAOT_ABI_SIZE_U32 4
+#define BPFAOT_ABI_SIZE_U64 8
+#define BPFAOT_ABI_SIZE_PTR 8
+
+/*
+ * BPFAOT_ABI_<STRUCT>_FIELDS(F) calls F(struct tag, field, class, offset)
+ * for each field in order; BPFAOT_ABI_<STRUCT>_SIZE is the struct's size.
+ * BPFAOT_ABI_STRUCTS(S) calls S(struct tag, NAME) for each descriptor.
+ */
+#define BPFAOT_ABI_MAP_INLINE_FIELDS(F)                                                            \
+        F(bpfaot_map_inline, type, U32, 0)                                                         \
+        F(bpfaot_map_inline, max_entries, U32, 4)                                                  \
+        F(bpfaot_map_inline, elem_size, U64, 8)                                                    \
+        F(bpfaot_map_inline, values, PTR, BPFAOT_MAP_INLINE_VALUES_OFFSET)
+#define BPFAOT_ABI_MAP_INLINE_SIZE 24
+
+#define BPFAOT_ABI_MAP_DEF_FIELDS(F)                                                               \
+        F(bpfaot_map_def, name, PTR, 0)                                                            \
+        F(bpfaot_map_def, type, U32, 8)                                                            \
+        F(bpfaot_map_def, key_size, U32, 12)                                                       \
+        F(bpfaot_map_def, value_size, U32, 16)                                                     \
+        F(bpfaot_map_def, max_entries, U32, 20)                                                    \
+        F(bpfaot_map_def, map_flags, U32, 24)                                                      \
+        F(bpfaot_map_def, init_value, PTR, 32)                                                     \
+        F(bpfaot_map_def, init_size, U64, 40)                                                      \
+        F(bpfaot_map_def, inner, PTR, 48)
+#define BPFAOT_ABI_MAP_DEF_SIZE 56
+
+#define BPFAOT_ABI_PROG_DEF_FIELDS(F)                                                              \
+        F(bpfaot_prog_def, abi_version, U32, 0)                                                    \
+        F(bpfaot_prog_def, name, PTR, 8)                                                           \
+        F(bpfaot_prog_def, section, PTR, 16)                                                       \
+        F(bpfaot_prog_def, entry, PTR, 24)                                                         \
+        F(bpfaot_prog_def, fn, PTR, 32)
+#define BPFAOT_ABI_PROG_DEF_SIZE 40
+
+#define BPFAOT_ABI_TAIL_CALL_RESULT_FIELDS(F)                                                      \
+        F(bpfaot_tail_call_result, done, U64, 0)                                                   \
+        F(bpfaot_tail_call_result, ret, U64, 8)
+#define BPFAOT_ABI_TAIL_CALL_RESULT_SIZE 16
+
+#define BPFAOT_ABI_STRUCTS(S)                                                                      \
+        S(bpfaot_map_inline, MAP_INLINE)                                                           \
+        S(bpfaot_map_def, MAP_DEF)                                                                 \
+        S(bpfaot_prog_def, PROG_DEF)                                                               \
+        S(bpfaot_tail_call_result, TAIL_CALL_RESULT)
+
+/* The tables describe the structs above: checked wherever this header is compiled. */
+#ifdef __cplusplus
+#define BPFAOT_ABI_ASSERT static_assert
+#else
+#define BPFAOT_ABI_ASSERT _Static_assert
+#endif
+#define BPFAOT_ABI_CHECK_FIELD(s, f, cls, off)                                                     \
+        BPFAOT_ABI_ASSERT(offsetof(struct s, f) == (off), "struct " #s ": " #f " moved");          \
+        BPFAOT_ABI_ASSERT(sizeof(((struct s *)0)->f) == BPFAOT_ABI_SIZE_##cls,                     \
+                          "struct " #s ": " #f " is not a " #cls);
+#define BPFAOT_ABI_CHECK_FIELDS(s, NAME) BPFAOT_ABI_##NAME##_FIELDS(BPFAOT_ABI_CHECK_FIELD)
+#define BPFAOT_ABI_CHECK_SIZE(s, NAME)                                                             \
+        BPFAOT_ABI_ASSERT(sizeof(struct s) == BPFAOT_ABI_##NAME##_SIZE, "struct " #s ": size");
+BPFAOT_ABI_STRUCTS(BPFAOT_ABI_CHECK_FIELDS)
+BPFAOT_ABI_STRUCTS(BPFAOT_ABI_CHECK_SIZE)
+
+#ifdef __cplusplus
+}
+#endif
+#endif
