@@ -101,7 +101,7 @@ int cmd_plugin(int argc, char **argv)
                 rc = cli_report(&err);
                 goto out;
         }
-        if (host_exec_prog(in.progs, 1, 0, &xo, mem_len ? mem : NULL, mem_len, &r0, &err)) {
+        if (host_exec_prog(&in.progs[0], &xo, mem_len ? mem : NULL, mem_len, &r0, &err)) {
                 rc = cli_report(&err);
                 goto out;
         }

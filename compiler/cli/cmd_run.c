@@ -51,14 +51,6 @@ static void usage(FILE *out)
  */
 #define RUN_EMPTY_CTX_BYTES 4096
 
-static bool fills_prog_arrays(const struct bpfaot_elf *elf)
-{
-        for (size_t i = 0; elf && i < elf->map_cnt; i++)
-                if (elf->maps[i].type == BPF_MAP_TYPE_PROG_ARRAY && elf->maps[i].init_cnt)
-                        return true;
-        return false;
-}
-
 /*
  * The selected program (the first, or --program's); an object that fills a
  * PROG_ARRAY with its programs is compiled whole, so tail calls find them.
@@ -66,25 +58,9 @@ static bool fills_prog_arrays(const struct bpfaot_elf *elf)
 static int run_input(const struct input *in, const struct host_exec_opts *xo, void *mem,
                      size_t mem_len, uint64_t *r0, struct bpfaot_error *err)
 {
-        struct input all = {0};
-        size_t sel = 0;
-        int rc;
-
-        if (xo->interp || !fills_prog_arrays(in->elf))
-                return host_exec_prog(in->progs, 1, 0, xo, mem, mem_len, r0, err);
-        all.elf = in->elf;
-        all.cnt = in->elf->prog_cnt;
-        all.progs = calloc(all.cnt, sizeof(*all.progs));
-        if (!all.progs)
-                return cli_fail(err, ENOMEM, "out of memory");
-        for (size_t i = 0; i < all.cnt; i++) {
-                bpfaot_elf__prog(in->elf, i, &all.progs[i]);
-                if (strcmp(all.progs[i].name, in->progs[0].name) == 0)
-                        sel = i;
-        }
-        rc = host_exec_prog(all.progs, all.cnt, sel, xo, mem, mem_len, r0, err);
-        free(all.progs);
-        return rc;
+        if (!xo->interp && bpfaot_elf__prog_array_map(in->elf))
+                return host_exec_elf(in->elf, in->progs[0].name, xo, mem, mem_len, r0, err);
+        return host_exec_prog(&in->progs[0], xo, mem, mem_len, r0, err);
 }
 
 int cmd_run(int argc, char **argv)

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE /* strndup, asprintf, open_memstream */
 #include "host.h"
+#include "cli.h"
 
 #include "bpfaot/host.h"
 #include "bpfaot/maps.h"
@@ -82,7 +83,7 @@ static int host_object_load(struct host_object *ho, struct bpfaot_error *err)
                 return rc;
         ho->perf = calloc(cnt ? cnt : 1, sizeof(*ho->perf));
         if (!ho->perf)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return cli_fail(err, ENOMEM, "out of memory");
         for (uint32_t i = 0; i < cnt; i++) {
                 struct perf_log *log = &ho->perf[i];
 
@@ -90,7 +91,7 @@ static int host_object_load(struct host_object *ho, struct bpfaot_error *err)
                         continue;
                 log->out = open_memstream(&log->text, &log->len);
                 if (!log->out)
-                        return bpfaot_error_set(err, ENOMEM, "out of memory");
+                        return cli_fail(err, ENOMEM, "out of memory");
                 bpfaot_perf_event_array__set_callback(bpfaot_object__map(ho->obj, i), on_perf_event,
                                                       log);
         }
@@ -274,7 +275,7 @@ static int open_object(struct bpfaot_jit *jit, const void *obj, size_t len, cons
         int rc = bpfaot_object_defined_symbols(obj, len, input, scan_symbol, &syms, err);
 
         if (rc == -ENOMEM)
-                rc = bpfaot_error_set(err, ENOMEM, "out of memory");
+                rc = cli_fail(err, ENOMEM, "out of memory");
         if (!rc) {
                 drop_entry_functions(&syms);
                 BPFAOT_OPTS_INIT(bpfaot_object_opts, oopts, .input = input,
@@ -315,17 +316,16 @@ static entry_fn pick_entry(struct bpfaot_jit *jit, const struct bpfaot_object *o
         if (entry) {
                 fn = (entry_fn)jit_lookup(jit, entry);
                 if (!fn)
-                        bpfaot_error_set(err, ENOENT, "%s: no entry symbol '%s' in the object",
-                                         input, entry);
+                        cli_fail(err, ENOENT, "%s: no entry symbol '%s' in the object", input,
+                                 entry);
                 return fn;
         }
         list_names(obj, names, sizeof(names));
         if (program) {
                 d = bpfaot_object__find_prog(obj, program);
                 if (!d)
-                        bpfaot_error_set(err, ENOENT,
-                                         "%s: no program '%s' in the object (it has: %s)", input,
-                                         program, cnt ? names : "none described");
+                        cli_fail(err, ENOENT, "%s: no program '%s' in the object (it has: %s)",
+                                 input, program, cnt ? names : "none described");
                 return d ? d->fn : NULL;
         }
         fn = (entry_fn)jit_lookup(jit, BPFAOT_DEFAULT_ENTRY);
@@ -334,14 +334,14 @@ static entry_fn pick_entry(struct bpfaot_jit *jit, const struct bpfaot_object *o
         if (cnt == 1)
                 return bpfaot_object__prog(obj, 0)->fn;
         if (cnt > 1)
-                bpfaot_error_set(err, ENOENT,
-                                 "%s: the object has %zu programs (%s): choose one with --program",
-                                 input, cnt, names);
+                cli_fail(err, ENOENT,
+                         "%s: the object has %zu programs (%s): choose one with --program", input,
+                         cnt, names);
         else
-                bpfaot_error_set(err, ENOENT,
-                                 "%s: no entry symbol '" BPFAOT_DEFAULT_ENTRY
-                                 "' in the object (built with --entry? then run with --entry)",
-                                 input);
+                cli_fail(err, ENOENT,
+                         "%s: no entry symbol '" BPFAOT_DEFAULT_ENTRY
+                         "' in the object (built with --entry? then run with --entry)",
+                         input);
         return NULL;
 }
 
@@ -401,7 +401,7 @@ static int interp_maps_open(const struct bpfaot_prog *prog, struct interp_maps *
                 return rc;
         im->slots = calloc(prog->map_cnt ? prog->map_cnt : 1, sizeof(*im->slots));
         if (!im->slots)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return cli_fail(err, ENOMEM, "out of memory");
         t.map_defs = im->defs;
         t.maps = im->slots;
         rc = bpfaot_object__open_tables(&t, prog->input, &im->ho.obj, err);
@@ -424,14 +424,14 @@ static int interp_repeat(const struct bpfaot_prog *prog, const struct host_exec_
                          size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
         uint8_t **data = calloc(prog->data_cnt ? prog->data_cnt : 1, sizeof(*data));
-        int rc = data ? 0 : bpfaot_error_set(err, ENOMEM, "out of memory");
+        int rc = data ? 0 : cli_fail(err, ENOMEM, "out of memory");
         uint64_t n = o->repeat ? o->repeat : 1;
         struct interp_maps im = {0};
 
         for (size_t d = 0; d < prog->data_cnt && !rc; d++) {
                 data[d] = calloc(1, prog->data[d].size ? prog->data[d].size : 1);
                 if (!data[d])
-                        rc = bpfaot_error_set(err, ENOMEM, "out of memory");
+                        rc = cli_fail(err, ENOMEM, "out of memory");
                 else if (prog->data[d].bytes)
                         memcpy(data[d], prog->data[d].bytes, prog->data[d].size);
         }
@@ -454,15 +454,12 @@ static int interp_repeat(const struct bpfaot_prog *prog, const struct host_exec_
         return rc;
 }
 
-int host_exec_prog(const struct bpfaot_prog *progs, size_t cnt, size_t sel,
-                   const struct host_exec_opts *o, void *mem, size_t mem_len, uint64_t *ret,
-                   struct bpfaot_error *err)
+int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *o, void *mem,
+                   size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .opt_level = o->opt_level, .cpu = o->cpu);
-        const struct bpfaot_prog *prog = &progs[sel];
         struct bpfaot_buf obj = {0};
-        char **entries;
-        int rc = 0;
+        int rc;
 
         if (o->interp) {
                 /* Unknown helpers are reported before anything runs, as for compiled code. */
@@ -476,33 +473,27 @@ int host_exec_prog(const struct bpfaot_prog *progs, size_t cnt, size_t sel,
                 }
                 return interp_repeat(prog, o, mem, mem_len, ret, err);
         }
-        if (cnt == 1) {
-                rc = bpfaot_compile(prog, &copts, &obj, err);
-                if (!rc)
-                        rc = host_exec_object(obj.data, obj.len, prog->input, NULL, NULL,
-                                              prog->symbol_prefix, o, mem, mem_len, ret, err);
-                bpfaot_buf_free(&obj);
-                return rc;
-        }
-        /* Several programs: one module with the skeleton's entry names, as tail calls need. */
-        entries = calloc(cnt, sizeof(*entries));
-        for (size_t i = 0; entries && i < cnt && !rc; i++)
-                if (asprintf(&entries[i], "%s" BPFAOT_SYM_SEP "%s", prog->symbol_prefix,
-                             progs[i].name) < 0) {
-                        entries[i] = NULL;
-                        rc = -1;
-                }
-        if (!entries || rc)
-                rc = bpfaot_error_set(err, ENOMEM, "out of memory");
+        rc = bpfaot_compile(prog, &copts, &obj, err);
         if (!rc)
-                rc = bpfaot_compile_progs(progs, (const char *const *)entries, cnt, &copts, &obj,
-                                          err);
-        if (!rc)
-                rc = host_exec_object(obj.data, obj.len, prog->input, entries[sel], NULL,
+                rc = host_exec_object(obj.data, obj.len, prog->input, NULL, NULL,
                                       prog->symbol_prefix, o, mem, mem_len, ret, err);
-        for (size_t i = 0; entries && i < cnt; i++)
-                free(entries[i]);
-        free(entries);
+        bpfaot_buf_free(&obj);
+        return rc;
+}
+
+int host_exec_elf(const struct bpfaot_elf *elf, const char *program, const struct host_exec_opts *o,
+                  void *mem, size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
+{
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .opt_level = o->opt_level, .cpu = o->cpu);
+        char *entry = bpfaot_elf__entry_name(elf, program);
+        struct bpfaot_buf obj = {0};
+        int rc = entry ? 0 : cli_fail(err, ENOMEM, "out of memory");
+
+        rc = rc ?: bpfaot_compile_elf(elf, NULL, 0, &copts, &obj, err);
+        rc = rc
+                 ?: host_exec_object(obj.data, obj.len, elf->input, entry, NULL, elf->symbol_prefix,
+                                     o, mem, mem_len, ret, err);
+        free(entry);
         bpfaot_buf_free(&obj);
         return rc;
 }

@@ -10,12 +10,7 @@ uint64_t host_resolve_symbol(void *ctx, const char *name);
 /* Helper lookup for the interpreter. */
 bpfaot_helper_fn host_helper_lookup(void *ctx, uint32_t id);
 
-/*
- * Run program `sel` of `progs` (eBPF instruction arrays of one object):
- * compiled in memory and loaded with the JIT, or interpreted. With several
- * programs, all are compiled into one object with the skeleton's entry names,
- * so that a PROG_ARRAY the object fills can reach them. Returns 0 and r0 in *ret.
- */
+/* How host_exec_* run a program. */
 struct host_exec_opts {
         bool interp;
         int opt_level;
@@ -24,9 +19,18 @@ struct host_exec_opts {
         uint64_t max_steps; /* interpreter: instructions per run; 0: the library's default */
         char **dump_maps;   /* non-NULL: receives the maps' contents after the runs (free()) */
 };
-int host_exec_prog(const struct bpfaot_prog *progs, size_t cnt, size_t sel,
-                   const struct host_exec_opts *o, void *mem, size_t mem_len, uint64_t *ret,
-                   struct bpfaot_error *err);
+/*
+ * Run an eBPF program, compiled in memory and loaded with the JIT, or
+ * interpreted. Returns 0 and r0 in *ret.
+ */
+int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *o, void *mem,
+                   size_t mem_len, uint64_t *ret, struct bpfaot_error *err);
+/*
+ * Run program `program` of an eBPF object compiled whole (bpfaot_compile_elf),
+ * so that a PROG_ARRAY the object fills reaches its other programs.
+ */
+int host_exec_elf(const struct bpfaot_elf *elf, const char *program, const struct host_exec_opts *o,
+                  void *mem, size_t mem_len, uint64_t *ret, struct bpfaot_error *err);
 /*
  * Load a native object, open it with the runtime's loader (prefix NULL: the
  * one the object's symbols name), create its maps, call a program, free the
