@@ -7,7 +7,7 @@
 #include "insn.h"
 #include "llvm_compat.h"
 #include "objabi.h"
-#include "subprog.h"
+#include "program.h"
 #include "switches.h"
 #include "translate.h"
 
@@ -45,7 +45,7 @@ static int make_target_machine(const struct bpfaot_compile_opts *o, LLVMTargetMa
         int ret = 0;
 
         if (!triple)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return bpfaot_error_nomem(err);
         if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
                 ret = bpfaot_error_set(err, EINVAL, "unsupported target '%s': %s", triple,
                                        msg ? msg : "unknown");
@@ -122,7 +122,7 @@ static int take_buffer(LLVMMemoryBufferRef mb, struct bpfaot_buf *out, struct bp
         out->data = malloc(len ? len : 1);
         if (!out->data) {
                 LLVMDisposeMemoryBuffer(mb);
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return bpfaot_error_nomem(err);
         }
         memcpy(out->data, LLVMGetBufferStart(mb), len);
         out->len = len;
@@ -142,7 +142,7 @@ static int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, int output,
                 out->data = malloc(len + 1);
                 if (!out->data) {
                         LLVMDisposeMessage(text);
-                        return bpfaot_error_set(err, ENOMEM, "out of memory");
+                        return bpfaot_error_nomem(err);
                 }
                 memcpy(out->data, text, len + 1);
                 out->len = len;
@@ -226,11 +226,30 @@ int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *ent
         return compile_module(progs, entries, cnt, true, opts, out, err);
 }
 
+/* Validate each program and its entry name; checked[i] is what validation found in progs[i]. */
+static int check_programs(const struct bpfaot_prog *progs, const char *const *entries, size_t cnt,
+                          const struct bpfaot_validate_opts *vopts, struct program *checked,
+                          struct bpfaot_error *err)
+{
+        int ret = 0;
+
+        for (size_t i = 0; i < cnt && !ret; i++) {
+                /* LLVM ends the process on a symbol that clashes with a section name. */
+                if (!subprog_symbol_name_ok(entries[i]))
+                        return bpfaot_error_at(err, &progs[i], -1, EINVAL,
+                                               "entry name '%.64s' is not a valid symbol name",
+                                               entries[i]);
+                ret = program_check(&progs[i], vopts, &checked[i], err);
+        }
+        return ret;
+}
+
 static int compile_module(const struct bpfaot_prog *progs, const char *const *entries, size_t cnt,
                           bool with_table, const struct bpfaot_compile_opts *opts,
                           struct bpfaot_buf *out, struct bpfaot_error *err)
 {
         LLVMValueRef *defs = NULL;
+        struct program *checked = NULL; /* progs[i], validated */
         const struct bpfaot_prog *prog = cnt ? &progs[0] : NULL;
         struct bpfaot_compile_opts o = {0};
         BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts);
@@ -255,21 +274,17 @@ static int compile_module(const struct bpfaot_prog *progs, const char *const *en
         vopts.stack_size = o.stack_size;
         if (!cnt)
                 return bpfaot_error_set(err, EINVAL, "no programs to compile");
-        for (size_t i = 0; i < cnt; i++) {
-                /* LLVM ends the process on a symbol that clashes with a section name. */
-                if (!subprog_symbol_name_ok(entries[i]))
-                        return bpfaot_error_at(err, &progs[i], -1, EINVAL,
-                                               "entry name '%.64s' is not a valid symbol name",
-                                               entries[i]);
-                ret = bpfaot_validate(&progs[i], &vopts, err);
-                if (ret)
-                        return ret;
-        }
+        checked = calloc(cnt, sizeof(*checked));
+        if (!checked)
+                return bpfaot_error_nomem(err);
+        ret = check_programs(progs, entries, cnt, &vopts, checked, err);
+        if (ret)
+                goto out;
 
         compat_init_targets();
         ret = make_target_machine(&o, &tm, err);
         if (ret)
-                return ret;
+                goto out;
         td = LLVMCreateTargetDataLayout(tm);
         if (!triple_is_little_endian(td)) {
                 ret = bpfaot_error_set(err, ENOTSUP, "big-endian targets are not supported");
@@ -283,20 +298,19 @@ static int compile_module(const struct bpfaot_prog *progs, const char *const *en
         layout = LLVMCopyStringRepOfTargetData(td);
         LLVMSetDataLayout(mod, layout);
 
-        topts.stack_size = o.stack_size ? o.stack_size : BPFAOT_DEFAULT_STACK_SIZE;
         topts.region_insns = o.region_insns ? o.region_insns : BPFAOT_DEFAULT_REGION_INSNS;
         topts.module_entries = entries;
         topts.inline_maps = o.inline_maps;
         topts.module_entry_cnt = cnt;
         defs = calloc(cnt, sizeof(*defs));
         if (!defs) {
-                ret = bpfaot_error_set(err, ENOMEM, "out of memory");
+                ret = bpfaot_error_nomem(err);
                 goto out;
         }
         /* All programs in one module: they share helpers, global data and map tables. */
         for (size_t i = 0; i < cnt && !ret; i++) {
                 topts.entry_name = entries[i];
-                ret = translate_prog(&progs[i], &topts, mod, &defs[i], err);
+                ret = translate_prog(&checked[i], &topts, mod, &defs[i], err);
         }
         if (!ret && with_table && prog->symbol_prefix)
                 ret = program_table(mod, prog->symbol_prefix, defs, cnt, err);
@@ -315,6 +329,9 @@ static int compile_module(const struct bpfaot_prog *progs, const char *const *en
                 goto out;
         ret = emit_output(mod, tm, o.output, out, err);
 out:
+        for (size_t i = 0; i < cnt; i++)
+                program_free(&checked[i]);
+        free(checked);
         free(defs);
         if (layout)
                 LLVMDisposeMessage(layout);

@@ -2,10 +2,10 @@
 #include "internal.h"
 #include "fpoff.h"
 #include "insn.h"
+#include "program.h"
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 /* Offsets beyond this are not frame addresses anyone will use: stop tracking. */
 #define FPOFF_LIMIT (1 << 20)
@@ -95,9 +95,11 @@ static bool merge(struct fp_state *target, const struct fp_state *in)
         return true;
 }
 
-int fpoff_analyze(const struct bpfaot_prog *prog, const bool *tails, size_t start, size_t end,
-                  struct fp_state *states, struct bpfaot_error *err)
+/* Fill states[start, end): one sub-program, by a worklist over its instructions. */
+static int analyze_sub(const struct program *p, size_t start, size_t end, struct fp_state *states,
+                       struct bpfaot_error *err)
 {
+        const struct bpfaot_prog *prog = p->prog;
         size_t *work = malloc((end - start) * sizeof(*work));
         bool *queued = calloc(end - start, sizeof(*queued));
         size_t n = 0;
@@ -105,9 +107,8 @@ int fpoff_analyze(const struct bpfaot_prog *prog, const bool *tails, size_t star
         if (!work || !queued) {
                 free(work);
                 free(queued);
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return bpfaot_error_nomem(err);
         }
-        memset(&states[start], 0, (end - start) * sizeof(*states));
         states[start].visited = 1; /* entry: nothing is known but r10 itself */
         work[n++] = start;
         queued[0] = true;
@@ -138,7 +139,7 @@ int fpoff_analyze(const struct bpfaot_prog *prog, const bool *tails, size_t star
                 }
                 for (unsigned k = 0; k < nsucc; k++) {
                         size_t j = succ[k];
-                        if (j < start || j >= end || tails[j])
+                        if (j < start || j >= end || p->tails[j])
                                 continue; /* the validator rejects these; stay safe */
                         if (merge(&states[j], &out) && !queued[j - start]) {
                                 queued[j - start] = true;
@@ -149,4 +150,20 @@ int fpoff_analyze(const struct bpfaot_prog *prog, const bool *tails, size_t star
         free(work);
         free(queued);
         return 0;
+}
+
+int fpoff_analyze(const struct program *p, struct fp_state **states, struct bpfaot_error *err)
+{
+        int ret = 0;
+
+        *states = calloc(p->prog->insn_cnt, sizeof(**states));
+        if (!*states)
+                return bpfaot_error_nomem(err);
+        for (size_t s = 0; s < p->sp.cnt && !ret; s++)
+                ret = analyze_sub(p, p->sp.start[s], subprogs_end(&p->sp, s), *states, err);
+        if (ret) {
+                free(*states);
+                *states = NULL;
+        }
+        return ret;
 }

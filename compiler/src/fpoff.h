@@ -17,12 +17,14 @@ struct fp_state {
         int32_t off[BPFAOT_NUM_REGS - 1];
 };
 
+struct program;
+
 /*
- * Compute the state on entry to every instruction of [start, end) (one
- * sub-program). `states` has room for the whole program, indexed by insn.
+ * The state on entry to every instruction of every sub-program, in a new
+ * array indexed by instruction (*states, the caller's to free). The program's
+ * control flow must have been validated.
  */
-int fpoff_analyze(const struct bpfaot_prog *prog, const bool *tails, size_t start, size_t end,
-                  struct fp_state *states, struct bpfaot_error *err);
+int fpoff_analyze(const struct program *p, struct fp_state **states, struct bpfaot_error *err);
 
 /* True and *off set when register `reg` holds r10 + *off before `insn`. */
 static inline bool fpoff_get(const struct fp_state *s, unsigned reg, int32_t *off)

@@ -16,7 +16,7 @@
  */
 #include "internal.h"
 #include "insn.h"
-#include "subprog.h"
+#include "program.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -38,6 +38,7 @@ struct frame {
 };
 
 struct vm {
+        const struct program *program; /* validated: its relocations by instruction */
         const struct bpfaot_prog *prog;
         struct bpfaot_error *err;
         bpfaot_helper_lookup helper;
@@ -445,14 +446,6 @@ static int call_helper(struct vm *vm, uint64_t id)
         return 0;
 }
 
-static const struct bpfaot_reloc *reloc_at(const struct bpfaot_prog *prog, size_t idx)
-{
-        for (size_t i = 0; i < prog->reloc_cnt; i++)
-                if (prog->relocs[i].insn == idx)
-                        return &prog->relocs[i];
-        return NULL;
-}
-
 /* Local call: a new frame with its own zeroed stack; r1-r5 pass through, r0 and r6-r9 are 0. */
 static int call_local(struct vm *vm)
 {
@@ -481,7 +474,7 @@ static int exec_call(struct vm *vm)
                 return call_helper(vm, vm->reg[insn->dst]);
         switch (insn->src) {
         case BPFAOT_CALL_HELPER:
-                rel = reloc_at(vm->prog, vm->pc);
+                rel = program_reloc(vm->program, vm->pc);
                 if (rel)
                         return FAIL(vm, ENOTSUP,
                                     "call of extern function '%s' is not supported by the "
@@ -538,7 +531,7 @@ static int exec_ld(struct vm *vm)
 {
         const struct bpfaot_insn *insn = cur(vm);
 
-        const struct bpfaot_reloc *rel = reloc_at(vm->prog, vm->pc);
+        const struct bpfaot_reloc *rel = program_reloc(vm->program, vm->pc);
 
         if (rel && rel->kind == BPFAOT_RELOC_MAP) {
                 if (!vm->maps)
@@ -744,7 +737,7 @@ static int setup_data(struct vm *vm, const struct bpfaot_interp_opts *opts)
                 return 0;
         vm->data = calloc(prog->data_cnt, sizeof(*vm->data));
         if (!vm->data)
-                return bpfaot_error_set(vm->err, ENOMEM, "out of memory");
+                return bpfaot_error_nomem(vm->err);
         vm->own_data = given == NULL;
         for (size_t d = 0; d < prog->data_cnt; d++) {
                 const struct bpfaot_data_sec *sec = &prog->data[d];
@@ -755,7 +748,7 @@ static int setup_data(struct vm *vm, const struct bpfaot_interp_opts *opts)
                 vm->data[d] = calloc(1, sec->size ? sec->size : 1);
                 if (!vm->data[d]) {
                         free_data(vm);
-                        return bpfaot_error_set(vm->err, ENOMEM, "out of memory");
+                        return bpfaot_error_nomem(vm->err);
                 }
                 if (sec->bytes)
                         memcpy(vm->data[d], sec->bytes, sec->size);
@@ -763,43 +756,57 @@ static int setup_data(struct vm *vm, const struct bpfaot_interp_opts *opts)
         return 0;
 }
 
+/* Run the validated program, its arguments set, on its own frames and data. */
+static int run_checked(struct vm *vm, const struct bpfaot_interp_opts *opts, uint64_t *ret)
+{
+        bool hold_cpu;
+        int rc = setup_data(vm, opts);
+
+        if (rc)
+                return rc;
+        vm->stacks = calloc(BPFAOT_MAX_CALL_DEPTH, vm->stack_size);
+        if (!vm->stacks) {
+                free_data(vm);
+                return bpfaot_error_set(vm->err, ENOMEM, "out of memory for %d stack frames",
+                                        BPFAOT_MAX_CALL_DEPTH);
+        }
+        vm->depth = 1;
+        vm->reg[BPFAOT_REG_FP] = frame_top(vm);
+        /* As compiled entries do: a run with per-CPU maps holds a virtual CPU. */
+        hold_cpu = vm->maps && vm->cpu_enter && vm->cpu_exit && vm->program->uses_percpu_maps;
+        if (hold_cpu)
+                vm->cpu_enter();
+        rc = run(vm);
+        if (hold_cpu)
+                vm->cpu_exit();
+        if (!rc && ret)
+                *ret = vm->reg[0];
+        free(vm->stacks);
+        free_data(vm);
+        return rc;
+}
+
 int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
                       const struct bpfaot_interp_opts *opts, uint64_t *ret,
                       struct bpfaot_error *err)
 {
-        struct vm vm = {.prog = prog, .err = err, .mem = mem, .mem_len = mem ? mem_len : 0};
+        struct program checked;
+        struct vm vm = {.program = &checked,
+                        .prog = prog,
+                        .err = err,
+                        .mem = mem,
+                        .mem_len = mem ? mem_len : 0};
         int rc = read_opts(&vm, opts);
-        bool hold_cpu = false;
 
         if (rc)
                 return rc;
         BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts, .stack_size = vm.stack_size);
-        rc = bpfaot_validate(prog, &vopts, err);
+        rc = program_check(prog, &vopts, &checked, err);
         if (rc)
                 return rc;
-        rc = setup_data(&vm, opts);
-        if (rc)
-                return rc;
-        vm.stacks = calloc(BPFAOT_MAX_CALL_DEPTH, vm.stack_size);
-        if (!vm.stacks) {
-                free_data(&vm);
-                return bpfaot_error_set(err, ENOMEM, "out of memory for %d stack frames",
-                                        BPFAOT_MAX_CALL_DEPTH);
-        }
-        vm.depth = 1;
         vm.reg[1] = (uint64_t)(uintptr_t)mem;
         vm.reg[2] = mem_len;
-        vm.reg[BPFAOT_REG_FP] = frame_top(&vm);
-        /* As compiled entries do: a run with per-CPU maps holds a virtual CPU. */
-        hold_cpu = vm.maps && vm.cpu_enter && vm.cpu_exit && subprog_uses_percpu_maps(prog);
-        if (hold_cpu)
-                vm.cpu_enter();
-        rc = run(&vm);
-        if (hold_cpu)
-                vm.cpu_exit();
-        if (!rc && ret)
-                *ret = vm.reg[0];
-        free(vm.stacks);
-        free_data(&vm);
+        rc = run_checked(&vm, opts, ret);
+        program_free(&checked);
         return rc;
 }

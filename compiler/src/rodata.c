@@ -71,7 +71,7 @@
 #include "rodata.h"
 #include "fpoff.h"
 #include "insn.h"
-#include "subprog.h"
+#include "program.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -92,6 +92,7 @@ struct ro_val {
         bool f; /* may be a frame address fpoff does not pin down */
 };
 
+static const struct ro_val RO_DATA = {.t = true}; /* an address of read-only data */
 static const struct ro_val RO_NOT = {.n = true};
 static const struct ro_val RO_UNKNOWN = {.t = true, .n = true};
 
@@ -108,15 +109,10 @@ struct ro_summary {
 };
 
 struct ro {
+        const struct program *p; /* its sub-programs, lddw tails and frame-pointer offsets */
         const struct bpfaot_prog *prog;
-        const bool *tails;
         struct bpfaot_error *err;
         int64_t stack_size;
-        const bool *ro_lddw; /* lddw of read-only data, by insn */
-        bool *callback;      /* by sub-program */
-        bool has_callbacks;
-        struct subprogs sp;
-        struct fp_state *fp;
         struct ro_state *st;
         struct ro_summary *sum;
         /* Program-wide; any growth of it or of a summary reruns the analysis. */
@@ -128,6 +124,11 @@ struct ro {
 static bool is_ro(struct ro_val v)
 {
         return v.t && !v.n;
+}
+
+static bool is_rodata_reloc(const struct bpfaot_prog *prog, const struct bpfaot_reloc *r)
+{
+        return r && r->kind == BPFAOT_RELOC_DATA && prog->data[r->data_sec].readonly;
 }
 
 static void grow(struct ro *a, bool *fact, bool more)
@@ -159,7 +160,7 @@ static uint16_t put_bit(uint16_t bits, unsigned reg, bool on)
 static bool frameish(const struct ro *a, size_t idx, const struct ro_state *s, unsigned reg)
 {
         int32_t off;
-        return bit(s->f, reg) || fpoff_get(&a->fp[idx], reg, &off);
+        return bit(s->f, reg) || fpoff_get(&a->p->fp[idx], reg, &off);
 }
 
 /* Register `reg` before insn `idx`, F including what fpoff pins down. */
@@ -191,7 +192,7 @@ static bool own_access(const struct ro *a, size_t idx, unsigned reg, int64_t off
         int32_t base;
         int64_t addr;
 
-        if (!fpoff_get(&a->fp[idx], reg, &base))
+        if (!fpoff_get(&a->p->fp[idx], reg, &base))
                 return false;
         addr = (int64_t)base + off;
         if (addr < -a->stack_size || addr + size > 0)
@@ -355,12 +356,12 @@ static bool helper_writes_anywhere(struct ro *a, size_t idx, const struct ro_sta
 
         if (!frameish(a, idx, s, r))
                 return false;
-        if (!fpoff_get(&a->fp[idx], r, &o) || o < -a->stack_size || o > 0) {
+        if (!fpoff_get(&a->p->fp[idx], r, &o) || o < -a->stack_size || o > 0) {
                 grow(a, &a->fesc, true);
                 return true;
         }
         /* A callback it calls may write below its argument; a dynptr there, where it points. */
-        return a->has_callbacks || (o < 0 && chunks_any(s->cf, 0, chunk_of(o)));
+        return a->p->sp.has_callbacks || (o < 0 && chunks_any(s->cf, 0, chunk_of(o)));
 }
 
 /*
@@ -371,7 +372,7 @@ static void helper_writes_from(const struct ro *a, size_t idx, struct ro_state *
 {
         int32_t o;
 
-        if (!fpoff_get(&a->fp[idx], r, &o) || o < -a->stack_size || o >= 0)
+        if (!fpoff_get(&a->p->fp[idx], r, &o) || o < -a->stack_size || o >= 0)
                 return;
         chunks_unknown(s, 0, chunk_of(o));
         chunks_put(s->cf, 0, chunk_of(o), true);
@@ -380,7 +381,7 @@ static void helper_writes_from(const struct ro *a, size_t idx, struct ro_state *
 static void local_call(struct ro *a, size_t idx, struct ro_state *s)
 {
         const struct bpfaot_insn *insn = &a->prog->insns[idx];
-        long c = subprogs_index_of(&a->sp, (size_t)insn_call_target(insn, idx));
+        long c = subprogs_index_of(&a->p->sp, (size_t)insn_call_target(insn, idx));
         struct ro_summary *callee = &a->sum[c];
         uint16_t pf = 0;
 
@@ -401,7 +402,7 @@ static void call(struct ro *a, size_t idx, struct ro_state *s)
         if (insn_is_local_call(&a->prog->insns[idx])) {
                 local_call(a, idx, s);
         } else {
-                bool anywhere = a->has_callbacks && a->fesc;
+                bool anywhere = a->p->sp.has_callbacks && a->fesc;
 
                 for (unsigned r = 1; r <= 5; r++)
                         anywhere |= helper_writes_anywhere(a, idx, s, r);
@@ -428,7 +429,8 @@ static void transfer(struct ro *a, size_t s_idx, size_t idx, struct ro_state *s)
                 alu(a, idx, s);
                 return;
         case BPFAOT_CLASS_LD: /* only lddw gets past the validator */
-                set_reg(s, insn->dst, a->ro_lddw[idx] ? (struct ro_val){.t = true} : RO_NOT);
+                set_reg(s, insn->dst,
+                        is_rodata_reloc(a->prog, program_reloc(a->p, idx)) ? RO_DATA : RO_NOT);
                 return;
         case BPFAOT_CLASS_LDX:
                 set_reg(s, insn->dst, load_val(a, idx, s, insn->src, insn->off, size));
@@ -488,11 +490,11 @@ static void entry_state(const struct ro *a, size_t s, struct ro_state *e)
         const struct ro_summary *sum = &a->sum[s];
         uint16_t pt = sum->param_t, pn = sum->param_n, pf = sum->param_f;
 
-        if (s == 0 || a->callback[s]) { /* the host's or a helper's arguments */
+        if (s == 0 || a->p->sp.callback[s]) { /* the host's or a helper's arguments */
                 pt |= ARG_REGS;
                 pn |= ARG_REGS;
         }
-        if (a->callback[s])
+        if (a->p->sp.callback[s])
                 pf |= ARG_REGS;
         memset(e, 0, sizeof(*e));
         e->t = (uint16_t)(OTHER_REGS | pt);
@@ -505,7 +507,7 @@ static void entry_state(const struct ro *a, size_t s, struct ro_state *e)
 /* One pass over sub-program `s` with the current summaries and program-wide facts. */
 static void analyze_sub(struct ro *a, size_t s, size_t *work, bool *queued)
 {
-        size_t start = a->sp.start[s], end = subprogs_end(&a->sp, s, a->prog->insn_cnt);
+        size_t start = a->p->sp.start[s], end = subprogs_end(&a->p->sp, s);
         size_t n = 0;
 
         memset(&a->st[start], 0, (end - start) * sizeof(*a->st));
@@ -530,7 +532,7 @@ static void analyze_sub(struct ro *a, size_t s, size_t *work, bool *queued)
                 }
                 for (unsigned k = 0; k < nsucc; k++) {
                         size_t j = succ[k];
-                        if (j < start || j >= end || a->tails[j])
+                        if (j < start || j >= end || a->p->tails[j])
                                 continue; /* the validator rejects these */
                         if (merge(&a->st[j], &out) && !queued[j]) {
                                 queued[j] = true;
@@ -549,7 +551,7 @@ static int refuse_ro_stores(const struct ro *a)
                 const struct bpfaot_insn *insn = &prog->insns[i];
                 uint8_t c = bpfaot_insn_class(insn);
 
-                if (a->tails[i] || !a->st[i].visited ||
+                if (a->p->tails[i] || !a->st[i].visited ||
                     (c != BPFAOT_CLASS_ST && c != BPFAOT_CLASS_STX))
                         continue;
                 if (is_ro(get_reg(a, i, &a->st[i], insn->dst)))
@@ -559,18 +561,15 @@ static int refuse_ro_stores(const struct ro *a)
         return 0;
 }
 
-/* Mark read-only lddws and name their sections. */
-static void find_rodata(struct ro *a, bool *ro_lddw, bool *named)
+/* Name the read-only sections the program refers to. */
+static void name_rodata(struct ro *a, bool *named)
 {
         const struct bpfaot_prog *prog = a->prog;
         size_t len = 0;
 
         for (size_t i = 0; i < prog->reloc_cnt; i++) {
                 const struct bpfaot_reloc *r = &prog->relocs[i];
-                if (r->kind != BPFAOT_RELOC_DATA || !prog->data[r->data_sec].readonly)
-                        continue;
-                ro_lddw[r->insn] = true;
-                if (named[r->data_sec] || len >= sizeof(a->secs))
+                if (!is_rodata_reloc(prog, r) || named[r->data_sec] || len >= sizeof(a->secs))
                         continue;
                 named[r->data_sec] = true;
                 len += (size_t)snprintf(a->secs + len, sizeof(a->secs) - len, "%s%s",
@@ -581,82 +580,48 @@ static void find_rodata(struct ro *a, bool *ro_lddw, bool *named)
 static bool has_readonly_reloc(const struct bpfaot_prog *prog)
 {
         for (size_t i = 0; i < prog->reloc_cnt; i++)
-                if (prog->relocs[i].kind == BPFAOT_RELOC_DATA &&
-                    prog->data[prog->relocs[i].data_sec].readonly)
+                if (is_rodata_reloc(prog, &prog->relocs[i]))
                         return true;
         return false;
 }
 
-static void find_callbacks(struct ro *a)
-{
-        const struct bpfaot_prog *prog = a->prog;
-
-        for (size_t i = 0; i < prog->insn_cnt; i++) {
-                long cb = insn_code_addr_target(&prog->insns[i], i, prog->insn_cnt);
-                if (a->tails[i] || cb < 0)
-                        continue;
-                a->callback[subprogs_index_of(&a->sp, (size_t)cb)] = true;
-                a->has_callbacks = true;
-        }
-}
-
 static int run(struct ro *a, size_t *work, bool *queued)
 {
-        const struct bpfaot_prog *prog = a->prog;
-        int ret = 0;
-
-        find_callbacks(a);
-        for (size_t s = 0; s < a->sp.cnt && !ret; s++)
-                ret = fpoff_analyze(prog, a->tails, a->sp.start[s],
-                                    subprogs_end(&a->sp, s, prog->insn_cnt), a->fp, a->err);
-        if (ret)
-                return ret;
         /* Each rerun follows the growth of a finite set of facts. */
         do {
                 a->changed = false;
-                for (size_t s = 0; s < a->sp.cnt; s++)
+                for (size_t s = 0; s < a->p->sp.cnt; s++)
                         analyze_sub(a, s, work, queued);
         } while (a->changed);
         return refuse_ro_stores(a);
 }
 
-int rodata_check(const struct bpfaot_prog *prog, const bool *tails, uint32_t stack_size,
-                 struct bpfaot_error *err)
+int rodata_check(const struct program *p, struct bpfaot_error *err)
 {
-        struct ro a = {.prog = prog, .tails = tails, .err = err, .stack_size = stack_size};
+        const struct bpfaot_prog *prog = p->prog;
+        struct ro a = {.p = p, .prog = prog, .err = err, .stack_size = p->stack_size};
         size_t n = prog->insn_cnt;
-        bool *ro_lddw = NULL, *named = NULL, *queued = NULL;
+        bool *named = NULL, *queued = NULL;
         size_t *work = NULL;
         int ret;
 
         if (!has_readonly_reloc(prog))
                 return 0;
-        ret = subprogs_find(prog, &a.sp, err);
-        if (ret)
-                return ret;
-        ro_lddw = calloc(n, sizeof(*ro_lddw));
         named = calloc(prog->data_cnt, sizeof(*named));
         queued = calloc(n, sizeof(*queued));
         work = malloc(n * sizeof(*work));
-        a.callback = calloc(a.sp.cnt, sizeof(*a.callback));
-        a.sum = calloc(a.sp.cnt, sizeof(*a.sum));
-        a.fp = malloc(n * sizeof(*a.fp));
+        a.sum = calloc(p->sp.cnt, sizeof(*a.sum));
         a.st = malloc(n * sizeof(*a.st));
-        if (!ro_lddw || !named || !queued || !work || !a.callback || !a.sum || !a.fp || !a.st) {
-                ret = bpfaot_error_set(err, ENOMEM, "out of memory");
+        if (!named || !queued || !work || !a.sum || !a.st) {
+                ret = bpfaot_error_nomem(err);
         } else {
-                a.ro_lddw = ro_lddw;
-                find_rodata(&a, ro_lddw, named);
+                name_rodata(&a, named);
                 ret = run(&a, work, queued);
         }
-        free(ro_lddw);
         free(named);
         free(queued);
         free(work);
-        free(a.callback);
         free(a.sum);
-        free(a.fp);
         free(a.st);
-        subprogs_free(&a.sp);
         return ret;
 }

@@ -9,14 +9,15 @@
 
 #include "bpfaot/bpfaot.h"
 
+struct program;
+
 /*
  * Reject a program with a store whose address is read-only data on every
  * path that reaches it; never one whose store the analysis cannot pin on
  * read-only data. Costs a scan of the relocations for programs that refer to
- * no read-only data. `tails` marks the second slots of lddw; the program must
- * otherwise be valid.
+ * no read-only data. Reads the sub-programs and frame-pointer offsets of `p`;
+ * the program must otherwise be valid.
  */
-int rodata_check(const struct bpfaot_prog *prog, const bool *tails, uint32_t stack_size,
-                 struct bpfaot_error *err);
+int rodata_check(const struct program *p, struct bpfaot_error *err);
 
 #endif

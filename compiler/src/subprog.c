@@ -2,11 +2,13 @@
 #include "internal.h"
 #include "subprog.h"
 #include "insn.h"
+#include "program.h"
 
 #include <bpf/btf.h>
 #include <errno.h>
 #include <linux/bpf.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int cmp_size(const void *a, const void *b)
 {
@@ -14,19 +16,45 @@ static int cmp_size(const void *a, const void *b)
         return x < y ? -1 : x > y;
 }
 
+/* Sort and deduplicate the n starts collected; returns how many remain. */
+static size_t sort_unique(size_t *start, size_t n)
+{
+        size_t cnt = 0;
+
+        qsort(start, n, sizeof(*start), cmp_size);
+        for (size_t i = 0; i < n; i++)
+                if (cnt == 0 || start[cnt - 1] != start[i])
+                        start[cnt++] = start[i];
+        return cnt;
+}
+
+/* Sub-programs whose address an lddw takes: callbacks, called by helpers (bpf_loop). */
+static void mark_callbacks(const struct bpfaot_prog *prog, struct subprogs *sp)
+{
+        for (size_t i = 0; i < prog->insn_cnt; i++) {
+                long cb = insn_code_addr_target(&prog->insns[i], i, prog->insn_cnt);
+
+                if (cb >= 0) {
+                        sp->callback[subprogs_index_of(sp, (size_t)cb)] = true;
+                        sp->has_callbacks = true;
+                }
+                if (insn_is_lddw(&prog->insns[i]))
+                        i++;
+        }
+}
+
 int subprogs_find(const struct bpfaot_prog *prog, struct subprogs *sp, struct bpfaot_error *err)
 {
         size_t cnt = 1, n = 1;
 
-        sp->start = NULL;
-        sp->cnt = 0;
+        memset(sp, 0, sizeof(*sp));
         for (size_t i = 0; i < prog->insn_cnt; i++)
                 if (insn_is_local_call(&prog->insns[i]) ||
                     insn_code_addr_target(&prog->insns[i], i, prog->insn_cnt) >= 0)
                         cnt++;
-        sp->start = malloc(cnt * sizeof(*sp->start));
+        sp->start = malloc((cnt + 1) * sizeof(*sp->start));
         if (!sp->start)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return bpfaot_error_nomem(err);
         sp->start[0] = 0;
         for (size_t i = 0; i < prog->insn_cnt; i++) {
                 const struct bpfaot_insn *insn = &prog->insns[i];
@@ -38,18 +66,15 @@ int subprogs_find(const struct bpfaot_prog *prog, struct subprogs *sp, struct bp
                 if (insn_is_lddw(insn))
                         i++;
         }
-        qsort(sp->start, n, sizeof(*sp->start), cmp_size);
-        cnt = 0;
-        for (size_t i = 0; i < n; i++)
-                if (cnt == 0 || sp->start[cnt - 1] != sp->start[i])
-                        sp->start[cnt++] = sp->start[i];
-        sp->cnt = cnt;
+        sp->cnt = sort_unique(sp->start, n);
+        sp->start[sp->cnt] = prog->insn_cnt;
+        sp->callback = calloc(sp->cnt, sizeof(*sp->callback));
+        if (!sp->callback) {
+                subprogs_free(sp);
+                return bpfaot_error_nomem(err);
+        }
+        mark_callbacks(prog, sp);
         return 0;
-}
-
-size_t subprogs_end(const struct subprogs *sp, size_t s, size_t insn_cnt)
-{
-        return s + 1 < sp->cnt ? sp->start[s + 1] : insn_cnt;
 }
 
 long subprogs_index_of(const struct subprogs *sp, size_t insn)
@@ -78,7 +103,7 @@ struct call_walk {
 static int walk(struct call_walk *w, size_t s, unsigned frames)
 {
         const struct bpfaot_prog *prog = w->prog;
-        size_t end = subprogs_end(w->sp, s, prog->insn_cnt);
+        size_t end = subprogs_end(w->sp, s);
         unsigned deepest = 1;
 
         w->state[s] = 1;
@@ -121,10 +146,10 @@ static int walk(struct call_walk *w, size_t s, unsigned frames)
         return 0;
 }
 
-int subprogs_check_calls(const struct bpfaot_prog *prog, const struct subprogs *sp,
-                         struct bpfaot_error *err)
+int subprogs_check_calls(const struct program *p, struct bpfaot_error *err)
 {
-        struct call_walk w = {.prog = prog, .sp = sp, .err = err};
+        const struct subprogs *sp = &p->sp;
+        struct call_walk w = {.prog = p->prog, .sp = sp, .err = err};
         int ret;
 
         w.state = calloc(sp->cnt, 1);
@@ -132,7 +157,7 @@ int subprogs_check_calls(const struct bpfaot_prog *prog, const struct subprogs *
         if (!w.state || !w.depth) {
                 free(w.state);
                 free(w.depth);
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return bpfaot_error_nomem(err);
         }
         ret = walk(&w, 0, 1);
         /* Sub-programs nobody calls from the entry are still compiled: check them too. */
@@ -147,8 +172,8 @@ int subprogs_check_calls(const struct bpfaot_prog *prog, const struct subprogs *
 void subprogs_free(struct subprogs *sp)
 {
         free(sp->start);
-        sp->start = NULL;
-        sp->cnt = 0;
+        free(sp->callback);
+        memset(sp, 0, sizeof(*sp));
 }
 
 const char *subprog_kfunc_name(const struct bpfaot_prog *prog, int32_t btf_id)
@@ -163,15 +188,15 @@ const char *subprog_kfunc_name(const struct bpfaot_prog *prog, int32_t btf_id)
         return btf__name_by_offset(prog->btf, t->name_off);
 }
 
-const char *subprog_callee_name(const struct bpfaot_prog *prog, size_t idx)
+const char *subprog_callee_name(const struct program *p, size_t idx)
 {
-        const struct bpfaot_insn *insn = &prog->insns[idx];
+        const struct bpfaot_insn *insn = &p->prog->insns[idx];
+        const struct bpfaot_reloc *rel = program_reloc(p, idx);
 
-        for (size_t i = 0; i < prog->reloc_cnt; i++)
-                if (prog->relocs[i].insn == idx && prog->relocs[i].name)
-                        return prog->relocs[i].name;
+        if (rel && rel->name)
+                return rel->name;
         if (insn->src == BPFAOT_CALL_KFUNC)
-                return subprog_kfunc_name(prog, insn->imm);
+                return subprog_kfunc_name(p->prog, insn->imm);
         return NULL;
 }
 

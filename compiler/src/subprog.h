@@ -7,20 +7,27 @@
 
 #include <stdbool.h>
 
+struct program;
+
 struct subprogs {
-        size_t *start; /* sorted start indexes; start[0] == 0 */
+        /* cnt + 1 sorted starts: sub-program s is [start[s], start[s + 1]); start[0] == 0 */
+        size_t *start;
+        bool *callback; /* by sub-program: its address is taken (lddw src 4), as for bpf_loop */
+        bool has_callbacks;
         size_t cnt;
 };
 
-/* Collect sub-program starts. Local-call targets must be in range (validated first). */
+/* Collect sub-programs. Local-call targets must be in range (validated first). */
 int subprogs_find(const struct bpfaot_prog *prog, struct subprogs *sp, struct bpfaot_error *err);
 /* One past the last instruction of sub-program `s`. */
-size_t subprogs_end(const struct subprogs *sp, size_t s, size_t insn_cnt);
+static inline size_t subprogs_end(const struct subprogs *sp, size_t s)
+{
+        return sp->start[s + 1];
+}
 /* Index of the sub-program that starts at `insn`, or -1. */
 long subprogs_index_of(const struct subprogs *sp, size_t insn);
 /* Reject recursion and call chains deeper than BPFAOT_MAX_CALL_DEPTH frames. */
-int subprogs_check_calls(const struct bpfaot_prog *prog, const struct subprogs *sp,
-                         struct bpfaot_error *err);
+int subprogs_check_calls(const struct program *p, struct bpfaot_error *err);
 void subprogs_free(struct subprogs *sp);
 
 /* Name of the kfunc with BTF id `btf_id` in prog->btf, or NULL. */
@@ -29,7 +36,7 @@ const char *subprog_kfunc_name(const struct bpfaot_prog *prog, int32_t btf_id);
  * The native function a call at `idx` names: an extern function or kfunc,
  * from its relocation or BTF; NULL for helpers called by id.
  */
-const char *subprog_callee_name(const struct bpfaot_prog *prog, size_t idx);
+const char *subprog_callee_name(const struct program *p, size_t idx);
 /*
  * Whether `name` can be a native symbol: a letter or '_', then letters,
  * digits, '_', '.' or '$'. Anything else (".text", "", "a/b") could clash

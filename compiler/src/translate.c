@@ -14,11 +14,10 @@
  */
 #include "internal.h"
 #include "translate.h"
-#include "fpoff.h"
 #include "insn.h"
 #include "llvm_compat.h"
 #include "objabi.h"
-#include "subprog.h"
+#include "program.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
@@ -27,19 +26,17 @@
 #include <string.h>
 
 struct tr {
+        const struct program *program; /* the program and what validation found about it */
         const struct bpfaot_prog *prog;
         const struct translate_opts *opts;
         struct bpfaot_error *err;
         LLVMContextRef ctx;
         LLVMModuleRef mod;
         LLVMBuilderRef b;
-        struct subprogs sp;
-        bool *tails;
         bool *leaders;
         LLVMTypeRef i1, i8, i16, i32, i64, i8p, fn5;
         LLVMValueRef *sub_fns;
-        struct fp_state *fp_states; /* registers holding r10 + constant, per insn */
-        size_t cur;                 /* instruction being translated */
+        size_t cur; /* instruction being translated */
         /* Per function being built. */
         LLVMBasicBlockRef *blocks; /* indexed by instruction; set for leaders */
         LLVMValueRef fn;
@@ -54,14 +51,6 @@ struct tr {
         bool oom;          /* an allocation failed while translating */
         const char *entry; /* entry function name; prefixes the internal functions */
 };
-
-static const struct bpfaot_reloc *reloc_at(const struct bpfaot_prog *prog, size_t idx)
-{
-        for (size_t i = 0; i < prog->reloc_cnt; i++)
-                if (prog->relocs[i].insn == idx)
-                        return &prog->relocs[i];
-        return NULL;
-}
 
 static LLVMValueRef c64(struct tr *t, uint64_t v)
 {
@@ -132,9 +121,9 @@ static LLVMValueRef mem_addr(struct tr *t, unsigned base, int16_t off, LLVMTypeR
          * validator checked): address the frame directly, so the frame does
          * not escape and LLVM can keep its slots in registers.
          */
-        if (fpoff_get(&t->fp_states[t->cur], base, &c) &&
-            (int64_t)c + off >= -(int64_t)t->opts->stack_size && (int64_t)c + off + size <= 0) {
-                LLVMValueRef idx = c64(t, (uint64_t)((int64_t)t->opts->stack_size + c + off));
+        if (fpoff_get(&t->program->fp[t->cur], base, &c) &&
+            (int64_t)c + off >= -(int64_t)t->program->stack_size && (int64_t)c + off + size <= 0) {
+                LLVMValueRef idx = c64(t, (uint64_t)((int64_t)t->program->stack_size + c + off));
                 p = LLVMBuildInBoundsGEP2(t->b, t->i8, t->stack, &idx, 1, "");
                 return compat_cast_ptr(t->b, t->ctx, p, ty);
         }
@@ -594,7 +583,7 @@ out:
 
 static void tr_lddw(struct tr *t, size_t idx)
 {
-        const struct bpfaot_reloc *rel = reloc_at(t->prog, idx);
+        const struct bpfaot_reloc *rel = program_reloc(t->program, idx);
 
         if (rel && rel->kind == BPFAOT_RELOC_MAP) {
                 /* The map itself: what the host stored in the object's slot for it. */
@@ -646,7 +635,7 @@ static void tr_lddw_plain(struct tr *t, size_t idx)
         case BPFAOT_LDDW_CODE_ADDR: {
                 /* A sub-program of this program: its native function's address. */
                 long target = insn_code_addr_target(insn, idx, t->prog->insn_cnt);
-                long s = target >= 0 ? subprogs_index_of(&t->sp, (size_t)target) : -1;
+                long s = target >= 0 ? subprogs_index_of(&t->program->sp, (size_t)target) : -1;
                 v = s >= 0 ? LLVMBuildPtrToInt(t->b, t->sub_fns[s], t->i64, "")
                            : call(t, "__lddw_helper_code_addr", by_u32, &arg, 1);
                 break;
@@ -776,13 +765,13 @@ static void tr_call(struct tr *t, size_t idx)
                 return;
         }
         if (insn->src == BPFAOT_CALL_LOCAL) {
-                long s = subprogs_index_of(&t->sp, (size_t)insn_call_target(insn, idx));
+                long s = subprogs_index_of(&t->program->sp, (size_t)insn_call_target(insn, idx));
                 LLVMValueRef ret = LLVMBuildCall2(t->b, t->fn5, t->sub_fns[s], args + 1, 5, "");
                 finish_call(t, ret);
                 return;
         }
         /* Extern and kfunc names come from the relocation or BTF; the validator checked them. */
-        callee = subprog_callee_name(t->prog, idx);
+        callee = subprog_callee_name(t->program, idx);
         if (!callee && insn->src == BPFAOT_CALL_HELPER && insn->imm == BPF_FUNC_tail_call) {
                 tr_tail_call(t, args);
                 return;
@@ -901,11 +890,11 @@ static void mark_leaders(struct tr *t)
 {
         const struct bpfaot_prog *prog = t->prog;
 
-        for (size_t s = 0; s < t->sp.cnt; s++)
-                t->leaders[t->sp.start[s]] = true;
+        for (size_t s = 0; s < t->program->sp.cnt; s++)
+                t->leaders[t->program->sp.start[s]] = true;
         for (size_t i = 0; i < prog->insn_cnt; i++) {
                 const struct bpfaot_insn *insn = &prog->insns[i];
-                if (t->tails[i])
+                if (t->program->tails[i])
                         continue;
                 if (insn_is_ja(insn) || insn_is_cond_jmp(insn))
                         t->leaders[insn_jump_target(insn, i)] = true;
@@ -973,17 +962,17 @@ static void alloc_regs(struct tr *t)
 static LLVMValueRef alloc_stack(struct tr *t)
 {
         LLVMValueRef stack =
-            LLVMBuildAlloca(t->b, LLVMArrayType(t->i8, t->opts->stack_size), "stack");
+            LLVMBuildAlloca(t->b, LLVMArrayType(t->i8, t->program->stack_size), "stack");
 
         LLVMSetAlignment(stack, 16);
         stack = compat_cast_ptr(t->b, t->ctx, stack, t->i8);
-        LLVMBuildMemSet(t->b, stack, cint(t->i8, 0), c64(t, t->opts->stack_size), 16);
+        LLVMBuildMemSet(t->b, stack, cint(t->i8, 0), c64(t, t->program->stack_size), 16);
         return stack;
 }
 
 static void set_stack(struct tr *t, LLVMValueRef stack)
 {
-        LLVMValueRef top_idx = c64(t, t->opts->stack_size);
+        LLVMValueRef top_idx = c64(t, t->program->stack_size);
 
         t->stack = stack;
         t->fp = LLVMBuildPtrToInt(
@@ -1006,7 +995,7 @@ static void create_blocks(struct tr *t, size_t lo, size_t hi)
 static void emit_insns(struct tr *t, size_t lo, size_t hi)
 {
         for (size_t i = lo; i < hi; i++) {
-                if (t->tails[i])
+                if (t->program->tails[i])
                         continue;
                 if (t->leaders[i]) {
                         if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(t->b)))
@@ -1105,7 +1094,7 @@ static int build_regions(struct tr *t, size_t start, size_t end)
                 entry[los[k] - start] = true;
         for (size_t i = start; i < end; i++) {
                 const struct bpfaot_insn *insn = &t->prog->insns[i];
-                if (t->tails[i] || !(insn_is_ja(insn) || insn_is_cond_jmp(insn)))
+                if (t->program->tails[i] || !(insn_is_ja(insn) || insn_is_cond_jmp(insn)))
                         continue;
                 size_t target = (size_t)insn_jump_target(insn, i);
                 if (region_of(los, n, target) != region_of(los, n, i))
@@ -1171,17 +1160,13 @@ oom:
         free(entry);
         free(fns);
         free(calls);
-        return bpfaot_error_set(t->err, ENOMEM, "out of memory");
+        return bpfaot_error_nomem(t->err);
 }
 
 static int build_subprog(struct tr *t, size_t s)
 {
-        size_t start = t->sp.start[s], end = subprogs_end(&t->sp, s, t->prog->insn_cnt);
+        size_t start = t->program->sp.start[s], end = subprogs_end(&t->program->sp, s);
 
-        int ret = fpoff_analyze(t->prog, t->tails, start, end, t->fp_states, t->err);
-
-        if (ret)
-                return ret;
         t->fn = t->sub_fns[s];
         if (t->opts->region_insns && end - start > t->opts->region_insns)
                 return build_regions(t, start, end);
@@ -1248,7 +1233,7 @@ static LLVMValueRef build_entry(struct tr *t)
         /* A PROG_ARRAY's initial contents may have declared it already. */
         LLVMValueRef fn = entry_fn(t, t->entry);
         LLVMTypeRef void_fn = LLVMFunctionType(LLVMVoidTypeInContext(t->ctx), NULL, 0, false);
-        bool percpu = subprog_uses_percpu_maps(t->prog);
+        bool percpu = t->program->uses_percpu_maps;
         LLVMValueRef args[5], r0;
         LLVMBasicBlockRef bb;
 
@@ -1284,37 +1269,33 @@ static void init_types(struct tr *t)
         t->fn5 = LLVMFunctionType(t->i64, p5, 5, false);
 }
 
-int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *opts,
-                   LLVMModuleRef mod, LLVMValueRef *prog_def, struct bpfaot_error *err)
+int translate_prog(const struct program *p, const struct translate_opts *opts, LLVMModuleRef mod,
+                   LLVMValueRef *prog_def, struct bpfaot_error *err)
 {
-        struct tr t = {.prog = prog, .opts = opts, .err = err, .mod = mod};
+        const struct bpfaot_prog *prog = p->prog;
+        struct tr t = {.program = p, .prog = prog, .opts = opts, .err = err, .mod = mod};
         char name[96];
-        int ret;
+        int ret = 0;
 
         t.entry = opts->entry_name ? opts->entry_name : "bpf_main";
         t.ctx = LLVMGetModuleContext(mod);
         init_types(&t);
-        ret = subprogs_find(prog, &t.sp, err);
-        if (ret)
-                return ret;
-        t.tails = insn_lddw_tails(prog->insns, prog->insn_cnt);
         t.leaders = calloc(prog->insn_cnt, sizeof(*t.leaders));
         t.blocks = calloc(prog->insn_cnt, sizeof(*t.blocks));
-        t.sub_fns = calloc(t.sp.cnt, sizeof(*t.sub_fns));
-        t.fp_states = calloc(prog->insn_cnt, sizeof(*t.fp_states));
-        if (!t.tails || !t.leaders || !t.blocks || !t.sub_fns || !t.fp_states) {
-                ret = bpfaot_error_set(err, ENOMEM, "out of memory");
+        t.sub_fns = calloc(p->sp.cnt, sizeof(*t.sub_fns));
+        if (!t.leaders || !t.blocks || !t.sub_fns) {
+                ret = bpfaot_error_nomem(err);
                 goto out;
         }
         mark_leaders(&t);
-        for (size_t s = 0; s < t.sp.cnt; s++) {
-                snprintf(name, sizeof(name), "%.40s.sub_%zu", t.entry, t.sp.start[s]);
+        for (size_t s = 0; s < p->sp.cnt; s++) {
+                snprintf(name, sizeof(name), "%.40s.sub_%zu", t.entry, p->sp.start[s]);
                 t.sub_fns[s] = LLVMAddFunction(mod, name, t.fn5);
                 LLVMSetLinkage(t.sub_fns[s], LLVMInternalLinkage);
                 program_fn_attrs(t.ctx, t.sub_fns[s]);
         }
         t.b = LLVMCreateBuilderInContext(t.ctx);
-        for (size_t s = 0; s < t.sp.cnt && !ret; s++)
+        for (size_t s = 0; s < p->sp.cnt && !ret; s++)
                 ret = build_subprog(&t, s);
         if (!ret) {
                 LLVMValueRef fn = build_entry(&t);
@@ -1325,14 +1306,11 @@ int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *
                         *prog_def = build_prog_def(&t, fn);
         }
         if (!ret && t.oom)
-                ret = bpfaot_error_set(err, ENOMEM, "out of memory");
+                ret = bpfaot_error_nomem(err);
         LLVMDisposeBuilder(t.b);
 out:
-        free(t.tails);
         free(t.leaders);
         free(t.blocks);
         free(t.sub_fns);
-        free(t.fp_states);
-        subprogs_free(&t.sp);
         return ret;
 }

@@ -9,7 +9,6 @@
 
 struct translate_opts {
         const char *entry_name;
-        uint32_t stack_size;
         size_t region_insns; /* split longer sub-programs into regions; 0: never */
         /*
          * Entry names of all programs compiled into the module. A PROG_ARRAY
@@ -22,12 +21,14 @@ struct translate_opts {
         bool inline_maps; /* bpfaot_compile_opts.inline_maps */
 };
 
+struct program;
+
 /*
- * Add the program's functions to `mod` (whose triple and data layout are
- * already set), and its descriptor <entry>__prog, whose initializer goes to
- * *prog_def (if not NULL). The program must have passed bpfaot_validate.
+ * Add the functions of the validated program `p` (program_check) to `mod`
+ * (whose triple and data layout are already set), and its descriptor
+ * <entry>__prog, whose initializer goes to *prog_def (if not NULL).
  */
-int translate_prog(const struct bpfaot_prog *prog, const struct translate_opts *opts,
-                   LLVMModuleRef mod, LLVMValueRef *prog_def, struct bpfaot_error *err);
+int translate_prog(const struct program *p, const struct translate_opts *opts, LLVMModuleRef mod,
+                   LLVMValueRef *prog_def, struct bpfaot_error *err);
 
 #endif

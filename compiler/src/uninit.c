@@ -25,7 +25,7 @@
 #include "internal.h"
 #include "uninit.h"
 #include "insn.h"
-#include "subprog.h"
+#include "program.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -166,22 +166,21 @@ static int first_bad_read(const struct flow *f, size_t start, size_t end, bool i
         return 0;
 }
 
-int uninit_check(const struct bpfaot_prog *prog, const bool *tails, struct bpfaot_error *err)
+int uninit_check(const struct program *p, struct bpfaot_error *err)
 {
-        struct flow f = {.prog = prog, .tails = tails};
-        struct subprogs sp;
-        int ret = subprogs_find(prog, &sp, err);
+        const struct bpfaot_prog *prog = p->prog;
+        const struct subprogs *sp = &p->sp;
+        struct flow f = {.prog = prog, .tails = p->tails};
+        int ret = 0;
 
-        if (ret)
-                return ret;
         f.in = calloc(prog->insn_cnt, sizeof(*f.in));
         f.seen = calloc(prog->insn_cnt, sizeof(*f.seen));
         f.queued = calloc(prog->insn_cnt, sizeof(*f.queued));
         f.work = calloc(prog->insn_cnt, sizeof(*f.work));
         if (!f.in || !f.seen || !f.queued || !f.work)
-                ret = bpfaot_error_set(err, ENOMEM, "out of memory");
-        for (size_t s = 0; s < sp.cnt && !ret; s++) {
-                size_t start = sp.start[s], end = subprogs_end(&sp, s, prog->insn_cnt);
+                ret = bpfaot_error_nomem(err);
+        for (size_t s = 0; s < sp->cnt && !ret; s++) {
+                size_t start = sp->start[s], end = subprogs_end(sp, s);
 
                 reach(&f, start, s == 0 ? PROG_ENTRY : SUBPROG_ENTRY);
                 while (f.nwork) {
@@ -195,6 +194,5 @@ int uninit_check(const struct bpfaot_prog *prog, const bool *tails, struct bpfao
         free(f.seen);
         free(f.queued);
         free(f.work);
-        subprogs_free(&sp);
         return ret;
 }

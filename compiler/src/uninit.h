@@ -5,9 +5,9 @@
 
 #include "bpfaot/bpfaot.h"
 
-#include <stdbool.h>
+struct program;
 
 /* 0, or -EINVAL with the first such read located in `err`. Control flow validated first. */
-int uninit_check(const struct bpfaot_prog *prog, const bool *tails, struct bpfaot_error *err);
+int uninit_check(const struct program *p, struct bpfaot_error *err);
 
 #endif

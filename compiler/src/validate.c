@@ -1,35 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Validator: everything the translator relies on is checked here, so that
- * translation never meets an instruction it cannot give exact semantics to.
+ * Validator: the structural checks. With the analyses program_check runs
+ * after them (program.c), everything the translator relies on is checked,
+ * so that translation never meets an instruction it cannot give exact
+ * semantics to.
  */
 #include "internal.h"
+#include "validate.h"
 #include "insn.h"
-#include "rodata.h"
-#include "subprog.h"
-#include "uninit.h"
+#include "program.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 struct vctx {
+        const struct program *p;
         const struct bpfaot_prog *prog;
-        const struct bpfaot_validate_opts *opts;
         struct bpfaot_error *err;
-        uint32_t stack_size;
-        bool *tails; /* second slots of lddw */
 };
 
 #define FAIL(v, idx, ...) bpfaot_error_at((v)->err, (v)->prog, (long)(idx), EINVAL, __VA_ARGS__)
-
-static const struct bpfaot_reloc *reloc_at(const struct bpfaot_prog *prog, size_t idx)
-{
-        for (size_t i = 0; i < prog->reloc_cnt; i++)
-                if (prog->relocs[i].insn == idx)
-                        return &prog->relocs[i];
-        return NULL;
-}
 
 /* Fields an instruction form must leave zero. */
 enum { Z_DST = 1, Z_SRC = 2, Z_OFF = 4, Z_IMM = 8 };
@@ -117,7 +106,7 @@ static int check_jump_target(struct vctx *v, size_t idx, long target)
         if (target < 0 || (size_t)target >= prog->insn_cnt)
                 return FAIL(v, idx, "jump target %ld is outside the program (0..%zu)", target,
                             prog->insn_cnt - 1);
-        if (v->tails[target])
+        if (v->p->tails[target])
                 return FAIL(v, idx, "jump target %ld is the second slot of an lddw", target);
         return 0;
 }
@@ -125,7 +114,7 @@ static int check_jump_target(struct vctx *v, size_t idx, long target)
 /* A call by name: the name becomes a native symbol, so it must be one. */
 static int check_callee_name(struct vctx *v, size_t idx)
 {
-        const char *name = subprog_callee_name(v->prog, idx);
+        const char *name = subprog_callee_name(v->p, idx);
 
         if (subprog_symbol_name_ok(name))
                 return 0;
@@ -147,7 +136,7 @@ static int check_call(struct vctx *v, size_t idx)
                 return ret;
         switch (insn->src) {
         case BPFAOT_CALL_HELPER:
-                rel = reloc_at(prog, idx);
+                rel = program_reloc(v->p, idx);
                 if (rel)
                         return check_callee_name(v, idx); /* an extern the front end named */
                 if (insn->imm < 0)
@@ -158,13 +147,13 @@ static int check_call(struct vctx *v, size_t idx)
                 if (target < 0 || (size_t)target >= prog->insn_cnt)
                         return FAIL(v, idx, "local call target %ld is outside the program (0..%zu)",
                                     target, prog->insn_cnt - 1);
-                if (v->tails[target])
+                if (v->p->tails[target])
                         return FAIL(v, idx, "local call target %ld is the second slot of an lddw",
                                     target);
                 return 0;
         }
         case BPFAOT_CALL_KFUNC:
-                rel = reloc_at(prog, idx);
+                rel = program_reloc(v->p, idx);
                 if ((rel && rel->kind == BPFAOT_RELOC_KFUNC) ||
                     (prog->btf && subprog_kfunc_name(prog, insn->imm)))
                         return check_callee_name(v, idx);
@@ -217,10 +206,10 @@ static int check_stack_access(struct vctx *v, size_t idx, uint8_t base, unsigned
 
         if (base != BPFAOT_REG_FP)
                 return 0;
-        if (lo < -(long)v->stack_size || hi > 0)
+        if (lo < -(long)v->p->stack_size || hi > 0)
                 return FAIL(v, idx,
                             "stack access [r10%+d] of %u bytes is outside the %u-byte frame",
-                            insn->off, size, v->stack_size);
+                            insn->off, size, v->p->stack_size);
         return 0;
 }
 
@@ -243,7 +232,7 @@ static int check_lddw(struct vctx *v, size_t idx)
                           insn->src == BPFAOT_LDDW_CODE_ADDR))
                 return FAIL(v, idx, "second slot of this lddw must be 0");
         if (insn_code_addr_target(insn, idx, prog->insn_cnt) >= 0 &&
-            v->tails[insn_code_addr_target(insn, idx, prog->insn_cnt)])
+            v->p->tails[insn_code_addr_target(insn, idx, prog->insn_cnt)])
                 return FAIL(v, idx, "code address target is the second slot of an lddw");
         ret = check_zero(v, idx, Z_OFF);
         return ret ? ret : check_regs(v, idx, false, true);
@@ -317,64 +306,67 @@ static int check_insn(struct vctx *v, size_t idx)
         return check_mem(v, idx);
 }
 
-/* Control flow: sub-program boundaries, fall-through, jumps across sub-programs, recursion. */
-static int check_flow(struct vctx *v)
+int validate_insns(const struct program *p, struct bpfaot_error *err)
 {
-        const struct bpfaot_prog *prog = v->prog;
-        struct subprogs sp;
-        int ret = subprogs_find(prog, &sp, v->err);
+        struct vctx v = {.p = p, .prog = p->prog, .err = err};
+        int ret = 0;
 
-        if (ret)
-                return ret;
-        for (size_t s = 0; s < sp.cnt && !ret; s++) {
-                size_t start = sp.start[s], end = subprogs_end(&sp, s, prog->insn_cnt);
+        for (size_t i = 0; i < p->prog->insn_cnt && !ret; i++)
+                if (!p->tails[i])
+                        ret = check_insn(&v, i);
+        return ret;
+}
+
+int validate_flow(const struct program *p, struct bpfaot_error *err)
+{
+        const struct bpfaot_prog *prog = p->prog;
+        const struct subprogs *sp = &p->sp;
+        struct vctx v = {.p = p, .prog = prog, .err = err};
+
+        for (size_t s = 0; s < sp->cnt; s++) {
+                size_t start = sp->start[s], end = subprogs_end(sp, s);
                 size_t last = end - 1;
 
-                if (last > start && v->tails[last])
+                if (last > start && p->tails[last])
                         last--;
-                if (!insn_is_exit(&prog->insns[last]) && !insn_is_ja(&prog->insns[last])) {
-                        ret = FAIL(v, last, "control can fall through past the end of %s",
-                                   s == 0 && sp.cnt == 1 ? "the program" : "a sub-program");
-                        break;
-                }
-                for (size_t i = start; i < end && !ret; i++) {
+                if (!insn_is_exit(&prog->insns[last]) && !insn_is_ja(&prog->insns[last]))
+                        return FAIL(&v, last, "control can fall through past the end of %s",
+                                    s == 0 && sp->cnt == 1 ? "the program" : "a sub-program");
+                for (size_t i = start; i < end; i++) {
                         const struct bpfaot_insn *insn = &prog->insns[i];
                         long target;
 
-                        if (v->tails[i] || !insn_is_jmp(insn) ||
+                        if (p->tails[i] || !insn_is_jmp(insn) ||
                             (!insn_is_ja(insn) && !insn_is_cond_jmp(insn)))
                                 continue;
                         target = insn_jump_target(insn, i);
                         if ((size_t)target < start || (size_t)target >= end)
-                                ret = FAIL(v, i,
-                                           "jump to insn %ld leaves the sub-program at %zu..%zu",
-                                           target, start, end - 1);
+                                return FAIL(&v, i,
+                                            "jump to insn %ld leaves the sub-program at %zu..%zu",
+                                            target, start, end - 1);
                 }
         }
-        if (!ret)
-                ret = subprogs_check_calls(prog, &sp, v->err);
-        subprogs_free(&sp);
-        return ret;
+        return 0;
 }
 
-int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
+int validate_limits(const struct bpfaot_prog *prog, size_t max_insns, uint32_t stack_size,
                     struct bpfaot_error *err)
 {
-        struct vctx v = {.prog = prog, .opts = opts, .err = err};
-        size_t max_insns = opts && opts->max_insns ? opts->max_insns : BPFAOT_DEFAULT_MAX_INSNS;
-        int ret = 0;
-
-        v.stack_size = opts && opts->stack_size ? opts->stack_size : BPFAOT_DEFAULT_STACK_SIZE;
         if (!prog || !prog->insns || prog->insn_cnt == 0)
                 return bpfaot_error_at(err, prog, -1, EINVAL, "empty program");
         if (prog->insn_cnt > max_insns)
                 return bpfaot_error_at(err, prog, -1, E2BIG,
                                        "program has %zu instructions, more than the limit of %zu",
                                        prog->insn_cnt, max_insns);
-        if (v.stack_size % 8 || v.stack_size > (1u << 20))
+        if (stack_size % 8 || stack_size > (1u << 20))
                 return bpfaot_error_at(err, prog, -1, EINVAL,
                                        "stack size %u must be a multiple of 8 up to 1 MiB",
-                                       v.stack_size);
+                                       stack_size);
+        return 0;
+}
+
+int validate_relocs(const struct bpfaot_prog *prog, struct bpfaot_error *err)
+{
         for (size_t i = 0; i < prog->reloc_cnt; i++) {
                 const struct bpfaot_reloc *r = &prog->relocs[i];
                 if (r->kind == BPFAOT_RELOC_DATA &&
@@ -398,20 +390,5 @@ int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate
                                                r->name ? r->name : "?",
                                                r->why ? r->why : "not supported yet");
         }
-        v.tails = insn_lddw_tails(prog->insns, prog->insn_cnt);
-        if (!v.tails)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
-        for (size_t i = 0; i < prog->insn_cnt && !ret; i++) {
-                if (v.tails[i])
-                        continue;
-                ret = check_insn(&v, i);
-        }
-        if (!ret)
-                ret = check_flow(&v);
-        if (!ret)
-                ret = uninit_check(prog, v.tails, err);
-        if (!ret)
-                ret = rodata_check(prog, v.tails, v.stack_size, err);
-        free(v.tails);
-        return ret;
+        return 0;
 }

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Validator: one program per rejection class, each checked for the reason
- * and the instruction index in the message; then programs that must pass.
+ * and the instruction index in the message; then programs that must pass,
+ * and the facts validation hands to later passes (program_check).
  */
 #include "test_util.h"
 
+#include "program.h"
+
 #include <errno.h>
+#include <linux/bpf.h>
 #include <stdlib.h>
 
 /* clang-format off */
@@ -16,6 +20,7 @@
 #define JEQ_K(d, i, o)     I(0x15, d, 0, o, i)
 #define CALL_LOCAL(i)      I(0x85, 0, BPFAOT_CALL_LOCAL, 0, i)
 #define LDDW(d, lo, hi)    I(BPFAOT_OP_LDDW, d, 0, 0, lo), I(0, 0, 0, 0, hi)
+#define LDDW_CODE(d, i)    I(BPFAOT_OP_LDDW, d, BPFAOT_LDDW_CODE_ADDR, 0, i), I(0, 0, 0, 0, 0)
 
 #define MAX_PROG 12
 #define PROG(...)                                                                                  \
@@ -408,6 +413,82 @@ static void check_null_and_default_opts(void)
         CHECK_CONTAINS(err.msg, "empty program");
 }
 
+/*
+ * What program_check finds: sub-programs and callbacks, lddw tails,
+ * relocations by instruction (given out of order), frame-pointer offsets,
+ * callee names and the per-CPU maps fact.
+ */
+static void check_program_facts(void)
+{
+        struct bpfaot_insn insns[] = {
+            I(0xbf, 1, BPFAOT_REG_FP, 0, 0),     /* 0: r1 = r10 */
+            I(0x07, 1, 0, 0, -16),               /* 1: r1 += -16 */
+            I(0x7a, 1, 0, 8, 7),                 /* 2: *(u64 *)(r1 + 8) = 7 */
+            LDDW_CODE(2, 11),                    /* 3: r2 = &cb */
+            LDDW(3, 0, 0),                       /* 5: global data */
+            LDDW(4, 0, 0),                       /* 7: a map */
+            I(0x85, 0, BPFAOT_CALL_KFUNC, 0, 0), /* 9: call bpf_kf */
+            CALL_LOCAL(2),                       /* 10: call f */
+            MOV_K(0, 0),                         /* 11 */
+            EXIT,                                /* 12 */
+            MOV_K(0, 1),                         /* 13: f */
+            EXIT,                                /* 14 */
+            MOV_K(0, 0),                         /* 15: cb */
+            EXIT,                                /* 16 */
+        };
+        struct bpfaot_reloc relocs[] = {
+            {.insn = 9, .kind = BPFAOT_RELOC_KFUNC, .name = "bpf_kf"},
+            {.insn = 7, .kind = BPFAOT_RELOC_MAP, .name = "counts", .data_sec = 0},
+            {.insn = 5, .kind = BPFAOT_RELOC_DATA, .name = ".rodata", .data_sec = 0},
+        };
+        struct bpfaot_data_sec data = {.name = ".rodata", .size = 8, .readonly = true};
+        struct bpfaot_map_desc map = {.name = "counts", .type = BPF_MAP_TYPE_PERCPU_ARRAY};
+        struct bpfaot_prog prog = {.name = "facts",
+                                   .insns = insns,
+                                   .insn_cnt = sizeof(insns) / sizeof(insns[0]),
+                                   .relocs = relocs,
+                                   .reloc_cnt = 3,
+                                   .data = &data,
+                                   .data_cnt = 1,
+                                   .maps = &map,
+                                   .map_cnt = 1,
+                                   .symbol_prefix = "obj"};
+        struct bpfaot_error err = {0};
+        struct program p;
+        int32_t off = 0;
+        int ret = program_check(&prog, NULL, &p, &err);
+
+        CHECKF(ret == 0, "rejected: %s", err.msg);
+        if (ret)
+                return;
+        CHECK_EQ(p.stack_size, BPFAOT_DEFAULT_STACK_SIZE);
+        CHECK_EQ(p.sp.cnt, 3);
+        CHECK_EQ(p.sp.start[1], 13);
+        CHECK_EQ(subprogs_end(&p.sp, 0), 13);
+        CHECK_EQ(subprogs_end(&p.sp, 2), prog.insn_cnt);
+        CHECK_EQ(subprogs_index_of(&p.sp, 15), 2);
+        CHECK_EQ(subprogs_index_of(&p.sp, 14), -1);
+        CHECK(!p.sp.callback[0] && !p.sp.callback[1] && p.sp.callback[2] && p.sp.has_callbacks);
+        CHECK(p.tails[4] && p.tails[6] && p.tails[8] && !p.tails[3] && !p.tails[5]);
+        CHECK(program_reloc(&p, 5) == &relocs[2]);
+        CHECK(program_reloc(&p, 7) == &relocs[1]);
+        CHECK(program_reloc(&p, 9) == &relocs[0]);
+        CHECK(program_reloc(&p, 0) == NULL && program_reloc(&p, 6) == NULL);
+        CHECK_STR_EQ(subprog_callee_name(&p, 9), "bpf_kf");
+        CHECK(fpoff_get(&p.fp[1], 1, &off) && off == 0);
+        CHECK(fpoff_get(&p.fp[2], 1, &off) && off == -16);
+        CHECK(!fpoff_get(&p.fp[10], 2, &off));
+        CHECK(p.uses_percpu_maps);
+        program_free(&p);
+        CHECK(p.tails == NULL && p.sp.start == NULL && p.fp == NULL);
+
+        /* A rejected program leaves nothing to free. */
+        insns[16] = (struct bpfaot_insn)MOV_K(0, 0);
+        CHECK(program_check(&prog, NULL, &p, &err) == -EINVAL);
+        CHECK_CONTAINS(err.msg, "fall through");
+        CHECK(p.tails == NULL && p.sp.start == NULL && p.fp == NULL && p.reloc_idx == NULL);
+}
+
 int main(void)
 {
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -417,5 +498,6 @@ int main(void)
         check_valid();
         check_relocs();
         check_null_and_default_opts();
+        check_program_facts();
         return TEST_EXIT("test_validate");
 }

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The validated program: validation as one list of passes, each checking
+ * the program or adding a fact to it for the passes after it (and for the
+ * translator and the interpreter).
+ */
+#include "internal.h"
+#include "program.h"
+#include "insn.h"
+#include "rodata.h"
+#include "uninit.h"
+#include "validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int find_lddw_tails(struct program *p, struct bpfaot_error *err)
+{
+        p->tails = insn_lddw_tails(p->prog->insns, p->prog->insn_cnt);
+        return p->tails ? 0 : bpfaot_error_nomem(err);
+}
+
+/*
+ * One slot per instruction rather than a search of the (sorted) list: every
+ * pass looks relocations up by instruction, and programs built by hand need
+ * not keep them sorted.
+ */
+static int index_relocs(struct program *p, struct bpfaot_error *err)
+{
+        const struct bpfaot_prog *prog = p->prog;
+
+        if (!prog->reloc_cnt)
+                return 0;
+        p->reloc_idx = calloc(prog->insn_cnt, sizeof(*p->reloc_idx));
+        if (!p->reloc_idx)
+                return bpfaot_error_nomem(err);
+        for (size_t i = 0; i < prog->reloc_cnt; i++) {
+                const struct bpfaot_reloc *r = &prog->relocs[i];
+
+                if (r->insn < prog->insn_cnt && !p->reloc_idx[r->insn])
+                        p->reloc_idx[r->insn] = r;
+        }
+        return 0;
+}
+
+int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
+                  struct program *p, struct bpfaot_error *err)
+{
+        size_t max_insns = opts && opts->max_insns ? opts->max_insns : BPFAOT_DEFAULT_MAX_INSNS;
+        int ret;
+
+        memset(p, 0, sizeof(*p));
+        p->prog = prog;
+        p->stack_size = opts && opts->stack_size ? opts->stack_size : BPFAOT_DEFAULT_STACK_SIZE;
+        /* Checks, and passes that add a fact to p for the passes after them. */
+        ret = validate_limits(prog, max_insns, p->stack_size, err);
+        ret = ret ?: validate_relocs(prog, err);
+        ret = ret ?: find_lddw_tails(p, err);
+        ret = ret ?: index_relocs(p, err);
+        ret = ret ?: validate_insns(p, err);
+        ret = ret ?: subprogs_find(prog, &p->sp, err);
+        ret = ret ?: validate_flow(p, err);
+        ret = ret ?: subprogs_check_calls(p, err);
+        ret = ret ?: uninit_check(p, err);
+        ret = ret ?: fpoff_analyze(p, &p->fp, err);
+        ret = ret ?: rodata_check(p, err);
+        if (ret) {
+                program_free(p);
+                return ret;
+        }
+        p->uses_percpu_maps = subprog_uses_percpu_maps(prog);
+        return 0;
+}
+
+void program_free(struct program *p)
+{
+        subprogs_free(&p->sp);
+        free(p->tails);
+        free(p->reloc_idx);
+        free(p->fp);
+        memset(p, 0, sizeof(*p));
+}
+
+int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
+                    struct bpfaot_error *err)
+{
+        struct program p;
+        int ret = program_check(prog, opts, &p, err);
+
+        if (!ret)
+                program_free(&p);
+        return ret;
+}

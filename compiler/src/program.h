@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A validated program: a bpfaot_prog that passed every check, with the
+ * facts validation established about it. Validation (program_check) builds
+ * it once; the translator and the interpreter read it instead of computing
+ * those facts again. Each fact has one producer, named next to it.
+ */
+#ifndef BPFAOT_PROGRAM_H
+#define BPFAOT_PROGRAM_H
+
+#include "bpfaot/bpfaot.h"
+#include "fpoff.h"
+#include "subprog.h"
+
+#include <stdbool.h>
+
+struct program {
+        const struct bpfaot_prog *prog;
+        uint32_t stack_size; /* bytes of each frame (the option, or its default) */
+
+        /* Facts about the whole program. */
+        struct subprogs sp;    /* sub-programs and which are callbacks (subprog.c) */
+        bool uses_percpu_maps; /* a run holds a virtual CPU (subprog_uses_percpu_maps) */
+
+        /*
+         * Facts about each instruction: arrays indexed by instruction, one
+         * per analysis whose results later passes read. A new analysis (for
+         * example per-register facts) adds its array here and its pass to
+         * program_check.
+         */
+        bool *tails;                           /* second slot of an lddw (insn_lddw_tails) */
+        const struct bpfaot_reloc **reloc_idx; /* its relocation: read with program_reloc */
+        struct fp_state *fp;                   /* registers holding r10 + constant (fpoff.c) */
+};
+
+/*
+ * Validate `prog` and fill `p` with its facts; the pass list of validation.
+ * On success free `p` with program_free; on failure `p` holds nothing.
+ */
+int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
+                  struct program *p, struct bpfaot_error *err);
+void program_free(struct program *p);
+
+/* The relocation that applies to instruction `idx` (the first, if several), or NULL. */
+static inline const struct bpfaot_reloc *program_reloc(const struct program *p, size_t idx)
+{
+        return p->reloc_idx ? p->reloc_idx[idx] : NULL;
+}
+
+#endif
