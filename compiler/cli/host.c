@@ -461,18 +461,8 @@ int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *
         struct bpfaot_buf obj = {0};
         int rc;
 
-        if (o->interp) {
-                /* Unknown helpers are reported before anything runs, as for compiled code. */
-                for (size_t i = 0; i < prog->insn_cnt; i++) {
-                        const struct bpfaot_insn *in = &prog->insns[i];
-                        if (in->opcode == (BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL) &&
-                            in->src == BPFAOT_CALL_HELPER &&
-                            !host_helper_lookup(NULL, (uint32_t)in->imm))
-                                return bpfaot_error_at(err, prog, (long)i, ENOENT,
-                                                       "unknown helper id %u", (unsigned)in->imm);
-                }
+        if (o->interp)
                 return interp_repeat(prog, o, mem, mem_len, ret, err);
-        }
         rc = bpfaot_compile(prog, &copts, &obj, err);
         if (!rc)
                 rc = host_exec_object(obj.data, obj.len, prog->input, NULL, NULL,

@@ -149,7 +149,7 @@ static const char *keep_reason(struct elf_reader *r, const char *fmt, const char
 static int provided_value(struct elf_reader *r, const char *name, const char **value,
                           const char **why)
 {
-        struct bpfaot_error msg = {0};
+        char msg[BPFAOT_ERROR_MAX] = "";
         int ret;
 
         *value = NULL;
@@ -158,14 +158,14 @@ static int provided_value(struct elf_reader *r, const char *name, const char **v
                        "bpfaot_kconfig__new)";
                 return -ENOENT;
         }
-        ret = r->externs.resolve(r->externs.ctx, name, value, &msg);
+        ret = r->externs.resolve(r->externs.ctx, name, value, msg, sizeof(msg));
         if (ret == -ENOENT || (ret == 0 && !*value)) {
-                *why = elf_keep(r, msg.msg[0] ? msg.msg : "the extern provider has no value");
+                *why = elf_keep(r, msg[0] ? msg : "the extern provider has no value");
                 return *why ? -ENOENT : elf_nomem(r);
         }
         if (ret)
                 return elf_fail(r, ret < 0 ? -ret : EIO, "%s",
-                                msg.msg[0] ? msg.msg : "the extern provider failed");
+                                msg[0] ? msg : "the extern provider failed");
         return 0;
 }
 

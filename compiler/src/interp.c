@@ -682,38 +682,42 @@ static int run(struct vm *vm)
         return 0;
 }
 
-/* Copy the options the caller's struct has (older, smaller structs keep the defaults). */
-static int read_opts(struct vm *vm, const struct bpfaot_interp_opts *opts)
+/* The caller's options (fields an older caller's struct lacks keep the defaults). */
+static int read_opts(struct vm *vm, const struct bpfaot_interp_opts *opts,
+                     struct bpfaot_interp_opts *o)
 {
-        size_t sz = opts ? opts->sz : 0;
+        int ret = OPTS_COPY(bpfaot_interp_opts, *o, opts, vm->err);
 
-        vm->stack_size = BPFAOT_DEFAULT_STACK_SIZE;
-        vm->max_steps = BPFAOT_DEFAULT_MAX_STEPS;
-        if (!opts)
-                return 0;
-        if (sz < sizeof(opts->sz))
-                return bpfaot_error_set(
-                    vm->err, EINVAL, "interpreter options without a size (use BPFAOT_OPTS_INIT)");
-#define HAS(field) (sz >= offsetof(struct bpfaot_interp_opts, field) + sizeof(opts->field))
-        if (HAS(helper))
-                vm->helper = opts->helper;
-        if (HAS(helper_ctx))
-                vm->helper_ctx = opts->helper_ctx;
-        if (HAS(stack_size) && opts->stack_size)
-                vm->stack_size = opts->stack_size;
-        if (HAS(max_steps) && opts->max_steps)
-                vm->max_steps = opts->max_steps;
-        if (HAS(maps))
-                vm->maps = opts->maps;
-        if (HAS(mem_ok))
-                vm->mem_ok = opts->mem_ok;
-        if (HAS(mem_ok_ctx))
-                vm->mem_ok_ctx = opts->mem_ok_ctx;
-        if (HAS(cpu_exit)) {
-                vm->cpu_enter = opts->cpu_enter;
-                vm->cpu_exit = opts->cpu_exit;
+        vm->helper = o->helper;
+        vm->helper_ctx = o->helper_ctx;
+        vm->stack_size = o->stack_size ? o->stack_size : BPFAOT_DEFAULT_STACK_SIZE;
+        vm->max_steps = o->max_steps ? o->max_steps : BPFAOT_DEFAULT_MAX_STEPS;
+        vm->maps = o->maps;
+        vm->mem_ok = o->mem_ok;
+        vm->mem_ok_ctx = o->mem_ok_ctx;
+        vm->cpu_enter = o->cpu_enter;
+        vm->cpu_exit = o->cpu_exit;
+        return ret;
+}
+
+/*
+ * Every helper a program calls must exist before anything runs, as when a
+ * compiled program is linked: a run never stops half-way for want of one.
+ */
+static int check_helpers(const struct vm *vm)
+{
+        const struct bpfaot_prog *prog = vm->prog;
+
+        for (size_t i = 0; i < prog->insn_cnt; i++) {
+                const struct bpfaot_insn *in = &prog->insns[i];
+
+                if (vm->program->tails[i] || in->opcode != (BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL) ||
+                    in->src != BPFAOT_CALL_HELPER)
+                        continue;
+                if (!vm->helper || !vm->helper(vm->helper_ctx, (uint32_t)in->imm))
+                        return bpfaot_error_at(vm->err, prog, (long)i, ENOENT,
+                                               "unknown helper id %u", (unsigned)in->imm);
         }
-#undef HAS
         return 0;
 }
 
@@ -730,8 +734,7 @@ static void free_data(struct vm *vm)
 static int setup_data(struct vm *vm, const struct bpfaot_interp_opts *opts)
 {
         const struct bpfaot_prog *prog = vm->prog;
-        uint8_t *const *given =
-            opts && opts->sz > offsetof(struct bpfaot_interp_opts, data) ? opts->data : NULL;
+        uint8_t *const *given = opts->data;
 
         if (!prog->data_cnt)
                 return 0;
@@ -796,7 +799,8 @@ int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
                         .err = err,
                         .mem = mem,
                         .mem_len = mem ? mem_len : 0};
-        int rc = read_opts(&vm, opts);
+        struct bpfaot_interp_opts o;
+        int rc = read_opts(&vm, opts, &o);
 
         if (rc)
                 return rc;
@@ -806,7 +810,7 @@ int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
                 return rc;
         vm.reg[1] = (uint64_t)(uintptr_t)mem;
         vm.reg[2] = mem_len;
-        rc = run_checked(&vm, opts, ret);
+        rc = check_helpers(&vm) ?: run_checked(&vm, &o, ret);
         program_free(&checked);
         return rc;
 }

@@ -173,10 +173,10 @@ static const char *lookup(const struct bpfaot_kconfig *k, const char *name)
         return NULL;
 }
 
-static int resolve(void *ctx, const char *name, const char **value, struct bpfaot_error *err)
+static int resolve(void *ctx, const char *name, const char **value, char *why, size_t why_len)
 {
         struct bpfaot_kconfig *k = ctx;
-        int ret;
+        struct bpfaot_error err = {0};
 
         *value = NULL;
         if (strcmp(name, "LINUX_KERNEL_VERSION") == 0) {
@@ -184,19 +184,24 @@ static int resolve(void *ctx, const char *name, const char **value, struct bpfao
                 *value = k->version;
                 return 0;
         }
-        if (strncmp(name, "CONFIG_", 7) != 0)
-                return bpfaot_error_set(err, ENOENT, "no such value outside a kernel");
-        ret = load(k, err);
-        if (ret)
-                return ret;
-        if (!k->source)
-                return bpfaot_error_set(err, ENOENT,
-                                        "this host has no kernel config; give one with --kconfig "
-                                        "FILE");
+        if (strncmp(name, "CONFIG_", 7) != 0) {
+                snprintf(why, why_len, "no such value outside a kernel");
+                return -ENOENT;
+        }
+        if (load(k, &err)) {
+                snprintf(why, why_len, "%s", err.msg);
+                return err.code;
+        }
+        if (!k->source) {
+                snprintf(why, why_len,
+                         "this host has no kernel config; give one with --kconfig FILE");
+                return -ENOENT;
+        }
         *value = lookup(k, name);
-        if (!*value)
-                return bpfaot_error_set(err, ENOENT, "%s is not in the kernel config %s", name,
-                                        k->source);
+        if (!*value) {
+                snprintf(why, why_len, "%s is not in the kernel config %s", name, k->source);
+                return -ENOENT;
+        }
         return 0;
 }
 

@@ -11,6 +11,7 @@
  * diff_test -v 1 <seed> <opt>.
  */
 #define _GNU_SOURCE
+#include "internal.h"
 #include "gen.h"
 #include "test_native.h"
 #include "test_common.h"

@@ -6,6 +6,7 @@
 #include "test_util.h"
 
 #include <errno.h>
+#include <string.h>
 
 /* r0 = 0; exit */
 static const struct bpfaot_insn ret0[] = {
@@ -66,8 +67,61 @@ static void interp_map_without_maps(void)
         CHECK_EQ(r0, 77);
 }
 
+/*
+ * Options structs: a zeroed one (sz 0) means the defaults; a newer caller's
+ * bigger struct is accepted while the fields this version lacks are zero,
+ * and refused with a message naming the struct when one is set.
+ */
+static void options_idiom(void)
+{
+        struct {
+                struct bpfaot_elf_opts known;
+                uint64_t future;
+        } newer = {.known = {.sz = sizeof(newer)}};
+        struct bpfaot_elf_opts zeroed = {0};
+        static const uint8_t not_elf[64] = {0x7f, 'E', 'L', 'F'};
+        struct bpfaot_error err = {0};
+        struct bpfaot_elf *elf = NULL;
+
+        /* Accepted options: reading goes on and fails on the data instead. */
+        CHECK(bpfaot_elf__open_mem_opts(not_elf, sizeof(not_elf), "api", &zeroed, &elf, &err) < 0);
+        CHECK(strstr(err.msg, "opts") == NULL);
+        CHECK(bpfaot_elf__open_mem_opts(not_elf, sizeof(not_elf), "api", &newer.known, &elf, &err) <
+              0);
+        CHECK(strstr(err.msg, "opts") == NULL);
+        newer.future = 1;
+        CHECK_EQ(
+            bpfaot_elf__open_mem_opts(not_elf, sizeof(not_elf), "api", &newer.known, &elf, &err),
+            -EINVAL);
+        CHECK_CONTAINS(err.msg, "struct bpfaot_elf_opts: field at offset");
+        CHECK_CONTAINS(err.msg, "is not known to this version of the library");
+        CHECK(elf == NULL);
+}
+
+/* An unknown helper is an error before anything runs: the store before the call never happens. */
+static void interp_unknown_helper(void)
+{
+        static const struct bpfaot_insn prog_insns[] = {
+            {.opcode = 0x62, .dst = 1, .imm = 7}, /* stw [%r1+0], 7 */
+            {.opcode = 0x85, .imm = 9999},        /* call 9999 */
+            {.opcode = 0x95},
+        };
+        struct bpfaot_prog prog = {.input = "api", .name = "p", .insns = prog_insns, .insn_cnt = 3};
+        BPFAOT_OPTS_INIT(bpfaot_interp_opts, opts);
+        struct bpfaot_error err = {0};
+        uint32_t mem = 0;
+        uint64_t r0 = 77;
+
+        CHECK_EQ(bpfaot_interp_run(&prog, &mem, sizeof(mem), &opts, &r0, &err), -ENOENT);
+        CHECK_CONTAINS(err.msg, "api: p: insn 1: call 9999: unknown helper id 9999");
+        CHECK_EQ(mem, 0);
+        CHECK_EQ(r0, 77);
+}
+
 int main(void)
 {
+        interp_unknown_helper();
+        options_idiom();
         duplicate_entry();
         interp_map_without_maps();
         return TEST_EXIT("api_errors");

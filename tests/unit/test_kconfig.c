@@ -91,6 +91,7 @@ static void test_provider_text(void)
 {
         char path[] = "test_kconfig.XXXXXX", missing[128];
         struct bpfaot_error err = {0};
+        char why[256];
         struct bpfaot_kconfig *k = NULL;
         struct bpfaot_extern_provider p;
         const char *v = NULL;
@@ -100,29 +101,28 @@ static void test_provider_text(void)
         CHECK_EQ(bpfaot_kconfig__new(path, &k, &err), 0);
         p = bpfaot_kconfig__provider(k);
         CHECK(p.resolve && p.ctx == k);
-        CHECK_EQ(p.resolve(p.ctx, "CONFIG_HZ", &v, &err), 0);
+        CHECK_EQ(p.resolve(p.ctx, "CONFIG_HZ", &v, why, sizeof(why)), 0);
         CHECK_STR_EQ(v, "300");
-        CHECK_EQ(p.resolve(p.ctx, "CONFIG_FOO", &v, &err), 0);
+        CHECK_EQ(p.resolve(p.ctx, "CONFIG_FOO", &v, why, sizeof(why)), 0);
         CHECK_STR_EQ(v, "n");
-        CHECK_EQ(p.resolve(p.ctx, "CONFIG_DEFAULT_HOSTNAME", &v, &err), 0);
+        CHECK_EQ(p.resolve(p.ctx, "CONFIG_DEFAULT_HOSTNAME", &v, why, sizeof(why)), 0);
         CHECK_STR_EQ(v, "\"(none)\"");
-        CHECK_EQ(p.resolve(p.ctx, "LINUX_KERNEL_VERSION", &v, &err), 0);
+        CHECK_EQ(p.resolve(p.ctx, "LINUX_KERNEL_VERSION", &v, why, sizeof(why)), 0);
         CHECK(v && *v && strspn(v, "0123456789") == strlen(v));
-        CHECK_EQ(p.resolve(p.ctx, "CONFIG_NOPE", &v, &err), -ENOENT);
+        CHECK_EQ(p.resolve(p.ctx, "CONFIG_NOPE", &v, why, sizeof(why)), -ENOENT);
         snprintf(missing, sizeof(missing), "CONFIG_NOPE is not in the kernel config %s", path);
-        CHECK_STR_EQ(err.msg, missing);
-        CHECK_EQ(p.resolve(p.ctx, "HZ", &v, &err), -ENOENT);
-        CHECK_STR_EQ(err.msg, "no such value outside a kernel");
+        CHECK_STR_EQ(why, missing);
+        CHECK_EQ(p.resolve(p.ctx, "HZ", &v, why, sizeof(why)), -ENOENT);
+        CHECK_STR_EQ(why, "no such value outside a kernel");
         bpfaot_kconfig__free(k);
         unlink(path);
 
         /* Nothing is read before a CONFIG_* value is asked for. */
         CHECK_EQ(bpfaot_kconfig__new("no-such.config", &k, &err), 0);
         p = bpfaot_kconfig__provider(k);
-        CHECK_EQ(p.resolve(p.ctx, "LINUX_KERNEL_VERSION", &v, &err), 0);
-        CHECK_EQ(p.resolve(p.ctx, "CONFIG_HZ", &v, &err), -EIO);
-        CHECK_STR_EQ(err.msg,
-                     "cannot read kernel config no-such.config: No such file or directory");
+        CHECK_EQ(p.resolve(p.ctx, "LINUX_KERNEL_VERSION", &v, why, sizeof(why)), 0);
+        CHECK_EQ(p.resolve(p.ctx, "CONFIG_HZ", &v, why, sizeof(why)), -EIO);
+        CHECK_STR_EQ(why, "cannot read kernel config no-such.config: No such file or directory");
         bpfaot_kconfig__free(k);
         CHECK(bpfaot_kconfig__provider(NULL).resolve == NULL);
         bpfaot_kconfig__free(NULL);
@@ -223,17 +223,20 @@ static void test_bad_config(void)
 }
 
 /* A provider of the caller's own: values from anywhere, its failures fail the read. */
-static int my_resolve(void *ctx, const char *name, const char **value, struct bpfaot_error *err)
+static int my_resolve(void *ctx, const char *name, const char **value, char *why, size_t why_len)
 {
         const char *fail_on = ctx;
 
-        if (fail_on && strcmp(name, fail_on) == 0)
-                return bpfaot_error_set(err, EACCES, "no access to %s", name);
+        if (fail_on && strcmp(name, fail_on) == 0) {
+                snprintf(why, why_len, "no access to %s", name);
+                return -EACCES;
+        }
         if (strcmp(name, "CONFIG_HZ") == 0) {
                 *value = "0x64";
                 return 0;
         }
-        return bpfaot_error_set(err, ENOENT, "not known here");
+        snprintf(why, why_len, "not known here");
+        return -ENOENT;
 }
 
 static void test_own_provider(void)

@@ -194,14 +194,6 @@ typedef void (*bpfaot_error_report)(void *ctx, const struct bpfaot_error *err);
 size_t bpfaot_prog__report_unresolved(const struct bpfaot_prog *prog, bpfaot_error_report report,
                                       void *ctx);
 
-/* Fill `err` with a located message for instruction `idx` of `prog`. Returns -code. */
-int bpfaot_error_at(struct bpfaot_error *err, const struct bpfaot_prog *prog, long idx, int code,
-                    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* Prepend "<prefix>: " to err->msg (for example an input file name). Returns err->code. */
-int bpfaot_error_prefix(struct bpfaot_error *err, const char *prefix);
-/* Fill `err` with an unlocated message. Returns -code. */
-int bpfaot_error_set(struct bpfaot_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
 
 /* ------------------------------------------------------------------ */
 /* eBPF ELF objects                                                    */
@@ -289,12 +281,13 @@ struct bpfaot_extern_provider {
          * "LINUX_KERNEL_VERSION") as kernel config text — "y", "m", "n", a
          * number or a quoted string — that stays valid while the provider
          * does, and return 0. Return -ENOENT when there is no such value,
-         * with the reason in err (e.g. "CONFIG_HZ is not in the kernel config
-         * k.config"): a __weak extern is then 0, any other an unresolved
-         * relocation that gives the reason. Any other negative errno (err
-         * saying why, e.g. the config cannot be read) fails the read.
+         * with the reason in why[why_len] (e.g. "CONFIG_HZ is not in the
+         * kernel config k.config"): a __weak extern is then 0, any other an
+         * unresolved relocation that gives the reason. Any other negative
+         * errno (`why` saying why, e.g. the config cannot be read) fails the
+         * read.
          */
-        int (*resolve)(void *ctx, const char *name, const char **value, struct bpfaot_error *err);
+        int (*resolve)(void *ctx, const char *name, const char **value, char *why, size_t why_len);
         void *ctx;
 };
 
