@@ -105,35 +105,36 @@ static struct bpfaot_insn *generate(size_t n, uint64_t seed)
         while (i < n - 2) {
                 unsigned pick = rnd(&s, 1000);
                 uint8_t sz = sizes[rnd(&s, sizeof(sizes))];
-                unsigned bytes = sz == BPFAOT_SIZE_DW ? 8 : sz == BPFAOT_SIZE_W ? 4
-                                                        : sz == BPFAOT_SIZE_H  ? 2
-                                                                               : 1;
+                unsigned bytes = sz == BPFAOT_SIZE_DW  ? 8
+                                 : sz == BPFAOT_SIZE_W ? 4
+                                 : sz == BPFAOT_SIZE_H ? 2
+                                                       : 1;
                 /* Stack slot aligned to its size, inside the 512-byte frame. */
                 int soff = -(int)(bytes * (1 + rnd(&s, 512 / bytes - 1)));
 
                 if (pick < 420) { /* ALU, 64-bit mostly */
                         uint8_t cls = rnd(&s, 4) ? BPFAOT_CLASS_ALU64 : BPFAOT_CLASS_ALU;
                         uint8_t op = alu_ops[rnd(&s, sizeof(alu_ops))];
-                        bool shift = op == BPFAOT_ALU_LSH || op == BPFAOT_ALU_RSH ||
-                                     op == BPFAOT_ALU_ARSH;
+                        bool shift =
+                            op == BPFAOT_ALU_LSH || op == BPFAOT_ALU_RSH || op == BPFAOT_ALU_ARSH;
                         if (shift || rnd(&s, 2))
                                 p[i++] = mk(cls | op | BPFAOT_SRC_K, any_dst(&s), 0, 0,
                                             shift ? (int32_t)rnd(&s, 32)
                                                   : (int32_t)rng_next(&s) >> rnd(&s, 31));
                         else
-                                p[i++] = mk(cls | op | BPFAOT_SRC_X, any_dst(&s), any_src(&s),
-                                            0, 0);
+                                p[i++] =
+                                    mk(cls | op | BPFAOT_SRC_X, any_dst(&s), any_src(&s), 0, 0);
                 } else if (pick < 440) { /* division / modulo by a register */
                         uint8_t op = rnd(&s, 2) ? BPFAOT_ALU_DIV : BPFAOT_ALU_MOD;
                         p[i++] = mk(BPFAOT_CLASS_ALU64 | op | BPFAOT_SRC_X, any_dst(&s),
                                     any_src(&s), 0, 0);
                 } else if (pick < 620) { /* store to the stack */
                         if (rnd(&s, 4))
-                                p[i++] = mk(BPFAOT_CLASS_STX | BPFAOT_MODE_MEM | sz,
-                                            BPFAOT_REG_FP, any_src(&s), soff, 0);
+                                p[i++] = mk(BPFAOT_CLASS_STX | BPFAOT_MODE_MEM | sz, BPFAOT_REG_FP,
+                                            any_src(&s), soff, 0);
                         else
-                                p[i++] = mk(BPFAOT_CLASS_ST | BPFAOT_MODE_MEM | sz,
-                                            BPFAOT_REG_FP, 0, soff, (int32_t)rnd(&s, 1000));
+                                p[i++] = mk(BPFAOT_CLASS_ST | BPFAOT_MODE_MEM | sz, BPFAOT_REG_FP,
+                                            0, soff, (int32_t)rnd(&s, 1000));
                 } else if (pick < 780) { /* load from the stack */
                         p[i++] = mk(BPFAOT_CLASS_LDX | BPFAOT_MODE_MEM | sz, any_dst(&s),
                                     BPFAOT_REG_FP, soff, 0);
@@ -152,8 +153,8 @@ static struct bpfaot_insn *generate(size_t n, uint64_t seed)
                                 p[i++] = mk(cls | op | BPFAOT_SRC_K, any_src(&s), 0, 1,
                                             (int32_t)rnd(&s, 256));
                         else
-                                p[i++] = mk(cls | op | BPFAOT_SRC_X, any_src(&s), any_src(&s), 1,
-                                            0);
+                                p[i++] =
+                                    mk(cls | op | BPFAOT_SRC_X, any_src(&s), any_src(&s), 1, 0);
                 } else { /* helper call (ids 1..16): an external function after compilation */
                         p[i++] = mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL, 0, BPFAOT_CALL_HELPER, 0,
                                     (int32_t)(1 + rnd(&s, 16)));
@@ -190,10 +191,10 @@ struct variant {
 };
 
 static const struct variant variants[] = {
-        {"ir-O0", 0, BPFAOT_OUTPUT_LLVM_IR},
-        {"obj-O0", 0, BPFAOT_OUTPUT_OBJECT},
-        {"ir-O2", 2, BPFAOT_OUTPUT_LLVM_IR},
-        {"obj-O2", 2, BPFAOT_OUTPUT_OBJECT},
+    {"ir-O0", 0, BPFAOT_OUTPUT_LLVM_IR},
+    {"obj-O0", 0, BPFAOT_OUTPUT_OBJECT},
+    {"ir-O2", 2, BPFAOT_OUTPUT_LLVM_IR},
+    {"obj-O2", 2, BPFAOT_OUTPUT_OBJECT},
 };
 #define VARIANT_CNT (sizeof(variants) / sizeof(variants[0]))
 
@@ -202,7 +203,7 @@ static size_t region_insns; /* 0: the library's default */
 static int time_compile(const struct bpfaot_prog *prog, const struct variant *v, int reps,
                         double *best_ms, double *best_cpu_ms, size_t *out_len)
 {
-        BPFAOT_OPTS_INIT(bpfaot_compile_opts, opts, .opt_level = v->opt_level,
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, opts, .optimize = BPFAOT_O(v->opt_level),
                          .output = v->output, .region_insns = region_insns);
         *best_ms = -1;
         for (int r = 0; r < reps; r++) {
@@ -314,8 +315,8 @@ int main(int argc, char **argv)
         for (size_t si = 0; si < size_cnt; si++) {
                 size_t n = sizes[si];
                 struct bpfaot_insn *insns = generate(n, 0x1234567 + n);
-                struct bpfaot_prog prog = {.input = "generated", .name = "gen", .insns = insns,
-                                           .insn_cnt = n};
+                struct bpfaot_prog prog = {
+                    .input = "generated", .name = "gen", .insns = insns, .insn_cnt = n};
                 int r = reps > 0 ? reps : n < 16384 ? 3 : 1;
                 size_t obj_len = 0;
                 double o2_cpu = -1;
@@ -341,7 +342,8 @@ int main(int argc, char **argv)
                         }
                         if (variants[v].output == BPFAOT_OUTPUT_OBJECT)
                                 obj_len = len;
-                        if (variants[v].output == BPFAOT_OUTPUT_OBJECT && variants[v].opt_level == 2)
+                        if (variants[v].output == BPFAOT_OUTPUT_OBJECT &&
+                            variants[v].opt_level == 2)
                                 o2_cpu = cpu;
                         printf(" %10.1f %8.2f", ms, ms * 1000.0 / (double)n);
                         fflush(stdout);

@@ -99,7 +99,6 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
         char *end;
         int c;
 
-        a->copts.opt_level = 2;
         optind = 1;
         opterr = 0;
         while ((c = getopt_long(argc, argv, ":o:eSO:vh", lopts, NULL)) != -1) {
@@ -113,13 +112,16 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 case 'S':
                         a->copts.output = BPFAOT_OUTPUT_ASM;
                         break;
-                case 'O':
-                        a->copts.opt_level = cli_parse_opt_level(optarg);
-                        if (a->copts.opt_level < 0) {
+                case 'O': {
+                        int level = cli_parse_opt_level(optarg);
+
+                        if (level < 0) {
                                 cli_error("%s: -O takes 0, 1, 2 or 3", argv[0]);
                                 return EXIT_USAGE;
                         }
+                        a->copts.optimize = BPFAOT_O(level);
                         break;
+                }
                 case O_TARGET:
                         a->copts.triple = optarg;
                         break;

@@ -457,7 +457,8 @@ static int interp_repeat(const struct bpfaot_prog *prog, const struct host_exec_
 int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *o, void *mem,
                    size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
-        BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .opt_level = o->opt_level, .cpu = o->cpu);
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(o->opt_level),
+                         .cpu = o->cpu);
         struct bpfaot_buf obj = {0};
         int rc;
 
@@ -474,7 +475,8 @@ int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *
 int host_exec_elf(const struct bpfaot_elf *elf, const char *program, const struct host_exec_opts *o,
                   void *mem, size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
-        BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .opt_level = o->opt_level, .cpu = o->cpu);
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(o->opt_level),
+                         .cpu = o->cpu);
         char *entry = bpfaot_elf__entry_name(elf, program);
         struct bpfaot_buf obj = {0};
         int rc = entry ? 0 : cli_fail(err, ENOMEM, "out of memory");

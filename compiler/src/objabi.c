@@ -179,3 +179,34 @@ int bpfaot_prog__map_defs(const struct bpfaot_prog *prog, struct bpfaot_map_def 
         *defs = d;
         return 0;
 }
+
+/*
+ * const struct bpfaot_prog_def <prefix>__progs[cnt] and const uint32_t
+ * <prefix>__prog_cnt (bpfaot/objabi.h): the programs of a module that holds
+ * them together.
+ */
+int objabi_program_table(LLVMModuleRef mod, const char *prefix, LLVMValueRef *defs, size_t cnt,
+                         struct bpfaot_error *err)
+{
+        LLVMContextRef ctx = LLVMGetModuleContext(mod);
+        LLVMTypeRef ty = objabi_type(ctx, OBJABI_PROG_DEF), i32 = LLVMInt32TypeInContext(ctx);
+        char *progs = objabi_symbol(prefix, BPFAOT_SYM_PROGS);
+        char *cnt_name = objabi_symbol(prefix, BPFAOT_SYM_PROG_CNT);
+        LLVMValueRef g;
+
+        if (!progs || !cnt_name) {
+                free(progs);
+                free(cnt_name);
+                return bpfaot_error_nomem(err);
+        }
+        g = LLVMAddGlobal(mod, LLVMArrayType(ty, (unsigned)cnt), progs);
+        LLVMSetInitializer(g, LLVMConstArray(ty, defs, (unsigned)cnt));
+        LLVMSetGlobalConstant(g, true);
+        LLVMSetAlignment(g, 8);
+        g = LLVMAddGlobal(mod, i32, cnt_name);
+        LLVMSetInitializer(g, LLVMConstInt(i32, cnt, false));
+        LLVMSetGlobalConstant(g, true);
+        free(progs);
+        free(cnt_name);
+        return 0;
+}

@@ -57,4 +57,11 @@ char *objabi_symbol(const char *prefix, const char *suffix);
 /* "<prefix>__<prog>": the entry of a program in an object of all programs; free() it. */
 char *objabi_prog_entry(const char *prefix, const char *prog);
 
+/*
+ * const struct bpfaot_prog_def <prefix>__progs[cnt] (the descriptors `defs`)
+ * and const uint32_t <prefix>__prog_cnt, for a module holding several programs.
+ */
+int objabi_program_table(LLVMModuleRef mod, const char *prefix, LLVMValueRef *defs, size_t cnt,
+                         struct bpfaot_error *err);
+
 #endif

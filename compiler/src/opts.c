@@ -27,5 +27,7 @@ int bpfaot_opts_copy(void *dst, size_t dst_size, const void *opts, const char *t
                                                 "this version of the library",
                                                 type, i);
         memcpy(dst, opts, sz < dst_size ? sz : dst_size);
+        /* The copy is a whole struct of this version now. */
+        memcpy(dst, &dst_size, sizeof(dst_size));
         return 0;
 }

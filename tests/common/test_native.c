@@ -6,10 +6,10 @@
 #include <stddef.h>
 
 int test_native_build(const struct bpfaot_prog *prog, int opt_level, uint32_t stack_size,
-                      size_t region_insns, bpfaot_symbol_resolver resolve, void *resolve_ctx, struct test_native *out,
-                      struct bpfaot_error *err)
+                      size_t region_insns, bpfaot_symbol_resolver resolve, void *resolve_ctx,
+                      struct test_native *out, struct bpfaot_error *err)
 {
-        BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .opt_level = opt_level,
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(opt_level),
                          .stack_size = stack_size, .region_insns = region_insns,
                          .output = BPFAOT_OUTPUT_OBJECT);
         BPFAOT_OPTS_INIT(bpfaot_jit_opts, jopts, .resolve = resolve, .resolve_ctx = resolve_ctx);

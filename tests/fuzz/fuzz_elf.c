@@ -53,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         for (size_t i = 0; i < elf->prog_cnt; i++) {
                 BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts);
-                BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .opt_level = 0,
+                BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O0,
                                  .output = BPFAOT_OUTPUT_OBJECT);
                 struct bpfaot_buf out = {0};
                 struct bpfaot_prog prog;

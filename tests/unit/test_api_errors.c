@@ -34,7 +34,7 @@ static void duplicate_entry(void)
             {.input = "api", .name = "b", .insns = ret0, .insn_cnt = 2},
         };
         const char *entries[2] = {"same", "same"};
-        BPFAOT_OPTS_INIT(bpfaot_compile_opts, opts, .opt_level = 0);
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, opts, .optimize = BPFAOT_O0);
         struct bpfaot_error err = {0};
         struct bpfaot_buf out = {0};
         int rc = bpfaot_compile_progs(progs, entries, 2, &opts, &out, &err);
@@ -118,8 +118,42 @@ static void interp_unknown_helper(void)
         CHECK_EQ(r0, 77);
 }
 
+/* A zeroed bpfaot_compile_opts is the default, -O2; a level outside the enum is refused. */
+static void compile_defaults(void)
+{
+        /* A loop LLVM folds at -O2 but not at -O0: r0 = sum of 1..10. */
+        static const struct bpfaot_insn sum[] = {
+            {.opcode = 0xb7, .dst = 0, .imm = 0},            /* mov r0, 0 */
+            {.opcode = 0xb7, .dst = 1, .imm = 10},           /* mov r1, 10 */
+            {.opcode = 0x0f, .dst = 0, .src = 1},            /* add r0, r1 */
+            {.opcode = 0x07, .dst = 1, .imm = -1},           /* add r1, -1 */
+            {.opcode = 0x55, .dst = 1, .off = -3, .imm = 0}, /* jne r1, 0, -3 */
+            {.opcode = 0x95},
+        };
+        struct bpfaot_prog prog = {.input = "api", .name = "p", .insns = sum, .insn_cnt = 6};
+        struct bpfaot_compile_opts zeroed = {0};
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, o2, .optimize = BPFAOT_O2);
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, o0, .optimize = BPFAOT_O(0));
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, bad, .optimize = 9);
+        struct bpfaot_buf a = {0}, b = {0}, c = {0}, d = {0};
+        struct bpfaot_error err = {0};
+
+        CHECK_EQ(bpfaot_compile(&prog, &zeroed, &a, &err), 0);
+        CHECK_EQ(bpfaot_compile(&prog, &o2, &b, &err), 0);
+        CHECK_EQ(bpfaot_compile(&prog, &o0, &c, &err), 0);
+        CHECK(a.len == b.len && a.len && memcmp(a.data, b.data, a.len) == 0);
+        CHECK(a.len != c.len || memcmp(a.data, c.data, a.len) != 0);
+        CHECK_EQ(bpfaot_compile(&prog, &bad, &d, &err), -EINVAL);
+        CHECK_CONTAINS(err.msg, "unknown optimisation level 9 (enum bpfaot_optimize)");
+        CHECK(d.data == NULL);
+        bpfaot_buf_free(&a);
+        bpfaot_buf_free(&b);
+        bpfaot_buf_free(&c);
+}
+
 int main(void)
 {
+        compile_defaults();
         interp_unknown_helper();
         options_idiom();
         duplicate_entry();

@@ -344,16 +344,31 @@ enum bpfaot_output {
         BPFAOT_OUTPUT_ASM = 2,
 };
 
+/*
+ * Optimisation levels (bpfaot_compile_opts.optimize). Zero, like every
+ * zeroed option, is the default.
+ */
+enum bpfaot_optimize {
+        BPFAOT_O_DEFAULT = 0, /* -O2 */
+        BPFAOT_O0,
+        BPFAOT_O1,
+        BPFAOT_O2,
+        BPFAOT_O3,
+};
+/* The level of -O<n>, n = 0..3. */
+#define BPFAOT_O(n) (BPFAOT_O0 + (n))
+
+/* Options of a compilation; zeroed (or NULL) means every default below. */
 struct bpfaot_compile_opts {
         size_t sz;
         const char *triple;     /* NULL: host */
         const char *cpu;        /* NULL: "generic"; "native": the host CPU */
         const char *features;   /* NULL: none ("native" cpu: the host's) */
-        int opt_level;          /* 0..3; use BPFAOT_OPT_DEFAULT for -O2 */
-        const char *entry_name; /* NULL: "bpf_main" */
+        int optimize;           /* enum bpfaot_optimize; 0: -O2 */
+        const char *entry_name; /* NULL: BPFAOT_DEFAULT_ENTRY, "bpf_main" */
         uint32_t stack_size;    /* 0: BPFAOT_DEFAULT_STACK_SIZE */
         size_t max_insns;       /* 0: BPFAOT_DEFAULT_MAX_INSNS */
-        int output;             /* enum bpfaot_output */
+        int output;             /* enum bpfaot_output; 0: a native object */
         /*
          * Sub-programs longer than this are split into separately optimised
          * regions of about this many instructions, which keeps compile time
@@ -369,7 +384,6 @@ struct bpfaot_compile_opts {
          */
         bool inline_maps;
 };
-#define BPFAOT_OPT_DEFAULT (-1)
 
 /* A growable byte buffer owned by the caller; release with bpfaot_buf_free. */
 struct bpfaot_buf {

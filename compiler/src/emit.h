@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* The LLVM back end of a compilation (emit.c); compile.c drives it. */
+#ifndef BPFAOT_EMIT_H
+#define BPFAOT_EMIT_H
+
+#include "bpfaot/bpfaot.h"
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+/*
+ * The target machine for o->triple/cpu/features (checked first: LLVM ends
+ * the process on some unknown names) at optimisation level 0..3; refuses
+ * big-endian targets.
+ */
+int emit_target_machine(const struct bpfaot_compile_opts *o, int level, LLVMTargetMachineRef *out,
+                        struct bpfaot_error *err);
+/* An empty module with the target machine's triple and data layout, which the optimiser reads. */
+LLVMModuleRef emit_new_module(LLVMTargetMachineRef tm, LLVMContextRef ctx, const char *name);
+/* The IR verifier: failing is a bug of the compiler, reported as an internal error about `what`. */
+int emit_verify(LLVMModuleRef mod, const struct bpfaot_prog *prog, const char *what,
+                struct bpfaot_error *err);
+/* The optimisation pipeline of level 0..3. */
+int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err);
+/* The module as `output` (enum bpfaot_output) into `out`. */
+int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, int output, struct bpfaot_buf *out,
+                struct bpfaot_error *err);
+
+#endif
