@@ -69,24 +69,21 @@ static int check_machine(const void *obj, size_t len, const char *input, struct 
 static int on_undefined(void *ctx, const char *name)
 {
         struct resolve_state *st = ctx;
-        uint64_t addr = st->opts && st->opts->resolve ? st->opts->resolve(st->opts->resolve_ctx, name)
-                                                      : 0;
-        LLVMJITSymbolFlags flags = {LLVMJITSymbolGenericFlagsExported |
-                                            LLVMJITSymbolGenericFlagsCallable,
-                                    0};
+        uint64_t addr = st->opts->resolve ? st->opts->resolve(st->opts->resolve_ctx, name) : 0;
+        LLVMJITSymbolFlags flags = {
+            LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0};
 
         if (!addr)
-                return bpfaot_error_set(st->err, ENOENT, "%s: undefined symbol '%s'%s", st->input,
-                                        name,
-                                        strncmp(name, BPFAOT_HELPER_PREFIX,
-                                                sizeof(BPFAOT_HELPER_PREFIX) - 1) == 0
-                                                ? ": no such helper"
-                                                : "");
+                return bpfaot_error_set(
+                    st->err, ENOENT, "%s: undefined symbol '%s'%s", st->input, name,
+                    strncmp(name, BPFAOT_HELPER_PREFIX, sizeof(BPFAOT_HELPER_PREFIX) - 1) == 0
+                        ? ": no such helper"
+                        : "");
         if (st->cnt == st->cap) {
                 size_t ncap = st->cap ? st->cap * 2 : 16;
                 compat_symbol_pair *n = realloc(st->pairs, ncap * sizeof(*n));
                 if (!n)
-                        return bpfaot_error_set(st->err, ENOMEM, "out of memory");
+                        return bpfaot_error_nomem(st->err);
                 st->pairs = n;
                 st->cap = ncap;
         }
@@ -97,8 +94,7 @@ static int on_undefined(void *ctx, const char *name)
         return 0;
 }
 
-static int llvm_error(struct bpfaot_error *err, LLVMErrorRef e, const char *input,
-                      const char *what)
+static int llvm_error(struct bpfaot_error *err, LLVMErrorRef e, const char *input, const char *what)
 {
         char *m = LLVMGetErrorMessage(e);
         int ret = bpfaot_error_set(err, EINVAL, "%s: %s: %s", input, what, m);
@@ -111,7 +107,8 @@ int bpfaot_jit__load(const void *obj, size_t obj_len, const char *input_name,
                      struct bpfaot_error *err)
 {
         const char *input = input_name ? input_name : "<object>";
-        struct resolve_state st = {.opts = opts, .input = input, .err = err};
+        struct bpfaot_jit_opts o;
+        struct resolve_state st = {.opts = &o, .input = input, .err = err};
         struct bpfaot_jit *jit;
         LLVMOrcJITDylibRef jd;
         LLVMMemoryBufferRef mb;
@@ -119,7 +116,8 @@ int bpfaot_jit__load(const void *obj, size_t obj_len, const char *input_name,
         int ret;
 
         *out = NULL;
-        ret = check_machine(obj, obj_len, input, err);
+        ret = OPTS_COPY(bpfaot_jit_opts, o, opts, err);
+        ret = ret ?: check_machine(obj, obj_len, input, err);
         if (ret)
                 return ret;
         compat_init_targets();
@@ -127,7 +125,7 @@ int bpfaot_jit__load(const void *obj, size_t obj_len, const char *input_name,
         LLVMInitializeNativeAsmPrinter();
         jit = calloc(1, sizeof(*jit));
         if (!jit)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return bpfaot_error_nomem(err);
         e = LLVMOrcCreateLLJIT(&jit->lljit, NULL);
         if (e) {
                 free(jit);

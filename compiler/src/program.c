@@ -46,12 +46,17 @@ static int index_relocs(struct program *p, struct bpfaot_error *err)
 int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
                   struct program *p, struct bpfaot_error *err)
 {
-        size_t max_insns = opts && opts->max_insns ? opts->max_insns : BPFAOT_DEFAULT_MAX_INSNS;
+        struct bpfaot_validate_opts o;
+        size_t max_insns;
         int ret;
 
         memset(p, 0, sizeof(*p));
+        ret = OPTS_COPY(bpfaot_validate_opts, o, opts, err);
+        if (ret)
+                return ret;
+        max_insns = o.max_insns ? o.max_insns : BPFAOT_DEFAULT_MAX_INSNS;
         p->prog = prog;
-        p->stack_size = opts && opts->stack_size ? opts->stack_size : BPFAOT_DEFAULT_STACK_SIZE;
+        p->stack_size = o.stack_size ? o.stack_size : BPFAOT_DEFAULT_STACK_SIZE;
         /* Checks, and passes that add a fact to p for the passes after them. */
         ret = validate_limits(prog, max_insns, p->stack_size, err);
         ret = ret ?: validate_relocs(prog, err);

@@ -218,7 +218,7 @@ int bpfaot_skeleton_header(const struct bpfaot_elf *elf, const char *const *prog
         out->len = 0;
         g.out = open_memstream(&text, &len);
         if (!g.out)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return bpfaot_error_nomem(err);
         if (elf->btf) {
                 g.dump = btf_dump__new(elf->btf, dump_printf, g.out, NULL);
                 if (!g.dump)

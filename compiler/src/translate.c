@@ -627,25 +627,25 @@ static void tr_lddw_plain(struct tr *t, size_t idx)
                 break;
         case BPFAOT_LDDW_MAP_FD:
         case BPFAOT_LDDW_MAP_VAL:
-                v = call(t, "__lddw_helper_map_by_fd", by_u32, &arg, 1);
+                v = call(t, BPFAOT_LDDW_MAP_BY_FD_SYMBOL, by_u32, &arg, 1);
                 break;
         case BPFAOT_LDDW_VAR_ADDR:
-                v = call(t, "__lddw_helper_var_addr", by_u32, &arg, 1);
+                v = call(t, BPFAOT_LDDW_VAR_ADDR_SYMBOL, by_u32, &arg, 1);
                 break;
         case BPFAOT_LDDW_CODE_ADDR: {
                 /* A sub-program of this program: its native function's address. */
                 long target = insn_code_addr_target(insn, idx, t->prog->insn_cnt);
                 long s = target >= 0 ? subprogs_index_of(&t->program->sp, (size_t)target) : -1;
                 v = s >= 0 ? LLVMBuildPtrToInt(t->b, t->sub_fns[s], t->i64, "")
-                           : call(t, "__lddw_helper_code_addr", by_u32, &arg, 1);
+                           : call(t, BPFAOT_LDDW_CODE_ADDR_SYMBOL, by_u32, &arg, 1);
                 break;
         }
         default: /* map by index, and map value by index */
-                v = call(t, "__lddw_helper_map_by_idx", by_u32, &arg, 1);
+                v = call(t, BPFAOT_LDDW_MAP_BY_IDX_SYMBOL, by_u32, &arg, 1);
                 break;
         }
         if (insn->src == BPFAOT_LDDW_MAP_VAL || insn->src == BPFAOT_LDDW_MAP_IDX_VAL) {
-                v = call(t, "__lddw_helper_map_val", by_u64, &v, 1);
+                v = call(t, BPFAOT_LDDW_MAP_VAL_SYMBOL, by_u64, &v, 1);
                 v = LLVMBuildAdd(t->b, v, c64(t, hi), "");
         }
         reg_set(t, insn->dst, v);
@@ -780,7 +780,7 @@ static void tr_call(struct tr *t, size_t idx)
             tr_inline_array_lookup(t, args))
                 return;
         if (!callee) {
-                snprintf(name, sizeof(name), BPFAOT_HELPER_PREFIX "%04u", (unsigned)insn->imm);
+                snprintf(name, sizeof(name), BPFAOT_HELPER_SYMBOL_FMT, (unsigned)insn->imm);
                 callee = name;
         }
         finish_call(t, call(t, callee, t->fn5, args + 1, 5));
@@ -1277,7 +1277,7 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
         char name[96];
         int ret = 0;
 
-        t.entry = opts->entry_name ? opts->entry_name : "bpf_main";
+        t.entry = opts->entry_name ? opts->entry_name : BPFAOT_DEFAULT_ENTRY;
         t.ctx = LLVMGetModuleContext(mod);
         init_types(&t);
         t.leaders = calloc(prog->insn_cnt, sizeof(*t.leaders));

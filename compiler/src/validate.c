@@ -384,11 +384,7 @@ int validate_relocs(const struct bpfaot_prog *prog, struct bpfaot_error *err)
                                                "bad map relocation against '%s'",
                                                r->name ? r->name : "?");
                 if (r->kind == BPFAOT_RELOC_UNRESOLVED)
-                        return bpfaot_error_at(err, prog, (long)r->insn, ENOTSUP,
-                                               "unresolved relocation against %s '%s' (%s)",
-                                               r->what ? r->what : "symbol",
-                                               r->name ? r->name : "?",
-                                               r->why ? r->why : "not supported yet");
+                        return reloc_unresolved_error(err, prog, r);
         }
         return 0;
 }

@@ -26,7 +26,7 @@ int test_native_build(const struct bpfaot_prog *prog, int opt_level, uint32_t st
         bpfaot_buf_free(&obj);
         if (ret)
                 return ret;
-        sym = bpfaot_jit__lookup(out->jit, "bpf_main", err);
+        sym = bpfaot_jit__lookup(out->jit, BPFAOT_DEFAULT_ENTRY, err);
         if (!sym) {
                 test_native_free(out);
                 return err && err->code ? err->code : -ENOENT;
