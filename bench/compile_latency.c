@@ -99,9 +99,11 @@ static struct bpfaot_insn *generate(size_t n, uint64_t seed)
                 free(tail);
                 return NULL;
         }
-        /* Prologue: keep ctx in r6, define r0. */
+        /* Prologue: keep ctx in r6; every other register written before it is read. */
         p[i++] = mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_X, 6, 1, 0, 0);
-        p[i++] = mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_K, 0, 0, 0, 0);
+        for (unsigned r = 0; r <= 9; r++)
+                if (r != 1 && r != 6)
+                        p[i++] = mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_K, r, 0, 0, 0);
         while (i < n - 2) {
                 unsigned pick = rnd(&s, 1000);
                 uint8_t sz = sizes[rnd(&s, sizeof(sizes))];
@@ -155,9 +157,14 @@ static struct bpfaot_insn *generate(size_t n, uint64_t seed)
                         else
                                 p[i++] =
                                     mk(cls | op | BPFAOT_SRC_X, any_src(&s), any_src(&s), 1, 0);
-                } else { /* helper call (ids 1..16): an external function after compilation */
+                } else if (i + 6 < n - 2) {
+                        /* Helper call (ids 1..16): an external function after compilation. It
+                         * leaves r1-r5 unreadable, as in the kernel: they are written again. */
                         p[i++] = mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL, 0, BPFAOT_CALL_HELPER, 0,
                                     (int32_t)(1 + rnd(&s, 16)));
+                        for (unsigned r = 1; r <= 5; r++)
+                                p[i++] = mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_X, r,
+                                            r == 1 ? 6 : 0, 0, 0);
                 }
         }
         while (i < n - 2)
