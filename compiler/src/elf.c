@@ -8,7 +8,7 @@
  * (elf_*.c, one concern each) and owns the object they fill.
  */
 #include "elf_internal.h"
-#include "object.h"
+#include "elffile.h"
 
 #include <bpf/btf.h>
 #include <stdarg.h>
@@ -124,7 +124,7 @@ int bpfaot_elf__open_mem_opts(const void *data, size_t len, const char *input_na
         *out = NULL;
         ret = OPTS_COPY(bpfaot_elf_opts, o, opts, r.err);
         r.externs = o.externs;
-        ret = ret ?: object_open(data, len, r.input, &r.elf, r.err);
+        ret = ret ?: elffile_open(data, len, r.input, &r.elf, r.err);
         ret = ret ?: read_object(&r);
         reader_free(&r);
         if (ret) {

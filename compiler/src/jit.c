@@ -6,7 +6,7 @@
  */
 #include "internal.h"
 #include "llvm_compat.h"
-#include "object.h"
+#include "elffile.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -45,7 +45,7 @@ static int check_machine(const void *obj, size_t len, const char *input, struct 
 {
         GElf_Ehdr eh;
         Elf *elf;
-        int ret = object_open(obj, len, input, &elf, err);
+        int ret = elffile_open(obj, len, input, &elf, err);
 
         if (ret)
                 return ret;

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* Reading native ELF objects (what the compiler emitted, or a user gives to `run`). */
+/*
+ * ELF files through libelf: opening one of either kind with its layout
+ * checked (the eBPF reader and the JIT start here), telling the kinds apart,
+ * and listing the symbols of native objects (what the compiler emitted, or
+ * a user gives to `run`).
+ */
 #include "internal.h"
-#include "object.h"
+#include "elffile.h"
 
 #include <errno.h>
 #include <gelf.h>
@@ -46,7 +51,8 @@ static int check_layout(Elf *elf, const GElf_Ehdr *ehp, size_t len, const char *
         return 0;
 }
 
-int object_open(const void *obj, size_t len, const char *input, Elf **out, struct bpfaot_error *err)
+int elffile_open(const void *obj, size_t len, const char *input, Elf **out,
+                 struct bpfaot_error *err)
 {
         Elf *elf;
         GElf_Ehdr eh;
@@ -126,7 +132,7 @@ static int object_symbols(const void *obj, size_t obj_len, const char *input_nam
         Elf *elf;
         int ret;
 
-        ret = object_open(obj, obj_len, input, &elf, err);
+        ret = elffile_open(obj, obj_len, input, &elf, err);
         if (ret)
                 return ret;
         scn = find_symtab(elf, &sh);
