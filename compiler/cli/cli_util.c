@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* What every subcommand shares: messages, files, all-or-nothing outputs, option errors, hex. */
 #define _GNU_SOURCE
 #include "cli.h"
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* The CLI's inputs: an eBPF ELF object, raw bytecode or hex text, as programs to compile or run. */
 #include "input.h"
 #include "cli.h"
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Frame-pointer offsets, one forward pass per sub-program (see fpoff.h). */
 #include "internal.h"
 #include "fpoff.h"
 #include "insn.h"

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* LLVM C API differences between versions, and the fatal-error handler of the public API. */
 #include "llvm_compat.h"
 
 #include "bpfaot/bpfaot.h"
@@ -18,8 +19,7 @@ LLVMTypeRef compat_ptr_type(LLVMContextRef ctx, LLVMTypeRef elem)
 #endif
 }
 
-LLVMValueRef compat_cast_ptr(LLVMBuilderRef b, LLVMContextRef ctx, LLVMValueRef p,
-                             LLVMTypeRef elem)
+LLVMValueRef compat_cast_ptr(LLVMBuilderRef b, LLVMContextRef ctx, LLVMValueRef p, LLVMTypeRef elem)
 {
 #if LLVM_VERSION_MAJOR >= 15
         (void)b, (void)ctx, (void)elem;

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Sub-programs: where each starts and ends, which are callbacks, the call
+ * graph (no recursion, bounded depth), and the names calls give native symbols.
+ */
 #include "internal.h"
 #include "subprog.h"
 #include "insn.h"
