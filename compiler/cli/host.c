@@ -185,81 +185,6 @@ static void dump_to(const struct host_object *ho, char **text)
         }
 }
 
-/*
- * What the CLI reads from a native object's symbol table for the runtime's
- * loader, which looks symbols up by name: the object's prefix (the <obj> of
- * <obj>__abi_version, or of <obj>__map_defs in an object of an older ABI,
- * which the loader then refuses) and the entries of its programs (the
- * <entry> of each <entry>__prog).
- */
-struct object_syms {
-        char *prefix;
-        char **entries;
-        size_t entry_cnt;
-};
-
-static bool has_suffix(const char *name, const char *suffix, size_t *stem)
-{
-        size_t n = strlen(name), sl = strlen(suffix);
-
-        *stem = n - sl;
-        return n > sl && strcmp(name + n - sl, suffix) == 0;
-}
-
-static int scan_symbol(void *ctx, const char *name)
-{
-        struct object_syms *s = ctx;
-        size_t stem;
-        char **e;
-
-        if (!s->prefix && (has_suffix(name, BPFAOT_SYM_ABI_VERSION, &stem) ||
-                           has_suffix(name, BPFAOT_SYM_MAP_DEFS, &stem)))
-                return (s->prefix = strndup(name, stem)) ? 0 : -ENOMEM;
-        if (!has_suffix(name, BPFAOT_SYM_PROG, &stem))
-                return 0;
-        e = realloc(s->entries, (s->entry_cnt + 1) * sizeof(*e));
-        if (!e)
-                return -ENOMEM;
-        s->entries = e;
-        e[s->entry_cnt] = strndup(name, stem);
-        return e[s->entry_cnt++] ? 0 : -ENOMEM;
-}
-
-/*
- * The entry function of a program named "prog" in an object of all programs
- * is <obj>__prog itself, and its descriptor <obj>__prog__prog: only the
- * latter names an entry.
- */
-static void drop_entry_functions(struct object_syms *s)
-{
-        size_t kept = 0;
-
-        for (size_t i = 0; i < s->entry_cnt; i++) {
-                bool fn = false;
-
-                for (size_t k = 0; k < s->entry_cnt && !fn; k++) {
-                        size_t stem;
-
-                        fn = has_suffix(s->entries[k], BPFAOT_SYM_PROG, &stem) &&
-                             stem == strlen(s->entries[i]) &&
-                             strncmp(s->entries[k], s->entries[i], stem) == 0;
-                }
-                if (fn)
-                        free(s->entries[i]);
-                else
-                        s->entries[kept++] = s->entries[i];
-        }
-        s->entry_cnt = kept;
-}
-
-static void object_syms_free(struct object_syms *s)
-{
-        for (size_t i = 0; i < s->entry_cnt; i++)
-                free(s->entries[i]);
-        free(s->entries);
-        free(s->prefix);
-}
-
 static void *jit_lookup(void *ctx, const char *name)
 {
         struct bpfaot_error ignored = {0};
@@ -271,20 +196,17 @@ static void *jit_lookup(void *ctx, const char *name)
 static int open_object(struct bpfaot_jit *jit, const void *obj, size_t len, const char *input,
                        const char *prefix, struct host_object *ho, struct bpfaot_error *err)
 {
-        struct object_syms syms = {0};
-        int rc = bpfaot_object_defined_symbols(obj, len, input, scan_symbol, &syms, err);
+        struct bpfaot_object_abi abi;
+        int rc = bpfaot_object_read_abi(obj, len, input, &abi, err);
 
-        if (rc == -ENOMEM)
-                rc = cli_fail(err, ENOMEM, "out of memory");
         if (!rc) {
-                drop_entry_functions(&syms);
                 BPFAOT_OPTS_INIT(bpfaot_object_opts, oopts, .input = input,
-                                 .prefix = prefix ? prefix : syms.prefix,
-                                 .entries = (const char *const *)syms.entries,
-                                 .entry_cnt = syms.entry_cnt);
+                                 .prefix = prefix ? prefix : abi.prefix,
+                                 .entries = (const char *const *)abi.entries,
+                                 .entry_cnt = abi.entry_cnt);
                 rc = bpfaot_object__open(jit_lookup, jit, &oopts, &ho->obj, err);
         }
-        object_syms_free(&syms);
+        bpfaot_object_abi__free(&abi);
         return rc;
 }
 

@@ -210,3 +210,85 @@ int objabi_program_table(LLVMModuleRef mod, const char *prefix, LLVMValueRef *de
         free(cnt_name);
         return 0;
 }
+
+/* `name` ends in `suffix` after a non-empty stem of *stem bytes. */
+static bool has_suffix(const char *name, const char *suffix, size_t *stem)
+{
+        size_t n = strlen(name), sl = strlen(suffix);
+
+        *stem = n - sl;
+        return n > sl && strcmp(name + n - sl, suffix) == 0;
+}
+
+static int scan_symbol(void *ctx, const char *name)
+{
+        struct bpfaot_object_abi *abi = ctx;
+        size_t stem;
+        char **e;
+
+        if (!abi->prefix && (has_suffix(name, BPFAOT_SYM_ABI_VERSION, &stem) ||
+                             has_suffix(name, BPFAOT_SYM_MAP_DEFS, &stem)))
+                return (abi->prefix = strndup(name, stem)) ? 0 : -ENOMEM;
+        if (!has_suffix(name, BPFAOT_SYM_PROG, &stem))
+                return 0;
+        e = ARRAY_ADD(abi->entries, abi->entry_cnt);
+        if (!e)
+                return -ENOMEM;
+        *e = strndup(name, stem);
+        return *e ? 0 : -ENOMEM;
+}
+
+/*
+ * The entry of a program named "prog" in an object of all programs is
+ * <obj>__prog, whose own descriptor is <obj>__prog__prog: an entry that is
+ * another entry's descriptor is not an entry.
+ */
+static void drop_descriptors(struct bpfaot_object_abi *abi)
+{
+        size_t kept = 0;
+
+        for (size_t i = 0; i < abi->entry_cnt; i++) {
+                bool descriptor = false;
+
+                for (size_t k = 0; k < abi->entry_cnt && !descriptor; k++) {
+                        size_t stem;
+
+                        descriptor = has_suffix(abi->entries[k], BPFAOT_SYM_PROG, &stem) &&
+                                     stem == strlen(abi->entries[i]) &&
+                                     strncmp(abi->entries[k], abi->entries[i], stem) == 0;
+                }
+                if (descriptor)
+                        free(abi->entries[i]);
+                else
+                        abi->entries[kept++] = abi->entries[i];
+        }
+        abi->entry_cnt = kept;
+}
+
+int bpfaot_object_read_abi(const void *obj, size_t obj_len, const char *input_name,
+                           struct bpfaot_object_abi *abi, struct bpfaot_error *err)
+{
+        int ret;
+
+        memset(abi, 0, sizeof(*abi));
+        ret = bpfaot_object_defined_symbols(obj, obj_len, input_name, scan_symbol, abi, err);
+        if (ret == -ENOMEM)
+                ret = bpfaot_error_nomem(err);
+        if (ret) {
+                bpfaot_object_abi__free(abi);
+                return ret;
+        }
+        drop_descriptors(abi);
+        return 0;
+}
+
+void bpfaot_object_abi__free(struct bpfaot_object_abi *abi)
+{
+        for (size_t i = 0; abi && i < abi->entry_cnt; i++)
+                free(abi->entries[i]);
+        if (abi) {
+                free(abi->entries);
+                free(abi->prefix);
+                memset(abi, 0, sizeof(*abi));
+        }
+}

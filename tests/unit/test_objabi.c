@@ -216,6 +216,54 @@ static void check_map_defs(void)
         CHECK(d == NULL);
 }
 
+static bool has_entry(const struct bpfaot_object_abi *abi, const char *entry)
+{
+        for (size_t i = 0; i < abi->entry_cnt; i++)
+                if (strcmp(abi->entries[i], entry) == 0)
+                        return true;
+        return false;
+}
+
+/* What compiled objects' symbols say: prefix and program entries, as the loader takes them. */
+static void check_read_abi(void)
+{
+        static const struct bpfaot_insn ret0[] = {{.opcode = 0xb7}, {.opcode = 0x95}};
+        /* Programs named "prog" and "run": entries obj__prog and obj__run, whose
+         * descriptors are obj__prog__prog and obj__run__prog. */
+        struct bpfaot_prog progs[2] = {
+            {.input = "t", .name = "prog", .insns = ret0, .insn_cnt = 2, .symbol_prefix = "obj"},
+            {.input = "t", .name = "run", .insns = ret0, .insn_cnt = 2, .symbol_prefix = "obj"},
+        };
+        const char *entries[2] = {"obj__prog", "obj__run"};
+        struct bpfaot_buf out = {0};
+        struct bpfaot_error err = {0};
+        struct bpfaot_object_abi abi;
+        static const char not_elf[] = "not an object";
+
+        CHECK_EQ(bpfaot_compile_progs(progs, entries, 2, NULL, &out, &err), 0);
+        CHECK_EQ(bpfaot_object_read_abi(out.data, out.len, "t.o", &abi, &err), 0);
+        CHECK(abi.prefix && strcmp(abi.prefix, "obj") == 0);
+        CHECK_EQ(abi.entry_cnt, 2);
+        CHECK(has_entry(&abi, "obj__prog") && has_entry(&abi, "obj__run"));
+        bpfaot_object_abi__free(&abi);
+        bpfaot_object_abi__free(&abi); /* freeing twice is harmless */
+        bpfaot_buf_free(&out);
+
+        /* Raw bytecode: no prefix, the one entry bpf_main. */
+        progs[0].symbol_prefix = NULL;
+        CHECK_EQ(bpfaot_compile(&progs[0], NULL, &out, &err), 0);
+        CHECK_EQ(bpfaot_object_read_abi(out.data, out.len, "t.o", &abi, &err), 0);
+        CHECK(abi.prefix == NULL);
+        CHECK_EQ(abi.entry_cnt, 1);
+        CHECK(has_entry(&abi, BPFAOT_DEFAULT_ENTRY));
+        bpfaot_object_abi__free(&abi);
+        bpfaot_buf_free(&out);
+
+        CHECK(bpfaot_object_read_abi(not_elf, sizeof(not_elf), "t.o", &abi, &err) < 0);
+        CHECK_CONTAINS(err.msg, "t.o");
+        CHECK(abi.prefix == NULL && abi.entries == NULL);
+}
+
 int main(void)
 {
         compat_init_targets();
@@ -224,5 +272,6 @@ int main(void)
         check_consts();
         check_names();
         check_map_defs();
+        check_read_abi();
         return TEST_EXIT("objabi");
 }

@@ -194,7 +194,6 @@ typedef void (*bpfaot_error_report)(void *ctx, const struct bpfaot_error *err);
 size_t bpfaot_prog__report_unresolved(const struct bpfaot_prog *prog, bpfaot_error_report report,
                                       void *ctx);
 
-
 /* ------------------------------------------------------------------ */
 /* eBPF ELF objects                                                    */
 /* ------------------------------------------------------------------ */
@@ -506,6 +505,22 @@ enum bpfaot_elf_kind bpfaot_elf_kind(const void *data, size_t len);
 int bpfaot_object_defined_symbols(const void *obj, size_t obj_len, const char *input_name,
                                   int (*fn)(void *ctx, const char *name), void *ctx,
                                   struct bpfaot_error *err);
+/*
+ * What a native object's symbols say under the object ABI (bpfaot/objabi.h),
+ * as the runtime's loader takes it (struct bpfaot_object_opts in
+ * bpfaot/host.h): `prefix` is the <obj> of its <obj>__abi_version (or of
+ * <obj>__map_defs in an object of an older ABI, which the loader refuses),
+ * NULL when it has neither (compiled from raw bytecode); `entries` are the
+ * entry symbols of its programs, each <entry> with an <entry>__prog.
+ */
+struct bpfaot_object_abi {
+        char *prefix;
+        char **entries;
+        size_t entry_cnt;
+};
+int bpfaot_object_read_abi(const void *obj, size_t obj_len, const char *input_name,
+                           struct bpfaot_object_abi *abi, struct bpfaot_error *err);
+void bpfaot_object_abi__free(struct bpfaot_object_abi *abi);
 /* List the undefined symbols of a native ELF object: calls `fn` for each. */
 int bpfaot_object_undefined_symbols(const void *obj, size_t obj_len, const char *input_name,
                                     int (*fn)(void *ctx, const char *name), void *ctx,
