@@ -32,6 +32,10 @@ int cli_report(const struct bpfaot_error *err);
 /* Fill `err` with one printable line of the CLI's own. Returns -code. */
 int cli_fail(struct bpfaot_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* The one out-of-memory message, in `err` (returns -ENOMEM) or printed (`what` may name
+ * the file or command; returns EXIT_FAIL). */
+int cli_fail_nomem(struct bpfaot_error *err);
+int cli_nomem(const char *what);
 /* Prefix err's message with "<input>: ". Returns err->code. */
 int cli_fail_in(struct bpfaot_error *err, const char *input);
 

@@ -47,6 +47,20 @@ int cli_fail(struct bpfaot_error *err, int code, const char *fmt, ...)
         return -code;
 }
 
+int cli_fail_nomem(struct bpfaot_error *err)
+{
+        return cli_fail(err, ENOMEM, "out of memory");
+}
+
+int cli_nomem(const char *what)
+{
+        if (what)
+                cli_error("%s: out of memory", what);
+        else
+                cli_error("out of memory");
+        return EXIT_FAIL;
+}
+
 int cli_fail_in(struct bpfaot_error *err, const char *input)
 {
         char msg[sizeof(err->msg)];
@@ -77,7 +91,7 @@ int cli_read_file(const char *path, uint8_t **data, size_t *len)
                                 free(buf);
                                 if (f != stdin)
                                         fclose(f);
-                                cli_error("%s: out of memory", cli_display_name(path));
+                                cli_nomem(cli_display_name(path));
                                 return -ENOMEM;
                         }
                         buf = nbuf;
@@ -228,7 +242,7 @@ int cli_outputs_dir(struct cli_outputs *o, const char *dir)
         o->made_dir = strdup(dir);
         if (!o->made_dir) {
                 rmdir(dir);
-                cli_error("out of memory");
+                cli_nomem(NULL);
                 return -ENOMEM;
         }
         return 0;
@@ -241,7 +255,7 @@ int cli_outputs_add(struct cli_outputs *o, const char *path, const void *data, s
         int e;
 
         if (!v) {
-                cli_error("out of memory");
+                cli_nomem(NULL);
                 return -ENOMEM;
         }
         o->v = v;
@@ -251,7 +265,7 @@ int cli_outputs_add(struct cli_outputs *o, const char *path, const void *data, s
         }
         v[o->cnt].path = strdup(path);
         if (!v[o->cnt].path) {
-                cli_error("out of memory");
+                cli_nomem(NULL);
                 return -ENOMEM;
         }
         e = write_temp(path, data, len, &v[o->cnt].tmp);
@@ -320,7 +334,7 @@ int cli_parse_hex(const char *text, size_t text_len, uint8_t **out, size_t *out_
         *out = NULL;
         *out_len = 0;
         if (!buf)
-                return cli_fail(err, ENOMEM, "out of memory");
+                return cli_fail_nomem(err);
         while (i < text_len) {
                 int c = (unsigned char)text[i];
                 if (c == '#') {

@@ -120,7 +120,7 @@ static int write_bytecode(const struct io_args *a, const struct bpfaot_insn *ins
         int ret;
 
         if (!bytes) {
-                cli_error("%s: out of memory", a->cmd);
+                cli_nomem(a->cmd);
                 return EXIT_FAIL;
         }
         bpfaot_encode(insns, cnt, bytes);
@@ -128,7 +128,7 @@ static int write_bytecode(const struct io_args *a, const struct bpfaot_insn *ins
                 text = hex_lines(bytes, len, &text_len);
                 if (!text) {
                         free(bytes);
-                        cli_error("%s: out of memory", a->cmd);
+                        cli_nomem(a->cmd);
                         return EXIT_FAIL;
                 }
                 ret = cli_write_file(a->output, text, text_len);
@@ -281,7 +281,7 @@ int cmd_disasm(int argc, char **argv)
         free(insns);
         if (ret) {
                 free(r.text);
-                cli_error("disasm: out of memory");
+                cli_nomem("disasm");
                 return EXIT_FAIL;
         }
         ret = cli_write_file(a.output, r.text, r.len);

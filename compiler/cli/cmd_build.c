@@ -310,7 +310,7 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
 
         if (!names || asprintf(&obj_path, "%s/%s.aot.o", dir, prefix) < 0 ||
             asprintf(&hdr_path, "%s/%s.aot.h", dir, prefix) < 0) {
-                cli_error("out of memory");
+                cli_nomem(NULL);
                 goto out;
         }
         for (size_t i = 0; i < in->cnt; i++) {
@@ -365,7 +365,7 @@ static int build_each(const struct input *in, const struct build_args *a, const 
 
                 if (asprintf(&path, "%s/%s%s", dir, in->progs[i].name, out_ext[a->copts.output]) <
                     0) {
-                        cli_error("out of memory");
+                        cli_nomem(NULL);
                         return EXIT_FAIL;
                 }
                 if (compile_one(&in->progs[i], a, path, out) != EXIT_OK)
@@ -446,7 +446,7 @@ int cmd_compile(int argc, char **argv)
                 free(base);
                 if (!path) {
                         input_free(&in);
-                        cli_error("out of memory");
+                        cli_nomem(NULL);
                         return EXIT_FAIL;
                 }
         }

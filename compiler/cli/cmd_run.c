@@ -151,7 +151,7 @@ int cmd_run(int argc, char **argv)
                 if (cli_read_file(argv[optind + 1], &mem, &mem_len))
                         goto out;
         } else if (!(mem = calloc(1, RUN_EMPTY_CTX_BYTES))) {
-                cli_error("out of memory");
+                cli_nomem(NULL);
                 goto out;
         }
         if (bpfaot_elf_kind(data, len) == BPFAOT_ELF_NATIVE) {

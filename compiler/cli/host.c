@@ -83,7 +83,7 @@ static int host_object_load(struct host_object *ho, struct bpfaot_error *err)
                 return rc;
         ho->perf = calloc(cnt ? cnt : 1, sizeof(*ho->perf));
         if (!ho->perf)
-                return cli_fail(err, ENOMEM, "out of memory");
+                return cli_fail_nomem(err);
         for (uint32_t i = 0; i < cnt; i++) {
                 struct perf_log *log = &ho->perf[i];
 
@@ -91,7 +91,7 @@ static int host_object_load(struct host_object *ho, struct bpfaot_error *err)
                         continue;
                 log->out = open_memstream(&log->text, &log->len);
                 if (!log->out)
-                        return cli_fail(err, ENOMEM, "out of memory");
+                        return cli_fail_nomem(err);
                 bpfaot_perf_event_array__set_callback(bpfaot_object__map(ho->obj, i), on_perf_event,
                                                       log);
         }
@@ -323,7 +323,7 @@ static int interp_maps_open(const struct bpfaot_prog *prog, struct interp_maps *
                 return rc;
         im->slots = calloc(prog->map_cnt ? prog->map_cnt : 1, sizeof(*im->slots));
         if (!im->slots)
-                return cli_fail(err, ENOMEM, "out of memory");
+                return cli_fail_nomem(err);
         t.map_defs = im->defs;
         t.maps = im->slots;
         rc = bpfaot_object__open_tables(&t, prog->input, &im->ho.obj, err);
@@ -346,14 +346,14 @@ static int interp_repeat(const struct bpfaot_prog *prog, const struct host_exec_
                          size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
         uint8_t **data = calloc(prog->data_cnt ? prog->data_cnt : 1, sizeof(*data));
-        int rc = data ? 0 : cli_fail(err, ENOMEM, "out of memory");
+        int rc = data ? 0 : cli_fail_nomem(err);
         uint64_t n = o->repeat ? o->repeat : 1;
         struct interp_maps im = {0};
 
         for (size_t d = 0; d < prog->data_cnt && !rc; d++) {
                 data[d] = calloc(1, prog->data[d].size ? prog->data[d].size : 1);
                 if (!data[d])
-                        rc = cli_fail(err, ENOMEM, "out of memory");
+                        rc = cli_fail_nomem(err);
                 else if (prog->data[d].bytes)
                         memcpy(data[d], prog->data[d].bytes, prog->data[d].size);
         }
@@ -401,7 +401,7 @@ int host_exec_elf(const struct bpfaot_elf *elf, const char *program, const struc
                          .cpu = o->cpu);
         char *entry = bpfaot_elf__entry_name(elf, program);
         struct bpfaot_buf obj = {0};
-        int rc = entry ? 0 : cli_fail(err, ENOMEM, "out of memory");
+        int rc = entry ? 0 : cli_fail_nomem(err);
 
         rc = rc ?: bpfaot_compile_elf(elf, NULL, 0, &copts, &obj, err);
         rc = rc

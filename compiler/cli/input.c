@@ -20,7 +20,7 @@ static int single_prog(struct input *in, const uint8_t *bytes, size_t len, const
         in->name = cli_basename_without(input_name, suffixes);
         in->progs = calloc(1, sizeof(*in->progs));
         if (!in->name || !in->progs)
-                return cli_fail(err, ENOMEM, "out of memory");
+                return cli_fail_nomem(err);
         in->progs[0].input = input_name;
         in->progs[0].name = in->name;
         in->progs[0].insns = in->insns;
@@ -61,7 +61,7 @@ int input_from_elf_bytes(struct input *in, const uint8_t *data, size_t len, cons
                 return ret;
         in->progs = calloc(in->elf->prog_cnt, sizeof(*in->progs));
         if (!in->progs)
-                return cli_fail(err, ENOMEM, "out of memory");
+                return cli_fail_nomem(err);
         for (size_t i = 0; i < in->elf->prog_cnt; i++) {
                 if (program && strcmp(program, in->elf->progs[i].name) != 0)
                         continue;
