@@ -45,11 +45,11 @@ struct asm_ctx {
         struct bpfaot_error *err;
         size_t line;
         struct bpfaot_insn *insns;
-        size_t cnt, cap;
+        size_t cnt;
         struct label *labels;
-        size_t label_cnt, label_cap;
+        size_t label_cnt;
         struct fixup *fixups;
-        size_t fixup_cnt, fixup_cap;
+        size_t fixup_cnt;
         long first_exit; /* index of the first exit: the implicit `exit` label */
 };
 
@@ -88,64 +88,44 @@ err_at(struct asm_ctx *a, size_t line, const char *fmt, ...)
 
 #define ERR(a, ...) err_at((a), (a)->line, __VA_ARGS__)
 
+/* The one out-of-memory message, located at the line being assembled. */
 static int nomem(struct asm_ctx *a)
 {
-        return bpfaot_error_set(a->err, ENOMEM, "%s:%zu: out of memory", a->input, a->line);
-}
+        char where[320];
 
-/*
- * Make room for one more element in a growable array: returns the array,
- * possibly moved, or NULL (with the error set) leaving the old one intact.
- */
-static void *grow(struct asm_ctx *a, void *arr, size_t *cap, size_t cnt, size_t elem_sz)
-{
-        size_t ncap;
-        void *p;
-
-        if (cnt < *cap)
-                return arr;
-        ncap = *cap ? *cap * 2 : 64;
-        p = realloc(arr, ncap * elem_sz);
-        if (!p) {
-                nomem(a);
-                return NULL;
-        }
-        *cap = ncap;
-        return p;
+        snprintf(where, sizeof(where), "%s:%zu", a->input, a->line);
+        bpfaot_error_nomem(a->err);
+        return bpfaot_error_prefix(a->err, where);
 }
 
 static int push_insn(struct asm_ctx *a, const struct bpfaot_insn *insn)
 {
-        struct bpfaot_insn *p = grow(a, a->insns, &a->cap, a->cnt, sizeof(*p));
+        struct bpfaot_insn *p = ARRAY_ADD(a->insns, a->cnt);
 
         if (!p)
-                return -ENOMEM;
-        a->insns = p;
-        a->insns[a->cnt++] = *insn;
+                return nomem(a);
+        *p = *insn;
         return 0;
 }
 
 static int add_label(struct asm_ctx *a, const char *name)
 {
-        struct label *p = grow(a, a->labels, &a->label_cap, a->label_cnt, sizeof(*p));
+        struct label *p = ARRAY_ADD(a->labels, a->label_cnt);
 
         if (!p)
-                return -ENOMEM;
-        a->labels = p;
-        a->labels[a->label_cnt++] = (struct label){.name = name, .idx = a->cnt, .line = a->line};
+                return nomem(a);
+        *p = (struct label){.name = name, .idx = a->cnt, .line = a->line};
         return 0;
 }
 
 /* Record a reference to `label` from the instruction about to be emitted. */
 static int add_fixup(struct asm_ctx *a, const char *label, enum fixup_field field)
 {
-        struct fixup *p = grow(a, a->fixups, &a->fixup_cap, a->fixup_cnt, sizeof(*p));
+        struct fixup *p = ARRAY_ADD(a->fixups, a->fixup_cnt);
 
         if (!p)
-                return -ENOMEM;
-        a->fixups = p;
-        a->fixups[a->fixup_cnt++] =
-            (struct fixup){.label = label, .idx = a->cnt, .line = a->line, .field = field};
+                return nomem(a);
+        *p = (struct fixup){.label = label, .idx = a->cnt, .line = a->line, .field = field};
         return 0;
 }
 

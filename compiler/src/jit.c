@@ -24,7 +24,7 @@ struct resolve_state {
         const char *input;
         struct bpfaot_error *err;
         compat_symbol_pair *pairs;
-        size_t cnt, cap;
+        size_t cnt;
         LLVMOrcLLJITRef lljit;
 };
 
@@ -72,6 +72,7 @@ static int on_undefined(void *ctx, const char *name)
         uint64_t addr = st->opts->resolve ? st->opts->resolve(st->opts->resolve_ctx, name) : 0;
         LLVMJITSymbolFlags flags = {
             LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable, 0};
+        compat_symbol_pair *pair;
 
         if (!addr)
                 return bpfaot_error_set(
@@ -79,18 +80,12 @@ static int on_undefined(void *ctx, const char *name)
                     strncmp(name, BPFAOT_HELPER_PREFIX, sizeof(BPFAOT_HELPER_PREFIX) - 1) == 0
                         ? ": no such helper"
                         : "");
-        if (st->cnt == st->cap) {
-                size_t ncap = st->cap ? st->cap * 2 : 16;
-                compat_symbol_pair *n = realloc(st->pairs, ncap * sizeof(*n));
-                if (!n)
-                        return bpfaot_error_nomem(st->err);
-                st->pairs = n;
-                st->cap = ncap;
-        }
-        st->pairs[st->cnt].Name = LLVMOrcLLJITMangleAndIntern(st->lljit, name);
-        st->pairs[st->cnt].Sym.Address = addr;
-        st->pairs[st->cnt].Sym.Flags = flags;
-        st->cnt++;
+        pair = ARRAY_ADD(st->pairs, st->cnt);
+        if (!pair)
+                return bpfaot_error_nomem(st->err);
+        pair->Name = LLVMOrcLLJITMangleAndIntern(st->lljit, name);
+        pair->Sym.Address = addr;
+        pair->Sym.Flags = flags;
         return 0;
 }
 
