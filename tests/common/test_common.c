@@ -202,10 +202,6 @@ uint64_t test_rt_resolve(void *ctx, const char *name)
         return (uint64_t)(uintptr_t)bpfaot_rt_resolve(name);
 }
 
-uint64_t test_libc_resolve(const char *name)
-{
-        return test_rt_resolve(NULL, name);
-}
 
 /* ------------------------------------------------------------------ */
 /* Printing                                                            */

@@ -43,11 +43,6 @@ bpfaot_helper_fn test_rt_helper_lookup(void *ctx, uint32_t id);
 /* Resolver for compiled objects (ctx unused): the runtime's bpfaot_rt_resolve(). */
 uint64_t test_rt_resolve(void *ctx, const char *name);
 
-/*
- * The same, for resolvers that bind helpers and callx to functions of their
- * own and leave the rest (memset, memcpy, ...) to the runtime.
- */
-uint64_t test_libc_resolve(const char *name);
 
 /* Print a disassembly listing, one "  <index>: <insn>" per line. */
 void test_print_disasm(FILE *f, const struct bpfaot_insn *insns, size_t cnt);

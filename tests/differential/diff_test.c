@@ -94,7 +94,7 @@ static uint64_t resolve(void *ctx, const char *name)
                 fn = gen_helper_lookup(NULL, id);
                 return fn ? (uint64_t)(uintptr_t)fn : 0;
         }
-        return test_libc_resolve(name);
+        return test_rt_resolve(NULL, name); /* memset, memcpy, ... */
 }
 
 static void report_header(uint64_t seed, const struct options *o, const struct gen_prog *gp,
