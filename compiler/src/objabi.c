@@ -243,26 +243,31 @@ static int scan_symbol(void *ctx, const char *name)
  * <obj>__prog, whose own descriptor is <obj>__prog__prog: an entry that is
  * another entry's descriptor is not an entry.
  */
-static void drop_descriptors(struct bpfaot_object_abi *abi)
+static int drop_descriptors(struct bpfaot_object_abi *abi)
 {
+        bool *descriptor = calloc(abi->entry_cnt ? abi->entry_cnt : 1, sizeof(*descriptor));
         size_t kept = 0;
 
-        for (size_t i = 0; i < abi->entry_cnt; i++) {
-                bool descriptor = false;
-
-                for (size_t k = 0; k < abi->entry_cnt && !descriptor; k++) {
+        if (!descriptor)
+                return -ENOMEM;
+        /* Decide for all first: entries are freed only once nothing compares against them. */
+        for (size_t i = 0; i < abi->entry_cnt; i++)
+                for (size_t k = 0; k < abi->entry_cnt && !descriptor[i]; k++) {
                         size_t stem;
 
-                        descriptor = has_suffix(abi->entries[k], BPFAOT_SYM_PROG, &stem) &&
-                                     stem == strlen(abi->entries[i]) &&
-                                     strncmp(abi->entries[k], abi->entries[i], stem) == 0;
+                        descriptor[i] = has_suffix(abi->entries[k], BPFAOT_SYM_PROG, &stem) &&
+                                        stem == strlen(abi->entries[i]) &&
+                                        strncmp(abi->entries[k], abi->entries[i], stem) == 0;
                 }
-                if (descriptor)
+        for (size_t i = 0; i < abi->entry_cnt; i++) {
+                if (descriptor[i])
                         free(abi->entries[i]);
                 else
                         abi->entries[kept++] = abi->entries[i];
         }
         abi->entry_cnt = kept;
+        free(descriptor);
+        return 0;
 }
 
 int bpfaot_object_read_abi(const void *obj, size_t obj_len, const char *input_name,
@@ -272,13 +277,13 @@ int bpfaot_object_read_abi(const void *obj, size_t obj_len, const char *input_na
 
         memset(abi, 0, sizeof(*abi));
         ret = bpfaot_object_defined_symbols(obj, obj_len, input_name, scan_symbol, abi, err);
+        ret = ret ?: drop_descriptors(abi);
         if (ret == -ENOMEM)
                 ret = bpfaot_error_nomem(err);
         if (ret) {
                 bpfaot_object_abi__free(abi);
                 return ret;
         }
-        drop_descriptors(abi);
         return 0;
 }
 
