@@ -45,6 +45,8 @@ struct vm {
         void *helper_ctx;
         uint64_t max_steps;
         void (*cpu_enter)(void), (*cpu_exit)(void);
+        void (*trace)(void *ctx, unsigned depth, size_t insn, const uint64_t regs[BPFAOT_NUM_REGS]);
+        void *trace_ctx;
 
         uint8_t *mem;
         size_t mem_len;
@@ -675,6 +677,8 @@ static int run(struct vm *vm)
                 if (vm->max_steps && steps++ >= vm->max_steps)
                         return FAIL(vm, ETIMEDOUT, "exceeded the limit of %" PRIu64 " steps",
                                     vm->max_steps);
+                if (vm->trace)
+                        vm->trace(vm->trace_ctx, vm->depth - 1, vm->pc, vm->reg);
                 ret = exec_by_class[bpfaot_insn_class(cur(vm))](vm);
                 if (ret)
                         return ret;
@@ -697,6 +701,8 @@ static int read_opts(struct vm *vm, const struct bpfaot_interp_opts *opts,
         vm->mem_ok_ctx = o->mem_ok_ctx;
         vm->cpu_enter = o->cpu_enter;
         vm->cpu_exit = o->cpu_exit;
+        vm->trace = o->trace;
+        vm->trace_ctx = o->trace_ctx;
         return ret;
 }
 

@@ -569,6 +569,15 @@ struct bpfaot_interp_opts {
          */
         void (*cpu_enter)(void);
         void (*cpu_exit)(void);
+        /*
+         * Called before each instruction runs, in every frame, with the
+         * frame's depth (0: the program's entry; a local call adds 1), the
+         * instruction's index and the registers r0-r10 (r10 the frame's top,
+         * a host address). For checking analyses against real runs. NULL:
+         * not called.
+         */
+        void (*trace)(void *ctx, unsigned depth, size_t insn, const uint64_t regs[BPFAOT_NUM_REGS]);
+        void *trace_ctx;
 };
 
 /*

@@ -1,0 +1,1457 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Abstract interpretation of a validated program (see absint.h): what each
+ * register and stack slot of the own frame may hold before each instruction.
+ *
+ * The program is cut into basic blocks; a worklist (lowest block first, so
+ * forward code is visited once) joins the state at the end of each block
+ * into the entry state of its successors until nothing changes. A block
+ * entry joined more than WIDEN_AFTER times widens instead, so that loops
+ * converge in a few rounds (only loop heads widen: the refinements of the
+ * branches inside a loop survive). Only block entries keep a state; the state
+ * before any other instruction is recomputed from its block's entry.
+ *
+ * Calls are context-insensitive: a sub-program's entry state is the join of
+ * what every call site passes, and r0 after a call is the join of r0 at the
+ * callee's exits (its "summary"); call sites are revisited when a summary
+ * grows. Callbacks are analysed with the arguments their helper's signature
+ * says they receive (helper_sigs.h); a callback no known helper call names
+ * gets unknown arguments.
+ *
+ * Soundness against the interpreter's semantics, not the kernel's refusals:
+ * registers a path leaves unwritten hold anything there (maybe_uninit); a
+ * store through a pointer that may point into the own frame without a known
+ * offset forgets every slot; a local call, a helper or an unknown function
+ * given a pointer into the own frame may write all of it.
+ */
+#include "internal.h"
+#include "absint.h"
+#include "helper_sigs.h"
+#include "insn.h"
+#include "program.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Plain joins at a block entry before widening starts. */
+#define WIDEN_AFTER 4
+
+/* bpf_loop runs its callback at most this many times (the kernel's BPF_MAX_LOOPS). */
+#define LOOP_MAX_ITERATIONS (1u << 23)
+
+struct block {
+        size_t start, end; /* instructions [start, end) */
+        uint32_t sub;      /* its sub-program */
+        unsigned visits;   /* joins into its entry state that changed it */
+        bool loop_head;    /* a backward jump's target: widened after a few joins */
+        bool reached;
+        struct absint_state in;
+};
+
+struct absint {
+        const struct program *p;
+        struct block *blocks;
+        size_t block_cnt;
+        uint32_t *block_of; /* by instruction */
+
+        /* By sub-program: r0 at its exits, once one is reached. */
+        struct absint_value *ret;
+        bool *returns;
+        /* Blocks holding local calls of sub-program s: call_blocks[call_first[s] .. [s + 1]). */
+        size_t *call_first;
+        uint32_t *call_blocks;
+
+        /* Worklist: a binary min-heap of block indices. */
+        uint32_t *heap;
+        size_t heap_cnt;
+        bool *queued;
+
+        size_t visits;
+        bool nomem;
+};
+
+/* ------------------------------------------------------------------ */
+/* Values                                                              */
+/* ------------------------------------------------------------------ */
+
+static struct absint_value v_uninit(void)
+{
+        return (struct absint_value){
+            .s = scalar_unknown(), .id = ABSINT_NO_ID, .kind = ABSINT_UNINIT};
+}
+
+static struct absint_value v_scalar(struct scalar s)
+{
+        return (struct absint_value){.s = s, .id = ABSINT_NO_ID, .kind = ABSINT_SCALAR};
+}
+
+static struct absint_value v_ptr(enum absint_region region, uint32_t id, struct scalar off)
+{
+        return (struct absint_value){
+            .s = off, .id = id, .kind = ABSINT_PTR, .region = (uint8_t)region};
+}
+
+static struct absint_value v_unknown(void)
+{
+        return (struct absint_value){
+            .s = scalar_unknown(), .id = ABSINT_NO_ID, .kind = ABSINT_UNKNOWN};
+}
+
+/* A value whose every bit pattern is a number (written on every path). */
+static bool is_number(const struct absint_value *v)
+{
+        return v->kind == ABSINT_SCALAR && !v->maybe_uninit;
+}
+
+/* Its scalar, or unknown when it is not a number on every path. */
+static struct scalar number_of(const struct absint_value *v)
+{
+        return is_number(v) ? v->s : scalar_unknown();
+}
+
+static bool is_ptr(const struct absint_value *v, enum absint_region region)
+{
+        return v->kind == ABSINT_PTR && v->region == region && !v->maybe_uninit;
+}
+
+/* Could it be an address in the own frame other than one known to be (ABSINT_STACK)? */
+static bool may_alias_frame(const struct absint_value *v)
+{
+        if (v->kind == ABSINT_UNKNOWN)
+                return true;
+        return v->kind == ABSINT_PTR &&
+               (v->maybe_uninit || v->region == ABSINT_STACK || v->region == ABSINT_PTR_OTHER);
+}
+
+/* An unknown number of `bytes` bytes, zero- or sign-extended. */
+static struct scalar unknown_of_width(unsigned bytes, bool sign_extend)
+{
+        struct scalar u = scalar_unknown();
+
+        if (bytes >= 8)
+                return u;
+        return sign_extend ? scalar_sext(&u, bytes * 8) : scalar_trunc(&u, bytes * 8);
+}
+
+static bool value_equal(const struct absint_value *a, const struct absint_value *b)
+{
+        return a->kind == b->kind && a->region == b->region && a->id == b->id &&
+               a->maybe_null == b->maybe_null && a->null_linked == b->null_linked &&
+               a->maybe_uninit == b->maybe_uninit && (!a->maybe_null || a->origin == b->origin) &&
+               scalar_equal(&a->s, &b->s);
+}
+
+static struct scalar scalar_merge(const struct scalar *old, const struct scalar *new, bool widen)
+{
+        struct scalar j = scalar_join(old, new);
+
+        return widen ? scalar_widen(old, &j) : j;
+}
+
+/* `old` joined with `new` (widened when `widen`). */
+static struct absint_value value_join(const struct absint_value *old,
+                                      const struct absint_value *new, bool widen)
+{
+        struct absint_value r;
+
+        if (old->kind == ABSINT_UNINIT || new->kind == ABSINT_UNINIT) {
+                r = old->kind == ABSINT_UNINIT ? *new : *old;
+                r.maybe_uninit = r.kind != ABSINT_UNINIT;
+                return r;
+        }
+        if (old->kind != new->kind || old->kind == ABSINT_UNKNOWN) {
+                r = v_unknown();
+                r.maybe_uninit = old->maybe_uninit || new->maybe_uninit;
+                return r;
+        }
+        r = *old;
+        r.maybe_uninit = old->maybe_uninit || new->maybe_uninit;
+        if (old->kind == ABSINT_SCALAR) {
+                r.s = scalar_merge(&old->s, &new->s, widen);
+                return r;
+        }
+        r.maybe_null = old->maybe_null || new->maybe_null;
+        /* Still the latest result of one instruction only when both are. */
+        r.null_linked = old->maybe_null && new->maybe_null && old->null_linked &&new->null_linked &&
+                        old->origin == new->origin;
+        r.origin = old->maybe_null ? old->origin : new->origin;
+        if (old->region != new->region) {
+                r.region = ABSINT_PTR_OTHER;
+                r.id = ABSINT_NO_ID;
+                r.s = scalar_unknown();
+                return r;
+        }
+        if (old->id != new->id)
+                r.id = ABSINT_NO_ID;
+        r.s = scalar_merge(&old->s, &new->s, widen);
+        return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* Stack slots (sparse, sorted by index)                               */
+/* ------------------------------------------------------------------ */
+
+static struct absint_slot slot_default(const struct absint_state *st, int32_t index)
+{
+        return (struct absint_slot){
+            .index = index, .init = st->rest_init ? 0xff : 0, .v = v_uninit()};
+}
+
+static bool slot_equal(const struct absint_slot *a, const struct absint_slot *b)
+{
+        return a->index == b->index && a->init == b->init && a->spill == b->spill &&
+               (!a->spill || value_equal(&a->v, &b->v));
+}
+
+/* Position of slot `index` in st->slots, or where it would go. */
+static size_t slot_pos(const struct absint_state *st, int32_t index, bool *found)
+{
+        size_t lo = 0, hi = st->slot_cnt;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (st->slots[mid].index < index)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *found = lo < st->slot_cnt && st->slots[lo].index == index;
+        return lo;
+}
+
+static struct absint_slot slot_get(const struct absint_state *st, int32_t index)
+{
+        bool found;
+        size_t pos = slot_pos(st, index, &found);
+
+        return found ? st->slots[pos] : slot_default(st, index);
+}
+
+static bool slot_reserve(struct absint_state *st, size_t cnt)
+{
+        struct absint_slot *s;
+        size_t cap;
+
+        if (cnt <= st->slot_cap)
+                return true;
+        cap = st->slot_cap ? st->slot_cap * 2 : 8;
+        while (cap < cnt)
+                cap *= 2;
+        s = realloc(st->slots, cap * sizeof(*s));
+        if (!s)
+                return false;
+        st->slots = s;
+        st->slot_cap = cap;
+        return true;
+}
+
+/* Keep `slot` (dropped when it is the default). False when out of memory. */
+static bool slot_set(struct absint_state *st, const struct absint_slot *slot)
+{
+        struct absint_slot def = slot_default(st, slot->index);
+        bool found;
+        size_t pos = slot_pos(st, slot->index, &found);
+
+        if (slot_equal(slot, &def)) {
+                if (found) {
+                        memmove(&st->slots[pos], &st->slots[pos + 1],
+                                (st->slot_cnt - pos - 1) * sizeof(*st->slots));
+                        st->slot_cnt--;
+                }
+                return true;
+        }
+        if (found) {
+                st->slots[pos] = *slot;
+                return true;
+        }
+        if (!slot_reserve(st, st->slot_cnt + 1))
+                return false;
+        memmove(&st->slots[pos + 1], &st->slots[pos], (st->slot_cnt - pos) * sizeof(*st->slots));
+        st->slots[pos] = *slot;
+        st->slot_cnt++;
+        return true;
+}
+
+/* Floor division by 8 for negative offsets too. */
+static int32_t slot_index(int64_t off)
+{
+        return (int32_t)(off >= 0 ? off / 8 : -((-off + 7) / 8));
+}
+
+/* Bytes [lo, hi) of the frame hold written data of unknown value. */
+static bool mark_written(struct absint_state *st, int64_t lo, int64_t hi, uint32_t stack_size)
+{
+        if (lo < -(int64_t)stack_size)
+                lo = -(int64_t)stack_size;
+        if (hi > 0)
+                hi = 0;
+        for (int64_t base = (int64_t)slot_index(lo) * 8; base < hi; base += 8) {
+                struct absint_slot s = slot_get(st, slot_index(base));
+
+                for (int64_t b = 0; b < 8; b++)
+                        if (base + b >= lo && base + b < hi)
+                                s.init |= (uint8_t)(1u << b);
+                s.spill = false;
+                s.v = v_uninit();
+                if (!slot_set(st, &s))
+                        return false;
+        }
+        return true;
+}
+
+/* Every slot may have been written with anything. */
+static void forget_frame(struct absint_state *st)
+{
+        st->slot_cnt = 0;
+        st->rest_init = true;
+}
+
+/* ------------------------------------------------------------------ */
+/* States                                                              */
+/* ------------------------------------------------------------------ */
+
+static bool state_copy(struct absint_state *dst, const struct absint_state *src)
+{
+        memcpy(dst->reg, src->reg, sizeof(dst->reg));
+        dst->rest_init = src->rest_init;
+        dst->slot_cnt = 0;
+        if (!slot_reserve(dst, src->slot_cnt))
+                return false;
+        if (src->slot_cnt)
+                memcpy(dst->slots, src->slots, src->slot_cnt * sizeof(*src->slots));
+        dst->slot_cnt = src->slot_cnt;
+        return true;
+}
+
+void absint_state_release(struct absint_state *st)
+{
+        free(st->slots);
+        memset(st, 0, sizeof(*st));
+}
+
+/* A sub-program's entry: r1-r5 as given, r10 its frame, the frame unwritten. */
+static void state_entry(struct absint_state *st, const struct absint_value args[5])
+{
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
+                st->reg[r] = r >= 1 && r <= 5 && args ? args[r - 1] : v_uninit();
+        st->reg[BPFAOT_REG_FP] = v_ptr(ABSINT_STACK, ABSINT_NO_ID, scalar_const(0));
+        st->slot_cnt = 0;
+        st->rest_init = false;
+}
+
+static bool state_equal(const struct absint_state *a, const struct absint_state *b)
+{
+        if (a->rest_init != b->rest_init || a->slot_cnt != b->slot_cnt)
+                return false;
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
+                if (!value_equal(&a->reg[r], &b->reg[r]))
+                        return false;
+        for (size_t i = 0; i < a->slot_cnt; i++)
+                if (!slot_equal(&a->slots[i], &b->slots[i]))
+                        return false;
+        return true;
+}
+
+static struct absint_slot slot_join(const struct absint_slot *a, const struct absint_slot *b,
+                                    bool widen)
+{
+        struct absint_slot r = {.index = a->index, .init = a->init & b->init, .v = v_uninit()};
+
+        r.spill = a->spill && b->spill;
+        if (r.spill)
+                r.v = value_join(&a->v, &b->v, widen);
+        return r;
+}
+
+/* *out = old joined with new (widened when `widen`). */
+static bool state_join(struct absint_state *out, const struct absint_state *old,
+                       const struct absint_state *new, bool widen)
+{
+        size_t i = 0, j = 0;
+
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
+                out->reg[r] = value_join(&old->reg[r], &new->reg[r], widen);
+        out->rest_init = old->rest_init && new->rest_init;
+        out->slot_cnt = 0;
+        while (i < old->slot_cnt || j < new->slot_cnt) {
+                int32_t idx;
+                struct absint_slot a, b, r;
+
+                if (j >= new->slot_cnt ||
+                    (i < old->slot_cnt && old->slots[i].index < new->slots[j].index))
+                        idx = old->slots[i].index;
+                else
+                        idx = new->slots[j].index;
+                a = i < old->slot_cnt && old->slots[i].index == idx ? old->slots[i++]
+                                                                    : slot_default(old, idx);
+                b = j < new->slot_cnt &&new->slots[j].index == idx ? new->slots[j++]
+                                                                   : slot_default(new, idx);
+                r = slot_join(&a, &b, widen);
+                if (!slot_set(out, &r))
+                        return false;
+        }
+        return true;
+}
+
+/* Every value `visit` may change (registers and spilled slots). */
+static void for_each_value(struct absint_state *st, bool regs_only_callee_saved,
+                           void (*visit)(struct absint_value *v, uint32_t arg), uint32_t arg)
+{
+        for (unsigned r = regs_only_callee_saved ? 6 : 0; r < BPFAOT_NUM_REGS; r++)
+                visit(&st->reg[r], arg);
+        for (size_t i = 0; i < st->slot_cnt; i++)
+                if (st->slots[i].spill)
+                        visit(&st->slots[i].v, arg);
+}
+
+static void unlink_origin(struct absint_value *v, uint32_t origin)
+{
+        if (v->maybe_null && v->origin == origin)
+                v->null_linked = false;
+}
+
+static void unlink_any(struct absint_value *v, uint32_t unused)
+{
+        (void)unused;
+        v->null_linked = false;
+}
+
+static void mark_non_null(struct absint_value *v, uint32_t origin)
+{
+        if (v->kind == ABSINT_PTR && v->maybe_null && v->null_linked && v->origin == origin)
+                v->maybe_null = false;
+}
+
+static void mark_null(struct absint_value *v, uint32_t origin)
+{
+        if (v->kind == ABSINT_PTR && v->maybe_null && v->null_linked && v->origin == origin &&
+            scalar_is_const(&v->s) && v->s.umin == 0)
+                *v = v_scalar(scalar_const(0));
+}
+
+/* ------------------------------------------------------------------ */
+/* Worklist                                                            */
+/* ------------------------------------------------------------------ */
+
+static void heap_push(struct absint *a, uint32_t b)
+{
+        size_t i;
+
+        if (a->queued[b])
+                return;
+        a->queued[b] = true;
+        i = a->heap_cnt++;
+        while (i > 0 && a->heap[(i - 1) / 2] > b) {
+                a->heap[i] = a->heap[(i - 1) / 2];
+                i = (i - 1) / 2;
+        }
+        a->heap[i] = b;
+}
+
+static uint32_t heap_pop(struct absint *a)
+{
+        uint32_t top = a->heap[0], last = a->heap[--a->heap_cnt];
+        size_t i = 0;
+
+        for (;;) {
+                size_t c = 2 * i + 1;
+                if (c >= a->heap_cnt)
+                        break;
+                if (c + 1 < a->heap_cnt && a->heap[c + 1] < a->heap[c])
+                        c++;
+                if (a->heap[c] >= last)
+                        break;
+                a->heap[i] = a->heap[c];
+                i = c;
+        }
+        if (a->heap_cnt)
+                a->heap[i] = last;
+        a->queued[top] = false;
+        return top;
+}
+
+/* Join `st` into the entry of the block starting at `insn`; queue it when that changed. */
+static void flow_to(struct absint *a, size_t insn, const struct absint_state *st)
+{
+        uint32_t b = a->block_of[insn];
+        struct block *blk = &a->blocks[b];
+        struct absint_state joined = {0};
+
+        if (!blk->reached) {
+                if (!state_copy(&blk->in, st)) {
+                        a->nomem = true;
+                        return;
+                }
+                blk->reached = true;
+                heap_push(a, b);
+                return;
+        }
+        if (!state_join(&joined, &blk->in, st, blk->loop_head && blk->visits >= WIDEN_AFTER)) {
+                a->nomem = true;
+                absint_state_release(&joined);
+                return;
+        }
+        if (!state_equal(&joined, &blk->in)) {
+                absint_state_release(&blk->in);
+                blk->in = joined;
+                blk->visits++;
+                heap_push(a, b);
+                return;
+        }
+        absint_state_release(&joined);
+}
+
+/* ------------------------------------------------------------------ */
+/* Transfer functions                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What one walk over instructions needs: the analysis, and whether the walk
+ * records its effects on other blocks (the fixed point) or only computes a
+ * state (absint_state_at).
+ */
+struct walk {
+        const struct absint *a;
+        struct absint *rec; /* NULL: compute only */
+        bool nomem;
+};
+
+static void alu(const struct bpfaot_insn *insn, struct absint_state *st)
+{
+        struct absint_value *d = &st->reg[insn->dst];
+        const struct absint_value *s = insn_is_reg_src(insn) ? &st->reg[insn->src] : NULL;
+        bool is64 = bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64;
+        uint8_t op = insn_op(insn);
+        struct scalar ds, ss;
+
+        if (is64 && op == BPFAOT_ALU_MOV && s && insn->off == 0) {
+                *d = *s;
+                return;
+        }
+        if (is64 && (op == BPFAOT_ALU_ADD || op == BPFAOT_ALU_SUB) && d->kind == ABSINT_PTR &&
+            (!s || is_number(s))) { /* pointer +- number: the offset moves */
+                d->s = scalar_alu(insn, &d->s, s ? &s->s : NULL);
+                return;
+        }
+        if (is64 && op == BPFAOT_ALU_ADD && s && s->kind == ABSINT_PTR && is_number(d)) {
+                struct absint_value r = *s;
+                r.s = scalar_alu(insn, &s->s, &d->s);
+                *d = r;
+                return;
+        }
+        /* The difference of two pointers into one object is the difference of their offsets. */
+        if (is64 && op == BPFAOT_ALU_SUB && s && d->kind == ABSINT_PTR && s->kind == ABSINT_PTR &&
+            d->region == s->region && d->id == s->id && !d->maybe_uninit && !s->maybe_uninit &&
+            (d->region == ABSINT_CTX || d->region == ABSINT_STACK || d->region == ABSINT_DATA)) {
+                *d = v_scalar(scalar_alu(insn, &d->s, &s->s));
+                return;
+        }
+        ds = number_of(d);
+        ss = s ? number_of(s) : scalar_unknown();
+        *d = v_scalar(scalar_alu(insn, &ds, s ? &ss : NULL));
+}
+
+/* The two edges of a comparison of a pointer with 0. False when it is not one. */
+static bool null_check(const struct bpfaot_insn *insn, size_t idx, struct absint_state *taken,
+                       bool *taken_ok, struct absint_state *fall, bool *fall_ok)
+{
+        const struct absint_value *d = &fall->reg[insn->dst];
+        uint8_t op = insn_op(insn);
+        struct absint_state *null_edge, *non_null_edge;
+        bool *null_ok;
+        uint32_t origin;
+
+        if (bpfaot_insn_class(insn) != BPFAOT_CLASS_JMP || insn_is_reg_src(insn) ||
+            insn->imm != 0 || (op != BPFAOT_JMP_JEQ && op != BPFAOT_JMP_JNE) ||
+            d->kind != ABSINT_PTR || d->maybe_uninit || !scalar_is_const(&d->s) || d->s.umin != 0)
+                return false;
+        null_edge = op == BPFAOT_JMP_JEQ ? taken : fall;
+        non_null_edge = op == BPFAOT_JMP_JEQ ? fall : taken;
+        null_ok = op == BPFAOT_JMP_JEQ ? taken_ok : fall_ok;
+        *taken_ok = *fall_ok = true;
+        if (!d->maybe_null) { /* never NULL: that edge is never followed */
+                *null_ok = false;
+                return true;
+        }
+        origin = d->origin;
+        if (d->null_linked) {
+                for_each_value(null_edge, false, mark_null, origin);
+                for_each_value(non_null_edge, false, mark_non_null, origin);
+        }
+        null_edge->reg[insn->dst] = v_scalar(scalar_const(0));
+        non_null_edge->reg[insn->dst].maybe_null = false;
+        (void)idx;
+        return true;
+}
+
+/* A conditional jump: `fall` holds the state before it and becomes the fall-through edge. */
+static void cond_jump(const struct bpfaot_insn *insn, size_t idx, struct absint_state *taken,
+                      bool *taken_ok, struct absint_state *fall, bool *fall_ok)
+{
+        struct absint_value *d = &fall->reg[insn->dst];
+        const struct absint_value *s = insn_is_reg_src(insn) ? &fall->reg[insn->src] : NULL;
+        struct scalar_edge t, f;
+
+        *taken_ok = *fall_ok = true;
+        if (null_check(insn, idx, taken, taken_ok, fall, fall_ok))
+                return;
+        if (!is_number(d) || (s && !is_number(s)))
+                return; /* pointers compared: both edges, nothing learnt */
+        scalar_branch(insn, &d->s, s ? &s->s : NULL, &t, &f);
+        *taken_ok = t.feasible;
+        *fall_ok = f.feasible;
+        if (t.feasible) {
+                if (s && insn->src != insn->dst)
+                        taken->reg[insn->src].s = t.src;
+                taken->reg[insn->dst].s = t.dst;
+        }
+        if (f.feasible) {
+                if (s && insn->src != insn->dst)
+                        fall->reg[insn->src].s = f.src;
+                fall->reg[insn->dst].s = f.dst;
+        }
+}
+
+static struct absint_value lddw_value(const struct walk *w, const struct bpfaot_insn *insn,
+                                      size_t idx)
+{
+        const struct program *p = w->a->p;
+        const struct bpfaot_reloc *rel = program_reloc(p, idx);
+        uint64_t imm64 = (uint64_t)(uint32_t)insn->imm | (uint64_t)(uint32_t)insn[1].imm << 32;
+        long target;
+
+        if (rel && rel->kind == BPFAOT_RELOC_MAP)
+                return v_ptr(ABSINT_MAP, (uint32_t)rel->data_sec, scalar_const(0));
+        if (rel && rel->kind == BPFAOT_RELOC_DATA)
+                return v_ptr(ABSINT_DATA, (uint32_t)rel->data_sec, scalar_const(rel->offset));
+        switch (insn->src) {
+        case BPFAOT_LDDW_IMM64:
+                return v_scalar(scalar_const(imm64));
+        case BPFAOT_LDDW_MAP_FD:
+                return v_ptr(ABSINT_MAP, ABSINT_NO_ID, scalar_const(0));
+        case BPFAOT_LDDW_MAP_IDX:
+                return v_ptr(ABSINT_MAP, (uint32_t)insn->imm, scalar_const(0));
+        case BPFAOT_LDDW_MAP_VAL:
+                return v_ptr(ABSINT_MAP_VALUE, ABSINT_NO_ID, scalar_const((uint32_t)insn[1].imm));
+        case BPFAOT_LDDW_MAP_IDX_VAL:
+                return v_ptr(ABSINT_MAP_VALUE, (uint32_t)insn->imm,
+                             scalar_const((uint32_t)insn[1].imm));
+        case BPFAOT_LDDW_CODE_ADDR:
+                target = insn_code_addr_target(insn, idx, p->prog->insn_cnt);
+                if (target >= 0)
+                        return v_ptr(ABSINT_FUNC,
+                                     (uint32_t)subprogs_index_of(&p->sp, (size_t)target),
+                                     scalar_const(0));
+                return v_ptr(ABSINT_PTR_OTHER, ABSINT_NO_ID, scalar_unknown());
+        default:
+                return v_ptr(ABSINT_PTR_OTHER, ABSINT_NO_ID, scalar_unknown());
+        }
+}
+
+static void ldx(const struct bpfaot_insn *insn, struct absint_state *st)
+{
+        const struct absint_value *base = &st->reg[insn->src];
+        unsigned size = insn_size_bytes(insn_size_field(insn));
+        bool sx = insn_mode(insn) == BPFAOT_MODE_MEMSX;
+        struct absint_value r = v_scalar(unknown_of_width(size, sx));
+
+        if (is_ptr(base, ABSINT_STACK) && scalar_is_const(&base->s)) {
+                int64_t off = (int64_t)base->s.umin + insn->off;
+                struct absint_slot slot = slot_get(st, slot_index(off));
+
+                if (off % 8 == 0 && slot.spill) {
+                        if (size == 8)
+                                r = slot.v;
+                        else if (is_number(&slot.v)) /* the low bytes of a spilled number */
+                                r = v_scalar(sx ? scalar_sext(&slot.v.s, size * 8)
+                                                : scalar_trunc(&slot.v.s, size * 8));
+                }
+        }
+        st->reg[insn->dst] = r;
+}
+
+/*
+ * A write of `size` bytes at `base` + `off` (in the own frame or elsewhere);
+ * `spill`, when not NULL, is the 8-byte value stored.
+ */
+static bool write_mem(const struct walk *w, struct absint_state *st,
+                      const struct absint_value *base, int16_t off, unsigned size,
+                      const struct absint_value *spill)
+{
+        uint32_t stack_size = w->a->p->stack_size;
+
+        if (is_ptr(base, ABSINT_STACK)) {
+                int64_t lo = base->s.smin + off, hi = base->s.smax + off + (int64_t)size;
+
+                if (scalar_is_const(&base->s) && spill && lo % 8 == 0) {
+                        struct absint_slot slot = {
+                            .index = slot_index(lo), .init = 0xff, .spill = true, .v = *spill};
+                        if (lo < -(int64_t)stack_size || lo >= 0)
+                                return true;
+                        return slot_set(st, &slot);
+                }
+                return mark_written(st, lo, hi, stack_size);
+        }
+        if (may_alias_frame(base))
+                forget_frame(st);
+        return true;
+}
+
+static bool store(const struct walk *w, const struct bpfaot_insn *insn, struct absint_state *st)
+{
+        const struct absint_value *base = &st->reg[insn->dst];
+        unsigned size = insn_size_bytes(insn_size_field(insn));
+        struct absint_value v;
+
+        if (size != 8)
+                return write_mem(w, st, base, insn->off, size, NULL);
+        if (bpfaot_insn_class(insn) == BPFAOT_CLASS_ST)
+                v = v_scalar(scalar_const((uint64_t)(int64_t)insn->imm));
+        else
+                v = st->reg[insn->src];
+        return write_mem(w, st, base, insn->off, size, &v);
+}
+
+static bool atomic(const struct walk *w, const struct bpfaot_insn *insn, struct absint_state *st)
+{
+        unsigned size = insn_size_bytes(insn_size_field(insn));
+        struct absint_value base = st->reg[insn->dst];
+
+        if (insn->imm == BPFAOT_ATOMIC_CMPXCHG)
+                st->reg[0] = v_scalar(unknown_of_width(size, false));
+        else if (insn->imm & BPFAOT_ATOMIC_FETCH)
+                st->reg[insn->src] = v_scalar(unknown_of_width(size, false));
+        return write_mem(w, st, &base, insn->off, size, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Calls                                                               */
+/* ------------------------------------------------------------------ */
+
+static const struct bpfaot_map_desc *map_of(const struct program *p, const struct absint_value *v)
+{
+        if (!is_ptr(v, ABSINT_MAP) || v->id == ABSINT_NO_ID || v->id >= p->prog->map_cnt)
+                return NULL;
+        return &p->prog->maps[v->id];
+}
+
+/* Seed callback sub-program `sub` with arguments r1-r5. */
+static void seed_sub(const struct walk *w, uint32_t sub, const struct absint_value args[5])
+{
+        struct absint *a = w->rec;
+        struct absint_state entry = {0};
+
+        if (!a || sub >= w->a->p->sp.cnt)
+                return;
+        state_entry(&entry, args);
+        flow_to(a, w->a->p->sp.start[sub], &entry);
+        absint_state_release(&entry);
+}
+
+/* Sub-programs whose address an unknown function receives may run with anything. */
+static void seed_escaped(const struct walk *w, const struct absint_state *st)
+{
+        struct absint_value args[5];
+
+        for (unsigned i = 0; i < 5; i++)
+                args[i] = v_unknown();
+        for (unsigned r = 1; r <= 5; r++)
+                if (is_ptr(&st->reg[r], ABSINT_FUNC))
+                        seed_sub(w, st->reg[r].id, args);
+}
+
+static int arg_of_kind(const struct helper_sig *sig, enum helper_arg kind)
+{
+        for (int i = 0; i < HELPER_MAX_ARGS; i++)
+                if (sig->args[i] == kind)
+                        return i + 1;
+        return -1;
+}
+
+/* The callback's arguments from its helper's call (state before the call). */
+static void callback_args(const struct walk *w, const struct helper_sig *sig,
+                          const struct absint_state *st, struct absint_value args[5])
+{
+        int ctx_reg = arg_of_kind(sig, HELPER_ARG_STACK_OR_NULL);
+        int map_reg = arg_of_kind(sig, HELPER_ARG_MAP);
+        struct absint_value ctx = v_ptr(ABSINT_CB_CTX, ABSINT_NO_ID, scalar_const(0));
+        struct absint_value map = v_ptr(ABSINT_MAP, ABSINT_NO_ID, scalar_const(0));
+        struct absint_value other = v_ptr(ABSINT_PTR_OTHER, ABSINT_NO_ID, scalar_unknown());
+
+        (void)w;
+        if (ctx_reg > 0) {
+                const struct absint_value *c = &st->reg[ctx_reg];
+                if (is_number(c) && scalar_is_const(&c->s) && c->s.umin == 0)
+                        ctx = v_scalar(scalar_const(0));
+                else
+                        ctx.maybe_null = c->kind != ABSINT_PTR || c->maybe_null;
+        }
+        if (map_reg > 0 && is_ptr(&st->reg[map_reg], ABSINT_MAP))
+                map.id = st->reg[map_reg].id;
+        for (unsigned i = 0; i < 5; i++)
+                args[i] = v_uninit();
+        switch (sig->callback) {
+        case HELPER_CB_LOOP:
+                args[0] = v_scalar(scalar_urange(0, LOOP_MAX_ITERATIONS - 1));
+                args[1] = ctx;
+                break;
+        case HELPER_CB_MAP_ELEM:
+        case HELPER_CB_TIMER:
+                args[0] = map;
+                args[1] = other;
+                args[2] = v_ptr(ABSINT_MAP_VALUE, map.id, scalar_const(0));
+                if (sig->callback == HELPER_CB_MAP_ELEM)
+                        args[3] = ctx;
+                break;
+        case HELPER_CB_FIND_VMA:
+                args[0] = other;
+                args[1] = other;
+                args[2] = ctx;
+                break;
+        default: /* HELPER_CB_USER_RINGBUF and kinds added later: a kernel pointer and ctx */
+                args[0] = other;
+                args[1] = ctx;
+                break;
+        }
+}
+
+/* The memory helper argument `i` (1-based) may write: at most how many bytes. */
+static int64_t written_size(const struct program *p, const struct helper_sig *sig,
+                            const struct absint_state *st, int i)
+{
+        const struct helper_arg_info *info = helper_arg_info(sig->args[i - 1]);
+        int map_reg = arg_of_kind(sig, HELPER_ARG_MAP);
+        const struct bpfaot_map_desc *map = map_reg > 0 ? map_of(p, &st->reg[map_reg]) : NULL;
+
+        if (info->fixed_size)
+                return info->fixed_size;
+        if ((info->flags & HELPER_ARGF_SIZED_BY_NEXT) && i < 5 && is_number(&st->reg[i + 1]) &&
+            st->reg[i + 1].s.umax <= p->stack_size)
+                return (int64_t)st->reg[i + 1].s.umax;
+        if ((info->flags & HELPER_ARGF_KEY_SIZED) && map)
+                return map->key_size;
+        if ((info->flags & HELPER_ARGF_VALUE_SIZED) && map)
+                return map->value_size;
+        return p->stack_size;
+}
+
+/* r0 after a helper with signature `sig` at `idx`. */
+static struct absint_value helper_result(const struct walk *w, const struct helper_sig *sig,
+                                         size_t idx, const struct absint_state *st)
+{
+        int map_reg = arg_of_kind(sig, HELPER_ARG_MAP);
+        uint32_t map_id = map_reg > 0 && is_ptr(&st->reg[map_reg], ABSINT_MAP) ? st->reg[map_reg].id
+                                                                               : ABSINT_NO_ID;
+        const struct bpfaot_map_desc *map = map_reg > 0 ? map_of(w->a->p, &st->reg[map_reg]) : NULL;
+        struct absint_value r;
+
+        switch (sig->ret) {
+        case HELPER_RET_MAP_VALUE:
+        case HELPER_RET_MAP_VALUE_OR_NULL:
+                /* A map of maps gives an inner map, whose index is not known. */
+                if (map && (map->type == 12 || map->type == 13)) /* ARRAY_OF_MAPS, HASH_OF_MAPS */
+                        r = v_ptr(ABSINT_MAP, ABSINT_NO_ID, scalar_const(0));
+                else
+                        r = v_ptr(ABSINT_MAP_VALUE, map_id, scalar_const(0));
+                break;
+        case HELPER_RET_RINGBUF_RECORD_OR_NULL:
+                r = v_ptr(ABSINT_RINGBUF, ABSINT_NO_ID, scalar_const(0));
+                break;
+        case HELPER_RET_KERNEL_PTR:
+        case HELPER_RET_KERNEL_PTR_OR_NULL:
+                r = v_ptr(ABSINT_PTR_OTHER, ABSINT_NO_ID, scalar_const(0));
+                break;
+        default:
+                return v_scalar(scalar_unknown());
+        }
+        if (helper_ret_info(sig->ret)->flags & HELPER_RETF_MAYBE_NULL) {
+                r.maybe_null = true;
+                r.null_linked = true;
+                r.origin = (uint32_t)idx;
+        }
+        return r;
+}
+
+static bool call_helper(const struct walk *w, size_t idx, const struct helper_sig *sig,
+                        struct absint_state *st)
+{
+        const struct program *p = w->a->p;
+        unsigned nargs = helper_sig_arg_cnt(sig);
+        struct absint_value r0 = helper_result(w, sig, idx, st);
+        bool ok = true;
+
+        for (unsigned i = 1; i <= nargs; i++) {
+                const struct helper_arg_info *info = helper_arg_info(sig->args[i - 1]);
+                const struct absint_value *v = &st->reg[i];
+
+                if (!info || !(info->flags & HELPER_ARGF_WRITES) || v->kind == ABSINT_SCALAR)
+                        continue;
+                if (is_ptr(v, ABSINT_STACK))
+                        ok = ok && mark_written(st, v->s.smin,
+                                                v->s.smax + written_size(p, sig, st, (int)i),
+                                                p->stack_size);
+                else if (may_alias_frame(v))
+                        forget_frame(st);
+        }
+        if (sig->callback != HELPER_CB_NONE) {
+                int fn = arg_of_kind(sig, HELPER_ARG_FUNC),
+                    ctx = arg_of_kind(sig, HELPER_ARG_STACK_OR_NULL);
+                struct absint_value args[5];
+
+                if (fn > 0 && is_ptr(&st->reg[fn], ABSINT_FUNC)) {
+                        callback_args(w, sig, st, args);
+                        seed_sub(w, st->reg[fn].id, args);
+                }
+                /* The callback may write the context it gets, and run any instruction. */
+                if (ctx > 0 && may_alias_frame(&st->reg[ctx]))
+                        forget_frame(st);
+                for_each_value(st, false, unlink_any, 0);
+        }
+        for_each_value(st, false, unlink_origin, (uint32_t)idx);
+        st->reg[0] = r0;
+        return ok;
+}
+
+/* A function the analysis does not know: any result, and it may write what it is given. */
+static void call_unknown(const struct walk *w, struct absint_state *st)
+{
+        seed_escaped(w, st);
+        for (unsigned r = 1; r <= 5; r++)
+                if (may_alias_frame(&st->reg[r]))
+                        forget_frame(st);
+        for_each_value(st, false, unlink_any, 0);
+        st->reg[0] = v_scalar(scalar_unknown());
+}
+
+/* What r0 a callee returns means in its caller: its frames are gone. */
+static struct absint_value returned_value(const struct absint_value *v)
+{
+        struct absint_value r = *v;
+
+        if (r.kind == ABSINT_PTR && (r.region == ABSINT_STACK || r.region == ABSINT_CALLER_STACK)) {
+                r.region = ABSINT_PTR_OTHER;
+                r.s = scalar_unknown();
+        }
+        return r;
+}
+
+/* A local call; false when the callee never returns (so far). */
+static bool call_local(const struct walk *w, size_t idx, const struct bpfaot_insn *insn,
+                       struct absint_state *st)
+{
+        const struct absint *a = w->a;
+        size_t target = (size_t)insn_call_target(insn, idx);
+        long sub = subprogs_index_of(&a->p->sp, target);
+        struct absint_value args[5];
+
+        if (sub < 0)
+                return false;
+        for (unsigned i = 0; i < 5; i++) {
+                args[i] = st->reg[i + 1];
+                if (args[i].kind == ABSINT_PTR && args[i].region == ABSINT_STACK)
+                        args[i].region = ABSINT_CALLER_STACK;
+        }
+        seed_sub(w, (uint32_t)sub, args);
+        if (!a->returns[sub])
+                return false;
+        for (unsigned r = 1; r <= 5; r++)
+                if (may_alias_frame(&st->reg[r]))
+                        forget_frame(st);
+        /* The callee may run the instructions that produced linked values again. */
+        for_each_value(st, false, unlink_any, 0);
+        st->reg[0] = returned_value(&a->ret[sub]);
+        return true;
+}
+
+static bool call(struct walk *w, size_t idx, const struct bpfaot_insn *insn,
+                 struct absint_state *st)
+{
+        const struct helper_sig *sig = NULL;
+        bool ok = true;
+
+        if (insn_is_local_call(insn)) {
+                ok = call_local(w, idx, insn, st);
+        } else {
+                if (!insn_is_reg_src(insn) && insn->src == BPFAOT_CALL_HELPER &&
+                    !program_reloc(w->a->p, idx))
+                        sig = helper_sig_find((uint32_t)insn->imm);
+                if (sig) {
+                        if (!call_helper(w, idx, sig, st))
+                                w->nomem = true;
+                } else {
+                        call_unknown(w, st);
+                }
+        }
+        for (unsigned r = 1; r <= 5; r++)
+                st->reg[r] = v_uninit();
+        return ok;
+}
+
+/* An exit of a sub-program other than the entry: r0 joins its summary. */
+static void exit_sub(const struct walk *w, size_t idx, const struct absint_state *st)
+{
+        struct absint *a = w->rec;
+        uint32_t sub;
+        struct absint_value joined;
+
+        if (!a)
+                return;
+        sub = a->blocks[a->block_of[idx]].sub;
+        if (sub == 0)
+                return;
+        if (!a->returns[sub]) {
+                a->ret[sub] = st->reg[0];
+                a->returns[sub] = true;
+        } else {
+                joined = value_join(&a->ret[sub], &st->reg[0], false);
+                if (value_equal(&joined, &a->ret[sub]))
+                        return;
+                a->ret[sub] = joined;
+        }
+        for (size_t i = a->call_first[sub]; i < a->call_first[sub + 1]; i++)
+                if (a->blocks[a->call_blocks[i]].reached)
+                        heap_push(a, a->call_blocks[i]);
+}
+
+/* ------------------------------------------------------------------ */
+/* Walking blocks                                                      */
+/* ------------------------------------------------------------------ */
+
+/* Apply instruction `idx` (neither a jump nor an exit); false when no path goes on. */
+static bool transfer(struct walk *w, size_t idx, struct absint_state *st)
+{
+        const struct bpfaot_insn *insn = &w->a->p->prog->insns[idx];
+        bool ok = true;
+
+        switch (bpfaot_insn_class(insn)) {
+        case BPFAOT_CLASS_ALU:
+        case BPFAOT_CLASS_ALU64:
+                alu(insn, st);
+                break;
+        case BPFAOT_CLASS_LD:
+                st->reg[insn->dst] = lddw_value(w, insn, idx);
+                break;
+        case BPFAOT_CLASS_LDX:
+                ldx(insn, st);
+                break;
+        case BPFAOT_CLASS_ST:
+                ok = store(w, insn, st);
+                break;
+        case BPFAOT_CLASS_STX:
+                ok = insn_mode(insn) == BPFAOT_MODE_ATOMIC ? atomic(w, insn, st)
+                                                           : store(w, insn, st);
+                break;
+        default: /* JMP: the only instructions left are calls */
+                return call(w, idx, insn, st);
+        }
+        if (!ok)
+                w->nomem = true;
+        return true;
+}
+
+static void walk_block(struct absint *a, uint32_t b, struct absint_state *st,
+                       struct absint_state *taken)
+{
+        const struct bpfaot_prog *prog = a->p->prog;
+        struct walk w = {.a = a, .rec = a};
+        size_t start = a->blocks[b].start, end = a->blocks[b].end;
+
+        a->visits++;
+        if (!state_copy(st, &a->blocks[b].in)) {
+                a->nomem = true;
+                return;
+        }
+        for (size_t idx = start; idx < end; idx += insn_is_lddw(&prog->insns[idx]) ? 2 : 1) {
+                const struct bpfaot_insn *insn = &prog->insns[idx];
+                bool taken_ok, fall_ok;
+
+                if (insn_is_exit(insn)) {
+                        exit_sub(&w, idx, st);
+                        return;
+                }
+                if (insn_is_ja(insn)) {
+                        flow_to(a, (size_t)insn_jump_target(insn, idx), st);
+                        return;
+                }
+                if (insn_is_cond_jmp(insn)) {
+                        if (!state_copy(taken, st)) {
+                                a->nomem = true;
+                                return;
+                        }
+                        cond_jump(insn, idx, taken, &taken_ok, st, &fall_ok);
+                        if (taken_ok)
+                                flow_to(a, (size_t)insn_jump_target(insn, idx), taken);
+                        if (!fall_ok)
+                                return;
+                        continue;
+                }
+                if (!transfer(&w, idx, st))
+                        return;
+        }
+        if (w.nomem)
+                a->nomem = true;
+        if (end < prog->insn_cnt)
+                flow_to(a, end, st);
+}
+
+bool absint_state_at(const struct absint *a, size_t insn, struct absint_state *out)
+{
+        const struct program *p = a->p;
+        struct walk w = {.a = a};
+        const struct block *blk;
+
+        memset(out, 0, sizeof(*out));
+        if (insn >= p->prog->insn_cnt || p->tails[insn])
+                return false;
+        blk = &a->blocks[a->block_of[insn]];
+        if (!blk->reached || !state_copy(out, &blk->in))
+                return false;
+        for (size_t idx = blk->start; idx < insn; idx += insn_is_lddw(&p->prog->insns[idx]) ? 2 : 1)
+                if (!transfer(&w, idx, out))
+                        return false;
+        return !w.nomem;
+}
+
+void absint_slot_at(const struct absint_state *st, int32_t off, struct absint_slot *out)
+{
+        *out = slot_get(st, slot_index(off));
+}
+
+/* ------------------------------------------------------------------ */
+/* Blocks and the fixed point                                          */
+/* ------------------------------------------------------------------ */
+
+static bool *find_leaders(const struct program *p)
+{
+        const struct bpfaot_prog *prog = p->prog;
+        bool *leader = calloc(prog->insn_cnt + 1, sizeof(*leader));
+
+        if (!leader)
+                return NULL;
+        for (size_t s = 0; s < p->sp.cnt; s++)
+                leader[p->sp.start[s]] = true;
+        for (size_t i = 0; i < prog->insn_cnt; i++) {
+                const struct bpfaot_insn *insn = &prog->insns[i];
+
+                if (p->tails[i] || !insn_is_jmp(insn))
+                        continue;
+                if (insn_is_ja(insn) || insn_is_cond_jmp(insn))
+                        leader[insn_jump_target(insn, i)] = true;
+                if (insn_is_ja(insn) || insn_is_cond_jmp(insn) || insn_is_exit(insn))
+                        leader[i + 1] = true;
+        }
+        return leader;
+}
+
+static int make_blocks(struct absint *a)
+{
+        const struct program *p = a->p;
+        size_t cnt = p->prog->insn_cnt, sub = 0;
+        bool *leader = find_leaders(p);
+
+        a->block_of = calloc(cnt ? cnt : 1, sizeof(*a->block_of));
+        if (!leader || !a->block_of) {
+                free(leader);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < cnt; i++) {
+                struct block *b;
+
+                if (leader[i] && !p->tails[i]) {
+                        if (a->block_cnt)
+                                a->blocks[a->block_cnt - 1].end = i;
+                        b = ARRAY_ADD(a->blocks, a->block_cnt);
+                        if (!b) {
+                                free(leader);
+                                return -ENOMEM;
+                        }
+                        while (sub + 1 < p->sp.cnt && i >= p->sp.start[sub + 1])
+                                sub++;
+                        b->start = i;
+                        b->sub = (uint32_t)sub;
+                }
+                a->block_of[i] = (uint32_t)(a->block_cnt - 1);
+        }
+        if (a->block_cnt)
+                a->blocks[a->block_cnt - 1].end = cnt;
+        free(leader);
+        /* Every loop has a backward jump to its head: widening there alone ends every loop. */
+        for (size_t i = 0; i < cnt; i++) {
+                const struct bpfaot_insn *insn = &p->prog->insns[i];
+                long target;
+
+                if (p->tails[i] || !(insn_is_ja(insn) || insn_is_cond_jmp(insn)))
+                        continue;
+                target = insn_jump_target(insn, i);
+                if ((size_t)target <= i)
+                        a->blocks[a->block_of[target]].loop_head = true;
+        }
+        return 0;
+}
+
+/* The blocks holding local calls, grouped by callee. */
+static int index_calls(struct absint *a)
+{
+        const struct program *p = a->p;
+        const struct bpfaot_prog *prog = p->prog;
+        size_t n = p->sp.cnt, total = 0;
+
+        a->call_first = calloc(n + 1, sizeof(*a->call_first));
+        if (!a->call_first)
+                return -ENOMEM;
+        for (int pass = 0; pass < 2; pass++) {
+                size_t *fill = NULL;
+
+                if (pass == 1) {
+                        for (size_t s = 0; s < n; s++)
+                                a->call_first[s + 1] += a->call_first[s];
+                        total = a->call_first[n];
+                        a->call_blocks = calloc(total ? total : 1, sizeof(*a->call_blocks));
+                        fill = calloc(n ? n : 1, sizeof(*fill));
+                        if (!a->call_blocks || !fill) {
+                                free(fill);
+                                return -ENOMEM;
+                        }
+                }
+                for (size_t i = 0; i < prog->insn_cnt; i++) {
+                        long s;
+
+                        if (p->tails[i] || !insn_is_local_call(&prog->insns[i]))
+                                continue;
+                        s = subprogs_index_of(&p->sp, (size_t)insn_call_target(&prog->insns[i], i));
+                        if (s < 0)
+                                continue;
+                        if (pass == 0)
+                                a->call_first[s + 1]++;
+                        else
+                                a->call_blocks[a->call_first[s] + fill[s]++] = a->block_of[i];
+                }
+                free(fill);
+        }
+        return 0;
+}
+
+static void run_worklist(struct absint *a, struct absint_state *st, struct absint_state *taken)
+{
+        while (a->heap_cnt && !a->nomem)
+                walk_block(a, heap_pop(a), st, taken);
+}
+
+/* Callbacks no known call reached: their address escaped; anything may be passed. */
+static bool seed_unreached_callbacks(struct absint *a)
+{
+        struct walk w = {.a = a, .rec = a};
+        struct absint_value args[5];
+        bool seeded = false;
+
+        for (unsigned i = 0; i < 5; i++)
+                args[i] = v_unknown();
+        for (size_t s = 0; s < a->p->sp.cnt; s++) {
+                if (!a->p->sp.callback[s] || a->blocks[a->block_of[a->p->sp.start[s]]].reached)
+                        continue;
+                seed_sub(&w, (uint32_t)s, args);
+                seeded = true;
+        }
+        return seeded;
+}
+
+int absint_run(const struct program *p, struct absint **out, struct bpfaot_error *err)
+{
+        struct absint *a = calloc(1, sizeof(*a));
+        struct absint_state st = {0}, taken = {0};
+        struct absint_value args[5];
+        int ret;
+
+        *out = NULL;
+        if (!a)
+                return bpfaot_error_nomem(err);
+        a->p = p;
+        ret = make_blocks(a);
+        ret = ret ?: index_calls(a);
+        if (!ret) {
+                a->ret = calloc(p->sp.cnt, sizeof(*a->ret));
+                a->returns = calloc(p->sp.cnt, sizeof(*a->returns));
+                a->heap = calloc(a->block_cnt ? a->block_cnt : 1, sizeof(*a->heap));
+                a->queued = calloc(a->block_cnt ? a->block_cnt : 1, sizeof(*a->queued));
+                if (!a->ret || !a->returns || !a->heap || !a->queued)
+                        ret = -ENOMEM;
+        }
+        if (ret) {
+                absint_free(a);
+                return bpfaot_error_nomem(err);
+        }
+        /* The entry: r1 the context, r2 its size (the native entry's second argument). */
+        for (unsigned i = 0; i < 5; i++)
+                args[i] = v_uninit();
+        args[0] = v_ptr(ABSINT_CTX, ABSINT_NO_ID, scalar_const(0));
+        args[1] = v_scalar(scalar_unknown());
+        state_entry(&st, args);
+        if (p->prog->insn_cnt)
+                flow_to(a, 0, &st);
+        do
+                run_worklist(a, &st, &taken);
+        while (!a->nomem && seed_unreached_callbacks(a));
+        absint_state_release(&st);
+        absint_state_release(&taken);
+        if (a->nomem) {
+                absint_free(a);
+                return bpfaot_error_nomem(err);
+        }
+        *out = a;
+        return 0;
+}
+
+void absint_free(struct absint *a)
+{
+        if (!a)
+                return;
+        for (size_t b = 0; b < a->block_cnt; b++)
+                absint_state_release(&a->blocks[b].in);
+        free(a->blocks);
+        free(a->block_of);
+        free(a->ret);
+        free(a->returns);
+        free(a->call_first);
+        free(a->call_blocks);
+        free(a->heap);
+        free(a->queued);
+        free(a);
+}
+
+void absint_stats(const struct absint *a, size_t *blocks, size_t *visits)
+{
+        *blocks = a->block_cnt;
+        *visits = a->visits;
+}
+
+/* ------------------------------------------------------------------ */
+/* The log                                                             */
+/* ------------------------------------------------------------------ */
+
+static const char *const region_names[ABSINT_REGION_CNT] = {
+    [ABSINT_CTX] = "ctx",
+    [ABSINT_STACK] = "fp",
+    [ABSINT_CALLER_STACK] = "caller_fp",
+    [ABSINT_MAP] = "map_ptr",
+    [ABSINT_MAP_VALUE] = "map_value",
+    [ABSINT_DATA] = "data",
+    [ABSINT_RINGBUF] = "ringbuf_mem",
+    [ABSINT_CB_CTX] = "cb_ctx",
+    [ABSINT_FUNC] = "func",
+    [ABSINT_PTR_OTHER] = "ptr",
+};
+
+const char *absint_region_name(enum absint_region region)
+{
+        return (unsigned)region < ABSINT_REGION_CNT ? region_names[region] : "?";
+}
+
+/* Which object `id` names, per region (NULL: none). */
+static const char *id_label(enum absint_region region)
+{
+        switch (region) {
+        case ABSINT_MAP:
+        case ABSINT_MAP_VALUE:
+                return "map";
+        case ABSINT_DATA:
+                return "sec";
+        case ABSINT_FUNC:
+                return "subprog";
+        default:
+                return NULL;
+        }
+}
+
+int absint_print_value(char *buf, size_t size, const struct absint_value *v)
+{
+        char off[192];
+        const char *label;
+
+        switch (v->kind) {
+        case ABSINT_UNINIT:
+                return snprintf(buf, size, "uninit");
+        case ABSINT_SCALAR:
+                return scalar_print(buf, size, &v->s);
+        case ABSINT_UNKNOWN:
+                return snprintf(buf, size, "unknown");
+        default:
+                break;
+        }
+        /* The frame pointer as the kernel writes it: fp0, fp-8. */
+        if (v->region == ABSINT_STACK && scalar_is_const(&v->s))
+                return snprintf(buf, size, "fp%" PRId64, (int64_t)v->s.umin);
+        if (scalar_is_const(&v->s))
+                snprintf(off, sizeof(off), "%" PRId64, (int64_t)v->s.umin);
+        else
+                scalar_print(off, sizeof(off), &v->s);
+        label = id_label(v->region);
+        if (label && v->id != ABSINT_NO_ID)
+                return snprintf(buf, size, "%s%s(%s=%" PRIu32 ",off=%s)",
+                                absint_region_name(v->region), v->maybe_null ? "_or_null" : "",
+                                label, v->id, off);
+        if (scalar_is_const(&v->s) && v->s.umin == 0)
+                return snprintf(buf, size, "%s%s()", absint_region_name(v->region),
+                                v->maybe_null ? "_or_null" : "");
+        return snprintf(buf, size, "%s%s(off=%s)", absint_region_name(v->region),
+                        v->maybe_null ? "_or_null" : "", off);
+}
+
+/* Append to buf at *len (snprintf's rules: *len counts what would have been written). */
+static void appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void appendf(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(*len < size ? buf + *len : NULL, *len < size ? size - *len : 0, fmt, ap);
+        va_end(ap);
+        if (n > 0)
+                *len += (size_t)n;
+}
+
+int absint_print_insn(const struct absint *a, size_t insn, char *buf, size_t size)
+{
+        struct absint_state st;
+        char val[256];
+        size_t len = 0;
+
+        if (size)
+                buf[0] = '\0';
+        if (!absint_state_at(a, insn, &st)) {
+                absint_state_release(&st);
+                return snprintf(buf, size, "unreachable");
+        }
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++) {
+                const struct absint_value *v = &st.reg[r];
+
+                if (v->kind == ABSINT_UNINIT)
+                        continue;
+                absint_print_value(val, sizeof(val), v);
+                appendf(buf, size, &len, "%sR%u=%s%s", len ? " " : "", r, val,
+                        v->maybe_uninit ? "?" : "");
+        }
+        /* Slots nearest the frame pointer first, as the kernel prints them. */
+        for (size_t i = st.slot_cnt; i-- > 0;) {
+                const struct absint_slot *s = &st.slots[i];
+                char bytes[9];
+
+                if (s->spill) {
+                        absint_print_value(val, sizeof(val), &s->v);
+                        appendf(buf, size, &len, " fp%d=%s", 8 * s->index, val);
+                        continue;
+                }
+                for (unsigned b = 0; b < 8; b++) /* the highest address first */
+                        bytes[b] = s->init & (1u << (7 - b)) ? 'm' : '?';
+                bytes[8] = '\0';
+                appendf(buf, size, &len, " fp%d=%s", 8 * s->index, bytes);
+        }
+        if (st.rest_init)
+                appendf(buf, size, &len, " fp*=mmmmmmmm");
+        absint_state_release(&st);
+        return (int)len;
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What every register and stack slot may hold before each instruction of a
+ * validated program (see absint.c): uninitialised, a scalar (scalar.h), or a
+ * pointer into a region (the context, the frame, a map value, ...) at an
+ * offset that is itself a scalar. An abstract interpretation over the whole
+ * program, sub-programs and callbacks included, with widening at loop heads.
+ *
+ * The result stores one state per basic-block entry; the state before any
+ * other instruction is recomputed from its block's entry on demand.
+ */
+#ifndef BPFAOT_ABSINT_H
+#define BPFAOT_ABSINT_H
+
+#include "bpfaot/bpfaot.h"
+#include "scalar.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct program;
+
+enum absint_kind {
+        ABSINT_UNINIT,  /* never written on any path */
+        ABSINT_SCALAR,  /* a number: `s` */
+        ABSINT_PTR,     /* a pointer into `region`, at offset `s` from its base */
+        ABSINT_UNKNOWN, /* a scalar on some paths, a pointer on others */
+};
+
+/* Where a pointer points; its offset is from the start of the region (the top for frames). */
+enum absint_region {
+        ABSINT_CTX,          /* the program's context (r1 at entry) */
+        ABSINT_STACK,        /* this sub-program's own frame; offsets from r10 */
+        ABSINT_CALLER_STACK, /* the frame of some caller (a stack pointer passed down) */
+        ABSINT_MAP,          /* a map (lddw of a map): map `id` */
+        ABSINT_MAP_VALUE,    /* a value of map `id` (ABSINT_NO_ID: unknown map) */
+        ABSINT_DATA,         /* global data section `id` (read-only when the section is) */
+        ABSINT_RINGBUF,      /* a ring-buffer record of ringbuf_reserve */
+        ABSINT_CB_CTX,       /* the context a callback receives from its helper */
+        ABSINT_FUNC,         /* the address of sub-program `id` (a callback) */
+        ABSINT_PTR_OTHER,    /* anything else: kernel objects, pointers of several regions */
+        ABSINT_REGION_CNT
+};
+
+#define ABSINT_NO_ID UINT32_MAX
+
+struct absint_value {
+        struct scalar s; /* the scalar, or the pointer's offset */
+        uint32_t id;     /* ABSINT_MAP*, ABSINT_DATA, ABSINT_FUNC: which one; else ABSINT_NO_ID */
+        uint32_t origin; /* a maybe-NULL pointer: the instruction that produced it */
+        uint8_t kind;    /* enum absint_kind */
+        uint8_t region;  /* enum absint_region, for ABSINT_PTR */
+        bool maybe_null; /* a pointer not yet compared with 0 */
+        /*
+         * Still the latest result of `origin` on every path: comparing it
+         * with 0 makes every copy non-NULL. Cleared once `origin` runs again.
+         */
+        bool null_linked;
+        /* Some path leaves it unwritten: on those paths it holds anything. */
+        bool maybe_uninit;
+};
+
+/*
+ * An 8-byte stack slot, fp + 8 * index (index < 0). `init` has bit b set
+ * when byte b (from the lowest address) is written on every path; a slot
+ * with `spill` holds the register value `v` stored by an aligned 8-byte
+ * store (all bytes written), so that spilled pointers survive a fill.
+ */
+struct absint_slot {
+        int32_t index;
+        uint8_t init;
+        bool spill;
+        struct absint_value v;
+};
+
+/* Registers and the own frame before one instruction. */
+struct absint_state {
+        struct absint_value reg[BPFAOT_NUM_REGS];
+        /*
+         * Slots that differ from the default, sorted by index; every other
+         * slot is uninitialised, or written with unknown data when
+         * `rest_init` (after a store through a pointer of unknown target).
+         */
+        struct absint_slot *slots;
+        size_t slot_cnt, slot_cap;
+        bool rest_init;
+};
+
+struct absint;
+
+/*
+ * Analyse validated program `p` (which must outlive the result). On success
+ * *out is the result, to free with absint_free; on failure (only out of
+ * memory) a negative errno with `err` filled.
+ */
+int absint_run(const struct program *p, struct absint **out, struct bpfaot_error *err);
+void absint_free(struct absint *a);
+
+/*
+ * The state before instruction `insn` in `out` (released with
+ * absint_state_release, also after false): false when no path reaches it
+ * (or it is the second slot of an lddw). Costs the instructions from the
+ * start of its basic block.
+ */
+bool absint_state_at(const struct absint *a, size_t insn, struct absint_state *out);
+void absint_state_release(struct absint_state *st);
+
+/* Register `reg` of a state. */
+static inline const struct absint_value *absint_reg(const struct absint_state *st, unsigned reg)
+{
+        return &st->reg[reg];
+}
+/*
+ * The slot holding byte fp + off (off < 0) in *out (a default slot when
+ * the state keeps none for it).
+ */
+void absint_slot_at(const struct absint_state *st, int32_t off, struct absint_slot *out);
+
+/* Name of a region in the log ("ctx", "fp", "map_value", ...). */
+const char *absint_region_name(enum absint_region region);
+/* One value as the kernel log prints it ("ctx()", "fp-8", "scalar(...)"), as snprintf. */
+int absint_print_value(char *buf, size_t size, const struct absint_value *v);
+/*
+ * The state before `insn` as the kernel verifier's log at level 2 prints it:
+ * "R0=... R1=ctx() R10=fp0 fp-8=mmmmmmmm", written registers and slots only,
+ * as snprintf into buf; "unreachable" when no path reaches it. A register
+ * some path leaves unwritten ends in "?".
+ */
+int absint_print_insn(const struct absint *a, size_t insn, char *buf, size_t size);
+
+/* Blocks of the analysis and how often their entries were visited (costs, tests). */
+void absint_stats(const struct absint *a, size_t *blocks, size_t *visits);
+
+#endif

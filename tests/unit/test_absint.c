@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The register analysis (absint.c). Hand-written programs check chosen
+ * facts: constants through ALU, ranges after a bounds check, a loop
+ * counter at the loop head and after the loop, a spilled context pointer,
+ * a map lookup's result before and after its NULL check, registers after a
+ * helper call, a local call's r0 and arguments, unreachable code, the log.
+ *
+ * Then soundness: random programs of the differential generator
+ * (tests/differential/gen.c) run in the interpreter, whose trace hook shows
+ * every register before every instruction; each concrete value must lie in
+ * the analysis' abstract value there (scalars in their range and known bits,
+ * context and frame pointers at an offset in their offset range, spilled
+ * values in their slots), and no instruction the analysis calls unreachable
+ * may run.
+ */
+#include "test_util.h"
+#include "absint.h"
+#include "gen.h"
+#include "program.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <time.h>
+
+/* ------------------------------------------------------------------ */
+/* Hand-written programs                                               */
+/* ------------------------------------------------------------------ */
+
+struct analysed {
+        struct bpfaot_insn *insns;
+        struct bpfaot_prog prog;
+        struct program p;
+        struct absint *a;
+};
+
+static bool analyse_prog(struct analysed *t, const char *text, const struct bpfaot_reloc *relocs,
+                         size_t reloc_cnt, const struct bpfaot_map_desc *maps, size_t map_cnt)
+{
+        struct bpfaot_error err = {0};
+        size_t cnt;
+
+        memset(t, 0, sizeof(*t));
+        if (bpfaot_assemble(text, "t.s", &t->insns, &cnt, &err)) {
+                CHECKF(false, "assemble: %s", err.msg);
+                return false;
+        }
+        t->prog = (struct bpfaot_prog){.input = "t",
+                                       .name = "t",
+                                       .insns = t->insns,
+                                       .insn_cnt = cnt,
+                                       .relocs = relocs,
+                                       .reloc_cnt = reloc_cnt,
+                                       .maps = maps,
+                                       .map_cnt = map_cnt,
+                                       .symbol_prefix = "t"};
+        if (program_check(&t->prog, NULL, &t->p, &err)) {
+                CHECKF(false, "validate: %s", err.msg);
+                free(t->insns);
+                return false;
+        }
+        if (absint_run(&t->p, &t->a, &err)) {
+                CHECKF(false, "absint: %s", err.msg);
+                program_free(&t->p);
+                free(t->insns);
+                return false;
+        }
+        return true;
+}
+
+static bool analyse(struct analysed *t, const char *text)
+{
+        return analyse_prog(t, text, NULL, 0, NULL, 0);
+}
+
+/* The analysis per instruction, for ABSINT_DUMP=1 test_absint 0. */
+static void dump(const struct analysed *t)
+{
+        char log[1024], text[128];
+
+        for (size_t i = 0; i < t->prog.insn_cnt; i++) {
+                if (t->p.tails[i])
+                        continue;
+                bpfaot_disasm_insn(t->prog.insns, t->prog.insn_cnt, i, text, sizeof(text));
+                absint_print_insn(t->a, i, log, sizeof(log));
+                printf("%3zu: %-28s %s\n", i, text, log);
+        }
+        printf("\n");
+}
+
+static void done(struct analysed *t)
+{
+        if (getenv("ABSINT_DUMP"))
+                dump(t);
+        absint_free(t->a);
+        program_free(&t->p);
+        free(t->insns);
+}
+
+/* Register `reg` before `insn` (uninitialised when unreachable). */
+static struct absint_value reg_at(const struct analysed *t, size_t insn, unsigned reg)
+{
+        struct absint_state st;
+        struct absint_value v = {.kind = ABSINT_UNINIT};
+
+        if (absint_state_at(t->a, insn, &st))
+                v = st.reg[reg];
+        absint_state_release(&st);
+        return v;
+}
+
+static const char *log_at(const struct analysed *t, size_t insn)
+{
+        static char buf[1024];
+
+        absint_print_insn(t->a, insn, buf, sizeof(buf));
+        return buf;
+}
+
+static bool is_const(const struct absint_value *v, uint64_t c)
+{
+        return v->kind == ABSINT_SCALAR && !v->maybe_uninit && scalar_is_const(&v->s) &&
+               v->s.umin == c;
+}
+
+static void constants(void)
+{
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse(&t, "mov %r0, 5\n"
+                         "add %r0, 3\n"
+                         "lsh %r0, 2\n"
+                         "mov32 %r3, -1\n"
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 3, 0);
+        CHECK(is_const(&v, 32));
+        v = reg_at(&t, 4, 3);
+        CHECK(is_const(&v, 0xffffffff));
+        CHECK_STR_EQ(log_at(&t, 0), "R1=ctx() R2=scalar() R10=fp0");
+        CHECK_STR_EQ(log_at(&t, 4), "R0=32 R1=ctx() R2=scalar() R3=0xffffffff R10=fp0");
+        done(&t);
+}
+
+static void bounds_check(void)
+{
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse(&t, "ldxdw %r2, [%r1+0]\n" /* 0 */
+                         "jgt %r2, 10, +2\n"    /* 1 */
+                         "mov %r0, %r2\n"       /* 2: r2 <= 10 */
+                         "exit\n"
+                         "mov %r0, 0\n" /* 4: r2 > 10 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 1, 2);
+        CHECK(v.kind == ABSINT_SCALAR && v.s.umin == 0 && v.s.umax == UINT64_MAX);
+        v = reg_at(&t, 2, 2);
+        CHECK(v.kind == ABSINT_SCALAR && v.s.umin == 0 && v.s.umax == 10 && v.s.smin == 0);
+        v = reg_at(&t, 4, 2);
+        CHECK(v.kind == ABSINT_SCALAR && v.s.umin == 11 && v.s.umax == UINT64_MAX);
+        CHECK_CONTAINS(log_at(&t, 2), "R2=scalar(smin=smin32=0,smax=umax=smax32=umax32=10,");
+        done(&t);
+}
+
+static void loop_counter(void)
+{
+        struct analysed t;
+        struct absint_value v;
+        size_t blocks, visits;
+
+        if (!analyse(&t, "mov %r6, 0\n"       /* 0 */
+                         "jge %r6, 100, +2\n" /* 1: loop head */
+                         "add %r6, 1\n"       /* 2: r6 in [0, 99] */
+                         "ja -3\n"            /* 3 */
+                         "mov %r0, %r6\n"     /* 4: r6 >= 100 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 1, 6);
+        CHECK(v.kind == ABSINT_SCALAR && v.s.umin == 0 && scalar_contains(&v.s, 100));
+        v = reg_at(&t, 2, 6);
+        CHECK(v.kind == ABSINT_SCALAR && v.s.umin == 0 && v.s.umax == 99);
+        v = reg_at(&t, 3, 6);
+        CHECK(v.kind == ABSINT_SCALAR && v.s.umin == 1 && v.s.umax == 100);
+        v = reg_at(&t, 4, 6);
+        CHECK(v.kind == ABSINT_SCALAR && v.s.umin == 100);
+        /* Widening: a handful of rounds, not one per iteration. */
+        absint_stats(t.a, &blocks, &visits);
+        CHECK_EQ(blocks, 4);
+        CHECKF(visits < 20, "%zu block visits", visits);
+        done(&t);
+}
+
+static void spill_fill(void)
+{
+        struct analysed t;
+        struct absint_value v;
+        struct absint_state st;
+        struct absint_slot slot;
+
+        if (!analyse(&t, "stxdw [%r10-8], %r1\n"  /* 0 */
+                         "stw [%r10-16], 7\n"     /* 1 */
+                         "mov %r1, 0\n"           /* 2 */
+                         "ldxdw %r2, [%r10-8]\n"  /* 3 */
+                         "ldxw %r0, [%r2+4]\n"    /* 4: r2 is the context again */
+                         "ldxdw %r3, [%r10-16]\n" /* 5 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 4, 2);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_CTX && scalar_is_const(&v.s) &&
+              v.s.umin == 0);
+        v = reg_at(&t, 6, 3); /* a narrow store: the slot holds data, not a value */
+        CHECK(v.kind == ABSINT_SCALAR && !scalar_is_const(&v.s));
+        CHECK(absint_state_at(t.a, 4, &st));
+        absint_slot_at(&st, -8, &slot);
+        CHECK(slot.spill && slot.init == 0xff && slot.v.region == ABSINT_CTX);
+        absint_slot_at(&st, -13, &slot);
+        CHECK(!slot.spill && slot.init == 0x0f);
+        absint_state_release(&st);
+        CHECK_STR_EQ(log_at(&t, 4), "R1=0 R2=ctx() R10=fp0 fp-8=ctx() fp-16=????mmmm");
+        done(&t);
+}
+
+static void map_lookup(void)
+{
+        static const struct bpfaot_reloc reloc = {
+            .insn = 0, .kind = BPFAOT_RELOC_MAP, .name = "counts", .data_sec = 0};
+        static const struct bpfaot_map_desc maps[] = {
+            {.name = "counts", .type = 2, .key_size = 4, .value_size = 8, .max_entries = 4},
+        };
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse_prog(&t,
+                          "lddw %r1, 0\n"        /* 0: the map */
+                          "mov %r2, %r10\n"      /* 2 */
+                          "add %r2, -4\n"        /* 3 */
+                          "stw [%r10-4], 0\n"    /* 4 */
+                          "call 1\n"             /* 5: map_lookup_elem */
+                          "mov %r6, %r0\n"       /* 6: a copy */
+                          "jeq %r0, 0, +2\n"     /* 7 */
+                          "ldxdw %r0, [%r6+0]\n" /* 8: both non-NULL */
+                          "exit\n"               /* 9 */
+                          "mov %r0, 0\n"         /* 10: NULL */
+                          "exit\n",
+                          &reloc, 1, maps, 1))
+                return;
+        v = reg_at(&t, 5, 1);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_MAP && v.id == 0);
+        v = reg_at(&t, 5, 2);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_STACK && v.s.smin == -4);
+        v = reg_at(&t, 7, 0);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_MAP_VALUE && v.id == 0 && v.maybe_null &&
+              v.origin == 5);
+        for (unsigned r = 1; r <= 5; r++) /* the call leaves r1-r5 unwritten */
+                CHECK_EQ(reg_at(&t, 6, r).kind, ABSINT_UNINIT);
+        v = reg_at(&t, 8, 0);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_MAP_VALUE && !v.maybe_null);
+        v = reg_at(&t, 8, 6);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_MAP_VALUE && !v.maybe_null);
+        v = reg_at(&t, 10, 0);
+        CHECK(is_const(&v, 0));
+        CHECK_CONTAINS(log_at(&t, 7), "R0=map_value_or_null(map=0,off=0)");
+        CHECK_CONTAINS(log_at(&t, 8), "R0=map_value(map=0,off=0)");
+        done(&t);
+}
+
+static void local_call(void)
+{
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse(&t, "mov %r1, 7\n"      /* 0 */
+                         "mov %r2, %r10\n"   /* 1 */
+                         "add %r2, -16\n"    /* 2 */
+                         "call local +2\n"   /* 3: insn 6 */
+                         "add %r0, 1\n"      /* 4 */
+                         "exit\n"            /* 5 */
+                         "mov %r0, %r1\n"    /* 6: the callee */
+                         "stdw [%r2+0], 1\n" /* 7 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 4, 0);
+        CHECK(is_const(&v, 7));
+        CHECK_EQ(reg_at(&t, 4, 1).kind, ABSINT_UNINIT);
+        v = reg_at(&t, 6, 1);
+        CHECK(is_const(&v, 7));
+        v = reg_at(&t, 7, 2);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_CALLER_STACK && v.s.smin == -16 &&
+              v.s.smax == -16);
+        CHECK_STR_EQ(log_at(&t, 6), "R1=7 R2=caller_fp(off=-16) R10=fp0");
+        done(&t);
+}
+
+static void unreachable(void)
+{
+        struct analysed t;
+        struct absint_state st;
+        struct absint_value v;
+
+        if (!analyse(&t, "mov %r0, 1\n"
+                         "jeq %r0, 1, +1\n"
+                         "mov %r0, 2\n" /* never runs */
+                         "exit\n"))
+                return;
+        CHECK(absint_state_at(t.a, 1, &st));
+        absint_state_release(&st);
+        CHECK(!absint_state_at(t.a, 2, &st));
+        absint_state_release(&st);
+        CHECK(absint_state_at(t.a, 3, &st));
+        absint_state_release(&st);
+        CHECK_STR_EQ(log_at(&t, 2), "unreachable");
+        v = reg_at(&t, 3, 0);
+        CHECK(is_const(&v, 1));
+        done(&t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Soundness against the interpreter                                   */
+/* ------------------------------------------------------------------ */
+
+struct soundness {
+        uint64_t seed;
+        const uint8_t *mem;
+        bool *reached; /* by instruction */
+        struct absint_state *states;
+        uint64_t fp[BPFAOT_MAX_CALL_DEPTH]; /* r10 of each live frame */
+        size_t checked, skipped, consts, runs_reported;
+        bool failed;
+};
+
+/* Does concrete `x` belong to `v` in frame `depth`? *checked: whether v says anything. */
+static bool value_holds(const struct soundness *c, unsigned depth, const struct absint_value *v,
+                        uint64_t x, bool *checked)
+{
+        *checked = true;
+        if (v->kind == ABSINT_UNKNOWN || v->maybe_uninit) {
+                *checked = false;
+                return true;
+        }
+        if (v->kind == ABSINT_SCALAR)
+                return scalar_contains(&v->s, x);
+        switch (v->region) {
+        case ABSINT_CTX:
+                return !v->maybe_null && scalar_contains(&v->s, x - (uint64_t)(uintptr_t)c->mem);
+        case ABSINT_STACK:
+                return scalar_contains(&v->s, x - c->fp[depth]);
+        case ABSINT_CALLER_STACK:
+                for (unsigned d = 0; d < depth; d++)
+                        if (scalar_contains(&v->s, x - c->fp[d]))
+                                return true;
+                return false;
+        default:
+                *checked = false;
+                return true;
+        }
+}
+
+static void report(struct soundness *c, size_t insn, const char *what, unsigned n,
+                   const struct absint_value *v, uint64_t x)
+{
+        char buf[256];
+
+        c->failed = true;
+        if (c->runs_reported++ >= 10)
+                return;
+        absint_print_value(buf, sizeof(buf), v);
+        CHECKF(false, "seed %" PRIu64 " insn %zu: %s%u = 0x%" PRIx64 " is not in %s", c->seed, insn,
+               what, n, x, buf);
+}
+
+static void check_value(struct soundness *c, unsigned depth, size_t insn, const char *what,
+                        unsigned n, const struct absint_value *v, uint64_t x)
+{
+        bool checked;
+
+        if (v->kind == ABSINT_UNINIT) /* no value to check */
+                return;
+        if (!value_holds(c, depth, v, x, &checked))
+                report(c, insn, what, n, v, x);
+        if (!checked) {
+                c->skipped++;
+                return;
+        }
+        c->checked++;
+        if (v->kind == ABSINT_SCALAR && scalar_is_const(&v->s))
+                c->consts++;
+}
+
+static void on_insn(void *ctx, unsigned depth, size_t insn, const uint64_t regs[BPFAOT_NUM_REGS])
+{
+        struct soundness *c = ctx;
+        const struct absint_state *st = &c->states[insn];
+
+        c->fp[depth] = regs[BPFAOT_REG_FP];
+        if (!c->reached[insn]) {
+                c->failed = true;
+                if (c->runs_reported++ < 10)
+                        CHECKF(false, "seed %" PRIu64 ": insn %zu runs but is unreachable", c->seed,
+                               insn);
+                return;
+        }
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
+                check_value(c, depth, insn, "r", r, &st->reg[r], regs[r]);
+        for (size_t i = 0; i < st->slot_cnt; i++) {
+                const struct absint_slot *s = &st->slots[i];
+                uint64_t x;
+
+                if (!s->spill)
+                        continue;
+                memcpy(&x, (const void *)(uintptr_t)(regs[BPFAOT_REG_FP] + 8 * (int64_t)s->index),
+                       8);
+                check_value(c, depth, insn, "fp-", (unsigned)(-8 * s->index), &s->v, x);
+        }
+}
+
+/* Analyse and run the generated program of `seed`; false when something failed. */
+static bool soundness_one(uint64_t seed, struct soundness *total)
+{
+        struct gen_prog gp;
+        struct bpfaot_prog prog = {.input = "gen", .name = "gen", .symbol_prefix = "gen"};
+        struct bpfaot_error err = {0};
+        struct soundness c = {.seed = seed};
+        struct program p;
+        struct absint *a = NULL;
+        uint8_t *mem = NULL;
+        uint64_t r0;
+        int rc;
+
+        if (gen_program(seed, &gp)) {
+                CHECKF(false, "seed %" PRIu64 ": out of memory", seed);
+                return false;
+        }
+        prog.insns = gp.insns;
+        prog.insn_cnt = gp.insn_cnt;
+        rc = program_check(&prog, NULL, &p, &err);
+        CHECKF(rc == 0, "seed %" PRIu64 ": %s", seed, err.msg);
+        if (rc) {
+                gen_prog_free(&gp);
+                return false;
+        }
+        rc = absint_run(&p, &a, &err);
+        CHECKF(rc == 0, "seed %" PRIu64 ": %s", seed, err.msg);
+        c.reached = calloc(prog.insn_cnt, sizeof(*c.reached));
+        c.states = calloc(prog.insn_cnt, sizeof(*c.states));
+        mem = calloc(1, gp.mem_len);
+        if (!rc && c.reached && c.states && mem) {
+                BPFAOT_OPTS_INIT(bpfaot_interp_opts, opts, .helper = gen_helper_lookup,
+                                 .trace = on_insn, .trace_ctx = &c);
+
+                for (size_t i = 0; i < prog.insn_cnt; i++)
+                        c.reached[i] = absint_state_at(a, i, &c.states[i]);
+                if (getenv("ABSINT_DUMP"))
+                        dump(&(struct analysed){.prog = prog, .p = p, .a = a});
+                gen_fill_memory(seed, mem, gp.mem_len);
+                c.mem = mem;
+                rc = bpfaot_interp_run(&prog, mem, gp.mem_len, &opts, &r0, &err);
+                CHECKF(rc == 0, "seed %" PRIu64 ": interpreter: %s", seed, err.msg);
+        }
+        for (size_t i = 0; c.states && i < prog.insn_cnt; i++)
+                absint_state_release(&c.states[i]);
+        total->checked += c.checked;
+        total->skipped += c.skipped;
+        total->consts += c.consts;
+        free(c.states);
+        free(c.reached);
+        free(mem);
+        absint_free(a);
+        program_free(&p);
+        gen_prog_free(&gp);
+        return rc == 0 && !c.failed;
+}
+
+static void soundness(uint64_t first, uint64_t count)
+{
+        struct soundness total = {0};
+        uint64_t bad = 0;
+
+        for (uint64_t seed = first; seed < first + count; seed++)
+                if (!soundness_one(seed, &total))
+                        bad++;
+        printf("soundness: %" PRIu64 " programs (%" PRIu64 " failed), %zu concrete values in "
+               "their abstract values (%zu constants), %zu not checked\n",
+               count, bad, total.checked, total.consts, total.skipped);
+        /* A vacuous check proves nothing: most values must be checked. */
+        CHECKF(total.checked > 20 * total.skipped, "%zu checked, %zu skipped", total.checked,
+               total.skipped);
+}
+
+int main(int argc, char **argv)
+{
+        uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 0) : 300;
+        uint64_t first = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
+
+        constants();
+        bounds_check();
+        loop_counter();
+        spill_fill();
+        map_lookup();
+        local_call();
+        unreachable();
+        soundness(first, count);
+        return TEST_EXIT("absint");
+}
