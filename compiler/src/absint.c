@@ -69,6 +69,7 @@ struct absint {
         size_t heap_cnt;
         bool *queued;
 
+        struct absint_state scratch; /* flow_to's joined state, kept for its allocation */
         size_t visits;
         bool nomem;
 };
@@ -275,6 +276,19 @@ static bool slot_set(struct absint_state *st, const struct absint_slot *slot)
         return true;
 }
 
+/* Keep `slot`, whose index is above every kept one, unless it is the default. */
+static bool slot_append(struct absint_state *st, const struct absint_slot *slot)
+{
+        struct absint_slot def = slot_default(st, slot->index);
+
+        if (slot_equal(slot, &def))
+                return true;
+        if (!slot_reserve(st, st->slot_cnt + 1))
+                return false;
+        st->slots[st->slot_cnt++] = *slot;
+        return true;
+}
+
 /* Floor division by 8 for negative offsets too. */
 static int32_t slot_index(int64_t off)
 {
@@ -390,7 +404,7 @@ static bool state_join(struct absint_state *out, const struct absint_state *old,
                 b = j < new->slot_cnt &&new->slots[j].index == idx ? new->slots[j++]
                                                                    : slot_default(new, idx);
                 r = slot_join(&a, &b, widen);
-                if (!slot_set(out, &r))
+                if (!slot_append(out, &r))
                         return false;
         }
         return true;
@@ -478,7 +492,7 @@ static void flow_to(struct absint *a, size_t insn, const struct absint_state *st
 {
         uint32_t b = a->block_of[insn];
         struct block *blk = &a->blocks[b];
-        struct absint_state joined = {0};
+        struct absint_state joined;
 
         if (!blk->reached) {
                 if (!state_copy(&blk->in, st)) {
@@ -489,19 +503,17 @@ static void flow_to(struct absint *a, size_t insn, const struct absint_state *st
                 heap_push(a, b);
                 return;
         }
-        if (!state_join(&joined, &blk->in, st, blk->loop_head && blk->visits >= WIDEN_AFTER)) {
+        if (!state_join(&a->scratch, &blk->in, st, blk->loop_head && blk->visits >= WIDEN_AFTER)) {
                 a->nomem = true;
-                absint_state_release(&joined);
                 return;
         }
-        if (!state_equal(&joined, &blk->in)) {
-                absint_state_release(&blk->in);
-                blk->in = joined;
+        if (!state_equal(&a->scratch, &blk->in)) { /* swap: the old entry's memory is reused */
+                joined = blk->in;
+                blk->in = a->scratch;
+                a->scratch = joined;
                 blk->visits++;
                 heap_push(a, b);
-                return;
         }
-        absint_state_release(&joined);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1318,6 +1330,7 @@ void absint_free(struct absint *a)
         free(a->call_blocks);
         free(a->heap);
         free(a->queued);
+        absint_state_release(&a->scratch);
         free(a);
 }
 

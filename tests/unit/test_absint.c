@@ -491,7 +491,7 @@ static void soundness(uint64_t first, uint64_t count)
 
 int main(int argc, char **argv)
 {
-        uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 0) : 300;
+        uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000;
         uint64_t first = argc > 2 ? strtoull(argv[2], NULL, 0) : 1;
 
         constants();
