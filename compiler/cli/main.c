@@ -19,6 +19,8 @@ static const struct command commands[] = {
     {"plugin", cmd_plugin, "bpf_conformance plugin: program on stdin, memory as argument"},
     {"asm", cmd_asm, "assemble eBPF assembly text into bytecode"},
     {"disasm", cmd_disasm, "disassemble eBPF bytecode into assembly text"},
+    {"verify", cmd_verify,
+     "print what the analysis knows before each instruction, and the verdict"},
 };
 
 static void usage(FILE *out)

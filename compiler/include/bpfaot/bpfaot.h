@@ -184,6 +184,23 @@ struct bpfaot_validate_opts {
 int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
                     struct bpfaot_error *err);
 
+struct bpfaot_verify_opts {
+        size_t sz;
+        size_t max_insns;    /* 0: BPFAOT_DEFAULT_MAX_INSNS */
+        uint32_t stack_size; /* 0: BPFAOT_DEFAULT_STACK_SIZE */
+};
+/*
+ * Validate `prog` (bpfaot_validate) and describe what the register analysis
+ * knows before each reachable instruction, as the kernel verifier's log at
+ * level 2 does: "<insn>: R1=ctx(off=0) R10=fp0 ..." then "<insn>: <the
+ * instruction>", runs of unreachable instructions in one line, and a last
+ * line "verdict: accepted (...)". The text goes to `log` (release it with
+ * bpfaot_buf_free). A program validation refuses gets no log and the
+ * validator's message in `err`.
+ */
+int bpfaot_verify_log(const struct bpfaot_prog *prog, const struct bpfaot_verify_opts *opts,
+                      struct bpfaot_buf *log, struct bpfaot_error *err);
+
 /* Receives one diagnostic of several (the error is only valid during the call). */
 typedef void (*bpfaot_error_report)(void *ctx, const struct bpfaot_error *err);
 /*
