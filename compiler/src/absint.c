@@ -141,8 +141,8 @@ static bool value_equal(const struct absint_value *a, const struct absint_value 
 {
         return a->kind == b->kind && a->region == b->region && a->id == b->id &&
                a->maybe_null == b->maybe_null && a->null_linked == b->null_linked &&
-               a->maybe_uninit == b->maybe_uninit && (!a->maybe_null || a->origin == b->origin) &&
-               scalar_equal(&a->s, &b->s);
+               a->maybe_checked == b->maybe_checked && a->maybe_uninit == b->maybe_uninit &&
+               (!a->maybe_null || a->origin == b->origin) && scalar_equal(&a->s, &b->s);
 }
 
 static struct scalar scalar_merge(const struct scalar *old, const struct scalar *new, bool widen)
@@ -179,6 +179,8 @@ static struct absint_value value_join(const struct absint_value *old,
         r.null_linked = old->maybe_null && new->maybe_null && old->null_linked &&new->null_linked &&
                         old->origin == new->origin;
         r.origin = old->maybe_null ? old->origin : new->origin;
+        r.maybe_checked =
+            (old->maybe_null && old->maybe_checked) || (new->maybe_null &&new->maybe_checked);
         if (old->region != new->region) {
                 r.region = ABSINT_PTR_OTHER;
                 r.id = ABSINT_NO_ID;
@@ -433,12 +435,6 @@ static void unlink_any(struct absint_value *v, uint32_t unused)
         v->null_linked = false;
 }
 
-static void mark_non_null(struct absint_value *v, uint32_t origin)
-{
-        if (v->kind == ABSINT_PTR && v->maybe_null && v->null_linked && v->origin == origin)
-                v->maybe_null = false;
-}
-
 static void mark_null(struct absint_value *v, uint32_t origin)
 {
         if (v->kind == ABSINT_PTR && v->maybe_null && v->null_linked && v->origin == origin &&
@@ -566,19 +562,67 @@ static void alu(const struct bpfaot_insn *insn, struct absint_state *st)
         *d = v_scalar(scalar_alu(insn, &ds, s ? &ss : NULL));
 }
 
-/* The two edges of a comparison of a pointer with 0. False when it is not one. */
-static bool null_check(const struct bpfaot_insn *insn, size_t idx, struct absint_state *taken,
-                       bool *taken_ok, struct absint_state *fall, bool *fall_ok)
+static bool is_zero(const struct absint_value *v)
 {
-        const struct absint_value *d = &fall->reg[insn->dst];
+        return is_number(v) && scalar_is_const(&v->s) && v->s.umin == 0;
+}
+
+/*
+ * Maybe-NULL values a comparison of `checked` with 0 may have proven
+ * non-NULL without the analysis knowing: all but the linked results of
+ * another instruction (distinct from it) when `checked` is linked, else all.
+ */
+static void mark_maybe_checked(struct absint_value *v, uint32_t origin)
+{
+        if (v->kind != ABSINT_PTR || !v->maybe_null)
+                return;
+        if (origin != ABSINT_NO_ID && v->null_linked && v->origin != origin)
+                return;
+        v->maybe_checked = true;
+}
+
+static void mark_non_null(struct absint_value *v, uint32_t origin)
+{
+        if (v->kind == ABSINT_PTR && v->maybe_null && v->null_linked && v->origin == origin) {
+                v->maybe_null = false;
+                v->maybe_checked = false;
+        }
+}
+
+/*
+ * The two edges of a comparison of a pointer with 0 (the immediate, or a
+ * register known to hold 0). False when it is not one.
+ */
+static bool null_check(const struct bpfaot_insn *insn, struct absint_state *taken, bool *taken_ok,
+                       struct absint_state *fall, bool *fall_ok)
+{
         uint8_t op = insn_op(insn);
+        const struct absint_value *d, *s;
         struct absint_state *null_edge, *non_null_edge;
+        unsigned reg = insn->dst;
         bool *null_ok;
         uint32_t origin;
 
-        if (bpfaot_insn_class(insn) != BPFAOT_CLASS_JMP || insn_is_reg_src(insn) ||
-            insn->imm != 0 || (op != BPFAOT_JMP_JEQ && op != BPFAOT_JMP_JNE) ||
-            d->kind != ABSINT_PTR || d->maybe_uninit || !scalar_is_const(&d->s) || d->s.umin != 0)
+        if (bpfaot_insn_class(insn) != BPFAOT_CLASS_JMP ||
+            (op != BPFAOT_JMP_JEQ && op != BPFAOT_JMP_JNE))
+                return false;
+        d = &fall->reg[insn->dst];
+        s = insn_is_reg_src(insn) ? &fall->reg[insn->src] : NULL;
+        if (s && is_zero(d) && s->kind == ABSINT_PTR)
+                reg = insn->src;
+        else if (s ? !is_zero(s) : insn->imm != 0)
+                reg = BPFAOT_NUM_REGS;
+        if (reg == BPFAOT_NUM_REGS || fall->reg[reg].kind != ABSINT_PTR) {
+                /* Pointers compared with each other: equal to a non-NULL one proves non-NULL. */
+                if (s && ((d->kind == ABSINT_PTR && d->maybe_null) ||
+                          (s->kind == ABSINT_PTR && s->maybe_null))) {
+                        for_each_value(taken, false, mark_maybe_checked, ABSINT_NO_ID);
+                        for_each_value(fall, false, mark_maybe_checked, ABSINT_NO_ID);
+                }
+                return false;
+        }
+        d = &fall->reg[reg];
+        if (d->maybe_uninit || !scalar_is_const(&d->s) || d->s.umin != 0)
                 return false;
         null_edge = op == BPFAOT_JMP_JEQ ? taken : fall;
         non_null_edge = op == BPFAOT_JMP_JEQ ? fall : taken;
@@ -593,22 +637,25 @@ static bool null_check(const struct bpfaot_insn *insn, size_t idx, struct absint
                 for_each_value(null_edge, false, mark_null, origin);
                 for_each_value(non_null_edge, false, mark_non_null, origin);
         }
-        null_edge->reg[insn->dst] = v_scalar(scalar_const(0));
-        non_null_edge->reg[insn->dst].maybe_null = false;
-        (void)idx;
+        /* The kernel proves every copy non-NULL: those the analysis lost track of too. */
+        for_each_value(non_null_edge, false, mark_maybe_checked,
+                       d->null_linked ? origin : ABSINT_NO_ID);
+        null_edge->reg[reg] = v_scalar(scalar_const(0));
+        non_null_edge->reg[reg].maybe_null = false;
+        non_null_edge->reg[reg].maybe_checked = false;
         return true;
 }
 
 /* A conditional jump: `fall` holds the state before it and becomes the fall-through edge. */
-static void cond_jump(const struct bpfaot_insn *insn, size_t idx, struct absint_state *taken,
-                      bool *taken_ok, struct absint_state *fall, bool *fall_ok)
+static void cond_jump(const struct bpfaot_insn *insn, struct absint_state *taken, bool *taken_ok,
+                      struct absint_state *fall, bool *fall_ok)
 {
         struct absint_value *d = &fall->reg[insn->dst];
         const struct absint_value *s = insn_is_reg_src(insn) ? &fall->reg[insn->src] : NULL;
         struct scalar_edge t, f;
 
         *taken_ok = *fall_ok = true;
-        if (null_check(insn, idx, taken, taken_ok, fall, fall_ok))
+        if (null_check(insn, taken, taken_ok, fall, fall_ok))
                 return;
         if (!is_number(d) || (s && !is_number(s)))
                 return; /* pointers compared: both edges, nothing learnt */
@@ -748,6 +795,24 @@ static const struct bpfaot_map_desc *map_of(const struct program *p, const struc
         if (!is_ptr(v, ABSINT_MAP) || v->id == ABSINT_NO_ID || v->id >= p->prog->map_cnt)
                 return NULL;
         return &p->prog->maps[v->id];
+}
+
+/*
+ * Code run by a call (a callee, a callback) that can reach a maybe-NULL
+ * value (given it, or a pointer into the frame holding it) may compare it
+ * with 0, which proves it non-NULL in the caller too: say so.
+ */
+static void reached_by_callee(struct absint_state *st, unsigned first_arg, unsigned last_arg)
+{
+        for (unsigned r = first_arg; r <= last_arg; r++) {
+                const struct absint_value *v = &st->reg[r];
+
+                if ((v->kind == ABSINT_PTR && v->maybe_null) || may_alias_frame(v) ||
+                    is_ptr(v, ABSINT_CALLER_STACK)) {
+                        for_each_value(st, false, mark_maybe_checked, ABSINT_NO_ID);
+                        return;
+                }
+        }
 }
 
 /* Seed callback sub-program `sub` with arguments r1-r5. */
@@ -917,6 +982,8 @@ static bool call_helper(const struct walk *w, size_t idx, const struct helper_si
                         callback_args(w, sig, st, args);
                         seed_sub(w, st->reg[fn].id, args);
                 }
+                if (ctx > 0)
+                        reached_by_callee(st, (unsigned)ctx, (unsigned)ctx);
                 /* The callback may write the context it gets, and run any instruction. */
                 if (ctx > 0 && may_alias_frame(&st->reg[ctx]))
                         forget_frame(st);
@@ -931,6 +998,7 @@ static bool call_helper(const struct walk *w, size_t idx, const struct helper_si
 static void call_unknown(const struct walk *w, struct absint_state *st)
 {
         seed_escaped(w, st);
+        reached_by_callee(st, 1, 5);
         for (unsigned r = 1; r <= 5; r++)
                 if (may_alias_frame(&st->reg[r]))
                         forget_frame(st);
@@ -969,6 +1037,7 @@ static bool call_local(const struct walk *w, size_t idx, const struct bpfaot_ins
         seed_sub(w, (uint32_t)sub, args);
         if (!a->returns[sub])
                 return false;
+        reached_by_callee(st, 1, 5);
         for (unsigned r = 1; r <= 5; r++)
                 if (may_alias_frame(&st->reg[r]))
                         forget_frame(st);
@@ -1093,7 +1162,7 @@ static void walk_block(struct absint *a, uint32_t b, struct absint_state *st,
                                 a->nomem = true;
                                 return;
                         }
-                        cond_jump(insn, idx, taken, &taken_ok, st, &fall_ok);
+                        cond_jump(insn, taken, &taken_ok, st, &fall_ok);
                         if (taken_ok)
                                 flow_to(a, (size_t)insn_jump_target(insn, idx), taken);
                         if (!fall_ok)
@@ -1125,6 +1194,42 @@ bool absint_state_at(const struct absint *a, size_t insn, struct absint_state *o
                 if (!transfer(&w, idx, out))
                         return false;
         return !w.nomem;
+}
+
+int absint_for_each_insn(const struct absint *a,
+                         int (*visit)(void *ctx, size_t insn, const struct absint_state *st),
+                         void *ctx)
+{
+        const struct bpfaot_prog *prog = a->p->prog;
+        struct absint_state st = {0};
+        struct walk w = {.a = a};
+        int ret = 0;
+
+        for (size_t b = 0; b < a->block_cnt && !ret; b++) {
+                const struct block *blk = &a->blocks[b];
+
+                if (!blk->reached)
+                        continue;
+                if (!state_copy(&st, &blk->in)) {
+                        ret = -ENOMEM;
+                        break;
+                }
+                for (size_t idx = blk->start; idx < blk->end && !ret;
+                     idx += insn_is_lddw(&prog->insns[idx]) ? 2 : 1) {
+                        const struct bpfaot_insn *insn = &prog->insns[idx];
+
+                        ret = visit(ctx, idx, &st);
+                        /* Jumps and exits end their block. */
+                        if (ret || insn_is_exit(insn) || insn_is_ja(insn) || insn_is_cond_jmp(insn))
+                                break;
+                        if (!transfer(&w, idx, &st))
+                                break;
+                }
+                if (!ret && w.nomem)
+                        ret = -ENOMEM;
+        }
+        absint_state_release(&st);
+        return ret;
 }
 
 void absint_slot_at(const struct absint_state *st, int32_t off, struct absint_slot *out)

@@ -57,6 +57,12 @@ struct absint_value {
          * with 0 makes every copy non-NULL. Cleared once `origin` runs again.
          */
         bool null_linked;
+        /*
+         * Maybe-NULL, but a comparison with 0 the analysis cannot relate to
+         * it (of a copy it lost track of, or in a callee) may have proven it
+         * non-NULL: a check must not refuse its dereference.
+         */
+        bool maybe_checked;
         /* Some path leaves it unwritten: on those paths it holds anything. */
         bool maybe_uninit;
 };
@@ -105,6 +111,15 @@ void absint_free(struct absint *a);
  */
 bool absint_state_at(const struct absint *a, size_t insn, struct absint_state *out);
 void absint_state_release(struct absint_state *st);
+
+/*
+ * Call `visit` with each reachable instruction (lddw tails skipped), in
+ * order, and the state before it; one walk per basic block. Returns the
+ * first nonzero result of `visit`, or -ENOMEM.
+ */
+int absint_for_each_insn(const struct absint *a,
+                         int (*visit)(void *ctx, size_t insn, const struct absint_state *st),
+                         void *ctx);
 
 /* Register `reg` of a state. */
 static inline const struct absint_value *absint_reg(const struct absint_state *st, unsigned reg)

@@ -6,7 +6,9 @@
  */
 #include "internal.h"
 #include "program.h"
+#include "absint.h"
 #include "insn.h"
+#include "nullcheck.h"
 #include "rodata.h"
 #include "uninit.h"
 #include "validate.h"
@@ -69,6 +71,8 @@ int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_o
         ret = ret ?: uninit_check(p, err);
         ret = ret ?: fpoff_analyze(p, &p->fp, err);
         ret = ret ?: rodata_check(p, err);
+        ret = ret ?: absint_run(p, &p->absint, err);
+        ret = ret ?: nullcheck_run(p, err);
         if (ret) {
                 program_free(p);
                 return ret;
@@ -83,6 +87,7 @@ void program_free(struct program *p)
         free(p->tails);
         free(p->reloc_idx);
         free(p->fp);
+        absint_free(p->absint);
         memset(p, 0, sizeof(*p));
 }
 

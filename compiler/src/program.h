@@ -14,6 +14,8 @@
 
 #include <stdbool.h>
 
+struct absint;
+
 struct program {
         const struct bpfaot_prog *prog;
         uint32_t stack_size; /* bytes of each frame (the option, or its default) */
@@ -31,6 +33,7 @@ struct program {
         bool *tails;                           /* second slot of an lddw (insn_lddw_tails) */
         const struct bpfaot_reloc **reloc_idx; /* its relocation: read with program_reloc */
         struct fp_state *fp;                   /* registers holding r10 + constant (fpoff.c) */
+        struct absint *absint;                 /* what each register and slot holds (absint.c) */
 };
 
 /*

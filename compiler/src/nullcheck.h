@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* The check of dereferences of possibly-NULL pointers (nullcheck.c). */
+#ifndef BPFAOT_NULLCHECK_H
+#define BPFAOT_NULLCHECK_H
+
+#include "bpfaot/bpfaot.h"
+
+struct program;
+
+/*
+ * Refuse the first load, store or atomic of `p` (analysed: p->absint)
+ * through a map value or ring-buffer record that may still be NULL.
+ */
+int nullcheck_run(const struct program *p, struct bpfaot_error *err);
+
+#endif
