@@ -178,8 +178,10 @@ struct bpfaot_validate_opts {
  * end of a sub-program, local call targets inside the program and no
  * recursion, constant stack offsets inside the frame, size limits, no read
  * of a register that no path has written, names of called functions that
- * can be native symbols, and no store through an address that is read-only
- * global data on every path reaching it.
+ * can be native symbols, no store through an address that is read-only
+ * global data on every path reaching it, and no load, store or atomic
+ * through a map value or ring-buffer record a helper returned that may
+ * still be NULL (not yet compared with 0) where the analysis proves it.
  */
 int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
                     struct bpfaot_error *err);
