@@ -71,8 +71,6 @@ int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_o
         ret = ret ?: uninit_check(p, err);
         ret = ret ?: fpoff_analyze(p, &p->fp, err);
         ret = ret ?: rodata_check(p, err);
-        ret = ret ?: absint_run(p, &p->absint, err);
-        ret = ret ?: nullcheck_run(p, err);
         if (ret) {
                 program_free(p);
                 return ret;
@@ -100,4 +98,11 @@ int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate
         if (!ret)
                 program_free(&p);
         return ret;
+}
+
+int program_analyze(struct program *p, struct bpfaot_error *err)
+{
+        int ret = p->absint ? 0 : absint_run(p, &p->absint, err);
+
+        return ret ?: nullcheck_run(p, err);
 }

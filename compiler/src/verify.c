@@ -45,12 +45,11 @@ int bpfaot_verify_log(const struct bpfaot_prog *prog, const struct bpfaot_verify
                       struct bpfaot_buf *log, struct bpfaot_error *err)
 {
         struct bpfaot_verify_opts o;
-        struct absint *a = NULL;
         struct program p;
         size_t size = 0, unreachable;
         char *text = NULL;
         FILE *out;
-        int ret;
+        int ret, verdict;
 
         log->data = NULL;
         log->len = 0;
@@ -62,24 +61,29 @@ int bpfaot_verify_log(const struct bpfaot_prog *prog, const struct bpfaot_verify
         ret = program_check(prog, &vopts, &p, err);
         if (ret)
                 return ret;
-        ret = absint_run(&p, &a, err);
+        /* The analysis' checks give the verdict; the log shows what led to it either way. */
+        verdict = program_analyze(&p, err);
+        ret = p.absint ? 0 : verdict;
         out = ret ? NULL : open_memstream(&text, &size);
         if (!ret && !out)
                 ret = bpfaot_error_nomem(err);
         if (!ret) {
-                unreachable = print_insns(out, &p, a);
-                fprintf(out, "verdict: accepted (%zu instructions, %zu unreachable)\n",
-                        prog->insn_cnt, unreachable);
+                unreachable = print_insns(out, &p, p.absint);
+                if (verdict)
+                        fprintf(out, "verdict: refused (see the message)\n");
+                else
+                        fprintf(out, "verdict: accepted (%zu instructions, %zu unreachable)\n",
+                                prog->insn_cnt, unreachable);
                 if (fclose(out) != 0 || !text)
                         ret = bpfaot_error_nomem(err);
         }
         if (!ret) {
                 log->data = (uint8_t *)text;
                 log->len = size;
+                ret = verdict;
         } else {
                 free(text);
         }
-        absint_free(a);
         program_free(&p);
         return ret;
 }

@@ -74,6 +74,7 @@ static const struct ncase cases[] = {
 static void check_case(const struct ncase *c)
 {
         struct bpfaot_error err = {0};
+        struct bpfaot_buf log = {0};
         struct bpfaot_insn *insns;
         struct bpfaot_prog prog;
         size_t cnt;
@@ -84,7 +85,8 @@ static void check_case(const struct ncase *c)
                 return;
         prog = (struct bpfaot_prog){
             .input = "test.bpf.o", .name = c->name, .insns = insns, .insn_cnt = cnt};
-        ret = bpfaot_validate(&prog, NULL, &err);
+        ret = bpfaot_verify_log(&prog, NULL, &log, &err);
+        bpfaot_buf_free(&log);
         if (!c->reason) {
                 CHECKF(ret == 0, "%s: rejected: %s", c->name, err.msg);
         } else {
