@@ -233,21 +233,59 @@ static struct absint_slot slot_get(const struct absint_state *st, int32_t index)
         return found ? st->slots[pos] : slot_default(st, index);
 }
 
+/*
+ * A slot array with its reference count: states share one until one of
+ * them writes (most block entries hold the same slots as their predecessor,
+ * so copying them into every entry dominated the analysis' time and memory).
+ */
+struct slot_buf {
+        size_t refs, cap;
+        struct absint_slot slots[];
+};
+
+static struct slot_buf *slot_buf_of(const struct absint_state *st)
+{
+        return st->slots ? (struct slot_buf *)((char *)st->slots - offsetof(struct slot_buf, slots))
+                         : NULL;
+}
+
+static void slots_drop(struct absint_state *st)
+{
+        struct slot_buf *buf = slot_buf_of(st);
+
+        if (buf && !--buf->refs)
+                free(buf);
+        st->slots = NULL;
+        st->slot_cnt = 0;
+}
+
+/* Make st's slots its own, with room for `cnt`. False when out of memory. */
 static bool slot_reserve(struct absint_state *st, size_t cnt)
 {
-        struct absint_slot *s;
+        struct slot_buf *buf = slot_buf_of(st), *nb;
         size_t cap;
 
-        if (cnt <= st->slot_cap)
+        if (buf && buf->refs == 1 && cnt <= buf->cap)
                 return true;
-        cap = st->slot_cap ? st->slot_cap * 2 : 8;
+        cap = buf ? buf->cap : 8;
         while (cap < cnt)
                 cap *= 2;
-        s = realloc(st->slots, cap * sizeof(*s));
-        if (!s)
-                return false;
-        st->slots = s;
-        st->slot_cap = cap;
+        if (buf && buf->refs == 1) {
+                nb = realloc(buf, sizeof(*buf) + cap * sizeof(buf->slots[0]));
+                if (!nb)
+                        return false;
+        } else {
+                nb = malloc(sizeof(*nb) + cap * sizeof(nb->slots[0]));
+                if (!nb)
+                        return false;
+                nb->refs = 1;
+                if (st->slot_cnt)
+                        memcpy(nb->slots, st->slots, st->slot_cnt * sizeof(nb->slots[0]));
+                if (buf)
+                        buf->refs--;
+        }
+        nb->cap = cap;
+        st->slots = nb->slots;
         return true;
 }
 
@@ -260,6 +298,8 @@ static bool slot_set(struct absint_state *st, const struct absint_slot *slot)
 
         if (slot_equal(slot, &def)) {
                 if (found) {
+                        if (!slot_reserve(st, st->slot_cnt))
+                                return false;
                         memmove(&st->slots[pos], &st->slots[pos + 1],
                                 (st->slot_cnt - pos - 1) * sizeof(*st->slots));
                         st->slot_cnt--;
@@ -267,6 +307,8 @@ static bool slot_set(struct absint_state *st, const struct absint_slot *slot)
                 return true;
         }
         if (found) {
+                if (!slot_reserve(st, st->slot_cnt))
+                        return false;
                 st->slots[pos] = *slot;
                 return true;
         }
@@ -329,22 +371,24 @@ static void forget_frame(struct absint_state *st)
 /* States                                                              */
 /* ------------------------------------------------------------------ */
 
+/* Never fails: the slots are shared. */
 static bool state_copy(struct absint_state *dst, const struct absint_state *src)
 {
+        struct slot_buf *buf = slot_buf_of(src);
+
+        if (buf)
+                buf->refs++;
+        slots_drop(dst);
         memcpy(dst->reg, src->reg, sizeof(dst->reg));
         dst->rest_init = src->rest_init;
-        dst->slot_cnt = 0;
-        if (!slot_reserve(dst, src->slot_cnt))
-                return false;
-        if (src->slot_cnt)
-                memcpy(dst->slots, src->slots, src->slot_cnt * sizeof(*src->slots));
+        dst->slots = src->slots;
         dst->slot_cnt = src->slot_cnt;
         return true;
 }
 
 void absint_state_release(struct absint_state *st)
 {
-        free(st->slots);
+        slots_drop(st);
         memset(st, 0, sizeof(*st));
 }
 
@@ -365,7 +409,7 @@ static bool state_equal(const struct absint_state *a, const struct absint_state 
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
                 if (!value_equal(&a->reg[r], &b->reg[r]))
                         return false;
-        for (size_t i = 0; i < a->slot_cnt; i++)
+        for (size_t i = 0; i < a->slot_cnt && a->slots != b->slots; i++)
                 if (!slot_equal(&a->slots[i], &b->slots[i]))
                         return false;
         return true;
@@ -382,6 +426,32 @@ static struct absint_slot slot_join(const struct absint_slot *a, const struct ab
         return r;
 }
 
+/* Share the slots of `old` when `new` holds the same ones and joining changes none. */
+static bool slots_join_same(struct absint_state *out, const struct absint_state *old,
+                            const struct absint_state *new, bool widen)
+{
+        struct slot_buf *buf = slot_buf_of(old);
+
+        if (!buf || old->slots != new->slots || old->slot_cnt != new->slot_cnt ||
+            old->rest_init != new->rest_init)
+                return false;
+        for (size_t i = 0; i < old->slot_cnt; i++) {
+                const struct absint_slot *s = &old->slots[i];
+                struct absint_value v;
+
+                if (!s->spill)
+                        continue;
+                v = value_join(&s->v, &s->v, widen);
+                if (!value_equal(&v, &s->v))
+                        return false;
+        }
+        buf->refs++;
+        slots_drop(out);
+        out->slots = old->slots;
+        out->slot_cnt = old->slot_cnt;
+        return true;
+}
+
 /* *out = old joined with new (widened when `widen`). */
 static bool state_join(struct absint_state *out, const struct absint_state *old,
                        const struct absint_state *new, bool widen)
@@ -391,6 +461,8 @@ static bool state_join(struct absint_state *out, const struct absint_state *old,
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
                 out->reg[r] = value_join(&old->reg[r], &new->reg[r], widen);
         out->rest_init = old->rest_init && new->rest_init;
+        if (slots_join_same(out, old, new, widen))
+                return true;
         out->slot_cnt = 0;
         while (i < old->slot_cnt || j < new->slot_cnt) {
                 int32_t idx;
@@ -418,9 +490,22 @@ static void for_each_value(struct absint_state *st, bool regs_only_callee_saved,
 {
         for (unsigned r = regs_only_callee_saved ? 6 : 0; r < BPFAOT_NUM_REGS; r++)
                 visit(&st->reg[r], arg);
-        for (size_t i = 0; i < st->slot_cnt; i++)
-                if (st->slots[i].spill)
-                        visit(&st->slots[i].v, arg);
+        for (size_t i = 0; i < st->slot_cnt; i++) {
+                struct absint_value v = st->slots[i].v;
+
+                if (!st->slots[i].spill)
+                        continue;
+                visit(&v, arg);
+                /* Shared slots are copied only when a value changes. */
+                if (value_equal(&v, &st->slots[i].v))
+                        continue;
+                if (!slot_reserve(st, st->slot_cnt)) {
+                        /* Out of memory: every slot holds anything, which is sound. */
+                        forget_frame(st);
+                        return;
+                }
+                st->slots[i].v = v;
+        }
 }
 
 static void unlink_origin(struct absint_value *v, uint32_t origin)

@@ -87,9 +87,11 @@ struct absint_state {
          * Slots that differ from the default, sorted by index; every other
          * slot is uninitialised, or written with unknown data when
          * `rest_init` (after a store through a pointer of unknown target).
+         * The array may be shared with other states of the analysis (copied
+         * on write): read it, never write it.
          */
         struct absint_slot *slots;
-        size_t slot_cnt, slot_cap;
+        size_t slot_cnt;
         bool rest_init;
 };
 
@@ -107,7 +109,8 @@ void absint_free(struct absint *a);
  * The state before instruction `insn` in `out` (released with
  * absint_state_release, also after false): false when no path reaches it
  * (or it is the second slot of an lddw). Costs the instructions from the
- * start of its basic block.
+ * start of its basic block. The state shares (reference-counted) slots with
+ * the result: use a result and its states from one thread at a time.
  */
 bool absint_state_at(const struct absint *a, size_t insn, struct absint_state *out);
 void absint_state_release(struct absint_state *st);
