@@ -45,8 +45,8 @@ static int index_relocs(struct program *p, struct bpfaot_error *err)
         return 0;
 }
 
-int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
-                  struct program *p, struct bpfaot_error *err)
+int program_check_structure(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
+                            struct program *p, struct bpfaot_error *err)
 {
         struct bpfaot_validate_opts o;
         size_t max_insns;
@@ -105,4 +105,20 @@ int program_analyze(struct program *p, struct bpfaot_error *err)
         int ret = p->absint ? 0 : absint_run(p, &p->absint, err);
 
         return ret ?: nullcheck_run(p, err);
+}
+
+int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
+                  struct program *p, struct bpfaot_error *err)
+{
+        int ret = program_check_structure(prog, opts, p, err);
+
+        if (ret)
+                return ret;
+        ret = program_analyze(p, err);
+        /* No later pass reads the analysis yet: its memory goes before translation. */
+        absint_free(p->absint);
+        p->absint = NULL;
+        if (ret)
+                program_free(p);
+        return ret;
 }

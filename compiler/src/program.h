@@ -37,19 +37,24 @@ struct program {
 };
 
 /*
- * Validate `prog` and fill `p` with its facts; the pass list of validation.
- * On success free `p` with program_free; on failure `p` holds nothing.
+ * Validate `prog` and fill `p` with its facts; the pass list of validation:
+ * the structural checks (program_check_structure), then the register
+ * analysis and the checks built on it (program_analyze). The analysis is
+ * freed again (p->absint is NULL): no later pass reads it yet. On success
+ * free `p` with program_free; on failure `p` holds nothing.
  */
 int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
                   struct program *p, struct bpfaot_error *err);
-void program_free(struct program *p);
+/* The checks before the analysis, and the facts they leave; as program_check otherwise. */
+int program_check_structure(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
+                            struct program *p, struct bpfaot_error *err);
 /*
- * The register analysis (p->absint) and the checks built on it (today:
- * dereferences of possibly-NULL pointers, nullcheck.c). Not yet a pass of
- * program_check: at 64k instructions it costs a quarter of an -O0 compile,
- * above the budget compilation allows it; `bpf-aot verify` runs it.
+ * The register analysis (kept in p->absint) and the checks built on it
+ * (today: dereferences of possibly-NULL pointers, nullcheck.c). On failure
+ * `p` still holds the analysis, for bpf-aot verify's log.
  */
 int program_analyze(struct program *p, struct bpfaot_error *err);
+void program_free(struct program *p);
 
 /* The relocation that applies to instruction `idx` (the first, if several), or NULL. */
 static inline const struct bpfaot_reloc *program_reloc(const struct program *p, size_t idx)

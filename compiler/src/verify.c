@@ -58,7 +58,7 @@ int bpfaot_verify_log(const struct bpfaot_prog *prog, const struct bpfaot_verify
                 return ret;
         BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts, .stack_size = o.stack_size,
                          .max_insns = o.max_insns);
-        ret = program_check(prog, &vopts, &p, err);
+        ret = program_check_structure(prog, &vopts, &p, err);
         if (ret)
                 return ret;
         /* The analysis' checks give the verdict; the log shows what led to it either way. */

@@ -178,9 +178,10 @@ struct bpfaot_validate_opts {
  * end of a sub-program, local call targets inside the program and no
  * recursion, constant stack offsets inside the frame, size limits, no read
  * of a register that no path has written, names of called functions that
- * can be native symbols, and no store through an address that is read-only
- * global data on every path reaching it. (The register analysis' checks are
- * bpfaot_verify_log's.)
+ * can be native symbols, no store through an address that is read-only
+ * global data on every path reaching it, and no load, store or atomic
+ * through a map value or ring-buffer record a helper returned that the
+ * register analysis proves may still be NULL (not yet compared with 0).
  */
 int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
                     struct bpfaot_error *err);
@@ -197,10 +198,10 @@ struct bpfaot_verify_opts {
  * instruction>", runs of unreachable instructions in one line, and a last
  * line "verdict: accepted (...)". The text goes to `log` (release it with
  * bpfaot_buf_free). A program validation refuses gets no log and the
- * validator's message in `err`. The analysis' own checks (a dereference of
- * a map value or ring-buffer record that may be NULL), which compilation
- * does not yet make, end the log with "verdict: refused" and fill `err`:
- * then both are the caller's.
+ * validator's message in `err`, except for the checks the register
+ * analysis makes (a dereference of a map value or ring-buffer record that
+ * may be NULL): then the log shows what led to the refusal and ends in
+ * "verdict: refused", and both `log` and `err` are filled.
  */
 int bpfaot_verify_log(const struct bpfaot_prog *prog, const struct bpfaot_verify_opts *opts,
                       struct bpfaot_buf *log, struct bpfaot_error *err);
