@@ -179,8 +179,15 @@ static struct absint_value value_join(const struct absint_value *old,
         r.null_linked = old->maybe_null && new->maybe_null && old->null_linked &&new->null_linked &&
                         old->origin == new->origin;
         r.origin = old->maybe_null ? old->origin : new->origin;
-        r.maybe_checked =
-            (old->maybe_null && old->maybe_checked) || (new->maybe_null &&new->maybe_checked);
+        /*
+         * Checked on one path and not on the other: the kernel follows paths
+         * one at a time and accepts the dereference when the unchecked path
+         * cannot reach it, which a join cannot tell. Never refuse what it may
+         * accept.
+         */
+        r.maybe_checked = (old->maybe_null && old->maybe_checked) ||
+                          (new->maybe_null &&new->maybe_checked) ||
+                          old->maybe_null != new->maybe_null;
         if (old->region != new->region) {
                 r.region = ABSINT_PTR_OTHER;
                 r.id = ABSINT_NO_ID;

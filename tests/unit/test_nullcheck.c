@@ -58,8 +58,12 @@ static const struct ncase cases[] = {
     {"another lookup checked",
      LOOKUP "mov %r7, %r0\ncall 1\njeq %r0, 0, out\nldxdw %r1, [%r7+0]\n" OUT,
      "insn 10: ldxdw %r1, [%r7+0]: r7 may be NULL (map_lookup_elem at insn 6) when dereferenced"},
+    /* Accepted: the kernel would accept it when the unchecked path cannot reach the load
+     * (a condition correlated with the check), which a join of the two paths cannot tell. */
     {"checked on one path only",
-     LOOKUP "jgt %r6, 5, use\njeq %r0, 0, out\nuse:\nldxdw %r1, [%r0+0]\n" OUT,
+     LOOKUP "jgt %r6, 5, use\njeq %r0, 0, out\nuse:\nldxdw %r1, [%r0+0]\n" OUT, NULL},
+    {"unchecked on both paths",
+     LOOKUP "jgt %r6, 5, use\nmov %r1, 1\nuse:\nldxdw %r1, [%r0+0]\n" OUT,
      "insn 9: ldxdw %r1, [%r0+0]: r0 may be NULL (map_lookup_elem at insn 6) when dereferenced"},
     {"checked on both paths",
      LOOKUP "jgt %r6, 5, other\njeq %r0, 0, out\nja use\nother:\njeq %r0, 0, out\nuse:\n"
