@@ -340,10 +340,22 @@ static bool slot_append(struct absint_state *st, const struct absint_slot *slot)
         return true;
 }
 
-/* Floor division by 8 for negative offsets too. */
+/* Floor division by 8 for negative offsets too (no negation: INT64_MIN stays defined). */
 static int32_t slot_index(int64_t off)
 {
-        return (int32_t)(off >= 0 ? off / 8 : -((-off + 7) / 8));
+        int64_t q = off / 8 - (off % 8 < 0);
+
+        return q < INT32_MIN ? INT32_MIN : q > INT32_MAX ? INT32_MAX : (int32_t)q;
+}
+
+/* a + b, saturated: offset ranges of unknown pointers reach the type's limits. */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+        int64_t r;
+
+        if (!__builtin_add_overflow(a, b, &r))
+                return r;
+        return b > 0 ? INT64_MAX : INT64_MIN;
 }
 
 /* Bytes [lo, hi) of the frame hold written data of unknown value. */
@@ -810,7 +822,8 @@ static void ldx(const struct bpfaot_insn *insn, struct absint_state *st)
         struct absint_value r = v_scalar(unknown_of_width(size, sx));
 
         if (is_ptr(base, ABSINT_STACK) && scalar_is_const(&base->s)) {
-                int64_t off = (int64_t)base->s.umin + insn->off;
+                /* A constant offset, wrapping as the address arithmetic does. */
+                int64_t off = (int64_t)(base->s.umin + (uint64_t)(int64_t)insn->off);
                 struct absint_slot slot = slot_get(st, slot_index(off));
 
                 if (off % 8 == 0 && slot.spill) {
@@ -835,7 +848,8 @@ static bool write_mem(const struct walk *w, struct absint_state *st,
         uint32_t stack_size = w->a->p->stack_size;
 
         if (is_ptr(base, ABSINT_STACK)) {
-                int64_t lo = base->s.smin + off, hi = base->s.smax + off + (int64_t)size;
+                int64_t lo = sat_add(base->s.smin, off);
+                int64_t hi = sat_add(sat_add(base->s.smax, off), (int64_t)size);
 
                 if (scalar_is_const(&base->s) && spill && lo % 8 == 0) {
                         struct absint_slot slot = {
@@ -1059,9 +1073,10 @@ static bool call_helper(const struct walk *w, size_t idx, const struct helper_si
                 if (!info || !(info->flags & HELPER_ARGF_WRITES) || v->kind == ABSINT_SCALAR)
                         continue;
                 if (is_ptr(v, ABSINT_STACK))
-                        ok = ok && mark_written(st, v->s.smin,
-                                                v->s.smax + written_size(p, sig, st, (int)i),
-                                                p->stack_size);
+                        ok =
+                            ok && mark_written(st, v->s.smin,
+                                               sat_add(v->s.smax, written_size(p, sig, st, (int)i)),
+                                               p->stack_size);
                 else if (may_alias_frame(v))
                         forget_frame(st);
         }
