@@ -489,6 +489,37 @@ static void soundness(uint64_t first, uint64_t count)
                total.skipped);
 }
 
+/*
+ * Stores and helper buffers at a frame address plus an unknown offset: the
+ * offset range spans the whole type, and its ends must not overflow (the
+ * sanitizer build turns an overflow into a failure). The frame may hold
+ * anything afterwards, never less.
+ */
+static void unknown_frame_offsets(void)
+{
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse(&t, "ldxdw %r2, [%r1+0]\n"
+                         "mov %r3, %r10\n"
+                         "add %r3, %r2\n" /* fp + anything */
+                         "stxdw [%r3-8], %r2\n"
+                         "stw [%r3+4], 1\n"
+                         "mov %r1, %r3\n"
+                         "mov %r2, 8\n"
+                         "mov %r3, 0\n"
+                         "call 4\n" /* probe_read(fp + anything, 8, 0) writes it */
+                         "mov %r0, 0\n"
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 3, 3);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_STACK && v.s.smin == INT64_MIN &&
+              v.s.smax == INT64_MAX);
+        v = reg_at(&t, 9, 0);
+        CHECK(v.kind == ABSINT_SCALAR);
+        done(&t);
+}
+
 int main(int argc, char **argv)
 {
         uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000;
@@ -501,6 +532,7 @@ int main(int argc, char **argv)
         map_lookup();
         local_call();
         unreachable();
+        unknown_frame_offsets();
         soundness(first, count);
         return TEST_EXIT("absint");
 }
