@@ -91,8 +91,11 @@ static struct absint_value v_scalar(struct scalar s)
 
 static struct absint_value v_ptr(enum absint_region region, uint32_t id, struct scalar off)
 {
-        return (struct absint_value){
-            .s = off, .id = id, .kind = ABSINT_PTR, .region = (uint8_t)region};
+        return (struct absint_value){.s = off,
+                                     .id = id,
+                                     .kind = ABSINT_PTR,
+                                     .region = (uint8_t)region,
+                                     .may_frame = region == ABSINT_STACK};
 }
 
 static struct absint_value v_unknown(void)
@@ -119,7 +122,7 @@ static bool is_ptr(const struct absint_value *v, enum absint_region region)
 }
 
 /* Could it be an address in the own frame other than one known to be (ABSINT_STACK)? */
-static bool may_alias_frame(const struct absint_value *v)
+bool absint_may_alias_frame(const struct absint_value *v)
 {
         if (v->kind == ABSINT_UNKNOWN)
                 return true;
@@ -142,6 +145,7 @@ static bool value_equal(const struct absint_value *a, const struct absint_value 
         return a->kind == b->kind && a->region == b->region && a->id == b->id &&
                a->maybe_null == b->maybe_null && a->null_linked == b->null_linked &&
                a->maybe_checked == b->maybe_checked && a->maybe_uninit == b->maybe_uninit &&
+               a->may_frame == b->may_frame &&
                (!a->maybe_null || a->origin == b->origin) && scalar_equal(&a->s, &b->s);
 }
 
@@ -166,10 +170,12 @@ static struct absint_value value_join(const struct absint_value *old,
         if (old->kind != new->kind || old->kind == ABSINT_UNKNOWN) {
                 r = v_unknown();
                 r.maybe_uninit = old->maybe_uninit || new->maybe_uninit;
+                r.may_frame = old->may_frame || new->may_frame;
                 return r;
         }
         r = *old;
         r.maybe_uninit = old->maybe_uninit || new->maybe_uninit;
+        r.may_frame = old->may_frame || new->may_frame;
         if (old->kind == ABSINT_SCALAR) {
                 r.s = scalar_merge(&old->s, &new->s, widen);
                 return r;
@@ -860,7 +866,7 @@ static bool write_mem(const struct walk *w, struct absint_state *st,
                 }
                 return mark_written(st, lo, hi, stack_size);
         }
-        if (may_alias_frame(base))
+        if (absint_may_alias_frame(base))
                 forget_frame(st);
         return true;
 }
@@ -913,7 +919,7 @@ static void reached_by_callee(struct absint_state *st, unsigned first_arg, unsig
         for (unsigned r = first_arg; r <= last_arg; r++) {
                 const struct absint_value *v = &st->reg[r];
 
-                if ((v->kind == ABSINT_PTR && v->maybe_null) || may_alias_frame(v) ||
+                if ((v->kind == ABSINT_PTR && v->maybe_null) || absint_may_alias_frame(v) ||
                     is_ptr(v, ABSINT_CALLER_STACK)) {
                         for_each_value(st, false, mark_maybe_checked, ABSINT_NO_ID);
                         return;
@@ -1077,7 +1083,7 @@ static bool call_helper(const struct walk *w, size_t idx, const struct helper_si
                             ok && mark_written(st, v->s.smin,
                                                sat_add(v->s.smax, written_size(p, sig, st, (int)i)),
                                                p->stack_size);
-                else if (may_alias_frame(v))
+                else if (absint_may_alias_frame(v))
                         forget_frame(st);
         }
         if (sig->callback != HELPER_CB_NONE) {
@@ -1092,7 +1098,7 @@ static bool call_helper(const struct walk *w, size_t idx, const struct helper_si
                 if (ctx > 0)
                         reached_by_callee(st, (unsigned)ctx, (unsigned)ctx);
                 /* The callback may write the context it gets, and run any instruction. */
-                if (ctx > 0 && may_alias_frame(&st->reg[ctx]))
+                if (ctx > 0 && absint_may_alias_frame(&st->reg[ctx]))
                         forget_frame(st);
                 for_each_value(st, false, unlink_any, 0);
         }
@@ -1107,7 +1113,7 @@ static void call_unknown(const struct walk *w, struct absint_state *st)
         seed_escaped(w, st);
         reached_by_callee(st, 1, 5);
         for (unsigned r = 1; r <= 5; r++)
-                if (may_alias_frame(&st->reg[r]))
+                if (absint_may_alias_frame(&st->reg[r]))
                         forget_frame(st);
         for_each_value(st, false, unlink_any, 0);
         st->reg[0] = v_scalar(scalar_unknown());
@@ -1118,6 +1124,7 @@ static struct absint_value returned_value(const struct absint_value *v)
 {
         struct absint_value r = *v;
 
+        r.may_frame = false; /* the callee's frame is gone; a caller's was passed, so escaped */
         if (r.kind == ABSINT_PTR && (r.region == ABSINT_STACK || r.region == ABSINT_CALLER_STACK)) {
                 r.region = ABSINT_PTR_OTHER;
                 r.s = scalar_unknown();
@@ -1140,13 +1147,14 @@ static bool call_local(const struct walk *w, size_t idx, const struct bpfaot_ins
                 args[i] = st->reg[i + 1];
                 if (args[i].kind == ABSINT_PTR && args[i].region == ABSINT_STACK)
                         args[i].region = ABSINT_CALLER_STACK;
+                args[i].may_frame = false; /* the callee's own frame is another */
         }
         seed_sub(w, (uint32_t)sub, args);
         if (!a->returns[sub])
                 return false;
         reached_by_callee(st, 1, 5);
         for (unsigned r = 1; r <= 5; r++)
-                if (may_alias_frame(&st->reg[r]))
+                if (absint_may_alias_frame(&st->reg[r]))
                         forget_frame(st);
         /* The callee may run the instructions that produced linked values again. */
         for_each_value(st, false, unlink_any, 0);

@@ -65,6 +65,12 @@ struct absint_value {
         bool maybe_checked;
         /* Some path leaves it unwritten: on those paths it holds anything. */
         bool maybe_uninit;
+        /*
+         * An address in the own frame on some path (always so for
+         * ABSINT_STACK): kept through joins that lose the region, so that
+         * the translator knows every value that may carry a frame address.
+         */
+        bool may_frame;
 };
 
 /*
@@ -134,6 +140,13 @@ static inline const struct absint_value *absint_reg(const struct absint_state *s
  * the state keeps none for it).
  */
 void absint_slot_at(const struct absint_state *st, int32_t off, struct absint_slot *out);
+
+/*
+ * Could a write through `v` (or a call given `v`) change the own frame other
+ * than where a precise ABSINT_STACK pointer says? Then the analysis forgets
+ * what the frame's slots hold.
+ */
+bool absint_may_alias_frame(const struct absint_value *v);
 
 /* Name of a region in the log ("ctx", "fp", "map_value", ...). */
 const char *absint_region_name(enum absint_region region);

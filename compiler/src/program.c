@@ -85,6 +85,8 @@ void program_free(struct program *p)
         free(p->tails);
         free(p->reloc_idx);
         free(p->fp);
+        free(p->mem);
+        free(p->frame_private);
         absint_free(p->absint);
         memset(p, 0, sizeof(*p));
 }
@@ -104,7 +106,8 @@ int program_analyze(struct program *p, struct bpfaot_error *err)
 {
         int ret = p->absint ? 0 : absint_run(p, &p->absint, err);
 
-        return ret ?: nullcheck_run(p, err);
+        ret = ret ?: nullcheck_run(p, err);
+        return ret ?: provenance_run(p, err);
 }
 
 int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
@@ -115,7 +118,7 @@ int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_o
         if (ret)
                 return ret;
         ret = program_analyze(p, err);
-        /* No later pass reads the analysis yet: its memory goes before translation. */
+        /* Later passes read the facts taken from the analysis: its memory goes now. */
         absint_free(p->absint);
         p->absint = NULL;
         if (ret)

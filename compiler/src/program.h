@@ -10,6 +10,7 @@
 
 #include "bpfaot/bpfaot.h"
 #include "fpoff.h"
+#include "provenance.h"
 #include "subprog.h"
 
 #include <stdbool.h>
@@ -34,13 +35,18 @@ struct program {
         const struct bpfaot_reloc **reloc_idx; /* its relocation: read with program_reloc */
         struct fp_state *fp;                   /* registers holding r10 + constant (fpoff.c) */
         struct absint *absint;                 /* what each register and slot holds (absint.c) */
+        struct mem_prov *mem; /* the region each load and store addresses (provenance.c) */
+
+        /* Facts about each sub-program. */
+        bool *frame_private; /* r10 is never used as a number (provenance.c) */
 };
 
 /*
  * Validate `prog` and fill `p` with its facts; the pass list of validation:
  * the structural checks (program_check_structure), then the register
- * analysis and the checks built on it (program_analyze). The analysis is
- * freed again (p->absint is NULL): no later pass reads it yet. On success
+ * analysis and the checks and facts built on it (program_analyze). The
+ * analysis itself is freed again (p->absint is NULL): later passes read
+ * only the facts. On success
  * free `p` with program_free; on failure `p` holds nothing.
  */
 int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
@@ -49,8 +55,9 @@ int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_o
 int program_check_structure(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
                             struct program *p, struct bpfaot_error *err);
 /*
- * The register analysis (kept in p->absint) and the checks built on it
- * (today: dereferences of possibly-NULL pointers, nullcheck.c). On failure
+ * The register analysis (kept in p->absint), the checks built on it
+ * (today: dereferences of possibly-NULL pointers, nullcheck.c) and the
+ * facts the translator takes from it (provenance.c). On failure
  * `p` still holds the analysis, for bpf-aot verify's log.
  */
 int program_analyze(struct program *p, struct bpfaot_error *err);

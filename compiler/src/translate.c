@@ -42,7 +42,10 @@ struct tr {
         LLVMValueRef fn;
         LLVMValueRef regs[BPFAOT_NUM_REGS - 1];
         LLVMValueRef stack; /* [stack_size x i8] */
-        LLVMValueRef fp;    /* r10 as i64 */
+        LLVMValueRef fp;    /* r10 as i64 (a stand-in when the frame is private) */
+        size_t sub;         /* the sub-program being built */
+        /* The entry sub-program: its context argument, as i64 and as a pointer; else NULL. */
+        LLVMValueRef ctx_base, ctx_ptr;
         /* Region mode (see build_regions): the code being built covers [lo, hi). */
         LLVMValueRef state; /* i64[10]: registers handed between regions, or NULL */
         size_t lo, hi;
@@ -109,24 +112,67 @@ static LLVMTypeRef int_type(struct tr *t, unsigned bytes)
         }
 }
 
-/* Pointer to `ty` at base register + off. */
+static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d);
+
+/* `base` as i8*, moved by `idx` bytes (inbounds: proven inside the object). */
+static LLVMValueRef gep_i8(struct tr *t, LLVMValueRef base, LLVMValueRef idx, bool inbounds,
+                           LLVMTypeRef ty)
+{
+        LLVMValueRef p = inbounds ? LLVMBuildInBoundsGEP2(t->b, t->i8, base, &idx, 1, "")
+                                  : LLVMBuildGEP2(t->b, t->i8, base, &idx, 1, "");
+        return compat_cast_ptr(t->b, t->ctx, p, ty);
+}
+
+/*
+ * Register `reg` minus the number `base` (an address of its region), plus
+ * `add`: the offset of an access from the region's start. With base the
+ * region's own address this folds to the analysis' offset; it is also
+ * exact when it does not fold (base + (reg - base) + off == reg + off).
+ */
+static LLVMValueRef offset_in(struct tr *t, unsigned reg, LLVMValueRef base, int64_t add)
+{
+        LLVMValueRef d = LLVMBuildSub(t->b, reg_get(t, reg), base, "");
+
+        return LLVMBuildAdd(t->b, d, c64(t, (uint64_t)add), "");
+}
+
+/*
+ * Pointer to `ty` at base register + off. Where the analysis knows the
+ * region (provenance.h), an offset from the region's own pointer: LLVM
+ * then knows what the access can alias, can follow it as an induction
+ * (vectorising loops over the context), and a private frame never has
+ * its address taken. Otherwise the integer address becomes a pointer.
+ */
 static LLVMValueRef mem_addr(struct tr *t, unsigned base, int16_t off, LLVMTypeRef ty)
 {
-        int64_t size = (int64_t)LLVMGetIntTypeWidth(ty) / 8;
+        const struct mem_prov *m = t->program->mem ? &t->program->mem[t->cur] : NULL;
+        int64_t size = (int64_t)LLVMGetIntTypeWidth(ty) / 8, top = t->program->stack_size;
         LLVMValueRef p;
         int32_t c;
 
+        if (m && m->base == MEM_BASE_FRAME) {
+                LLVMValueRef idx = m->const_off ? c64(t, (uint64_t)(top + m->off + off))
+                                                : offset_in(t, base, t->fp, top + off);
+                return gep_i8(t, t->stack, idx, true, ty);
+        }
+        if (m && m->base == MEM_BASE_CTX && t->ctx_base)
+                return gep_i8(t, t->ctx_ptr, offset_in(t, base, t->ctx_base, off), false, ty);
+        if (m && m->base == MEM_BASE_DATA) {
+                LLVMValueRef g = compat_cast_ptr(
+                    t->b, t->ctx, data_global(t, &t->prog->data[m->id]), t->i8);
+                return gep_i8(t, g,
+                              m->const_off ? c64(t, (uint64_t)(m->off + off))
+                                           : offset_in(t, base, LLVMBuildPtrToInt(t->b, g, t->i64, ""),
+                                                       off),
+                              true, ty);
+        }
         /*
          * r10 + constant, inside the frame (always so for r10 itself: the
-         * validator checked): address the frame directly, so the frame does
-         * not escape and LLVM can keep its slots in registers.
+         * validator checked), in code the analysis did not reach.
          */
-        if (fpoff_get(&t->program->fp[t->cur], base, &c) &&
-            (int64_t)c + off >= -(int64_t)t->program->stack_size && (int64_t)c + off + size <= 0) {
-                LLVMValueRef idx = c64(t, (uint64_t)((int64_t)t->program->stack_size + c + off));
-                p = LLVMBuildInBoundsGEP2(t->b, t->i8, t->stack, &idx, 1, "");
-                return compat_cast_ptr(t->b, t->ctx, p, ty);
-        }
+        if (fpoff_get(&t->program->fp[t->cur], base, &c) && (int64_t)c + off >= -top &&
+            (int64_t)c + off + size <= 0)
+                return gep_i8(t, t->stack, c64(t, (uint64_t)(top + c + off)), true, ty);
         p = LLVMBuildAdd(t->b, reg_get(t, base), c64(t, (uint64_t)(int64_t)off), "");
         return LLVMBuildIntToPtr(t->b, p, compat_ptr_type(t->ctx, ty), "");
 }
@@ -975,8 +1021,13 @@ static void set_stack(struct tr *t, LLVMValueRef stack)
         LLVMValueRef top_idx = c64(t, t->program->stack_size);
 
         t->stack = stack;
-        t->fp = LLVMBuildPtrToInt(
-            t->b, LLVMBuildInBoundsGEP2(t->b, t->i8, stack, &top_idx, 1, "fp"), t->i64, "r10");
+        /* A private frame's address is never a number (provenance.c): keep it unseen. */
+        if (t->program->frame_private && t->program->frame_private[t->sub])
+                t->fp = c64(t, PROVENANCE_PRIVATE_FP);
+        else
+                t->fp = LLVMBuildPtrToInt(
+                    t->b, LLVMBuildInBoundsGEP2(t->b, t->i8, stack, &top_idx, 1, "fp"), t->i64,
+                    "r10");
 }
 
 static void create_blocks(struct tr *t, size_t lo, size_t hi)
@@ -1016,6 +1067,10 @@ static void build_plain(struct tr *t, size_t start, size_t end)
         LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->ctx, t->fn, "entry"));
         alloc_regs(t);
         set_stack(t, alloc_stack(t));
+        if (t->sub == 0) {
+                t->ctx_base = LLVMGetParam(t->fn, 0);
+                t->ctx_ptr = LLVMBuildIntToPtr(t->b, t->ctx_base, t->i8p, "ctx");
+        }
         for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
                 LLVMBuildStore(t->b, r >= 1 && r <= 5 ? LLVMGetParam(t->fn, r - 1) : c64(t, 0),
                                t->regs[r]);
@@ -1168,6 +1223,8 @@ static int build_subprog(struct tr *t, size_t s)
         size_t start = t->program->sp.start[s], end = subprogs_end(&t->program->sp, s);
 
         t->fn = t->sub_fns[s];
+        t->sub = s;
+        t->ctx_base = t->ctx_ptr = NULL;
         if (t->opts->region_insns && end - start > t->opts->region_insns)
                 return build_regions(t, start, end);
         build_plain(t, start, end);

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where each load and store points, from the register analysis (absint.h),
+ * for the translator: an access through a pointer of a known region is
+ * lifted as an offset from that region's base (the frame's alloca, the
+ * context argument, the global of a data section) instead of an integer
+ * turned into a pointer, so that LLVM sees which accesses can overlap.
+ *
+ * It also finds the sub-programs whose frame address never leaves the
+ * frame's own proven accesses ("private" frames): there r10 need not be a
+ * real address, so the frame does not escape and LLVM keeps it in registers.
+ */
+#ifndef BPFAOT_PROVENANCE_H
+#define BPFAOT_PROVENANCE_H
+
+#include "bpfaot/bpfaot.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum mem_base {
+        MEM_BASE_NONE,  /* not proven: an integer address */
+        MEM_BASE_FRAME, /* the sub-program's own frame; the whole access inside it */
+        MEM_BASE_CTX,   /* the context the program was called with */
+        MEM_BASE_DATA,  /* data section `id`; the whole access inside it */
+};
+
+/* The address of one load, store or atomic. */
+struct mem_prov {
+        uint8_t base;   /* enum mem_base */
+        bool const_off; /* the base register is the region's base + `off`, exactly */
+        uint32_t id;    /* MEM_BASE_DATA: the section */
+        int64_t off;    /* from r10 (frame) or the start of the region; valid with const_off */
+};
+
+struct program;
+
+/*
+ * From p->absint: p->mem (by instruction) and p->frame_private (by
+ * sub-program). Fails only without memory.
+ */
+int provenance_run(struct program *p, struct bpfaot_error *err);
+
+/*
+ * The value r10 has in a sub-program whose frame is private: any number
+ * works, as only differences of frame addresses are ever used. Chosen far
+ * from 0 and aligned as a frame, so that a comparison with 0 is false.
+ */
+#define PROVENANCE_PRIVATE_FP UINT64_C(0x10000000000)
+
+#endif
