@@ -145,8 +145,8 @@ static bool value_equal(const struct absint_value *a, const struct absint_value 
         return a->kind == b->kind && a->region == b->region && a->id == b->id &&
                a->maybe_null == b->maybe_null && a->null_linked == b->null_linked &&
                a->maybe_checked == b->maybe_checked && a->maybe_uninit == b->maybe_uninit &&
-               a->may_frame == b->may_frame &&
-               (!a->maybe_null || a->origin == b->origin) && scalar_equal(&a->s, &b->s);
+               a->may_frame == b->may_frame && (!a->maybe_null || a->origin == b->origin) &&
+               scalar_equal(&a->s, &b->s);
 }
 
 static struct scalar scalar_merge(const struct scalar *old, const struct scalar *new, bool widen)

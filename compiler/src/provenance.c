@@ -93,8 +93,9 @@ static bool access(const struct program *p, const struct absint_state *st,
                 return !(value && value->may_frame && !exact);
         }
         if (is_precise(base, ABSINT_CTX)) {
-                *out = (struct mem_prov){
-                    .base = MEM_BASE_CTX, .const_off = scalar_is_const(&base->s), .off = base->s.smin};
+                *out = (struct mem_prov){.base = MEM_BASE_CTX,
+                                         .const_off = scalar_is_const(&base->s),
+                                         .off = base->s.smin};
         } else if (is_precise(base, ABSINT_DATA) && base->id < p->prog->data_cnt &&
                    base->s.smin >= 0 && lo >= 0 && hi <= (int64_t)p->prog->data[base->id].size &&
                    base->s.smax <= (int64_t)p->prog->data[base->id].size) {
@@ -166,8 +167,7 @@ static bool call_keeps_frame(const struct program *p, size_t idx, const struct a
                 if (r <= args && st->reg[r].may_frame)
                         return false;
                 /* The analysis forgets the slots when the callee may write the frame. */
-                if (absint_may_alias_frame(&st->reg[r]) &&
-                    frame_spill_in(st, INT64_MIN, INT64_MAX))
+                if (absint_may_alias_frame(&st->reg[r]) && frame_spill_in(st, INT64_MIN, INT64_MAX))
                         return false;
         }
         return true;
@@ -185,11 +185,9 @@ static bool visit_insn(const struct program *p, size_t idx, const struct absint_
         case BPFAOT_CLASS_ALU64:
                 return alu_keeps_frame(insn, st);
         case BPFAOT_CLASS_LDX:
-                return access(p, st, &st->reg[insn->src], insn->off, size, false, false, NULL,
-                              mem);
+                return access(p, st, &st->reg[insn->src], insn->off, size, false, false, NULL, mem);
         case BPFAOT_CLASS_ST:
-                return access(p, st, &st->reg[insn->dst], insn->off, size, true, false, NULL,
-                              mem);
+                return access(p, st, &st->reg[insn->dst], insn->off, size, true, false, NULL, mem);
         case BPFAOT_CLASS_STX:
                 if (insn_mode(insn) == BPFAOT_MODE_ATOMIC) {
                         if (insn->imm == BPFAOT_ATOMIC_CMPXCHG && st->reg[0].may_frame)

@@ -158,12 +158,12 @@ static LLVMValueRef mem_addr(struct tr *t, unsigned base, int16_t off, LLVMTypeR
         if (m && m->base == MEM_BASE_CTX && t->ctx_base)
                 return gep_i8(t, t->ctx_ptr, offset_in(t, base, t->ctx_base, off), false, ty);
         if (m && m->base == MEM_BASE_DATA) {
-                LLVMValueRef g = compat_cast_ptr(
-                    t->b, t->ctx, data_global(t, &t->prog->data[m->id]), t->i8);
+                LLVMValueRef g =
+                    compat_cast_ptr(t->b, t->ctx, data_global(t, &t->prog->data[m->id]), t->i8);
                 return gep_i8(t, g,
-                              m->const_off ? c64(t, (uint64_t)(m->off + off))
-                                           : offset_in(t, base, LLVMBuildPtrToInt(t->b, g, t->i64, ""),
-                                                       off),
+                              m->const_off
+                                  ? c64(t, (uint64_t)(m->off + off))
+                                  : offset_in(t, base, LLVMBuildPtrToInt(t->b, g, t->i64, ""), off),
                               true, ty);
         }
         /*
