@@ -5,10 +5,14 @@
  *
  * The program is cut into basic blocks; a worklist (lowest block first, so
  * forward code is visited once) joins the state at the end of each block
- * into the entry state of its successors until nothing changes. A block
- * entry joined more than WIDEN_AFTER times widens instead, so that loops
- * converge in a few rounds (only loop heads widen: the refinements of the
- * branches inside a loop survive). Only block entries keep a state; the state
+ * into the entry state of its successors until nothing changes. A loop head
+ * that a backward jump changed more than WIDEN_AFTER times widens what
+ * such jumps bring instead, so that loops converge in a few rounds. Only
+ * backward jumps widen: every cycle has one, and a value an inner loop
+ * never changes keeps the range the code before the loop gives it however
+ * often an outer loop changes that (widening there lost `x & 255` in the
+ * bytecopy benchmark's inner loop). The refinements of the branches inside a
+ * loop survive too. Only block entries keep a state; the state
  * before any other instruction is recomputed from its block's entry.
  *
  * Calls are context-insensitive: a sub-program's entry state is the join of
@@ -43,10 +47,13 @@
 #define LOOP_MAX_ITERATIONS (1u << 23)
 
 struct block {
-        size_t start, end; /* instructions [start, end) */
-        uint32_t sub;      /* its sub-program */
-        unsigned visits;   /* joins into its entry state that changed it */
-        bool loop_head;    /* a backward jump's target: widened after a few joins */
+        size_t start, end;     /* instructions [start, end) */
+        uint32_t sub;          /* its sub-program */
+        unsigned visits;       /* joins into its entry state that changed it */
+        unsigned back_changes; /* of those, joins along a retreating edge */
+        bool loop_head;        /* a retreating edge's target: widened after a few joins */
+        /* Its jump, its fall-through edge retreats (find_retreating). */
+        bool jump_retreats, fall_retreats;
         bool reached;
         struct absint_state in;
 };
@@ -593,8 +600,12 @@ static uint32_t heap_pop(struct absint *a)
         return top;
 }
 
-/* Join `st` into the entry of the block starting at `insn`; queue it when that changed. */
-static void flow_to(struct absint *a, size_t insn, const struct absint_state *st)
+/*
+ * Join `st` into the entry of the block starting at `insn`; queue it when
+ * that changed. `backward`: it flows along a retreating edge (see
+ * find_retreating), where widening may start.
+ */
+static void flow_to(struct absint *a, size_t insn, const struct absint_state *st, bool backward)
 {
         uint32_t b = a->block_of[insn];
         struct block *blk = &a->blocks[b];
@@ -609,7 +620,8 @@ static void flow_to(struct absint *a, size_t insn, const struct absint_state *st
                 heap_push(a, b);
                 return;
         }
-        if (!state_join(&a->scratch, &blk->in, st, blk->loop_head && blk->visits >= WIDEN_AFTER)) {
+        if (!state_join(&a->scratch, &blk->in, st,
+                        backward && blk->loop_head && blk->back_changes >= WIDEN_AFTER)) {
                 a->nomem = true;
                 return;
         }
@@ -618,6 +630,7 @@ static void flow_to(struct absint *a, size_t insn, const struct absint_state *st
                 blk->in = a->scratch;
                 a->scratch = joined;
                 blk->visits++;
+                blk->back_changes += backward;
                 heap_push(a, b);
         }
 }
@@ -936,7 +949,7 @@ static void seed_sub(const struct walk *w, uint32_t sub, const struct absint_val
         if (!a || sub >= w->a->p->sp.cnt)
                 return;
         state_entry(&entry, args);
-        flow_to(a, w->a->p->sp.start[sub], &entry);
+        flow_to(a, w->a->p->sp.start[sub], &entry, false);
         absint_state_release(&entry);
 }
 
@@ -1269,7 +1282,8 @@ static void walk_block(struct absint *a, uint32_t b, struct absint_state *st,
                         return;
                 }
                 if (insn_is_ja(insn)) {
-                        flow_to(a, (size_t)insn_jump_target(insn, idx), st);
+                        flow_to(a, (size_t)insn_jump_target(insn, idx), st,
+                                a->blocks[b].jump_retreats);
                         return;
                 }
                 if (insn_is_cond_jmp(insn)) {
@@ -1279,7 +1293,8 @@ static void walk_block(struct absint *a, uint32_t b, struct absint_state *st,
                         }
                         cond_jump(insn, taken, &taken_ok, st, &fall_ok);
                         if (taken_ok)
-                                flow_to(a, (size_t)insn_jump_target(insn, idx), taken);
+                                flow_to(a, (size_t)insn_jump_target(insn, idx), taken,
+                                        a->blocks[b].jump_retreats);
                         if (!fall_ok)
                                 return;
                         continue;
@@ -1290,7 +1305,7 @@ static void walk_block(struct absint *a, uint32_t b, struct absint_state *st,
         if (w.nomem)
                 a->nomem = true;
         if (end < prog->insn_cnt)
-                flow_to(a, end, st);
+                flow_to(a, end, st, a->blocks[b].fall_retreats);
 }
 
 bool absint_state_at(const struct absint *a, size_t insn, struct absint_state *out)
@@ -1378,6 +1393,86 @@ static bool *find_leaders(const struct program *p)
         return leader;
 }
 
+/* The jump ending block `b` (its last instruction), or NULL when it ends otherwise. */
+static const struct bpfaot_insn *block_jump(const struct absint *a, const struct block *b,
+                                            size_t *at)
+{
+        const struct bpfaot_insn *insns = a->p->prog->insns;
+        size_t last = b->start;
+
+        for (size_t i = b->start; i < b->end; i += insn_is_lddw(&insns[i]) ? 2 : 1)
+                last = i;
+        *at = last;
+        return insn_is_jmp(&insns[last]) && !insn_is_call(&insns[last]) ? &insns[last] : NULL;
+}
+
+/*
+ * Mark the retreating edges of a depth-first walk from every sub-program's
+ * entry: those to a block still on the walk's stack. Every cycle of the
+ * control flow has one, so widening along them alone ends every loop; a
+ * backward jump in instruction order is not one when it enters a loop that
+ * clang placed above its entry.
+ */
+static int find_retreating(struct absint *a)
+{
+        enum { NEW, ON_STACK, DONE };
+        uint8_t *mark = calloc(a->block_cnt ? a->block_cnt : 1, 1);
+        uint32_t *stack = malloc((a->block_cnt ? a->block_cnt : 1) * sizeof(*stack));
+        uint8_t *next = calloc(a->block_cnt ? a->block_cnt : 1, 1); /* successor to try next */
+        size_t cnt = a->p->prog->insn_cnt;
+
+        if (!mark || !stack || !next) {
+                free(mark);
+                free(stack);
+                free(next);
+                return -ENOMEM;
+        }
+        for (size_t s = 0; s < a->p->sp.cnt; s++) {
+                size_t depth = 0;
+                uint32_t root = a->block_of[a->p->sp.start[s]];
+
+                if (mark[root] != NEW)
+                        continue;
+                stack[depth++] = root;
+                mark[root] = ON_STACK;
+                while (depth) {
+                        uint32_t b = stack[depth - 1];
+                        struct block *blk = &a->blocks[b];
+                        size_t at;
+                        const struct bpfaot_insn *j = block_jump(a, blk, &at);
+                        long succ = -1;
+                        bool is_jump = false;
+
+                        /* Successor 0: the jump's target; 1: the fall-through. */
+                        if (next[b] == 0 && j && (insn_is_ja(j) || insn_is_cond_jmp(j))) {
+                                succ = insn_jump_target(j, at);
+                                is_jump = true;
+                        } else if (next[b] <= 1 && !(j && (insn_is_ja(j) || insn_is_exit(j))) &&
+                                   blk->end < cnt) {
+                                succ = (long)blk->end;
+                                next[b] = 1;
+                        } else {
+                                mark[b] = DONE;
+                                depth--;
+                                continue;
+                        }
+                        next[b]++;
+                        uint32_t t = a->block_of[succ];
+                        if (mark[t] == ON_STACK) {
+                                *(is_jump ? &blk->jump_retreats : &blk->fall_retreats) = true;
+                                a->blocks[t].loop_head = true;
+                        } else if (mark[t] == NEW) {
+                                mark[t] = ON_STACK;
+                                stack[depth++] = t;
+                        }
+                }
+        }
+        free(mark);
+        free(stack);
+        free(next);
+        return 0;
+}
+
 static int make_blocks(struct absint *a)
 {
         const struct program *p = a->p;
@@ -1410,18 +1505,7 @@ static int make_blocks(struct absint *a)
         if (a->block_cnt)
                 a->blocks[a->block_cnt - 1].end = cnt;
         free(leader);
-        /* Every loop has a backward jump to its head: widening there alone ends every loop. */
-        for (size_t i = 0; i < cnt; i++) {
-                const struct bpfaot_insn *insn = &p->prog->insns[i];
-                long target;
-
-                if (p->tails[i] || !(insn_is_ja(insn) || insn_is_cond_jmp(insn)))
-                        continue;
-                target = insn_jump_target(insn, i);
-                if ((size_t)target <= i)
-                        a->blocks[a->block_of[target]].loop_head = true;
-        }
-        return 0;
+        return find_retreating(a);
 }
 
 /* The blocks holding local calls, grouped by callee. */
@@ -1522,7 +1606,7 @@ int absint_run(const struct program *p, struct absint **out, struct bpfaot_error
         args[1] = v_scalar(scalar_unknown());
         state_entry(&st, args);
         if (p->prog->insn_cnt)
-                flow_to(a, 0, &st);
+                flow_to(a, 0, &st, false);
         do
                 run_worklist(a, &st, &taken);
         while (!a->nomem && seed_unreached_callbacks(a));

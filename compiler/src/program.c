@@ -81,12 +81,11 @@ int program_check_structure(const struct bpfaot_prog *prog, const struct bpfaot_
 
 void program_free(struct program *p)
 {
+        provenance_free(p); /* before the sub-programs: it walks them */
         subprogs_free(&p->sp);
         free(p->tails);
         free(p->reloc_idx);
         free(p->fp);
-        free(p->mem);
-        free(p->frame_private);
         absint_free(p->absint);
         memset(p, 0, sizeof(*p));
 }

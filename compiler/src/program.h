@@ -38,7 +38,7 @@ struct program {
         struct mem_prov *mem; /* the region each load and store addresses (provenance.c) */
 
         /* Facts about each sub-program. */
-        bool *frame_private; /* r10 is never used as a number (provenance.c) */
+        struct frame_layout *frames; /* private frames and their parts (provenance.c) */
 };
 
 /*

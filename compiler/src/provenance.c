@@ -23,6 +23,7 @@
 #include "insn.h"
 #include "program.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -86,7 +87,9 @@ static bool access(const struct program *p, const struct absint_state *st,
         if (is_precise(base, ABSINT_STACK) && inside) {
                 *out = (struct mem_prov){.base = MEM_BASE_FRAME,
                                          .const_off = scalar_is_const(&base->s),
-                                         .off = base->s.smin};
+                                         .off = base->s.smin,
+                                         .lo = (int32_t)lo,
+                                         .hi = (int32_t)hi};
                 /* Only a whole aligned slot keeps a spilled frame address intact. */
                 if (!exact && frame_spill_in(st, lo, hi))
                         return false;
@@ -218,7 +221,66 @@ static int visit(void *ctx, size_t idx, const struct absint_state *st)
         while (idx >= subprogs_end(&p->sp, v->sub))
                 v->sub++;
         if (!visit_insn(p, idx, st, &p->mem[idx]))
-                p->frame_private[v->sub] = false;
+                p->frames[v->sub].private = false;
+        return 0;
+}
+
+static int part_cmp(const void *a, const void *b)
+{
+        const struct frame_part *x = a, *y = b;
+
+        return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* The part of `f` holding [lo, hi): parts are sorted and disjoint, one holds it. */
+static uint32_t part_of(const struct frame_layout *f, int32_t lo)
+{
+        size_t a = 0, b = f->part_cnt;
+
+        while (b - a > 1) {
+                size_t mid = a + (b - a) / 2;
+                if (f->parts[mid].lo <= lo)
+                        a = mid;
+                else
+                        b = mid;
+        }
+        return (uint32_t)a;
+}
+
+/*
+ * Cut private frame `s` into the unions of overlapping accesses: no access
+ * crosses two parts, so each part can be an object of its own.
+ */
+static int layout_frame(struct program *p, size_t s)
+{
+        struct frame_layout *f = &p->frames[s];
+        size_t start = p->sp.start[s], end = subprogs_end(&p->sp, s), n = 0;
+
+        for (size_t i = start; i < end; i++)
+                n += p->mem[i].base == MEM_BASE_FRAME;
+        if (!n)
+                return 0;
+        f->parts = malloc(n * sizeof(*f->parts));
+        if (!f->parts)
+                return -ENOMEM;
+        for (size_t i = start; i < end; i++)
+                if (p->mem[i].base == MEM_BASE_FRAME)
+                        f->parts[f->part_cnt++] =
+                            (struct frame_part){.lo = p->mem[i].lo, .hi = p->mem[i].hi};
+        qsort(f->parts, f->part_cnt, sizeof(*f->parts), part_cmp);
+        n = 0;
+        for (size_t k = 0; k < f->part_cnt; k++) {
+                if (n && f->parts[k].lo < f->parts[n - 1].hi) {
+                        if (f->parts[k].hi > f->parts[n - 1].hi)
+                                f->parts[n - 1].hi = f->parts[k].hi;
+                        continue;
+                }
+                f->parts[n++] = f->parts[k];
+        }
+        f->part_cnt = n;
+        for (size_t i = start; i < end; i++)
+                if (p->mem[i].base == MEM_BASE_FRAME)
+                        p->mem[i].id = part_of(f, p->mem[i].lo);
         return 0;
 }
 
@@ -226,13 +288,27 @@ int provenance_run(struct program *p, struct bpfaot_error *err)
 {
         struct prov v = {.p = p};
 
-        free(p->mem);
-        free(p->frame_private);
+        provenance_free(p);
         p->mem = calloc(p->prog->insn_cnt, sizeof(*p->mem));
-        p->frame_private = malloc(p->sp.cnt * sizeof(*p->frame_private));
-        if (!p->mem || !p->frame_private)
+        p->frames = calloc(p->sp.cnt, sizeof(*p->frames));
+        if (!p->mem || !p->frames)
                 return bpfaot_error_nomem(err);
         for (size_t s = 0; s < p->sp.cnt; s++)
-                p->frame_private[s] = true;
-        return absint_for_each_insn(p->absint, visit, &v) ? bpfaot_error_nomem(err) : 0;
+                p->frames[s].private = true;
+        if (absint_for_each_insn(p->absint, visit, &v))
+                return bpfaot_error_nomem(err);
+        for (size_t s = 0; s < p->sp.cnt; s++)
+                if (p->frames[s].private && layout_frame(p, s))
+                        return bpfaot_error_nomem(err);
+        return 0;
+}
+
+void provenance_free(struct program *p)
+{
+        for (size_t s = 0; p->frames && s < p->sp.cnt; s++)
+                free(p->frames[s].parts);
+        free(p->frames);
+        free(p->mem);
+        p->frames = NULL;
+        p->mem = NULL;
 }

@@ -8,7 +8,9 @@
  *
  * It also finds the sub-programs whose frame address never leaves the
  * frame's own proven accesses ("private" frames): there r10 need not be a
- * real address, so the frame does not escape and LLVM keeps it in registers.
+ * real address, so the frame does not escape, and it is cut into parts that
+ * no access crosses (a spill slot, an array indexed by a bounded variable),
+ * each its own alloca, which LLVM's SROA can keep in registers.
  */
 #ifndef BPFAOT_PROVENANCE_H
 #define BPFAOT_PROVENANCE_H
@@ -29,17 +31,32 @@ enum mem_base {
 struct mem_prov {
         uint8_t base;   /* enum mem_base */
         bool const_off; /* the base register is the region's base + `off`, exactly */
-        uint32_t id;    /* MEM_BASE_DATA: the section */
+        uint32_t id;    /* MEM_BASE_DATA: the section; MEM_BASE_FRAME: the frame's part */
         int64_t off;    /* from r10 (frame) or the start of the region; valid with const_off */
+        int32_t lo, hi; /* MEM_BASE_FRAME: the bytes it may touch, [lo, hi) from r10 */
+};
+
+/* A part of a private frame: bytes [lo, hi) from r10 that accesses share. */
+struct frame_part {
+        int32_t lo, hi;
+};
+
+/* What the translator needs about one sub-program's frame. */
+struct frame_layout {
+        bool private; /* r10 is never used as a number */
+        /* A private frame's parts, sorted; every access lies inside one. */
+        struct frame_part *parts;
+        size_t part_cnt;
 };
 
 struct program;
 
 /*
- * From p->absint: p->mem (by instruction) and p->frame_private (by
- * sub-program). Fails only without memory.
+ * From p->absint: p->mem (by instruction) and p->frames (by sub-program).
+ * Fails only without memory.
  */
 int provenance_run(struct program *p, struct bpfaot_error *err);
+void provenance_free(struct program *p);
 
 /*
  * The value r10 has in a sub-program whose frame is private: any number

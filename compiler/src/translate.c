@@ -41,9 +41,10 @@ struct tr {
         LLVMBasicBlockRef *blocks; /* indexed by instruction; set for leaders */
         LLVMValueRef fn;
         LLVMValueRef regs[BPFAOT_NUM_REGS - 1];
-        LLVMValueRef stack; /* [stack_size x i8] */
-        LLVMValueRef fp;    /* r10 as i64 (a stand-in when the frame is private) */
-        size_t sub;         /* the sub-program being built */
+        LLVMValueRef stack;  /* [stack_size x i8] */
+        LLVMValueRef *parts; /* a private frame's parts (provenance.h), or NULL */
+        LLVMValueRef fp;     /* r10 as i64 (a stand-in when the frame is private) */
+        size_t sub;          /* the sub-program being built */
         /* The entry sub-program: its context argument, as i64 and as a pointer; else NULL. */
         LLVMValueRef ctx_base, ctx_ptr;
         /* Region mode (see build_regions): the code being built covers [lo, hi). */
@@ -151,9 +152,11 @@ static LLVMValueRef mem_addr(struct tr *t, unsigned base, int16_t off, LLVMTypeR
         int32_t c;
 
         if (m && m->base == MEM_BASE_FRAME) {
-                LLVMValueRef idx = m->const_off ? c64(t, (uint64_t)(top + m->off + off))
-                                                : offset_in(t, base, t->fp, top + off);
-                return gep_i8(t, t->stack, idx, true, ty);
+                /* From the start of its part, or of the whole frame. */
+                int64_t start = t->parts ? t->program->frames[t->sub].parts[m->id].lo : -top;
+                LLVMValueRef idx = m->const_off ? c64(t, (uint64_t)(m->off + off - start))
+                                                : offset_in(t, base, t->fp, off - start);
+                return gep_i8(t, t->parts ? t->parts[m->id] : t->stack, idx, true, ty);
         }
         if (m && m->base == MEM_BASE_CTX && t->ctx_base)
                 return gep_i8(t, t->ctx_ptr, offset_in(t, base, t->ctx_base, off), false, ty);
@@ -1022,7 +1025,7 @@ static void set_stack(struct tr *t, LLVMValueRef stack)
 
         t->stack = stack;
         /* A private frame's address is never a number (provenance.c): keep it unseen. */
-        if (t->program->frame_private && t->program->frame_private[t->sub])
+        if (t->program->frames && t->program->frames[t->sub].private)
                 t->fp = c64(t, PROVENANCE_PRIVATE_FP);
         else
                 t->fp = LLVMBuildPtrToInt(
@@ -1062,11 +1065,39 @@ static void emit_insns(struct tr *t, size_t lo, size_t hi)
                 LLVMBuildBr(t->b, block_for(t, hi));
 }
 
+/*
+ * A private frame's parts, each its own zeroed alloca (and NULL when the
+ * frame is not private): no access crosses two, so SROA handles each alone.
+ */
+static bool alloc_parts(struct tr *t)
+{
+        const struct frame_layout *f = &t->program->frames[t->sub];
+
+        t->parts = NULL;
+        if (!f->private || !f->part_cnt)
+                return true;
+        t->parts = calloc(f->part_cnt, sizeof(*t->parts));
+        if (!t->parts)
+                return false;
+        for (size_t k = 0; k < f->part_cnt; k++) {
+                uint64_t size = (uint64_t)(f->parts[k].hi - f->parts[k].lo);
+                LLVMValueRef a =
+                    LLVMBuildAlloca(t->b, LLVMArrayType(t->i8, (unsigned)size), "part");
+
+                LLVMSetAlignment(a, 8);
+                t->parts[k] = compat_cast_ptr(t->b, t->ctx, a, t->i8);
+                LLVMBuildMemSet(t->b, t->parts[k], cint(t->i8, 0), c64(t, size), 8);
+        }
+        return true;
+}
+
 static void build_plain(struct tr *t, size_t start, size_t end)
 {
         LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->ctx, t->fn, "entry"));
         alloc_regs(t);
         set_stack(t, alloc_stack(t));
+        if (!alloc_parts(t))
+                t->oom = true;
         if (t->sub == 0) {
                 t->ctx_base = LLVMGetParam(t->fn, 0);
                 t->ctx_ptr = LLVMBuildIntToPtr(t->b, t->ctx_base, t->i8p, "ctx");
@@ -1077,6 +1108,8 @@ static void build_plain(struct tr *t, size_t start, size_t end)
         create_blocks(t, start, end);
         LLVMBuildBr(t->b, t->blocks[start]);
         emit_insns(t, start, end);
+        free(t->parts);
+        t->parts = NULL;
 }
 
 /* One region: i32 region(i64 *state, i8 *stack, i32 entry) returns the next insn or REGION_EXIT. */
