@@ -42,20 +42,49 @@
 
 /* Plain joins at a block entry before widening starts. */
 #define WIDEN_AFTER 4
+/*
+ * Iterations of a loop the analysis follows apart, as the kernel verifier
+ * follows each path: a pointer that moves with a counter it is not compared
+ * with (a row pointer stepped with the row index) then stays bounded.
+ */
+#define UNROLL 8
+/* The same for a loop holding no other loop: a counted inner loop of 64 rounds stays apart. */
+#define UNROLL_LEAF 64
+/* Instructions walked with unrolling, per instruction of the program and at least. */
+#define UNROLL_BUDGET_PER_INSN 16
+#define UNROLL_BUDGET_MIN      65536
+/* Loops around one block that get iterations of their own (the innermost). */
+#define MAX_NEST 8
 
 /* bpf_loop runs its callback at most this many times (the kernel's BPF_MAX_LOOPS). */
 #define LOOP_MAX_ITERATIONS (1u << 23)
 
-struct block {
-        size_t start, end;     /* instructions [start, end) */
-        uint32_t sub;          /* its sub-program */
-        unsigned visits;       /* joins into its entry state that changed it */
+/*
+ * The entry state of a block in one context: the iteration of every loop
+ * holding the block that the paths it joins are in (see flow_to).
+ */
+struct context {
+        uint8_t *tag; /* by the block's loops; NULL when it has none */
+        struct absint_state in;
+        unsigned visits;       /* joins into it that changed it */
         unsigned back_changes; /* of those, joins along a retreating edge */
-        bool loop_head;        /* a retreating edge's target: widened after a few joins */
+        bool reached;          /* `in` holds a state */
+        bool dirty;            /* changed since its block was last walked */
+};
+
+struct block {
+        size_t start, end; /* instructions [start, end) */
+        uint32_t sub;      /* its sub-program */
+        bool loop_head;    /* a retreating edge's target: widened after a few joins */
         /* Its jump, its fall-through edge retreats (find_retreating). */
         bool jump_retreats, fall_retreats;
         bool reached;
-        struct absint_state in;
+        /* The loops holding it (indices into absint.loop_head), innermost last. */
+        uint32_t *loops;
+        size_t loop_cnt;
+        struct context *ctx; /* while the fixed point runs */
+        size_t ctx_cnt;
+        struct absint_state in; /* the join of its contexts, once the fixed point is reached */
 };
 
 struct absint {
@@ -78,6 +107,19 @@ struct absint {
 
         struct absint_state scratch; /* flow_to's joined state, kept for its allocation */
         size_t visits;
+        /* Loops: the head block of each and its iterations kept apart (find_loops). */
+        uint32_t *loop_head;
+        uint8_t *loop_limit;
+        size_t loop_cnt;
+        /*
+         * Iterations of each loop kept apart before they share a context
+         * (UNROLL, or 0), and the instructions the fixed point may still
+         * walk before it gives up and starts again with 0.
+         */
+        unsigned unroll;
+        size_t budget;
+        bool over_budget;
+        uint8_t *tag_buf; /* flow_to's tag, as long as the deepest nest */
         bool nomem;
 };
 
@@ -601,37 +643,123 @@ static uint32_t heap_pop(struct absint *a)
 }
 
 /*
- * Join `st` into the entry of the block starting at `insn`; queue it when
- * that changed. `backward`: it flows along a retreating edge (see
+ * The context of block `to` entered from block `from` in context `tag`
+ * (from == UINT32_MAX: from a call or the program's start) into `out`. A
+ * loop of `to` that `from` is outside of starts at iteration 0; an edge
+ * from inside a loop to its head is the next iteration, up to `unroll`,
+ * which stands for all later ones; loops left behind are dropped. True
+ * when the edge advanced a loop to its next iteration (a new context: no
+ * cycle closes there, so no widening is needed).
+ */
+static bool edge_tag(const struct absint *a, uint32_t from, const uint8_t *tag, uint32_t to,
+                     uint8_t *out)
+{
+        bool advanced = false;
+
+        const struct block *f = from == UINT32_MAX ? NULL : &a->blocks[from];
+        const struct block *t = &a->blocks[to];
+
+        for (size_t i = 0; i < t->loop_cnt; i++) {
+                uint32_t l = t->loops[i];
+                uint8_t it = 0;
+
+                for (size_t j = 0; f && j < f->loop_cnt; j++) {
+                        if (f->loops[j] != l)
+                                continue;
+                        it = tag[j];
+                        if (a->loop_head[l] == to && it < a->loop_limit[l]) {
+                                it++;
+                                advanced = true;
+                        }
+                        break;
+                }
+                out[i] = it;
+        }
+        return advanced;
+}
+
+static void free_contexts(struct block *blk)
+{
+        for (size_t c = 0; c < blk->ctx_cnt; c++) {
+                absint_state_release(&blk->ctx[c].in);
+                free(blk->ctx[c].tag);
+        }
+        free(blk->ctx);
+        blk->ctx = NULL;
+        blk->ctx_cnt = 0;
+}
+
+static void mark_dirty(struct absint *a, uint32_t b, struct context *c)
+{
+        c->dirty = true;
+        heap_push(a, b);
+}
+
+/* The context of block `b` with tag `tag` (a new one, unreached, if none). */
+static struct context *context_of(struct absint *a, uint32_t b, const uint8_t *tag)
+{
+        struct block *blk = &a->blocks[b];
+        size_t len = a->unroll ? blk->loop_cnt : 0;
+        struct context *c;
+
+        for (size_t i = 0; i < blk->ctx_cnt; i++)
+                if (!len || !memcmp(blk->ctx[i].tag, tag, len))
+                        return &blk->ctx[i];
+        c = ARRAY_ADD(blk->ctx, blk->ctx_cnt);
+        if (!c)
+                return NULL;
+        if (len && !(c->tag = malloc(len))) {
+                blk->ctx_cnt--;
+                return NULL;
+        }
+        if (len)
+                memcpy(c->tag, tag, len);
+        return c;
+}
+
+/*
+ * Join `st` into the entry of the block starting at `insn`, in the context
+ * its edge from block `from` in context `tag` leads to; queue it when that
+ * changed. `backward`: it flows along a retreating edge (see
  * find_retreating), where widening may start.
  */
-static void flow_to(struct absint *a, size_t insn, const struct absint_state *st, bool backward)
+static void flow_to(struct absint *a, uint32_t from, const uint8_t *tag, size_t insn,
+                    const struct absint_state *st, bool backward)
 {
         uint32_t b = a->block_of[insn];
         struct block *blk = &a->blocks[b];
         struct absint_state joined;
+        struct context *c;
 
-        if (!blk->reached) {
-                if (!state_copy(&blk->in, st)) {
-                        a->nomem = true;
-                        return;
-                }
-                blk->reached = true;
-                heap_push(a, b);
-                return;
-        }
-        if (!state_join(&a->scratch, &blk->in, st,
-                        backward && blk->loop_head && blk->back_changes >= WIDEN_AFTER)) {
+        /* Widening is for edges that close a cycle of contexts. */
+        if (a->unroll && edge_tag(a, from, tag, b, a->tag_buf))
+                backward = false;
+        c = context_of(a, b, a->tag_buf);
+        if (!c) {
                 a->nomem = true;
                 return;
         }
-        if (!state_equal(&a->scratch, &blk->in)) { /* swap: the old entry's memory is reused */
-                joined = blk->in;
-                blk->in = a->scratch;
+        if (!c->reached) {
+                if (!state_copy(&c->in, st)) {
+                        a->nomem = true;
+                        return;
+                }
+                c->reached = blk->reached = true;
+                mark_dirty(a, b, c);
+                return;
+        }
+        if (!state_join(&a->scratch, &c->in, st,
+                        backward && blk->loop_head && c->back_changes >= WIDEN_AFTER)) {
+                a->nomem = true;
+                return;
+        }
+        if (!state_equal(&a->scratch, &c->in)) { /* swap: the old entry's memory is reused */
+                joined = c->in;
+                c->in = a->scratch;
                 a->scratch = joined;
-                blk->visits++;
-                blk->back_changes += backward;
-                heap_push(a, b);
+                c->visits++;
+                c->back_changes += backward;
+                mark_dirty(a, b, c);
         }
 }
 
@@ -949,7 +1077,7 @@ static void seed_sub(const struct walk *w, uint32_t sub, const struct absint_val
         if (!a || sub >= w->a->p->sp.cnt)
                 return;
         state_entry(&entry, args);
-        flow_to(a, w->a->p->sp.start[sub], &entry, false);
+        flow_to(a, UINT32_MAX, NULL, w->a->p->sp.start[sub], &entry, false);
         absint_state_release(&entry);
 }
 
@@ -1220,9 +1348,12 @@ static void exit_sub(const struct walk *w, size_t idx, const struct absint_state
                         return;
                 a->ret[sub] = joined;
         }
-        for (size_t i = a->call_first[sub]; i < a->call_first[sub + 1]; i++)
-                if (a->blocks[a->call_blocks[i]].reached)
-                        heap_push(a, a->call_blocks[i]);
+        for (size_t i = a->call_first[sub]; i < a->call_first[sub + 1]; i++) {
+                struct block *caller = &a->blocks[a->call_blocks[i]];
+                for (size_t c = 0; c < caller->ctx_cnt; c++)
+                        if (caller->ctx[c].reached)
+                                mark_dirty(a, a->call_blocks[i], &caller->ctx[c]);
+        }
 }
 
 /* ------------------------------------------------------------------ */
@@ -1261,15 +1392,26 @@ static bool transfer(struct walk *w, size_t idx, struct absint_state *st)
         return true;
 }
 
-static void walk_block(struct absint *a, uint32_t b, struct absint_state *st,
-                       struct absint_state *taken)
+/* Walk block `b` from its context `c`, flowing into its successors. */
+static void walk_context(struct absint *a, uint32_t b, size_t c, struct absint_state *st,
+                         struct absint_state *taken, uint8_t *tag)
 {
         const struct bpfaot_prog *prog = a->p->prog;
         struct walk w = {.a = a, .rec = a};
-        size_t start = a->blocks[b].start, end = a->blocks[b].end;
+        struct block *blk = &a->blocks[b];
+        size_t start = blk->start, end = blk->end;
 
         a->visits++;
-        if (!state_copy(st, &a->blocks[b].in)) {
+        if (a->budget < end - start) {
+                a->over_budget = true;
+                return;
+        }
+        a->budget -= end - start;
+        /* Flows into this block may move its contexts: copy what the walk reads. */
+        blk->ctx[c].dirty = false;
+        if (a->unroll && blk->loop_cnt)
+                memcpy(tag, blk->ctx[c].tag, blk->loop_cnt);
+        if (!state_copy(st, &blk->ctx[c].in)) {
                 a->nomem = true;
                 return;
         }
@@ -1282,8 +1424,8 @@ static void walk_block(struct absint *a, uint32_t b, struct absint_state *st,
                         return;
                 }
                 if (insn_is_ja(insn)) {
-                        flow_to(a, (size_t)insn_jump_target(insn, idx), st,
-                                a->blocks[b].jump_retreats);
+                        flow_to(a, b, tag, (size_t)insn_jump_target(insn, idx), st,
+                                blk->jump_retreats);
                         return;
                 }
                 if (insn_is_cond_jmp(insn)) {
@@ -1293,8 +1435,8 @@ static void walk_block(struct absint *a, uint32_t b, struct absint_state *st,
                         }
                         cond_jump(insn, taken, &taken_ok, st, &fall_ok);
                         if (taken_ok)
-                                flow_to(a, (size_t)insn_jump_target(insn, idx), taken,
-                                        a->blocks[b].jump_retreats);
+                                flow_to(a, b, tag, (size_t)insn_jump_target(insn, idx), taken,
+                                        blk->jump_retreats);
                         if (!fall_ok)
                                 return;
                         continue;
@@ -1305,7 +1447,18 @@ static void walk_block(struct absint *a, uint32_t b, struct absint_state *st,
         if (w.nomem)
                 a->nomem = true;
         if (end < prog->insn_cnt)
-                flow_to(a, end, st, a->blocks[b].fall_retreats);
+                flow_to(a, b, tag, end, st, blk->fall_retreats);
+}
+
+/* Walk every context of block `b` changed since its last walk. */
+static void walk_block(struct absint *a, uint32_t b, struct absint_state *st,
+                       struct absint_state *taken)
+{
+        uint8_t tag[MAX_NEST];
+
+        for (size_t c = 0; c < a->blocks[b].ctx_cnt && !a->nomem && !a->over_budget; c++)
+                if (a->blocks[b].ctx[c].dirty)
+                        walk_context(a, b, c, st, taken, tag);
 }
 
 bool absint_state_at(const struct absint *a, size_t insn, struct absint_state *out)
@@ -1508,6 +1661,145 @@ static int make_blocks(struct absint *a)
         return find_retreating(a);
 }
 
+/* Loop `l` holds block `b`; past MAX_NEST loops, the one found first is forgotten. */
+static bool add_loop(struct absint *a, uint32_t b, uint32_t l)
+{
+        struct block *blk = &a->blocks[b];
+
+        if (blk->loop_cnt == MAX_NEST) {
+                memmove(blk->loops, blk->loops + 1, (MAX_NEST - 1) * sizeof(*blk->loops));
+                blk->loops[MAX_NEST - 1] = l;
+                return true;
+        }
+        if (!blk->loops && !(blk->loops = malloc(MAX_NEST * sizeof(*blk->loops))))
+                return false;
+        blk->loops[blk->loop_cnt++] = l;
+        return true;
+}
+
+/* The successors of block `b` in its sub-program: its jump's target, its fall-through. */
+static size_t block_succs(const struct absint *a, uint32_t b, uint32_t out[2], bool retreats[2])
+{
+        const struct block *blk = &a->blocks[b];
+        size_t at, n = 0;
+        const struct bpfaot_insn *j = block_jump(a, blk, &at);
+
+        if (j && (insn_is_ja(j) || insn_is_cond_jmp(j))) {
+                retreats[n] = blk->jump_retreats;
+                out[n++] = a->block_of[insn_jump_target(j, at)];
+        }
+        if (!(j && (insn_is_ja(j) || insn_is_exit(j))) && blk->end < a->p->prog->insn_cnt) {
+                retreats[n] = blk->fall_retreats;
+                out[n++] = a->block_of[blk->end];
+        }
+        return n;
+}
+
+/*
+ * The natural loop of every head: the head and the blocks that reach one of
+ * its retreating edges without passing it. Each block learns the loops
+ * holding it (the MAX_NEST innermost: those found last for nested heads).
+ * Without memory, or when the loops hold too many blocks in all, no block
+ * gets any (and nothing is unrolled).
+ */
+static int find_loops(struct absint *a)
+{
+        size_t n = a->block_cnt, edges = 0, members = 0;
+        size_t *first = calloc(n + 1, sizeof(*first));
+        uint32_t *pred = NULL, *work = malloc((n ? n : 1) * sizeof(*work));
+        uint32_t *seen = calloc(n ? n : 1, sizeof(*seen)); /* loop index + 1 last marked */
+        uint32_t succ[2];
+        bool ret[2];
+        int err = 0;
+
+        if (!first || !work || !seen)
+                goto nomem;
+        for (uint32_t b = 0; b < n; b++)
+                for (size_t k = block_succs(a, b, succ, ret); k--;)
+                        first[succ[k] + 1]++;
+        for (size_t b = 0; b < n; b++)
+                first[b + 1] += first[b];
+        edges = first[n];
+        pred = malloc((edges ? edges : 1) * sizeof(*pred));
+        if (!pred)
+                goto nomem;
+        {
+                size_t *fill = calloc(n ? n : 1, sizeof(*fill));
+                if (!fill)
+                        goto nomem;
+                for (uint32_t b = 0; b < n; b++)
+                        for (size_t k = block_succs(a, b, succ, ret); k--;)
+                                pred[first[succ[k]] + fill[succ[k]]++] = b;
+                free(fill);
+        }
+        for (uint32_t h = 0; h < n && !err; h++) {
+                size_t depth = 0;
+                uint32_t l, *slot;
+                uint8_t *limit;
+
+                if (!a->blocks[h].loop_head)
+                        continue;
+                slot = ARRAY_ADD(a->loop_head, a->loop_cnt);
+                if (!slot)
+                        goto nomem;
+                *slot = h;
+                l = (uint32_t)(a->loop_cnt - 1);
+                limit = realloc(a->loop_limit, a->loop_cnt);
+                if (!limit)
+                        goto nomem;
+                a->loop_limit = limit;
+                a->loop_limit[l] = UNROLL_LEAF;
+                seen[h] = l + 1;
+                for (size_t e = first[h]; e < first[h + 1]; e++) {
+                        uint32_t p = pred[e];
+                        size_t k = block_succs(a, p, succ, ret);
+                        bool latch = false;
+
+                        while (k--)
+                                latch |= succ[k] == h && ret[k];
+                        if (latch && seen[p] != l + 1) {
+                                seen[p] = l + 1;
+                                work[depth++] = p;
+                        }
+                }
+                /* Members: the head, and whatever reaches a latch backwards. */
+                if (!add_loop(a, h, l))
+                        goto nomem;
+                while (depth) {
+                        uint32_t b = work[--depth];
+
+                        if (!add_loop(a, b, l))
+                                goto nomem;
+                        if (a->blocks[b].loop_head && b != h)
+                                a->loop_limit[l] = UNROLL; /* it holds another loop */
+                        if (++members > UNROLL_BUDGET_PER_INSN * a->p->prog->insn_cnt + n) {
+                                err = 1;
+                                break;
+                        }
+                        for (size_t e = first[b]; e < first[b + 1]; e++)
+                                if (seen[pred[e]] != l + 1 &&
+                                    a->blocks[pred[e]].sub == a->blocks[h].sub) {
+                                        seen[pred[e]] = l + 1;
+                                        work[depth++] = pred[e];
+                                }
+                }
+        }
+        if (err) /* too costly: keep iterations together */
+                for (size_t b = 0; b < n; b++)
+                        a->blocks[b].loop_cnt = 0;
+        free(first);
+        free(pred);
+        free(work);
+        free(seen);
+        return 0;
+nomem:
+        free(first);
+        free(pred);
+        free(work);
+        free(seen);
+        return -ENOMEM;
+}
+
 /* The blocks holding local calls, grouped by callee. */
 static int index_calls(struct absint *a)
 {
@@ -1574,7 +1866,40 @@ static bool seed_unreached_callbacks(struct absint *a)
         return seeded;
 }
 
-int absint_run(const struct program *p, struct absint **out, struct bpfaot_error *err)
+/* The entry state of each block: the join of its contexts, which are then freed. */
+static bool join_contexts(struct absint *a)
+{
+        for (size_t b = 0; b < a->block_cnt; b++) {
+                struct block *blk = &a->blocks[b];
+                bool first = true;
+
+                for (size_t c = 0; c < blk->ctx_cnt; c++) {
+                        struct context *ctx = &blk->ctx[c];
+
+                        if (!ctx->reached)
+                                continue;
+                        if (first) {
+                                blk->in = ctx->in; /* moved */
+                                memset(&ctx->in, 0, sizeof(ctx->in));
+                                first = false;
+                        } else if (!state_join(&a->scratch, &blk->in, &ctx->in, false)) {
+                                return false;
+                        } else {
+                                struct absint_state t = blk->in;
+                                blk->in = a->scratch;
+                                a->scratch = t;
+                        }
+                }
+                free_contexts(blk);
+        }
+        return true;
+}
+
+/*
+ * The fixed point with `unroll` iterations of each loop apart, walking at
+ * most `budget` instructions: 0, or -ENOMEM, or -E2BIG past the budget.
+ */
+static int analyse(const struct program *p, unsigned unroll, size_t budget, struct absint **out)
 {
         struct absint *a = calloc(1, sizeof(*a));
         struct absint_state st = {0}, taken = {0};
@@ -1583,21 +1908,25 @@ int absint_run(const struct program *p, struct absint **out, struct bpfaot_error
 
         *out = NULL;
         if (!a)
-                return bpfaot_error_nomem(err);
+                return -ENOMEM;
         a->p = p;
+        a->unroll = unroll;
+        a->budget = budget;
         ret = make_blocks(a);
         ret = ret ?: index_calls(a);
+        ret = ret ?: (unroll ? find_loops(a) : 0);
         if (!ret) {
                 a->ret = calloc(p->sp.cnt, sizeof(*a->ret));
                 a->returns = calloc(p->sp.cnt, sizeof(*a->returns));
                 a->heap = calloc(a->block_cnt ? a->block_cnt : 1, sizeof(*a->heap));
                 a->queued = calloc(a->block_cnt ? a->block_cnt : 1, sizeof(*a->queued));
-                if (!a->ret || !a->returns || !a->heap || !a->queued)
+                a->tag_buf = calloc(MAX_NEST, 1);
+                if (!a->ret || !a->returns || !a->heap || !a->queued || !a->tag_buf)
                         ret = -ENOMEM;
         }
         if (ret) {
                 absint_free(a);
-                return bpfaot_error_nomem(err);
+                return ret;
         }
         /* The entry: r1 the context, r2 its size (the native entry's second argument). */
         for (unsigned i = 0; i < 5; i++)
@@ -1606,26 +1935,46 @@ int absint_run(const struct program *p, struct absint **out, struct bpfaot_error
         args[1] = v_scalar(scalar_unknown());
         state_entry(&st, args);
         if (p->prog->insn_cnt)
-                flow_to(a, 0, &st, false);
+                flow_to(a, UINT32_MAX, NULL, 0, &st, false);
         do
                 run_worklist(a, &st, &taken);
-        while (!a->nomem && seed_unreached_callbacks(a));
+        while (!a->nomem && !a->over_budget && seed_unreached_callbacks(a));
         absint_state_release(&st);
         absint_state_release(&taken);
-        if (a->nomem) {
+        ret = a->nomem ? -ENOMEM : a->over_budget ? -E2BIG : 0;
+        if (!ret && !join_contexts(a))
+                ret = -ENOMEM;
+        if (ret) {
                 absint_free(a);
-                return bpfaot_error_nomem(err);
+                return ret;
         }
         *out = a;
         return 0;
+}
+
+int absint_run(const struct program *p, struct absint **out, struct bpfaot_error *err)
+{
+        size_t insns = p->prog->insn_cnt;
+        size_t budget = insns > (SIZE_MAX - UNROLL_BUDGET_MIN) / UNROLL_BUDGET_PER_INSN
+                            ? SIZE_MAX
+                            : UNROLL_BUDGET_PER_INSN * insns + UNROLL_BUDGET_MIN;
+        int ret = analyse(p, UNROLL, budget, out);
+
+        /* Too many paths apart: iterations share a context, as loops converge by widening. */
+        if (ret == -E2BIG)
+                ret = analyse(p, 0, SIZE_MAX, out);
+        return ret ? bpfaot_error_nomem(err) : 0;
 }
 
 void absint_free(struct absint *a)
 {
         if (!a)
                 return;
-        for (size_t b = 0; b < a->block_cnt; b++)
+        for (size_t b = 0; b < a->block_cnt; b++) {
+                free_contexts(&a->blocks[b]);
                 absint_state_release(&a->blocks[b].in);
+                free(a->blocks[b].loops);
+        }
         free(a->blocks);
         free(a->block_of);
         free(a->ret);
@@ -1634,6 +1983,9 @@ void absint_free(struct absint *a)
         free(a->call_blocks);
         free(a->heap);
         free(a->queued);
+        free(a->loop_head);
+        free(a->loop_limit);
+        free(a->tag_buf);
         absint_state_release(&a->scratch);
         free(a);
 }

@@ -220,8 +220,10 @@ static int visit(void *ctx, size_t idx, const struct absint_state *st)
 
         while (idx >= subprogs_end(&p->sp, v->sub))
                 v->sub++;
-        if (!visit_insn(p, idx, st, &p->mem[idx]))
+        if (!visit_insn(p, idx, st, &p->mem[idx]) && p->frames[v->sub].private) {
                 p->frames[v->sub].private = false;
+                p->frames[v->sub].escape_insn = idx;
+        }
         return 0;
 }
 

@@ -43,7 +43,8 @@ struct frame_part {
 
 /* What the translator needs about one sub-program's frame. */
 struct frame_layout {
-        bool private; /* r10 is never used as a number */
+        bool private;       /* r10 is never used as a number */
+        size_t escape_insn; /* else the first instruction that uses it so */
         /* A private frame's parts, sorted; every access lies inside one. */
         struct frame_part *parts;
         size_t part_cnt;

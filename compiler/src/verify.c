@@ -41,6 +41,29 @@ static size_t print_insns(FILE *out, const struct program *p, const struct absin
         return unreachable;
 }
 
+/*
+ * How each sub-program's frame is compiled (provenance.h): private frames in
+ * parts that may live in registers, or one block of memory at a real address.
+ */
+static void print_frames(FILE *out, const struct program *p)
+{
+        for (size_t s = 0; p->frames && s < p->sp.cnt; s++) {
+                const struct frame_layout *f = &p->frames[s];
+
+                fprintf(out, "frame of the sub-program at insn %zu: ", p->sp.start[s]);
+                if (!f->private) {
+                        fprintf(out, "its address is used at insn %zu, so it stays in memory\n",
+                                f->escape_insn);
+                        continue;
+                }
+                fprintf(out, "private, %zu part%s", f->part_cnt, f->part_cnt == 1 ? "" : "s");
+                for (size_t k = 0; k < f->part_cnt; k++)
+                        fprintf(out, "%s fp%d..fp%d", k ? "," : ":", f->parts[k].lo,
+                                f->parts[k].hi);
+                fprintf(out, "\n");
+        }
+}
+
 int bpfaot_verify_log(const struct bpfaot_prog *prog, const struct bpfaot_verify_opts *opts,
                       struct bpfaot_buf *log, struct bpfaot_error *err)
 {
@@ -69,6 +92,8 @@ int bpfaot_verify_log(const struct bpfaot_prog *prog, const struct bpfaot_verify
                 ret = bpfaot_error_nomem(err);
         if (!ret) {
                 unreachable = print_insns(out, &p, p.absint);
+                if (!verdict)
+                        print_frames(out, &p);
                 if (verdict)
                         fprintf(out, "verdict: refused (see the message)\n");
                 else
