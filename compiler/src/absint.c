@@ -1149,13 +1149,15 @@ static void callback_args(const struct walk *w, const struct helper_sig *sig,
 }
 
 /* The memory helper argument `i` (1-based) may write: at most how many bytes. */
-static int64_t written_size(const struct program *p, const struct helper_sig *sig,
-                            const struct absint_state *st, int i)
+int64_t absint_helper_mem_size(const struct program *p, const struct helper_sig *sig,
+                               const struct absint_state *st, unsigned i)
 {
         const struct helper_arg_info *info = helper_arg_info(sig->args[i - 1]);
         int map_reg = arg_of_kind(sig, HELPER_ARG_MAP);
         const struct bpfaot_map_desc *map = map_reg > 0 ? map_of(p, &st->reg[map_reg]) : NULL;
 
+        if (!info)
+                return -1;
         if (info->fixed_size)
                 return info->fixed_size;
         if ((info->flags & HELPER_ARGF_SIZED_BY_NEXT) && i < 5 && is_number(&st->reg[i + 1]) &&
@@ -1165,7 +1167,16 @@ static int64_t written_size(const struct program *p, const struct helper_sig *si
                 return map->key_size;
         if ((info->flags & HELPER_ARGF_VALUE_SIZED) && map)
                 return map->value_size;
-        return p->stack_size;
+        return -1;
+}
+
+/* What a helper may write through argument `i`: all the frame when not known. */
+static int64_t written_size(const struct program *p, const struct helper_sig *sig,
+                            const struct absint_state *st, int i)
+{
+        int64_t size = absint_helper_mem_size(p, sig, st, (unsigned)i);
+
+        return size < 0 ? p->stack_size : size;
 }
 
 /* r0 after a helper with signature `sig` at `idx`. */

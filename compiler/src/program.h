@@ -38,7 +38,9 @@ struct program {
         struct mem_prov *mem; /* the region each load and store addresses (provenance.c) */
 
         /* Facts about each sub-program. */
-        struct frame_layout *frames; /* private frames and their parts (provenance.c) */
+        struct frame_layout *frames;  /* private frames and their parts (provenance.c) */
+        struct frame_arg *frame_args; /* frame addresses helpers get, by call (provenance.c) */
+        size_t frame_arg_cnt;
 };
 
 /*

@@ -30,6 +30,7 @@
 struct prov {
         struct program *p;
         size_t sub; /* sub-program of the instruction being visited */
+        bool nomem;
 };
 
 static bool is_precise(const struct absint_value *v, enum absint_region region)
@@ -153,8 +154,16 @@ static bool jump_keeps_frame(const struct bpfaot_insn *insn, const struct absint
                is_precise(d, ABSINT_STACK);
 }
 
-static bool call_keeps_frame(const struct program *p, size_t idx, const struct absint_state *st)
+/*
+ * A frame address given to a helper keeps the frame private when the
+ * helper's signature bounds the bytes it touches, all inside the frame and
+ * none a spilled frame address (the translator then passes the real address
+ * of that spot). Anything else a call gets that may be a frame address
+ * needs the frame's real address.
+ */
+static bool call_keeps_frame(struct prov *v, size_t idx, const struct absint_state *st)
 {
+        const struct program *p = v->p;
         const struct bpfaot_insn *insn = &p->prog->insns[idx];
         const struct helper_sig *sig = NULL;
         unsigned args = 5;
@@ -167,19 +176,36 @@ static bool call_keeps_frame(const struct program *p, size_t idx, const struct a
         if (insn_is_reg_src(insn) && st->reg[insn->dst].may_frame)
                 return false;
         for (unsigned r = 1; r <= 5; r++) {
-                if (r <= args && st->reg[r].may_frame)
-                        return false;
+                const struct absint_value *a = &st->reg[r];
+                int64_t size = sig && r <= args ? absint_helper_mem_size(p, sig, st, r) : -1;
+                int64_t lo = a->s.smin, hi = sat_add(a->s.smax, size);
+                struct frame_arg *fa;
+
+                if (r <= args && a->may_frame) {
+                        if (size < 0 || !is_precise(a, ABSINT_STACK) ||
+                            lo < -(int64_t)p->stack_size || hi > 0 || frame_spill_in(st, lo, hi))
+                                return false;
+                        fa = ARRAY_ADD(v->p->frame_args, v->p->frame_arg_cnt);
+                        if (!fa) {
+                                v->nomem = true;
+                                return false;
+                        }
+                        *fa = (struct frame_arg){
+                            .insn = idx, .reg = (uint8_t)r, .lo = (int32_t)lo, .hi = (int32_t)hi};
+                        continue;
+                }
                 /* The analysis forgets the slots when the callee may write the frame. */
-                if (absint_may_alias_frame(&st->reg[r]) && frame_spill_in(st, INT64_MIN, INT64_MAX))
+                if (absint_may_alias_frame(a) && frame_spill_in(st, INT64_MIN, INT64_MAX))
                         return false;
         }
         return true;
 }
 
 /* Record the access of instruction `idx`; false when its frame must be real. */
-static bool visit_insn(const struct program *p, size_t idx, const struct absint_state *st,
+static bool visit_insn(struct prov *v, size_t idx, const struct absint_state *st,
                        struct mem_prov *mem)
 {
+        const struct program *p = v->p;
         const struct bpfaot_insn *insn = &p->prog->insns[idx];
         unsigned size = insn_size_bytes(insn_size_field(insn));
 
@@ -206,7 +232,7 @@ static bool visit_insn(const struct program *p, size_t idx, const struct absint_
                 if (insn_is_exit(insn))
                         return !st->reg[0].may_frame;
                 if (insn_is_call(insn))
-                        return call_keeps_frame(p, idx, st);
+                        return call_keeps_frame(v, idx, st);
                 if (insn_is_ja(insn))
                         return true;
                 return jump_keeps_frame(insn, st);
@@ -220,7 +246,7 @@ static int visit(void *ctx, size_t idx, const struct absint_state *st)
 
         while (idx >= subprogs_end(&p->sp, v->sub))
                 v->sub++;
-        if (!visit_insn(p, idx, st, &p->mem[idx]) && p->frames[v->sub].private) {
+        if (!visit_insn(v, idx, st, &p->mem[idx]) && p->frames[v->sub].private) {
                 p->frames[v->sub].private = false;
                 p->frames[v->sub].escape_insn = idx;
         }
@@ -260,6 +286,8 @@ static int layout_frame(struct program *p, size_t s)
 
         for (size_t i = start; i < end; i++)
                 n += p->mem[i].base == MEM_BASE_FRAME;
+        for (size_t k = 0; k < p->frame_arg_cnt; k++)
+                n += p->frame_args[k].insn >= start && p->frame_args[k].insn < end;
         if (!n)
                 return 0;
         f->parts = malloc(n * sizeof(*f->parts));
@@ -269,6 +297,10 @@ static int layout_frame(struct program *p, size_t s)
                 if (p->mem[i].base == MEM_BASE_FRAME)
                         f->parts[f->part_cnt++] =
                             (struct frame_part){.lo = p->mem[i].lo, .hi = p->mem[i].hi};
+        for (size_t k = 0; k < p->frame_arg_cnt; k++)
+                if (p->frame_args[k].insn >= start && p->frame_args[k].insn < end)
+                        f->parts[f->part_cnt++] = (struct frame_part){.lo = p->frame_args[k].lo,
+                                                                      .hi = p->frame_args[k].hi};
         qsort(f->parts, f->part_cnt, sizeof(*f->parts), part_cmp);
         n = 0;
         for (size_t k = 0; k < f->part_cnt; k++) {
@@ -283,6 +315,9 @@ static int layout_frame(struct program *p, size_t s)
         for (size_t i = start; i < end; i++)
                 if (p->mem[i].base == MEM_BASE_FRAME)
                         p->mem[i].id = part_of(f, p->mem[i].lo);
+        for (size_t k = 0; k < p->frame_arg_cnt; k++)
+                if (p->frame_args[k].insn >= start && p->frame_args[k].insn < end)
+                        p->frame_args[k].part = part_of(f, p->frame_args[k].lo);
         return 0;
 }
 
@@ -297,7 +332,7 @@ int provenance_run(struct program *p, struct bpfaot_error *err)
                 return bpfaot_error_nomem(err);
         for (size_t s = 0; s < p->sp.cnt; s++)
                 p->frames[s].private = true;
-        if (absint_for_each_insn(p->absint, visit, &v))
+        if (absint_for_each_insn(p->absint, visit, &v) || v.nomem)
                 return bpfaot_error_nomem(err);
         for (size_t s = 0; s < p->sp.cnt; s++)
                 if (p->frames[s].private && layout_frame(p, s))
@@ -311,6 +346,9 @@ void provenance_free(struct program *p)
                 free(p->frames[s].parts);
         free(p->frames);
         free(p->mem);
+        free(p->frame_args);
         p->frames = NULL;
         p->mem = NULL;
+        p->frame_args = NULL;
+        p->frame_arg_cnt = 0;
 }

@@ -36,6 +36,18 @@ struct mem_prov {
         int32_t lo, hi; /* MEM_BASE_FRAME: the bytes it may touch, [lo, hi) from r10 */
 };
 
+/*
+ * A frame address a helper is given, where its signature bounds the bytes
+ * it touches: the frame stays private, and the translator passes the real
+ * address of that spot in its part.
+ */
+struct frame_arg {
+        size_t insn;    /* the call */
+        uint8_t reg;    /* r1-r5 */
+        int32_t lo, hi; /* the bytes the helper may touch, [lo, hi) from r10 */
+        uint32_t part;  /* the part holding them */
+};
+
 /* A part of a private frame: bytes [lo, hi) from r10 that accesses share. */
 struct frame_part {
         int32_t lo, hi;
@@ -53,7 +65,8 @@ struct frame_layout {
 struct program;
 
 /*
- * From p->absint: p->mem (by instruction) and p->frames (by sub-program).
+ * From p->absint: p->mem (by instruction), p->frames (by sub-program) and
+ * p->frame_args (sorted by instruction).
  * Fails only without memory.
  */
 int provenance_run(struct program *p, struct bpfaot_error *err);

@@ -47,6 +47,13 @@ struct tr {
         size_t sub;          /* the sub-program being built */
         /* The entry sub-program: its context argument, as i64 and as a pointer; else NULL. */
         LLVMValueRef ctx_base, ctx_ptr;
+        /*
+         * Values loaded once per run of the function, in its entry block
+         * before `entry_term` (with builder `eb`): by map, the object's map
+         * slot and an inlined ARRAY's values base; NULL until first used.
+         */
+        LLVMBuilderRef eb;
+        LLVMValueRef entry_term, *slot_vals, *base_vals;
         /* Region mode (see build_regions): the code being built covers [lo, hi). */
         LLVMValueRef state; /* i64[10]: registers handed between regions, or NULL */
         size_t lo, hi;
@@ -138,6 +145,22 @@ static LLVMValueRef offset_in(struct tr *t, unsigned reg, LLVMValueRef base, int
 }
 
 /*
+ * Pointer to `ty` into the frame at register `reg` + `off` (when
+ * `const_off`, that is r10 + `at`), from the start of its part `part` of a
+ * private frame, or of the whole frame.
+ */
+static LLVMValueRef frame_gep(struct tr *t, unsigned reg, bool const_off, int64_t at, int64_t off,
+                              uint32_t part, LLVMTypeRef ty)
+{
+        int64_t start =
+            t->parts ? t->program->frames[t->sub].parts[part].lo : -(int64_t)t->program->stack_size;
+        LLVMValueRef idx =
+            const_off ? c64(t, (uint64_t)(at - start)) : offset_in(t, reg, t->fp, off - start);
+
+        return gep_i8(t, t->parts ? t->parts[part] : t->stack, idx, true, ty);
+}
+
+/*
  * Pointer to `ty` at base register + off. Where the analysis knows the
  * region (provenance.h), an offset from the region's own pointer: LLVM
  * then knows what the access can alias, can follow it as an induction
@@ -151,13 +174,8 @@ static LLVMValueRef mem_addr(struct tr *t, unsigned base, int16_t off, LLVMTypeR
         LLVMValueRef p;
         int32_t c;
 
-        if (m && m->base == MEM_BASE_FRAME) {
-                /* From the start of its part, or of the whole frame. */
-                int64_t start = t->parts ? t->program->frames[t->sub].parts[m->id].lo : -top;
-                LLVMValueRef idx = m->const_off ? c64(t, (uint64_t)(m->off + off - start))
-                                                : offset_in(t, base, t->fp, off - start);
-                return gep_i8(t, t->parts ? t->parts[m->id] : t->stack, idx, true, ty);
-        }
+        if (m && m->base == MEM_BASE_FRAME)
+                return frame_gep(t, base, m->const_off, m->off + off, off, m->id, ty);
         if (m && m->base == MEM_BASE_CTX && t->ctx_base)
                 return gep_i8(t, t->ctx_ptr, offset_in(t, base, t->ctx_base, off), false, ty);
         if (m && m->base == MEM_BASE_DATA) {
@@ -630,23 +648,74 @@ out:
         return slots;
 }
 
+/*
+ * The map the host stored in the object's slot for map `m`. Hosts fill the
+ * slots before programs run, so it is loaded once per run of the function,
+ * at its entry, where LLVM keeps it in a register (a store through a map
+ * value could otherwise, as far as LLVM knows, change it).
+ */
+static LLVMValueRef map_slot(struct tr *t, size_t m)
+{
+        LLVMValueRef slots, p, ix[2] = {c64(t, 0), c64(t, m)};
+
+        if (t->slot_vals[m])
+                return t->slot_vals[m];
+        slots = map_tables(t);
+        if (!slots) {
+                t->oom = true;
+                return c64(t, 0);
+        }
+        LLVMPositionBuilderBefore(t->eb, t->entry_term);
+        p = LLVMBuildInBoundsGEP2(t->eb, LLVMArrayType(t->i64, (unsigned)t->prog->map_cnt), slots,
+                                  ix, 2, "");
+        t->slot_vals[m] = LLVMBuildLoad2(t->eb, t->i64, p, "map");
+        return t->slot_vals[m];
+}
+
+/*
+ * The values of ARRAY map `m` inlined (struct bpfaot_map_inline), loaded
+ * once per run like its slot; 0 when the slot is empty (read from a zero
+ * constant, so that no branch is needed).
+ */
+static LLVMValueRef array_values(struct tr *t, size_t m)
+{
+        LLVMValueRef slot, none, addr;
+
+        if (t->base_vals[m])
+                return t->base_vals[m];
+        slot = map_slot(t, m);
+        none = LLVMGetNamedGlobal(t->mod, "bpfaot.no_values");
+        if (!none) {
+                none = LLVMAddGlobal(t->mod, t->i64, "bpfaot.no_values");
+                LLVMSetInitializer(none, c64(t, 0));
+                LLVMSetGlobalConstant(none, true);
+                LLVMSetLinkage(none, LLVMPrivateLinkage);
+        }
+        LLVMPositionBuilderBefore(t->eb, t->entry_term);
+        addr = LLVMBuildSelect(
+            t->eb, LLVMBuildICmp(t->eb, LLVMIntEQ, slot, c64(t, 0), ""),
+            LLVMBuildPtrToInt(t->eb, none, t->i64, ""),
+            LLVMBuildAdd(t->eb, slot, c64(t, BPFAOT_MAP_INLINE_VALUES_OFFSET), ""), "");
+        t->base_vals[m] = LLVMBuildLoad2(
+            t->eb, t->i64, LLVMBuildIntToPtr(t->eb, addr, compat_ptr_type(t->ctx, t->i64), ""),
+            "values");
+        return t->base_vals[m];
+}
+
+/* The function's entry block ends with `term`: values loaded once per run go before it. */
+static void entry_done(struct tr *t, LLVMValueRef term)
+{
+        t->entry_term = term;
+        memset(t->slot_vals, 0, t->prog->map_cnt * sizeof(*t->slot_vals));
+        memset(t->base_vals, 0, t->prog->map_cnt * sizeof(*t->base_vals));
+}
+
 static void tr_lddw(struct tr *t, size_t idx)
 {
         const struct bpfaot_reloc *rel = program_reloc(t->program, idx);
 
         if (rel && rel->kind == BPFAOT_RELOC_MAP) {
-                /* The map itself: what the host stored in the object's slot for it. */
-                LLVMValueRef slots = map_tables(t);
-                LLVMValueRef ix[2] = {c64(t, 0), c64(t, rel->data_sec)};
-                LLVMTypeRef slots_ty = LLVMArrayType(t->i64, (unsigned)t->prog->map_cnt);
-                LLVMValueRef p;
-                if (!slots) {
-                        t->oom = true;
-                        reg_set(t, t->prog->insns[idx].dst, c64(t, 0));
-                        return;
-                }
-                p = LLVMBuildInBoundsGEP2(t->b, slots_ty, slots, ix, 2, "");
-                reg_set(t, t->prog->insns[idx].dst, LLVMBuildLoad2(t->b, t->i64, p, "map"));
+                reg_set(t, t->prog->insns[idx].dst, map_slot(t, rel->data_sec));
                 t->reg_map[t->prog->insns[idx].dst] = (uint32_t)rel->data_sec + 1;
                 return;
         }
@@ -739,17 +808,15 @@ static void tr_tail_call(struct tr *t, LLVMValueRef *args)
 }
 
 /*
- * --inline-maps: bpf_map_lookup_elem on an ARRAY map of the object, whose
- * layout is known here, is address arithmetic on the runtime's map header
- * (struct bpfaot_map_inline): values + key * stride when key < max_entries,
- * else NULL. A slot the host left empty (NULL) still goes to the helper.
+ * --inline-maps: bpf_map_lookup_elem on an ARRAY map of the object, known
+ * when compiling, as native code (struct bpfaot_map_inline): the values
+ * base (loaded once per run) + key * stride, or NULL for a key out of range
+ * or an empty slot, as this runtime's helper answers.
  */
 static bool tr_inline_array_lookup(struct tr *t, LLVMValueRef *args)
 {
         const struct bpfaot_map_desc *m;
-        LLVMBasicBlockRef fast, slow, join, from_fast, from_slow;
-        LLVMValueRef map, off, values, key, addr, in_range, r_fast, r_slow, phi, incoming[2];
-        LLVMBasicBlockRef blocks[2];
+        LLVMValueRef values, key, addr, found;
         uint64_t stride;
 
         if (!t->opts->inline_maps || !t->reg_map[1] || t->reg_map[1] > t->prog->map_cnt)
@@ -758,43 +825,50 @@ static bool tr_inline_array_lookup(struct tr *t, LLVMValueRef *args)
         if (m->type != BPF_MAP_TYPE_ARRAY || m->key_size != 4 || !m->value_size || !m->max_entries)
                 return false;
         stride = ((uint64_t)m->value_size + 7) & ~7ull;
-        fast = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "array_lookup");
-        slow = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "no_map");
-        join = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "looked_up");
-        map = args[1];
-        LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntEQ, map, c64(t, 0), ""), slow, fast);
-
-        LLVMPositionBuilderAtEnd(t->b, fast);
-        off = LLVMBuildAdd(t->b, map, c64(t, BPFAOT_MAP_INLINE_VALUES_OFFSET), "");
-        values = LLVMBuildLoad2(t->b, t->i64,
-                                LLVMBuildIntToPtr(t->b, off, compat_ptr_type(t->ctx, t->i64), ""),
-                                "values");
+        values = array_values(t, t->reg_map[1] - 1);
         key = LLVMBuildLoad2(t->b, t->i32,
                              LLVMBuildIntToPtr(t->b, args[2], compat_ptr_type(t->ctx, t->i32), ""),
                              "key");
         LLVMSetAlignment(key, 1);
-        in_range = LLVMBuildICmp(t->b, LLVMIntULT, key, cint(t->i32, m->max_entries), "");
-        addr = LLVMBuildAdd(
+        found = LLVMBuildAnd(t->b,
+                             LLVMBuildICmp(t->b, LLVMIntULT, key, cint(t->i32, m->max_entries), ""),
+                             LLVMBuildICmp(t->b, LLVMIntNE, values, c64(t, 0), ""), "");
+        /*
+         * No wrap where it is used: a found value lies inside the array (a
+         * wrap elsewhere only poisons the arm the select drops). LLVM then
+         * sees that the result is NULL exactly when nothing was found.
+         */
+        addr = LLVMBuildNUWAdd(
             t->b, values,
             LLVMBuildMul(t->b, LLVMBuildZExt(t->b, key, t->i64, ""), c64(t, stride), ""), "");
-        r_fast = LLVMBuildSelect(t->b, in_range, addr, c64(t, 0), "");
-        from_fast = LLVMGetInsertBlock(t->b);
-        LLVMBuildBr(t->b, join);
-
-        LLVMPositionBuilderAtEnd(t->b, slow);
-        r_slow = call(t, BPFAOT_HELPER_PREFIX "0001", t->fn5, args + 1, 5);
-        from_slow = LLVMGetInsertBlock(t->b);
-        LLVMBuildBr(t->b, join);
-
-        LLVMPositionBuilderAtEnd(t->b, join);
-        phi = LLVMBuildPhi(t->b, t->i64, "r0");
-        incoming[0] = r_fast;
-        incoming[1] = r_slow;
-        blocks[0] = from_fast;
-        blocks[1] = from_slow;
-        LLVMAddIncoming(phi, incoming, blocks, 2);
-        finish_call(t, phi);
+        finish_call(t, LLVMBuildSelect(t->b, found, addr, c64(t, 0), ""));
         return true;
+}
+
+/*
+ * A private frame has no real address: a helper given a spot of it
+ * (provenance.h) gets the real address of that spot in its part.
+ */
+static void frame_args(struct tr *t, size_t idx, LLVMValueRef args[6])
+{
+        const struct program *p = t->program;
+        size_t lo = 0, hi = p->frame_arg_cnt;
+
+        if (!p->frames || !p->frames[t->sub].private)
+                return;
+        while (lo < hi) { /* the first at or after idx */
+                size_t mid = lo + (hi - lo) / 2;
+                if (p->frame_args[mid].insn < idx)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        for (; lo < p->frame_arg_cnt && p->frame_args[lo].insn == idx; lo++) {
+                const struct frame_arg *fa = &p->frame_args[lo];
+                LLVMValueRef ptr = frame_gep(t, fa->reg, false, 0, 0, fa->part, t->i8);
+
+                args[fa->reg] = LLVMBuildPtrToInt(t->b, ptr, t->i64, "");
+        }
 }
 
 static void tr_call(struct tr *t, size_t idx)
@@ -806,6 +880,7 @@ static void tr_call(struct tr *t, size_t idx)
 
         for (unsigned r = 1; r <= 5; r++)
                 args[r] = reg_get(t, r);
+        frame_args(t, idx, args);
         if (insn_is_reg_src(insn)) { /* callx: dispatch by helper id */
                 LLVMTypeRef p6[6] = {t->i64, t->i64, t->i64, t->i64, t->i64, t->i64};
                 args[0] = reg_get(t, insn->dst);
@@ -1106,7 +1181,7 @@ static void build_plain(struct tr *t, size_t start, size_t end)
                 LLVMBuildStore(t->b, r >= 1 && r <= 5 ? LLVMGetParam(t->fn, r - 1) : c64(t, 0),
                                t->regs[r]);
         create_blocks(t, start, end);
-        LLVMBuildBr(t->b, t->blocks[start]);
+        entry_done(t, LLVMBuildBr(t->b, t->blocks[start]));
         emit_insns(t, start, end);
         free(t->parts);
         t->parts = NULL;
@@ -1136,6 +1211,7 @@ static void build_region(struct tr *t, LLVMValueRef fn, size_t lo, size_t hi, co
         for (size_t i = lo + 1; i < hi; i++)
                 if (entry[i - base])
                         LLVMAddCase(sw, cint(t->i32, i), t->blocks[i]);
+        entry_done(t, sw);
         emit_insns(t, lo, hi);
         t->state = NULL;
 }
@@ -1373,7 +1449,9 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
         t.leaders = calloc(prog->insn_cnt, sizeof(*t.leaders));
         t.blocks = calloc(prog->insn_cnt, sizeof(*t.blocks));
         t.sub_fns = calloc(p->sp.cnt, sizeof(*t.sub_fns));
-        if (!t.leaders || !t.blocks || !t.sub_fns) {
+        t.slot_vals = calloc(prog->map_cnt ? prog->map_cnt : 1, sizeof(*t.slot_vals));
+        t.base_vals = calloc(prog->map_cnt ? prog->map_cnt : 1, sizeof(*t.base_vals));
+        if (!t.leaders || !t.blocks || !t.sub_fns || !t.slot_vals || !t.base_vals) {
                 ret = bpfaot_error_nomem(err);
                 goto out;
         }
@@ -1385,6 +1463,7 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
                 program_fn_attrs(t.ctx, t.sub_fns[s]);
         }
         t.b = LLVMCreateBuilderInContext(t.ctx);
+        t.eb = LLVMCreateBuilderInContext(t.ctx);
         for (size_t s = 0; s < p->sp.cnt && !ret; s++)
                 ret = build_subprog(&t, s);
         if (!ret) {
@@ -1398,7 +1477,10 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
         if (!ret && t.oom)
                 ret = bpfaot_error_nomem(err);
         LLVMDisposeBuilder(t.b);
+        LLVMDisposeBuilder(t.eb);
 out:
+        free(t.slot_vals);
+        free(t.base_vals);
         free(t.leaders);
         free(t.blocks);
         free(t.sub_fns);
