@@ -1150,7 +1150,7 @@ static void callback_args(const struct walk *w, const struct helper_sig *sig,
 
 /* The memory helper argument `i` (1-based) may write: at most how many bytes. */
 int64_t absint_helper_mem_size(const struct program *p, const struct helper_sig *sig,
-                               const struct absint_state *st, unsigned i)
+                               const struct absint_state *st, unsigned i, bool least)
 {
         const struct helper_arg_info *info = helper_arg_info(sig->args[i - 1]);
         int map_reg = arg_of_kind(sig, HELPER_ARG_MAP);
@@ -1160,9 +1160,11 @@ int64_t absint_helper_mem_size(const struct program *p, const struct helper_sig 
                 return -1;
         if (info->fixed_size)
                 return info->fixed_size;
-        if ((info->flags & HELPER_ARGF_SIZED_BY_NEXT) && i < 5 && is_number(&st->reg[i + 1]) &&
-            st->reg[i + 1].s.umax <= p->stack_size)
-                return (int64_t)st->reg[i + 1].s.umax;
+        if ((info->flags & HELPER_ARGF_SIZED_BY_NEXT) && i < 5 && is_number(&st->reg[i + 1]))
+                return least ? (st->reg[i + 1].s.umin <= INT32_MAX ? (int64_t)st->reg[i + 1].s.umin
+                                                                   : INT32_MAX)
+                       : st->reg[i + 1].s.umax <= p->stack_size ? (int64_t)st->reg[i + 1].s.umax
+                                                                : -1;
         if ((info->flags & HELPER_ARGF_KEY_SIZED) && map)
                 return map->key_size;
         if ((info->flags & HELPER_ARGF_VALUE_SIZED) && map)
@@ -1174,7 +1176,7 @@ int64_t absint_helper_mem_size(const struct program *p, const struct helper_sig 
 static int64_t written_size(const struct program *p, const struct helper_sig *sig,
                             const struct absint_state *st, int i)
 {
-        int64_t size = absint_helper_mem_size(p, sig, st, (unsigned)i);
+        int64_t size = absint_helper_mem_size(p, sig, st, (unsigned)i, false);
 
         return size < 0 ? p->stack_size : size;
 }

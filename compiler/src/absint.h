@@ -151,11 +151,13 @@ bool absint_may_alias_frame(const struct absint_value *v);
 struct helper_sig;
 /*
  * Bytes helper `sig` may read or write through its argument register `i`
- * (1-5) in state `st`: a fixed size, the bound of the size argument after
- * it, or the map argument's key or value size; -1 when none of those is known.
+ * (1-5) in state `st`: a fixed size, the map argument's key or value size,
+ * or the size argument after it: its upper bound (at most the frame's size),
+ * or with `least` its lower bound (what every path touches); -1 when not
+ * known.
  */
 int64_t absint_helper_mem_size(const struct program *p, const struct helper_sig *sig,
-                               const struct absint_state *st, unsigned i);
+                               const struct absint_state *st, unsigned i, bool least);
 
 /* Name of a region in the log ("ctx", "fp", "map_value", ...). */
 const char *absint_region_name(enum absint_region region);

@@ -9,6 +9,7 @@
 #include "absint.h"
 #include "insn.h"
 #include "nullcheck.h"
+#include "memcheck.h"
 #include "rodata.h"
 #include "uninit.h"
 #include "validate.h"
@@ -106,6 +107,7 @@ int program_analyze(struct program *p, struct bpfaot_error *err)
         int ret = p->absint ? 0 : absint_run(p, &p->absint, err);
 
         ret = ret ?: nullcheck_run(p, err);
+        ret = ret ?: memcheck_run(p, err);
         return ret ?: provenance_run(p, err);
 }
 

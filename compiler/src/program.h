@@ -58,7 +58,8 @@ int program_check_structure(const struct bpfaot_prog *prog, const struct bpfaot_
                             struct program *p, struct bpfaot_error *err);
 /*
  * The register analysis (kept in p->absint), the checks built on it
- * (today: dereferences of possibly-NULL pointers, nullcheck.c) and the
+ * (dereferences of possibly-NULL pointers, nullcheck.c; accesses outside
+ * their object, memcheck.c) and the
  * facts the translator takes from it (provenance.c). On failure
  * `p` still holds the analysis, for bpf-aot verify's log.
  */

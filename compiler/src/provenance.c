@@ -177,7 +177,7 @@ static bool call_keeps_frame(struct prov *v, size_t idx, const struct absint_sta
                 return false;
         for (unsigned r = 1; r <= 5; r++) {
                 const struct absint_value *a = &st->reg[r];
-                int64_t size = sig && r <= args ? absint_helper_mem_size(p, sig, st, r) : -1;
+                int64_t size = sig && r <= args ? absint_helper_mem_size(p, sig, st, r, false) : -1;
                 int64_t lo = a->s.smin, hi = sat_add(a->s.smax, size);
                 struct frame_arg *fa;
 
