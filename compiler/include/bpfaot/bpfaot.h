@@ -401,7 +401,8 @@ struct bpfaot_compile_opts {
          * arithmetic on the runtime's map (struct bpfaot_map_inline in
          * bpfaot/maps.h) instead of a helper call. Only for objects whose
          * map slots hold maps of this runtime, made from the object's own
-         * definitions: a host's own _bpf_helper_ext_0001 is bypassed.
+         * definitions: a host's own _bpf_helper_ext_0001 is bypassed, and
+         * a slot left empty (NULL) finds nothing, as the runtime's helper.
          */
         bool inline_maps;
 };
