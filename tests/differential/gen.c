@@ -672,8 +672,10 @@ static size_t emit_frame_compare(struct gen *g, uint8_t reg, uint8_t other)
 
 /*
  * An address spilled (an aligned 8-byte store, directly from r10 or
- * through the address itself), filled back and used as a base. Or a part
- * of the spill overwritten with data, and the spill dropped.
+ * through the address itself), filled back and used as a base; sometimes
+ * low bytes of the same address are stored over the spill first (the slot
+ * then still holds it, but a compiler must see its bytes written).
+ * Or a part of the spill overwritten with data, and the spill dropped.
  */
 static void gen_spill_fill(struct gen *g)
 {
@@ -701,6 +703,9 @@ static void gen_spill_fill(struct gen *g)
                            gen_imm32(&g->rng)));
                 release_reg(g, ptr);
         } else {
+                if (k < 35) /* its own low bytes over the spill */
+                        emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_MEM | PICK(&g->rng, narrow),
+                                   BPFAOT_REG_FP, ptr, (int16_t)slot, 0));
                 if (chance(&g->rng, 50)) /* the spill is the only copy */
                         release_reg(g, ptr);
                 fill = take_reg(g);
