@@ -833,6 +833,36 @@ static void mixed_values(void)
         done(&t);
 }
 
+/*
+ * A frame address turned into a number (its own low half stored over its
+ * spill, then filled) and written through: the write may change any slot,
+ * here one holding a spilled frame address that is filled and dereferenced
+ * afterwards, so that access must not be taken for the old spill's.
+ */
+static void write_through_number(void)
+{
+        struct case_prog t;
+
+        if (!build(&t, "write_through_number",
+                   "mov %r3, %r10\n"        /* 0 */
+                   "add %r3, -24\n"         /* 1 */
+                   "stxdw [%r10-24], %r3\n" /* 2 */
+                   "stxw [%r10-24], %r3\n"  /* 3: the slot still holds fp-24 */
+                   "ldxdw %r4, [%r10-24]\n" /* 4: fp-24, as a number */
+                   "mov %r2, %r10\n"        /* 5 */
+                   "add %r2, -16\n"         /* 6 */
+                   "stxdw [%r10-8], %r2\n"  /* 7: spill fp-16 */
+                   "stdw [%r10-16], 222\n"  /* 8 */
+                   "stxdw [%r4+16], %r1\n"  /* 9: fp-8 = ctx */
+                   "ldxdw %r6, [%r10-8]\n"  /* 10: ctx */
+                   "ldxdw %r0, [%r6+0]\n"   /* 11: ctx word 0 */
+                   "exit\n"))
+                return;
+        CHECK_STR_EQ(frame_desc(&t, 0), "escapes at insn 3");
+        run(&t, 7, ADDR_NONE);
+        done(&t);
+}
+
 /* The caller gives a callee its frame address; the callee's own frame stays private. */
 static void local_call(void)
 {
@@ -916,6 +946,7 @@ int main(void)
         unbounded_index();
         frame_or_number();
         mixed_values();
+        write_through_number();
         local_call();
         verify_log();
         return TEST_EXIT("provenance");
