@@ -133,7 +133,7 @@ struct gen {
         unsigned sub; /* 0: the entry; k: sub-program k */
         unsigned depth;
         bool in_loop;
-        int reserved; /* a register holding a pointer for a few insns, or -1 */
+        uint32_t reserved; /* registers (bit r) holding a pointer or a counter for a few insns */
 };
 
 static struct bpfaot_insn mk(uint8_t opcode, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
@@ -208,7 +208,7 @@ static uint8_t pick_dst(struct gen *g)
                         r = 0;
                 else
                         r = g->sub ? PICK(&g->rng, writable_sub) : PICK(&g->rng, writable_entry);
-        } while (r == g->reserved);
+        } while (g->reserved & (1u << r));
         return r;
 }
 
@@ -519,16 +519,11 @@ static void gen_atomic(struct gen *g, struct base b)
         emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_ATOMIC | size_field(size), b.reg, src, off, op));
 }
 
-/*
- * `n` random accesses through the temporary base register `d.reg`, which is
- * reserved meanwhile and overwritten afterwards, so the pointer never
- * becomes data.
- */
-static void gen_accesses_through(struct gen *g, struct base d, unsigned n)
+/* `n` random loads, stores and (when `atomics`) atomics through `d`. */
+static void gen_accesses(struct gen *g, struct base d, unsigned n, bool atomics)
 {
-        g->reserved = d.reg;
         for (unsigned i = 0; i < n; i++) {
-                unsigned k = below(&g->rng, 3);
+                unsigned k = below(&g->rng, atomics ? 3 : 2);
                 if (k == 0)
                         gen_load(g, d);
                 else if (k == 1)
@@ -536,7 +531,18 @@ static void gen_accesses_through(struct gen *g, struct base d, unsigned n)
                 else
                         gen_atomic(g, d);
         }
-        g->reserved = -1;
+}
+
+/*
+ * `n` random accesses through the temporary base register `d.reg`, which is
+ * reserved meanwhile and overwritten afterwards, so the pointer never
+ * becomes data.
+ */
+static void gen_accesses_through(struct gen *g, struct base d, unsigned n)
+{
+        g->reserved |= 1u << d.reg;
+        gen_accesses(g, d, n, true);
+        g->reserved &= ~(1u << d.reg);
         emit_mov64_imm(g, d.reg, gen_imm32(&g->rng));
 }
 
@@ -585,6 +591,281 @@ static void gen_merged_access(struct gen *g)
         emit_mov64_reg(g, tmp, REG_CTX);
         emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, tmp, 0, 0, 64));
         gen_accesses_through(g, d, n);
+}
+
+/* ------------------------------------------------------------------ */
+/* Frame addresses                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Frame addresses used the ways that let the compiler keep a frame out of
+ * memory (provenance.c: spilled and filled, stepped beside a counter,
+ * compared with each other and with 0, indexed by a masked number) and
+ * ways that put it back (a part of a spilled address stored over it, a
+ * loop ended by comparing two addresses). Each pattern is self-contained:
+ * no address outlives it in a register or a slot, so none becomes data.
+ * Spilled addresses live in the frame's lowest 64 bytes, which the
+ * accesses of the pattern that spills them never touch.
+ */
+#define SPILL_LO (-GEN_STACK_SIZE)
+#define SPILL_HI (-GEN_STACK_SIZE + 64)
+
+/* A register for an address or a counter, reserved until released (never r0: cmpxchg writes it). */
+static uint8_t take_reg(struct gen *g)
+{
+        uint8_t r;
+
+        do
+                r = pick_dst(g);
+        while (r == 0);
+        g->reserved |= 1u << r;
+        return r;
+}
+
+/* Overwrite reserved register `r` with data and make it free again. */
+static void release_reg(struct gen *g, uint8_t r)
+{
+        g->reserved &= ~(1u << r);
+        emit_mov64_imm(g, r, gen_imm32(&g->rng));
+}
+
+/*
+ * The base for register `reg` holding r10 + [min, max] (multiples of 8):
+ * offsets that keep every access inside [floor, 0) of the frame. The
+ * window spans at least 64 bytes (floor - min + max <= -64).
+ */
+static struct base frame_window(struct gen *g, uint8_t reg, int32_t floor, int32_t min, int32_t max)
+{
+        int32_t lo = floor - min, hi = -max;
+
+        return (struct base){reg, lo, hi,
+                             lo + 8 * (int32_t)below(&g->rng, (uint32_t)(hi - lo - 64) / 8 + 1)};
+}
+
+/* A few instructions that touch only data registers. */
+static void gen_data_insns(struct gen *g, unsigned max)
+{
+        for (unsigned i = below(&g->rng, max + 1); i > 0; i--)
+                gen_alu(g);
+}
+
+/*
+ * A 64-bit comparison of address `reg` with address `other` or with 0; its
+ * jump, forward over what follows, is to patch.
+ */
+static size_t emit_frame_compare(struct gen *g, uint8_t reg, uint8_t other)
+{
+        static const uint8_t conds[] = {
+            BPFAOT_JMP_JEQ, BPFAOT_JMP_JNE,  BPFAOT_JMP_JGT,  BPFAOT_JMP_JGE,  BPFAOT_JMP_JLT,
+            BPFAOT_JMP_JLE, BPFAOT_JMP_JSGT, BPFAOT_JMP_JSGE, BPFAOT_JMP_JSLT, BPFAOT_JMP_JSLE,
+        };
+        uint8_t op = PICK(&g->rng, conds);
+
+        if (chance(&g->rng, 25))
+                return emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_SRC_K |
+                                      (chance(&g->rng, 50) ? BPFAOT_JMP_JEQ : BPFAOT_JMP_JNE),
+                                  reg, 0, 0, 0));
+        if (chance(&g->rng, 50))
+                return emit(g, mk(BPFAOT_CLASS_JMP | op | BPFAOT_SRC_X, reg, other, 0, 0));
+        return emit(g, mk(BPFAOT_CLASS_JMP | op | BPFAOT_SRC_X, other, reg, 0, 0));
+}
+
+/*
+ * An address spilled (an aligned 8-byte store, directly from r10 or
+ * through the address itself), filled back and used as a base; sometimes
+ * low bytes of the same address are stored over the spill first (the slot
+ * then still holds it, but a compiler must see its bytes written).
+ * Or a part of the spill overwritten with data, and the spill dropped.
+ */
+static void gen_spill_fill(struct gen *g)
+{
+        static const uint8_t narrow[] = {BPFAOT_SIZE_B, BPFAOT_SIZE_H, BPFAOT_SIZE_W};
+        static const unsigned narrow_bytes[] = {1, 2, 4};
+        int32_t slot = SPILL_LO + 8 * (int32_t)below(&g->rng, 8);
+        int32_t at = SPILL_HI + 8 * (int32_t)below(&g->rng, (uint32_t)-SPILL_HI / 8);
+        uint8_t ptr = take_reg(g), fill;
+        unsigned k = below(&g->rng, 100), w;
+
+        emit_mov64_reg(g, ptr, BPFAOT_REG_FP);
+        emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, ptr, 0, 0, at));
+        if (chance(&g->rng, 30)) /* through the address: slot - at from it */
+                emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_MEM | BPFAOT_SIZE_DW, ptr, ptr,
+                           (int16_t)(slot - at), 0));
+        else
+                emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_MEM | BPFAOT_SIZE_DW, BPFAOT_REG_FP, ptr,
+                           (int16_t)slot, 0));
+        gen_data_insns(g, 2);
+        if (k < 15) { /* data over a part of the spill; the spill is never filled */
+                w = below(&g->rng, 3);
+                emit(g, mk(BPFAOT_CLASS_ST | BPFAOT_MODE_MEM | narrow[w], BPFAOT_REG_FP, 0,
+                           (int16_t)(slot + (int32_t)(narrow_bytes[w] *
+                                                      below(&g->rng, 8 / narrow_bytes[w]))),
+                           gen_imm32(&g->rng)));
+                release_reg(g, ptr);
+        } else {
+                if (k < 35) /* its own low bytes over the spill */
+                        emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_MEM | PICK(&g->rng, narrow),
+                                   BPFAOT_REG_FP, ptr, (int16_t)slot, 0));
+                if (chance(&g->rng, 50)) /* the spill is the only copy */
+                        release_reg(g, ptr);
+                fill = take_reg(g);
+                emit(g, mk(BPFAOT_CLASS_LDX | BPFAOT_MODE_MEM | BPFAOT_SIZE_DW, fill, BPFAOT_REG_FP,
+                           (int16_t)slot, 0));
+                if (g->reserved & (1u << ptr)) {
+                        size_t jump = emit_frame_compare(g, fill, ptr);
+
+                        gen_accesses(g, frame_window(g, fill, SPILL_HI, at, at),
+                                     1 + below(&g->rng, 3), true);
+                        patch_off(g, jump, g->cnt);
+                        release_reg(g, ptr);
+                } else {
+                        gen_accesses(g, frame_window(g, fill, SPILL_HI, at, at),
+                                     1 + below(&g->rng, 4), true);
+                }
+                release_reg(g, fill);
+        }
+        /* The slot holds data again. */
+        emit(g, mk(BPFAOT_CLASS_ST | BPFAOT_MODE_MEM | BPFAOT_SIZE_DW, BPFAOT_REG_FP, 0,
+                   (int16_t)slot, gen_imm32(&g->rng)));
+}
+
+/* Accesses through `reg` (r10 + [min, max]), maybe skipped by a comparison with `other`. */
+static void gen_loop_body(struct gen *g, uint8_t reg, uint8_t other, int32_t min, int32_t max)
+{
+        bool guard = chance(&g->rng, 40);
+        size_t jump = guard ? emit_frame_compare(g, reg, other) : 0;
+
+        gen_accesses(g, frame_window(g, reg, -GEN_STACK_SIZE, min, max), 1 + below(&g->rng, 3),
+                     true);
+        gen_data_insns(g, 2);
+        if (guard)
+                patch_off(g, jump, g->cnt);
+}
+
+/* Close a counted loop: counter `cnt` from 0 up to `n`, or from `n` down to 0. */
+static void emit_count(struct gen *g, uint8_t cnt, bool down, int32_t n, size_t head)
+{
+        size_t back;
+
+        emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, cnt, 0, 0, down ? -1 : 1));
+        if (down)
+                back = emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_JNE | BPFAOT_SRC_K, cnt, 0, 0, 0));
+        else
+                back = emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_JLT | BPFAOT_SRC_K, cnt, 0, 0, n));
+        patch_off(g, back, head);
+}
+
+/*
+ * A frame address stepped through rows beside a counter (the matmul
+ * shape), sometimes with a column address stepped by an inner counted
+ * loop, sometimes ended by comparing the row address with the end's.
+ */
+static void gen_frame_loop(struct gen *g)
+{
+        int32_t rows = 1 + (int32_t)below(&g->rng, 8), cols = 1 + (int32_t)below(&g->rng, 4);
+        int32_t step = 8 * (cols + (int32_t)below(&g->rng, 2)), size = rows * step;
+        int32_t first =
+            -size - 8 * (int32_t)below(&g->rng, (uint32_t)(GEN_STACK_SIZE - size) / 8 + 1);
+        int32_t last = first + (rows - 1) * step;
+        bool nested = chance(&g->rng, 40), by_end = !nested && chance(&g->rng, 15);
+        bool down = chance(&g->rng, 40), down2 = chance(&g->rng, 40);
+        uint8_t row = take_reg(g), cnt = 0, end = 0, col, cnt2;
+        size_t head, head2, back;
+
+        emit_mov64_reg(g, row, BPFAOT_REG_FP);
+        emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, row, 0, 0, first));
+        if (by_end) {
+                end = take_reg(g);
+                emit_mov64_reg(g, end, BPFAOT_REG_FP);
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, end, 0, 0,
+                           first + size));
+        } else {
+                cnt = take_reg(g);
+                emit_mov64_imm(g, cnt, down ? rows : 0);
+        }
+        head = g->cnt;
+        if (nested) {
+                col = take_reg(g);
+                cnt2 = take_reg(g);
+                emit_mov64_reg(g, col, row);
+                emit_mov64_imm(g, cnt2, down2 ? cols : 0);
+                head2 = g->cnt;
+                gen_loop_body(g, col, row, first, last + 8 * (cols - 1));
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, col, 0, 0, 8));
+                emit_count(g, cnt2, down2, cols, head2);
+                release_reg(g, col);
+                release_reg(g, cnt2);
+        } else {
+                gen_loop_body(g, row, BPFAOT_REG_FP, first, last);
+        }
+        emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, row, 0, 0, step));
+        if (by_end) {
+                back =
+                    emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_JLT | BPFAOT_SRC_X, row, end, 0, 0));
+                patch_off(g, back, head);
+                release_reg(g, end);
+        } else {
+                emit_count(g, cnt, down, rows, head);
+                release_reg(g, cnt);
+        }
+        release_reg(g, row);
+}
+
+/*
+ * An array on the stack indexed by a number masked to its size (r10 +
+ * base + (x & mask)): bounded, so it may stay a part of a private frame.
+ * With an odd mask the address may be unaligned: no atomics then.
+ */
+static void gen_masked_index(struct gen *g)
+{
+        bool aligned = chance(&g->rng, 50);
+        int32_t mask = (1 << (3 + below(&g->rng, 5))) - 1; /* 7 .. 127 */
+        int32_t base;
+        uint8_t ptr = take_reg(g), idx;
+
+        if (aligned)
+                mask &= ~7;
+        base = -mask - 64 - 8 * (int32_t)below(&g->rng, (uint32_t)(GEN_STACK_SIZE - mask - 64) / 8);
+        base &= ~7;
+        switch (below(&g->rng, 3)) {
+        case 0: /* ptr = (x & mask) + r10 + base */
+                emit_mov64_reg(g, ptr, pick_src(g));
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_AND | BPFAOT_SRC_K, ptr, 0, 0, mask));
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_X, ptr, BPFAOT_REG_FP,
+                           0, 0));
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, ptr, 0, 0, base));
+                break;
+        case 1: /* 32-bit masking */
+                emit(g,
+                     mk(BPFAOT_CLASS_ALU | BPFAOT_ALU_MOV | BPFAOT_SRC_X, ptr, pick_src(g), 0, 0));
+                emit(g, mk(BPFAOT_CLASS_ALU | BPFAOT_ALU_AND | BPFAOT_SRC_K, ptr, 0, 0, mask));
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_X, ptr, BPFAOT_REG_FP,
+                           0, 0));
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, ptr, 0, 0, base));
+                break;
+        default: /* ptr = r10 + base, then += (x & mask) in a data register */
+                idx = pick_dst(g);
+                emit_mov64_reg(g, ptr, BPFAOT_REG_FP);
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, ptr, 0, 0, base));
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_AND | BPFAOT_SRC_K, idx, 0, 0, mask));
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_X, ptr, idx, 0, 0));
+        }
+        gen_accesses(g, frame_window(g, ptr, -GEN_STACK_SIZE, base, base + mask),
+                     1 + below(&g->rng, 4), aligned);
+        release_reg(g, ptr);
+}
+
+/* One of the frame address patterns above. */
+static void gen_frame_item(struct gen *g)
+{
+        unsigned k = below(&g->rng, 100);
+
+        if (k < 35)
+                gen_spill_fill(g);
+        else if (k < 70)
+                gen_frame_loop(g);
+        else
+                gen_masked_index(g);
 }
 
 /* ------------------------------------------------------------------ */
@@ -772,6 +1053,8 @@ static void gen_item(struct gen *g)
                 gen_local_call(g);
         else if (k < 95 && g->depth > 1)
                 gen_exit(g);
+        else if (k >= 95 && k < 99)
+                gen_frame_item(g);
         else
                 gen_alu(g);
 }
@@ -838,7 +1121,6 @@ int gen_program(uint64_t seed, struct gen_prog *out)
         if (!g)
                 return -ENOMEM;
         g->rng.s = mix64(seed ^ 0x6a09e667f3bcc908ull);
-        g->reserved = -1;
         g->mem_len =
             GEN_MIN_MEM_LEN + 8 * below(&g->rng, (GEN_MAX_MEM_LEN - GEN_MIN_MEM_LEN) / 8 + 1);
         g->n_subs = below(&g->rng, MAX_SUBS + 1);

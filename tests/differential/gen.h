@@ -9,7 +9,10 @@
  *    never written again), r6 is the loop counter (written only by loops);
  *  - in sub-programs r8 points 256 bytes below the caller's frame top, so
  *    the callee reads and writes its caller's stack;
- *  - every other register holds plain data.
+ *  - every other register holds plain data, except that a few instructions
+ *    may hold an address derived from r10, r9 or r8 in one (reserved
+ *    meanwhile, then overwritten with data), or spill it in the frame's
+ *    lowest 64 bytes (overwritten with data afterwards).
  * Memory accesses use constant offsets from r10, r9 or r8, always in
  * bounds; atomics are naturally aligned. The entry stores r0-r8 into the
  * first 72 bytes of the context before it exits.
