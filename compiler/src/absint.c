@@ -170,13 +170,18 @@ static bool is_ptr(const struct absint_value *v, enum absint_region region)
         return v->kind == ABSINT_PTR && v->region == region && !v->maybe_uninit;
 }
 
-/* Could it be an address in the own frame other than one known to be (ABSINT_STACK)? */
+/*
+ * Could it be an address in the own frame other than one known to be
+ * (ABSINT_STACK)? A number can: the bytes of a spilled frame address read
+ * back after part of them was overwritten are a number to the analysis, and
+ * the interpreter writes through it where the kernel would refuse.
+ */
 bool absint_may_alias_frame(const struct absint_value *v)
 {
-        if (v->kind == ABSINT_UNKNOWN)
-                return true;
-        return v->kind == ABSINT_PTR &&
-               (v->maybe_uninit || v->region == ABSINT_STACK || v->region == ABSINT_PTR_OTHER);
+        if (v->kind != ABSINT_PTR)
+                return !(v->kind == ABSINT_SCALAR && !v->maybe_uninit && scalar_is_const(&v->s) &&
+                         v->s.umin == 0); /* NULL writes nothing */
+        return v->maybe_uninit || v->region == ABSINT_STACK || v->region == ABSINT_PTR_OTHER;
 }
 
 /* An unknown number of `bytes` bytes, zero- or sign-extended. */
@@ -1230,7 +1235,7 @@ static bool call_helper(const struct walk *w, size_t idx, const struct helper_si
                 const struct helper_arg_info *info = helper_arg_info(sig->args[i - 1]);
                 const struct absint_value *v = &st->reg[i];
 
-                if (!info || !(info->flags & HELPER_ARGF_WRITES) || v->kind == ABSINT_SCALAR)
+                if (!info || !(info->flags & HELPER_ARGF_WRITES))
                         continue;
                 if (is_ptr(v, ABSINT_STACK))
                         ok =

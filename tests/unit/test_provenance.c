@@ -510,7 +510,11 @@ static void row_pointer(void)
 /* Frames whose address is used as a number                            */
 /* ------------------------------------------------------------------ */
 
-/* A helper writes the frame (probe_read's destination): it needs the real address. */
+/*
+ * A helper writes the frame (probe_read's destination) where its signature
+ * bounds it: the frame stays private and the helper gets the real address
+ * of the part holding those bytes.
+ */
 static void helper_argument(void)
 {
         struct case_prog t;
@@ -528,9 +532,33 @@ static void helper_argument(void)
                    "add %r0, %r2\n"         /* 9 */
                    "exit\n"))
                 return;
+        CHECK_STR_EQ(frame_desc(&t, 0), "private: -16..-8");
+        CHECK_STR_EQ(mem_desc(&t, 8), "frame[-16,-8) part 0");
+        run(&t, 0, ADDR_NONE);
+        done(&t);
+}
+
+/* The same with a size the analysis cannot bound: the helper needs the frame's real address. */
+static void helper_argument_unbounded(void)
+{
+        struct case_prog t;
+
+        if (!build(&t, "helper_argument_unbounded",
+                   "stdw [%r10-16], 0\n"    /* 0 */
+                   "mov %r6, %r1\n"         /* 1 */
+                   "mov %r1, %r10\n"        /* 2 */
+                   "add %r1, -16\n"         /* 3 */
+                   "ldxdw %r2, [%r6+0]\n"   /* 4: a size from the context */
+                   "mov %r3, %r6\n"         /* 5 */
+                   "add %r3, 8\n"           /* 6 */
+                   "call 4\n"               /* 7: probe_read(fp-16, ?, ctx+8) */
+                   "ldxdw %r2, [%r10-16]\n" /* 8 */
+                   "add %r0, %r2\n"         /* 9 */
+                   "exit\n"))
+                return;
         CHECK_STR_EQ(frame_desc(&t, 0), "escapes at insn 7");
         CHECK_STR_EQ(mem_desc(&t, 8), "frame[-16,-8)");
-        run(&t, 0, ADDR_NONE);
+        run(&t, 8, ADDR_NONE);
         done(&t);
 }
 
@@ -934,6 +962,7 @@ int main(void)
         bounded_index();
         row_pointer();
         helper_argument();
+        helper_argument_unbounded();
         helper_not_argument();
         stored_in_ctx();
         partial_overwrite();
