@@ -33,13 +33,33 @@ static bool is_little_endian(LLVMTargetMachineRef tm)
         return little;
 }
 
+/*
+ * The CPU for "generic" (and no --cpu): the baseline clang compiles C for,
+ * so that objects run like the host's own C. LLVM's own "generic" x86 CPU
+ * lacks x86-64's tuning (64-bit division by a 32-bit fast path, for one);
+ * other targets' generic CPUs are clang's default.
+ */
+static const char *generic_cpu(const char *triple)
+{
+        static const struct {
+                const char *arch; /* the triple's first component */
+                const char *cpu;
+        } cpus[] = {{"x86_64", "x86-64"}};
+
+        for (size_t i = 0; i < sizeof(cpus) / sizeof(cpus[0]); i++) {
+                size_t n = strlen(cpus[i].arch);
+                if (strncmp(triple, cpus[i].arch, n) == 0 && triple[n] == '-')
+                        return cpus[i].cpu;
+        }
+        return ""; /* the target's own generic CPU ("generic", "generic-rv64", ...) */
+}
+
 int emit_target_machine(const struct bpfaot_compile_opts *o, int level, LLVMTargetMachineRef *out,
                         struct bpfaot_error *err)
 {
         char *triple = o->triple ? strdup(o->triple) : bpfaot_host_triple();
         char *host_cpu = NULL, *host_features = NULL, *msg = NULL, why[160];
-        /* "" is each target's own generic CPU ("generic", "generic-rv64", ...). */
-        const char *cpu = o->cpu && strcmp(o->cpu, "generic") != 0 ? o->cpu : "";
+        const char *cpu = o->cpu && strcmp(o->cpu, "generic") != 0 ? o->cpu : NULL;
         const char *features = o->features ? o->features : "";
         static const LLVMCodeGenOptLevel codegen_levels[] = {
             LLVMCodeGenLevelNone, LLVMCodeGenLevelLess, LLVMCodeGenLevelDefault,
@@ -49,6 +69,8 @@ int emit_target_machine(const struct bpfaot_compile_opts *o, int level, LLVMTarg
 
         if (!triple)
                 return bpfaot_error_nomem(err);
+        if (!cpu)
+                cpu = generic_cpu(triple);
         if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
                 ret = bpfaot_error_set(err, EINVAL, "unsupported target '%s': %s", triple,
                                        msg ? msg : "unknown");

@@ -59,6 +59,12 @@ struct tr {
         size_t lo, hi;
         /* Per block: register -> the object's map it holds (index + 1), 0 unknown. */
         uint32_t reg_map[BPFAOT_NUM_REGS];
+        /*
+         * Per block: register -> the `found` test of the inlined lookup whose
+         * result it holds, or NULL. LLVM cannot fold the program's NULL check
+         * of that result itself: address 0 is valid in our functions.
+         */
+        LLVMValueRef reg_found[BPFAOT_NUM_REGS];
         bool oom;          /* an allocation failed while translating */
         const char *entry; /* entry function name; prefixes the internal functions */
 };
@@ -104,6 +110,7 @@ static void reg_set(struct tr *t, unsigned r, LLVMValueRef v)
 {
         LLVMBuildStore(t->b, v, t->regs[r]);
         t->reg_map[r] = 0;
+        t->reg_found[r] = NULL;
 }
 
 static LLVMTypeRef int_type(struct tr *t, unsigned bytes)
@@ -674,12 +681,13 @@ static LLVMValueRef map_slot(struct tr *t, size_t m)
 
 /*
  * The values of ARRAY map `m` inlined (struct bpfaot_map_inline), loaded
- * once per run like its slot; 0 when the slot is empty (read from a zero
+ * once per run like its slot; NULL when the slot is empty (read from a zero
  * constant, so that no branch is needed).
  */
 static LLVMValueRef array_values(struct tr *t, size_t m)
 {
         LLVMValueRef slot, none, addr;
+        LLVMTypeRef i8p = compat_ptr_type(t->ctx, t->i8);
 
         if (t->base_vals[m])
                 return t->base_vals[m];
@@ -697,8 +705,7 @@ static LLVMValueRef array_values(struct tr *t, size_t m)
             LLVMBuildPtrToInt(t->eb, none, t->i64, ""),
             LLVMBuildAdd(t->eb, slot, c64(t, BPFAOT_MAP_INLINE_VALUES_OFFSET), ""), "");
         t->base_vals[m] = LLVMBuildLoad2(
-            t->eb, t->i64, LLVMBuildIntToPtr(t->eb, addr, compat_ptr_type(t->ctx, t->i64), ""),
-            "values");
+            t->eb, i8p, LLVMBuildIntToPtr(t->eb, addr, compat_ptr_type(t->ctx, i8p), ""), "values");
         return t->base_vals[m];
 }
 
@@ -816,7 +823,7 @@ static void tr_tail_call(struct tr *t, LLVMValueRef *args)
 static bool tr_inline_array_lookup(struct tr *t, LLVMValueRef *args)
 {
         const struct bpfaot_map_desc *m;
-        LLVMValueRef values, key, addr, found;
+        LLVMValueRef values, key, index, addr, found;
         uint64_t stride;
 
         if (!t->opts->inline_maps || !t->reg_map[1] || t->reg_map[1] > t->prog->map_cnt)
@@ -832,16 +839,18 @@ static bool tr_inline_array_lookup(struct tr *t, LLVMValueRef *args)
         LLVMSetAlignment(key, 1);
         found = LLVMBuildAnd(t->b,
                              LLVMBuildICmp(t->b, LLVMIntULT, key, cint(t->i32, m->max_entries), ""),
-                             LLVMBuildICmp(t->b, LLVMIntNE, values, c64(t, 0), ""), "");
+                             LLVMBuildIsNotNull(t->b, values, ""), "");
         /*
-         * No wrap where it is used: a found value lies inside the array (a
-         * wrap elsewhere only poisons the arm the select drops). LLVM then
-         * sees that the result is NULL exactly when nothing was found.
+         * In bounds where it is used: a found value lies inside the array
+         * (out of bounds only poisons the arm the select drops), so it is
+         * never NULL: the result is NULL exactly when `found` is false, and
+         * a NULL check of it tests `found` (see tr_cond_jmp).
          */
-        addr = LLVMBuildNUWAdd(
-            t->b, values,
-            LLVMBuildMul(t->b, LLVMBuildZExt(t->b, key, t->i64, ""), c64(t, stride), ""), "");
+        index = LLVMBuildMul(t->b, LLVMBuildZExt(t->b, key, t->i64, ""), c64(t, stride), "");
+        addr = LLVMBuildPtrToInt(t->b, LLVMBuildInBoundsGEP2(t->b, t->i8, values, &index, 1, ""),
+                                 t->i64, "");
         finish_call(t, LLVMBuildSelect(t->b, found, addr, c64(t, 0), ""));
+        t->reg_found[0] = found;
         return true;
 }
 
@@ -996,7 +1005,13 @@ static void tr_cond_jmp(struct tr *t, size_t idx)
                 a = LLVMBuildTrunc(t->b, a, t->i32, "");
                 b = LLVMBuildTrunc(t->b, b, t->i32, "");
         }
-        if (op == BPFAOT_JMP_JSET) {
+        if (!is32 && !insn_is_reg_src(insn) && insn->imm == 0 && t->reg_found[insn->dst] &&
+            (op == BPFAOT_JMP_JEQ || op == BPFAOT_JMP_JNE)) {
+                /* The NULL check of an inlined lookup's result (tr_inline_array_lookup). */
+                cond = t->reg_found[insn->dst];
+                if (op == BPFAOT_JMP_JEQ)
+                        cond = LLVMBuildNot(t->b, cond, "");
+        } else if (op == BPFAOT_JMP_JSET) {
                 LLVMValueRef m = LLVMBuildAnd(t->b, a, b, "");
                 cond = LLVMBuildICmp(t->b, LLVMIntNE, m, cint(LLVMTypeOf(m), 0), "");
         } else {
@@ -1037,11 +1052,14 @@ static void tr_insn(struct tr *t, size_t idx)
         case BPFAOT_CLASS_ALU:
         case BPFAOT_CLASS_ALU64: {
                 uint32_t src_map = insn->src < BPFAOT_NUM_REGS ? t->reg_map[insn->src] : 0;
+                LLVMValueRef src_found = insn->src < BPFAOT_NUM_REGS ? t->reg_found[insn->src] : 0;
                 tr_alu(t, insn);
-                /* A copy of a map pointer (mov64 reg, not movsx) is still that map. */
+                /* A copy (mov64 reg, not movsx) of a map pointer is still that map. */
                 if (bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64 &&
-                    insn_op(insn) == BPFAOT_ALU_MOV && insn_is_reg_src(insn) && insn->off == 0)
+                    insn_op(insn) == BPFAOT_ALU_MOV && insn_is_reg_src(insn) && insn->off == 0) {
                         t->reg_map[insn->dst] = src_map;
+                        t->reg_found[insn->dst] = src_found;
+                }
                 return;
         }
         case BPFAOT_CLASS_LD:
@@ -1132,6 +1150,7 @@ static void emit_insns(struct tr *t, size_t lo, size_t hi)
                         LLVMPositionBuilderAtEnd(t->b, t->blocks[i]);
                         /* Other paths join here: what registers hold is unknown again. */
                         memset(t->reg_map, 0, sizeof(t->reg_map));
+                        memset(t->reg_found, 0, sizeof(t->reg_found));
                 }
                 tr_insn(t, i);
         }

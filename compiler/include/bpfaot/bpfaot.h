@@ -383,7 +383,8 @@ enum bpfaot_optimize {
 struct bpfaot_compile_opts {
         size_t sz;
         const char *triple;     /* NULL: host */
-        const char *cpu;        /* NULL: "generic"; "native": the host CPU */
+        const char *cpu;        /* NULL: "generic", clang's baseline (x86-64 on x86_64); */
+                                /* "native": the host CPU */
         const char *features;   /* NULL: none ("native" cpu: the host's) */
         int optimize;           /* enum bpfaot_optimize; 0: -O2 */
         const char *entry_name; /* NULL: BPFAOT_DEFAULT_ENTRY, "bpf_main" */
