@@ -325,15 +325,30 @@ static void rewrite(LLVMContextRef ctx, LLVMBuilderRef b, struct tree *t, LLVMBa
                 leaf_lo = eval(t, lo_v, &from);
         if (has_hi)
                 leaf_hi = eval(t, hi_v, &from);
-        /* The default is the leaf most values of the window go to. */
-        dflt = map[0];
-        for (uint64_t i = 0; i < width; i++) {
-                unsigned n = 0;
-                for (uint64_t j = 0; j < width; j++)
-                        n += map[j] == map[i];
-                if (n > best) {
-                        best = n;
-                        dflt = map[i];
+        /*
+         * The default takes the values outside the window, as a C switch's
+         * default does: one range check before the jump table, as native
+         * code has. Values below it that go elsewhere keep their own check.
+         * A tree without values outside the window gets the leaf most of
+         * the window goes to.
+         */
+        if (has_hi) {
+                dflt = leaf_hi;
+                has_hi = false;
+                has_lo = has_lo && leaf_lo != leaf_hi;
+        } else if (has_lo) {
+                dflt = leaf_lo;
+                has_lo = false;
+        } else {
+                dflt = map[0];
+                for (uint64_t i = 0; i < width; i++) {
+                        unsigned n = 0;
+                        for (uint64_t j = 0; j < width; j++)
+                                n += map[j] == map[i];
+                        if (n > best) {
+                                best = n;
+                                dflt = map[i];
+                        }
                 }
         }
         /* Pure work of the inner blocks moves up to the root, which dominates its uses. */
