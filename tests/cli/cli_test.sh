@@ -1216,6 +1216,10 @@ case_switch() {
         # The dense switch became one LLVM switch.
         x "$BPF_AOT" build -e -O2 "$(obj switch)" -o ll
         expect_grep '^  switch i[0-9]+ ' ll/switches.ll "an LLVM switch was rebuilt"
+        # dense(): cases 0..11 in the table, the default (12..15) takes what lies above,
+        # so one range check guards the jump table, as in native code.
+        expect_grep '^    i64 0, label ' ll/switches.ll "dense: case 0 is a case, not the default"
+        expect_grep '^    i64 11, label ' ll/switches.ll "dense: case 11 is a case"
 }
 
 # bpf-to-bpf calls into .text and within a section are linked into each program.
