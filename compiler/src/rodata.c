@@ -57,7 +57,7 @@ static bool scan_sections(struct rodata *c, bool *named)
                 any = named[r->data_sec] = true;
                 if (len < sizeof(c->secs))
                         len += (size_t)snprintf(c->secs + len, sizeof(c->secs) - len, "%s%s",
-                                                len ? ", " : "", sec->name);
+                                                len ? ", " : "", sec->name ? sec->name : "?");
         }
         return any;
 }
