@@ -69,9 +69,7 @@ int program_check_structure(const struct bpfaot_prog *prog, const struct bpfaot_
         ret = ret ?: subprogs_find(prog, &p->sp, err);
         ret = ret ?: validate_flow(p, err);
         ret = ret ?: subprogs_check_calls(p, err);
-        ret = ret ?: uninit_check(p, err);
         ret = ret ?: fpoff_analyze(p, &p->fp, err);
-        ret = ret ?: rodata_check(p, err);
         if (ret) {
                 program_free(p);
                 return ret;
@@ -106,6 +104,8 @@ int program_analyze(struct program *p, struct bpfaot_error *err)
 {
         int ret = p->absint ? 0 : absint_run(p, &p->absint, err);
 
+        ret = ret ?: uninit_run(p, err);
+        ret = ret ?: rodata_run(p, err);
         ret = ret ?: nullcheck_run(p, err);
         ret = ret ?: memcheck_run(p, err);
         return ret ?: provenance_run(p, err);

@@ -58,8 +58,9 @@ int program_check_structure(const struct bpfaot_prog *prog, const struct bpfaot_
                             struct program *p, struct bpfaot_error *err);
 /*
  * The register analysis (kept in p->absint), the checks built on it
- * (dereferences of possibly-NULL pointers, nullcheck.c; accesses outside
- * their object, memcheck.c) and the
+ * (reads of unwritten registers, uninit.c; stores into read-only data,
+ * rodata.c; dereferences of possibly-NULL pointers, nullcheck.c; accesses
+ * outside their object, memcheck.c) and the
  * facts the translator takes from it (provenance.c). On failure
  * `p` still holds the analysis, for bpf-aot verify's log.
  */

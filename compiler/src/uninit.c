@@ -3,196 +3,190 @@
  * Reads of registers that were never written. The kernel verifier refuses
  * them ("R3 !read_ok"); so do we, naming the register and the instruction.
  *
- * A forward may-analysis per sub-program: the state before an instruction is
- * the set of registers that some path from the sub-program's entry has
- * written (union at merges). A read of a register outside that set is a read
- * that no path initialises: refused. A register written on some paths only
- * is not refused: the kernel follows paths one by one and may prove the
- * others infeasible; for those the translator's zeroed registers give a
- * defined value.
+ * It reads the register analysis (absint.h): a read of a register the
+ * analysis holds uninitialised before it (no path reaching it wrote it) is
+ * refused. A register written on some paths only is not refused: the
+ * kernel follows paths one by one and may prove the others infeasible; for
+ * those the translator's zeroed registers give a defined value. Paths the
+ * analysis proves never taken reach nothing.
  *
  * Entry states: a program starts with r1 (the context) and r2 (its size, the
- * native ABI's second argument); a sub-program or callback with r1-r5 (the
- * arguments, as the caller may have set them); r10 always. Calls leave r0
- * written and r1-r5 clobbered. Only the program's own exit must read r0:
- * a sub-program's exit hands r0 back, which the caller's call writes anyway.
- * Helper arguments are not checked: which of r1-r5 a helper reads is the
- * helper's signature, not the instruction's.
+ * native ABI's second argument); r10 always. Calls leave r1-r5 unwritten.
+ * Only the program's own exit must read r0. Helper arguments are not checked:
+ * which of r1-r5 a helper reads is the helper's signature, not the
+ * instruction's.
+ *
+ * The analysis follows values through calls, where this check judges each
+ * sub-program on its own: a sub-program or callback starts with r1-r5 (the
+ * arguments, as the caller may have set them), and a local call writes r0
+ * (a sub-program's exit hands r0 back). The analysis holds the arguments no
+ * caller sets, and r0 after a call of a callee that never sets it,
+ * uninitialised as it holds registers a call left unwritten, and cannot
+ * tell them apart: a sub-program's reads of the former are not checked,
+ * nor the reads of r0 in one that calls such a callee.
  *
  * Stack slots are not checked: the kernel lets privileged loaders read stack
  * never written, and every frame is zeroed when the function starts.
  */
 #include "internal.h"
 #include "uninit.h"
+#include "absint.h"
 #include "insn.h"
 #include "program.h"
 
-#include <errno.h>
 #include <stdlib.h>
 
-#define REG(r)        ((uint16_t)(1u << (r)))
-#define ARG_REGS      (REG(1) | REG(2) | REG(3) | REG(4) | REG(5))
-#define PROG_ENTRY    (REG(1) | REG(2) | REG(BPFAOT_REG_FP))
-#define SUBPROG_ENTRY (ARG_REGS | REG(BPFAOT_REG_FP))
+#define REG(r)   ((uint16_t)(1u << (r)))
+#define ARG_REGS (REG(1) | REG(2) | REG(3) | REG(4) | REG(5))
 
-/* Registers an instruction reads, writes, and leaves undefined. */
-struct reg_use {
-        uint16_t reads, writes, clobbers;
+struct uninit {
+        const struct program *p;
+        struct bpfaot_error *err;
+        /*
+         * By sub-program: registers the analysis may hold uninitialised
+         * where this check counts them written (the arguments no caller
+         * sets; r0 after a call of a callee that never sets it).
+         */
+        uint16_t *unchecked;
+        size_t sub; /* the sub-program of the instruction visited last */
 };
 
-static struct reg_use alu_use(const struct bpfaot_insn *insn)
+static uint16_t alu_reads(const struct bpfaot_insn *insn)
 {
         uint16_t src = insn_is_reg_src(insn) ? REG(insn->src) : 0;
 
         switch (insn_op(insn)) {
         case BPFAOT_ALU_MOV:
-                return (struct reg_use){.reads = src, .writes = REG(insn->dst)};
+                return src;
         case BPFAOT_ALU_NEG:
         case BPFAOT_ALU_END:
-                return (struct reg_use){.reads = REG(insn->dst), .writes = REG(insn->dst)};
+                return REG(insn->dst);
         default:
-                return (struct reg_use){.reads = REG(insn->dst) | src, .writes = REG(insn->dst)};
+                return REG(insn->dst) | src;
         }
 }
 
-static struct reg_use jmp_use(const struct bpfaot_insn *insn, bool is_prog)
+static uint16_t jmp_reads(const struct bpfaot_insn *insn, bool is_prog)
 {
         if (insn_is_exit(insn))
-                return (struct reg_use){.reads = is_prog ? REG(0) : 0};
+                return is_prog ? REG(0) : 0;
         if (insn_is_call(insn))
-                return (struct reg_use){.reads = insn_is_reg_src(insn) ? REG(insn->dst) : 0,
-                                        .writes = REG(0),
-                                        .clobbers = ARG_REGS};
+                return insn_is_reg_src(insn) ? REG(insn->dst) : 0;
         if (insn_is_ja(insn))
-                return (struct reg_use){0};
-        return (struct reg_use){.reads =
-                                    REG(insn->dst) | (insn_is_reg_src(insn) ? REG(insn->src) : 0)};
+                return 0;
+        return REG(insn->dst) | (insn_is_reg_src(insn) ? REG(insn->src) : 0);
 }
 
-static struct reg_use atomic_use(const struct bpfaot_insn *insn)
-{
-        struct reg_use u = {.reads = REG(insn->dst) | REG(insn->src)};
-
-        if (insn->imm == BPFAOT_ATOMIC_CMPXCHG) {
-                u.reads |= REG(0);
-                u.writes = REG(0);
-        } else if (insn->imm & BPFAOT_ATOMIC_FETCH) {
-                u.writes = REG(insn->src);
-        }
-        return u;
-}
-
-static struct reg_use use_of(const struct bpfaot_insn *insn, bool is_prog)
+/* Registers instruction `insn` reads (of the program's entry sub-program: `is_prog`). */
+static uint16_t reads_of(const struct bpfaot_insn *insn, bool is_prog)
 {
         switch (bpfaot_insn_class(insn)) {
         case BPFAOT_CLASS_ALU:
         case BPFAOT_CLASS_ALU64:
-                return alu_use(insn);
+                return alu_reads(insn);
         case BPFAOT_CLASS_JMP:
         case BPFAOT_CLASS_JMP32:
-                return jmp_use(insn, is_prog);
+                return jmp_reads(insn, is_prog);
         case BPFAOT_CLASS_LD: /* lddw: the only LD the validator lets through */
-                return (struct reg_use){.writes = REG(insn->dst)};
+                return 0;
         case BPFAOT_CLASS_LDX:
-                return (struct reg_use){.reads = REG(insn->src), .writes = REG(insn->dst)};
+                return REG(insn->src);
         case BPFAOT_CLASS_ST:
-                return (struct reg_use){.reads = REG(insn->dst)};
-        default: /* STX */
-                if (insn_mode(insn) == BPFAOT_MODE_ATOMIC)
-                        return atomic_use(insn);
-                return (struct reg_use){.reads = REG(insn->dst) | REG(insn->src)};
+                return REG(insn->dst);
+        default: /* STX; cmpxchg compares with r0 */
+                return REG(insn->dst) | REG(insn->src) |
+                       (insn_mode(insn) == BPFAOT_MODE_ATOMIC && insn->imm == BPFAOT_ATOMIC_CMPXCHG
+                            ? REG(0)
+                            : 0);
         }
 }
 
-struct flow {
-        const struct bpfaot_prog *prog;
-        const bool *tails;
-        uint16_t *in; /* registers some path has written, before each insn */
-        bool *seen;   /* reached from the sub-program's entry */
-        bool *queued; /* in work[] */
-        size_t *work; /* pending instructions */
-        size_t nwork;
-};
-
-static void reach(struct flow *f, size_t idx, uint16_t state)
+static int check_insn(void *ctx, size_t idx, const struct absint_state *st)
 {
-        if (f->seen[idx] && (f->in[idx] | state) == f->in[idx])
-                return;
-        f->in[idx] |= state;
-        f->seen[idx] = true;
-        /* States only grow, 11 bits at most: each insn is looked at a bounded number of times. */
-        if (!f->queued[idx]) {
-                f->queued[idx] = true;
-                f->work[f->nwork++] = idx;
-        }
-}
+        struct uninit *c = ctx;
+        const struct bpfaot_insn *insn = &c->p->prog->insns[idx];
+        uint16_t reads;
 
-static void propagate(struct flow *f, size_t idx, bool is_prog)
-{
-        const struct bpfaot_insn *insn = &f->prog->insns[idx];
-        struct reg_use u = use_of(insn, is_prog);
-        uint16_t out = (uint16_t)((f->in[idx] & ~u.clobbers) | u.writes);
-        size_t next = idx + (insn_is_lddw(insn) ? 2 : 1);
-
-        if (insn_is_jmp(insn) && (insn_is_ja(insn) || insn_is_cond_jmp(insn)))
-                reach(f, (size_t)insn_jump_target(insn, idx), out);
-        if (insn_is_exit(insn) || insn_is_ja(insn))
-                return;
-        reach(f, next, out);
-}
-
-/* The first read of a register no path has written, in [start, end). */
-static int first_bad_read(const struct flow *f, size_t start, size_t end, bool is_prog,
-                          struct bpfaot_error *err)
-{
-        for (size_t i = start; i < end; i++) {
-                uint16_t missing;
-
-                if (!f->seen[i] || f->tails[i])
-                        continue;
-                missing = use_of(&f->prog->insns[i], is_prog).reads & (uint16_t)~f->in[i];
-                if (!missing)
-                        continue;
-                for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
-                        if (missing & REG(r))
-                                return bpfaot_error_at(
-                                    err, f->prog, (long)i, EINVAL,
-                                    "r%u is read before it is written (uninitialised register)%s",
-                                    r,
-                                    r == 0 && insn_is_exit(&f->prog->insns[i])
-                                        ? ": the program returns r0"
-                                        : "");
-        }
+        while (idx >= subprogs_end(&c->p->sp, c->sub))
+                c->sub++;
+        reads = reads_of(insn, c->sub == 0) & (uint16_t)~c->unchecked[c->sub];
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
+                if ((reads & REG(r)) && absint_reg(st, r)->kind == ABSINT_UNINIT)
+                        return bpfaot_error_at(
+                            c->err, c->p->prog, (long)idx, EINVAL,
+                            "r%u is read before it is written (uninitialised register)%s", r,
+                            r == 0 && insn_is_exit(insn) ? ": the program returns r0" : "");
         return 0;
 }
 
-int uninit_check(const struct program *p, struct bpfaot_error *err)
+/* The registers uninitialised before `idx`; *reached false (and 0) when no path reaches it. */
+static uint16_t uninit_regs_at(const struct absint *a, size_t idx, bool *reached)
 {
-        const struct bpfaot_prog *prog = p->prog;
-        const struct subprogs *sp = &p->sp;
-        struct flow f = {.prog = prog, .tails = p->tails};
-        int ret = 0;
+        struct absint_state st;
+        uint16_t regs = 0;
 
-        f.in = calloc(prog->insn_cnt, sizeof(*f.in));
-        f.seen = calloc(prog->insn_cnt, sizeof(*f.seen));
-        f.queued = calloc(prog->insn_cnt, sizeof(*f.queued));
-        f.work = calloc(prog->insn_cnt, sizeof(*f.work));
-        if (!f.in || !f.seen || !f.queued || !f.work)
-                ret = bpfaot_error_nomem(err);
-        for (size_t s = 0; s < sp->cnt && !ret; s++) {
-                size_t start = sp->start[s], end = subprogs_end(sp, s);
+        *reached = absint_state_at(a, idx, &st);
+        for (unsigned r = 0; *reached && r < BPFAOT_NUM_REGS; r++)
+                if (absint_reg(&st, r)->kind == ABSINT_UNINIT)
+                        regs |= REG(r);
+        absint_state_release(&st);
+        return regs;
+}
 
-                reach(&f, start, s == 0 ? PROG_ENTRY : SUBPROG_ENTRY);
-                while (f.nwork) {
-                        size_t i = f.work[--f.nwork];
-                        f.queued[i] = false;
-                        propagate(&f, i, s == 0);
+/*
+ * Fill c->unchecked: the arguments each sub-program's callers never set, and
+ * r0 in sub-programs calling one whose every exit leaves r0 unwritten.
+ */
+static void find_unchecked(struct uninit *c, bool *no_r0)
+{
+        const struct bpfaot_prog *prog = c->p->prog;
+        const struct subprogs *sp = &c->p->sp;
+        bool reached;
+
+        for (size_t s = 1; s < sp->cnt; s++) {
+                bool returns = false, sets_r0 = false;
+
+                c->unchecked[s] = uninit_regs_at(c->p->absint, sp->start[s], &reached) & ARG_REGS;
+                for (size_t i = sp->start[s]; i < subprogs_end(sp, s) && !sets_r0; i++) {
+                        uint16_t regs;
+
+                        if (c->p->tails[i] || !insn_is_exit(&prog->insns[i]))
+                                continue;
+                        regs = uninit_regs_at(c->p->absint, i, &reached);
+                        returns |= reached;
+                        sets_r0 = reached && !(regs & REG(0));
                 }
-                ret = first_bad_read(&f, start, end, s == 0, err);
+                no_r0[s] = returns && !sets_r0;
         }
-        free(f.in);
-        free(f.seen);
-        free(f.queued);
-        free(f.work);
+        for (size_t s = 0; s < sp->cnt; s++)
+                for (size_t i = sp->start[s]; i < subprogs_end(sp, s); i++) {
+                        const struct bpfaot_insn *insn = &prog->insns[i];
+                        long callee;
+
+                        if (c->p->tails[i] || !insn_is_local_call(insn))
+                                continue;
+                        callee = subprogs_index_of(sp, (size_t)insn_call_target(insn, i));
+                        if (callee > 0 && no_r0[callee])
+                                c->unchecked[s] |= REG(0);
+                }
+}
+
+int uninit_run(const struct program *p, struct bpfaot_error *err)
+{
+        struct uninit c = {.p = p, .err = err};
+        bool *no_r0 = calloc(p->sp.cnt, sizeof(*no_r0));
+        int ret;
+
+        c.unchecked = calloc(p->sp.cnt, sizeof(*c.unchecked));
+        if (!no_r0 || !c.unchecked) {
+                ret = bpfaot_error_nomem(err);
+        } else {
+                find_unchecked(&c, no_r0);
+                ret = absint_for_each_insn(p->absint, check_insn, &c);
+                if (ret == -ENOMEM)
+                        ret = bpfaot_error_nomem(err);
+        }
+        free(no_r0);
+        free(c.unchecked);
         return ret;
 }

@@ -7,7 +7,10 @@
 
 struct program;
 
-/* 0, or -EINVAL with the first such read located in `err`. Control flow validated first. */
-int uninit_check(const struct program *p, struct bpfaot_error *err);
+/*
+ * Refuse the first read of `p` (analysed: p->absint) of a register no path
+ * has written: 0, or -EINVAL with that read located in `err`.
+ */
+int uninit_run(const struct program *p, struct bpfaot_error *err);
 
 #endif

@@ -52,8 +52,14 @@ case_verify_errors() {
         x "$BPF_AOT" verify r3.bin
         expect_rc 1 "verify of a refused program"
         expect_err_line '^bpf-aot: r3\.bin: r3: insn 0: ldxdw %r0, \[%r3\+0\]: r3 is read before it is written \(uninitialised register\)$' \
-                "the validator's message"
-        expect_no_grep '^verdict' _out "no verdict for a refused program"
+                "the analysis' message"
+        expect_grep '^0: R1=ctx\(\) R2=scalar\(\) R10=fp0$' _out "the log shows r3 unwritten"
+        expect_grep '^verdict: refused \(see the message\)$' _out "the verdict of a refused read"
+        verify_asm far.bin 'ja +7' 'exit'
+        x "$BPF_AOT" verify far.bin
+        expect_rc 1 "verify of a structurally invalid program"
+        expect_err_line 'insn 0: ja \+7: jump target 8 is outside the program' "the validator's message"
+        expect_no_grep '^verdict' _out "no verdict for a program the analysis cannot run on"
         x "$BPF_AOT" verify
         expect_rc 2 "verify without input"
         expect_err_line '^bpf-aot: verify: no input file \(see .bpf-aot verify --help.\)$' "no input"

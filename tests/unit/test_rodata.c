@@ -81,6 +81,12 @@ static const struct rcase cases[] = {
      "lddw %r1, 1\nstxdw [%r10-16], %r1\nmov %r1, %r10\nadd %r1, -8\nmov %r2, 8\ncall 4\n"
      "ldxdw %r1, [%r10-16]\nstb [%r1+0], 1\nexit\n",
      STORE, 8},
+    /* probe_read writes its 8 bytes only, not where the address they hold points. */
+    {"spill below a helper's buffer holding its address",
+     "lddw %r1, 1\nmov %r2, %r10\nadd %r2, -32\nstxdw [%r10-8], %r2\nstxdw [%r10-32], %r1\n"
+     "mov %r1, %r10\nadd %r1, -8\nmov %r2, 8\ncall 4\nldxdw %r2, [%r10-32]\nstb [%r2+0], 1\n"
+     "exit\n",
+     STORE, 11},
     /* The callback (insn 7) stores through its own lddw. */
     {"lddw in a callback",
      "mov %r1, 4\nlddw %r2, code_addr 5\nmov %r3, 0\nmov %r4, 0\ncall 181\nexit\n"
@@ -137,6 +143,15 @@ static const struct rcase cases[] = {
     {"half of a spilled address",
      "lddw %r1, 1\nstxdw [%r10-16], %r1\nldxw %r3, [%r10-16]\nstb [%r3+0], 1\nmov %r0, 0\n"
      "exit\n",
+     NULL, 0},
+    {"read-only data on one path, writable data on the other",
+     "jeq %r2, 0, other\nlddw %r1, 1\nja out\nother:\nlddw %r1, 2\nout:\nstb [%r1+8], 0\n"
+     "mov %r0, 0\nexit\n",
+     NULL, 0},
+    /* The branch is never taken: no path stores. */
+    {"store on a path never taken",
+     "mov %r2, 0\njne %r2, 0, out\nmov %r0, 0\nexit\nout:\nlddw %r1, 1\nstb [%r1+0], 1\n"
+     "mov %r0, 0\nexit\n",
      NULL, 0},
     /* Loads from anything but the own frame are unknown, a caller's frame too. */
     {"callee reads the caller's spill",
@@ -248,10 +263,13 @@ static const struct rcase cases[] = {
      "g:\ncall 1\njeq %r0, 0, gout\nldxdw %r3, [%r0+0]\nstdw [%r3+0], 0\ngout:\nmov %r0, 0\n"
      "exit\n",
      NULL, 0},
-    /* r10 - 8 holds the address of r10 - 32 (as a dynptr would): the helper may write there. */
+    /*
+     * r10 - 8 holds the address of r10 - 32 (as a dynptr does): dynptr_write
+     * (202) given it may write there.
+     */
     {"spill overwritten through a frame address the helper's memory holds",
      "lddw %r1, 1\nmov %r2, %r10\nadd %r2, -32\nstxdw [%r10-8], %r2\nstxdw [%r10-32], %r1\n"
-     "mov %r1, %r10\nadd %r1, -8\nmov %r2, 8\ncall 4\nldxdw %r2, [%r10-32]\nstb [%r2+0], 1\n"
+     "mov %r1, %r10\nadd %r1, -8\nmov %r2, 8\ncall 202\nldxdw %r2, [%r10-32]\nstb [%r2+0], 1\n"
      "exit\n",
      NULL, 0},
 };

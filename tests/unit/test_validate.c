@@ -194,6 +194,10 @@ static const struct vcase cases[] = {
          "neg %r4: r4 is read before it is written", 0},
         {"callx through nothing", PROG(I(0x8d, 8, 0, 0, 0), EXIT), 0, 0,
          "call %r8: r8 is read before it is written", 0},
+        /* A caller sets r1; the callee's helper call clobbers it. */
+        {"callee's argument after a call", PROG(MOV_K(1, 1), CALL_LOCAL(1), EXIT,
+                                                I(0x85, 0, 0, 0, 5), I(0xbf, 0, 1, 0, 0), EXIT),
+         0, 0, "mov %r0, %r1: r1 is read before it is written", 4},
 };
 
 /* clang-format on */
@@ -353,6 +357,14 @@ static const struct valid_prog valid[] = {
     {"stack never written", "ldxdw %r0, [%r10-8]\nexit\n", 0, 0},
     /* A sub-program need not set r0: the caller's call writes it. */
     {"void sub-program", "call local f\nexit\nf:\nstdw [%r10-8], 1\nexit\n", 0, 0},
+    /* A callback's r1-r5 are its arguments too, whatever its helper gives it. */
+    {"callback arguments",
+     "mov %r1, 1\nlddw %r2, code_addr 5\nmov %r3, 0\nmov %r4, 0\ncall 181\nexit\n"
+     "mov %r0, %r5\nexit\n",
+     0, 0},
+    /* The branch is never taken: the kernel never looks at the read. */
+    {"read on a path never taken",
+     "mov %r2, 0\njne %r2, 0, +2\nmov %r0, 0\nexit\nmov %r0, %r3\nexit\n", 0, 0},
 };
 
 static void check_valid(void)
