@@ -56,6 +56,12 @@
 /* Loops around one block that get iterations of their own (the innermost). */
 #define MAX_NEST 8
 
+/*
+ * Offsets of one object up to this compare like its addresses (no address
+ * wraps): see ptr_compare.
+ */
+#define ADDR_WINDOW_MAX ((int64_t)1 << 62)
+
 /* bpf_loop runs its callback at most this many times (the kernel's BPF_MAX_LOOPS). */
 #define LOOP_MAX_ITERATIONS (1u << 23)
 
@@ -203,16 +209,55 @@ static bool value_equal(const struct absint_value *a, const struct absint_value 
                scalar_equal(&a->s, &b->s);
 }
 
-static struct scalar scalar_merge(const struct scalar *old, const struct scalar *new, bool widen)
+/*
+ * How a join at a loop head widens; joins elsewhere get NULL. Pointer
+ * offsets stop at thresholds on their way to the type's limits, so that a
+ * pointer stepped through an object keeps an offset whose comparisons still
+ * teach something (see ptr_compare).
+ */
+struct widening {
+        int64_t frame_floor; /* the frame's lowest offset, -stack_size */
+};
+
+static struct scalar scalar_merge(const struct scalar *old, const struct scalar *new,
+                                  const struct widening *widen)
 {
         struct scalar j = scalar_join(old, new);
 
         return widen ? scalar_widen(old, &j) : j;
 }
 
+/*
+ * The thresholds of a pointer offset, ascending: the frame's bottom and top
+ * (the offsets of a pointer stepped through it), an object's start, and
+ * ADDR_WINDOW_MAX / 2 (room for the offsets of a few more bytes past it).
+ */
+static struct scalar widen_offset(const struct scalar *old, const struct scalar *new,
+                                  enum absint_region region, const struct widening *widen)
+{
+        const int64_t frame_ts[] = {widen->frame_floor, 0, ADDR_WINDOW_MAX / 2};
+        const int64_t object_ts[] = {0, ADDR_WINDOW_MAX / 2};
+        const int64_t *ts = region == ABSINT_STACK ? frame_ts : object_ts;
+        size_t n = region == ABSINT_STACK ? sizeof(frame_ts) / sizeof(*frame_ts)
+                                          : sizeof(object_ts) / sizeof(*object_ts);
+        struct scalar j = scalar_join(old, new), w = scalar_widen(old, &j), box;
+        int64_t lo = INT64_MIN, hi = INT64_MAX;
+
+        if (j.smin < old->smin) /* grown down: to the highest threshold below */
+                for (size_t i = 0; i < n; i++)
+                        if (ts[i] <= j.smin)
+                                lo = ts[i];
+        if (j.smax > old->smax) /* grown up: to the lowest threshold above */
+                for (size_t i = n; i-- > 0;)
+                        if (ts[i] >= j.smax)
+                                hi = ts[i];
+        box = scalar_srange(lo, hi);
+        return scalar_meet(&w, &box, &box) ? box : w;
+}
+
 /* `old` joined with `new` (widened when `widen`). */
 static struct absint_value value_join(const struct absint_value *old,
-                                      const struct absint_value *new, bool widen)
+                                      const struct absint_value *new, const struct widening *widen)
 {
         struct absint_value r;
 
@@ -256,7 +301,8 @@ static struct absint_value value_join(const struct absint_value *old,
         }
         if (old->id != new->id)
                 r.id = ABSINT_NO_ID;
-        r.s = scalar_merge(&old->s, &new->s, widen);
+        r.s =
+            widen ? widen_offset(&old->s, &new->s, r.region, widen) : scalar_join(&old->s, &new->s);
         return r;
 }
 
@@ -495,7 +541,7 @@ static bool state_equal(const struct absint_state *a, const struct absint_state 
 }
 
 static struct absint_slot slot_join(const struct absint_slot *a, const struct absint_slot *b,
-                                    bool widen)
+                                    const struct widening *widen)
 {
         struct absint_slot r = {.index = a->index, .init = a->init & b->init, .v = v_uninit()};
 
@@ -507,7 +553,7 @@ static struct absint_slot slot_join(const struct absint_slot *a, const struct ab
 
 /* Share the slots of `old` when `new` holds the same ones and joining changes none. */
 static bool slots_join_same(struct absint_state *out, const struct absint_state *old,
-                            const struct absint_state *new, bool widen)
+                            const struct absint_state *new, const struct widening *widen)
 {
         struct slot_buf *buf = slot_buf_of(old);
 
@@ -533,7 +579,7 @@ static bool slots_join_same(struct absint_state *out, const struct absint_state 
 
 /* *out = old joined with new (widened when `widen`). */
 static bool state_join(struct absint_state *out, const struct absint_state *old,
-                       const struct absint_state *new, bool widen)
+                       const struct absint_state *new, const struct widening *widen)
 {
         size_t i = 0, j = 0;
 
@@ -734,6 +780,7 @@ static void flow_to(struct absint *a, uint32_t from, const uint8_t *tag, size_t 
         uint32_t b = a->block_of[insn];
         struct block *blk = &a->blocks[b];
         struct absint_state joined;
+        const struct widening widen = {.frame_floor = -(int64_t)a->p->stack_size};
         struct context *c;
 
         /* Widening is for edges that close a cycle of contexts. */
@@ -754,7 +801,8 @@ static void flow_to(struct absint *a, uint32_t from, const uint8_t *tag, size_t 
                 return;
         }
         if (!state_join(&a->scratch, &c->in, st,
-                        backward && blk->loop_head && c->back_changes >= WIDEN_AFTER)) {
+                        backward && blk->loop_head && c->back_changes >= WIDEN_AFTER ? &widen
+                                                                                     : NULL)) {
                 a->nomem = true;
                 return;
         }
@@ -902,32 +950,130 @@ static bool null_check(const struct bpfaot_insn *insn, struct absint_state *take
         return true;
 }
 
-/* A conditional jump: `fall` holds the state before it and becomes the fall-through edge. */
-static void cond_jump(const struct bpfaot_insn *insn, struct absint_state *taken, bool *taken_ok,
-                      struct absint_state *fall, bool *fall_ok)
+/* Both edges refined as `t` and `f` say (the registers of `insn`'s operands). */
+static void refine_edges(const struct bpfaot_insn *insn, const struct scalar_edge *t,
+                         const struct scalar_edge *f, struct absint_state *taken, bool *taken_ok,
+                         struct absint_state *fall, bool *fall_ok)
 {
-        struct absint_value *d = &fall->reg[insn->dst];
+        bool reg_src = insn_is_reg_src(insn) && insn->src != insn->dst;
+
+        *taken_ok = t->feasible;
+        *fall_ok = f->feasible;
+        if (t->feasible) {
+                if (reg_src)
+                        taken->reg[insn->src].s = t->src;
+                taken->reg[insn->dst].s = t->dst;
+        }
+        if (f->feasible) {
+                if (reg_src)
+                        fall->reg[insn->src].s = f->src;
+                fall->reg[insn->dst].s = f->dst;
+        }
+}
+
+/* A one-element ARRAY map: every value of it is the one object. */
+static bool single_value_map(const struct program *p, uint32_t id)
+{
+        return id < p->prog->map_cnt && p->prog->maps[id].type == 2 /* ARRAY */ &&
+               p->prog->maps[id].max_entries == 1;
+}
+
+/*
+ * Are `d` and `s` addresses in one object, one base plus their offsets? The
+ * own frame, the context, one global section, the value of a one-element
+ * array, or two maybe-NULL results still linked to one call (one record,
+ * or both NULL). Two values of one map may be different elements, and
+ * records of one reserve different runs of it.
+ */
+static bool same_object(const struct program *p, const struct absint_value *d,
+                        const struct absint_value *s)
+{
+        if (d->kind != ABSINT_PTR || s->kind != ABSINT_PTR || d->maybe_uninit || s->maybe_uninit ||
+            d->region != s->region)
+                return false;
+        if (d->maybe_null || s->maybe_null)
+                return d->maybe_null && s->maybe_null && d->null_linked && s->null_linked &&
+                       d->origin == s->origin;
+        switch (d->region) {
+        case ABSINT_STACK:
+        case ABSINT_CTX:
+                return true;
+        case ABSINT_DATA:
+                return d->id == s->id && d->id != ABSINT_NO_ID;
+        case ABSINT_MAP_VALUE:
+                return d->id == s->id && single_value_map(p, d->id);
+        default:
+                return false;
+        }
+}
+
+/*
+ * Jumps on two addresses of one object as jumps on their offsets (by
+ * operation >> 4; 0: the offsets say nothing, as for jset). Addresses
+ * compare as unsigned numbers and offsets as signed ones: the frame's are
+ * negative.
+ */
+static const uint8_t offset_jump[16] = {
+    [BPFAOT_JMP_JEQ >> 4] = BPFAOT_JMP_JEQ,   [BPFAOT_JMP_JNE >> 4] = BPFAOT_JMP_JNE,
+    [BPFAOT_JMP_JGT >> 4] = BPFAOT_JMP_JSGT,  [BPFAOT_JMP_JGE >> 4] = BPFAOT_JMP_JSGE,
+    [BPFAOT_JMP_JLT >> 4] = BPFAOT_JMP_JSLT,  [BPFAOT_JMP_JLE >> 4] = BPFAOT_JMP_JSLE,
+    [BPFAOT_JMP_JSGT >> 4] = BPFAOT_JMP_JSGT, [BPFAOT_JMP_JSGE >> 4] = BPFAOT_JMP_JSGE,
+    [BPFAOT_JMP_JSLT >> 4] = BPFAOT_JMP_JSLT, [BPFAOT_JMP_JSLE >> 4] = BPFAOT_JMP_JSLE,
+};
+
+/* No address of `v`'s object at one of its offsets wraps (see the header comment). */
+static bool in_address_window(const struct program *p, const struct absint_value *v)
+{
+        int64_t floor = v->region == ABSINT_STACK ? -(int64_t)p->stack_size : 0;
+
+        return v->s.smin >= floor && v->s.smax <= ADDR_WINDOW_MAX;
+}
+
+/*
+ * The two edges of a 64-bit jump comparing two addresses of one object: a
+ * comparison of their offsets. False when it is not one, or the offsets
+ * may not order like the addresses.
+ */
+static bool ptr_compare(const struct program *p, const struct bpfaot_insn *insn,
+                        struct absint_state *taken, bool *taken_ok, struct absint_state *fall,
+                        bool *fall_ok)
+{
+        const struct absint_value *d = &fall->reg[insn->dst], *s = &fall->reg[insn->src];
+        struct bpfaot_insn cmp = *insn;
+        uint8_t op = offset_jump[insn_op(insn) >> 4];
+        struct scalar_edge t, f;
+
+        if (bpfaot_insn_class(insn) != BPFAOT_CLASS_JMP || !insn_is_reg_src(insn) || !op ||
+            !same_object(p, d, s))
+                return false;
+        /* Equal addresses are equal offsets, wrapped or not. */
+        if (op != BPFAOT_JMP_JEQ && op != BPFAOT_JMP_JNE &&
+            !(in_address_window(p, d) && in_address_window(p, s)))
+                return false;
+        cmp.opcode = (uint8_t)((insn->opcode & 0x0f) | op);
+        scalar_branch(&cmp, &d->s, &s->s, &t, &f);
+        refine_edges(insn, &t, &f, taken, taken_ok, fall, fall_ok);
+        return true;
+}
+
+/* A conditional jump: `fall` holds the state before it and becomes the fall-through edge. */
+static void cond_jump(const struct program *p, const struct bpfaot_insn *insn,
+                      struct absint_state *taken, bool *taken_ok, struct absint_state *fall,
+                      bool *fall_ok)
+{
+        const struct absint_value *d = &fall->reg[insn->dst];
         const struct absint_value *s = insn_is_reg_src(insn) ? &fall->reg[insn->src] : NULL;
         struct scalar_edge t, f;
 
         *taken_ok = *fall_ok = true;
         if (null_check(insn, taken, taken_ok, fall, fall_ok))
                 return;
+        if (ptr_compare(p, insn, taken, taken_ok, fall, fall_ok))
+                return;
         if (!is_number(d) || (s && !is_number(s)))
-                return; /* pointers compared: both edges, nothing learnt */
+                return; /* a pointer compared with anything else: both edges, nothing learnt */
         scalar_branch(insn, &d->s, s ? &s->s : NULL, &t, &f);
-        *taken_ok = t.feasible;
-        *fall_ok = f.feasible;
-        if (t.feasible) {
-                if (s && insn->src != insn->dst)
-                        taken->reg[insn->src].s = t.src;
-                taken->reg[insn->dst].s = t.dst;
-        }
-        if (f.feasible) {
-                if (s && insn->src != insn->dst)
-                        fall->reg[insn->src].s = f.src;
-                fall->reg[insn->dst].s = f.dst;
-        }
+        refine_edges(insn, &t, &f, taken, taken_ok, fall, fall_ok);
 }
 
 static struct absint_value lddw_value(const struct walk *w, const struct bpfaot_insn *insn,
@@ -1361,7 +1507,7 @@ static void exit_sub(const struct walk *w, size_t idx, const struct absint_state
                 a->ret[sub] = st->reg[0];
                 a->returns[sub] = true;
         } else {
-                joined = value_join(&a->ret[sub], &st->reg[0], false);
+                joined = value_join(&a->ret[sub], &st->reg[0], NULL);
                 if (value_equal(&joined, &a->ret[sub]))
                         return;
                 a->ret[sub] = joined;
@@ -1451,7 +1597,7 @@ static void walk_context(struct absint *a, uint32_t b, size_t c, struct absint_s
                                 a->nomem = true;
                                 return;
                         }
-                        cond_jump(insn, taken, &taken_ok, st, &fall_ok);
+                        cond_jump(a->p, insn, taken, &taken_ok, st, &fall_ok);
                         if (taken_ok)
                                 flow_to(a, b, tag, (size_t)insn_jump_target(insn, idx), taken,
                                         blk->jump_retreats);
@@ -1900,7 +2046,7 @@ static bool join_contexts(struct absint *a)
                                 blk->in = ctx->in; /* moved */
                                 memset(&ctx->in, 0, sizeof(ctx->in));
                                 first = false;
-                        } else if (!state_join(&a->scratch, &blk->in, &ctx->in, false)) {
+                        } else if (!state_join(&a->scratch, &blk->in, &ctx->in, NULL)) {
                                 return false;
                         } else {
                                 struct absint_state t = blk->in;

@@ -523,6 +523,121 @@ static void unknown_frame_offsets(void)
         done(&t);
 }
 
+/*
+ * A pointer stepped through the frame until it reaches another: the
+ * comparison of two frame addresses bounds it (256 rounds, more than the
+ * analysis follows apart, so only the comparison keeps it in the buffer).
+ */
+static void frame_pointer_loop(void)
+{
+        struct analysed t;
+        struct absint_value v;
+        struct absint_state st;
+        struct absint_slot slot;
+
+        if (!analyse(&t, "mov %r1, %r10\n"       /* 0 */
+                         "add %r1, -256\n"       /* 1: p = buf */
+                         "mov %r2, %r10\n"       /* 2: end */
+                         "stb [%r1+0], 0\n"      /* 3: *p = 0 */
+                         "add %r1, 1\n"          /* 4 */
+                         "jlt %r1, %r2, -3\n"    /* 5: p < end */
+                         "ldxdw %r0, [%r10-8]\n" /* 6: p == end */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 3, 1);
+        CHECKF(v.kind == ABSINT_PTR && v.region == ABSINT_STACK && v.s.smin == -256 &&
+                   v.s.smax == -1,
+               "p at the store: %s", log_at(&t, 3));
+        v = reg_at(&t, 6, 1);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_STACK && scalar_is_const(&v.s) &&
+              v.s.umin == 0);
+        /* Stores inside the buffer leave the frame's other slots as they are. */
+        CHECK(absint_state_at(t.a, 6, &st));
+        CHECK(!st.rest_init);
+        absint_slot_at(&st, -264, &slot);
+        CHECK(slot.init == 0);
+        absint_state_release(&st);
+        done(&t);
+}
+
+/*
+ * A pointer stepped through the context up to end = ctx + a 32-bit length,
+ * with `if (p + 8 > end) break`: p < end inside the loop, p + 8 <= end past
+ * the check. Its widened offset stops at a threshold, where comparisons
+ * still teach.
+ */
+static void context_pointer_loop(void)
+{
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse(&t, "ldxw %r2, [%r1+0]\n"  /* 0: len */
+                         "mov %r3, %r1\n"       /* 1: p = ctx */
+                         "add %r2, %r1\n"       /* 2: end = ctx + len */
+                         "jge %r3, %r2, +6\n"   /* 3: loop head: p >= end: out */
+                         "mov %r4, %r3\n"       /* 4 */
+                         "add %r4, 8\n"         /* 5 */
+                         "jgt %r4, %r2, +3\n"   /* 6: p + 8 > end: out */
+                         "ldxdw %r0, [%r3+0]\n" /* 7 */
+                         "mov %r3, %r4\n"       /* 8 */
+                         "ja -7\n"              /* 9 */
+                         "mov %r0, 0\n"         /* 10 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 4, 3);
+        CHECKF(v.kind == ABSINT_PTR && v.region == ABSINT_CTX && v.s.smin == 0 &&
+                   v.s.umax < UINT32_MAX,
+               "p inside the loop: %s", log_at(&t, 4));
+        v = reg_at(&t, 7, 4);
+        CHECKF(v.kind == ABSINT_PTR && v.region == ABSINT_CTX && v.s.smin == 8 &&
+                   v.s.umax <= UINT32_MAX,
+               "p + 8 past the check: %s", log_at(&t, 7));
+        v = reg_at(&t, 7, 2);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_CTX && v.s.smin == 8 &&
+              v.s.umax == UINT32_MAX);
+        done(&t);
+}
+
+/*
+ * What pointer comparisons do not teach: the order of offsets that may wrap
+ * (a frame address plus anything), of addresses of different objects.
+ * Equal addresses still have equal offsets.
+ */
+static void pointer_compare_limits(void)
+{
+        struct analysed t;
+        struct absint_value v;
+        struct absint_state st;
+
+        if (!analyse(&t, "mov %r0, 0\n"         /* 0 */
+                         "ldxdw %r2, [%r1+0]\n" /* 1 */
+                         "mov %r3, %r10\n"      /* 2 */
+                         "add %r3, %r2\n"       /* 3: fp + anything */
+                         "mov %r4, %r10\n"      /* 4 */
+                         "add %r4, -8\n"        /* 5 */
+                         "jlt %r3, %r4, +3\n"   /* 6: may wrap: nothing learnt */
+                         "jeq %r3, %r4, +1\n"   /* 7 */
+                         "exit\n"               /* 8 */
+                         "exit\n"               /* 9: r3 == fp-8 */
+                         "jlt %r1, %r4, +1\n"   /* 10: ctx and frame: nothing learnt */
+                         "exit\n"               /* 11 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 7, 3);
+        CHECK(v.kind == ABSINT_PTR && v.s.smin == INT64_MIN && v.s.smax == INT64_MAX);
+        v = reg_at(&t, 10, 3);
+        CHECK(v.kind == ABSINT_PTR && v.s.smin == INT64_MIN && v.s.smax == INT64_MAX);
+        v = reg_at(&t, 9, 3);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_STACK && scalar_is_const(&v.s) &&
+              (int64_t)v.s.umin == -8);
+        CHECK(absint_state_at(t.a, 11, &st));
+        absint_state_release(&st);
+        CHECK(absint_state_at(t.a, 12, &st));
+        CHECK(st.reg[4].kind == ABSINT_PTR && scalar_is_const(&st.reg[4].s));
+        absint_state_release(&st);
+        done(&t);
+}
+
 int main(int argc, char **argv)
 {
         uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000;
@@ -536,6 +651,9 @@ int main(int argc, char **argv)
         local_call();
         unreachable();
         unknown_frame_offsets();
+        frame_pointer_loop();
+        context_pointer_loop();
+        pointer_compare_limits();
         soundness(first, count);
         return TEST_EXIT("absint");
 }
