@@ -159,6 +159,12 @@ static struct absint_value v_unknown(void)
             .s = scalar_unknown(), .id = ABSINT_NO_ID, .kind = ABSINT_UNKNOWN};
 }
 
+static void unlink_value(struct absint_value *v)
+{
+        v->link = 0;
+        v->link_delta = 0;
+}
+
 /* A value whose every bit pattern is a number (written on every path). */
 static bool is_number(const struct absint_value *v)
 {
@@ -206,7 +212,7 @@ static bool value_equal(const struct absint_value *a, const struct absint_value 
                a->maybe_null == b->maybe_null && a->null_linked == b->null_linked &&
                a->maybe_checked == b->maybe_checked && a->maybe_uninit == b->maybe_uninit &&
                a->may_frame == b->may_frame && (!a->maybe_null || a->origin == b->origin) &&
-               scalar_equal(&a->s, &b->s);
+               a->link == b->link && a->link_delta == b->link_delta && scalar_equal(&a->s, &b->s);
 }
 
 /*
@@ -275,6 +281,9 @@ static struct absint_value value_join(const struct absint_value *old,
         r = *old;
         r.maybe_uninit = old->maybe_uninit || new->maybe_uninit;
         r.may_frame = old->may_frame || new->may_frame;
+        if (old->link != new->link || old->link_delta != new->link_delta ||
+            old->region != new->region)
+                unlink_value(&r);
         if (old->kind == ABSINT_SCALAR) {
                 r.s = scalar_merge(&old->s, &new->s, widen);
                 return r;
@@ -831,7 +840,47 @@ struct walk {
         bool nomem;
 };
 
-static void alu(const struct bpfaot_insn *insn, struct absint_state *st)
+/*
+ * A 64-bit mov at `idx` copying pointer register `src`: the copy and the
+ * original are linked (both the address this run of `idx` copied); the
+ * values linked to an earlier run of it are not any more.
+ */
+static void link_copy(struct absint_state *st, unsigned src, size_t idx)
+{
+        struct absint_value *s = &st->reg[src];
+        uint32_t link = (uint32_t)idx + 1;
+
+        if (s->kind != ABSINT_PTR || (s->link && s->link != link))
+                return; /* not a pointer, or already linked to another copy */
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
+                if (st->reg[r].link == link)
+                        unlink_value(&st->reg[r]);
+        s->link = link;
+        s->link_delta = 0;
+}
+
+/* Registers linked to `reg` learn what it learnt: offsets at their distance from it. */
+static void follow_links(struct absint_state *st, unsigned reg)
+{
+        static const struct bpfaot_insn add = {.opcode = BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD |
+                                                         BPFAOT_SRC_X};
+        const struct absint_value *v = &st->reg[reg];
+
+        if (!v->link || v->kind != ABSINT_PTR)
+                return;
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++) {
+                struct absint_value *o = &st->reg[r];
+                struct scalar distance, moved;
+
+                if (r == reg || o->link != v->link || o->kind != ABSINT_PTR)
+                        continue;
+                distance = scalar_const(o->link_delta - v->link_delta);
+                moved = scalar_alu(&add, &v->s, &distance);
+                scalar_meet(&o->s, &moved, &o->s); /* when empty, keep what it held */
+        }
+}
+
+static void alu(const struct bpfaot_insn *insn, size_t idx, struct absint_state *st)
 {
         struct absint_value *d = &st->reg[insn->dst];
         const struct absint_value *s = insn_is_reg_src(insn) ? &st->reg[insn->src] : NULL;
@@ -840,17 +889,25 @@ static void alu(const struct bpfaot_insn *insn, struct absint_state *st)
         struct scalar ds, ss;
 
         if (is64 && op == BPFAOT_ALU_MOV && s && insn->off == 0) {
+                link_copy(st, insn->src, idx);
                 *d = *s;
                 return;
         }
         if (is64 && (op == BPFAOT_ALU_ADD || op == BPFAOT_ALU_SUB) && d->kind == ABSINT_PTR &&
             (!s || is_number(s))) { /* pointer +- number: the offset moves */
+                uint64_t step = s ? s->s.umin : (uint64_t)(int64_t)insn->imm;
+
+                if (s && !scalar_is_const(&s->s))
+                        unlink_value(d);
+                else
+                        d->link_delta += op == BPFAOT_ALU_ADD ? step : 0 - step;
                 d->s = scalar_alu(insn, &d->s, s ? &s->s : NULL);
                 return;
         }
         if (is64 && op == BPFAOT_ALU_ADD && s && s->kind == ABSINT_PTR && is_number(d)) {
                 struct absint_value r = *s;
                 r.s = scalar_alu(insn, &s->s, &d->s);
+                unlink_value(&r);
                 *d = r;
                 return;
         }
@@ -1053,6 +1110,10 @@ static bool ptr_compare(const struct program *p, const struct bpfaot_insn *insn,
         cmp.opcode = (uint8_t)((insn->opcode & 0x0f) | op);
         scalar_branch(&cmp, &d->s, &s->s, &t, &f);
         refine_edges(insn, &t, &f, taken, taken_ok, fall, fall_ok);
+        follow_links(taken, insn->dst);
+        follow_links(taken, insn->src);
+        follow_links(fall, insn->dst);
+        follow_links(fall, insn->src);
         return true;
 }
 
@@ -1152,6 +1213,7 @@ static bool write_mem(const struct walk *w, struct absint_state *st,
                 if (scalar_is_const(&base->s) && spill && lo % 8 == 0) {
                         struct absint_slot slot = {
                             .index = slot_index(lo), .init = 0xff, .spill = true, .v = *spill};
+                        unlink_value(&slot.v); /* links hold for registers only */
                         if (lo < -(int64_t)stack_size || lo >= 0)
                                 return true;
                         return slot_set(st, &slot);
@@ -1453,6 +1515,7 @@ static bool call_local(const struct walk *w, size_t idx, const struct bpfaot_ins
                 if (args[i].kind == ABSINT_PTR && args[i].region == ABSINT_STACK)
                         args[i].region = ABSINT_CALLER_STACK;
                 args[i].may_frame = false; /* the callee's own frame is another */
+                unlink_value(&args[i]);
         }
         seed_sub(w, (uint32_t)sub, args);
         if (!a->returns[sub])
@@ -1488,6 +1551,9 @@ static bool call(struct walk *w, size_t idx, const struct bpfaot_insn *insn,
         }
         for (unsigned r = 1; r <= 5; r++)
                 st->reg[r] = v_uninit();
+        /* Code the call runs may run the instructions links refer to. */
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
+                unlink_value(&st->reg[r]);
         return ok;
 }
 
@@ -1533,7 +1599,7 @@ static bool transfer(struct walk *w, size_t idx, struct absint_state *st)
         switch (bpfaot_insn_class(insn)) {
         case BPFAOT_CLASS_ALU:
         case BPFAOT_CLASS_ALU64:
-                alu(insn, st);
+                alu(insn, idx, st);
                 break;
         case BPFAOT_CLASS_LD:
                 st->reg[insn->dst] = lddw_value(w, insn, idx);

@@ -49,6 +49,14 @@ struct absint_value {
         struct scalar s; /* the scalar, or the pointer's offset */
         uint32_t id;     /* ABSINT_MAP*, ABSINT_DATA, ABSINT_FUNC: which one; else ABSINT_NO_ID */
         uint32_t origin; /* a maybe-NULL pointer: the instruction that produced it */
+        /*
+         * Nonzero: a pointer that on every path holds the address the latest
+         * run of instruction link - 1 copied, plus link_delta (modulo 2^64):
+         * copies of one address and constant steps from it, so that what a
+         * comparison teaches one of them it teaches all.
+         */
+        uint32_t link;
+        uint64_t link_delta;
         uint8_t kind;    /* enum absint_kind */
         uint8_t region;  /* enum absint_region, for ABSINT_PTR */
         bool maybe_null; /* a pointer not yet compared with 0 */

@@ -638,6 +638,59 @@ static void pointer_compare_limits(void)
         done(&t);
 }
 
+/*
+ * `if (p + 8 > end) break` where only the copy p + 8 is compared: p learns
+ * it too (a copy of one address moved by a constant is linked to it). A
+ * call ends the link.
+ */
+static void linked_copies(void)
+{
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse(&t, "ldxw %r2, [%r1+0]\n"  /* 0: len */
+                         "mov %r3, %r1\n"       /* 1: p = ctx */
+                         "add %r2, %r1\n"       /* 2: end = ctx + len */
+                         "mov %r4, %r3\n"       /* 3: loop head */
+                         "add %r4, 8\n"         /* 4 */
+                         "jgt %r4, %r2, +3\n"   /* 5: p + 8 > end: out */
+                         "ldxdw %r0, [%r3+0]\n" /* 6 */
+                         "add %r3, 8\n"         /* 7 */
+                         "ja -6\n"              /* 8 */
+                         "mov %r0, 0\n"         /* 9 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 6, 3);
+        CHECKF(v.kind == ABSINT_PTR && v.region == ABSINT_CTX && v.s.smin == 0 &&
+                   v.s.umax <= UINT32_MAX - 8,
+               "p past the check: %s", log_at(&t, 6));
+        v = reg_at(&t, 6, 4);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_CTX && v.s.smin == 8 &&
+              v.s.umax <= UINT32_MAX);
+        done(&t);
+
+        if (!analyse(&t, "ldxdw %r2, [%r1+0]\n" /* 0 */
+                         "and %r2, 255\n"       /* 1 */
+                         "mov %r6, %r10\n"      /* 2 */
+                         "add %r6, -256\n"      /* 3 */
+                         "add %r6, %r2\n"       /* 4: fp-256 + [0, 255] */
+                         "mov %r7, %r6\n"       /* 5: linked */
+                         "add %r7, 8\n"         /* 6 */
+                         "call 7\n"             /* 7: get_prandom_u32 ends the link */
+                         "mov %r8, %r10\n"      /* 8 */
+                         "add %r8, -100\n"      /* 9 */
+                         "mov %r0, 0\n"         /* 10 */
+                         "jgt %r7, %r8, +1\n"   /* 11 */
+                         "exit\n"               /* 12: r7 <= fp-100 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 12, 7);
+        CHECK(v.kind == ABSINT_PTR && v.s.smin == -248 && v.s.smax == -100);
+        v = reg_at(&t, 12, 6);
+        CHECK(v.kind == ABSINT_PTR && v.s.smin == -256 && v.s.smax == -1);
+        done(&t);
+}
+
 int main(int argc, char **argv)
 {
         uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000;
@@ -654,6 +707,7 @@ int main(int argc, char **argv)
         frame_pointer_loop();
         context_pointer_loop();
         pointer_compare_limits();
+        linked_copies();
         soundness(first, count);
         return TEST_EXIT("absint");
 }
