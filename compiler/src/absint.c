@@ -102,6 +102,11 @@ struct absint {
         /* By sub-program: r0 at its exits, once one is reached. */
         struct absint_value *ret;
         bool *returns;
+        /*
+         * By sub-program: it, or code it runs, may write through a value
+         * that may be an address in a caller's frame (see note_write).
+         */
+        bool *writes_caller;
         /* Blocks holding local calls of sub-program s: call_blocks[call_first[s] .. [s + 1]). */
         size_t *call_first;
         uint32_t *call_blocks;
@@ -837,8 +842,48 @@ static void flow_to(struct absint *a, uint32_t from, const uint8_t *tag, size_t 
 struct walk {
         const struct absint *a;
         struct absint *rec; /* NULL: compute only */
+        uint32_t sub;       /* the walked block's sub-program, when recording */
         bool nomem;
 };
+
+/* Walk the blocks calling sub-program `sub` again: what it gives them grew. */
+static void revisit_callers(struct absint *a, uint32_t sub)
+{
+        for (size_t i = a->call_first[sub]; i < a->call_first[sub + 1]; i++) {
+                struct block *caller = &a->blocks[a->call_blocks[i]];
+                for (size_t c = 0; c < caller->ctx_cnt; c++)
+                        if (caller->ctx[c].reached)
+                                mark_dirty(a, a->call_blocks[i], &caller->ctx[c]);
+        }
+}
+
+/*
+ * Could a write through `v` change the frame of a caller (an address it
+ * passed down, or a callback's context)? Everything but the own frame and
+ * the objects that are not frames: numbers too (absint_may_alias_frame).
+ */
+static bool may_alias_caller_frame(const struct absint_value *v)
+{
+        if (v->kind == ABSINT_PTR && !v->maybe_uninit)
+                return v->region == ABSINT_CALLER_STACK || v->region == ABSINT_CB_CTX ||
+                       v->region == ABSINT_PTR_OTHER;
+        return absint_may_alias_frame(v);
+}
+
+/*
+ * The walked sub-program writes through `v` (NULL: through anything): when
+ * that may change a caller's frame, its callers forget their frames at
+ * the call.
+ */
+static void note_write(const struct walk *w, const struct absint_value *v)
+{
+        struct absint *a = w->rec;
+
+        if (!a || a->writes_caller[w->sub] || (v && !may_alias_caller_frame(v)))
+                return;
+        a->writes_caller[w->sub] = true;
+        revisit_callers(a, w->sub);
+}
 
 /*
  * A 64-bit mov at `idx` copying pointer register `src`: the copy and the
@@ -1206,6 +1251,7 @@ static bool write_mem(const struct walk *w, struct absint_state *st,
 {
         uint32_t stack_size = w->a->p->stack_size;
 
+        note_write(w, base);
         if (is_ptr(base, ABSINT_STACK)) {
                 int64_t lo = sat_add(base->s.smin, off);
                 int64_t hi = sat_add(sat_add(base->s.smax, off), (int64_t)size);
@@ -1445,6 +1491,7 @@ static bool call_helper(const struct walk *w, size_t idx, const struct helper_si
 
                 if (!info || !(info->flags & HELPER_ARGF_WRITES))
                         continue;
+                note_write(w, v);
                 if (is_ptr(v, ABSINT_STACK))
                         ok =
                             ok && mark_written(st, v->s.smin,
@@ -1458,6 +1505,7 @@ static bool call_helper(const struct walk *w, size_t idx, const struct helper_si
                     ctx = arg_of_kind(sig, HELPER_ARG_STACK_OR_NULL);
                 struct absint_value args[5];
 
+                note_write(w, NULL); /* the callback may write what it reaches */
                 if (fn > 0 && is_ptr(&st->reg[fn], ABSINT_FUNC)) {
                         callback_args(w, sig, st, args);
                         seed_sub(w, st->reg[fn].id, args);
@@ -1479,9 +1527,11 @@ static void call_unknown(const struct walk *w, struct absint_state *st)
 {
         seed_escaped(w, st);
         reached_by_callee(st, 1, 5);
-        for (unsigned r = 1; r <= 5; r++)
+        for (unsigned r = 1; r <= 5; r++) {
+                note_write(w, &st->reg[r]);
                 if (absint_may_alias_frame(&st->reg[r]))
                         forget_frame(st);
+        }
         for_each_value(st, false, unlink_any, 0);
         st->reg[0] = v_scalar(scalar_unknown());
 }
@@ -1521,9 +1571,13 @@ static bool call_local(const struct walk *w, size_t idx, const struct bpfaot_ins
         if (!a->returns[sub])
                 return false;
         reached_by_callee(st, 1, 5);
-        for (unsigned r = 1; r <= 5; r++)
-                if (absint_may_alias_frame(&st->reg[r]))
-                        forget_frame(st);
+        /* A callee that writes no caller's frame leaves the own one as it was. */
+        if (a->writes_caller[sub]) {
+                note_write(w, NULL);
+                for (unsigned r = 1; r <= 5; r++)
+                        if (absint_may_alias_frame(&st->reg[r]))
+                                forget_frame(st);
+        }
         /* The callee may run the instructions that produced linked values again. */
         for_each_value(st, false, unlink_any, 0);
         st->reg[0] = returned_value(&a->ret[sub]);
@@ -1578,12 +1632,7 @@ static void exit_sub(const struct walk *w, size_t idx, const struct absint_state
                         return;
                 a->ret[sub] = joined;
         }
-        for (size_t i = a->call_first[sub]; i < a->call_first[sub + 1]; i++) {
-                struct block *caller = &a->blocks[a->call_blocks[i]];
-                for (size_t c = 0; c < caller->ctx_cnt; c++)
-                        if (caller->ctx[c].reached)
-                                mark_dirty(a, a->call_blocks[i], &caller->ctx[c]);
-        }
+        revisit_callers(a, sub);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1627,8 +1676,8 @@ static void walk_context(struct absint *a, uint32_t b, size_t c, struct absint_s
                          struct absint_state *taken, uint8_t *tag)
 {
         const struct bpfaot_prog *prog = a->p->prog;
-        struct walk w = {.a = a, .rec = a};
         struct block *blk = &a->blocks[b];
+        struct walk w = {.a = a, .rec = a, .sub = blk->sub};
         size_t start = blk->start, end = blk->end;
 
         a->visits++;
@@ -2148,10 +2197,12 @@ static int analyse(const struct program *p, unsigned unroll, size_t budget, stru
         if (!ret) {
                 a->ret = calloc(p->sp.cnt, sizeof(*a->ret));
                 a->returns = calloc(p->sp.cnt, sizeof(*a->returns));
+                a->writes_caller = calloc(p->sp.cnt, sizeof(*a->writes_caller));
                 a->heap = calloc(a->block_cnt ? a->block_cnt : 1, sizeof(*a->heap));
                 a->queued = calloc(a->block_cnt ? a->block_cnt : 1, sizeof(*a->queued));
                 a->tag_buf = calloc(MAX_NEST, 1);
-                if (!a->ret || !a->returns || !a->heap || !a->queued || !a->tag_buf)
+                if (!a->ret || !a->returns || !a->writes_caller || !a->heap || !a->queued ||
+                    !a->tag_buf)
                         ret = -ENOMEM;
         }
         if (ret) {
@@ -2209,6 +2260,7 @@ void absint_free(struct absint *a)
         free(a->block_of);
         free(a->ret);
         free(a->returns);
+        free(a->writes_caller);
         free(a->call_first);
         free(a->call_blocks);
         free(a->heap);

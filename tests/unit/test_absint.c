@@ -691,6 +691,114 @@ static void linked_copies(void)
         done(&t);
 }
 
+/* Whether slot fp + off holds a spilled context pointer before `insn`. */
+static bool ctx_spilled(const struct analysed *t, size_t insn, int32_t off)
+{
+        struct absint_state st;
+        struct absint_slot slot;
+        bool spilled = false;
+
+        if (absint_state_at(t->a, insn, &st)) {
+                absint_slot_at(&st, off, &slot);
+                spilled = slot.spill && slot.v.kind == ABSINT_PTR && slot.v.region == ABSINT_CTX;
+        }
+        absint_state_release(&st);
+        return spilled;
+}
+
+/*
+ * A frame address given to a helper: memory it only reads keeps what the
+ * frame holds; memory it writes is forgotten where the signature bounds
+ * it, from its start to the frame's top when the size is not known.
+ */
+static void helper_frame_args(void)
+{
+        static const struct bpfaot_reloc reloc = {
+            .insn = 4, .kind = BPFAOT_RELOC_MAP, .name = "m", .data_sec = 0};
+        static const struct bpfaot_map_desc maps[] = {
+            {.name = "m", .type = 1, .key_size = 8, .value_size = 8, .max_entries = 4},
+        };
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse_prog(&t,
+                          "stxdw [%r10-8], %r1\n"  /* 0 */
+                          "stxdw [%r10-16], %r1\n" /* 1 */
+                          "stxdw [%r10-24], %r1\n" /* 2 */
+                          "stxdw [%r10-40], %r1\n" /* 3 */
+                          "lddw %r1, 0\n"          /* 4: the map */
+                          "mov %r2, %r10\n"        /* 6 */
+                          "add %r2, -8\n"          /* 7: key (read) */
+                          "mov %r3, %r10\n"        /* 8 */
+                          "add %r3, -16\n"         /* 9: value (read) */
+                          "mov %r4, 0\n"           /* 10 */
+                          "call 2\n"               /* 11: map_update_elem */
+                          "mov %r1, %r10\n"        /* 12 */
+                          "add %r1, -40\n"         /* 13 */
+                          "mov %r2, 8\n"           /* 14 */
+                          "mov %r3, 0\n"           /* 15 */
+                          "call 4\n"               /* 16: probe_read(fp-40, 8, 0) */
+                          "ldxdw %r6, [%r10-40]\n" /* 17 */
+                          "ldxdw %r2, [%r10-8]\n"  /* 18 */
+                          "and %r2, 7\n"           /* 19 */
+                          "mov %r1, %r10\n"        /* 20 */
+                          "add %r1, -24\n"         /* 21 */
+                          "mov %r3, 0\n"           /* 22 */
+                          "call 4\n"               /* 23: probe_read(fp-24, [0, 7], 0) */
+                          "mov %r1, %r10\n"        /* 24 */
+                          "add %r1, -24\n"         /* 25 */
+                          "ldxdw %r2, [%r10-16]\n" /* 26: a number now */
+                          "mov %r3, 0\n"           /* 27 */
+                          "call 4\n"               /* 28: probe_read(fp-24, anything, 0) */
+                          "mov %r0, 0\n"           /* 29 */
+                          "exit\n",
+                          &reloc, 1, maps, 1))
+                return;
+        for (int32_t off = -8; off >= -40; off -= 8)
+                CHECKF(ctx_spilled(&t, 12, off) == (off != -32), "fp%d after map_update_elem", off);
+        for (int32_t off = -8; off >= -32; off -= 8)
+                CHECKF(ctx_spilled(&t, 17, off) == (off != -32), "fp%d after probe_read", off);
+        CHECK(!ctx_spilled(&t, 17, -40));
+        v = reg_at(&t, 18, 6);
+        CHECK(v.kind == ABSINT_SCALAR);
+        CHECK(ctx_spilled(&t, 24, -8) && ctx_spilled(&t, 24, -16) && !ctx_spilled(&t, 24, -24));
+        CHECK(ctx_spilled(&t, 29, -40) == false && !ctx_spilled(&t, 29, -8) &&
+              !ctx_spilled(&t, 29, -16));
+        CHECK_STR_EQ(log_at(&t, 29), "R0=scalar() R6=scalar() R10=fp0 fp-8=mmmmmmmm "
+                                     "fp-16=mmmmmmmm fp-24=mmmmmmmm fp-40=mmmmmmmm");
+        done(&t);
+}
+
+/*
+ * A frame address given to a local call: a callee that only reads through
+ * it leaves the caller's frame as it was; one that writes through any
+ * address of a caller's frame (or a number) makes the caller forget it.
+ */
+static void local_call_frame_args(void)
+{
+        struct analysed t;
+
+        if (!analyse(&t, "stxdw [%r10-8], %r1\n"  /* 0 */
+                         "stxdw [%r10-16], %r1\n" /* 1 */
+                         "mov %r1, %r10\n"        /* 2 */
+                         "add %r1, -16\n"         /* 3 */
+                         "call local +4\n"        /* 4: reads only */
+                         "mov %r1, %r10\n"        /* 5 */
+                         "add %r1, -16\n"         /* 6 */
+                         "call local +4\n"        /* 7: writes */
+                         "exit\n"                 /* 8 */
+                         "ldxdw %r0, [%r1+8]\n"   /* 9: reader */
+                         "stdw [%r10-8], 1\n"     /* 10: its own frame */
+                         "exit\n"                 /* 11 */
+                         "stdw [%r1+8], 1\n"      /* 12: writer */
+                         "mov %r0, 0\n"           /* 13 */
+                         "exit\n"))
+                return;
+        CHECK(ctx_spilled(&t, 5, -8) && ctx_spilled(&t, 5, -16));
+        CHECK(!ctx_spilled(&t, 8, -8) && !ctx_spilled(&t, 8, -16));
+        done(&t);
+}
+
 int main(int argc, char **argv)
 {
         uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000;
@@ -708,6 +816,8 @@ int main(int argc, char **argv)
         context_pointer_loop();
         pointer_compare_limits();
         linked_copies();
+        helper_frame_args();
+        local_call_frame_args();
         soundness(first, count);
         return TEST_EXIT("absint");
 }
