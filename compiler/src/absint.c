@@ -12,8 +12,30 @@
  * never changes keeps the range the code before the loop gives it however
  * often an outer loop changes that (widening there lost `x & 255` in the
  * bytecopy benchmark's inner loop). The refinements of the branches inside a
- * loop survive too. Only block entries keep a state; the state
- * before any other instruction is recomputed from its block's entry.
+ * loop survive too. A widened pointer offset stops at thresholds first
+ * (the frame's bottom and top, an object's start, ADDR_WINDOW_MAX / 2), so
+ * that a pointer stepped through an object keeps an offset its comparisons
+ * still bound. Only block entries keep a state; the state before any other
+ * instruction is recomputed from its block's entry.
+ *
+ * Comparisons refine both edges: of numbers as scalar.c says; of a pointer
+ * with 0 its NULL-ness; of two addresses of one object (the own frame, the
+ * context, one global section, the value of a one-element array, two
+ * maybe-NULL results still linked to one call), in a 64-bit jump on two
+ * registers, their offsets. Equal addresses have equal offsets. Their order
+ * is the signed order of the offsets only where no address wraps: a base B
+ * of the object plus offsets o1, o2 compare like o1 and o2 when B + o stays
+ * in [0, 2^63) for both. The object's bytes exist, so B + its lowest offset
+ * (-stack_size for the frame, 0 for the others) is at least 0; and B is a
+ * user-space address below 2^62 on every host the interpreter and the
+ * compiled code run on (also the stand-in of a private frame, provenance.h),
+ * so offsets up to ADDR_WINDOW_MAX = 2^62 keep B + o below 2^63, where
+ * signed and unsigned orders agree. Offsets outside that window, pointers
+ * of different objects, jset and 32-bit jumps learn nothing. Copies of one
+ * address and constant steps from it are linked (absint_value.link, in
+ * registers only): what a comparison teaches one, it teaches all, so that
+ * `if (p + 8 > end) break` bounds p; a link ends when the copying
+ * instruction runs again and at any call.
  *
  * Calls are context-insensitive: a sub-program's entry state is the join of
  * what every call site passes, and r0 after a call is the join of r0 at the
@@ -25,8 +47,16 @@
  * Soundness against the interpreter's semantics, not the kernel's refusals:
  * registers a path leaves unwritten hold anything there (maybe_uninit); a
  * store through a pointer that may point into the own frame without a known
- * offset forgets every slot; a local call, a helper or an unknown function
- * given a pointer into the own frame may write all of it.
+ * offset forgets every slot. A helper given an address in the own frame
+ * forgets nothing through an argument it only reads, and through one it
+ * writes the bytes [offset, offset + size) for every offset the pointer may
+ * have, size the signature's bound (to the frame's top when not known). A
+ * local call given one forgets the frame only when the callee may write a
+ * caller's frame: it, or code it runs, writes through a caller's or a
+ * callback's frame address, an unknown pointer or a number, or calls a
+ * callback or an unknown function (a summary per sub-program, which only
+ * grows; call sites are revisited when it does). A callback, or an unknown
+ * function, given an address in the own frame may write all of it.
  */
 #include "internal.h"
 #include "absint.h"
@@ -163,6 +193,8 @@ static struct absint_value v_unknown(void)
         return (struct absint_value){
             .s = scalar_unknown(), .id = ABSINT_NO_ID, .kind = ABSINT_UNKNOWN};
 }
+
+_Static_assert(sizeof(struct absint_value) <= 80, "states copy eleven values per block entry");
 
 static void unlink_value(struct absint_value *v)
 {
@@ -895,7 +927,7 @@ static void link_copy(struct absint_state *st, unsigned src, size_t idx)
         struct absint_value *s = &st->reg[src];
         uint32_t link = (uint32_t)idx + 1;
 
-        if (s->kind != ABSINT_PTR || (s->link && s->link != link))
+        if (idx >= ABSINT_LINK_MAX || s->kind != ABSINT_PTR || (s->link && s->link != link))
                 return; /* not a pointer, or already linked to another copy */
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
                 if (st->reg[r].link == link)
@@ -919,7 +951,7 @@ static void follow_links(struct absint_state *st, unsigned reg)
 
                 if (r == reg || o->link != v->link || o->kind != ABSINT_PTR)
                         continue;
-                distance = scalar_const(o->link_delta - v->link_delta);
+                distance = scalar_const((uint64_t)(int64_t)(o->link_delta - v->link_delta));
                 moved = scalar_alu(&add, &v->s, &distance);
                 scalar_meet(&o->s, &moved, &o->s); /* when empty, keep what it held */
         }
@@ -940,12 +972,16 @@ static void alu(const struct bpfaot_insn *insn, size_t idx, struct absint_state 
         }
         if (is64 && (op == BPFAOT_ALU_ADD || op == BPFAOT_ALU_SUB) && d->kind == ABSINT_PTR &&
             (!s || is_number(s))) { /* pointer +- number: the offset moves */
-                uint64_t step = s ? s->s.umin : (uint64_t)(int64_t)insn->imm;
+                int64_t step = s ? (int64_t)s->s.umin : insn->imm, delta;
+                bool far = op == BPFAOT_ALU_ADD
+                               ? __builtin_add_overflow((int64_t)d->link_delta, step, &delta)
+                               : __builtin_sub_overflow((int64_t)d->link_delta, step, &delta);
 
-                if (s && !scalar_is_const(&s->s))
+                /* A link survives a constant step that keeps its distance small. */
+                if ((s && !scalar_is_const(&s->s)) || far || delta < INT16_MIN || delta > INT16_MAX)
                         unlink_value(d);
                 else
-                        d->link_delta += op == BPFAOT_ALU_ADD ? step : 0 - step;
+                        d->link_delta = (int16_t)delta;
                 d->s = scalar_alu(insn, &d->s, s ? &s->s : NULL);
                 return;
         }
