@@ -51,12 +51,13 @@
  * forgets nothing through an argument it only reads, and through one it
  * writes the bytes [offset, offset + size) for every offset the pointer may
  * have, size the signature's bound (to the frame's top when not known). A
- * local call given one forgets the frame only when the callee may write a
- * caller's frame: it, or code it runs, writes through a caller's or a
- * callback's frame address, an unknown pointer or a number, or calls a
- * callback or an unknown function (a summary per sub-program, which only
- * grows; call sites are revisited when it does). A callback, or an unknown
- * function, given an address in the own frame may write all of it.
+ * local call, or a helper's callback, given one forgets the frame only when
+ * the callee may write a caller's frame: it, or code it runs, writes
+ * through a caller's or a callback's frame address, an unknown pointer or
+ * a number, or runs a callback that may, or an unknown function (a summary
+ * per sub-program, which only grows; the calls are revisited when it
+ * does). An unknown function given an address in the own frame may write
+ * all of it.
  */
 #include "internal.h"
 #include "absint.h"
@@ -140,6 +141,9 @@ struct absint {
         /* Blocks holding local calls of sub-program s: call_blocks[call_first[s] .. [s + 1]). */
         size_t *call_first;
         uint32_t *call_blocks;
+        /* Blocks holding calls of helpers that take a callback. */
+        uint32_t *cb_call_blocks;
+        size_t cb_call_cnt;
 
         /* Worklist: a binary min-heap of block indices. */
         uint32_t *heap;
@@ -878,15 +882,22 @@ struct walk {
         bool nomem;
 };
 
+/* Walk blocks `b[0..cnt)` again in every context they were reached in. */
+static void revisit(struct absint *a, const uint32_t *b, size_t cnt)
+{
+        for (size_t i = 0; i < cnt; i++) {
+                struct block *blk = &a->blocks[b[i]];
+                for (size_t c = 0; c < blk->ctx_cnt; c++)
+                        if (blk->ctx[c].reached)
+                                mark_dirty(a, b[i], &blk->ctx[c]);
+        }
+}
+
 /* Walk the blocks calling sub-program `sub` again: what it gives them grew. */
 static void revisit_callers(struct absint *a, uint32_t sub)
 {
-        for (size_t i = a->call_first[sub]; i < a->call_first[sub + 1]; i++) {
-                struct block *caller = &a->blocks[a->call_blocks[i]];
-                for (size_t c = 0; c < caller->ctx_cnt; c++)
-                        if (caller->ctx[c].reached)
-                                mark_dirty(a, a->call_blocks[i], &caller->ctx[c]);
-        }
+        revisit(a, a->call_blocks + a->call_first[sub],
+                a->call_first[sub + 1] - a->call_first[sub]);
 }
 
 /*
@@ -915,6 +926,8 @@ static void note_write(const struct walk *w, const struct absint_value *v)
                 return;
         a->writes_caller[w->sub] = true;
         revisit_callers(a, w->sub);
+        if (a->p->sp.callback[w->sub]) /* which helper calls run it is not known here */
+                revisit(a, a->cb_call_blocks, a->cb_call_cnt);
 }
 
 /*
@@ -1541,15 +1554,20 @@ static bool call_helper(const struct walk *w, size_t idx, const struct helper_si
                     ctx = arg_of_kind(sig, HELPER_ARG_STACK_OR_NULL);
                 struct absint_value args[5];
 
-                note_write(w, NULL); /* the callback may write what it reaches */
-                if (fn > 0 && is_ptr(&st->reg[fn], ABSINT_FUNC)) {
+                bool known =
+                    fn > 0 && is_ptr(&st->reg[fn], ABSINT_FUNC) && st->reg[fn].id < p->sp.cnt;
+                /* A callback that writes no caller's frame leaves the own one as it was. */
+                bool writes = !known || w->a->writes_caller[st->reg[fn].id];
+
+                if (writes)
+                        note_write(w, NULL);
+                if (known) {
                         callback_args(w, sig, st, args);
                         seed_sub(w, st->reg[fn].id, args);
                 }
                 if (ctx > 0)
                         reached_by_callee(st, (unsigned)ctx, (unsigned)ctx);
-                /* The callback may write the context it gets, and run any instruction. */
-                if (ctx > 0 && absint_may_alias_frame(&st->reg[ctx]))
+                if (writes && ctx > 0 && absint_may_alias_frame(&st->reg[ctx]))
                         forget_frame(st);
                 for_each_value(st, false, unlink_any, 0);
         }
@@ -1620,6 +1638,17 @@ static bool call_local(const struct walk *w, size_t idx, const struct bpfaot_ins
         return true;
 }
 
+/* The signature of the helper call at `idx`, or NULL (another call, an unknown helper). */
+static const struct helper_sig *helper_called(const struct program *p, size_t idx)
+{
+        const struct bpfaot_insn *insn = &p->prog->insns[idx];
+
+        if (insn_is_local_call(insn) || insn_is_reg_src(insn) || insn->src != BPFAOT_CALL_HELPER ||
+            program_reloc(p, idx))
+                return NULL;
+        return helper_sig_find((uint32_t)insn->imm);
+}
+
 static bool call(struct walk *w, size_t idx, const struct bpfaot_insn *insn,
                  struct absint_state *st)
 {
@@ -1629,9 +1658,7 @@ static bool call(struct walk *w, size_t idx, const struct bpfaot_insn *insn,
         if (insn_is_local_call(insn)) {
                 ok = call_local(w, idx, insn, st);
         } else {
-                if (!insn_is_reg_src(insn) && insn->src == BPFAOT_CALL_HELPER &&
-                    !program_reloc(w->a->p, idx))
-                        sig = helper_sig_find((uint32_t)insn->imm);
+                sig = helper_called(w->a->p, idx);
                 if (sig) {
                         if (!call_helper(w, idx, sig, st))
                                 w->nomem = true;
@@ -2140,10 +2167,23 @@ static int index_calls(struct absint *a)
                         }
                 }
                 for (size_t i = 0; i < prog->insn_cnt; i++) {
+                        const struct helper_sig *sig;
                         long s;
 
-                        if (p->tails[i] || !insn_is_local_call(&prog->insns[i]))
+                        if (p->tails[i] || !insn_is_call(&prog->insns[i]))
                                 continue;
+                        if (!insn_is_local_call(&prog->insns[i])) {
+                                uint32_t *slot;
+
+                                sig = helper_called(p, i);
+                                if (pass == 1 || !sig || sig->callback == HELPER_CB_NONE)
+                                        continue;
+                                slot = ARRAY_ADD(a->cb_call_blocks, a->cb_call_cnt);
+                                if (!slot)
+                                        return -ENOMEM;
+                                *slot = a->block_of[i];
+                                continue;
+                        }
                         s = subprogs_index_of(&p->sp, (size_t)insn_call_target(&prog->insns[i], i));
                         if (s < 0)
                                 continue;
@@ -2299,6 +2339,7 @@ void absint_free(struct absint *a)
         free(a->writes_caller);
         free(a->call_first);
         free(a->call_blocks);
+        free(a->cb_call_blocks);
         free(a->heap);
         free(a->queued);
         free(a->loop_head);

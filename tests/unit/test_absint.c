@@ -799,6 +799,43 @@ static void local_call_frame_args(void)
         done(&t);
 }
 
+/*
+ * A frame address given to bpf_loop as its callback's context: a callback
+ * that only reads it leaves the frame as it was; one that writes it makes
+ * the caller forget the frame.
+ */
+static void callback_frame_args(void)
+{
+        struct analysed t;
+
+        if (!analyse(&t, "stxdw [%r10-8], %r1\n"    /* 0 */
+                         "stxdw [%r10-16], %r1\n"   /* 1 */
+                         "mov %r1, 4\n"             /* 2 */
+                         "lddw %r2, code_addr 14\n" /* 3: the reader */
+                         "mov %r3, %r10\n"          /* 5 */
+                         "add %r3, -16\n"           /* 6 */
+                         "mov %r4, 0\n"             /* 7 */
+                         "call 181\n"               /* 8: bpf_loop */
+                         "mov %r1, 4\n"             /* 9 */
+                         "lddw %r2, code_addr 10\n" /* 10: the writer */
+                         "mov %r3, %r10\n"          /* 12 */
+                         "add %r3, -16\n"           /* 13 */
+                         "mov %r4, 0\n"             /* 14 */
+                         "call 181\n"               /* 15 */
+                         "mov %r0, 0\n"             /* 16 */
+                         "exit\n"                   /* 17 */
+                         "ldxdw %r0, [%r2+8]\n"     /* 18: reader */
+                         "mov %r0, 0\n"             /* 19 */
+                         "exit\n"                   /* 20 */
+                         "stdw [%r2+8], 1\n"        /* 21: writer */
+                         "mov %r0, 0\n"             /* 22 */
+                         "exit\n"))
+                return;
+        CHECK(ctx_spilled(&t, 9, -8) && ctx_spilled(&t, 9, -16));
+        CHECK(!ctx_spilled(&t, 16, -8) && !ctx_spilled(&t, 16, -16));
+        done(&t);
+}
+
 int main(int argc, char **argv)
 {
         uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000;
@@ -818,6 +855,7 @@ int main(int argc, char **argv)
         linked_copies();
         helper_frame_args();
         local_call_frame_args();
+        callback_frame_args();
         soundness(first, count);
         return TEST_EXIT("absint");
 }
