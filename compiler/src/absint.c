@@ -12,8 +12,30 @@
  * never changes keeps the range the code before the loop gives it however
  * often an outer loop changes that (widening there lost `x & 255` in the
  * bytecopy benchmark's inner loop). The refinements of the branches inside a
- * loop survive too. Only block entries keep a state; the state
- * before any other instruction is recomputed from its block's entry.
+ * loop survive too. A widened pointer offset stops at thresholds first
+ * (the frame's bottom and top, an object's start, ADDR_WINDOW_MAX / 2), so
+ * that a pointer stepped through an object keeps an offset its comparisons
+ * still bound. Only block entries keep a state; the state before any other
+ * instruction is recomputed from its block's entry.
+ *
+ * Comparisons refine both edges: of numbers as scalar.c says; of a pointer
+ * with 0 its NULL-ness; of two addresses of one object (the own frame, the
+ * context, one global section, the value of a one-element array, two
+ * maybe-NULL results still linked to one call), in a 64-bit jump on two
+ * registers, their offsets. Equal addresses have equal offsets. Their order
+ * is the signed order of the offsets only where no address wraps: a base B
+ * of the object plus offsets o1, o2 compare like o1 and o2 when B + o stays
+ * in [0, 2^63) for both. The object's bytes exist, so B + its lowest offset
+ * (-stack_size for the frame, 0 for the others) is at least 0; and B is a
+ * user-space address below 2^62 on every host the interpreter and the
+ * compiled code run on (also the stand-in of a private frame, provenance.h),
+ * so offsets up to ADDR_WINDOW_MAX = 2^62 keep B + o below 2^63, where
+ * signed and unsigned orders agree. Offsets outside that window, pointers
+ * of different objects, jset and 32-bit jumps learn nothing. Copies of one
+ * address and constant steps from it are linked (absint_value.link, in
+ * registers only): what a comparison teaches one, it teaches all, so that
+ * `if (p + 8 > end) break` bounds p; a link ends when the copying
+ * instruction runs again and at any call.
  *
  * Calls are context-insensitive: a sub-program's entry state is the join of
  * what every call site passes, and r0 after a call is the join of r0 at the
@@ -25,8 +47,17 @@
  * Soundness against the interpreter's semantics, not the kernel's refusals:
  * registers a path leaves unwritten hold anything there (maybe_uninit); a
  * store through a pointer that may point into the own frame without a known
- * offset forgets every slot; a local call, a helper or an unknown function
- * given a pointer into the own frame may write all of it.
+ * offset forgets every slot. A helper given an address in the own frame
+ * forgets nothing through an argument it only reads, and through one it
+ * writes the bytes [offset, offset + size) for every offset the pointer may
+ * have, size the signature's bound (to the frame's top when not known). A
+ * local call, or a helper's callback, given one forgets the frame only when
+ * the callee may write a caller's frame: it, or code it runs, writes
+ * through a caller's or a callback's frame address, an unknown pointer or
+ * a number, or runs a callback that may, or an unknown function (a summary
+ * per sub-program, which only grows; the calls are revisited when it
+ * does). An unknown function given an address in the own frame may write
+ * all of it.
  */
 #include "internal.h"
 #include "absint.h"
@@ -55,6 +86,12 @@
 #define UNROLL_BUDGET_MIN      65536
 /* Loops around one block that get iterations of their own (the innermost). */
 #define MAX_NEST 8
+
+/*
+ * Offsets of one object up to this compare like its addresses (no address
+ * wraps): see ptr_compare.
+ */
+#define ADDR_WINDOW_MAX ((int64_t)1 << 62)
 
 /* bpf_loop runs its callback at most this many times (the kernel's BPF_MAX_LOOPS). */
 #define LOOP_MAX_ITERATIONS (1u << 23)
@@ -96,9 +133,17 @@ struct absint {
         /* By sub-program: r0 at its exits, once one is reached. */
         struct absint_value *ret;
         bool *returns;
+        /*
+         * By sub-program: it, or code it runs, may write through a value
+         * that may be an address in a caller's frame (see note_write).
+         */
+        bool *writes_caller;
         /* Blocks holding local calls of sub-program s: call_blocks[call_first[s] .. [s + 1]). */
         size_t *call_first;
         uint32_t *call_blocks;
+        /* Blocks holding calls of helpers that take a callback. */
+        uint32_t *cb_call_blocks;
+        size_t cb_call_cnt;
 
         /* Worklist: a binary min-heap of block indices. */
         uint32_t *heap;
@@ -153,6 +198,14 @@ static struct absint_value v_unknown(void)
             .s = scalar_unknown(), .id = ABSINT_NO_ID, .kind = ABSINT_UNKNOWN};
 }
 
+_Static_assert(sizeof(struct absint_value) <= 80, "states copy eleven values per block entry");
+
+static void unlink_value(struct absint_value *v)
+{
+        v->link = 0;
+        v->link_delta = 0;
+}
+
 /* A value whose every bit pattern is a number (written on every path). */
 static bool is_number(const struct absint_value *v)
 {
@@ -200,19 +253,58 @@ static bool value_equal(const struct absint_value *a, const struct absint_value 
                a->maybe_null == b->maybe_null && a->null_linked == b->null_linked &&
                a->maybe_checked == b->maybe_checked && a->maybe_uninit == b->maybe_uninit &&
                a->may_frame == b->may_frame && (!a->maybe_null || a->origin == b->origin) &&
-               scalar_equal(&a->s, &b->s);
+               a->link == b->link && a->link_delta == b->link_delta && scalar_equal(&a->s, &b->s);
 }
 
-static struct scalar scalar_merge(const struct scalar *old, const struct scalar *new, bool widen)
+/*
+ * How a join at a loop head widens; joins elsewhere get NULL. Pointer
+ * offsets stop at thresholds on their way to the type's limits, so that a
+ * pointer stepped through an object keeps an offset whose comparisons still
+ * teach something (see ptr_compare).
+ */
+struct widening {
+        int64_t frame_floor; /* the frame's lowest offset, -stack_size */
+};
+
+static struct scalar scalar_merge(const struct scalar *old, const struct scalar *new,
+                                  const struct widening *widen)
 {
         struct scalar j = scalar_join(old, new);
 
         return widen ? scalar_widen(old, &j) : j;
 }
 
+/*
+ * The thresholds of a pointer offset, ascending: the frame's bottom and top
+ * (the offsets of a pointer stepped through it), an object's start, and
+ * ADDR_WINDOW_MAX / 2 (room for the offsets of a few more bytes past it).
+ */
+static struct scalar widen_offset(const struct scalar *old, const struct scalar *new,
+                                  enum absint_region region, const struct widening *widen)
+{
+        const int64_t frame_ts[] = {widen->frame_floor, 0, ADDR_WINDOW_MAX / 2};
+        const int64_t object_ts[] = {0, ADDR_WINDOW_MAX / 2};
+        const int64_t *ts = region == ABSINT_STACK ? frame_ts : object_ts;
+        size_t n = region == ABSINT_STACK ? sizeof(frame_ts) / sizeof(*frame_ts)
+                                          : sizeof(object_ts) / sizeof(*object_ts);
+        struct scalar j = scalar_join(old, new), w = scalar_widen(old, &j), box;
+        int64_t lo = INT64_MIN, hi = INT64_MAX;
+
+        if (j.smin < old->smin) /* grown down: to the highest threshold below */
+                for (size_t i = 0; i < n; i++)
+                        if (ts[i] <= j.smin)
+                                lo = ts[i];
+        if (j.smax > old->smax) /* grown up: to the lowest threshold above */
+                for (size_t i = n; i-- > 0;)
+                        if (ts[i] >= j.smax)
+                                hi = ts[i];
+        box = scalar_srange(lo, hi);
+        return scalar_meet(&w, &box, &box) ? box : w;
+}
+
 /* `old` joined with `new` (widened when `widen`). */
 static struct absint_value value_join(const struct absint_value *old,
-                                      const struct absint_value *new, bool widen)
+                                      const struct absint_value *new, const struct widening *widen)
 {
         struct absint_value r;
 
@@ -230,6 +322,9 @@ static struct absint_value value_join(const struct absint_value *old,
         r = *old;
         r.maybe_uninit = old->maybe_uninit || new->maybe_uninit;
         r.may_frame = old->may_frame || new->may_frame;
+        if (old->link != new->link || old->link_delta != new->link_delta ||
+            old->region != new->region)
+                unlink_value(&r);
         if (old->kind == ABSINT_SCALAR) {
                 r.s = scalar_merge(&old->s, &new->s, widen);
                 return r;
@@ -256,7 +351,8 @@ static struct absint_value value_join(const struct absint_value *old,
         }
         if (old->id != new->id)
                 r.id = ABSINT_NO_ID;
-        r.s = scalar_merge(&old->s, &new->s, widen);
+        r.s =
+            widen ? widen_offset(&old->s, &new->s, r.region, widen) : scalar_join(&old->s, &new->s);
         return r;
 }
 
@@ -495,7 +591,7 @@ static bool state_equal(const struct absint_state *a, const struct absint_state 
 }
 
 static struct absint_slot slot_join(const struct absint_slot *a, const struct absint_slot *b,
-                                    bool widen)
+                                    const struct widening *widen)
 {
         struct absint_slot r = {.index = a->index, .init = a->init & b->init, .v = v_uninit()};
 
@@ -507,7 +603,7 @@ static struct absint_slot slot_join(const struct absint_slot *a, const struct ab
 
 /* Share the slots of `old` when `new` holds the same ones and joining changes none. */
 static bool slots_join_same(struct absint_state *out, const struct absint_state *old,
-                            const struct absint_state *new, bool widen)
+                            const struct absint_state *new, const struct widening *widen)
 {
         struct slot_buf *buf = slot_buf_of(old);
 
@@ -533,7 +629,7 @@ static bool slots_join_same(struct absint_state *out, const struct absint_state 
 
 /* *out = old joined with new (widened when `widen`). */
 static bool state_join(struct absint_state *out, const struct absint_state *old,
-                       const struct absint_state *new, bool widen)
+                       const struct absint_state *new, const struct widening *widen)
 {
         size_t i = 0, j = 0;
 
@@ -734,6 +830,7 @@ static void flow_to(struct absint *a, uint32_t from, const uint8_t *tag, size_t 
         uint32_t b = a->block_of[insn];
         struct block *blk = &a->blocks[b];
         struct absint_state joined;
+        const struct widening widen = {.frame_floor = -(int64_t)a->p->stack_size};
         struct context *c;
 
         /* Widening is for edges that close a cycle of contexts. */
@@ -754,7 +851,8 @@ static void flow_to(struct absint *a, uint32_t from, const uint8_t *tag, size_t 
                 return;
         }
         if (!state_join(&a->scratch, &c->in, st,
-                        backward && blk->loop_head && c->back_changes >= WIDEN_AFTER)) {
+                        backward && blk->loop_head && c->back_changes >= WIDEN_AFTER ? &widen
+                                                                                     : NULL)) {
                 a->nomem = true;
                 return;
         }
@@ -780,10 +878,99 @@ static void flow_to(struct absint *a, uint32_t from, const uint8_t *tag, size_t 
 struct walk {
         const struct absint *a;
         struct absint *rec; /* NULL: compute only */
+        uint32_t sub;       /* the walked block's sub-program, when recording */
         bool nomem;
 };
 
-static void alu(const struct bpfaot_insn *insn, struct absint_state *st)
+/* Walk blocks `b[0..cnt)` again in every context they were reached in. */
+static void revisit(struct absint *a, const uint32_t *b, size_t cnt)
+{
+        for (size_t i = 0; i < cnt; i++) {
+                struct block *blk = &a->blocks[b[i]];
+                for (size_t c = 0; c < blk->ctx_cnt; c++)
+                        if (blk->ctx[c].reached)
+                                mark_dirty(a, b[i], &blk->ctx[c]);
+        }
+}
+
+/* Walk the blocks calling sub-program `sub` again: what it gives them grew. */
+static void revisit_callers(struct absint *a, uint32_t sub)
+{
+        revisit(a, a->call_blocks + a->call_first[sub],
+                a->call_first[sub + 1] - a->call_first[sub]);
+}
+
+/*
+ * Could a write through `v` change the frame of a caller (an address it
+ * passed down, or a callback's context)? Everything but the own frame and
+ * the objects that are not frames: numbers too (absint_may_alias_frame).
+ */
+static bool may_alias_caller_frame(const struct absint_value *v)
+{
+        if (v->kind == ABSINT_PTR && !v->maybe_uninit)
+                return v->region == ABSINT_CALLER_STACK || v->region == ABSINT_CB_CTX ||
+                       v->region == ABSINT_PTR_OTHER;
+        return absint_may_alias_frame(v);
+}
+
+/*
+ * The walked sub-program writes through `v` (NULL: through anything): when
+ * that may change a caller's frame, its callers forget their frames at
+ * the call.
+ */
+static void note_write(const struct walk *w, const struct absint_value *v)
+{
+        struct absint *a = w->rec;
+
+        if (!a || a->writes_caller[w->sub] || (v && !may_alias_caller_frame(v)))
+                return;
+        a->writes_caller[w->sub] = true;
+        revisit_callers(a, w->sub);
+        if (a->p->sp.callback[w->sub]) /* which helper calls run it is not known here */
+                revisit(a, a->cb_call_blocks, a->cb_call_cnt);
+}
+
+/*
+ * A 64-bit mov at `idx` copying pointer register `src`: the copy and the
+ * original are linked (both the address this run of `idx` copied); the
+ * values linked to an earlier run of it are not any more.
+ */
+static void link_copy(struct absint_state *st, unsigned src, size_t idx)
+{
+        struct absint_value *s = &st->reg[src];
+        uint32_t link = (uint32_t)idx + 1;
+
+        if (idx >= ABSINT_LINK_MAX || s->kind != ABSINT_PTR || (s->link && s->link != link))
+                return; /* not a pointer, or already linked to another copy */
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
+                if (st->reg[r].link == link)
+                        unlink_value(&st->reg[r]);
+        s->link = link;
+        s->link_delta = 0;
+}
+
+/* Registers linked to `reg` learn what it learnt: offsets at their distance from it. */
+static void follow_links(struct absint_state *st, unsigned reg)
+{
+        static const struct bpfaot_insn add = {.opcode = BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD |
+                                                         BPFAOT_SRC_X};
+        const struct absint_value *v = &st->reg[reg];
+
+        if (!v->link || v->kind != ABSINT_PTR)
+                return;
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++) {
+                struct absint_value *o = &st->reg[r];
+                struct scalar distance, moved;
+
+                if (r == reg || o->link != v->link || o->kind != ABSINT_PTR)
+                        continue;
+                distance = scalar_const((uint64_t)(int64_t)(o->link_delta - v->link_delta));
+                moved = scalar_alu(&add, &v->s, &distance);
+                scalar_meet(&o->s, &moved, &o->s); /* when empty, keep what it held */
+        }
+}
+
+static void alu(const struct bpfaot_insn *insn, size_t idx, struct absint_state *st)
 {
         struct absint_value *d = &st->reg[insn->dst];
         const struct absint_value *s = insn_is_reg_src(insn) ? &st->reg[insn->src] : NULL;
@@ -792,17 +979,29 @@ static void alu(const struct bpfaot_insn *insn, struct absint_state *st)
         struct scalar ds, ss;
 
         if (is64 && op == BPFAOT_ALU_MOV && s && insn->off == 0) {
+                link_copy(st, insn->src, idx);
                 *d = *s;
                 return;
         }
         if (is64 && (op == BPFAOT_ALU_ADD || op == BPFAOT_ALU_SUB) && d->kind == ABSINT_PTR &&
             (!s || is_number(s))) { /* pointer +- number: the offset moves */
+                int64_t step = s ? (int64_t)s->s.umin : insn->imm, delta;
+                bool far = op == BPFAOT_ALU_ADD
+                               ? __builtin_add_overflow((int64_t)d->link_delta, step, &delta)
+                               : __builtin_sub_overflow((int64_t)d->link_delta, step, &delta);
+
+                /* A link survives a constant step that keeps its distance small. */
+                if ((s && !scalar_is_const(&s->s)) || far || delta < INT16_MIN || delta > INT16_MAX)
+                        unlink_value(d);
+                else
+                        d->link_delta = (int16_t)delta;
                 d->s = scalar_alu(insn, &d->s, s ? &s->s : NULL);
                 return;
         }
         if (is64 && op == BPFAOT_ALU_ADD && s && s->kind == ABSINT_PTR && is_number(d)) {
                 struct absint_value r = *s;
                 r.s = scalar_alu(insn, &s->s, &d->s);
+                unlink_value(&r);
                 *d = r;
                 return;
         }
@@ -902,32 +1101,134 @@ static bool null_check(const struct bpfaot_insn *insn, struct absint_state *take
         return true;
 }
 
-/* A conditional jump: `fall` holds the state before it and becomes the fall-through edge. */
-static void cond_jump(const struct bpfaot_insn *insn, struct absint_state *taken, bool *taken_ok,
-                      struct absint_state *fall, bool *fall_ok)
+/* Both edges refined as `t` and `f` say (the registers of `insn`'s operands). */
+static void refine_edges(const struct bpfaot_insn *insn, const struct scalar_edge *t,
+                         const struct scalar_edge *f, struct absint_state *taken, bool *taken_ok,
+                         struct absint_state *fall, bool *fall_ok)
 {
-        struct absint_value *d = &fall->reg[insn->dst];
+        bool reg_src = insn_is_reg_src(insn) && insn->src != insn->dst;
+
+        *taken_ok = t->feasible;
+        *fall_ok = f->feasible;
+        if (t->feasible) {
+                if (reg_src)
+                        taken->reg[insn->src].s = t->src;
+                taken->reg[insn->dst].s = t->dst;
+        }
+        if (f->feasible) {
+                if (reg_src)
+                        fall->reg[insn->src].s = f->src;
+                fall->reg[insn->dst].s = f->dst;
+        }
+}
+
+/* A one-element ARRAY map: every value of it is the one object. */
+static bool single_value_map(const struct program *p, uint32_t id)
+{
+        return id < p->prog->map_cnt && p->prog->maps[id].type == 2 /* ARRAY */ &&
+               p->prog->maps[id].max_entries == 1;
+}
+
+/*
+ * Are `d` and `s` addresses in one object, one base plus their offsets? The
+ * own frame, the context, one global section, the value of a one-element
+ * array, or two maybe-NULL results still linked to one call (one record,
+ * or both NULL). Two values of one map may be different elements, and
+ * records of one reserve different runs of it.
+ */
+static bool same_object(const struct program *p, const struct absint_value *d,
+                        const struct absint_value *s)
+{
+        if (d->kind != ABSINT_PTR || s->kind != ABSINT_PTR || d->maybe_uninit || s->maybe_uninit ||
+            d->region != s->region)
+                return false;
+        if (d->maybe_null || s->maybe_null)
+                return d->maybe_null && s->maybe_null && d->null_linked && s->null_linked &&
+                       d->origin == s->origin;
+        switch (d->region) {
+        case ABSINT_STACK:
+        case ABSINT_CTX:
+                return true;
+        case ABSINT_DATA:
+                return d->id == s->id && d->id != ABSINT_NO_ID;
+        case ABSINT_MAP_VALUE:
+                return d->id == s->id && single_value_map(p, d->id);
+        default:
+                return false;
+        }
+}
+
+/*
+ * Jumps on two addresses of one object as jumps on their offsets (by
+ * operation >> 4; 0: the offsets say nothing, as for jset). Addresses
+ * compare as unsigned numbers and offsets as signed ones: the frame's are
+ * negative.
+ */
+static const uint8_t offset_jump[16] = {
+    [BPFAOT_JMP_JEQ >> 4] = BPFAOT_JMP_JEQ,   [BPFAOT_JMP_JNE >> 4] = BPFAOT_JMP_JNE,
+    [BPFAOT_JMP_JGT >> 4] = BPFAOT_JMP_JSGT,  [BPFAOT_JMP_JGE >> 4] = BPFAOT_JMP_JSGE,
+    [BPFAOT_JMP_JLT >> 4] = BPFAOT_JMP_JSLT,  [BPFAOT_JMP_JLE >> 4] = BPFAOT_JMP_JSLE,
+    [BPFAOT_JMP_JSGT >> 4] = BPFAOT_JMP_JSGT, [BPFAOT_JMP_JSGE >> 4] = BPFAOT_JMP_JSGE,
+    [BPFAOT_JMP_JSLT >> 4] = BPFAOT_JMP_JSLT, [BPFAOT_JMP_JSLE >> 4] = BPFAOT_JMP_JSLE,
+};
+
+/* No address of `v`'s object at one of its offsets wraps (see the header comment). */
+static bool in_address_window(const struct program *p, const struct absint_value *v)
+{
+        int64_t floor = v->region == ABSINT_STACK ? -(int64_t)p->stack_size : 0;
+
+        return v->s.smin >= floor && v->s.smax <= ADDR_WINDOW_MAX;
+}
+
+/*
+ * The two edges of a 64-bit jump comparing two addresses of one object: a
+ * comparison of their offsets. False when it is not one, or the offsets
+ * may not order like the addresses.
+ */
+static bool ptr_compare(const struct program *p, const struct bpfaot_insn *insn,
+                        struct absint_state *taken, bool *taken_ok, struct absint_state *fall,
+                        bool *fall_ok)
+{
+        const struct absint_value *d = &fall->reg[insn->dst], *s = &fall->reg[insn->src];
+        struct bpfaot_insn cmp = *insn;
+        uint8_t op = offset_jump[insn_op(insn) >> 4];
+        struct scalar_edge t, f;
+
+        if (bpfaot_insn_class(insn) != BPFAOT_CLASS_JMP || !insn_is_reg_src(insn) || !op ||
+            !same_object(p, d, s))
+                return false;
+        /* Equal addresses are equal offsets, wrapped or not. */
+        if (op != BPFAOT_JMP_JEQ && op != BPFAOT_JMP_JNE &&
+            !(in_address_window(p, d) && in_address_window(p, s)))
+                return false;
+        cmp.opcode = (uint8_t)((insn->opcode & 0x0f) | op);
+        scalar_branch(&cmp, &d->s, &s->s, &t, &f);
+        refine_edges(insn, &t, &f, taken, taken_ok, fall, fall_ok);
+        follow_links(taken, insn->dst);
+        follow_links(taken, insn->src);
+        follow_links(fall, insn->dst);
+        follow_links(fall, insn->src);
+        return true;
+}
+
+/* A conditional jump: `fall` holds the state before it and becomes the fall-through edge. */
+static void cond_jump(const struct program *p, const struct bpfaot_insn *insn,
+                      struct absint_state *taken, bool *taken_ok, struct absint_state *fall,
+                      bool *fall_ok)
+{
+        const struct absint_value *d = &fall->reg[insn->dst];
         const struct absint_value *s = insn_is_reg_src(insn) ? &fall->reg[insn->src] : NULL;
         struct scalar_edge t, f;
 
         *taken_ok = *fall_ok = true;
         if (null_check(insn, taken, taken_ok, fall, fall_ok))
                 return;
+        if (ptr_compare(p, insn, taken, taken_ok, fall, fall_ok))
+                return;
         if (!is_number(d) || (s && !is_number(s)))
-                return; /* pointers compared: both edges, nothing learnt */
+                return; /* a pointer compared with anything else: both edges, nothing learnt */
         scalar_branch(insn, &d->s, s ? &s->s : NULL, &t, &f);
-        *taken_ok = t.feasible;
-        *fall_ok = f.feasible;
-        if (t.feasible) {
-                if (s && insn->src != insn->dst)
-                        taken->reg[insn->src].s = t.src;
-                taken->reg[insn->dst].s = t.dst;
-        }
-        if (f.feasible) {
-                if (s && insn->src != insn->dst)
-                        fall->reg[insn->src].s = f.src;
-                fall->reg[insn->dst].s = f.dst;
-        }
+        refine_edges(insn, &t, &f, taken, taken_ok, fall, fall_ok);
 }
 
 static struct absint_value lddw_value(const struct walk *w, const struct bpfaot_insn *insn,
@@ -999,6 +1300,7 @@ static bool write_mem(const struct walk *w, struct absint_state *st,
 {
         uint32_t stack_size = w->a->p->stack_size;
 
+        note_write(w, base);
         if (is_ptr(base, ABSINT_STACK)) {
                 int64_t lo = sat_add(base->s.smin, off);
                 int64_t hi = sat_add(sat_add(base->s.smax, off), (int64_t)size);
@@ -1006,6 +1308,7 @@ static bool write_mem(const struct walk *w, struct absint_state *st,
                 if (scalar_is_const(&base->s) && spill && lo % 8 == 0) {
                         struct absint_slot slot = {
                             .index = slot_index(lo), .init = 0xff, .spill = true, .v = *spill};
+                        unlink_value(&slot.v); /* links hold for registers only */
                         if (lo < -(int64_t)stack_size || lo >= 0)
                                 return true;
                         return slot_set(st, &slot);
@@ -1237,6 +1540,7 @@ static bool call_helper(const struct walk *w, size_t idx, const struct helper_si
 
                 if (!info || !(info->flags & HELPER_ARGF_WRITES))
                         continue;
+                note_write(w, v);
                 if (is_ptr(v, ABSINT_STACK))
                         ok =
                             ok && mark_written(st, v->s.smin,
@@ -1250,14 +1554,20 @@ static bool call_helper(const struct walk *w, size_t idx, const struct helper_si
                     ctx = arg_of_kind(sig, HELPER_ARG_STACK_OR_NULL);
                 struct absint_value args[5];
 
-                if (fn > 0 && is_ptr(&st->reg[fn], ABSINT_FUNC)) {
+                bool known =
+                    fn > 0 && is_ptr(&st->reg[fn], ABSINT_FUNC) && st->reg[fn].id < p->sp.cnt;
+                /* A callback that writes no caller's frame leaves the own one as it was. */
+                bool writes = !known || w->a->writes_caller[st->reg[fn].id];
+
+                if (writes)
+                        note_write(w, NULL);
+                if (known) {
                         callback_args(w, sig, st, args);
                         seed_sub(w, st->reg[fn].id, args);
                 }
                 if (ctx > 0)
                         reached_by_callee(st, (unsigned)ctx, (unsigned)ctx);
-                /* The callback may write the context it gets, and run any instruction. */
-                if (ctx > 0 && absint_may_alias_frame(&st->reg[ctx]))
+                if (writes && ctx > 0 && absint_may_alias_frame(&st->reg[ctx]))
                         forget_frame(st);
                 for_each_value(st, false, unlink_any, 0);
         }
@@ -1271,9 +1581,11 @@ static void call_unknown(const struct walk *w, struct absint_state *st)
 {
         seed_escaped(w, st);
         reached_by_callee(st, 1, 5);
-        for (unsigned r = 1; r <= 5; r++)
+        for (unsigned r = 1; r <= 5; r++) {
+                note_write(w, &st->reg[r]);
                 if (absint_may_alias_frame(&st->reg[r]))
                         forget_frame(st);
+        }
         for_each_value(st, false, unlink_any, 0);
         st->reg[0] = v_scalar(scalar_unknown());
 }
@@ -1307,18 +1619,34 @@ static bool call_local(const struct walk *w, size_t idx, const struct bpfaot_ins
                 if (args[i].kind == ABSINT_PTR && args[i].region == ABSINT_STACK)
                         args[i].region = ABSINT_CALLER_STACK;
                 args[i].may_frame = false; /* the callee's own frame is another */
+                unlink_value(&args[i]);
         }
         seed_sub(w, (uint32_t)sub, args);
         if (!a->returns[sub])
                 return false;
         reached_by_callee(st, 1, 5);
-        for (unsigned r = 1; r <= 5; r++)
-                if (absint_may_alias_frame(&st->reg[r]))
-                        forget_frame(st);
+        /* A callee that writes no caller's frame leaves the own one as it was. */
+        if (a->writes_caller[sub]) {
+                note_write(w, NULL);
+                for (unsigned r = 1; r <= 5; r++)
+                        if (absint_may_alias_frame(&st->reg[r]))
+                                forget_frame(st);
+        }
         /* The callee may run the instructions that produced linked values again. */
         for_each_value(st, false, unlink_any, 0);
         st->reg[0] = returned_value(&a->ret[sub]);
         return true;
+}
+
+/* The signature of the helper call at `idx`, or NULL (another call, an unknown helper). */
+static const struct helper_sig *helper_called(const struct program *p, size_t idx)
+{
+        const struct bpfaot_insn *insn = &p->prog->insns[idx];
+
+        if (insn_is_local_call(insn) || insn_is_reg_src(insn) || insn->src != BPFAOT_CALL_HELPER ||
+            program_reloc(p, idx))
+                return NULL;
+        return helper_sig_find((uint32_t)insn->imm);
 }
 
 static bool call(struct walk *w, size_t idx, const struct bpfaot_insn *insn,
@@ -1330,9 +1658,7 @@ static bool call(struct walk *w, size_t idx, const struct bpfaot_insn *insn,
         if (insn_is_local_call(insn)) {
                 ok = call_local(w, idx, insn, st);
         } else {
-                if (!insn_is_reg_src(insn) && insn->src == BPFAOT_CALL_HELPER &&
-                    !program_reloc(w->a->p, idx))
-                        sig = helper_sig_find((uint32_t)insn->imm);
+                sig = helper_called(w->a->p, idx);
                 if (sig) {
                         if (!call_helper(w, idx, sig, st))
                                 w->nomem = true;
@@ -1342,6 +1668,9 @@ static bool call(struct walk *w, size_t idx, const struct bpfaot_insn *insn,
         }
         for (unsigned r = 1; r <= 5; r++)
                 st->reg[r] = v_uninit();
+        /* Code the call runs may run the instructions links refer to. */
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
+                unlink_value(&st->reg[r]);
         return ok;
 }
 
@@ -1361,17 +1690,12 @@ static void exit_sub(const struct walk *w, size_t idx, const struct absint_state
                 a->ret[sub] = st->reg[0];
                 a->returns[sub] = true;
         } else {
-                joined = value_join(&a->ret[sub], &st->reg[0], false);
+                joined = value_join(&a->ret[sub], &st->reg[0], NULL);
                 if (value_equal(&joined, &a->ret[sub]))
                         return;
                 a->ret[sub] = joined;
         }
-        for (size_t i = a->call_first[sub]; i < a->call_first[sub + 1]; i++) {
-                struct block *caller = &a->blocks[a->call_blocks[i]];
-                for (size_t c = 0; c < caller->ctx_cnt; c++)
-                        if (caller->ctx[c].reached)
-                                mark_dirty(a, a->call_blocks[i], &caller->ctx[c]);
-        }
+        revisit_callers(a, sub);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1387,7 +1711,7 @@ static bool transfer(struct walk *w, size_t idx, struct absint_state *st)
         switch (bpfaot_insn_class(insn)) {
         case BPFAOT_CLASS_ALU:
         case BPFAOT_CLASS_ALU64:
-                alu(insn, st);
+                alu(insn, idx, st);
                 break;
         case BPFAOT_CLASS_LD:
                 st->reg[insn->dst] = lddw_value(w, insn, idx);
@@ -1415,8 +1739,8 @@ static void walk_context(struct absint *a, uint32_t b, size_t c, struct absint_s
                          struct absint_state *taken, uint8_t *tag)
 {
         const struct bpfaot_prog *prog = a->p->prog;
-        struct walk w = {.a = a, .rec = a};
         struct block *blk = &a->blocks[b];
+        struct walk w = {.a = a, .rec = a, .sub = blk->sub};
         size_t start = blk->start, end = blk->end;
 
         a->visits++;
@@ -1451,7 +1775,7 @@ static void walk_context(struct absint *a, uint32_t b, size_t c, struct absint_s
                                 a->nomem = true;
                                 return;
                         }
-                        cond_jump(insn, taken, &taken_ok, st, &fall_ok);
+                        cond_jump(a->p, insn, taken, &taken_ok, st, &fall_ok);
                         if (taken_ok)
                                 flow_to(a, b, tag, (size_t)insn_jump_target(insn, idx), taken,
                                         blk->jump_retreats);
@@ -1843,10 +2167,23 @@ static int index_calls(struct absint *a)
                         }
                 }
                 for (size_t i = 0; i < prog->insn_cnt; i++) {
+                        const struct helper_sig *sig;
                         long s;
 
-                        if (p->tails[i] || !insn_is_local_call(&prog->insns[i]))
+                        if (p->tails[i] || !insn_is_call(&prog->insns[i]))
                                 continue;
+                        if (!insn_is_local_call(&prog->insns[i])) {
+                                uint32_t *slot;
+
+                                sig = helper_called(p, i);
+                                if (pass == 1 || !sig || sig->callback == HELPER_CB_NONE)
+                                        continue;
+                                slot = ARRAY_ADD(a->cb_call_blocks, a->cb_call_cnt);
+                                if (!slot)
+                                        return -ENOMEM;
+                                *slot = a->block_of[i];
+                                continue;
+                        }
                         s = subprogs_index_of(&p->sp, (size_t)insn_call_target(&prog->insns[i], i));
                         if (s < 0)
                                 continue;
@@ -1900,7 +2237,7 @@ static bool join_contexts(struct absint *a)
                                 blk->in = ctx->in; /* moved */
                                 memset(&ctx->in, 0, sizeof(ctx->in));
                                 first = false;
-                        } else if (!state_join(&a->scratch, &blk->in, &ctx->in, false)) {
+                        } else if (!state_join(&a->scratch, &blk->in, &ctx->in, NULL)) {
                                 return false;
                         } else {
                                 struct absint_state t = blk->in;
@@ -1936,10 +2273,12 @@ static int analyse(const struct program *p, unsigned unroll, size_t budget, stru
         if (!ret) {
                 a->ret = calloc(p->sp.cnt, sizeof(*a->ret));
                 a->returns = calloc(p->sp.cnt, sizeof(*a->returns));
+                a->writes_caller = calloc(p->sp.cnt, sizeof(*a->writes_caller));
                 a->heap = calloc(a->block_cnt ? a->block_cnt : 1, sizeof(*a->heap));
                 a->queued = calloc(a->block_cnt ? a->block_cnt : 1, sizeof(*a->queued));
                 a->tag_buf = calloc(MAX_NEST, 1);
-                if (!a->ret || !a->returns || !a->heap || !a->queued || !a->tag_buf)
+                if (!a->ret || !a->returns || !a->writes_caller || !a->heap || !a->queued ||
+                    !a->tag_buf)
                         ret = -ENOMEM;
         }
         if (ret) {
@@ -1997,8 +2336,10 @@ void absint_free(struct absint *a)
         free(a->block_of);
         free(a->ret);
         free(a->returns);
+        free(a->writes_caller);
         free(a->call_first);
         free(a->call_blocks);
+        free(a->cb_call_blocks);
         free(a->heap);
         free(a->queued);
         free(a->loop_head);

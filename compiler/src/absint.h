@@ -45,32 +45,47 @@ enum absint_region {
 
 #define ABSINT_NO_ID UINT32_MAX
 
+/* Instructions from this index on link nothing (absint_value.link has 24 bits). */
+#define ABSINT_LINK_MAX ((1u << 24) - 1)
+
+/*
+ * Packed into 80 bytes (flags as bits, the link beside `kind`): every
+ * block entry of the analysis keeps a state of eleven of them.
+ */
 struct absint_value {
         struct scalar s; /* the scalar, or the pointer's offset */
         uint32_t id;     /* ABSINT_MAP*, ABSINT_DATA, ABSINT_FUNC: which one; else ABSINT_NO_ID */
         uint32_t origin; /* a maybe-NULL pointer: the instruction that produced it */
-        uint8_t kind;    /* enum absint_kind */
-        uint8_t region;  /* enum absint_region, for ABSINT_PTR */
-        bool maybe_null; /* a pointer not yet compared with 0 */
+        /*
+         * Nonzero: a pointer that on every path holds the address the latest
+         * run of instruction link - 1 copied, plus link_delta bytes: copies
+         * of one address and constant steps from it, so that what a
+         * comparison teaches one of them it teaches all.
+         */
+        uint32_t link : 24;
+        uint8_t kind;        /* enum absint_kind */
+        uint8_t region;      /* enum absint_region, for ABSINT_PTR */
+        bool maybe_null : 1; /* a pointer not yet compared with 0 */
         /*
          * Still the latest result of `origin` on every path: comparing it
          * with 0 makes every copy non-NULL. Cleared once `origin` runs again.
          */
-        bool null_linked;
+        bool null_linked : 1;
         /*
          * Maybe-NULL, but a comparison with 0 the analysis cannot relate to
          * it (of a copy it lost track of, or in a callee) may have proven it
          * non-NULL: a check must not refuse its dereference.
          */
-        bool maybe_checked;
+        bool maybe_checked : 1;
         /* Some path leaves it unwritten: on those paths it holds anything. */
-        bool maybe_uninit;
+        bool maybe_uninit : 1;
         /*
          * An address in the own frame on some path (always so for
          * ABSINT_STACK): kept through joins that lose the region, so that
          * the translator knows every value that may carry a frame address.
          */
-        bool may_frame;
+        bool may_frame : 1;
+        int16_t link_delta;
 };
 
 /*

@@ -855,17 +855,133 @@ static void gen_masked_index(struct gen *g)
         release_reg(g, ptr);
 }
 
+/*
+ * One element of `step` bytes at address `p`: loads and stores of it or of
+ * a part of it (atomics when it is 4 or 8 bytes).
+ */
+static void gen_element_accesses(struct gen *g, uint8_t p, int32_t step)
+{
+        static const unsigned sizes[] = {1, 2, 4, 8};
+
+        for (unsigned i = 1 + below(&g->rng, 2); i > 0; i--) {
+                unsigned size = sizes[below(&g->rng, (unsigned)__builtin_ctz((unsigned)step) + 1)];
+                int16_t off = (int16_t)(size * below(&g->rng, (uint32_t)step / size));
+
+                if (size >= 4 && chance(&g->rng, 15)) /* fetch-add: writes its source */
+                        emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_ATOMIC | size_field(size), p,
+                                   pick_dst(g), off, BPFAOT_ATOMIC_ADD | BPFAOT_ATOMIC_FETCH));
+                else if (chance(&g->rng, 50))
+                        emit(g, mk(BPFAOT_CLASS_LDX | BPFAOT_MODE_MEM | size_field(size),
+                                   pick_dst(g), p, off, 0));
+                else if (chance(&g->rng, 40))
+                        emit(g, mk(BPFAOT_CLASS_ST | BPFAOT_MODE_MEM | size_field(size), p, 0, off,
+                                   gen_imm32(&g->rng)));
+                else
+                        emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_MEM | size_field(size), p,
+                                   pick_src(g), off, 0));
+        }
+}
+
+/*
+ * A frame address stepped element by element through a buffer and
+ * compared with the address of its other end, with no counter beside it
+ * (`for (p = buf; p < end; p++)`, `if (p + step > end) break`, or down
+ * from the end): often more rounds than an analysis follows apart, so
+ * only the comparison of the two addresses bounds the pointer. Every
+ * form runs exactly `n` rounds.
+ */
+static void gen_pointer_walk(struct gen *g)
+{
+        static const uint8_t up_conds[] = {BPFAOT_JMP_JLT, BPFAOT_JMP_JNE, BPFAOT_JMP_JSLT};
+        static const uint8_t down_conds[] = {BPFAOT_JMP_JGT, BPFAOT_JMP_JNE, BPFAOT_JMP_JSGT};
+        int32_t step = 1 << below(&g->rng, 4);
+        int32_t max_n = g->in_loop ? 16 : (GEN_STACK_SIZE - 64) / step;
+        int32_t n = 1 + (int32_t)below(&g->rng, (uint32_t)max_n);
+        int32_t len = n * step;
+        int32_t buf = -((len + 7) & ~7) -
+                      8 * (int32_t)below(&g->rng, (uint32_t)(GEN_STACK_SIZE - len) / 8 + 1);
+        uint8_t p = take_reg(g), other = take_reg(g), tmp;
+        bool swap = chance(&g->rng, 30); /* `other` first: end > p, buf < p */
+        size_t head, jump, back;
+        uint8_t op;
+
+        if (buf < -GEN_STACK_SIZE)
+                buf = -GEN_STACK_SIZE;
+        switch (below(&g->rng, 3)) {
+        case 0: /* up: p = buf; do { *p; p += step; } while (p < end) */
+                emit_mov64_reg(g, p, BPFAOT_REG_FP);
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, p, 0, 0, buf));
+                emit_mov64_reg(g, other, p);
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, other, 0, 0, len));
+                head = g->cnt;
+                gen_element_accesses(g, p, step);
+                gen_data_insns(g, 2);
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, p, 0, 0, step));
+                op = PICK(&g->rng, up_conds);
+                if (swap) /* p < end as end > p */
+                        op = op == BPFAOT_JMP_JLT    ? BPFAOT_JMP_JGT
+                             : op == BPFAOT_JMP_JSLT ? BPFAOT_JMP_JSGT
+                                                     : op;
+                back = emit(g, mk(BPFAOT_CLASS_JMP | op | BPFAOT_SRC_X, swap ? other : p,
+                                  swap ? p : other, 0, 0));
+                patch_off(g, back, head);
+                break;
+        case 1: /* down: p = end; do { p -= step; *p; } while (p > buf) */
+                emit_mov64_reg(g, other, BPFAOT_REG_FP);
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, other, 0, 0, buf));
+                emit_mov64_reg(g, p, other);
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, p, 0, 0, len));
+                head = g->cnt;
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, p, 0, 0, -step));
+                gen_element_accesses(g, p, step);
+                gen_data_insns(g, 2);
+                op = PICK(&g->rng, down_conds);
+                if (swap) /* p > buf as buf < p */
+                        op = op == BPFAOT_JMP_JGT    ? BPFAOT_JMP_JLT
+                             : op == BPFAOT_JMP_JSGT ? BPFAOT_JMP_JSLT
+                                                     : op;
+                back = emit(g, mk(BPFAOT_CLASS_JMP | op | BPFAOT_SRC_X, swap ? other : p,
+                                  swap ? p : other, 0, 0));
+                patch_off(g, back, head);
+                break;
+        default: /* for (p = buf;; p += step) { if (p + step > end) break; *p; } */
+                tmp = take_reg(g);
+                emit_mov64_reg(g, p, BPFAOT_REG_FP);
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, p, 0, 0, buf));
+                emit_mov64_reg(g, other, p);
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, other, 0, 0, len));
+                head = g->cnt;
+                emit_mov64_reg(g, tmp, p);
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, tmp, 0, 0, step));
+                jump = emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_SRC_X |
+                                      (swap ? BPFAOT_JMP_JLT : BPFAOT_JMP_JGT),
+                                  swap ? other : tmp, swap ? tmp : other, 0, 0));
+                gen_element_accesses(g, p, step);
+                gen_data_insns(g, 2);
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, p, 0, 0, step));
+                back = emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_JA, 0, 0, 0, 0));
+                patch_off(g, back, head);
+                patch_off(g, jump, g->cnt);
+                release_reg(g, tmp);
+                break;
+        }
+        release_reg(g, other);
+        release_reg(g, p);
+}
+
 /* One of the frame address patterns above. */
 static void gen_frame_item(struct gen *g)
 {
         unsigned k = below(&g->rng, 100);
 
-        if (k < 35)
+        if (k < 30)
                 gen_spill_fill(g);
-        else if (k < 70)
+        else if (k < 60)
                 gen_frame_loop(g);
-        else
+        else if (k < 80)
                 gen_masked_index(g);
+        else
+                gen_pointer_walk(g);
 }
 
 /* ------------------------------------------------------------------ */

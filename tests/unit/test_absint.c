@@ -523,6 +523,319 @@ static void unknown_frame_offsets(void)
         done(&t);
 }
 
+/*
+ * A pointer stepped through the frame until it reaches another: the
+ * comparison of two frame addresses bounds it (256 rounds, more than the
+ * analysis follows apart, so only the comparison keeps it in the buffer).
+ */
+static void frame_pointer_loop(void)
+{
+        struct analysed t;
+        struct absint_value v;
+        struct absint_state st;
+        struct absint_slot slot;
+
+        if (!analyse(&t, "mov %r1, %r10\n"       /* 0 */
+                         "add %r1, -256\n"       /* 1: p = buf */
+                         "mov %r2, %r10\n"       /* 2: end */
+                         "stb [%r1+0], 0\n"      /* 3: *p = 0 */
+                         "add %r1, 1\n"          /* 4 */
+                         "jlt %r1, %r2, -3\n"    /* 5: p < end */
+                         "ldxdw %r0, [%r10-8]\n" /* 6: p == end */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 3, 1);
+        CHECKF(v.kind == ABSINT_PTR && v.region == ABSINT_STACK && v.s.smin == -256 &&
+                   v.s.smax == -1,
+               "p at the store: %s", log_at(&t, 3));
+        v = reg_at(&t, 6, 1);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_STACK && scalar_is_const(&v.s) &&
+              v.s.umin == 0);
+        /* Stores inside the buffer leave the frame's other slots as they are. */
+        CHECK(absint_state_at(t.a, 6, &st));
+        CHECK(!st.rest_init);
+        absint_slot_at(&st, -264, &slot);
+        CHECK(slot.init == 0);
+        absint_state_release(&st);
+        done(&t);
+}
+
+/*
+ * A pointer stepped through the context up to end = ctx + a 32-bit length,
+ * with `if (p + 8 > end) break`: p < end inside the loop, p + 8 <= end past
+ * the check. Its widened offset stops at a threshold, where comparisons
+ * still teach.
+ */
+static void context_pointer_loop(void)
+{
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse(&t, "ldxw %r2, [%r1+0]\n"  /* 0: len */
+                         "mov %r3, %r1\n"       /* 1: p = ctx */
+                         "add %r2, %r1\n"       /* 2: end = ctx + len */
+                         "jge %r3, %r2, +6\n"   /* 3: loop head: p >= end: out */
+                         "mov %r4, %r3\n"       /* 4 */
+                         "add %r4, 8\n"         /* 5 */
+                         "jgt %r4, %r2, +3\n"   /* 6: p + 8 > end: out */
+                         "ldxdw %r0, [%r3+0]\n" /* 7 */
+                         "mov %r3, %r4\n"       /* 8 */
+                         "ja -7\n"              /* 9 */
+                         "mov %r0, 0\n"         /* 10 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 4, 3);
+        CHECKF(v.kind == ABSINT_PTR && v.region == ABSINT_CTX && v.s.smin == 0 &&
+                   v.s.umax < UINT32_MAX,
+               "p inside the loop: %s", log_at(&t, 4));
+        v = reg_at(&t, 7, 4);
+        CHECKF(v.kind == ABSINT_PTR && v.region == ABSINT_CTX && v.s.smin == 8 &&
+                   v.s.umax <= UINT32_MAX,
+               "p + 8 past the check: %s", log_at(&t, 7));
+        v = reg_at(&t, 7, 2);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_CTX && v.s.smin == 8 &&
+              v.s.umax == UINT32_MAX);
+        done(&t);
+}
+
+/*
+ * What pointer comparisons do not teach: the order of offsets that may wrap
+ * (a frame address plus anything), of addresses of different objects.
+ * Equal addresses still have equal offsets.
+ */
+static void pointer_compare_limits(void)
+{
+        struct analysed t;
+        struct absint_value v;
+        struct absint_state st;
+
+        if (!analyse(&t, "mov %r0, 0\n"         /* 0 */
+                         "ldxdw %r2, [%r1+0]\n" /* 1 */
+                         "mov %r3, %r10\n"      /* 2 */
+                         "add %r3, %r2\n"       /* 3: fp + anything */
+                         "mov %r4, %r10\n"      /* 4 */
+                         "add %r4, -8\n"        /* 5 */
+                         "jlt %r3, %r4, +3\n"   /* 6: may wrap: nothing learnt */
+                         "jeq %r3, %r4, +1\n"   /* 7 */
+                         "exit\n"               /* 8 */
+                         "exit\n"               /* 9: r3 == fp-8 */
+                         "jlt %r1, %r4, +1\n"   /* 10: ctx and frame: nothing learnt */
+                         "exit\n"               /* 11 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 7, 3);
+        CHECK(v.kind == ABSINT_PTR && v.s.smin == INT64_MIN && v.s.smax == INT64_MAX);
+        v = reg_at(&t, 10, 3);
+        CHECK(v.kind == ABSINT_PTR && v.s.smin == INT64_MIN && v.s.smax == INT64_MAX);
+        v = reg_at(&t, 9, 3);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_STACK && scalar_is_const(&v.s) &&
+              (int64_t)v.s.umin == -8);
+        CHECK(absint_state_at(t.a, 11, &st));
+        absint_state_release(&st);
+        CHECK(absint_state_at(t.a, 12, &st));
+        CHECK(st.reg[4].kind == ABSINT_PTR && scalar_is_const(&st.reg[4].s));
+        absint_state_release(&st);
+        done(&t);
+}
+
+/*
+ * `if (p + 8 > end) break` where only the copy p + 8 is compared: p learns
+ * it too (a copy of one address moved by a constant is linked to it). A
+ * call ends the link.
+ */
+static void linked_copies(void)
+{
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse(&t, "ldxw %r2, [%r1+0]\n"  /* 0: len */
+                         "mov %r3, %r1\n"       /* 1: p = ctx */
+                         "add %r2, %r1\n"       /* 2: end = ctx + len */
+                         "mov %r4, %r3\n"       /* 3: loop head */
+                         "add %r4, 8\n"         /* 4 */
+                         "jgt %r4, %r2, +3\n"   /* 5: p + 8 > end: out */
+                         "ldxdw %r0, [%r3+0]\n" /* 6 */
+                         "add %r3, 8\n"         /* 7 */
+                         "ja -6\n"              /* 8 */
+                         "mov %r0, 0\n"         /* 9 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 6, 3);
+        CHECKF(v.kind == ABSINT_PTR && v.region == ABSINT_CTX && v.s.smin == 0 &&
+                   v.s.umax <= UINT32_MAX - 8,
+               "p past the check: %s", log_at(&t, 6));
+        v = reg_at(&t, 6, 4);
+        CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_CTX && v.s.smin == 8 &&
+              v.s.umax <= UINT32_MAX);
+        done(&t);
+
+        if (!analyse(&t, "ldxdw %r2, [%r1+0]\n" /* 0 */
+                         "and %r2, 255\n"       /* 1 */
+                         "mov %r6, %r10\n"      /* 2 */
+                         "add %r6, -256\n"      /* 3 */
+                         "add %r6, %r2\n"       /* 4: fp-256 + [0, 255] */
+                         "mov %r7, %r6\n"       /* 5: linked */
+                         "add %r7, 8\n"         /* 6 */
+                         "call 7\n"             /* 7: get_prandom_u32 ends the link */
+                         "mov %r8, %r10\n"      /* 8 */
+                         "add %r8, -100\n"      /* 9 */
+                         "mov %r0, 0\n"         /* 10 */
+                         "jgt %r7, %r8, +1\n"   /* 11 */
+                         "exit\n"               /* 12: r7 <= fp-100 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 12, 7);
+        CHECK(v.kind == ABSINT_PTR && v.s.smin == -248 && v.s.smax == -100);
+        v = reg_at(&t, 12, 6);
+        CHECK(v.kind == ABSINT_PTR && v.s.smin == -256 && v.s.smax == -1);
+        done(&t);
+}
+
+/* Whether slot fp + off holds a spilled context pointer before `insn`. */
+static bool ctx_spilled(const struct analysed *t, size_t insn, int32_t off)
+{
+        struct absint_state st;
+        struct absint_slot slot;
+        bool spilled = false;
+
+        if (absint_state_at(t->a, insn, &st)) {
+                absint_slot_at(&st, off, &slot);
+                spilled = slot.spill && slot.v.kind == ABSINT_PTR && slot.v.region == ABSINT_CTX;
+        }
+        absint_state_release(&st);
+        return spilled;
+}
+
+/*
+ * A frame address given to a helper: memory it only reads keeps what the
+ * frame holds; memory it writes is forgotten where the signature bounds
+ * it, from its start to the frame's top when the size is not known.
+ */
+static void helper_frame_args(void)
+{
+        static const struct bpfaot_reloc reloc = {
+            .insn = 4, .kind = BPFAOT_RELOC_MAP, .name = "m", .data_sec = 0};
+        static const struct bpfaot_map_desc maps[] = {
+            {.name = "m", .type = 1, .key_size = 8, .value_size = 8, .max_entries = 4},
+        };
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse_prog(&t,
+                          "stxdw [%r10-8], %r1\n"  /* 0 */
+                          "stxdw [%r10-16], %r1\n" /* 1 */
+                          "stxdw [%r10-24], %r1\n" /* 2 */
+                          "stxdw [%r10-40], %r1\n" /* 3 */
+                          "lddw %r1, 0\n"          /* 4: the map */
+                          "mov %r2, %r10\n"        /* 6 */
+                          "add %r2, -8\n"          /* 7: key (read) */
+                          "mov %r3, %r10\n"        /* 8 */
+                          "add %r3, -16\n"         /* 9: value (read) */
+                          "mov %r4, 0\n"           /* 10 */
+                          "call 2\n"               /* 11: map_update_elem */
+                          "mov %r1, %r10\n"        /* 12 */
+                          "add %r1, -40\n"         /* 13 */
+                          "mov %r2, 8\n"           /* 14 */
+                          "mov %r3, 0\n"           /* 15 */
+                          "call 4\n"               /* 16: probe_read(fp-40, 8, 0) */
+                          "ldxdw %r6, [%r10-40]\n" /* 17 */
+                          "ldxdw %r2, [%r10-8]\n"  /* 18 */
+                          "and %r2, 7\n"           /* 19 */
+                          "mov %r1, %r10\n"        /* 20 */
+                          "add %r1, -24\n"         /* 21 */
+                          "mov %r3, 0\n"           /* 22 */
+                          "call 4\n"               /* 23: probe_read(fp-24, [0, 7], 0) */
+                          "mov %r1, %r10\n"        /* 24 */
+                          "add %r1, -24\n"         /* 25 */
+                          "ldxdw %r2, [%r10-16]\n" /* 26: a number now */
+                          "mov %r3, 0\n"           /* 27 */
+                          "call 4\n"               /* 28: probe_read(fp-24, anything, 0) */
+                          "mov %r0, 0\n"           /* 29 */
+                          "exit\n",
+                          &reloc, 1, maps, 1))
+                return;
+        for (int32_t off = -8; off >= -40; off -= 8)
+                CHECKF(ctx_spilled(&t, 12, off) == (off != -32), "fp%d after map_update_elem", off);
+        for (int32_t off = -8; off >= -32; off -= 8)
+                CHECKF(ctx_spilled(&t, 17, off) == (off != -32), "fp%d after probe_read", off);
+        CHECK(!ctx_spilled(&t, 17, -40));
+        v = reg_at(&t, 18, 6);
+        CHECK(v.kind == ABSINT_SCALAR);
+        CHECK(ctx_spilled(&t, 24, -8) && ctx_spilled(&t, 24, -16) && !ctx_spilled(&t, 24, -24));
+        CHECK(ctx_spilled(&t, 29, -40) == false && !ctx_spilled(&t, 29, -8) &&
+              !ctx_spilled(&t, 29, -16));
+        CHECK_STR_EQ(log_at(&t, 29), "R0=scalar() R6=scalar() R10=fp0 fp-8=mmmmmmmm "
+                                     "fp-16=mmmmmmmm fp-24=mmmmmmmm fp-40=mmmmmmmm");
+        done(&t);
+}
+
+/*
+ * A frame address given to a local call: a callee that only reads through
+ * it leaves the caller's frame as it was; one that writes through any
+ * address of a caller's frame (or a number) makes the caller forget it.
+ */
+static void local_call_frame_args(void)
+{
+        struct analysed t;
+
+        if (!analyse(&t, "stxdw [%r10-8], %r1\n"  /* 0 */
+                         "stxdw [%r10-16], %r1\n" /* 1 */
+                         "mov %r1, %r10\n"        /* 2 */
+                         "add %r1, -16\n"         /* 3 */
+                         "call local +4\n"        /* 4: reads only */
+                         "mov %r1, %r10\n"        /* 5 */
+                         "add %r1, -16\n"         /* 6 */
+                         "call local +4\n"        /* 7: writes */
+                         "exit\n"                 /* 8 */
+                         "ldxdw %r0, [%r1+8]\n"   /* 9: reader */
+                         "stdw [%r10-8], 1\n"     /* 10: its own frame */
+                         "exit\n"                 /* 11 */
+                         "stdw [%r1+8], 1\n"      /* 12: writer */
+                         "mov %r0, 0\n"           /* 13 */
+                         "exit\n"))
+                return;
+        CHECK(ctx_spilled(&t, 5, -8) && ctx_spilled(&t, 5, -16));
+        CHECK(!ctx_spilled(&t, 8, -8) && !ctx_spilled(&t, 8, -16));
+        done(&t);
+}
+
+/*
+ * A frame address given to bpf_loop as its callback's context: a callback
+ * that only reads it leaves the frame as it was; one that writes it makes
+ * the caller forget the frame.
+ */
+static void callback_frame_args(void)
+{
+        struct analysed t;
+
+        if (!analyse(&t, "stxdw [%r10-8], %r1\n"    /* 0 */
+                         "stxdw [%r10-16], %r1\n"   /* 1 */
+                         "mov %r1, 4\n"             /* 2 */
+                         "lddw %r2, code_addr 14\n" /* 3: the reader */
+                         "mov %r3, %r10\n"          /* 5 */
+                         "add %r3, -16\n"           /* 6 */
+                         "mov %r4, 0\n"             /* 7 */
+                         "call 181\n"               /* 8: bpf_loop */
+                         "mov %r1, 4\n"             /* 9 */
+                         "lddw %r2, code_addr 10\n" /* 10: the writer */
+                         "mov %r3, %r10\n"          /* 12 */
+                         "add %r3, -16\n"           /* 13 */
+                         "mov %r4, 0\n"             /* 14 */
+                         "call 181\n"               /* 15 */
+                         "mov %r0, 0\n"             /* 16 */
+                         "exit\n"                   /* 17 */
+                         "ldxdw %r0, [%r2+8]\n"     /* 18: reader */
+                         "mov %r0, 0\n"             /* 19 */
+                         "exit\n"                   /* 20 */
+                         "stdw [%r2+8], 1\n"        /* 21: writer */
+                         "mov %r0, 0\n"             /* 22 */
+                         "exit\n"))
+                return;
+        CHECK(ctx_spilled(&t, 9, -8) && ctx_spilled(&t, 9, -16));
+        CHECK(!ctx_spilled(&t, 16, -8) && !ctx_spilled(&t, 16, -16));
+        done(&t);
+}
+
 int main(int argc, char **argv)
 {
         uint64_t count = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000;
@@ -536,6 +849,13 @@ int main(int argc, char **argv)
         local_call();
         unreachable();
         unknown_frame_offsets();
+        frame_pointer_loop();
+        context_pointer_loop();
+        pointer_compare_limits();
+        linked_copies();
+        helper_frame_args();
+        local_call_frame_args();
+        callback_frame_args();
         soundness(first, count);
         return TEST_EXIT("absint");
 }
