@@ -1567,7 +1567,8 @@ static bool call_helper(const struct walk *w, size_t idx, const struct helper_si
                 }
                 if (ctx > 0)
                         reached_by_callee(st, (unsigned)ctx, (unsigned)ctx);
-                if (writes && ctx > 0 && absint_may_alias_frame(&st->reg[ctx]))
+                /* As for a local call (call_local): not only through its context. */
+                if (writes)
                         forget_frame(st);
                 for_each_value(st, false, unlink_any, 0);
         }
@@ -1625,12 +1626,14 @@ static bool call_local(const struct walk *w, size_t idx, const struct bpfaot_ins
         if (!a->returns[sub])
                 return false;
         reached_by_callee(st, 1, 5);
-        /* A callee that writes no caller's frame leaves the own one as it was. */
+        /*
+         * A callee that writes no caller's frame leaves the own one as it
+         * was. One that does may find this frame without an argument: its
+         * address may have been stored in the context or a map before.
+         */
         if (a->writes_caller[sub]) {
                 note_write(w, NULL);
-                for (unsigned r = 1; r <= 5; r++)
-                        if (absint_may_alias_frame(&st->reg[r]))
-                                forget_frame(st);
+                forget_frame(st);
         }
         /* The callee may run the instructions that produced linked values again. */
         for_each_value(st, false, unlink_any, 0);

@@ -251,6 +251,26 @@ static const struct rcase cases[] = {
      "stxdw [%r10-16], %r1\nmov %r1, %r6\ncall local f\nldxdw %r2, [%r10-16]\n"
      "stb [%r2+0], 1\nexit\nf:\nldxdw %r3, [%r1+0]\nstdw [%r3+0], 0\nexit\n",
      NULL, 0},
+    /* The same with every other argument register a number: only the callee's store can tell. */
+    {"spill overwritten by a callee through an escaped frame address, other arguments 0",
+     "mov %r6, %r1\nmov %r2, %r10\nadd %r2, -16\nstxdw [%r6+0], %r2\nlddw %r1, 1\n"
+     "stxdw [%r10-16], %r1\nmov %r1, %r6\nmov %r2, 0\nmov %r3, 0\nmov %r4, 0\nmov %r5, 0\n"
+     "call local f\nldxdw %r2, [%r10-16]\nstb [%r2+0], 1\nexit\n"
+     "f:\nldxdw %r3, [%r1+0]\nstdw [%r3+0], 0\nexit\n",
+     NULL, 0},
+    {"spill overwritten by a callee through a frame address kept in .data, no arguments",
+     "mov %r2, %r10\nadd %r2, -16\nlddw %r1, 2\nstxdw [%r1+0], %r2\nlddw %r1, 1\n"
+     "stxdw [%r10-16], %r1\nmov %r1, 0\nmov %r2, 0\nmov %r3, 0\nmov %r4, 0\nmov %r5, 0\n"
+     "call local g\nldxdw %r2, [%r10-16]\nstb [%r2+0], 1\nmov %r0, 0\nexit\n"
+     "g:\nlddw %r1, 2\nldxdw %r3, [%r1+0]\nstdw [%r3+0], 0\nmov %r0, 0\nexit\n",
+     NULL, 0},
+    /* bpf_loop with no context: its callback (insn 18) finds r10 - 16 in .data. */
+    {"spill overwritten by a callback through a frame address kept in .data",
+     "mov %r2, %r10\nadd %r2, -16\nlddw %r1, 2\nstxdw [%r1+0], %r2\nlddw %r1, 1\n"
+     "stxdw [%r10-16], %r1\nmov %r1, 1\nlddw %r2, code_addr 18\nmov %r3, 0\nmov %r4, 0\n"
+     "call 181\nldxdw %r2, [%r10-16]\nstb [%r2+0], 1\nmov %r0, 0\nexit\n"
+     "lddw %r1, 2\nldxdw %r3, [%r1+0]\nstdw [%r3+0], 0\nmov %r0, 0\nexit\n",
+     NULL, 0},
     /*
      * The callback (insn 15) keeps its context, the caller's r10 - 16, in a
      * map value; g (insn 21) finds it there after bpf_loop returned.
