@@ -35,7 +35,8 @@
  * address and constant steps from it are linked (absint_value.link, in
  * registers only): what a comparison teaches one, it teaches all, so that
  * `if (p + 8 > end) break` bounds p; a link ends when the copying
- * instruction runs again and at any call.
+ * instruction runs again and at any call. Numbers are linked the same way
+ * (the kernel's linked scalars): `j = i; j += 1; if j s> 1` bounds i too.
  *
  * Calls are context-insensitive: a sub-program's entry state is the join of
  * what every call site passes, and r0 after a call is the join of r0 at the
@@ -930,18 +931,26 @@ static void note_write(const struct walk *w, const struct absint_value *v)
                 revisit(a, a->cb_call_blocks, a->cb_call_cnt);
 }
 
+/* Values a link may tie together: pointers, and numbers not yet known exactly. */
+static bool linkable(const struct absint_value *v)
+{
+        return v->kind == ABSINT_PTR || (is_number(v) && !scalar_is_const(&v->s));
+}
+
 /*
- * A 64-bit mov at `idx` copying pointer register `src`: the copy and the
- * original are linked (both the address this run of `idx` copied); the
- * values linked to an earlier run of it are not any more.
+ * A 64-bit mov at `idx` copying register `src` (a pointer or a number): the
+ * copy and the original are linked (both the value this run of `idx`
+ * copied); the values linked to an earlier run of it are not any more. A
+ * link is of one kind: a pointer's and a number's never share one, as one
+ * run of `idx` copies one of them.
  */
 static void link_copy(struct absint_state *st, unsigned src, size_t idx)
 {
         struct absint_value *s = &st->reg[src];
         uint32_t link = (uint32_t)idx + 1;
 
-        if (idx >= ABSINT_LINK_MAX || s->kind != ABSINT_PTR || (s->link && s->link != link))
-                return; /* not a pointer, or already linked to another copy */
+        if (idx >= ABSINT_LINK_MAX || !linkable(s) || (s->link && s->link != link))
+                return; /* nothing to link, or already linked to another copy */
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
                 if (st->reg[r].link == link)
                         unlink_value(&st->reg[r]);
@@ -949,20 +958,25 @@ static void link_copy(struct absint_state *st, unsigned src, size_t idx)
         s->link_delta = 0;
 }
 
-/* Registers linked to `reg` learn what it learnt: offsets at their distance from it. */
+/*
+ * Registers linked to `reg` learn what it learnt: numbers, or pointer
+ * offsets, at their distance from it. A distance is exact modulo 2^64 (the
+ * steps are 64-bit additions), and the 64-bit addition below wraps as they
+ * do: no step needs to stay clear of wrapping.
+ */
 static void follow_links(struct absint_state *st, unsigned reg)
 {
         static const struct bpfaot_insn add = {.opcode = BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD |
                                                          BPFAOT_SRC_X};
         const struct absint_value *v = &st->reg[reg];
 
-        if (!v->link || v->kind != ABSINT_PTR)
+        if (!v->link || (v->kind != ABSINT_PTR && !is_number(v)))
                 return;
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++) {
                 struct absint_value *o = &st->reg[r];
                 struct scalar distance, moved;
 
-                if (r == reg || o->link != v->link || o->kind != ABSINT_PTR)
+                if (r == reg || o->link != v->link || o->kind != v->kind)
                         continue;
                 distance = scalar_const((uint64_t)(int64_t)(o->link_delta - v->link_delta));
                 moved = scalar_alu(&add, &v->s, &distance);
@@ -983,8 +997,9 @@ static void alu(const struct bpfaot_insn *insn, size_t idx, struct absint_state 
                 *d = *s;
                 return;
         }
-        if (is64 && (op == BPFAOT_ALU_ADD || op == BPFAOT_ALU_SUB) && d->kind == ABSINT_PTR &&
-            (!s || is_number(s))) { /* pointer +- number: the offset moves */
+        /* pointer +- number: the offset moves; linked number +- number: the number */
+        if (is64 && (op == BPFAOT_ALU_ADD || op == BPFAOT_ALU_SUB) &&
+            (d->kind == ABSINT_PTR || (d->link && is_number(d))) && (!s || is_number(s))) {
                 int64_t step = s ? (int64_t)s->s.umin : insn->imm, delta;
                 bool far = op == BPFAOT_ALU_ADD
                                ? __builtin_add_overflow((int64_t)d->link_delta, step, &delta)
@@ -1229,6 +1244,13 @@ static void cond_jump(const struct program *p, const struct bpfaot_insn *insn,
                 return; /* a pointer compared with anything else: both edges, nothing learnt */
         scalar_branch(insn, &d->s, s ? &s->s : NULL, &t, &f);
         refine_edges(insn, &t, &f, taken, taken_ok, fall, fall_ok);
+        /* What the kernel's sync_linked_regs does: copies and steps of a number learn it too. */
+        follow_links(taken, insn->dst);
+        follow_links(fall, insn->dst);
+        if (s) {
+                follow_links(taken, insn->src);
+                follow_links(fall, insn->src);
+        }
 }
 
 static struct absint_value lddw_value(const struct walk *w, const struct bpfaot_insn *insn,

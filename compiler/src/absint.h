@@ -57,10 +57,11 @@ struct absint_value {
         uint32_t id;     /* ABSINT_MAP*, ABSINT_DATA, ABSINT_FUNC: which one; else ABSINT_NO_ID */
         uint32_t origin; /* a maybe-NULL pointer: the instruction that produced it */
         /*
-         * Nonzero: a pointer that on every path holds the address the latest
-         * run of instruction link - 1 copied, plus link_delta bytes: copies
-         * of one address and constant steps from it, so that what a
-         * comparison teaches one of them it teaches all.
+         * Nonzero: a pointer (a number) that on every path holds the address
+         * (the number) the latest run of instruction link - 1 copied, plus
+         * link_delta modulo 2^64: copies of one value and constant steps
+         * from it, so that what a comparison teaches one of them it teaches
+         * all. Pointers and numbers never share a link.
          */
         uint32_t link : 24;
         uint8_t kind;        /* enum absint_kind */
