@@ -184,6 +184,15 @@ static struct absint_value v_scalar(struct scalar s)
         return (struct absint_value){.s = s, .id = ABSINT_NO_ID, .kind = ABSINT_SCALAR};
 }
 
+/* r1-r5 after a call. */
+static struct absint_value v_clobbered(void)
+{
+        struct absint_value v = v_uninit();
+
+        v.clobbered = true;
+        return v;
+}
+
 static struct absint_value v_ptr(enum absint_region region, uint32_t id, struct scalar off)
 {
         return (struct absint_value){.s = off,
@@ -253,8 +262,9 @@ static bool value_equal(const struct absint_value *a, const struct absint_value 
         return a->kind == b->kind && a->region == b->region && a->id == b->id &&
                a->maybe_null == b->maybe_null && a->null_linked == b->null_linked &&
                a->maybe_checked == b->maybe_checked && a->maybe_uninit == b->maybe_uninit &&
-               a->may_frame == b->may_frame && (!a->maybe_null || a->origin == b->origin) &&
-               a->link == b->link && a->link_delta == b->link_delta && scalar_equal(&a->s, &b->s);
+               a->may_frame == b->may_frame && a->clobbered == b->clobbered &&
+               (!a->maybe_null || a->origin == b->origin) && a->link == b->link &&
+               a->link_delta == b->link_delta && scalar_equal(&a->s, &b->s);
 }
 
 /*
@@ -312,6 +322,8 @@ static struct absint_value value_join(const struct absint_value *old,
         if (old->kind == ABSINT_UNINIT || new->kind == ABSINT_UNINIT) {
                 r = old->kind == ABSINT_UNINIT ? *new : *old;
                 r.maybe_uninit = r.kind != ABSINT_UNINIT;
+                /* Clobbered by a call on every path only when on both. */
+                r.clobbered = old->clobbered && new->clobbered;
                 return r;
         }
         if (old->kind != new->kind || old->kind == ABSINT_UNKNOWN) {
@@ -1619,6 +1631,7 @@ static struct absint_value returned_value(const struct absint_value *v)
         struct absint_value r = *v;
 
         r.may_frame = false; /* the callee's frame is gone; a caller's was passed, so escaped */
+        r.clobbered = false; /* r0 no exit of the callee sets: unset, not clobbered */
         if (r.kind == ABSINT_PTR && (r.region == ABSINT_STACK || r.region == ABSINT_CALLER_STACK)) {
                 r.region = ABSINT_PTR_OTHER;
                 r.s = scalar_unknown();
@@ -1642,6 +1655,7 @@ static bool call_local(const struct walk *w, size_t idx, const struct bpfaot_ins
                 if (args[i].kind == ABSINT_PTR && args[i].region == ABSINT_STACK)
                         args[i].region = ABSINT_CALLER_STACK;
                 args[i].may_frame = false; /* the callee's own frame is another */
+                args[i].clobbered = false; /* to the callee, an argument its caller left unset */
                 unlink_value(&args[i]);
         }
         seed_sub(w, (uint32_t)sub, args);
@@ -1692,7 +1706,7 @@ static bool call(struct walk *w, size_t idx, const struct bpfaot_insn *insn,
                 }
         }
         for (unsigned r = 1; r <= 5; r++)
-                st->reg[r] = v_uninit();
+                st->reg[r] = v_clobbered();
         /* Code the call runs may run the instructions links refer to. */
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
                 unlink_value(&st->reg[r]);

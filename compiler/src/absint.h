@@ -86,6 +86,12 @@ struct absint_value {
          * the translator knows every value that may carry a frame address.
          */
         bool may_frame : 1;
+        /*
+         * ABSINT_UNINIT: unwritten because a call of this sub-program left
+         * it so (r1-r5 after a call) on every path, not an argument no
+         * caller set: the kernel refuses reading it.
+         */
+        bool clobbered : 1;
         int16_t link_delta;
 };
 
