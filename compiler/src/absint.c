@@ -263,8 +263,8 @@ static bool value_equal(const struct absint_value *a, const struct absint_value 
                a->maybe_null == b->maybe_null && a->null_linked == b->null_linked &&
                a->maybe_checked == b->maybe_checked && a->maybe_uninit == b->maybe_uninit &&
                a->may_frame == b->may_frame && a->clobbered == b->clobbered &&
-               (!a->maybe_null || a->origin == b->origin) && a->link == b->link &&
-               a->link_delta == b->link_delta && scalar_equal(&a->s, &b->s);
+               a->readonly == b->readonly && (!a->maybe_null || a->origin == b->origin) &&
+               a->link == b->link && a->link_delta == b->link_delta && scalar_equal(&a->s, &b->s);
 }
 
 /*
@@ -359,11 +359,13 @@ static struct absint_value value_join(const struct absint_value *old,
         if (old->region != new->region) {
                 r.region = ABSINT_PTR_OTHER;
                 r.id = ABSINT_NO_ID;
+                r.readonly = false;
                 r.s = scalar_unknown();
                 return r;
         }
         if (old->id != new->id)
                 r.id = ABSINT_NO_ID;
+        r.readonly = old->readonly && new->readonly;
         r.s =
             widen ? widen_offset(&old->s, &new->s, r.region, widen) : scalar_join(&old->s, &new->s);
         return r;
@@ -1275,8 +1277,13 @@ static struct absint_value lddw_value(const struct walk *w, const struct bpfaot_
 
         if (rel && rel->kind == BPFAOT_RELOC_MAP)
                 return v_ptr(ABSINT_MAP, (uint32_t)rel->data_sec, scalar_const(0));
-        if (rel && rel->kind == BPFAOT_RELOC_DATA)
-                return v_ptr(ABSINT_DATA, (uint32_t)rel->data_sec, scalar_const(rel->offset));
+        if (rel && rel->kind == BPFAOT_RELOC_DATA) {
+                struct absint_value v =
+                    v_ptr(ABSINT_DATA, (uint32_t)rel->data_sec, scalar_const(rel->offset));
+                v.readonly =
+                    rel->data_sec < p->prog->data_cnt && p->prog->data[rel->data_sec].readonly;
+                return v;
+        }
         switch (insn->src) {
         case BPFAOT_LDDW_IMM64:
                 return v_scalar(scalar_const(imm64));

@@ -92,6 +92,11 @@ struct absint_value {
          * caller set: the kernel refuses reading it.
          */
         bool clobbered : 1;
+        /*
+         * ABSINT_DATA: every section it may point into is read-only (kept
+         * through joins of two sections, which lose `id`).
+         */
+        bool readonly : 1;
         int16_t link_delta;
 };
 
