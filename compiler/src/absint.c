@@ -35,7 +35,8 @@
  * address and constant steps from it are linked (absint_value.link, in
  * registers only): what a comparison teaches one, it teaches all, so that
  * `if (p + 8 > end) break` bounds p; a link ends when the copying
- * instruction runs again and at any call.
+ * instruction runs again and at any call. Numbers are linked the same way
+ * (the kernel's linked scalars): `j = i; j += 1; if j s> 1` bounds i too.
  *
  * Calls are context-insensitive: a sub-program's entry state is the join of
  * what every call site passes, and r0 after a call is the join of r0 at the
@@ -183,6 +184,15 @@ static struct absint_value v_scalar(struct scalar s)
         return (struct absint_value){.s = s, .id = ABSINT_NO_ID, .kind = ABSINT_SCALAR};
 }
 
+/* r1-r5 after a call. */
+static struct absint_value v_clobbered(void)
+{
+        struct absint_value v = v_uninit();
+
+        v.clobbered = true;
+        return v;
+}
+
 static struct absint_value v_ptr(enum absint_region region, uint32_t id, struct scalar off)
 {
         return (struct absint_value){.s = off,
@@ -252,7 +262,8 @@ static bool value_equal(const struct absint_value *a, const struct absint_value 
         return a->kind == b->kind && a->region == b->region && a->id == b->id &&
                a->maybe_null == b->maybe_null && a->null_linked == b->null_linked &&
                a->maybe_checked == b->maybe_checked && a->maybe_uninit == b->maybe_uninit &&
-               a->may_frame == b->may_frame && (!a->maybe_null || a->origin == b->origin) &&
+               a->may_frame == b->may_frame && a->clobbered == b->clobbered &&
+               a->readonly == b->readonly && (!a->maybe_null || a->origin == b->origin) &&
                a->link == b->link && a->link_delta == b->link_delta && scalar_equal(&a->s, &b->s);
 }
 
@@ -311,6 +322,8 @@ static struct absint_value value_join(const struct absint_value *old,
         if (old->kind == ABSINT_UNINIT || new->kind == ABSINT_UNINIT) {
                 r = old->kind == ABSINT_UNINIT ? *new : *old;
                 r.maybe_uninit = r.kind != ABSINT_UNINIT;
+                /* Clobbered by a call on every path only when on both. */
+                r.clobbered = old->clobbered && new->clobbered;
                 return r;
         }
         if (old->kind != new->kind || old->kind == ABSINT_UNKNOWN) {
@@ -346,11 +359,13 @@ static struct absint_value value_join(const struct absint_value *old,
         if (old->region != new->region) {
                 r.region = ABSINT_PTR_OTHER;
                 r.id = ABSINT_NO_ID;
+                r.readonly = false;
                 r.s = scalar_unknown();
                 return r;
         }
         if (old->id != new->id)
                 r.id = ABSINT_NO_ID;
+        r.readonly = old->readonly && new->readonly;
         r.s =
             widen ? widen_offset(&old->s, &new->s, r.region, widen) : scalar_join(&old->s, &new->s);
         return r;
@@ -930,18 +945,26 @@ static void note_write(const struct walk *w, const struct absint_value *v)
                 revisit(a, a->cb_call_blocks, a->cb_call_cnt);
 }
 
+/* Values a link may tie together: pointers, and numbers not yet known exactly. */
+static bool linkable(const struct absint_value *v)
+{
+        return v->kind == ABSINT_PTR || (is_number(v) && !scalar_is_const(&v->s));
+}
+
 /*
- * A 64-bit mov at `idx` copying pointer register `src`: the copy and the
- * original are linked (both the address this run of `idx` copied); the
- * values linked to an earlier run of it are not any more.
+ * A 64-bit mov at `idx` copying register `src` (a pointer or a number): the
+ * copy and the original are linked (both the value this run of `idx`
+ * copied); the values linked to an earlier run of it are not any more. A
+ * link is of one kind: a pointer's and a number's never share one, as one
+ * run of `idx` copies one of them.
  */
 static void link_copy(struct absint_state *st, unsigned src, size_t idx)
 {
         struct absint_value *s = &st->reg[src];
         uint32_t link = (uint32_t)idx + 1;
 
-        if (idx >= ABSINT_LINK_MAX || s->kind != ABSINT_PTR || (s->link && s->link != link))
-                return; /* not a pointer, or already linked to another copy */
+        if (idx >= ABSINT_LINK_MAX || !linkable(s) || (s->link && s->link != link))
+                return; /* nothing to link, or already linked to another copy */
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
                 if (st->reg[r].link == link)
                         unlink_value(&st->reg[r]);
@@ -949,20 +972,25 @@ static void link_copy(struct absint_state *st, unsigned src, size_t idx)
         s->link_delta = 0;
 }
 
-/* Registers linked to `reg` learn what it learnt: offsets at their distance from it. */
+/*
+ * Registers linked to `reg` learn what it learnt: numbers, or pointer
+ * offsets, at their distance from it. A distance is exact modulo 2^64 (the
+ * steps are 64-bit additions), and the 64-bit addition below wraps as they
+ * do: no step needs to stay clear of wrapping.
+ */
 static void follow_links(struct absint_state *st, unsigned reg)
 {
         static const struct bpfaot_insn add = {.opcode = BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD |
                                                          BPFAOT_SRC_X};
         const struct absint_value *v = &st->reg[reg];
 
-        if (!v->link || v->kind != ABSINT_PTR)
+        if (!v->link || (v->kind != ABSINT_PTR && !is_number(v)))
                 return;
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++) {
                 struct absint_value *o = &st->reg[r];
                 struct scalar distance, moved;
 
-                if (r == reg || o->link != v->link || o->kind != ABSINT_PTR)
+                if (r == reg || o->link != v->link || o->kind != v->kind)
                         continue;
                 distance = scalar_const((uint64_t)(int64_t)(o->link_delta - v->link_delta));
                 moved = scalar_alu(&add, &v->s, &distance);
@@ -983,8 +1011,9 @@ static void alu(const struct bpfaot_insn *insn, size_t idx, struct absint_state 
                 *d = *s;
                 return;
         }
-        if (is64 && (op == BPFAOT_ALU_ADD || op == BPFAOT_ALU_SUB) && d->kind == ABSINT_PTR &&
-            (!s || is_number(s))) { /* pointer +- number: the offset moves */
+        /* pointer +- number: the offset moves; linked number +- number: the number */
+        if (is64 && (op == BPFAOT_ALU_ADD || op == BPFAOT_ALU_SUB) &&
+            (d->kind == ABSINT_PTR || (d->link && is_number(d))) && (!s || is_number(s))) {
                 int64_t step = s ? (int64_t)s->s.umin : insn->imm, delta;
                 bool far = op == BPFAOT_ALU_ADD
                                ? __builtin_add_overflow((int64_t)d->link_delta, step, &delta)
@@ -1229,6 +1258,13 @@ static void cond_jump(const struct program *p, const struct bpfaot_insn *insn,
                 return; /* a pointer compared with anything else: both edges, nothing learnt */
         scalar_branch(insn, &d->s, s ? &s->s : NULL, &t, &f);
         refine_edges(insn, &t, &f, taken, taken_ok, fall, fall_ok);
+        /* What the kernel's sync_linked_regs does: copies and steps of a number learn it too. */
+        follow_links(taken, insn->dst);
+        follow_links(fall, insn->dst);
+        if (s) {
+                follow_links(taken, insn->src);
+                follow_links(fall, insn->src);
+        }
 }
 
 static struct absint_value lddw_value(const struct walk *w, const struct bpfaot_insn *insn,
@@ -1241,8 +1277,13 @@ static struct absint_value lddw_value(const struct walk *w, const struct bpfaot_
 
         if (rel && rel->kind == BPFAOT_RELOC_MAP)
                 return v_ptr(ABSINT_MAP, (uint32_t)rel->data_sec, scalar_const(0));
-        if (rel && rel->kind == BPFAOT_RELOC_DATA)
-                return v_ptr(ABSINT_DATA, (uint32_t)rel->data_sec, scalar_const(rel->offset));
+        if (rel && rel->kind == BPFAOT_RELOC_DATA) {
+                struct absint_value v =
+                    v_ptr(ABSINT_DATA, (uint32_t)rel->data_sec, scalar_const(rel->offset));
+                v.readonly =
+                    rel->data_sec < p->prog->data_cnt && p->prog->data[rel->data_sec].readonly;
+                return v;
+        }
         switch (insn->src) {
         case BPFAOT_LDDW_IMM64:
                 return v_scalar(scalar_const(imm64));
@@ -1597,6 +1638,7 @@ static struct absint_value returned_value(const struct absint_value *v)
         struct absint_value r = *v;
 
         r.may_frame = false; /* the callee's frame is gone; a caller's was passed, so escaped */
+        r.clobbered = false; /* r0 no exit of the callee sets: unset, not clobbered */
         if (r.kind == ABSINT_PTR && (r.region == ABSINT_STACK || r.region == ABSINT_CALLER_STACK)) {
                 r.region = ABSINT_PTR_OTHER;
                 r.s = scalar_unknown();
@@ -1620,6 +1662,7 @@ static bool call_local(const struct walk *w, size_t idx, const struct bpfaot_ins
                 if (args[i].kind == ABSINT_PTR && args[i].region == ABSINT_STACK)
                         args[i].region = ABSINT_CALLER_STACK;
                 args[i].may_frame = false; /* the callee's own frame is another */
+                args[i].clobbered = false; /* to the callee, an argument its caller left unset */
                 unlink_value(&args[i]);
         }
         seed_sub(w, (uint32_t)sub, args);
@@ -1670,7 +1713,7 @@ static bool call(struct walk *w, size_t idx, const struct bpfaot_insn *insn,
                 }
         }
         for (unsigned r = 1; r <= 5; r++)
-                st->reg[r] = v_uninit();
+                st->reg[r] = v_clobbered();
         /* Code the call runs may run the instructions links refer to. */
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
                 unlink_value(&st->reg[r]);

@@ -57,10 +57,11 @@ struct absint_value {
         uint32_t id;     /* ABSINT_MAP*, ABSINT_DATA, ABSINT_FUNC: which one; else ABSINT_NO_ID */
         uint32_t origin; /* a maybe-NULL pointer: the instruction that produced it */
         /*
-         * Nonzero: a pointer that on every path holds the address the latest
-         * run of instruction link - 1 copied, plus link_delta bytes: copies
-         * of one address and constant steps from it, so that what a
-         * comparison teaches one of them it teaches all.
+         * Nonzero: a pointer (a number) that on every path holds the address
+         * (the number) the latest run of instruction link - 1 copied, plus
+         * link_delta modulo 2^64: copies of one value and constant steps
+         * from it, so that what a comparison teaches one of them it teaches
+         * all. Pointers and numbers never share a link.
          */
         uint32_t link : 24;
         uint8_t kind;        /* enum absint_kind */
@@ -85,6 +86,17 @@ struct absint_value {
          * the translator knows every value that may carry a frame address.
          */
         bool may_frame : 1;
+        /*
+         * ABSINT_UNINIT: unwritten because a call of this sub-program left
+         * it so (r1-r5 after a call) on every path, not an argument no
+         * caller set: the kernel refuses reading it.
+         */
+        bool clobbered : 1;
+        /*
+         * ABSINT_DATA: every section it may point into is read-only (kept
+         * through joins of two sections, which lose `id`).
+         */
+        bool readonly : 1;
         int16_t link_delta;
 };
 

@@ -8,10 +8,10 @@
  *
  * It reads the register analysis (absint.h) and refuses only what that
  * proves: a store (st, stx, every atomic) whose address register is, on
- * every path reaching it, a pointer into global data that is read-only. A
- * pointer the analysis joined from two sections has lost which one: it is
- * read-only data when every section the program refers to is. Everything
- * else is accepted: read-only addresses stored elsewhere or given to
+ * every path reaching it, a pointer into global data that is read-only
+ * (absint_value.readonly: of every section it may point into, also when the
+ * analysis joined two sections and lost which one). Everything else is
+ * accepted: read-only addresses stored elsewhere or given to
  * helpers (which are trusted not to write them, as with any pointer), and
  * addresses the analysis cannot pin on read-only data (read-only on some
  * paths only, truncated, half of a spill, loaded from other memory).
@@ -29,8 +29,7 @@
 struct rodata {
         const struct program *p;
         struct bpfaot_error *err;
-        bool all_readonly; /* every section the program refers to is read-only */
-        char secs[256];    /* the read-only sections the program refers to, for messages */
+        char secs[256]; /* the read-only sections the program refers to, for messages */
 };
 
 /*
@@ -43,7 +42,6 @@ static bool scan_sections(struct rodata *c, bool *named)
         size_t len = 0;
         bool any = false;
 
-        c->all_readonly = true;
         for (size_t i = 0; i < prog->reloc_cnt; i++) {
                 const struct bpfaot_reloc *r = &prog->relocs[i];
                 const struct bpfaot_data_sec *sec;
@@ -51,7 +49,6 @@ static bool scan_sections(struct rodata *c, bool *named)
                 if (r->kind != BPFAOT_RELOC_DATA || r->data_sec >= prog->data_cnt)
                         continue;
                 sec = &prog->data[r->data_sec];
-                c->all_readonly &= sec->readonly;
                 if (!sec->readonly || named[r->data_sec])
                         continue;
                 any = named[r->data_sec] = true;
@@ -62,15 +59,9 @@ static bool scan_sections(struct rodata *c, bool *named)
         return any;
 }
 
-static bool is_readonly_data(const struct rodata *c, const struct absint_value *v)
+static bool is_readonly_data(const struct absint_value *v)
 {
-        const struct bpfaot_prog *prog = c->p->prog;
-
-        if (v->kind != ABSINT_PTR || v->region != ABSINT_DATA || v->maybe_uninit)
-                return false;
-        if (v->id == ABSINT_NO_ID)
-                return c->all_readonly;
-        return v->id < prog->data_cnt && prog->data[v->id].readonly;
+        return v->kind == ABSINT_PTR && v->region == ABSINT_DATA && !v->maybe_uninit && v->readonly;
 }
 
 static int check_insn(void *ctx, size_t idx, const struct absint_state *st)
@@ -80,7 +71,7 @@ static int check_insn(void *ctx, size_t idx, const struct absint_state *st)
         uint8_t cls = bpfaot_insn_class(insn);
 
         if ((cls != BPFAOT_CLASS_ST && cls != BPFAOT_CLASS_STX) ||
-            !is_readonly_data(c, absint_reg(st, insn->dst)))
+            !is_readonly_data(absint_reg(st, insn->dst)))
                 return 0;
         return bpfaot_error_at(c->err, c->p->prog, (long)idx, EINVAL,
                                "store into read-only data (%s)", c->secs);

@@ -21,9 +21,10 @@
  * arguments, as the caller may have set them), and a local call writes r0
  * (a sub-program's exit hands r0 back). The analysis holds the arguments no
  * caller sets, and r0 after a call of a callee that never sets it,
- * uninitialised as it holds registers a call left unwritten, and cannot
- * tell them apart: a sub-program's reads of the former are not checked,
- * nor the reads of r0 in one that calls such a callee.
+ * uninitialised: a sub-program's reads of the former are not checked, nor
+ * the reads of r0 in one that calls such a callee. A register a call of the
+ * sub-program itself left unwritten on every path (absint_value.clobbered)
+ * is refused wherever it is read.
  *
  * Stack slots are not checked: the kernel lets privileged loaders read stack
  * never written, and every frame is zeroed when the function starts.
@@ -109,13 +110,20 @@ static int check_insn(void *ctx, size_t idx, const struct absint_state *st)
 
         while (idx >= subprogs_end(&c->p->sp, c->sub))
                 c->sub++;
-        reads = reads_of(insn, c->sub == 0) & (uint16_t)~c->unchecked[c->sub];
-        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
-                if ((reads & REG(r)) && absint_reg(st, r)->kind == ABSINT_UNINIT)
-                        return bpfaot_error_at(
-                            c->err, c->p->prog, (long)idx, EINVAL,
-                            "r%u is read before it is written (uninitialised register)%s", r,
-                            r == 0 && insn_is_exit(insn) ? ": the program returns r0" : "");
+        reads = reads_of(insn, c->sub == 0);
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++) {
+                const struct absint_value *v = absint_reg(st, r);
+
+                if (!(reads & REG(r)) || v->kind != ABSINT_UNINIT ||
+                    ((c->unchecked[c->sub] & REG(r)) && !v->clobbered))
+                        continue;
+                return bpfaot_error_at(
+                    c->err, c->p->prog, (long)idx, EINVAL,
+                    "r%u is read before it is written (uninitialised register)%s", r,
+                    v->clobbered                   ? ": a call leaves r1-r5 unwritten"
+                    : r == 0 && insn_is_exit(insn) ? ": the program returns r0"
+                                                   : "");
+        }
         return 0;
 }
 

@@ -1064,6 +1064,42 @@ static void gen_if(struct gen *g)
         patch_off(g, jump, g->cnt);
 }
 
+/*
+ * if (cond on a copy of a register moved by constants) skip { block }: the
+ * kernel's linked scalars, where what the jump teaches the copy it teaches
+ * the original. Steps near the limits make the copy wrap; an instruction
+ * between may end the link.
+ */
+static void gen_linked_if(struct gen *g)
+{
+        static const uint8_t conds[] = {
+            BPFAOT_JMP_JEQ,  BPFAOT_JMP_JGT,  BPFAOT_JMP_JGE,  BPFAOT_JMP_JNE,
+            BPFAOT_JMP_JSGT, BPFAOT_JMP_JSGE, BPFAOT_JMP_JLT,  BPFAOT_JMP_JLE,
+            BPFAOT_JMP_JSLT, BPFAOT_JMP_JSLE, BPFAOT_JMP_JSET,
+        };
+        static const int32_t steps[] = {1, -1, 4, -8, 0x7fff, -0x8000, INT32_MAX, INT32_MIN};
+        uint8_t src = pick_src(g), copy = pick_dst(g);
+        uint8_t cls = chance(&g->rng, 70) ? BPFAOT_CLASS_JMP : BPFAOT_CLASS_JMP32;
+        unsigned steps_cnt = below(&g->rng, 3);
+        int32_t imm = chance(&g->rng, 60) ? (int32_t)below(&g->rng, 9) - 4 : gen_imm32(&g->rng);
+        size_t jump;
+
+        emit_mov64_reg(g, copy, src);
+        for (unsigned i = 0; i < steps_cnt; i++)
+                emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_SRC_K |
+                               (chance(&g->rng, 50) ? BPFAOT_ALU_ADD : BPFAOT_ALU_SUB),
+                           copy, 0, 0, PICK(&g->rng, steps)));
+        if (chance(&g->rng, 15))
+                gen_alu(g);
+        if (chance(&g->rng, 25))
+                jump =
+                    emit(g, mk(cls | PICK(&g->rng, conds) | BPFAOT_SRC_X, copy, pick_src(g), 0, 0));
+        else
+                jump = emit(g, mk(cls | PICK(&g->rng, conds) | BPFAOT_SRC_K, copy, 0, 0, imm));
+        gen_block(g, nested_items(g));
+        patch_off(g, jump, g->cnt);
+}
+
 /* Unconditional forward jump: ja (off) or gotol (JMP32, imm). */
 static size_t emit_ja(struct gen *g, bool *long_form)
 {
@@ -1153,8 +1189,10 @@ static void gen_item(struct gen *g)
                 gen_derived_access(g);
         else if (k < 66 && g->mem_len >= 128)
                 gen_merged_access(g);
-        else if (k < 74 && nest)
+        else if (k < 71 && nest)
                 gen_if(g);
+        else if (k < 74 && nest)
+                gen_linked_if(g);
         else if (k < 78 && nest)
                 gen_if_else(g);
         else if (k < 80 && nest)

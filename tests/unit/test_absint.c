@@ -691,6 +691,107 @@ static void linked_copies(void)
         done(&t);
 }
 
+/* Register `reg` before `insn` is a number in the signed range [lo, hi]. */
+static bool in_srange(const struct analysed *t, size_t insn, unsigned reg, int64_t lo, int64_t hi)
+{
+        struct absint_value v = reg_at(t, insn, reg);
+
+        return v.kind == ABSINT_SCALAR && !v.maybe_uninit && v.s.smin == lo && v.s.smax == hi;
+}
+
+/*
+ * A copy of a number moved by constants is linked to it, as the kernel
+ * links scalars: `j = i + 1; if (j s> 1)` bounds i. Steps wrap modulo 2^64
+ * and the link stays exact. Any other write ends it.
+ */
+static void linked_scalars(void)
+{
+        static const char *const unlinking[] = {
+            "lsh %r8, 1\n",         /* another operation on the copy */
+            "add32 %r8, 1\n",       /* a 32-bit step (it zero-extends) */
+            "add %r8, %r2\n",       /* a step of unknown size */
+            "ldxdw %r5, [%r1+8]\n", /* the original overwritten */
+            "mov %r8, %r2\n",       /* the copy overwritten */
+        };
+        struct analysed t;
+        char text[512];
+
+        /* The shape of an insertion sort's inner loop: j = i; j += 1; if j s> 1 */
+        if (!analyse(&t, "ldxdw %r5, [%r1+0]\n" /* 0: unknown */
+                         "mov %r8, %r5\n"       /* 1: linked */
+                         "add %r8, 1\n"         /* 2 */
+                         "jsgt %r8, 1, +2\n"    /* 3 */
+                         "mov %r0, 0\n"         /* 4 */
+                         "exit\n"               /* 5 */
+                         "mov %r0, %r5\n"       /* 6: r5 s> 0 */
+                         "exit\n"))
+                return;
+        CHECKF(in_srange(&t, 6, 5, 1, INT64_MAX - 1), "%s", log_at(&t, 6));
+        CHECK(in_srange(&t, 6, 8, 2, INT64_MAX));
+        done(&t);
+
+        /* A copy that wraps below 0 for some originals: unsigned r8 < 20 is r5 in [10, 29]. */
+        if (!analyse(&t, "ldxb %r5, [%r1+0]\n" /* 0: [0, 255] */
+                         "mov %r8, %r5\n"      /* 1 */
+                         "sub %r8, 4\n"        /* 2 */
+                         "add %r8, -6\n"       /* 3: r5 - 10, wraps when r5 < 10 */
+                         "mov %r0, 0\n"        /* 4 */
+                         "jlt %r8, 20, +1\n"   /* 5 */
+                         "exit\n"              /* 6 */
+                         "mov %r0, %r5\n"      /* 7: r5 in [10, 29] */
+                         "exit\n"))
+                return;
+        CHECKF(in_srange(&t, 7, 5, 10, 29), "%s", log_at(&t, 7));
+        CHECK(in_srange(&t, 6, 5, 0, 255)); /* the other edge: r5 < 10 or r5 >= 30 */
+        done(&t);
+
+        /* Refining the original refines the copy the other way. */
+        if (!analyse(&t, "ldxdw %r5, [%r1+0]\n" /* 0 */
+                         "and %r5, 1023\n"      /* 1 */
+                         "mov %r8, %r5\n"       /* 2 */
+                         "add %r8, 100\n"       /* 3 */
+                         "mov %r0, 0\n"         /* 4 */
+                         "jgt %r5, 9, +1\n"     /* 5 */
+                         "mov %r0, %r8\n"       /* 6: r8 in [100, 109] */
+                         "exit\n"))
+                return;
+        CHECKF(in_srange(&t, 6, 8, 100, 109), "%s", log_at(&t, 6));
+        done(&t);
+
+        /* A call ends every link (code it runs may run the copying instruction again). */
+        if (!analyse(&t, "ldxdw %r6, [%r1+0]\n" /* 0 */
+                         "mov %r7, %r6\n"       /* 1 */
+                         "add %r7, 1\n"         /* 2 */
+                         "call 7\n"             /* 3 */
+                         "jsgt %r7, 1, +1\n"    /* 4 */
+                         "exit\n"               /* 5 */
+                         "mov %r0, %r6\n"       /* 6 */
+                         "exit\n"))
+                return;
+        CHECK(in_srange(&t, 6, 6, INT64_MIN, INT64_MAX));
+        done(&t);
+
+        for (size_t i = 0; i < sizeof(unlinking) / sizeof(*unlinking); i++) {
+                snprintf(text, sizeof(text),
+                         "ldxdw %%r5, [%%r1+0]\n" /* 0 */
+                         "ldxdw %%r2, [%%r1+8]\n" /* 1 */
+                         "mov %%r8, %%r5\n"       /* 2 */
+                         "add %%r8, 1\n"          /* 3 */
+                         "%s"                     /* 4: ends the link */
+                         "jsgt %%r8, 1, +2\n"     /* 5 */
+                         "mov %%r0, 0\n"          /* 6 */
+                         "exit\n"                 /* 7 */
+                         "mov %%r0, %%r5\n"       /* 8 */
+                         "exit\n",
+                         unlinking[i]);
+                if (!analyse(&t, text))
+                        return;
+                CHECKF(in_srange(&t, 8, 5, INT64_MIN, INT64_MAX), "after %s%s", unlinking[i],
+                       log_at(&t, 8));
+                done(&t);
+        }
+}
+
 /* Whether slot fp + off holds a spilled context pointer before `insn`. */
 static bool ctx_spilled(const struct analysed *t, size_t insn, int32_t off)
 {
@@ -853,6 +954,7 @@ int main(int argc, char **argv)
         context_pointer_loop();
         pointer_compare_limits();
         linked_copies();
+        linked_scalars();
         helper_frame_args();
         local_call_frame_args();
         callback_frame_args();

@@ -448,6 +448,36 @@ static void bounded_index(void)
 }
 
 /*
+ * An index bounded only through a copy moved by a constant (a linked
+ * number, as in `j = i - 8; if (j < 56)`): the frame stays private.
+ */
+static void linked_index(void)
+{
+        struct case_prog t;
+
+        if (!build(&t, "linked_index",
+                   "ldxw %r2, [%r1+0]\n" /* 0 */
+                   "mov %r3, %r2\n"      /* 1: linked */
+                   "add %r3, -8\n"       /* 2 */
+                   "mov %r0, 0\n"        /* 3 */
+                   "jge %r3, 56, +5\n"   /* 4: r2 in [8, 63] past it */
+                   "mov %r1, %r10\n"     /* 5 */
+                   "add %r1, -64\n"      /* 6 */
+                   "add %r1, %r2\n"      /* 7 */
+                   "stb [%r1+0], 0xaa\n" /* 8 */
+                   "ldxb %r0, [%r1+0]\n" /* 9 */
+                   "exit\n"))
+                return;
+        CHECK_STR_EQ(frame_desc(&t, 0), "private: -56..0");
+        CHECK_STR_EQ(mem_desc(&t, 8), "frame[-56,0) part 0");
+        run(&t, 3, ADDR_NONE);
+        run(&t, 8, ADDR_NONE);
+        run(&t, 63, ADDR_NONE);
+        run(&t, 64, ADDR_NONE);
+        done(&t);
+}
+
+/*
  * The matmul shape: a row pointer stepped by 32 beside a separate row
  * counter, in a loop holding another loop. Widening would lose the
  * pointer's range; following the 8 rounds apart keeps it in the frame.
@@ -958,6 +988,7 @@ int main(void)
         pointer_compare();
         pointer_bound_loop();
         bounded_index();
+        linked_index();
         row_pointer();
         helper_argument();
         helper_argument_unbounded();

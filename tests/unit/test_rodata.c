@@ -63,6 +63,17 @@ static const struct rcase cases[] = {
      "jeq %r2, 0, other\nlddw %r1, 1\nja out\nother:\nlddw %r1, 3\nout:\nstb [%r1+8], 0\n"
      "mov %r0, 0\nexit\n",
      "store into read-only data (.rodata, .rodata.str1.1)", 6},
+    /* Joined from two read-only sections in a program that also writes .data. */
+    {"read-only on both paths beside .data",
+     "lddw %r4, 2\nstb [%r4+0], 1\njeq %r2, 0, other\nlddw %r1, 1\nja out\nother:\n"
+     "lddw %r1, 3\nout:\nstb [%r1+8], 0\nmov %r0, 0\nexit\n",
+     "store into read-only data (.rodata, .rodata.str1.1)", 9},
+    /* The same through a copy moved after the join, and a spill. */
+    {"read-only on both paths, moved and spilled",
+     "lddw %r4, 2\njeq %r2, 0, other\nlddw %r1, 3\nja out\nother:\nlddw %r1, 1\nout:\n"
+     "add %r1, 1\nstxdw [%r10-8], %r1\nldxdw %r3, [%r10-8]\nstxb [%r3+0], %r4\nmov %r0, 0\n"
+     "exit\n",
+     "store into read-only data (.rodata.str1.1, .rodata)", 11},
     {"offset kept by a loop",
      "lddw %r1, 1\nmov %r2, 0\nloop:\nldxb %r3, [%r1+0]\nadd %r1, 1\nadd %r2, 1\n"
      "jlt %r2, 4, loop\nstb [%r1+0], 0\nmov %r0, 0\nexit\n",
@@ -287,6 +298,11 @@ static const struct rcase cases[] = {
      * r10 - 8 holds the address of r10 - 32 (as a dynptr does): dynptr_write
      * (202) given it may write there.
      */
+    /* .rodata on one path, .data on the other: perhaps writable. */
+    {"read-only on one path only",
+     "lddw %r4, 3\njeq %r2, 0, other\nlddw %r1, 1\nja out\nother:\nlddw %r1, 2\nout:\n"
+     "stb [%r1+8], 0\nmov %r0, 0\nexit\n",
+     NULL, 0},
     {"spill overwritten through a frame address the helper's memory holds",
      "lddw %r1, 1\nmov %r2, %r10\nadd %r2, -32\nstxdw [%r10-8], %r2\nstxdw [%r10-32], %r1\n"
      "mov %r1, %r10\nadd %r1, -8\nmov %r2, 8\ncall 202\nldxdw %r2, [%r10-32]\nstb [%r2+0], 1\n"

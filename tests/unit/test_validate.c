@@ -198,6 +198,19 @@ static const struct vcase cases[] = {
         {"callee's argument after a call", PROG(MOV_K(1, 1), CALL_LOCAL(1), EXIT,
                                                 I(0x85, 0, 0, 0, 5), I(0xbf, 0, 1, 0, 0), EXIT),
          0, 0, "mov %r0, %r1: r1 is read before it is written", 4},
+        /* No caller sets r3, and the callee's own call clobbers it: refused all the same. */
+        {"unset argument after a call", PROG(MOV_K(1, 1), CALL_LOCAL(1), EXIT,
+                                             I(0x85, 0, 0, 0, 5), I(0xbf, 0, 3, 0, 0), EXIT),
+         0, 0, "mov %r0, %r3: r3 is read before it is written (uninitialised register): a call "
+         "leaves r1-r5 unwritten", 4},
+        /* Clobbered on both paths of a join. */
+        {"argument clobbered on every path", PROG(MOV_K(0, 0), CALL_LOCAL(1), EXIT,
+                                                  JEQ_K(4, 0, 2), I(0x85, 0, 0, 0, 5), JA(1),
+                                                  I(0x85, 0, 0, 0, 7), I(0xbf, 0, 2, 0, 0), EXIT),
+         0, 0, "mov %r0, %r2: r2 is read before it is written", 7},
+        /* The entry sub-program: r3 was never an argument. */
+        {"r3 after a call in the entry", PROG(I(0x85, 0, 0, 0, 5), I(0xbf, 0, 3, 0, 0), EXIT), 0, 0,
+         "mov %r0, %r3: r3 is read before it is written", 1},
 };
 
 /* clang-format on */
@@ -353,6 +366,16 @@ static const struct valid_prog valid[] = {
     /* The program's r2 is its context's size; a callee's r1-r5 its arguments. */
     {"context size and arguments",
      "mov %r6, %r2\ncall local f\nadd %r0, %r6\nexit\nf:\nmov %r0, %r5\nexit\n", 0, 0},
+    /*
+     * An argument no caller sets, clobbered by a call on one path only: the
+     * kernel may find the other path infeasible (as for any register
+     * written on some paths only).
+     */
+    {"argument clobbered on one path",
+     "mov %r0, 0\ncall local f\nexit\nf:\njeq %r4, 0, +1\ncall 5\nmov %r0, %r3\nexit\n", 0, 0},
+    /* A caller's clobbered register is, to its callee, an argument no caller set. */
+    {"clobbered register as an argument", "call 5\ncall local f\nexit\nf:\nmov %r0, %r3\nexit\n", 0,
+     0},
     /* Stack never written reads as zero (the kernel allows it to privileged loaders). */
     {"stack never written", "ldxdw %r0, [%r10-8]\nexit\n", 0, 0},
     /* A sub-program need not set r0: the caller's call writes it. */
