@@ -1867,9 +1867,7 @@ bool absint_state_at(const struct absint *a, size_t insn, struct absint_state *o
         return !w.nomem;
 }
 
-int absint_for_each_insn(const struct absint *a,
-                         int (*visit)(void *ctx, size_t insn, const struct absint_state *st),
-                         void *ctx)
+int absint_walk(const struct absint *a, const struct absint_pass *passes, size_t cnt)
 {
         const struct bpfaot_prog *prog = a->p->prog;
         struct absint_state st = {0};
@@ -1889,7 +1887,9 @@ int absint_for_each_insn(const struct absint *a,
                      idx += insn_is_lddw(&prog->insns[idx]) ? 2 : 1) {
                         const struct bpfaot_insn *insn = &prog->insns[idx];
 
-                        ret = visit(ctx, idx, &st);
+                        for (size_t k = 0; k < cnt && !ret; k++)
+                                if (passes[k].visit)
+                                        ret = passes[k].visit(passes[k].ctx, idx, &st);
                         /* Jumps and exits end their block. */
                         if (ret || insn_is_exit(insn) || insn_is_ja(insn) || insn_is_cond_jmp(insn))
                                 break;

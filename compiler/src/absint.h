@@ -149,13 +149,24 @@ bool absint_state_at(const struct absint *a, size_t insn, struct absint_state *o
 void absint_state_release(struct absint_state *st);
 
 /*
- * Call `visit` with each reachable instruction (lddw tails skipped), in
- * order, and the state before it; one walk per basic block. Returns the
- * first nonzero result of `visit`, or -ENOMEM.
+ * A pass that reads the analysis instruction by instruction: `visit` gets
+ * each reachable instruction (lddw tails skipped), in order, and the state
+ * before it; `finish`, if set, runs after the walk with its result (0, or
+ * the first nonzero result of a visit) and frees `ctx`, returning that
+ * result or an error of its own. A pass without `visit` is skipped.
  */
-int absint_for_each_insn(const struct absint *a,
-                         int (*visit)(void *ctx, size_t insn, const struct absint_state *st),
-                         void *ctx);
+struct absint_pass {
+        int (*visit)(void *ctx, size_t insn, const struct absint_state *st);
+        int (*finish)(void *ctx, int ret);
+        void *ctx;
+};
+
+/*
+ * One walk for all `passes`, one block at a time, each instruction's state
+ * recomputed once and shown to every pass in order. Returns the first
+ * nonzero result of a visit (which ends the walk), or -ENOMEM.
+ */
+int absint_walk(const struct absint *a, const struct absint_pass *passes, size_t cnt);
 
 /* Register `reg` of a state. */
 static inline const struct absint_value *absint_reg(const struct absint_state *st, unsigned reg)

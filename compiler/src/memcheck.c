@@ -22,6 +22,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 struct memcheck {
         const struct program *p;
@@ -148,10 +149,19 @@ static int check_insn(void *ctx, size_t idx, const struct absint_state *st)
         }
 }
 
-int memcheck_run(const struct program *p, struct bpfaot_error *err)
+static int finish(void *ctx, int ret)
 {
-        struct memcheck c = {.p = p, .err = err};
-        int ret = absint_for_each_insn(p->absint, check_insn, &c);
+        free(ctx);
+        return ret;
+}
 
-        return ret == -ENOMEM ? bpfaot_error_nomem(err) : ret;
+int memcheck_pass(const struct program *p, struct bpfaot_error *err, struct absint_pass *out)
+{
+        struct memcheck *c = malloc(sizeof(*c));
+
+        if (!c)
+                return bpfaot_error_nomem(err);
+        *c = (struct memcheck){.p = p, .err = err};
+        *out = (struct absint_pass){.visit = check_insn, .finish = finish, .ctx = c};
+        return 0;
 }

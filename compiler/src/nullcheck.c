@@ -18,6 +18,7 @@
 #include "program.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 
 struct nullcheck {
         const struct program *p;
@@ -76,10 +77,19 @@ static int check_insn(void *ctx, size_t idx, const struct absint_state *st)
                                sig->name, v->origin);
 }
 
-int nullcheck_run(const struct program *p, struct bpfaot_error *err)
+static int finish(void *ctx, int ret)
 {
-        struct nullcheck c = {.p = p, .err = err};
-        int ret = absint_for_each_insn(p->absint, check_insn, &c);
+        free(ctx);
+        return ret;
+}
 
-        return ret == -ENOMEM ? bpfaot_error_nomem(err) : ret;
+int nullcheck_pass(const struct program *p, struct bpfaot_error *err, struct absint_pass *out)
+{
+        struct nullcheck *c = malloc(sizeof(*c));
+
+        if (!c)
+                return bpfaot_error_nomem(err);
+        *c = (struct nullcheck){.p = p, .err = err};
+        *out = (struct absint_pass){.visit = check_insn, .finish = finish, .ctx = c};
+        return 0;
 }

@@ -6,11 +6,13 @@
 #include "bpfaot/bpfaot.h"
 
 struct program;
+struct absint_pass;
 
 /*
- * Refuse the first load, store or atomic of `p` (analysed: p->absint)
- * through a map value or ring-buffer record that may still be NULL.
+ * The pass (absint_walk) that refuses the first load, store or atomic of
+ * `p` (analysed: p->absint) through a map value or ring-buffer record that
+ * may still be NULL. Fails only without memory.
  */
-int nullcheck_run(const struct program *p, struct bpfaot_error *err);
+int nullcheck_pass(const struct program *p, struct bpfaot_error *err, struct absint_pass *out);
 
 #endif

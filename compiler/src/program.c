@@ -14,6 +14,7 @@
 #include "uninit.h"
 #include "validate.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,13 +103,22 @@ int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate
 
 int program_analyze(struct program *p, struct bpfaot_error *err)
 {
+        /* The checks and provenance share one walk of the analysis: each costs its visits only. */
+        struct absint_pass passes[5] = {{0}};
         int ret = p->absint ? 0 : absint_run(p, &p->absint, err);
 
-        ret = ret ?: uninit_run(p, err);
-        ret = ret ?: rodata_run(p, err);
-        ret = ret ?: nullcheck_run(p, err);
-        ret = ret ?: memcheck_run(p, err);
-        return ret ?: provenance_run(p, err);
+        ret = ret ?: uninit_pass(p, err, &passes[0]);
+        ret = ret ?: rodata_pass(p, err, &passes[1]);
+        ret = ret ?: nullcheck_pass(p, err, &passes[2]);
+        ret = ret ?: memcheck_pass(p, err, &passes[3]);
+        ret = ret ?: provenance_pass(p, err, &passes[4]);
+        ret = ret ?: absint_walk(p->absint, passes, 5);
+        if (ret == -ENOMEM)
+                ret = bpfaot_error_nomem(err);
+        for (size_t k = 0; k < 5; k++)
+                if (passes[k].finish)
+                        ret = passes[k].finish(passes[k].ctx, ret);
+        return ret;
 }
 
 int program_check(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,

@@ -29,6 +29,7 @@
 
 struct prov {
         struct program *p;
+        struct bpfaot_error *err;
         size_t sub; /* sub-program of the instruction being visited */
         bool nomem;
 };
@@ -321,22 +322,36 @@ static int layout_frame(struct program *p, size_t s)
         return 0;
 }
 
-int provenance_run(struct program *p, struct bpfaot_error *err)
+/* After the walk: each private frame's parts. */
+static int finish(void *ctx, int ret)
 {
-        struct prov v = {.p = p};
+        struct prov *v = ctx;
+        struct program *p = v->p;
+
+        if (!ret && v->nomem)
+                ret = bpfaot_error_nomem(v->err);
+        for (size_t s = 0; !ret && s < p->sp.cnt; s++)
+                if (p->frames[s].private && layout_frame(p, s))
+                        ret = bpfaot_error_nomem(v->err);
+        free(v);
+        return ret;
+}
+
+int provenance_pass(struct program *p, struct bpfaot_error *err, struct absint_pass *out)
+{
+        struct prov *v = calloc(1, sizeof(*v));
 
         provenance_free(p);
         p->mem = calloc(p->prog->insn_cnt, sizeof(*p->mem));
         p->frames = calloc(p->sp.cnt, sizeof(*p->frames));
-        if (!p->mem || !p->frames)
+        if (!v || !p->mem || !p->frames) {
+                free(v);
                 return bpfaot_error_nomem(err);
+        }
         for (size_t s = 0; s < p->sp.cnt; s++)
                 p->frames[s].private = true;
-        if (absint_for_each_insn(p->absint, visit, &v) || v.nomem)
-                return bpfaot_error_nomem(err);
-        for (size_t s = 0; s < p->sp.cnt; s++)
-                if (p->frames[s].private && layout_frame(p, s))
-                        return bpfaot_error_nomem(err);
+        *v = (struct prov){.p = p, .err = err};
+        *out = (struct absint_pass){.visit = visit, .finish = finish, .ctx = v};
         return 0;
 }
 

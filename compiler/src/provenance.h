@@ -63,13 +63,15 @@ struct frame_layout {
 };
 
 struct program;
+struct absint_pass;
 
 /*
- * From p->absint: p->mem (by instruction), p->frames (by sub-program) and
- * p->frame_args (sorted by instruction).
- * Fails only without memory.
+ * The pass (absint_walk) that fills, from p->absint, p->mem (by
+ * instruction), p->frames (by sub-program) and p->frame_args (sorted by
+ * instruction); its finish lays out the private frames. Fails only without
+ * memory.
  */
-int provenance_run(struct program *p, struct bpfaot_error *err);
+int provenance_pass(struct program *p, struct bpfaot_error *err, struct absint_pass *out);
 void provenance_free(struct program *p);
 
 /*

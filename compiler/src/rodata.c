@@ -77,19 +77,33 @@ static int check_insn(void *ctx, size_t idx, const struct absint_state *st)
                                "store into read-only data (%s)", c->secs);
 }
 
-int rodata_run(const struct program *p, struct bpfaot_error *err)
+static int finish(void *ctx, int ret)
 {
-        struct rodata c = {.p = p, .err = err};
-        bool *named;
-        int ret = 0;
+        free(ctx);
+        return ret;
+}
 
+int rodata_pass(const struct program *p, struct bpfaot_error *err, struct absint_pass *out)
+{
+        struct rodata *c;
+        bool *named;
+
+        *out = (struct absint_pass){0};
         if (!p->prog->data_cnt)
                 return 0;
+        c = malloc(sizeof(*c));
         named = calloc(p->prog->data_cnt, sizeof(*named));
-        if (!named)
+        if (!c || !named) {
+                free(c);
+                free(named);
                 return bpfaot_error_nomem(err);
-        if (scan_sections(&c, named))
-                ret = absint_for_each_insn(p->absint, check_insn, &c);
+        }
+        *c = (struct rodata){.p = p, .err = err};
+        /* A program that refers to no read-only data needs no walk. */
+        if (scan_sections(c, named))
+                *out = (struct absint_pass){.visit = check_insn, .finish = finish, .ctx = c};
+        else
+                free(c);
         free(named);
-        return ret == -ENOMEM ? bpfaot_error_nomem(err) : ret;
+        return 0;
 }

@@ -10,12 +10,15 @@
 #include "bpfaot/bpfaot.h"
 
 struct program;
+struct absint_pass;
 
 /*
- * Refuse the first store or atomic of `p` (analysed: p->absint) whose
- * address is read-only data on every path that reaches it. Programs that
- * refer to no read-only data cost one scan of their relocations.
+ * The pass (absint_walk) that refuses the first store or atomic of `p`
+ * (analysed: p->absint) whose address is read-only data on every path that
+ * reaches it. Programs that refer to no read-only data cost one scan of
+ * their relocations, and get a pass without a visit. Fails only without
+ * memory.
  */
-int rodata_run(const struct program *p, struct bpfaot_error *err);
+int rodata_pass(const struct program *p, struct bpfaot_error *err, struct absint_pass *out);
 
 #endif

@@ -179,22 +179,32 @@ static void find_unchecked(struct uninit *c, bool *no_r0)
                 }
 }
 
-int uninit_run(const struct program *p, struct bpfaot_error *err)
+static int finish(void *ctx, int ret)
 {
-        struct uninit c = {.p = p, .err = err};
-        bool *no_r0 = calloc(p->sp.cnt, sizeof(*no_r0));
-        int ret;
+        struct uninit *c = ctx;
 
-        c.unchecked = calloc(p->sp.cnt, sizeof(*c.unchecked));
-        if (!no_r0 || !c.unchecked) {
-                ret = bpfaot_error_nomem(err);
-        } else {
-                find_unchecked(&c, no_r0);
-                ret = absint_for_each_insn(p->absint, check_insn, &c);
-                if (ret == -ENOMEM)
-                        ret = bpfaot_error_nomem(err);
-        }
-        free(no_r0);
-        free(c.unchecked);
+        free(c->unchecked);
+        free(c);
         return ret;
+}
+
+int uninit_pass(const struct program *p, struct bpfaot_error *err, struct absint_pass *out)
+{
+        struct uninit *c = calloc(1, sizeof(*c));
+        bool *no_r0 = calloc(p->sp.cnt, sizeof(*no_r0));
+
+        if (c)
+                c->unchecked = calloc(p->sp.cnt, sizeof(*c->unchecked));
+        if (!c || !no_r0 || !c->unchecked) {
+                free(no_r0);
+                if (c)
+                        finish(c, 0);
+                return bpfaot_error_nomem(err);
+        }
+        c->p = p;
+        c->err = err;
+        find_unchecked(c, no_r0);
+        free(no_r0);
+        *out = (struct absint_pass){.visit = check_insn, .finish = finish, .ctx = c};
+        return 0;
 }

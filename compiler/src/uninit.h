@@ -6,11 +6,13 @@
 #include "bpfaot/bpfaot.h"
 
 struct program;
+struct absint_pass;
 
 /*
- * Refuse the first read of `p` (analysed: p->absint) of a register no path
- * has written: 0, or -EINVAL with that read located in `err`.
+ * The pass (absint_walk) that refuses the first read of `p` (analysed:
+ * p->absint) of a register no path has written: its walk ends in -EINVAL
+ * with that read located in `err`. Fails only without memory.
  */
-int uninit_run(const struct program *p, struct bpfaot_error *err);
+int uninit_pass(const struct program *p, struct bpfaot_error *err, struct absint_pass *out);
 
 #endif
