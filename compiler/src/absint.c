@@ -75,6 +75,11 @@
 /* Plain joins at a block entry before widening starts. */
 #define WIDEN_AFTER 4
 /*
+ * Widenings of a loop head's numbers that stop at the program's comparison
+ * constants (see threshold_box) before they go to the type's limits.
+ */
+#define THRESHOLD_ROUNDS 8
+/*
  * Iterations of a loop the analysis follows apart, as the kernel verifier
  * follows each path: a pointer that moves with a counter it is not compared
  * with (a row pointer stepped with the row index) then stays bounded.
@@ -150,6 +155,13 @@ struct absint {
         uint32_t *heap;
         size_t heap_cnt;
         bool *queued;
+
+        /*
+         * The constants conditional jumps compare with, and each one more
+         * and one less, ascending: where a widened number stops first.
+         */
+        int64_t *thresholds;
+        size_t threshold_cnt;
 
         struct absint_state scratch; /* flow_to's joined state, kept for its allocation */
         size_t visits;
@@ -275,14 +287,53 @@ static bool value_equal(const struct absint_value *a, const struct absint_value 
  */
 struct widening {
         int64_t frame_floor; /* the frame's lowest offset, -stack_size */
+        const int64_t *ts;   /* thresholds of numbers (absint.thresholds), or NULL */
+        size_t ts_cnt;
 };
+
+/*
+ * The bounds a number grown from `old` to `j` widens to first: each bound
+ * that grew goes to the nearest threshold beyond it, signed and unsigned
+ * (non-negative thresholds), so that `for (i = 1; i != 64; i++)` keeps i in
+ * [1, 64] and the exit test then narrows it. Finitely many thresholds: a
+ * bound passes each at most once.
+ */
+static struct scalar threshold_box(const struct scalar *old, const struct scalar *j,
+                                   const int64_t *ts, size_t n)
+{
+        int64_t lo = INT64_MIN, hi = INT64_MAX;
+        uint64_t ulo = 0, uhi = UINT64_MAX;
+        struct scalar sbox, ubox, box;
+
+        for (size_t i = 0; i < n; i++) {
+                if (j->smin < old->smin && ts[i] <= j->smin)
+                        lo = ts[i];
+                if (j->umin < old->umin && ts[i] >= 0 && (uint64_t)ts[i] <= j->umin)
+                        ulo = (uint64_t)ts[i];
+        }
+        for (size_t i = n; i-- > 0;) {
+                if (j->smax > old->smax && ts[i] >= j->smax)
+                        hi = ts[i];
+                if (j->umax > old->umax && ts[i] >= 0 && (uint64_t)ts[i] >= j->umax)
+                        uhi = (uint64_t)ts[i];
+        }
+        sbox = scalar_srange(lo, hi);
+        ubox = scalar_urange(ulo, uhi);
+        return scalar_meet(&sbox, &ubox, &box) ? box : scalar_unknown();
+}
 
 static struct scalar scalar_merge(const struct scalar *old, const struct scalar *new,
                                   const struct widening *widen)
 {
-        struct scalar j = scalar_join(old, new);
+        struct scalar j = scalar_join(old, new), w, box;
 
-        return widen ? scalar_widen(old, &j) : j;
+        if (!widen)
+                return j;
+        w = scalar_widen(old, &j);
+        if (!widen->ts)
+                return w;
+        box = threshold_box(old, &j, widen->ts, widen->ts_cnt);
+        return scalar_meet(&w, &box, &box) ? box : w;
 }
 
 /*
@@ -845,7 +896,7 @@ static void flow_to(struct absint *a, uint32_t from, const uint8_t *tag, size_t 
         uint32_t b = a->block_of[insn];
         struct block *blk = &a->blocks[b];
         struct absint_state joined;
-        const struct widening widen = {.frame_floor = -(int64_t)a->p->stack_size};
+        struct widening widen = {.frame_floor = -(int64_t)a->p->stack_size};
         struct context *c;
 
         /* Widening is for edges that close a cycle of contexts. */
@@ -864,6 +915,10 @@ static void flow_to(struct absint *a, uint32_t from, const uint8_t *tag, size_t 
                 c->reached = blk->reached = true;
                 mark_dirty(a, b, c);
                 return;
+        }
+        if (c->back_changes < WIDEN_AFTER + THRESHOLD_ROUNDS) {
+                widen.ts = a->thresholds;
+                widen.ts_cnt = a->threshold_cnt;
         }
         if (!state_join(&a->scratch, &c->in, st,
                         backward && blk->loop_head && c->back_changes >= WIDEN_AFTER ? &widen
@@ -2300,6 +2355,46 @@ static bool join_contexts(struct absint *a)
  * The fixed point with `unroll` iterations of each loop apart, walking at
  * most `budget` instructions: 0, or -ENOMEM, or -E2BIG past the budget.
  */
+static int cmp_i64(const void *x, const void *y)
+{
+        int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+
+        return (a > b) - (a < b);
+}
+
+/* absint.thresholds: k - 1, k, k + 1 for each constant k a conditional jump compares with. */
+static int find_thresholds(struct absint *a)
+{
+        const struct bpfaot_prog *prog = a->p->prog;
+        size_t n = 0, cnt = 0;
+
+        for (size_t i = 0; i < prog->insn_cnt; i++)
+                n += !a->p->tails[i] && insn_is_cond_jmp(&prog->insns[i]) &&
+                     !insn_is_reg_src(&prog->insns[i]);
+        if (!n)
+                return 0;
+        a->thresholds = malloc(3 * n * sizeof(*a->thresholds));
+        if (!a->thresholds)
+                return -ENOMEM;
+        for (size_t i = 0; i < prog->insn_cnt; i++) {
+                const struct bpfaot_insn *insn = &prog->insns[i];
+                int64_t k = insn->imm;
+
+                if (a->p->tails[i] || !insn_is_cond_jmp(insn) || insn_is_reg_src(insn))
+                        continue;
+                a->thresholds[cnt++] = k - 1; /* imm is 32-bit: no overflow */
+                a->thresholds[cnt++] = k;
+                a->thresholds[cnt++] = k + 1;
+        }
+        qsort(a->thresholds, cnt, sizeof(*a->thresholds), cmp_i64);
+        n = 0;
+        for (size_t i = 0; i < cnt; i++)
+                if (!n || a->thresholds[i] != a->thresholds[n - 1])
+                        a->thresholds[n++] = a->thresholds[i];
+        a->threshold_cnt = n;
+        return 0;
+}
+
 static int analyse(const struct program *p, unsigned unroll, size_t budget, struct absint **out)
 {
         struct absint *a = calloc(1, sizeof(*a));
@@ -2316,6 +2411,7 @@ static int analyse(const struct program *p, unsigned unroll, size_t budget, stru
         ret = make_blocks(a);
         ret = ret ?: index_calls(a);
         ret = ret ?: (unroll ? find_loops(a) : 0);
+        ret = ret ?: find_thresholds(a);
         if (!ret) {
                 a->ret = calloc(p->sp.cnt, sizeof(*a->ret));
                 a->returns = calloc(p->sp.cnt, sizeof(*a->returns));
@@ -2391,6 +2487,7 @@ void absint_free(struct absint *a)
         free(a->loop_head);
         free(a->loop_limit);
         free(a->tag_buf);
+        free(a->thresholds);
         absint_state_release(&a->scratch);
         free(a);
 }

@@ -436,8 +436,23 @@ static bool bounds_ordered(const struct scalar *s)
 /* Each round only narrows; a few reach the fixed point (the unit test checks it is one). */
 #define SYNC_ROUNDS 8
 
+/* A known constant: every bound is that value, if each admits it (what the rounds would reach). */
+static bool sync_const(struct scalar *s)
+{
+        uint64_t v = s->bits.value;
+
+        if (v < s->umin || v > s->umax || (int64_t)v < s->smin || (int64_t)v > s->smax ||
+            (uint32_t)v < s->u32min || (uint32_t)v > s->u32max || (int32_t)v < s->s32min ||
+            (int32_t)v > s->s32max)
+                return false;
+        *s = scalar_const(v);
+        return true;
+}
+
 bool scalar_sync(struct scalar *s)
 {
+        if (!s->bits.mask)
+                return sync_const(s);
         for (int round = 0; round < SYNC_ROUNDS; round++) {
                 struct scalar before = *s;
 

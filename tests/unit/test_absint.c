@@ -196,6 +196,42 @@ static void loop_counter(void)
         done(&t);
 }
 
+/*
+ * A loop ended by `!=`: past the rounds followed apart, the counter widens
+ * to the compared constant first (a threshold), and the test then narrows
+ * it, so the loop keeps its bounds. A counter that steps over the constant
+ * widens on past it: the result holds every value it takes.
+ */
+static void threshold_widening(void)
+{
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse(&t, "mov %r6, 0\n"       /* 0 */
+                         "add %r6, 1\n"       /* 1: loop head, r6 in [0, 299] */
+                         "jne %r6, 300, -2\n" /* 2: r6 in [1, 300] */
+                         "mov %r0, %r6\n"     /* 3: r6 == 300 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 1, 6);
+        CHECK(v.kind == ABSINT_SCALAR && v.s.umin == 0 && v.s.umax == 299);
+        v = reg_at(&t, 2, 6);
+        CHECK(v.kind == ABSINT_SCALAR && v.s.umin == 1 && v.s.umax == 300);
+        v = reg_at(&t, 3, 6);
+        CHECK(is_const(&v, 300));
+        done(&t);
+        if (!analyse(&t, "mov %r6, 0\n"       /* 0 */
+                         "add %r6, 7\n"       /* 1: loop head: 0, 7, ... never 300 */
+                         "jne %r6, 300, -2\n" /* 2 */
+                         "mov %r0, %r6\n"     /* 3 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 1, 6);
+        CHECK(v.kind == ABSINT_SCALAR && scalar_contains(&v.s, 294) && scalar_contains(&v.s, 301) &&
+              scalar_contains(&v.s, 7000));
+        done(&t);
+}
+
 static void spill_fill(void)
 {
         struct analysed t;
@@ -945,6 +981,7 @@ int main(int argc, char **argv)
         constants();
         bounds_check();
         loop_counter();
+        threshold_widening();
         spill_fill();
         map_lookup();
         local_call();
