@@ -15,8 +15,11 @@
  * loop survive too. A widened pointer offset stops at thresholds first
  * (the frame's bottom and top, an object's start, ADDR_WINDOW_MAX / 2), so
  * that a pointer stepped through an object keeps an offset its comparisons
- * still bound. Only block entries keep a state; the state before any other
- * instruction is recomputed from its block's entry.
+ * still bound; a widened number, for its first THRESHOLD_ROUNDS widenings,
+ * at the constants conditional jumps compare with (and one off), so that a
+ * loop ended by `i != 64` keeps i's bounds. Only block entries keep a
+ * state; the state before any other instruction is recomputed from its
+ * block's entry.
  *
  * Comparisons refine both edges: of numbers as scalar.c says; of a pointer
  * with 0 its NULL-ness; of two addresses of one object (the own frame, the
