@@ -373,6 +373,9 @@ static struct absint_value value_join(const struct absint_value *old,
 {
         struct absint_value r;
 
+        /* Most joins see the same value from both sides (a loop's invariants): nothing to do. */
+        if (value_equal(old, new))
+                return *old;
         if (old->kind == ABSINT_UNINIT || new->kind == ABSINT_UNINIT) {
                 r = old->kind == ABSINT_UNINIT ? *new : *old;
                 r.maybe_uninit = r.kind != ABSINT_UNINIT;
