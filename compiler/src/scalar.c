@@ -23,6 +23,7 @@
  */
 #include "internal.h"
 #include "scalar.h"
+#include "eval.h"
 #include "insn.h"
 
 #include <inttypes.h>
@@ -453,6 +454,10 @@ bool scalar_sync(struct scalar *s)
 {
         if (!s->bits.mask)
                 return sync_const(s);
+        if (s->bits.mask == UINT64_MAX && s->umin == 0 && s->umax == UINT64_MAX &&
+            s->smin == INT64_MIN && s->smax == INT64_MAX && s->u32min == 0 &&
+            s->u32max == UINT32_MAX && s->s32min == INT32_MIN && s->s32max == INT32_MAX)
+                return true; /* nothing known: nothing to pass on */
         for (int round = 0; round < SYNC_ROUNDS; round++) {
                 struct scalar before = *s;
 
@@ -1060,6 +1065,10 @@ struct scalar scalar_alu(const struct bpfaot_insn *insn, const struct scalar *ds
         const struct alu_rule *rule = &alu_rules[insn_op(insn) >> 4];
         struct scalar imm, unknown = scalar_top(), r;
 
+        /* Known operands have one result: the concrete one (and no bounds to reconcile). */
+        if (scalar_is_const(dst) && (!insn_is_reg_src(insn) || (src && scalar_is_const(src))))
+                return scalar_const(
+                    eval_alu(insn, dst->bits.value, insn_is_reg_src(insn) ? src->bits.value : 0));
         if (insn_op(insn) == BPFAOT_ALU_END)
                 return byte_order(dst, insn->imm, wide || insn_is_reg_src(insn));
         if (!insn_is_reg_src(insn)) {
