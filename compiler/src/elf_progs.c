@@ -29,30 +29,59 @@ static void sort_funcs(struct elf_code_sec *cs)
                             cs->funcs[k].start;
 }
 
-/* Functions (STT_FUNC symbols) of each executable section. */
+static int add_func(struct elf_reader *r, struct elf_code_sec *cs, const struct elf_sym *s)
+{
+        struct elf_func *f;
+
+        if (!s->name || !*s->name)
+                return elf_fail(r, EINVAL, "function symbol without a name");
+        if (s->value % 8 || s->size % 8 || s->value / 8 >= cs->cnt ||
+            s->size / 8 > cs->cnt - s->value / 8)
+                return elf_fail(r, EINVAL,
+                                "function '%s' in section %s: bad offset %llu or size %llu "
+                                "(section has %zu bytes)",
+                                s->name, cs->name, (unsigned long long)s->value,
+                                (unsigned long long)s->size, cs->cnt * 8);
+        f = ARRAY_ADD(cs->funcs, cs->func_cnt);
+        if (!f)
+                return elf_nomem(r);
+        *f = (struct elf_func){s->value / 8, s->size / 8, s->name, s->bind != STB_LOCAL};
+        return 0;
+}
+
+/*
+ * Objects from old compilers (clang before 7 or so) mark no symbol as a
+ * function: a program section's entry is a global symbol without a type,
+ * its branch labels local ones. In a section other than .text that holds no
+ * function symbol, those global symbols start the functions, as old libbpf
+ * and PREVAIL read them.
+ */
+static bool legacy_entry(const struct elf_sym *s, const struct elf_code_sec *cs)
+{
+        return s->shndx == cs->shndx && s->type == STT_NOTYPE && s->bind != STB_LOCAL;
+}
+
+/* Functions (STT_FUNC symbols, else legacy entries) of each executable section. */
 int elf_read_funcs(struct elf_reader *r)
 {
+        struct elf_code_sec *cs;
+        int ret = 0;
+
         elf_for_each_sym(s, r)
         {
-                struct elf_code_sec *cs;
-                struct elf_func *f;
-
-                if (s->type != STT_FUNC || !elf_sym_in_section(s) ||
-                    !(cs = elf_code_sec(r, s->shndx)))
+                if (s->type == STT_FUNC && elf_sym_in_section(s) &&
+                    (cs = elf_code_sec(r, s->shndx)) && (ret = add_func(r, cs, s)))
+                        return ret;
+        }
+        for (size_t i = 0; i < r->code_sec_cnt; i++) {
+                cs = &r->code_secs[i];
+                if (cs->func_cnt || strcmp(cs->name, ".text") == 0)
                         continue;
-                if (!s->name || !*s->name)
-                        return elf_fail(r, EINVAL, "function symbol without a name");
-                if (s->value % 8 || s->size % 8 || s->value / 8 >= cs->cnt ||
-                    s->size / 8 > cs->cnt - s->value / 8)
-                        return elf_fail(r, EINVAL,
-                                        "function '%s' in section %s: bad offset %llu or size %llu "
-                                        "(section has %zu bytes)",
-                                        s->name, cs->name, (unsigned long long)s->value,
-                                        (unsigned long long)s->size, cs->cnt * 8);
-                f = ARRAY_ADD(cs->funcs, cs->func_cnt);
-                if (!f)
-                        return elf_nomem(r);
-                *f = (struct elf_func){s->value / 8, s->size / 8, s->name, s->bind != STB_LOCAL};
+                elf_for_each_sym(s, r)
+                {
+                        if (legacy_entry(s, cs) && (ret = add_func(r, cs, s)))
+                                return ret;
+                }
         }
         for (size_t i = 0; i < r->code_sec_cnt; i++)
                 sort_funcs(&r->code_secs[i]);
