@@ -50,7 +50,7 @@ static int add_func(struct elf_reader *r, struct elf_code_sec *cs, const struct 
 }
 
 /*
- * Objects from old compilers (clang before 7 or so) mark no symbol as a
+ * Objects from old compilers mark no symbol as a
  * function: a program section's entry is a global symbol without a type,
  * its branch labels local ones. In a section other than .text that holds no
  * function symbol, those global symbols start the functions, as old libbpf

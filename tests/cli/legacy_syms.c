@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * legacy_syms IN OUT: OUT is IN as compilers before clang 7 or so wrote it:
+ * legacy_syms IN OUT: OUT is IN as old compilers wrote it:
  * the functions of executable sections other than .text are global symbols
  * without a type or size (STT_NOTYPE, size 0), as in the objects of old
  * kernel samples. Everything else, the layout included, is unchanged.
