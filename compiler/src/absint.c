@@ -555,19 +555,6 @@ static bool slot_set(struct absint_state *st, const struct absint_slot *slot)
         return true;
 }
 
-/* Keep `slot`, whose index is above every kept one, unless it is the default. */
-static bool slot_append(struct absint_state *st, const struct absint_slot *slot)
-{
-        struct absint_slot def = slot_default(st, slot->index);
-
-        if (slot_equal(slot, &def))
-                return true;
-        if (!slot_reserve(st, st->slot_cnt + 1))
-                return false;
-        st->slots[st->slot_cnt++] = *slot;
-        return true;
-}
-
 /* Floor division by 8 for negative offsets too (no negation: INT64_MIN stays defined). */
 static int32_t slot_index(int64_t off)
 {
@@ -699,36 +686,54 @@ static bool slots_join_same(struct absint_state *out, const struct absint_state 
         return true;
 }
 
-/* *out = old joined with new (widened when `widen`). */
-static bool state_join(struct absint_state *out, const struct absint_state *old,
+/*
+ * out's slots = old's joined with new's, in one pass over both sorted
+ * arrays, written in place (joins see ~50 slots, most of them equal).
+ */
+static bool slots_join(struct absint_state *out, const struct absint_state *old,
                        const struct absint_state *new, const struct widening *widen)
 {
+        struct absint_slot old_def = slot_default(old, 0), new_def = slot_default(new, 0);
+        uint8_t out_init = out->rest_init ? 0xff : 0;
         size_t i = 0, j = 0;
 
-        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
-                out->reg[r] = value_join(&old->reg[r], &new->reg[r], widen);
-        out->rest_init = old->rest_init && new->rest_init;
-        if (slots_join_same(out, old, new, widen))
-                return true;
-        out->slot_cnt = 0;
+        out->slot_cnt = 0; /* nothing to copy should the buffer be shared */
+        if (!slot_reserve(out, old->slot_cnt + new->slot_cnt))
+                return false;
         while (i < old->slot_cnt || j < new->slot_cnt) {
+                struct absint_slot *r = &out->slots[out->slot_cnt];
+                const struct absint_slot *a = &old_def, *b = &new_def;
                 int32_t idx;
-                struct absint_slot a, b, r;
 
                 if (j >= new->slot_cnt ||
                     (i < old->slot_cnt && old->slots[i].index < new->slots[j].index))
                         idx = old->slots[i].index;
                 else
                         idx = new->slots[j].index;
-                a = i < old->slot_cnt && old->slots[i].index == idx ? old->slots[i++]
-                                                                    : slot_default(old, idx);
-                b = j < new->slot_cnt &&new->slots[j].index == idx ? new->slots[j++]
-                                                                   : slot_default(new, idx);
-                r = slot_join(&a, &b, widen);
-                if (!slot_append(out, &r))
-                        return false;
+                if (i < old->slot_cnt && old->slots[i].index == idx)
+                        a = &old->slots[i++];
+                else
+                        old_def.index = idx;
+                if (j < new->slot_cnt &&new->slots[j].index == idx)
+                        b = &new->slots[j++];
+                else
+                        new_def.index = idx;
+                *r = slot_equal(a, b) ? *a : slot_join(a, b, widen);
+                /* The default (unwritten, or rest_init's unknown data) is not kept. */
+                if (r->spill || r->init != out_init)
+                        out->slot_cnt++;
         }
         return true;
+}
+
+/* *out = old joined with new (widened when `widen`). */
+static bool state_join(struct absint_state *out, const struct absint_state *old,
+                       const struct absint_state *new, const struct widening *widen)
+{
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
+                out->reg[r] = value_join(&old->reg[r], &new->reg[r], widen);
+        out->rest_init = old->rest_init && new->rest_init;
+        return slots_join_same(out, old, new, widen) || slots_join(out, old, new, widen);
 }
 
 /* Every value `visit` may change (registers and spilled slots). */
