@@ -326,6 +326,29 @@ static struct scalar scalar_top(void)
                                .u32max = UINT32_MAX};
 }
 
+static bool is_top(const struct scalar *s)
+{
+        return s->bits.mask == UINT64_MAX && s->umin == 0 && s->umax == UINT64_MAX &&
+               s->smin == INT64_MIN && s->smax == INT64_MAX && s->u32min == 0 &&
+               s->u32max == UINT32_MAX && s->s32min == INT32_MIN && s->s32max == INT32_MAX;
+}
+
+/* Every value of `bits` bits (8, 16 or 32), zero-extended: what truncating nothing known gives. */
+static struct scalar top_below(unsigned bits)
+{
+        uint64_t max = (UINT64_C(1) << bits) - 1;
+
+        return (struct scalar){.bits = {0, max},
+                               .smin = 0,
+                               .smax = (int64_t)max,
+                               .umin = 0,
+                               .umax = max,
+                               .s32min = bits == 32 ? INT32_MIN : 0,
+                               .s32max = bits == 32 ? INT32_MAX : (int32_t)max,
+                               .u32min = 0,
+                               .u32max = (uint32_t)max};
+}
+
 /* The extremes the known bits allow: unknown bits all zero or all one (sign bit the other way). */
 static void bounds_from_bits(struct scalar *s)
 {
@@ -454,9 +477,7 @@ bool scalar_sync(struct scalar *s)
 {
         if (!s->bits.mask)
                 return sync_const(s);
-        if (s->bits.mask == UINT64_MAX && s->umin == 0 && s->umax == UINT64_MAX &&
-            s->smin == INT64_MIN && s->smax == INT64_MAX && s->u32min == 0 &&
-            s->u32max == UINT32_MAX && s->s32min == INT32_MIN && s->s32max == INT32_MAX)
+        if (is_top(s))
                 return true; /* nothing known: nothing to pass on */
         for (int round = 0; round < SYNC_ROUNDS; round++) {
                 struct scalar before = *s;
@@ -653,6 +674,8 @@ struct scalar scalar_trunc(const struct scalar *s, unsigned bits)
 
         if (bits >= 64)
                 return *s;
+        if (is_top(s))
+                return top_below(bits);
         r.bits = tnum_cast(s->bits, bits / 8);
         clamp_u64(&r.umin, &r.umax, 0, low_bits(bits));
         if (low_interval(s->umin, s->umax, (int64_t)(s->umin >> bits), (int64_t)(s->umax >> bits),
@@ -1058,6 +1081,38 @@ static struct scalar byte_order(const struct scalar *d, int32_t bits, bool swap)
         return swap ? scalar_from_tnum(tnum_bswap(low.bits, (unsigned)bits)) : low;
 }
 
+/* mov: the result is the source's value (sign-extended for movsx) whatever dst holds. */
+static bool op_ignores_dst(const struct bpfaot_insn *insn)
+{
+        return insn_op(insn) == BPFAOT_ALU_MOV;
+}
+
+/*
+ * Operations whose result knows nothing when an operand knows nothing: x + u,
+ * x - u, x ^ u for any x (each value of u gives another result), and u * v,
+ * u | v, u & v of two unknowns. The rules would compute the same, slowly.
+ */
+static bool loses_all(const struct bpfaot_insn *insn, const struct scalar *dst,
+                      const struct scalar *src)
+{
+        bool dst_top = is_top(dst), src_top = insn_is_reg_src(insn) && (!src || is_top(src));
+
+        switch (insn_op(insn)) {
+        case BPFAOT_ALU_ADD:
+        case BPFAOT_ALU_SUB:
+        case BPFAOT_ALU_XOR:
+                return dst_top || src_top;
+        case BPFAOT_ALU_NEG:
+                return dst_top;
+        case BPFAOT_ALU_MUL:
+        case BPFAOT_ALU_OR:
+        case BPFAOT_ALU_AND:
+                return dst_top && src_top;
+        default:
+                return false;
+        }
+}
+
 struct scalar scalar_alu(const struct bpfaot_insn *insn, const struct scalar *dst,
                          const struct scalar *src)
 {
@@ -1066,9 +1121,12 @@ struct scalar scalar_alu(const struct bpfaot_insn *insn, const struct scalar *ds
         struct scalar imm, unknown = scalar_top(), r;
 
         /* Known operands have one result: the concrete one (and no bounds to reconcile). */
-        if (scalar_is_const(dst) && (!insn_is_reg_src(insn) || (src && scalar_is_const(src))))
+        if ((scalar_is_const(dst) || op_ignores_dst(insn)) &&
+            (!insn_is_reg_src(insn) || (src && scalar_is_const(src))))
                 return scalar_const(
                     eval_alu(insn, dst->bits.value, insn_is_reg_src(insn) ? src->bits.value : 0));
+        if (loses_all(insn, dst, src))
+                return wide ? scalar_top() : top_below(32);
         if (insn_op(insn) == BPFAOT_ALU_END)
                 return byte_order(dst, insn->imm, wide || insn_is_reg_src(insn));
         if (!insn_is_reg_src(insn)) {

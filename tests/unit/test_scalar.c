@@ -1233,12 +1233,53 @@ static void test_random(void)
         }
 }
 
+/*
+ * The shortcuts scalar_alu and scalar_trunc take (known operands folded,
+ * nothing known in, nothing known out) give what the rules give.
+ */
+static void test_shortcuts(void)
+{
+        static const char top32[] = "scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff))";
+        static const uint8_t lose_any[] = {BPFAOT_ALU_ADD, BPFAOT_ALU_SUB, BPFAOT_ALU_XOR};
+        static const uint8_t lose_both[] = {BPFAOT_ALU_MUL, BPFAOT_ALU_OR, BPFAOT_ALU_AND};
+        struct scalar u = scalar_unknown(), byte = scalar_urange(0, 255);
+
+        CHECK(scalar_equal(TMP(scalar_trunc(&u, 8)), TMP(scalar_urange(0, 0xff))));
+        CHECK(scalar_equal(TMP(scalar_trunc(&u, 16)), TMP(scalar_urange(0, 0xffff))));
+        CHECK(scalar_equal(TMP(scalar_trunc(&u, 32)), TMP(scalar_urange(0, 0xffffffff))));
+        for (size_t k = 0; k < sizeof(lose_any); k++) {
+                CHECK_PRINT(alu_k(true, lose_any[k], 0, u, 5), "scalar()");
+                CHECK_PRINT(alu_k(false, lose_any[k], 0, u, 5), top32);
+                CHECK_PRINT(alu_x(true, lose_any[k], 0, byte, u), "scalar()");
+                CHECK_PRINT(alu_x(false, lose_any[k], 0, byte, u), top32);
+        }
+        for (size_t k = 0; k < sizeof(lose_both); k++) {
+                CHECK_PRINT(alu_x(true, lose_both[k], 0, u, u), "scalar()");
+                CHECK_PRINT(alu_x(false, lose_both[k], 0, u, u), top32);
+        }
+        /* with one unknown operand, and still bounds the result */
+        CHECK_U(alu_x(true, BPFAOT_ALU_AND, 0, byte, u), 0, 255);
+        CHECK_PRINT(alu_k(true, BPFAOT_ALU_NEG, 0, u, 0), "scalar()");
+        CHECK_PRINT(alu_k(false, BPFAOT_ALU_NEG, 0, u, 0), top32);
+        /* mov does not read dst; movsx sign-extends the known source */
+        CHECK_CONST(alu_k(true, BPFAOT_ALU_MOV, 0, u, -3), UINT64_MAX - 2);
+        CHECK_CONST(alu_k(false, BPFAOT_ALU_MOV, 0, u, -3), 0xfffffffd);
+        CHECK_CONST(alu_x(true, BPFAOT_ALU_MOV, 8, u, scalar_const(0x80)), UINT64_MAX - 0x7f);
+        /* folded constants: the kernel's division and shift rules */
+        CHECK_CONST(alu_x(true, BPFAOT_ALU_DIV, 0, scalar_const(7), scalar_const(0)), 0);
+        CHECK_CONST(alu_x(true, BPFAOT_ALU_MOD, 0, scalar_const(7), scalar_const(0)), 7);
+        CHECK_CONST(alu_x(false, BPFAOT_ALU_LSH, 0, scalar_const(1), scalar_const(33)), 2);
+        CHECK_CONST(alu_k(true, BPFAOT_ALU_DIV, 1, scalar_const((uint64_t)INT64_MIN), -1),
+                    (uint64_t)INT64_MIN);
+}
+
 int main(void)
 {
         test_tnum();
         test_print();
         test_constructors();
         test_alu();
+        test_shortcuts();
         test_extend();
         test_branch();
         test_lattice();
