@@ -53,7 +53,7 @@ static int check_programs(struct job *j)
 
         if (!j->cnt && !j->object)
                 return bpfaot_error_set(j->err, EINVAL, "no programs to compile");
-        j->checked = calloc(j->cnt, sizeof(*j->checked));
+        j->checked = calloc(j->cnt ? j->cnt : 1, sizeof(*j->checked));
         if (!j->checked)
                 return bpfaot_error_nomem(j->err);
         for (size_t i = 0; i < j->cnt && !ret; i++) {
@@ -91,7 +91,7 @@ static int translate_all(struct job *j)
         };
         int ret = 0;
 
-        j->defs = calloc(j->cnt, sizeof(*j->defs));
+        j->defs = calloc(j->cnt ? j->cnt : 1, sizeof(*j->defs));
         if (!j->defs)
                 return bpfaot_error_nomem(j->err);
         for (size_t i = 0; i < j->cnt && !ret; i++) {
@@ -157,19 +157,26 @@ static void job_free(struct job *j)
                 LLVMDisposeTargetMachine(j->tm);
 }
 
+/* Run the job (its inputs set) and free what it made. */
+static int run_job(struct job *j, const struct bpfaot_compile_opts *opts, struct bpfaot_buf *out)
+{
+        int ret;
+
+        out->data = NULL;
+        out->len = 0;
+        ret = compile_job(j, opts, out);
+        job_free(j);
+        return ret;
+}
+
 static int compile(const struct bpfaot_prog *progs, const char *const *entries, size_t cnt,
                    bool with_table, const struct bpfaot_compile_opts *opts, struct bpfaot_buf *out,
                    struct bpfaot_error *err)
 {
         struct job j = {
             .progs = progs, .entries = entries, .cnt = cnt, .with_table = with_table, .err = err};
-        int ret;
 
-        out->data = NULL;
-        out->len = 0;
-        ret = compile_job(&j, opts, out);
-        job_free(&j);
-        return ret;
+        return run_job(&j, opts, out);
 }
 
 int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_opts *opts,
@@ -192,15 +199,9 @@ int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_o
 int compile_object_globals(const struct bpfaot_prog *object, const struct bpfaot_compile_opts *opts,
                            struct bpfaot_buf *out, struct bpfaot_error *err)
 {
-        struct job j = {
-            .progs = object, .cnt = 0, .with_table = true, .object = object, .err = err};
-        int ret;
+        struct job j = {.progs = object, .with_table = true, .object = object, .err = err};
 
-        out->data = NULL;
-        out->len = 0;
-        ret = compile_job(&j, opts, out);
-        job_free(&j);
-        return ret;
+        return run_job(&j, opts, out);
 }
 
 int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *entries, size_t cnt,
