@@ -1,4 +1,4 @@
-# `cmake --install`: the CLI, both libraries and their headers, the CMake
+# `cmake --install`: the CLI (bpf-aot and bpf-aot-plugin), both libraries and their headers, the CMake
 # package (find_package(BpfAot CONFIG)), the Make include and a pkg-config
 # file for the runtime. Included by the top-level CMakeLists.txt.
 include(GNUInstallDirs)
@@ -9,14 +9,14 @@ set(BPF_AOT_INSTALL_DATADIR "${CMAKE_INSTALL_DATADIR}/bpf-aot")
 
 set_target_properties(bpfaot_runtime PROPERTIES EXPORT_NAME runtime)
 set_target_properties(bpfaot_llvm PROPERTIES EXPORT_NAME llvm)
-# The installed tool keeps finding the libLLVM it was linked with.
-set_target_properties(bpf-aot PROPERTIES INSTALL_RPATH_USE_LINK_PATH TRUE)
+# The installed tools keep finding the libLLVM they were linked with.
+set_target_properties(bpf-aot bpf-aot-plugin PROPERTIES INSTALL_RPATH_USE_LINK_PATH TRUE)
 target_include_directories(bpfaot_runtime PUBLIC
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 target_include_directories(bpfaot PUBLIC
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 
-install(TARGETS bpf-aot bpfaot bpfaot_runtime bpfaot_llvm
+install(TARGETS bpf-aot bpf-aot-plugin bpfaot bpfaot_runtime bpfaot_llvm
         EXPORT BpfAotTargets
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})

@@ -30,6 +30,11 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print err->msg as one line to stderr (prefixed "bpf-aot: ") and return EXIT_FAIL. */
 int cli_report(const struct bpfaot_error *err);
 
+/*
+ * Fatal-error handler for LLVM (bpfaot_set_fatal_error_handler): LLVM exits
+ * after a fatal error (an unknown CPU for some targets); make it one line.
+ */
+void cli_llvm_fatal(const char *reason) __attribute__((noreturn));
 /* Fill `err` with one printable line of the CLI's own. Returns -code. */
 int cli_fail(struct bpfaot_error *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -30,6 +30,13 @@ int cli_report(const struct bpfaot_error *err)
         return EXIT_FAIL;
 }
 
+void cli_llvm_fatal(const char *reason)
+{
+        cli_error("LLVM error: %s", reason);
+        fflush(stderr);
+        _exit(EXIT_FAIL); /* LLVM would abort() after a handler that returns */
+}
+
 int cli_fail(struct bpfaot_error *err, int code, const char *fmt, ...)
 {
         va_list ap;

@@ -287,6 +287,7 @@ static int load_input(const struct build_args *a, struct input *in, bool elf_onl
                 return EXIT_FAIL;
         }
         in->kconfig = a->kconfig;
+        in->maps_only_ok = a->skeleton;
         ret = input_from_bytes(in, data, len, cli_display_name(a->input), a->program, &err);
         free(data);
         if (ret) {

@@ -2,12 +2,15 @@
 /*
  * bpf_conformance plugin protocol: the program arrives on stdin as hex
  * bytes (or an eBPF ELF object with --elf), the memory as hex bytes in the
- * first argument; r0 is printed in hex on stdout.
+ * first argument; r0 is printed in hex on stdout. The runner starts
+ * PLUGIN [MEMORY_HEX] [plugin options...] [--elf], its plugin options split
+ * at every space, and in --elf mode writes the object as hex text.
  */
 #include "cli.h"
 #include "host.h"
 #include "input.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,14 +23,50 @@ static void usage(FILE *out)
                      "bpf_conformance plugin: reads a program as space-separated hex bytes from\n"
                      "stdin (an eBPF ELF object with --elf), compiles it in memory, runs it with\n"
                      "MEMORY_HEX as its context, prints r0 in hex and exits 0. Errors go to\n"
-                     "stderr with exit status 1.\n\n"
-                     "  --elf          stdin is an eBPF ELF object (its first program runs)\n"
+                     "stderr with exit status 1. Also installed as bpf-aot-plugin, which takes\n"
+                     "the same arguments, for the bpf_conformance runner's --plugin_path.\n\n"
+                     "  --elf          stdin is an eBPF ELF object, as bytes or as hex text\n"
+                     "                 (its first program runs)\n"
                      "  -O N           optimisation level 0-3 (default 2)\n"
                      "  --interp       use the reference interpreter instead of compiling\n"
                      "  --max-steps N  with --interp: instructions the run may execute\n"
                      "                 (default 100000000); past them it fails\n"
                      "  --program NAME with --elf: run this program instead of the first\n"
                      "  -h, --help     this help\n");
+}
+
+/* --elf: the object's bytes, or hex text of them (what the bpf_conformance runner sends). */
+static int read_elf(struct input *in, const uint8_t *data, size_t len, const char *program,
+                    struct bpfaot_error *err)
+{
+        uint8_t *bytes;
+        size_t n;
+        int ret;
+
+        if (bpfaot_elf_kind(data, len) != BPFAOT_ELF_NONE)
+                return input_from_elf_bytes(in, data, len, "<stdin>", program, err);
+        if (!cli_looks_like_hex(data, len) ||
+            cli_parse_hex((const char *)data, len, &bytes, &n, err))
+                return cli_fail(err, EINVAL,
+                                "<stdin>: --elf: neither an ELF object nor hex text of one");
+        if (bpfaot_elf_kind(bytes, n) == BPFAOT_ELF_NONE)
+                ret = cli_fail(err, EINVAL, "<stdin>: --elf: the hex text is not an ELF object");
+        else
+                ret = input_from_elf_bytes(in, bytes, n, "<stdin>", program, err);
+        free(bytes);
+        return ret;
+}
+
+/* The runner splits its plugin options at every space: "-O0  --interp" has an empty argument. */
+static int drop_empty_args(int argc, char **argv)
+{
+        int n = 1;
+
+        for (int i = 1; i < argc; i++)
+                if (argv[i][0])
+                        argv[n++] = argv[i];
+        argv[n] = NULL;
+        return n;
 }
 
 int cmd_plugin(int argc, char **argv)
@@ -48,6 +87,7 @@ int cmd_plugin(int argc, char **argv)
         char *end;
         int c, rc = EXIT_FAIL;
 
+        argc = drop_empty_args(argc, argv);
         optind = 1;
         opterr = 0;
         while ((c = getopt_long(argc, argv, ":O:h", lopts, NULL)) != -1) {
@@ -94,7 +134,7 @@ int cmd_plugin(int argc, char **argv)
         if (cli_read_file("-", &stdin_data, &stdin_len))
                 goto out;
         if (elf)
-                rc = input_from_elf_bytes(&in, stdin_data, stdin_len, "<stdin>", program, &err);
+                rc = read_elf(&in, stdin_data, stdin_len, program, &err);
         else
                 rc = input_from_hex(&in, (const char *)stdin_data, stdin_len, "<stdin>", &err);
         if (rc) {

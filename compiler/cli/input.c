@@ -59,7 +59,7 @@ int input_from_elf_bytes(struct input *in, const uint8_t *data, size_t len, cons
         bpfaot_kconfig__free(kconfig);
         if (ret)
                 return ret;
-        in->progs = calloc(in->elf->prog_cnt, sizeof(*in->progs));
+        in->progs = calloc(in->elf->prog_cnt ? in->elf->prog_cnt : 1, sizeof(*in->progs));
         if (!in->progs)
                 return cli_fail_nomem(err);
         for (size_t i = 0; i < in->elf->prog_cnt; i++) {
@@ -68,8 +68,13 @@ int input_from_elf_bytes(struct input *in, const uint8_t *data, size_t len, cons
                 bpfaot_elf__prog(in->elf, i, &in->progs[n++]);
         }
         in->cnt = n;
-        if (n == 0)
+        if (n == 0 && program)
                 return cli_fail(err, ENOENT, "%s: no program named '%s'", input_name, program);
+        if (n == 0 && !in->maps_only_ok)
+                return cli_fail(err, ENOENT,
+                                "%s: no programs, only maps and global data (build --skeleton "
+                                "makes their skeleton)",
+                                input_name);
         return 0;
 }
 

@@ -12,6 +12,7 @@ struct input {
         struct bpfaot_insn *insns; /* for raw and hex inputs */
         char *name;
         const char *kconfig; /* set before reading: --kconfig FILE, or NULL */
+        bool maps_only_ok;   /* set before reading: an object of maps and data only is taken */
 };
 
 /* Hex text: one program named after the input. */

@@ -4,7 +4,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 struct command {
         const char *name;
@@ -35,17 +34,9 @@ static void usage(FILE *out)
                      "2 bad command line.\n");
 }
 
-/* LLVM exits after a fatal error (an unknown CPU for some targets): make it one line. */
-static void llvm_fatal(const char *reason)
-{
-        cli_error("LLVM error: %s", reason);
-        fflush(stderr);
-        _exit(EXIT_FAIL); /* LLVM would abort() after a handler that returns */
-}
-
 int main(int argc, char **argv)
 {
-        bpfaot_set_fatal_error_handler(llvm_fatal);
+        bpfaot_set_fatal_error_handler(cli_llvm_fatal);
         if (argc < 2) {
                 usage(stderr);
                 return EXIT_USAGE;

@@ -21,6 +21,8 @@ struct job {
         const char *const *entries; /* entry symbol of each program */
         size_t cnt;
         bool with_table; /* define <prefix>__progs: the programs are one object's */
+        /* Without programs: the object (no code) whose maps and data the module holds. */
+        const struct bpfaot_prog *object;
         struct bpfaot_compile_opts o;
         int level;               /* 0..3 */
         struct program *checked; /* what validation found in progs[i] */
@@ -49,9 +51,9 @@ static int check_programs(struct job *j)
                          .stack_size = j->o.stack_size);
         int ret = 0;
 
-        if (!j->cnt)
+        if (!j->cnt && !j->object)
                 return bpfaot_error_set(j->err, EINVAL, "no programs to compile");
-        j->checked = calloc(j->cnt, sizeof(*j->checked));
+        j->checked = calloc(j->cnt ? j->cnt : 1, sizeof(*j->checked));
         if (!j->checked)
                 return bpfaot_error_nomem(j->err);
         for (size_t i = 0; i < j->cnt && !ret; i++) {
@@ -89,7 +91,7 @@ static int translate_all(struct job *j)
         };
         int ret = 0;
 
-        j->defs = calloc(j->cnt, sizeof(*j->defs));
+        j->defs = calloc(j->cnt ? j->cnt : 1, sizeof(*j->defs));
         if (!j->defs)
                 return bpfaot_error_nomem(j->err);
         for (size_t i = 0; i < j->cnt && !ret; i++) {
@@ -99,9 +101,15 @@ static int translate_all(struct job *j)
         return ret;
 }
 
+/* An object without programs still defines its map tables and global data. */
+static int add_object_globals(struct job *j)
+{
+        return j->object ? translate_object_globals(j->object, j->mod, j->err) : 0;
+}
+
 static int add_program_table(struct job *j)
 {
-        const char *prefix = j->progs[0].symbol_prefix;
+        const char *prefix = j->object ? j->object->symbol_prefix : j->progs[0].symbol_prefix;
 
         if (!j->with_table || !prefix)
                 return 0;
@@ -125,6 +133,7 @@ static int compile_job(struct job *j, const struct bpfaot_compile_opts *opts,
         ret = ret ?: check_programs(j);
         ret = ret ?: make_module(j);
         ret = ret ?: translate_all(j);
+        ret = ret ?: add_object_globals(j);
         ret = ret ?: add_program_table(j);
         /* A translator bug, never the user's: emit_verify says so plainly. */
         ret = ret ?: emit_verify(j->mod, j->progs, "generated invalid LLVM IR", j->err);
@@ -148,19 +157,26 @@ static void job_free(struct job *j)
                 LLVMDisposeTargetMachine(j->tm);
 }
 
+/* Run the job (its inputs set) and free what it made. */
+static int run_job(struct job *j, const struct bpfaot_compile_opts *opts, struct bpfaot_buf *out)
+{
+        int ret;
+
+        out->data = NULL;
+        out->len = 0;
+        ret = compile_job(j, opts, out);
+        job_free(j);
+        return ret;
+}
+
 static int compile(const struct bpfaot_prog *progs, const char *const *entries, size_t cnt,
                    bool with_table, const struct bpfaot_compile_opts *opts, struct bpfaot_buf *out,
                    struct bpfaot_error *err)
 {
         struct job j = {
             .progs = progs, .entries = entries, .cnt = cnt, .with_table = with_table, .err = err};
-        int ret;
 
-        out->data = NULL;
-        out->len = 0;
-        ret = compile_job(&j, opts, out);
-        job_free(&j);
-        return ret;
+        return run_job(&j, opts, out);
 }
 
 int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_opts *opts,
@@ -178,6 +194,14 @@ int bpfaot_compile(const struct bpfaot_prog *prog, const struct bpfaot_compile_o
         entry = o.entry_name ? o.entry_name : BPFAOT_DEFAULT_ENTRY;
         /* No table: objects of single programs of one eBPF object link together. */
         return compile(prog, &entry, 1, false, &o, out, err);
+}
+
+int compile_object_globals(const struct bpfaot_prog *object, const struct bpfaot_compile_opts *opts,
+                           struct bpfaot_buf *out, struct bpfaot_error *err)
+{
+        struct job j = {.progs = object, .with_table = true, .object = object, .err = err};
+
+        return run_job(&j, opts, out);
 }
 
 int bpfaot_compile_progs(const struct bpfaot_prog *progs, const char *const *entries, size_t cnt,

@@ -76,7 +76,20 @@ int bpfaot_compile_elf(const struct bpfaot_elf *elf, const char *const *names, s
         struct selection s = {0};
         int ret = select_progs(elf, names, cnt, &s, err);
 
-        if (!ret)
+        if (!ret && !s.cnt && !elf->prog_cnt) {
+                /* Maps and data only: their skeleton's object. */
+                const struct bpfaot_prog object = {
+                    .input = elf->input,
+                    .name = elf->symbol_prefix,
+                    .btf = elf->btf,
+                    .data = elf->data,
+                    .data_cnt = elf->data_cnt,
+                    .maps = elf->maps,
+                    .map_cnt = elf->map_cnt,
+                    .symbol_prefix = elf->symbol_prefix,
+                };
+                ret = compile_object_globals(&object, opts, out, err);
+        } else if (!ret)
                 ret = bpfaot_compile_progs(s.progs, (const char *const *)s.entries, s.cnt, opts,
                                            out, err);
         selection_free(&s);

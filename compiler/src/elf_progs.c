@@ -29,6 +29,11 @@ static void sort_funcs(struct elf_code_sec *cs)
                             cs->funcs[k].start;
 }
 
+static bool is_text(const struct elf_code_sec *cs)
+{
+        return strcmp(cs->name, ".text") == 0;
+}
+
 static int add_func(struct elf_reader *r, struct elf_code_sec *cs, const struct elf_sym *s)
 {
         struct elf_func *f;
@@ -75,7 +80,7 @@ int elf_read_funcs(struct elf_reader *r)
         }
         for (size_t i = 0; i < r->code_sec_cnt; i++) {
                 cs = &r->code_secs[i];
-                if (cs->func_cnt || strcmp(cs->name, ".text") == 0)
+                if (cs->func_cnt || is_text(cs))
                         continue;
                 elf_for_each_sym(s, r)
                 {
@@ -220,38 +225,78 @@ static void mark_called(const struct elf_reader *r, const struct elf_code_sec *c
         }
 }
 
+/* Every function of `cs` that is a program: global ones, and static ones no code of `cs` calls. */
+static int link_section_progs(struct elf_reader *r, const struct elf_code_sec *cs)
+{
+        bool *called = calloc(cs->func_cnt ? cs->func_cnt : 1, sizeof(*called));
+        int ret = 0;
+
+        if (!called)
+                return elf_nomem(r);
+        mark_called(r, cs, called);
+        for (size_t k = 0; k < cs->func_cnt && !ret; k++)
+                if (cs->funcs[k].global || !called[k])
+                        ret = link_prog(r, cs, &cs->funcs[k]);
+        free(called);
+        return ret;
+}
+
+/* Every global function of `cs`; its static functions stay sub-programs. */
+static int link_global_progs(struct elf_reader *r, const struct elf_code_sec *cs)
+{
+        int ret = 0;
+
+        for (size_t k = 0; k < cs->func_cnt && !ret; k++)
+                if (cs->funcs[k].global)
+                        ret = link_prog(r, cs, &cs->funcs[k]);
+        return ret;
+}
+
+/* An object whose only executable section is .text keeps its programs there. */
+static bool programs_in_text(const struct elf_reader *r)
+{
+        for (size_t s = 0; s < r->code_sec_cnt; s++)
+                if (!is_text(&r->code_secs[s]))
+                        return false;
+        return r->code_sec_cnt > 0;
+}
+
 /*
  * Programs: the functions of executable sections other than .text (whose
  * functions are sub-programs). A static function that other code of its
  * section calls is a sub-program too; one nothing calls is a program, as in
- * objects that declare their programs static.
+ * objects that declare their programs static. An object with no executable
+ * section but .text (older toolchains, the bpf_conformance runner's `main`)
+ * has a program for each global function of .text, named by its symbol, as
+ * libbpf opens it; its static functions stay sub-programs.
  */
 int elf_link_progs(struct elf_reader *r)
 {
-        for (size_t s = 0; s < r->code_sec_cnt; s++) {
-                const struct elf_code_sec *cs = &r->code_secs[s];
-                bool *called;
-                int ret = 0;
+        int ret = 0;
 
-                if (strcmp(cs->name, ".text") == 0)
-                        continue;
-                called = calloc(cs->func_cnt ? cs->func_cnt : 1, sizeof(*called));
-                if (!called)
-                        return elf_nomem(r);
-                mark_called(r, cs, called);
-                for (size_t k = 0; k < cs->func_cnt && !ret; k++)
-                        if (cs->funcs[k].global || !called[k])
-                                ret = link_prog(r, cs, &cs->funcs[k]);
-                free(called);
-                if (ret)
-                        return ret;
-        }
-        return 0;
+        if (programs_in_text(r))
+                return link_global_progs(r, &r->code_secs[0]);
+        for (size_t s = 0; s < r->code_sec_cnt && !ret; s++)
+                if (!is_text(&r->code_secs[s]))
+                        ret = link_section_progs(r, &r->code_secs[s]);
+        return ret;
 }
 
+/*
+ * An object without programs is refused, unless it has no code at all and
+ * has maps or global data: those make a skeleton of their own.
+ */
 int elf_check_progs(struct elf_reader *r)
 {
-        if (r->out->prog_cnt == 0)
+        const struct bpfaot_elf *e = r->out;
+
+        if (e->prog_cnt)
+                return 0;
+        if (programs_in_text(r))
+                return elf_fail(r, ENOENT, "no programs (.text has no global function)");
+        if (r->code_sec_cnt)
                 return elf_fail(r, ENOENT, "no programs (no functions in executable sections)");
+        if (!e->map_cnt && !e->data_cnt)
+                return elf_fail(r, ENOENT, "no programs, maps or global data");
         return 0;
 }

@@ -48,4 +48,11 @@ void *bpfaot_array_add(void **items, size_t *cnt, size_t elem_size);
 #define ARRAY_ADD(arr, cnt)                                                                        \
         ((__typeof__(arr))bpfaot_array_add((void **)&(arr), &(cnt), sizeof(*(arr))))
 
+/*
+ * compile.c: the native object of an eBPF object without programs (maps and
+ * global data only, for its skeleton); `object` views it without code.
+ */
+int compile_object_globals(const struct bpfaot_prog *object, const struct bpfaot_compile_opts *opts,
+                           struct bpfaot_buf *out, struct bpfaot_error *err);
+
 #endif /* BPFAOT_INTERNAL_H */

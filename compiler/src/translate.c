@@ -1505,3 +1505,20 @@ out:
         free(t.sub_fns);
         return ret;
 }
+
+int translate_object_globals(const struct bpfaot_prog *object, LLVMModuleRef mod,
+                             struct bpfaot_error *err)
+{
+        static const struct translate_opts no_programs = {0};
+        struct tr t = {.prog = object, .opts = &no_programs, .err = err, .mod = mod};
+
+        t.ctx = LLVMGetModuleContext(mod);
+        init_types(&t);
+        if (object->map_cnt && !map_tables(&t))
+                t.oom = true;
+        for (size_t i = 0; i < object->data_cnt; i++)
+                data_global(&t, &object->data[i]);
+        if (object->symbol_prefix && !object_abi_version(&t))
+                t.oom = true;
+        return t.oom ? bpfaot_error_nomem(err) : 0;
+}

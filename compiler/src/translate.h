@@ -31,4 +31,12 @@ struct program;
 int translate_prog(const struct program *p, const struct translate_opts *opts, LLVMModuleRef mod,
                    LLVMValueRef *prog_def, struct bpfaot_error *err);
 
+/*
+ * Add an object's map tables and the globals of all its data sections to
+ * `mod`, whether or not a program uses them: `object` views the object (its
+ * maps, data and symbol prefix; no code).
+ */
+int translate_object_globals(const struct bpfaot_prog *object, LLVMModuleRef mod,
+                             struct bpfaot_error *err);
+
 #endif

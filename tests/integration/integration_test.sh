@@ -116,7 +116,7 @@ install)
 	# The fixture of the other cases: one install of this build.
 	rm -rf "$PREFIX"
 	build "$CMAKE" --install "$BUILD" --prefix "$PREFIX"
-	for f in bin/bpf-aot lib/libbpfaot_runtime.a lib/libbpfaot.a include/bpfaot/maps.h \
+	for f in bin/bpf-aot bin/bpf-aot-plugin lib/libbpfaot_runtime.a lib/libbpfaot.a include/bpfaot/maps.h \
 		include/bpfaot/runtime.h include/bpfaot/bpfaot.h lib/cmake/BpfAot/BpfAotConfig.cmake \
 		lib/cmake/BpfAot/BpfAotConfigVersion.cmake lib/cmake/BpfAot/BpfAotTargets.cmake \
 		lib/cmake/BpfAot/BpfAot.cmake share/bpf-aot/bpf-aot.mk lib/pkgconfig/bpf-aot.pc; do
@@ -125,6 +125,8 @@ install)
 	! ldd "$PREFIX/bin/bpf-aot" | grep 'not found' || fail "the installed bpf-aot misses libraries"
 	"$PREFIX/bin/bpf-aot" --version | grep -Eq '^bpf-aot [0-9]+\.[0-9]+\.[0-9]+' ||
 		fail "bpf-aot --version"
+	[[ $(echo 'b7 00 00 00 2a 00 00 00 95 00 00 00 00 00 00 00' | "$PREFIX/bin/bpf-aot-plugin" -O0) == 2a ]] ||
+		fail "the installed bpf-aot-plugin runs a program"
 	libs=$(PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig pkg-config --libs bpf-aot)
 	[[ $libs == *-lbpfaot_runtime* ]] || fail "pkg-config --libs bpf-aot: $libs"
 	echo "ok: installed into $PREFIX"
