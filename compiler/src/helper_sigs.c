@@ -304,6 +304,13 @@ const struct helper_sig *helper_sig_find_name(const char *name)
         return NULL;
 }
 
+const char *bpfaot_helper_name(uint32_t id)
+{
+        const struct helper_sig *sig = helper_sig_find(id);
+
+        return sig ? sig->name : NULL;
+}
+
 unsigned helper_sig_arg_cnt(const struct helper_sig *sig)
 {
         unsigned n = 0;
