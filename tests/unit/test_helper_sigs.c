@@ -9,6 +9,7 @@
  */
 #include "test_util.h"
 
+#include "bpfaot/bpfaot.h"
 #include "bpfaot/runtime.h"
 #include "helper_sigs.h"
 
@@ -354,6 +355,17 @@ static void check_printer(void)
         CHECK_STR_EQ(buf, "ringbuf_submit(ring-buffer record, any value) -> nothing");
 }
 
+/* The public name lookup (bpf-aot's "not provided by the runtime" warning) reads the table. */
+static void check_public_name(void)
+{
+        CHECK_STR_EQ(bpfaot_helper_name(BPF_FUNC_trace_vprintk), "trace_vprintk");
+        CHECK_STR_EQ(bpfaot_helper_name(BPF_FUNC_get_current_task), "get_current_task");
+        CHECK(bpfaot_helper_name(BPF_FUNC_get_current_task) ==
+              helper_sig_find(BPF_FUNC_get_current_task)->name);
+        CHECK(!bpfaot_helper_name(0));
+        CHECK(!bpfaot_helper_name(9999));
+}
+
 int main(void)
 {
         check_sorted_and_found();
@@ -362,5 +374,6 @@ int main(void)
         check_kinds();
         check_kernel_protos();
         check_printer();
+        check_public_name();
         return TEST_EXIT("test_helper_sigs");
 }
