@@ -30,6 +30,7 @@
         X(0016, get_current_comm)                                                                  \
         X(0025, perf_event_output)                                                                 \
         X(0027, get_stackid)                                                                       \
+        X(0036, probe_write_user)                                                                  \
         X(0042, get_numa_node_id)                                                                  \
         X(0045, probe_read_str)                                                                    \
         X(0067, get_stack)                                                                         \
@@ -40,17 +41,21 @@
         X(0094, spin_unlock)                                                                       \
         X(0105, strtol)                                                                            \
         X(0106, strtoul)                                                                           \
+        X(0109, send_signal)                                                                       \
         X(0112, probe_read_user)                                                                   \
         X(0113, probe_read_kernel)                                                                 \
         X(0114, probe_read_user_str)                                                               \
         X(0115, probe_read_kernel_str)                                                             \
+        X(0117, send_signal_thread)                                                                \
         X(0118, jiffies64)                                                                         \
+        X(0120, get_ns_current_pid_tgid)                                                           \
         X(0125, ktime_get_boot_ns)                                                                 \
         X(0130, ringbuf_output)                                                                    \
         X(0131, ringbuf_reserve)                                                                   \
         X(0132, ringbuf_submit)                                                                    \
         X(0133, ringbuf_discard)                                                                   \
         X(0134, ringbuf_query)                                                                     \
+        X(0148, copy_from_user)                                                                    \
         X(0160, ktime_get_coarse_ns)                                                               \
         X(0164, for_each_map_elem)                                                                 \
         X(0165, snprintf)                                                                          \

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers that read memory the program does not own: probe_read* (checked
- * copies: a bad address gives -EFAULT, never a crash), get_current_comm,
+ * Helpers that read memory the program does not own: probe_read*,
+ * copy_from_user, probe_write_user (checked copies: a bad address gives
+ * -EFAULT, never a crash), get_current_comm,
  * strncmp, strtol, strtoul.
  */
 #define _GNU_SOURCE
@@ -64,6 +65,23 @@ int bpfaot__read_mem(void *dst, const void *src, size_t n)
         r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
         if (r == (ssize_t)n)
                 return 0;
+        if (r < 0 && (errno == ENOSYS || errno == EPERM))
+                return read_mem_pipe(dst, src, n);
+        return -EFAULT;
+}
+
+/* The same for a write into memory that may be unmapped or read-only (probe_write_user). */
+static int write_mem(void *dst, const void *src, size_t n)
+{
+        struct iovec local = {(void *)(uintptr_t)src, n}, remote = {dst, n};
+        ssize_t r;
+
+        if (n == 0)
+                return 0;
+        r = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+        if (r == (ssize_t)n)
+                return 0;
+        /* read(2) into a bad dst fails with EFAULT as write(2) from a bad src does */
         if (r < 0 && (errno == ENOSYS || errno == EPERM))
                 return read_mem_pipe(dst, src, n);
         return -EFAULT;
@@ -148,6 +166,25 @@ BPFAOT_HELPER(probe_read_kernel)(uint64_t dst, uint64_t size, uint64_t src, uint
 {
         (void)d, (void)e;
         return probe_read(dst, size, src);
+}
+
+/* copy_from_user(dst, size, user_ptr): probe_read_user's semantics (sleepable in the kernel). */
+BPFAOT_HELPER(copy_from_user)(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e)
+{
+        (void)d, (void)e;
+        return probe_read(dst, size, src);
+}
+
+/*
+ * probe_write_user(dst, src, len): a checked write into this process's
+ * memory: 0, or -EFAULT when dst is not writable (then perhaps partly
+ * written, as the kernel's copy_to_user_nofault).
+ */
+BPFAOT_HELPER(probe_write_user)(uint64_t dst, uint64_t src, uint64_t len, uint64_t d, uint64_t e)
+{
+        (void)d, (void)e;
+        return (uint64_t)(int64_t)write_mem((void *)(uintptr_t)dst, (const void *)(uintptr_t)src,
+                                            (uint32_t)len);
 }
 
 BPFAOT_HELPER(probe_read_str)(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e)
