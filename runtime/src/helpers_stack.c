@@ -19,16 +19,27 @@
 uint64_t _bpf_helper_ext_0067(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
 
 /*
- * Frames of this file, and the helper symbol's wrapper when it is not a
- * tail call, are not the program's: the trace starts at the helper's
- * caller. A frame is the wrapper's when it returns into its first bytes.
+ * Frames of this file and the helper symbol's wrapper (when they are not
+ * tail calls) are not the program's: the trace starts at the helper's
+ * caller. A frame is theirs when it returns into their first bytes (they
+ * are a few instructions long).
  */
+static bool in_helper(uintptr_t ip)
+{
+        const uintptr_t starts[] = {(uintptr_t)&bpfaot__h_get_stack,
+                                    (uintptr_t)&_bpf_helper_ext_0067};
+
+        for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++)
+                if (ip - starts[i] < 256)
+                        return true;
+        return false;
+}
+
 static int first_program_frame(void *const *ips, int n)
 {
-        uintptr_t wrapper = (uintptr_t)&_bpf_helper_ext_0067;
         int i = 1; /* ips[0] is in get_stack below */
 
-        while (i < n && (uintptr_t)ips[i] - wrapper < 256)
+        while (i < n && in_helper((uintptr_t)ips[i]))
                 i++;
         return i;
 }
