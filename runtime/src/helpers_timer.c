@@ -4,11 +4,10 @@
  *
  * A map's timers belong to the map (struct bpfaot_timers, made by its first
  * timer_init): one slot per element (the kernel allows one bpf_timer per
- * value) and one thread that sleeps until the earliest armed timer is due
- * and runs its callback(map, key, value) holding a virtual CPU, as a
- * program run does. The 16-byte struct bpf_timer in the value holds the
- * map and a check word tied to its own address, so that a copy of its bytes
- * elsewhere, or bytes a map update wrote over it, are "not initialised"
+ * value), a list of the initialised ones and one thread that sleeps until the earliest armed timer
+ * is due and runs its callback(map, key, value) holding a virtual CPU, as a program run does. The
+ * 16-byte struct bpf_timer in the value holds the map and a check word tied to its own address, so
+ * that a copy of its bytes elsewhere, or bytes a map update wrote over it, are "not initialised"
  * (-EINVAL) rather than a wild pointer.
  *
  * An element's timer is cancelled and forgotten when the element is updated
@@ -41,7 +40,8 @@
 #endif
 
 struct timer {
-        void *addr; /* the struct bpf_timer in the map value */
+        struct timer *next, *prev; /* the map's initialised timers */
+        void *addr;                /* the struct bpf_timer in the map value */
         clockid_t clock;
         bpfaot_callback_fn cb; /* NULL: none set (or dropped by timer_cancel) */
         bool armed;
@@ -54,6 +54,7 @@ struct bpfaot_timers {
         pthread_cond_t wake;  /* the thread: a timer was armed, or stop */
         pthread_cond_t idle;  /* cancellers: the running callback returned */
         struct timer **slots; /* per element, max_entries */
+        struct timer live;    /* list head of the initialised timers, which the thread scans */
         struct timer *running;
         pthread_t thread;
         bool stop;
@@ -93,6 +94,7 @@ static struct bpfaot_timers *timers_of(struct bpfaot_map *map)
         pthread_condattr_destroy(&attr);
         pthread_cond_init(&ts->idle, NULL);
         ts->map = map;
+        ts->live.next = ts->live.prev = &ts->live;
         if (pthread_create(&ts->thread, NULL, timer_thread, ts)) {
                 pthread_cond_destroy(&ts->wake);
                 pthread_cond_destroy(&ts->idle);
@@ -119,16 +121,13 @@ static struct bpfaot_timers *timers_of(struct bpfaot_map *map)
 }
 
 /* Under ts->lock: the armed timer due first, or NULL. */
-static struct timer *earliest(const struct bpfaot_map *map, const struct bpfaot_timers *ts)
+static struct timer *earliest(struct bpfaot_timers *ts)
 {
         struct timer *first = NULL;
 
-        for (uint32_t i = 0; i < map->def.max_entries; i++) {
-                struct timer *t = ts->slots[i];
-
-                if (t && t->armed && (!first || t->due < first->due))
+        for (struct timer *t = ts->live.next; t != &ts->live; t = t->next)
+                if (t->armed && (!first || t->due < first->due))
                         first = t;
-        }
         return first;
 }
 
@@ -139,7 +138,7 @@ static void *timer_thread(void *arg)
 
         pthread_mutex_lock(&ts->lock);
         while (!ts->stop) {
-                struct timer *t = earliest(map, ts);
+                struct timer *t = earliest(ts);
                 uint64_t now = now_ns(CLOCK_MONOTONIC);
                 bpfaot_callback_fn cb;
                 const void *key;
@@ -251,6 +250,10 @@ BPFAOT_HELPER(timer_init)(uint64_t timer, uint64_t map_addr, uint64_t flags, uin
         }
         t->addr = words;
         t->clock = (clockid_t)flags;
+        t->next = ts->live.next;
+        t->prev = &ts->live;
+        ts->live.next->prev = t;
+        ts->live.next = t;
         ts->slots[index] = t;
         __atomic_store_n(&words[0], (uint64_t)(uintptr_t)map, __ATOMIC_RELAXED);
         __atomic_store_n(&words[1], (uintptr_t)map ^ timer ^ TIMER_CHECK, __ATOMIC_RELAXED);
@@ -358,6 +361,8 @@ void bpfaot__timers_release(struct bpfaot_map *map, const void *value)
         t = ts->slots[index];
         if (t) {
                 ts->slots[index] = NULL;
+                t->prev->next = t->next;
+                t->next->prev = t->prev;
                 t->armed = false;
                 t->cb = NULL;
                 wait_not_running(ts, t);
