@@ -35,10 +35,19 @@ static bool in_helper(uintptr_t ip)
         return false;
 }
 
-static int first_program_frame(void *const *ips, int n)
+/*
+ * The first frame of the helper's caller: from the one get_stack returns
+ * into (found by that address: a sanitizer's interceptor of backtrace()
+ * adds frames before it), past the helper's own frames.
+ */
+static int first_program_frame(void *const *ips, int n, const void *get_stack_ret)
 {
-        int i = 1; /* ips[0] is in get_stack below */
+        int i = 0;
 
+        while (i < n && ips[i] != get_stack_ret)
+                i++;
+        if (i == n)
+                i = 1;
         while (i < n && in_helper((uintptr_t)ips[i]))
                 i++;
         return i;
@@ -58,7 +67,7 @@ static __attribute__((noinline)) long get_stack(void *buf, uint32_t size, uint64
                 return -EINVAL;
         }
         n = backtrace(ips, (int)(sizeof(ips) / sizeof(ips[0])));
-        first = (uint32_t)first_program_frame(ips, n);
+        first = (uint32_t)first_program_frame(ips, n, __builtin_return_address(0));
         nr = (uint32_t)n > first + skip ? (uint32_t)n - first - skip : 0;
         if (nr > MAX_FRAMES)
                 nr = MAX_FRAMES;

