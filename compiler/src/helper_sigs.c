@@ -93,7 +93,7 @@ _Static_assert(ARRAY_LEN(callback_names) == HELPER_CB_KIND_CNT, "every callback 
  * kernel's BPF_FUNC_<name>; NONE for a helper without arguments. SIG_PKT
  * marks a helper that changes packet data, SIG_CB one whose HELPER_ARG_FUNC
  * argument is a callback of the given kind, SIG_INDIRECT one that writes
- * through an address its argument memory holds.
+ * memory its argument kinds do not describe.
  */
 /* clang-format off */
 #define ARG_1(a)      HELPER_ARG_##a
@@ -151,7 +151,7 @@ static const struct helper_sig sigs[] = {
     SIG(skb_under_cgroup, INTEGER, CTX, MAP, ANYTHING),
     SIG(get_hash_recalc, INTEGER, CTX),
     SIG(get_current_task, INTEGER, NONE),
-    SIG(probe_write_user, INTEGER, ANYTHING, MEM_RO, SIZE),
+    SIG_INDIRECT(probe_write_user, INTEGER, ANYTHING, MEM_RO, SIZE),
     SIG(current_task_under_cgroup, INTEGER, MAP, ANYTHING),
     SIG_PKT(skb_change_tail, INTEGER, CTX, ANYTHING, ANYTHING),
     SIG_PKT(skb_pull_data, INTEGER, CTX, ANYTHING),

@@ -132,9 +132,10 @@ enum helper_sig_flags {
          */
         HELPER_SIG_CHANGES_PKT_DATA = 1 << 0,
         /*
-         * Writes memory an address inside its argument memory points to (a
-         * dynptr's data, possibly the frame): an analysis of register and
-         * frame contents treats the call as one of an unknown function.
+         * Writes memory no argument kind describes (a dynptr's data,
+         * probe_write_user's destination), possibly the frame: an analysis
+         * of register and frame contents treats the call as one of an
+         * unknown function.
          */
         HELPER_SIG_WRITES_INDIRECT = 1 << 1,
 };

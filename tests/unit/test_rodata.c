@@ -309,6 +309,12 @@ static const struct rcase cases[] = {
      "[%r10-32]\nstb [%r2+0], 1\n"
      "exit\n",
      NULL, 0},
+    /* probe_write_user (36) writes where its first argument says: here the spill. */
+    {"spill overwritten by probe_write_user",
+     "lddw %r1, 1\nstxdw [%r10-32], %r1\nstdw [%r10-8], 0\nmov %r1, %r10\nadd %r1, -32\n"
+     "mov %r2, %r10\nadd %r2, -8\nmov %r3, 8\ncall 36\nldxdw %r2, [%r10-32]\nstb [%r2+0], 1\n"
+     "exit\n",
+     NULL, 0},
 };
 
 /* Assemble and turn `lddw %rN, K` (K = section number) into relocations. */
