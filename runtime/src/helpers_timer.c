@@ -2,13 +2,14 @@
 /*
  * bpf_timer: timer_init, timer_set_callback, timer_start, timer_cancel.
  *
- * A map's timers belong to the map (struct bpfaot_timers, made by its first
- * timer_init): one slot per element (the kernel allows one bpf_timer per
- * value), a list of the initialised ones and one thread that sleeps until the earliest armed timer
- * is due and runs its callback(map, key, value) holding a virtual CPU, as a program run does. The
- * 16-byte struct bpf_timer in the value holds the map and a check word tied to its own address, so
- * that a copy of its bytes elsewhere, or bytes a map update wrote over it, are "not initialised"
- * (-EINVAL) rather than a wild pointer.
+ * A map's timers belong to the map (struct bpfaot_timers, made by its
+ * first timer_init): one slot per element (the kernel allows one bpf_timer
+ * per value), a list of the initialised ones, and one thread that sleeps
+ * until the earliest armed timer is due and runs its callback(map, key,
+ * value) holding a virtual CPU, as a program run does. The 16-byte struct
+ * bpf_timer in the value holds the map and a check word tied to its own
+ * address, so that a copy of its bytes elsewhere, or bytes a map update
+ * wrote over it, are "not initialised" (-EINVAL) rather than a wild pointer.
  *
  * An element's timer is cancelled and forgotten when the element is updated
  * or deleted, and every timer of a map when the map is freed: the thread is
@@ -29,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+/* Mixed into the check word so that zeroed or small values never pass. */
 #define TIMER_CHECK 0x9e3779b97f4a7c15ull
 
 /* timer_start flags (linux/bpf.h of kernels newer than some build hosts'). */
@@ -70,6 +72,30 @@ static uint64_t now_ns(clockid_t id)
 
 static void *timer_thread(void *arg);
 
+/* Stop the thread (after a running callback) and wait for it. */
+static void timers_stop(struct bpfaot_timers *ts)
+{
+        pthread_mutex_lock(&ts->lock);
+        ts->stop = true;
+        pthread_cond_signal(&ts->wake);
+        pthread_mutex_unlock(&ts->lock);
+        pthread_join(ts->thread, NULL);
+}
+
+/* Free the state of a map's timers, the thread being gone or never made. */
+static void timers_destroy(struct bpfaot_timers *ts)
+{
+        for (struct timer *t = ts->live.next, *next; t != &ts->live; t = next) {
+                next = t->next;
+                free(t);
+        }
+        pthread_cond_destroy(&ts->wake);
+        pthread_cond_destroy(&ts->idle);
+        pthread_mutex_destroy(&ts->lock);
+        free(ts->slots);
+        free(ts);
+}
+
 /* The map's timers, made on first use; NULL when out of memory or threads. */
 static struct bpfaot_timers *timers_of(struct bpfaot_map *map)
 {
@@ -96,27 +122,15 @@ static struct bpfaot_timers *timers_of(struct bpfaot_map *map)
         ts->map = map;
         ts->live.next = ts->live.prev = &ts->live;
         if (pthread_create(&ts->thread, NULL, timer_thread, ts)) {
-                pthread_cond_destroy(&ts->wake);
-                pthread_cond_destroy(&ts->idle);
-                pthread_mutex_destroy(&ts->lock);
-                free(ts->slots);
-                free(ts);
+                timers_destroy(ts);
                 return NULL;
         }
         if (__atomic_compare_exchange_n(&map->timers, &expected, ts, false, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE))
                 return ts;
-        /* Another thread made them first: stop this thread and use theirs. */
-        pthread_mutex_lock(&ts->lock);
-        ts->stop = true;
-        pthread_cond_signal(&ts->wake);
-        pthread_mutex_unlock(&ts->lock);
-        pthread_join(ts->thread, NULL);
-        pthread_cond_destroy(&ts->wake);
-        pthread_cond_destroy(&ts->idle);
-        pthread_mutex_destroy(&ts->lock);
-        free(ts->slots);
-        free(ts);
+        /* Another thread made them first: use theirs. */
+        timers_stop(ts);
+        timers_destroy(ts);
         return expected;
 }
 
@@ -378,17 +392,7 @@ void bpfaot__timers_free(struct bpfaot_map *map)
 
         if (!ts)
                 return;
-        pthread_mutex_lock(&ts->lock);
-        ts->stop = true;
-        pthread_cond_signal(&ts->wake);
-        pthread_mutex_unlock(&ts->lock);
-        pthread_join(ts->thread, NULL);
-        for (uint32_t i = 0; i < map->def.max_entries; i++)
-                free(ts->slots[i]);
-        pthread_cond_destroy(&ts->wake);
-        pthread_cond_destroy(&ts->idle);
-        pthread_mutex_destroy(&ts->lock);
-        free(ts->slots);
-        free(ts);
+        timers_stop(ts);
+        timers_destroy(ts);
         map->timers = NULL;
 }
