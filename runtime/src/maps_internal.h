@@ -59,8 +59,9 @@ struct bpfaot_map {
         void *priv;             /* the family's state */
         const void *init_value; /* only during alloc */
         size_t init_size;
-        struct bpfaot_map_def inner;  /* copy of def->inner (def.inner points here), if any */
-        struct bpfaot_timers *timers; /* the first bpf_timer_init makes it (helpers_timer.c) */
+        struct bpfaot_map_def inner; /* copy of def->inner (def.inner points here), if any */
+        /* The first bpf_timer_init makes it (helpers_timer.c). */
+        struct bpfaot_timers *timers;
 };
 
 /*
