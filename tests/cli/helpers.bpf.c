@@ -10,9 +10,9 @@ typedef unsigned int u32;
 typedef unsigned long long u64;
 typedef long long s64;
 
-#define __uint(name, val)  int(*name)[val]
-#define __type(name, val)  typeof(val) *name
-#define SEC(s)             __attribute__((section(s), used))
+#define __uint(name, val)          int(*name)[val]
+#define __type(name, val)          typeof(val) *name
+#define SEC(s)                     __attribute__((section(s), used))
 #define HELPER(ret, name, id, ...) static ret (*const bpf_##name)(__VA_ARGS__) = (void *)id
 
 struct bpf_dynptr {
@@ -133,9 +133,9 @@ SEC("socket/dynptr") u64 dynptr(void *ctx)
         (void)ctx;
         if (bpf_dynptr_from_mem(mem, sizeof(mem), 0, &d))
                 return 1;
-        score += bpf_dynptr_write(&d, 1, "XY", 2, 0) == 0;                   /* aXYdefg */
-        score += bpf_dynptr_read(out, 3, &d, 0, 0) == 0 && out[1] == 'X';     /* "aXY" */
-        score += bpf_dynptr_read(out, 3, &d, 6, 0) == -7;                     /* -E2BIG */
+        score += bpf_dynptr_write(&d, 1, "XY", 2, 0) == 0;                /* aXYdefg */
+        score += bpf_dynptr_read(out, 3, &d, 0, 0) == 0 && out[1] == 'X'; /* "aXY" */
+        score += bpf_dynptr_read(out, 3, &d, 6, 0) == -7;                 /* -E2BIG */
         p = bpf_dynptr_data(&d, 4, 2);
         score += p && p[0] == 'e';
         score += bpf_dynptr_data(&d, 7, 2) == 0;
