@@ -5,6 +5,7 @@
 #include "input.h"
 
 #include "bpfaot/maps.h"
+#include "bpfaot/runtime.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -251,6 +252,44 @@ static void describe_object(const struct bpfaot_elf *elf)
         }
 }
 
+/*
+ * Name each helper a program calls that the runtime lacks: the object still
+ * builds (a host may define _bpf_helper_ext_NNNN itself), but linking it
+ * with the runtime alone would fail on that symbol.
+ */
+static void warn_missing_helpers(const struct bpfaot_prog *prog)
+{
+        uint64_t seen[64] = {0}; /* ids below 4096 already named */
+
+        for (size_t i = 0; i < prog->insn_cnt; i++) {
+                const struct bpfaot_insn *in = &prog->insns[i];
+                uint32_t id = (uint32_t)in->imm;
+                const char *name;
+                bool again = false;
+
+                if (in->opcode != (BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL) ||
+                    in->src != BPFAOT_CALL_HELPER || bpfaot_rt_helper_find(id))
+                        continue;
+                if (id < 4096) {
+                        again = seen[id / 64] & (1ull << (id % 64));
+                        seen[id / 64] |= 1ull << (id % 64);
+                } else {
+                        for (size_t j = 0; j < i && !again; j++)
+                                again = prog->insns[j].opcode == in->opcode &&
+                                        prog->insns[j].src == in->src &&
+                                        prog->insns[j].imm == in->imm;
+                }
+                if (again)
+                        continue;
+                name = bpfaot_helper_name(id);
+                fprintf(stderr,
+                        "bpf-aot: %s: warning: program %s: helper %u%s%s%s is not provided by the "
+                        "runtime\n",
+                        prog->input, prog->name, id, name ? " (" : "", name ? name : "",
+                        name ? ")" : "");
+        }
+}
+
 /* Compile one program and add its output to `out` (nothing is published yet). */
 static int compile_one(const struct bpfaot_prog *prog, const struct build_args *a, const char *path,
                        struct cli_outputs *out)
@@ -261,6 +300,7 @@ static int compile_one(const struct bpfaot_prog *prog, const struct build_args *
 
         if (report_unresolved(prog))
                 return EXIT_FAIL;
+        warn_missing_helpers(prog);
         if (a->verbose)
                 describe_prog(prog, path);
         if (bpfaot_compile(prog, &a->copts, &buf, &err))
@@ -316,6 +356,7 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
         }
         for (size_t i = 0; i < in->cnt; i++) {
                 bad += report_unresolved(&in->progs[i]);
+                warn_missing_helpers(&in->progs[i]);
                 names[i] = in->progs[i].name;
                 if (a->verbose) {
                         char *entry = bpfaot_elf__entry_name(in->elf, names[i]);
@@ -457,6 +498,7 @@ int cmd_compile(int argc, char **argv)
                 struct bpfaot_buf buf;
 
                 ret = report_unresolved(&in.progs[0]) ? EXIT_FAIL : EXIT_OK;
+                warn_missing_helpers(&in.progs[0]);
                 if (ret == EXIT_OK && bpfaot_compile(&in.progs[0], &a.copts, &buf, &err))
                         ret = cli_report(&err);
                 else if (ret == EXIT_OK) {

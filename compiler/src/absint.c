@@ -1771,7 +1771,7 @@ static bool call(struct walk *w, size_t idx, const struct bpfaot_insn *insn,
                 ok = call_local(w, idx, insn, st);
         } else {
                 sig = helper_called(w->a->p, idx);
-                if (sig) {
+                if (sig && !(sig->flags & HELPER_SIG_WRITES_INDIRECT)) {
                         if (!call_helper(w, idx, sig, st))
                                 w->nomem = true;
                 } else {

@@ -52,6 +52,11 @@ static const struct helper_arg_info arg_infos[] = {
     [HELPER_ARG_TIMER] = {"pointer to bpf_timer", PTR | READS | WRITES, sizeof(struct bpf_timer)},
     [HELPER_ARG_RINGBUF_RECORD] = {"ring-buffer record", PTR, 0},
     [HELPER_ARG_U64_OUT] = {"pointer to writable u64", PTR | WRITES, sizeof(uint64_t)},
+    [HELPER_ARG_DYNPTR] = {"pointer to bpf_dynptr", PTR | READS, sizeof(struct bpf_dynptr)},
+    [HELPER_ARG_DYNPTR_OUT] = {"pointer to writable bpf_dynptr", PTR | WRITES,
+                               sizeof(struct bpf_dynptr)},
+    [HELPER_ARG_DYNPTR_RELEASE] = {"pointer to ring-buffer bpf_dynptr", PTR | READS | WRITES,
+                                   sizeof(struct bpf_dynptr)},
     [HELPER_ARG_KERNEL_PTR] = {"kernel object", PTR, 0},
     [HELPER_ARG_KERNEL_PTR_OR_NULL] = {"kernel object or NULL", PTR | NULL_OK, 0},
 };
@@ -67,6 +72,8 @@ static const struct helper_ret_info ret_infos[] = {
                                            HELPER_RETF_PTR | HELPER_RETF_MAYBE_NULL},
     [HELPER_RET_KERNEL_PTR] = {"kernel object", HELPER_RETF_PTR},
     [HELPER_RET_KERNEL_PTR_OR_NULL] = {"kernel object or NULL",
+                                       HELPER_RETF_PTR | HELPER_RETF_MAYBE_NULL},
+    [HELPER_RET_DYNPTR_MEM_OR_NULL] = {"pointer to dynptr memory or NULL",
                                        HELPER_RETF_PTR | HELPER_RETF_MAYBE_NULL},
 };
 _Static_assert(ARRAY_LEN(ret_infos) == HELPER_RET_KIND_CNT, "every return kind has its info");
@@ -85,7 +92,8 @@ _Static_assert(ARRAY_LEN(callback_names) == HELPER_CB_KIND_CNT, "every callback 
  * One row: SIG(name, return kind, argument kinds...), the id being the
  * kernel's BPF_FUNC_<name>; NONE for a helper without arguments. SIG_PKT
  * marks a helper that changes packet data, SIG_CB one whose HELPER_ARG_FUNC
- * argument is a callback of the given kind.
+ * argument is a callback of the given kind, SIG_INDIRECT one that writes
+ * memory its argument kinds do not describe.
  */
 /* clang-format off */
 #define ARG_1(a)      HELPER_ARG_##a
@@ -102,6 +110,8 @@ _Static_assert(ARRAY_LEN(callback_names) == HELPER_CB_KIND_CNT, "every callback 
         {SIG_FIELDS(name_, ret_, __VA_ARGS__), .flags = HELPER_SIG_CHANGES_PKT_DATA}
 #define SIG_CB(name_, ret_, cb_, ...) \
         {SIG_FIELDS(name_, ret_, __VA_ARGS__), .callback = HELPER_CB_##cb_}
+#define SIG_INDIRECT(name_, ret_, ...) \
+        {SIG_FIELDS(name_, ret_, __VA_ARGS__), .flags = HELPER_SIG_WRITES_INDIRECT}
 
 static const struct helper_sig sigs[] = {
     SIG(map_lookup_elem, MAP_VALUE_OR_NULL, MAP, MAP_KEY),
@@ -141,7 +151,7 @@ static const struct helper_sig sigs[] = {
     SIG(skb_under_cgroup, INTEGER, CTX, MAP, ANYTHING),
     SIG(get_hash_recalc, INTEGER, CTX),
     SIG(get_current_task, INTEGER, NONE),
-    SIG(probe_write_user, INTEGER, ANYTHING, MEM_RO, SIZE),
+    SIG_INDIRECT(probe_write_user, INTEGER, ANYTHING, MEM_RO, SIZE),
     SIG(current_task_under_cgroup, INTEGER, MAP, ANYTHING),
     SIG_PKT(skb_change_tail, INTEGER, CTX, ANYTHING, ANYTHING),
     SIG_PKT(skb_pull_data, INTEGER, CTX, ANYTHING),
@@ -251,6 +261,13 @@ static const struct helper_sig sigs[] = {
     SIG(copy_from_user_task, INTEGER, MEM_OUT, SIZE_OR_ZERO, ANYTHING, KERNEL_PTR, ANYTHING),
     SIG(map_lookup_percpu_elem, MAP_VALUE_OR_NULL, MAP, MAP_KEY, ANYTHING),
     SIG(skc_to_mptcp_sock, KERNEL_PTR_OR_NULL, KERNEL_PTR),
+    SIG(dynptr_from_mem, INTEGER, MEM_OUT, SIZE_OR_ZERO, ANYTHING, DYNPTR_OUT),
+    SIG(ringbuf_reserve_dynptr, INTEGER, MAP, ANYTHING, ANYTHING, DYNPTR_OUT),
+    SIG(ringbuf_submit_dynptr, VOID, DYNPTR_RELEASE, ANYTHING),
+    SIG(ringbuf_discard_dynptr, VOID, DYNPTR_RELEASE, ANYTHING),
+    SIG(dynptr_read, INTEGER, MEM_OUT, SIZE_OR_ZERO, DYNPTR, ANYTHING, ANYTHING),
+    SIG_INDIRECT(dynptr_write, INTEGER, DYNPTR, ANYTHING, MEM_RO, SIZE_OR_ZERO, ANYTHING),
+    SIG(dynptr_data, DYNPTR_MEM_OR_NULL, DYNPTR, ANYTHING, ALLOC_SIZE),
     SIG(ktime_get_tai_ns, INTEGER, NONE),
     SIG_CB(user_ringbuf_drain, INTEGER, USER_RINGBUF, MAP, FUNC, STACK_OR_NULL, ANYTHING),
 };
@@ -285,6 +302,13 @@ const struct helper_sig *helper_sig_find_name(const char *name)
                 if (strcmp(sigs[i].name, name) == 0)
                         return &sigs[i];
         return NULL;
+}
+
+const char *bpfaot_helper_name(uint32_t id)
+{
+        const struct helper_sig *sig = helper_sig_find(id);
+
+        return sig ? sig->name : NULL;
 }
 
 unsigned helper_sig_arg_cnt(const struct helper_sig *sig)

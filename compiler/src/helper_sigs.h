@@ -53,6 +53,10 @@ enum helper_arg {
         HELPER_ARG_TIMER,          /* the struct bpf_timer of a map value */
         HELPER_ARG_RINGBUF_RECORD, /* a record of ringbuf_reserve, released by the call */
         HELPER_ARG_U64_OUT,        /* 8 writable bytes, may be uninitialised: a u64 result */
+        /* A struct bpf_dynptr (16 bytes) on the stack. */
+        HELPER_ARG_DYNPTR,         /* an initialised one, read */
+        HELPER_ARG_DYNPTR_OUT,     /* writable, may be uninitialised: the helper makes it */
+        HELPER_ARG_DYNPTR_RELEASE, /* a ring-buffer one, released (set to NULL) by the call */
         /* Kernel objects (sockets, tasks, BTF-typed pointers) a program only passes along. */
         HELPER_ARG_KERNEL_PTR,
         HELPER_ARG_KERNEL_PTR_OR_NULL,
@@ -89,6 +93,8 @@ enum helper_ret {
         HELPER_RET_RINGBUF_RECORD_OR_NULL, /* a record of the HELPER_ARG_ALLOC_SIZE size, or NULL */
         HELPER_RET_KERNEL_PTR,             /* a kernel object (read-only, of unknown size) */
         HELPER_RET_KERNEL_PTR_OR_NULL,
+        /* Memory of a dynptr, of the HELPER_ARG_ALLOC_SIZE size, or NULL (dynptr_data). */
+        HELPER_RET_DYNPTR_MEM_OR_NULL,
         HELPER_RET_KIND_CNT
 };
 
@@ -125,6 +131,13 @@ enum helper_sig_flags {
          * call (tail_call is not marked: a successful one does not return).
          */
         HELPER_SIG_CHANGES_PKT_DATA = 1 << 0,
+        /*
+         * Writes memory no argument kind describes (a dynptr's data,
+         * probe_write_user's destination), possibly the frame: an analysis
+         * of register and frame contents treats the call as one of an
+         * unknown function.
+         */
+        HELPER_SIG_WRITES_INDIRECT = 1 << 1,
 };
 
 struct helper_sig {

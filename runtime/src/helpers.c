@@ -6,6 +6,7 @@
 #include "bpfaot/maps.h"
 #include "cpu_internal.h"
 #include "helpers_internal.h"
+#include "maps_internal.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
@@ -64,6 +65,24 @@ BPFAOT_HELPER(ktime_get_coarse_ns)(uint64_t a, uint64_t b, uint64_t c, uint64_t 
 {
         (void)a, (void)b, (void)c, (void)d, (void)e;
         return clock_ns(CLOCK_MONOTONIC_COARSE);
+}
+
+/* International Atomic Time: CLOCK_TAI (the kernel's ktime_get_tai_fast_ns). */
+BPFAOT_HELPER(ktime_get_tai_ns)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+{
+        (void)a, (void)b, (void)c, (void)d, (void)e;
+        return clock_ns(CLOCK_TAI);
+}
+
+/*
+ * jiffies64: ticks of BPFAOT_RT_JIFFIES_HZ per second of CLOCK_MONOTONIC
+ * (the kernel's CONFIG_HZ is not visible to a process; a program that
+ * converts jiffies with CONFIG_HZ is built with --kconfig saying the same).
+ */
+BPFAOT_HELPER(jiffies64)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
+{
+        (void)a, (void)b, (void)c, (void)d, (void)e;
+        return clock_ns(CLOCK_MONOTONIC) / (1000000000ull / BPFAOT_RT_JIFFIES_HZ);
 }
 
 /* Real uid and gid, as the kernel's current_uid_gid(): gid << 32 | uid. */
@@ -138,6 +157,38 @@ BPFAOT_HELPER(loop)(uint64_t nr_loops, uint64_t fn, uint64_t ctx, uint64_t flags
                 if (cb(i, (void *)(uintptr_t)ctx))
                         return (uint64_t)i + 1;
         return n;
+}
+
+/*
+ * bpf_for_each_map_elem(map, callback_fn, callback_ctx, flags) on ARRAY,
+ * HASH and their PERCPU and LRU kinds: callback_fn(map, key, value, ctx)
+ * per element (PERCPU: the calling CPU's copy); a nonzero return stops the
+ * walk. flags must be 0. Returns the number of elements visited, the one
+ * that stopped the walk included.
+ */
+struct for_each_ctx {
+        bpfaot_callback_fn cb;
+        uint64_t ctx;
+};
+
+static int for_each_visit(struct bpfaot_map *map, const void *key, void *value, void *arg)
+{
+        const struct for_each_ctx *c = arg;
+
+        return c->cb((uint64_t)(uintptr_t)map, (uint64_t)(uintptr_t)key, (uint64_t)(uintptr_t)value,
+                     c->ctx, 0) != 0;
+}
+
+BPFAOT_HELPER(for_each_map_elem)
+(uint64_t map, uint64_t fn, uint64_t ctx, uint64_t flags, uint64_t e)
+{
+        struct bpfaot_map *m = (struct bpfaot_map *)(uintptr_t)map;
+        struct for_each_ctx c = {(bpfaot_callback_fn)(uintptr_t)fn, ctx};
+
+        (void)e;
+        if (flags || !m || !c.cb || !m->ops->for_each)
+                return (uint64_t)-EINVAL;
+        return (uint64_t)m->ops->for_each(m, for_each_visit, &c);
 }
 
 /*

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * trace_printk and snprintf: one format engine with the kernel's
+ * trace_printk, trace_vprintk and snprintf: one format engine with the kernel's
  * bpf_bprintf_prepare() rules (see README.md, "Runtime helpers").
  */
 #define _GNU_SOURCE
@@ -230,21 +230,19 @@ long bpfaot__format(char *out, size_t out_size, const char *fmt, size_t fmt_size
 }
 
 /*
- * bpf_trace_printk(fmt, fmt_size, arg1, arg2, arg3): formats (at most 1023
- * bytes) and writes to stdout; returns the bytes written. fmt must hold a NUL
- * within fmt_size bytes; an invalid format returns -EINVAL and prints nothing.
+ * trace_printk and trace_vprintk: format (at most 1023 bytes) and write to
+ * stdout; returns the bytes written. fmt must hold a NUL within fmt_size
+ * bytes; an invalid format returns -EINVAL and prints nothing.
  */
-BPFAOT_HELPER(trace_printk)
-(uint64_t fmt_addr, uint64_t fmt_size, uint64_t a1, uint64_t a2, uint64_t a3)
+static uint64_t print_formatted(const char *fmt, uint32_t fmt_size, const uint64_t *args,
+                                uint32_t nargs)
 {
-        const char *fmt = (const char *)(uintptr_t)fmt_addr;
-        uint64_t args[3] = {a1, a2, a3};
         char out[1024];
         long r;
 
         if (!fmt || fmt_size == 0 || memchr(fmt, 0, fmt_size) == NULL)
                 return (uint64_t)-EINVAL;
-        r = bpfaot__format(out, sizeof(out), fmt, fmt_size, args, 3);
+        r = bpfaot__format(out, sizeof(out), fmt, fmt_size, args, nargs);
         if (r < 0)
                 return (uint64_t)r;
         if ((size_t)r >= sizeof(out))
@@ -252,6 +250,35 @@ BPFAOT_HELPER(trace_printk)
         fwrite(out, 1, (size_t)r, stdout);
         fflush(stdout);
         return (uint64_t)r;
+}
+
+/* bpf_trace_printk(fmt, fmt_size, arg1, arg2, arg3). */
+BPFAOT_HELPER(trace_printk)
+(uint64_t fmt_addr, uint64_t fmt_size, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+        uint64_t args[3] = {a1, a2, a3};
+
+        return print_formatted((const char *)(uintptr_t)fmt_addr, (uint32_t)fmt_size, args, 3);
+}
+
+/*
+ * bpf_trace_vprintk(fmt, fmt_size, data, data_len): bpf_printk with more
+ * than three arguments. data holds data_len / 8 u64 arguments (data_len a
+ * multiple of 8, at most 12 arguments, data NULL only when data_len is 0).
+ */
+BPFAOT_HELPER(trace_vprintk)
+(uint64_t fmt, uint64_t fmt_size, uint64_t data, uint64_t data_len, uint64_t e)
+{
+        uint32_t len = (uint32_t)data_len;
+        uint64_t args[MAX_ARGS];
+
+        (void)e;
+        if (len % 8 || len > MAX_ARGS * 8 || (len && !data))
+                return (uint64_t)-EINVAL;
+        if (len)
+                memcpy(args, (const void *)(uintptr_t)data, len);
+        return print_formatted((const char *)(uintptr_t)fmt, (uint32_t)fmt_size, len ? args : NULL,
+                               len / 8);
 }
 
 /*

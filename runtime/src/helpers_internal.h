@@ -29,28 +29,52 @@
         X(0015, get_current_uid_gid)                                                               \
         X(0016, get_current_comm)                                                                  \
         X(0025, perf_event_output)                                                                 \
+        X(0027, get_stackid)                                                                       \
+        X(0036, probe_write_user)                                                                  \
         X(0042, get_numa_node_id)                                                                  \
         X(0045, probe_read_str)                                                                    \
+        X(0067, get_stack)                                                                         \
         X(0087, map_push_elem)                                                                     \
         X(0088, map_pop_elem)                                                                      \
         X(0089, map_peek_elem)                                                                     \
         X(0093, spin_lock)                                                                         \
         X(0094, spin_unlock)                                                                       \
+        X(0105, strtol)                                                                            \
+        X(0106, strtoul)                                                                           \
+        X(0109, send_signal)                                                                       \
         X(0112, probe_read_user)                                                                   \
         X(0113, probe_read_kernel)                                                                 \
         X(0114, probe_read_user_str)                                                               \
         X(0115, probe_read_kernel_str)                                                             \
+        X(0117, send_signal_thread)                                                                \
+        X(0118, jiffies64)                                                                         \
+        X(0120, get_ns_current_pid_tgid)                                                           \
         X(0125, ktime_get_boot_ns)                                                                 \
         X(0130, ringbuf_output)                                                                    \
         X(0131, ringbuf_reserve)                                                                   \
         X(0132, ringbuf_submit)                                                                    \
         X(0133, ringbuf_discard)                                                                   \
         X(0134, ringbuf_query)                                                                     \
+        X(0148, copy_from_user)                                                                    \
         X(0160, ktime_get_coarse_ns)                                                               \
+        X(0164, for_each_map_elem)                                                                 \
         X(0165, snprintf)                                                                          \
+        X(0169, timer_init)                                                                        \
+        X(0170, timer_set_callback)                                                                \
+        X(0171, timer_start)                                                                       \
+        X(0172, timer_cancel)                                                                      \
+        X(0177, trace_vprintk)                                                                     \
         X(0181, loop)                                                                              \
         X(0182, strncmp)                                                                           \
-        X(0195, map_lookup_percpu_elem)
+        X(0195, map_lookup_percpu_elem)                                                            \
+        X(0197, dynptr_from_mem)                                                                   \
+        X(0198, ringbuf_reserve_dynptr)                                                            \
+        X(0199, ringbuf_submit_dynptr)                                                             \
+        X(0200, ringbuf_discard_dynptr)                                                            \
+        X(0201, dynptr_read)                                                                       \
+        X(0202, dynptr_write)                                                                      \
+        X(0203, dynptr_data)                                                                       \
+        X(0208, ktime_get_tai_ns)
 
 #define BPFAOT_RT_HELPER_ID(pad) (1##pad - 10000)
 
@@ -61,6 +85,10 @@ BPFAOT_RT_HELPER_LIST(BPFAOT_RT_DECLARE_HELPER)
 
 /* Helper definitions: BPFAOT_HELPER(name)(r1, ..., r5) with named arguments. */
 #define BPFAOT_HELPER(name) uint64_t bpfaot__h_##name
+
+/* A callback a program passes to a helper: a compiled sub-program, r1-r5 in, r0 out. */
+typedef uint64_t (*bpfaot_callback_fn)(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                                       uint64_t r5);
 
 /*
  * Checked reads of memory that may be unmapped (probe_read semantics).

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers that read memory the program does not own: probe_read* (checked
- * copies: a bad address gives -EFAULT, never a crash), get_current_comm,
- * strncmp.
+ * Helpers that read memory the program does not own: probe_read*,
+ * copy_from_user, probe_write_user (checked copies: a bad address gives
+ * -EFAULT, never a crash), get_current_comm,
+ * strncmp, strtol, strtoul.
  */
 #define _GNU_SOURCE
 #include "helpers_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/uio.h>
@@ -63,6 +65,23 @@ int bpfaot__read_mem(void *dst, const void *src, size_t n)
         r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
         if (r == (ssize_t)n)
                 return 0;
+        if (r < 0 && (errno == ENOSYS || errno == EPERM))
+                return read_mem_pipe(dst, src, n);
+        return -EFAULT;
+}
+
+/* The same for a write into memory that may be unmapped or read-only (probe_write_user). */
+static int write_mem(void *dst, const void *src, size_t n)
+{
+        struct iovec local = {(void *)(uintptr_t)src, n}, remote = {dst, n};
+        ssize_t r;
+
+        if (n == 0)
+                return 0;
+        r = process_vm_writev(getpid(), &local, 1, &remote, 1, 0);
+        if (r == (ssize_t)n)
+                return 0;
+        /* read(2) into a bad dst fails with EFAULT as write(2) from a bad src does */
         if (r < 0 && (errno == ENOSYS || errno == EPERM))
                 return read_mem_pipe(dst, src, n);
         return -EFAULT;
@@ -149,6 +168,25 @@ BPFAOT_HELPER(probe_read_kernel)(uint64_t dst, uint64_t size, uint64_t src, uint
         return probe_read(dst, size, src);
 }
 
+/* copy_from_user(dst, size, user_ptr): probe_read_user's semantics (sleepable in the kernel). */
+BPFAOT_HELPER(copy_from_user)(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e)
+{
+        (void)d, (void)e;
+        return probe_read(dst, size, src);
+}
+
+/*
+ * probe_write_user(dst, src, len): a checked write into this process's
+ * memory: 0, or -EFAULT when dst is not writable (then perhaps partly
+ * written, as the kernel's copy_to_user_nofault).
+ */
+BPFAOT_HELPER(probe_write_user)(uint64_t dst, uint64_t src, uint64_t len, uint64_t d, uint64_t e)
+{
+        (void)d, (void)e;
+        return (uint64_t)(int64_t)write_mem((void *)(uintptr_t)dst, (const void *)(uintptr_t)src,
+                                            (uint32_t)len);
+}
+
 BPFAOT_HELPER(probe_read_str)(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e)
 {
         (void)d, (void)e;
@@ -215,4 +253,112 @@ BPFAOT_HELPER(strncmp)(uint64_t s1, uint64_t s1_sz, uint64_t s2, uint64_t d, uin
                         break;
         }
         return 0;
+}
+
+/*
+ * strtol and strtoul(buf, buf_len, flags, res): the kernel's
+ * __bpf_strtoull. flags is the base: 0 (a "0x" prefix gives 16, a leading
+ * 0 gives 8, else 10), 8, 10 or 16; other bits are -EINVAL. Leading white
+ * space and one '-' are skipped, then at most 63 characters are looked at.
+ * Returns the characters consumed; no digit is -EINVAL, a value past the
+ * type's range -ERANGE (*res is then 0).
+ */
+#define STRTOX_BASE_MASK 0x1fu
+#define STRTOX_MAX_CHARS 63
+
+/* The kernel's isspace: the C locale's white space and Latin-1 no-break space. */
+static bool kernel_isspace(unsigned char c)
+{
+        return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xa0;
+}
+
+static int digit_value(unsigned char c)
+{
+        unsigned char lc = (unsigned char)(c | 0x20);
+
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        if (lc >= 'a' && lc <= 'f')
+                return lc - 'a' + 10;
+        return 99;
+}
+
+static long strtoull_kernel(const char *buf, size_t buf_len, uint64_t flags, uint64_t *res,
+                            bool *negative)
+{
+        unsigned base = (unsigned)(flags & STRTOX_BASE_MASK);
+        size_t consumed = 0, len, digits = 0;
+        char str[STRTOX_MAX_CHARS + 1];
+        const char *s = str;
+        bool overflow = false;
+        uint64_t v = 0;
+
+        if (!buf || !buf_len)
+                return -EINVAL;
+        if ((base != 0 && base != 8 && base != 10 && base != 16) || (flags & ~STRTOX_BASE_MASK))
+                return -EINVAL;
+        while (consumed < buf_len && kernel_isspace((unsigned char)buf[consumed]))
+                consumed++;
+        *negative = consumed < buf_len && buf[consumed] == '-';
+        if (*negative)
+                consumed++;
+        if (consumed == buf_len)
+                return -EINVAL;
+        len = buf_len - consumed < STRTOX_MAX_CHARS ? buf_len - consumed : STRTOX_MAX_CHARS;
+        memcpy(str, buf + consumed, len);
+        str[len] = 0;
+
+        if (base == 0)
+                base = s[0] != '0'                                                     ? 10
+                       : (s[1] | 0x20) == 'x' && digit_value((unsigned char)s[2]) < 16 ? 16
+                                                                                       : 8;
+        if (base == 16 && s[0] == '0' && (s[1] | 0x20) == 'x')
+                s += 2;
+        for (int d; (d = digit_value((unsigned char)s[digits])) < (int)base; digits++) {
+                if (v > (UINT64_MAX - (uint64_t)d) / base)
+                        overflow = true;
+                v = v * base + (uint64_t)d;
+        }
+        if (overflow)
+                return -ERANGE;
+        if (digits == 0)
+                return -EINVAL;
+        *res = v;
+        return (long)(consumed + (size_t)(s - str) + digits);
+}
+
+BPFAOT_HELPER(strtol)(uint64_t buf, uint64_t buf_len, uint64_t flags, uint64_t res, uint64_t e)
+{
+        int64_t *out = (int64_t *)(uintptr_t)res;
+        bool negative;
+        uint64_t v;
+        long r;
+
+        (void)e;
+        *out = 0;
+        r = strtoull_kernel((const char *)(uintptr_t)buf, (size_t)buf_len, flags, &v, &negative);
+        if (r < 0)
+                return (uint64_t)r;
+        if (negative ? v > (uint64_t)INT64_MAX + 1 : v > (uint64_t)INT64_MAX)
+                return (uint64_t)-ERANGE;
+        *out = negative ? (int64_t)(0 - v) : (int64_t)v;
+        return (uint64_t)r;
+}
+
+BPFAOT_HELPER(strtoul)(uint64_t buf, uint64_t buf_len, uint64_t flags, uint64_t res, uint64_t e)
+{
+        uint64_t *out = (uint64_t *)(uintptr_t)res;
+        bool negative;
+        uint64_t v;
+        long r;
+
+        (void)e;
+        *out = 0;
+        r = strtoull_kernel((const char *)(uintptr_t)buf, (size_t)buf_len, flags, &v, &negative);
+        if (r < 0)
+                return (uint64_t)r;
+        if (negative)
+                return (uint64_t)-EINVAL;
+        *out = v;
+        return (uint64_t)r;
 }

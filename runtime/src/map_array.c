@@ -151,6 +151,30 @@ static bool array_owns(const struct bpfaot_map *map, uintptr_t p, size_t size)
         return bpfaot_range_inside(p, size, a->values, a->total);
 }
 
+static long array_for_each(struct bpfaot_map *map, bpfaot_map_elem_fn fn, void *ctx)
+{
+        uint32_t cpu = map->percpu ? bpfaot_map_cpu(map) : 0;
+        long n = 0;
+
+        for (uint32_t i = 0; i < map->def.max_entries; i++) {
+                n++;
+                if (fn(map, &i, array_lookup_percpu(map, &i, cpu), ctx))
+                        break;
+        }
+        return n;
+}
+
+static void *array_elem_of(struct bpfaot_map *map, const void *p, uint32_t *index, const void **key)
+{
+        struct array *a = map->priv;
+
+        if (map->percpu || !bpfaot_range_inside((uintptr_t)p, 1, a->values, a->total))
+                return NULL;
+        *index = (uint32_t)(((uintptr_t)p - (uintptr_t)a->values) / a->elem_size);
+        *key = index;
+        return a->values + (size_t)*index * a->elem_size;
+}
+
 const struct bpfaot_map_ops bpfaot_array_ops = {
     .owns = array_owns,
     .alloc = array_alloc,
@@ -161,4 +185,6 @@ const struct bpfaot_map_ops bpfaot_array_ops = {
     .delete = array_delete,
     .lookup_copy = array_lookup_copy,
     .get_next_key = bpfaot_index_next_key,
+    .for_each = array_for_each,
+    .elem_of = array_elem_of,
 };

@@ -464,6 +464,55 @@ static bool htab_owns(const struct bpfaot_map *map, uintptr_t p, size_t size)
         return bpfaot_range_inside(p, size, h->elems, h->elem_size * map->def.max_entries);
 }
 
+/*
+ * Each bucket's elements are collected under its lock, a few at a time, and
+ * visited without it, so that fn may update or delete. An element added or
+ * deleted meanwhile may or may not be visited (as in the kernel's walk).
+ */
+static long htab_for_each(struct bpfaot_map *map, bpfaot_map_elem_fn fn, void *ctx)
+{
+        struct htab *h = map->priv;
+        size_t cpu_off = map->percpu ? (size_t)bpfaot_map_cpu(map) * map->value_stride : 0;
+        long n = 0;
+
+        for (size_t b = 0; b < h->n_buckets; b++) {
+                size_t skip = 0, got;
+
+                do {
+                        struct htab_elem *batch[16], *e;
+                        size_t i = 0;
+
+                        pthread_mutex_lock(bucket_lock(h, b));
+                        for (e = h->buckets[b]; e && i < skip; e = e->next)
+                                i++;
+                        for (got = 0; e && got < 16; e = e->next)
+                                batch[got++] = e;
+                        pthread_mutex_unlock(bucket_lock(h, b));
+                        for (i = 0; i < got; i++) {
+                                n++;
+                                if (fn(map, elem_key(batch[i]), elem_value(h, batch[i]) + cpu_off,
+                                       ctx))
+                                        return n;
+                        }
+                        skip += got;
+                } while (got == 16);
+        }
+        return n;
+}
+
+static void *htab_elem_of(struct bpfaot_map *map, const void *p, uint32_t *index, const void **key)
+{
+        struct htab *h = map->priv;
+        struct htab_elem *e;
+
+        if (map->percpu || !htab_owns(map, (uintptr_t)p, 1))
+                return NULL;
+        *index = (uint32_t)(((uintptr_t)p - (uintptr_t)h->elems) / h->elem_size);
+        e = (struct htab_elem *)(h->elems + (size_t)*index * h->elem_size);
+        *key = elem_key(e);
+        return elem_value(h, e);
+}
+
 const struct bpfaot_map_ops bpfaot_hash_ops = {
     .owns = htab_owns,
     .alloc = htab_alloc,
@@ -474,4 +523,6 @@ const struct bpfaot_map_ops bpfaot_hash_ops = {
     .delete = htab_delete,
     .lookup_copy = htab_lookup_copy,
     .get_next_key = htab_get_next_key,
+    .for_each = htab_for_each,
+    .elem_of = htab_elem_of,
 };

@@ -186,6 +186,7 @@ void bpfaot_map__free(struct bpfaot_map *map)
 {
         if (!map)
                 return;
+        bpfaot__timers_free(map);
         map->ops->free(map);
         free(map->name);
         free(map);
@@ -222,19 +223,39 @@ void *bpfaot_map__lookup_percpu_elem(struct bpfaot_map *map, const void *key, ui
         return map->ops->lookup_percpu(map, key, cpu);
 }
 
+/* The value of `key` when the map has timers, which a successful update or delete releases. */
+static void *timer_elem(struct bpfaot_map *map, const void *key)
+{
+        return __atomic_load_n(&map->timers, __ATOMIC_ACQUIRE) ? map->ops->lookup(map, key) : NULL;
+}
+
 long bpfaot_map__update_elem(struct bpfaot_map *map, const void *key, const void *value,
                              uint64_t flags)
 {
+        void *old;
+        long rc;
+
         if (!map->ops->update)
                 return -ENOTSUP;
-        return map->ops->update(map, key, value, flags, false);
+        old = timer_elem(map, key);
+        rc = map->ops->update(map, key, value, flags, false);
+        if (!rc && old)
+                bpfaot__timers_release(map, old);
+        return rc;
 }
 
 long bpfaot_map__delete_elem(struct bpfaot_map *map, const void *key)
 {
+        void *old;
+        long rc;
+
         if (!map->ops->delete)
                 return -EINVAL;
-        return map->ops->delete (map, key);
+        old = timer_elem(map, key);
+        rc = map->ops->delete (map, key);
+        if (!rc && old)
+                bpfaot__timers_release(map, old);
+        return rc;
 }
 
 long bpfaot_map__push_elem(struct bpfaot_map *map, const void *value, uint64_t flags)
@@ -273,9 +294,16 @@ int bpfaot_map__lookup_copy(struct bpfaot_map *map, const void *key, void *value
 int bpfaot_map__update_copy(struct bpfaot_map *map, const void *key, const void *value,
                             uint64_t flags)
 {
+        void *old;
+        long rc;
+
         if (!map->ops->update)
                 return -ENOTSUP;
-        return (int)map->ops->update(map, key, value, flags, true);
+        old = timer_elem(map, key);
+        rc = map->ops->update(map, key, value, flags, true);
+        if (!rc && old)
+                bpfaot__timers_release(map, old);
+        return (int)rc;
 }
 
 int bpfaot_map__get_next_key(struct bpfaot_map *map, const void *key, void *next_key)

@@ -12,6 +12,9 @@
 
 #define BPFAOT_ROUND_UP(x, a) (((x) + (a)-1) / (a) * (a))
 
+/* A visitor of map elements (for_each): nonzero stops the walk. */
+typedef int (*bpfaot_map_elem_fn)(struct bpfaot_map *map, const void *key, void *value, void *ctx);
+
 struct bpfaot_map_ops {
         /* Validate def (map->def, map->ncpus filled) and allocate; map->priv. */
         int (*alloc)(struct bpfaot_map *map);
@@ -31,6 +34,18 @@ struct bpfaot_map_ops {
         bool (*owns)(const struct bpfaot_map *map, uintptr_t p, size_t size);
         /* Maps whose values are pointers (PROG_ARRAY, maps of maps): store one. */
         long (*update_ptr)(struct bpfaot_map *map, const void *key, void *ptr, uint64_t flags);
+        /*
+         * bpf_for_each_map_elem: fn on each element in map order until it
+         * returns nonzero; returns the number of fn calls. PERCPU: the calling
+         * CPU's copy. No lock is held while fn runs (it may update or delete).
+         */
+        long (*for_each)(struct bpfaot_map *map, bpfaot_map_elem_fn fn, void *ctx);
+        /*
+         * The element holding address p (non-PERCPU maps): returns its value,
+         * sets *index to the element's number (below max_entries) and *key to
+         * its key (an array's key is *index itself).
+         */
+        void *(*elem_of)(struct bpfaot_map *map, const void *p, uint32_t *index, const void **key);
 };
 
 struct bpfaot_map {
@@ -45,7 +60,18 @@ struct bpfaot_map {
         const void *init_value; /* only during alloc */
         size_t init_size;
         struct bpfaot_map_def inner; /* copy of def->inner (def.inner points here), if any */
+        /* The first bpf_timer_init makes it (helpers_timer.c). */
+        struct bpfaot_timers *timers;
 };
+
+/*
+ * The bpf_timers of a map's elements (helpers_timer.c). An element's timer
+ * is cancelled and forgotten when the element is updated or deleted
+ * (value: the element's value before), all of them when the map is freed,
+ * before its memory goes; a running callback is waited for.
+ */
+void bpfaot__timers_release(struct bpfaot_map *map, const void *value);
+void bpfaot__timers_free(struct bpfaot_map *map);
 
 _Static_assert(__builtin_offsetof(struct bpfaot_map, head) == 0, "the inline view comes first");
 _Static_assert(__builtin_offsetof(struct bpfaot_map_inline, values) == 16,

@@ -9,6 +9,7 @@
  */
 #include "test_util.h"
 
+#include "bpfaot/bpfaot.h"
 #include "bpfaot/runtime.h"
 #include "helper_sigs.h"
 
@@ -140,6 +141,20 @@ static void check_covers_common(void)
             BPF_FUNC_skb_load_bytes,
             BPF_FUNC_timer_set_callback,
             BPF_FUNC_get_func_ip,
+            BPF_FUNC_strtol,
+            BPF_FUNC_strtoul,
+            BPF_FUNC_jiffies64,
+            BPF_FUNC_timer_init,
+            BPF_FUNC_timer_start,
+            BPF_FUNC_timer_cancel,
+            BPF_FUNC_dynptr_from_mem,
+            BPF_FUNC_ringbuf_reserve_dynptr,
+            BPF_FUNC_ringbuf_submit_dynptr,
+            BPF_FUNC_ringbuf_discard_dynptr,
+            BPF_FUNC_dynptr_read,
+            BPF_FUNC_dynptr_write,
+            BPF_FUNC_dynptr_data,
+            BPF_FUNC_ktime_get_tai_ns,
         };
 
         for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
@@ -173,9 +188,10 @@ static void check_well_formed(const struct helper_sig *s)
         }
         if (s->ret == HELPER_RET_MAP_VALUE || s->ret == HELPER_RET_MAP_VALUE_OR_NULL)
                 CHECKF(map >= 0, "%s returns a value of no map", s->name);
-        CHECKF((s->ret == HELPER_RET_RINGBUF_RECORD_OR_NULL) ==
+        CHECKF((s->ret == HELPER_RET_RINGBUF_RECORD_OR_NULL ||
+                s->ret == HELPER_RET_DYNPTR_MEM_OR_NULL) ==
                    (only_arg(s, HELPER_ARG_ALLOC_SIZE) >= 0),
-               "%s: a returned record and its size go together", s->name);
+               "%s: returned memory and its size go together", s->name);
         CHECKF((s->callback != HELPER_CB_NONE) == (func >= 0), "%s: callback and function",
                s->name);
         CHECKF(func != -2, "%s takes two functions", s->name);
@@ -224,6 +240,9 @@ static void check_kinds(void)
         CHECK_EQ(helper_arg_info(HELPER_ARG_SPIN_LOCK)->fixed_size, 4);
         CHECK_EQ(helper_arg_info(HELPER_ARG_TIMER)->fixed_size, 16);
         CHECK_EQ(helper_arg_info(HELPER_ARG_U64_OUT)->fixed_size, 8);
+        CHECK_EQ(helper_arg_info(HELPER_ARG_DYNPTR)->fixed_size, 16);
+        CHECK_EQ(helper_arg_info(HELPER_ARG_DYNPTR_OUT)->fixed_size, 16);
+        CHECK_EQ(helper_arg_info(HELPER_ARG_DYNPTR_RELEASE)->fixed_size, 16);
 
         sigs = helper_sigs(&cnt);
         for (size_t i = 0; i < cnt; i++)
@@ -336,6 +355,17 @@ static void check_printer(void)
         CHECK_STR_EQ(buf, "ringbuf_submit(ring-buffer record, any value) -> nothing");
 }
 
+/* The public name lookup (bpf-aot's "not provided by the runtime" warning) reads the table. */
+static void check_public_name(void)
+{
+        CHECK_STR_EQ(bpfaot_helper_name(BPF_FUNC_trace_vprintk), "trace_vprintk");
+        CHECK_STR_EQ(bpfaot_helper_name(BPF_FUNC_get_current_task), "get_current_task");
+        CHECK(bpfaot_helper_name(BPF_FUNC_get_current_task) ==
+              helper_sig_find(BPF_FUNC_get_current_task)->name);
+        CHECK(!bpfaot_helper_name(0));
+        CHECK(!bpfaot_helper_name(9999));
+}
+
 int main(void)
 {
         check_sorted_and_found();
@@ -344,5 +374,6 @@ int main(void)
         check_kinds();
         check_kernel_protos();
         check_printer();
+        check_public_name();
         return TEST_EXIT("test_helper_sigs");
 }

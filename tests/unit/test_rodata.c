@@ -295,8 +295,8 @@ static const struct rcase cases[] = {
      "exit\n",
      NULL, 0},
     /*
-     * r10 - 8 holds the address of r10 - 32 (as a dynptr does): dynptr_write
-     * (202) given it may write there.
+     * r10 - 16 holds the address of r10 - 32 (as a dynptr's data does):
+     * dynptr_write (202) given it may write there.
      */
     /* .rodata on one path, .data on the other: perhaps writable. */
     {"read-only on one path only",
@@ -304,8 +304,15 @@ static const struct rcase cases[] = {
      "stb [%r1+8], 0\nmov %r0, 0\nexit\n",
      NULL, 0},
     {"spill overwritten through a frame address the helper's memory holds",
-     "lddw %r1, 1\nmov %r2, %r10\nadd %r2, -32\nstxdw [%r10-8], %r2\nstxdw [%r10-32], %r1\n"
-     "mov %r1, %r10\nadd %r1, -8\nmov %r2, 8\ncall 202\nldxdw %r2, [%r10-32]\nstb [%r2+0], 1\n"
+     "lddw %r1, 1\nmov %r2, %r10\nadd %r2, -32\nstxdw [%r10-16], %r2\nstdw [%r10-8], 0\n"
+     "stxdw [%r10-32], %r1\nmov %r1, %r10\nadd %r1, -16\nmov %r2, 8\ncall 202\nldxdw %r2, "
+     "[%r10-32]\nstb [%r2+0], 1\n"
+     "exit\n",
+     NULL, 0},
+    /* probe_write_user (36) writes where its first argument says: here the spill. */
+    {"spill overwritten by probe_write_user",
+     "lddw %r1, 1\nstxdw [%r10-32], %r1\nstdw [%r10-8], 0\nmov %r1, %r10\nadd %r1, -32\n"
+     "mov %r2, %r10\nadd %r2, -8\nmov %r3, 8\ncall 36\nldxdw %r2, [%r10-32]\nstb [%r2+0], 1\n"
      "exit\n",
      NULL, 0},
 };

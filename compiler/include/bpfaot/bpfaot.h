@@ -352,6 +352,8 @@ int bpfaot_skeleton_header(const struct bpfaot_elf *elf, const char *const *prog
                            struct bpfaot_buf *out, struct bpfaot_error *err);
 /* Name of a CO-RE relocation kind ("field_byte_offset", ...). */
 const char *bpfaot_core_relo_kind_name(uint32_t kind);
+/* The kernel's name of helper `id` without bpf_ ("trace_vprintk"), or NULL when not known. */
+const char *bpfaot_helper_name(uint32_t id);
 /* View program `idx` as a bpfaot_prog (pointers into `elf`). */
 void bpfaot_elf__prog(const struct bpfaot_elf *elf, size_t idx, struct bpfaot_prog *prog);
 

@@ -37,6 +37,9 @@ const struct bpfaot_rt_helper *bpfaot_rt_helper_find(uint32_t id);
 /* All built-in helpers, sorted by id; *cnt receives the count. */
 const struct bpfaot_rt_helper *bpfaot_rt_helpers(uint32_t *cnt);
 
+/* Ticks per second of the jiffies64 helper (its clock: CLOCK_MONOTONIC). */
+#define BPFAOT_RT_JIFFIES_HZ 1000
+
 /*
  * Parse a symbol name of the form _bpf_helper_ext_NNNN. Returns 0 and the id,
  * or -1 when the name is not a helper symbol.
