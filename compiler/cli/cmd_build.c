@@ -32,11 +32,11 @@ static const struct {
         const char *spelling, *meaning;
         int only;
 } option_help[] = {
-    {"-o, --output DIR", "the output directory", FOR_BUILD},
+    {"-o, --output DIR", "the output directory (made if missing)", FOR_BUILD},
     {"-o, --output FILE", "the output file ('-': standard output)", FOR_COMPILE},
     {"-e, --emit-llvm",
-     "write LLVM IR (.ll) instead of an object (also spelt\n"
-     "--emit_llvm, as bpftime-aot does)",
+     "write LLVM IR (.ll) instead of an object\n"
+     "(bpftime-aot's spelling, --emit_llvm, too)",
      FOR_BOTH},
     {"-S, --asm", "write assembly (.s) instead of an object", FOR_BOTH},
     {"-O N", "optimisation level 0-3 (default 2)", FOR_BOTH},
