@@ -23,8 +23,8 @@ static const char asm_usage[] =
     "\n"
     "Options:\n"
     "  -o, --output FILE  write to FILE (replaced atomically); default: stdout\n"
-    "      --hex          write hex bytes, one instruction (8 bytes) per line,\n"
-    "                     instead of raw binary bytecode\n"
+    "      --hex          the bytecode is hex text: write it as hex bytes, one\n"
+    "                     instruction (8 bytes) per line, not raw binary\n"
     "  -h, --help         show this help\n";
 
 static const char disasm_usage[] =
@@ -37,7 +37,8 @@ static const char disasm_usage[] =
     "\n"
     "Options:\n"
     "  -o, --output FILE  write to FILE (replaced atomically); default: stdout\n"
-    "      --hex          the input is hex text\n"
+    "      --hex          the bytecode is hex text: read it as hex bytes (without\n"
+    "                     --hex, hex text is recognised by its content)\n"
     "  -h, --help         show this help\n";
 
 /* Returns 0 to go on, 1 when --help was printed, -1 on a usage error (reported). */
@@ -188,7 +189,8 @@ static int read_bytecode(const struct io_args *a, struct bpfaot_insn **insns, si
                 ret = cli_parse_hex((const char *)data, len, &bytes, &blen, &err);
                 free(data);
                 if (ret) {
-                        cli_error("%s: %s", name, err.msg);
+                        cli_error("%s: %s%s", name, err.msg,
+                                  a->hex ? " (--hex: the input must be hex text)" : "");
                         return -1;
                 }
                 data = bytes;

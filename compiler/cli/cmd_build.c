@@ -25,44 +25,81 @@ struct build_args {
 
 static const char *const out_ext[] = {".o", ".ll", ".s"};
 
+/* Which of build and compile take an option: --help lists it only there. */
+enum { FOR_BOTH, FOR_BUILD, FOR_COMPILE };
+
+/* The options of build and compile, as --help lists them. */
+static const struct {
+        const char *spelling, *meaning;
+        int only;
+} option_help[] = {
+    {"-o, --output DIR", "the output directory (made if missing)", FOR_BUILD},
+    {"-o, --output FILE", "the output file ('-': standard output)", FOR_COMPILE},
+    {"-e, --emit-llvm",
+     "write LLVM IR (.ll) instead of an object\n"
+     "(bpftime-aot's spelling, --emit_llvm, too)",
+     FOR_BOTH},
+    {"-S, --asm", "write assembly (.s) instead of an object", FOR_BOTH},
+    {"-O N", "optimisation level 0-3 (default 2)", FOR_BOTH},
+    {"--target TRIPLE",
+     "target triple (default: the host), e.g.\n"
+     "x86_64-linux-gnu, aarch64-linux-gnu",
+     FOR_BOTH},
+    {"--cpu NAME", "target CPU (default generic; 'native' = this host)", FOR_BOTH},
+    {"--features LIST", "target features, e.g. +avx2", FOR_BOTH},
+    {"--entry NAME", "name of the entry function (default bpf_main)", FOR_BOTH},
+    {"--stack-size N", "bytes of stack per call frame (default 512)", FOR_BOTH},
+    {"--max-insns N", "reject programs longer than N (default 1000000)", FOR_BOTH},
+    {"--program NAME", "only this program of an ELF object", FOR_BOTH},
+    {"--inline-maps",
+     "look up ARRAY maps by address arithmetic, not a\n"
+     "helper call (the maps must be the runtime's)",
+     FOR_BOTH},
+    {"--maps-by-fd",
+     "load each map as __lddw_helper_map_by_fd(index in the\n"
+     "object), for hosts that own the maps (as bpftime's)",
+     FOR_BOTH},
+    {"--kconfig FILE",
+     "kernel config (plain or gzip) for CONFIG_* .kconfig\n"
+     "externs (default: this host's /proc/config.gz or\n"
+     "/boot/config-<release>)",
+     FOR_BOTH},
+    {"--skeleton",
+     "one object DIR/<name>.aot.o with every program as\n"
+     "<name>__<program>(ctx, size), and the header\n"
+     "DIR/<name>.aot.h (maps, typed global data, open/\n"
+     "destroy); <name>: the file name without .bpf.o",
+     FOR_BUILD},
+    {"-v, --verbose", "say what is compiled", FOR_BOTH},
+    {"-h, --help", "this help", FOR_BOTH},
+};
+
 static void usage(FILE *out, bool build)
 {
         if (build)
                 fprintf(out, "Usage: bpf-aot build <EBPF_ELF> [-o DIR] [options]\n\n"
                              "Compile every program of an eBPF ELF object into DIR/<program>.o\n"
-                             "(default DIR: the current directory).\n\n");
+                             "(default DIR: the current directory).\n\nOptions:\n");
         else
                 fprintf(out,
                         "Usage: bpf-aot compile <BYTECODE> [-o FILE] [options]\n\n"
                         "Compile one program given as raw eBPF bytecode, hex text (\"b7 00 ...\")\n"
                         "or an eBPF ELF object with one program into a native object (default\n"
-                        "FILE: the input's name with .o).\n\n");
-        fprintf(out,
-                "Options:\n"
-                "  -o, --output %-8s where to write\n"
-                "  -e, --emit-llvm       write LLVM IR (.ll) instead of an object\n"
-                "  -S, --asm             write assembly (.s) instead of an object\n"
-                "  -O N                  optimisation level 0-3 (default 2)\n"
-                "  --target TRIPLE       target triple (default: the host), e.g.\n"
-                "                        x86_64-linux-gnu, aarch64-linux-gnu\n"
-                "  --cpu NAME            target CPU (default generic; 'native' = this host)\n"
-                "  --features LIST       target features, e.g. +avx2\n"
-                "  --entry NAME          name of the entry function (default bpf_main)\n"
-                "  --stack-size N        bytes of stack per call frame (default 512)\n"
-                "  --max-insns N         reject programs longer than N (default 1000000)\n"
-                "  --program NAME        only this program of an ELF object\n"
-                "  --inline-maps         look up ARRAY maps by address arithmetic, not a\n"
-                "                        helper call (the maps must be the runtime's)\n"
-                "  --kconfig FILE        kernel config (plain or gzip) for CONFIG_* .kconfig\n"
-                "                        externs (default: this host's /proc/config.gz or\n"
-                "                        /boot/config-<release>)\n"
-                "  --skeleton            one object DIR/<name>.aot.o with every program as\n"
-                "                        <name>__<program>(ctx, size), and the header\n"
-                "                        DIR/<name>.aot.h (maps, typed global data, open/\n"
-                "                        destroy); <name>: the file name without .bpf.o\n"
-                "  -v, --verbose         say what is compiled\n"
-                "  -h, --help            this help\n",
-                build ? "DIR" : "FILE");
+                        "FILE: the input's name with .o).\n\nOptions:\n");
+        for (size_t i = 0; i < sizeof(option_help) / sizeof(option_help[0]); i++) {
+                const char *spelling = option_help[i].spelling, *m = option_help[i].meaning;
+
+                if (option_help[i].only == (build ? FOR_COMPILE : FOR_BUILD))
+                        continue;
+                fprintf(out, "  %-20s ", spelling);
+                /* Continuation lines of a meaning line up under its first. */
+                for (; *m; m++) {
+                        fputc(*m, out);
+                        if (*m == '\n')
+                                fprintf(out, "%23s", "");
+                }
+                fputc('\n', out);
+        }
 }
 
 static int parse_args(int argc, char **argv, bool build, struct build_args *a)
@@ -77,11 +114,13 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 O_PROGRAM,
                 O_SKELETON,
                 O_KCONFIG,
-                O_INLINE_MAPS
+                O_INLINE_MAPS,
+                O_MAPS_BY_FD
         };
         static const struct option lopts[] = {
             {"output", required_argument, NULL, 'o'},
             {"emit-llvm", no_argument, NULL, 'e'},
+            {"emit_llvm", no_argument, NULL, 'e'}, /* bpftime-aot's spelling */
             {"asm", no_argument, NULL, 'S'},
             {"target", required_argument, NULL, O_TARGET},
             {"cpu", required_argument, NULL, O_CPU},
@@ -94,6 +133,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
             {"skeleton", no_argument, NULL, O_SKELETON},
             {"kconfig", required_argument, NULL, O_KCONFIG},
             {"inline-maps", no_argument, NULL, O_INLINE_MAPS},
+            {"maps-by-fd", no_argument, NULL, O_MAPS_BY_FD},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -161,6 +201,9 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 case O_INLINE_MAPS:
                         a->copts.inline_maps = true;
                         break;
+                case O_MAPS_BY_FD:
+                        a->copts.maps_by_fd = true;
+                        break;
                 case O_SKELETON:
                         if (!build) {
                                 cli_error("compile: --skeleton is an option of 'build'");
@@ -175,9 +218,20 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                         return cli_bad_option(argv[0], c, argv);
                 }
         }
+        if (argc == optind && !build) {
+                /* bpftime-aot's compile, without an input, reads bpftime's shared memory. */
+                cli_error("compile: no input file (compiling the programs in bpftime's shared "
+                          "memory is not supported yet; see 'bpf-aot compile --help')");
+                return EXIT_USAGE;
+        }
         if (argc - optind != 1) {
                 cli_error("%s: %s (see 'bpf-aot %s --help')", argv[0],
                           argc == optind ? "no input file" : "more than one input file", argv[0]);
+                return EXIT_USAGE;
+        }
+        if (a->copts.maps_by_fd && (a->copts.inline_maps || a->skeleton)) {
+                cli_error("%s: --maps-by-fd leaves the maps to the host: not with %s", argv[0],
+                          a->skeleton ? "--skeleton" : "--inline-maps");
                 return EXIT_USAGE;
         }
         a->input = argv[optind];

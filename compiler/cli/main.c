@@ -22,6 +22,13 @@ static const struct command commands[] = {
      "print what the analysis knows before each instruction, and the verdict"},
 };
 
+/* bpftime-aot's commands whose meaning does not exist here (yet), and what to do instead. */
+static const struct {
+        const char *name, *message;
+} foreign_commands[] = {
+    {"load", "load (bpftime shared memory) is not supported yet; link the object or use 'run'"},
+};
+
 static void usage(FILE *out)
 {
         fprintf(out, "Usage: bpf-aot <command> [options]\n"
@@ -53,6 +60,11 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (strcmp(argv[1], commands[i].name) == 0)
                         return commands[i].fn(argc - 1, argv + 1);
+        for (size_t i = 0; i < sizeof(foreign_commands) / sizeof(foreign_commands[0]); i++)
+                if (strcmp(argv[1], foreign_commands[i].name) == 0) {
+                        cli_error("%s", foreign_commands[i].message);
+                        return EXIT_USAGE;
+                }
         cli_error("unknown command '%s' (see 'bpf-aot --help')", argv[1]);
         return EXIT_USAGE;
 }

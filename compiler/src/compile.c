@@ -88,6 +88,7 @@ static int translate_all(struct job *j)
             .module_entries = j->entries,
             .module_entry_cnt = j->cnt,
             .inline_maps = j->o.inline_maps,
+            .maps_by_fd = j->o.maps_by_fd,
         };
         int ret = 0;
 

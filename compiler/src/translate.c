@@ -717,12 +717,27 @@ static void entry_done(struct tr *t, LLVMValueRef term)
         memset(t->base_vals, 0, t->prog->map_cnt * sizeof(*t->base_vals));
 }
 
+/*
+ * Map `m` of the object: from its slot, or, for hosts that own the maps
+ * (maps_by_fd), whatever __lddw_helper_map_by_fd(m) returns, asked at every
+ * load as bpftime's programs ask it.
+ */
+static LLVMValueRef map_load(struct tr *t, size_t m)
+{
+        LLVMTypeRef by_u32 = LLVMFunctionType(t->i64, &t->i32, 1, false);
+        LLVMValueRef index = cint(t->i32, (uint32_t)m);
+
+        if (t->opts->maps_by_fd)
+                return call(t, BPFAOT_LDDW_MAP_BY_FD_SYMBOL, by_u32, &index, 1);
+        return map_slot(t, m);
+}
+
 static void tr_lddw(struct tr *t, size_t idx)
 {
         const struct bpfaot_reloc *rel = program_reloc(t->program, idx);
 
         if (rel && rel->kind == BPFAOT_RELOC_MAP) {
-                reg_set(t, t->prog->insns[idx].dst, map_slot(t, rel->data_sec));
+                reg_set(t, t->prog->insns[idx].dst, map_load(t, rel->data_sec));
                 t->reg_map[t->prog->insns[idx].dst] = (uint32_t)rel->data_sec + 1;
                 return;
         }
@@ -1418,7 +1433,8 @@ static LLVMValueRef build_entry(struct tr *t)
         /* A PROG_ARRAY's initial contents may have declared it already. */
         LLVMValueRef fn = entry_fn(t, t->entry);
         LLVMTypeRef void_fn = LLVMFunctionType(LLVMVoidTypeInContext(t->ctx), NULL, 0, false);
-        bool percpu = t->program->uses_percpu_maps;
+        /* The maps of a maps_by_fd host are its own: no runtime CPU to hold. */
+        bool percpu = t->program->uses_percpu_maps && !t->opts->maps_by_fd;
         LLVMValueRef args[5], r0;
         LLVMBasicBlockRef bb;
 
@@ -1462,6 +1478,10 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
         char name[96];
         int ret = 0;
 
+        if (opts->inline_maps && opts->maps_by_fd)
+                return bpfaot_error_set(err, EINVAL,
+                                        "bpfaot_compile_opts: inline_maps reads the runtime's "
+                                        "maps, maps_by_fd the host's: give one");
         t.entry = opts->entry_name ? opts->entry_name : BPFAOT_DEFAULT_ENTRY;
         t.ctx = LLVMGetModuleContext(mod);
         init_types(&t);

@@ -19,6 +19,7 @@ struct translate_opts {
         const char *const *module_entries;
         size_t module_entry_cnt;
         bool inline_maps; /* bpfaot_compile_opts.inline_maps */
+        bool maps_by_fd;  /* bpfaot_compile_opts.maps_by_fd */
 };
 
 struct program;

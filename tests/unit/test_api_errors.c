@@ -3,6 +3,7 @@
  * Misuses of the compiler library's API that only a caller of the library
  * can make: each fails with a message, never a crash.
  */
+#define _GNU_SOURCE /* memmem */
 #include "test_util.h"
 
 #include <errno.h>

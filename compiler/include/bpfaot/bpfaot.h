@@ -408,6 +408,15 @@ struct bpfaot_compile_opts {
          * a slot left empty (NULL) finds nothing, as the runtime's helper.
          */
         bool inline_maps;
+        /*
+         * Load each map of an ELF object as __lddw_helper_map_by_fd(i)
+         * (BPFAOT_LDDW_MAP_BY_FD_SYMBOL), i its index in the object's maps
+         * (bpfaot_elf.maps), instead of from the <prefix>__maps slot: for hosts
+         * that own the maps, as bpftime's AOT programs do. Map loads of raw
+         * bytecode (lddw src 1 and 2, the fd in imm) always call it. Not with
+         * inline_maps, which reads the runtime's maps (-EINVAL).
+         */
+        bool maps_by_fd;
 };
 
 /* A growable byte buffer owned by the caller; release with bpfaot_buf_free. */
