@@ -19,20 +19,22 @@
 
 static void usage(FILE *out)
 {
-        fprintf(out, "Usage: bpf-aot plugin [MEMORY_HEX] [--elf] [-O N] [--interp]\n\n"
-                     "bpf_conformance plugin: reads a program as space-separated hex bytes from\n"
-                     "stdin (an eBPF ELF object with --elf), compiles it in memory, runs it with\n"
-                     "MEMORY_HEX as its context, prints r0 in hex and exits 0. Errors go to\n"
-                     "stderr with exit status 1. Also installed as bpf-aot-plugin, which takes\n"
-                     "the same arguments, for the bpf_conformance runner's --plugin_path.\n\n"
-                     "  --elf          stdin is an eBPF ELF object, as bytes or as hex text\n"
-                     "                 (its first program runs)\n"
-                     "  -O N           optimisation level 0-3 (default 2)\n"
-                     "  --interp       use the reference interpreter instead of compiling\n"
-                     "  --max-steps N  with --interp: instructions the run may execute\n"
-                     "                 (default 100000000); past them it fails\n"
-                     "  --program NAME with --elf: run this program instead of the first\n"
-                     "  -h, --help     this help\n");
+        fprintf(out,
+                "Usage: bpf-aot plugin [MEMORY_HEX] [--elf] [--program NAME] [-O N] [--interp]\n"
+                "                      [--max-steps N]\n\n"
+                "bpf_conformance plugin: reads a program as space-separated hex bytes from\n"
+                "stdin (an eBPF ELF object with --elf), compiles it in memory, runs it with\n"
+                "MEMORY_HEX as its context, prints r0 in hex and exits 0. Errors go to\n"
+                "stderr with exit status 1. Also installed as bpf-aot-plugin, which takes\n"
+                "the same arguments, for the bpf_conformance runner's --plugin_path.\n\n"
+                "  --elf          stdin is an eBPF ELF object, as bytes or as hex text\n"
+                "                 (its first program runs)\n"
+                "  -O N           optimisation level 0-3 (default 2)\n"
+                "  --interp       use the reference interpreter instead of compiling\n"
+                "  --max-steps N  with --interp: instructions the run may execute\n"
+                "                 (default 100000000); past them it fails\n"
+                "  --program NAME with --elf: run this program instead of the first\n"
+                "  -h, --help     this help\n");
 }
 
 /* --elf: the object's bytes, or hex text of them (what the bpf_conformance runner sends). */
