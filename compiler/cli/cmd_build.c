@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,8 +322,10 @@ static void warn_missing_helpers(const struct bpfaot_prog *prog)
                 const char *name;
                 bool again = false;
 
+                /* tail_call is compiled to the runtime's BPFAOT_TAIL_CALL_SYMBOL, not a helper */
                 if (in->opcode != (BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL) ||
-                    in->src != BPFAOT_CALL_HELPER || bpfaot_rt_helper_find(id))
+                    in->src != BPFAOT_CALL_HELPER || id == BPF_FUNC_tail_call ||
+                    bpfaot_rt_helper_find(id))
                         continue;
                 if (id < 4096) {
                         again = seen[id / 64] & (1ull << (id % 64));

@@ -76,4 +76,8 @@ bpf-aot: $p: warning: program uses_missing: helper 9999 is not provided by the r
         x "$BPF_AOT" build "$(obj helpers)" -o all
         expect_rc 0 "build helpers.bpf.o"
         expect_stderr_empty "build helpers.bpf.o (every helper is the runtime's)"
+        # tail_call is compiled to the runtime's own entry, not a helper symbol.
+        x "$BPF_AOT" build --skeleton "$(obj tailcall)" -o tc
+        expect_rc 0 "build --skeleton tailcall.bpf.o"
+        expect_stderr_empty "build --skeleton tailcall.bpf.o (no warning for tail_call)"
 }
