@@ -50,7 +50,8 @@
         X(0165, snprintf)                                                                          \
         X(0181, loop)                                                                              \
         X(0182, strncmp)                                                                           \
-        X(0195, map_lookup_percpu_elem)
+        X(0195, map_lookup_percpu_elem)                                                            \
+        X(0209, user_ringbuf_drain)
 
 #define BPFAOT_RT_HELPER_ID(pad) (1##pad - 10000)
 
