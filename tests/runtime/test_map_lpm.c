@@ -202,7 +202,7 @@ struct model {
         uint32_t value[MODEL_MAX];
 };
 
-static uint64_t rng = 88172645463325252ull;
+static _Thread_local uint64_t rng = 88172645463325252ull; /* each thread its own */
 
 static uint32_t rnd(void)
 {
