@@ -349,7 +349,7 @@ static long lpm_update(struct bpfaot_map *map, const void *key, const void *valu
 static long lpm_delete(struct bpfaot_map *map, const void *key)
 {
         struct lpm_trie *t = map->priv;
-        uint32_t plen = key_prefixlen(key), matched;
+        uint32_t plen = key_prefixlen(key), matched = 0;
         struct lpm_node **slot, **parent_slot = NULL, *n, *parent = NULL, **link;
         long rc = 0;
 

@@ -165,6 +165,9 @@ int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **map
                 return -EINVAL;
         if (def->inner && !is_map_of_maps(def->type))
                 return -EINVAL;
+        /* As the kernel: map_extra means something to a Bloom filter only (here). */
+        if (def->map_extra && def->type != BPF_MAP_TYPE_BLOOM_FILTER)
+                return -EINVAL;
 
         map = calloc(1, sizeof(*map));
         if (!map)

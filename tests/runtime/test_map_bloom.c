@@ -44,6 +44,16 @@ static void test_create(void)
         CHECK_EQ(err, -E2BIG);
         bpfaot_map__free(make(0, 8, UINT32_MAX, 0, 15, &err)); /* 2^32 bits, allocated lazily */
         CHECK_EQ(err, 0);
+        {
+                struct bpfaot_map_def hash = {.type = BPF_MAP_TYPE_HASH,
+                                              .key_size = 4,
+                                              .value_size = 4,
+                                              .max_entries = 4,
+                                              .map_extra = 1};
+                struct bpfaot_map *m;
+
+                CHECK_EQ(bpfaot_map__create(&hash, &m), -EINVAL); /* only Bloom filters take it */
+        }
 }
 
 /* How many of `probes` values never pushed the filter says may be present. */

@@ -56,7 +56,8 @@ static inline const struct bpfaot_map_inline *bpfaot_map__inline(const struct bp
 /*
  * Create a map. Returns 0 and *map, or:
  * -EINVAL for impossible definitions (zero or overflowing sizes, wrong
- *         key_size for the type, unknown flags, total size above 16 GiB),
+ *         key_size for the type, unknown flags, total size above 16 GiB,
+ *         map_extra on a type other than BLOOM_FILTER),
  * -ENOTSUP for types that only make sense in a kernel (CGROUP_ARRAY,
  *         STACK_TRACE, DEVMAP, XSKMAP, CPUMAP, ...) or not implemented yet;
  *         bpfaot_map_type__name(def->type) names the type,
