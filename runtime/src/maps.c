@@ -338,8 +338,7 @@ int bpfaot_map__lookup_batch(struct bpfaot_map *map, const void *in_batch, void 
         int rc = 0;
 
         *count = 0;
-        if (!map->ops->get_next_key || !map->ops->lookup_copy || !key_size ||
-            map->def.type == BPF_MAP_TYPE_BLOOM_FILTER)
+        if (!map->ops->get_next_key || !map->ops->lookup_copy || !key_size) /* keyless maps */
                 return -ENOTSUP;
         if (!out_batch || (want && (!keys || !values)))
                 return -EINVAL;

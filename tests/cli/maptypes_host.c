@@ -85,7 +85,8 @@ int main(void)
         send(skel->maps.requests, 16, 0);
         send(skel->maps.requests, 3, 1);
         send(skel->maps.requests, 100, 0);
-        CHECK("two requests, the discarded one skipped", maptypes__drain(&stop, sizeof(stop)) == 2002);
+        CHECK("two requests, the discarded one skipped",
+              maptypes__drain(&stop, sizeof(stop)) == 2002);
         for (int i = 0; i < 3; i++)
                 send(skel->maps.requests, 8, 0);
         stop = 2;
