@@ -347,6 +347,22 @@ static void warn_missing_helpers(const struct bpfaot_prog *prog)
         }
 }
 
+/* A map the runtime cannot create still compiles; opening the object will fail on it. */
+static void warn_unsupported_maps(const struct bpfaot_elf *elf)
+{
+        char why[BPFAOT_ERROR_MAX];
+
+        for (size_t i = 0; i < elf->map_cnt; i++) {
+                const struct bpfaot_map_def def = {.name = elf->maps[i].name,
+                                                   .type = elf->maps[i].type};
+
+                if (bpfaot_map_type__supported(def.type))
+                        continue;
+                bpfaot_map_def__describe_error(&def, -ENOTSUP, why, sizeof(why));
+                fprintf(stderr, "bpf-aot: %s: warning: %s\n", elf->input, why);
+        }
+}
+
 /* Compile one program and add its output to `out` (nothing is published yet). */
 static int compile_one(const struct bpfaot_prog *prog, const struct build_args *a, const char *path,
                        struct cli_outputs *out)
@@ -500,6 +516,7 @@ int cmd_build(int argc, char **argv)
                 input_free(&in);
                 return EXIT_FAIL;
         }
+        warn_unsupported_maps(in.elf);
         if (a.verbose)
                 describe_object(in.elf);
         status = a.skeleton ? build_skeleton(&in, &a, dir, &out) : build_each(&in, &a, dir, &out);

@@ -119,6 +119,7 @@ static const struct {
     {"type", false, offsetof(struct bpfaot_map_desc, type)},
     {"max_entries", false, offsetof(struct bpfaot_map_desc, max_entries)},
     {"map_flags", false, offsetof(struct bpfaot_map_desc, map_flags)},
+    {"map_extra", false, offsetof(struct bpfaot_map_desc, map_extra)},
     {"key_size", false, offsetof(struct bpfaot_map_desc, key_size)},
     {"value_size", false, offsetof(struct bpfaot_map_desc, value_size)},
     {"key", true, offsetof(struct bpfaot_map_desc, key_size)},

@@ -127,6 +127,7 @@ static void map_shape(struct bpfaot_map_def *d, const struct bpfaot_map_desc *m)
         d->value_size = m->value_size;
         d->max_entries = m->max_entries;
         d->map_flags = m->map_flags;
+        d->map_extra = m->map_extra;
 }
 
 /*

@@ -74,7 +74,8 @@
         X(0201, dynptr_read)                                                                       \
         X(0202, dynptr_write)                                                                      \
         X(0203, dynptr_data)                                                                       \
-        X(0208, ktime_get_tai_ns)
+        X(0208, ktime_get_tai_ns)                                                                  \
+        X(0209, user_ringbuf_drain)
 
 #define BPFAOT_RT_HELPER_ID(pad) (1##pad - 10000)
 

@@ -253,8 +253,7 @@ int bpfaot_object__open(bpfaot_symbol_lookup lookup, void *ctx,
 
 int bpfaot_object__load(struct bpfaot_object *obj, struct bpfaot_error *err)
 {
-        const struct bpfaot_map_def *d;
-        const char *name;
+        char why[BPFAOT_ERROR_MAX];
         uint32_t failed = 0;
         int rc;
 
@@ -265,16 +264,8 @@ int bpfaot_object__load(struct bpfaot_object *obj, struct bpfaot_error *err)
                 obj->loaded = true;
                 return 0;
         }
-        d = &obj->map_defs[failed];
-        name = d->name ? d->name : "?";
-        if (rc == -ENOTSUP)
-                return fail(err, obj->input, ENOTSUP,
-                            "map '%s': type %s is not supported by the runtime", name,
-                            bpfaot_map_type__name(d->type));
-        return fail(err, obj->input, -rc,
-                    "map '%s': cannot create it (%s): key %u, value %u, max_entries %u, "
-                    "flags 0x%x",
-                    name, strerror(-rc), d->key_size, d->value_size, d->max_entries, d->map_flags);
+        bpfaot_map_def__describe_error(&obj->map_defs[failed], rc, why, sizeof(why));
+        return fail(err, obj->input, -rc, "%s", why);
 }
 
 void bpfaot_object__close(struct bpfaot_object *obj)

@@ -380,6 +380,18 @@ static long htab_update(struct bpfaot_map *map, const void *key, const void *val
         return 0;
 }
 
+/* Under the bucket's lock: take e (reached through link) out of the map. */
+static void unlink_elem(struct htab *h, struct htab_elem *e, struct htab_elem **link)
+{
+        *link = e->next;
+        if (h->lru) {
+                pthread_mutex_lock(&h->lru_lock);
+                if (e->on_lru) /* else an evictor holds it and will not find it linked */
+                        lru_unlink(e);
+                pthread_mutex_unlock(&h->lru_lock);
+        }
+}
+
 static long htab_delete(struct bpfaot_map *map, const void *key)
 {
         struct htab *h = map->priv;
@@ -393,13 +405,28 @@ static long htab_delete(struct bpfaot_map *map, const void *key)
                 pthread_mutex_unlock(lock);
                 return -ENOENT;
         }
-        *link = e->next;
-        if (h->lru) {
-                pthread_mutex_lock(&h->lru_lock);
-                if (e->on_lru) /* else an evictor holds it and will not find it linked */
-                        lru_unlink(e);
-                pthread_mutex_unlock(&h->lru_lock);
+        unlink_elem(h, e, link);
+        pthread_mutex_unlock(lock);
+        free_push(h, e);
+        return 0;
+}
+
+/* lookup_copy then delete under the bucket's lock: no update slips in between. */
+static int htab_lookup_and_delete(struct bpfaot_map *map, const void *key, void *value)
+{
+        struct htab *h = map->priv;
+        uint32_t hash = hash_key(key, map->def.key_size);
+        pthread_mutex_t *lock = bucket_lock(h, hash & (h->n_buckets - 1));
+        struct htab_elem *e, **link;
+
+        pthread_mutex_lock(lock);
+        e = find(map, h, hash, key, &link);
+        if (!e) {
+                pthread_mutex_unlock(lock);
+                return -ENOENT;
         }
+        memcpy(value, elem_value(h, e), bpfaot_map__value_copy_size(map));
+        unlink_elem(h, e, link);
         pthread_mutex_unlock(lock);
         free_push(h, e);
         return 0;
@@ -521,6 +548,7 @@ const struct bpfaot_map_ops bpfaot_hash_ops = {
     .lookup_percpu = htab_lookup_percpu,
     .update = htab_update,
     .delete = htab_delete,
+    .lookup_and_delete = htab_lookup_and_delete,
     .lookup_copy = htab_lookup_copy,
     .get_next_key = htab_get_next_key,
     .for_each = htab_for_each,

@@ -15,6 +15,14 @@
  * such a record simply runs into the second half. Headers always start in the
  * first half, and the bytes of the second half are only ever used by the one
  * record that crosses the end, so no copying is needed.
+ *
+ * A consumer may wait for records (bpfaot_ringbuf__poll): it registers in
+ * `waiters` and sleeps on a condition variable; a producer that commits a
+ * record (without BPF_RB_NO_WAKEUP) bumps `commits` and, when someone waits,
+ * broadcasts under the wait lock. Both sides use sequentially consistent
+ * operations on waiters and commits, so either the waiter sees the new
+ * commit or the producer sees the waiter. The word before the data area
+ * points back at the ring, so that submit finds it from the record alone.
  */
 #include "maps_internal.h"
 
@@ -23,24 +31,41 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RB_FLAGS        (BPF_F_NUMA_NODE)
 #define RB_WAKEUP_FLAGS ((uint64_t)(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP))
-#define RB_MAX_RECORD   (UINT32_MAX >> 2)
-
-struct rb_hdr {
-        uint32_t len;    /* BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT, size */
-        uint32_t pg_off; /* header offset in the data area (the kernel counts pages) */
-};
+#define RB_MAX_RECORD   BPFAOT_RB_MAX_RECORD
+#define RB_BACKLINK     8 /* bytes before the data area: the ring's address */
 
 struct ringbuf {
         pthread_mutex_t lock; /* producers */
         uint64_t mask;
         uint64_t consumer_pos; /* atomic */
         uint64_t producer_pos; /* atomic */
-        char *data;            /* 2 * (mask + 1) bytes */
+        char *data;            /* 2 * (mask + 1) bytes, after RB_BACKLINK */
+        pthread_mutex_t wait_lock;
+        pthread_cond_t wait_cond; /* CLOCK_MONOTONIC */
+        uint32_t waiters;         /* atomic: consumers in bpfaot_ringbuf__poll() */
+        uint64_t commits;         /* atomic: records committed with a wakeup */
 };
+
+static int wait_init(struct ringbuf *rb)
+{
+        pthread_condattr_t attr;
+        int err;
+
+        if (pthread_condattr_init(&attr))
+                return -ENOMEM;
+        err = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
+                  ?: pthread_cond_init(&rb->wait_cond, &attr);
+        pthread_condattr_destroy(&attr);
+        if (err)
+                return -ENOMEM;
+        pthread_mutex_init(&rb->wait_lock, NULL);
+        return 0;
+}
 
 static int rb_alloc(struct bpfaot_map *map)
 {
@@ -58,12 +83,15 @@ static int rb_alloc(struct bpfaot_map *map)
         if (!rb)
                 return -ENOMEM;
         /* Header-aligned so records are 8-byte aligned. */
-        rb->data = aligned_alloc(8, 2 * (size_t)size);
-        if (!rb->data) {
+        rb->data = aligned_alloc(8, RB_BACKLINK + 2 * (size_t)size);
+        if (!rb->data || wait_init(rb)) {
+                free(rb->data);
                 free(rb);
                 return -ENOMEM;
         }
-        memset(rb->data, 0, 2 * (size_t)size);
+        memset(rb->data, 0, RB_BACKLINK + 2 * (size_t)size);
+        memcpy(rb->data, &rb, sizeof(rb));
+        rb->data += RB_BACKLINK;
         pthread_mutex_init(&rb->lock, NULL);
         rb->mask = size - 1;
         map->priv = rb;
@@ -75,7 +103,9 @@ static void rb_free(struct bpfaot_map *map)
         struct ringbuf *rb = map->priv;
 
         pthread_mutex_destroy(&rb->lock);
-        free(rb->data);
+        pthread_mutex_destroy(&rb->wait_lock);
+        pthread_cond_destroy(&rb->wait_cond);
+        free(rb->data - RB_BACKLINK);
         free(rb);
 }
 
@@ -83,12 +113,12 @@ void *bpfaot_ringbuf__reserve(struct bpfaot_map *map, uint64_t size, uint64_t fl
 {
         struct ringbuf *rb;
         uint64_t cons, prod, len;
-        struct rb_hdr *hdr;
+        struct bpfaot_rb_hdr *hdr;
 
         if (!map || map->def.type != BPF_MAP_TYPE_RINGBUF || flags || size > RB_MAX_RECORD)
                 return NULL;
         rb = map->priv;
-        len = BPFAOT_ROUND_UP(size + sizeof(struct rb_hdr), 8);
+        len = BPFAOT_ROUND_UP(size + sizeof(struct bpfaot_rb_hdr), 8);
         if (len > rb->mask + 1)
                 return NULL;
 
@@ -99,7 +129,7 @@ void *bpfaot_ringbuf__reserve(struct bpfaot_map *map, uint64_t size, uint64_t fl
                 pthread_mutex_unlock(&rb->lock);
                 return NULL;
         }
-        hdr = (struct rb_hdr *)(rb->data + (prod & rb->mask));
+        hdr = (struct bpfaot_rb_hdr *)(rb->data + (prod & rb->mask));
         hdr->pg_off = (uint32_t)(prod & rb->mask);
         __atomic_store_n(&hdr->len, (uint32_t)size | BPF_RINGBUF_BUSY_BIT, __ATOMIC_RELAXED);
         /* The consumer sees BUSY before it sees the new producer position. */
@@ -108,28 +138,45 @@ void *bpfaot_ringbuf__reserve(struct bpfaot_map *map, uint64_t size, uint64_t fl
         return hdr + 1;
 }
 
-static void rb_commit(void *data, bool discard)
+/* The ring a record belongs to: its header's offset leads to the data area's backlink. */
+static struct ringbuf *rb_of_record(struct bpfaot_rb_hdr *hdr)
 {
-        struct rb_hdr *hdr = (struct rb_hdr *)data - 1;
+        struct ringbuf *rb;
+
+        memcpy(&rb, (char *)hdr - hdr->pg_off - RB_BACKLINK, sizeof(rb));
+        return rb;
+}
+
+static void rb_commit(void *data, bool discard, uint64_t flags)
+{
+        struct bpfaot_rb_hdr *hdr = (struct bpfaot_rb_hdr *)data - 1;
         uint32_t len = __atomic_load_n(&hdr->len, __ATOMIC_RELAXED) & ~BPF_RINGBUF_BUSY_BIT;
+        struct ringbuf *rb = rb_of_record(hdr);
 
         if (discard)
                 len |= BPF_RINGBUF_DISCARD_BIT;
         __atomic_exchange_n(&hdr->len, len, __ATOMIC_ACQ_REL);
+        if (flags & BPF_RB_NO_WAKEUP)
+                return;
+        __atomic_add_fetch(&rb->commits, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&rb->waiters, __ATOMIC_SEQ_CST)) {
+                pthread_mutex_lock(&rb->wait_lock);
+                pthread_cond_broadcast(&rb->wait_cond);
+                pthread_mutex_unlock(&rb->wait_lock);
+        }
 }
 
+/* flags: BPF_RB_NO_WAKEUP leaves a waiting bpfaot_ringbuf__poll() asleep, as in the kernel. */
 void bpfaot_ringbuf__submit(void *data, uint64_t flags)
 {
-        (void)flags; /* wakeup flags: there is no one to wake */
         if (data)
-                rb_commit(data, false);
+                rb_commit(data, false, flags);
 }
 
 void bpfaot_ringbuf__discard(void *data, uint64_t flags)
 {
-        (void)flags;
         if (data)
-                rb_commit(data, true);
+                rb_commit(data, true, flags);
 }
 
 long bpfaot_ringbuf__output(struct bpfaot_map *map, const void *data, uint64_t size, uint64_t flags)
@@ -186,7 +233,8 @@ int bpfaot_ringbuf__consume(struct bpfaot_map *map, int (*cb)(void *ctx, void *d
 
                 prod = __atomic_load_n(&rb->producer_pos, __ATOMIC_ACQUIRE);
                 while (cons < prod) {
-                        struct rb_hdr *hdr = (struct rb_hdr *)(rb->data + (cons & rb->mask));
+                        struct bpfaot_rb_hdr *hdr =
+                            (struct bpfaot_rb_hdr *)(rb->data + (cons & rb->mask));
                         uint32_t len = __atomic_load_n(&hdr->len, __ATOMIC_ACQUIRE);
                         int err;
 
@@ -194,7 +242,7 @@ int bpfaot_ringbuf__consume(struct bpfaot_map *map, int (*cb)(void *ctx, void *d
                                 goto done;
                         progress = true;
                         cons += BPFAOT_ROUND_UP(
-                            (uint64_t)(len & RB_MAX_RECORD) + sizeof(struct rb_hdr), 8);
+                            (uint64_t)(len & RB_MAX_RECORD) + sizeof(struct bpfaot_rb_hdr), 8);
                         if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
                                 err = cb(ctx, hdr + 1, len & RB_MAX_RECORD);
                                 if (err < 0) { /* like libbpf: the record is consumed */
@@ -210,6 +258,61 @@ int bpfaot_ringbuf__consume(struct bpfaot_map *map, int (*cb)(void *ctx, void *d
         }
 done:
         return cnt;
+}
+
+/* Is the oldest record committed (submitted or discarded)? */
+static bool rb_ready(struct ringbuf *rb)
+{
+        uint64_t cons = __atomic_load_n(&rb->consumer_pos, __ATOMIC_ACQUIRE);
+        uint64_t prod = __atomic_load_n(&rb->producer_pos, __ATOMIC_ACQUIRE);
+        struct bpfaot_rb_hdr *hdr = (struct bpfaot_rb_hdr *)(rb->data + (cons & rb->mask));
+
+        return cons < prod &&
+               !(__atomic_load_n(&hdr->len, __ATOMIC_ACQUIRE) & BPF_RINGBUF_BUSY_BIT);
+}
+
+/* Sleep until a record is committed with a wakeup or until the deadline (NULL: none). */
+static int wait_commit(struct ringbuf *rb, const struct timespec *deadline)
+{
+        uint64_t seen;
+        int rc = 0;
+
+        pthread_mutex_lock(&rb->wait_lock);
+        __atomic_add_fetch(&rb->waiters, 1, __ATOMIC_SEQ_CST);
+        seen = __atomic_load_n(&rb->commits, __ATOMIC_SEQ_CST);
+        while (!rc && !rb_ready(rb) && __atomic_load_n(&rb->commits, __ATOMIC_SEQ_CST) == seen)
+                rc = deadline ? pthread_cond_timedwait(&rb->wait_cond, &rb->wait_lock, deadline)
+                              : pthread_cond_wait(&rb->wait_cond, &rb->wait_lock);
+        __atomic_sub_fetch(&rb->waiters, 1, __ATOMIC_SEQ_CST);
+        pthread_mutex_unlock(&rb->wait_lock);
+        return rc;
+}
+
+int bpfaot_ringbuf__poll(struct bpfaot_map *map, int (*cb)(void *ctx, void *data, size_t size),
+                         void *ctx, int timeout_ms)
+{
+        struct timespec deadline;
+        int n;
+
+        if (!map || map->def.type != BPF_MAP_TYPE_RINGBUF || !cb)
+                return -EINVAL;
+        if (timeout_ms > 0) {
+                clock_gettime(CLOCK_MONOTONIC, &deadline);
+                deadline.tv_sec += timeout_ms / 1000;
+                deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+                if (deadline.tv_nsec >= 1000000000) {
+                        deadline.tv_sec++;
+                        deadline.tv_nsec -= 1000000000;
+                }
+        }
+        for (;;) {
+                n = bpfaot_ringbuf__consume(map, cb, ctx);
+                if (n || timeout_ms == 0)
+                        return n;
+                if (wait_commit(map->priv, timeout_ms > 0 ? &deadline : NULL))
+                        /* timed out: what a record without wakeup may have brought meanwhile */
+                        return bpfaot_ringbuf__consume(map, cb, ctx);
+        }
 }
 
 static void *rb_lookup(struct bpfaot_map *map, const void *key)

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <linux/bpf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,9 +81,37 @@ static const struct bpfaot_map_ops *ops_for(uint32_t type, bool *percpu)
                 return &bpfaot_hash_of_maps_ops;
         case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
                 return &bpfaot_perf_event_ops;
+        case BPF_MAP_TYPE_LPM_TRIE:
+                return &bpfaot_lpm_trie_ops;
+        case BPF_MAP_TYPE_BLOOM_FILTER:
+                return &bpfaot_bloom_filter_ops;
+        case BPF_MAP_TYPE_USER_RINGBUF:
+                return &bpfaot_user_ringbuf_ops;
         default:
                 return NULL;
         }
+}
+
+bool bpfaot_map_type__supported(uint32_t type)
+{
+        bool percpu;
+
+        return ops_for(type, &percpu) != NULL;
+}
+
+int bpfaot_map_def__describe_error(const struct bpfaot_map_def *def, int err, char *buf,
+                                   size_t size)
+{
+        const char *name = def->name ? def->name : "?";
+
+        if (err == -ENOTSUP && !bpfaot_map_type__supported(def->type))
+                return snprintf(buf, size, "map '%s': type %s is not supported by the runtime",
+                                name, bpfaot_map_type__name(def->type));
+        return snprintf(buf, size,
+                        "map '%s': cannot create it (%s): key %u, value %u, max_entries %u, "
+                        "flags 0x%x",
+                        name, strerror(-err), def->key_size, def->value_size, def->max_entries,
+                        def->map_flags);
 }
 
 static bool is_map_of_maps(uint32_t type)
@@ -135,6 +164,9 @@ int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **map
         if (def->init_value && !has_init(def->type))
                 return -EINVAL;
         if (def->inner && !is_map_of_maps(def->type))
+                return -EINVAL;
+        /* As the kernel: map_extra means something to a Bloom filter only (here). */
+        if (def->map_extra && def->type != BPF_MAP_TYPE_BLOOM_FILTER)
                 return -EINVAL;
 
         map = calloc(1, sizeof(*map));
@@ -311,6 +343,63 @@ int bpfaot_map__get_next_key(struct bpfaot_map *map, const void *key, void *next
         if (!map->ops->get_next_key)
                 return -EINVAL;
         return map->ops->get_next_key(map, key, next_key);
+}
+
+int bpfaot_map__lookup_and_delete_elem(struct bpfaot_map *map, const void *key, void *value,
+                                       uint64_t flags)
+{
+        void *old;
+        int rc;
+
+        if (flags)
+                return -EINVAL;
+        if (map->def.type == BPF_MAP_TYPE_QUEUE || map->def.type == BPF_MAP_TYPE_STACK)
+                return key ? -EINVAL : (int)map->ops->pop(map, value, true);
+        if (!map->ops->lookup_and_delete)
+                return -ENOTSUP;
+        old = timer_elem(map, key);
+        rc = map->ops->lookup_and_delete(map, key, value);
+        if (!rc && old)
+                bpfaot__timers_release(map, old);
+        return rc;
+}
+
+int bpfaot_map__lookup_batch(struct bpfaot_map *map, const void *in_batch, void *out_batch,
+                             void *keys, void *values, uint32_t *count)
+{
+        size_t key_size = map->def.key_size, value_size = bpfaot_map__value_copy_size(map);
+        const void *prev = in_batch;
+        uint32_t want = *count, n = 0;
+        int rc = 0;
+
+        *count = 0;
+        if (!map->ops->get_next_key || !map->ops->lookup_copy || !key_size) /* keyless maps */
+                return -ENOTSUP;
+        if (!out_batch || (want && (!keys || !values)))
+                return -EINVAL;
+        while (n < want) {
+                char *key = (char *)keys + n * key_size;
+
+                rc = map->ops->get_next_key(map, prev, key);
+                if (rc)
+                        break;
+                prev = key;
+                /* A key deleted since get_next_key found it is skipped. */
+                rc = map->ops->lookup_copy(map, key, (char *)values + n * value_size);
+                if (rc == -ENOENT) {
+                        memcpy(out_batch, key, key_size);
+                        prev = out_batch;
+                        rc = 0;
+                        continue;
+                }
+                if (rc)
+                        break;
+                n++;
+        }
+        if (prev != in_batch && prev != out_batch) /* the batch ends at the last key copied */
+                memcpy(out_batch, prev, key_size);
+        *count = n;
+        return rc;
 }
 
 static bool inner_matches(const struct bpfaot_map_def *t, const struct bpfaot_map_def *d)

@@ -26,6 +26,8 @@ struct bpfaot_map_ops {
         long (*update)(struct bpfaot_map *map, const void *key, const void *value, uint64_t flags,
                        bool allcpus);
         long (*delete)(struct bpfaot_map *map, const void *key);
+        /* Copy the value out (as lookup_copy) and delete it, atomically. */
+        int (*lookup_and_delete)(struct bpfaot_map *map, const void *key, void *value);
         int (*lookup_copy)(struct bpfaot_map *map, const void *key, void *value);
         int (*get_next_key)(struct bpfaot_map *map, const void *key, void *next_key);
         long (*push)(struct bpfaot_map *map, const void *value, uint64_t flags);
@@ -97,5 +99,22 @@ extern const struct bpfaot_map_ops bpfaot_ringbuf_ops;
 extern const struct bpfaot_map_ops bpfaot_ptr_array_ops;
 extern const struct bpfaot_map_ops bpfaot_hash_of_maps_ops;
 extern const struct bpfaot_map_ops bpfaot_perf_event_ops;
+extern const struct bpfaot_map_ops bpfaot_lpm_trie_ops;
+extern const struct bpfaot_map_ops bpfaot_bloom_filter_ops;
+extern const struct bpfaot_map_ops bpfaot_user_ringbuf_ops;
+
+/*
+ * A ring-buffer record header, the kernel's layout (RINGBUF and USER_RINGBUF):
+ * the length with BPF_RINGBUF_BUSY_BIT and BPF_RINGBUF_DISCARD_BIT, then the
+ * header's offset in the data area (the kernel counts pages). Records are
+ * 8-byte aligned.
+ */
+struct bpfaot_rb_hdr {
+        uint32_t len;
+        uint32_t pg_off;
+};
+#define BPFAOT_RB_MAX_RECORD (UINT32_MAX >> 2)
+#define BPFAOT_RB_RECORD_LEN(size)                                                                 \
+        BPFAOT_ROUND_UP((uint64_t)(size) + sizeof(struct bpfaot_rb_hdr), 8)
 
 #endif

@@ -248,6 +248,8 @@ struct bpfaot_map_desc {
         const char *name;
         uint32_t type; /* enum bpf_map_type */
         uint32_t key_size, value_size, max_entries, map_flags;
+        /* __uint(map_extra, N): BLOOM_FILTER's number of hash functions */
+        uint32_t map_extra;
         bool legacy; /* from a struct bpf_map_def in a "maps" section */
         /* Map of maps: the inner map template (`__array(values, struct ...)`), or NULL. */
         struct bpfaot_map_desc *inner;

@@ -9,9 +9,9 @@
  *
  * Supported types (enum bpf_map_type from <linux/bpf.h>): ARRAY,
  * PERCPU_ARRAY, HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, QUEUE, STACK,
- * RINGBUF, PROG_ARRAY (tail calls), ARRAY_OF_MAPS, HASH_OF_MAPS and
- * PERF_EVENT_ARRAY. Other types are refused with -ENOTSUP;
- * bpfaot_map_type__name() names them for messages.
+ * RINGBUF, USER_RINGBUF, PROG_ARRAY (tail calls), ARRAY_OF_MAPS,
+ * HASH_OF_MAPS, PERF_EVENT_ARRAY, LPM_TRIE and BLOOM_FILTER. Other types are
+ * refused with -ENOTSUP; bpfaot_map_type__name() names them for messages.
  *
  * Memory model of lookups: bpfaot_map__lookup_elem() returns a pointer into
  * the map's storage. Hash maps preallocate all their elements at create
@@ -56,7 +56,8 @@ static inline const struct bpfaot_map_inline *bpfaot_map__inline(const struct bp
 /*
  * Create a map. Returns 0 and *map, or:
  * -EINVAL for impossible definitions (zero or overflowing sizes, wrong
- *         key_size for the type, unknown flags, total size above 16 GiB),
+ *         key_size for the type, unknown flags, total size above 16 GiB,
+ *         map_extra on a type other than BLOOM_FILTER),
  * -ENOTSUP for types that only make sense in a kernel (CGROUP_ARRAY,
  *         STACK_TRACE, DEVMAP, XSKMAP, CPUMAP, ...) or not implemented yet;
  *         bpfaot_map_type__name(def->type) names the type,
@@ -69,6 +70,15 @@ void bpfaot_map__free(struct bpfaot_map *map);
 const struct bpfaot_map_def *bpfaot_map__def(const struct bpfaot_map *map);
 /* Kernel-style name of a map type ("hash", "cgroup_array", ...), "unknown" if none. */
 const char *bpfaot_map_type__name(uint32_t type);
+/* Whether bpfaot_map__create() knows the type (others are -ENOTSUP). */
+bool bpfaot_map_type__supported(uint32_t type);
+/*
+ * One line on why creating `def` failed with `err` (a bpfaot_map__create()
+ * error), e.g. "map 'routes': type sockmap is not supported by the
+ * runtime", into buf (at most size bytes). Returns what snprintf returns.
+ */
+int bpfaot_map_def__describe_error(const struct bpfaot_map_def *def, int err, char *buf,
+                                   size_t size);
 /* CPU copies kept by a PERCPU map (1 for others). */
 uint32_t bpfaot_map__ncpus(const struct bpfaot_map *map);
 /* Bytes bpfaot_map__lookup_copy()/__update_copy() transfer per value. */
@@ -126,9 +136,31 @@ int bpfaot_map__update_copy(struct bpfaot_map *map, const void *key, const void 
 /*
  * Key following `key` (NULL or a missing key: the first key), like
  * BPF_MAP_GET_NEXT_KEY. -ENOENT after the last key. Iterating from NULL until
- * -ENOENT visits every key present throughout exactly once.
+ * -ENOENT visits every key present throughout exactly once. LPM_TRIE: in
+ * post-order, more specific prefixes first, like the kernel.
  */
 int bpfaot_map__get_next_key(struct bpfaot_map *map, const void *key, void *next_key);
+/*
+ * Copy the value out and delete the element in one step, like libbpf's
+ * bpf_map_lookup_and_delete_elem(): hash maps (all four kinds; PERCPU: every
+ * CPU's copy) 0 or -ENOENT; QUEUE/STACK: key must be NULL, pops (-ENOENT when
+ * empty). flags must be 0 (-EINVAL). Other types: -ENOTSUP.
+ */
+int bpfaot_map__lookup_and_delete_elem(struct bpfaot_map *map, const void *key, void *value,
+                                       uint64_t flags);
+/*
+ * Copy up to *count elements following the batch position in_batch (NULL:
+ * from the start) into keys (key_size apart) and values
+ * (bpfaot_map__value_copy_size() apart), like libbpf's bpf_map_lookup_batch().
+ * *count receives how many were copied and out_batch (key_size bytes; it may
+ * be in_batch) the position to pass as in_batch next. Returns 0, or -ENOENT
+ * when the map has no more elements (the last ones may have been copied:
+ * check *count). Elements deleted meanwhile are skipped; elements inserted
+ * meanwhile may be missed, as with get_next_key. Maps without keys
+ * (QUEUE, STACK, RINGBUF, BLOOM_FILTER, ...): -ENOTSUP.
+ */
+int bpfaot_map__lookup_batch(struct bpfaot_map *map, const void *in_batch, void *out_batch,
+                             void *keys, void *values, uint32_t *count);
 
 /* ---- RINGBUF ---- */
 
@@ -139,7 +171,8 @@ int bpfaot_map__get_next_key(struct bpfaot_map *map, const void *key, void *next
  * take it.
  */
 void *bpfaot_ringbuf__reserve(struct bpfaot_map *map, uint64_t size, uint64_t flags);
-/* flags: 0, BPF_RB_NO_WAKEUP or BPF_RB_FORCE_WAKEUP (no notification exists here). */
+/* flags: 0, BPF_RB_NO_WAKEUP (a waiting bpfaot_ringbuf__poll() is not woken, as
+ * in the kernel) or BPF_RB_FORCE_WAKEUP. */
 void bpfaot_ringbuf__submit(void *data, uint64_t flags);
 void bpfaot_ringbuf__discard(void *data, uint64_t flags);
 /* Reserve, copy and submit: 0, -EAGAIN when full, -EINVAL for bad flags. */
@@ -156,6 +189,29 @@ uint64_t bpfaot_ringbuf__query(struct bpfaot_map *map, uint64_t flags);
  */
 int bpfaot_ringbuf__consume(struct bpfaot_map *map, int (*cb)(void *ctx, void *data, size_t size),
                             void *ctx);
+/*
+ * libbpf's ring_buffer__poll() habit: consume (as bpfaot_ringbuf__consume())
+ * what is there; when nothing is, sleep (no busy loop) until a producer
+ * commits a record or timeout_ms passes (negative: no limit; 0: do not
+ * wait), then consume. Returns the number of records cb saw (0 on timeout),
+ * cb's negative return, or -EINVAL. One consumer at a time per map.
+ */
+int bpfaot_ringbuf__poll(struct bpfaot_map *map, int (*cb)(void *ctx, void *data, size_t size),
+                         void *ctx, int timeout_ms);
+
+/* ---- USER_RINGBUF: the host produces, programs drain ---- */
+
+/*
+ * libbpf's user_ring_buffer__reserve(): `size` bytes (8-byte aligned) for a
+ * record the host fills and then submits or discards. NULL with errno E2BIG
+ * (size can never fit), ENOSPC (no room now) or EINVAL (not a USER_RINGBUF).
+ * Thread-safe. Programs take the records in order with
+ * bpf_user_ringbuf_drain(map, callback, ctx, flags); a record still
+ * reserved stops the drain there.
+ */
+void *bpfaot_user_ring_buffer__reserve(struct bpfaot_map *map, uint32_t size);
+void bpfaot_user_ring_buffer__submit(struct bpfaot_map *map, void *sample);
+void bpfaot_user_ring_buffer__discard(struct bpfaot_map *map, void *sample);
 
 /* ---- PROG_ARRAY: programs for tail calls ---- */
 

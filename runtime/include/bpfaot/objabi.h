@@ -128,6 +128,7 @@ struct bpfaot_map_def {
         uint32_t max_entries; /* RINGBUF: power-of-two byte size, multiple of the page size;
                                  PERF_EVENT_ARRAY: 0 means one per CPU, as libbpf sets */
         uint32_t map_flags;   /* BPF_F_* accepted by the kernel for the type */
+        uint32_t map_extra;   /* BLOOM_FILTER: number of hash functions (0: 5); else 0 */
         /*
          * Initial contents, may be NULL:
          * ARRAY: at most value_size * max_entries bytes, filling values in
@@ -199,6 +200,7 @@ enum bpfaot_abi_class {
         F(bpfaot_map_def, value_size, U32, 16)                                                     \
         F(bpfaot_map_def, max_entries, U32, 20)                                                    \
         F(bpfaot_map_def, map_flags, U32, 24)                                                      \
+        F(bpfaot_map_def, map_extra, U32, 28)                                                      \
         F(bpfaot_map_def, init_value, PTR, 32)                                                     \
         F(bpfaot_map_def, init_size, U64, 40)                                                      \
         F(bpfaot_map_def, inner, PTR, 48)
