@@ -202,6 +202,17 @@ static void test_release(void)
         usleep(60000);
         CHECK_EQ(fired(v), 0);
 
+        /* lookup-and-delete releases it as delete does */
+        CHECK_EQ(bpfaot_map__update_elem(h, &k, &init, BPF_ANY), 0);
+        v = elem(h, 2);
+        CHECK_EQ(t_init(v, h, CLOCK_MONOTONIC), 0);
+        CHECK_EQ(t_cb(v), 0);
+        CHECK_EQ(t_start(v, 30 * MS, 0), 0);
+        CHECK_EQ(bpfaot_map__lookup_and_delete_elem(h, &k, &copy, 0), 0);
+        CHECK_EQ(t_cancel(v), NEG(EINVAL));
+        usleep(60000);
+        CHECK_EQ(fired(v), 0);
+
         v = elem(a, 3);
         CHECK_EQ(t_init(v, a, CLOCK_MONOTONIC), 0);
         CHECK_EQ(t_cb(v), 0);
