@@ -502,14 +502,16 @@ static bool slot_reserve(struct absint_state *st, size_t cnt)
 
         if (buf && buf->refs == 1 && cnt <= buf->cap)
                 return true;
-        cap = buf ? buf->cap : 8;
-        while (cap < cnt)
-                cap *= 2;
         if (buf && buf->refs == 1) {
+                cap = buf->cap;
+                while (cap < cnt)
+                        cap *= 2;
                 nb = realloc(buf, sizeof(*buf) + cap * sizeof(buf->slots[0]));
                 if (!nb)
                         return false;
         } else {
+                /* A copy is mostly kept as it is (a block's entry): little room to grow. */
+                cap = cnt + 4;
                 nb = malloc(sizeof(*nb) + cap * sizeof(nb->slots[0]));
                 if (!nb)
                         return false;
@@ -695,10 +697,21 @@ static bool slots_join(struct absint_state *out, const struct absint_state *old,
 {
         struct absint_slot old_def = slot_default(old, 0), new_def = slot_default(new, 0);
         uint8_t out_init = out->rest_init ? 0xff : 0;
-        size_t i = 0, j = 0;
+        size_t i, j, n = 0;
 
+        /* Room for the union of both index sets, counted first: joined states are kept. */
+        for (i = j = 0; i < old->slot_cnt || j < new->slot_cnt; n++) {
+                if (j >= new->slot_cnt ||
+                    (i < old->slot_cnt && old->slots[i].index < new->slots[j].index))
+                        i++;
+                else if (i >= old->slot_cnt || new->slots[j].index < old->slots[i].index)
+                        j++;
+                else
+                        i++, j++;
+        }
+        i = j = 0;
         out->slot_cnt = 0; /* nothing to copy should the buffer be shared */
-        if (!slot_reserve(out, old->slot_cnt + new->slot_cnt))
+        if (!slot_reserve(out, n))
                 return false;
         while (i < old->slot_cnt || j < new->slot_cnt) {
                 struct absint_slot *r = &out->slots[out->slot_cnt];
