@@ -67,17 +67,26 @@ static int wait_init(struct ringbuf *rb)
         return 0;
 }
 
-static int rb_alloc(struct bpfaot_map *map)
+int bpfaot__ringbuf_check_def(const struct bpfaot_map_def *def, uint32_t flags)
 {
-        const struct bpfaot_map_def *def = &map->def;
         long page = sysconf(_SC_PAGESIZE);
         uint32_t size = def->max_entries;
-        struct ringbuf *rb;
 
         if (page <= 0)
                 page = 4096;
         if (def->key_size != 0 || def->value_size != 0 || size == 0 || (size & (size - 1)) ||
-            size % (uint64_t)page || (def->map_flags & ~RB_FLAGS))
+            size % (uint64_t)page || (def->map_flags & ~flags))
+                return -EINVAL;
+        return 0;
+}
+
+static int rb_alloc(struct bpfaot_map *map)
+{
+        const struct bpfaot_map_def *def = &map->def;
+        uint32_t size = def->max_entries;
+        struct ringbuf *rb;
+
+        if (bpfaot__ringbuf_check_def(def, RB_FLAGS))
                 return -EINVAL;
         rb = calloc(1, sizeof(*rb));
         if (!rb)

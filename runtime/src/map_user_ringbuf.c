@@ -21,7 +21,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define URB_FLAGS        (BPF_F_NUMA_NODE)
 #define URB_WAKEUP_FLAGS ((uint64_t)(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP))
@@ -40,14 +39,10 @@ struct user_rb {
 static int urb_alloc(struct bpfaot_map *map)
 {
         const struct bpfaot_map_def *def = &map->def;
-        long page = sysconf(_SC_PAGESIZE);
         uint32_t size = def->max_entries;
         struct user_rb *rb;
 
-        if (page <= 0)
-                page = 4096;
-        if (def->key_size != 0 || def->value_size != 0 || size == 0 || (size & (size - 1)) ||
-            size % (uint64_t)page || (def->map_flags & ~URB_FLAGS))
+        if (bpfaot__ringbuf_check_def(def, URB_FLAGS))
                 return -EINVAL;
         rb = calloc(1, sizeof(*rb));
         if (!rb)

@@ -117,4 +117,11 @@ struct bpfaot_rb_hdr {
 #define BPFAOT_RB_RECORD_LEN(size)                                                                 \
         BPFAOT_ROUND_UP((uint64_t)(size) + sizeof(struct bpfaot_rb_hdr), 8)
 
+/*
+ * The definition rules both ring buffers (RINGBUF, USER_RINGBUF) share: no
+ * key or value, max_entries a power of 2 and a multiple of the page size,
+ * no map_flags outside `flags`. 0 or -EINVAL.
+ */
+int bpfaot__ringbuf_check_def(const struct bpfaot_map_def *def, uint32_t flags);
+
 #endif
