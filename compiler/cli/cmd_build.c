@@ -296,11 +296,19 @@ static int load_input(const struct build_args *a, struct input *in, bool elf_onl
         return EXIT_OK;
 }
 
-/* --skeleton: every program into DIR/<name>.aot.o, and DIR/<name>.aot.h. */
+/*
+ * --skeleton: every program into DIR/<name>.aot.o, and DIR/<name>.aot.h.
+ * <name> is the input's file name without .bpf.o (my-prog.bpf.o gives
+ * my-prog.aot.o, as build rules expect); the symbols use it as a C
+ * identifier (my_prog__<prog>, struct my_prog_aot).
+ */
 static int build_skeleton(const struct input *in, const struct build_args *a, const char *dir,
                           struct cli_outputs *out)
 {
-        const char *prefix = in->elf->symbol_prefix;
+        static const char *const suffixes[] = {".bpf.o", ".o", NULL};
+        /* Standard input has no file name: the symbols' prefix names the files. */
+        char *stem = strcmp(a->input, "-") == 0 ? strdup(in->elf->symbol_prefix)
+                                                : cli_basename_without(a->input, suffixes);
         const char **names = calloc(in->cnt ? in->cnt : 1, sizeof(*names));
         char *obj_path = NULL, *hdr_path = NULL;
         struct bpfaot_buf obj = {0}, hdr = {0};
@@ -308,8 +316,8 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
         int status = EXIT_FAIL;
         size_t bad = 0;
 
-        if (!names || asprintf(&obj_path, "%s/%s.aot.o", dir, prefix) < 0 ||
-            asprintf(&hdr_path, "%s/%s.aot.h", dir, prefix) < 0) {
+        if (!stem || !names || asprintf(&obj_path, "%s/%s.aot.o", dir, stem) < 0 ||
+            asprintf(&hdr_path, "%s/%s.aot.h", dir, stem) < 0) {
                 cli_nomem(NULL);
                 goto out;
         }
@@ -335,6 +343,7 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
             cli_outputs_add(out, hdr_path, hdr.data, hdr.len) == 0)
                 status = EXIT_OK;
 out:
+        free(stem);
         free(names);
         free(obj_path);
         free(hdr_path);
