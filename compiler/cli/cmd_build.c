@@ -58,7 +58,7 @@ static void usage(FILE *out, bool build)
                 "  --skeleton            one object DIR/<name>.aot.o with every program as\n"
                 "                        <name>__<program>(ctx, size), and the header\n"
                 "                        DIR/<name>.aot.h (maps, typed global data, open/\n"
-                "                        destroy); <name>: the file name without .bpf.o\n"
+                "                        load/destroy); <name>: the file name without .bpf.o\n"
                 "  -v, --verbose         say what is compiled\n"
                 "  -h, --help            this help\n",
                 build ? "DIR" : "FILE");

@@ -86,6 +86,7 @@ static int translate_all(struct job *j)
             .module_entries = j->entries,
             .module_entry_cnt = j->cnt,
             .inline_maps = j->o.inline_maps,
+            .whole_object = j->with_table,
         };
         int ret = 0;
 

@@ -13,6 +13,7 @@
 #include "objabi.h"
 #include "llvm_compat.h"
 
+#include <ctype.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,31 @@ static char *concat(const char *a, const char *b, const char *c)
         if (s)
                 snprintf(s, n, "%s%s%s", a, b, c);
         return s;
+}
+
+bool objabi_is_identifier(const char *s)
+{
+        if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+                return false;
+        for (; *s; s++)
+                if (!isalnum((unsigned char)*s) && *s != '_')
+                        return false;
+        return true;
+}
+
+bool objabi_data_settable(const struct bpfaot_data_sec *d)
+{
+        for (size_t i = 0; d->readonly && i < d->var_cnt; i++)
+                if (objabi_is_identifier(d->vars[i].name))
+                        return true;
+        return false;
+}
+
+uint64_t objabi_data_span(const struct bpfaot_data_sec *d, bool whole_object)
+{
+        if (!whole_object || !objabi_data_settable(d))
+                return d->size;
+        return (d->size + OBJABI_FREEZE_ALIGN - 1) / OBJABI_FREEZE_ALIGN * OBJABI_FREEZE_ALIGN;
 }
 
 char *objabi_symbol(const char *prefix, const char *suffix)

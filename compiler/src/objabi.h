@@ -52,6 +52,23 @@ LLVMTypeRef objabi_type(LLVMContextRef ctx, enum objabi_struct s);
 LLVMValueRef objabi_const(LLVMContextRef ctx, enum objabi_struct s, const void *c,
                           const LLVMValueRef *ptrs);
 
+/*
+ * Read-only data a host sets before the programs run: in an object of all
+ * programs (the skeleton's), a read-only section with variables (`const
+ * volatile` settings) is writable memory until the skeleton's __load()
+ * makes it read-only, so it starts at a page boundary and fills whole pages
+ * of OBJABI_FREEZE_ALIGN (the largest page size of Linux targets). Loads
+ * from it are not folded. Other read-only data (string literals, objects
+ * compiled a program at a time, which no host sets) stays constant.
+ */
+#define OBJABI_FREEZE_ALIGN 65536u
+/* A read-only section with a variable the skeleton names (not a function's static "f.x"). */
+bool objabi_data_settable(const struct bpfaot_data_sec *d);
+/* clang names a function's static variables "func.var": not a C identifier. */
+bool objabi_is_identifier(const char *s);
+/* The bytes the native global of `d` spans: its size, whole pages when settable. */
+uint64_t objabi_data_span(const struct bpfaot_data_sec *d, bool whole_object);
+
 /* "<prefix><suffix>" (a BPFAOT_SYM_* suffix), or NULL when out of memory; free() it. */
 char *objabi_symbol(const char *prefix, const char *suffix);
 /* "<prefix>__<prog>": the entry of a program in an object of all programs; free() it. */

@@ -441,26 +441,37 @@ static void tr_atomic(struct tr *t, const struct bpfaot_insn *insn)
 
 static void tr_lddw_plain(struct tr *t, size_t idx);
 
-/* The native global holding a data section, created on first use. */
+/*
+ * The native global holding a data section, created on first use: the
+ * section's bytes, padded to whole pages when a host may set it before
+ * freezing it (objabi_data_span).
+ */
 static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d)
 {
-        LLVMTypeRef ty = LLVMArrayType(t->i8, (unsigned)d->size);
+        bool settable = t->opts->whole_object && objabi_data_settable(d);
+        uint64_t span = objabi_data_span(d, t->opts->whole_object);
+        LLVMTypeRef ty = LLVMArrayType(t->i8, (unsigned)span);
         LLVMValueRef g = LLVMGetNamedGlobal(t->mod, d->symbol);
+        uint8_t *bytes = NULL;
 
         if (g)
                 return g;
+        if (d->bytes && (bytes = calloc(1, span ? span : 1)) != NULL)
+                memcpy(bytes, d->bytes, d->size);
+        t->oom |= d->bytes && !bytes;
         g = LLVMAddGlobal(t->mod, ty, d->symbol);
-        LLVMSetInitializer(g, d->bytes ? LLVMConstStringInContext(t->ctx, (const char *)d->bytes,
-                                                                  (unsigned)d->size, true)
-                                       : LLVMConstNull(ty));
-        /* Read-only sections are constant, so LLVM may fold loads from them. */
-        LLVMSetGlobalConstant(g, d->readonly);
+        LLVMSetInitializer(
+            g, bytes ? LLVMConstStringInContext(t->ctx, (const char *)bytes, (unsigned)span, true)
+                     : LLVMConstNull(ty));
+        free(bytes);
+        /* Read-only sections no host sets are constant, so LLVM may fold loads from them. */
+        LLVMSetGlobalConstant(g, d->readonly && !settable);
         /*
          * weak_odr: every program object of the same eBPF object defines the
          * same data; the linker keeps one copy, so programs share it.
          */
         LLVMSetLinkage(g, LLVMWeakODRLinkage);
-        LLVMSetAlignment(g, 8);
+        LLVMSetAlignment(g, settable ? OBJABI_FREEZE_ALIGN : 8);
         return g;
 }
 

@@ -18,7 +18,8 @@ struct translate_opts {
          */
         const char *const *module_entries;
         size_t module_entry_cnt;
-        bool inline_maps; /* bpfaot_compile_opts.inline_maps */
+        bool inline_maps;  /* bpfaot_compile_opts.inline_maps */
+        bool whole_object; /* the module holds all programs of one object (objabi_data_span) */
 };
 
 struct program;

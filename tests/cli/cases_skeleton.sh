@@ -33,3 +33,71 @@ case_skeleton_file_names() {
         expect_rc 0 "build --skeleton from standard input"
         expect_file stdin/_stdin_.aot.o "standard input: the files take the symbols' prefix"
 }
+
+# No map and no global data: the header still compiles and links (C, and C++
+# where there is a compiler for it); a second open is refused without a leak
+# (the ASan build runs this host too); a destroyed skeleton opens again.
+case_skeleton_plain() {
+        x "$BPF_AOT" build --skeleton "$(obj skeleton_plain)" -o sk
+        expect_rc 0 "build --skeleton skeleton_plain.bpf.o"
+        expect_no_grep '__maps|__bss|__data|__rodata' sk/skeleton_plain.aot.h "no map or data in the header"
+        skel_host plain sk/skeleton_plain.aot.o
+        x ./plain
+        expect_rc 0 "run the host"
+        expect_eq "$(tr '\n' '|' <_out)" \
+                "second open: Device or resource busy, none|add 42|open after destroy: 0|" \
+                "one open skeleton at a time; open again after destroy"
+        if command -v c++ >/dev/null; then
+                printf '#include "skeleton_plain.aot.h"\nint main() { return 0; }\n' >plain.cc
+                x c++ -Wall -Wextra -Werror -I sk -I "$CLI_RUNTIME_INC" -c plain.cc -o plain_cc.o
+                expect_rc 0 "the header compiles as C++"
+        fi
+}
+
+# Named types of global data: each in its guard, so a host's own header that
+# defines them (and their guards) comes first, and two skeletons that share
+# them define them once.
+case_skeleton_types() {
+        x "$BPF_AOT" build --skeleton "$(obj skeleton_types)" -o sk
+        expect_rc 0 "build --skeleton skeleton_types.bpf.o"
+        expect_grep '^#ifndef BPFAOT_DEFINED_struct_event$' sk/skeleton_types.aot.h "struct event is guarded"
+        expect_grep '^#ifndef BPFAOT_DEFINED_event_count$' sk/skeleton_types.aot.h "typedef event_count is guarded"
+        cp "$(obj skeleton_types)" types_a.bpf.o
+        cp "$(obj skeleton_types)" types_b.bpf.o
+        x "$BPF_AOT" build --skeleton types_a.bpf.o -o sk
+        x "$BPF_AOT" build --skeleton types_b.bpf.o -o sk
+        expect_rc 0 "build --skeleton types_b.bpf.o"
+        local want="a: pid 7 total 10 events 2; b: pid 9 total 5"
+        skel_host types sk/types_a.aot.o sk/types_b.aot.o
+        x ./types
+        expect_stdout "$want" "the host's own header first, then both skeletons"
+        # shellcheck disable=SC2086
+        x "$CLI_CC" -Wall -Wextra -Werror ${CLI_SAN_FLAGS:-} -DNO_OWN_HEADER -o types_alone -I sk \
+                -I "$CLI_RUNTIME_INC" "$CLI_SRC/skeleton_types_host.c" sk/types_a.aot.o \
+                sk/types_b.aot.o "$CLI_RUNTIME_LIB" -lpthread
+        expect_rc 0 "both skeletons alone: the types come from the first"
+        x ./types_alone
+        expect_stdout "$want" "both skeletons alone"
+}
+
+# const volatile .rodata: set after __open(), read by the programs, frozen by
+# __load(); compiled a program at a time (no skeleton) it stays constant and
+# its loads are folded.
+case_skeleton_rodata() {
+        local p
+        p=$(obj skeleton_rodata)
+        x "$BPF_AOT" build --skeleton "$p" -o sk
+        expect_rc 0 "build --skeleton skeleton_rodata.bpf.o"
+        expect_grep '^	int limit;$' sk/skeleton_rodata.aot.h "the host's view of limit is writable"
+        skel_host rodata sk/skeleton_rodata.aot.o
+        x ./rodata
+        expect_rc 0 "run the host"
+        expect_eq "$(tr '\n' '|' <_out)" \
+                "compiled in: 5 3|default 5003|load 0, settings 9004|write after load: exit 42|still 9004|again: load 0, settings 2004|" \
+                "values set before load are read; a write after load faults"
+        x "$BPF_AOT" build -e "$p" -o ll
+        expect_rc 0 "build -e skeleton_rodata.bpf.o"
+        expect_grep '^@skeleton_rodata__rodata = weak_odr (local_unnamed_addr )?constant ' ll/settings.ll \
+                "a program's own object keeps .rodata constant"
+        expect_grep 'ret i64 5003' ll/settings.ll "and folds its loads"
+}
