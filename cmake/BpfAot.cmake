@@ -4,14 +4,15 @@
 #   bpf_aot_add_object(<target>
 #     SOURCES <x.bpf.c>... | OBJECTS <x.bpf.o>...
 #     [INCLUDE_DIRECTORIES <dir>...] [COMPILE_DEFINITIONS <def>...] [CLANG_FLAGS <flag>...]
-#     [OPT_LEVEL 0-3] [CPU <name>|native] [SKELETON] [OUTPUT_DIRECTORY <dir>])
+#     [OPT_LEVEL 0-3] [CPU <name>|native] [SKELETON] [INSTANCES] [OUTPUT_DIRECTORY <dir>])
 #
 # Each x.bpf.c is compiled by clang (with -D__TARGET_ARCH_<arch>) to the eBPF
 # object x.bpf.o, which `bpf-aot build --skeleton` turns into x.aot.o (every
 # program <p> as x__<p>(ctx, ctx_size), x as a C identifier: my-prog gives
 # my_prog__<p>) and x.aot.h. <target> is a static library of the
 # x.aot.o objects that links the runtime; with SKELETON its users also get
-# the directory of the x.aot.h headers on their include path. See README.md,
+# the directory of the x.aot.h headers on their include path; INSTANCES builds
+# them with --instances (each open of a skeleton is an instance). See README.md,
 # "Using bpf-aot in your build".
 #
 # Cache variables: BPF_AOT_CLANG (the clang for -target bpf), BPF_AOT_EXECUTABLE
@@ -143,7 +144,7 @@ function(_bpf_aot_tool out_cmd out_dep)
 endfunction()
 
 function(bpf_aot_add_object target)
-  cmake_parse_arguments(PARSE_ARGV 1 A "SKELETON"
+  cmake_parse_arguments(PARSE_ARGV 1 A "SKELETON;INSTANCES"
     "OPT_LEVEL;CPU;OUTPUT_DIRECTORY"
     "SOURCES;OBJECTS;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;CLANG_FLAGS")
   if(A_UNPARSED_ARGUMENTS)
@@ -171,6 +172,9 @@ function(bpf_aot_add_object target)
   endif()
   if(A_CPU)
     list(APPEND _aot_args --cpu ${A_CPU})
+  endif()
+  if(A_INSTANCES)
+    list(APPEND _aot_args --instances)
   endif()
 
   if(A_SOURCES)

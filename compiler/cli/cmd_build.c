@@ -59,6 +59,9 @@ static void usage(FILE *out, bool build)
                 "                        <name>__<program>(ctx, size), and the header\n"
                 "                        DIR/<name>.aot.h (maps, typed global data, open/\n"
                 "                        load/destroy); <name>: the file name without .bpf.o\n"
+                "  --instances           with --skeleton: each open of the skeleton is an\n"
+                "                        instance with its own maps and data, programs run\n"
+                "                        on one with <name>_aot__run()\n"
                 "  -v, --verbose         say what is compiled\n"
                 "  -h, --help            this help\n",
                 build ? "DIR" : "FILE");
@@ -76,7 +79,8 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 O_PROGRAM,
                 O_SKELETON,
                 O_KCONFIG,
-                O_INLINE_MAPS
+                O_INLINE_MAPS,
+                O_INSTANCES
         };
         static const struct option lopts[] = {
             {"output", required_argument, NULL, 'o'},
@@ -93,6 +97,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
             {"skeleton", no_argument, NULL, O_SKELETON},
             {"kconfig", required_argument, NULL, O_KCONFIG},
             {"inline-maps", no_argument, NULL, O_INLINE_MAPS},
+            {"instances", no_argument, NULL, O_INSTANCES},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -166,6 +171,14 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                                 return EXIT_USAGE;
                         }
                         a->skeleton = true;
+                        break;
+                case O_INSTANCES:
+                        if (!build) {
+                                cli_error(
+                                    "compile: --instances is an option of 'build --skeleton'");
+                                return EXIT_USAGE;
+                        }
+                        a->copts.instances = true;
                         break;
                 case 'h':
                         usage(stdout, build);
@@ -306,6 +319,7 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
                           struct cli_outputs *out)
 {
         static const char *const suffixes[] = {".bpf.o", ".o", NULL};
+        BPFAOT_OPTS_INIT(bpfaot_skeleton_opts, sopts, .instances = a->copts.instances);
         /* Standard input has no file name: the symbols' prefix names the files. */
         char *stem = strcmp(a->input, "-") == 0 ? strdup(in->elf->symbol_prefix)
                                                 : cli_basename_without(a->input, suffixes);
@@ -334,7 +348,7 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
         if (bad)
                 goto out;
         if (bpfaot_compile_elf(in->elf, names, in->cnt, &a->copts, &obj, &err) ||
-            bpfaot_skeleton_header(in->elf, names, in->cnt, &hdr, &err)) {
+            bpfaot_skeleton_header_opts(in->elf, names, in->cnt, &sopts, &hdr, &err)) {
                 cli_report(&err);
                 goto out;
         }
@@ -399,6 +413,10 @@ int cmd_build(int argc, char **argv)
         dir = a.output ? a.output : ".";
         if (a.skeleton && (a.copts.output != BPFAOT_OUTPUT_OBJECT || a.copts.entry_name)) {
                 cli_error("build: --skeleton writes an object: not with -e, -S or --entry");
+                return EXIT_USAGE;
+        }
+        if (a.copts.instances && !a.skeleton) {
+                cli_error("build: --instances is an option of --skeleton");
                 return EXIT_USAGE;
         }
         ret = load_input(&a, &in, true);

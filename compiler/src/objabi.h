@@ -69,6 +69,18 @@ bool objabi_is_identifier(const char *s);
 /* The bytes the native global of `d` spans: its size, whole pages when settable. */
 uint64_t objabi_data_span(const struct bpfaot_data_sec *d, bool whole_object);
 
+/*
+ * Instances (bpfaot_compile_opts.instances): several copies of an object's
+ * maps and data in one process. An instance is a table of pointers, the
+ * object's map slots (as <prefix>__maps) and then the bases of its data
+ * sections (in the object's order); a thread runs programs on one by
+ * pointing the thread-local `void *<prefix>__instance` at it, and NULL
+ * runs them on the object's own <prefix>__maps and data, whose bases are
+ * `const void *const <prefix>__data_bases[]`.
+ */
+#define OBJABI_SYM_INSTANCE   "__instance"
+#define OBJABI_SYM_DATA_BASES "__data_bases"
+
 /* "<prefix><suffix>" (a BPFAOT_SYM_* suffix), or NULL when out of memory; free() it. */
 char *objabi_symbol(const char *prefix, const char *suffix);
 /* "<prefix>__<prog>": the entry of a program in an object of all programs; free() it. */

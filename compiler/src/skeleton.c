@@ -28,7 +28,9 @@ struct gen {
         const struct bpfaot_elf *elf;
         const char *p; /* symbol prefix */
         struct btf_dump *dump;
-        bool *visited; /* by BTF type id: emit_type() has been there */
+        bool *visited;      /* by BTF type id: emit_type() has been there */
+        bool instances;     /* bpfaot_skeleton_opts.instances */
+        char maps_sym[160]; /* <prefix>__maps */
 };
 
 static void dump_printf(void *ctx, const char *fmt, va_list args)
@@ -196,6 +198,21 @@ static void emit_decls(struct gen *g, const char *const *progs, size_t n)
                         "extern const uint32_t %s" BPFAOT_SYM_MAP_CNT ";\n"
                         "extern void *%s" BPFAOT_SYM_MAPS "[%zu];\n",
                         g->p, elf->map_cnt, g->p, g->p, elf->map_cnt);
+        if (g->instances)
+                fprintf(
+                    g->out,
+                    "/* The thread's running instance (%s_aot__run); NULL: the object's own. */\n"
+                    "extern __thread void *%s" OBJABI_SYM_INSTANCE ";\n",
+                    g->p, g->p);
+}
+
+/* Where data section `k` is: the object's global, or the instance's copy. */
+static void data_addr(const struct gen *g, size_t k, char *buf, size_t sz)
+{
+        if (g->instances)
+                snprintf(buf, sz, "obj->__instance[%zu]", g->elf->map_cnt + k);
+        else
+                snprintf(buf, sz, "(void *)&%s", g->elf->data[k].symbol);
 }
 
 /*
@@ -204,13 +221,16 @@ static void emit_decls(struct gen *g, const char *const *progs, size_t n)
  */
 static void emit_protect(struct gen *g, const char *prot, bool check)
 {
+        char at[160];
+
         for (size_t i = 0; i < g->elf->data_cnt; i++) {
                 const struct bpfaot_data_sec *d = &g->elf->data[i];
 
                 if (!objabi_data_settable(d))
                         continue;
-                fprintf(g->out, "\t%smprotect((void *)&%s, %llu, %s)%s\n", check ? "if (" : "",
-                        d->symbol, (unsigned long long)objabi_data_span(d, true), prot,
+                data_addr(g, i, at, sizeof(at));
+                fprintf(g->out, "\t%smprotect(%s, %llu, %s)%s\n", check ? "if (" : "", at,
+                        (unsigned long long)objabi_data_span(d, true), prot,
                         check ? ")\n\t\treturn -errno;" : ";");
         }
 }
@@ -229,6 +249,159 @@ static void emit_load(struct gen *g)
                 g->p, g->p, OBJABI_FREEZE_ALIGN, OBJABI_FREEZE_ALIGN);
         emit_protect(g, "PROT_READ", true);
         fputs("\treturn 0;\n}\n", g->out);
+}
+
+/* obj->maps.<map> and obj-><section> from the skeleton's maps and data. */
+static void emit_views(struct gen *g)
+{
+        const struct bpfaot_elf *elf = g->elf;
+        char field[128], at[160];
+
+        for (size_t i = 0; i < elf->map_cnt; i++)
+                fprintf(g->out, "\tobj->maps.%s = (struct bpfaot_map *)%s[%zu];\n",
+                        elf->maps[i].name, g->instances ? "obj->__instance" : g->maps_sym, i);
+        for (size_t i = 0; i < elf->data_cnt; i++) {
+                const struct bpfaot_data_sec *d = &elf->data[i];
+
+                section_field(d->name, field, sizeof(field));
+                data_addr(g, i, at, sizeof(at));
+                if (section_typed(g, d))
+                        fprintf(g->out, "\tobj->%s = (%sstruct %s__%s *)%s;\n", field,
+                                data_const(d), g->p, field, at);
+                else
+                        fprintf(g->out, "\tobj->%s = (%sunsigned char *)%s;\n", field,
+                                data_const(d), at);
+        }
+}
+
+/* One skeleton at a time, on the object's own maps and data. */
+static void emit_single(struct gen *g)
+{
+        const struct bpfaot_elf *elf = g->elf;
+
+        fprintf(g->out,
+                "\n/* Set while a skeleton of the object is open (its maps and data are the "
+                "object's). */\n"
+                "__attribute__((weak)) int %s_aot__opened;\n",
+                g->p);
+        fprintf(g->out,
+                "\n/*\n * Create the object's maps with the runtime and return the skeleton. The\n"
+                " * maps and data are the object's globals, so one skeleton of the object is\n"
+                " * open at a time: -EBUSY until it is destroyed. The host may set .rodata\n"
+                " * (skel->rodata->x = v) until __load(). Returns 0 or a negative errno\n"
+                " * (from bpfaot_map__create).\n */\n"
+                "static inline int %s_aot__open(struct %s_aot **out)\n{\n"
+                "\tstruct %s_aot *obj;\n\n"
+                "\t*out = NULL;\n"
+                "\tif (__atomic_exchange_n(&%s_aot__opened, 1, __ATOMIC_ACQUIRE))\n"
+                "\t\treturn -EBUSY;\n"
+                "\tobj = (struct %s_aot *)calloc(1, sizeof(*obj));\n"
+                "\tif (!obj) {\n\t\t__atomic_store_n(&%s_aot__opened, 0, __ATOMIC_RELEASE);\n"
+                "\t\treturn -ENOMEM;\n\t}\n",
+                g->p, g->p, g->p, g->p, g->p, g->p);
+        if (elf->map_cnt)
+                fprintf(g->out,
+                        "\tint err = bpfaot_maps__create_all(%s" BPFAOT_SYM_MAP_DEFS
+                        ", %s" BPFAOT_SYM_MAP_CNT ", %s, NULL);\n\tif (err) {\n\t\tfree(obj);\n"
+                        "\t\t__atomic_store_n(&%s_aot__opened, 0, __ATOMIC_RELEASE);\n"
+                        "\t\treturn err;\n\t}\n",
+                        g->p, g->p, g->maps_sym, g->p);
+        emit_views(g);
+        fprintf(g->out, "\t*out = obj;\n\treturn 0;\n}\n");
+        emit_load(g);
+        fprintf(g->out,
+                "\n/* Free the maps and the skeleton; the object can be opened again. */\n"
+                "static inline void %s_aot__destroy(struct %s_aot *obj)\n{\n"
+                "\tif (!obj)\n\t\treturn;\n",
+                g->p, g->p);
+        emit_protect(g, "PROT_READ | PROT_WRITE", false);
+        if (elf->map_cnt)
+                fprintf(g->out, "\tbpfaot_maps__free_all(%s, %s" BPFAOT_SYM_MAP_CNT ");\n",
+                        g->maps_sym, g->p);
+        fprintf(g->out,
+                "\tfree(obj);\n\t__atomic_store_n(&%s_aot__opened, 0, __ATOMIC_RELEASE);\n}\n",
+                g->p);
+}
+
+/* The bytes an instance maps for data section `d`: whole pages when it is frozen. */
+static uint64_t instance_span(const struct bpfaot_data_sec *d)
+{
+        uint64_t span = objabi_data_span(d, true);
+
+        return span ? span : 1;
+}
+
+/* Any number of instances, each with its own maps and a copy of the data (objabi.h). */
+static void emit_instances(struct gen *g)
+{
+        const struct bpfaot_elf *elf = g->elf;
+
+        fprintf(g->out,
+                "\n/*\n * Create an instance: its own maps, made with the runtime, and its own\n"
+                " * copy of the global data, initialised from the object's. Any number may\n"
+                " * be open at once; run programs on one with %s_aot__run(). The host may\n"
+                " * set .rodata (skel->rodata->x = v) until __load(). Returns 0 or a\n"
+                " * negative errno (from bpfaot_map__create).\n */\n"
+                "static inline void %s_aot__destroy(struct %s_aot *obj);\n"
+                "static inline int %s_aot__open(struct %s_aot **out)\n{\n"
+                "\tstruct %s_aot *obj = (struct %s_aot *)calloc(1, sizeof(*obj));\n"
+                "\tint err = 0;\n\n"
+                "\t*out = NULL;\n"
+                "\tif (!obj)\n\t\treturn -ENOMEM;\n",
+                g->p, g->p, g->p, g->p, g->p, g->p, g->p);
+        for (size_t k = 0; k < elf->data_cnt; k++) {
+                const struct bpfaot_data_sec *d = &elf->data[k];
+                size_t slot = elf->map_cnt + k;
+
+                fprintf(
+                    g->out,
+                    "\tobj->__instance[%zu] = mmap(NULL, %llu, PROT_READ | PROT_WRITE,\n"
+                    "\t\t\t\t     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
+                    "\tif (obj->__instance[%zu] == MAP_FAILED) {\n"
+                    "\t\tobj->__instance[%zu] = NULL;\n\t\terr = -ENOMEM;\n\t\tgoto fail;\n\t}\n"
+                    "\tmemcpy(obj->__instance[%zu], (const void *)&%s, %zu);\n",
+                    slot, (unsigned long long)instance_span(d), slot, slot, slot, d->symbol,
+                    d->size);
+        }
+        if (elf->map_cnt)
+                fprintf(g->out,
+                        "\terr = bpfaot_maps__create_all(%s" BPFAOT_SYM_MAP_DEFS
+                        ", %s" BPFAOT_SYM_MAP_CNT ", obj->__instance, NULL);\n"
+                        "\tif (err)\n\t\tgoto fail;\n",
+                        g->p, g->p);
+        emit_views(g);
+        fprintf(g->out,
+                "\t*out = obj;\n\treturn 0;\nfail:\n\t%s_aot__destroy(obj);\n\treturn err;\n}\n",
+                g->p);
+        emit_load(g);
+        fprintf(g->out,
+                "\n/* Free the instance's maps and data, and the skeleton. */\n"
+                "static inline void %s_aot__destroy(struct %s_aot *obj)\n{\n"
+                "\tif (!obj)\n\t\treturn;\n",
+                g->p, g->p);
+        if (elf->map_cnt)
+                fprintf(g->out,
+                        "\tbpfaot_maps__free_all(obj->__instance, %s" BPFAOT_SYM_MAP_CNT ");\n",
+                        g->p);
+        for (size_t k = 0; k < elf->data_cnt; k++)
+                fprintf(g->out,
+                        "\tif (obj->__instance[%zu])\n\t\tmunmap(obj->__instance[%zu], %llu);\n",
+                        elf->map_cnt + k, elf->map_cnt + k,
+                        (unsigned long long)instance_span(&elf->data[k]));
+        fputs("\tfree(obj);\n}\n", g->out);
+        fprintf(g->out,
+                "\n/*\n * Run a program of the object (%s__<program>) on instance `obj`: its maps\n"
+                " * and data, also for the programs it tail-calls and its callbacks. Each\n"
+                " * thread runs on the instance it names here; a program called directly\n"
+                " * runs on the object's own maps and data.\n */\n"
+                "static inline uint64_t %s_aot__run(struct %s_aot *obj,\n"
+                "\t\t\t\t\tuint64_t (*prog)(void *ctx, uint64_t ctx_size), void *ctx,\n"
+                "\t\t\t\t\tuint64_t ctx_size)\n{\n"
+                "\tvoid *outer = %s" OBJABI_SYM_INSTANCE ";\n\tuint64_t ret;\n\n"
+                "\t%s" OBJABI_SYM_INSTANCE " = obj->__instance;\n"
+                "\tret = prog(ctx, ctx_size);\n"
+                "\t%s" OBJABI_SYM_INSTANCE " = outer;\n\treturn ret;\n}\n",
+                g->p, g->p, g->p, g->p, g->p, g->p);
 }
 
 static void emit_skeleton(struct gen *g)
@@ -251,66 +424,16 @@ static void emit_skeleton(struct gen *g)
                 else
                         fprintf(g->out, "\t%sunsigned char *%s;\n", data_const(d), field);
         }
+        if (g->instances)
+                fprintf(g->out,
+                        "\t/* The instance: its map slots, then its data sections. */\n"
+                        "\tvoid *__instance[%zu];\n",
+                        elf->map_cnt + elf->data_cnt ? elf->map_cnt + elf->data_cnt : 1);
         fputs("};\n", g->out);
-
-        fprintf(g->out,
-                "\n/* Set while a skeleton of the object is open (its maps and data are the "
-                "object's). */\n"
-                "__attribute__((weak)) int %s_aot__opened;\n",
-                g->p);
-        fprintf(g->out,
-                "\n/*\n * Create the object's maps with the runtime and return the skeleton. The\n"
-                " * maps and data are the object's globals, so one skeleton of the object is\n"
-                " * open at a time: -EBUSY until it is destroyed. The host may set .rodata\n"
-                " * (skel->rodata->x = v) until __load(). Returns 0 or a negative errno\n"
-                " * (from bpfaot_map__create).\n */\n"
-                "static inline int %s_aot__open(struct %s_aot **out)\n{\n"
-                "\tstruct %s_aot *obj;\n\n"
-                "\t*out = NULL;\n"
-                "\tif (__atomic_exchange_n(&%s_aot__opened, 1, __ATOMIC_ACQUIRE))\n"
-                "\t\treturn -EBUSY;\n"
-                "\tobj = (struct %s_aot *)calloc(1, sizeof(*obj));\n"
-                "\tif (!obj) {\n\t\t__atomic_store_n(&%s_aot__opened, 0, __ATOMIC_RELEASE);\n"
-                "\t\treturn -ENOMEM;\n\t}\n",
-                g->p, g->p, g->p, g->p, g->p, g->p);
-        if (elf->map_cnt) {
-                fprintf(g->out,
-                        "\tint err = bpfaot_maps__create_all(%s" BPFAOT_SYM_MAP_DEFS
-                        ", %s" BPFAOT_SYM_MAP_CNT ", %s" BPFAOT_SYM_MAPS
-                        ", NULL);\n\tif (err) {\n\t\tfree(obj);\n"
-                        "\t\t__atomic_store_n(&%s_aot__opened, 0, __ATOMIC_RELEASE);\n"
-                        "\t\treturn err;\n\t}\n",
-                        g->p, g->p, g->p, g->p);
-                for (size_t i = 0; i < elf->map_cnt; i++)
-                        fprintf(g->out,
-                                "\tobj->maps.%s = (struct bpfaot_map *)%s" BPFAOT_SYM_MAPS
-                                "[%zu];\n",
-                                elf->maps[i].name, g->p, i);
-        }
-        for (size_t i = 0; i < elf->data_cnt; i++) {
-                const struct bpfaot_data_sec *d = &elf->data[i];
-                section_field(d->name, field, sizeof(field));
-                if (section_typed(g, d))
-                        fprintf(g->out, "\tobj->%s = &%s;\n", field, d->symbol);
-                else
-                        fprintf(g->out, "\tobj->%s = %s;\n", field, d->symbol);
-        }
-        fprintf(g->out, "\t*out = obj;\n\treturn 0;\n}\n");
-        emit_load(g);
-        fprintf(g->out,
-                "\n/* Free the maps and the skeleton; the object can be opened again. */\n"
-                "static inline void %s_aot__destroy(struct %s_aot *obj)\n{\n"
-                "\tif (!obj)\n\t\treturn;\n",
-                g->p, g->p);
-        emit_protect(g, "PROT_READ | PROT_WRITE", false);
-        if (elf->map_cnt)
-                fprintf(g->out,
-                        "\tbpfaot_maps__free_all(%s" BPFAOT_SYM_MAPS ", %s" BPFAOT_SYM_MAP_CNT
-                        ");\n",
-                        g->p, g->p);
-        fprintf(g->out,
-                "\tfree(obj);\n\t__atomic_store_n(&%s_aot__opened, 0, __ATOMIC_RELEASE);\n}\n",
-                g->p);
+        if (g->instances)
+                emit_instances(g);
+        else
+                emit_single(g);
         fprintf(g->out,
                 "\n/* __open() and __load() in one. */\n"
                 "static inline int %s_aot__open_and_load(struct %s_aot **out)\n{\n"
@@ -323,13 +446,26 @@ static void emit_skeleton(struct gen *g)
 int bpfaot_skeleton_header(const struct bpfaot_elf *elf, const char *const *progs, size_t nprogs,
                            struct bpfaot_buf *out, struct bpfaot_error *err)
 {
+        return bpfaot_skeleton_header_opts(elf, progs, nprogs, NULL, out, err);
+}
+
+int bpfaot_skeleton_header_opts(const struct bpfaot_elf *elf, const char *const *progs,
+                                size_t nprogs, const struct bpfaot_skeleton_opts *opts,
+                                struct bpfaot_buf *out, struct bpfaot_error *err)
+{
         struct gen g = {.elf = elf, .p = elf->symbol_prefix};
+        struct bpfaot_skeleton_opts o;
         char *text = NULL, guard[160];
         size_t len = 0, n = 0;
         int ret;
 
         out->data = NULL;
         out->len = 0;
+        ret = OPTS_COPY(bpfaot_skeleton_opts, o, opts, err);
+        if (ret)
+                return ret;
+        g.instances = o.instances;
+        snprintf(g.maps_sym, sizeof(g.maps_sym), "%s" BPFAOT_SYM_MAPS, g.p);
         g.out = open_memstream(&text, &len);
         if (!g.out)
                 return bpfaot_error_nomem(err);
@@ -341,13 +477,14 @@ int bpfaot_skeleton_header(const struct bpfaot_elf *elf, const char *const *prog
         for (const char *c = g.p; *c && n + 8 < sizeof(guard); c++)
                 guard[n++] = (char)toupper((unsigned char)*c);
         memcpy(guard + n, "_AOT_H", 7);
-        fprintf(g.out,
-                "/* Generated by bpf-aot from %s: do not edit. */\n"
-                "#ifndef %s\n#define %s\n\n"
-                "#include <errno.h>\n#include <stdint.h>\n#include <stdlib.h>\n"
-                "#include <sys/mman.h>\n#include <unistd.h>\n\n#include <bpfaot/maps.h>\n\n"
-                "#ifdef __cplusplus\nextern \"C\" {\n#endif\n",
-                elf->input, guard, guard);
+        fprintf(
+            g.out,
+            "/* Generated by bpf-aot from %s: do not edit. */\n"
+            "#ifndef %s\n#define %s\n\n"
+            "#include <errno.h>\n#include <stdint.h>\n#include <stdlib.h>\n#include <string.h>\n"
+            "#include <sys/mman.h>\n#include <unistd.h>\n\n#include <bpfaot/maps.h>\n\n"
+            "#ifdef __cplusplus\nextern \"C\" {\n#endif\n",
+            elf->input, guard, guard);
         ret = emit_data_types(&g);
         if (!ret) {
                 emit_decls(&g, progs, nprogs);

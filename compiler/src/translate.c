@@ -54,6 +54,8 @@ struct tr {
          */
         LLVMBuilderRef eb;
         LLVMValueRef entry_term, *slot_vals, *base_vals;
+        /* With instances (objabi.h): the running instance's table, and by section its data. */
+        LLVMValueRef inst_val, *data_vals;
         /* Region mode (see build_regions): the code being built covers [lo, hi). */
         LLVMValueRef state; /* i64[10]: registers handed between regions, or NULL */
         size_t lo, hi;
@@ -128,6 +130,7 @@ static LLVMTypeRef int_type(struct tr *t, unsigned bytes)
 }
 
 static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d);
+static LLVMValueRef instance_table(struct tr *t, LLVMValueRef own, size_t first);
 
 /* `base` as i8*, moved by `idx` bytes (inbounds: proven inside the object). */
 static LLVMValueRef gep_i8(struct tr *t, LLVMValueRef base, LLVMValueRef idx, bool inbounds,
@@ -442,11 +445,11 @@ static void tr_atomic(struct tr *t, const struct bpfaot_insn *insn)
 static void tr_lddw_plain(struct tr *t, size_t idx);
 
 /*
- * The native global holding a data section, created on first use: the
- * section's bytes, padded to whole pages when a host may set it before
+ * The object's own global holding a data section, created on first use:
+ * the section's bytes, padded to whole pages when a host may set it before
  * freezing it (objabi_data_span).
  */
-static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d)
+static LLVMValueRef object_data(struct tr *t, const struct bpfaot_data_sec *d)
 {
         bool settable = t->opts->whole_object && objabi_data_settable(d);
         uint64_t span = objabi_data_span(d, t->opts->whole_object);
@@ -611,6 +614,119 @@ static LLVMValueRef map_template(struct tr *t, const struct bpfaot_map_def *d)
 }
 
 /*
+ * Instances (objabi.h, OBJABI_SYM_INSTANCE): the thread's running instance,
+ * a table of the instance's map slots and then its data sections' bases,
+ * read once per run of the function; NULL runs on the object's own globals.
+ */
+static LLVMValueRef instance_global(struct tr *t)
+{
+        char *name = objabi_symbol(t->prog->symbol_prefix, OBJABI_SYM_INSTANCE);
+        LLVMValueRef g;
+
+        if (!name)
+                return NULL;
+        g = LLVMGetNamedGlobal(t->mod, name);
+        if (!g) {
+                g = LLVMAddGlobal(t->mod, t->i8p, name);
+                LLVMSetInitializer(g, LLVMConstNull(t->i8p));
+                LLVMSetThreadLocal(g, true);
+                LLVMSetLinkage(g, LLVMWeakODRLinkage);
+                LLVMSetAlignment(g, 8);
+        }
+        free(name);
+        return g;
+}
+
+static LLVMValueRef instance_val(struct tr *t)
+{
+        LLVMValueRef g;
+
+        if (t->inst_val)
+                return t->inst_val;
+        g = instance_global(t);
+        if (!g) {
+                t->oom = true;
+                return LLVMConstNull(t->i8p);
+        }
+        LLVMPositionBuilderBefore(t->eb, t->entry_term);
+        t->inst_val = LLVMBuildLoad2(t->eb, t->i8p, g, "instance");
+        return t->inst_val;
+}
+
+/*
+ * Where entry `first` of the running instance's table is: in the instance,
+ * or without one in `own` (the object's table of the same entries), as a
+ * pointer to its first element.
+ */
+static LLVMValueRef instance_table(struct tr *t, LLVMValueRef own, size_t first)
+{
+        LLVMValueRef inst = instance_val(t), off = c64(t, first * sizeof(void *));
+        LLVMTypeRef i8pp = compat_ptr_type(t->ctx, t->i8p);
+
+        LLVMPositionBuilderBefore(t->eb, t->entry_term);
+        inst = LLVMBuildInBoundsGEP2(t->eb, t->i8, inst, &off, 1, "");
+        return LLVMBuildSelect(t->eb, LLVMBuildIsNull(t->eb, t->inst_val, ""),
+                               LLVMConstPointerCast(own, i8pp),
+                               LLVMBuildPointerCast(t->eb, inst, i8pp, ""), "");
+}
+
+/*
+ * const void *const <prefix>__data_bases[D]: the object's own data
+ * sections, in the order of an instance's table; NULL when out of memory.
+ */
+static LLVMValueRef data_bases(struct tr *t)
+{
+        size_t n = t->prog->data_cnt;
+        char *name = objabi_symbol(t->prog->symbol_prefix, OBJABI_SYM_DATA_BASES);
+        LLVMValueRef g = name ? LLVMGetNamedGlobal(t->mod, name) : NULL, *vals;
+
+        if (!name || g) {
+                free(name);
+                return g;
+        }
+        vals = calloc(n ? n : 1, sizeof(*vals));
+        for (size_t k = 0; vals && k < n; k++)
+                vals[k] = LLVMConstPointerCast(object_data(t, &t->prog->data[k]), t->i8p);
+        if (vals) {
+                g = LLVMAddGlobal(t->mod, LLVMArrayType(t->i8p, (unsigned)n), name);
+                LLVMSetInitializer(g, LLVMConstArray(t->i8p, vals, (unsigned)n));
+                LLVMSetGlobalConstant(g, true);
+                LLVMSetLinkage(g, LLVMWeakODRLinkage);
+                LLVMSetAlignment(g, 8);
+        }
+        free(vals);
+        free(name);
+        return g;
+}
+
+/*
+ * A data section's base: the object's global, or with instances the
+ * running instance's copy (loaded once per run of the function).
+ */
+static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d)
+{
+        size_t k = (size_t)(d - t->prog->data);
+        LLVMValueRef bases, idx = c64(t, k);
+
+        if (!t->opts->instances)
+                return object_data(t, d);
+        if (t->data_vals[k])
+                return t->data_vals[k];
+        bases = data_bases(t);
+        if (!bases) {
+                t->oom = true;
+                return LLVMConstNull(t->i8p);
+        }
+        LLVMPositionBuilderBefore(t->eb, t->entry_term);
+        t->data_vals[k] = LLVMBuildLoad2(
+            t->eb, t->i8p,
+            LLVMBuildInBoundsGEP2(t->eb, t->i8p, instance_table(t, bases, t->prog->map_cnt), &idx,
+                                  1, ""),
+            "data");
+        return t->data_vals[k];
+}
+
+/*
  * The object's map tables (bpfaot/objabi.h), created on first use from the
  * definitions bpfaot_prog__map_defs() makes:
  *   const struct bpfaot_map_def <prefix>__map_defs[N];
@@ -684,8 +800,14 @@ static LLVMValueRef map_slot(struct tr *t, size_t m)
                 return c64(t, 0);
         }
         LLVMPositionBuilderBefore(t->eb, t->entry_term);
-        p = LLVMBuildInBoundsGEP2(t->eb, LLVMArrayType(t->i64, (unsigned)t->prog->map_cnt), slots,
-                                  ix, 2, "");
+        if (t->opts->instances) {
+                /* The instance's slots come first in its table. */
+                LLVMValueRef idx = c64(t, m);
+                p = LLVMBuildInBoundsGEP2(t->eb, t->i64, instance_table(t, slots, 0), &idx, 1, "");
+        } else {
+                p = LLVMBuildInBoundsGEP2(t->eb, LLVMArrayType(t->i64, (unsigned)t->prog->map_cnt),
+                                          slots, ix, 2, "");
+        }
         t->slot_vals[m] = LLVMBuildLoad2(t->eb, t->i64, p, "map");
         return t->slot_vals[m];
 }
@@ -726,6 +848,8 @@ static void entry_done(struct tr *t, LLVMValueRef term)
         t->entry_term = term;
         memset(t->slot_vals, 0, t->prog->map_cnt * sizeof(*t->slot_vals));
         memset(t->base_vals, 0, t->prog->map_cnt * sizeof(*t->base_vals));
+        memset(t->data_vals, 0, t->prog->data_cnt * sizeof(*t->data_vals));
+        t->inst_val = NULL;
 }
 
 static void tr_lddw(struct tr *t, size_t idx)
@@ -1481,11 +1605,14 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
         t.sub_fns = calloc(p->sp.cnt, sizeof(*t.sub_fns));
         t.slot_vals = calloc(prog->map_cnt ? prog->map_cnt : 1, sizeof(*t.slot_vals));
         t.base_vals = calloc(prog->map_cnt ? prog->map_cnt : 1, sizeof(*t.base_vals));
-        if (!t.leaders || !t.blocks || !t.sub_fns || !t.slot_vals || !t.base_vals) {
+        t.data_vals = calloc(prog->data_cnt ? prog->data_cnt : 1, sizeof(*t.data_vals));
+        if (!t.leaders || !t.blocks || !t.sub_fns || !t.slot_vals || !t.base_vals || !t.data_vals) {
                 ret = bpfaot_error_nomem(err);
                 goto out;
         }
         mark_leaders(&t);
+        /* Hosts name the thread's instance even when no program reads it. */
+        t.oom |= opts->instances && !instance_global(&t);
         for (size_t s = 0; s < p->sp.cnt; s++) {
                 snprintf(name, sizeof(name), "%.40s.sub_%zu", t.entry, p->sp.start[s]);
                 t.sub_fns[s] = LLVMAddFunction(mod, name, t.fn5);
@@ -1511,6 +1638,7 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
 out:
         free(t.slot_vals);
         free(t.base_vals);
+        free(t.data_vals);
         free(t.leaders);
         free(t.blocks);
         free(t.sub_fns);

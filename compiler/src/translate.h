@@ -20,6 +20,7 @@ struct translate_opts {
         size_t module_entry_cnt;
         bool inline_maps;  /* bpfaot_compile_opts.inline_maps */
         bool whole_object; /* the module holds all programs of one object (objabi_data_span) */
+        bool instances;    /* maps and data of the running instance (objabi.h); whole objects */
 };
 
 struct program;

@@ -101,3 +101,23 @@ case_skeleton_rodata() {
                 "a program's own object keeps .rodata constant"
         expect_grep 'ret i64 5003' ll/settings.ll "and folds its loads"
 }
+
+# --instances: several instances of one object, each with its own maps,
+# .bss, .data and .rodata, reached by the program, its bpf_loop callback
+# and the program it tail-calls; threads on their own instances at once
+# (the TSan build runs this host too).
+case_skeleton_instances() {
+        x "$BPF_AOT" build --skeleton --instances "$(obj skeleton_instances)" -o sk
+        expect_rc 0 "build --skeleton --instances"
+        expect_grep '^static inline uint64_t skeleton_instances_aot__run\(' sk/skeleton_instances.aot.h \
+                "the header has <name>_aot__run"
+        skel_host instances sk/skeleton_instances.aot.o
+        x ./instances
+        expect_rc 0 "run the host"
+        expect_eq "$(tr '\n' '|' <_out)" \
+                "a 1000002|b 2000010|hits a 2 b 1; calls a 2 b 10|object's own calls 0|threads: each instance counted its own|" \
+                "instances keep their maps and data apart"
+        x "$BPF_AOT" build --instances "$(obj skeleton_instances)" -o each
+        expect_rc 2 "--instances without --skeleton"
+        expect_err_line "build: --instances is an option of --skeleton$" "the message"
+}

@@ -221,6 +221,10 @@ options)
 		fail "no my-prog.aot.o/.h"
 	"$out/b/arch_host" | tee "$out/run" || fail "arch_host (CMake)"
 	grep -qx 'arch matches, calls 1' "$out/run" || fail "arch_host (CMake)"
+	grep -Eq -- 'bpf-aot build --skeleton -O 2 --instances .*/my-prog\.bpf\.o -o [^ ]*/b/tenants$' "$out/log" ||
+		fail "INSTANCES not passed on"
+	"$out/b/tenants_host" | tee "$out/run" || fail "tenants_host"
+	grep -qx 'arch matches, calls 1' "$out/run" || fail "tenants_host: the instance's calls"
 	cp -a "$here/options" "$out/make"
 	build make -C "$out/make" --no-print-directory BPF_AOT_PREFIX="$PREFIX" arch_host
 	grep -Eq -- '-D__TARGET_ARCH_[a-z0-9]+ .*my-prog\.bpf\.c' "$out/log" ||

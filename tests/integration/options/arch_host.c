@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
-/* my-prog.bpf.c through its skeleton: my-prog.aot.h declares my_prog__arch and struct my_prog_aot.
+/*
+ * my-prog.bpf.c through its skeleton: my-prog.aot.h declares my_prog__arch and
+ * struct my_prog_aot (with -DINSTANCES, of an object built with INSTANCES).
  */
 #include <stdio.h>
 
@@ -26,7 +28,11 @@ int main(void)
                 fprintf(stderr, "open failed\n");
                 return 1;
         }
+#ifdef INSTANCES
+        got = my_prog_aot__run(skel, my_prog__arch, NULL, 0);
+#else
         got = my_prog__arch(NULL, 0);
+#endif
         printf("arch %s, calls %d\n", got == ARCH ? "matches" : "differs", skel->bss->calls);
         my_prog_aot__destroy(skel);
         return got == ARCH ? 0 : 1;
