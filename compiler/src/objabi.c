@@ -116,6 +116,9 @@ bool objabi_is_identifier(const char *s)
 
 bool objabi_data_settable(const struct bpfaot_data_sec *d)
 {
+        /* .kconfig holds the build's kernel config, fixed like the kernel's. */
+        if (strcmp(d->name, ".kconfig") == 0)
+                return false;
         for (size_t i = 0; d->readonly && i < d->var_cnt; i++)
                 if (objabi_is_identifier(d->vars[i].name))
                         return true;

@@ -62,7 +62,10 @@ LLVMValueRef objabi_const(LLVMContextRef ctx, enum objabi_struct s, const void *
  * compiled a program at a time, which no host sets) stays constant.
  */
 #define OBJABI_FREEZE_ALIGN 65536u
-/* A read-only section with a variable the skeleton names (not a function's static "f.x"). */
+/*
+ * A read-only section with a variable the skeleton names (not a function's
+ * static "f.x"), other than .kconfig.
+ */
 bool objabi_data_settable(const struct bpfaot_data_sec *d);
 /* clang names a function's static variables "func.var": not a C identifier. */
 bool objabi_is_identifier(const char *s);

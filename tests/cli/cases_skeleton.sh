@@ -100,6 +100,12 @@ case_skeleton_rodata() {
         expect_grep '^@skeleton_rodata__rodata = weak_odr (local_unnamed_addr )?constant ' ll/settings.ll \
                 "a program's own object keeps .rodata constant"
         expect_grep 'ret i64 5003' ll/settings.ll "and folds its loads"
+        # .kconfig is the build's kernel config: constant in a skeleton too.
+        printf '%s\n' 'CONFIG_HZ=300' >k.config
+        x "$BPF_AOT" build --skeleton --kconfig k.config --program hz "$(obj kconfig)" -o sk
+        expect_rc 0 "build --skeleton kconfig.bpf.o"
+        expect_grep '^extern const (struct kconfig__kconfig|unsigned char) kconfig__kconfig' \
+                sk/kconfig.aot.h ".kconfig stays read-only"
 }
 
 # --instances: several instances of one object, each with its own maps,
