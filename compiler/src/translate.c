@@ -803,7 +803,10 @@ static LLVMValueRef map_slot(struct tr *t, size_t m)
         if (t->opts->instances) {
                 /* The instance's slots come first in its table. */
                 LLVMValueRef idx = c64(t, m);
-                p = LLVMBuildInBoundsGEP2(t->eb, t->i64, instance_table(t, slots, 0), &idx, 1, "");
+                LLVMValueRef tbl =
+                    compat_cast_ptr(t->eb, t->ctx, instance_table(t, slots, 0), t->i64);
+
+                p = LLVMBuildInBoundsGEP2(t->eb, t->i64, tbl, &idx, 1, "");
         } else {
                 p = LLVMBuildInBoundsGEP2(t->eb, LLVMArrayType(t->i64, (unsigned)t->prog->map_cnt),
                                           slots, ix, 2, "");
