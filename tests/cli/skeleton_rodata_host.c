@@ -21,7 +21,10 @@ static void on_segv(int sig)
 static int write_after_load(struct skeleton_rodata_aot *skel)
 {
         int status;
-        pid_t pid = fork();
+        pid_t pid;
+
+        fflush(stdout); /* a child that exits any other way must not print it again */
+        pid = fork();
 
         if (pid == 0) {
                 signal(SIGSEGV, on_segv);
