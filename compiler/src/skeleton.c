@@ -323,14 +323,6 @@ static void emit_single(struct gen *g)
                 g->p);
 }
 
-/* The bytes an instance maps for data section `d`: whole pages when it is frozen. */
-static uint64_t instance_span(const struct bpfaot_data_sec *d)
-{
-        uint64_t span = objabi_data_span(d, true);
-
-        return span ? span : 1;
-}
-
 /* Any number of instances, each with its own maps and a copy of the data (objabi.h). */
 static void emit_instances(struct gen *g)
 {
@@ -339,8 +331,8 @@ static void emit_instances(struct gen *g)
         fprintf(g->out,
                 "\n/*\n * Create an instance: its own maps, made with the runtime, and its own\n"
                 " * copy of the global data, initialised from the object's. Any number may\n"
-                " * be open at once; run programs on one with %s_aot__run(). The host may\n"
-                " * set .rodata (skel->rodata->x = v) until __load(). Returns 0 or a\n"
+                " * be open at once; run programs on one with <name>_aot__run(). The host\n"
+                " * may set .rodata (skel->rodata->x = v) until __load(). Returns 0 or a\n"
                 " * negative errno (from bpfaot_map__create).\n */\n"
                 "static inline void %s_aot__destroy(struct %s_aot *obj);\n"
                 "static inline int %s_aot__open(struct %s_aot **out)\n{\n"
@@ -348,20 +340,22 @@ static void emit_instances(struct gen *g)
                 "\tint err = 0;\n\n"
                 "\t*out = NULL;\n"
                 "\tif (!obj)\n\t\treturn -ENOMEM;\n",
-                g->p, g->p, g->p, g->p, g->p, g->p, g->p);
+                g->p, g->p, g->p, g->p, g->p, g->p);
         for (size_t k = 0; k < elf->data_cnt; k++) {
                 const struct bpfaot_data_sec *d = &elf->data[k];
                 size_t slot = elf->map_cnt + k;
 
-                fprintf(
-                    g->out,
-                    "\tobj->__instance[%zu] = mmap(NULL, %llu, PROT_READ | PROT_WRITE,\n"
-                    "\t\t\t\t     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);\n"
-                    "\tif (obj->__instance[%zu] == MAP_FAILED) {\n"
-                    "\t\tobj->__instance[%zu] = NULL;\n\t\terr = -ENOMEM;\n\t\tgoto fail;\n\t}\n"
-                    "\tmemcpy(obj->__instance[%zu], (const void *)&%s, %zu);\n",
-                    slot, (unsigned long long)instance_span(d), slot, slot, slot, d->symbol,
-                    d->size);
+                /* Whole aligned pages for what __load() freezes (objabi_data_span). */
+                if (objabi_data_settable(d))
+                        fprintf(g->out, "\tobj->__instance[%zu] = aligned_alloc(%u, %llu);\n", slot,
+                                OBJABI_FREEZE_ALIGN, (unsigned long long)objabi_data_span(d, true));
+                else
+                        fprintf(g->out, "\tobj->__instance[%zu] = malloc(%zu);\n", slot,
+                                d->size ? d->size : 1);
+                fprintf(g->out,
+                        "\tif (!obj->__instance[%zu]) {\n\t\terr = -ENOMEM;\n\t\tgoto fail;\n\t}\n"
+                        "\tmemcpy(obj->__instance[%zu], (const void *)&%s, %zu);\n",
+                        slot, slot, d->symbol, d->size);
         }
         if (elf->map_cnt)
                 fprintf(g->out,
@@ -383,11 +377,17 @@ static void emit_instances(struct gen *g)
                 fprintf(g->out,
                         "\tbpfaot_maps__free_all(obj->__instance, %s" BPFAOT_SYM_MAP_CNT ");\n",
                         g->p);
-        for (size_t k = 0; k < elf->data_cnt; k++)
-                fprintf(g->out,
-                        "\tif (obj->__instance[%zu])\n\t\tmunmap(obj->__instance[%zu], %llu);\n",
-                        elf->map_cnt + k, elf->map_cnt + k,
-                        (unsigned long long)instance_span(&elf->data[k]));
+        for (size_t k = 0; k < elf->data_cnt; k++) {
+                size_t slot = elf->map_cnt + k;
+
+                if (objabi_data_settable(&elf->data[k]))
+                        fprintf(
+                            g->out,
+                            "\tif (obj->__instance[%zu])\n"
+                            "\t\tmprotect(obj->__instance[%zu], %llu, PROT_READ | PROT_WRITE);\n",
+                            slot, slot, (unsigned long long)objabi_data_span(&elf->data[k], true));
+                fprintf(g->out, "\tfree(obj->__instance[%zu]);\n", slot);
+        }
         fputs("\tfree(obj);\n}\n", g->out);
         fprintf(g->out,
                 "\n/*\n * Run a program of the object (%s__<program>) on instance `obj`: its maps\n"

@@ -117,6 +117,9 @@ case_skeleton_instances() {
         expect_rc 0 "build --skeleton --instances"
         expect_grep '^static inline uint64_t skeleton_instances_aot__run\(' sk/skeleton_instances.aot.h \
                 "the header has <name>_aot__run"
+        printf '#include "skeleton_instances.aot.h"\nint main(void) { return 0; }\n' >strict.c
+        x "$CLI_CC" -std=c11 -Wall -Wextra -Wpedantic -Werror -I sk -I "$CLI_RUNTIME_INC" -c strict.c
+        expect_rc 0 "the header compiles as strict C11 (no feature macros)"
         skel_host instances sk/skeleton_instances.aot.o
         x ./instances
         expect_rc 0 "run the host"
