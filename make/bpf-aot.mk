@@ -63,8 +63,7 @@ bpf_aot_depfile = $(BPF_AOT_DEPDIR)/$(subst /,_,$(1)).d
 
 $(bpf_aot_out)%.bpf.o: %.bpf.c
 	@mkdir -p $(@D) $(BPF_AOT_DEPDIR)
-	$(BPF_CLANG) -target bpf -D__TARGET_ARCH_$(BPF_TARGET_ARCH) $(BPF_CPPFLAGS) $(BPF_CFLAGS) \
-		$(BPF_AOT_SYS_INCLUDES) \
+	$(BPF_CLANG) -target bpf -D__TARGET_ARCH_$(BPF_TARGET_ARCH) $(BPF_CPPFLAGS) $(BPF_CFLAGS) $(BPF_AOT_SYS_INCLUDES) \
 		-MD -MP -MF $(call bpf_aot_depfile,$@) -MT $@ -c $< -o $@
 
 # One run writes both files (a pattern rule with two targets), so -j is safe.
