@@ -74,15 +74,19 @@ uint64_t objabi_data_span(const struct bpfaot_data_sec *d, bool whole_object);
 
 /*
  * Instances (bpfaot_compile_opts.instances): several copies of an object's
- * maps and data in one process. An instance is a table of pointers, the
- * object's map slots (as <prefix>__maps) and then the bases of its data
- * sections (in the object's order); a thread runs programs on one by
- * pointing the thread-local `void *<prefix>__instance` at it, and NULL
- * runs them on the object's own <prefix>__maps and data, whose bases are
- * `const void *const <prefix>__data_bases[]`.
+ * maps and data in one process. An instance is one block: the object's map
+ * slots (as <prefix>__maps), then each data section at the offset
+ * objabi_instance_offset() gives. A thread runs programs on one by pointing
+ * the thread-local `void *<prefix>__instance` at it, and NULL runs them on
+ * the object's own <prefix>__maps and data.
  */
-#define OBJABI_SYM_INSTANCE   "__instance"
-#define OBJABI_SYM_DATA_BASES "__data_bases"
+#define OBJABI_SYM_INSTANCE "__instance"
+/* Data section k's offset in an instance of an object with `map_cnt` maps. */
+uint64_t objabi_instance_offset(const struct bpfaot_data_sec *data, size_t data_cnt, size_t k,
+                                size_t map_cnt);
+/* The instance's size (data_cnt: all sections) and the alignment of its block. */
+uint64_t objabi_instance_size(const struct bpfaot_data_sec *data, size_t data_cnt, size_t map_cnt,
+                              uint64_t *align);
 
 /* "<prefix><suffix>" (a BPFAOT_SYM_* suffix), or NULL when out of memory; free() it. */
 char *objabi_symbol(const char *prefix, const char *suffix);

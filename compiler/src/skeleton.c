@@ -210,7 +210,9 @@ static void emit_decls(struct gen *g, const char *const *progs, size_t n)
 static void data_addr(const struct gen *g, size_t k, char *buf, size_t sz)
 {
         if (g->instances)
-                snprintf(buf, sz, "obj->__instance[%zu]", g->elf->map_cnt + k);
+                snprintf(buf, sz, "(void *)((char *)obj->__instance + %llu)",
+                         (unsigned long long)objabi_instance_offset(g->elf->data, g->elf->data_cnt,
+                                                                    k, g->elf->map_cnt));
         else
                 snprintf(buf, sz, "(void *)&%s", g->elf->data[k].symbol);
 }
@@ -259,7 +261,8 @@ static void emit_views(struct gen *g)
 
         for (size_t i = 0; i < elf->map_cnt; i++)
                 fprintf(g->out, "\tobj->maps.%s = (struct bpfaot_map *)%s[%zu];\n",
-                        elf->maps[i].name, g->instances ? "obj->__instance" : g->maps_sym, i);
+                        elf->maps[i].name,
+                        g->instances ? "((void **)obj->__instance)" : g->maps_sym, i);
         for (size_t i = 0; i < elf->data_cnt; i++) {
                 const struct bpfaot_data_sec *d = &elf->data[i];
 
@@ -327,46 +330,37 @@ static void emit_single(struct gen *g)
 static void emit_instances(struct gen *g)
 {
         const struct bpfaot_elf *elf = g->elf;
+        uint64_t align, size = objabi_instance_size(elf->data, elf->data_cnt, elf->map_cnt, &align);
+        char at[160];
 
         fprintf(g->out,
                 "\n/*\n * Create an instance: its own maps, made with the runtime, and its own\n"
-                " * copy of the global data, initialised from the object's. Any number may\n"
-                " * be open at once; run programs on one with <name>_aot__run(). The host\n"
-                " * may set .rodata (skel->rodata->x = v) until __load(). Returns 0 or a\n"
-                " * negative errno (from bpfaot_map__create).\n */\n"
-                "static inline void %s_aot__destroy(struct %s_aot *obj);\n"
+                " * copy of the global data, initialised from the object's, in one block.\n"
+                " * Any number may be open at once; run programs on one with\n"
+                " * <name>_aot__run(). The host may set .rodata (skel->rodata->x = v) until\n"
+                " * __load(). Returns 0 or a negative errno (from bpfaot_map__create).\n */\n"
                 "static inline int %s_aot__open(struct %s_aot **out)\n{\n"
-                "\tstruct %s_aot *obj = (struct %s_aot *)calloc(1, sizeof(*obj));\n"
-                "\tint err = 0;\n\n"
+                "\tstruct %s_aot *obj = (struct %s_aot *)calloc(1, sizeof(*obj));\n\n"
                 "\t*out = NULL;\n"
-                "\tif (!obj)\n\t\treturn -ENOMEM;\n",
-                g->p, g->p, g->p, g->p, g->p, g->p);
+                "\tif (obj)\n\t\tobj->__instance = aligned_alloc(%llu, %llu);\n"
+                "\tif (!obj || !obj->__instance) {\n\t\tfree(obj);\n\t\treturn -ENOMEM;\n\t}\n"
+                "\tmemset(obj->__instance, 0, %llu);\n",
+                g->p, g->p, g->p, g->p, (unsigned long long)align, (unsigned long long)size,
+                (unsigned long long)size);
         for (size_t k = 0; k < elf->data_cnt; k++) {
-                const struct bpfaot_data_sec *d = &elf->data[k];
-                size_t slot = elf->map_cnt + k;
-
-                /* Whole aligned pages for what __load() freezes (objabi_data_span). */
-                if (objabi_data_settable(d))
-                        fprintf(g->out, "\tobj->__instance[%zu] = aligned_alloc(%u, %llu);\n", slot,
-                                OBJABI_FREEZE_ALIGN, (unsigned long long)objabi_data_span(d, true));
-                else
-                        fprintf(g->out, "\tobj->__instance[%zu] = malloc(%zu);\n", slot,
-                                d->size ? d->size : 1);
-                fprintf(g->out,
-                        "\tif (!obj->__instance[%zu]) {\n\t\terr = -ENOMEM;\n\t\tgoto fail;\n\t}\n"
-                        "\tmemcpy(obj->__instance[%zu], (const void *)&%s, %zu);\n",
-                        slot, slot, d->symbol, d->size);
+                data_addr(g, k, at, sizeof(at));
+                fprintf(g->out, "\tmemcpy(%s, (const void *)&%s, %zu);\n", at, elf->data[k].symbol,
+                        elf->data[k].size);
         }
         if (elf->map_cnt)
                 fprintf(g->out,
-                        "\terr = bpfaot_maps__create_all(%s" BPFAOT_SYM_MAP_DEFS
-                        ", %s" BPFAOT_SYM_MAP_CNT ", obj->__instance, NULL);\n"
-                        "\tif (err)\n\t\tgoto fail;\n",
+                        "\tint err = bpfaot_maps__create_all(%s" BPFAOT_SYM_MAP_DEFS
+                        ", %s" BPFAOT_SYM_MAP_CNT ", (void **)obj->__instance, NULL);\n"
+                        "\tif (err) {\n\t\tfree(obj->__instance);\n\t\tfree(obj);\n"
+                        "\t\treturn err;\n\t}\n",
                         g->p, g->p);
         emit_views(g);
-        fprintf(g->out,
-                "\t*out = obj;\n\treturn 0;\nfail:\n\t%s_aot__destroy(obj);\n\treturn err;\n}\n",
-                g->p);
+        fprintf(g->out, "\t*out = obj;\n\treturn 0;\n}\n");
         emit_load(g);
         fprintf(g->out,
                 "\n/* Free the instance's maps and data, and the skeleton. */\n"
@@ -375,20 +369,11 @@ static void emit_instances(struct gen *g)
                 g->p, g->p);
         if (elf->map_cnt)
                 fprintf(g->out,
-                        "\tbpfaot_maps__free_all(obj->__instance, %s" BPFAOT_SYM_MAP_CNT ");\n",
+                        "\tbpfaot_maps__free_all((void **)obj->__instance, %s" BPFAOT_SYM_MAP_CNT
+                        ");\n",
                         g->p);
-        for (size_t k = 0; k < elf->data_cnt; k++) {
-                size_t slot = elf->map_cnt + k;
-
-                if (objabi_data_settable(&elf->data[k]))
-                        fprintf(
-                            g->out,
-                            "\tif (obj->__instance[%zu])\n"
-                            "\t\tmprotect(obj->__instance[%zu], %llu, PROT_READ | PROT_WRITE);\n",
-                            slot, slot, (unsigned long long)objabi_data_span(&elf->data[k], true));
-                fprintf(g->out, "\tfree(obj->__instance[%zu]);\n", slot);
-        }
-        fputs("\tfree(obj);\n}\n", g->out);
+        emit_protect(g, "PROT_READ | PROT_WRITE", false);
+        fputs("\tfree(obj->__instance);\n\tfree(obj);\n}\n", g->out);
         fprintf(g->out,
                 "\n/*\n * Run a program of the object (%s__<program>) on instance `obj`: its maps\n"
                 " * and data, also for the programs it tail-calls and its callbacks. Each\n"
@@ -425,10 +410,9 @@ static void emit_skeleton(struct gen *g)
                         fprintf(g->out, "\t%sunsigned char *%s;\n", data_const(d), field);
         }
         if (g->instances)
-                fprintf(g->out,
-                        "\t/* The instance: its map slots, then its data sections. */\n"
-                        "\tvoid *__instance[%zu];\n",
-                        elf->map_cnt + elf->data_cnt ? elf->map_cnt + elf->data_cnt : 1);
+                fputs("\t/* The instance: its map slots, then its data sections. */\n"
+                      "\tvoid *__instance;\n",
+                      g->out);
         fputs("};\n", g->out);
         if (g->instances)
                 emit_instances(g);

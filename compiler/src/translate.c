@@ -130,7 +130,7 @@ static LLVMTypeRef int_type(struct tr *t, unsigned bytes)
 }
 
 static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d);
-static LLVMValueRef instance_table(struct tr *t, LLVMValueRef own, size_t first);
+static LLVMValueRef instance_slots(struct tr *t, LLVMValueRef own);
 
 /* `base` as i8*, moved by `idx` bytes (inbounds: proven inside the object). */
 static LLVMValueRef gep_i8(struct tr *t, LLVMValueRef base, LLVMValueRef idx, bool inbounds,
@@ -615,8 +615,8 @@ static LLVMValueRef map_template(struct tr *t, const struct bpfaot_map_def *d)
 
 /*
  * Instances (objabi.h, OBJABI_SYM_INSTANCE): the thread's running instance,
- * a table of the instance's map slots and then its data sections' bases,
- * read once per run of the function; NULL runs on the object's own globals.
+ * a block of the instance's map slots and data sections, read once per run
+ * of the function; NULL runs on the object's own globals.
  */
 static LLVMValueRef instance_global(struct tr *t)
 {
@@ -653,76 +653,37 @@ static LLVMValueRef instance_val(struct tr *t)
         return t->inst_val;
 }
 
-/*
- * Where entry `first` of the running instance's table is: in the instance,
- * or without one in `own` (the object's table of the same entries), as a
- * pointer to its first element.
- */
-static LLVMValueRef instance_table(struct tr *t, LLVMValueRef own, size_t first)
+/* The map slots: the running instance's (its first bytes), or without one `own`, the object's. */
+static LLVMValueRef instance_slots(struct tr *t, LLVMValueRef own)
 {
-        LLVMValueRef inst = instance_val(t), off = c64(t, first * sizeof(void *));
-        LLVMTypeRef i8pp = compat_ptr_type(t->ctx, t->i8p);
+        LLVMValueRef inst = instance_val(t);
+        LLVMTypeRef i64p = compat_ptr_type(t->ctx, t->i64);
 
         LLVMPositionBuilderBefore(t->eb, t->entry_term);
-        inst = LLVMBuildInBoundsGEP2(t->eb, t->i8, inst, &off, 1, "");
-        return LLVMBuildSelect(t->eb, LLVMBuildIsNull(t->eb, t->inst_val, ""),
-                               LLVMConstPointerCast(own, i8pp),
-                               LLVMBuildPointerCast(t->eb, inst, i8pp, ""), "");
-}
-
-/*
- * const void *const <prefix>__data_bases[D]: the object's own data
- * sections, in the order of an instance's table; NULL when out of memory.
- */
-static LLVMValueRef data_bases(struct tr *t)
-{
-        size_t n = t->prog->data_cnt;
-        char *name = objabi_symbol(t->prog->symbol_prefix, OBJABI_SYM_DATA_BASES);
-        LLVMValueRef g = name ? LLVMGetNamedGlobal(t->mod, name) : NULL, *vals;
-
-        if (!name || g) {
-                free(name);
-                return g;
-        }
-        vals = calloc(n ? n : 1, sizeof(*vals));
-        for (size_t k = 0; vals && k < n; k++)
-                vals[k] = LLVMConstPointerCast(object_data(t, &t->prog->data[k]), t->i8p);
-        if (vals) {
-                g = LLVMAddGlobal(t->mod, LLVMArrayType(t->i8p, (unsigned)n), name);
-                LLVMSetInitializer(g, LLVMConstArray(t->i8p, vals, (unsigned)n));
-                LLVMSetGlobalConstant(g, true);
-                LLVMSetLinkage(g, LLVMWeakODRLinkage);
-                LLVMSetAlignment(g, 8);
-        }
-        free(vals);
-        free(name);
-        return g;
+        return LLVMBuildSelect(t->eb, LLVMBuildIsNull(t->eb, inst, ""),
+                               LLVMConstPointerCast(own, i64p),
+                               LLVMBuildPointerCast(t->eb, inst, i64p, ""), "");
 }
 
 /*
  * A data section's base: the object's global, or with instances the
- * running instance's copy (loaded once per run of the function).
+ * running instance's copy, at a fixed offset in it (objabi_instance_offset).
  */
 static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d)
 {
         size_t k = (size_t)(d - t->prog->data);
-        LLVMValueRef bases, idx = c64(t, k);
+        LLVMValueRef own = object_data(t, d), inst, off;
 
         if (!t->opts->instances)
-                return object_data(t, d);
+                return own;
         if (t->data_vals[k])
                 return t->data_vals[k];
-        bases = data_bases(t);
-        if (!bases) {
-                t->oom = true;
-                return LLVMConstNull(t->i8p);
-        }
+        inst = instance_val(t);
+        off = c64(t, objabi_instance_offset(t->prog->data, t->prog->data_cnt, k, t->prog->map_cnt));
         LLVMPositionBuilderBefore(t->eb, t->entry_term);
-        t->data_vals[k] = LLVMBuildLoad2(
-            t->eb, t->i8p,
-            LLVMBuildInBoundsGEP2(t->eb, t->i8p, instance_table(t, bases, t->prog->map_cnt), &idx,
-                                  1, ""),
-            "data");
+        t->data_vals[k] = LLVMBuildSelect(
+            t->eb, LLVMBuildIsNull(t->eb, inst, ""), LLVMConstPointerCast(own, t->i8p),
+            LLVMBuildInBoundsGEP2(t->eb, t->i8, inst, &off, 1, ""), "data");
         return t->data_vals[k];
 }
 
@@ -803,8 +764,7 @@ static LLVMValueRef map_slot(struct tr *t, size_t m)
         if (t->opts->instances) {
                 /* The instance's slots come first in its table. */
                 LLVMValueRef idx = c64(t, m);
-                LLVMValueRef tbl =
-                    compat_cast_ptr(t->eb, t->ctx, instance_table(t, slots, 0), t->i64);
+                LLVMValueRef tbl = instance_slots(t, slots);
 
                 p = LLVMBuildInBoundsGEP2(t->eb, t->i64, tbl, &idx, 1, "");
         } else {
@@ -1616,6 +1576,12 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
         mark_leaders(&t);
         /* Hosts name the thread's instance even when no program reads it. */
         t.oom |= opts->instances && !instance_global(&t);
+        /* A skeleton names all maps and data of the object, also those no program uses. */
+        if (opts->whole_object) {
+                t.oom |= prog->map_cnt && !map_tables(&t);
+                for (size_t k = 0; k < prog->data_cnt; k++)
+                        object_data(&t, &prog->data[k]);
+        }
         for (size_t s = 0; s < p->sp.cnt; s++) {
                 snprintf(name, sizeof(name), "%.40s.sub_%zu", t.entry, p->sp.start[s]);
                 t.sub_fns[s] = LLVMAddFunction(mod, name, t.fn5);

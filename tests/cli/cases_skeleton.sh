@@ -34,19 +34,27 @@ case_skeleton_file_names() {
         expect_file stdin/_stdin_.aot.o "standard input: the files take the symbols' prefix"
 }
 
-# No map and no global data: the header still compiles and links (C, and C++
-# where there is a compiler for it); a second open is refused without a leak
-# (the ASan build runs this host too); a destroyed skeleton opens again.
+# A program that uses no map and no global data (of an object that has
+# them): the header still compiles and links (C, and C++ where there is a
+# compiler for it), with and without --instances; a second open is refused
+# without a leak (the ASan build runs this host too); a destroyed skeleton
+# opens again.
 case_skeleton_plain() {
         x "$BPF_AOT" build --skeleton "$(obj skeleton_plain)" -o sk
         expect_rc 0 "build --skeleton skeleton_plain.bpf.o"
-        expect_no_grep '__maps|__bss|__data|__rodata' sk/skeleton_plain.aot.h "no map or data in the header"
         skel_host plain sk/skeleton_plain.aot.o
         x ./plain
         expect_rc 0 "run the host"
         expect_eq "$(tr '\n' '|' <_out)" \
-                "second open: Device or resource busy, none|add 42|open after destroy: 0|" \
+                "second open: Device or resource busy, none|add 42|setting 7, map made|open after destroy: 0|" \
                 "one open skeleton at a time; open again after destroy"
+        x "$BPF_AOT" build --skeleton --instances "$(obj skeleton_plain)" -o ski
+        expect_rc 0 "build --skeleton --instances skeleton_plain.bpf.o"
+        # shellcheck disable=SC2086
+        x "$CLI_CC" -Wall -Wextra -Werror ${CLI_SAN_FLAGS:-} -o plain_instances -I ski \
+                -I "$CLI_RUNTIME_INC" "$CLI_SRC/skeleton_plain_host.c" ski/skeleton_plain.aot.o \
+                "$CLI_RUNTIME_LIB" -lpthread
+        expect_rc 0 "the instances' header links too"
         if command -v c++ >/dev/null; then
                 printf '#include "skeleton_plain.aot.h"\nint main() { return 0; }\n' >plain.cc
                 x c++ -Wall -Wextra -Werror -I sk -I "$CLI_RUNTIME_INC" -c plain.cc -o plain_cc.o
