@@ -90,9 +90,14 @@ static int emit_type(struct gen *g, uint32_t id)
                 ret = emit_type(g, t->type);
                 for (unsigned i = 0; i < btf_vlen(t) && !ret; i++)
                         ret = emit_type(g, btf_params(t)[i].type);
-        } else if (btf_is_ptr(t) || btf_is_typedef(t) || btf_is_mod(t) || btf_is_var(t)) {
+        } else if (btf_is_typedef(t) || btf_is_mod(t) || btf_is_var(t)) {
                 ret = emit_type(g, t->type);
         }
+        /*
+         * Not through pointers: a pointee needs no definition (btf_dump
+         * declares it), and following them could pull in a whole kernel's
+         * types from a vmlinux.h program.
+         */
         kind = btf_kind(t) < NR_BTF_KINDS ? guard_kinds[btf_kind(t)] : NULL;
         if (ret || !kind || !t->name_off)
                 return ret;

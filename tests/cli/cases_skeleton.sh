@@ -70,6 +70,8 @@ case_skeleton_types() {
         expect_rc 0 "build --skeleton skeleton_types.bpf.o"
         expect_grep '^#ifndef BPFAOT_DEFINED_struct_event$' sk/skeleton_types.aot.h "struct event is guarded"
         expect_grep '^#ifndef BPFAOT_DEFINED_event_count$' sk/skeleton_types.aot.h "typedef event_count is guarded"
+        expect_grep '^	struct node \*cursor;$' sk/skeleton_types.aot.h "a pointer to struct node"
+        expect_no_grep '^struct node \{' sk/skeleton_types.aot.h "struct node itself is not defined"
         cp "$(obj skeleton_types)" types_a.bpf.o
         cp "$(obj skeleton_types)" types_b.bpf.o
         x "$BPF_AOT" build --skeleton types_a.bpf.o -o sk
