@@ -4,13 +4,15 @@
 #   bpf_aot_add_object(<target>
 #     SOURCES <x.bpf.c>... | OBJECTS <x.bpf.o>...
 #     [INCLUDE_DIRECTORIES <dir>...] [COMPILE_DEFINITIONS <def>...] [CLANG_FLAGS <flag>...]
-#     [OPT_LEVEL 0-3] [CPU <name>|native] [SKELETON] [OUTPUT_DIRECTORY <dir>])
+#     [OPT_LEVEL 0-3] [CPU <name>|native] [SKELETON] [INSTANCES] [OUTPUT_DIRECTORY <dir>])
 #
-# Each x.bpf.c is compiled by clang to the eBPF object x.bpf.o, which
-# `bpf-aot build --skeleton` turns into x.aot.o (every program <p> as
-# x__<p>(ctx, ctx_size)) and x.aot.h. <target> is a static library of the
+# Each x.bpf.c is compiled by clang (with -D__TARGET_ARCH_<arch>) to the eBPF
+# object x.bpf.o, which `bpf-aot build --skeleton` turns into x.aot.o (every
+# program <p> as x__<p>(ctx, ctx_size), x as a C identifier: my-prog gives
+# my_prog__<p>) and x.aot.h. <target> is a static library of the
 # x.aot.o objects that links the runtime; with SKELETON its users also get
-# the directory of the x.aot.h headers on their include path. See README.md,
+# the directory of the x.aot.h headers on their include path; INSTANCES builds
+# them with --instances (each open of a skeleton is an instance). See README.md,
 # "Using bpf-aot in your build".
 #
 # Cache variables: BPF_AOT_CLANG (the clang for -target bpf), BPF_AOT_EXECUTABLE
@@ -90,6 +92,30 @@ function(_bpf_aot_triple out)
   set(${out} "${_t}" PARENT_SCOPE)
 endfunction()
 
+# libbpf's name of the native code's architecture, for -D__TARGET_ARCH_<arch>
+# (bpf_tracing.h's PT_REGS_* macros), mapped as libbpf-bootstrap maps `uname -m`:
+# from the triple's first part, else the processor the build is for.
+function(_bpf_aot_target_arch triple out)
+  set(_m "${CMAKE_SYSTEM_PROCESSOR}")
+  if(triple)
+    string(REGEX REPLACE "-.*" "" _m "${triple}")
+  endif()
+  string(TOLOWER "${_m}" _m)
+  set(_arch "${_m}")
+  foreach(_map "^(x86_64|amd64|i[3-6]86|x86)$=x86" "^(aarch64|arm64)$=arm64" "^arm.*=arm"
+                "^(ppc64le|ppc64|powerpc.*)$=powerpc" "^mips.*=mips" "^riscv.*=riscv"
+                "^loongarch.*=loongarch" "^s390x?$=s390")
+    string(REPLACE "=" ";" _map "${_map}")
+    list(GET _map 0 _re)
+    list(GET _map 1 _name)
+    if(_m MATCHES "${_re}")
+      set(_arch "${_name}")
+      break()
+    endif()
+  endforeach()
+  set(${out} "${_arch}" PARENT_SCOPE)
+endfunction()
+
 # The bpf-aot to run: the command word and what the custom command depends on.
 function(_bpf_aot_tool out_cmd out_dep)
   if(BPF_AOT_EXECUTABLE)
@@ -118,7 +144,7 @@ function(_bpf_aot_tool out_cmd out_dep)
 endfunction()
 
 function(bpf_aot_add_object target)
-  cmake_parse_arguments(PARSE_ARGV 1 A "SKELETON"
+  cmake_parse_arguments(PARSE_ARGV 1 A "SKELETON;INSTANCES"
     "OPT_LEVEL;CPU;OUTPUT_DIRECTORY"
     "SOURCES;OBJECTS;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;CLANG_FLAGS")
   if(A_UNPARSED_ARGUMENTS)
@@ -147,6 +173,9 @@ function(bpf_aot_add_object target)
   if(A_CPU)
     list(APPEND _aot_args --cpu ${A_CPU})
   endif()
+  if(A_INSTANCES)
+    list(APPEND _aot_args --instances)
+  endif()
 
   if(A_SOURCES)
     find_program(BPF_AOT_CLANG NAMES clang clang-19 clang-18 clang-17 clang-16 clang-15 clang-14
@@ -163,7 +192,8 @@ function(bpf_aot_add_object target)
       set(_bpf_arch bpfeb)
     endif()
     # -g: the BTF that typed skeletons and BTF-defined maps come from.
-    set(_cflags -target ${_bpf_arch} -O2 -g)
+    _bpf_aot_target_arch("${_triple}" _target_arch)
+    set(_cflags -target ${_bpf_arch} -O2 -g -D__TARGET_ARCH_${_target_arch})
     foreach(_d IN LISTS A_INCLUDE_DIRECTORIES)
       get_filename_component(_d "${_d}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
       list(APPEND _cflags "-I${_d}")
@@ -207,13 +237,15 @@ function(bpf_aot_add_object target)
   set(_headers "")
   foreach(_in IN LISTS _inputs)
     get_filename_component(_file "${_in}" NAME)
-    # bpf-aot's naming: the file name without .bpf.o (or .o).
+    # bpf-aot's naming: files keep the file name without .bpf.o (or .o), the
+    # symbols take it as a C identifier (my-prog.bpf.o: my-prog.aot.o, my_prog__<prog>).
     string(REGEX REPLACE "(\\.bpf)?\\.o$" "" _name "${_file}")
-    if(_name IN_LIST _names)
-      message(FATAL_ERROR "bpf_aot_add_object(${target}): two inputs named '${_name}' "
+    string(MAKE_C_IDENTIFIER "${_name}" _ident)
+    if(_ident IN_LIST _names)
+      message(FATAL_ERROR "bpf_aot_add_object(${target}): two inputs named '${_ident}' "
                           "(their symbols would clash)")
     endif()
-    list(APPEND _names "${_name}")
+    list(APPEND _names "${_ident}")
     set(_o "${_out}/${_name}.aot.o")
     set(_h "${_out}/${_name}.aot.h")
     add_custom_command(

@@ -20,6 +20,8 @@
 #                    --target aarch64-linux-gnu
 #   BPF_AOT_OUTPUT   where generated files go (before the include; empty: next to the sources)
 #   BPF_AOT_DEPDIR   where clang's dependency files go          ($(BPF_AOT_OUTPUT)/.bpf-aot-deps)
+#   BPF_TARGET_ARCH  the native code's architecture as libbpf names it, for
+#                    -D__TARGET_ARCH_<arch> (x86, arm64, ...; from $(CC) -dumpmachine)
 # Results, for the host program:
 #   BPF_AOT_RUNTIME_CFLAGS / BPF_AOT_RUNTIME_LIBS   compile and link flags of the
 #                    runtime (pkg-config bpf-aot), the libs after the .aot.o objects
@@ -43,6 +45,11 @@ BPF_AOT_DEPDIR ?= $(bpf_aot_out).bpf-aot-deps
 # multiarch asm/ headers that linux/bpf.h includes), passed on with -idirafter.
 BPF_AOT_SYS_INCLUDES = $(eval BPF_AOT_SYS_INCLUDES := $(shell $(BPF_CLANG) -v -E -x c - \
 	</dev/null 2>&1 | sed -n '/<\.\.\.> search starts here/,/End of search list/s/^ \(\/.*\)/-idirafter \1/p'))$(BPF_AOT_SYS_INCLUDES)
+# libbpf-bootstrap's mapping of `uname -m`, applied to the machine $(CC) builds for.
+BPF_TARGET_ARCH ?= $(eval BPF_TARGET_ARCH := $(shell ($(CC) -dumpmachine 2>/dev/null || uname -m) | \
+	sed -e 's/-.*//' -e 's/^\(x86_64\|amd64\|i[3-6]86\)$$/x86/' -e 's/^aarch64$$/arm64/' \
+	-e 's/^arm.*/arm/' -e 's/^\(ppc64le\|ppc64\|powerpc.*\)$$/powerpc/' -e 's/^mips.*/mips/' \
+	-e 's/^riscv.*/riscv/' -e 's/^loongarch.*/loongarch/' -e 's/^s390x$$/s390/'))$(BPF_TARGET_ARCH)
 bpf_aot_pkg_config = PKG_CONFIG_PATH="$(BPF_AOT_PREFIX)/lib/pkgconfig:$(BPF_AOT_PREFIX)/lib64/pkgconfig$${PKG_CONFIG_PATH:+:$$PKG_CONFIG_PATH}" pkg-config
 BPF_AOT_RUNTIME_CFLAGS = $(eval BPF_AOT_RUNTIME_CFLAGS := $(shell $(bpf_aot_pkg_config) --cflags bpf-aot 2>/dev/null || \
 	echo "-I$(BPF_AOT_PREFIX)/include"))$(BPF_AOT_RUNTIME_CFLAGS)
@@ -56,7 +63,7 @@ bpf_aot_depfile = $(BPF_AOT_DEPDIR)/$(subst /,_,$(1)).d
 
 $(bpf_aot_out)%.bpf.o: %.bpf.c
 	@mkdir -p $(@D) $(BPF_AOT_DEPDIR)
-	$(BPF_CLANG) -target bpf $(BPF_CPPFLAGS) $(BPF_CFLAGS) $(BPF_AOT_SYS_INCLUDES) \
+	$(BPF_CLANG) -target bpf -D__TARGET_ARCH_$(BPF_TARGET_ARCH) $(BPF_CPPFLAGS) $(BPF_CFLAGS) $(BPF_AOT_SYS_INCLUDES) \
 		-MD -MP -MF $(call bpf_aot_depfile,$@) -MT $@ -c $< -o $@
 
 # One run writes both files (a pattern rule with two targets), so -j is safe.

@@ -69,7 +69,12 @@ static const struct {
      "one object DIR/<name>.aot.o with every program as\n"
      "<name>__<program>(ctx, size), and the header\n"
      "DIR/<name>.aot.h (maps, typed global data, open/\n"
-     "destroy); <name>: the file name without .bpf.o",
+     "load/destroy); <name>: the file name without .bpf.o",
+     FOR_BUILD},
+    {"--instances",
+     "with --skeleton: each open of the skeleton is an\n"
+     "instance with its own maps and data, programs run\n"
+     "on one with <name>_aot__run()",
      FOR_BUILD},
     {"-v, --verbose", "say what is compiled", FOR_BOTH},
     {"-h, --help", "this help", FOR_BOTH},
@@ -116,7 +121,8 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 O_SKELETON,
                 O_KCONFIG,
                 O_INLINE_MAPS,
-                O_MAPS_BY_FD
+                O_MAPS_BY_FD,
+                O_INSTANCES
         };
         static const struct option lopts[] = {
             {"output", required_argument, NULL, 'o'},
@@ -135,6 +141,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
             {"kconfig", required_argument, NULL, O_KCONFIG},
             {"inline-maps", no_argument, NULL, O_INLINE_MAPS},
             {"maps-by-fd", no_argument, NULL, O_MAPS_BY_FD},
+            {"instances", no_argument, NULL, O_INSTANCES},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -211,6 +218,14 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                                 return EXIT_USAGE;
                         }
                         a->skeleton = true;
+                        break;
+                case O_INSTANCES:
+                        if (!build) {
+                                cli_error(
+                                    "compile: --instances is an option of 'build --skeleton'");
+                                return EXIT_USAGE;
+                        }
+                        a->copts.instances = true;
                         break;
                 case 'h':
                         usage(stdout, build);
@@ -410,11 +425,20 @@ static int load_input(const struct build_args *a, struct input *in, bool elf_onl
         return EXIT_OK;
 }
 
-/* --skeleton: every program into DIR/<name>.aot.o, and DIR/<name>.aot.h. */
+/*
+ * --skeleton: every program into DIR/<name>.aot.o, and DIR/<name>.aot.h.
+ * <name> is the input's file name without .bpf.o (my-prog.bpf.o gives
+ * my-prog.aot.o, as build rules expect); the symbols use it as a C
+ * identifier (my_prog__<prog>, struct my_prog_aot).
+ */
 static int build_skeleton(const struct input *in, const struct build_args *a, const char *dir,
                           struct cli_outputs *out)
 {
-        const char *prefix = in->elf->symbol_prefix;
+        static const char *const suffixes[] = {".bpf.o", ".o", NULL};
+        BPFAOT_OPTS_INIT(bpfaot_skeleton_opts, sopts, .instances = a->copts.instances);
+        /* Standard input has no file name: the symbols' prefix names the files. */
+        char *stem = strcmp(a->input, "-") == 0 ? strdup(in->elf->symbol_prefix)
+                                                : cli_basename_without(a->input, suffixes);
         const char **names = calloc(in->cnt ? in->cnt : 1, sizeof(*names));
         char *obj_path = NULL, *hdr_path = NULL;
         struct bpfaot_buf obj = {0}, hdr = {0};
@@ -422,8 +446,8 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
         int status = EXIT_FAIL;
         size_t bad = 0;
 
-        if (!names || asprintf(&obj_path, "%s/%s.aot.o", dir, prefix) < 0 ||
-            asprintf(&hdr_path, "%s/%s.aot.h", dir, prefix) < 0) {
+        if (!stem || !names || asprintf(&obj_path, "%s/%s.aot.o", dir, stem) < 0 ||
+            asprintf(&hdr_path, "%s/%s.aot.h", dir, stem) < 0) {
                 cli_nomem(NULL);
                 goto out;
         }
@@ -441,7 +465,7 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
         if (bad)
                 goto out;
         if (bpfaot_compile_elf(in->elf, names, in->cnt, &a->copts, &obj, &err) ||
-            bpfaot_skeleton_header(in->elf, names, in->cnt, &hdr, &err)) {
+            bpfaot_skeleton_header_opts(in->elf, names, in->cnt, &sopts, &hdr, &err)) {
                 cli_report(&err);
                 goto out;
         }
@@ -450,6 +474,7 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
             cli_outputs_add(out, hdr_path, hdr.data, hdr.len) == 0)
                 status = EXIT_OK;
 out:
+        free(stem);
         free(names);
         free(obj_path);
         free(hdr_path);
@@ -505,6 +530,10 @@ int cmd_build(int argc, char **argv)
         dir = a.output ? a.output : ".";
         if (a.skeleton && (a.copts.output != BPFAOT_OUTPUT_OBJECT || a.copts.entry_name)) {
                 cli_error("build: --skeleton writes an object: not with -e, -S or --entry");
+                return EXIT_USAGE;
+        }
+        if (a.copts.instances && !a.skeleton) {
+                cli_error("build: --instances is an option of --skeleton");
                 return EXIT_USAGE;
         }
         ret = load_input(&a, &in, true);

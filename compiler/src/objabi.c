@@ -13,6 +13,7 @@
 #include "objabi.h"
 #include "llvm_compat.h"
 
+#include <ctype.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,90 @@ static char *concat(const char *a, const char *b, const char *c)
         if (s)
                 snprintf(s, n, "%s%s%s", a, b, c);
         return s;
+}
+
+bool objabi_is_identifier(const char *s)
+{
+        if (!s || !(isalpha((unsigned char)*s) || *s == '_'))
+                return false;
+        for (; *s; s++)
+                if (!isalnum((unsigned char)*s) && *s != '_')
+                        return false;
+        return true;
+}
+
+bool objabi_data_settable(const struct bpfaot_data_sec *d)
+{
+        /* .kconfig holds the build's kernel config, fixed like the kernel's. */
+        if (strcmp(d->name, ".kconfig") == 0)
+                return false;
+        for (size_t i = 0; d->readonly && i < d->var_cnt; i++)
+                if (objabi_is_identifier(d->vars[i].name))
+                        return true;
+        return false;
+}
+
+uint64_t objabi_data_span(const struct bpfaot_data_sec *d, bool whole_object)
+{
+        if (!whole_object || !objabi_data_settable(d))
+                return d->size;
+        return (d->size + OBJABI_FREEZE_ALIGN - 1) / OBJABI_FREEZE_ALIGN * OBJABI_FREEZE_ALIGN;
+}
+
+/*
+ * Each section's alignment in an instance: a cache line, and whole pages
+ * for the sections __load() freezes, which then also span whole pages.
+ */
+static uint64_t instance_align(const struct bpfaot_data_sec *d)
+{
+        return objabi_data_settable(d) ? OBJABI_FREEZE_ALIGN : 64;
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+        return (v + a - 1) / a * a;
+}
+
+/*
+ * Lay out an instance: the map slots, the writable sections next to them
+ * (what programs write sits close to what they read, and not a page
+ * multiple away, where it would alias it in the CPU's store buffer), then
+ * the frozen ones. Returns the offset of section `k` (data_cnt: the end).
+ */
+static uint64_t instance_layout(const struct bpfaot_data_sec *data, size_t data_cnt, size_t k,
+                                size_t map_cnt)
+{
+        uint64_t at = map_cnt * sizeof(void *);
+
+        for (int frozen = 0; frozen < 2; frozen++)
+                for (size_t i = 0; i < data_cnt; i++) {
+                        if (objabi_data_settable(&data[i]) != frozen)
+                                continue;
+                        at = align_up(at, instance_align(&data[i]));
+                        if (i == k)
+                                return at;
+                        at += objabi_data_span(&data[i], true);
+                }
+        return at;
+}
+
+uint64_t objabi_instance_offset(const struct bpfaot_data_sec *data, size_t data_cnt, size_t k,
+                                size_t map_cnt)
+{
+        return instance_layout(data, data_cnt, k, map_cnt);
+}
+
+uint64_t objabi_instance_size(const struct bpfaot_data_sec *data, size_t data_cnt, size_t map_cnt,
+                              uint64_t *align)
+{
+        uint64_t at = instance_layout(data, data_cnt, data_cnt, map_cnt);
+
+        *align = 64;
+        for (size_t i = 0; i < data_cnt; i++)
+                if (instance_align(&data[i]) > *align)
+                        *align = instance_align(&data[i]);
+        /* aligned_alloc() takes a multiple of the alignment; never 0. */
+        return align_up(at ? at : 1, *align);
 }
 
 char *objabi_symbol(const char *prefix, const char *suffix)

@@ -54,6 +54,8 @@ struct tr {
          */
         LLVMBuilderRef eb;
         LLVMValueRef entry_term, *slot_vals, *base_vals;
+        /* With instances (objabi.h): the running instance's table, and by section its data. */
+        LLVMValueRef inst_val, *data_vals;
         /* Region mode (see build_regions): the code being built covers [lo, hi). */
         LLVMValueRef state; /* i64[10]: registers handed between regions, or NULL */
         size_t lo, hi;
@@ -128,6 +130,7 @@ static LLVMTypeRef int_type(struct tr *t, unsigned bytes)
 }
 
 static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d);
+static LLVMValueRef instance_slots(struct tr *t, LLVMValueRef own);
 
 /* `base` as i8*, moved by `idx` bytes (inbounds: proven inside the object). */
 static LLVMValueRef gep_i8(struct tr *t, LLVMValueRef base, LLVMValueRef idx, bool inbounds,
@@ -441,26 +444,37 @@ static void tr_atomic(struct tr *t, const struct bpfaot_insn *insn)
 
 static void tr_lddw_plain(struct tr *t, size_t idx);
 
-/* The native global holding a data section, created on first use. */
-static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d)
+/*
+ * The object's own global holding a data section, created on first use:
+ * the section's bytes, padded to whole pages when a host may set it before
+ * freezing it (objabi_data_span).
+ */
+static LLVMValueRef object_data(struct tr *t, const struct bpfaot_data_sec *d)
 {
-        LLVMTypeRef ty = LLVMArrayType(t->i8, (unsigned)d->size);
+        bool settable = t->opts->whole_object && objabi_data_settable(d);
+        uint64_t span = objabi_data_span(d, t->opts->whole_object);
+        LLVMTypeRef ty = LLVMArrayType(t->i8, (unsigned)span);
         LLVMValueRef g = LLVMGetNamedGlobal(t->mod, d->symbol);
+        uint8_t *bytes = NULL;
 
         if (g)
                 return g;
+        if (d->bytes && (bytes = calloc(1, span ? span : 1)) != NULL)
+                memcpy(bytes, d->bytes, d->size);
+        t->oom |= d->bytes && !bytes;
         g = LLVMAddGlobal(t->mod, ty, d->symbol);
-        LLVMSetInitializer(g, d->bytes ? LLVMConstStringInContext(t->ctx, (const char *)d->bytes,
-                                                                  (unsigned)d->size, true)
-                                       : LLVMConstNull(ty));
-        /* Read-only sections are constant, so LLVM may fold loads from them. */
-        LLVMSetGlobalConstant(g, d->readonly);
+        LLVMSetInitializer(
+            g, bytes ? LLVMConstStringInContext(t->ctx, (const char *)bytes, (unsigned)span, true)
+                     : LLVMConstNull(ty));
+        free(bytes);
+        /* Read-only sections no host sets are constant, so LLVM may fold loads from them. */
+        LLVMSetGlobalConstant(g, d->readonly && !settable);
         /*
          * weak_odr: every program object of the same eBPF object defines the
          * same data; the linker keeps one copy, so programs share it.
          */
         LLVMSetLinkage(g, LLVMWeakODRLinkage);
-        LLVMSetAlignment(g, 8);
+        LLVMSetAlignment(g, settable ? OBJABI_FREEZE_ALIGN : 8);
         return g;
 }
 
@@ -600,6 +614,80 @@ static LLVMValueRef map_template(struct tr *t, const struct bpfaot_map_def *d)
 }
 
 /*
+ * Instances (objabi.h, OBJABI_SYM_INSTANCE): the thread's running instance,
+ * a block of the instance's map slots and data sections, read once per run
+ * of the function; NULL runs on the object's own globals.
+ */
+static LLVMValueRef instance_global(struct tr *t)
+{
+        char *name = objabi_symbol(t->prog->symbol_prefix, OBJABI_SYM_INSTANCE);
+        LLVMValueRef g;
+
+        if (!name)
+                return NULL;
+        g = LLVMGetNamedGlobal(t->mod, name);
+        if (!g) {
+                g = LLVMAddGlobal(t->mod, t->i8p, name);
+                LLVMSetInitializer(g, LLVMConstNull(t->i8p));
+                LLVMSetThreadLocal(g, true);
+                LLVMSetLinkage(g, LLVMWeakODRLinkage);
+                LLVMSetAlignment(g, 8);
+        }
+        free(name);
+        return g;
+}
+
+static LLVMValueRef instance_val(struct tr *t)
+{
+        LLVMValueRef g;
+
+        if (t->inst_val)
+                return t->inst_val;
+        g = instance_global(t);
+        if (!g) {
+                t->oom = true;
+                return LLVMConstNull(t->i8p);
+        }
+        LLVMPositionBuilderBefore(t->eb, t->entry_term);
+        t->inst_val = LLVMBuildLoad2(t->eb, t->i8p, g, "instance");
+        return t->inst_val;
+}
+
+/* The map slots: the running instance's (its first bytes), or without one `own`, the object's. */
+static LLVMValueRef instance_slots(struct tr *t, LLVMValueRef own)
+{
+        LLVMValueRef inst = instance_val(t);
+        LLVMTypeRef i64p = compat_ptr_type(t->ctx, t->i64);
+
+        LLVMPositionBuilderBefore(t->eb, t->entry_term);
+        return LLVMBuildSelect(t->eb, LLVMBuildIsNull(t->eb, inst, ""),
+                               LLVMConstPointerCast(own, i64p),
+                               LLVMBuildPointerCast(t->eb, inst, i64p, ""), "");
+}
+
+/*
+ * A data section's base: the object's global, or with instances the
+ * running instance's copy, at a fixed offset in it (objabi_instance_offset).
+ */
+static LLVMValueRef data_global(struct tr *t, const struct bpfaot_data_sec *d)
+{
+        size_t k = (size_t)(d - t->prog->data);
+        LLVMValueRef own = object_data(t, d), inst, off;
+
+        if (!t->opts->instances)
+                return own;
+        if (t->data_vals[k])
+                return t->data_vals[k];
+        inst = instance_val(t);
+        off = c64(t, objabi_instance_offset(t->prog->data, t->prog->data_cnt, k, t->prog->map_cnt));
+        LLVMPositionBuilderBefore(t->eb, t->entry_term);
+        t->data_vals[k] = LLVMBuildSelect(
+            t->eb, LLVMBuildIsNull(t->eb, inst, ""), LLVMConstPointerCast(own, t->i8p),
+            LLVMBuildInBoundsGEP2(t->eb, t->i8, inst, &off, 1, ""), "data");
+        return t->data_vals[k];
+}
+
+/*
  * The object's map tables (bpfaot/objabi.h), created on first use from the
  * definitions bpfaot_prog__map_defs() makes:
  *   const struct bpfaot_map_def <prefix>__map_defs[N];
@@ -673,8 +761,16 @@ static LLVMValueRef map_slot(struct tr *t, size_t m)
                 return c64(t, 0);
         }
         LLVMPositionBuilderBefore(t->eb, t->entry_term);
-        p = LLVMBuildInBoundsGEP2(t->eb, LLVMArrayType(t->i64, (unsigned)t->prog->map_cnt), slots,
-                                  ix, 2, "");
+        if (t->opts->instances) {
+                /* The instance's slots come first in its table. */
+                LLVMValueRef idx = c64(t, m);
+                LLVMValueRef tbl = instance_slots(t, slots);
+
+                p = LLVMBuildInBoundsGEP2(t->eb, t->i64, tbl, &idx, 1, "");
+        } else {
+                p = LLVMBuildInBoundsGEP2(t->eb, LLVMArrayType(t->i64, (unsigned)t->prog->map_cnt),
+                                          slots, ix, 2, "");
+        }
         t->slot_vals[m] = LLVMBuildLoad2(t->eb, t->i64, p, "map");
         return t->slot_vals[m];
 }
@@ -715,6 +811,8 @@ static void entry_done(struct tr *t, LLVMValueRef term)
         t->entry_term = term;
         memset(t->slot_vals, 0, t->prog->map_cnt * sizeof(*t->slot_vals));
         memset(t->base_vals, 0, t->prog->map_cnt * sizeof(*t->base_vals));
+        memset(t->data_vals, 0, t->prog->data_cnt * sizeof(*t->data_vals));
+        t->inst_val = NULL;
 }
 
 /*
@@ -1490,11 +1588,20 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
         t.sub_fns = calloc(p->sp.cnt, sizeof(*t.sub_fns));
         t.slot_vals = calloc(prog->map_cnt ? prog->map_cnt : 1, sizeof(*t.slot_vals));
         t.base_vals = calloc(prog->map_cnt ? prog->map_cnt : 1, sizeof(*t.base_vals));
-        if (!t.leaders || !t.blocks || !t.sub_fns || !t.slot_vals || !t.base_vals) {
+        t.data_vals = calloc(prog->data_cnt ? prog->data_cnt : 1, sizeof(*t.data_vals));
+        if (!t.leaders || !t.blocks || !t.sub_fns || !t.slot_vals || !t.base_vals || !t.data_vals) {
                 ret = bpfaot_error_nomem(err);
                 goto out;
         }
         mark_leaders(&t);
+        /* Hosts name the thread's instance even when no program reads it. */
+        t.oom |= opts->instances && !instance_global(&t);
+        /* A skeleton names all maps and data of the object, also those no program uses. */
+        if (opts->whole_object) {
+                t.oom |= prog->map_cnt && !map_tables(&t);
+                for (size_t k = 0; k < prog->data_cnt; k++)
+                        object_data(&t, &prog->data[k]);
+        }
         for (size_t s = 0; s < p->sp.cnt; s++) {
                 snprintf(name, sizeof(name), "%.40s.sub_%zu", t.entry, p->sp.start[s]);
                 t.sub_fns[s] = LLVMAddFunction(mod, name, t.fn5);
@@ -1520,6 +1627,7 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
 out:
         free(t.slot_vals);
         free(t.base_vals);
+        free(t.data_vals);
         free(t.leaders);
         free(t.blocks);
         free(t.sub_fns);

@@ -18,8 +18,10 @@ struct translate_opts {
          */
         const char *const *module_entries;
         size_t module_entry_cnt;
-        bool inline_maps; /* bpfaot_compile_opts.inline_maps */
-        bool maps_by_fd;  /* bpfaot_compile_opts.maps_by_fd */
+        bool inline_maps;  /* bpfaot_compile_opts.inline_maps */
+        bool maps_by_fd;   /* bpfaot_compile_opts.maps_by_fd */
+        bool whole_object; /* the module holds all programs of one object (objabi_data_span) */
+        bool instances;    /* maps and data of the running instance (objabi.h); whole objects */
 };
 
 struct program;

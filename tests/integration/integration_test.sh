@@ -216,6 +216,23 @@ options)
 		fail "INCLUDE_DIRECTORIES/COMPILE_DEFINITIONS/CLANG_FLAGS not passed on"
 	"$out/b/options_host" | tee "$out/run"
 	grep -qx 'answer 42, twice 42' "$out/run" || fail "options_host"
+	step "my-prog.bpf.c: files keep the name, symbols are my_prog; __TARGET_ARCH_<arch>"
+	grep -Eq -- '-D__TARGET_ARCH_[a-z0-9]+ .*my-prog\.bpf\.c' "$out/log" ||
+		fail "clang not given -D__TARGET_ARCH_<arch>"
+	[[ -f $out/b/dash_bpf.bpf-aot/my-prog.aot.o && -f $out/b/dash_bpf.bpf-aot/my-prog.aot.h ]] ||
+		fail "no my-prog.aot.o/.h"
+	"$out/b/arch_host" | tee "$out/run" || fail "arch_host (CMake)"
+	grep -qx 'arch matches, calls 1' "$out/run" || fail "arch_host (CMake)"
+	grep -Eq -- 'bpf-aot build --skeleton -O 2 --instances .*/my-prog\.bpf\.o -o [^ ]*/b/tenants$' "$out/log" ||
+		fail "INSTANCES not passed on"
+	"$out/b/tenants_host" | tee "$out/run" || fail "tenants_host"
+	grep -qx 'arch matches, calls 1' "$out/run" || fail "tenants_host: the instance's calls"
+	cp -a "$here/options" "$out/make"
+	build make -C "$out/make" --no-print-directory BPF_AOT_PREFIX="$PREFIX" arch_host
+	grep -Eq -- '^clang -target bpf -D__TARGET_ARCH_[a-z0-9]+ ' "$out/log" ||
+		fail "bpf-aot.mk: clang not given -D__TARGET_ARCH_<arch>"
+	"$out/make/arch_host" | tee "$out/run" || fail "arch_host (Make)"
+	grep -qx 'arch matches, calls 1' "$out/run" || fail "arch_host (Make)"
 	;;
 cross)
 	step "aarch64 toolchain, host bpf-aot"
@@ -225,6 +242,7 @@ cross)
 		-DEXAMPLE_DIR="$SRC/examples/cmake-project"
 	build "$CMAKE" --build "$out/b" -v --target tally_bpf
 	grep -q -- '--target aarch64-linux-gnu' "$out/log" || fail "bpf-aot not given the toolchain's triple"
+	grep -q -- '-D__TARGET_ARCH_arm64 ' "$out/log" || fail "clang not given the target's __TARGET_ARCH_arm64"
 	"$READELF" -h "$out/b/tally_bpf.bpf-aot/tally.aot.o" | tee "$out/elf"
 	grep -Eq 'Machine: +AArch64' "$out/elf" || fail "tally.aot.o is not an AArch64 object"
 	;;

@@ -352,6 +352,20 @@ void bpfaot_kconfig__free(struct bpfaot_kconfig *kconfig);
  */
 int bpfaot_skeleton_header(const struct bpfaot_elf *elf, const char *const *progs, size_t nprogs,
                            struct bpfaot_buf *out, struct bpfaot_error *err);
+
+struct bpfaot_skeleton_opts {
+        size_t sz;
+        /*
+         * The object was compiled with bpfaot_compile_opts.instances: each
+         * __open() makes an instance with its own maps and data, and
+         * <prefix>_aot__run(skel, prog, ctx, size) runs a program on one.
+         */
+        bool instances;
+};
+/* bpfaot_skeleton_header with options (NULL: the defaults). */
+int bpfaot_skeleton_header_opts(const struct bpfaot_elf *elf, const char *const *progs,
+                                size_t nprogs, const struct bpfaot_skeleton_opts *opts,
+                                struct bpfaot_buf *out, struct bpfaot_error *err);
 /* Name of a CO-RE relocation kind ("field_byte_offset", ...). */
 const char *bpfaot_core_relo_kind_name(uint32_t kind);
 /* The kernel's name of helper `id` without bpf_ ("trace_vprintk"), or NULL when not known. */
@@ -419,6 +433,14 @@ struct bpfaot_compile_opts {
          * inline_maps, which reads the runtime's maps (-EINVAL).
          */
         bool maps_by_fd;
+        /*
+         * Objects of all programs (bpfaot_compile_progs/_elf): programs reach
+         * maps and data through the thread's running instance, so that a
+         * host can open several instances of the object at once (see the
+         * skeleton's <name>_aot__run). A little slower; NULL instance: the
+         * object's own maps and data.
+         */
+        bool instances;
 };
 
 /* A growable byte buffer owned by the caller; release with bpfaot_buf_free. */
