@@ -533,7 +533,7 @@ int cmd_build(int argc, char **argv)
                 return EXIT_USAGE;
         }
         if (a.copts.instances && !a.skeleton) {
-                cli_error("build: --instances is an option of --skeleton");
+                cli_error("build: --instances needs --skeleton");
                 return EXIT_USAGE;
         }
         ret = load_input(&a, &in, true);

@@ -138,5 +138,5 @@ case_skeleton_instances() {
                 "instances keep their maps and data apart"
         x "$BPF_AOT" build --instances "$(obj skeleton_instances)" -o each
         expect_rc 2 "--instances without --skeleton"
-        expect_err_line "build: --instances is an option of --skeleton$" "the message"
+        expect_err_line "build: --instances needs --skeleton$" "the message"
 }
