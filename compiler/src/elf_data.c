@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* asprintf */
 #include "elf_internal.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +34,11 @@ char *elf_symbol_prefix(const char *input)
                         break;
                 }
         }
-        out = strndup(base, blen);
-        if (out)
-                sanitize(out);
+        /* An identifier starts with no digit (1prog.bpf.o: _1prog__...). */
+        if (asprintf(&out, "%s%.*s", blen && isdigit((unsigned char)*base) ? "_" : "", (int)blen,
+                     base) < 0)
+                return NULL;
+        sanitize(out);
         return out;
 }
 

@@ -32,6 +32,14 @@ case_skeleton_file_names() {
         x "$BPF_AOT" build --skeleton - -o stdin <my-prog.bpf.o
         expect_rc 0 "build --skeleton from standard input"
         expect_file stdin/_stdin_.aot.o "standard input: the files take the symbols' prefix"
+        cp "$(obj global)" 1prog.bpf.o
+        x "$BPF_AOT" build --skeleton 1prog.bpf.o -o sk1
+        expect_rc 0 "build --skeleton 1prog.bpf.o"
+        expect_grep '^struct _1prog_aot \{$' sk1/1prog.aot.h "a leading digit: the identifiers start with _"
+        printf '#include "1prog.aot.h"\nint main(void) { return 0; }\n' >h1.c
+        # shellcheck disable=SC2086
+        x "$CLI_CC" -Wall -Werror ${CLI_SAN_FLAGS:-} -I sk1 -I "$CLI_RUNTIME_INC" -c h1.c -o h1.o
+        expect_rc 0 "the header of 1prog.bpf.o compiles"
 }
 
 # A program that uses no map and no global data (of an object that has
