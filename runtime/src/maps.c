@@ -53,43 +53,36 @@ const char *bpfaot_map_type__name(uint32_t type)
         return "unknown";
 }
 
+/* The map types the runtime creates: their operations, and whether values are per CPU. */
+static const struct map_kind {
+        const struct bpfaot_map_ops *ops;
+        bool percpu;
+} map_kinds[] = {
+    [BPF_MAP_TYPE_ARRAY] = {&bpfaot_array_ops, false},
+    [BPF_MAP_TYPE_PERCPU_ARRAY] = {&bpfaot_array_ops, true},
+    [BPF_MAP_TYPE_HASH] = {&bpfaot_hash_ops, false},
+    [BPF_MAP_TYPE_LRU_HASH] = {&bpfaot_hash_ops, false},
+    [BPF_MAP_TYPE_PERCPU_HASH] = {&bpfaot_hash_ops, true},
+    [BPF_MAP_TYPE_LRU_PERCPU_HASH] = {&bpfaot_hash_ops, true},
+    [BPF_MAP_TYPE_QUEUE] = {&bpfaot_queue_ops, false},
+    [BPF_MAP_TYPE_STACK] = {&bpfaot_queue_ops, false},
+    [BPF_MAP_TYPE_RINGBUF] = {&bpfaot_ringbuf_ops, false},
+    [BPF_MAP_TYPE_PROG_ARRAY] = {&bpfaot_ptr_array_ops, false},
+    [BPF_MAP_TYPE_ARRAY_OF_MAPS] = {&bpfaot_ptr_array_ops, false},
+    [BPF_MAP_TYPE_HASH_OF_MAPS] = {&bpfaot_hash_of_maps_ops, false},
+    [BPF_MAP_TYPE_PERF_EVENT_ARRAY] = {&bpfaot_perf_event_ops, false},
+    [BPF_MAP_TYPE_LPM_TRIE] = {&bpfaot_lpm_trie_ops, false},
+    [BPF_MAP_TYPE_BLOOM_FILTER] = {&bpfaot_bloom_filter_ops, false},
+    [BPF_MAP_TYPE_USER_RINGBUF] = {&bpfaot_user_ringbuf_ops, false},
+};
+
 static const struct bpfaot_map_ops *ops_for(uint32_t type, bool *percpu)
 {
-        *percpu = false;
-        switch (type) {
-        case BPF_MAP_TYPE_PERCPU_ARRAY:
-                *percpu = true;
-                /* fallthrough */
-        case BPF_MAP_TYPE_ARRAY:
-                return &bpfaot_array_ops;
-        case BPF_MAP_TYPE_PERCPU_HASH:
-        case BPF_MAP_TYPE_LRU_PERCPU_HASH:
-                *percpu = true;
-                /* fallthrough */
-        case BPF_MAP_TYPE_HASH:
-        case BPF_MAP_TYPE_LRU_HASH:
-                return &bpfaot_hash_ops;
-        case BPF_MAP_TYPE_QUEUE:
-        case BPF_MAP_TYPE_STACK:
-                return &bpfaot_queue_ops;
-        case BPF_MAP_TYPE_RINGBUF:
-                return &bpfaot_ringbuf_ops;
-        case BPF_MAP_TYPE_PROG_ARRAY:
-        case BPF_MAP_TYPE_ARRAY_OF_MAPS:
-                return &bpfaot_ptr_array_ops;
-        case BPF_MAP_TYPE_HASH_OF_MAPS:
-                return &bpfaot_hash_of_maps_ops;
-        case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
-                return &bpfaot_perf_event_ops;
-        case BPF_MAP_TYPE_LPM_TRIE:
-                return &bpfaot_lpm_trie_ops;
-        case BPF_MAP_TYPE_BLOOM_FILTER:
-                return &bpfaot_bloom_filter_ops;
-        case BPF_MAP_TYPE_USER_RINGBUF:
-                return &bpfaot_user_ringbuf_ops;
-        default:
-                return NULL;
-        }
+        const struct map_kind *k =
+            type < sizeof(map_kinds) / sizeof(map_kinds[0]) ? &map_kinds[type] : NULL;
+
+        *percpu = k && k->percpu;
+        return k ? k->ops : NULL;
 }
 
 bool bpfaot_map_type__supported(uint32_t type)
