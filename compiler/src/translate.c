@@ -55,7 +55,7 @@ struct tr {
         LLVMBuilderRef eb;
         LLVMValueRef entry_term, *slot_vals, *base_vals;
         /* Region mode (see build_regions): the code being built covers [lo, hi). */
-        LLVMValueRef state; /* i64[10]: registers handed between regions, or NULL */
+        LLVMValueRef state; /* i64[STATE_SLOTS]: registers handed between regions, or NULL */
         size_t lo, hi;
         /* Per block: register -> the object's map it holds (index + 1), 0 unknown. */
         uint32_t reg_map[BPFAOT_NUM_REGS];
@@ -939,6 +939,8 @@ static void tr_call(struct tr *t, size_t idx)
 /* ------------------------------------------------------------------ */
 
 #define REGION_EXIT (-1)
+/* The dispatcher's state: the registers r0-r9, then the entry's two arguments. */
+enum { STATE_CTX = BPFAOT_NUM_REGS - 1, STATE_CTX_SIZE, STATE_SLOTS };
 
 static LLVMValueRef state_slot(struct tr *t, unsigned r)
 {
@@ -980,6 +982,54 @@ static void tr_exit(struct tr *t)
         }
         LLVMBuildStore(t->b, reg_get(t, 0), state_slot(t, 0));
         LLVMBuildRet(t->b, cint(t->i32, (uint64_t)(int64_t)REGION_EXIT));
+}
+
+/*
+ * LD_ABS/LD_IND (in the entry function only: validated), as the kernel's
+ * bpf_skb_load_helper_{8,16,32} on a packet that is the context the
+ * program was called with, ctx_size bytes: the offset is imm (ABS) or
+ * (int32_t)(src + imm) (IND). Outside the packet the function returns 0;
+ * else r0 = the bytes in network order. r1-r5 become 0, as after a call.
+ */
+static void tr_packet_load(struct tr *t, const struct bpfaot_insn *insn)
+{
+        unsigned size = insn_size_bytes(insn_size_field(insn));
+        LLVMTypeRef ty = int_type(t, size);
+        LLVMValueRef off = c64(t, (uint64_t)(int64_t)insn->imm), base, len, inside, v;
+        LLVMBasicBlockRef out = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "packet_out");
+        LLVMBasicBlockRef in = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "packet_in");
+
+        if (insn_mode(insn) == BPFAOT_MODE_IND)
+                off = LLVMBuildSExt(
+                    t->b,
+                    LLVMBuildTrunc(t->b, LLVMBuildAdd(t->b, reg_get(t, insn->src), off, ""), t->i32,
+                                   ""),
+                    t->i64, "");
+        if (t->state) { /* a region: the dispatcher keeps the entry's arguments */
+                base = LLVMBuildIntToPtr(
+                    t->b, LLVMBuildLoad2(t->b, t->i64, state_slot(t, STATE_CTX), ""), t->i8p, "");
+                len = LLVMBuildLoad2(t->b, t->i64, state_slot(t, STATE_CTX_SIZE), "");
+        } else {
+                base = t->ctx_ptr;
+                len = LLVMGetParam(t->fn, 1);
+        }
+        /* off is in [-2^31, 2^31): off + size cannot wrap. */
+        inside = LLVMBuildAnd(
+            t->b, LLVMBuildICmp(t->b, LLVMIntSGE, off, c64(t, 0), ""),
+            LLVMBuildICmp(t->b, LLVMIntULE, LLVMBuildAdd(t->b, off, c64(t, size), ""), len, ""),
+            "");
+        for (unsigned r = 1; r <= 5; r++)
+                reg_set(t, r, c64(t, 0));
+        LLVMBuildCondBr(t->b, inside, in, out);
+        LLVMPositionBuilderAtEnd(t->b, out);
+        reg_set(t, 0, c64(t, 0));
+        tr_exit(t);
+        LLVMPositionBuilderAtEnd(t->b, in);
+        v = LLVMBuildLoad2(t->b, ty, gep_i8(t, base, off, false, ty), "");
+        LLVMSetAlignment(v, 1); /* any offset */
+        if (size > 1)
+                v = bswap(t, v, ty, size * 8);
+        reg_set(t, 0, size < 8 ? LLVMBuildZExt(t->b, v, t->i64, "") : v);
 }
 
 static LLVMIntPredicate cond_pred(uint8_t op)
@@ -1078,7 +1128,10 @@ static void tr_insn(struct tr *t, size_t idx)
                 return;
         }
         case BPFAOT_CLASS_LD:
-                tr_lddw(t, idx);
+                if (insn_is_packet_load(insn))
+                        tr_packet_load(t, insn);
+                else
+                        tr_lddw(t, idx);
                 return;
         case BPFAOT_CLASS_LDX:
                 tr_ldx(t, insn);
@@ -1314,7 +1367,7 @@ static int build_regions(struct tr *t, size_t start, size_t end)
         /* The dispatcher. */
         t->fn = parent;
         LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->ctx, parent, "entry"));
-        state = LLVMBuildAlloca(t->b, LLVMArrayType(t->i64, BPFAOT_NUM_REGS - 1), "state");
+        state = LLVMBuildAlloca(t->b, LLVMArrayType(t->i64, STATE_SLOTS), "state");
         state = compat_cast_ptr(t->b, t->ctx, state, t->i64);
         next = LLVMBuildAlloca(t->b, t->i32, "next");
         stack = alloc_stack(t);
@@ -1322,6 +1375,8 @@ static int build_regions(struct tr *t, size_t start, size_t end)
         for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
                 LLVMBuildStore(t->b, r >= 1 && r <= 5 ? LLVMGetParam(parent, r - 1) : c64(t, 0),
                                state_slot(t, r));
+        LLVMBuildStore(t->b, LLVMGetParam(parent, 0), state_slot(t, STATE_CTX));
+        LLVMBuildStore(t->b, LLVMGetParam(parent, 1), state_slot(t, STATE_CTX_SIZE));
         LLVMBuildStore(t->b, cint(t->i32, start), next);
         loop = LLVMAppendBasicBlockInContext(t->ctx, parent, "loop");
         dispatch = LLVMAppendBasicBlockInContext(t->ctx, parent, "dispatch");
