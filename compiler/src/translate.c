@@ -2,7 +2,8 @@
 /*
  * eBPF → LLVM IR.
  *
- * Each sub-program becomes an internal function i64(i64 r1..r5) with its own
+ * Each sub-program becomes an internal function i64(i64 r1..r5) (plus the
+ * packet when it runs LD_ABS/LD_IND, see gets_packet) with its own
  * stack frame (an alloca, zeroed so that no load ever sees undef) and the
  * registers r0..r9 as allocas that mem2reg/SROA promote. r10 is the address
  * of the frame's top. Memory accesses through r10 with a constant offset
@@ -35,6 +36,7 @@ struct tr {
         LLVMBuilderRef b;
         bool *leaders;
         LLVMTypeRef i1, i8, i16, i32, i64, i8p, fn5;
+        LLVMTypeRef fn7; /* a sub-program given the packet: r1-r5, then ctx and ctx_size */
         LLVMValueRef *sub_fns;
         size_t cur; /* instruction being translated */
         /* Per function being built. */
@@ -895,11 +897,28 @@ static void frame_args(struct tr *t, size_t idx, LLVMValueRef args[6])
         }
 }
 
+/*
+ * A sub-program that runs LD_ABS/LD_IND (itself or through a call) gets the
+ * packet, the entry's ctx and ctx_size, after its five arguments; the entry
+ * sub-program has them as r1 and r2. Callbacks never need it (validated).
+ */
+static bool gets_packet(const struct tr *t, size_t s)
+{
+        return s > 0 && t->program->sp.packet[s];
+}
+
+static LLVMTypeRef sub_fn_type(const struct tr *t, size_t s)
+{
+        return gets_packet(t, s) ? t->fn7 : t->fn5;
+}
+
+static void packet_of(struct tr *t, LLVMValueRef *ctx, LLVMValueRef *size);
+
 static void tr_call(struct tr *t, size_t idx)
 {
         const struct bpfaot_insn *insn = &t->prog->insns[idx];
         const char *callee;
-        LLVMValueRef args[6];
+        LLVMValueRef args[8];
         char name[32];
 
         for (unsigned r = 1; r <= 5; r++)
@@ -914,7 +933,12 @@ static void tr_call(struct tr *t, size_t idx)
         }
         if (insn->src == BPFAOT_CALL_LOCAL) {
                 long s = subprogs_index_of(&t->program->sp, (size_t)insn_call_target(insn, idx));
-                LLVMValueRef ret = LLVMBuildCall2(t->b, t->fn5, t->sub_fns[s], args + 1, 5, "");
+                LLVMValueRef ret;
+
+                if (gets_packet(t, (size_t)s))
+                        packet_of(t, &args[6], &args[7]);
+                ret = LLVMBuildCall2(t->b, sub_fn_type(t, (size_t)s), t->sub_fns[s], args + 1,
+                                     gets_packet(t, (size_t)s) ? 7 : 5, "");
                 finish_call(t, ret);
                 return;
         }
@@ -985,10 +1009,29 @@ static void tr_exit(struct tr *t)
 }
 
 /*
- * LD_ABS/LD_IND (in the entry function only: validated), as the kernel's
+ * The packet of LD_ABS/LD_IND, the entry's ctx and ctx_size (as i64), in a
+ * function that has it (gets_packet): the entry's r1 and r2, a sub-program's
+ * extra arguments, or what the dispatcher of regions keeps.
+ */
+static void packet_of(struct tr *t, LLVMValueRef *ctx, LLVMValueRef *size)
+{
+        unsigned first = t->sub == 0 ? 0 : 5;
+
+        if (t->state) {
+                *ctx = LLVMBuildLoad2(t->b, t->i64, state_slot(t, STATE_CTX), "");
+                *size = LLVMBuildLoad2(t->b, t->i64, state_slot(t, STATE_CTX_SIZE), "");
+                return;
+        }
+        *ctx = LLVMGetParam(t->fn, first);
+        *size = LLVMGetParam(t->fn, first + 1);
+}
+
+/*
+ * LD_ABS/LD_IND, as the kernel's
  * bpf_skb_load_helper_{8,16,32} on a packet that is the context the
  * program was called with, ctx_size bytes: the offset is imm (ABS) or
- * (int32_t)(src + imm) (IND). Outside the packet the function returns 0;
+ * (int32_t)(src + imm) (IND). Outside the packet the function returns 0
+ * (the program, from the entry; the sub-program, as in the kernel);
  * else r0 = the bytes in network order. r1-r5 become 0, as after a call.
  */
 static void tr_packet_load(struct tr *t, const struct bpfaot_insn *insn)
@@ -1005,14 +1048,8 @@ static void tr_packet_load(struct tr *t, const struct bpfaot_insn *insn)
                     LLVMBuildTrunc(t->b, LLVMBuildAdd(t->b, reg_get(t, insn->src), off, ""), t->i32,
                                    ""),
                     t->i64, "");
-        if (t->state) { /* a region: the dispatcher keeps the entry's arguments */
-                base = LLVMBuildIntToPtr(
-                    t->b, LLVMBuildLoad2(t->b, t->i64, state_slot(t, STATE_CTX), ""), t->i8p, "");
-                len = LLVMBuildLoad2(t->b, t->i64, state_slot(t, STATE_CTX_SIZE), "");
-        } else {
-                base = t->ctx_ptr;
-                len = LLVMGetParam(t->fn, 1);
-        }
+        packet_of(t, &base, &len);
+        base = LLVMBuildIntToPtr(t->b, base, t->i8p, "");
         /* off is in [-2^31, 2^31): off + size cannot wrap. */
         inside = LLVMBuildAnd(
             t->b, LLVMBuildICmp(t->b, LLVMIntSGE, off, c64(t, 0), ""),
@@ -1375,8 +1412,12 @@ static int build_regions(struct tr *t, size_t start, size_t end)
         for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
                 LLVMBuildStore(t->b, r >= 1 && r <= 5 ? LLVMGetParam(parent, r - 1) : c64(t, 0),
                                state_slot(t, r));
-        LLVMBuildStore(t->b, LLVMGetParam(parent, 0), state_slot(t, STATE_CTX));
-        LLVMBuildStore(t->b, LLVMGetParam(parent, 1), state_slot(t, STATE_CTX_SIZE));
+        if (t->sub == 0 || gets_packet(t, t->sub)) {
+                LLVMBuildStore(t->b, LLVMGetParam(parent, t->sub == 0 ? 0 : 5),
+                               state_slot(t, STATE_CTX));
+                LLVMBuildStore(t->b, LLVMGetParam(parent, t->sub == 0 ? 1 : 6),
+                               state_slot(t, STATE_CTX_SIZE));
+        }
         LLVMBuildStore(t->b, cint(t->i32, start), next);
         loop = LLVMAppendBasicBlockInContext(t->ctx, parent, "loop");
         dispatch = LLVMAppendBasicBlockInContext(t->ctx, parent, "dispatch");
@@ -1512,7 +1553,7 @@ static LLVMValueRef build_entry(struct tr *t)
 
 static void init_types(struct tr *t)
 {
-        LLVMTypeRef p5[5];
+        LLVMTypeRef p7[7];
 
         t->i1 = LLVMInt1TypeInContext(t->ctx);
         t->i8 = LLVMInt8TypeInContext(t->ctx);
@@ -1520,9 +1561,10 @@ static void init_types(struct tr *t)
         t->i32 = LLVMInt32TypeInContext(t->ctx);
         t->i64 = LLVMInt64TypeInContext(t->ctx);
         t->i8p = compat_ptr_type(t->ctx, t->i8);
-        for (int i = 0; i < 5; i++)
-                p5[i] = t->i64;
-        t->fn5 = LLVMFunctionType(t->i64, p5, 5, false);
+        for (int i = 0; i < 7; i++)
+                p7[i] = t->i64;
+        t->fn5 = LLVMFunctionType(t->i64, p7, 5, false);
+        t->fn7 = LLVMFunctionType(t->i64, p7, 7, false);
 }
 
 int translate_prog(const struct program *p, const struct translate_opts *opts, LLVMModuleRef mod,
@@ -1552,7 +1594,7 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
         mark_leaders(&t);
         for (size_t s = 0; s < p->sp.cnt; s++) {
                 snprintf(name, sizeof(name), "%.40s.sub_%zu", t.entry, p->sp.start[s]);
-                t.sub_fns[s] = LLVMAddFunction(mod, name, t.fn5);
+                t.sub_fns[s] = LLVMAddFunction(mod, name, sub_fn_type(&t, s));
                 LLVMSetLinkage(t.sub_fns[s], LLVMInternalLinkage);
                 program_fn_attrs(t.ctx, t.sub_fns[s]);
         }

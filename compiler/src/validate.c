@@ -353,10 +353,17 @@ int validate_flow(const struct program *p, struct bpfaot_error *err)
                         const struct bpfaot_insn *insn = &prog->insns[i];
                         long target;
 
-                        if (!p->tails[i] && insn_is_packet_load(insn) && (s > 0 || sp->callback[0]))
+                        /*
+                         * As in the kernel: a callback's caller is a helper, which
+                         * cannot pass it the packet (and the kernel gives it none).
+                         */
+                        if (sp->callback[s] && !p->tails[i] &&
+                            (insn_is_packet_load(insn) ||
+                             (insn_is_local_call(insn) &&
+                              sp->packet[subprogs_index_of(sp,
+                                                           (size_t)insn_call_target(insn, i))])))
                                 return FAIL(&v, i,
-                                            "LD_ABS/LD_IND in a sub-program is not supported "
-                                            "(only in the program's entry function)");
+                                            "LD_ABS/LD_IND cannot be used within a callback");
                         if (p->tails[i] || !insn_is_jmp(insn) ||
                             (!insn_is_ja(insn) && !insn_is_cond_jmp(insn)))
                                 continue;

@@ -110,6 +110,40 @@ case_ldabs_regions() {
         ldabs_expect 0 big_out pkt.bin
 }
 
+# In a sub-program, as in the kernel: the packet is still the entry's
+# context, and a load outside it returns 0 from that sub-program.
+case_ldabs_subprogs() {
+        local i lines=()
+        ldabs_packet pkt.bin
+        ldabs_asm sub_in 'mov %r6, 100' 'call local f' 'add %r0, %r6' 'exit' 'f:' 'ldabsh 14' 'exit'
+        ldabs_expect $((100 + 0xff80)) sub_in pkt.bin
+        ldabs_asm sub_out 'mov %r6, 100' 'call local f' 'add %r0, %r6' 'exit' 'f:' 'ldabsh 15' \
+                'mov %r0, 77' 'exit'
+        ldabs_expect 100 sub_out pkt.bin
+        # Through a sub-program that loads nothing itself; the offset is an argument.
+        ldabs_asm nested_in 'mov %r1, 12' 'call local g' 'add %r0, 1' 'exit' 'g:' 'call local f' \
+                'add %r0, 5' 'exit' 'f:' 'ldindw %r1, 0' 'exit'
+        ldabs_expect $((0xddeeff80 + 6)) nested_in pkt.bin
+        ldabs_asm nested_out 'mov %r1, 13' 'call local g' 'add %r0, 1' 'exit' 'g:' 'call local f' \
+                'add %r0, 5' 'exit' 'f:' 'ldindw %r1, 0' 'mov %r0, 9' 'exit'
+        ldabs_expect 6 nested_out pkt.bin
+        # A sub-program split into regions.
+        for ((i = 0; i < 1200; i++)); do
+                lines+=('add %r6, 1')
+                ((i % 100 == 99)) && lines+=('ja +0')
+        done
+        ldabs_asm sub_big 'mov %r1, 14' 'call local f' 'exit' 'f:' 'mov %r6, 0' 'ldindb %r1, 0' \
+                'add %r6, %r0' "${lines[@]}" 'ldabsh 14' 'add %r0, %r6' 'exit'
+        ldabs_expect $((0xff + 1200 + 0xff80)) sub_big pkt.bin
+        # The caller must expect 0 from the sub-program: r9 is read on that path.
+        ldabs_asm early 'call local f' 'jne %r0, 0, +1' 'mov %r0, %r9' 'mov %r0, 0' 'exit' 'f:' \
+                'ldabsw 0' 'mov %r0, 1' 'exit'
+        x "$BPF_AOT" run early.bin pkt.bin
+        expect_rc 1 "r9 where the sub-program's load failed"
+        expect_err_line '^bpf-aot: early\.bin: early: insn 2: mov %r0, %r9: r9 is read before it is written \(uninitialised register\)$' \
+                "r9 where the sub-program's load failed"
+}
+
 # r1-r5 are unwritten after LD_ABS/LD_IND, as after a call: reading them is refused.
 case_ldabs_clobbered() {
         local r how
@@ -130,15 +164,26 @@ case_ldabs_clobbered() {
                 "ldindh through an unset r8"
 }
 
-# Forms the kernel refuses, and loads in a sub-program: one located line.
+# Forms the kernel refuses, and loads in a callback: one located line.
 case_ldabs_refused() {
-        ldabs_asm sub 'call local sub' 'exit' 'sub:' 'ldabsb 0' 'exit'
-        x "$BPF_AOT" run --interp sub.bin
-        expect_rc 1 "ldabsb in a sub-program"
-        expect_err_line "^bpf-aot: sub\.bin: sub: insn 2: ldabsb 0: LD_ABS/LD_IND in a sub-program is not supported \(only in the program's entry function\)$" \
-                "ldabsb in a sub-program"
-        x "$BPF_AOT" run sub.bin
-        expect_rc 1 "ldabsb in a sub-program, compiled"
+        local how
+        # bpf_loop(1, cb, 0, 0) where cb loads from the packet, itself or through a call.
+        ldabs_asm cb 'mov %r1, 1' 'lddw %r2, code_addr 6' 'mov %r3, 0' 'mov %r4, 0' 'call 181' \
+                'mov %r0, 0' 'exit' 'ldabsb 0' 'exit'
+        ldabs_asm cb_call 'mov %r1, 1' 'lddw %r2, code_addr 6' 'mov %r3, 0' 'mov %r4, 0' \
+                'call 181' 'mov %r0, 0' 'exit' 'call local f' 'exit' 'f:' 'ldabsb 0' 'exit'
+        for how in "run" "run --interp"; do
+                # shellcheck disable=SC2086
+                x "$BPF_AOT" $how cb.bin
+                expect_rc 1 "$how: ldabsb in a callback"
+                expect_err_line '^bpf-aot: cb\.bin: cb: insn 8: ldabsb 0: LD_ABS/LD_IND cannot be used within a callback$' \
+                        "$how: ldabsb in a callback"
+                # shellcheck disable=SC2086
+                x "$BPF_AOT" $how cb_call.bin
+                expect_rc 1 "$how: ldabsb below a callback"
+                expect_err_line '^bpf-aot: cb_call\.bin: cb_call: insn 8: call local \+1: LD_ABS/LD_IND cannot be used within a callback$' \
+                        "$how: ldabsb below a callback"
+        done
         printf '\x38\x00\x00\x00\x04\x00\x00\x00\x95\x00\x00\x00\x00\x00\x00\x00' >dw.bin
         x "$BPF_AOT" run dw.bin
         expect_rc 1 "64-bit LD_ABS"
@@ -176,6 +221,9 @@ case_ldabs_object() {
                 # shellcheck disable=SC2086
                 x "$BPF_AOT" run $how --program ldabs_tail "$p" frame.bin
                 expect_stdout 0 "ldabs_tail past the end (run $how)"
+                # shellcheck disable=SC2086
+                x "$BPF_AOT" run $how --program ldabs_sub "$p" frame.bin
+                expect_stdout $((6 * 100 + 0x0800)) "ldabs_sub (run $how)"
         done
         printf '\xab\xcd' >>frame.bin
         for how in "-O 2" "--interp"; do

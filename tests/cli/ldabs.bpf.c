@@ -23,3 +23,14 @@ __attribute__((section("socket/tail"), used)) int ldabs_tail(void *skb)
 {
         return (int)(load_half(skb, 64) + 1);
 }
+
+/* A load in a function of its own (a sub-program of the program). */
+static __attribute__((noinline)) int header_words(void *skb)
+{
+        return (int)(load_byte(skb, 14) & 0xf);
+}
+
+__attribute__((section("socket/sub"), used)) int ldabs_sub(void *skb)
+{
+        return header_words(skb) * 100 + (int)load_half(skb, 12);
+}

@@ -64,9 +64,14 @@ static const struct vcase cases[] = {
          "reserved offset field is 1, must be 0", 1},
         {"LD_IND from r11", PROG(I(0x40, 0, 11, 0, 4), EXIT), 0, 0, "invalid source register r11",
          0},
-        {"LD_ABS in a sub-program", PROG(CALL_LOCAL(1), EXIT, I(0x20, 0, 0, 0, 4), EXIT), 0, 0,
-         "LD_ABS/LD_IND in a sub-program is not supported (only in the program's entry "
-         "function)", 2},
+        {"LD_ABS in a callback",
+         PROG(MOV_K(1, 1), LDDW_CODE(2, 6), MOV_K(3, 0), MOV_K(4, 0), I(0x85, 0, 0, 0, 181),
+              MOV_K(0, 0), EXIT, I(0x30, 0, 0, 0, 0), EXIT),
+         0, 0, "ldabsb 0: LD_ABS/LD_IND cannot be used within a callback", 8},
+        {"LD_IND below a callback",
+         PROG(MOV_K(1, 1), LDDW_CODE(2, 6), MOV_K(3, 0), MOV_K(4, 0), I(0x85, 0, 0, 0, 181),
+              MOV_K(0, 0), EXIT, CALL_LOCAL(1), EXIT, I(0x50, 0, 1, 0, 0), EXIT),
+         0, 0, "call local +1: LD_ABS/LD_IND cannot be used within a callback", 8},
         {"unknown atomic op", PROG(I(0xdb, 10, 1, -8, 0x10), EXIT), 0, 0,
          "unknown atomic operation 0x10", 0},
         {"byte-wide atomic", PROG(I(0xd3, 10, 1, -8, 0), EXIT), 0, 0,
@@ -335,6 +340,16 @@ static const struct valid_prog valid[] = {
      "exit\n",
      0, 0},
     {"small frame edge", "stdw [%r10-64], 1\nmov %r0, 0\nexit\n", 0, 64},
+    {"legacy packet loads in sub-programs",
+     "call local f\n"
+     "exit\n"
+     "f:\n"
+     "call local g\n"
+     "exit\n"
+     "g:\n"
+     "ldindw %r1, 2\n"
+     "exit\n",
+     0, 0},
     {"legacy packet loads",
      "ldabsb 0\n"
      "ldabsh -1\n"
