@@ -1066,7 +1066,7 @@ static void tr_packet_load(struct tr *t, const struct bpfaot_insn *insn)
         LLVMSetAlignment(v, 1); /* any offset */
         if (size > 1)
                 v = bswap(t, v, ty, size * 8);
-        reg_set(t, 0, size < 8 ? LLVMBuildZExt(t->b, v, t->i64, "") : v);
+        reg_set(t, 0, LLVMBuildZExt(t->b, v, t->i64, ""));
 }
 
 static LLVMIntPredicate cond_pred(uint8_t op)
