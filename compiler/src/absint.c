@@ -1823,6 +1823,23 @@ static void exit_sub(const struct walk *w, size_t idx, const struct absint_state
         revisit_callers(a, sub);
 }
 
+/*
+ * LD_ABS/LD_IND: out of bounds, the function returns 0 at once (an exit
+ * with r0 = 0); else r0 = the bytes read, zero-extended, and r1-r5 are
+ * left unwritten, as a call leaves them.
+ */
+static void packet_load(struct walk *w, size_t idx, const struct bpfaot_insn *insn,
+                        struct absint_state *st)
+{
+        unsigned bits = 8 * insn_size_bytes(insn_size_field(insn));
+
+        st->reg[0] = v_scalar(scalar_const(0));
+        exit_sub(w, idx, st);
+        st->reg[0] = v_scalar(scalar_urange(0, (1ull << bits) - 1));
+        for (unsigned r = 1; r <= 5; r++)
+                st->reg[r] = v_clobbered();
+}
+
 /* ------------------------------------------------------------------ */
 /* Walking blocks                                                      */
 /* ------------------------------------------------------------------ */
@@ -1839,7 +1856,10 @@ static bool transfer(struct walk *w, size_t idx, struct absint_state *st)
                 alu(insn, idx, st);
                 break;
         case BPFAOT_CLASS_LD:
-                st->reg[insn->dst] = lddw_value(w, insn, idx);
+                if (insn_is_packet_load(insn))
+                        packet_load(w, idx, insn, st);
+                else
+                        st->reg[insn->dst] = lddw_value(w, insn, idx);
                 break;
         case BPFAOT_CLASS_LDX:
                 ldx(insn, st);

@@ -53,9 +53,14 @@ static void transfer(const struct bpfaot_insn *insn, struct fp_state *s)
                 }
                 forget(s, insn->dst);
                 return;
+        case BPFAOT_CLASS_LD:
+                /* LD_ABS/LD_IND write r0 and leave r1-r5 unwritten, as a call does. */
+                for (unsigned r = 0; r <= (insn_is_packet_load(insn) ? 5u : 0u); r++)
+                        forget(s, r);
+                forget(s, insn->dst);
+                return;
         case BPFAOT_CLASS_ALU:
         case BPFAOT_CLASS_LDX:
-        case BPFAOT_CLASS_LD:
                 forget(s, insn->dst);
                 return;
         case BPFAOT_CLASS_STX:

@@ -27,6 +27,12 @@ static inline bool insn_is_lddw(const struct bpfaot_insn *insn)
 {
         return insn->opcode == BPFAOT_OP_LDDW;
 }
+/* Legacy packet load: LD_ABS or LD_IND (r0 = bytes of the context, big-endian). */
+static inline bool insn_is_packet_load(const struct bpfaot_insn *insn)
+{
+        return bpfaot_insn_class(insn) == BPFAOT_CLASS_LD &&
+               (insn_mode(insn) == BPFAOT_MODE_ABS || insn_mode(insn) == BPFAOT_MODE_IND);
+}
 static inline bool insn_is_alu(const struct bpfaot_insn *insn)
 {
         uint8_t c = bpfaot_insn_class(insn);

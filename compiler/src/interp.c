@@ -12,7 +12,7 @@
  *    registers are 0; every frame's stack starts zero-filled;
  *  - a local call passes r1-r5 and starts the callee with r0 = 0,
  *    r6-r9 = 0 and its own stack; on return r6-r9 and r10 are restored;
- *  - after any call (helper, callx or local), r1-r5 are 0.
+ *  - after any call (helper, callx or local) and LD_ABS/LD_IND, r1-r5 are 0.
  */
 #include "internal.h"
 #include "eval.h"
@@ -300,11 +300,42 @@ static int exec_jmp(struct vm *vm)
 /* Loads and stores                                                    */
 /* ------------------------------------------------------------------ */
 
+/*
+ * LD_ABS/LD_IND, as the kernel's bpf_skb_load_helper_{8,16,32}: the packet
+ * is the input memory; the offset is imm (ABS) or (int32_t)(src + imm)
+ * (IND). Outside [0, mem_len) the function returns 0 at once; else r0 =
+ * the bytes in network (big-endian) order. r1-r5 are 0 after it, as after
+ * a call.
+ */
+static int exec_packet_load(struct vm *vm)
+{
+        const struct bpfaot_insn *insn = cur(vm);
+        unsigned size = insn_size_bytes(insn_size_field(insn));
+        int64_t off = insn->imm;
+        uint64_t v = 0;
+
+        if (insn_mode(insn) == BPFAOT_MODE_IND)
+                off = (int32_t)(uint32_t)(vm->reg[insn->src] + (uint64_t)(int64_t)insn->imm);
+        memset(&vm->reg[1], 0, 5 * sizeof(vm->reg[0]));
+        if (off < 0 || (uint64_t)off + size > vm->mem_len) {
+                vm->reg[0] = 0;
+                return exec_exit(vm);
+        }
+        for (unsigned i = 0; i < size; i++)
+                v = v << 8 | vm->mem[off + i];
+        vm->reg[0] = v;
+        vm->pc++;
+        return 0;
+}
+
 static int exec_ld(struct vm *vm)
 {
         const struct bpfaot_insn *insn = cur(vm);
 
         const struct bpfaot_reloc *rel = program_reloc(vm->program, vm->pc);
+
+        if (insn_is_packet_load(insn))
+                return exec_packet_load(vm);
 
         if (rel && rel->kind == BPFAOT_RELOC_MAP) {
                 if (!vm->maps)
@@ -426,7 +457,7 @@ typedef int (*exec_fn)(struct vm *vm);
 
 /* clang-format off */
 static const exec_fn exec_by_class[8] = {
-        [BPFAOT_CLASS_LD] = exec_ld,            /* lddw */
+        [BPFAOT_CLASS_LD] = exec_ld,            /* lddw, LD_ABS, LD_IND */
         [BPFAOT_CLASS_LDX] = exec_ldx,
         [BPFAOT_CLASS_ST] = exec_st,
         [BPFAOT_CLASS_STX] = exec_stx,          /* and atomics */

@@ -47,6 +47,33 @@ static void mark_callbacks(const struct bpfaot_prog *prog, struct subprogs *sp)
         }
 }
 
+/*
+ * Sub-programs that run LD_ABS/LD_IND, themselves or through local calls:
+ * they need the entry's context and its size. One pass per call level.
+ */
+static void mark_packet_users(const struct bpfaot_prog *prog, struct subprogs *sp)
+{
+        for (bool changed = true; changed;) {
+                changed = false;
+                for (size_t s = 0; s < sp->cnt; s++) {
+                        for (size_t i = sp->start[s]; i < subprogs_end(sp, s) && !sp->packet[s];
+                             i++) {
+                                const struct bpfaot_insn *insn = &prog->insns[i];
+                                long callee =
+                                    insn_is_local_call(insn)
+                                        ? subprogs_index_of(sp, (size_t)insn_call_target(insn, i))
+                                        : -1;
+
+                                if (insn_is_packet_load(insn) ||
+                                    (callee >= 0 && sp->packet[callee]))
+                                        changed = sp->packet[s] = true;
+                                if (insn_is_lddw(insn))
+                                        i++;
+                        }
+                }
+        }
+}
+
 int subprogs_find(const struct bpfaot_prog *prog, struct subprogs *sp, struct bpfaot_error *err)
 {
         size_t cnt = 1, n = 1;
@@ -73,11 +100,13 @@ int subprogs_find(const struct bpfaot_prog *prog, struct subprogs *sp, struct bp
         sp->cnt = sort_unique(sp->start, n);
         sp->start[sp->cnt] = prog->insn_cnt;
         sp->callback = calloc(sp->cnt, sizeof(*sp->callback));
-        if (!sp->callback) {
+        sp->packet = calloc(sp->cnt, sizeof(*sp->packet));
+        if (!sp->callback || !sp->packet) {
                 subprogs_free(sp);
                 return bpfaot_error_nomem(err);
         }
         mark_callbacks(prog, sp);
+        mark_packet_users(prog, sp);
         return 0;
 }
 
@@ -177,6 +206,7 @@ void subprogs_free(struct subprogs *sp)
 {
         free(sp->start);
         free(sp->callback);
+        free(sp->packet);
         memset(sp, 0, sizeof(*sp));
 }
 

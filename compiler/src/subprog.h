@@ -13,6 +13,7 @@ struct subprogs {
         /* cnt + 1 sorted starts: sub-program s is [start[s], start[s + 1]); start[0] == 0 */
         size_t *start;
         bool *callback; /* by sub-program: its address is taken (lddw src 4), as for bpf_loop */
+        bool *packet;   /* by sub-program: runs LD_ABS/LD_IND, itself or through a call */
         bool has_callbacks;
         size_t cnt;
 };

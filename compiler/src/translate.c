@@ -2,7 +2,8 @@
 /*
  * eBPF → LLVM IR.
  *
- * Each sub-program becomes an internal function i64(i64 r1..r5) with its own
+ * Each sub-program becomes an internal function i64(i64 r1..r5) (plus the
+ * packet when it runs LD_ABS/LD_IND, see gets_packet) with its own
  * stack frame (an alloca, zeroed so that no load ever sees undef) and the
  * registers r0..r9 as allocas that mem2reg/SROA promote. r10 is the address
  * of the frame's top. Memory accesses through r10 with a constant offset
@@ -35,6 +36,7 @@ struct tr {
         LLVMBuilderRef b;
         bool *leaders;
         LLVMTypeRef i1, i8, i16, i32, i64, i8p, fn5;
+        LLVMTypeRef fn7; /* a sub-program given the packet: r1-r5, then ctx and ctx_size */
         LLVMValueRef *sub_fns;
         size_t cur; /* instruction being translated */
         /* Per function being built. */
@@ -57,7 +59,7 @@ struct tr {
         /* With instances (objabi.h): the running instance's table, and by section its data. */
         LLVMValueRef inst_val, *data_vals;
         /* Region mode (see build_regions): the code being built covers [lo, hi). */
-        LLVMValueRef state; /* i64[10]: registers handed between regions, or NULL */
+        LLVMValueRef state; /* i64[STATE_SLOTS]: registers handed between regions, or NULL */
         size_t lo, hi;
         /* Per block: register -> the object's map it holds (index + 1), 0 unknown. */
         uint32_t reg_map[BPFAOT_NUM_REGS];
@@ -993,11 +995,28 @@ static void frame_args(struct tr *t, size_t idx, LLVMValueRef args[6])
         }
 }
 
+/*
+ * A sub-program that runs LD_ABS/LD_IND (itself or through a call) gets the
+ * packet, the entry's ctx and ctx_size, after its five arguments; the entry
+ * sub-program has them as r1 and r2. Callbacks never need it (validated).
+ */
+static bool gets_packet(const struct tr *t, size_t s)
+{
+        return s > 0 && t->program->sp.packet[s];
+}
+
+static LLVMTypeRef sub_fn_type(const struct tr *t, size_t s)
+{
+        return gets_packet(t, s) ? t->fn7 : t->fn5;
+}
+
+static void packet_of(struct tr *t, LLVMValueRef *ctx, LLVMValueRef *size);
+
 static void tr_call(struct tr *t, size_t idx)
 {
         const struct bpfaot_insn *insn = &t->prog->insns[idx];
         const char *callee;
-        LLVMValueRef args[6];
+        LLVMValueRef args[8];
         char name[32];
 
         for (unsigned r = 1; r <= 5; r++)
@@ -1012,7 +1031,12 @@ static void tr_call(struct tr *t, size_t idx)
         }
         if (insn->src == BPFAOT_CALL_LOCAL) {
                 long s = subprogs_index_of(&t->program->sp, (size_t)insn_call_target(insn, idx));
-                LLVMValueRef ret = LLVMBuildCall2(t->b, t->fn5, t->sub_fns[s], args + 1, 5, "");
+                LLVMValueRef ret;
+
+                if (gets_packet(t, (size_t)s))
+                        packet_of(t, &args[6], &args[7]);
+                ret = LLVMBuildCall2(t->b, sub_fn_type(t, (size_t)s), t->sub_fns[s], args + 1,
+                                     gets_packet(t, (size_t)s) ? 7 : 5, "");
                 finish_call(t, ret);
                 return;
         }
@@ -1037,6 +1061,8 @@ static void tr_call(struct tr *t, size_t idx)
 /* ------------------------------------------------------------------ */
 
 #define REGION_EXIT (-1)
+/* The dispatcher's state: the registers r0-r9, then the entry's two arguments. */
+enum { STATE_CTX = BPFAOT_NUM_REGS - 1, STATE_CTX_SIZE, STATE_SLOTS };
 
 static LLVMValueRef state_slot(struct tr *t, unsigned r)
 {
@@ -1078,6 +1104,67 @@ static void tr_exit(struct tr *t)
         }
         LLVMBuildStore(t->b, reg_get(t, 0), state_slot(t, 0));
         LLVMBuildRet(t->b, cint(t->i32, (uint64_t)(int64_t)REGION_EXIT));
+}
+
+/*
+ * The packet of LD_ABS/LD_IND, the entry's ctx and ctx_size (as i64), in a
+ * function that has it (gets_packet): the entry's r1 and r2, a sub-program's
+ * extra arguments, or what the dispatcher of regions keeps.
+ */
+static void packet_of(struct tr *t, LLVMValueRef *ctx, LLVMValueRef *size)
+{
+        unsigned first = t->sub == 0 ? 0 : 5;
+
+        if (t->state) {
+                *ctx = LLVMBuildLoad2(t->b, t->i64, state_slot(t, STATE_CTX), "");
+                *size = LLVMBuildLoad2(t->b, t->i64, state_slot(t, STATE_CTX_SIZE), "");
+                return;
+        }
+        *ctx = LLVMGetParam(t->fn, first);
+        *size = LLVMGetParam(t->fn, first + 1);
+}
+
+/*
+ * LD_ABS/LD_IND, as the kernel's
+ * bpf_skb_load_helper_{8,16,32} on a packet that is the context the
+ * program was called with, ctx_size bytes: the offset is imm (ABS) or
+ * (int32_t)(src + imm) (IND). Outside the packet the function returns 0
+ * (the program, from the entry; the sub-program, as in the kernel);
+ * else r0 = the bytes in network order. r1-r5 become 0, as after a call.
+ */
+static void tr_packet_load(struct tr *t, const struct bpfaot_insn *insn)
+{
+        unsigned size = insn_size_bytes(insn_size_field(insn));
+        LLVMTypeRef ty = int_type(t, size);
+        LLVMValueRef off = c64(t, (uint64_t)(int64_t)insn->imm), base, len, inside, v;
+        LLVMBasicBlockRef out = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "packet_out");
+        LLVMBasicBlockRef in = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "packet_in");
+
+        if (insn_mode(insn) == BPFAOT_MODE_IND)
+                off = LLVMBuildSExt(
+                    t->b,
+                    LLVMBuildTrunc(t->b, LLVMBuildAdd(t->b, reg_get(t, insn->src), off, ""), t->i32,
+                                   ""),
+                    t->i64, "");
+        packet_of(t, &base, &len);
+        base = LLVMBuildIntToPtr(t->b, base, t->i8p, "");
+        /* off is in [-2^31, 2^31): off + size cannot wrap. */
+        inside = LLVMBuildAnd(
+            t->b, LLVMBuildICmp(t->b, LLVMIntSGE, off, c64(t, 0), ""),
+            LLVMBuildICmp(t->b, LLVMIntULE, LLVMBuildAdd(t->b, off, c64(t, size), ""), len, ""),
+            "");
+        for (unsigned r = 1; r <= 5; r++)
+                reg_set(t, r, c64(t, 0));
+        LLVMBuildCondBr(t->b, inside, in, out);
+        LLVMPositionBuilderAtEnd(t->b, out);
+        reg_set(t, 0, c64(t, 0));
+        tr_exit(t);
+        LLVMPositionBuilderAtEnd(t->b, in);
+        v = LLVMBuildLoad2(t->b, ty, gep_i8(t, base, off, false, ty), "");
+        LLVMSetAlignment(v, 1); /* any offset */
+        if (size > 1)
+                v = bswap(t, v, ty, size * 8);
+        reg_set(t, 0, LLVMBuildZExt(t->b, v, t->i64, ""));
 }
 
 static LLVMIntPredicate cond_pred(uint8_t op)
@@ -1176,7 +1263,10 @@ static void tr_insn(struct tr *t, size_t idx)
                 return;
         }
         case BPFAOT_CLASS_LD:
-                tr_lddw(t, idx);
+                if (insn_is_packet_load(insn))
+                        tr_packet_load(t, insn);
+                else
+                        tr_lddw(t, idx);
                 return;
         case BPFAOT_CLASS_LDX:
                 tr_ldx(t, insn);
@@ -1412,7 +1502,7 @@ static int build_regions(struct tr *t, size_t start, size_t end)
         /* The dispatcher. */
         t->fn = parent;
         LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->ctx, parent, "entry"));
-        state = LLVMBuildAlloca(t->b, LLVMArrayType(t->i64, BPFAOT_NUM_REGS - 1), "state");
+        state = LLVMBuildAlloca(t->b, LLVMArrayType(t->i64, STATE_SLOTS), "state");
         state = compat_cast_ptr(t->b, t->ctx, state, t->i64);
         next = LLVMBuildAlloca(t->b, t->i32, "next");
         stack = alloc_stack(t);
@@ -1420,6 +1510,12 @@ static int build_regions(struct tr *t, size_t start, size_t end)
         for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
                 LLVMBuildStore(t->b, r >= 1 && r <= 5 ? LLVMGetParam(parent, r - 1) : c64(t, 0),
                                state_slot(t, r));
+        if (t->sub == 0 || gets_packet(t, t->sub)) {
+                LLVMBuildStore(t->b, LLVMGetParam(parent, t->sub == 0 ? 0 : 5),
+                               state_slot(t, STATE_CTX));
+                LLVMBuildStore(t->b, LLVMGetParam(parent, t->sub == 0 ? 1 : 6),
+                               state_slot(t, STATE_CTX_SIZE));
+        }
         LLVMBuildStore(t->b, cint(t->i32, start), next);
         loop = LLVMAppendBasicBlockInContext(t->ctx, parent, "loop");
         dispatch = LLVMAppendBasicBlockInContext(t->ctx, parent, "dispatch");
@@ -1555,7 +1651,7 @@ static LLVMValueRef build_entry(struct tr *t)
 
 static void init_types(struct tr *t)
 {
-        LLVMTypeRef p5[5];
+        LLVMTypeRef p7[7];
 
         t->i1 = LLVMInt1TypeInContext(t->ctx);
         t->i8 = LLVMInt8TypeInContext(t->ctx);
@@ -1563,9 +1659,10 @@ static void init_types(struct tr *t)
         t->i32 = LLVMInt32TypeInContext(t->ctx);
         t->i64 = LLVMInt64TypeInContext(t->ctx);
         t->i8p = compat_ptr_type(t->ctx, t->i8);
-        for (int i = 0; i < 5; i++)
-                p5[i] = t->i64;
-        t->fn5 = LLVMFunctionType(t->i64, p5, 5, false);
+        for (int i = 0; i < 7; i++)
+                p7[i] = t->i64;
+        t->fn5 = LLVMFunctionType(t->i64, p7, 5, false);
+        t->fn7 = LLVMFunctionType(t->i64, p7, 7, false);
 }
 
 int translate_prog(const struct program *p, const struct translate_opts *opts, LLVMModuleRef mod,
@@ -1604,7 +1701,7 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
         }
         for (size_t s = 0; s < p->sp.cnt; s++) {
                 snprintf(name, sizeof(name), "%.40s.sub_%zu", t.entry, p->sp.start[s]);
-                t.sub_fns[s] = LLVMAddFunction(mod, name, t.fn5);
+                t.sub_fns[s] = LLVMAddFunction(mod, name, sub_fn_type(&t, s));
                 LLVMSetLinkage(t.sub_fns[s], LLVMInternalLinkage);
                 program_fn_attrs(t.ctx, t.sub_fns[s]);
         }

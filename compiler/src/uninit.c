@@ -11,7 +11,8 @@
  * analysis proves never taken reach nothing.
  *
  * Entry states: a program starts with r1 (the context) and r2 (its size, the
- * native ABI's second argument); r10 always. Calls leave r1-r5 unwritten.
+ * native ABI's second argument); r10 always. Calls and LD_ABS/LD_IND leave
+ * r1-r5 unwritten.
  * Only the program's own exit must read r0. Helper arguments are not checked:
  * which of r1-r5 a helper reads is the helper's signature, not the
  * instruction's.
@@ -88,8 +89,10 @@ static uint16_t reads_of(const struct bpfaot_insn *insn, bool is_prog)
         case BPFAOT_CLASS_JMP:
         case BPFAOT_CLASS_JMP32:
                 return jmp_reads(insn, is_prog);
-        case BPFAOT_CLASS_LD: /* lddw: the only LD the validator lets through */
-                return 0;
+        case BPFAOT_CLASS_LD: /* lddw reads nothing; LD_IND its source */
+                return insn_is_packet_load(insn) && insn_mode(insn) == BPFAOT_MODE_IND
+                           ? REG(insn->src)
+                           : 0;
         case BPFAOT_CLASS_LDX:
                 return REG(insn->src);
         case BPFAOT_CLASS_ST:
@@ -120,7 +123,7 @@ static int check_insn(void *ctx, size_t idx, const struct absint_state *st)
                 return bpfaot_error_at(
                     c->err, c->p->prog, (long)idx, EINVAL,
                     "r%u is read before it is written (uninitialised register)%s", r,
-                    v->clobbered                   ? ": a call leaves r1-r5 unwritten"
+                    v->clobbered ? ": a call leaves r1-r5 unwritten (so does LD_ABS/LD_IND)"
                     : r == 0 && insn_is_exit(insn) ? ": the program returns r0"
                                                    : "");
         }

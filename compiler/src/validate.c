@@ -238,6 +238,24 @@ static int check_lddw(struct vctx *v, size_t idx)
         return ret ? ret : check_regs(v, idx, false, true);
 }
 
+/*
+ * Legacy packet loads (LD_ABS, LD_IND): r0 = bytes of the context, as the
+ * kernel's check_ld_abs admits them: 1, 2 or 4 bytes, result in r0, no
+ * offset field, and for ABS no source register.
+ */
+static int check_packet_load(struct vctx *v, size_t idx)
+{
+        const struct bpfaot_insn *insn = &v->prog->insns[idx];
+        bool ind = insn_mode(insn) == BPFAOT_MODE_IND;
+        int ret;
+
+        if (insn_size_field(insn) == BPFAOT_SIZE_DW)
+                return FAIL(v, idx, "unknown opcode 0x%02x (no 64-bit LD_ABS/LD_IND)",
+                            insn->opcode);
+        ret = check_zero(v, idx, Z_DST | Z_OFF | (ind ? 0 : Z_SRC));
+        return ret ? ret : check_regs(v, idx, ind, false);
+}
+
 static int check_mem(struct vctx *v, size_t idx)
 {
         const struct bpfaot_insn *insn = &v->prog->insns[idx];
@@ -250,9 +268,8 @@ static int check_mem(struct vctx *v, size_t idx)
         case BPFAOT_CLASS_LD:
                 if (insn->opcode == BPFAOT_OP_LDDW)
                         return check_lddw(v, idx);
-                if (mode == BPFAOT_MODE_ABS || mode == BPFAOT_MODE_IND)
-                        return FAIL(v, idx,
-                                    "legacy packet access (LD_ABS/LD_IND) is not supported");
+                if (insn_is_packet_load(insn))
+                        return check_packet_load(v, idx);
                 return FAIL(v, idx, "unknown opcode 0x%02x", insn->opcode);
         case BPFAOT_CLASS_LDX:
                 if (mode == BPFAOT_MODE_MEMSX && size == BPFAOT_SIZE_DW)
@@ -336,6 +353,17 @@ int validate_flow(const struct program *p, struct bpfaot_error *err)
                         const struct bpfaot_insn *insn = &prog->insns[i];
                         long target;
 
+                        /*
+                         * As in the kernel: a callback's caller is a helper, which
+                         * cannot pass it the packet (and the kernel gives it none).
+                         */
+                        if (sp->callback[s] && !p->tails[i] &&
+                            (insn_is_packet_load(insn) ||
+                             (insn_is_local_call(insn) &&
+                              sp->packet[subprogs_index_of(sp,
+                                                           (size_t)insn_call_target(insn, i))])))
+                                return FAIL(&v, i,
+                                            "LD_ABS/LD_IND cannot be used within a callback");
                         if (p->tails[i] || !insn_is_jmp(insn) ||
                             (!insn_is_ja(insn) && !insn_is_cond_jmp(insn)))
                                 continue;

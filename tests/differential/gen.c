@@ -1011,6 +1011,33 @@ static void gen_callx_insn(struct gen *g)
         rewrite_arg_regs(g);
 }
 
+/*
+ * A legacy packet load (LD_ABS, LD_IND) from the context: mostly inside it,
+ * near its end, or (rarely) anywhere, where the function returns 0.
+ */
+static void gen_packet_load(struct gen *g)
+{
+        static const unsigned sizes[] = {1, 2, 4};
+        unsigned size = PICK(&g->rng, sizes);
+        int32_t off = (int32_t)below(&g->rng, (uint32_t)g->mem_len + 1 - size);
+        bool ind = chance(&g->rng, 40);
+        uint8_t mode = ind ? BPFAOT_MODE_IND : BPFAOT_MODE_ABS, src = 0;
+        int32_t part;
+
+        if (chance(&g->rng, 10))
+                off = (int32_t)g->mem_len - (int32_t)size + (int32_t)below(&g->rng, 3);
+        else if (chance(&g->rng, 3))
+                off = gen_imm32(&g->rng);
+        if (ind) { /* src + imm == off, the split chosen at random */
+                src = pick_dst(g);
+                part = (int32_t)below(&g->rng, (uint32_t)g->mem_len + 1);
+                emit_mov64_imm(g, src, part);
+                off = (int32_t)((uint32_t)off - (uint32_t)part);
+        }
+        emit(g, mk(BPFAOT_CLASS_LD | mode | size_field(size), 0, src, 0, off));
+        rewrite_arg_regs(g);
+}
+
 /* Call a later sub-program with r1 = ctx and r2 = a pointer into this frame. */
 static void gen_local_call(struct gen *g)
 {
@@ -1209,6 +1236,8 @@ static void gen_item(struct gen *g)
                 gen_exit(g);
         else if (k >= 95 && k < 99)
                 gen_frame_item(g);
+        else if (chance(&g->rng, 50))
+                gen_packet_load(g);
         else
                 gen_alu(g);
 }

@@ -51,7 +51,27 @@ static const struct vcase cases[] = {
         {"call as JMP32", PROG(I(0x86, 0, 0, 0, 1), EXIT), 0, 0, "call is a JMP instruction", 0},
         {"64-bit sign-extending load", PROG(I(0x99, 0, 1, 0, 0), EXIT), 0, 0,
          "no sign-extending 64-bit load", 0},
-        {"legacy packet access", PROG(I(0x20, 0, 0, 0, 4), EXIT), 0, 0, "LD_ABS/LD_IND", 0},
+        /* Legacy packet loads: the forms the kernel's check_ld_abs refuses. */
+        {"64-bit LD_ABS", PROG(I(0x38, 0, 0, 0, 4), EXIT), 0, 0,
+         "unknown opcode 0x38 (no 64-bit LD_ABS/LD_IND)", 0},
+        {"64-bit LD_IND", PROG(MOV_K(7, 0), I(0x58, 0, 7, 0, 4), EXIT), 0, 0,
+         "unknown opcode 0x58 (no 64-bit LD_ABS/LD_IND)", 1},
+        {"LD_ABS into r3", PROG(I(0x20, 3, 0, 0, 4), EXIT), 0, 0,
+         "reserved dst register field is 3, must be 0", 0},
+        {"LD_ABS with a source", PROG(I(0x30, 0, 2, 0, 4), EXIT), 0, 0,
+         "reserved src register field is 2, must be 0", 0},
+        {"LD_IND with an offset", PROG(MOV_K(7, 0), I(0x48, 0, 7, 1, 4), EXIT), 0, 0,
+         "reserved offset field is 1, must be 0", 1},
+        {"LD_IND from r11", PROG(I(0x40, 0, 11, 0, 4), EXIT), 0, 0, "invalid source register r11",
+         0},
+        {"LD_ABS in a callback",
+         PROG(MOV_K(1, 1), LDDW_CODE(2, 6), MOV_K(3, 0), MOV_K(4, 0), I(0x85, 0, 0, 0, 181),
+              MOV_K(0, 0), EXIT, I(0x30, 0, 0, 0, 0), EXIT),
+         0, 0, "ldabsb 0: LD_ABS/LD_IND cannot be used within a callback", 8},
+        {"LD_IND below a callback",
+         PROG(MOV_K(1, 1), LDDW_CODE(2, 6), MOV_K(3, 0), MOV_K(4, 0), I(0x85, 0, 0, 0, 181),
+              MOV_K(0, 0), EXIT, CALL_LOCAL(1), EXIT, I(0x50, 0, 1, 0, 0), EXIT),
+         0, 0, "call local +1: LD_ABS/LD_IND cannot be used within a callback", 8},
         {"unknown atomic op", PROG(I(0xdb, 10, 1, -8, 0x10), EXIT), 0, 0,
          "unknown atomic operation 0x10", 0},
         {"byte-wide atomic", PROG(I(0xd3, 10, 1, -8, 0), EXIT), 0, 0,
@@ -208,6 +228,14 @@ static const struct vcase cases[] = {
                                                   JEQ_K(4, 0, 2), I(0x85, 0, 0, 0, 5), JA(1),
                                                   I(0x85, 0, 0, 0, 7), I(0xbf, 0, 2, 0, 0), EXIT),
          0, 0, "mov %r0, %r2: r2 is read before it is written", 7},
+        /* LD_ABS/LD_IND leave r1-r5 unwritten, as a call does. */
+        {"r1 after LD_ABS", PROG(I(0x20, 0, 0, 0, 4), I(0xbf, 0, 1, 0, 0), EXIT), 0, 0,
+         "mov %r0, %r1: r1 is read before it is written (uninitialised register): a call "
+         "leaves r1-r5 unwritten (so does LD_ABS/LD_IND)", 1},
+        {"r5 after LD_IND", PROG(MOV_K(5, 1), I(0x48, 0, 5, 0, 4), I(0xbf, 0, 5, 0, 0), EXIT), 0,
+         0, "mov %r0, %r5: r5 is read before it is written", 2},
+        {"LD_IND through an unset register", PROG(I(0x50, 0, 7, 0, 4), EXIT), 0, 0,
+         "ldindb %r7, 4: r7 is read before it is written", 0},
         /* The entry sub-program: r3 was never an argument. */
         {"r3 after a call in the entry", PROG(I(0x85, 0, 0, 0, 5), I(0xbf, 0, 3, 0, 0), EXIT), 0, 0,
          "mov %r0, %r3: r3 is read before it is written", 1},
@@ -312,6 +340,25 @@ static const struct valid_prog valid[] = {
      "exit\n",
      0, 0},
     {"small frame edge", "stdw [%r10-64], 1\nmov %r0, 0\nexit\n", 0, 64},
+    {"legacy packet loads in sub-programs",
+     "call local f\n"
+     "exit\n"
+     "f:\n"
+     "call local g\n"
+     "exit\n"
+     "g:\n"
+     "ldindw %r1, 2\n"
+     "exit\n",
+     0, 0},
+    {"legacy packet loads",
+     "ldabsb 0\n"
+     "ldabsh -1\n"
+     "mov %r6, %r0\n"
+     "ldindw %r6, 0x7fffffff\n"
+     "ldindb %r10, 0\n"
+     "add %r0, %r6\n"
+     "exit\n",
+     0, 0},
     {"atomics",
      "mov %r1, 1\n"
      "lock add [%r10-8], %r1\n"
