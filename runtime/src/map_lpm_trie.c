@@ -18,6 +18,7 @@
  * Locking: one read-write lock; lookups, lookup_copy and get_next_key read,
  * updates and deletes write.
  */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include "maps_internal.h"
 
 #include <errno.h>
@@ -102,6 +103,8 @@ static int lpm_alloc(struct bpfaot_map *map)
         const struct bpfaot_map_def *def = &map->def;
         uint32_t ro_wo = BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG;
         struct lpm_trie *t;
+        pthread_rwlockattr_t attr;
+        int err;
 
         if (def->max_entries == 0 || !(def->map_flags & BPF_F_NO_PREALLOC) ||
             (def->map_flags & ~LPM_FLAGS) || (def->map_flags & ro_wo) == ro_wo ||
@@ -112,7 +115,18 @@ static int lpm_alloc(struct bpfaot_map *map)
         t = calloc(1, sizeof(*t));
         if (!t)
                 return -ENOMEM;
-        if (pthread_rwlock_init(&t->lock, NULL)) {
+        /*
+         * Writers first: with glibc's default (readers first) a steady stream
+         * of lookups from a few threads keeps an update waiting indefinitely.
+         */
+        if (pthread_rwlockattr_init(&attr)) {
+                free(t);
+                return -ENOMEM;
+        }
+        pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+        err = pthread_rwlock_init(&t->lock, &attr);
+        pthread_rwlockattr_destroy(&attr);
+        if (err) {
                 free(t);
                 return -ENOMEM;
         }
