@@ -10,6 +10,7 @@
 #include "insn.h"
 #include "nullcheck.h"
 #include "memcheck.h"
+#include "narrow.h"
 #include "rodata.h"
 #include "uninit.h"
 #include "validate.h"
@@ -82,6 +83,7 @@ int program_check_structure(const struct bpfaot_prog *prog, const struct bpfaot_
 void program_free(struct program *p)
 {
         provenance_free(p); /* before the sub-programs: it walks them */
+        narrow_free(p);
         subprogs_free(&p->sp);
         free(p->tails);
         free(p->reloc_idx);
@@ -104,7 +106,7 @@ int bpfaot_validate(const struct bpfaot_prog *prog, const struct bpfaot_validate
 int program_analyze(struct program *p, struct bpfaot_error *err)
 {
         /* The checks and provenance share one walk of the analysis: each costs its visits only. */
-        struct absint_pass passes[5] = {{0}};
+        struct absint_pass passes[6] = {{0}};
         int ret = p->absint ? 0 : absint_run(p, &p->absint, err);
 
         ret = ret ?: uninit_pass(p, err, &passes[0]);
@@ -112,10 +114,11 @@ int program_analyze(struct program *p, struct bpfaot_error *err)
         ret = ret ?: nullcheck_pass(p, err, &passes[2]);
         ret = ret ?: memcheck_pass(p, err, &passes[3]);
         ret = ret ?: provenance_pass(p, err, &passes[4]);
-        ret = ret ?: absint_walk(p->absint, passes, 5);
+        ret = ret ?: narrow_pass(p, err, &passes[5]);
+        ret = ret ?: absint_walk(p->absint, passes, 6);
         if (ret == -ENOMEM)
                 ret = bpfaot_error_nomem(err);
-        for (size_t k = 0; k < 5; k++)
+        for (size_t k = 0; k < 6; k++)
                 if (passes[k].finish)
                         ret = passes[k].finish(passes[k].ctx, ret);
         return ret;

@@ -36,6 +36,7 @@ struct program {
         struct fp_state *fp;                   /* registers holding r10 + constant (fpoff.c) */
         struct absint *absint;                 /* what each register and slot holds (absint.c) */
         struct mem_prov *mem; /* the region each load and store addresses (provenance.c) */
+        bool *narrow;         /* a 64-bit MUL/DIV/MOD of values below 2^32 (narrow.c) */
 
         /* Facts about each sub-program. */
         struct frame_layout *frames;  /* private frames and their parts (provenance.c) */
@@ -61,7 +62,7 @@ int program_check_structure(const struct bpfaot_prog *prog, const struct bpfaot_
  * (reads of unwritten registers, uninit.c; stores into read-only data,
  * rodata.c; dereferences of possibly-NULL pointers, nullcheck.c; accesses
  * outside their object, memcheck.c) and the
- * facts the translator takes from it (provenance.c). On failure
+ * facts the translator takes from it (provenance.c, narrow.c). On failure
  * `p` still holds the analysis, for bpf-aot verify's log.
  */
 int program_analyze(struct program *p, struct bpfaot_error *err);

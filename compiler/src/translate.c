@@ -43,6 +43,20 @@ struct tr {
         LLVMBasicBlockRef *blocks; /* indexed by instruction; set for leaders */
         LLVMValueRef fn;
         LLVMValueRef regs[BPFAOT_NUM_REGS - 1];
+        /*
+         * In a private frame, beside each register: its value minus r10's
+         * stand-in, stepped as the register is (add, sub, mov), so that a
+         * frame address moved in a loop is an induction variable of its own
+         * that accesses index the frame with directly. Indexing with
+         * `reg - r10` instead costs an add per access in LLVM's loop
+         * vectoriser's model, which then vectorises loops it should not
+         * (a 64-bit multiply per element in matmul's checksum loop). The
+         * distance is biased by frame_bias, the distance of r10 from the
+         * start of the part most often indexed by a variable, so that those
+         * accesses index with it as it is. NULL elsewhere.
+         */
+        LLVMValueRef frame_offs[BPFAOT_NUM_REGS - 1];
+        int64_t frame_bias;
         LLVMValueRef stack;  /* [stack_size x i8] */
         LLVMValueRef *parts; /* a private frame's parts (provenance.h), or NULL */
         LLVMValueRef fp;     /* r10 as i64 (a stand-in when the frame is private) */
@@ -110,11 +124,31 @@ static LLVMValueRef reg_get(struct tr *t, unsigned r)
         return LLVMBuildLoad2(t->b, t->i64, t->regs[r], "");
 }
 
-static void reg_set(struct tr *t, unsigned r, LLVMValueRef v)
+/* Register r minus r10, plus the bias (t->frame_offs). */
+static LLVMValueRef frame_off_get(struct tr *t, unsigned r)
+{
+        if (r == BPFAOT_REG_FP)
+                return c64(t, (uint64_t)t->frame_bias);
+        return LLVMBuildLoad2(t->b, t->i64, t->frame_offs[r], "");
+}
+
+/* Register r = v, whose distance from r10 is `off` (NULL: v - r10). */
+static void reg_set_off(struct tr *t, unsigned r, LLVMValueRef v, LLVMValueRef off)
 {
         LLVMBuildStore(t->b, v, t->regs[r]);
+        if (t->frame_offs[r])
+                LLVMBuildStore(t->b,
+                               off ? off
+                                   : LLVMBuildAdd(t->b, LLVMBuildSub(t->b, v, t->fp, ""),
+                                                  c64(t, (uint64_t)t->frame_bias), ""),
+                               t->frame_offs[r]);
         t->reg_map[r] = 0;
         t->reg_found[r] = NULL;
+}
+
+static void reg_set(struct tr *t, unsigned r, LLVMValueRef v)
+{
+        reg_set_off(t, r, v, NULL);
 }
 
 static LLVMTypeRef int_type(struct tr *t, unsigned bytes)
@@ -166,10 +200,16 @@ static LLVMValueRef frame_gep(struct tr *t, unsigned reg, bool const_off, int64_
 {
         int64_t start =
             t->parts ? t->program->frames[t->sub].parts[part].lo : -(int64_t)t->program->stack_size;
-        LLVMValueRef idx =
-            const_off ? c64(t, (uint64_t)(at - start)) : offset_in(t, reg, t->fp, off - start);
+        LLVMValueRef obj = t->parts ? t->parts[part] : t->stack;
 
-        return gep_i8(t, t->parts ? t->parts[part] : t->stack, idx, true, ty);
+        if (const_off)
+                return gep_i8(t, obj, c64(t, (uint64_t)(at - start)), true, ty);
+        if (t->parts)
+                return gep_i8(t, obj,
+                              LLVMBuildAdd(t->b, frame_off_get(t, reg),
+                                           c64(t, (uint64_t)(off - start - t->frame_bias)), ""),
+                              true, ty);
+        return gep_i8(t, obj, offset_in(t, reg, t->fp, off - start), true, ty);
 }
 
 /*
@@ -289,6 +329,46 @@ static void tr_end(struct tr *t, const struct bpfaot_insn *insn)
         reg_set(t, insn->dst, v);
 }
 
+/*
+ * A 64-bit MUL, DIV or MOD of operands the analysis proves below 2^32
+ * (narrow.c), stated so that LLVM knows it: a product of the low halves
+ * (one pmuludq per vector lane, not three), a 32-bit unsigned division.
+ */
+static LLVMValueRef alu_narrow(struct tr *t, uint8_t op, LLVMValueRef a, LLVMValueRef b)
+{
+        LLVMValueRef low = c64(t, UINT32_MAX);
+
+        if (op == BPFAOT_ALU_MUL) {
+                a = LLVMBuildAnd(t->b, a, low, "");
+                b = LLVMBuildAnd(t->b, b, low, "");
+                return LLVMBuildNUWMul(t->b, a, b, "");
+        }
+        a = LLVMBuildTrunc(t->b, a, t->i32, "");
+        b = LLVMBuildTrunc(t->b, b, t->i32, "");
+        return LLVMBuildZExt(t->b, alu_divmod(t, op, false, a, b, t->i32), t->i64, "");
+}
+
+/*
+ * The distance from r10 of 64-bit ALU `insn`'s result (operand `b`), in
+ * steps LLVM can follow: (dst + b) - r10 is (dst - r10) + b, exactly,
+ * whatever dst and b hold. NULL when there is no such step, or no need.
+ */
+static LLVMValueRef frame_off_step(struct tr *t, const struct bpfaot_insn *insn, LLVMValueRef b)
+{
+        if (!t->frame_offs[insn->dst])
+                return NULL;
+        switch (insn_op(insn)) {
+        case BPFAOT_ALU_ADD:
+                return LLVMBuildAdd(t->b, frame_off_get(t, insn->dst), b, "");
+        case BPFAOT_ALU_SUB:
+                return LLVMBuildSub(t->b, frame_off_get(t, insn->dst), b, "");
+        case BPFAOT_ALU_MOV:
+                return insn_is_reg_src(insn) && !insn->off ? frame_off_get(t, insn->src) : NULL;
+        default:
+                return NULL;
+        }
+}
+
 static void tr_alu(struct tr *t, const struct bpfaot_insn *insn)
 {
         bool is64 = bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64;
@@ -309,6 +389,9 @@ static void tr_alu(struct tr *t, const struct bpfaot_insn *insn)
         if (!is64) {
                 a = LLVMBuildTrunc(t->b, a, ty, "");
                 b = LLVMBuildTrunc(t->b, b, ty, "");
+        } else if (t->program->narrow && t->program->narrow[t->cur]) {
+                reg_set(t, insn->dst, alu_narrow(t, op, a, b));
+                return;
         }
         switch (op) {
         case BPFAOT_ALU_ADD:
@@ -362,7 +445,7 @@ static void tr_alu(struct tr *t, const struct bpfaot_insn *insn)
         }
         if (!is64)
                 r = LLVMBuildZExt(t->b, r, t->i64, "");
-        reg_set(t, insn->dst, r);
+        reg_set_off(t, insn->dst, r, is64 ? frame_off_step(t, insn, b) : NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1293,6 +1376,34 @@ static void tr_insn(struct tr *t, size_t idx)
                 tr_cond_jmp(t, idx);
 }
 
+static void alloc_frame_offs(struct tr *t)
+{
+        const struct frame_layout *f = &t->program->frames[t->sub];
+        size_t *uses = calloc(f->part_cnt, sizeof(*uses)), best = 0;
+        char name[16];
+
+        if (!uses) {
+                t->oom = true;
+                return;
+        }
+        for (size_t i = t->program->sp.start[t->sub]; i < subprogs_end(&t->program->sp, t->sub);
+             i++) {
+                const struct mem_prov *m = &t->program->mem[i];
+                if (m->base == MEM_BASE_FRAME && !m->const_off)
+                        uses[m->id]++;
+        }
+        for (size_t k = 1; k < f->part_cnt; k++)
+                if (uses[k] > uses[best])
+                        best = k;
+        free(uses);
+        t->frame_bias = -(int64_t)f->parts[best].lo;
+
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++) {
+                snprintf(name, sizeof(name), "r%u.fpoff", r);
+                t->frame_offs[r] = LLVMBuildAlloca(t->b, t->i64, name);
+        }
+}
+
 static void alloc_regs(struct tr *t)
 {
         char name[8];
@@ -1399,14 +1510,16 @@ static void build_plain(struct tr *t, size_t start, size_t end)
                 t->ctx_base = LLVMGetParam(t->fn, 0);
                 t->ctx_ptr = LLVMBuildIntToPtr(t->b, t->ctx_base, t->i8p, "ctx");
         }
+        if (t->parts)
+                alloc_frame_offs(t);
         for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
-                LLVMBuildStore(t->b, r >= 1 && r <= 5 ? LLVMGetParam(t->fn, r - 1) : c64(t, 0),
-                               t->regs[r]);
+                reg_set(t, r, r >= 1 && r <= 5 ? LLVMGetParam(t->fn, r - 1) : c64(t, 0));
         create_blocks(t, start, end);
         entry_done(t, LLVMBuildBr(t->b, t->blocks[start]));
         emit_insns(t, start, end);
         free(t->parts);
         t->parts = NULL;
+        memset(t->frame_offs, 0, sizeof(t->frame_offs));
 }
 
 /* One region: i32 region(i64 *state, i8 *stack, i32 entry) returns the next insn or REGION_EXIT. */

@@ -534,6 +534,62 @@ static void row_pointer(void)
         done(&t);
 }
 
+/*
+ * Two parts indexed by variables: a pointer stepped through one (accessed
+ * at a nonzero offset from it, and through a copy), an index masked into
+ * the other. The translator indexes one of them with the registers'
+ * distance from r10 as it is (translate.c, frame_bias), the other with a
+ * constant added. The stepped pointer's distance from r10 is part of the
+ * result.
+ */
+static void two_indexed_parts(void)
+{
+        struct case_prog t;
+
+        if (!build(&t, "two_indexed_parts",
+                   "mov %r6, %r10\n" /* 0 */
+                   "add %r6, -128\n" /* 1 */
+                   "mov %r7, 0\n"    /* 2 */
+                   "fill:\n"
+                   "ldxdw %r2, [%r1+0]\n"    /* 3 */
+                   "add %r2, %r7\n"          /* 4 */
+                   "stxdw [%r6+8], %r2\n"    /* 5 */
+                   "add %r6, 8\n"            /* 6 */
+                   "mov %r8, %r6\n"          /* 7 */
+                   "ldxdw %r2, [%r8+0]\n"    /* 8 */
+                   "add %r7, %r2\n"          /* 9 */
+                   "add %r7, 1\n"            /* 10 */
+                   "and %r7, 3\n"            /* 11 */
+                   "mov %r3, %r6\n"          /* 12 */
+                   "sub %r3, %r10\n"         /* 13 */
+                   "jne %r3, -72, fill\n"    /* 14 */
+                   "mov %r0, %r6\n"          /* 15 */
+                   "sub %r0, %r10\n"         /* 16: -72 */
+                   "ldxdw %r3, [%r1+8]\n"    /* 17 */
+                   "and %r3, 56\n"           /* 18 */
+                   "mov %r4, %r10\n"         /* 19 */
+                   "add %r4, -64\n"          /* 20 */
+                   "add %r4, %r3\n"          /* 21 */
+                   "stxdw [%r4+0], %r0\n"    /* 22 */
+                   "ldxdw %r5, [%r4+0]\n"    /* 23 */
+                   "add %r0, %r5\n"          /* 24 */
+                   "ldxdw %r5, [%r10-64]\n"  /* 25 */
+                   "add %r0, %r5\n"          /* 26 */
+                   "ldxdw %r5, [%r10-104]\n" /* 27 */
+                   "add %r0, %r5\n"          /* 28 */
+                   "exit\n"))
+                return;
+        CHECK_STR_EQ(frame_desc(&t, 0), "private: -120..-64 -64..0");
+        CHECK_STR_EQ(mem_desc(&t, 5), "frame[-120,-64) part 0");
+        CHECK_STR_EQ(mem_desc(&t, 8), "frame[-120,-64) part 0");
+        CHECK_STR_EQ(mem_desc(&t, 22), "frame[-64,0) part 1");
+        CHECK_STR_EQ(mem_desc(&t, 27), "frame[-104,-96) part 0");
+        CHECK(!t.p.mem[5].const_off && !t.p.mem[22].const_off);
+        run(&t, 5, ADDR_NONE);
+        run(&t, 0x38, ADDR_NONE);
+        done(&t);
+}
+
 /* ------------------------------------------------------------------ */
 /* Frames whose address is used as a number                            */
 /* ------------------------------------------------------------------ */
@@ -990,6 +1046,7 @@ int main(void)
         bounded_index();
         linked_index();
         row_pointer();
+        two_indexed_parts();
         helper_argument();
         helper_argument_unbounded();
         helper_not_argument();
