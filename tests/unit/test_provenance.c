@@ -15,7 +15,7 @@
  */
 #define _GNU_SOURCE
 #include "test_util.h"
-#include "program.h"
+#include "test_prog.h"
 #include "test_common.h"
 #include "test_native.h"
 
@@ -29,40 +29,6 @@
 /* ------------------------------------------------------------------ */
 /* Programs and their facts                                            */
 /* ------------------------------------------------------------------ */
-
-struct case_prog {
-        const char *name;
-        struct bpfaot_insn *insns;
-        struct bpfaot_prog prog;
-        struct program p;
-};
-
-static bool build(struct case_prog *t, const char *name, const char *text)
-{
-        struct bpfaot_error err = {0};
-        size_t cnt;
-
-        memset(t, 0, sizeof(*t));
-        t->name = name;
-        if (bpfaot_assemble(text, name, &t->insns, &cnt, &err)) {
-                CHECKF(false, "%s: assemble: %s", name, err.msg);
-                return false;
-        }
-        t->prog =
-            (struct bpfaot_prog){.input = name, .name = name, .insns = t->insns, .insn_cnt = cnt};
-        if (program_check(&t->prog, NULL, &t->p, &err)) {
-                CHECKF(false, "%s: validate: %s", name, err.msg);
-                free(t->insns);
-                return false;
-        }
-        return true;
-}
-
-static void done(struct case_prog *t)
-{
-        program_free(&t->p);
-        free(t->insns);
-}
 
 static size_t sub_of(const struct case_prog *t, size_t insn)
 {
