@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ARRAY and PERCPU_ARRAY. Values live in one zeroed allocation and never
- * move; lookups take no lock. Updates copy the value in place (a concurrent
+ * ARRAY and PERCPU_ARRAY. Values live in the map's block (maps_internal.h,
+ * so an array can live in a shared segment) and never move; lookups take
+ * no lock. Updates copy the value in place (a concurrent
  * reader may see a torn value, as in the kernel without BPF_F_LOCK).
  */
 #include "maps_internal.h"
@@ -21,11 +22,11 @@ struct array {
         size_t total; /* bytes at values */
 };
 
-static int array_alloc(struct bpfaot_map *map)
+/* The definition checks, and the bytes of the values: the map's block. */
+static int array_block_size(const struct bpfaot_map *map, size_t *size)
 {
         const struct bpfaot_map_def *def = &map->def;
-        struct array *a;
-        size_t elem, total, i, off;
+        size_t elem, total;
 
         if (def->key_size != 4 || def->value_size == 0 || def->max_entries == 0 ||
             (def->map_flags & ~ARRAY_FLAGS))
@@ -36,43 +37,51 @@ static int array_alloc(struct bpfaot_map *map)
             __builtin_mul_overflow(elem, (size_t)def->max_entries, &total) ||
             total > BPFAOT_MAP_MAX_BYTES)
                 return -EINVAL;
-        if (map->init_value && map->init_size > (size_t)def->value_size * def->max_entries)
-                return -EINVAL;
+        *size = total;
+        return 0;
+}
 
-        a = calloc(1, sizeof(*a));
+/* This process's view of the block (the values hold no pointers). */
+static int array_attach(struct bpfaot_map *map)
+{
+        struct array *a = calloc(1, sizeof(*a));
+
         if (!a)
                 return -ENOMEM;
-        a->elem_size = elem;
-        a->total = total;
-        a->values = calloc(1, total);
-        if (!a->values) {
-                free(a);
-                return -ENOMEM;
+        a->elem_size = map->value_stride * map->ncpus;
+        a->total = map->block_size;
+        a->values = map->block;
+        map->priv = a;
+        /* Plain arrays can be read by compiled code directly (bpfaot_map_inline). */
+        if (!map->percpu) {
+                map->head.values = a->values;
+                map->head.elem_size = a->elem_size;
         }
+        return 0;
+}
+
+static int array_alloc(struct bpfaot_map *map)
+{
+        const struct bpfaot_map_def *def = &map->def;
+        size_t elem = map->value_stride * map->ncpus, i, off;
+
+        if (map->init_value && map->init_size > (size_t)def->value_size * def->max_entries)
+                return -EINVAL;
         /* .data-style contents: value_size bytes per element, in index order. */
         for (i = 0, off = 0; map->init_value && off < map->init_size; i++) {
                 size_t n = map->init_size - off;
 
                 if (n > def->value_size)
                         n = def->value_size;
-                memcpy(a->values + i * elem, (const char *)map->init_value + off, n);
+                memcpy((char *)map->block + i * elem, (const char *)map->init_value + off, n);
                 off += n;
         }
-        map->priv = a;
-        /* Plain arrays can be read by compiled code directly (bpfaot_map_inline). */
-        if (!map->percpu) {
-                map->head.values = a->values;
-                map->head.elem_size = elem;
-        }
-        return 0;
+        return array_attach(map);
 }
 
 static void array_free(struct bpfaot_map *map)
 {
-        struct array *a = map->priv;
-
-        free(a->values);
-        free(a);
+        free(map->priv);
 }
 
 static char *array_elem(struct bpfaot_map *map, const void *key)
@@ -177,6 +186,8 @@ static void *array_elem_of(struct bpfaot_map *map, const void *p, uint32_t *inde
 
 const struct bpfaot_map_ops bpfaot_array_ops = {
     .owns = array_owns,
+    .block_size = array_block_size,
+    .attach = array_attach,
     .alloc = array_alloc,
     .free = array_free,
     .lookup = array_lookup,

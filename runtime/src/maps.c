@@ -120,9 +120,13 @@ static bool has_init(uint32_t type)
 
 uint32_t bpfaot_map_cpu(const struct bpfaot_map *map)
 {
-        /* Every PERCPU map has bpfaot_rt_ncpus() copies: the current CPU is one of them. */
-        (void)map;
-        return bpfaot__cpu_current();
+        /*
+         * A map made here has bpfaot_rt_ncpus() copies, so the current CPU is
+         * one of them; a shared map has its creator's count of copies.
+         */
+        uint32_t cpu = bpfaot__cpu_current();
+
+        return cpu < map->ncpus ? cpu : cpu % map->ncpus;
 }
 
 int bpfaot_index_next_key(struct bpfaot_map *map, const void *key, void *next_key)
@@ -141,16 +145,15 @@ int bpfaot_index_next_key(struct bpfaot_map *map, const void *key, void *next_ke
         return 0;
 }
 
-int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **mapp)
+/* A map's handle for `def`, before its family allocates or attaches its state. */
+static int map_new(const struct bpfaot_map_def *def, struct bpfaot_map **mapp)
 {
         const struct bpfaot_map_ops *ops;
         struct bpfaot_map *map;
         bool percpu;
-        int err;
 
-        if (!def || !mapp)
+        if (!def)
                 return -EINVAL;
-        *mapp = NULL;
         ops = ops_for(def->type, &percpu);
         if (!ops)
                 return -ENOTSUP;
@@ -192,15 +195,104 @@ int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **map
         map->percpu = percpu;
         map->ncpus = percpu ? bpfaot_rt_ncpus() : 1;
         map->value_stride = BPFAOT_ROUND_UP((size_t)def->value_size, 8);
-        map->init_value = def->init_value;
-        map->init_size = def->init_size;
+        *mapp = map;
+        return 0;
+}
 
-        err = ops->alloc(map);
-        map->init_value = NULL;
-        map->init_size = 0;
+static void map_delete(struct bpfaot_map *map)
+{
+        free(map->name);
+        free(map);
+}
+
+/* Process memory for a block: 64-byte aligned and zeroed, as a segment's. */
+static void *process_alloc(void *ctx, size_t size)
+{
+        void *p = NULL;
+
+        (void)ctx;
+        if (posix_memalign(&p, 64, size ? size : 1))
+                return NULL;
+        return memset(p, 0, size);
+}
+
+static const struct bpfaot_map_place process_place = {.alloc = process_alloc};
+
+int bpfaot__map_create_at(const struct bpfaot_map_def *def, const struct bpfaot_map_place *place,
+                          struct bpfaot_map **mapp)
+{
+        struct bpfaot_map *map;
+        int err;
+
+        if (!mapp)
+                return -EINVAL;
+        *mapp = NULL;
+        err = map_new(def, &map);
+        if (err)
+                return err;
+        if (!place)
+                place = &process_place;
+        if (place->shared && !map->ops->attach)
+                err = -EOPNOTSUPP;
+        if (!err && map->ops->block_size) {
+                err = map->ops->block_size(map, &map->block_size);
+                if (!err && !(map->block = place->alloc(place->ctx, map->block_size)))
+                        err = place->shared ? -ENOSPC : -ENOMEM;
+                map->shared = place->shared;
+        }
+        if (!err) {
+                map->init_value = def->init_value;
+                map->init_size = def->init_size;
+                err = map->ops->alloc(map);
+                map->init_value = NULL;
+                map->init_size = 0;
+        }
         if (err) {
-                free(map->name);
-                free(map);
+                if (map->block && place == &process_place)
+                        free(map->block);
+                map_delete(map);
+                return err;
+        }
+        *mapp = map;
+        return 0;
+}
+
+int bpfaot_map__create(const struct bpfaot_map_def *def, struct bpfaot_map **mapp)
+{
+        return bpfaot__map_create_at(def, NULL, mapp);
+}
+
+int bpfaot__map_attach(const struct bpfaot_map_def *def, uint32_t ncpus, void *block, size_t size,
+                       struct bpfaot_map **mapp)
+{
+        struct bpfaot_map *map;
+        size_t need = 0;
+        int err;
+
+        if (!mapp)
+                return -EINVAL;
+        *mapp = NULL;
+        if (!block || (def && def->init_value))
+                return -EINVAL;
+        err = map_new(def, &map);
+        if (err)
+                return err;
+        if (map->percpu)
+                map->ncpus = ncpus;
+        if (!map->ops->attach || (map->percpu && !ncpus))
+                err = map->ops->attach ? -EINVAL : -EOPNOTSUPP;
+        err = err ?: map->ops->block_size(map, &need);
+        if (!err && need != size)
+                err = -EINVAL; /* not the block this definition makes */
+        if (!err) {
+                map->block = block;
+                map->block_size = size;
+                map->shared = true;
+                map->attached = true;
+                err = map->ops->attach(map);
+        }
+        if (err) {
+                map_delete(map);
                 return err;
         }
         *mapp = map;
@@ -213,8 +305,10 @@ void bpfaot_map__free(struct bpfaot_map *map)
                 return;
         bpfaot__timers_free(map);
         map->ops->free(map);
-        free(map->name);
-        free(map);
+        /* A shared block belongs to its segment; process memory to the map. */
+        if (map->block && !map->shared)
+                free(map->block);
+        map_delete(map);
 }
 
 const struct bpfaot_map_def *bpfaot_map__def(const struct bpfaot_map *map)

@@ -48,6 +48,14 @@ struct bpfaot_map_ops {
          * its key (an array's key is *index itself).
          */
         void *(*elem_of)(struct bpfaot_map *map, const void *p, uint32_t *index, const void **key);
+        /*
+         * Families whose state is one block (map->block): the block size
+         * alloc needs for map->def (validated as alloc does), and setting
+         * map->priv from an existing block (map->block, map->block_size)
+         * without changing it. NULL: the family cannot live in a segment.
+         */
+        int (*block_size)(const struct bpfaot_map *map, size_t *size);
+        int (*attach)(struct bpfaot_map *map);
 };
 
 struct bpfaot_map {
@@ -64,7 +72,42 @@ struct bpfaot_map {
         struct bpfaot_map_def inner; /* copy of def->inner (def.inner points here), if any */
         /* The first bpf_timer_init makes it (helpers_timer.c). */
         struct bpfaot_timers *timers;
+        /*
+         * A family with ops->attach keeps all its state in this one block
+         * (offsets inside, no pointers), from the map's place: process
+         * memory, or a shared segment (shm.c) that other processes map at
+         * other addresses. NULL for the other families.
+         */
+        void *block;
+        size_t block_size;
+        bool shared;   /* the block is shared: locks are process-shared and robust */
+        bool attached; /* another process created the block: free leaves it alone */
 };
+
+/*
+ * Where a new map's block goes. alloc returns `size` zeroed bytes aligned to
+ * 64, or NULL when there is no room.
+ */
+struct bpfaot_map_place {
+        void *(*alloc)(void *ctx, size_t size);
+        void *ctx;
+        bool shared; /* other processes will map the block (attach) */
+};
+
+/*
+ * Create `def` with its block from `place` (NULL: process memory, as
+ * bpfaot_map__create). With place->shared, only the families with
+ * ops->attach are allowed (-EOPNOTSUPP otherwise).
+ */
+int bpfaot__map_create_at(const struct bpfaot_map_def *def, const struct bpfaot_map_place *place,
+                          struct bpfaot_map **map);
+/*
+ * A handle on a map whose block another process (or this one) created
+ * shared, mapped here at `block`: `def` and `ncpus` as it was created.
+ * The handle is freed with bpfaot_map__free, which leaves the block alone.
+ */
+int bpfaot__map_attach(const struct bpfaot_map_def *def, uint32_t ncpus, void *block, size_t size,
+                       struct bpfaot_map **map);
 
 /*
  * The bpf_timers of a map's elements (helpers_timer.c). An element's timer
