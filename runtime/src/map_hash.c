@@ -9,7 +9,8 @@
  * then be reused for another key (the kernel's preallocated maps behave the
  * same under RCU).
  *
- * Locking: buckets are singly linked lists guarded by a striped array of
+ * Locking: buckets are singly linked lists (of element refs: the state is
+ * one block, see struct htab_elem) guarded by a striped array of
  * mutexes (bucket i uses lock i % nlocks). Lookups, updates, deletes and
  * get_next_key take the bucket's lock. The free list has its own lock. LRU
  * maps keep every element in the map on one list under lru_lock; lookups
@@ -32,27 +33,41 @@
          BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG | BPF_F_ZERO_SEED)
 #define MAX_LOCKS 1024u
 
+/*
+ * Elements are named by ref = index + 1 (0: none, or the LRU list's head),
+ * never by address: the whole state is the map's block (maps_internal.h),
+ * which a shared segment maps at a different address in each process.
+ */
 struct htab_elem {
-        struct htab_elem *next; /* bucket chain, or free list */
-        struct htab_elem *lru_prev, *lru_next;
+        uint32_t next;               /* bucket chain, or free list */
+        uint32_t lru_prev, lru_next; /* ref 0: the list's head */
         uint32_t hash;
         uint8_t on_lru;  /* under lru_lock */
         uint8_t ref;     /* atomic: looked up since the last eviction scan */
         uint64_t data[]; /* key (round_up 8), then value_stride * ncpus bytes */
 };
 
-struct htab {
-        struct htab_elem **buckets;
-        size_t n_buckets; /* power of two */
-        pthread_mutex_t *locks;
-        size_t n_locks; /* power of two */
-        char *elems;
-        size_t elem_size, key_stride;
+/* The block's header; then n_locks mutexes, n_buckets bucket heads (refs), the elements. */
+struct htab_shared {
+        uint64_t n_buckets; /* power of two */
+        uint64_t n_locks;   /* power of two */
+        uint64_t elem_size, key_stride;
+        uint64_t locks_off, buckets_off, elems_off; /* from the block's start */
         bool lru;
         pthread_mutex_t free_lock;
-        struct htab_elem *free_list;
+        uint32_t free_list;
         pthread_mutex_t lru_lock;
-        struct htab_elem *lru_head; /* sentinel (own allocation): lru_next is the most recent */
+        uint32_t lru_first, lru_last; /* the head's lru_next, lru_prev: most, least recent */
+};
+
+/* This process's view of the block. */
+struct htab {
+        struct htab_shared *sh;
+        pthread_mutex_t *locks;
+        uint32_t *buckets;
+        char *elems;
+        size_t n_buckets, n_locks, elem_size, key_stride;
+        bool lru;
 };
 
 static uint32_t hash_key(const void *key, uint32_t size)
@@ -72,6 +87,16 @@ static uint32_t hash_key(const void *key, uint32_t size)
         return h;
 }
 
+static inline struct htab_elem *elem_at(const struct htab *h, uint32_t ref)
+{
+        return ref ? (struct htab_elem *)(h->elems + (size_t)(ref - 1) * h->elem_size) : NULL;
+}
+
+static inline uint32_t elem_ref(const struct htab *h, const struct htab_elem *e)
+{
+        return (uint32_t)(((const char *)e - h->elems) / h->elem_size) + 1;
+}
+
 static inline void *elem_key(struct htab_elem *e)
 {
         return e->data;
@@ -82,17 +107,38 @@ static inline char *elem_value(const struct htab *h, struct htab_elem *e)
         return (char *)e->data + h->key_stride;
 }
 
+/*
+ * Locks of a shared map are robust: when a process died holding one, the
+ * next taker gets it (EOWNERDEAD) and marks it consistent. What the dead
+ * process was changing may be half done; the map stays usable.
+ */
+static void mutex_lock(pthread_mutex_t *m)
+{
+        if (pthread_mutex_lock(m) == EOWNERDEAD)
+                pthread_mutex_consistent(m);
+}
+
+static void mutex_unlock(pthread_mutex_t *m)
+{
+        pthread_mutex_unlock(m);
+}
+
 static inline pthread_mutex_t *bucket_lock(struct htab *h, size_t b)
 {
         return &h->locks[b & (h->n_locks - 1)];
 }
 
-static int htab_alloc(struct bpfaot_map *map)
+static bool is_lru(const struct bpfaot_map_def *def)
+{
+        return def->type == BPF_MAP_TYPE_LRU_HASH || def->type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+/* The definition checks and the block's layout (offsets in sh; *size its bytes). */
+static int htab_layout(const struct bpfaot_map *map, struct htab_shared *sh, size_t *size)
 {
         const struct bpfaot_map_def *def = &map->def;
-        bool lru = def->type == BPF_MAP_TYPE_LRU_HASH || def->type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
-        size_t vals, elem, total, nb = 1, i;
-        struct htab *h;
+        bool lru = is_lru(def);
+        size_t vals, elem, total, nb = 1, nl, off;
 
         if (def->key_size == 0 || def->value_size == 0 || def->max_entries == 0 ||
             (def->map_flags & ~HASH_FLAGS))
@@ -103,116 +149,176 @@ static int htab_alloc(struct bpfaot_map *map)
                 return -EINVAL;
         while (nb < def->max_entries)
                 nb <<= 1;
+        nl = nb < MAX_LOCKS ? nb : MAX_LOCKS;
+        off = BPFAOT_ROUND_UP(sizeof(struct htab_shared), 64);
+        sh->locks_off = off;
+        off += BPFAOT_ROUND_UP(nl * sizeof(pthread_mutex_t), 64);
+        sh->buckets_off = off;
+        off += BPFAOT_ROUND_UP(nb * sizeof(uint32_t), 64);
+        sh->elems_off = off;
         if (__builtin_mul_overflow(map->value_stride, (size_t)map->ncpus, &vals) ||
             __builtin_add_overflow(vals, sizeof(struct htab_elem), &elem) ||
             __builtin_add_overflow(elem, BPFAOT_ROUND_UP((size_t)def->key_size, 8), &elem) ||
             __builtin_mul_overflow(elem, (size_t)def->max_entries, &total) ||
-            __builtin_add_overflow(total, nb * sizeof(void *), &total) ||
-            total > BPFAOT_MAP_MAX_BYTES)
+            __builtin_add_overflow(total, off, &total) || total > BPFAOT_MAP_MAX_BYTES)
                 return -EINVAL;
+        sh->n_buckets = nb;
+        sh->n_locks = nl;
+        sh->elem_size = elem;
+        sh->key_stride = BPFAOT_ROUND_UP((size_t)def->key_size, 8);
+        sh->lru = lru;
+        *size = total;
+        return 0;
+}
 
-        h = calloc(1, sizeof(*h));
+static int htab_block_size(const struct bpfaot_map *map, size_t *size)
+{
+        struct htab_shared sh;
+
+        return htab_layout(map, &sh, size);
+}
+
+/* This process's view of a laid-out block (map->block). */
+static int htab_attach(struct bpfaot_map *map)
+{
+        struct htab_shared *sh = map->block;
+        struct htab *h = calloc(1, sizeof(*h));
+
         if (!h)
                 return -ENOMEM;
-        h->lru = lru;
-        h->n_buckets = nb;
-        h->n_locks = nb < MAX_LOCKS ? nb : MAX_LOCKS;
-        h->key_stride = BPFAOT_ROUND_UP((size_t)def->key_size, 8);
-        h->elem_size = elem;
-        h->buckets = calloc(nb, sizeof(*h->buckets));
-        h->locks = calloc(h->n_locks, sizeof(*h->locks));
-        h->elems = calloc(def->max_entries, elem);
-        h->lru_head = calloc(1, sizeof(*h->lru_head));
-        if (!h->buckets || !h->locks || !h->elems || !h->lru_head) {
-                free(h->lru_head);
-                free(h->buckets);
-                free(h->locks);
-                free(h->elems);
-                free(h);
-                return -ENOMEM;
-        }
-        for (i = 0; i < h->n_locks; i++)
-                pthread_mutex_init(&h->locks[i], NULL);
-        pthread_mutex_init(&h->free_lock, NULL);
-        pthread_mutex_init(&h->lru_lock, NULL);
-        h->lru_head->lru_next = h->lru_head->lru_prev = h->lru_head;
-        /* Free list in index order, so a fresh map hands out elements 0, 1, ... */
-        for (i = def->max_entries; i-- > 0;) {
-                struct htab_elem *e = (struct htab_elem *)(h->elems + i * elem);
-
-                e->next = h->free_list;
-                h->free_list = e;
-        }
+        h->sh = sh;
+        h->locks = (pthread_mutex_t *)((char *)map->block + sh->locks_off);
+        h->buckets = (uint32_t *)((char *)map->block + sh->buckets_off);
+        h->elems = (char *)map->block + sh->elems_off;
+        h->n_buckets = sh->n_buckets;
+        h->n_locks = sh->n_locks;
+        h->elem_size = sh->elem_size;
+        h->key_stride = sh->key_stride;
+        h->lru = sh->lru;
         map->priv = h;
         return 0;
 }
 
+static int mutex_init(pthread_mutex_t *m, bool shared)
+{
+        pthread_mutexattr_t a;
+        int err = pthread_mutexattr_init(&a);
+
+        if (!err && shared)
+                err = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED)
+                          ?: pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+        err = err ?: pthread_mutex_init(m, &a);
+        pthread_mutexattr_destroy(&a);
+        return -err;
+}
+
+static int htab_alloc(struct bpfaot_map *map)
+{
+        struct htab_shared *sh = map->block;
+        size_t size, i;
+        int err = htab_layout(map, sh, &size);
+        struct htab *h;
+
+        if (err)
+                return err;
+        err = mutex_init(&sh->free_lock, map->shared) ?: mutex_init(&sh->lru_lock, map->shared);
+        for (i = 0; !err && i < sh->n_locks; i++)
+                err = mutex_init((pthread_mutex_t *)((char *)map->block + sh->locks_off) + i,
+                                 map->shared);
+        err = err ?: htab_attach(map);
+        if (err)
+                return err;
+        h = map->priv;
+        /* Free list in index order, so a fresh map hands out elements 0, 1, ... */
+        for (i = map->def.max_entries; i-- > 0;) {
+                struct htab_elem *e = elem_at(h, (uint32_t)i + 1);
+
+                e->next = sh->free_list;
+                sh->free_list = (uint32_t)i + 1;
+        }
+        return 0;
+}
+
+/*
+ * The locks of a block in process memory go with it; a shared block's
+ * belong to its segment, which other processes may still use.
+ */
 static void htab_free(struct bpfaot_map *map)
 {
         struct htab *h = map->priv;
-        size_t i;
 
-        for (i = 0; i < h->n_locks; i++)
-                pthread_mutex_destroy(&h->locks[i]);
-        pthread_mutex_destroy(&h->free_lock);
-        pthread_mutex_destroy(&h->lru_lock);
-        free(h->buckets);
-        free(h->locks);
-        free(h->elems);
-        free(h->lru_head);
+        if (!map->shared) {
+                for (size_t i = 0; i < h->n_locks; i++)
+                        pthread_mutex_destroy(&h->locks[i]);
+                pthread_mutex_destroy(&h->sh->free_lock);
+                pthread_mutex_destroy(&h->sh->lru_lock);
+        }
         free(h);
 }
 
-/* Under the bucket's lock. *pprev (if asked) receives the link pointing at the element. */
+/* Under the bucket's lock. *plink (if asked) receives the link holding the element's ref. */
 static struct htab_elem *find(struct bpfaot_map *map, struct htab *h, uint32_t hash,
-                              const void *key, struct htab_elem ***pprev)
+                              const void *key, uint32_t **plink)
 {
-        struct htab_elem **link = &h->buckets[hash & (h->n_buckets - 1)];
+        uint32_t *link = &h->buckets[hash & (h->n_buckets - 1)];
         struct htab_elem *e;
 
-        for (e = *link; e; link = &e->next, e = e->next) {
+        for (e = elem_at(h, *link); e; link = &e->next, e = elem_at(h, e->next)) {
                 if (e->hash == hash && !memcmp(elem_key(e), key, map->def.key_size)) {
-                        if (pprev)
-                                *pprev = link;
+                        if (plink)
+                                *plink = link;
                         return e;
                 }
         }
         return NULL;
 }
 
-static void lru_unlink(struct htab_elem *e)
+/* The LRU links of ref (0: the list's head, kept in the header). */
+static uint32_t *lru_next_of(struct htab *h, uint32_t ref)
 {
-        e->lru_prev->lru_next = e->lru_next;
-        e->lru_next->lru_prev = e->lru_prev;
+        return ref ? &elem_at(h, ref)->lru_next : &h->sh->lru_first;
+}
+
+static uint32_t *lru_prev_of(struct htab *h, uint32_t ref)
+{
+        return ref ? &elem_at(h, ref)->lru_prev : &h->sh->lru_last;
+}
+
+static void lru_unlink(struct htab *h, struct htab_elem *e)
+{
+        *lru_next_of(h, e->lru_prev) = e->lru_next;
+        *lru_prev_of(h, e->lru_next) = e->lru_prev;
         e->on_lru = 0;
 }
 
 static void lru_push_head(struct htab *h, struct htab_elem *e)
 {
-        e->lru_next = h->lru_head->lru_next;
-        e->lru_prev = h->lru_head;
-        h->lru_head->lru_next->lru_prev = e;
-        h->lru_head->lru_next = e;
+        uint32_t ref = elem_ref(h, e);
+
+        e->lru_next = h->sh->lru_first;
+        e->lru_prev = 0;
+        *lru_prev_of(h, h->sh->lru_first) = ref;
+        h->sh->lru_first = ref;
         e->on_lru = 1;
 }
 
 static void free_push(struct htab *h, struct htab_elem *e)
 {
-        pthread_mutex_lock(&h->free_lock);
-        e->next = h->free_list;
-        h->free_list = e;
-        pthread_mutex_unlock(&h->free_lock);
+        mutex_lock(&h->sh->free_lock);
+        e->next = h->sh->free_list;
+        h->sh->free_list = elem_ref(h, e);
+        mutex_unlock(&h->sh->free_lock);
 }
 
 static struct htab_elem *free_pop(struct htab *h)
 {
         struct htab_elem *e;
 
-        pthread_mutex_lock(&h->free_lock);
-        e = h->free_list;
+        mutex_lock(&h->sh->free_lock);
+        e = elem_at(h, h->sh->free_list);
         if (e)
-                h->free_list = e->next;
-        pthread_mutex_unlock(&h->free_lock);
+                h->sh->free_list = e->next;
+        mutex_unlock(&h->sh->free_lock);
         return e;
 }
 
@@ -220,44 +326,45 @@ static struct htab_elem *free_pop(struct htab *h)
 static struct htab_elem *lru_evict(struct bpfaot_map *map, struct htab *h)
 {
         for (;;) {
-                struct htab_elem *v, **link;
+                struct htab_elem *v;
+                uint32_t *link, ref;
                 size_t budget = 2 * (size_t)map->def.max_entries + 1, b;
                 uint32_t hash;
                 bool found = false;
 
-                pthread_mutex_lock(&h->lru_lock);
-                v = h->lru_head->lru_prev;
-                while (v != h->lru_head && budget-- > 0 &&
-                       __atomic_exchange_n(&v->ref, 0, __ATOMIC_RELAXED)) {
-                        lru_unlink(v); /* second chance */
+                mutex_lock(&h->sh->lru_lock);
+                v = elem_at(h, h->sh->lru_last);
+                while (v && budget-- > 0 && __atomic_exchange_n(&v->ref, 0, __ATOMIC_RELAXED)) {
+                        lru_unlink(h, v); /* second chance */
                         lru_push_head(h, v);
-                        v = h->lru_head->lru_prev;
+                        v = elem_at(h, h->sh->lru_last);
                 }
-                if (v == h->lru_head) {
-                        pthread_mutex_unlock(&h->lru_lock);
+                if (!v) {
+                        mutex_unlock(&h->sh->lru_lock);
                         return NULL;
                 }
-                lru_unlink(v);
+                lru_unlink(h, v);
                 hash = v->hash; /* stable while v was on the list */
-                pthread_mutex_unlock(&h->lru_lock);
+                mutex_unlock(&h->sh->lru_lock);
 
                 /* v may have been deleted (and reused) meanwhile: check it is still linked. */
+                ref = elem_ref(h, v);
                 b = hash & (h->n_buckets - 1);
-                pthread_mutex_lock(bucket_lock(h, b));
-                for (link = &h->buckets[b]; *link; link = &(*link)->next) {
-                        if (*link == v) {
+                mutex_lock(bucket_lock(h, b));
+                for (link = &h->buckets[b]; *link; link = &elem_at(h, *link)->next) {
+                        if (*link == ref) {
                                 *link = v->next;
                                 found = true;
                                 break;
                         }
                 }
                 if (found) {
-                        pthread_mutex_lock(&h->lru_lock);
+                        mutex_lock(&h->sh->lru_lock);
                         if (v->on_lru) /* deleted and re-inserted in between */
-                                lru_unlink(v);
-                        pthread_mutex_unlock(&h->lru_lock);
+                                lru_unlink(h, v);
+                        mutex_unlock(&h->sh->lru_lock);
                 }
-                pthread_mutex_unlock(bucket_lock(h, b));
+                mutex_unlock(bucket_lock(h, b));
                 if (found)
                         return v;
         }
@@ -272,14 +379,14 @@ static char *htab_lookup_value(struct bpfaot_map *map, const void *key)
         struct htab_elem *e;
         char *v = NULL;
 
-        pthread_mutex_lock(lock);
+        mutex_lock(lock);
         e = find(map, h, hash, key, NULL);
         if (e) {
                 if (h->lru)
                         __atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
                 v = elem_value(h, e);
         }
-        pthread_mutex_unlock(lock);
+        mutex_unlock(lock);
         return v;
 }
 
@@ -327,20 +434,20 @@ static long htab_update(struct bpfaot_map *map, const void *key, const void *val
         if (flags > BPF_EXIST)
                 return -EINVAL;
 
-        pthread_mutex_lock(lock);
+        mutex_lock(lock);
         e = find(map, h, hash, key, NULL);
         if (e) {
                 if (flags == BPF_NOEXIST) {
-                        pthread_mutex_unlock(lock);
+                        mutex_unlock(lock);
                         return -EEXIST;
                 }
                 fill_value(map, h, e, value, allcpus);
                 if (h->lru)
                         __atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
-                pthread_mutex_unlock(lock);
+                mutex_unlock(lock);
                 return 0;
         }
-        pthread_mutex_unlock(lock);
+        mutex_unlock(lock);
         if (flags == BPF_EXIST)
                 return -ENOENT;
 
@@ -356,7 +463,7 @@ static long htab_update(struct bpfaot_map *map, const void *key, const void *val
         memset(elem_value(h, n), 0, map->value_stride * map->ncpus);
         fill_value(map, h, n, value, allcpus);
 
-        pthread_mutex_lock(lock);
+        mutex_lock(lock);
         e = find(map, h, hash, key, NULL);
         if (e) { /* inserted by another thread meanwhile */
                 long ret = 0;
@@ -365,30 +472,30 @@ static long htab_update(struct bpfaot_map *map, const void *key, const void *val
                         ret = -EEXIST;
                 else
                         fill_value(map, h, e, value, allcpus);
-                pthread_mutex_unlock(lock);
+                mutex_unlock(lock);
                 free_push(h, n);
                 return ret;
         }
         n->next = h->buckets[b];
-        h->buckets[b] = n;
+        h->buckets[b] = elem_ref(h, n);
         if (h->lru) {
-                pthread_mutex_lock(&h->lru_lock);
+                mutex_lock(&h->sh->lru_lock);
                 lru_push_head(h, n);
-                pthread_mutex_unlock(&h->lru_lock);
+                mutex_unlock(&h->sh->lru_lock);
         }
-        pthread_mutex_unlock(lock);
+        mutex_unlock(lock);
         return 0;
 }
 
 /* Under the bucket's lock: take e (reached through link) out of the map. */
-static void unlink_elem(struct htab *h, struct htab_elem *e, struct htab_elem **link)
+static void unlink_elem(struct htab *h, struct htab_elem *e, uint32_t *link)
 {
         *link = e->next;
         if (h->lru) {
-                pthread_mutex_lock(&h->lru_lock);
+                mutex_lock(&h->sh->lru_lock);
                 if (e->on_lru) /* else an evictor holds it and will not find it linked */
-                        lru_unlink(e);
-                pthread_mutex_unlock(&h->lru_lock);
+                        lru_unlink(h, e);
+                mutex_unlock(&h->sh->lru_lock);
         }
 }
 
@@ -397,16 +504,17 @@ static long htab_delete(struct bpfaot_map *map, const void *key)
         struct htab *h = map->priv;
         uint32_t hash = hash_key(key, map->def.key_size);
         pthread_mutex_t *lock = bucket_lock(h, hash & (h->n_buckets - 1));
-        struct htab_elem *e, **link;
+        struct htab_elem *e;
+        uint32_t *link;
 
-        pthread_mutex_lock(lock);
+        mutex_lock(lock);
         e = find(map, h, hash, key, &link);
         if (!e) {
-                pthread_mutex_unlock(lock);
+                mutex_unlock(lock);
                 return -ENOENT;
         }
         unlink_elem(h, e, link);
-        pthread_mutex_unlock(lock);
+        mutex_unlock(lock);
         free_push(h, e);
         return 0;
 }
@@ -417,17 +525,18 @@ static int htab_lookup_and_delete(struct bpfaot_map *map, const void *key, void 
         struct htab *h = map->priv;
         uint32_t hash = hash_key(key, map->def.key_size);
         pthread_mutex_t *lock = bucket_lock(h, hash & (h->n_buckets - 1));
-        struct htab_elem *e, **link;
+        struct htab_elem *e;
+        uint32_t *link;
 
-        pthread_mutex_lock(lock);
+        mutex_lock(lock);
         e = find(map, h, hash, key, &link);
         if (!e) {
-                pthread_mutex_unlock(lock);
+                mutex_unlock(lock);
                 return -ENOENT;
         }
         memcpy(value, elem_value(h, e), bpfaot_map__value_copy_size(map));
         unlink_elem(h, e, link);
-        pthread_mutex_unlock(lock);
+        mutex_unlock(lock);
         free_push(h, e);
         return 0;
 }
@@ -439,11 +548,11 @@ static int htab_lookup_copy(struct bpfaot_map *map, const void *key, void *value
         pthread_mutex_t *lock = bucket_lock(h, hash & (h->n_buckets - 1));
         struct htab_elem *e;
 
-        pthread_mutex_lock(lock);
+        mutex_lock(lock);
         e = find(map, h, hash, key, NULL);
         if (e)
                 memcpy(value, elem_value(h, e), bpfaot_map__value_copy_size(map));
-        pthread_mutex_unlock(lock);
+        mutex_unlock(lock);
         return e ? 0 : -ENOENT;
 }
 
@@ -459,27 +568,27 @@ static int htab_get_next_key(struct bpfaot_map *map, const void *key, void *next
 
                 b = hash & (h->n_buckets - 1);
                 lock = bucket_lock(h, b);
-                pthread_mutex_lock(lock);
+                mutex_lock(lock);
                 e = find(map, h, hash, key, NULL);
                 if (e && e->next) {
-                        memcpy(next_key, elem_key(e->next), map->def.key_size);
-                        pthread_mutex_unlock(lock);
+                        memcpy(next_key, elem_key(elem_at(h, e->next)), map->def.key_size);
+                        mutex_unlock(lock);
                         return 0;
                 }
-                pthread_mutex_unlock(lock);
+                mutex_unlock(lock);
                 /* found: continue with the next bucket; missing: restart from the first */
                 b = e ? b + 1 : 0;
         }
         for (; b < h->n_buckets; b++) {
                 pthread_mutex_t *lock = bucket_lock(h, b);
 
-                pthread_mutex_lock(lock);
+                mutex_lock(lock);
                 if (h->buckets[b]) {
-                        memcpy(next_key, elem_key(h->buckets[b]), map->def.key_size);
-                        pthread_mutex_unlock(lock);
+                        memcpy(next_key, elem_key(elem_at(h, h->buckets[b])), map->def.key_size);
+                        mutex_unlock(lock);
                         return 0;
                 }
-                pthread_mutex_unlock(lock);
+                mutex_unlock(lock);
         }
         return -ENOENT;
 }
@@ -509,12 +618,12 @@ static long htab_for_each(struct bpfaot_map *map, bpfaot_map_elem_fn fn, void *c
                         struct htab_elem *batch[16], *e;
                         size_t i = 0;
 
-                        pthread_mutex_lock(bucket_lock(h, b));
-                        for (e = h->buckets[b]; e && i < skip; e = e->next)
+                        mutex_lock(bucket_lock(h, b));
+                        for (e = elem_at(h, h->buckets[b]); e && i < skip; e = elem_at(h, e->next))
                                 i++;
-                        for (got = 0; e && got < 16; e = e->next)
+                        for (got = 0; e && got < 16; e = elem_at(h, e->next))
                                 batch[got++] = e;
-                        pthread_mutex_unlock(bucket_lock(h, b));
+                        mutex_unlock(bucket_lock(h, b));
                         for (i = 0; i < got; i++) {
                                 n++;
                                 if (fn(map, elem_key(batch[i]), elem_value(h, batch[i]) + cpu_off,
@@ -542,6 +651,8 @@ static void *htab_elem_of(struct bpfaot_map *map, const void *p, uint32_t *index
 
 const struct bpfaot_map_ops bpfaot_hash_ops = {
     .owns = htab_owns,
+    .block_size = htab_block_size,
+    .attach = htab_attach,
     .alloc = htab_alloc,
     .free = htab_free,
     .lookup = htab_lookup,
