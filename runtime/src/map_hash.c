@@ -257,8 +257,8 @@ static void htab_free(struct bpfaot_map *map)
 }
 
 /* Under the bucket's lock. *plink (if asked) receives the link holding the element's ref. */
-static struct htab_elem *find(struct bpfaot_map *map, struct htab *h, uint32_t hash,
-                              const void *key, uint32_t **plink)
+static inline struct htab_elem *find(struct bpfaot_map *map, struct htab *h, uint32_t hash,
+                                     const void *key, uint32_t **plink)
 {
         uint32_t *link = &h->buckets[hash & (h->n_buckets - 1)];
         struct htab_elem *e;
