@@ -16,6 +16,7 @@
 #ifndef BPFAOT_SHM_H
 #define BPFAOT_SHM_H
 
+#include "error.h"
 #include "maps.h"
 
 #include <stdbool.h>
@@ -35,6 +36,8 @@ extern "C" {
 #define BPFAOT_SHM_DEFAULT_SIZE (64ull << 20)
 /* Longest map name kept (with its NUL), as the kernel's BPF_OBJ_NAME_LEN. */
 #define BPFAOT_SHM_NAME_LEN 16
+/* Maps one segment holds at most (its table has a fixed size); then -ENOSPC. */
+#define BPFAOT_SHM_MAX_MAPS 1024
 
 struct bpfaot_shm;
 
@@ -42,6 +45,8 @@ struct bpfaot_shm_opts {
         size_t sz;   /* sizeof(struct bpfaot_shm_opts) */
         bool create; /* create the segment if it does not exist */
         size_t size; /* bytes of a created segment; 0: BPFAOT_SHM_DEFAULT_SIZE */
+        /* When set, a failed open leaves here one line naming the segment and the reason. */
+        struct bpfaot_error *error;
 };
 
 /* $BPFAOT_SHM when set and not empty, else BPFAOT_SHM_DEFAULT_NAME. */
@@ -49,13 +54,19 @@ const char *bpfaot_shm__default_name(void);
 
 /*
  * Open segment `name` (NULL: bpfaot_shm__default_name(); a name without a
- * leading '/' gets one). -ENOENT when it does not exist and opts->create is
- * not set; -EPROTO when it is not a segment of this layout version.
+ * leading '/' gets one; -EINVAL for an empty name or one with another '/').
+ * -ENOENT when it does not exist and opts->create is not set; -EPROTO when
+ * it is not a segment of this layout version, or its creator did not finish
+ * making it within two seconds. With opts->create, of processes creating
+ * the same segment at once one creates it (mode 0600) and the others open
+ * it once it is ready; -EINVAL when opts->size cannot hold the header.
  */
 int bpfaot_shm__open(const char *name, const struct bpfaot_shm_opts *opts, struct bpfaot_shm **shm);
 /* Unmap the segment. Handles of its maps must be freed before. */
 void bpfaot_shm__close(struct bpfaot_shm *shm);
-/* Remove segment `name` (NULL: the default); processes that have it open keep it until they close.
+/*
+ * Remove segment `name` (NULL: the default), whatever its version: processes
+ * that have it open keep it until they close. -ENOENT when there is none.
  */
 int bpfaot_shm__remove(const char *name);
 
@@ -74,7 +85,9 @@ int bpfaot_shm__info(struct bpfaot_shm *shm, struct bpfaot_shm_info *info);
  * Create a map in the segment; *id receives its id (ids start at 1, in
  * creation order). def->name is kept (up to BPFAOT_SHM_NAME_LEN - 1
  * bytes); def->init_value, when set, fills an ARRAY as bpfaot_map__create
- * does. -ENOSPC when the segment is full.
+ * does. Errors as bpfaot_map__create, and -EOPNOTSUPP for a type that
+ * cannot live in a segment, -ENOSPC when the segment's storage or its table
+ * (BPFAOT_SHM_MAX_MAPS) is full. A failed creation takes no room.
  */
 int bpfaot_shm__create_map(struct bpfaot_shm *shm, const struct bpfaot_map_def *def, uint32_t *id);
 /*

@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared-memory segments (bpfaot/shm.h). One shm_open object holds a header
+ * (identity, a bump allocator, the lock), a fixed table of maps and, after
+ * them, the maps' blocks (maps_internal.h), 64-byte aligned, found by their
+ * offset: every process maps the segment where its kernel likes.
+ *
+ * The table is written only under the header's lock, and in an order that
+ * is consistent at every step (the entry first, then the count that makes
+ * it visible), so readers take no lock and a process that dies holding it
+ * leaves at worst some unused storage behind. Nothing is ever freed: a map
+ * lives as long as its segment.
+ */
+#define _GNU_SOURCE
+#include "shm_internal.h"
+#include "maps_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SHM_ALIGN       64
+#define SHM_OPEN_WAIT_S 2 /* how long an opener waits for the creator to finish */
+
+struct shm_map_entry {
+        uint32_t id;
+        uint32_t type, key_size, value_size, max_entries, map_flags, map_extra;
+        uint32_t ncpus;
+        uint64_t block_off, block_size;
+        char name[BPFAOT_SHM_NAME_LEN];
+};
+
+struct shm_header {
+        struct bpfaot_shm_prefix pre; /* first in every layout version */
+        uint64_t size;
+        uint64_t used; /* bytes allocated from the start of the segment */
+        uint32_t map_cnt;
+        uint32_t map_cap;
+        pthread_mutex_t lock; /* the table and `used` */
+        struct shm_map_entry maps[BPFAOT_SHM_MAX_MAPS];
+};
+
+struct bpfaot_shm {
+        char *name;
+        struct shm_header *hdr;
+        size_t len;
+};
+
+static const size_t header_bytes = BPFAOT_ROUND_UP(sizeof(struct shm_header), SHM_ALIGN);
+
+/* Fill `e` (if any) with "<segment>: <reason>" on one line. Returns -code. */
+static int fail(struct bpfaot_error *e, const char *name, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(struct bpfaot_error *e, const char *name, int code, const char *fmt, ...)
+{
+        va_list ap;
+        int n;
+
+        if (!e)
+                return -code;
+        e->code = -code;
+        e->insn = -1;
+        n = snprintf(e->msg, sizeof(e->msg), "%s: ", name);
+        va_start(ap, fmt);
+        if (n >= 0 && (size_t)n < sizeof(e->msg))
+                vsnprintf(e->msg + n, sizeof(e->msg) - (size_t)n, fmt, ap);
+        va_end(ap);
+        for (char *c = e->msg; *c; c++)
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                        *c = '?';
+        return -code;
+}
+
+const char *bpfaot_shm__default_name(void)
+{
+        const char *env = getenv(BPFAOT_SHM_ENV);
+
+        return env && *env ? env : BPFAOT_SHM_DEFAULT_NAME;
+}
+
+/* shm_open's name for `name`: one leading '/', then one non-empty path component. */
+static int full_name(const char *name, char **out)
+{
+        const char *base;
+
+        if (!name)
+                name = bpfaot_shm__default_name();
+        base = name[0] == '/' ? name + 1 : name;
+        if (!*base || strchr(base, '/'))
+                return -EINVAL;
+        if (strlen(base) >= NAME_MAX)
+                return -ENAMETOOLONG;
+        if (asprintf(out, "/%s", base) < 0) {
+                *out = NULL;
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static int init_lock(pthread_mutex_t *lock)
+{
+        pthread_mutexattr_t attr;
+        int rc = pthread_mutexattr_init(&attr);
+
+        if (rc)
+                return -rc;
+        rc = pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+        rc = rc ?: pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+        rc = rc ?: pthread_mutex_init(lock, &attr);
+        pthread_mutexattr_destroy(&attr);
+        return -rc;
+}
+
+/* Make the segment: only the process whose O_EXCL open succeeds initialises it. */
+static int segment_create(struct bpfaot_shm *shm, uint64_t size, struct bpfaot_error *e)
+{
+        struct shm_header *h;
+        void *p;
+        int fd, err = 0;
+
+        fd = shm_open(shm->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST)
+                return -EEXIST; /* someone else's: the caller opens it */
+        if (fd < 0)
+                return fail(e, shm->name, errno, "cannot create it: %s", strerror(errno));
+        if (ftruncate(fd, (off_t)size))
+                err = -errno;
+        p = err ? MAP_FAILED : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (!err && p == MAP_FAILED)
+                err = -errno;
+        close(fd);
+        if (!err) {
+                h = p;
+                h->pre.version = BPFAOT_SHM_VERSION;
+                h->size = size;
+                h->used = header_bytes;
+                h->map_cap = BPFAOT_SHM_MAX_MAPS;
+                __atomic_store_n(&h->pre.magic, BPFAOT_SHM_MAGIC, __ATOMIC_RELAXED);
+                err = init_lock(&h->lock);
+        }
+        if (err) {
+                if (p != MAP_FAILED)
+                        munmap(p, size);
+                shm_unlink(shm->name);
+                return fail(e, shm->name, -err, "cannot create it: %s", strerror(-err));
+        }
+        /* Openers wait for this, then read what was written before it. */
+        __atomic_store_n(&h->pre.ready, BPFAOT_SHM_READY, __ATOMIC_RELEASE);
+        shm->hdr = h;
+        shm->len = size;
+        return 0;
+}
+
+/*
+ * Wait (boundedly) until the creator of the segment open at fd set its ready
+ * word, telling a file that is no segment at all as soon as its magic says so.
+ */
+static int wait_ready(int fd, const char *name, struct bpfaot_shm_prefix *pre,
+                      struct bpfaot_error *e)
+{
+        struct timespec start, now, nap = {0, 1000000};
+        ssize_t n;
+
+        clock_gettime(CLOCK_MONOTONIC, &start);
+        for (;;) {
+                memset(pre, 0, sizeof(*pre));
+                n = pread(fd, pre, sizeof(*pre), 0);
+                if (n < 0)
+                        return fail(e, name, errno, "cannot read it: %s", strerror(errno));
+                if (pre->magic && pre->magic != BPFAOT_SHM_MAGIC)
+                        return fail(e, name, EPROTO, "not a bpf-aot shared-memory segment");
+                if ((size_t)n == sizeof(*pre) && pre->ready == BPFAOT_SHM_READY)
+                        return 0;
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) >=
+                    SHM_OPEN_WAIT_S * 1000000000L)
+                        return fail(e, name, EPROTO,
+                                    "not initialised after %d s (its creator may have died; "
+                                    "remove it)",
+                                    SHM_OPEN_WAIT_S);
+                nanosleep(&nap, NULL);
+        }
+}
+
+/* Map a segment another process made (or is making), once it is ready and if it is ours. */
+static int segment_open(struct bpfaot_shm *shm, struct bpfaot_error *e)
+{
+        struct bpfaot_shm_prefix pre;
+        struct shm_header *h;
+        struct stat st;
+        void *p;
+        int fd, err;
+
+        fd = shm_open(shm->name, O_RDWR | O_CLOEXEC, 0);
+        if (fd < 0 && errno == ENOENT)
+                return -ENOENT; /* the caller creates it again, or says so */
+        if (fd < 0)
+                return fail(e, shm->name, errno, "cannot open it: %s", strerror(errno));
+        err = wait_ready(fd, shm->name, &pre, e);
+        if (!err && pre.version != BPFAOT_SHM_VERSION)
+                err = fail(e, shm->name, EPROTO, "layout version %u; this bpf-aot reads version %u",
+                           pre.version, BPFAOT_SHM_VERSION);
+        if (!err && fstat(fd, &st))
+                err = fail(e, shm->name, errno, "cannot stat it: %s", strerror(errno));
+        if (!err && (uint64_t)st.st_size < header_bytes)
+                err = fail(e, shm->name, EPROTO, "%lld bytes, too small for its header",
+                           (long long)st.st_size);
+        if (err) {
+                close(fd);
+                return err;
+        }
+        p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        err = p == MAP_FAILED ? -errno : 0;
+        close(fd);
+        if (err)
+                return fail(e, shm->name, -err, "cannot map it: %s", strerror(-err));
+        h = p;
+        (void)__atomic_load_n(&h->pre.ready, __ATOMIC_ACQUIRE); /* pairs with the creator's store */
+        if (h->size != (uint64_t)st.st_size || h->map_cap != BPFAOT_SHM_MAX_MAPS ||
+            h->used > h->size) {
+                munmap(p, (size_t)st.st_size);
+                return fail(e, shm->name, EPROTO, "its header does not describe it");
+        }
+        shm->hdr = h;
+        shm->len = (size_t)st.st_size;
+        return 0;
+}
+
+/* Create or open: a racing creator that wins makes the others open; a removal meanwhile retries. */
+static int segment_get(struct bpfaot_shm *shm, const struct bpfaot_shm_opts *o)
+{
+        uint64_t size = o->size ? o->size : BPFAOT_SHM_DEFAULT_SIZE;
+        int err = -ENOENT;
+
+        if (o->create && size < header_bytes)
+                return fail(o->error, shm->name, EINVAL,
+                            "size %llu cannot hold the segment's header (%zu bytes)",
+                            (unsigned long long)size, header_bytes);
+        /* Removed between our create and open attempts: try again, a few times. */
+        for (int tries = 0; tries < 3 && err == -ENOENT; tries++) {
+                err = o->create ? segment_create(shm, size, o->error) : -EEXIST;
+                if (err == -EEXIST)
+                        err = segment_open(shm, o->error);
+                if (!o->create)
+                        break;
+        }
+        if (err == -ENOENT)
+                return fail(o->error, shm->name, ENOENT, "no such segment");
+        return err;
+}
+
+int bpfaot_shm__open(const char *name, const struct bpfaot_shm_opts *opts, struct bpfaot_shm **out)
+{
+        struct bpfaot_shm_opts o = {0};
+        struct bpfaot_shm *shm;
+        int err;
+
+        if (!out)
+                return -EINVAL;
+        *out = NULL;
+        if (opts)
+                memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+        shm = calloc(1, sizeof(*shm));
+        if (!shm)
+                return fail(o.error, name ? name : "segment", ENOMEM, "out of memory");
+        err = full_name(name, &shm->name);
+        if (err)
+                fail(o.error, name ? name : bpfaot_shm__default_name(), -err,
+                     err == -ENOMEM ? "out of memory" : "not a segment name (one path component)");
+        err = err ?: segment_get(shm, &o);
+        if (err) {
+                free(shm->name);
+                free(shm);
+                return err;
+        }
+        *out = shm;
+        return 0;
+}
+
+void bpfaot_shm__close(struct bpfaot_shm *shm)
+{
+        if (!shm)
+                return;
+        munmap(shm->hdr, shm->len);
+        free(shm->name);
+        free(shm);
+}
+
+int bpfaot_shm__remove(const char *name)
+{
+        char *full;
+        int err = full_name(name, &full);
+
+        if (err)
+                return err;
+        if (shm_unlink(full))
+                err = -errno;
+        free(full);
+        return err;
+}
+
+const char *bpfaot_shm__name(const struct bpfaot_shm *shm)
+{
+        return shm->name;
+}
+
+int bpfaot_shm__info(struct bpfaot_shm *shm, struct bpfaot_shm_info *info)
+{
+        if (!shm || !info)
+                return -EINVAL;
+        memset(info, 0, sizeof(*info));
+        info->version = shm->hdr->pre.version;
+        info->size = shm->len;
+        info->used = __atomic_load_n(&shm->hdr->used, __ATOMIC_RELAXED);
+        info->map_cnt = __atomic_load_n(&shm->hdr->map_cnt, __ATOMIC_ACQUIRE);
+        return 0;
+}
+
+int bpfaot__shm_lock(struct bpfaot_shm *shm)
+{
+        int rc = pthread_mutex_lock(&shm->hdr->lock);
+
+        /* Its holder died; what it left is consistent (see the top of this file). */
+        if (rc == EOWNERDEAD)
+                rc = pthread_mutex_consistent(&shm->hdr->lock);
+        return -rc;
+}
+
+void bpfaot__shm_unlock(struct bpfaot_shm *shm)
+{
+        pthread_mutex_unlock(&shm->hdr->lock);
+}
+
+/* The place of a map's block: the segment's bump allocator (the lock is held). */
+static void *segment_alloc(void *ctx, size_t size)
+{
+        struct bpfaot_shm *shm = ctx;
+        uint64_t off = BPFAOT_ROUND_UP(shm->hdr->used, SHM_ALIGN);
+
+        if (off > shm->len || size > shm->len - off)
+                return NULL;
+        __atomic_store_n(&shm->hdr->used, off + size, __ATOMIC_RELAXED);
+        return (char *)shm->hdr + off;
+}
+
+/* Record `map`, made in the segment, as entry `idx`; the count is raised after, by the caller. */
+static void record_map(struct bpfaot_shm *shm, uint32_t idx, const struct bpfaot_map *map)
+{
+        const struct bpfaot_map_def *def = bpfaot_map__def(map);
+        struct shm_map_entry *ent = &shm->hdr->maps[idx];
+
+        memset(ent, 0, sizeof(*ent));
+        ent->id = idx + 1;
+        ent->type = def->type;
+        ent->key_size = def->key_size;
+        ent->value_size = def->value_size;
+        ent->max_entries = def->max_entries;
+        ent->map_flags = def->map_flags;
+        ent->map_extra = def->map_extra;
+        ent->ncpus = bpfaot_map__ncpus(map);
+        ent->block_off = (uint64_t)((char *)map->block - (char *)shm->hdr);
+        ent->block_size = map->block_size;
+        if (def->name)
+                memcpy(ent->name, def->name, strnlen(def->name, sizeof(ent->name) - 1));
+}
+
+int bpfaot_shm__create_map(struct bpfaot_shm *shm, const struct bpfaot_map_def *def, uint32_t *id)
+{
+        struct bpfaot_map_place place = {.alloc = segment_alloc, .ctx = shm, .shared = true};
+        struct bpfaot_map *map = NULL;
+        uint64_t start;
+        uint32_t cnt;
+        int err;
+
+        if (!shm || !def || !id)
+                return -EINVAL;
+        err = bpfaot__shm_lock(shm);
+        if (err)
+                return err;
+        start = shm->hdr->used;
+        cnt = shm->hdr->map_cnt;
+        err = cnt < BPFAOT_SHM_MAX_MAPS ? 0 : -ENOSPC;
+        err = err ?: bpfaot__map_create_at(def, &place, &map);
+        if (!err) {
+                record_map(shm, cnt, map);
+                __atomic_store_n(&shm->hdr->map_cnt, cnt + 1, __ATOMIC_RELEASE);
+                *id = cnt + 1;
+        } else if (shm->hdr->used > start) {
+                /* Give back what the failed creation took, zeroed as the allocator hands it out. */
+                memset((char *)shm->hdr + start, 0, shm->hdr->used - start);
+                __atomic_store_n(&shm->hdr->used, start, __ATOMIC_RELAXED);
+        }
+        bpfaot__shm_unlock(shm);
+        /* This handle goes; the map stays in the segment (bpfaot_shm__map makes others). */
+        bpfaot_map__free(map);
+        return err;
+}
+
+/* A copy of map `id`'s entry, checked against the segment: 0, -ENOENT or -EPROTO. */
+static int map_entry(struct bpfaot_shm *shm, uint32_t id, struct shm_map_entry *ent)
+{
+        uint32_t cnt = __atomic_load_n(&shm->hdr->map_cnt, __ATOMIC_ACQUIRE);
+
+        if (id == 0 || id > cnt || id > BPFAOT_SHM_MAX_MAPS)
+                return -ENOENT;
+        *ent = shm->hdr->maps[id - 1];
+        ent->name[sizeof(ent->name) - 1] = '\0';
+        if (ent->id != id || ent->block_off < header_bytes || ent->block_off > shm->len ||
+            ent->block_size > shm->len - ent->block_off)
+                return -EPROTO;
+        return 0;
+}
+
+int bpfaot_shm__map(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_map **map)
+{
+        struct shm_map_entry ent;
+        struct bpfaot_map_def def = {0};
+        int err;
+
+        if (!shm || !map)
+                return -EINVAL;
+        *map = NULL;
+        err = map_entry(shm, id, &ent);
+        if (err)
+                return err;
+        def.name = ent.name[0] ? ent.name : NULL;
+        def.type = ent.type;
+        def.key_size = ent.key_size;
+        def.value_size = ent.value_size;
+        def.max_entries = ent.max_entries;
+        def.map_flags = ent.map_flags;
+        def.map_extra = ent.map_extra;
+        return bpfaot__map_attach(&def, ent.ncpus, (char *)shm->hdr + ent.block_off, ent.block_size,
+                                  map);
+}
+
+int bpfaot_shm__next_map_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next)
+{
+        uint32_t cnt;
+
+        if (!shm || !next)
+                return -EINVAL;
+        cnt = __atomic_load_n(&shm->hdr->map_cnt, __ATOMIC_ACQUIRE);
+        if (id >= cnt)
+                return -ENOENT;
+        *next = id + 1;
+        return 0;
+}
+
+int bpfaot_shm__map_info(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_shm_map_info *info)
+{
+        struct shm_map_entry ent;
+        int err;
+
+        if (!shm || !info)
+                return -EINVAL;
+        err = map_entry(shm, id, &ent);
+        if (err)
+                return err;
+        memset(info, 0, sizeof(*info));
+        info->id = ent.id;
+        info->type = ent.type;
+        info->key_size = ent.key_size;
+        info->value_size = ent.value_size;
+        info->max_entries = ent.max_entries;
+        info->map_flags = ent.map_flags;
+        info->ncpus = ent.ncpus;
+        memcpy(info->name, ent.name, sizeof(info->name));
+        return 0;
+}
