@@ -1,4 +1,5 @@
-# `cmake --install`: the CLI (bpf-aot and bpf-aot-plugin), both libraries and their headers, the CMake
+# `cmake --install`: the CLI (bpf-aot and bpf-aot-plugin), both libraries and their headers,
+# libbpfaot-syscall-server.so, the CMake
 # package (find_package(BpfAot CONFIG)), the Make include and a pkg-config
 # file for the runtime. Included by the top-level CMakeLists.txt.
 include(GNUInstallDirs)
@@ -20,6 +21,8 @@ install(TARGETS bpf-aot bpf-aot-plugin bpfaot bpfaot_runtime bpfaot_llvm
         EXPORT BpfAotTargets
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# Preloaded by path (LD_PRELOAD), not linked: outside the CMake package.
+install(TARGETS bpfaot_syscall_server LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/ ${PROJECT_SOURCE_DIR}/compiler/include/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h")

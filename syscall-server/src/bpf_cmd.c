@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bpf(2) commands the server answers, as a table: each command's
+ * handler reads the attributes the kernel would and answers as the kernel
+ * does (a descriptor or 0, or a negative errno). A command without a
+ * handler fails with -EINVAL and one log line naming it.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Attributes at least this long (the kernel zero-extends shorter ones; libbpf passes its own size).
+ */
+static bool attr_has(unsigned int size, size_t end)
+{
+        return size >= end;
+}
+
+#define ATTR_END(field) (offsetof(union bpf_attr, field) + sizeof(((union bpf_attr *)0)->field))
+
+static void *user_ptr(uint64_t p)
+{
+        return (void *)(uintptr_t)p;
+}
+
+static long map_create(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        struct bpfaot_shm *shm = server_shm(s);
+        char name[BPF_OBJ_NAME_LEN + 1] = {0};
+        struct bpfaot_map_def def = {0};
+        struct server_fd obj = {.kind = SERVER_OBJ_MAP};
+        int err, fd;
+
+        if (!attr_has(size, ATTR_END(map_flags)))
+                return -EINVAL;
+        if (!shm)
+                return -errno;
+        if (attr_has(size, ATTR_END(map_name)))
+                memcpy(name, attr->map_name, BPF_OBJ_NAME_LEN);
+        def.name = name;
+        def.type = attr->map_type;
+        def.key_size = attr->key_size;
+        def.value_size = attr->value_size;
+        def.max_entries = attr->max_entries;
+        def.map_flags = attr->map_flags;
+        if (attr_has(size, ATTR_END(map_extra)))
+                def.map_extra = attr->map_extra;
+        err = bpfaot_shm__create_map(shm, &def, &obj.id);
+        err = err ?: bpfaot_shm__map(shm, obj.id, &obj.map);
+        if (err)
+                return err;
+        fd = server_fd_new(s, &obj);
+        if (fd < 0)
+                bpfaot_map__free(obj.map);
+        return fd;
+}
+
+/* The map behind attr->map_fd. */
+static struct bpfaot_map *attr_map(struct server *s, const union bpf_attr *attr)
+{
+        struct server_fd *e = server_fd_get(s, (int)attr->map_fd, SERVER_OBJ_MAP);
+
+        return e ? e->map : NULL;
+}
+
+static long map_lookup_elem(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        struct bpfaot_map *m = attr_has(size, ATTR_END(flags)) ? attr_map(s, attr) : NULL;
+
+        if (!m)
+                return -EBADF;
+        return bpfaot_map__lookup_copy(m, user_ptr(attr->key), user_ptr(attr->value));
+}
+
+static long map_update_elem(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        struct bpfaot_map *m = attr_has(size, ATTR_END(flags)) ? attr_map(s, attr) : NULL;
+
+        if (!m)
+                return -EBADF;
+        return bpfaot_map__update_copy(m, user_ptr(attr->key), user_ptr(attr->value), attr->flags);
+}
+
+static long map_delete_elem(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        struct bpfaot_map *m = attr_has(size, ATTR_END(key)) ? attr_map(s, attr) : NULL;
+
+        if (!m)
+                return -EBADF;
+        return bpfaot_map__delete_elem(m, user_ptr(attr->key));
+}
+
+static long map_get_next_key(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        struct bpfaot_map *m = attr_has(size, ATTR_END(next_key)) ? attr_map(s, attr) : NULL;
+
+        if (!m)
+                return -EBADF;
+        return bpfaot_map__get_next_key(m, attr->key ? user_ptr(attr->key) : NULL,
+                                        user_ptr(attr->next_key));
+}
+
+static long map_lookup_and_delete_elem(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        struct bpfaot_map *m = attr_has(size, ATTR_END(flags)) ? attr_map(s, attr) : NULL;
+
+        if (!m)
+                return -EBADF;
+        return bpfaot_map__lookup_and_delete_elem(m, user_ptr(attr->key), user_ptr(attr->value),
+                                                  attr->flags);
+}
+
+/* OBJ_GET_INFO_BY_FD of a map: struct bpf_map_info, cut to the caller's info_len. */
+static long obj_get_info_by_fd(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        struct server_fd *e;
+        struct bpfaot_shm_map_info mi;
+        struct bpf_map_info info = {0};
+        uint32_t len;
+        int err;
+
+        if (!attr_has(size, ATTR_END(info.info)))
+                return -EINVAL;
+        e = server_fd_get(s, (int)attr->info.bpf_fd, SERVER_OBJ_MAP);
+        if (!e)
+                return -EBADF;
+        err = bpfaot_shm__map_info(s->shm, e->id, &mi);
+        if (err)
+                return err;
+        info.type = mi.type;
+        info.id = mi.id;
+        info.key_size = mi.key_size;
+        info.value_size = mi.value_size;
+        info.max_entries = mi.max_entries;
+        info.map_flags = mi.map_flags;
+        memcpy(info.name, mi.name,
+               sizeof(info.name) < sizeof(mi.name) ? sizeof(info.name) : sizeof(mi.name));
+        len = attr->info.info_len < sizeof(info) ? attr->info.info_len : (uint32_t)sizeof(info);
+        memcpy(user_ptr(attr->info.info), &info, len);
+        attr->info.info_len = len;
+        return 0;
+}
+
+typedef long (*bpf_cmd_fn)(struct server *s, union bpf_attr *attr, unsigned int size);
+
+static const struct {
+        const char *name;
+        bpf_cmd_fn fn; /* NULL: not answered */
+} cmds[] = {
+    [BPF_MAP_CREATE] = {"MAP_CREATE", map_create},
+    [BPF_MAP_LOOKUP_ELEM] = {"MAP_LOOKUP_ELEM", map_lookup_elem},
+    [BPF_MAP_UPDATE_ELEM] = {"MAP_UPDATE_ELEM", map_update_elem},
+    [BPF_MAP_DELETE_ELEM] = {"MAP_DELETE_ELEM", map_delete_elem},
+    [BPF_MAP_GET_NEXT_KEY] = {"MAP_GET_NEXT_KEY", map_get_next_key},
+    [BPF_PROG_LOAD] = {"PROG_LOAD", NULL},
+    [BPF_OBJ_PIN] = {"OBJ_PIN", NULL},
+    [BPF_OBJ_GET] = {"OBJ_GET", NULL},
+    [BPF_PROG_ATTACH] = {"PROG_ATTACH", NULL},
+    [BPF_PROG_DETACH] = {"PROG_DETACH", NULL},
+    [BPF_PROG_TEST_RUN] = {"PROG_TEST_RUN", NULL},
+    [BPF_PROG_GET_NEXT_ID] = {"PROG_GET_NEXT_ID", NULL},
+    [BPF_MAP_GET_NEXT_ID] = {"MAP_GET_NEXT_ID", NULL},
+    [BPF_PROG_GET_FD_BY_ID] = {"PROG_GET_FD_BY_ID", NULL},
+    [BPF_MAP_GET_FD_BY_ID] = {"MAP_GET_FD_BY_ID", NULL},
+    [BPF_OBJ_GET_INFO_BY_FD] = {"OBJ_GET_INFO_BY_FD", obj_get_info_by_fd},
+    [BPF_PROG_QUERY] = {"PROG_QUERY", NULL},
+    [BPF_RAW_TRACEPOINT_OPEN] = {"RAW_TRACEPOINT_OPEN", NULL},
+    [BPF_BTF_LOAD] = {"BTF_LOAD", NULL},
+    [BPF_BTF_GET_FD_BY_ID] = {"BTF_GET_FD_BY_ID", NULL},
+    [BPF_TASK_FD_QUERY] = {"TASK_FD_QUERY", NULL},
+    [BPF_MAP_LOOKUP_AND_DELETE_ELEM] = {"MAP_LOOKUP_AND_DELETE_ELEM", map_lookup_and_delete_elem},
+    [BPF_MAP_FREEZE] = {"MAP_FREEZE", NULL},
+    [BPF_BTF_GET_NEXT_ID] = {"BTF_GET_NEXT_ID", NULL},
+    [BPF_MAP_LOOKUP_BATCH] = {"MAP_LOOKUP_BATCH", NULL},
+    [BPF_MAP_LOOKUP_AND_DELETE_BATCH] = {"MAP_LOOKUP_AND_DELETE_BATCH", NULL},
+    [BPF_MAP_UPDATE_BATCH] = {"MAP_UPDATE_BATCH", NULL},
+    [BPF_MAP_DELETE_BATCH] = {"MAP_DELETE_BATCH", NULL},
+    [BPF_LINK_CREATE] = {"LINK_CREATE", NULL},
+    [BPF_LINK_UPDATE] = {"LINK_UPDATE", NULL},
+    [BPF_LINK_GET_FD_BY_ID] = {"LINK_GET_FD_BY_ID", NULL},
+    [BPF_LINK_GET_NEXT_ID] = {"LINK_GET_NEXT_ID", NULL},
+    [BPF_ENABLE_STATS] = {"ENABLE_STATS", NULL},
+    [BPF_ITER_CREATE] = {"ITER_CREATE", NULL},
+    [BPF_LINK_DETACH] = {"LINK_DETACH", NULL},
+    [BPF_PROG_BIND_MAP] = {"PROG_BIND_MAP", NULL},
+};
+
+long server_bpf(struct server *s, int cmd, union bpf_attr *attr, unsigned int size)
+{
+        bool known = cmd >= 0 && (size_t)cmd < sizeof(cmds) / sizeof(cmds[0]) && cmds[cmd].name;
+
+        if (!attr)
+                return -EFAULT;
+        if (known && cmds[cmd].fn)
+                return cmds[cmd].fn(s, attr, size);
+        if (known)
+                server_log("bpf command %s (%d) is not supported", cmds[cmd].name, cmd);
+        else
+                server_log("bpf command %d is not supported", cmd);
+        return -EINVAL;
+}

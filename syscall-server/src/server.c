@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The process side of libbpfaot-syscall-server: the interposed syscall()
+ * and close(), the descriptors it hands out, and the segment.
+ *
+ * libbpf issues every bpf(2) command through the C library's syscall();
+ * a library preloaded before libc defines its own syscall(), which answers
+ * __NR_bpf and passes every other number on to the C library's. The
+ * descriptors it returns are real ones (open on /dev/null), so that the
+ * process's own opens never get their numbers; close() of one also drops
+ * what it stood for.
+ */
+#define _GNU_SOURCE
+#include "server.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+typedef long (*syscall_fn)(long, ...);
+typedef int (*close_fn)(int);
+
+/*
+ * The one server of this process. A preloaded library has nothing but the
+ * process to serve, so its state is process-wide by nature: it lives here
+ * and nowhere else.
+ */
+static struct server the_server = {.lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP};
+
+struct server *server_get(void)
+{
+        return &the_server;
+}
+
+void server_log(const char *fmt, ...)
+{
+        char line[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(line, sizeof(line), fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "bpfaot-syscall-server: %s\n", line);
+}
+
+struct bpfaot_shm *server_shm(struct server *s)
+{
+        struct bpfaot_shm_opts opts = {.sz = sizeof(opts), .create = true};
+        int err;
+
+        if (s->shm)
+                return s->shm;
+        err = bpfaot_shm__open(NULL, &opts, &s->shm);
+        if (err) {
+                server_log("cannot open segment %s: %s", bpfaot_shm__default_name(),
+                           strerror(-err));
+                errno = -err;
+                return NULL;
+        }
+        return s->shm;
+}
+
+static syscall_fn real_syscall(void)
+{
+        static syscall_fn fn;
+
+        if (!fn)
+                fn = (syscall_fn)dlsym(RTLD_NEXT, "syscall");
+        return fn;
+}
+
+static close_fn real_close(void)
+{
+        static close_fn fn;
+
+        if (!fn)
+                fn = (close_fn)dlsym(RTLD_NEXT, "close");
+        return fn;
+}
+
+int server_fd_new(struct server *s, const struct server_fd *obj)
+{
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -errno;
+        if ((size_t)fd >= s->fd_cap) {
+                size_t cap = s->fd_cap ? s->fd_cap : 64;
+                struct server_fd *n;
+
+                while (cap <= (size_t)fd)
+                        cap *= 2;
+                n = realloc(s->fds, cap * sizeof(*n));
+                if (!n) {
+                        real_close()(fd);
+                        return -ENOMEM;
+                }
+                memset(n + s->fd_cap, 0, (cap - s->fd_cap) * sizeof(*n));
+                s->fds = n;
+                s->fd_cap = cap;
+        }
+        s->fds[fd] = *obj;
+        return fd;
+}
+
+struct server_fd *server_fd_get(struct server *s, int fd, enum server_obj kind)
+{
+        if (fd < 0 || (size_t)fd >= s->fd_cap || s->fds[fd].kind != kind)
+                return NULL;
+        return &s->fds[fd];
+}
+
+/* Forget what `fd` stood for (its map handle goes; the map stays in the segment). */
+static void fd_drop(struct server *s, int fd)
+{
+        struct server_fd *e;
+
+        if (fd < 0 || (size_t)fd >= s->fd_cap)
+                return;
+        e = &s->fds[fd];
+        if (e->kind == SERVER_OBJ_MAP)
+                bpfaot_map__free(e->map);
+        memset(e, 0, sizeof(*e));
+}
+
+__attribute__((visibility("default"))) long syscall(long number, ...)
+{
+        long a[6];
+        va_list ap;
+
+        va_start(ap, number);
+        for (int i = 0; i < 6; i++)
+                a[i] = va_arg(ap, long);
+        va_end(ap);
+        if (number == SYS_bpf) {
+                struct server *s = server_get();
+                long ret;
+
+                pthread_mutex_lock(&s->lock);
+                ret = server_bpf(s, (int)a[0], (union bpf_attr *)a[1], (unsigned int)a[2]);
+                pthread_mutex_unlock(&s->lock);
+                if (ret < 0) {
+                        errno = (int)-ret;
+                        return -1;
+                }
+                return ret;
+        }
+        return real_syscall()(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+__attribute__((visibility("default"))) int close(int fd)
+{
+        struct server *s = server_get();
+
+        pthread_mutex_lock(&s->lock);
+        fd_drop(s, fd);
+        pthread_mutex_unlock(&s->lock);
+        return real_close()(fd);
+}
+
+/* The process ends: handles go, the segment stays for the others. */
+__attribute__((destructor)) static void server_fini(void)
+{
+        struct server *s = server_get();
+
+        pthread_mutex_lock(&s->lock);
+        for (size_t fd = 0; fd < s->fd_cap; fd++)
+                fd_drop(s, (int)fd);
+        free(s->fds);
+        s->fds = NULL;
+        s->fd_cap = 0;
+        if (s->shm)
+                bpfaot_shm__close(s->shm);
+        s->shm = NULL;
+        pthread_mutex_unlock(&s->lock);
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libbpfaot-syscall-server: preloaded into a libbpf-based loader, it answers
+ * the loader's bpf(2) calls from a shared-memory segment (bpfaot/shm.h)
+ * instead of the kernel.
+ */
+#ifndef BPFAOT_SERVER_H
+#define BPFAOT_SERVER_H
+
+#include <bpfaot/shm.h>
+
+#include <linux/bpf.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* What a descriptor the server handed out stands for. */
+enum server_obj {
+        SERVER_OBJ_NONE,
+        SERVER_OBJ_MAP,
+};
+
+struct server_fd {
+        enum server_obj kind;
+        uint32_t id;            /* the object's id in the segment */
+        struct bpfaot_map *map; /* SERVER_OBJ_MAP: this process's handle */
+};
+
+/*
+ * The process's server: a preloaded library serves the one process it is
+ * loaded into, so this is the library's only state, made on first use.
+ * Every field is guarded by `lock`, which is recursive: the server's own
+ * work closes descriptors, and close() is interposed too.
+ */
+struct server {
+        pthread_mutex_t lock;
+        struct bpfaot_shm *shm; /* NULL until the first command that needs it */
+        struct server_fd *fds;  /* indexed by descriptor */
+        size_t fd_cap;
+};
+
+/* The server, or NULL when it could not be made (a message was logged). */
+struct server *server_get(void);
+
+/* One log line on stderr: "bpfaot-syscall-server: ...". */
+void server_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The segment, opened (created if missing) on first use; NULL with errno set. */
+struct bpfaot_shm *server_shm(struct server *s);
+
+/*
+ * A new real descriptor (reserved: open on /dev/null, so the process's own
+ * opens never get its number) standing for `obj`; negative errno on failure.
+ */
+int server_fd_new(struct server *s, const struct server_fd *obj);
+/* The object behind `fd` of `kind`, or NULL. */
+struct server_fd *server_fd_get(struct server *s, int fd, enum server_obj kind);
+
+/* bpf(cmd, attr, size) as the kernel answers it: >= 0, or a negative errno. */
+long server_bpf(struct server *s, int cmd, union bpf_attr *attr, unsigned int size);
+
+#endif

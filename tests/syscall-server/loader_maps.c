@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A loader written against libbpf's public API only, run with
+ * libbpfaot-syscall-server.so preloaded: its maps live in the segment
+ * $BPFAOT_SHM. It checks what it reads back through bpf(2), what a
+ * process using the segment directly (bpfaot/shm.h) sees and writes, and
+ * that a command the server does not answer fails with EINVAL.
+ */
+#define _GNU_SOURCE
+#include <bpf/bpf.h>
+#include <bpfaot/shm.h>
+
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CHECK(cond)                                                                                \
+        do {                                                                                       \
+                if (!(cond)) {                                                                     \
+                        fprintf(stderr, "%s:%d: check failed: %s (errno %d)\n", __FILE__,          \
+                                __LINE__, #cond, errno);                                           \
+                        exit(1);                                                                   \
+                }                                                                                  \
+        } while (0)
+
+/* The other process: adds 1000 to every value through the segment itself. */
+static void add_through_segment(uint32_t id, uint32_t keys)
+{
+        struct bpfaot_shm *shm;
+        struct bpfaot_map *m;
+
+        CHECK(bpfaot_shm__open(NULL, NULL, &shm) == 0);
+        CHECK(bpfaot_shm__map(shm, id, &m) == 0);
+        for (uint32_t k = 0; k < keys; k++) {
+                uint64_t *v = bpfaot_map__lookup_elem(m, &k);
+
+                CHECK(v != NULL);
+                *v += 1000;
+        }
+        bpfaot_map__free(m);
+        bpfaot_shm__close(shm);
+}
+
+int main(void)
+{
+        enum { KEYS = 10 };
+        struct bpf_map_info info = {0};
+        uint32_t info_len = sizeof(info), k, next, n = 0;
+        uint64_t v;
+        int fd, st;
+        pid_t pid;
+
+        fd = bpf_map_create(BPF_MAP_TYPE_HASH, "counts", 4, 8, 64, NULL);
+        CHECK(fd > 2);
+        for (k = 0; k < KEYS; k++) {
+                v = k * 3;
+                CHECK(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST) == 0);
+        }
+        k = 0;
+        CHECK(bpf_map_update_elem(fd, &k, &v, BPF_NOEXIST) < 0 && errno == EEXIST);
+        CHECK(bpf_obj_get_info_by_fd(fd, &info, &info_len) == 0);
+        CHECK(info.type == BPF_MAP_TYPE_HASH && info.key_size == 4 && info.value_size == 8 &&
+              info.max_entries == 64 && info.id > 0);
+
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                add_through_segment(info.id, KEYS);
+                _exit(0);
+        }
+        CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        for (k = 0; k < KEYS; k++) {
+                CHECK(bpf_map_lookup_elem(fd, &k, &v) == 0);
+                CHECK(v == k * 3 + 1000);
+        }
+        for (const uint32_t *prev = NULL; bpf_map_get_next_key(fd, prev, &next) == 0; prev = &k) {
+                k = next;
+                n++;
+        }
+        CHECK(n == KEYS);
+        k = 3;
+        CHECK(bpf_map_delete_elem(fd, &k) == 0);
+        CHECK(bpf_map_lookup_elem(fd, &k, &v) < 0 && errno == ENOENT);
+        k = 4;
+        CHECK(bpf_map_lookup_and_delete_elem(fd, &k, &v) == 0 && v == 4 * 3 + 1000);
+        /* Descriptors that are not the server's, and a command it does not answer. */
+        CHECK(bpf_map_lookup_elem(0, &k, &v) < 0 && errno == EBADF);
+        CHECK(bpf_prog_get_fd_by_id(1) < 0 && errno == EINVAL);
+        CHECK(close(fd) == 0);
+        CHECK(bpf_map_lookup_elem(fd, &k, &v) < 0 && errno == EBADF);
+        printf("loader_maps: map id %u ok\n", info.id);
+        return 0;
+}

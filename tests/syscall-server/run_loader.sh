@@ -1,0 +1,17 @@
+#!/bin/sh
+# Run LOADER with the syscall server preloaded on a segment of its own, then
+# check that the segment outlives it and remove the segment.
+# usage: run_loader.sh SERVER_SO LOADER
+set -eu
+server=$1 loader=$2
+seg="bpfaot-test-$$"
+err=$(mktemp)
+trap 'rm -f "$err" "/dev/shm/$seg"' EXIT
+# A sanitizer's runtime must come first in the process: preload it before the server.
+san=$(ldd "$server" | awk '/lib(a|ub)san/ { printf "%s ", $3 }')
+BPFAOT_SHM=$seg LD_PRELOAD="$san$server" "$loader" 2>"$err" || { cat "$err" >&2; exit 1; }
+cat "$err" >&2
+# The command the server does not answer is named on one line.
+grep -q '^bpfaot-syscall-server: bpf command PROG_GET_FD_BY_ID (13) is not supported$' "$err" ||
+        { echo "run_loader.sh: no log line for PROG_GET_FD_BY_ID" >&2; exit 1; }
+[ -e "/dev/shm/$seg" ] || { echo "run_loader.sh: segment $seg is gone" >&2; exit 1; }
