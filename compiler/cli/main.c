@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"disasm", cmd_disasm, "disassemble eBPF bytecode into assembly text"},
     {"verify", cmd_verify,
      "print what the analysis knows before each instruction, and the verdict"},
+    {"shm", cmd_shm, "list, dump or remove a shared-memory segment of maps"},
 };
 
 /* bpftime-aot's commands whose meaning does not exist here (yet), and what to do instead. */

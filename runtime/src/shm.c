@@ -3,7 +3,9 @@
  * Shared-memory segments (bpfaot/shm.h). One shm_open object holds a header
  * (identity, a bump allocator, the lock), a fixed table of maps and, after
  * them, the maps' blocks (maps_internal.h), 64-byte aligned, found by their
- * offset: every process maps the segment where its kernel likes.
+ * offset: every process maps the segment where its kernel likes. The
+ * identity (struct bpfaot_shm_prefix) comes first in every layout version,
+ * so that an opener tells another version from something else.
  *
  * The table is written only under the header's lock, and in an order that
  * is consistent at every step (the entry first, then the count that makes

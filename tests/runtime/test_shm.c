@@ -539,6 +539,18 @@ static void test_not_segments(void)
         CHECK_EQ(bpfaot_shm__remove(old), 0);
         expect_open_error(old, false, -ENOENT, "no such segment");
 
+        /* A segment whose file was resized: its header no longer describes it. */
+        shm = seg_create(old, 1 << 20);
+        bpfaot_shm__close(shm);
+        fd = shm_open(full, O_RDWR, 0);
+        CHECK(fd >= 0);
+        CHECK_EQ(ftruncate(fd, 2 << 20), 0);
+        expect_open_error(old, false, -EPROTO, "its header does not describe it");
+        CHECK_EQ(ftruncate(fd, 4096), 0);
+        expect_open_error(old, false, -EPROTO, "4096 bytes, too small for its header");
+        close(fd);
+        CHECK_EQ(bpfaot_shm__remove(old), 0);
+
         shm = seg_create(gone, 1 << 20);
         CHECK_EQ(bpfaot_shm__remove(gone), 0);
         CHECK_EQ(bpfaot_shm__remove(gone), -ENOENT);
