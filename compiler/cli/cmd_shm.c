@@ -4,6 +4,8 @@
 
 #include "bpfaot/shm.h"
 
+#include <bpf/libbpf.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -115,8 +117,26 @@ static void print_map_line(const struct bpfaot_shm_map_info *mi)
                mi->key_size, mi->value_size, mi->max_entries, mi->map_flags);
 }
 
+/* A program the loader put there: "prog 3: kprobe  name f  insns 12  license GPL  bytecode <hash>".
+ */
+static void print_prog_line(const struct bpfaot_shm_prog_info *pi)
+{
+        const char *type = libbpf_bpf_prog_type_str((enum bpf_prog_type)pi->type);
+
+        printf("prog %" PRIu32 ": %s  ", pi->id, type ? type : "unknown");
+        if (pi->name[0]) {
+                printf("name ");
+                print_name(pi->name);
+                printf("  ");
+        }
+        printf("insns %" PRIu32 "  license ", pi->insn_cnt);
+        print_name(pi->license);
+        printf("  bytecode %016" PRIx64 "\n", pi->bytecode_hash);
+}
+
 static int shm_list(const struct shm_args *a)
 {
+        struct bpfaot_shm_prog_info pi;
         struct bpfaot_shm_map_info mi;
         struct bpfaot_shm_info info;
         struct bpfaot_shm *shm;
@@ -132,6 +152,9 @@ static int shm_list(const struct shm_args *a)
         while (bpfaot_shm__next_map_id(shm, id, &id) == 0)
                 if (bpfaot_shm__map_info(shm, id, &mi) == 0)
                         print_map_line(&mi);
+        for (id = 0; bpfaot_shm__next_prog_id(shm, id, &id) == 0;)
+                if (bpfaot_shm__prog_info(shm, id, &pi) == 0)
+                        print_prog_line(&pi);
         bpfaot_shm__close(shm);
         return EXIT_OK;
 }

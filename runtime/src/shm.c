@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Shared-memory segments (bpfaot/shm.h). One shm_open object holds a header
- * (identity, a bump allocator, the lock), a fixed table of maps and, after
- * them, the maps' blocks (maps_internal.h), 64-byte aligned, found by their
- * offset: every process maps the segment where its kernel likes. The
+ * (identity, a bump allocator, the lock), fixed tables of maps and programs
+ * and, after them, the maps' blocks (maps_internal.h) and the programs'
+ * instructions, 64-byte aligned, found by their offset: every process maps
+ * the segment where its kernel likes. The
  * identity (struct bpfaot_shm_prefix) comes first in every layout version,
  * so that an opener tells another version from something else.
  *
@@ -37,8 +38,25 @@ struct shm_map_entry {
         uint32_t id;
         uint32_t type, key_size, value_size, max_entries, map_flags, map_extra;
         uint32_t ncpus;
+        uint32_t frozen;   /* atomic: bpfaot_shm__freeze_map */
+        uint32_t released; /* atomic: bpfaot_shm__release_map */
         uint64_t block_off, block_size;
         char name[BPFAOT_SHM_NAME_LEN];
+};
+
+enum shm_prog_state {
+        SHM_PROG_LIVE = 1,
+        SHM_PROG_RELEASED, /* withdrawn (bpfaot_shm__release_prog) */
+};
+
+struct shm_prog_entry {
+        uint32_t id;
+        uint32_t state; /* enum shm_prog_state */
+        uint32_t type, expected_attach_type, insn_cnt;
+        uint64_t insns_off; /* the instructions, from the segment's start */
+        uint64_t bytecode_hash;
+        char name[BPFAOT_SHM_NAME_LEN];
+        char license[BPFAOT_SHM_LICENSE_LEN];
 };
 
 struct shm_header {
@@ -47,8 +65,11 @@ struct shm_header {
         uint64_t used; /* bytes allocated from the start of the segment */
         uint32_t map_cnt;
         uint32_t map_cap;
-        pthread_mutex_t lock; /* the table and `used` */
+        uint32_t prog_cnt;
+        uint32_t prog_cap;
+        pthread_mutex_t lock; /* the tables and `used` */
         struct shm_map_entry maps[BPFAOT_SHM_MAX_MAPS];
+        struct shm_prog_entry progs[BPFAOT_SHM_MAX_PROGS];
 };
 
 struct bpfaot_shm {
@@ -146,6 +167,7 @@ static int segment_create(struct bpfaot_shm *shm, uint64_t size, struct bpfaot_e
                 h->size = size;
                 h->used = header_bytes;
                 h->map_cap = BPFAOT_SHM_MAX_MAPS;
+                h->prog_cap = BPFAOT_SHM_MAX_PROGS;
                 __atomic_store_n(&h->pre.magic, BPFAOT_SHM_MAGIC, __ATOMIC_RELAXED);
                 err = init_lock(&h->lock);
         }
@@ -228,7 +250,7 @@ static int segment_open(struct bpfaot_shm *shm, struct bpfaot_error *e)
         h = p;
         (void)__atomic_load_n(&h->pre.ready, __ATOMIC_ACQUIRE); /* pairs with the creator's store */
         if (h->size != (uint64_t)st.st_size || h->map_cap != BPFAOT_SHM_MAX_MAPS ||
-            h->used > h->size) {
+            h->prog_cap != BPFAOT_SHM_MAX_PROGS || h->used > h->size) {
                 munmap(p, (size_t)st.st_size);
                 return fail(e, shm->name, EPROTO, "its header does not describe it");
         }
@@ -323,7 +345,10 @@ int bpfaot_shm__info(struct bpfaot_shm *shm, struct bpfaot_shm_info *info)
         info->version = shm->hdr->pre.version;
         info->size = shm->len;
         info->used = __atomic_load_n(&shm->hdr->used, __ATOMIC_RELAXED);
-        info->map_cnt = __atomic_load_n(&shm->hdr->map_cnt, __ATOMIC_ACQUIRE);
+        for (uint32_t id = 0; bpfaot_shm__next_map_id(shm, id, &id) == 0;)
+                info->map_cnt++;
+        for (uint32_t id = 0; bpfaot_shm__next_prog_id(shm, id, &id) == 0;)
+                info->prog_cnt++;
         return 0;
 }
 
@@ -419,7 +444,7 @@ static int map_entry(struct bpfaot_shm *shm, uint32_t id, struct shm_map_entry *
         if (ent->id != id || ent->block_off < header_bytes || ent->block_off > shm->len ||
             ent->block_size > shm->len - ent->block_off)
                 return -EPROTO;
-        return 0;
+        return __atomic_load_n(&shm->hdr->maps[id - 1].released, __ATOMIC_ACQUIRE) ? -ENOENT : 0;
 }
 
 int bpfaot_shm__map(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_map **map)
@@ -445,6 +470,19 @@ int bpfaot_shm__map(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_map **map
                                   map);
 }
 
+int bpfaot_shm__freeze_map(struct bpfaot_shm *shm, uint32_t id)
+{
+        struct shm_map_entry ent;
+        int err;
+
+        if (!shm)
+                return -EINVAL;
+        err = map_entry(shm, id, &ent);
+        if (!err)
+                __atomic_store_n(&shm->hdr->maps[id - 1].frozen, 1, __ATOMIC_RELEASE);
+        return err;
+}
+
 int bpfaot_shm__next_map_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next)
 {
         uint32_t cnt;
@@ -452,9 +490,50 @@ int bpfaot_shm__next_map_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next)
         if (!shm || !next)
                 return -EINVAL;
         cnt = __atomic_load_n(&shm->hdr->map_cnt, __ATOMIC_ACQUIRE);
-        if (id >= cnt)
-                return -ENOENT;
-        *next = id + 1;
+        for (uint32_t i = id; i < cnt && i < BPFAOT_SHM_MAX_MAPS; i++) {
+                if (!__atomic_load_n(&shm->hdr->maps[i].released, __ATOMIC_ACQUIRE)) {
+                        *next = i + 1;
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+/* Does a program of the segment that is not withdrawn load map `id`? */
+static bool map_in_use(struct bpfaot_shm *shm, uint32_t id)
+{
+        const struct bpf_insn *insns;
+        uint32_t prog = 0, cnt;
+
+        while (bpfaot_shm__next_prog_id(shm, prog, &prog) == 0) {
+                if (bpfaot_shm__prog_insns(shm, prog, &insns, &cnt))
+                        continue;
+                for (uint32_t i = 0; i + 1 < cnt; i++) {
+                        if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+                                continue;
+                        if ((insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
+                             insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) &&
+                            insns[i].imm == (int32_t)id)
+                                return true;
+                        i++;
+                }
+        }
+        return false;
+}
+
+int bpfaot_shm__release_map(struct bpfaot_shm *shm, uint32_t id)
+{
+        struct shm_map_entry ent;
+        int err;
+
+        if (!shm)
+                return -EINVAL;
+        err = map_entry(shm, id, &ent);
+        if (err)
+                return err;
+        if (map_in_use(shm, id))
+                return -EBUSY;
+        __atomic_store_n(&shm->hdr->maps[id - 1].released, 1, __ATOMIC_RELEASE);
         return 0;
 }
 
@@ -476,6 +555,164 @@ int bpfaot_shm__map_info(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_shm_
         info->max_entries = ent.max_entries;
         info->map_flags = ent.map_flags;
         info->ncpus = ent.ncpus;
+        info->frozen = __atomic_load_n(&shm->hdr->maps[id - 1].frozen, __ATOMIC_ACQUIRE) != 0;
         memcpy(info->name, ent.name, sizeof(info->name));
+        return 0;
+}
+
+/* ---- Programs ---- */
+
+/* FNV-1a 64 of the instructions: what `bpf-aot load` checks native code against. */
+static uint64_t bytecode_hash(const struct bpf_insn *insns, uint32_t cnt)
+{
+        const unsigned char *p = (const unsigned char *)insns;
+        uint64_t h = 0xcbf29ce484222325ull;
+
+        for (size_t i = 0; i < (size_t)cnt * sizeof(*insns); i++)
+                h = (h ^ p[i]) * 0x100000001b3ull;
+        return h;
+}
+
+/* Does every map a 64-bit load names exist in the segment? */
+static bool maps_known(struct bpfaot_shm *shm, const struct bpf_insn *insns, uint32_t cnt)
+{
+        uint32_t maps = __atomic_load_n(&shm->hdr->map_cnt, __ATOMIC_ACQUIRE);
+
+        for (uint32_t i = 0; i < cnt; i++) {
+                if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+                        continue;
+                if ((insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
+                     insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) &&
+                    (insns[i].imm <= 0 || (uint32_t)insns[i].imm > maps))
+                        return false;
+                i++; /* its second half */
+        }
+        return true;
+}
+
+int bpfaot_shm__create_prog(struct bpfaot_shm *shm, const struct bpfaot_shm_prog_def *def,
+                            uint32_t *id)
+{
+        struct shm_prog_entry *ent;
+        size_t bytes;
+        void *at;
+        uint32_t cnt;
+        int err;
+
+        if (!shm || !def || def->sz < sizeof(*def) || !def->insns || !def->insn_cnt || !id ||
+            def->insn_cnt > UINT32_MAX / sizeof(struct bpf_insn))
+                return -EINVAL;
+        if (!maps_known(shm, def->insns, def->insn_cnt))
+                return -EINVAL;
+        bytes = (size_t)def->insn_cnt * sizeof(struct bpf_insn);
+        err = bpfaot__shm_lock(shm);
+        if (err)
+                return err;
+        cnt = shm->hdr->prog_cnt;
+        at = cnt < BPFAOT_SHM_MAX_PROGS ? segment_alloc(shm, bytes) : NULL;
+        if (!at) {
+                bpfaot__shm_unlock(shm);
+                return -ENOSPC;
+        }
+        memcpy(at, def->insns, bytes);
+        ent = &shm->hdr->progs[cnt];
+        memset(ent, 0, sizeof(*ent));
+        ent->id = cnt + 1;
+        ent->state = SHM_PROG_LIVE;
+        ent->type = def->type;
+        ent->expected_attach_type = def->expected_attach_type;
+        ent->insn_cnt = def->insn_cnt;
+        ent->insns_off = (uint64_t)((char *)at - (char *)shm->hdr);
+        ent->bytecode_hash = bytecode_hash(def->insns, def->insn_cnt);
+        if (def->name)
+                memcpy(ent->name, def->name, strnlen(def->name, sizeof(ent->name) - 1));
+        if (def->license)
+                memcpy(ent->license, def->license, strnlen(def->license, sizeof(ent->license) - 1));
+        __atomic_store_n(&shm->hdr->prog_cnt, cnt + 1, __ATOMIC_RELEASE);
+        bpfaot__shm_unlock(shm);
+        *id = cnt + 1;
+        return 0;
+}
+
+/* A copy of program `id`'s entry, checked against the segment: 0, -ENOENT or -EPROTO. */
+static int prog_entry(struct bpfaot_shm *shm, uint32_t id, struct shm_prog_entry *ent)
+{
+        uint32_t cnt = __atomic_load_n(&shm->hdr->prog_cnt, __ATOMIC_ACQUIRE);
+
+        if (id == 0 || id > cnt || id > BPFAOT_SHM_MAX_PROGS)
+                return -ENOENT;
+        *ent = shm->hdr->progs[id - 1];
+        ent->name[sizeof(ent->name) - 1] = '\0';
+        ent->license[sizeof(ent->license) - 1] = '\0';
+        if (ent->id != id || ent->insns_off < header_bytes || ent->insns_off > shm->len ||
+            (uint64_t)ent->insn_cnt * sizeof(struct bpf_insn) > shm->len - ent->insns_off)
+                return -EPROTO;
+        return ent->state == SHM_PROG_LIVE ? 0 : -ENOENT;
+}
+
+int bpfaot_shm__release_prog(struct bpfaot_shm *shm, uint32_t id)
+{
+        struct shm_prog_entry ent;
+        int err;
+
+        if (!shm)
+                return -EINVAL;
+        err = prog_entry(shm, id, &ent);
+        if (err)
+                return err;
+        __atomic_store_n(&shm->hdr->progs[id - 1].state, SHM_PROG_RELEASED, __ATOMIC_RELEASE);
+        return 0;
+}
+
+int bpfaot_shm__next_prog_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next)
+{
+        uint32_t cnt;
+
+        if (!shm || !next)
+                return -EINVAL;
+        cnt = __atomic_load_n(&shm->hdr->prog_cnt, __ATOMIC_ACQUIRE);
+        for (uint32_t i = id; i < cnt && i < BPFAOT_SHM_MAX_PROGS; i++) {
+                if (__atomic_load_n(&shm->hdr->progs[i].state, __ATOMIC_ACQUIRE) == SHM_PROG_LIVE) {
+                        *next = i + 1;
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+int bpfaot_shm__prog_info(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_shm_prog_info *info)
+{
+        struct shm_prog_entry ent;
+        int err;
+
+        if (!shm || !info)
+                return -EINVAL;
+        err = prog_entry(shm, id, &ent);
+        if (err)
+                return err;
+        memset(info, 0, sizeof(*info));
+        info->id = ent.id;
+        info->type = ent.type;
+        info->expected_attach_type = ent.expected_attach_type;
+        info->insn_cnt = ent.insn_cnt;
+        info->bytecode_hash = ent.bytecode_hash;
+        memcpy(info->name, ent.name, sizeof(info->name));
+        memcpy(info->license, ent.license, sizeof(info->license));
+        return 0;
+}
+
+int bpfaot_shm__prog_insns(struct bpfaot_shm *shm, uint32_t id, const struct bpf_insn **insns,
+                           uint32_t *cnt)
+{
+        struct shm_prog_entry ent;
+        int err;
+
+        if (!shm || !insns || !cnt)
+                return -EINVAL;
+        err = prog_entry(shm, id, &ent);
+        if (err)
+                return err;
+        *insns = (const struct bpf_insn *)((const char *)shm->hdr + ent.insns_off);
+        *cnt = ent.insn_cnt;
         return 0;
 }

@@ -39,6 +39,13 @@ static long map_create(struct server *s, union bpf_attr *attr, unsigned int size
                 return -errno;
         if (attr_has(size, ATTR_END(map_name)))
                 memcpy(name, attr->map_name, BPF_OBJ_NAME_LEN);
+        /*
+         * A loader mmap()s an mmapable array through its descriptor, which
+         * is no map here: answer as a kernel without the feature, so that
+         * libbpf writes global data with updates instead.
+         */
+        if (attr->map_flags & BPF_F_MMAPABLE)
+                return -EINVAL;
         def.name = name;
         def.type = attr->map_type;
         def.key_size = attr->key_size;
@@ -65,6 +72,30 @@ static struct bpfaot_map *attr_map(struct server *s, const union bpf_attr *attr)
         return e ? e->map : NULL;
 }
 
+/* May the syscall side change the map behind attr->map_fd? -EPERM once frozen. */
+static long map_writable(struct server *s, const union bpf_attr *attr)
+{
+        struct server_fd *e = server_fd_get(s, (int)attr->map_fd, SERVER_OBJ_MAP);
+        struct bpfaot_shm_map_info mi;
+
+        if (!e)
+                return -EBADF;
+        if (bpfaot_shm__map_info(s->shm, e->id, &mi) == 0 && mi.frozen)
+                return -EPERM;
+        return 0;
+}
+
+static long map_freeze(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        struct server_fd *e = attr_has(size, ATTR_END(map_fd))
+                                  ? server_fd_get(s, (int)attr->map_fd, SERVER_OBJ_MAP)
+                                  : NULL;
+
+        if (!e)
+                return -EBADF;
+        return bpfaot_shm__freeze_map(s->shm, e->id);
+}
+
 static long map_lookup_elem(struct server *s, union bpf_attr *attr, unsigned int size)
 {
         struct bpfaot_map *m = attr_has(size, ATTR_END(flags)) ? attr_map(s, attr) : NULL;
@@ -80,7 +111,9 @@ static long map_update_elem(struct server *s, union bpf_attr *attr, unsigned int
 
         if (!m)
                 return -EBADF;
-        return bpfaot_map__update_copy(m, user_ptr(attr->key), user_ptr(attr->value), attr->flags);
+        return map_writable(s, attr)
+                   ?: bpfaot_map__update_copy(m, user_ptr(attr->key), user_ptr(attr->value),
+                                              attr->flags);
 }
 
 static long map_delete_elem(struct server *s, union bpf_attr *attr, unsigned int size)
@@ -89,7 +122,7 @@ static long map_delete_elem(struct server *s, union bpf_attr *attr, unsigned int
 
         if (!m)
                 return -EBADF;
-        return bpfaot_map__delete_elem(m, user_ptr(attr->key));
+        return map_writable(s, attr) ?: bpfaot_map__delete_elem(m, user_ptr(attr->key));
 }
 
 static long map_get_next_key(struct server *s, union bpf_attr *attr, unsigned int size)
@@ -108,8 +141,9 @@ static long map_lookup_and_delete_elem(struct server *s, union bpf_attr *attr, u
 
         if (!m)
                 return -EBADF;
-        return bpfaot_map__lookup_and_delete_elem(m, user_ptr(attr->key), user_ptr(attr->value),
-                                                  attr->flags);
+        return map_writable(s, attr)
+                   ?: bpfaot_map__lookup_and_delete_elem(m, user_ptr(attr->key),
+                                                         user_ptr(attr->value), attr->flags);
 }
 
 /* OBJ_GET_INFO_BY_FD of a map: struct bpf_map_info, cut to the caller's info_len. */
@@ -143,6 +177,129 @@ static long obj_get_info_by_fd(struct server *s, union bpf_attr *attr, unsigned 
         return 0;
 }
 
+/*
+ * The map a 64-bit load names, by descriptor (src BPF_PSEUDO_MAP_FD/VALUE)
+ * or by index in fd_array (BPF_PSEUDO_MAP_IDX/IDX_VALUE), rewritten to the
+ * form the segment keeps: BPF_PSEUDO_MAP_FD/VALUE with the map's id.
+ */
+static long map_ref_to_id(struct server *s, struct bpf_insn *insn, const int *fd_array)
+{
+        struct server_fd *e;
+        int fd;
+
+        switch (insn->src_reg) {
+        case BPF_PSEUDO_MAP_FD:
+        case BPF_PSEUDO_MAP_VALUE:
+                fd = insn->imm;
+                break;
+        case BPF_PSEUDO_MAP_IDX:
+        case BPF_PSEUDO_MAP_IDX_VALUE:
+                if (!fd_array || insn->imm < 0)
+                        return -EINVAL;
+                fd = fd_array[insn->imm];
+                insn->src_reg =
+                    insn->src_reg == BPF_PSEUDO_MAP_IDX ? BPF_PSEUDO_MAP_FD : BPF_PSEUDO_MAP_VALUE;
+                break;
+        default:
+                return 0;
+        }
+        e = server_fd_get(s, fd, SERVER_OBJ_MAP);
+        if (!e)
+                return -EBADF;
+        insn->imm = (int32_t)e->id;
+        return 0;
+}
+
+/* The verifier's log, when asked for: nothing to say (the program is checked when compiled). */
+static void empty_log(union bpf_attr *attr, unsigned int size)
+{
+        if (attr_has(size, ATTR_END(log_buf)) && attr->log_level && attr->log_buf && attr->log_size)
+                *(char *)user_ptr(attr->log_buf) = '\0';
+}
+
+/*
+ * PROG_LOAD: the program goes into the segment with its maps named by id;
+ * `bpf-aot compile` and the agent check and compile it there.
+ */
+static long prog_load(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        struct bpfaot_shm *shm = server_shm(s);
+        struct bpfaot_shm_prog_def def = {.sz = sizeof(def)};
+        char name[BPF_OBJ_NAME_LEN + 1] = {0}, license[BPFAOT_SHM_LICENSE_LEN] = {0};
+        struct server_fd obj = {.kind = SERVER_OBJ_PROG};
+        const int *fd_array = NULL;
+        struct bpf_insn *insns;
+        long err = 0;
+        int fd;
+
+        if (!attr_has(size, ATTR_END(license)) || !attr->insn_cnt || !attr->insns)
+                return -EINVAL;
+        if (!shm)
+                return -errno;
+        if (attr->insn_cnt > (1u << 20))
+                return -E2BIG;
+        if (attr_has(size, ATTR_END(prog_name)))
+                memcpy(name, attr->prog_name, BPF_OBJ_NAME_LEN);
+        if (attr->license)
+                strncpy(license, user_ptr(attr->license), sizeof(license) - 1);
+        if (attr_has(size, ATTR_END(fd_array)) && attr->fd_array)
+                fd_array = user_ptr(attr->fd_array);
+        insns = malloc(attr->insn_cnt * sizeof(*insns));
+        if (!insns)
+                return -ENOMEM;
+        memcpy(insns, user_ptr(attr->insns), attr->insn_cnt * sizeof(*insns));
+        for (uint32_t i = 0; !err && i < attr->insn_cnt; i++) {
+                if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+                        continue;
+                err = map_ref_to_id(s, &insns[i], fd_array);
+                i++;
+        }
+        def.name = name;
+        def.type = attr->prog_type;
+        def.expected_attach_type =
+            attr_has(size, ATTR_END(expected_attach_type)) ? attr->expected_attach_type : 0;
+        def.insns = insns;
+        def.insn_cnt = attr->insn_cnt;
+        def.license = license;
+        err = err ?: bpfaot_shm__create_prog(shm, &def, &obj.id);
+        free(insns);
+        if (err)
+                return err;
+        empty_log(attr, size);
+        fd = server_fd_new(s, &obj);
+        if (fd < 0)
+                bpfaot_shm__release_prog(shm, obj.id);
+        return fd;
+}
+
+/*
+ * BTF_LOAD: taken as a kernel with every BTF kind takes it. The maps and
+ * programs bpf-aot runs need no BTF from the loader (bpf-aot compile reads
+ * the object's own); the descriptor only stands for it.
+ */
+static long btf_load(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        struct server_fd obj = {.kind = SERVER_OBJ_BTF};
+
+        if (!attr_has(size, ATTR_END(btf_size)) || !attr->btf || !attr->btf_size)
+                return -EINVAL;
+        if (attr_has(size, ATTR_END(btf_log_level)) && attr->btf_log_level && attr->btf_log_buf &&
+            attr->btf_log_size)
+                *(char *)user_ptr(attr->btf_log_buf) = '\0';
+        return server_fd_new(s, &obj);
+}
+
+/* PROG_BIND_MAP: a program keeps a map it does not load alive; ours live as long as the segment. */
+static long prog_bind_map(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        if (!attr_has(size, ATTR_END(prog_bind_map.flags)) || attr->prog_bind_map.flags)
+                return -EINVAL;
+        if (!server_fd_get(s, (int)attr->prog_bind_map.prog_fd, SERVER_OBJ_PROG) ||
+            !server_fd_get(s, (int)attr->prog_bind_map.map_fd, SERVER_OBJ_MAP))
+                return -EBADF;
+        return 0;
+}
+
 typedef long (*bpf_cmd_fn)(struct server *s, union bpf_attr *attr, unsigned int size);
 
 static const struct {
@@ -154,7 +311,7 @@ static const struct {
     [BPF_MAP_UPDATE_ELEM] = {"MAP_UPDATE_ELEM", map_update_elem},
     [BPF_MAP_DELETE_ELEM] = {"MAP_DELETE_ELEM", map_delete_elem},
     [BPF_MAP_GET_NEXT_KEY] = {"MAP_GET_NEXT_KEY", map_get_next_key},
-    [BPF_PROG_LOAD] = {"PROG_LOAD", NULL},
+    [BPF_PROG_LOAD] = {"PROG_LOAD", prog_load},
     [BPF_OBJ_PIN] = {"OBJ_PIN", NULL},
     [BPF_OBJ_GET] = {"OBJ_GET", NULL},
     [BPF_PROG_ATTACH] = {"PROG_ATTACH", NULL},
@@ -167,11 +324,11 @@ static const struct {
     [BPF_OBJ_GET_INFO_BY_FD] = {"OBJ_GET_INFO_BY_FD", obj_get_info_by_fd},
     [BPF_PROG_QUERY] = {"PROG_QUERY", NULL},
     [BPF_RAW_TRACEPOINT_OPEN] = {"RAW_TRACEPOINT_OPEN", NULL},
-    [BPF_BTF_LOAD] = {"BTF_LOAD", NULL},
+    [BPF_BTF_LOAD] = {"BTF_LOAD", btf_load},
     [BPF_BTF_GET_FD_BY_ID] = {"BTF_GET_FD_BY_ID", NULL},
     [BPF_TASK_FD_QUERY] = {"TASK_FD_QUERY", NULL},
     [BPF_MAP_LOOKUP_AND_DELETE_ELEM] = {"MAP_LOOKUP_AND_DELETE_ELEM", map_lookup_and_delete_elem},
-    [BPF_MAP_FREEZE] = {"MAP_FREEZE", NULL},
+    [BPF_MAP_FREEZE] = {"MAP_FREEZE", map_freeze},
     [BPF_BTF_GET_NEXT_ID] = {"BTF_GET_NEXT_ID", NULL},
     [BPF_MAP_LOOKUP_BATCH] = {"MAP_LOOKUP_BATCH", NULL},
     [BPF_MAP_LOOKUP_AND_DELETE_BATCH] = {"MAP_LOOKUP_AND_DELETE_BATCH", NULL},
@@ -184,7 +341,7 @@ static const struct {
     [BPF_ENABLE_STATS] = {"ENABLE_STATS", NULL},
     [BPF_ITER_CREATE] = {"ITER_CREATE", NULL},
     [BPF_LINK_DETACH] = {"LINK_DETACH", NULL},
-    [BPF_PROG_BIND_MAP] = {"PROG_BIND_MAP", NULL},
+    [BPF_PROG_BIND_MAP] = {"PROG_BIND_MAP", prog_bind_map},
 };
 
 long server_bpf(struct server *s, int cmd, union bpf_attr *attr, unsigned int size)

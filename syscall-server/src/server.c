@@ -116,7 +116,37 @@ struct server_fd *server_fd_get(struct server *s, int fd, enum server_obj kind)
         return &s->fds[fd];
 }
 
-/* Forget what `fd` stood for (its map handle goes; the map stays in the segment). */
+/* Release map `id`, or remember it until the programs that load it are released. */
+static void map_closed(struct server *s, uint32_t id)
+{
+        uint32_t *n;
+
+        if (bpfaot_shm__release_map(s->shm, id) != -EBUSY)
+                return;
+        n = realloc(s->orphans, (s->orphan_cnt + 1) * sizeof(*n));
+        if (!n)
+                return; /* it stays in the segment: storage only */
+        s->orphans = n;
+        s->orphans[s->orphan_cnt++] = id;
+}
+
+/* A program went: the maps only it kept may go too. */
+static void orphans_retry(struct server *s)
+{
+        size_t kept = 0;
+
+        for (size_t i = 0; i < s->orphan_cnt; i++)
+                if (bpfaot_shm__release_map(s->shm, s->orphans[i]) == -EBUSY)
+                        s->orphans[kept++] = s->orphans[i];
+        s->orphan_cnt = kept;
+}
+
+/*
+ * Forget what `fd` stood for (its map handle goes). While the process runs,
+ * closing withdraws from the segment what nobody will use: a program closed
+ * without being attached, as libbpf's feature probes close theirs, and a map
+ * no program loads. At the process's end everything stays, for the others.
+ */
 static void fd_drop(struct server *s, int fd)
 {
         struct server_fd *e;
@@ -126,6 +156,12 @@ static void fd_drop(struct server *s, int fd)
         e = &s->fds[fd];
         if (e->kind == SERVER_OBJ_MAP)
                 bpfaot_map__free(e->map);
+        if (e->kind == SERVER_OBJ_MAP && s->shm && !s->exiting)
+                map_closed(s, e->id);
+        if (e->kind == SERVER_OBJ_PROG && !e->attached && s->shm && !s->exiting) {
+                bpfaot_shm__release_prog(s->shm, e->id);
+                orphans_retry(s);
+        }
         memset(e, 0, sizeof(*e));
 }
 
@@ -170,11 +206,15 @@ __attribute__((destructor)) static void server_fini(void)
         struct server *s = server_get();
 
         pthread_mutex_lock(&s->lock);
+        s->exiting = true; /* what the loader leaves open at its end stays for the others */
         for (size_t fd = 0; fd < s->fd_cap; fd++)
                 fd_drop(s, (int)fd);
         free(s->fds);
+        free(s->orphans);
         s->fds = NULL;
         s->fd_cap = 0;
+        s->orphans = NULL;
+        s->orphan_cnt = 0;
         if (s->shm)
                 bpfaot_shm__close(s->shm);
         s->shm = NULL;

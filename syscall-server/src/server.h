@@ -18,11 +18,14 @@
 enum server_obj {
         SERVER_OBJ_NONE,
         SERVER_OBJ_MAP,
+        SERVER_OBJ_PROG,
+        SERVER_OBJ_BTF,
 };
 
 struct server_fd {
         enum server_obj kind;
-        uint32_t id;            /* the object's id in the segment */
+        uint32_t id;            /* the map's or program's id in the segment (BTF: 0) */
+        bool attached;          /* SERVER_OBJ_PROG: an attach request names it */
         struct bpfaot_map *map; /* SERVER_OBJ_MAP: this process's handle */
 };
 
@@ -37,6 +40,10 @@ struct server {
         struct bpfaot_shm *shm; /* NULL until the first command that needs it */
         struct server_fd *fds;  /* indexed by descriptor */
         size_t fd_cap;
+        bool exiting; /* the process is ending */
+        /* Maps this process closed while a program still loaded them: released with it. */
+        uint32_t *orphans;
+        size_t orphan_cnt;
 };
 
 /* The server, or NULL when it could not be made (a message was logged). */

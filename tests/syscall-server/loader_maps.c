@@ -88,6 +88,12 @@ int main(void)
         CHECK(bpf_map_lookup_elem(fd, &k, &v) < 0 && errno == ENOENT);
         k = 4;
         CHECK(bpf_map_lookup_and_delete_elem(fd, &k, &v) == 0 && v == 4 * 3 + 1000);
+        /* Frozen: the syscall side may read, not write. */
+        CHECK(bpf_map_freeze(fd) == 0);
+        k = 5;
+        CHECK(bpf_map_lookup_elem(fd, &k, &v) == 0 && v == 5 * 3 + 1000);
+        CHECK(bpf_map_update_elem(fd, &k, &v, BPF_ANY) < 0 && errno == EPERM);
+        CHECK(bpf_map_delete_elem(fd, &k) < 0 && errno == EPERM);
         /* Descriptors that are not the server's, and a command it does not answer. */
         CHECK(bpf_map_lookup_elem(0, &k, &v) < 0 && errno == EBADF);
         CHECK(bpf_prog_get_fd_by_id(1) < 0 && errno == EINVAL);

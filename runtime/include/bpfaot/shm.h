@@ -19,6 +19,8 @@
 #include "error.h"
 #include "maps.h"
 
+#include <linux/bpf.h>
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +40,10 @@ extern "C" {
 #define BPFAOT_SHM_NAME_LEN 16
 /* Maps one segment holds at most (its table has a fixed size); then -ENOSPC. */
 #define BPFAOT_SHM_MAX_MAPS 1024
+/* The segment's table of programs: as many. */
+#define BPFAOT_SHM_MAX_PROGS 1024
+/* Longest license kept (with its NUL). */
+#define BPFAOT_SHM_LICENSE_LEN 64
 
 struct bpfaot_shm;
 
@@ -75,9 +81,10 @@ const char *bpfaot_shm__name(const struct bpfaot_shm *shm);
 
 struct bpfaot_shm_info {
         uint32_t version;
-        uint64_t size; /* bytes of the segment */
-        uint64_t used; /* bytes allocated in it */
-        uint32_t map_cnt;
+        uint64_t size;     /* bytes of the segment */
+        uint64_t used;     /* bytes allocated in it */
+        uint32_t map_cnt;  /* maps not withdrawn */
+        uint32_t prog_cnt; /* programs not withdrawn */
 };
 int bpfaot_shm__info(struct bpfaot_shm *shm, struct bpfaot_shm_info *info);
 
@@ -101,11 +108,71 @@ struct bpfaot_shm_map_info {
         uint32_t id;
         uint32_t type, key_size, value_size, max_entries, map_flags;
         uint32_t ncpus; /* copies of a PERCPU value; 1 otherwise */
+        bool frozen;    /* bpfaot_shm__freeze_map */
         char name[BPFAOT_SHM_NAME_LEN];
 };
-/* The map after `id` (0: the first) in *next: -ENOENT after the last. */
+/*
+ * Freeze map `id` as BPF_MAP_FREEZE does: from then on the syscall side
+ * (bpf(2) through the syscall server) may only read it; programs still
+ * write it unless it was made BPF_F_RDONLY_PROG.
+ */
+int bpfaot_shm__freeze_map(struct bpfaot_shm *shm, uint32_t id);
+/*
+ * Withdraw a map nobody will use (its loader closed it, and no program of
+ * the segment loads it, as with libbpf's feature probes): the walk no
+ * longer shows it and bpfaot_shm__map() no longer opens it (-ENOENT); its
+ * storage is not reused. -EBUSY while a program loads it.
+ */
+int bpfaot_shm__release_map(struct bpfaot_shm *shm, uint32_t id);
+/* The map after `id` (0: the first) that is not withdrawn, in *next: -ENOENT after the last. */
 int bpfaot_shm__next_map_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next);
 int bpfaot_shm__map_info(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_shm_map_info *info);
+
+/*
+ * Programs, as a loader gave them (the syscall server's PROG_LOAD): type,
+ * instructions and license. In the instructions, a 64-bit load of a map
+ * (src BPF_PSEUDO_MAP_FD) or of a map value's address (BPF_PSEUDO_MAP_VALUE)
+ * holds the map's id in this segment as its imm, not a descriptor.
+ */
+struct bpfaot_shm_prog_def {
+        size_t sz; /* sizeof(struct bpfaot_shm_prog_def) */
+        const char *name;
+        uint32_t type;                 /* enum bpf_prog_type */
+        uint32_t expected_attach_type; /* enum bpf_attach_type */
+        const struct bpf_insn *insns;
+        uint32_t insn_cnt;
+        const char *license;
+};
+
+/*
+ * Store a program; *id receives its id (from 1, in creation order). Each
+ * map id its instructions name must be a map of the segment (-EINVAL
+ * otherwise); -ENOSPC when the table (BPFAOT_SHM_MAX_PROGS) or the segment
+ * is full.
+ */
+int bpfaot_shm__create_prog(struct bpfaot_shm *shm, const struct bpfaot_shm_prog_def *def,
+                            uint32_t *id);
+/*
+ * Withdraw a program nobody will run (its loader closed it without
+ * attaching it, as libbpf's feature probes do): the walk no longer shows
+ * it, its id is not reused.
+ */
+int bpfaot_shm__release_prog(struct bpfaot_shm *shm, uint32_t id);
+
+struct bpfaot_shm_prog_info {
+        uint32_t id;
+        uint32_t type, expected_attach_type;
+        uint32_t insn_cnt;
+        uint64_t bytecode_hash; /* FNV-1a 64 of the instructions as stored */
+        char name[BPFAOT_SHM_NAME_LEN];
+        char license[BPFAOT_SHM_LICENSE_LEN];
+};
+/* The program after `id` (0: the first) that is not withdrawn, in *next: -ENOENT after the last. */
+int bpfaot_shm__next_prog_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next);
+int bpfaot_shm__prog_info(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_shm_prog_info *info);
+/* The program's instructions where they are in the segment (read them, do not write). */
+int bpfaot_shm__prog_insns(struct bpfaot_shm *shm, uint32_t id, const struct bpf_insn **insns,
+                           uint32_t *cnt);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Programs in a shared-memory segment (bpfaot/shm.h): stored with their
+ * maps named by id, read back from another process, withdrawn; maps frozen
+ * and withdrawn only once no program loads them. The segment is named after
+ * this process and removed at the end.
+ */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include <bpfaot/shm.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* r0 = map `id` (a 64-bit load of src `src`); r0 = 0; exit */
+static void prog_with_map(struct bpf_insn insns[4], uint8_t src, int32_t id)
+{
+        memset(insns, 0, 4 * sizeof(*insns));
+        insns[0].code = BPF_LD | BPF_IMM | BPF_DW;
+        insns[0].src_reg = src;
+        insns[0].imm = id;
+        insns[2].code = BPF_ALU64 | BPF_MOV | BPF_K;
+        insns[3].code = BPF_JMP | BPF_EXIT;
+}
+
+static uint32_t create(struct bpfaot_shm *shm, const char *name, const struct bpf_insn *insns,
+                       uint32_t cnt, int expect)
+{
+        struct bpfaot_shm_prog_def def = {.sz = sizeof(def),
+                                          .name = name,
+                                          .type = BPF_PROG_TYPE_KPROBE,
+                                          .insns = insns,
+                                          .insn_cnt = cnt,
+                                          .license = "GPL"};
+        uint32_t id = 0;
+
+        CHECK_EQ(bpfaot_shm__create_prog(shm, &def, &id), expect);
+        return id;
+}
+
+static uint32_t count_progs(struct bpfaot_shm *shm)
+{
+        uint32_t id = 0, n = 0;
+
+        while (bpfaot_shm__next_prog_id(shm, id, &id) == 0)
+                n++;
+        return n;
+}
+
+int main(void)
+{
+        char name[64];
+        struct bpfaot_shm_opts opts = {.sz = sizeof(opts), .create = true, .size = 4u << 20};
+        struct bpfaot_map_def def = {
+            .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4};
+        struct bpfaot_shm_prog_info pi;
+        struct bpfaot_shm_map_info mi;
+        struct bpfaot_shm_info info;
+        const struct bpf_insn *got;
+        struct bpf_insn insns[4];
+        struct bpfaot_shm *shm;
+        uint32_t map, prog, other, cnt;
+        int st;
+        pid_t pid;
+
+        snprintf(name, sizeof(name), "bpfaot-test-%d-progs", (int)getpid());
+        bpfaot_shm__remove(name);
+        CHECK_EQ(bpfaot_shm__open(name, &opts, &shm), 0);
+        CHECK_EQ(bpfaot_shm__create_map(shm, &def, &map), 0);
+
+        /* Stored as given, with its map named by id; a hash of the instructions. */
+        prog_with_map(insns, BPF_PSEUDO_MAP_FD, (int32_t)map);
+        prog = create(shm, "uses_map", insns, 4, 0);
+        CHECK_EQ(prog, 1);
+        CHECK_EQ(bpfaot_shm__prog_info(shm, prog, &pi), 0);
+        CHECK(strcmp(pi.name, "uses_map") == 0 && strcmp(pi.license, "GPL") == 0);
+        CHECK_EQ(pi.type, BPF_PROG_TYPE_KPROBE);
+        CHECK_EQ(pi.insn_cnt, 4);
+        CHECK_EQ(bpfaot_shm__prog_insns(shm, prog, &got, &cnt), 0);
+        CHECK(cnt == 4 && memcmp(got, insns, sizeof(insns)) == 0);
+
+        /* The same bytes give the same hash, other bytes another. */
+        other = create(shm, "same", insns, 4, 0);
+        {
+                struct bpfaot_shm_prog_info a, b;
+
+                CHECK_EQ(bpfaot_shm__prog_info(shm, prog, &a), 0);
+                CHECK_EQ(bpfaot_shm__prog_info(shm, other, &b), 0);
+                CHECK(a.bytecode_hash == b.bytecode_hash);
+                insns[2].imm = 1;
+                other = create(shm, "differs", insns, 4, 0);
+                CHECK_EQ(bpfaot_shm__prog_info(shm, other, &b), 0);
+                CHECK(a.bytecode_hash != b.bytecode_hash);
+                insns[2].imm = 0;
+        }
+        CHECK_EQ(count_progs(shm), 3);
+
+        /* Another process reads the program where the segment holds it. */
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                struct bpfaot_shm *s2;
+
+                CHECK_EQ(bpfaot_shm__open(name, NULL, &s2), 0);
+                CHECK_EQ(bpfaot_shm__prog_insns(s2, prog, &got, &cnt), 0);
+                CHECK(cnt == 4 && got[0].imm == (int32_t)map);
+                bpfaot_shm__close(s2);
+                _exit(0);
+        }
+        CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+        /* A map id the segment does not have, by either form of load; bad definitions. */
+        prog_with_map(insns, BPF_PSEUDO_MAP_VALUE, 99);
+        create(shm, "bad", insns, 4, -EINVAL);
+        prog_with_map(insns, BPF_PSEUDO_MAP_FD, 0);
+        create(shm, "bad", insns, 4, -EINVAL);
+        create(shm, "empty", insns, 0, -EINVAL);
+        CHECK_EQ(bpfaot_shm__create_prog(shm, NULL, &cnt), -EINVAL);
+
+        /* A map is withdrawn only once no program loads it. */
+        CHECK_EQ(bpfaot_shm__release_map(shm, map), -EBUSY);
+        CHECK_EQ(bpfaot_shm__release_prog(shm, 2), 0);
+        CHECK_EQ(bpfaot_shm__release_prog(shm, 2), -ENOENT);
+        CHECK_EQ(bpfaot_shm__release_map(shm, map), -EBUSY);
+        CHECK_EQ(bpfaot_shm__release_prog(shm, prog), 0);
+        CHECK_EQ(bpfaot_shm__release_prog(shm, 3), 0);
+        CHECK_EQ(count_progs(shm), 0);
+        CHECK_EQ(bpfaot_shm__prog_info(shm, prog, &pi), -ENOENT);
+
+        /* Frozen: a fact every process sees. */
+        CHECK_EQ(bpfaot_shm__map_info(shm, map, &mi), 0);
+        CHECK(!mi.frozen);
+        CHECK_EQ(bpfaot_shm__freeze_map(shm, map), 0);
+        CHECK_EQ(bpfaot_shm__map_info(shm, map, &mi), 0);
+        CHECK(mi.frozen);
+        CHECK_EQ(bpfaot_shm__freeze_map(shm, 77), -ENOENT);
+
+        CHECK_EQ(bpfaot_shm__release_map(shm, map), 0);
+        CHECK_EQ(bpfaot_shm__map_info(shm, map, &mi), -ENOENT);
+        CHECK_EQ(bpfaot_shm__next_map_id(shm, 0, &cnt), -ENOENT);
+        CHECK_EQ(bpfaot_shm__info(shm, &info), 0);
+        CHECK(info.map_cnt == 0 && info.prog_cnt == 0);
+
+        /* The table holds BPFAOT_SHM_MAX_PROGS programs; the next is -ENOSPC. */
+        memset(insns, 0, sizeof(insns));
+        insns[0].code = BPF_ALU64 | BPF_MOV | BPF_K;
+        insns[1].code = BPF_JMP | BPF_EXIT;
+        for (uint32_t i = 3; i < BPFAOT_SHM_MAX_PROGS; i++)
+                create(shm, "fill", insns, 2, 0);
+        create(shm, "one_too_many", insns, 2, -ENOSPC);
+
+        bpfaot_shm__close(shm);
+        CHECK_EQ(bpfaot_shm__remove(name), 0);
+        printf("shm_progs: ok\n");
+        return 0;
+}
