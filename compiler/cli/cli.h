@@ -25,6 +25,7 @@ int cmd_asm(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_shm(int argc, char **argv);
+int cmd_load(int argc, char **argv);
 
 /* Print "bpf-aot: <message>\n" to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

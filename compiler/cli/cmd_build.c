@@ -6,9 +6,11 @@
 
 #include "bpfaot/maps.h"
 #include "bpfaot/runtime.h"
+#include "bpfaot/shm.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,9 @@ struct build_args {
         const char *kconfig;
         bool verbose;
         bool skeleton;
+        /* compile without an input: the programs of a shared-memory segment */
+        const char *shm; /* its name (NULL: the default) */
+        uint32_t id;     /* only this program (0: all) */
 };
 
 static const char *const out_ext[] = {".o", ".ll", ".s"};
@@ -35,7 +40,10 @@ static const struct {
         int only;
 } option_help[] = {
     {"-o, --output DIR", "the output directory (made if missing)", FOR_BUILD},
-    {"-o, --output FILE", "the output file ('-': standard output)", FOR_COMPILE},
+    {"-o, --output FILE",
+     "the output file ('-': standard output); without\n"
+     "an input, the output directory",
+     FOR_COMPILE},
     {"-e, --emit-llvm",
      "write LLVM IR (.ll) instead of an object\n"
      "(bpftime-aot's spelling, --emit_llvm, too)",
@@ -76,6 +84,11 @@ static const struct {
      "instance with its own maps and data, programs run\n"
      "on one with <name>_aot__run()",
      FOR_BUILD},
+    {"--shm NAME",
+     "without an input: the segment whose programs to compile\n"
+     "(default: $BPFAOT_SHM, else bpfaot)",
+     FOR_COMPILE},
+    {"--id N", "without an input: only the segment's program N", FOR_COMPILE},
     {"-v, --verbose", "say what is compiled", FOR_BOTH},
     {"-h, --help", "this help", FOR_BOTH},
 };
@@ -88,10 +101,14 @@ static void usage(FILE *out, bool build)
                              "(default DIR: the current directory).\n\nOptions:\n");
         else
                 fprintf(out,
-                        "Usage: bpf-aot compile <BYTECODE> [-o FILE] [options]\n\n"
+                        "Usage: bpf-aot compile <BYTECODE> [-o FILE] [options]\n"
+                        "       bpf-aot compile [-o DIR] [--shm NAME] [--id N] [options]\n\n"
                         "Compile one program given as raw eBPF bytecode, hex text (\"b7 00 ...\")\n"
                         "or an eBPF ELF object with one program into a native object (default\n"
-                        "FILE: the input's name with .o).\n\nOptions:\n");
+                        "FILE: the input's name with .o). Without an input, compile every\n"
+                        "program of a shared-memory segment into DIR/<program>.o (default DIR:\n"
+                        "the current directory), its maps loaded as __lddw_helper_map_by_fd(the\n"
+                        "map's id in the segment).\n\nOptions:\n");
         for (size_t i = 0; i < sizeof(option_help) / sizeof(option_help[0]); i++) {
                 const char *spelling = option_help[i].spelling, *m = option_help[i].meaning;
 
@@ -122,7 +139,9 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 O_KCONFIG,
                 O_INLINE_MAPS,
                 O_MAPS_BY_FD,
-                O_INSTANCES
+                O_INSTANCES,
+                O_SHM,
+                O_ID
         };
         static const struct option lopts[] = {
             {"output", required_argument, NULL, 'o'},
@@ -142,6 +161,8 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
             {"inline-maps", no_argument, NULL, O_INLINE_MAPS},
             {"maps-by-fd", no_argument, NULL, O_MAPS_BY_FD},
             {"instances", no_argument, NULL, O_INSTANCES},
+            {"shm", required_argument, NULL, O_SHM},
+            {"id", required_argument, NULL, O_ID},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -227,6 +248,23 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                         }
                         a->copts.instances = true;
                         break;
+                case O_SHM:
+                case O_ID:
+                        if (build) {
+                                cli_error("build: --%s is an option of 'compile'",
+                                          c == O_SHM ? "shm" : "id");
+                                return EXIT_USAGE;
+                        }
+                        if (c == O_SHM) {
+                                a->shm = optarg;
+                                break;
+                        }
+                        a->id = (uint32_t)strtoul(optarg, &end, 0);
+                        if (*end || a->id == 0 || *optarg == '-') {
+                                cli_error("compile: --id takes a program's id (1, 2, ...)");
+                                return EXIT_USAGE;
+                        }
+                        break;
                 case 'h':
                         usage(stdout, build);
                         return -1;
@@ -235,9 +273,19 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 }
         }
         if (argc == optind && !build) {
-                /* bpftime-aot's compile, without an input, reads bpftime's shared memory. */
-                cli_error("compile: no input file (compiling the programs in bpftime's shared "
-                          "memory is not supported yet; see 'bpf-aot compile --help')");
+                /* bpftime-aot's compile, without an input, reads the shared memory. */
+                if (a->skeleton || a->program) {
+                        cli_error("compile: --%s needs an input file",
+                                  a->program ? "program" : "skeleton");
+                        return EXIT_USAGE;
+                }
+                a->copts.maps_by_fd = true;
+                return 0;
+        }
+        if (a->shm || a->id) {
+                cli_error("compile: --%s is for compiling a segment's programs, without an input "
+                          "file",
+                          a->shm ? "shm" : "id");
                 return EXIT_USAGE;
         }
         if (argc - optind != 1) {
@@ -556,6 +604,114 @@ int cmd_build(int argc, char **argv)
         return status;
 }
 
+/* Has an output of `out` this path already? (two programs of one name) */
+static bool output_taken(const struct cli_outputs *out, const char *path)
+{
+        for (size_t i = 0; i < out->cnt; i++)
+                if (strcmp(out->v[i].path, path) == 0)
+                        return true;
+        return false;
+}
+
+/* Program `id` of the segment into DIR/<name>.o (<name>-<id> when a program had the name). */
+static int compile_shm_prog(struct bpfaot_shm *shm, uint32_t id, const struct build_args *a,
+                            const char *dir, struct cli_outputs *out)
+{
+        struct bpfaot_shm_prog_info pi;
+        struct bpfaot_error err = {0};
+        const struct bpf_insn *raw;
+        struct bpfaot_prog prog = {0};
+        struct bpfaot_insn *insns = NULL;
+        char *input = NULL, *name = NULL, *path = NULL;
+        size_t cnt;
+        uint32_t n;
+        int ret = EXIT_FAIL;
+
+        if (bpfaot_shm__prog_info(shm, id, &pi) || bpfaot_shm__prog_insns(shm, id, &raw, &n)) {
+                cli_error("compile: %s: program %" PRIu32 " is gone", bpfaot_shm__name(shm), id);
+                return EXIT_FAIL;
+        }
+        if (asprintf(&input, "%s program %" PRIu32, bpfaot_shm__name(shm), id) < 0)
+                input = NULL;
+        if (asprintf(&name, "%s", pi.name[0] ? pi.name : "prog") < 0)
+                name = NULL;
+        if (!input || !name)
+                goto nomem;
+        if (asprintf(&path, "%s/%s%s", dir, name, out_ext[a->copts.output]) < 0)
+                path = NULL;
+        if (path && (output_taken(out, path) || !pi.name[0])) {
+                free(path);
+                if (asprintf(&path, "%s/%s-%" PRIu32 "%s", dir, name, id,
+                             out_ext[a->copts.output]) < 0)
+                        path = NULL;
+        }
+        if (!path)
+                goto nomem;
+        if (bpfaot_decode(raw, (size_t)n * sizeof(*raw), &insns, &cnt, &err)) {
+                ret = cli_report(&err);
+                goto out;
+        }
+        prog.input = input;
+        prog.name = name;
+        prog.insns = insns;
+        prog.insn_cnt = cnt;
+        ret = compile_one(&prog, a, path, out);
+        goto out;
+nomem:
+        cli_nomem(NULL);
+out:
+        free(insns);
+        free(input);
+        free(name);
+        free(path);
+        return ret;
+}
+
+/*
+ * compile without an input (bpftime-aot's compile): every program of the
+ * segment, or --id N, into DIR/<program>.o, its maps loaded by their ids
+ * in the segment (the host's __lddw_helper_map_by_fd finds them there).
+ */
+static int compile_segment(const struct build_args *a)
+{
+        struct bpfaot_error err = {0};
+        struct bpfaot_shm_opts opts = {.sz = sizeof(opts), .error = &err};
+        const char *dir = a->output ? a->output : ".";
+        struct cli_outputs out = {0};
+        struct bpfaot_shm *shm;
+        uint32_t id = 0, n = 0;
+        int status = EXIT_OK;
+
+        if (bpfaot_shm__open(a->shm, &opts, &shm)) {
+                cli_error("compile: %s", err.msg);
+                return EXIT_FAIL;
+        }
+        if (cli_outputs_dir(&out, dir)) {
+                bpfaot_shm__close(shm);
+                return EXIT_FAIL;
+        }
+        /* Every program is compiled, so that every error is reported. */
+        while (bpfaot_shm__next_prog_id(shm, id, &id) == 0) {
+                if (a->id && id != a->id)
+                        continue;
+                n++;
+                if (compile_shm_prog(shm, id, a, dir, &out) != EXIT_OK)
+                        status = EXIT_FAIL;
+        }
+        if (!n) {
+                if (a->id)
+                        cli_error("compile: %s: no program %" PRIu32, bpfaot_shm__name(shm), a->id);
+                else
+                        cli_error("compile: %s: no programs to compile", bpfaot_shm__name(shm));
+                status = EXIT_FAIL;
+        }
+        if (status == EXIT_OK && cli_outputs_publish(&out))
+                status = EXIT_FAIL;
+        cli_outputs_discard(&out);
+        bpfaot_shm__close(shm);
+        return status;
+}
+
 int cmd_compile(int argc, char **argv)
 {
         static const char *const suffixes[] = {".bin", ".hex", ".bpf.o", ".o", NULL};
@@ -569,6 +725,8 @@ int cmd_compile(int argc, char **argv)
         a.copts.sz = sizeof(a.copts);
         if (ret)
                 return ret < 0 ? EXIT_OK : ret;
+        if (!a.input)
+                return compile_segment(&a);
         ret = load_input(&a, &in, false);
         if (ret)
                 return ret;

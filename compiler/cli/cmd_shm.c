@@ -131,7 +131,10 @@ static void print_prog_line(const struct bpfaot_shm_prog_info *pi)
         }
         printf("insns %" PRIu32 "  license ", pi->insn_cnt);
         print_name(pi->license);
-        printf("  bytecode %016" PRIx64 "\n", pi->bytecode_hash);
+        printf("  bytecode %016" PRIx64, pi->bytecode_hash);
+        if (pi->code_size)
+                printf("  native %" PRIu64 "B", pi->code_size);
+        printf("\n");
 }
 
 static int shm_list(const struct shm_args *a)

@@ -20,14 +20,8 @@ static const struct command commands[] = {
     {"disasm", cmd_disasm, "disassemble eBPF bytecode into assembly text"},
     {"verify", cmd_verify,
      "print what the analysis knows before each instruction, and the verdict"},
-    {"shm", cmd_shm, "list, dump or remove a shared-memory segment of maps"},
-};
-
-/* bpftime-aot's commands whose meaning does not exist here (yet), and what to do instead. */
-static const struct {
-        const char *name, *message;
-} foreign_commands[] = {
-    {"load", "load (bpftime shared memory) is not supported yet; link the object or use 'run'"},
+    {"shm", cmd_shm, "list, dump or remove a shared-memory segment of maps and programs"},
+    {"load", cmd_load, "put a native object into a shared-memory segment as a program's code"},
 };
 
 static void usage(FILE *out)
@@ -61,11 +55,6 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (strcmp(argv[1], commands[i].name) == 0)
                         return commands[i].fn(argc - 1, argv + 1);
-        for (size_t i = 0; i < sizeof(foreign_commands) / sizeof(foreign_commands[0]); i++)
-                if (strcmp(argv[1], foreign_commands[i].name) == 0) {
-                        cli_error("%s", foreign_commands[i].message);
-                        return EXIT_USAGE;
-                }
         cli_error("unknown command '%s' (see 'bpf-aot --help')", argv[1]);
         return EXIT_USAGE;
 }

@@ -1700,6 +1700,33 @@ static bool object_abi_version(struct tr *t)
 }
 
 /*
+ * const uint64_t <entry>__bytecode_hash: the fingerprint of the instructions
+ * compiled (bpfaot/objabi.h), by which `bpf-aot load` knows which program
+ * of a shared-memory segment this code is.
+ */
+static bool build_bytecode_hash(struct tr *t)
+{
+        size_t bytes = t->prog->insn_cnt * 8;
+        uint8_t *raw = malloc(bytes ? bytes : 1);
+        char *name = objabi_symbol(t->entry, BPFAOT_SYM_BYTECODE_HASH);
+        LLVMValueRef g;
+
+        if (!raw || !name) {
+                free(raw);
+                free(name);
+                return false;
+        }
+        bpfaot_encode(t->prog->insns, t->prog->insn_cnt, raw);
+        g = LLVMAddGlobal(t->mod, t->i64, name);
+        LLVMSetInitializer(g, c64(t, bpfaot_bytecode_hash(raw, bytes)));
+        LLVMSetGlobalConstant(g, true);
+        LLVMSetAlignment(g, 8);
+        free(raw);
+        free(name);
+        return true;
+}
+
+/*
  * const struct bpfaot_prog_def <entry>__prog (bpfaot/objabi.h): the object
  * describes its programs, and an object with a prefix its ABI version.
  */
@@ -1715,7 +1742,8 @@ static LLVMValueRef build_prog_def(struct tr *t, LLVMValueRef fn)
         LLVMValueRef init = objabi_const(t->ctx, OBJABI_PROG_DEF, &d, ptrs), g;
         char *name = objabi_symbol(t->entry, BPFAOT_SYM_PROG);
 
-        if (!name || (t->prog->symbol_prefix && !object_abi_version(t))) {
+        if (!name || (t->prog->symbol_prefix && !object_abi_version(t)) ||
+            !build_bytecode_hash(t)) {
                 free(name);
                 t->oom = true;
                 return NULL;

@@ -55,6 +55,8 @@ struct shm_prog_entry {
         uint32_t type, expected_attach_type, insn_cnt;
         uint64_t insns_off; /* the instructions, from the segment's start */
         uint64_t bytecode_hash;
+        /* Native code (bpfaot_shm__set_prog_code): offset and size, one atomic word each. */
+        uint64_t code_off, code_size;
         char name[BPFAOT_SHM_NAME_LEN];
         char license[BPFAOT_SHM_LICENSE_LEN];
 };
@@ -562,17 +564,6 @@ int bpfaot_shm__map_info(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_shm_
 
 /* ---- Programs ---- */
 
-/* FNV-1a 64 of the instructions: what `bpf-aot load` checks native code against. */
-static uint64_t bytecode_hash(const struct bpf_insn *insns, uint32_t cnt)
-{
-        const unsigned char *p = (const unsigned char *)insns;
-        uint64_t h = 0xcbf29ce484222325ull;
-
-        for (size_t i = 0; i < (size_t)cnt * sizeof(*insns); i++)
-                h = (h ^ p[i]) * 0x100000001b3ull;
-        return h;
-}
-
 /* Does every map a 64-bit load names exist in the segment? */
 static bool maps_known(struct bpfaot_shm *shm, const struct bpf_insn *insns, uint32_t cnt)
 {
@@ -623,7 +614,7 @@ int bpfaot_shm__create_prog(struct bpfaot_shm *shm, const struct bpfaot_shm_prog
         ent->expected_attach_type = def->expected_attach_type;
         ent->insn_cnt = def->insn_cnt;
         ent->insns_off = (uint64_t)((char *)at - (char *)shm->hdr);
-        ent->bytecode_hash = bytecode_hash(def->insns, def->insn_cnt);
+        ent->bytecode_hash = bpfaot_bytecode_hash(def->insns, bytes);
         if (def->name)
                 memcpy(ent->name, def->name, strnlen(def->name, sizeof(ent->name) - 1));
         if (def->license)
@@ -696,6 +687,7 @@ int bpfaot_shm__prog_info(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_shm
         info->expected_attach_type = ent.expected_attach_type;
         info->insn_cnt = ent.insn_cnt;
         info->bytecode_hash = ent.bytecode_hash;
+        info->code_size = ent.code_size;
         memcpy(info->name, ent.name, sizeof(info->name));
         memcpy(info->license, ent.license, sizeof(info->license));
         return 0;
@@ -714,5 +706,68 @@ int bpfaot_shm__prog_insns(struct bpfaot_shm *shm, uint32_t id, const struct bpf
                 return err;
         *insns = (const struct bpf_insn *)((const char *)shm->hdr + ent.insns_off);
         *cnt = ent.insn_cnt;
+        return 0;
+}
+
+int bpfaot_shm__set_prog_code(struct bpfaot_shm *shm, uint32_t id, const void *obj, size_t size,
+                              uint64_t bytecode_hash)
+{
+        struct shm_prog_entry ent, *live;
+        void *at;
+        int err;
+
+        if (!shm || !obj || !size)
+                return -EINVAL;
+        err = prog_entry(shm, id, &ent);
+        if (err)
+                return err;
+        if (bytecode_hash != ent.bytecode_hash)
+                return -EINVAL;
+        err = bpfaot__shm_lock(shm);
+        if (err)
+                return err;
+        at = segment_alloc(shm, size);
+        if (at) {
+                memcpy(at, obj, size);
+                live = &shm->hdr->progs[id - 1];
+                /* Size 0 first: a reader never pairs the new offset with the old size. */
+                __atomic_store_n(&live->code_size, 0, __ATOMIC_RELEASE);
+                __atomic_store_n(&live->code_off, (uint64_t)((char *)at - (char *)shm->hdr),
+                                 __ATOMIC_RELEASE);
+                __atomic_store_n(&live->code_size, (uint64_t)size, __ATOMIC_RELEASE);
+        }
+        bpfaot__shm_unlock(shm);
+        return at ? 0 : -ENOSPC;
+}
+
+int bpfaot_shm__prog_code(struct bpfaot_shm *shm, uint32_t id, const void **obj, size_t *size)
+{
+        struct shm_prog_entry ent;
+        uint64_t off, len;
+        int err;
+
+        if (!shm || !obj || !size)
+                return -EINVAL;
+        err = prog_entry(shm, id, &ent);
+        if (err)
+                return err;
+        /*
+         * An offset read between two equal sizes belongs with them: a
+         * replacement zeroes the size before it moves the offset, and no
+         * code is ever freed, so an old offset still holds its old code.
+         */
+        for (uint64_t again;;) {
+                len = __atomic_load_n(&shm->hdr->progs[id - 1].code_size, __ATOMIC_ACQUIRE);
+                off = __atomic_load_n(&shm->hdr->progs[id - 1].code_off, __ATOMIC_ACQUIRE);
+                again = __atomic_load_n(&shm->hdr->progs[id - 1].code_size, __ATOMIC_ACQUIRE);
+                if (again == len)
+                        break;
+        }
+        if (!len)
+                return -ENOENT;
+        if (off < header_bytes || off > shm->len || len > shm->len - off)
+                return -EPROTO;
+        *obj = (const char *)shm->hdr + off;
+        *size = (size_t)len;
         return 0;
 }

@@ -1022,8 +1022,12 @@ case_usage() {
         expect_rc 2 "build without input"
         x "$BPF_AOT" build a.o b.o
         expect_rc 2 "build with two inputs"
-        x "$BPF_AOT" compile
-        expect_rc 2 "compile without input"
+        BPFAOT_SHM=bpfaot-cli-none-$$ x "$BPF_AOT" compile
+        expect_rc 1 "compile without input: the default segment, which does not exist"
+        x "$BPF_AOT" compile --program p
+        expect_rc 2 "compile --program without input"
+        x "$BPF_AOT" load
+        expect_rc 2 "load without arguments"
         x "$BPF_AOT" run
         expect_rc 2 "run without input"
         x "$BPF_AOT" run a b c

@@ -99,6 +99,32 @@ int main(void)
         }
         CHECK_EQ(count_progs(shm), 3);
 
+        /* Native code: only with the program's own fingerprint; replaced by a later call. */
+        {
+                static const char code1[] = "first native code", code2[] = "second, longer code";
+                struct bpfaot_shm_prog_info a;
+                const void *obj;
+                size_t size;
+
+                CHECK_EQ(bpfaot_shm__prog_info(shm, prog, &a), 0);
+                CHECK_EQ(a.code_size, 0);
+                CHECK_EQ(bpfaot_shm__prog_code(shm, prog, &obj, &size), -ENOENT);
+                CHECK_EQ(
+                    bpfaot_shm__set_prog_code(shm, prog, code1, sizeof(code1), a.bytecode_hash + 1),
+                    -EINVAL);
+                CHECK_EQ(
+                    bpfaot_shm__set_prog_code(shm, prog, code1, sizeof(code1), a.bytecode_hash), 0);
+                CHECK_EQ(bpfaot_shm__prog_code(shm, prog, &obj, &size), 0);
+                CHECK(size == sizeof(code1) && memcmp(obj, code1, size) == 0);
+                CHECK_EQ(
+                    bpfaot_shm__set_prog_code(shm, prog, code2, sizeof(code2), a.bytecode_hash), 0);
+                CHECK_EQ(bpfaot_shm__prog_code(shm, prog, &obj, &size), 0);
+                CHECK(size == sizeof(code2) && memcmp(obj, code2, size) == 0);
+                CHECK_EQ(bpfaot_shm__prog_info(shm, prog, &a), 0);
+                CHECK_EQ(a.code_size, sizeof(code2));
+                CHECK_EQ(bpfaot_shm__set_prog_code(shm, 99, code1, sizeof(code1), 0), -ENOENT);
+        }
+
         /* Another process reads the program where the segment holds it. */
         pid = fork();
         CHECK(pid >= 0);

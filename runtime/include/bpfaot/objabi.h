@@ -19,6 +19,8 @@
  *                         per program: BPFAOT_DEFAULT_ENTRY unless named;
  *                         <obj>__<prog> in an object of all programs;
  *   <entry>__prog         const struct bpfaot_prog_def, the program described;
+ *   <entry>__bytecode_hash  const uint64_t, bpfaot_bytecode_hash() of the
+ *                         instructions it was compiled from (as encoded);
  *   <obj>__abi_version    const uint32_t, BPFAOT_OBJ_ABI_VERSION;
  *   <obj>__progs          const struct bpfaot_prog_def[<obj>__prog_cnt] and
  *   <obj>__prog_cnt       const uint32_t, in an object compiled with all its
@@ -33,7 +35,8 @@
  *
  * The <obj>__ symbols are weak_odr: objects of single programs of one eBPF
  * object link together and share them. A program compiled from raw
- * bytecode has no prefix: it defines only <entry> and <entry>__prog.
+ * bytecode has no prefix: it defines only <entry>, <entry>__prog and
+ * <entry>__bytecode_hash.
  *
  * Symbols compiled code imports, all but the helpers only when used:
  * BPFAOT_HELPER_SYMBOL_FMT, BPFAOT_CALLX_SYMBOL, BPFAOT_TAIL_CALL_SYMBOL,
@@ -62,14 +65,15 @@ extern "C" {
 
 #define BPFAOT_DEFAULT_ENTRY "bpf_main"
 /* Separates a prefix from the name it qualifies: <obj>__<prog>, <obj>__<section>. */
-#define BPFAOT_SYM_SEP         "__"
-#define BPFAOT_SYM_PROG        "__prog"
-#define BPFAOT_SYM_ABI_VERSION "__abi_version"
-#define BPFAOT_SYM_PROGS       "__progs"
-#define BPFAOT_SYM_PROG_CNT    "__prog_cnt"
-#define BPFAOT_SYM_MAP_DEFS    "__map_defs"
-#define BPFAOT_SYM_MAP_CNT     "__map_cnt"
-#define BPFAOT_SYM_MAPS        "__maps"
+#define BPFAOT_SYM_SEP           "__"
+#define BPFAOT_SYM_PROG          "__prog"
+#define BPFAOT_SYM_BYTECODE_HASH "__bytecode_hash"
+#define BPFAOT_SYM_ABI_VERSION   "__abi_version"
+#define BPFAOT_SYM_PROGS         "__progs"
+#define BPFAOT_SYM_PROG_CNT      "__prog_cnt"
+#define BPFAOT_SYM_MAP_DEFS      "__map_defs"
+#define BPFAOT_SYM_MAP_CNT       "__map_cnt"
+#define BPFAOT_SYM_MAPS          "__maps"
 
 /* ---- Symbols compiled code imports ---- */
 
@@ -244,4 +248,21 @@ BPFAOT_ABI_STRUCTS(BPFAOT_ABI_CHECK_SIZE)
 #ifdef __cplusplus
 }
 #endif
+/*
+ * The fingerprint of a program's instructions (their 8-byte encoding):
+ * FNV-1a 64. An object records the one it was compiled from
+ * (<entry>__bytecode_hash); a shared-memory segment (bpfaot/shm.h) the one
+ * of each program it holds, so that native code is only ever taken for the
+ * program it was compiled from.
+ */
+static inline uint64_t bpfaot_bytecode_hash(const void *insns, size_t bytes)
+{
+        const unsigned char *p = (const unsigned char *)insns;
+        uint64_t h = 0xcbf29ce484222325ull;
+
+        for (size_t i = 0; i < bytes; i++)
+                h = (h ^ p[i]) * 0x100000001b3ull;
+        return h;
+}
+
 #endif

@@ -163,13 +163,25 @@ struct bpfaot_shm_prog_info {
         uint32_t id;
         uint32_t type, expected_attach_type;
         uint32_t insn_cnt;
-        uint64_t bytecode_hash; /* FNV-1a 64 of the instructions as stored */
+        uint64_t bytecode_hash; /* bpfaot_bytecode_hash() of the instructions as stored */
+        uint64_t code_size;     /* bytes of its native code (bpfaot_shm__set_prog_code), or 0 */
         char name[BPFAOT_SHM_NAME_LEN];
         char license[BPFAOT_SHM_LICENSE_LEN];
 };
 /* The program after `id` (0: the first) that is not withdrawn, in *next: -ENOENT after the last. */
 int bpfaot_shm__next_prog_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next);
 int bpfaot_shm__prog_info(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_shm_prog_info *info);
+/*
+ * Give program `id` native code: `obj`, an object compiled from the
+ * program (bpf-aot compile), whose <entry>__bytecode_hash is
+ * `bytecode_hash`: -EINVAL unless that is the program's own (the code of
+ * another program is never taken). A later call replaces it; -ENOSPC when
+ * the segment is full.
+ */
+int bpfaot_shm__set_prog_code(struct bpfaot_shm *shm, uint32_t id, const void *obj, size_t size,
+                              uint64_t bytecode_hash);
+/* Program `id`'s native code where it is in the segment; -ENOENT when it has none. */
+int bpfaot_shm__prog_code(struct bpfaot_shm *shm, uint32_t id, const void **obj, size_t *size);
 /* The program's instructions where they are in the segment (read them, do not write). */
 int bpfaot_shm__prog_insns(struct bpfaot_shm *shm, uint32_t id, const struct bpf_insn **insns,
                            uint32_t *cnt);
