@@ -7,6 +7,8 @@
  * that a command the server does not answer fails with EINVAL.
  */
 #define _GNU_SOURCE
+#include "loader_check.h"
+
 #include <bpf/bpf.h>
 #include <bpfaot/shm.h>
 
@@ -18,15 +20,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#define CHECK(cond)                                                                                \
-        do {                                                                                       \
-                if (!(cond)) {                                                                     \
-                        fprintf(stderr, "%s:%d: check failed: %s (errno %d)\n", __FILE__,          \
-                                __LINE__, #cond, errno);                                           \
-                        exit(1);                                                                   \
-                }                                                                                  \
-        } while (0)
 
 /* The other process: adds 1000 to every value through the segment itself. */
 static void add_through_segment(uint32_t id, uint32_t keys)

@@ -7,6 +7,8 @@
  * loader that runs until killed would) for the script to inspect.
  * usage: loader_object OBJECT
  */
+#include "loader_check.h"
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <bpfaot/shm.h>
@@ -15,15 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define CHECK(cond)                                                                                \
-        do {                                                                                       \
-                if (!(cond)) {                                                                     \
-                        fprintf(stderr, "%s:%d: check failed: %s (errno %d)\n", __FILE__,          \
-                                __LINE__, #cond, errno);                                           \
-                        exit(1);                                                                   \
-                }                                                                                  \
-        } while (0)
 
 /* Does program `name` in the segment load map `map_id` (a 64-bit load of the map)? */
 static bool prog_loads_map(const char *name, uint32_t map_id)
