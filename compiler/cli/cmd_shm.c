@@ -137,8 +137,18 @@ static void print_prog_line(const struct bpfaot_shm_prog_info *pi)
         printf("\n");
 }
 
+/* An attach request: "attach 1: uprobe  prog 5  /usr/lib/libc.so.6+0x9a0e0  pid -1". */
+static void print_attach_line(const struct bpfaot_shm_attach_info *ai)
+{
+        printf("attach %" PRIu32 ": %s  prog %" PRIu32 "  ", ai->id,
+               ai->kind == BPFAOT_SHM_URETPROBE ? "uretprobe" : "uprobe", ai->prog_id);
+        print_name(ai->target);
+        printf("+0x%" PRIx64 "  pid %" PRId32 "\n", ai->offset, ai->pid);
+}
+
 static int shm_list(const struct shm_args *a)
 {
+        struct bpfaot_shm_attach_info ai;
         struct bpfaot_shm_prog_info pi;
         struct bpfaot_shm_map_info mi;
         struct bpfaot_shm_info info;
@@ -158,6 +168,9 @@ static int shm_list(const struct shm_args *a)
         for (id = 0; bpfaot_shm__next_prog_id(shm, id, &id) == 0;)
                 if (bpfaot_shm__prog_info(shm, id, &pi) == 0)
                         print_prog_line(&pi);
+        for (id = 0; bpfaot_shm__next_attach_id(shm, id, &id) == 0;)
+                if (bpfaot_shm__attach_info(shm, id, &ai) == 0)
+                        print_attach_line(&ai);
         bpfaot_shm__close(shm);
         return EXIT_OK;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Shared-memory segments (bpfaot/shm.h). One shm_open object holds a header
- * (identity, a bump allocator, the lock), fixed tables of maps and programs
+ * (identity, a bump allocator, the lock), fixed tables of maps, programs
+ * and attach requests
  * and, after them, the maps' blocks (maps_internal.h) and the programs'
  * instructions, 64-byte aligned, found by their offset: every process maps
  * the segment where its kernel likes. The
@@ -61,6 +62,15 @@ struct shm_prog_entry {
         char license[BPFAOT_SHM_LICENSE_LEN];
 };
 
+struct shm_attach_entry {
+        uint32_t id;
+        uint32_t live; /* atomic: 0 once withdrawn */
+        uint32_t prog_id, kind;
+        int32_t pid;
+        uint64_t offset;
+        char target[BPFAOT_SHM_TARGET_LEN];
+};
+
 struct shm_header {
         struct bpfaot_shm_prefix pre; /* first in every layout version */
         uint64_t size;
@@ -69,9 +79,12 @@ struct shm_header {
         uint32_t map_cap;
         uint32_t prog_cnt;
         uint32_t prog_cap;
+        uint32_t attach_cnt;
+        uint32_t attach_cap;
         pthread_mutex_t lock; /* the tables and `used` */
         struct shm_map_entry maps[BPFAOT_SHM_MAX_MAPS];
         struct shm_prog_entry progs[BPFAOT_SHM_MAX_PROGS];
+        struct shm_attach_entry attaches[BPFAOT_SHM_MAX_ATTACHES];
 };
 
 struct bpfaot_shm {
@@ -170,6 +183,7 @@ static int segment_create(struct bpfaot_shm *shm, uint64_t size, struct bpfaot_e
                 h->used = header_bytes;
                 h->map_cap = BPFAOT_SHM_MAX_MAPS;
                 h->prog_cap = BPFAOT_SHM_MAX_PROGS;
+                h->attach_cap = BPFAOT_SHM_MAX_ATTACHES;
                 __atomic_store_n(&h->pre.magic, BPFAOT_SHM_MAGIC, __ATOMIC_RELAXED);
                 err = init_lock(&h->lock);
         }
@@ -252,7 +266,8 @@ static int segment_open(struct bpfaot_shm *shm, struct bpfaot_error *e)
         h = p;
         (void)__atomic_load_n(&h->pre.ready, __ATOMIC_ACQUIRE); /* pairs with the creator's store */
         if (h->size != (uint64_t)st.st_size || h->map_cap != BPFAOT_SHM_MAX_MAPS ||
-            h->prog_cap != BPFAOT_SHM_MAX_PROGS || h->used > h->size) {
+            h->prog_cap != BPFAOT_SHM_MAX_PROGS || h->attach_cap != BPFAOT_SHM_MAX_ATTACHES ||
+            h->used > h->size) {
                 munmap(p, (size_t)st.st_size);
                 return fail(e, shm->name, EPROTO, "its header does not describe it");
         }
@@ -651,6 +666,9 @@ int bpfaot_shm__release_prog(struct bpfaot_shm *shm, uint32_t id)
         err = prog_entry(shm, id, &ent);
         if (err)
                 return err;
+        for (uint32_t a = 0; bpfaot_shm__next_attach_id(shm, a, &a) == 0;)
+                if (shm->hdr->attaches[a - 1].prog_id == id)
+                        return -EBUSY;
         __atomic_store_n(&shm->hdr->progs[id - 1].state, SHM_PROG_RELEASED, __ATOMIC_RELEASE);
         return 0;
 }
@@ -769,5 +787,110 @@ int bpfaot_shm__prog_code(struct bpfaot_shm *shm, uint32_t id, const void **obj,
                 return -EPROTO;
         *obj = (const char *)shm->hdr + off;
         *size = (size_t)len;
+        return 0;
+}
+
+/* ---- Attach requests ---- */
+
+int bpfaot_shm__create_attach(struct bpfaot_shm *shm, const struct bpfaot_shm_attach_def *def,
+                              uint32_t *id)
+{
+        struct bpfaot_shm_prog_info pi;
+        struct shm_attach_entry *ent;
+        size_t len;
+        uint32_t cnt;
+        int err;
+
+        if (!shm || !def || def->sz < sizeof(*def) || !def->target || !id ||
+            (def->kind != BPFAOT_SHM_UPROBE && def->kind != BPFAOT_SHM_URETPROBE))
+                return -EINVAL;
+        len = strlen(def->target);
+        if (len >= BPFAOT_SHM_TARGET_LEN)
+                return -ENAMETOOLONG;
+        err = bpfaot_shm__prog_info(shm, def->prog_id, &pi);
+        err = err ?: bpfaot__shm_lock(shm);
+        if (err)
+                return err;
+        cnt = shm->hdr->attach_cnt;
+        if (cnt >= BPFAOT_SHM_MAX_ATTACHES) {
+                bpfaot__shm_unlock(shm);
+                return -ENOSPC;
+        }
+        ent = &shm->hdr->attaches[cnt];
+        memset(ent, 0, sizeof(*ent));
+        ent->id = cnt + 1;
+        ent->live = 1;
+        ent->prog_id = def->prog_id;
+        ent->kind = def->kind;
+        ent->pid = def->pid;
+        ent->offset = def->offset;
+        memcpy(ent->target, def->target, len);
+        __atomic_store_n(&shm->hdr->attach_cnt, cnt + 1, __ATOMIC_RELEASE);
+        bpfaot__shm_unlock(shm);
+        *id = cnt + 1;
+        return 0;
+}
+
+/* A copy of attach request `id`, checked: 0, -ENOENT (none, or withdrawn). */
+static int attach_entry(struct bpfaot_shm *shm, uint32_t id, struct shm_attach_entry *ent)
+{
+        uint32_t cnt = __atomic_load_n(&shm->hdr->attach_cnt, __ATOMIC_ACQUIRE);
+
+        if (id == 0 || id > cnt || id > BPFAOT_SHM_MAX_ATTACHES)
+                return -ENOENT;
+        *ent = shm->hdr->attaches[id - 1];
+        ent->target[sizeof(ent->target) - 1] = '\0';
+        if (ent->id != id)
+                return -EPROTO;
+        return __atomic_load_n(&shm->hdr->attaches[id - 1].live, __ATOMIC_ACQUIRE) ? 0 : -ENOENT;
+}
+
+int bpfaot_shm__release_attach(struct bpfaot_shm *shm, uint32_t id)
+{
+        struct shm_attach_entry ent;
+        int err;
+
+        if (!shm)
+                return -EINVAL;
+        err = attach_entry(shm, id, &ent);
+        if (!err)
+                __atomic_store_n(&shm->hdr->attaches[id - 1].live, 0, __ATOMIC_RELEASE);
+        return err;
+}
+
+int bpfaot_shm__next_attach_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next)
+{
+        uint32_t cnt;
+
+        if (!shm || !next)
+                return -EINVAL;
+        cnt = __atomic_load_n(&shm->hdr->attach_cnt, __ATOMIC_ACQUIRE);
+        for (uint32_t i = id; i < cnt && i < BPFAOT_SHM_MAX_ATTACHES; i++) {
+                if (__atomic_load_n(&shm->hdr->attaches[i].live, __ATOMIC_ACQUIRE)) {
+                        *next = i + 1;
+                        return 0;
+                }
+        }
+        return -ENOENT;
+}
+
+int bpfaot_shm__attach_info(struct bpfaot_shm *shm, uint32_t id,
+                            struct bpfaot_shm_attach_info *info)
+{
+        struct shm_attach_entry ent;
+        int err;
+
+        if (!shm || !info)
+                return -EINVAL;
+        err = attach_entry(shm, id, &ent);
+        if (err)
+                return err;
+        memset(info, 0, sizeof(*info));
+        info->id = ent.id;
+        info->prog_id = ent.prog_id;
+        info->kind = ent.kind;
+        info->pid = ent.pid;
+        info->offset = ent.offset;
+        memcpy(info->target, ent.target, sizeof(info->target));
         return 0;
 }

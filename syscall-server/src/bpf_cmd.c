@@ -300,6 +300,34 @@ static long prog_bind_map(struct server *s, union bpf_attr *attr, unsigned int s
         return 0;
 }
 
+/*
+ * LINK_CREATE of a program to a uprobe perf event (BPF_PERF_EVENT): an
+ * attach request in the segment, standing as long as the link. Any other
+ * link is not answered.
+ */
+static long link_create(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        struct server_fd obj = {.kind = SERVER_OBJ_LINK};
+        long err;
+        int fd;
+
+        if (!attr_has(size, ATTR_END(link_create.flags)))
+                return -EINVAL;
+        if (attr->link_create.attach_type != BPF_PERF_EVENT) {
+                server_log("LINK_CREATE of attach type %u is not supported",
+                           attr->link_create.attach_type);
+                return -EINVAL;
+        }
+        err = server_attach(s, (int)attr->link_create.prog_fd, (int)attr->link_create.target_fd,
+                            &obj.id);
+        if (err)
+                return err;
+        fd = server_fd_new(s, &obj);
+        if (fd < 0)
+                bpfaot_shm__release_attach(s->shm, obj.id);
+        return fd;
+}
+
 typedef long (*bpf_cmd_fn)(struct server *s, union bpf_attr *attr, unsigned int size);
 
 static const struct {
@@ -334,7 +362,7 @@ static const struct {
     [BPF_MAP_LOOKUP_AND_DELETE_BATCH] = {"MAP_LOOKUP_AND_DELETE_BATCH", NULL},
     [BPF_MAP_UPDATE_BATCH] = {"MAP_UPDATE_BATCH", NULL},
     [BPF_MAP_DELETE_BATCH] = {"MAP_DELETE_BATCH", NULL},
-    [BPF_LINK_CREATE] = {"LINK_CREATE", NULL},
+    [BPF_LINK_CREATE] = {"LINK_CREATE", link_create},
     [BPF_LINK_UPDATE] = {"LINK_UPDATE", NULL},
     [BPF_LINK_GET_FD_BY_ID] = {"LINK_GET_FD_BY_ID", NULL},
     [BPF_LINK_GET_NEXT_ID] = {"LINK_GET_NEXT_ID", NULL},

@@ -158,6 +158,12 @@ static void fd_drop(struct server *s, int fd)
                 bpfaot_map__free(e->map);
         if (e->kind == SERVER_OBJ_MAP && s->shm && !s->exiting)
                 map_closed(s, e->id);
+        if (e->kind == SERVER_OBJ_PERF_EVENT)
+                free(e->target);
+        /* A link (or an event SET_BPF attached) closed: the loader detached its program. */
+        if ((e->kind == SERVER_OBJ_LINK || e->kind == SERVER_OBJ_PERF_EVENT) && e->id && s->shm &&
+            !s->exiting)
+                bpfaot_shm__release_attach(s->shm, e->id);
         if (e->kind == SERVER_OBJ_PROG && !e->attached && s->shm && !s->exiting) {
                 bpfaot_shm__release_prog(s->shm, e->id);
                 orphans_retry(s);
@@ -174,6 +180,22 @@ __attribute__((visibility("default"))) long syscall(long number, ...)
         for (int i = 0; i < 6; i++)
                 a[i] = va_arg(ap, long);
         va_end(ap);
+        if (number == SYS_perf_event_open) {
+                struct server *s = server_get();
+                long ret;
+
+                pthread_mutex_lock(&s->lock);
+                ret = server_perf_event_open(s, (const void *)a[0], (int)a[1], (int)a[2], (int)a[3],
+                                             (unsigned long)a[4]);
+                pthread_mutex_unlock(&s->lock);
+                if (ret != -ENOENT) {
+                        if (ret < 0) {
+                                errno = (int)-ret;
+                                return -1;
+                        }
+                        return ret;
+                }
+        }
         if (number == SYS_bpf) {
                 struct server *s = server_get();
                 long ret;
@@ -188,6 +210,44 @@ __attribute__((visibility("default"))) long syscall(long number, ...)
                 return ret;
         }
         return real_syscall()(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+typedef int (*ioctl_fn)(int, unsigned long, ...);
+
+static ioctl_fn real_ioctl(void)
+{
+        static ioctl_fn fn;
+
+        if (!fn)
+                fn = (ioctl_fn)dlsym(RTLD_NEXT, "ioctl");
+        return fn;
+}
+
+/*
+ * ioctl() of a uprobe perf event the server handed out (perf_event.c); any
+ * other descriptor's goes to the C library's.
+ */
+__attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, ...)
+{
+        struct server *s = server_get();
+        unsigned long arg;
+        va_list ap;
+        long ret = -ENOENT;
+
+        va_start(ap, request);
+        arg = va_arg(ap, unsigned long);
+        va_end(ap);
+        pthread_mutex_lock(&s->lock);
+        if (server_fd_get(s, fd, SERVER_OBJ_PERF_EVENT))
+                ret = server_perf_event_ioctl(s, fd, request, arg);
+        pthread_mutex_unlock(&s->lock);
+        if (ret == -ENOENT)
+                return real_ioctl()(fd, request, arg);
+        if (ret < 0) {
+                errno = (int)-ret;
+                return -1;
+        }
+        return (int)ret;
 }
 
 __attribute__((visibility("default"))) int close(int fd)

@@ -20,12 +20,19 @@ enum server_obj {
         SERVER_OBJ_MAP,
         SERVER_OBJ_PROG,
         SERVER_OBJ_BTF,
+        SERVER_OBJ_PERF_EVENT, /* a uprobe perf event (with SET_BPF: also the attach request, id) */
+        SERVER_OBJ_LINK,       /* an attach request in the segment (id) */
 };
 
 struct server_fd {
         enum server_obj kind;
-        uint32_t id;            /* the map's or program's id in the segment (BTF: 0) */
-        bool attached;          /* SERVER_OBJ_PROG: an attach request names it */
+        uint32_t id;   /* the map's or program's id in the segment (BTF: 0) */
+        bool attached; /* SERVER_OBJ_PROG: an attach request names it */
+        /* SERVER_OBJ_PERF_EVENT: what perf_event_open asked for. */
+        uint32_t attach_kind; /* enum bpfaot_shm_attach_kind */
+        char *target;         /* owned */
+        uint64_t offset;
+        int32_t pid;
         struct bpfaot_map *map; /* SERVER_OBJ_MAP: this process's handle */
 };
 
@@ -62,6 +69,28 @@ struct bpfaot_shm *server_shm(struct server *s);
 int server_fd_new(struct server *s, const struct server_fd *obj);
 /* The object behind `fd` of `kind`, or NULL. */
 struct server_fd *server_fd_get(struct server *s, int fd, enum server_obj kind);
+
+/*
+ * perf_event_open(attr, pid, cpu, group_fd, flags) of a uprobe or uretprobe
+ * (attr->type is the kernel's uprobe PMU): a descriptor standing for it, or
+ * a negative errno. Other events: -ENOENT, for the caller to pass on.
+ */
+long server_perf_event_open(struct server *s, const void *attr, int pid, int cpu, int group_fd,
+                            unsigned long flags);
+
+/*
+ * ioctl() of such a descriptor: PERF_EVENT_IOC_ENABLE and _DISABLE (the
+ * attach request's own state is its link), PERF_EVENT_IOC_SET_BPF (an
+ * attach request, when the loader does not use links). Other requests:
+ * -ENOTTY.
+ */
+long server_perf_event_ioctl(struct server *s, int fd, unsigned long request, unsigned long arg);
+
+/*
+ * An attach request of program descriptor `prog_fd` at perf event
+ * descriptor `pe_fd` (both the server's, else -EBADF): its id in *id.
+ */
+long server_attach(struct server *s, int prog_fd, int pe_fd, uint32_t *id);
 
 /* bpf(cmd, attr, size) as the kernel answers it: >= 0, or a negative errno. */
 long server_bpf(struct server *s, int cmd, union bpf_attr *attr, unsigned int size);

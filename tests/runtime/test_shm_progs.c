@@ -139,6 +139,39 @@ int main(void)
         }
         CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
 
+        /* Attach requests: of a program the segment has; it then stays until they go. */
+        {
+                char longpath[BPFAOT_SHM_TARGET_LEN + 1];
+                struct bpfaot_shm_attach_def ad = {.sz = sizeof(ad),
+                                                   .prog_id = prog,
+                                                   .kind = BPFAOT_SHM_URETPROBE,
+                                                   .target = "/usr/bin/true",
+                                                   .offset = 0x1234,
+                                                   .pid = 42};
+                struct bpfaot_shm_attach_info ai;
+                uint32_t aid, next;
+
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &aid), 0);
+                CHECK_EQ(bpfaot_shm__attach_info(shm, aid, &ai), 0);
+                CHECK(ai.prog_id == prog && ai.kind == BPFAOT_SHM_URETPROBE &&
+                      ai.offset == 0x1234 && ai.pid == 42 &&
+                      strcmp(ai.target, "/usr/bin/true") == 0);
+                CHECK_EQ(bpfaot_shm__release_prog(shm, prog), -EBUSY);
+                memset(longpath, 'a', sizeof(longpath) - 1);
+                longpath[sizeof(longpath) - 1] = '\0';
+                ad.target = longpath;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -ENAMETOOLONG);
+                ad.target = "/bin/x";
+                ad.prog_id = 77;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -ENOENT);
+                ad.prog_id = prog;
+                ad.kind = 99;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -EINVAL);
+                CHECK_EQ(bpfaot_shm__release_attach(shm, aid), 0);
+                CHECK_EQ(bpfaot_shm__next_attach_id(shm, 0, &next), -ENOENT);
+                CHECK_EQ(bpfaot_shm__attach_info(shm, aid, &ai), -ENOENT);
+        }
+
         /* A map id the segment does not have, by either form of load; bad definitions. */
         prog_with_map(insns, BPF_PSEUDO_MAP_VALUE, 99);
         create(shm, "bad", insns, 4, -EINVAL);

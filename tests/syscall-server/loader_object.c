@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A loader of an eBPF object written against libbpf's public API only
- * (bpf_object__open_file, bpf_object__load, the maps' descriptors), run with
+ * (bpf_object__open_file, bpf_object__load, the maps' descriptors,
+ * bpf_program__attach_uprobe_opts), run with
  * libbpfaot-syscall-server.so preloaded. It checks that the program is in
- * the segment with its map named by the map's id, and leaves it there (as a
+ * the segment with its map named by the map's id and attached to a uprobe
+ * of this binary, and leaves both there (as a
  * loader that runs until killed would) for the script to inspect.
  * usage: loader_object OBJECT
  */
@@ -14,9 +16,75 @@
 #include <bpfaot/shm.h>
 
 #include <errno.h>
+#include <limits.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* The function the program is attached to (by name, as libbpf resolves it in this binary). */
+__attribute__((noinline, used)) int loader_target_function(int x)
+{
+        __asm__ volatile("" ::: "memory");
+        return x + 1;
+}
+
+/* How many attach requests of kind `kind` of program `name` at `path` the segment has. */
+static uint32_t attach_count(const char *name, const char *path, uint32_t kind)
+{
+        struct bpfaot_shm_prog_info pi;
+        struct bpfaot_shm_attach_info ai;
+        struct bpfaot_shm *shm;
+        uint32_t id = 0, found = 0;
+
+        CHECK(bpfaot_shm__open(NULL, NULL, &shm) == 0);
+        while (bpfaot_shm__next_attach_id(shm, id, &id) == 0) {
+                CHECK(bpfaot_shm__attach_info(shm, id, &ai) == 0);
+                CHECK(bpfaot_shm__prog_info(shm, ai.prog_id, &pi) == 0);
+                if (strcmp(pi.name, name) == 0 && strcmp(ai.target, path) == 0 && ai.kind == kind &&
+                    ai.offset > 0 && ai.pid == -1)
+                        found++;
+        }
+        bpfaot_shm__close(shm);
+        return found;
+}
+
+static int read_int(const char *path, const char *fmt)
+{
+        FILE *f = fopen(path, "r");
+        int v = -1;
+
+        CHECK(f && fscanf(f, fmt, &v) == 1);
+        fclose(f);
+        return v;
+}
+
+/*
+ * The older way of attaching (no link): perf_event_open of a uretprobe
+ * and PERF_EVENT_IOC_SET_BPF; closing the event withdraws the request.
+ */
+static void attach_by_ioctl(int prog_fd, const char *path, uint64_t offset)
+{
+        struct perf_event_attr attr = {.size = sizeof(attr)};
+        int pfd;
+
+        attr.type = (uint32_t)read_int("/sys/bus/event_source/devices/uprobe/type", "%d");
+        attr.config =
+            1ull << read_int("/sys/bus/event_source/devices/uprobe/format/retprobe", "config:%d");
+        attr.config1 = (uint64_t)(uintptr_t)path;
+        attr.config2 = offset;
+        pfd = (int)syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+        CHECK(pfd > 2);
+        CHECK(ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog_fd) == 0);
+        CHECK(ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0) == 0);
+        CHECK(attach_count("count_calls", path, BPFAOT_SHM_URETPROBE) == 1);
+        CHECK(ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog_fd) < 0 && errno == EEXIST);
+        CHECK(close(pfd) == 0);
+        CHECK(attach_count("count_calls", path, BPFAOT_SHM_URETPROBE) == 0);
+}
 
 /* Does program `name` in the segment load map `map_id` (a 64-bit load of the map)? */
 static bool prog_loads_map(const char *name, uint32_t map_id)
@@ -66,6 +134,22 @@ int main(int argc, char **argv)
         CHECK(bpf_obj_get_info_by_fd(fd, &info, &len) == 0);
         CHECK(strcmp(info.name, "counts") == 0);
         CHECK(prog_loads_map("count_calls", info.id));
+
+        /* A uprobe on a function of this binary, as any libbpf tool attaches one. */
+        {
+                LIBBPF_OPTS(bpf_uprobe_opts, uopts, .func_name = "loader_target_function");
+                char self[PATH_MAX];
+                ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+                struct bpf_link *link;
+
+                CHECK(n > 0);
+                self[n] = '\0';
+                link = bpf_program__attach_uprobe_opts(prog, -1, self, 0, &uopts);
+                CHECK(link != NULL);
+                CHECK(attach_count("count_calls", self, BPFAOT_SHM_UPROBE) == 1);
+                CHECK(loader_target_function(41) == 42);
+                attach_by_ioctl(bpf_program__fd(prog), self, 0x1000);
+        }
         printf("loader_object: count_calls loads map %u\n", info.id);
         return 0; /* without bpf_object__close: the program stays, as a running loader's */
 }

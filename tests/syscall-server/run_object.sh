@@ -22,6 +22,8 @@ grep -q '^segment /[^:]*: version 1, size [0-9]*, used [0-9]*, 3 maps$' "$out" |
 grep -q '^prog [0-9]*: kprobe  name count_calls  insns [0-9]*  license GPL  bytecode [0-9a-f]*$' \
         "$out" || fail "no program count_calls"
 id=$(sed -n 's/^prog \([0-9]*\): kprobe  name count_calls .*/\1/p' "$out")
+grep -q "^attach 1: uprobe  prog $id  $loader+0x[0-9a-f]*  pid -1\$" "$out" ||
+        fail "no uprobe attach request of count_calls on $loader"
 
 # bpf-aot compile builds it from the segment, bpf-aot load gives it the code.
 dir=$(mktemp -d)

@@ -42,6 +42,10 @@ extern "C" {
 #define BPFAOT_SHM_MAX_MAPS 1024
 /* The segment's table of programs: as many. */
 #define BPFAOT_SHM_MAX_PROGS 1024
+/* The segment's table of attach requests: as many. */
+#define BPFAOT_SHM_MAX_ATTACHES 1024
+/* Longest attach target kept (a binary's path, a tracepoint), with its NUL. */
+#define BPFAOT_SHM_TARGET_LEN 256
 /* Longest license kept (with its NUL). */
 #define BPFAOT_SHM_LICENSE_LEN 64
 
@@ -155,7 +159,7 @@ int bpfaot_shm__create_prog(struct bpfaot_shm *shm, const struct bpfaot_shm_prog
 /*
  * Withdraw a program nobody will run (its loader closed it without
  * attaching it, as libbpf's feature probes do): the walk no longer shows
- * it, its id is not reused.
+ * it, its id is not reused. -EBUSY while an attach request names it.
  */
 int bpfaot_shm__release_prog(struct bpfaot_shm *shm, uint32_t id);
 
@@ -185,6 +189,46 @@ int bpfaot_shm__prog_code(struct bpfaot_shm *shm, uint32_t id, const void **obj,
 /* The program's instructions where they are in the segment (read them, do not write). */
 int bpfaot_shm__prog_insns(struct bpfaot_shm *shm, uint32_t id, const struct bpf_insn **insns,
                            uint32_t *cnt);
+
+/*
+ * Attach requests: a program to run at a point of other processes, as a
+ * loader asked for it (the syscall server's perf_event_open and
+ * LINK_CREATE); an agent in the target process acts on them.
+ */
+enum bpfaot_shm_attach_kind {
+        BPFAOT_SHM_UPROBE = 1, /* target: a binary's path; offset: of the function in the file */
+        BPFAOT_SHM_URETPROBE,  /* as UPROBE, at the function's return */
+};
+
+struct bpfaot_shm_attach_def {
+        size_t sz; /* sizeof(struct bpfaot_shm_attach_def) */
+        uint32_t prog_id;
+        uint32_t kind;      /* enum bpfaot_shm_attach_kind */
+        const char *target; /* up to BPFAOT_SHM_TARGET_LEN - 1 bytes */
+        uint64_t offset;
+        int32_t pid; /* only this process; -1: every process */
+};
+
+/*
+ * Record an attach request; *id receives its id (from 1). The program must
+ * be in the segment (-ENOENT), the target not longer than the table keeps
+ * (-ENAMETOOLONG); -ENOSPC when the table is full.
+ */
+int bpfaot_shm__create_attach(struct bpfaot_shm *shm, const struct bpfaot_shm_attach_def *def,
+                              uint32_t *id);
+/* Withdraw it (its loader detached): the walk no longer shows it. */
+int bpfaot_shm__release_attach(struct bpfaot_shm *shm, uint32_t id);
+
+struct bpfaot_shm_attach_info {
+        uint32_t id, prog_id, kind;
+        int32_t pid;
+        uint64_t offset;
+        char target[BPFAOT_SHM_TARGET_LEN];
+};
+/* The attach request after `id` (0: the first) not withdrawn, in *next: -ENOENT after the last. */
+int bpfaot_shm__next_attach_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next);
+int bpfaot_shm__attach_info(struct bpfaot_shm *shm, uint32_t id,
+                            struct bpfaot_shm_attach_info *info);
 
 #ifdef __cplusplus
 }
