@@ -110,12 +110,15 @@ static bool prog_loads_map(const char *name, uint32_t map_id)
         return found > 0;
 }
 
+/* Kept to the end, as a loader that runs until it is killed keeps them (not closed). */
+static struct bpf_object *obj;
+static struct bpf_link *uprobe_link;
+
 int main(int argc, char **argv)
 {
         struct bpf_map_info info = {0};
         uint32_t len = sizeof(info), k = 7;
         uint64_t v = 42, got = 0;
-        struct bpf_object *obj;
         struct bpf_program *prog;
         struct bpf_map *map;
         int fd;
@@ -140,12 +143,11 @@ int main(int argc, char **argv)
                 LIBBPF_OPTS(bpf_uprobe_opts, uopts, .func_name = "loader_target_function");
                 char self[PATH_MAX];
                 ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-                struct bpf_link *link;
 
                 CHECK(n > 0);
                 self[n] = '\0';
-                link = bpf_program__attach_uprobe_opts(prog, -1, self, 0, &uopts);
-                CHECK(link != NULL);
+                uprobe_link = bpf_program__attach_uprobe_opts(prog, -1, self, 0, &uopts);
+                CHECK(uprobe_link != NULL);
                 CHECK(attach_count("count_calls", self, BPFAOT_SHM_UPROBE) == 1);
                 CHECK(loader_target_function(41) == 42);
                 attach_by_ioctl(bpf_program__fd(prog), self, 0x1000);
