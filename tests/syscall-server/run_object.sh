@@ -2,11 +2,12 @@
 # Load OBJECT with LOADER under the syscall server on a segment of its own,
 # then check with `bpf-aot shm list` that the segment holds the object's
 # maps and its one program (the programs and maps of libbpf's feature probes
-# withdrawn); compile the program from the segment and load the code back
-# (and the errors of both); remove the segment.
-# usage: run_object.sh SERVER_SO LOADER OBJECT BPF_AOT
+# withdrawn); run it through the agent (compiled in process); compile the
+# program from the segment and load the code back (and the errors of both);
+# run it through the agent again (that code); remove the segment.
+# usage: run_object.sh SERVER_SO LOADER OBJECT BPF_AOT AGENT_RUN
 set -eu
-server=$1 loader=$2 object=$3 bpfaot=$4
+server=$1 loader=$2 object=$3 bpfaot=$4 agent_run=$5
 seg="bpfaot-test-$$"
 out=$(mktemp)
 trap 'rm -f "$out"; "$bpfaot" shm remove "$seg" 2>/dev/null || true' EXIT
@@ -25,6 +26,9 @@ id=$(sed -n 's/^prog \([0-9]*\): kprobe  name count_calls .*/\1/p' "$out")
 grep -q "^attach 1: uprobe  prog $id  $loader+0x[0-9a-f]*  pid -1\$" "$out" ||
         fail "no uprobe attach request of count_calls on $loader"
 
+# An application runs it through the agent: compiled in process, as nothing gave it code yet.
+BPFAOT_SHM=$seg "$agent_run"
+
 # bpf-aot compile builds it from the segment, bpf-aot load gives it the code.
 dir=$(mktemp -d)
 trap 'rm -f "$out"; rm -rf "$dir"; "$bpfaot" shm remove "$seg" 2>/dev/null || true' EXIT
@@ -34,6 +38,8 @@ trap 'rm -f "$out"; rm -rf "$dir"; "$bpfaot" shm remove "$seg" 2>/dev/null || tr
 size=$(stat -c %s "$dir/count_calls.o")
 "$bpfaot" shm list "$seg" | grep -q "^prog $id: kprobe  name count_calls .*  native ${size}B\$" ||
         fail "no native code after load"
+# The agent runs that code now.
+BPFAOT_SHM=$seg "$agent_run"
 # Code compiled from other instructions, an object without the hash, a program that is not there.
 printf 'b7 00 00 00 01 00 00 00 95 00 00 00 00 00 00 00' >"$dir/one.hex"
 "$bpfaot" compile "$dir/one.hex" -o "$dir/one.o"
