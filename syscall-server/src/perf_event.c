@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * perf_event_open of uprobes and uretprobes: libbpf's
- * bpf_program__attach_uprobe() opens one on the kernel's uprobe PMU (the
- * binary's path in config1, the function's offset in the file in
- * config2, the retprobe bit in config), then links the program to it
- * (LINK_CREATE, bpf_cmd.c). The server remembers the request; the link
- * makes it an attach request of the segment.
+ * bpf_program__attach_uprobe() reads the uprobe PMU's type and retprobe bit
+ * from sysfs, opens an event on it (the binary's path in config1, the
+ * function's offset in the file in config2, the retprobe bit in config),
+ * then links the program to it (LINK_CREATE, bpf_cmd.c). The server answers
+ * those sysfs files itself (server.c's fopen), with a PMU of its own, so the
+ * workflow does not depend on the host kernel having uprobes; it remembers
+ * the request, and the link makes it an attach request of the segment.
  */
 #include "server.h"
 
@@ -16,22 +18,29 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define UPROBE_PMU "/sys/bus/event_source/devices/uprobe/"
+/*
+ * The uprobe PMU the server answers for (server_pmu_file): a type no kernel
+ * hands out, so that its events are never the kernel's, and return probes
+ * in config bit 0, as the kernel's.
+ */
+#define SERVER_UPROBE_TYPE  0x42504600 /* "BPF\0" */
+#define SERVER_RETPROBE_BIT 0
 
-/* The kernel's uprobe PMU: its type and the config bit of a return probe; false without one. */
-static bool uprobe_pmu(int *type, int *retprobe_bit)
+static const struct {
+        const char *path, *text;
+} pmu_files[] = {
+    {"/sys/bus/event_source/devices/uprobe/type", "1112557056\n"}, /* SERVER_UPROBE_TYPE */
+    {"/sys/bus/event_source/devices/uprobe/format/retprobe", "config:0\n"},
+};
+
+_Static_assert(SERVER_UPROBE_TYPE == 1112557056, "pmu_files says the type in decimal");
+
+const char *server_pmu_file(const char *path)
 {
-        FILE *f = fopen(UPROBE_PMU "type", "r");
-        bool ok = f && fscanf(f, "%d", type) == 1;
-
-        if (f)
-                fclose(f);
-        f = ok ? fopen(UPROBE_PMU "format/retprobe", "r") : NULL;
-        ok = f && fscanf(f, "config:%d", retprobe_bit) == 1 && *retprobe_bit >= 0 &&
-             *retprobe_bit < 64;
-        if (f)
-                fclose(f);
-        return ok;
+        for (size_t i = 0; path && i < sizeof(pmu_files) / sizeof(pmu_files[0]); i++)
+                if (strcmp(path, pmu_files[i].path) == 0)
+                        return pmu_files[i].text;
+        return NULL;
 }
 
 long server_perf_event_open(struct server *s, const void *attr_ptr, int pid, int cpu, int group_fd,
@@ -39,15 +48,15 @@ long server_perf_event_open(struct server *s, const void *attr_ptr, int pid, int
 {
         const struct perf_event_attr *attr = attr_ptr;
         struct server_fd obj = {.kind = SERVER_OBJ_PERF_EVENT};
-        int type, retprobe_bit, fd;
+        int fd;
 
         (void)cpu, (void)group_fd, (void)flags;
-        if (!attr || !uprobe_pmu(&type, &retprobe_bit) || attr->type != (uint32_t)type)
+        if (!attr || attr->type != SERVER_UPROBE_TYPE)
                 return -ENOENT;
         if (!attr->config1)
                 return -EINVAL;
         obj.attach_kind =
-            (attr->config >> retprobe_bit) & 1 ? BPFAOT_SHM_URETPROBE : BPFAOT_SHM_UPROBE;
+            (attr->config >> SERVER_RETPROBE_BIT) & 1 ? BPFAOT_SHM_URETPROBE : BPFAOT_SHM_UPROBE;
         obj.target = strdup((const char *)(uintptr_t)attr->config1);
         if (!obj.target)
                 return -ENOMEM;

@@ -212,6 +212,32 @@ __attribute__((visibility("default"))) long syscall(long number, ...)
         return real_syscall()(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
+typedef FILE *(*fopen_fn)(const char *, const char *);
+
+/* The uprobe PMU's sysfs files: the server's answer (read-only), whatever the host has. */
+static FILE *pmu_fopen(const char *text, const char *mode)
+{
+        if (mode[0] != 'r' || strchr(mode, '+')) {
+                errno = EACCES;
+                return NULL;
+        }
+        return fmemopen((void *)text, strlen(text), "r");
+}
+
+__attribute__((visibility("default"))) FILE *fopen(const char *path, const char *mode)
+{
+        const char *text = server_pmu_file(path);
+
+        return text ? pmu_fopen(text, mode) : ((fopen_fn)dlsym(RTLD_NEXT, "fopen"))(path, mode);
+}
+
+__attribute__((visibility("default"))) FILE *fopen64(const char *path, const char *mode)
+{
+        const char *text = server_pmu_file(path);
+
+        return text ? pmu_fopen(text, mode) : ((fopen_fn)dlsym(RTLD_NEXT, "fopen64"))(path, mode);
+}
+
 typedef int (*ioctl_fn)(int, unsigned long, ...);
 
 static ioctl_fn real_ioctl(void)

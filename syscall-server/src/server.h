@@ -71,8 +71,14 @@ int server_fd_new(struct server *s, const struct server_fd *obj);
 struct server_fd *server_fd_get(struct server *s, int fd, enum server_obj kind);
 
 /*
+ * What the server answers for sysfs file `path` of the uprobe PMU (its own
+ * PMU's type, the retprobe bit), or NULL for any other file.
+ */
+const char *server_pmu_file(const char *path);
+
+/*
  * perf_event_open(attr, pid, cpu, group_fd, flags) of a uprobe or uretprobe
- * (attr->type is the kernel's uprobe PMU): a descriptor standing for it, or
+ * (attr->type is the server's uprobe PMU): a descriptor standing for it, or
  * a negative errno. Other events: -ENOENT, for the caller to pass on.
  */
 long server_perf_event_open(struct server *s, const void *attr, int pid, int cpu, int group_fd,
