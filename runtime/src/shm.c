@@ -91,6 +91,7 @@ struct bpfaot_shm {
         char *name;
         struct shm_header *hdr;
         size_t len;
+        int fd; /* kept to back allocations with storage (segment_alloc) */
 };
 
 static const size_t header_bytes = BPFAOT_ROUND_UP(sizeof(struct shm_header), SHM_ALIGN);
@@ -172,10 +173,12 @@ static int segment_create(struct bpfaot_shm *shm, uint64_t size, struct bpfaot_e
                 return fail(e, shm->name, errno, "cannot create it: %s", strerror(errno));
         if (ftruncate(fd, (off_t)size))
                 err = -errno;
+        /* The header is written now: its pages must exist (a full /dev/shm: ENOSPC, no SIGBUS). */
+        if (!err)
+                err = -posix_fallocate(fd, 0, (off_t)header_bytes);
         p = err ? MAP_FAILED : mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (!err && p == MAP_FAILED)
                 err = -errno;
-        close(fd);
         if (!err) {
                 h = p;
                 h->pre.version = BPFAOT_SHM_VERSION;
@@ -190,6 +193,7 @@ static int segment_create(struct bpfaot_shm *shm, uint64_t size, struct bpfaot_e
         if (err) {
                 if (p != MAP_FAILED)
                         munmap(p, size);
+                close(fd);
                 shm_unlink(shm->name);
                 return fail(e, shm->name, -err, "cannot create it: %s", strerror(-err));
         }
@@ -197,6 +201,7 @@ static int segment_create(struct bpfaot_shm *shm, uint64_t size, struct bpfaot_e
         __atomic_store_n(&h->pre.ready, BPFAOT_SHM_READY, __ATOMIC_RELEASE);
         shm->hdr = h;
         shm->len = size;
+        shm->fd = fd;
         return 0;
 }
 
@@ -260,19 +265,22 @@ static int segment_open(struct bpfaot_shm *shm, struct bpfaot_error *e)
         }
         p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         err = p == MAP_FAILED ? -errno : 0;
-        close(fd);
-        if (err)
+        if (err) {
+                close(fd);
                 return fail(e, shm->name, -err, "cannot map it: %s", strerror(-err));
+        }
         h = p;
         (void)__atomic_load_n(&h->pre.ready, __ATOMIC_ACQUIRE); /* pairs with the creator's store */
         if (h->size != (uint64_t)st.st_size || h->map_cap != BPFAOT_SHM_MAX_MAPS ||
             h->prog_cap != BPFAOT_SHM_MAX_PROGS || h->attach_cap != BPFAOT_SHM_MAX_ATTACHES ||
             h->used > h->size) {
                 munmap(p, (size_t)st.st_size);
+                close(fd);
                 return fail(e, shm->name, EPROTO, "its header does not describe it");
         }
         shm->hdr = h;
         shm->len = (size_t)st.st_size;
+        shm->fd = fd;
         return 0;
 }
 
@@ -332,6 +340,7 @@ void bpfaot_shm__close(struct bpfaot_shm *shm)
         if (!shm)
                 return;
         munmap(shm->hdr, shm->len);
+        close(shm->fd);
         free(shm->name);
         free(shm);
 }
@@ -384,13 +393,19 @@ void bpfaot__shm_unlock(struct bpfaot_shm *shm)
         pthread_mutex_unlock(&shm->hdr->lock);
 }
 
-/* The place of a map's block: the segment's bump allocator (the lock is held). */
+/*
+ * The place of a map's block: the segment's bump allocator (the lock is
+ * held). The bytes get their storage now, so that a full /dev/shm is a
+ * failed allocation (-ENOSPC) rather than a SIGBUS at the first write.
+ */
 static void *segment_alloc(void *ctx, size_t size)
 {
         struct bpfaot_shm *shm = ctx;
         uint64_t off = BPFAOT_ROUND_UP(shm->hdr->used, SHM_ALIGN);
 
         if (off > shm->len || size > shm->len - off)
+                return NULL;
+        if (size && posix_fallocate(shm->fd, (off_t)off, (off_t)size))
                 return NULL;
         __atomic_store_n(&shm->hdr->used, off + size, __ATOMIC_RELAXED);
         return (char *)shm->hdr + off;

@@ -167,7 +167,12 @@ static void processes_count(void)
                                      .type = BPF_MAP_TYPE_HASH,
                                      .key_size = 4,
                                      .value_size = 8,
-                                     .max_entries = KEYS};
+                                     /*
+                                      * Room for every process to hold an element it has not
+                                      * linked yet: a preallocated map that is exactly full
+                                      * can refuse a racing insert (-E2BIG), as the kernel's.
+                                      */
+                                     .max_entries = KEYS + PROCS};
         struct area ar;
         struct bpfaot_map *m;
         uint64_t total = 0, v;
