@@ -159,8 +159,37 @@ static int init_lock(pthread_mutex_t *lock)
         return -rc;
 }
 
+/* A created segment's permissions: opts.mode, else $BPFAOT_SHM_MODE, else the default. */
+static int create_mode(const struct bpfaot_shm_opts *o, const char *name, mode_t *mode)
+{
+        const char *env = getenv(BPFAOT_SHM_MODE_ENV);
+        unsigned long v;
+        char *end;
+
+        if (o->mode) {
+                v = o->mode;
+        } else if (env && *env) {
+                errno = 0;
+                v = strtoul(env, &end, 8);
+                if (errno || *end || env[0] == '-')
+                        v = ~0ul;
+        } else {
+                v = BPFAOT_SHM_DEFAULT_MODE;
+        }
+        if (v & ~0777ul)
+                return o->mode ? fail(o->error, name, EINVAL, "mode %#o is not a permission mode",
+                                      o->mode)
+                               : fail(o->error, name, EINVAL,
+                                      "%s=%s is not a permission mode (an octal number such as "
+                                      "0660)",
+                                      BPFAOT_SHM_MODE_ENV, env);
+        *mode = (mode_t)v;
+        return 0;
+}
+
 /* Make the segment: only the process whose O_EXCL open succeeds initialises it. */
-static int segment_create(struct bpfaot_shm *shm, uint64_t size, struct bpfaot_error *e)
+static int segment_create(struct bpfaot_shm *shm, uint64_t size, mode_t mode,
+                          struct bpfaot_error *e)
 {
         struct shm_header *h;
         void *p;
@@ -171,7 +200,8 @@ static int segment_create(struct bpfaot_shm *shm, uint64_t size, struct bpfaot_e
                 return -EEXIST; /* someone else's: the caller opens it */
         if (fd < 0)
                 return fail(e, shm->name, errno, "cannot create it: %s", strerror(errno));
-        if (ftruncate(fd, (off_t)size))
+        /* shm_open's mode went through the umask: the segment gets the one asked for. */
+        if (fchmod(fd, mode) || ftruncate(fd, (off_t)size))
                 err = -errno;
         /* The header is written now: its pages must exist (a full /dev/shm: ENOSPC, no SIGBUS). */
         if (!err)
@@ -288,7 +318,12 @@ static int segment_open(struct bpfaot_shm *shm, struct bpfaot_error *e)
 static int segment_get(struct bpfaot_shm *shm, const struct bpfaot_shm_opts *o)
 {
         uint64_t size = o->size ? o->size : BPFAOT_SHM_DEFAULT_SIZE;
+        mode_t mode = BPFAOT_SHM_DEFAULT_MODE;
         int err = -ENOENT;
+
+        if (o->create && (err = create_mode(o, shm->name, &mode)))
+                return err;
+        err = -ENOENT;
 
         if (o->create && size < header_bytes)
                 return fail(o->error, shm->name, EINVAL,
@@ -296,7 +331,7 @@ static int segment_get(struct bpfaot_shm *shm, const struct bpfaot_shm_opts *o)
                             (unsigned long long)size, header_bytes);
         /* Removed between our create and open attempts: try again, a few times. */
         for (int tries = 0; tries < 3 && err == -ENOENT; tries++) {
-                err = o->create ? segment_create(shm, size, o->error) : -EEXIST;
+                err = o->create ? segment_create(shm, size, mode, o->error) : -EEXIST;
                 if (err == -EEXIST)
                         err = segment_open(shm, o->error);
                 if (!o->create)

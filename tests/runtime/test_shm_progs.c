@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <linux/bpf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -49,6 +51,61 @@ static uint32_t count_progs(struct bpfaot_shm *shm)
         while (bpfaot_shm__next_prog_id(shm, id, &id) == 0)
                 n++;
         return n;
+}
+
+/* The permissions segment `name` was created with. */
+static unsigned int mode_of(const char *name)
+{
+        char path[128];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "/dev/shm/%s", name);
+        CHECK_EQ(stat(path, &st), 0);
+        return st.st_mode & 0777;
+}
+
+/* A created segment's permissions: opts.mode, else $BPFAOT_SHM_MODE, else 0600; never the umask's.
+ */
+static void check_modes(const char *name)
+{
+        struct bpfaot_error err = {0};
+        struct bpfaot_shm_opts opts = {
+            .sz = sizeof(opts), .create = true, .size = 1u << 20, .error = &err};
+        struct bpfaot_shm *shm;
+        char want[160];
+        mode_t old = umask(077);
+
+        unsetenv(BPFAOT_SHM_MODE_ENV);
+        const struct {
+                unsigned int mode;
+                const char *env;
+                unsigned int want;
+        } cases[] = {{0, NULL, 0600}, {0640, NULL, 0640}, {0, "0660", 0660}, {0604, "0660", 0604}};
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                if (cases[i].env)
+                        setenv(BPFAOT_SHM_MODE_ENV, cases[i].env, 1);
+                else
+                        unsetenv(BPFAOT_SHM_MODE_ENV);
+                opts.mode = cases[i].mode;
+                CHECK_EQ(bpfaot_shm__open(name, &opts, &shm), 0);
+                CHECK_EQ(mode_of(name), cases[i].want);
+                bpfaot_shm__close(shm);
+                CHECK_EQ(bpfaot_shm__remove(name), 0);
+        }
+        setenv(BPFAOT_SHM_MODE_ENV, "9x", 1);
+        opts.mode = 0;
+        CHECK_EQ(bpfaot_shm__open(name, &opts, &shm), -EINVAL);
+        snprintf(want, sizeof(want),
+                 "/%s: BPFAOT_SHM_MODE=9x is not a permission mode (an octal number such as 0660)",
+                 name);
+        CHECK(strcmp(err.msg, want) == 0);
+        unsetenv(BPFAOT_SHM_MODE_ENV);
+        opts.mode = 01777;
+        CHECK_EQ(bpfaot_shm__open(name, &opts, &shm), -EINVAL);
+        snprintf(want, sizeof(want), "/%s: mode 01777 is not a permission mode", name);
+        CHECK(strcmp(err.msg, want) == 0);
+        umask(old);
 }
 
 int main(void)
@@ -214,6 +271,7 @@ int main(void)
 
         bpfaot_shm__close(shm);
         CHECK_EQ(bpfaot_shm__remove(name), 0);
+        check_modes(name);
         printf("shm_progs: ok\n");
         return 0;
 }

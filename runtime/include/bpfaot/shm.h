@@ -32,6 +32,10 @@ extern "C" {
 /* The segment used when no name is given: $BPFAOT_SHM, else this. */
 #define BPFAOT_SHM_DEFAULT_NAME "bpfaot"
 #define BPFAOT_SHM_ENV          "BPFAOT_SHM"
+/* The permissions of a created segment unless opts.mode says otherwise: $BPFAOT_SHM_MODE, else
+ * this. */
+#define BPFAOT_SHM_MODE_ENV     "BPFAOT_SHM_MODE"
+#define BPFAOT_SHM_DEFAULT_MODE 0600
 /* Layout version: a segment of another version is refused (-EPROTO). */
 #define BPFAOT_SHM_VERSION 1
 /* Bytes of a new segment unless opts.size says otherwise (pages are only used as written). */
@@ -57,6 +61,13 @@ struct bpfaot_shm_opts {
         size_t size; /* bytes of a created segment; 0: BPFAOT_SHM_DEFAULT_SIZE */
         /* When set, a failed open leaves here one line naming the segment and the reason. */
         struct bpfaot_error *error;
+        /*
+         * Permissions of a created segment (0: $BPFAOT_SHM_MODE, an octal
+         * number such as 0660, else BPFAOT_SHM_DEFAULT_MODE), set as given
+         * whatever the umask: a loader and a target of other users share a
+         * segment they may both read and write.
+         */
+        unsigned int mode;
 };
 
 /* $BPFAOT_SHM when set and not empty, else BPFAOT_SHM_DEFAULT_NAME. */
