@@ -57,6 +57,9 @@ struct vm {
         void *const *maps;
         bool (*mem_ok)(void *ctx, uintptr_t addr, size_t size);
         void *mem_ok_ctx;
+        uint64_t (*map_by_fd)(void *ctx, uint32_t imm);
+        uint64_t (*map_value)(void *ctx, uint64_t map);
+        void *map_ctx;
 
         uint8_t *stacks; /* BPFAOT_MAX_CALL_DEPTH frames of stack_size bytes */
         uint32_t stack_size;
@@ -350,6 +353,19 @@ static int exec_ld(struct vm *vm)
                 vm->pc += 2;
                 return 0;
         }
+        /* A map by the host's id or descriptor, as compiled code asks __lddw_helper_map_by_fd. */
+        if ((insn->src == BPFAOT_LDDW_MAP_FD || insn->src == BPFAOT_LDDW_MAP_VAL) &&
+            vm->map_by_fd && vm->map_value) {
+                uint64_t map = vm->map_by_fd(vm->map_ctx, (uint32_t)insn->imm);
+
+                if (!map)
+                        return FAIL(vm, ENOENT, "no map %u", (unsigned)insn->imm);
+                vm->reg[insn->dst] = insn->src == BPFAOT_LDDW_MAP_FD
+                                         ? map
+                                         : vm->map_value(vm->map_ctx, map) + (uint32_t)insn[1].imm;
+                vm->pc += 2;
+                return 0;
+        }
         /* The validator admits only lddw in this class. */
         if (insn->src != BPFAOT_LDDW_IMM64)
                 return FAIL(vm, ENOTSUP,
@@ -501,6 +517,9 @@ static int read_opts(struct vm *vm, const struct bpfaot_interp_opts *opts,
         vm->maps = o->maps;
         vm->mem_ok = o->mem_ok;
         vm->mem_ok_ctx = o->mem_ok_ctx;
+        vm->map_by_fd = o->map_by_fd;
+        vm->map_value = o->map_value;
+        vm->map_ctx = o->map_ctx;
         vm->cpu_enter = o->cpu_enter;
         vm->cpu_exit = o->cpu_exit;
         vm->trace = o->trace;
@@ -597,28 +616,79 @@ static int run_checked(struct vm *vm, const struct bpfaot_interp_opts *opts, uin
         return rc;
 }
 
-int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
-                      const struct bpfaot_interp_opts *opts, uint64_t *ret,
-                      struct bpfaot_error *err)
-{
+struct bpfaot_interp {
+        const struct bpfaot_prog *prog; /* the caller's */
         struct program checked;
-        struct vm vm = {.program = &checked,
-                        .prog = prog,
+        struct bpfaot_interp_opts opts;
+};
+
+int bpfaot_interp__open(const struct bpfaot_prog *prog, const struct bpfaot_interp_opts *opts,
+                        struct bpfaot_interp **out, struct bpfaot_error *err)
+{
+        struct bpfaot_interp *ip;
+        struct vm vm = {.prog = prog, .err = err};
+        int rc;
+
+        *out = NULL;
+        ip = calloc(1, sizeof(*ip));
+        if (!ip)
+                return bpfaot_error_nomem(err);
+        vm.program = &ip->checked;
+        ip->prog = prog;
+        rc = read_opts(&vm, opts, &ip->opts);
+        if (rc) {
+                free(ip);
+                return rc;
+        }
+        BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts, .stack_size = vm.stack_size);
+        rc = program_check(prog, &vopts, &ip->checked, err);
+        if (rc) {
+                free(ip);
+                return rc;
+        }
+        rc = check_helpers(&vm);
+        if (rc) {
+                bpfaot_interp__free(ip);
+                return rc;
+        }
+        *out = ip;
+        return 0;
+}
+
+int bpfaot_interp__run(const struct bpfaot_interp *ip, void *mem, size_t mem_len, uint64_t *ret,
+                       struct bpfaot_error *err)
+{
+        struct vm vm = {.program = &ip->checked,
+                        .prog = ip->prog,
                         .err = err,
                         .mem = mem,
                         .mem_len = mem ? mem_len : 0};
         struct bpfaot_interp_opts o;
-        int rc = read_opts(&vm, opts, &o);
+        int rc = read_opts(&vm, &ip->opts, &o);
 
-        if (rc)
-                return rc;
-        BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts, .stack_size = vm.stack_size);
-        rc = program_check(prog, &vopts, &checked, err);
         if (rc)
                 return rc;
         vm.reg[1] = (uint64_t)(uintptr_t)mem;
         vm.reg[2] = mem_len;
-        rc = check_helpers(&vm) ?: run_checked(&vm, &o, ret);
-        program_free(&checked);
+        return run_checked(&vm, &o, ret);
+}
+
+void bpfaot_interp__free(struct bpfaot_interp *ip)
+{
+        if (!ip)
+                return;
+        program_free(&ip->checked);
+        free(ip);
+}
+
+int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
+                      const struct bpfaot_interp_opts *opts, uint64_t *ret,
+                      struct bpfaot_error *err)
+{
+        struct bpfaot_interp *ip;
+        int rc = bpfaot_interp__open(prog, opts, &ip, err);
+
+        rc = rc ?: bpfaot_interp__run(ip, mem, mem_len, ret, err);
+        bpfaot_interp__free(ip);
         return rc;
 }

@@ -637,6 +637,19 @@ struct bpfaot_interp_opts {
          */
         void (*trace)(void *ctx, unsigned depth, size_t insn, const uint64_t regs[BPFAOT_NUM_REGS]);
         void *trace_ctx;
+        /*
+         * A 64-bit load of a map by the host's id or descriptor (src
+         * BPF_PSEUDO_MAP_FD, and BPF_PSEUDO_MAP_VALUE for its value) without
+         * a relocation, as in the programs a libbpf loader gives a
+         * shared-memory segment: the map is map_by_fd(map_ctx, imm) (0: no
+         * such map, an error), the value's address map_value(map_ctx, map)
+         * plus the second imm, as compiled code asks
+         * __lddw_helper_map_by_fd and __lddw_helper_map_val
+         * (bpfaot/objabi.h). NULL: such loads are errors.
+         */
+        uint64_t (*map_by_fd)(void *ctx, uint32_t imm);
+        uint64_t (*map_value)(void *ctx, uint64_t map);
+        void *map_ctx;
 };
 
 /*
@@ -648,6 +661,20 @@ struct bpfaot_interp_opts {
 int bpfaot_interp_run(const struct bpfaot_prog *prog, void *mem, size_t mem_len,
                       const struct bpfaot_interp_opts *opts, uint64_t *ret,
                       struct bpfaot_error *err);
+
+/*
+ * The same, validated once for many runs: bpfaot_interp__open checks the
+ * program and its helpers (errors as bpfaot_interp_run's), keeping `prog`
+ * (which must outlive it) and a copy of `opts`; each bpfaot_interp__run
+ * runs it on its own frames, so runs may go on in several threads at once
+ * (opts->data, when set, is then shared by them, as globals are).
+ */
+struct bpfaot_interp;
+int bpfaot_interp__open(const struct bpfaot_prog *prog, const struct bpfaot_interp_opts *opts,
+                        struct bpfaot_interp **ip, struct bpfaot_error *err);
+int bpfaot_interp__run(const struct bpfaot_interp *ip, void *mem, size_t mem_len, uint64_t *ret,
+                       struct bpfaot_error *err);
+void bpfaot_interp__free(struct bpfaot_interp *ip);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The interpreter validated once, run many times (bpfaot_interp__open/run),
+ * and its 64-bit loads of maps by the host's id (map_by_fd, map_value), as
+ * the agent runs a segment's programs: results, the value offset, what the
+ * program may reach (mem_ok), an unknown map's message, a program refused
+ * at open, and runs from several threads at once.
+ */
+#include "test_util.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+/* A "map": its id and a value of 4 u64 that map_value hands out. */
+struct fake_map {
+        uint32_t id;
+        uint64_t value[4];
+};
+static struct fake_map maps[2] = {{.id = 7, .value = {0, 5, 6, 0}}, {.id = 9}};
+
+static uint64_t map_by_fd(void *ctx, uint32_t imm)
+{
+        for (int i = 0; i < 2; i++)
+                if (ctx == (void *)maps && maps[i].id == imm) /* another ctx: no map */
+                        return (uint64_t)(uintptr_t)&maps[i];
+        return 0;
+}
+
+static uint64_t map_value(void *ctx, uint64_t map)
+{
+        (void)ctx;
+        return (uint64_t)(uintptr_t)((struct fake_map *)(uintptr_t)map)->value;
+}
+
+static bool mem_ok(void *ctx, uintptr_t addr, size_t size)
+{
+        (void)ctx;
+        for (int i = 0; i < 2; i++)
+                if (addr >= (uintptr_t)maps[i].value &&
+                    addr + size <= (uintptr_t)maps[i].value + sizeof(maps[i].value))
+                        return true;
+        return false;
+}
+
+static struct bpfaot_interp *open_text(const char *name, const char *text, bool with_maps,
+                                       struct bpfaot_insn **insns, struct bpfaot_prog *prog,
+                                       struct bpfaot_error *err)
+{
+        BPFAOT_OPTS_INIT(bpfaot_interp_opts, o, .map_by_fd = with_maps ? map_by_fd : NULL,
+                         .map_value = with_maps ? map_value : NULL, .map_ctx = maps,
+                         .mem_ok = mem_ok);
+        struct bpfaot_interp *ip = NULL;
+        size_t cnt;
+
+        if (bpfaot_assemble(text, name, insns, &cnt, err)) {
+                CHECKF(false, "%s: %s", name, err->msg);
+                return NULL;
+        }
+        *prog = (struct bpfaot_prog){.input = name, .name = name, .insns = *insns, .insn_cnt = cnt};
+        if (bpfaot_interp__open(prog, &o, &ip, err))
+                return NULL;
+        return ip;
+}
+
+/* r0 = ctx[0] + value[1] + value[2] of map 7 (through map_val at offset 8 and the map itself). */
+static const char *sum_text = "ldxdw %r6, [%r1]\n"
+                              "lddw %r2, map_val 7, 8\n"
+                              "ldxdw %r3, [%r2]\n"
+                              "add %r6, %r3\n"
+                              "lddw %r2, map_fd 7\n"
+                              "ldxdw %r3, [%r2+8]\n" /* struct fake_map: value at offset 8 */
+                              "add %r6, %r3\n"
+                              "ldxdw %r3, [%r2+24]\n"
+                              "add %r6, %r3\n"
+                              "mov %r0, %r6\n"
+                              "exit\n";
+
+struct thread_arg {
+        struct bpfaot_interp *ip;
+        int bad;
+};
+
+static void *runner(void *p)
+{
+        struct thread_arg *a = p;
+
+        for (uint64_t i = 0; i < 20000; i++) {
+                uint64_t ctx = i, r0 = 0;
+
+                if (bpfaot_interp__run(a->ip, &ctx, sizeof(ctx), &r0, NULL) || r0 != i + 5 + 6 + 6)
+                        a->bad++;
+        }
+        return NULL;
+}
+
+int main(void)
+{
+        struct bpfaot_error err = {0};
+        struct bpfaot_insn *insns = NULL;
+        struct bpfaot_prog prog;
+        struct bpfaot_interp *ip;
+        uint64_t ctx = 100, r0 = 0;
+
+        /* value[1] (map_val 7 + 8) + the map's bytes at +8 (value[0]) and +24 (value[2]). */
+        ip = open_text("sum", sum_text, true, &insns, &prog, &err);
+        CHECKF(ip != NULL, "%s", err.msg);
+        if (ip) {
+                CHECK_EQ(bpfaot_interp__run(ip, &ctx, sizeof(ctx), &r0, &err), 0);
+                CHECK_EQ(r0, 100 + 5 + 0 + 6);
+                maps[0].value[0] = 6;
+                CHECK_EQ(bpfaot_interp__run(ip, &ctx, sizeof(ctx), &r0, &err), 0);
+                CHECK_EQ(r0, 100 + 5 + 6 + 6);
+                /* Several threads at once on one prepared program. */
+                struct thread_arg args[4];
+                pthread_t th[4];
+
+                for (int i = 0; i < 4; i++) {
+                        args[i] = (struct thread_arg){.ip = ip};
+                        CHECK_EQ(pthread_create(&th[i], NULL, runner, &args[i]), 0);
+                }
+                for (int i = 0; i < 4; i++) {
+                        pthread_join(th[i], NULL);
+                        CHECK_EQ(args[i].bad, 0);
+                }
+                bpfaot_interp__free(ip);
+        }
+        free(insns);
+
+        /* The same load without the callbacks: an error naming the pseudo source. */
+        ip = open_text("no_maps", sum_text, false, &insns, &prog, &err);
+        CHECK(ip != NULL);
+        if (ip) {
+                CHECK(bpfaot_interp__run(ip, &ctx, sizeof(ctx), &r0, &err) < 0);
+                CHECK_CONTAINS(err.msg, "lddw pseudo source 2 is not supported by the interpreter");
+                bpfaot_interp__free(ip);
+        }
+        free(insns);
+
+        /* A map the host does not have. */
+        ip =
+            open_text("unknown", "lddw %r1, map_fd 8\nmov %r0, 0\nexit\n", true, &insns, &prog, &err);
+        CHECK(ip != NULL);
+        if (ip) {
+                CHECK(bpfaot_interp__run(ip, &ctx, sizeof(ctx), &r0, &err) < 0);
+                CHECK_CONTAINS(err.msg, "unknown: insn 0: ");
+                CHECK_CONTAINS(err.msg, "no map 8");
+                bpfaot_interp__free(ip);
+        }
+        free(insns);
+
+        /* Past the map's value: outside what the program may reach. */
+        ip = open_text("oob", "lddw %r2, map_val 9, 0\nldxdw %r0, [%r2+32]\nexit\n", true, &insns,
+                       &prog, &err);
+        CHECK(ip != NULL);
+        if (ip) {
+                CHECK(bpfaot_interp__run(ip, &ctx, sizeof(ctx), &r0, &err) < 0);
+                CHECK_CONTAINS(err.msg, "oob: insn 2: ");
+                bpfaot_interp__free(ip);
+        }
+        free(insns);
+
+        /* Refused when opened: a jump out of the program. */
+        ip = open_text("bad", "ja +5\nexit\n", true, &insns, &prog, &err);
+        CHECK(ip == NULL);
+        CHECK(err.code < 0);
+        CHECK_CONTAINS(err.msg, "bad: insn 0: ");
+        free(insns);
+        return TEST_EXIT("interp_prepared");
+}
