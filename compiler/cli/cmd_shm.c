@@ -164,7 +164,10 @@ static void print_attach_line(const struct bpfaot_shm_attach_info *ai)
                         printf("%s  ", type);
                 else
                         printf("attach_type %" PRIu32 "  ", ai->attach_type);
-                print_name(ai->target);
+                if (ai->target_map_id)
+                        printf("map %" PRIu32, ai->target_map_id);
+                else
+                        print_name(ai->target);
                 if (ai->attach_flags)
                         printf("  flags 0x%" PRIx32, ai->attach_flags);
                 printf("\n");
