@@ -82,7 +82,7 @@ struct target {
         char path[BPFAOT_SHM_TARGET_LEN];
 };
 
-/* The attach types' entry for `type`, or NULL when PROG_ATTACH does not take it. */
+/* Does PROG_ATTACH take attach type `type`? */
 static bool attach_type_known(uint32_t type)
 {
         return type < sizeof(attach_types) / sizeof(attach_types[0]) &&
@@ -276,12 +276,16 @@ static bool attr_tail_zero(const union bpf_attr *attr, unsigned int size, size_t
 
 #define ATTR_END(field) (offsetof(union bpf_attr, field) + sizeof(((union bpf_attr *)0)->field))
 
-/* The attach type of a PROG_ATTACH or PROG_DETACH, checked. */
-static long attach_type_check(const char *cmd, const union bpf_attr *attr, unsigned int size,
-                              size_t end)
+/*
+ * The attach type of a PROG_ATTACH or PROG_DETACH (`attr`, the caller's
+ * `uattr` of `size` bytes as read), checked; and that the caller set no
+ * field past the command's (`end`), as the kernel checks.
+ */
+static long attach_type_check(const char *cmd, const union bpf_attr *uattr,
+                              const union bpf_attr *attr, unsigned int size, size_t end)
 {
-        if (size < ATTR_END(attach_type) || !attr_tail_zero(attr, size, end)) {
-                server_log("%s: attributes of %u bytes, or fields it has not set", cmd, size);
+        if (!attr_tail_zero(uattr, size, end)) {
+                server_log("%s: attributes past its own fields are set", cmd);
                 return -EINVAL;
         }
         if (!attach_type_known(attr->attach_type)) {
@@ -292,9 +296,20 @@ static long attach_type_check(const char *cmd, const union bpf_attr *attr, unsig
         return 0;
 }
 
-long server_prog_attach(struct server *s, union bpf_attr *attr, unsigned int size)
+/* The caller's attributes, as the kernel reads them: what `size` leaves out is zero. */
+static union bpf_attr attr_copy(const union bpf_attr *attr, unsigned int size)
+{
+        union bpf_attr a;
+
+        memset(&a, 0, sizeof(a));
+        memcpy(&a, attr, size < sizeof(a) ? size : sizeof(a));
+        return a;
+}
+
+long server_prog_attach(struct server *s, union bpf_attr *uattr, unsigned int size)
 {
         struct bpfaot_shm_attach_def def = {.sz = sizeof(def), .kind = BPFAOT_SHM_PROG_ATTACH};
+        union bpf_attr a = attr_copy(uattr, size), *attr = &a;
         uint32_t type = attr->attach_type, replace = 0, id;
         struct bpfaot_shm_prog_info pi;
         struct target t;
@@ -302,7 +317,7 @@ long server_prog_attach(struct server *s, union bpf_attr *attr, unsigned int siz
 
         if (!server_shm(s))
                 return -errno;
-        err = attach_type_check("PROG_ATTACH", attr, size, ATTR_END(replace_bpf_fd));
+        err = attach_type_check("PROG_ATTACH", uattr, attr, size, ATTR_END(replace_bpf_fd));
         err = err ?: prog_get(s, "PROG_ATTACH", "attach_bpf_fd", (int)attr->attach_bpf_fd, &pi);
         if (err)
                 return err;
@@ -335,8 +350,9 @@ long server_prog_attach(struct server *s, union bpf_attr *attr, unsigned int siz
         return 0;
 }
 
-long server_prog_detach(struct server *s, union bpf_attr *attr, unsigned int size)
+long server_prog_detach(struct server *s, union bpf_attr *uattr, unsigned int size)
 {
+        union bpf_attr a = attr_copy(uattr, size), *attr = &a;
         struct bpfaot_shm_prog_info pi = {0};
         struct at_target at;
         struct target t;
@@ -345,7 +361,7 @@ long server_prog_detach(struct server *s, union bpf_attr *attr, unsigned int siz
 
         if (!server_shm(s))
                 return -errno;
-        err = attach_type_check("PROG_DETACH", attr, size, ATTR_END(attach_type));
+        err = attach_type_check("PROG_DETACH", uattr, attr, size, ATTR_END(attach_type));
         /* attach_bpf_fd 0: none given (the only program at the target). */
         if (!err && attr->attach_bpf_fd)
                 err = prog_get(s, "PROG_DETACH", "attach_bpf_fd", (int)attr->attach_bpf_fd, &pi);

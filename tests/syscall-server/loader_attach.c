@@ -252,6 +252,51 @@ static void not_programs(struct bpf_object *obj, int target)
         CHECK(bpf_prog_detach2(map, target, BPF_SK_SKB_STREAM_VERDICT) < 0 && errno == EINVAL);
 }
 
+/* A program of `type` loaded without an object: "r0 = 0; exit". */
+static int raw_prog(enum bpf_prog_type type, const char *name)
+{
+        struct bpf_insn insns[] = {
+            {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0},
+            {.code = BPF_JMP | BPF_EXIT},
+        };
+        int fd = bpf_prog_load(type, name, "GPL", insns, 2, NULL);
+
+        CHECK(fd > 2);
+        return fd;
+}
+
+/*
+ * The other targets: the network namespace (BPF_FLOW_DISSECTOR: no
+ * target_fd, as the kernel's), a device (BPF_LIRC_MODE2: a file that is
+ * none is refused); attributes past PROG_ATTACH's set.
+ */
+static void other_targets(void)
+{
+        int flow = raw_prog(BPF_PROG_TYPE_FLOW_DISSECTOR, "flow");
+        int lirc = raw_prog(BPF_PROG_TYPE_LIRC_MODE2, "lirc");
+        int file = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+        char netns[64];
+        ssize_t n = readlink("/proc/self/ns/net", netns, sizeof(netns) - 1);
+        union bpf_attr attr;
+
+        CHECK(file > 2 && n > 0);
+        netns[n] = '\0';
+        CHECK(bpf_prog_attach(flow, 0, BPF_FLOW_DISSECTOR, 0) == 0);
+        CHECK(requests(BPFAOT_SHM_PROG_ATTACH, "flow", netns, BPF_FLOW_DISSECTOR, 0) == 1);
+        CHECK(bpf_prog_detach2(flow, 0, BPF_FLOW_DISSECTOR) == 0);
+        CHECK(requests(BPFAOT_SHM_PROG_ATTACH, "flow", netns, BPF_FLOW_DISSECTOR, 0) == 0);
+        CHECK(bpf_prog_attach(flow, file, BPF_FLOW_DISSECTOR, 0) < 0 && errno == EINVAL);
+        CHECK(bpf_prog_attach(lirc, file, BPF_LIRC_MODE2, 0) < 0 && errno == EINVAL);
+        memset(&attr, 0, sizeof(attr));
+        attr.target_fd = 0;
+        attr.attach_bpf_fd = (uint32_t)flow;
+        attr.attach_type = BPF_FLOW_DISSECTOR;
+        ((char *)&attr)[offsetof(union bpf_attr, replace_bpf_fd) + sizeof(attr.replace_bpf_fd)] = 1;
+        CHECK(syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof(attr)) < 0 && errno == EINVAL);
+        CHECK(close(flow) == 0 && close(lirc) == 0 && close(file) == 0);
+        CHECK(prog_id("flow") == 0 && prog_id("lirc") == 0);
+}
+
 static struct bpf_object *obj; /* kept to the end, as a loader that runs until killed keeps it */
 
 int main(int argc, char **argv)
@@ -263,6 +308,7 @@ int main(int argc, char **argv)
         tracepoints(obj);
         at_map(obj);
         not_programs(obj, bpf_map__fd(bpf_object__find_map_by_name(obj, "socks")));
+        other_targets();
         if (argc == 3)
                 at_cgroup(obj, argv[2]);
         /* A command the server does not answer: EINVAL (and its line). */
