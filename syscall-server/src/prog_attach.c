@@ -105,11 +105,21 @@ static long link_path(const char *cmd, const char *link, char *path)
         return 0;
 }
 
+/* Does `fd` stand for something of the server's (they are all open on /dev/null, a device)? */
+static bool server_owned(struct server *s, int fd)
+{
+        for (int k = SERVER_OBJ_MAP; k <= SERVER_OBJ_LINK; k++)
+                if (server_fd_get(s, fd, (enum server_obj)k))
+                        return true;
+        return false;
+}
+
 /* The target `target_fd` stands for, checked to be what attach type `type` needs. */
 static long target_get(struct server *s, const char *cmd, uint32_t type, int fd, struct target *t)
 {
         enum target_kind kind = attach_types[type].target;
         struct server_fd *map;
+        bool owned;
         char link[64];
         struct statfs sfs;
         struct stat st;
@@ -136,12 +146,13 @@ static long target_get(struct server *s, const char *cmd, uint32_t type, int fd,
                 snprintf(t->path, sizeof(t->path), "map %u", map->id);
                 return 0;
         }
+        owned = server_owned(s, fd);
         if (kind == TARGET_CGROUP &&
-            (map || fstatfs(fd, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)) {
+            (owned || fstatfs(fd, &sfs) < 0 || sfs.f_type != CGROUP2_SUPER_MAGIC)) {
                 server_log("%s: target_fd %d is not a cgroup v2 directory", cmd, fd);
                 return -EBADF;
         }
-        if (kind == TARGET_DEVICE && (map || fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode))) {
+        if (kind == TARGET_DEVICE && (owned || fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode))) {
                 server_log("%s: target_fd %d is not a device", cmd, fd);
                 return -EINVAL;
         }

@@ -287,6 +287,8 @@ static void other_targets(void)
         CHECK(requests(BPFAOT_SHM_PROG_ATTACH, "flow", netns, BPF_FLOW_DISSECTOR, 0) == 0);
         CHECK(bpf_prog_attach(flow, file, BPF_FLOW_DISSECTOR, 0) < 0 && errno == EINVAL);
         CHECK(bpf_prog_attach(lirc, file, BPF_LIRC_MODE2, 0) < 0 && errno == EINVAL);
+        /* A program's descriptor is no device (though the server's are open on /dev/null). */
+        CHECK(bpf_prog_attach(lirc, flow, BPF_LIRC_MODE2, 0) < 0 && errno == EINVAL);
         memset(&attr, 0, sizeof(attr));
         attr.target_fd = 0;
         attr.attach_bpf_fd = (uint32_t)flow;

@@ -38,7 +38,7 @@ expect 'PROG_ATTACH: attach_bpf_fd [0-9]* is not an open descriptor'
 expect 'PROG_DETACH: attach_bpf_fd [0-9]* is not a program'
 expect 'bpf command PROG_QUERY (16) is not supported'
 expect 'PROG_ATTACH: target_fd [0-9]* given for the network namespace'
-expect 'PROG_ATTACH: target_fd [0-9]* is not a device'
+expect_n 2 'PROG_ATTACH: target_fd [0-9]* is not a device'
 expect 'PROG_ATTACH: attributes past its own fields are set'
 if [ -n "$cg" ]; then
         expect "PROG_DETACH: 2 programs are attached to $cg: attach_bpf_fd must name one"
