@@ -244,7 +244,8 @@ static void at_cgroup(struct bpf_object *obj, const char *cgroup)
 static void not_programs(struct bpf_object *obj, int target)
 {
         int map = bpf_map__fd(bpf_object__find_map_by_name(obj, "hits"));
-        int none = dup(0);
+        int none =
+            open("/dev/null", O_RDONLY | O_CLOEXEC); /* a number no descriptor has, once closed */
 
         CHECK(map > 2 && none > 2 && close(none) == 0);
         CHECK(bpf_prog_attach(map, target, BPF_SK_SKB_STREAM_VERDICT, 0) < 0 && errno == EINVAL);
