@@ -861,10 +861,13 @@ int bpfaot_shm__prog_code(struct bpfaot_shm *shm, uint32_t id, const void **obj,
 
 /* ---- Attach requests ---- */
 
-/* The smallest def->sz taken: a def of the fields before PROG_ATTACH's, which has them 0. */
-#define ATTACH_DEF_MIN_SZ                                                                          \
-        (offsetof(struct bpfaot_shm_attach_def, pid) +                                             \
-         sizeof(((struct bpfaot_shm_attach_def *)0)->pid))
+/*
+ * The smallest def->sz taken: a def of the fields before PROG_ATTACH's
+ * (whose sizeof, padded, reaches into attach_type), which has them 0.
+ */
+#define ATTACH_DEF_OFFSETOFEND(f)                                                                  \
+        (offsetof(struct bpfaot_shm_attach_def, f) + sizeof(((struct bpfaot_shm_attach_def *)0)->f))
+#define ATTACH_DEF_MIN_SZ ATTACH_DEF_OFFSETOFEND(pid)
 
 /* "category/name": two non-empty parts. */
 static bool tracepoint_name_ok(const char *t)
@@ -919,7 +922,8 @@ int bpfaot_shm__create_attach(struct bpfaot_shm *shm, const struct bpfaot_shm_at
 
         if (!shm || !def || def->sz < ATTACH_DEF_MIN_SZ || !id)
                 return -EINVAL;
-        memcpy(&d, def, def->sz < sizeof(d) ? def->sz : sizeof(d));
+        memcpy(&d, def,
+               def->sz >= ATTACH_DEF_OFFSETOFEND(target_map_id) ? sizeof(d) : ATTACH_DEF_MIN_SZ);
         err = attach_def_check(shm, &d, target);
         err = err ?: bpfaot_shm__prog_info(shm, d.prog_id, &pi);
         err = err ?: bpfaot__shm_lock(shm);

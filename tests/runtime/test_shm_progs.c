@@ -320,16 +320,19 @@ int main(void)
                 longpath[sizeof(longpath) - 1] = '\0';
                 ad.target = longpath;
                 CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -ENAMETOOLONG);
-                /* A def of the fields before PROG_ATTACH's (an older caller): they read as 0. */
+                /*
+                 * A def of the fields before PROG_ATTACH's (an older caller's, whose sizeof
+                 * reaches into attach_type): they read as 0.
+                 */
                 {
                         struct bpfaot_shm_attach_def old = {
-                            .sz = offsetof(struct bpfaot_shm_attach_def, attach_type),
+                            .sz = offsetof(struct bpfaot_shm_attach_def, attach_type) + 4,
                             .prog_id = prog,
                             .kind = BPFAOT_SHM_UPROBE,
                             .target = "/bin/app",
                             .offset = 0x40,
                             .pid = -1,
-                            .attach_type = 7, /* beyond sz: not read */
+                            .attach_type = 7, /* the old struct's padding: not read */
                             .target_map_id = 99};
 
                         CHECK_EQ(bpfaot_shm__create_attach(shm, &old, &next), 0);
