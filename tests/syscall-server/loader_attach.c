@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -126,6 +127,20 @@ static void tracepoints(struct bpf_object *obj)
         kept = bpf_program__attach(sw);
         CHECK(kept != NULL);
         CHECK(requests(BPFAOT_SHM_TRACEPOINT, "on_switch", "sched/sched_switch", 0, 0) == 1);
+
+        /* The older way (no link): PERF_EVENT_IOC_SET_BPF; closing the event withdraws it. */
+        {
+                int pfd = perf_event_tracepoint((unsigned long long)id);
+
+                CHECK(pfd > 2);
+                CHECK(ioctl(pfd, PERF_EVENT_IOC_SET_BPF, bpf_program__fd(openat)) == 0);
+                CHECK(ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0) == 0);
+                CHECK(requests(BPFAOT_SHM_TRACEPOINT, "on_openat", "syscalls/sys_enter_openat", 0,
+                               0) == 1);
+                CHECK(close(pfd) == 0);
+                CHECK(requests(BPFAOT_SHM_TRACEPOINT, "on_openat", "syscalls/sys_enter_openat", 0,
+                               0) == 0);
+        }
 
         /* Bad: an id the server never handed out (a kernel's, one past its own), a long name. */
         errno = 0;
