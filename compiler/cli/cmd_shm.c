@@ -137,13 +137,46 @@ static void print_prog_line(const struct bpfaot_shm_prog_info *pi)
         printf("\n");
 }
 
-/* An attach request: "attach 1: uprobe  prog 5  /usr/lib/libc.so.6+0x9a0e0  pid -1". */
+static const char *const attach_kinds[] = {
+    [BPFAOT_SHM_UPROBE] = "uprobe",
+    [BPFAOT_SHM_URETPROBE] = "uretprobe",
+    [BPFAOT_SHM_TRACEPOINT] = "tracepoint",
+    [BPFAOT_SHM_PROG_ATTACH] = "prog_attach",
+};
+
+/*
+ * An attach request: "attach 1: uprobe  prog 5  /usr/lib/libc.so.6+0x9a0e0  pid -1",
+ * "attach 2: tracepoint  prog 6  syscalls/sys_enter_openat  pid -1",
+ * "attach 3: prog_attach  prog 7  sk_skb_stream_verdict  map 3" (flags, when any, after it).
+ */
 static void print_attach_line(const struct bpfaot_shm_attach_info *ai)
 {
-        printf("attach %" PRIu32 ": %s  prog %" PRIu32 "  ", ai->id,
-               ai->kind == BPFAOT_SHM_URETPROBE ? "uretprobe" : "uprobe", ai->prog_id);
+        const char *kind = ai->kind < sizeof(attach_kinds) / sizeof(attach_kinds[0])
+                               ? attach_kinds[ai->kind]
+                               : NULL;
+        const char *type;
+
+        printf("attach %" PRIu32 ": %s  prog %" PRIu32 "  ", ai->id, kind ? kind : "unknown",
+               ai->prog_id);
+        if (ai->kind == BPFAOT_SHM_PROG_ATTACH) {
+                type = libbpf_bpf_attach_type_str((enum bpf_attach_type)ai->attach_type);
+                if (type)
+                        printf("%s  ", type);
+                else
+                        printf("attach_type %" PRIu32 "  ", ai->attach_type);
+                if (ai->target_map_id)
+                        printf("map %" PRIu32, ai->target_map_id);
+                else
+                        print_name(ai->target);
+                if (ai->attach_flags)
+                        printf("  flags 0x%" PRIx32, ai->attach_flags);
+                printf("\n");
+                return;
+        }
         print_name(ai->target);
-        printf("+0x%" PRIx64 "  pid %" PRId32 "\n", ai->offset, ai->pid);
+        if (ai->kind != BPFAOT_SHM_TRACEPOINT)
+                printf("+0x%" PRIx64, ai->offset);
+        printf("  pid %" PRId32 "\n", ai->pid);
 }
 
 static int shm_list(const struct shm_args *a)

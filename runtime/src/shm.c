@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -62,14 +63,28 @@ struct shm_prog_entry {
         char license[BPFAOT_SHM_LICENSE_LEN];
 };
 
+/*
+ * PROG_ATTACH's fields live where layout version 1 already had room (the
+ * padding after pid, always written as zero, and the offset a PROG_ATTACH
+ * has not), so that its segments keep their layout.
+ */
 struct shm_attach_entry {
         uint32_t id;
         uint32_t live; /* atomic: 0 once withdrawn */
         uint32_t prog_id, kind;
         int32_t pid;
-        uint64_t offset;
+        uint32_t target_map_id; /* PROG_ATTACH */
+        union {
+                uint64_t offset; /* UPROBE, URETPROBE */
+                struct {
+                        uint32_t type, flags;
+                } attach; /* PROG_ATTACH */
+        };
         char target[BPFAOT_SHM_TARGET_LEN];
 };
+_Static_assert(offsetof(struct shm_attach_entry, offset) == 24 &&
+                   offsetof(struct shm_attach_entry, target) == 32,
+               "the attach entry of layout version 1");
 
 struct shm_header {
         struct bpfaot_shm_prefix pre; /* first in every layout version */
@@ -600,6 +615,10 @@ int bpfaot_shm__release_map(struct bpfaot_shm *shm, uint32_t id)
                 return err;
         if (map_in_use(shm, id))
                 return -EBUSY;
+        for (uint32_t a = 0; bpfaot_shm__next_attach_id(shm, a, &a) == 0;)
+                if (shm->hdr->attaches[a - 1].kind == BPFAOT_SHM_PROG_ATTACH &&
+                    shm->hdr->attaches[a - 1].target_map_id == id)
+                        return -EBUSY;
         __atomic_store_n(&shm->hdr->maps[id - 1].released, 1, __ATOMIC_RELEASE);
         return 0;
 }
@@ -842,22 +861,71 @@ int bpfaot_shm__prog_code(struct bpfaot_shm *shm, uint32_t id, const void **obj,
 
 /* ---- Attach requests ---- */
 
+/*
+ * The smallest def->sz taken: a def of the fields before PROG_ATTACH's
+ * (whose sizeof, padded, reaches into attach_type), which has them 0.
+ */
+#define ATTACH_DEF_OFFSETOFEND(f)                                                                  \
+        (offsetof(struct bpfaot_shm_attach_def, f) + sizeof(((struct bpfaot_shm_attach_def *)0)->f))
+#define ATTACH_DEF_MIN_SZ ATTACH_DEF_OFFSETOFEND(pid)
+
+/* "category/name": two non-empty parts. */
+static bool tracepoint_name_ok(const char *t)
+{
+        const char *slash = strchr(t, '/');
+
+        return slash && slash != t && slash[1] && !strchr(slash + 1, '/');
+}
+
+/* The fields `d` has for its kind, and no others; the target it names, in `target`. */
+static int attach_def_check(struct bpfaot_shm *shm, const struct bpfaot_shm_attach_def *d,
+                            char target[BPFAOT_SHM_TARGET_LEN])
+{
+        bool prog_attach = d->kind == BPFAOT_SHM_PROG_ATTACH;
+        struct bpfaot_shm_map_info mi;
+        int err, n;
+
+        if (d->kind < BPFAOT_SHM_UPROBE || d->kind > BPFAOT_SHM_PROG_ATTACH)
+                return -EINVAL;
+        if (!prog_attach && (d->attach_type || d->attach_flags || d->target_map_id))
+                return -EINVAL;
+        if ((d->kind == BPFAOT_SHM_TRACEPOINT || prog_attach) && d->offset)
+                return -EINVAL;
+        if (d->target_map_id) {
+                if (d->target)
+                        return -EINVAL; /* the map is the target: named once */
+                err = bpfaot_shm__map_info(shm, d->target_map_id, &mi);
+                if (err)
+                        return err;
+                snprintf(target, BPFAOT_SHM_TARGET_LEN, "map %" PRIu32, d->target_map_id);
+                return 0;
+        }
+        if (!d->target || !d->target[0])
+                return -EINVAL;
+        n = snprintf(target, BPFAOT_SHM_TARGET_LEN, "%s", d->target);
+        if (n >= BPFAOT_SHM_TARGET_LEN)
+                return -ENAMETOOLONG;
+        if (d->kind == BPFAOT_SHM_TRACEPOINT && !tracepoint_name_ok(target))
+                return -EINVAL;
+        return 0;
+}
+
 int bpfaot_shm__create_attach(struct bpfaot_shm *shm, const struct bpfaot_shm_attach_def *def,
                               uint32_t *id)
 {
+        struct bpfaot_shm_attach_def d = {0};
+        char target[BPFAOT_SHM_TARGET_LEN];
         struct bpfaot_shm_prog_info pi;
         struct shm_attach_entry *ent;
-        size_t len;
         uint32_t cnt;
         int err;
 
-        if (!shm || !def || def->sz < sizeof(*def) || !def->target || !id ||
-            (def->kind != BPFAOT_SHM_UPROBE && def->kind != BPFAOT_SHM_URETPROBE))
+        if (!shm || !def || def->sz < ATTACH_DEF_MIN_SZ || !id)
                 return -EINVAL;
-        len = strlen(def->target);
-        if (len >= BPFAOT_SHM_TARGET_LEN)
-                return -ENAMETOOLONG;
-        err = bpfaot_shm__prog_info(shm, def->prog_id, &pi);
+        memcpy(&d, def,
+               def->sz >= ATTACH_DEF_OFFSETOFEND(target_map_id) ? sizeof(d) : ATTACH_DEF_MIN_SZ);
+        err = attach_def_check(shm, &d, target);
+        err = err ?: bpfaot_shm__prog_info(shm, d.prog_id, &pi);
         err = err ?: bpfaot__shm_lock(shm);
         if (err)
                 return err;
@@ -870,11 +938,17 @@ int bpfaot_shm__create_attach(struct bpfaot_shm *shm, const struct bpfaot_shm_at
         memset(ent, 0, sizeof(*ent));
         ent->id = cnt + 1;
         ent->live = 1;
-        ent->prog_id = def->prog_id;
-        ent->kind = def->kind;
-        ent->pid = def->pid;
-        ent->offset = def->offset;
-        memcpy(ent->target, def->target, len);
+        ent->prog_id = d.prog_id;
+        ent->kind = d.kind;
+        ent->pid = d.pid;
+        if (d.kind == BPFAOT_SHM_PROG_ATTACH) {
+                ent->target_map_id = d.target_map_id;
+                ent->attach.type = d.attach_type;
+                ent->attach.flags = d.attach_flags;
+        } else {
+                ent->offset = d.offset;
+        }
+        memcpy(ent->target, target, strlen(target));
         __atomic_store_n(&shm->hdr->attach_cnt, cnt + 1, __ATOMIC_RELEASE);
         bpfaot__shm_unlock(shm);
         *id = cnt + 1;
@@ -940,7 +1014,13 @@ int bpfaot_shm__attach_info(struct bpfaot_shm *shm, uint32_t id,
         info->prog_id = ent.prog_id;
         info->kind = ent.kind;
         info->pid = ent.pid;
-        info->offset = ent.offset;
+        if (ent.kind == BPFAOT_SHM_PROG_ATTACH) {
+                info->attach_type = ent.attach.type;
+                info->attach_flags = ent.attach.flags;
+                info->target_map_id = ent.target_map_id;
+        } else {
+                info->offset = ent.offset;
+        }
         memcpy(info->target, ent.target, sizeof(info->target));
         return 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * perf_event_open of uprobes and uretprobes: libbpf's
+ * perf_event_open of uprobes, uretprobes and tracepoints (tracepoint.c
+ * hands out their ids). Uprobes: libbpf's
  * bpf_program__attach_uprobe() reads the uprobe PMU's type and retprobe bit
  * from sysfs, opens an event on it (the binary's path in config1, the
  * function's offset in the file in config2, the retprobe bit in config),
@@ -43,24 +44,57 @@ const char *server_pmu_file(const char *path)
         return NULL;
 }
 
+bool server_perf_event_ours(const void *attr_ptr)
+{
+        const struct perf_event_attr *attr = attr_ptr;
+
+        return attr && (attr->type == SERVER_UPROBE_TYPE || attr->type == PERF_TYPE_TRACEPOINT);
+}
+
+/*
+ * A tracepoint event: of an id the server handed out (tracepoint.c). Every
+ * tracepoint id this process reads from tracefs is the server's, so
+ * another id is a bad one, not the kernel's to answer.
+ */
+static long tracepoint_event(struct server *s, const struct perf_event_attr *attr,
+                             struct server_fd *obj)
+{
+        const char *name = server_tracepoint_name(s, attr->config);
+
+        if (!name) {
+                server_log("perf_event_open: tracepoint id %llu was not handed out by the server "
+                           "(read from tracefs events/<category>/<name>/id)",
+                           (unsigned long long)attr->config);
+                return -ENOENT;
+        }
+        obj->attach_kind = BPFAOT_SHM_TRACEPOINT;
+        obj->target = strdup(name);
+        return obj->target ? 0 : -ENOMEM;
+}
+
 long server_perf_event_open(struct server *s, const void *attr_ptr, int pid, int cpu, int group_fd,
                             unsigned long flags)
 {
         const struct perf_event_attr *attr = attr_ptr;
         struct server_fd obj = {.kind = SERVER_OBJ_PERF_EVENT};
+        long err;
         int fd;
 
         (void)cpu, (void)group_fd, (void)flags;
-        if (!attr || attr->type != SERVER_UPROBE_TYPE)
-                return -ENOENT;
-        if (!attr->config1)
-                return -EINVAL;
-        obj.attach_kind =
-            (attr->config >> SERVER_RETPROBE_BIT) & 1 ? BPFAOT_SHM_URETPROBE : BPFAOT_SHM_UPROBE;
-        obj.target = strdup((const char *)(uintptr_t)attr->config1);
-        if (!obj.target)
-                return -ENOMEM;
-        obj.offset = attr->config2;
+        if (attr->type == PERF_TYPE_TRACEPOINT) {
+                err = tracepoint_event(s, attr, &obj);
+                if (err)
+                        return err;
+        } else {
+                if (!attr->config1)
+                        return -EINVAL;
+                obj.attach_kind = (attr->config >> SERVER_RETPROBE_BIT) & 1 ? BPFAOT_SHM_URETPROBE
+                                                                            : BPFAOT_SHM_UPROBE;
+                obj.target = strdup((const char *)(uintptr_t)attr->config1);
+                if (!obj.target)
+                        return -ENOMEM;
+                obj.offset = attr->config2;
+        }
         obj.pid = pid;
         fd = server_fd_new(s, &obj);
         if (fd < 0)
@@ -73,7 +107,6 @@ long server_attach(struct server *s, int prog_fd, int pe_fd, uint32_t *id)
         struct server_fd *prog = server_fd_get(s, prog_fd, SERVER_OBJ_PROG);
         struct server_fd *pe = server_fd_get(s, pe_fd, SERVER_OBJ_PERF_EVENT);
         struct bpfaot_shm_attach_def def = {.sz = sizeof(def)};
-        long err;
 
         if (!prog || !pe)
                 return -EBADF;
@@ -82,10 +115,7 @@ long server_attach(struct server *s, int prog_fd, int pe_fd, uint32_t *id)
         def.target = pe->target;
         def.offset = pe->offset;
         def.pid = pe->pid;
-        err = bpfaot_shm__create_attach(s->shm, &def, id);
-        if (!err)
-                prog->attached = true;
-        return err;
+        return bpfaot_shm__create_attach(s->shm, &def, id);
 }
 
 long server_perf_event_ioctl(struct server *s, int fd, unsigned long request, unsigned long arg)

@@ -116,29 +116,34 @@ struct server_fd *server_fd_get(struct server *s, int fd, enum server_obj kind)
         return &s->fds[fd];
 }
 
-/* Release map `id`, or remember it until the programs that load it are released. */
-static void map_closed(struct server *s, uint32_t id)
+/* Add `id` to the list at `*ids` (of `*cnt`); on failure it stays in the segment: storage only. */
+static void orphan_add(uint32_t **ids, size_t *cnt, uint32_t id)
 {
-        uint32_t *n;
+        uint32_t *n = realloc(*ids, (*cnt + 1) * sizeof(*n));
 
-        if (bpfaot_shm__release_map(s->shm, id) != -EBUSY)
-                return;
-        n = realloc(s->orphans, (s->orphan_cnt + 1) * sizeof(*n));
         if (!n)
-                return; /* it stays in the segment: storage only */
-        s->orphans = n;
-        s->orphans[s->orphan_cnt++] = id;
+                return;
+        *ids = n;
+        n[(*cnt)++] = id;
 }
 
-/* A program went: the maps only it kept may go too. */
-static void orphans_retry(struct server *s)
+/* Release what `release` lets go of; keep in the list what is still busy. */
+static void orphans_release(struct server *s, uint32_t *ids, size_t *cnt,
+                            int (*release)(struct bpfaot_shm *, uint32_t))
 {
         size_t kept = 0;
 
-        for (size_t i = 0; i < s->orphan_cnt; i++)
-                if (bpfaot_shm__release_map(s->shm, s->orphans[i]) == -EBUSY)
-                        s->orphans[kept++] = s->orphans[i];
-        s->orphan_cnt = kept;
+        for (size_t i = 0; i < *cnt; i++)
+                if (release(s->shm, ids[i]) == -EBUSY)
+                        ids[kept++] = ids[i];
+        *cnt = kept;
+}
+
+void server_orphans_retry(struct server *s)
+{
+        /* Programs first: a map goes once the programs loading it have. */
+        orphans_release(s, s->prog_orphans, &s->prog_orphan_cnt, bpfaot_shm__release_prog);
+        orphans_release(s, s->orphans, &s->orphan_cnt, bpfaot_shm__release_map);
 }
 
 /*
@@ -156,17 +161,23 @@ static void fd_drop(struct server *s, int fd)
         e = &s->fds[fd];
         if (e->kind == SERVER_OBJ_MAP)
                 bpfaot_map__free(e->map);
-        if (e->kind == SERVER_OBJ_MAP && s->shm && !s->exiting)
-                map_closed(s, e->id);
+        if (e->kind == SERVER_OBJ_MAP && s->shm && !s->exiting &&
+            bpfaot_shm__release_map(s->shm, e->id) == -EBUSY)
+                orphan_add(&s->orphans, &s->orphan_cnt, e->id);
         if (e->kind == SERVER_OBJ_PERF_EVENT)
                 free(e->target);
         /* A link (or an event SET_BPF attached) closed: the loader detached its program. */
         if ((e->kind == SERVER_OBJ_LINK || e->kind == SERVER_OBJ_PERF_EVENT) && e->id && s->shm &&
-            !s->exiting)
+            !s->exiting) {
                 bpfaot_shm__release_attach(s->shm, e->id);
-        if (e->kind == SERVER_OBJ_PROG && !e->attached && s->shm && !s->exiting) {
-                bpfaot_shm__release_prog(s->shm, e->id);
-                orphans_retry(s);
+                server_orphans_retry(s);
+        }
+        /* An attached program stays (as the kernel's, held by its attachment) until detached. */
+        if (e->kind == SERVER_OBJ_PROG && s->shm && !s->exiting) {
+                if (bpfaot_shm__release_prog(s->shm, e->id) == -EBUSY)
+                        orphan_add(&s->prog_orphans, &s->prog_orphan_cnt, e->id);
+                else
+                        server_orphans_retry(s);
         }
         memset(e, 0, sizeof(*e));
 }
@@ -180,7 +191,7 @@ __attribute__((visibility("default"))) long syscall(long number, ...)
         for (int i = 0; i < 6; i++)
                 a[i] = va_arg(ap, long);
         va_end(ap);
-        if (number == SYS_perf_event_open) {
+        if (number == SYS_perf_event_open && server_perf_event_ours((const void *)a[0])) {
                 struct server *s = server_get();
                 long ret;
 
@@ -188,13 +199,11 @@ __attribute__((visibility("default"))) long syscall(long number, ...)
                 ret = server_perf_event_open(s, (const void *)a[0], (int)a[1], (int)a[2], (int)a[3],
                                              (unsigned long)a[4]);
                 pthread_mutex_unlock(&s->lock);
-                if (ret != -ENOENT) {
-                        if (ret < 0) {
-                                errno = (int)-ret;
-                                return -1;
-                        }
-                        return ret;
+                if (ret < 0) {
+                        errno = (int)-ret;
+                        return -1;
                 }
+                return ret;
         }
         if (number == SYS_bpf) {
                 struct server *s = server_get();
@@ -214,28 +223,55 @@ __attribute__((visibility("default"))) long syscall(long number, ...)
 
 typedef FILE *(*fopen_fn)(const char *, const char *);
 
-/* The uprobe PMU's sysfs files: the server's answer (read-only), whatever the host has. */
-static FILE *pmu_fopen(const char *text, const char *mode)
+/*
+ * The files the server answers (read-only), whatever the host has: the
+ * uprobe PMU's sysfs files and tracefs tracepoint ids. NULL with errno set
+ * when it answers with an error; `*ours` false for any other file.
+ */
+static FILE *server_fopen(const char *path, const char *mode, bool *ours)
 {
-        if (mode[0] != 'r' || strchr(mode, '+')) {
-                errno = EACCES;
+        const char *text = server_pmu_file(path);
+        struct server *s = server_get();
+        char id[32];
+        FILE *f;
+        int ret = 0;
+
+        if (!text) {
+                pthread_mutex_lock(&s->lock);
+                ret = server_tracepoint_file(s, path, id, sizeof(id));
+                pthread_mutex_unlock(&s->lock);
+                text = ret > 0 ? id : NULL;
+        }
+        *ours = text || ret < 0;
+        if (!*ours)
+                return NULL;
+        if (ret < 0 || mode[0] != 'r' || strchr(mode, '+')) {
+                errno = ret < 0 ? -ret : EACCES;
                 return NULL;
         }
-        return fmemopen((void *)text, strlen(text), "r");
+        /* A buffer of the stream's own: `id` does not outlive this call. */
+        f = fmemopen(NULL, strlen(text) + 1, "w+");
+        if (f && (fputs(text, f) < 0 || fseek(f, 0, SEEK_SET) != 0)) {
+                fclose(f);
+                f = NULL;
+        }
+        return f;
 }
 
 __attribute__((visibility("default"))) FILE *fopen(const char *path, const char *mode)
 {
-        const char *text = server_pmu_file(path);
+        bool ours;
+        FILE *f = server_fopen(path, mode, &ours);
 
-        return text ? pmu_fopen(text, mode) : ((fopen_fn)dlsym(RTLD_NEXT, "fopen"))(path, mode);
+        return ours ? f : ((fopen_fn)dlsym(RTLD_NEXT, "fopen"))(path, mode);
 }
 
 __attribute__((visibility("default"))) FILE *fopen64(const char *path, const char *mode)
 {
-        const char *text = server_pmu_file(path);
+        bool ours;
+        FILE *f = server_fopen(path, mode, &ours);
 
-        return text ? pmu_fopen(text, mode) : ((fopen_fn)dlsym(RTLD_NEXT, "fopen64"))(path, mode);
+        return ours ? f : ((fopen_fn)dlsym(RTLD_NEXT, "fopen64"))(path, mode);
 }
 
 typedef int (*ioctl_fn)(int, unsigned long, ...);
@@ -297,10 +333,14 @@ __attribute__((destructor)) static void server_fini(void)
                 fd_drop(s, (int)fd);
         free(s->fds);
         free(s->orphans);
+        free(s->prog_orphans);
         s->fds = NULL;
         s->fd_cap = 0;
         s->orphans = NULL;
         s->orphan_cnt = 0;
+        s->prog_orphans = NULL;
+        s->prog_orphan_cnt = 0;
+        server_tracepoints_free(s);
         if (s->shm)
                 bpfaot_shm__close(s->shm);
         s->shm = NULL;

@@ -20,14 +20,14 @@ enum server_obj {
         SERVER_OBJ_MAP,
         SERVER_OBJ_PROG,
         SERVER_OBJ_BTF,
-        SERVER_OBJ_PERF_EVENT, /* a uprobe perf event (with SET_BPF: also the attach request, id) */
+        SERVER_OBJ_PERF_EVENT, /* a uprobe or tracepoint perf event (with SET_BPF: also the attach
+                                  request, id) */
         SERVER_OBJ_LINK,       /* an attach request in the segment (id) */
 };
 
 struct server_fd {
         enum server_obj kind;
-        uint32_t id;   /* the map's or program's id in the segment (BTF: 0) */
-        bool attached; /* SERVER_OBJ_PROG: an attach request names it */
+        uint32_t id; /* the map's or program's id in the segment (BTF: 0) */
         /* SERVER_OBJ_PERF_EVENT: what perf_event_open asked for. */
         uint32_t attach_kind; /* enum bpfaot_shm_attach_kind */
         char *target;         /* owned */
@@ -48,9 +48,18 @@ struct server {
         struct server_fd *fds;  /* indexed by descriptor */
         size_t fd_cap;
         bool exiting; /* the process is ending */
-        /* Maps this process closed while a program still loaded them: released with it. */
+        /*
+         * Maps this process closed while a program loaded them or an attach
+         * request targeted them, and programs it closed while attached:
+         * released once that is over.
+         */
         uint32_t *orphans;
         size_t orphan_cnt;
+        uint32_t *prog_orphans;
+        size_t prog_orphan_cnt;
+        /* The tracepoints whose ids it handed out (tracepoint.c): "cat/name", by id. */
+        char **tp_names;
+        size_t tp_cnt;
 };
 
 /* The server, or NULL when it could not be made (a message was logged). */
@@ -77,9 +86,22 @@ struct server_fd *server_fd_get(struct server *s, int fd, enum server_obj kind);
 const char *server_pmu_file(const char *path);
 
 /*
- * perf_event_open(attr, pid, cpu, group_fd, flags) of a uprobe or uretprobe
- * (attr->type is the server's uprobe PMU): a descriptor standing for it, or
- * a negative errno. Other events: -ENOENT, for the caller to pass on.
+ * A tracefs tracepoint id file, <tracefs>/events/<cat>/<name>/id (either
+ * mount): 1 and the id the server hands out for cat/name (the same each
+ * time) as text in `text`; 0 for any other file; a negative errno when it
+ * cannot answer (-ENAMETOOLONG, -ENOSPC, -ENOMEM; logged).
+ */
+int server_tracepoint_file(struct server *s, const char *path, char *text, size_t size);
+/* The "cat/name" of tracepoint id `id`, or NULL when the server never handed it out. */
+const char *server_tracepoint_name(struct server *s, uint64_t id);
+void server_tracepoints_free(struct server *s);
+
+/* Is the event perf_event_open() asks for the server's (its uprobe PMU, a tracepoint)? */
+bool server_perf_event_ours(const void *attr);
+/*
+ * perf_event_open(attr, pid, cpu, group_fd, flags) of such an event: a
+ * descriptor standing for it, or a negative errno (a tracepoint id the
+ * server did not hand out: -ENOENT, as the kernel's for an unknown id).
  */
 long server_perf_event_open(struct server *s, const void *attr, int pid, int cpu, int group_fd,
                             unsigned long flags);
@@ -97,6 +119,16 @@ long server_perf_event_ioctl(struct server *s, int fd, unsigned long request, un
  * descriptor `pe_fd` (both the server's, else -EBADF): its id in *id.
  */
 long server_attach(struct server *s, int prog_fd, int pe_fd, uint32_t *id);
+
+/*
+ * An attach request went (a link closed, a PROG_DETACH): the maps and
+ * programs this process closed that it kept may go now.
+ */
+void server_orphans_retry(struct server *s);
+
+/* PROG_ATTACH and PROG_DETACH (prog_attach.c). */
+long server_prog_attach(struct server *s, union bpf_attr *attr, unsigned int size);
+long server_prog_detach(struct server *s, union bpf_attr *attr, unsigned int size);
 
 /* bpf(cmd, attr, size) as the kernel answers it: >= 0, or a negative errno. */
 long server_bpf(struct server *s, int cmd, union bpf_attr *attr, unsigned int size);

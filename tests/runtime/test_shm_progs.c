@@ -229,6 +229,127 @@ int main(void)
                 CHECK_EQ(bpfaot_shm__attach_info(shm, aid, &ai), -ENOENT);
         }
 
+        /* Tracepoints: "category/name", no offset; PROG_ATTACH's fields refused for them. */
+        {
+                char longname[BPFAOT_SHM_TARGET_LEN + 1];
+                struct bpfaot_shm_attach_def ad = {.sz = sizeof(ad),
+                                                   .prog_id = prog,
+                                                   .kind = BPFAOT_SHM_TRACEPOINT,
+                                                   .target = "syscalls/sys_enter_openat",
+                                                   .pid = -1};
+                struct bpfaot_shm_attach_info ai;
+                uint32_t aid, next;
+
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &aid), 0);
+                CHECK_EQ(bpfaot_shm__attach_info(shm, aid, &ai), 0);
+                CHECK(ai.id == aid && ai.prog_id == prog && ai.kind == BPFAOT_SHM_TRACEPOINT &&
+                      ai.offset == 0 && ai.pid == -1 && ai.attach_type == 0 &&
+                      ai.target_map_id == 0 && strcmp(ai.target, "syscalls/sys_enter_openat") == 0);
+                CHECK_EQ(bpfaot_shm__release_prog(shm, prog), -EBUSY);
+                memset(longname, 'a', sizeof(longname) - 1);
+                longname[sizeof(longname) - 1] = '\0';
+                longname[5] = '/';
+                ad.target = longname;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -ENAMETOOLONG);
+                static const char *const bad[] = {"sched", "/sched_switch", "sched/", "a/b/c", ""};
+                for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                        ad.target = bad[i];
+                        CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -EINVAL);
+                }
+                ad.target = "sched/sched_switch";
+                ad.offset = 8;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -EINVAL);
+                ad.offset = 0;
+                ad.attach_type = BPF_CGROUP_INET_EGRESS;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -EINVAL);
+                ad.attach_type = 0;
+                ad.target_map_id = map;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -EINVAL);
+                CHECK_EQ(bpfaot_shm__release_attach(shm, aid), 0);
+                CHECK_EQ(bpfaot_shm__release_attach(shm, aid), -ENOENT);
+                CHECK_EQ(bpfaot_shm__attach_info(shm, aid, &ai), -ENOENT);
+        }
+
+        /*
+         * PROG_ATTACH: at a map of the segment (named once, by id: the
+         * target reads "map <id>") or at a file; attach type and flags kept;
+         * a map stays while a request targets it.
+         */
+        {
+                char longpath[BPFAOT_SHM_TARGET_LEN + 1], want[32];
+                struct bpfaot_shm_attach_def ad = {.sz = sizeof(ad),
+                                                   .prog_id = prog,
+                                                   .kind = BPFAOT_SHM_PROG_ATTACH,
+                                                   .pid = -1,
+                                                   .attach_type = BPF_SK_SKB_STREAM_VERDICT,
+                                                   .target_map_id = map};
+                struct bpfaot_shm_attach_info ai;
+                uint32_t at_map, at_cg, next, tmap;
+
+                /* A map no program loads, as a sockmap a verdict program is attached to. */
+                CHECK_EQ(bpfaot_shm__create_map(shm, &def, &tmap), 0);
+                ad.target_map_id = tmap;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &at_map), 0);
+                CHECK_EQ(bpfaot_shm__attach_info(shm, at_map, &ai), 0);
+                snprintf(want, sizeof(want), "map %u", tmap);
+                CHECK(ai.kind == BPFAOT_SHM_PROG_ATTACH && ai.prog_id == prog &&
+                      ai.attach_type == BPF_SK_SKB_STREAM_VERDICT && ai.attach_flags == 0 &&
+                      ai.target_map_id == tmap && ai.offset == 0 && strcmp(ai.target, want) == 0);
+                ad.target_map_id = 0;
+                ad.target = "/sys/fs/cgroup/app";
+                ad.attach_type = BPF_CGROUP_INET_INGRESS;
+                ad.attach_flags = BPF_F_ALLOW_MULTI;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &at_cg), 0);
+                CHECK_EQ(bpfaot_shm__attach_info(shm, at_cg, &ai), 0);
+                CHECK(ai.attach_type == BPF_CGROUP_INET_INGRESS &&
+                      ai.attach_flags == BPF_F_ALLOW_MULTI && ai.target_map_id == 0 &&
+                      strcmp(ai.target, "/sys/fs/cgroup/app") == 0);
+                /* Bad: the map named twice, a map that is not there, no target, an offset. */
+                ad.target_map_id = tmap;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -EINVAL);
+                ad.target = NULL;
+                ad.target_map_id = 99;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -ENOENT);
+                ad.target_map_id = 0;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -EINVAL);
+                ad.target = "/sys/fs/cgroup/app";
+                ad.offset = 1;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -EINVAL);
+                ad.offset = 0;
+                memset(longpath, 'p', sizeof(longpath) - 1);
+                longpath[sizeof(longpath) - 1] = '\0';
+                ad.target = longpath;
+                CHECK_EQ(bpfaot_shm__create_attach(shm, &ad, &next), -ENAMETOOLONG);
+                /*
+                 * A def of the fields before PROG_ATTACH's (an older caller's, whose sizeof
+                 * reaches into attach_type): they read as 0.
+                 */
+                {
+                        struct bpfaot_shm_attach_def old = {
+                            .sz = offsetof(struct bpfaot_shm_attach_def, attach_type) + 4,
+                            .prog_id = prog,
+                            .kind = BPFAOT_SHM_UPROBE,
+                            .target = "/bin/app",
+                            .offset = 0x40,
+                            .pid = -1,
+                            .attach_type = 7, /* the old struct's padding: not read */
+                            .target_map_id = 99};
+
+                        CHECK_EQ(bpfaot_shm__create_attach(shm, &old, &next), 0);
+                        CHECK_EQ(bpfaot_shm__attach_info(shm, next, &ai), 0);
+                        CHECK(ai.kind == BPFAOT_SHM_UPROBE && ai.offset == 0x40 &&
+                              ai.attach_type == 0 && ai.target_map_id == 0);
+                        CHECK_EQ(bpfaot_shm__release_attach(shm, next), 0);
+                        old.sz = offsetof(struct bpfaot_shm_attach_def, pid);
+                        CHECK_EQ(bpfaot_shm__create_attach(shm, &old, &next), -EINVAL);
+                }
+                CHECK_EQ(bpfaot_shm__release_map(shm, tmap), -EBUSY);
+                CHECK_EQ(bpfaot_shm__release_attach(shm, at_map), 0);
+                CHECK_EQ(bpfaot_shm__release_map(shm, tmap), 0);
+                CHECK_EQ(bpfaot_shm__release_attach(shm, at_cg), 0);
+                CHECK_EQ(bpfaot_shm__next_attach_id(shm, 0, &next), -ENOENT);
+        }
+
         /* A map id the segment does not have, by either form of load; bad definitions. */
         prog_with_map(insns, BPF_PSEUDO_MAP_VALUE, 99);
         create(shm, "bad", insns, 4, -EINVAL);

@@ -136,7 +136,8 @@ int bpfaot_shm__freeze_map(struct bpfaot_shm *shm, uint32_t id);
  * Withdraw a map nobody will use (its loader closed it, and no program of
  * the segment loads it, as with libbpf's feature probes): the walk no
  * longer shows it and bpfaot_shm__map() no longer opens it (-ENOENT); its
- * storage is not reused. -EBUSY while a program loads it.
+ * storage is not reused. -EBUSY while a program loads it or an attach
+ * request targets it.
  */
 int bpfaot_shm__release_map(struct bpfaot_shm *shm, uint32_t id);
 /* The map after `id` (0: the first) that is not withdrawn, in *next: -ENOENT after the last. */
@@ -204,26 +205,45 @@ int bpfaot_shm__prog_insns(struct bpfaot_shm *shm, uint32_t id, const struct bpf
 /*
  * Attach requests: a program to run at a point of other processes, as a
  * loader asked for it (the syscall server's perf_event_open and
- * LINK_CREATE); an agent in the target process acts on them.
+ * LINK_CREATE, PROG_ATTACH); an agent in the target process acts on them.
  */
 enum bpfaot_shm_attach_kind {
         BPFAOT_SHM_UPROBE = 1, /* target: a binary's path; offset: of the function in the file */
         BPFAOT_SHM_URETPROBE,  /* as UPROBE, at the function's return */
+        BPFAOT_SHM_TRACEPOINT, /* target: "category/name"; offset 0 */
+        /*
+         * BPF_PROG_ATTACH: attach_type and attach_flags as the loader gave
+         * them; the target a map of the segment (target_map_id, and the
+         * target reads "map <id>") or a file (its path: a cgroup's
+         * directory, "net:[...]" for a network namespace); offset 0.
+         */
+        BPFAOT_SHM_PROG_ATTACH,
 };
 
 struct bpfaot_shm_attach_def {
         size_t sz; /* sizeof(struct bpfaot_shm_attach_def) */
         uint32_t prog_id;
-        uint32_t kind;      /* enum bpfaot_shm_attach_kind */
-        const char *target; /* up to BPFAOT_SHM_TARGET_LEN - 1 bytes */
+        uint32_t kind; /* enum bpfaot_shm_attach_kind */
+        /* Up to BPFAOT_SHM_TARGET_LEN - 1 bytes; NULL when target_map_id names the target. */
+        const char *target;
         uint64_t offset;
         int32_t pid; /* only this process; -1: every process */
+        /* PROG_ATTACH only (a def whose sz ends before them has them 0): */
+        uint32_t attach_type;   /* enum bpf_attach_type */
+        uint32_t attach_flags;  /* BPF_F_ALLOW_OVERRIDE, BPF_F_ALLOW_MULTI, ... */
+        uint32_t target_map_id; /* the target is this map of the segment (0: def->target) */
 };
 
 /*
  * Record an attach request; *id receives its id (from 1). The program must
- * be in the segment (-ENOENT), the target not longer than the table keeps
- * (-ENAMETOOLONG); -ENOSPC when the table is full.
+ * be in the segment (-ENOENT), as must a target map (-ENOENT); the target
+ * not longer than the table keeps (-ENAMETOOLONG); a TRACEPOINT's target
+ * "category/name" (-EINVAL otherwise); -EINVAL for fields the kind does not
+ * have (attach_type, attach_flags, target_map_id but for PROG_ATTACH; an
+ * offset for TRACEPOINT and PROG_ATTACH). -ENOSPC when the table is full.
+ * The segment keeps the request as given: it does not decide whether the
+ * target takes the program (the syscall server checks what the kernel
+ * would).
  */
 int bpfaot_shm__create_attach(struct bpfaot_shm *shm, const struct bpfaot_shm_attach_def *def,
                               uint32_t *id);
@@ -235,6 +255,7 @@ struct bpfaot_shm_attach_info {
         int32_t pid;
         uint64_t offset;
         char target[BPFAOT_SHM_TARGET_LEN];
+        uint32_t attach_type, attach_flags, target_map_id; /* PROG_ATTACH; 0 otherwise */
 };
 /* The attach request after `id` (0: the first) not withdrawn, in *next: -ENOENT after the last. */
 int bpfaot_shm__next_attach_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next);
