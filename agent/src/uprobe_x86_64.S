@@ -156,4 +156,4 @@ uprobe__ret_tramp:
 
 #endif
 
-	.section .note.GNU-stack, "", @progbits
+	.section .note.GNU-stack, "", %progbits /* %: also where @ starts a comment */

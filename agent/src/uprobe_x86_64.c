@@ -500,26 +500,36 @@ static int slot_commit(struct chunk *c, const uint8_t *code, size_t len)
         return 0;
 }
 
+/* Code memory is read and written here only, uninstrumented: sanitizers' shadow does not
+ * cover other modules' text (ThreadSanitizer's faults on it). volatile: no memcpy call,
+ * which may be the very function being patched. */
+#define CODE_ACCESS __attribute__((no_sanitize("address", "thread")))
+
+CODE_ACCESS static void code_read(void *dst, uintptr_t src, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                ((uint8_t *)dst)[i] = ((const volatile uint8_t *)src)[i];
+}
+
 /* Write n (<= 8) bytes of live code. Within one aligned 8-byte word (a 16-byte aligned
- * function's first 5 bytes are) that is one atomic store, so a thread arriving at the first
- * instruction sees either the old or the new bytes. A thread already past the first
- * instruction of the displaced bytes would still break: see uprobe.h. */
-static void code_store(uintptr_t addr, const uint8_t *bytes, size_t n)
+ * function's first 5 bytes are) that is one store (atomic on x86), so a thread arriving at
+ * the first instruction sees either the old or the new bytes. A thread already past the
+ * first instruction of the displaced bytes would still break: see uprobe.h. */
+CODE_ACCESS static void code_store(uintptr_t addr, const uint8_t *bytes, size_t n)
 {
         uintptr_t q = addr & ~(uintptr_t)7;
 
         if (addr + n <= q + 8) {
-                uint64_t v = __atomic_load_n((uint64_t *)q, __ATOMIC_RELAXED);
+                uint64_t v = *(const volatile uint64_t *)q;
 
                 for (size_t i = 0; i < n; i++) {
                         unsigned sh = (addr - q + i) * 8;
 
                         v = (v & ~(0xffULL << sh)) | (uint64_t)bytes[i] << sh;
                 }
-                __atomic_store_n((uint64_t *)q, v, __ATOMIC_SEQ_CST);
+                *(volatile uint64_t *)q = v;
                 return;
         }
-        /* volatile: no memcpy call, which may be the very function being patched */
         for (size_t i = 0; i < n; i++)
                 ((volatile uint8_t *)addr)[i] = bytes[i];
 }
@@ -551,7 +561,7 @@ static int code_patch(const struct maps *m, uintptr_t addr, const uint8_t *bytes
                         break;
                 }
         if (!err) {
-                memcpy(old, (const void *)addr, PATCH_SIZE);
+                code_read(old, addr, PATCH_SIZE);
                 code_store(addr, bytes, PATCH_SIZE);
         }
         for (size_t i = done; i--;)
@@ -768,9 +778,10 @@ static void emit_jmp(struct emit *e, uintptr_t target)
 
 static int emit_insn(struct emit *e, const struct plan *p, const struct insn *in)
 {
-        const uint8_t *orig = (const uint8_t *)p->addr + in->off;
+        uint8_t orig[15];
         int64_t rel;
 
+        code_read(orig, p->addr + in->off, in->len);
         switch (in->kind) {
         case INSN_COPY:
                 put(e, orig, in->len);
@@ -951,7 +962,7 @@ int uprobe__attach(void *addr, const struct uprobe_opts *opts, struct uprobe_sit
         site->entry = opts->entry;
         site->ret = opts->ret;
         site->data = opts->data;
-        memcpy(site->orig, addr, PATCH_SIZE);
+        code_read(site->orig, a, PATCH_SIZE);
 
         err = slot_find(&maps, a, &chunk);
         if (err) {
@@ -1008,9 +1019,13 @@ void uprobe__detach(struct uprobe_site *site)
                 if (!maps_read(&maps)) {
                         const struct map_ent *me = maps_find(&maps, site->addr);
 
-                        if (me && (me->prot & PROT_READ) && site->addr + PATCH_SIZE <= me->end &&
-                            !memcmp((void *)site->addr, site->jmp, PATCH_SIZE))
-                                code_patch(&maps, site->addr, site->orig, &what);
+                        uint8_t now[PATCH_SIZE];
+
+                        if (me && (me->prot & PROT_READ) && site->addr + PATCH_SIZE <= me->end) {
+                                code_read(now, site->addr, PATCH_SIZE);
+                                if (!memcmp(now, site->jmp, PATCH_SIZE))
+                                        code_patch(&maps, site->addr, site->orig, &what);
+                        }
                         free(maps.ent);
                 }
                 atomic_store(&site->active, false);

@@ -329,6 +329,7 @@ END(t_callback)
 	.globl	t_value, t_table, t_regvals, t_call_target, t_call_rsp, t_call_ret
 	.globl	t_flags_mid, t_allregs_mid, t_nosym_short, t_nosym_tail
 t_value:	.quad 1000
+	.p2align 4 /* the ABI's alignment of arrays of 16 bytes or more */
 t_table:	.quad 11, 22, 33, 44
 t_regvals:
 	.quad 0x1111111111111101, 0x2222222222222202, 0x3333333333333303, 0x4444444444444404
