@@ -74,6 +74,7 @@ static int uprobe_fail(char *msg, size_t msg_size, const char *name, int err, co
 #define MIN_MAP_ADDR  0x10000UL        /* vm.mmap_min_addr's default */
 #define GROW_ROOM     (1UL << 30)      /* left free above [heap] and below [stack] */
 #define SHADOW_DEPTH  64               /* pending return probes per thread */
+#define STACK_SPAN    (64UL << 20)     /* frames this close are taken to share a stack */
 #define SCAN_MAX      (1UL << 20)      /* longest function scanned for jumps into the patch */
 #define AMX_TILE_MASK ((1ULL << 17) | (1ULL << 18)) /* XTILECFG, XTILEDATA */
 #define USER_CS       0x33 /* the selectors Linux gives 64-bit user code, for pt_regs */
@@ -159,38 +160,45 @@ static void regs_fill(struct pt_regs *r, const struct uprobe_frame *f, uintptr_t
         r->orig_rax = (unsigned long)-1; /* as the kernel's for a non-syscall entry */
 }
 
-/* Hook the return of the function entered with its return address at rsp. */
+/* Whether a pending return's frame is gone, seen from a frame whose return address is at
+ * rsp: it lay below on the same stack (left by longjmp or an exception; the kernel drops
+ * such frames the same way). Only within STACK_SPAN: a frame on another stack (a coroutine,
+ * a signal stack) may be lower and still live. */
+static bool shadow_dead(const struct shadow_ent *e, uintptr_t rsp)
+{
+        return e->rsp < rsp && rsp - e->rsp < STACK_SPAN;
+}
+
+/* Hook the return of the function entered with its return address at rsp. The thread's
+ * shadow stack is compacted on the way (entries of other stacks stay, in order). */
 static void shadow_push(struct uprobe_thread *t, struct uprobe_site *site, uintptr_t rsp)
 {
         uintptr_t *ra = (uintptr_t *)rsp;
         uintptr_t tramp = (uintptr_t)uprobe__ret_tramp;
-        uintptr_t real = *ra;
-        unsigned d = t->depth;
+        uintptr_t real = *ra, chained = 0;
+        unsigned n = 0;
 
-        /* Frames below this one are gone (left by longjmp or an exception): the kernel
-         * drops them the same way. */
-        while (d && t->ent[d - 1].rsp < rsp)
-                d--;
-        if (real == tramp) {
-                /* A tail call from a return-probed function: the return is hooked already;
-                 * both handlers run at that one return. */
-                if (!d || t->ent[d - 1].rsp != rsp) {
-                        t->depth = d;
-                        return;
+        for (unsigned i = 0; i < t->depth; i++) {
+                struct shadow_ent e = t->ent[i];
+
+                if (shadow_dead(&e, rsp))
+                        continue;
+                if (e.rsp == rsp) {
+                        /* Our slot: a new return address means that frame is gone; the
+                         * trampoline means a tail call from a return-probed function,
+                         * whose handlers all run at that one return. */
+                        if (real != tramp)
+                                continue;
+                        chained = e.ret;
                 }
-                real = t->ent[d - 1].ret;
-        } else {
-                /* A new return address in the same slot: the frame there is gone. */
-                while (d && t->ent[d - 1].rsp == rsp)
-                        d--;
+                t->ent[n++] = e;
         }
-        if (d == SHADOW_DEPTH) { /* full: this call is not return-probed */
-                t->depth = d;
-                return;
-        }
-        t->ent[d] = (struct shadow_ent){.ret = real, .rsp = rsp, .site = site};
+        t->depth = n;
+        if (n == SHADOW_DEPTH || (real == tramp && !chained))
+                return; /* full: this call is not return-probed */
+        t->ent[n] = (struct shadow_ent){.ret = chained ?: real, .rsp = rsp, .site = site};
         atomic_signal_fence(memory_order_seq_cst); /* the entry before a signal can see it */
-        t->depth = d + 1;
+        t->depth = n + 1;
         *ra = tramp;
 }
 
@@ -235,27 +243,34 @@ __attribute__((no_sanitize_address)) void uprobe__ret_dispatch(struct uprobe_fra
         struct uprobe_thread *t = &uprobe_thread;
         uintptr_t rsp = (uintptr_t)(f + 1); /* as after the ret */
         uintptr_t slot = rsp - 8;           /* where the return address was */
+        struct uprobe_site *sites[SHADOW_DEPTH];
         bool was_busy = t->busy;
-        unsigned d = t->depth, top;
+        unsigned n = 0, m = 0;
+        uintptr_t real = 0;
         struct pt_regs regs;
 
-        t->busy = true;
+        t->busy = true; /* handlers' hits do not push while the stack is rewritten */
         atomic_signal_fence(memory_order_seq_cst);
-        while (d && t->ent[d - 1].rsp < slot) /* frames skipped by longjmp */
-                d--;
-        if (!d || t->ent[d - 1].rsp != slot)
+        for (unsigned i = 0; i < t->depth; i++) {
+                struct shadow_ent e = t->ent[i];
+
+                if (e.rsp == slot) { /* ours (several: a chain of tail calls) */
+                        sites[m++] = e.site;
+                        real = e.ret;
+                } else if (!shadow_dead(&e, slot)) {
+                        t->ent[n++] = e;
+                }
+        }
+        if (!m)
                 lost_return();
-        top = d;
-        while (d && t->ent[d - 1].rsp == slot) /* a chain of tail calls: one return */
-                d--;
-        f->slot = t->ent[d].ret;
-        t->depth = d; /* popped; busy keeps handlers' hits from pushing over them */
-        for (unsigned i = top; !was_busy && i-- > d;) {
-                struct uprobe_site *site = t->ent[i].site;
+        t->depth = n;
+        f->slot = real;
+        for (unsigned i = m; !was_busy && i--;) { /* the innermost first */
+                struct uprobe_site *site = sites[i];
 
                 if (!atomic_load_explicit(&site->active, memory_order_acquire) || !site->ret)
                         continue;
-                regs_fill(&regs, f, f->slot, rsp);
+                regs_fill(&regs, f, real, rsp);
                 site->ret(site->data, &regs);
         }
         atomic_signal_fence(memory_order_seq_cst);

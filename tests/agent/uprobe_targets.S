@@ -303,6 +303,13 @@ FUNC(t_nest)
 	ret
 END(t_nest)
 
+/* long t_tailer(long x): t_inc(x + 10), by a tail jump */
+FUNC(t_tailer)
+	lea	10(%rdi), %rdi
+	.byte	0xe9
+	.long	t_inc - . - 4
+END(t_tailer)
+
 /* long t_callback(long (*fn)(void *), void *arg): fn(arg) */
 FUNC(t_callback)
 	push	%rbp

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* uprobe_targets.S */
@@ -46,6 +47,7 @@ long t_call6(long a, long b, long c, long d, long e, long f);
 long t_fact(long n);
 long t_nest(long x);
 long t_callback(long (*fn)(void *), void *arg);
+long t_tailer(long x);
 extern long t_value;
 extern uint64_t t_regvals[15];
 extern void *t_call_target;
@@ -266,6 +268,13 @@ static void clobber_entry(void *data, struct pt_regs *regs)
                          "pcmpeqd %%xmm7, %%xmm7\n\tpcmpeqd %%xmm15, %%xmm15\n\t"
                          "xor %%eax, %%eax\n\tcmp $1, %%eax" ::"r"(buf)
                          : "xmm0", "xmm1", "xmm7", "xmm15", "eax", "cc", "memory");
+        if (__builtin_cpu_supports("avx"))
+                __asm__ volatile(
+                    "vpcmpeqd %%ymm0, %%ymm0, %%ymm0\n\tvpcmpeqd %%ymm1, %%ymm1, %%ymm1" ::
+                        : "xmm0", "xmm1");
+        if (__builtin_cpu_supports("avx512f")) /* the compiler uses no zmm: no clobbers to list */
+                __asm__ volatile("vpternlogd $0xff, %zmm0, %zmm0, %zmm0\n\t"
+                                 "vpternlogd $0xff, %zmm31, %zmm31, %zmm31\n\tvzeroupper");
 }
 
 static void case_allregs(void)
@@ -428,6 +437,30 @@ static void case_ret_nested(void)
         uprobe__detach(b);
         uprobe__detach(a);
 
+        /* A return-probed function tail-calling another: both returns at the one ret. */
+        a = attach_ok((void *)t_tailer, ev_entry, ev_ret, NULL);
+        b = attach_ok((void *)t_inc, ev_entry, ev_ret, NULL);
+        events.n = 0;
+        t_call_target = (void *)t_tailer;
+        got = t_call6(5, 0, 0, 0, 0, 0);
+        CHECK(got == 16, "t_tailer(5) = %ld", got);
+        CHECK(events.n == 4, "%d events", events.n);
+        if (events.n == 4) {
+                CHECK(events.kind[0] == 'e' && events.val[0] == 5 &&
+                          events.rip[0] == (uintptr_t)t_tailer,
+                      "event 0");
+                CHECK(events.kind[1] == 'e' && events.val[1] == 15 &&
+                          events.rip[1] == (uintptr_t)t_inc,
+                      "event 1");
+                for (int i = 2; i < 4; i++)
+                        CHECK(events.kind[i] == 'r' && events.val[i] == 16 &&
+                                  events.rip[i] == t_call_ret,
+                              "event %d: %c %ld %#lx", i, events.kind[i], events.val[i],
+                              (unsigned long)events.rip[i]);
+        }
+        uprobe__detach(b);
+        uprobe__detach(a);
+
         /* Recursion: 64 pending returns per thread; deeper calls are not return-probed. */
         a = attach_ok((void *)t_fact, ev_entry, ev_ret, NULL);
         events.n = 0;
@@ -509,6 +542,53 @@ static void case_longjmp(void)
               "%ld entries %ld returns rax %ld", (long)r.entries, (long)r.returns,
               (long)r.ret_regs.rax);
         uprobe__detach(site);
+}
+
+/* Pending returns on two stacks (a coroutine's, far from the thread's): returning on one
+ * does not drop the other's. */
+static ucontext_t main_ctx, co_ctx;
+static long co_result;
+
+static long cb_yield(void *arg)
+{
+        swapcontext(&co_ctx, &main_ctx);
+        return (long)(intptr_t)arg + 100;
+}
+
+static void co_main(void)
+{
+        co_result = t_callback(cb_yield, (void *)1);
+}
+
+static long cb_start_co(void *arg)
+{
+        swapcontext(&main_ctx, &co_ctx);
+        return (long)(intptr_t)arg;
+}
+
+static void case_coroutine(void)
+{
+        enum { STACK = 256 * 1024 };
+        struct rec r = {0};
+        struct uprobe_site *site = attach_ok((void *)t_callback, on_entry, on_ret, &r);
+        void *stack = malloc(STACK);
+
+        CHECK(stack && !getcontext(&co_ctx), "getcontext");
+        co_ctx.uc_stack.ss_sp = stack;
+        co_ctx.uc_stack.ss_size = STACK;
+        co_ctx.uc_link = &main_ctx;
+        makecontext(&co_ctx, co_main, 0);
+        /* main: t_callback -> coroutine: t_callback -> back to main, which returns first */
+        CHECK(t_callback(cb_start_co, (void *)7) == 7, "main-stack t_callback");
+        CHECK(r.entries == 2 && r.returns == 1 && r.ret_regs.rax == 7,
+              "%ld entries %ld returns rax %ld", (long)r.entries, (long)r.returns,
+              (long)r.ret_regs.rax);
+        swapcontext(&main_ctx, &co_ctx); /* the coroutine's t_callback returns, then it ends */
+        CHECK(co_result == 101, "coroutine t_callback = %ld", co_result);
+        CHECK(r.returns == 2 && r.ret_regs.rax == 101, "%ld returns rax %ld", (long)r.returns,
+              (long)r.ret_regs.rax);
+        uprobe__detach(site);
+        free(stack);
 }
 
 /* 8 threads x 100k hits: exact counts. */
@@ -753,17 +833,29 @@ static void case_libc(void)
               (long)strlen_rets);
 }
 
+/* clang-format off */
+#define CASE(n) {#n, case_##n}
+/* clang-format on */
 static const struct {
         const char *name;
         void (*fn)(void);
 } cases[] = {
-    {"prologues", case_prologues}, {"regs", case_regs},
-    {"allregs", case_allregs},     {"flags", case_flags},
-    {"vector", case_vector},       {"ret_nested", case_ret_nested},
-    {"longjmp", case_longjmp},     {"threads", case_threads},
-    {"reentry", case_reentry},     {"refused", case_refused},
-    {"detach", case_detach},       {"detach_pending", case_detach_pending},
-    {"libc", case_libc},
+    /* clang-format off */
+        CASE(prologues),
+        CASE(regs),
+        CASE(allregs),
+        CASE(flags),
+        CASE(vector),
+        CASE(ret_nested),
+        CASE(longjmp),
+        CASE(coroutine),
+        CASE(threads),
+        CASE(reentry),
+        CASE(refused),
+        CASE(detach),
+        CASE(detach_pending),
+        CASE(libc),
+    /* clang-format on */
 };
 
 int main(int argc, char **argv)
