@@ -835,12 +835,10 @@ static void case_libc(void)
 
 /* clang-format off */
 #define CASE(n) {#n, case_##n}
-/* clang-format on */
 static const struct {
         const char *name;
         void (*fn)(void);
 } cases[] = {
-    /* clang-format off */
         CASE(prologues),
         CASE(regs),
         CASE(allregs),
@@ -855,8 +853,8 @@ static const struct {
         CASE(detach),
         CASE(detach_pending),
         CASE(libc),
-    /* clang-format on */
 };
+/* clang-format on */
 
 int main(int argc, char **argv)
 {
