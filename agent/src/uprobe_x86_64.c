@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -1033,7 +1034,6 @@ void uprobe__detach(struct uprobe_site *site)
                 /* Restore only our own jmp in still-mapped code (the library may be gone). */
                 if (!maps_read(&maps)) {
                         const struct map_ent *me = maps_find(&maps, site->addr);
-
                         uint8_t now[PATCH_SIZE];
 
                         if (me && (me->prot & PROT_READ) && site->addr + PATCH_SIZE <= me->end) {
@@ -1063,15 +1063,13 @@ size_t uprobe__patched_size(const struct uprobe_site *site)
 int uprobe__attach(void *addr, const struct uprobe_opts *opts, struct uprobe_site **out, char *msg,
                    size_t msg_size)
 {
+        bool has_name = opts && opts->sz >= offsetof(struct uprobe_opts, name) + sizeof(opts->name);
         char label[32];
 
         (void)out;
         snprintf(label, sizeof(label), "%p", addr);
-        return uprobe_fail(msg, msg_size,
-                           opts && opts->sz > offsetof(struct uprobe_opts, name) && opts->name
-                               ? opts->name
-                               : label,
-                           -EOPNOTSUPP, "in-process uprobes are implemented for x86-64 only");
+        return uprobe_fail(msg, msg_size, has_name && opts->name ? opts->name : label, -EOPNOTSUPP,
+                           "in-process uprobes are implemented for x86-64 only");
 }
 
 void uprobe__detach(struct uprobe_site *site)
