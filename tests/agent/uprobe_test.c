@@ -802,6 +802,38 @@ static void strlen_ret(void *data, struct pt_regs *regs)
         }
 }
 
+/* malloc probed, its handlers calling malloc: only the test's own calls are counted (by
+ * their size); the handlers' are not probed. */
+enum { MALLOC_SIZE = 12345 };
+static atomic_long malloc_hits, malloc_rets;
+static _Thread_local bool malloc_ours;
+static void *malloc_seen;
+
+static void malloc_entry(void *data, struct pt_regs *regs)
+{
+        void *p = malloc(MALLOC_SIZE); /* reentrant: not counted */
+
+        (void)data;
+        free(p);
+        if (regs->rdi == MALLOC_SIZE) {
+                malloc_ours = true;
+                atomic_fetch_add(&malloc_hits, 1);
+        }
+}
+
+static void malloc_ret(void *data, struct pt_regs *regs)
+{
+        void *p = malloc(MALLOC_SIZE);
+
+        (void)data;
+        free(p);
+        if (malloc_ours) {
+                malloc_ours = false;
+                malloc_seen = (void *)regs->rax;
+                atomic_fetch_add(&malloc_rets, 1);
+        }
+}
+
 static void case_libc(void)
 {
         pid_t (*volatile getpid_fn)(void) = (pid_t(*)(void))dlsym(RTLD_DEFAULT, "getpid");
@@ -831,6 +863,23 @@ static void case_libc(void)
         CHECK(strlen_hits == 5 && strlen_rets >= 5 && strlen_rax == sizeof(libc_str) - 1,
               "strlen: %ld entries with our string, %ld returns of its length", (long)strlen_hits,
               (long)strlen_rets);
+
+        void *(*volatile malloc_fn)(size_t) = (void *(*)(size_t))dlsym(RTLD_DEFAULT, "malloc");
+
+        CHECK(malloc_fn, "dlsym malloc");
+        if (!malloc_fn)
+                return;
+        site = attach_ok((void *)malloc_fn, malloc_entry, malloc_ret, NULL);
+        for (int i = 0; i < 10; i++) {
+                void *p = malloc_fn(MALLOC_SIZE);
+
+                CHECK(p && p == malloc_seen, "malloc returned %p, the handler saw %p", p,
+                      malloc_seen);
+                free(p);
+        }
+        uprobe__detach(site);
+        CHECK(malloc_hits == 10 && malloc_rets == 10, "malloc: %ld entries %ld returns",
+              (long)malloc_hits, (long)malloc_rets);
 }
 
 /* clang-format off */
