@@ -1,5 +1,5 @@
 # `cmake --install`: the CLI (bpf-aot and bpf-aot-plugin), the libraries (compiler, runtime,
-# agent) and their headers, libbpfaot-syscall-server.so, the CMake
+# agent) and their headers, libbpfaot-syscall-server.so, libbpfaot-agent.so, the CMake
 # package (find_package(BpfAot CONFIG)), the Make include and a pkg-config
 # file for the runtime. Included by the top-level CMakeLists.txt.
 include(GNUInstallDirs)
@@ -11,6 +11,7 @@ set(BPF_AOT_INSTALL_DATADIR "${CMAKE_INSTALL_DATADIR}/bpf-aot")
 set_target_properties(bpfaot_runtime PROPERTIES EXPORT_NAME runtime)
 set_target_properties(bpfaot_llvm PROPERTIES EXPORT_NAME llvm)
 set_target_properties(bpfaot_agent PROPERTIES EXPORT_NAME agent)
+set_target_properties(bpfaot_uprobe PROPERTIES EXPORT_NAME uprobe)
 # The installed tools keep finding the libLLVM they were linked with.
 set_target_properties(bpf-aot bpf-aot-plugin PROPERTIES INSTALL_RPATH_USE_LINK_PATH TRUE)
 target_include_directories(bpfaot_runtime PUBLIC
@@ -20,12 +21,12 @@ target_include_directories(bpfaot PUBLIC
 target_include_directories(bpfaot_agent PUBLIC
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
 
-install(TARGETS bpf-aot bpf-aot-plugin bpfaot bpfaot_runtime bpfaot_llvm bpfaot_agent
+install(TARGETS bpf-aot bpf-aot-plugin bpfaot bpfaot_runtime bpfaot_llvm bpfaot_agent bpfaot_uprobe
         EXPORT BpfAotTargets
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 # Preloaded by path (LD_PRELOAD), not linked: outside the CMake package.
-install(TARGETS bpfaot_syscall_server LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+install(TARGETS bpfaot_syscall_server bpfaot_agent_preload LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/ ${PROJECT_SOURCE_DIR}/compiler/include/
                   ${PROJECT_SOURCE_DIR}/agent/include/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}

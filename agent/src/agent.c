@@ -10,11 +10,12 @@
  * this thread (set around each run), so one process may hold several agents.
  */
 #define _GNU_SOURCE
-#include "bpfaot/agent.h"
+#include "agent_internal.h"
 
 #include "bpfaot/bpfaot.h"
 #include "bpfaot/host.h"
 #include "bpfaot/objabi.h"
+#include "bpfaot/runtime.h"
 #include "bpfaot/shm.h"
 
 #include <errno.h>
@@ -24,32 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef uint64_t (*agent_entry_fn)(void *ctx, uint64_t ctx_size);
-
-/* A program made ready: its code linked into this process. */
-struct ready_prog {
-        uint32_t id;
-        uint64_t bytecode_hash;
-        uint64_t code_size; /* of the native code it came from; 0: compiled here */
-        struct bpfaot_jit *jit;
-        agent_entry_fn entry;
-};
-
-struct bpfaot_agent {
-        pthread_mutex_t lock; /* the fields below */
-        struct bpfaot_shm *shm;
-        struct bpfaot_map **maps; /* by id - 1: this process's handles, attached on first use */
-        size_t map_cap;
-        struct ready_prog *progs;
-        size_t prog_cnt;
-};
+static void ready_free(struct ready_prog *r);
 
 /* The agent whose program this thread runs (for the map symbols). */
 static _Thread_local struct bpfaot_agent *running;
 
-static int fail(struct bpfaot_error *e, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(struct bpfaot_error *e, int code, const char *fmt, ...)
+int agent__fail(struct bpfaot_error *e, int code, const char *fmt, ...)
 {
         va_list ap;
 
@@ -63,33 +44,34 @@ static int fail(struct bpfaot_error *e, int code, const char *fmt, ...)
         return -code;
 }
 
-/* Map `id` of the running agent's segment (NULL when it has none). */
-static struct bpfaot_map *agent_map(struct bpfaot_agent *a, uint32_t id)
+/*
+ * Map `id` of the agent's segment (NULL when it has none), with a->lock
+ * held. The table has a slot per possible id, written once: runs read it
+ * without the lock.
+ */
+static struct bpfaot_map *map_locked(struct bpfaot_agent *a, uint32_t id)
 {
         struct bpfaot_map *m = NULL;
 
-        if (!a || !id)
+        if (!id || id > BPFAOT_SHM_MAX_MAPS)
                 return NULL;
-        pthread_mutex_lock(&a->lock);
-        if (id > a->map_cap) {
-                size_t cap = a->map_cap ? a->map_cap : 16;
-                struct bpfaot_map **n;
+        if (!a->maps[id - 1] && bpfaot_shm__map(a->shm, id, &m) == 0)
+                __atomic_store_n(&a->maps[id - 1], m, __ATOMIC_RELEASE);
+        return a->maps[id - 1];
+}
 
-                while (cap < id)
-                        cap *= 2;
-                n = realloc(a->maps, cap * sizeof(*n));
-                if (n) {
-                        memset(n + a->map_cap, 0, (cap - a->map_cap) * sizeof(*n));
-                        a->maps = n;
-                        a->map_cap = cap;
-                }
+static struct bpfaot_map *agent_map(struct bpfaot_agent *a, uint32_t id)
+{
+        struct bpfaot_map *m;
+
+        if (!a || !id || id > BPFAOT_SHM_MAX_MAPS)
+                return NULL;
+        m = __atomic_load_n(&a->maps[id - 1], __ATOMIC_ACQUIRE);
+        if (!m) {
+                pthread_mutex_lock(&a->lock);
+                m = map_locked(a, id);
+                pthread_mutex_unlock(&a->lock);
         }
-        if (id <= a->map_cap) {
-                if (!a->maps[id - 1])
-                        bpfaot_shm__map(a->shm, id, &a->maps[id - 1]);
-                m = a->maps[id - 1];
-        }
-        pthread_mutex_unlock(&a->lock);
         return m;
 }
 
@@ -133,13 +115,20 @@ int bpfaot_agent__open(const struct bpfaot_agent_opts *opts, struct bpfaot_agent
         so.error = o.error;
         a = calloc(1, sizeof(*a));
         if (!a)
-                return fail(o.error, ENOMEM, "agent: out of memory");
+                return agent__fail(o.error, ENOMEM, "agent: out of memory");
         err = bpfaot_shm__open(o.shm, &so, &a->shm);
         if (err) {
                 free(a);
                 return err;
         }
+        a->maps = calloc(BPFAOT_SHM_MAX_MAPS, sizeof(*a->maps));
+        if (!a->maps) {
+                bpfaot_shm__close(a->shm);
+                free(a);
+                return agent__fail(o.error, ENOMEM, "agent: out of memory");
+        }
         pthread_mutex_init(&a->lock, NULL);
+        a->engine = o.engine;
         *out = a;
         return 0;
 }
@@ -148,9 +137,10 @@ void bpfaot_agent__close(struct bpfaot_agent *a)
 {
         if (!a)
                 return;
+        agent__detach_all(a);
         for (size_t i = 0; i < a->prog_cnt; i++)
-                bpfaot_jit__free(a->progs[i].jit);
-        for (size_t i = 0; i < a->map_cap; i++)
+                ready_free(a->progs[i]);
+        for (size_t i = 0; i < BPFAOT_SHM_MAX_MAPS; i++)
                 bpfaot_map__free(a->maps[i]);
         free(a->progs);
         free(a->maps);
@@ -159,85 +149,221 @@ void bpfaot_agent__close(struct bpfaot_agent *a)
         free(a);
 }
 
-/* Program `id`'s instructions, compiled here into an object. */
-static int compile_here(struct bpfaot_agent *a, uint32_t id, const struct bpfaot_shm_prog_info *pi,
-                        struct bpfaot_buf *obj, struct bpfaot_error *err)
+/* Program r->id's instructions, decoded into r->prog (named for messages). */
+static int decode(struct bpfaot_agent *a, struct ready_prog *r,
+                  const struct bpfaot_shm_prog_info *pi, struct bpfaot_error *err)
 {
-        BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .maps_by_fd = true);
         const struct bpf_insn *raw;
-        struct bpfaot_insn *insns;
-        struct bpfaot_prog prog = {0};
-        char input[96];
         size_t cnt;
         uint32_t n;
-        int ret = bpfaot_shm__prog_insns(a->shm, id, &raw, &n);
+        int ret = bpfaot_shm__prog_insns(a->shm, r->id, &raw, &n);
 
         if (ret)
                 return ret;
-        snprintf(input, sizeof(input), "%s program %u", bpfaot_shm__name(a->shm), id);
-        ret = bpfaot_decode(raw, (size_t)n * sizeof(*raw), &insns, &cnt, err);
+        snprintf(r->input, sizeof(r->input), "%s program %u", bpfaot_shm__name(a->shm), r->id);
+        ret = bpfaot_decode(raw, (size_t)n * sizeof(*raw), &r->insns, &cnt, err);
         if (ret)
                 return ret;
-        prog.input = input;
-        prog.name = pi->name;
-        prog.insns = insns;
-        prog.insn_cnt = cnt;
-        ret = bpfaot_compile(&prog, &copts, obj, err);
-        free(insns);
-        return ret;
+        r->prog.input = r->input;
+        r->prog.name = r->name;
+        r->prog.insns = r->insns;
+        r->prog.insn_cnt = cnt;
+        snprintf(r->name, sizeof(r->name), "%s", pi->name);
+        return 0;
 }
 
-/* Program `id` ready to run (under a->lock): linked from its native code, or compiled here. */
-static int make_ready(struct bpfaot_agent *a, uint32_t id, struct ready_prog **out,
-                      struct bpfaot_error *err)
+/*
+ * This process's handles on the maps the program's instructions name, taken
+ * now (a->lock held) so that runs never wait for the lock.
+ */
+static int take_maps(struct bpfaot_agent *a, struct ready_prog *r, struct bpfaot_error *err)
+{
+        for (size_t i = 0; i < r->prog.insn_cnt; i++) {
+                const struct bpfaot_insn *in = &r->prog.insns[i];
+                struct bpfaot_map *m;
+                void *n;
+
+                if (in->opcode != BPFAOT_OP_LDDW ||
+                    (in->src != BPFAOT_LDDW_MAP_FD && in->src != BPFAOT_LDDW_MAP_VAL))
+                        continue;
+                m = map_locked(a, (uint32_t)in->imm);
+                if (!m)
+                        return agent__fail(err, ENOENT, "%s: insn %zu: no map %u in the segment",
+                                           r->input, i, (unsigned)in->imm);
+                n = realloc(r->maps, (r->map_cnt + 1) * sizeof(*r->maps));
+                if (!n)
+                        return agent__fail(err, ENOMEM, "agent: out of memory");
+                r->maps = n;
+                r->maps[r->map_cnt++] = m;
+        }
+        return 0;
+}
+
+/* The interpreter's view of the program's maps (map_ctx: the ready program). */
+static uint64_t interp_map_by_id(void *ctx, uint32_t id)
+{
+        (void)ctx;
+        return map_by_id(id);
+}
+
+static uint64_t interp_map_value(void *ctx, uint64_t map)
+{
+        (void)ctx;
+        return map_value(map);
+}
+
+/* What a program may reach besides its context and stack: values of its maps. */
+static bool interp_mem_ok(void *ctx, uintptr_t addr, size_t size)
+{
+        const struct ready_prog *r = ctx;
+
+        for (size_t i = 0; i < r->map_cnt; i++)
+                if (bpfaot_map__owns(r->maps[i], (const void *)addr, size))
+                        return true;
+        return false;
+}
+
+static bpfaot_helper_fn runtime_helper(void *ctx, uint32_t id)
+{
+        const struct bpfaot_rt_helper *h = bpfaot_rt_helper_find(id);
+
+        (void)ctx;
+        return h ? h->fn : NULL;
+}
+
+/*
+ * A program compiled here before from the same instructions (compared, not
+ * only hashed): its code serves r too. Compiled code depends on nothing
+ * else: maps are named by id in the instructions.
+ */
+static const struct ready_prog *compiled_twin(const struct bpfaot_agent *a,
+                                              const struct ready_prog *r)
+{
+        for (size_t i = 0; i < a->prog_cnt; i++) {
+                const struct ready_prog *o = a->progs[i];
+
+                if (o->entry && !o->code_size && o->bytecode_hash == r->bytecode_hash &&
+                    o->prog.insn_cnt == r->prog.insn_cnt &&
+                    memcmp(o->insns, r->insns, r->prog.insn_cnt * sizeof(*r->insns)) == 0)
+                        return o;
+        }
+        return NULL;
+}
+
+/* r made ready by the engine the agent uses: its native code, compiled here, or interpreted. */
+static int prepare(struct bpfaot_agent *a, struct ready_prog *r,
+                   const struct bpfaot_shm_prog_info *pi, struct bpfaot_error *err)
 {
         BPFAOT_OPTS_INIT(bpfaot_jit_opts, jopts, .resolve = resolve);
-        struct bpfaot_shm_prog_info pi;
-        struct ready_prog *r, *n;
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .maps_by_fd = true);
+        BPFAOT_OPTS_INIT(bpfaot_interp_opts, iopts, .helper = runtime_helper,
+                         .map_by_fd = interp_map_by_id, .map_value = interp_map_value, .map_ctx = r,
+                         .mem_ok = interp_mem_ok, .mem_ok_ctx = r);
+        const struct ready_prog *same;
         struct bpfaot_buf obj = {0};
         const void *code;
         size_t size;
         void *entry;
+        int ret = decode(a, r, pi, err) ?: take_maps(a, r, err);
+
+        if (ret)
+                return ret;
+        if (a->engine == BPFAOT_AGENT_INTERPRET)
+                return bpfaot_interp__open(&r->prog, &iopts, &r->interp, err);
+        if (a->engine != BPFAOT_AGENT_COMPILE && pi->code_size &&
+            bpfaot_shm__prog_code(a->shm, r->id, &code, &size) == 0) {
+                r->code_size = pi->code_size;
+                ret = bpfaot_jit__load(code, size, pi->name, &jopts, &r->jit, err);
+        } else if ((same = compiled_twin(a, r))) {
+                /* The same instructions (another loader's copy): the same code. */
+                r->entry = same->entry;
+                r->twin_id = same->id;
+                return 0;
+        } else {
+                ret = bpfaot_compile(&r->prog, &copts, &obj, err);
+                ret = ret ?: bpfaot_jit__load(obj.data, obj.len, pi->name, &jopts, &r->jit, err);
+                bpfaot_buf_free(&obj);
+        }
+        if (ret)
+                return ret;
+        entry = bpfaot_jit__lookup(r->jit, BPFAOT_DEFAULT_ENTRY, err);
+        if (!entry)
+                return err && err->code ? err->code : -ENOENT;
+        r->entry = (agent_entry_fn)entry;
+        return 0;
+}
+
+static void ready_free(struct ready_prog *r)
+{
+        bpfaot_jit__free(r->jit);
+        bpfaot_interp__free(r->interp);
+        free(r->insns);
+        free(r->maps);
+        free(r);
+}
+
+int agent__ready(struct bpfaot_agent *a, uint32_t id, struct ready_prog **out,
+                 struct bpfaot_error *err)
+{
+        struct bpfaot_shm_prog_info pi;
+        struct ready_prog *r, **n;
+        uint64_t code_size;
         int ret = bpfaot_shm__prog_info(a->shm, id, &pi);
 
         if (ret)
                 return ret;
+        /* The code it would be made from: new native code replaces what was compiled here. */
+        code_size = a->engine == BPFAOT_AGENT_AUTO ? pi.code_size : 0;
         for (size_t i = 0; i < a->prog_cnt; i++) {
-                r = &a->progs[i];
-                /* The same code: ready already. New native code replaces compiled code. */
-                if (r->id == id && r->code_size == pi.code_size) {
+                r = a->progs[i];
+                if (r->id == id && r->code_size == code_size) {
                         *out = r;
                         return 0;
                 }
         }
         n = realloc(a->progs, (a->prog_cnt + 1) * sizeof(*n));
         if (!n)
-                return fail(err, ENOMEM, "agent: out of memory");
+                return agent__fail(err, ENOMEM, "agent: out of memory");
         a->progs = n;
-        r = &a->progs[a->prog_cnt];
-        memset(r, 0, sizeof(*r));
+        r = calloc(1, sizeof(*r));
+        if (!r)
+                return agent__fail(err, ENOMEM, "agent: out of memory");
         r->id = id;
         r->bytecode_hash = pi.bytecode_hash;
-        r->code_size = pi.code_size;
-        if (pi.code_size && bpfaot_shm__prog_code(a->shm, id, &code, &size) == 0) {
-                ret = bpfaot_jit__load(code, size, pi.name, &jopts, &r->jit, err);
-        } else {
-                r->code_size = 0;
-                ret = compile_here(a, id, &pi, &obj, err);
-                ret = ret ?: bpfaot_jit__load(obj.data, obj.len, pi.name, &jopts, &r->jit, err);
-                bpfaot_buf_free(&obj);
-        }
-        if (ret)
+        ret = prepare(a, r, &pi, err);
+        if (ret) {
+                ready_free(r);
                 return ret;
-        entry = bpfaot_jit__lookup(r->jit, BPFAOT_DEFAULT_ENTRY, err);
-        if (!entry) {
-                bpfaot_jit__free(r->jit);
-                return err && err->code ? err->code : -ENOENT;
         }
-        r->entry = (agent_entry_fn)entry;
-        a->prog_cnt++;
+        a->progs[a->prog_cnt++] = r;
         *out = r;
         return 0;
+}
+
+uint64_t agent__call(struct bpfaot_agent *a, const struct ready_prog *r, void *ctx, size_t ctx_size)
+{
+        struct bpfaot_agent *outer = running;
+        uint64_t r0 = 0;
+
+        running = a;
+        if (r->entry)
+                r0 = r->entry(ctx, ctx_size);
+        else if (bpfaot_interp__run(r->interp, ctx, ctx_size, &r0, NULL) != 0)
+                r0 = 0;
+        running = outer;
+        return r0;
+}
+
+const char *agent__how(const struct ready_prog *r, char *buf, size_t size)
+{
+        if (r->interp)
+                return "interpreted";
+        if (r->code_size)
+                return "native code";
+        if (!r->twin_id)
+                return "compiled here";
+        snprintf(buf, size, "compiled here as program %u", r->twin_id);
+        return buf;
 }
 
 int bpfaot_agent__run(struct bpfaot_agent *a, const char *name, void *ctx, size_t ctx_size,
@@ -245,7 +371,6 @@ int bpfaot_agent__run(struct bpfaot_agent *a, const char *name, void *ctx, size_
 {
         struct bpfaot_error local = {0};
         struct bpfaot_shm_prog_info pi;
-        struct bpfaot_agent *outer = running;
         uint32_t id = 0;
         int ran = 0;
 
@@ -253,26 +378,22 @@ int bpfaot_agent__run(struct bpfaot_agent *a, const char *name, void *ctx, size_
                 return -EINVAL;
         while (bpfaot_shm__next_prog_id(a->shm, id, &id) == 0) {
                 struct ready_prog *r = NULL;
-                agent_entry_fn entry;
                 int err;
 
                 if (bpfaot_shm__prog_info(a->shm, id, &pi) || strcmp(pi.name, name) != 0)
                         continue;
                 pthread_mutex_lock(&a->lock);
-                err = make_ready(a, id, &r, &local);
-                entry = err ? NULL : r->entry;
+                err = agent__ready(a, id, &r, &local);
                 pthread_mutex_unlock(&a->lock);
                 if (err)
-                        return fail(error, -err, "%s program %u (%s): %s", bpfaot_shm__name(a->shm),
-                                    id, name, local.msg);
-                running = a;
+                        return agent__fail(error, -err, "%s program %u (%s): %s",
+                                           bpfaot_shm__name(a->shm), id, name, local.msg);
                 {
-                        uint64_t r0 = entry(ctx, ctx_size);
+                        uint64_t r0 = agent__call(a, r, ctx, ctx_size);
 
                         if (ret)
                                 *ret = r0;
                 }
-                running = outer;
                 ran++;
         }
         return ran;

@@ -32,6 +32,23 @@ packet-filter)
         "$EXAMPLES/packet-filter/run.sh" - 80 >"$out/log" 2>&1 || fail "run.sh - 80 exited $?"
         grep -q "^blocked port 80: " "$out/log" || fail "blocked port 80 not applied"
         ;;
+shm-malloc)
+        "$EXAMPLES/shm-malloc/run.sh" 2500 >"$out/log" 2>&1 || fail "run.sh exited $?"
+        grep -q '^attach 1: uprobe  prog [0-9]*  /.*libc\.so\.6+0x[0-9a-f]*  pid -1$' "$out/log" ||
+                fail "no attach request on libc in the segment"
+        grep -q '^bpfaot-agent: .* attach 1: uprobe prog [0-9]* (count_malloc, compiled here) at malloc in /.*libc\.so\.6$' \
+                "$out/log" || fail "the first target did not compile the program"
+        grep -q '^bpfaot-agent: .* attach 1: uprobe prog [0-9]* (count_malloc, native code) at malloc in ' \
+                "$out/log" || fail "the second target did not run the native code"
+        pids=$(sed -n 's/^pid \([0-9]*\): 2500 mallocs$/\1/p' "$out/log")
+        [ "$(echo "$pids" | wc -w)" = 2 ] || fail "expected two targets' lines"
+        # The loader's last print: each target's calls, its 2500 and the few of its stdio.
+        for p in $pids; do
+                n=$(sed -n "s/^pid $p: \([0-9]*\) malloc calls$/\1/p" "$out/log" | tail -1)
+                [ -n "$n" ] && [ "$n" -ge 2500 ] && [ "$n" -le 2516 ] ||
+                        fail "pid $p: the loader counted '${n:-nothing}', expected 2500 and a few"
+        done
+        ;;
 seed-driver)
         "$EXAMPLES/seed-driver/run.sh" >"$out/log" 2>&1 || fail "run.sh exited $?"
         grep -qx 'hello from eBPF, 40 + 2 = 42' "$out/log" || fail "expected the program's output"

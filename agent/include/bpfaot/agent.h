@@ -14,6 +14,7 @@
 
 #include "bpfaot/error.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,14 +24,26 @@ extern "C" {
 
 struct bpfaot_agent;
 
+/* How programs are made ready to run. */
+enum bpfaot_agent_engine {
+        BPFAOT_AGENT_AUTO = 0, /* the native code `bpf-aot load` gave it, else compiled here */
+        BPFAOT_AGENT_COMPILE,  /* compiled here, even when it has native code */
+        BPFAOT_AGENT_INTERPRET, /* run by bpf-aot's reference interpreter (bounds-checked) */
+};
+
 struct bpfaot_agent_opts {
         size_t sz;                  /* sizeof(struct bpfaot_agent_opts) */
         const char *shm;            /* the segment; NULL: $BPFAOT_SHM, else bpfaot */
         struct bpfaot_error *error; /* when set, a failure leaves one line here */
+        enum bpfaot_agent_engine engine;
 };
 
 /* Open the segment (it must exist: -ENOENT) for running its programs. */
 int bpfaot_agent__open(const struct bpfaot_agent_opts *opts, struct bpfaot_agent **agent);
+/*
+ * Undo the agent's patches and free it. Its programs must not be running
+ * (no thread inside a patched function's probe, no run under way).
+ */
 void bpfaot_agent__close(struct bpfaot_agent *agent);
 
 /*
@@ -42,6 +55,34 @@ void bpfaot_agent__close(struct bpfaot_agent *agent);
  */
 int bpfaot_agent__run(struct bpfaot_agent *agent, const char *name, void *ctx, size_t ctx_size,
                       uint64_t *ret, struct bpfaot_error *error);
+
+struct bpfaot_agent_attach_opts {
+        size_t sz; /* sizeof(struct bpfaot_agent_attach_opts) */
+        /*
+         * Called with one line per request that failed to attach and, when
+         * `verbose`, per request attached or passed over (another process's,
+         * a binary this process has not mapped). NULL: no lines.
+         */
+        void (*report)(void *ctx, const char *line);
+        void *report_ctx;
+        bool verbose;
+};
+
+/*
+ * Attach the segment's uprobe and uretprobe requests meant for this process
+ * (pid -1 or its own) to the functions they name, in the binaries this
+ * process has mapped (the executable and its shared libraries): each
+ * function's entry is patched to run its programs, with the registers as
+ * context (struct pt_regs), then the function itself. Requests attached by
+ * an earlier call are kept; call again to attach those added since.
+ * Returns how many requests this call attached, or a negative errno when
+ * one could not be (it is reported; the others are still attached): a
+ * function that cannot be patched safely, a program that does not compile.
+ * x86-64 only (elsewhere -EOPNOTSUPP). Patch at start-up, before other
+ * threads run the functions: writing a function's first bytes while
+ * another thread executes them is not safe.
+ */
+int bpfaot_agent__attach(struct bpfaot_agent *agent, const struct bpfaot_agent_attach_opts *opts);
 
 /*
  * An application's own hook point: bpfaot_agent__run() of the programs
