@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void ready_free(struct ready_prog *r);
 
@@ -366,34 +367,54 @@ const char *agent__how(const struct ready_prog *r, char *buf, size_t size)
         return buf;
 }
 
+/* Run program `id` (named `name` in messages) on ctx: 1, or a negative errno. */
+static int run_one(struct bpfaot_agent *a, uint32_t id, const char *name, void *ctx,
+                   size_t ctx_size, uint64_t *ret, struct bpfaot_error *error)
+{
+        struct bpfaot_error local = {0};
+        struct ready_prog *r = NULL;
+        uint64_t r0;
+        int err;
+
+        pthread_mutex_lock(&a->lock);
+        err = agent__ready(a, id, &r, &local);
+        pthread_mutex_unlock(&a->lock);
+        if (err)
+                return agent__fail(error, -err, "%s program %u (%s): %s", bpfaot_shm__name(a->shm),
+                                   id, name, local.msg);
+        r0 = agent__call(a, r, ctx, ctx_size);
+        if (ret)
+                *ret = r0;
+        return 1;
+}
+
 int bpfaot_agent__run(struct bpfaot_agent *a, const char *name, void *ctx, size_t ctx_size,
                       uint64_t *ret, struct bpfaot_error *error)
 {
-        struct bpfaot_error local = {0};
+        struct bpfaot_shm_attach_info ai;
         struct bpfaot_shm_prog_info pi;
         uint32_t id = 0;
-        int ran = 0;
+        int ran = 0, err;
 
         if (!a || !name)
                 return -EINVAL;
         while (bpfaot_shm__next_prog_id(a->shm, id, &id) == 0) {
-                struct ready_prog *r = NULL;
-                int err;
-
                 if (bpfaot_shm__prog_info(a->shm, id, &pi) || strcmp(pi.name, name) != 0)
                         continue;
-                pthread_mutex_lock(&a->lock);
-                err = agent__ready(a, id, &r, &local);
-                pthread_mutex_unlock(&a->lock);
-                if (err)
-                        return agent__fail(error, -err, "%s program %u (%s): %s",
-                                           bpfaot_shm__name(a->shm), id, name, local.msg);
-                {
-                        uint64_t r0 = agent__call(a, r, ctx, ctx_size);
-
-                        if (ret)
-                                *ret = r0;
-                }
+                err = run_one(a, id, name, ctx, ctx_size, ret, error);
+                if (err < 0)
+                        return err;
+                ran++;
+        }
+        /* A tracepoint ("category/name"; no program name has a '/'): the programs attached to it.
+         */
+        for (id = 0; strchr(name, '/') && bpfaot_shm__next_attach_id(a->shm, id, &id) == 0;) {
+                if (bpfaot_shm__attach_info(a->shm, id, &ai) || ai.kind != BPFAOT_SHM_TRACEPOINT ||
+                    strcmp(ai.target, name) != 0 || (ai.pid != -1 && ai.pid != getpid()))
+                        continue;
+                err = run_one(a, ai.prog_id, name, ctx, ctx_size, ret, error);
+                if (err < 0)
+                        return err;
                 ran++;
         }
         return ran;

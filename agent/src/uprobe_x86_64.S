@@ -82,7 +82,12 @@
 	mov	%rax, 568(%rsp)
 	mov	uprobe__xsave_mask(%rip), %eax
 	mov	uprobe__xsave_mask+4(%rip), %edx
+	cmpb	$2, uprobe__use_xsave(%rip)
+	je	3f
 	xsave64	(%rsp)
+	jmp	2f
+	/* XSAVEC writes only the components in use (AVX-512 mostly is not): much cheaper. */
+3:	xsavec64 (%rsp)
 	jmp	2f
 1:	fxsave64 (%rsp)
 2:	mov	%rbx, %rdi

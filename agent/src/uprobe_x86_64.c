@@ -130,7 +130,7 @@ static __thread struct uprobe_thread uprobe_thread __attribute__((tls_model("ini
  * patch exists. */
 HIDDEN uint64_t uprobe__vec_size;   /* bytes (a multiple of 64) */
 HIDDEN uint64_t uprobe__xsave_mask; /* edx:eax of xsave/xrstor */
-HIDDEN uint8_t uprobe__use_xsave;   /* else fxsave */
+HIDDEN uint8_t uprobe__use_xsave;   /* 2: xsavec, 1: xsave, 0: fxsave */
 
 HIDDEN void uprobe__entry_asm(void);
 HIDDEN void uprobe__ret_tramp(void);
@@ -311,8 +311,10 @@ static void vec_init(void)
                         size = (uint64_t)a + b;
         }
         uprobe__xsave_mask = mask;
+        /* The standard form's size: the compacted form of the same components is no larger. */
         uprobe__vec_size = (size + 63) & ~63UL;
-        uprobe__use_xsave = 1;
+        __cpuid_count(0xd, 1, a, b, c, d);
+        uprobe__use_xsave = a & (1u << 1) ? 2 : 1; /* XSAVEC supported */
 }
 
 /* /proc/self/maps, ascending. */

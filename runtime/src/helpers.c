@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <linux/bpf.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,10 +50,35 @@ BPFAOT_HELPER(get_smp_processor_id)(uint64_t a, uint64_t b, uint64_t c, uint64_t
         return bpfaot__cpu_current();
 }
 
+/*
+ * getpid() and gettid() are system calls (about 120 ns each), and programs
+ * on hot paths (a uprobe on malloc) ask on every run: the ids are kept per
+ * thread, and forgotten in the child of a fork (pthread_atfork: the child's
+ * one thread is the forking one). That cache is process-wide state by
+ * nature. A process made by a raw clone system call without CLONE_SETTLS
+ * that runs programs would see its parent's ids.
+ */
+static _Thread_local uint64_t current_pid_tgid;
+static pthread_once_t pid_tgid_once = PTHREAD_ONCE_INIT;
+
+static void pid_tgid_forget(void)
+{
+        current_pid_tgid = 0;
+}
+
+static void pid_tgid_watch_forks(void)
+{
+        pthread_atfork(NULL, NULL, pid_tgid_forget);
+}
+
 BPFAOT_HELPER(get_current_pid_tgid)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)a, (void)b, (void)c, (void)d, (void)e;
-        return ((uint64_t)(uint32_t)getpid() << 32) | (uint32_t)gettid();
+        if (!current_pid_tgid) {
+                pthread_once(&pid_tgid_once, pid_tgid_watch_forks);
+                current_pid_tgid = ((uint64_t)(uint32_t)getpid() << 32) | (uint32_t)gettid();
+        }
+        return current_pid_tgid;
 }
 
 BPFAOT_HELPER(ktime_get_boot_ns)(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e)

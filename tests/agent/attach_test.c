@@ -10,7 +10,8 @@
  * binary, a function too short to patch, a program that does not compile),
  * while the others still run; a second program of the same instructions
  * sharing the first one's code; native code from the segment, compiled
- * here, interpreted; and that closing the agent undoes the patch.
+ * here, interpreted; that closing the agent undoes the patch; and
+ * programs attached to an application's tracepoint run by its name.
  */
 #define _GNU_SOURCE
 #include <bpfaot/agent.h>
@@ -339,6 +340,37 @@ int main(void)
                         CHECK(call_add(i, 1) == i + 2);
                 CHECK(slot(sums, 0) == 99 * 100 / 2 + 100);
                 CHECK(slot(sums, 1) == 99 * 100 / 2 + 200);
+                bpfaot_agent__close(agent);
+        }
+
+        /* Tracepoints of the application: bpfaot_agent__run of "category/name". */
+        {
+                struct pt_regs rec = {.rdi = 3, .rsi = 4};
+                struct bpfaot_error rerr = {0};
+                uint64_t r0 = 1;
+
+                ad.kind = BPFAOT_SHM_TRACEPOINT;
+                ad.target = "app/request_done";
+                ad.offset = 0;
+                ad.prog_id = entry_id;
+                CHECK(bpfaot_shm__create_attach(shm, &ad, &id) == 0);
+                ad.pid = (int32_t)getpid() + 1; /* another process's: not run here */
+                CHECK(bpfaot_shm__create_attach(shm, &ad, &id) == 0);
+                ad.pid = -1;
+                ad.target = "app/other";
+                CHECK(bpfaot_shm__create_attach(shm, &ad, &id) == 0);
+                ao.engine = BPFAOT_AGENT_AUTO;
+                CHECK(bpfaot_agent__open(&ao, &agent) == 0);
+                reset(sums);
+                CHECK(bpfaot_agent__run(agent, "app/request_done", &rec, sizeof(rec), &r0, &rerr) ==
+                      1);
+                CHECK(r0 == 0 && slot(sums, 0) == 7);
+                CHECK(bpfaot_agent__run(agent, "app/none", &rec, sizeof(rec), NULL, &rerr) == 0);
+                CHECK(bpfaot_agent__run(agent, "request_done", &rec, sizeof(rec), NULL, &rerr) ==
+                      0);
+                /* By name, as before: on_entry itself. */
+                CHECK(bpfaot_agent__run(agent, "on_entry", &rec, sizeof(rec), NULL, &rerr) == 1);
+                CHECK(slot(sums, 0) == 14);
                 bpfaot_agent__close(agent);
         }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Helpers about the calling process: send_signal, send_signal_thread,
+ * Helpers about the calling process: get_current_pid_tgid (kept per thread,
+ * right again in a fork's child), send_signal, send_signal_thread,
  * get_ns_current_pid_tgid; and the checked copies copy_from_user and
  * probe_write_user (a bad address is -EFAULT, never a crash).
  */
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define NEG(e) ((uint64_t) - (e))
@@ -100,8 +102,47 @@ static void test_copies(void)
         munmap(ro, (size_t)page);
 }
 
+static uint64_t ids_now(void)
+{
+        return (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)gettid();
+}
+
+static void *pid_tgid_thread(void *arg)
+{
+        uint64_t *seen = arg;
+
+        seen[0] = _bpf_helper_ext_0014(0, 0, 0, 0, 0);
+        seen[1] = _bpf_helper_ext_0014(0, 0, 0, 0, 0);
+        seen[2] = ids_now();
+        return NULL;
+}
+
+static void test_pid_tgid(void)
+{
+        uint64_t seen[3], mine = _bpf_helper_ext_0014(0, 0, 0, 0, 0);
+        pthread_t t;
+        int status = -1;
+        pid_t child;
+
+        CHECK_EQ(mine, ids_now());
+        CHECK_EQ(_bpf_helper_ext_0014(0, 0, 0, 0, 0), mine);
+        CHECK_EQ(pthread_create(&t, NULL, pid_tgid_thread, seen), 0);
+        pthread_join(t, NULL);
+        CHECK_EQ(seen[0], seen[2]); /* the thread's own ids, not this one's */
+        CHECK_EQ(seen[1], seen[2]);
+        CHECK(seen[0] != mine && seen[0] >> 32 == mine >> 32);
+        /* The child of a fork: its own pid, though this thread asked before. */
+        child = fork();
+        if (child == 0)
+                _exit(_bpf_helper_ext_0014(0, 0, 0, 0, 0) == ids_now() ? 0 : 1);
+        CHECK(child > 0);
+        CHECK_EQ(waitpid(child, &status, 0), child);
+        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
+        test_pid_tgid();
         test_signals();
         test_pidns();
         test_copies();

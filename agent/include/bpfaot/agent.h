@@ -26,8 +26,8 @@ struct bpfaot_agent;
 
 /* How programs are made ready to run. */
 enum bpfaot_agent_engine {
-        BPFAOT_AGENT_AUTO = 0, /* the native code `bpf-aot load` gave it, else compiled here */
-        BPFAOT_AGENT_COMPILE,  /* compiled here, even when it has native code */
+        BPFAOT_AGENT_AUTO = 0,  /* the native code `bpf-aot load` gave it, else compiled here */
+        BPFAOT_AGENT_COMPILE,   /* compiled here, even when it has native code */
         BPFAOT_AGENT_INTERPRET, /* run by bpf-aot's reference interpreter (bounds-checked) */
 };
 
@@ -48,10 +48,13 @@ void bpfaot_agent__close(struct bpfaot_agent *agent);
 
 /*
  * Run every program of the segment named `name` on `ctx` (ctx_size bytes)
- * in the order the loader put them there; *ret (if set) receives the last
- * one's r0. Returns how many ran (0: none has that name), or a negative
- * errno when one could not be made ready (`error`, if set, says which
- * program and why in one line). Safe from several threads at once.
+ * in the order the loader put them there, and when `name` is a tracepoint
+ * ("category/name") every program a loader attached to that tracepoint
+ * (bpf_program__attach_tracepoint(), meant for this process or any): an
+ * application's own tracepoints, whose record `ctx` is. *ret (if set)
+ * receives the last one's r0. Returns how many ran (0: none), or a
+ * negative errno when one could not be made ready (`error`, if set, says
+ * which program and why in one line). Safe from several threads at once.
  */
 int bpfaot_agent__run(struct bpfaot_agent *agent, const char *name, void *ctx, size_t ctx_size,
                       uint64_t *ret, struct bpfaot_error *error);
@@ -86,9 +89,9 @@ int bpfaot_agent__attach(struct bpfaot_agent *agent, const struct bpfaot_agent_a
 
 /*
  * An application's own hook point: bpfaot_agent__run() of the programs
- * named `name`, on an agent of the default segment opened on first use.
- * Returns as bpfaot_agent__run(); when there is no segment, 0. The agent
- * lives as long as the process.
+ * named `name` (or attached to tracepoint `name`), on an agent of the default segment opened on
+ * first use. Returns as bpfaot_agent__run(); when there is no segment, 0. The agent lives as long
+ * as the process.
  */
 int bpfaot_agent_hook(const char *name, void *ctx, size_t ctx_size);
 
