@@ -48,6 +48,14 @@ shm-malloc)
                 [ -n "$n" ] && [ "$n" -ge 2500 ] && [ "$n" -le 2516 ] ||
                         fail "pid $p: the loader counted '${n:-nothing}', expected 2500 and a few"
         done
+        # The preloaded agent's lines: no segment, an unknown engine; the target runs on.
+        agent=$BPF_AOT_BUILD/agent/libbpfaot-agent.so
+        BPFAOT_SHM=shm-malloc-none-$$ BPFAOT_AGENT_ENGINE=fast LD_PRELOAD=$agent \
+                "$out/shm_malloc_target" 3 >"$out/plain" 2>"$out/err" || fail "target under the agent failed"
+        grep -qx 'pid [0-9]*: 3 mallocs' "$out/plain" || fail "the target did not run"
+        printf '%s\n' "bpfaot-agent: BPFAOT_AGENT_ENGINE=fast is not auto, compile or interpret" \
+                "bpfaot-agent: /shm-malloc-none-$$: no such segment" | cmp -s - "$out/err" ||
+                { cat "$out/err"; fail "not the agent's two lines"; }
         ;;
 seed-driver)
         "$EXAMPLES/seed-driver/run.sh" >"$out/log" 2>&1 || fail "run.sh exited $?"
