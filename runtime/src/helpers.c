@@ -167,6 +167,22 @@ BPFAOT_HELPER(spin_unlock)(uint64_t lock, uint64_t b, uint64_t c, uint64_t d, ui
  */
 #define BPFAOT_MAX_LOOPS (1u << 23)
 
+/* Callback nesting on this thread (BPFAOT_MAX_CALLBACK_DEPTH). */
+static _Thread_local unsigned callback_depth;
+
+bool bpfaot__callback_enter(void)
+{
+        if (callback_depth >= BPFAOT_MAX_CALLBACK_DEPTH)
+                return false;
+        callback_depth++;
+        return true;
+}
+
+void bpfaot__callback_exit(void)
+{
+        callback_depth--;
+}
+
 BPFAOT_HELPER(loop)(uint64_t nr_loops, uint64_t fn, uint64_t ctx, uint64_t flags, uint64_t e)
 {
         long (*cb)(uint64_t, void *) = (long (*)(uint64_t, void *))(uintptr_t)fn;
@@ -179,9 +195,14 @@ BPFAOT_HELPER(loop)(uint64_t nr_loops, uint64_t fn, uint64_t ctx, uint64_t flags
                 return (uint64_t)-E2BIG;
         if (!cb)
                 return (uint64_t)-EINVAL;
+        if (!bpfaot__callback_enter())
+                return (uint64_t)-ELOOP;
         for (uint32_t i = 0; i < n; i++)
-                if (cb(i, (void *)(uintptr_t)ctx))
-                        return (uint64_t)i + 1;
+                if (cb(i, (void *)(uintptr_t)ctx)) {
+                        n = i + 1;
+                        break;
+                }
+        bpfaot__callback_exit();
         return n;
 }
 
@@ -210,11 +231,16 @@ BPFAOT_HELPER(for_each_map_elem)
 {
         struct bpfaot_map *m = (struct bpfaot_map *)(uintptr_t)map;
         struct for_each_ctx c = {(bpfaot_callback_fn)(uintptr_t)fn, ctx};
+        uint64_t ret;
 
         (void)e;
         if (flags || !m || !c.cb || !m->ops->for_each)
                 return (uint64_t)-EINVAL;
-        return (uint64_t)m->ops->for_each(m, for_each_visit, &c);
+        if (!bpfaot__callback_enter())
+                return (uint64_t)-ELOOP;
+        ret = (uint64_t)m->ops->for_each(m, for_each_visit, &c);
+        bpfaot__callback_exit();
+        return ret;
 }
 
 /*

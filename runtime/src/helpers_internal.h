@@ -7,6 +7,7 @@
 #ifndef BPFAOT_HELPERS_INTERNAL_H
 #define BPFAOT_HELPERS_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -113,5 +114,18 @@ __attribute__((visibility("hidden"))) long bpfaot__read_str(char *dst, const voi
 __attribute__((visibility("hidden"))) long bpfaot__format(char *out, size_t out_size,
                                                           const char *fmt, size_t fmt_size,
                                                           const uint64_t *args, uint32_t nargs);
+
+/*
+ * Helpers that call a program's callbacks (bpf_loop, for_each_map_elem,
+ * user_ringbuf_drain) nest at most this deep on a thread: the kernel's
+ * verifier allows 8 call frames (MAX_CALL_FRAMES), so no program it accepts
+ * nests deeper, and deeper (a callback that hands itself to bpf_loop again)
+ * would recurse until the stack overflows. bpfaot__callback_enter() is false
+ * at the limit (the helper then returns -ELOOP); else pair it with
+ * bpfaot__callback_exit().
+ */
+#define BPFAOT_MAX_CALLBACK_DEPTH 8
+__attribute__((visibility("hidden"))) bool bpfaot__callback_enter(void);
+__attribute__((visibility("hidden"))) void bpfaot__callback_exit(void);
 
 #endif

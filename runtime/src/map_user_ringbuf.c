@@ -199,6 +199,10 @@ BPFAOT_HELPER(user_ringbuf_drain)
         if (!__atomic_compare_exchange_n(&rb->busy, &idle, 1, false, __ATOMIC_ACQUIRE,
                                          __ATOMIC_RELAXED))
                 return (uint64_t)-EBUSY;
+        if (!bpfaot__callback_enter()) {
+                __atomic_store_n(&rb->busy, 0, __ATOMIC_RELEASE);
+                return (uint64_t)-ELOOP;
+        }
         for (samples = 0; samples < URB_MAX_SAMPLES && !stop; samples++) {
                 struct bpfaot_dynptr dynptr;
                 void *sample;
@@ -212,6 +216,7 @@ BPFAOT_HELPER(user_ringbuf_drain)
                         continue;
                 }
                 if (err) {
+                        bpfaot__callback_exit();
                         __atomic_store_n(&rb->busy, 0, __ATOMIC_RELEASE);
                         return (uint64_t)(long)err;
                 }
@@ -224,6 +229,7 @@ BPFAOT_HELPER(user_ringbuf_drain)
                                  __ATOMIC_RELEASE);
         }
         ret = samples - discarded;
+        bpfaot__callback_exit();
         __atomic_store_n(&rb->busy, 0, __ATOMIC_RELEASE);
         return (uint64_t)ret;
 }

@@ -3,7 +3,8 @@
  * for_each_map_elem over ARRAY, HASH and their PERCPU kinds: every element
  * once with its key and value, the count returned, a nonzero callback
  * return stops the walk (and counts), flags must be 0, the callback may
- * delete.
+ * delete. Callbacks nest 8 deep at most (bpf_loop and for_each_map_elem
+ * together): deeper is -ELOOP, never a stack overflow.
  */
 #include "check.h"
 #include "helper_decls.h"
@@ -130,8 +131,71 @@ static void test_other(void)
         bpfaot_map__free(w.map);
 }
 
+/* A bpf_loop callback that hands itself to bpf_loop again: how deep it got, what failed. */
+struct nest {
+        unsigned depth, max;
+        uint64_t refused;
+        struct bpfaot_map *map; /* when set: every other level through for_each_map_elem */
+};
+
+static uint64_t nest_walk(uint64_t map, uint64_t key, uint64_t value, uint64_t ctx, uint64_t r5);
+
+static uint64_t nest_loop(uint64_t i, uint64_t ctx, uint64_t r3, uint64_t r4, uint64_t r5)
+{
+        struct nest *n = (struct nest *)(uintptr_t)ctx;
+        uint64_t r;
+
+        (void)i, (void)r3, (void)r4, (void)r5;
+        if (++n->depth > n->max)
+                n->max = n->depth;
+        r = n->map && n->depth % 2
+                ? _bpf_helper_ext_0164((uint64_t)(uintptr_t)n->map, (uint64_t)(uintptr_t)nest_walk,
+                                       ctx, 0, 0)
+                : _bpf_helper_ext_0181(1, (uint64_t)(uintptr_t)nest_loop, ctx, 0, 0);
+        if (r == NEG(ELOOP))
+                n->refused++;
+        n->depth--;
+        return 1; /* stop: one call per level */
+}
+
+static uint64_t nest_walk(uint64_t map, uint64_t key, uint64_t value, uint64_t ctx, uint64_t r5)
+{
+        (void)map, (void)key, (void)value;
+        return nest_loop(0, ctx, 0, 0, r5);
+}
+
+static void test_nesting(void)
+{
+        struct bpfaot_map_def def = {
+            .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 2};
+        struct nest n = {0};
+
+        /* bpf_loop in bpf_loop: 8 levels of callbacks, the 9th bpf_loop refused. */
+        CHECK_EQ(
+            _bpf_helper_ext_0181(1, (uint64_t)(uintptr_t)nest_loop, (uint64_t)(uintptr_t)&n, 0, 0),
+            1);
+        CHECK_EQ(n.max, 8);
+        CHECK_EQ(n.refused, 1);
+        /* The depth is back to 0: a plain bpf_loop works, and the same limit again. */
+        n = (struct nest){0};
+        CHECK_EQ(
+            _bpf_helper_ext_0181(1, (uint64_t)(uintptr_t)nest_loop, (uint64_t)(uintptr_t)&n, 0, 0),
+            1);
+        CHECK_EQ(n.max, 8);
+        /* Mixed with for_each_map_elem: the same count. */
+        n = (struct nest){0};
+        CHECK_EQ(bpfaot_map__create(&def, &n.map), 0);
+        CHECK_EQ(
+            _bpf_helper_ext_0181(1, (uint64_t)(uintptr_t)nest_loop, (uint64_t)(uintptr_t)&n, 0, 0),
+            1);
+        CHECK_EQ(n.max, 8);
+        CHECK_EQ(n.refused, 1);
+        bpfaot_map__free(n.map);
+}
+
 int main(void)
 {
+        test_nesting();
         test_array();
         test_hash();
         test_percpu();
