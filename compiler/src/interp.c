@@ -13,6 +13,11 @@
  *  - a local call passes r1-r5 and starts the callee with r0 = 0,
  *    r6-r9 = 0 and its own stack; on return r6-r9 and r10 are restored;
  *  - after any call (helper, callx or local) and LD_ABS/LD_IND, r1-r5 are 0.
+ *
+ * Callbacks (a function's address, lddw code_addr, handed to a helper such
+ * as bpf_loop) are native thunks, one per callback of the program, that run
+ * the function in a new frame of the run whose helper call is under way:
+ * the one piece of state outside the run, a thread-local pointer to it.
  */
 #include "internal.h"
 #include "eval.h"
@@ -36,7 +41,11 @@
 struct frame {
         uint64_t saved[CALLEE_SAVED_CNT]; /* caller's r6-r9 */
         size_t ret_pc;                    /* caller's next instruction */
+        bool callback;                    /* called by a helper: its exit ends a nested run */
 };
+
+/* Distinct callbacks a program may have in the interpreter (each needs a thunk). */
+#define INTERP_MAX_CALLBACKS 16
 
 struct vm {
         const struct program *program; /* validated: its relocations by instruction */
@@ -69,6 +78,11 @@ struct vm {
         uint64_t reg[BPFAOT_NUM_REGS];
         size_t pc;
         bool done;
+        uint64_t steps;
+
+        const size_t *callbacks; /* the callbacks' first instructions, by thunk */
+        size_t callback_cnt;
+        int callback_err; /* a callback's run failed: the helper call fails with it */
 };
 
 #define FAIL(vm, code, ...)                                                                        \
@@ -206,6 +220,11 @@ static int exec_cond_jmp(struct vm *vm)
         return 0;
 }
 
+/* The run whose helper call is under way on this thread: what callbacks run in. */
+static _Thread_local struct vm *helper_caller;
+
+static int run(struct vm *vm);
+
 /* Call a helper by id with r1-r5; r0 = result, r1-r5 = 0. */
 static int call_helper(struct vm *vm, uint64_t id)
 {
@@ -216,14 +235,25 @@ static int call_helper(struct vm *vm, uint64_t id)
                 fn = vm->helper(vm->helper_ctx, (uint32_t)id);
         if (!fn)
                 return FAIL(vm, ENOENT, "unknown helper id %" PRIu64, id);
-        r[0] = fn(r[1], r[2], r[3], r[4], r[5]);
+        {
+                struct vm *outer = helper_caller;
+                uint64_t r0;
+
+                helper_caller = vm;
+                r0 = fn(r[1], r[2], r[3], r[4], r[5]);
+                helper_caller = outer;
+                if (vm->callback_err)
+                        return vm->callback_err;
+                r[0] = r0;
+        }
         memset(&r[1], 0, 5 * sizeof(r[0]));
         vm->pc++;
         return 0;
 }
 
-/* Local call: a new frame with its own zeroed stack; r1-r5 pass through, r0 and r6-r9 are 0. */
-static int call_local(struct vm *vm)
+/* A new frame with its own zeroed stack, entered at `target`; r1-r5 pass through, r0 and r6-r9 are
+ * 0. */
+static int push_frame(struct vm *vm, size_t ret_pc, size_t target, bool callback)
 {
         struct frame *f;
 
@@ -231,15 +261,80 @@ static int call_local(struct vm *vm)
                 return FAIL(vm, E2BIG, "call chain deeper than %d frames", BPFAOT_MAX_CALL_DEPTH);
         f = &vm->frames[vm->depth];
         memcpy(f->saved, &vm->reg[CALLEE_SAVED_FIRST], sizeof(f->saved));
-        f->ret_pc = vm->pc + 1;
+        f->ret_pc = ret_pc;
+        f->callback = callback;
         memset(frame_stack(vm, vm->depth), 0, vm->stack_size);
         vm->depth++;
         memset(&vm->reg[CALLEE_SAVED_FIRST], 0, sizeof(f->saved));
         vm->reg[0] = 0;
         vm->reg[BPFAOT_REG_FP] = frame_top(vm);
-        vm->pc = (size_t)insn_call_target(cur(vm), vm->pc);
+        vm->pc = target;
         return 0;
 }
+
+static int call_local(struct vm *vm)
+{
+        return push_frame(vm, vm->pc + 1, (size_t)insn_call_target(cur(vm), vm->pc), false);
+}
+
+/*
+ * Callback k of the run under way on this thread, called by a helper with
+ * r1-r5: run it in a new frame to its exit and give its r0. A failure
+ * stops the helper's walk (nonzero) and fails its call (callback_err).
+ */
+static uint64_t run_callback(unsigned k, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                             uint64_t r5)
+{
+        struct vm *vm = helper_caller;
+        uint64_t saved[BPFAOT_NUM_REGS], r0;
+        size_t pc;
+        int rc;
+
+        if (!vm || vm->callback_err || k >= vm->callback_cnt)
+                return 1;
+        memcpy(saved, vm->reg, sizeof(saved));
+        pc = vm->pc;
+        vm->reg[1] = r1, vm->reg[2] = r2, vm->reg[3] = r3, vm->reg[4] = r4, vm->reg[5] = r5;
+        helper_caller = NULL; /* the callback's own helper calls set it again */
+        rc = push_frame(vm, pc, vm->callbacks[k], true) ?: run(vm);
+        helper_caller = vm;
+        r0 = vm->reg[0];
+        vm->done = false;
+        memcpy(vm->reg, saved, sizeof(saved));
+        vm->pc = pc;
+        if (rc) {
+                vm->callback_err = rc;
+                return 1;
+        }
+        return r0;
+}
+
+#define THUNK(k)                                                                                   \
+        static uint64_t thunk_##k(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5) \
+        {                                                                                          \
+                return run_callback(k, r1, r2, r3, r4, r5);                                        \
+        }
+THUNK(0)
+THUNK(1)
+THUNK(2)
+THUNK(3)
+THUNK(4)
+THUNK(5)
+THUNK(6)
+THUNK(7)
+THUNK(8)
+THUNK(9)
+THUNK(10)
+THUNK(11)
+THUNK(12)
+THUNK(13)
+THUNK(14)
+THUNK(15)
+static uint64_t (*const thunks[INTERP_MAX_CALLBACKS])(uint64_t, uint64_t, uint64_t, uint64_t,
+                                                      uint64_t) = {
+    thunk_0, thunk_1, thunk_2,  thunk_3,  thunk_4,  thunk_5,  thunk_6,  thunk_7,
+    thunk_8, thunk_9, thunk_10, thunk_11, thunk_12, thunk_13, thunk_14, thunk_15,
+};
 
 static int exec_call(struct vm *vm)
 {
@@ -275,6 +370,11 @@ static int exec_exit(struct vm *vm)
         }
         vm->depth--;
         f = &vm->frames[vm->depth];
+        if (f->callback) { /* back to the helper that called it (run_callback restores) */
+                vm->reg[BPFAOT_REG_FP] = frame_top(vm);
+                vm->done = true;
+                return 0;
+        }
         memcpy(&vm->reg[CALLEE_SAVED_FIRST], f->saved, sizeof(f->saved));
         memset(&vm->reg[1], 0, 5 * sizeof(vm->reg[0]));
         vm->reg[BPFAOT_REG_FP] = frame_top(vm);
@@ -365,6 +465,19 @@ static int exec_ld(struct vm *vm)
                                          : vm->map_value(vm->map_ctx, map) + (uint32_t)insn[1].imm;
                 vm->pc += 2;
                 return 0;
+        }
+        if (insn->src == BPFAOT_LDDW_CODE_ADDR) {
+                long t = insn_code_addr_target(insn, vm->pc, vm->prog->insn_cnt);
+
+                for (size_t k = 0; t >= 0 && k < vm->callback_cnt; k++)
+                        if (vm->callbacks[k] == (size_t)t) {
+                                vm->reg[insn->dst] = (uint64_t)(uintptr_t)thunks[k];
+                                vm->pc += 2;
+                                return 0;
+                        }
+                return FAIL(vm, ENOTSUP,
+                            "more than %d callbacks are not supported by the interpreter",
+                            INTERP_MAX_CALLBACKS);
         }
         /* The validator admits only lddw in this class. */
         if (insn->src != BPFAOT_LDDW_IMM64)
@@ -484,15 +597,15 @@ static const exec_fn exec_by_class[8] = {
 };
 /* clang-format on */
 
+/* Run to the entry's exit, or to the exit of the callback frame on top. Steps count across both. */
 static int run(struct vm *vm)
 {
-        uint64_t steps = 0;
         int ret;
 
         while (!vm->done) {
                 if (vm->pc >= vm->prog->insn_cnt) /* the validator rules this out */
                         return FAIL(vm, EFAULT, "execution left the program");
-                if (vm->max_steps && steps++ >= vm->max_steps)
+                if (vm->max_steps && vm->steps++ >= vm->max_steps)
                         return FAIL(vm, ETIMEDOUT, "exceeded the limit of %" PRIu64 " steps",
                                     vm->max_steps);
                 if (vm->trace)
@@ -620,7 +733,28 @@ struct bpfaot_interp {
         const struct bpfaot_prog *prog; /* the caller's */
         struct program checked;
         struct bpfaot_interp_opts opts;
+        size_t callbacks[INTERP_MAX_CALLBACKS]; /* first instructions of the callbacks, by thunk */
+        size_t callback_cnt;
 };
+
+/* The functions whose address the program takes, each given a thunk (more: an error at the lddw).
+ */
+static void find_callbacks(struct bpfaot_interp *ip)
+{
+        const struct bpfaot_prog *prog = ip->prog;
+
+        for (size_t i = 0; i < prog->insn_cnt; i++) {
+                long t = insn_code_addr_target(&prog->insns[i], i, prog->insn_cnt);
+                size_t k = 0;
+
+                if (t < 0)
+                        continue;
+                while (k < ip->callback_cnt && ip->callbacks[k] != (size_t)t)
+                        k++;
+                if (k == ip->callback_cnt && k < INTERP_MAX_CALLBACKS)
+                        ip->callbacks[ip->callback_cnt++] = (size_t)t;
+        }
+}
 
 int bpfaot_interp__open(const struct bpfaot_prog *prog, const struct bpfaot_interp_opts *opts,
                         struct bpfaot_interp **out, struct bpfaot_error *err)
@@ -651,6 +785,7 @@ int bpfaot_interp__open(const struct bpfaot_prog *prog, const struct bpfaot_inte
                 bpfaot_interp__free(ip);
                 return rc;
         }
+        find_callbacks(ip);
         *out = ip;
         return 0;
 }
@@ -662,7 +797,9 @@ int bpfaot_interp__run(const struct bpfaot_interp *ip, void *mem, size_t mem_len
                         .prog = ip->prog,
                         .err = err,
                         .mem = mem,
-                        .mem_len = mem ? mem_len : 0};
+                        .mem_len = mem ? mem_len : 0,
+                        .callbacks = ip->callbacks,
+                        .callback_cnt = ip->callback_cnt};
         struct bpfaot_interp_opts o;
         int rc = read_opts(&vm, &ip->opts, &o);
 

@@ -13,26 +13,15 @@ rodata_refers() {
         expect_grep "data \\.rodata: [0-9]+ bytes, read-only" _err "$(basename "$1") has .rodata"
 }
 
-# rodata_run WANT WHAT [--callbacks] ARGS...: `run ARGS` prints WANT, and so
-# does `run --interp ARGS`. With --callbacks the interpreter, which does not
-# run callbacks (code_addr), may refuse the program instead, naming that:
-# the read-only data check passed there too.
+# rodata_run WANT WHAT ARGS...: `run ARGS` prints WANT, and so does
+# `run --interp ARGS` (callbacks included: the interpreter runs them too).
 rodata_run() {
-        local want=$1 what=$2 callbacks=0
+        local want=$1 what=$2
         shift 2
-        if [[ $1 == --callbacks ]]; then
-                callbacks=1
-                shift
-        fi
         x "$BPF_AOT" run "$@"
         expect_rc 0 "run $what"
         expect_stdout "$want" "run $what"
         x "$BPF_AOT" run --interp "$@"
-        if [[ $RC -ne 0 && $callbacks -eq 1 ]]; then
-                expect_err_line "code_addr [0-9]+: lddw pseudo source 4 is not supported by the interpreter$" \
-                        "run --interp $what: refused for the callback only"
-                return
-        fi
         expect_rc 0 "run --interp $what"
         expect_stdout "$want" "run --interp $what"
 }
@@ -57,11 +46,11 @@ case_rodata_loop_printk() {
         expect_rc 0 "build rodata_loop_printk.bpf.o"
         expect_stderr_empty "build rodata_loop_printk.bpf.o"
         for o in 0 2; do
-                rodata_run "$(rodata_squares_want 10)" "-O $o (no context: 10)" --callbacks -O $o "$p"
+                rodata_run "$(rodata_squares_want 10)" "-O $o (no context: 10)" -O $o "$p"
         done
         for n in 0 1 5 200; do
                 hex2bin n.bin "$(printf %02x "$n")"
-                rodata_run "$(rodata_squares_want "$n")" "context $n" --callbacks "$p" n.bin
+                rodata_run "$(rodata_squares_want "$n")" "context $n" "$p" n.bin
         done
 }
 
@@ -89,11 +78,11 @@ case_rodata_loop_stack() {
         expect_stderr_empty "build rodata_loop_stack.bpf.o"
         for o in 0 2; do
                 rodata_run "$(rodata_primes_want $((1 << 62)))" "-O $o (no limit: 40 steps)" \
-                        --callbacks -O $o "$p"
+                        -O $o "$p"
         done
         for n in 1 100 255; do
                 hex2bin n.bin "$(printf %02x "$n")"
-                rodata_run "$(rodata_primes_want "$n")" "limit $n" --callbacks "$p" n.bin
+                rodata_run "$(rodata_primes_want "$n")" "limit $n" "$p" n.bin
         done
 }
 

@@ -4,10 +4,13 @@
  * and its 64-bit loads of maps by the host's id (map_by_fd, map_value), as
  * the agent runs a segment's programs: results, the value offset, what the
  * program may reach (mem_ok), an unknown map's message, a program refused
- * at open, and runs from several threads at once.
+ * at open, and runs from several threads at once. Callbacks (a function's
+ * address handed to a helper, as bpf_loop's): run in the run's frames, a
+ * recursion through them ends in a located error.
  */
 #include "test_util.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -94,8 +97,103 @@ static void *runner(void *p)
         return NULL;
 }
 
+/* bpf_loop as the runtime has it: cb(i, ctx) for i < n, a nonzero result stops. */
+static uint64_t loop_helper(uint64_t n, uint64_t fn, uint64_t ctx, uint64_t flags, uint64_t e)
+{
+        uint64_t (*cb)(uint64_t, uint64_t) = (uint64_t(*)(uint64_t, uint64_t))(uintptr_t)fn;
+        uint64_t i;
+
+        (void)flags, (void)e;
+        for (i = 0; i < n; i++)
+                if (cb(i, ctx))
+                        return i + 1;
+        return n;
+}
+
+static bpfaot_helper_fn loop_lookup(void *ctx, uint32_t id)
+{
+        (void)ctx;
+        return id == 181 ? loop_helper : NULL;
+}
+
+/* sum of i < 5 through a bpf_loop callback adding to a u64 on the caller's stack; r0 = sum * 10 +
+ * calls. */
+static const char *loop_text = "stdw [%r10-8], 0\n"      /* 0 */
+                               "mov %r1, 5\n"            /* 1 */
+                               "lddw %r2, code_addr 9\n" /* 2: the callback at 12 */
+                               "mov %r3, %r10\n"         /* 4 */
+                               "add %r3, -8\n"           /* 5 */
+                               "mov %r4, 0\n"            /* 6 */
+                               "call 181\n"              /* 7 */
+                               "ldxdw %r1, [%r10-8]\n"   /* 8 */
+                               "mul %r1, 10\n"           /* 9 */
+                               "add %r0, %r1\n"          /* 10 */
+                               "exit\n"                  /* 11 */
+                               "ldxdw %r3, [%r2]\n"      /* 12: cb(i, ctx) */
+                               "add %r3, %r1\n"          /* 13 */
+                               "stxdw [%r2], %r3\n"      /* 14 */
+                               "mov %r0, 0\n"            /* 15 */
+                               "exit\n";                 /* 16 */
+
+/* The callback hands itself to bpf_loop again: deeper than the frames allow. */
+static const char *recurse_text = "lddw %r2, code_addr 6\n"  /* 0: the callback at 7 */
+                                  "mov %r1, 1\n"             /* 2 */
+                                  "mov %r3, 0\n"             /* 3 */
+                                  "mov %r4, 0\n"             /* 4 */
+                                  "call 181\n"               /* 5 */
+                                  "exit\n"                   /* 6 */
+                                  "lddw %r2, code_addr -1\n" /* 7: itself */
+                                  "mov %r1, 1\n"             /* 9 */
+                                  "mov %r3, 0\n"             /* 10 */
+                                  "mov %r4, 0\n"             /* 11 */
+                                  "call 181\n"               /* 12 */
+                                  "mov %r0, 0\n"             /* 13 */
+                                  "exit\n";                  /* 14 */
+
+static void test_callbacks(void)
+{
+        BPFAOT_OPTS_INIT(bpfaot_interp_opts, o, .helper = loop_lookup);
+        struct bpfaot_error err = {0};
+        const char *texts[] = {loop_text, recurse_text};
+        uint64_t r0 = 0;
+
+        for (int t = 0; t < 2; t++) {
+                struct bpfaot_insn *insns = NULL;
+                struct bpfaot_prog prog;
+                struct bpfaot_interp *ip = NULL;
+                size_t cnt;
+                int rc;
+
+                if (bpfaot_assemble(texts[t], t ? "recurse" : "loop", &insns, &cnt, &err)) {
+                        CHECKF(false, "%s", err.msg);
+                        continue;
+                }
+                prog = (struct bpfaot_prog){.input = t ? "recurse" : "loop",
+                                            .name = t ? "recurse" : "loop",
+                                            .insns = insns,
+                                            .insn_cnt = cnt};
+                rc = bpfaot_interp__open(&prog, &o, &ip, &err);
+                CHECKF(rc == 0, "%s", err.msg);
+                if (!rc) {
+                        rc = bpfaot_interp__run(ip, NULL, 0, &r0, &err);
+                        if (t == 0) {
+                                CHECKF(rc == 0, "%s", err.msg);
+                                CHECK_EQ(r0, (0 + 1 + 2 + 3 + 4) * 10 + 5);
+                        } else {
+                                CHECK_EQ(rc, -E2BIG);
+                                CHECK_STR_EQ(
+                                    err.msg,
+                                    "recurse: insn 12: call 181: call chain deeper than 8 frames");
+                        }
+                        bpfaot_interp__free(ip);
+                }
+                free(insns);
+        }
+}
+
 int main(void)
 {
+        test_callbacks();
         struct bpfaot_error err = {0};
         struct bpfaot_insn *insns = NULL;
         struct bpfaot_prog prog;
@@ -138,8 +236,8 @@ int main(void)
         free(insns);
 
         /* A map the host does not have. */
-        ip =
-            open_text("unknown", "lddw %r1, map_fd 8\nmov %r0, 0\nexit\n", true, &insns, &prog, &err);
+        ip = open_text("unknown", "lddw %r1, map_fd 8\nmov %r0, 0\nexit\n", true, &insns, &prog,
+                       &err);
         CHECK(ip != NULL);
         if (ip) {
                 CHECK(bpfaot_interp__run(ip, &ctx, sizeof(ctx), &r0, &err) < 0);
