@@ -21,12 +21,14 @@
  */
 #include "internal.h"
 #include "eval.h"
+#include "helper_sigs.h"
 #include "insn.h"
 #include "program.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -117,7 +119,8 @@ static uint64_t frame_top(const struct vm *vm)
  * Host pointer for an access of `size` bytes at `addr`: inside the input
  * memory or inside one live stack frame, else an error.
  */
-static int mem_access(struct vm *vm, uint64_t addr, unsigned size, const char *what, uint8_t **p)
+static int mem_access(struct vm *vm, uint64_t addr, unsigned size, const char *what, bool write,
+                      uint8_t **p)
 {
         uintptr_t a = (uintptr_t)addr;
 
@@ -130,7 +133,7 @@ static int mem_access(struct vm *vm, uint64_t addr, unsigned size, const char *w
                         const struct bpfaot_data_sec *sec = &vm->prog->data[d];
                         if (!range_inside(a, size, (uintptr_t)vm->data[d], sec->size))
                                 continue;
-                        if (sec->readonly && strcmp(what, "load") != 0)
+                        if (sec->readonly && write)
                                 return FAIL(vm, EFAULT, "%s to read-only global data (%s)", what,
                                             sec->name);
                         *p = vm->data[d] + (a - (uintptr_t)vm->data[d]);
@@ -225,6 +228,61 @@ static _Thread_local struct vm *helper_caller;
 
 static int run(struct vm *vm);
 
+static bool is_thunk(const struct vm *vm, uint64_t fn);
+
+/*
+ * A helper's arguments against its signature (helper_sigs.h), before it
+ * runs: memory it reads or writes, of the size the next argument or the
+ * kind gives, must be memory the program may access (as its own loads and
+ * stores), a callback one of the program's functions. Memory sized by a
+ * map's key or value is not checked (the interpreter does not know the
+ * runtime's maps).
+ */
+static int check_helper_args(struct vm *vm, uint32_t id)
+{
+        const struct helper_sig *sig = helper_sig_find(id);
+        const uint64_t *r = vm->reg;
+
+        for (unsigned i = 0; sig && i < HELPER_MAX_ARGS; i++) {
+                const struct helper_arg_info *info = helper_arg_info(sig->args[i]);
+                uint64_t addr = r[i + 1], size;
+                char what[96];
+                uint8_t *p;
+                int rc;
+
+                if (!info)
+                        break;
+                if (sig->args[i] == HELPER_ARG_FUNC) {
+                        if (addr && !is_thunk(vm, addr))
+                                return FAIL(vm, EFAULT,
+                                            "helper %s (arg %u): 0x%" PRIx64
+                                            " is not one of the program's functions",
+                                            sig->name, i + 1, addr);
+                        continue;
+                }
+                if (!(info->flags & HELPER_ARGF_PTR) ||
+                    (!addr && info->flags & HELPER_ARGF_NULL_OK))
+                        continue;
+                if (info->flags & HELPER_ARGF_SIZED_BY_NEXT)
+                        size = i + 1 < HELPER_MAX_ARGS ? r[i + 2] : 0;
+                else
+                        size = info->fixed_size;
+                if (!size)
+                        continue;
+                snprintf(what, sizeof(what), "%s by helper %s (arg %u)",
+                         info->flags & HELPER_ARGF_WRITES ? "write" : "read", sig->name, i + 1);
+                if (size > UINT32_MAX)
+                        return FAIL(vm, EFAULT,
+                                    "out-of-bounds %s of %" PRIu64 " bytes at 0x%" PRIx64, what,
+                                    size, addr);
+                rc = mem_access(vm, addr, (unsigned)size, what,
+                                (info->flags & HELPER_ARGF_WRITES) != 0, &p);
+                if (rc)
+                        return rc;
+        }
+        return 0;
+}
+
 /* Call a helper by id with r1-r5; r0 = result, r1-r5 = 0. */
 static int call_helper(struct vm *vm, uint64_t id)
 {
@@ -235,6 +293,12 @@ static int call_helper(struct vm *vm, uint64_t id)
                 fn = vm->helper(vm->helper_ctx, (uint32_t)id);
         if (!fn)
                 return FAIL(vm, ENOENT, "unknown helper id %" PRIu64, id);
+        {
+                int rc = check_helper_args(vm, (uint32_t)id);
+
+                if (rc)
+                        return rc;
+        }
         {
                 struct vm *outer = helper_caller;
                 uint64_t r0;
@@ -335,6 +399,15 @@ static uint64_t (*const thunks[INTERP_MAX_CALLBACKS])(uint64_t, uint64_t, uint64
     thunk_0, thunk_1, thunk_2,  thunk_3,  thunk_4,  thunk_5,  thunk_6,  thunk_7,
     thunk_8, thunk_9, thunk_10, thunk_11, thunk_12, thunk_13, thunk_14, thunk_15,
 };
+
+/* Whether fn is the thunk of one of the run's callbacks (what lddw code_addr gave it). */
+static bool is_thunk(const struct vm *vm, uint64_t fn)
+{
+        for (size_t k = 0; k < vm->callback_cnt; k++)
+                if (fn == (uint64_t)(uintptr_t)thunks[k])
+                        return true;
+        return false;
+}
 
 static int exec_call(struct vm *vm)
 {
@@ -495,7 +568,7 @@ static int exec_ldx(struct vm *vm)
         uint64_t addr = vm->reg[insn->src] + (uint64_t)(int64_t)insn->off;
         uint8_t *p = NULL;
         uint64_t v;
-        int ret = mem_access(vm, addr, size, "load", &p);
+        int ret = mem_access(vm, addr, size, "load", false, &p);
 
         if (ret)
                 return ret;
@@ -514,7 +587,7 @@ static int exec_st(struct vm *vm)
         unsigned size = insn_size_bytes(insn_size_field(insn));
         uint64_t addr = vm->reg[insn->dst] + (uint64_t)(int64_t)insn->off;
         uint8_t *p = NULL;
-        int ret = mem_access(vm, addr, size, "store", &p);
+        int ret = mem_access(vm, addr, size, "store", true, &p);
 
         if (ret)
                 return ret;
@@ -566,7 +639,7 @@ static int exec_stx(struct vm *vm)
         bool atomic = insn_mode(insn) == BPFAOT_MODE_ATOMIC;
         uint64_t addr = vm->reg[insn->dst] + (uint64_t)(int64_t)insn->off;
         uint8_t *p = NULL;
-        int ret = mem_access(vm, addr, size, atomic ? "atomic access" : "store", &p);
+        int ret = mem_access(vm, addr, size, atomic ? "atomic access" : "store", true, &p);
 
         if (ret)
                 return ret;

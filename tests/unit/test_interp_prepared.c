@@ -110,10 +110,18 @@ static uint64_t loop_helper(uint64_t n, uint64_t fn, uint64_t ctx, uint64_t flag
         return n;
 }
 
+/* probe_read(dst, size, src) as a stand-in: the interpreter checks dst before it runs. */
+static uint64_t probe_read_helper(uint64_t dst, uint64_t size, uint64_t src, uint64_t d, uint64_t e)
+{
+        (void)src, (void)d, (void)e;
+        memset((void *)(uintptr_t)dst, 0x5a, size);
+        return 0;
+}
+
 static bpfaot_helper_fn loop_lookup(void *ctx, uint32_t id)
 {
         (void)ctx;
-        return id == 181 ? loop_helper : NULL;
+        return id == 181 ? loop_helper : id == 4 ? probe_read_helper : NULL;
 }
 
 /* sum of i < 5 through a bpf_loop callback adding to a u64 on the caller's stack; r0 = sum * 10 +
@@ -149,6 +157,64 @@ static const char *recurse_text = "lddw %r2, code_addr 6\n"  /* 0: the callback 
                                   "call 181\n"               /* 12 */
                                   "mov %r0, 0\n"             /* 13 */
                                   "exit\n";                  /* 14 */
+
+/* Helpers' arguments checked against their signatures before they run. */
+static void test_helper_args(void)
+{
+        BPFAOT_OPTS_INIT(bpfaot_interp_opts, o, .helper = loop_lookup);
+        static const struct {
+                const char *name, *text, *error; /* NULL: runs, r0 = 0 */
+        } cases[] = {
+            {"read_8",
+             "mov %r1, %r10\nadd %r1, -8\nmov %r2, 8\nmov %r3, 0\ncall 4\n"
+             "ldxdw %r0, [%r10-8]\nexit\n",
+             NULL},
+            /* The destination comes from the context: the analysis cannot refuse it; the run does.
+             */
+            {"forged_dst", "ldxdw %r1, [%r1]\nmov %r2, 8\nmov %r3, 0\ncall 4\nexit\n",
+             "forged_dst: insn 3: call 4: out-of-bounds write by helper probe_read (arg 1) of 8 "
+             "bytes "
+             "at 0x10000"},
+            {"forged_callback",
+             "mov %r1, 1\nmov %r2, 4660\nmov %r3, 0\nmov %r4, 0\ncall 181\nexit\n",
+             "forged_callback: insn 4: call 181: helper loop (arg 2): 0x1234 is not one of the "
+             "program's "
+             "functions"},
+        };
+
+        for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+                struct bpfaot_error err = {0};
+                struct bpfaot_insn *insns = NULL;
+                struct bpfaot_interp *ip = NULL;
+                struct bpfaot_prog prog;
+                uint64_t r0 = 1, ctx = 65536;
+                size_t cnt;
+                int rc;
+
+                if (bpfaot_assemble(cases[c].text, cases[c].name, &insns, &cnt, &err)) {
+                        CHECKF(false, "%s", err.msg);
+                        continue;
+                }
+                prog = (struct bpfaot_prog){
+                    .input = cases[c].name, .name = cases[c].name, .insns = insns, .insn_cnt = cnt};
+                rc = bpfaot_interp__open(&prog, &o, &ip, &err);
+                CHECKF(rc == 0, "%s", err.msg);
+                if (!rc) {
+                        rc = bpfaot_interp__run(ip, &ctx, sizeof(ctx), &r0, &err);
+                        if (!cases[c].error) {
+                                CHECKF(rc == 0, "%s", err.msg);
+                                CHECK_EQ(r0, 0x5a5a5a5a5a5a5a5aull);
+                        } else {
+                                CHECK_EQ(rc, -EFAULT);
+                                CHECKF(strncmp(err.msg, cases[c].error, strlen(cases[c].error)) ==
+                                           0,
+                                       "%s", err.msg);
+                        }
+                        bpfaot_interp__free(ip);
+                }
+                free(insns);
+        }
+}
 
 static void test_callbacks(void)
 {
@@ -194,6 +260,7 @@ static void test_callbacks(void)
 int main(void)
 {
         test_callbacks();
+        test_helper_args();
         struct bpfaot_error err = {0};
         struct bpfaot_insn *insns = NULL;
         struct bpfaot_prog prog;
