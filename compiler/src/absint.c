@@ -93,6 +93,14 @@
 /* Instructions walked with unrolling, per instruction of the program and at least. */
 #define UNROLL_BUDGET_PER_INSN 16
 #define UNROLL_BUDGET_MIN      65536
+/*
+ * With iterations sharing contexts, widening makes the analysis settle in a
+ * few walks of each loop; a program that needs more than this many
+ * instruction visits is refused rather than left to run on (the kernel's
+ * verifier stops at a million instructions processed, over paths kept apart).
+ */
+#define SETTLE_BUDGET_PER_INSN 1024
+#define SETTLE_BUDGET_MIN      (1u << 20)
 /* Loops around one block that get iterations of their own (the innermost). */
 #define MAX_NEST 8
 
@@ -2501,11 +2509,26 @@ int absint_run(const struct program *p, struct absint **out, struct bpfaot_error
         size_t budget = insns > (SIZE_MAX - UNROLL_BUDGET_MIN) / UNROLL_BUDGET_PER_INSN
                             ? SIZE_MAX
                             : UNROLL_BUDGET_PER_INSN * insns + UNROLL_BUDGET_MIN;
-        int ret = analyse(p, UNROLL, budget, out);
+        int ret;
 
+        if (p->analysis_budget && p->analysis_budget < budget)
+                budget = p->analysis_budget;
+        ret = analyse(p, UNROLL, budget, out);
         /* Too many paths apart: iterations share a context, as loops converge by widening. */
+        if (ret == -E2BIG) {
+                budget = insns > (SIZE_MAX - SETTLE_BUDGET_MIN) / SETTLE_BUDGET_PER_INSN
+                             ? SIZE_MAX
+                             : SETTLE_BUDGET_PER_INSN * insns + SETTLE_BUDGET_MIN;
+                if (p->analysis_budget)
+                        budget = p->analysis_budget;
+                ret = analyse(p, 0, budget, out);
+        }
         if (ret == -E2BIG)
-                ret = analyse(p, 0, SIZE_MAX, out);
+                return bpfaot_error_set(err, E2BIG,
+                                        "%s: %s: the register analysis did not settle within %zu "
+                                        "instruction visits",
+                                        p->prog->input ? p->prog->input : "?",
+                                        p->prog->name ? p->prog->name : "?", budget);
         return ret ? bpfaot_error_nomem(err) : 0;
 }
 

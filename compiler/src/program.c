@@ -62,6 +62,7 @@ int program_check_structure(const struct bpfaot_prog *prog, const struct bpfaot_
         max_insns = o.max_insns ? o.max_insns : BPFAOT_DEFAULT_MAX_INSNS;
         p->prog = prog;
         p->stack_size = o.stack_size ? o.stack_size : BPFAOT_DEFAULT_STACK_SIZE;
+        p->analysis_budget = o.analysis_budget;
         /* Checks, and passes that add a fact to p for the passes after them. */
         ret = validate_limits(prog, max_insns, p->stack_size, err);
         ret = ret ?: validate_relocs(prog, err);

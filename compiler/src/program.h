@@ -20,6 +20,7 @@ struct absint;
 struct program {
         const struct bpfaot_prog *prog;
         uint32_t stack_size; /* bytes of each frame (the option, or its default) */
+        size_t analysis_budget; /* instruction visits the analysis may make (0: its own budget) */
 
         /* Facts about the whole program. */
         struct subprogs sp;    /* sub-programs and which are callbacks (subprog.c) */

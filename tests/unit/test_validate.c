@@ -571,8 +571,42 @@ static void check_program_facts(void)
         CHECK(p.tails == NULL && p.sp.start == NULL && p.fp == NULL && p.reloc_idx == NULL);
 }
 
+/*
+ * The analysis' budget: a loop the analysis walks a few times settles
+ * within its own budget, and is refused, naming the budget, when given
+ * fewer instruction visits than that takes.
+ */
+static void check_analysis_budget(void)
+{
+        static const char *text = "mov %r0, 0\n"
+                                  "mov %r1, 0\n"
+                                  "add %r0, %r1\n"
+                                  "add %r1, 1\n"
+                                  "jlt %r1, 1000, -3\n"
+                                  "exit\n";
+        BPFAOT_OPTS_INIT(bpfaot_validate_opts, opts, .analysis_budget = 20);
+        struct bpfaot_error err = {0};
+        struct bpfaot_insn *insns = NULL;
+        struct bpfaot_prog prog = {.input = "budget", .name = "loop"};
+        size_t cnt;
+
+        if (bpfaot_assemble(text, "budget", &insns, &cnt, &err)) {
+                CHECKF(false, "%s", err.msg);
+                return;
+        }
+        prog.insns = insns;
+        prog.insn_cnt = cnt;
+        CHECKF(bpfaot_validate(&prog, NULL, &err) == 0, "%s", err.msg);
+        CHECK_EQ(bpfaot_validate(&prog, &opts, &err), -E2BIG);
+        CHECK_STR_EQ(
+            err.msg,
+            "budget: loop: the register analysis did not settle within 20 instruction visits");
+        free(insns);
+}
+
 int main(void)
 {
+        check_analysis_budget();
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
                 check_case(&cases[i]);
         printf("validate: %zu rejection cases\n", sizeof(cases) / sizeof(cases[0]));

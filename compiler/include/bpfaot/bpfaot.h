@@ -169,6 +169,13 @@ struct bpfaot_validate_opts {
         size_t sz;
         size_t max_insns;    /* 0: BPFAOT_DEFAULT_MAX_INSNS */
         uint32_t stack_size; /* 0: BPFAOT_DEFAULT_STACK_SIZE */
+        /*
+         * Instruction visits the register analysis may make before the
+         * program is refused (-E2BIG, "did not settle"); 0: its own budget,
+         * 1,048,576 plus 1,024 per instruction, which programs the kernel
+         * verifier accepts stay far below.
+         */
+        size_t analysis_budget;
 };
 
 /*
