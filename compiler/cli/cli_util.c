@@ -230,19 +230,24 @@ int cli_write_file(const char *path, const void *data, size_t len)
         return e;
 }
 
-/* Create `dir` if it does not exist, remembering that we did (to remove it on failure). */
+/*
+ * Create `dir` if it does not exist, remembering that we did (to remove it on failure).
+ * mkdir comes first, not after a stat: parallel make jobs build into one directory, and
+ * whichever loses the race must see it as existing, not fail.
+ */
 int cli_outputs_dir(struct cli_outputs *o, const char *dir)
 {
         struct stat st;
 
-        if (stat(dir, &st) == 0) {
-                if (S_ISDIR(st.st_mode))
-                        return 0;
-                cli_error("%s: not a directory", dir);
-                return -ENOTDIR;
-        }
         if (mkdir(dir, 0777)) {
                 int e = errno;
+
+                if (e == EEXIST) {
+                        if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+                                return 0;
+                        cli_error("%s: not a directory", dir);
+                        return -ENOTDIR;
+                }
                 cli_error("%s: cannot create output directory: %s", dir, strerror(e));
                 return -e;
         }

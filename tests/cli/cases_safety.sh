@@ -172,6 +172,18 @@ case_atomic_outputs() {
         expect_file skel/progs.aot.o "build --skeleton"
         expect_file skel/progs.aot.h "build --skeleton"
         leftovers skel "build --skeleton"
+        # Parallel make jobs build into one directory that none of them finds made.
+        local i round fails=0
+        for round in 1 2 3 4 5; do
+                local pids=()
+                for i in 1 2 3 4 5 6; do
+                        "$BPF_AOT" build "$(obj progs)" -o "par$round" >/dev/null 2>"par$round.$i.err" &
+                        pids+=($!)
+                done
+                for i in "${pids[@]}"; do wait "$i" || fails=$((fails + 1)); done
+        done
+        expect_eq "$fails" 0 "concurrent builds into one new directory all succeed"
+        expect_eq "$(cat par*.err)" "" "concurrent builds into one new directory print nothing"
 }
 
 # Messages: one line each, saying what is wrong.
