@@ -68,6 +68,13 @@ static const struct {
      "load each map as __lddw_helper_map_by_fd(index in the\n"
      "object), for hosts that own the maps (as bpftime's)",
      FOR_BOTH},
+    {"--sandbox",
+     "check at run time every access and helper argument\n"
+     "the compiler cannot prove to be the program's own: a\n"
+     "failed check ends the run (the entry returns 0,\n"
+     "bpfaot_sandbox_fault() says why); refuses programs\n"
+     "calling what the checks do not cover",
+     FOR_BOTH},
     {"--kconfig FILE",
      "kernel config (plain or gzip) for CONFIG_* .kconfig\n"
      "externs (default: this host's /proc/config.gz or\n"
@@ -141,7 +148,8 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 O_MAPS_BY_FD,
                 O_INSTANCES,
                 O_SHM,
-                O_ID
+                O_ID,
+                O_SANDBOX
         };
         static const struct option lopts[] = {
             {"output", required_argument, NULL, 'o'},
@@ -161,6 +169,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
             {"inline-maps", no_argument, NULL, O_INLINE_MAPS},
             {"maps-by-fd", no_argument, NULL, O_MAPS_BY_FD},
             {"instances", no_argument, NULL, O_INSTANCES},
+            {"sandbox", no_argument, NULL, O_SANDBOX},
             {"shm", required_argument, NULL, O_SHM},
             {"id", required_argument, NULL, O_ID},
             {"help", no_argument, NULL, 'h'},
@@ -226,6 +235,9 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                         break;
                 case O_KCONFIG:
                         a->kconfig = optarg;
+                        break;
+                case O_SANDBOX:
+                        a->copts.sandbox = true;
                         break;
                 case O_INLINE_MAPS:
                         a->copts.inline_maps = true;
@@ -296,6 +308,12 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
         if (a->copts.maps_by_fd && (a->copts.inline_maps || a->skeleton)) {
                 cli_error("%s: --maps-by-fd leaves the maps to the host: not with %s", argv[0],
                           a->skeleton ? "--skeleton" : "--inline-maps");
+                return EXIT_USAGE;
+        }
+        if (a->copts.maps_by_fd && a->copts.sandbox) {
+                cli_error("%s: --sandbox checks map values against the runtime's maps: not with "
+                          "--maps-by-fd",
+                          argv[0]);
                 return EXIT_USAGE;
         }
         a->input = argv[optind];

@@ -21,7 +21,7 @@ static void usage(FILE *out)
 {
         fprintf(out,
                 "Usage: bpf-aot plugin [MEMORY_HEX] [--elf] [--program NAME] [-O N] [--interp]\n"
-                "                      [--max-steps N]\n\n"
+                "                      [--max-steps N] [--sandbox]\n\n"
                 "bpf_conformance plugin: reads a program as space-separated hex bytes from\n"
                 "stdin (an eBPF ELF object with --elf), compiles it in memory, runs it with\n"
                 "MEMORY_HEX as its context, prints r0 in hex and exits 0. Errors go to\n"
@@ -34,6 +34,7 @@ static void usage(FILE *out)
                 "  --max-steps N  with --interp: instructions the run may execute\n"
                 "                 (default 100000000); past them it fails\n"
                 "  --program NAME with --elf: run this program instead of the first\n"
+                "  --sandbox      compile with run-time checks (see bpf-aot build --help)\n"
                 "  -h, --help     this help\n");
 }
 
@@ -74,9 +75,13 @@ static int drop_empty_args(int argc, char **argv)
 int cmd_plugin(int argc, char **argv)
 {
         static const struct option lopts[] = {
-            {"elf", no_argument, NULL, 'e'},           {"interp", no_argument, NULL, 'i'},
-            {"program", required_argument, NULL, 'p'}, {"max-steps", required_argument, NULL, 's'},
-            {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+            {"elf", no_argument, NULL, 'e'},
+            {"interp", no_argument, NULL, 'i'},
+            {"program", required_argument, NULL, 'p'},
+            {"max-steps", required_argument, NULL, 's'},
+            {"sandbox", no_argument, NULL, 'b'},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
         struct host_exec_opts xo = {.opt_level = 2};
         struct bpfaot_error err = {0};
@@ -99,6 +104,9 @@ int cmd_plugin(int argc, char **argv)
                         break;
                 case 'i':
                         xo.interp = true;
+                        break;
+                case 'b':
+                        xo.sandbox = true;
                         break;
                 case 'p':
                         program = optarg;

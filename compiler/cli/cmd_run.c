@@ -36,6 +36,9 @@ static void usage(FILE *out)
                      "  --interp         run an eBPF program with the reference interpreter\n"
                      "  --max-steps N    with --interp: instructions one run may execute\n"
                      "                   (default 100000000); past them the run fails\n"
+                     "  --sandbox        compile an eBPF program with run-time checks (as build\n"
+                     "                   --sandbox): an access outside its memory ends the run\n"
+                     "                   with a located error instead of touching the host's\n"
                      "  -O N             optimisation level for eBPF inputs (default 2)\n"
                      "  --repeat N       run N times, print the last return value\n"
                      "  --hex            print the return value in hex\n"
@@ -65,7 +68,17 @@ static int run_input(const struct input *in, const struct host_exec_opts *xo, vo
 
 int cmd_run(int argc, char **argv)
 {
-        enum { O_ENTRY = 256, O_PROGRAM, O_INTERP, O_REPEAT, O_HEX, O_DUMP, O_KCONFIG, O_STEPS };
+        enum {
+                O_ENTRY = 256,
+                O_PROGRAM,
+                O_INTERP,
+                O_REPEAT,
+                O_HEX,
+                O_DUMP,
+                O_KCONFIG,
+                O_STEPS,
+                O_SANDBOX
+        };
         static const struct option lopts[] = {
             {"entry", required_argument, NULL, O_ENTRY},
             {"program", required_argument, NULL, O_PROGRAM},
@@ -75,6 +88,7 @@ int cmd_run(int argc, char **argv)
             {"dump-maps", no_argument, NULL, O_DUMP},
             {"kconfig", required_argument, NULL, O_KCONFIG},
             {"max-steps", required_argument, NULL, O_STEPS},
+            {"sandbox", no_argument, NULL, O_SANDBOX},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -102,6 +116,9 @@ int cmd_run(int argc, char **argv)
                         break;
                 case O_INTERP:
                         xo.interp = true;
+                        break;
+                case O_SANDBOX:
+                        xo.sandbox = true;
                         break;
                 case O_REPEAT:
                         xo.repeat = strtoull(optarg, &end, 0);
@@ -157,6 +174,12 @@ int cmd_run(int argc, char **argv)
         if (bpfaot_elf_kind(data, len) == BPFAOT_ELF_NATIVE) {
                 if (xo.interp) {
                         cli_error("%s: is a native object; --interp needs an eBPF input",
+                                  argv[optind]);
+                        goto out;
+                }
+                if (xo.sandbox) {
+                        cli_error("%s: is a native object; --sandbox compiles an eBPF input (a "
+                                  "native object is sandboxed if it was built with --sandbox)",
                                   argv[optind]);
                         goto out;
                 }

@@ -11,8 +11,10 @@
 #include "bpfaot/host.h"
 #include "bpfaot/maps.h"
 #include "bpfaot/runtime.h"
+#include "bpfaot/sandbox.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +269,36 @@ static entry_fn pick_entry(struct bpfaot_jit *jit, const struct bpfaot_object *o
         return NULL;
 }
 
+/* A sandboxed run that faulted: -EFAULT, and `err` says where and why. */
+static int sandbox_fault(const char *input, struct bpfaot_error *err)
+{
+        struct bpfaot_sandbox_fault f;
+        char reason[200];
+
+        if (!bpfaot_sandbox_fault(&f))
+                return 0;
+        bpfaot_sandbox_fault_str(&f, reason, sizeof(reason));
+        if (err) {
+                err->code = -EFAULT;
+                err->insn = f.insn;
+                snprintf(err->msg, sizeof(err->msg), "%s: %s: insn %" PRIu32 ": %s", input,
+                         f.prog ? f.prog : "?", f.insn, reason);
+        }
+        return -EFAULT;
+}
+
+/* The fault of a sandboxed run of `prog` located as the compiler locates errors. */
+static int locate_fault(const struct bpfaot_prog *prog, int rc, struct bpfaot_error *err)
+{
+        struct bpfaot_sandbox_fault f;
+        char reason[200];
+
+        if (rc != -EFAULT || !bpfaot_sandbox_fault(&f) || !prog)
+                return rc;
+        bpfaot_sandbox_fault_str(&f, reason, sizeof(reason));
+        return bpfaot_prog__error(prog, f.insn, EFAULT, reason, err);
+}
+
 int host_exec_object(const void *obj, size_t len, const char *input, const char *entry,
                      const char *program, const char *prefix, const struct host_exec_opts *o,
                      void *mem, size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
@@ -286,8 +318,11 @@ int host_exec_object(const void *obj, size_t len, const char *input, const char 
                 rc = fn ? host_object_load(&ho, err) : -ENOENT;
         }
         if (!rc) {
-                for (uint64_t i = 0; i < repeat; i++)
+                for (uint64_t i = 0; i < repeat && !rc; i++) {
+                        bpfaot_sandbox_fault_clear();
                         *ret = fn(mem, mem_len);
+                        rc = sandbox_fault(input, err);
+                }
                 if (o->dump_maps)
                         dump_to(&ho, o->dump_maps);
         }
@@ -380,7 +415,7 @@ int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *
                    size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(o->opt_level),
-                         .cpu = o->cpu);
+                         .cpu = o->cpu, .sandbox = o->sandbox);
         struct bpfaot_buf obj = {0};
         int rc;
 
@@ -388,8 +423,10 @@ int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *
                 return interp_repeat(prog, o, mem, mem_len, ret, err);
         rc = bpfaot_compile(prog, &copts, &obj, err);
         if (!rc)
-                rc = host_exec_object(obj.data, obj.len, prog->input, NULL, NULL,
-                                      prog->symbol_prefix, o, mem, mem_len, ret, err);
+                rc = locate_fault(prog,
+                                  host_exec_object(obj.data, obj.len, prog->input, NULL, NULL,
+                                                   prog->symbol_prefix, o, mem, mem_len, ret, err),
+                                  err);
         bpfaot_buf_free(&obj);
         return rc;
 }
@@ -398,7 +435,7 @@ int host_exec_elf(const struct bpfaot_elf *elf, const char *program, const struc
                   void *mem, size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(o->opt_level),
-                         .cpu = o->cpu);
+                         .cpu = o->cpu, .sandbox = o->sandbox);
         char *entry = bpfaot_elf__entry_name(elf, program);
         struct bpfaot_buf obj = {0};
         int rc = entry ? 0 : cli_fail_nomem(err);
@@ -407,6 +444,20 @@ int host_exec_elf(const struct bpfaot_elf *elf, const char *program, const struc
         rc = rc
                  ?: host_exec_object(obj.data, obj.len, elf->input, entry, NULL, elf->symbol_prefix,
                                      o, mem, mem_len, ret, err);
+        if (rc == -EFAULT && o->sandbox) {
+                struct bpfaot_sandbox_fault f;
+
+                /* The fault names the program it happened in: a tail call's target, maybe. */
+                for (size_t i = 0; i < elf->prog_cnt && bpfaot_sandbox_fault(&f); i++) {
+                        struct bpfaot_prog p;
+
+                        bpfaot_elf__prog(elf, i, &p);
+                        if (p.name && f.prog && strcmp(p.name, f.prog) == 0) {
+                                rc = locate_fault(&p, rc, err);
+                                break;
+                        }
+                }
+        }
         free(entry);
         bpfaot_buf_free(&obj);
         return rc;

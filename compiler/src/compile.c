@@ -89,6 +89,7 @@ static int translate_all(struct job *j)
             .module_entry_cnt = j->cnt,
             .inline_maps = j->o.inline_maps,
             .maps_by_fd = j->o.maps_by_fd,
+            .sandbox = j->o.sandbox,
             .whole_object = j->with_table,
             .instances = j->with_table && j->o.instances,
         };

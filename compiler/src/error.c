@@ -110,3 +110,11 @@ int bpfaot_error_nomem(struct bpfaot_error *err)
 {
         return bpfaot_error_set(err, ENOMEM, "out of memory");
 }
+
+int bpfaot_prog__error(const struct bpfaot_prog *prog, long idx, int code, const char *msg,
+                       struct bpfaot_error *err)
+{
+        if (prog && idx >= (long)prog->insn_cnt)
+                idx = -1;
+        return bpfaot_error_at(err, prog, idx, code, "%s", msg);
+}

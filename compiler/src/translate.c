@@ -19,6 +19,7 @@
 #include "llvm_compat.h"
 #include "objabi.h"
 #include "program.h"
+#include "helper_sigs.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
@@ -83,6 +84,8 @@ struct tr {
          * of that result itself: address 0 is valid in our functions.
          */
         LLVMValueRef reg_found[BPFAOT_NUM_REGS];
+        /* Sandbox (translate_opts.sandbox): this function's run record (i8*), once pushed. */
+        LLVMValueRef sb_run;
         bool oom;          /* an allocation failed while translating */
         const char *entry; /* entry function name; prefixes the internal functions */
 };
@@ -264,6 +267,109 @@ static LLVMValueRef call(struct tr *t, const char *name, LLVMTypeRef fnty, LLVMV
                          unsigned n)
 {
         return LLVMBuildCall2(t->b, fnty, get_fn(t, name, fnty), args, n, "");
+}
+
+/* ------------------------------------------------------------------ */
+/* Sandbox: run-time checks of what the analysis did not prove          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * In a sandboxed program (bpfaot/sandbox.h) every function pushes its frame
+ * onto the thread's run and pops it when it returns; an access or helper
+ * argument the analysis did not prove is checked by the runtime, and a
+ * failed check (or a callee's, seen in the run's `failed` after the call)
+ * makes the function pop its frame and return at once. It returns 1, so
+ * that a helper running it as a callback (bpf_loop) stops too.
+ */
+static uint64_t sb_how(const struct tr *t, unsigned kind, unsigned arg, uint32_t helper)
+{
+        return BPFAOT_SANDBOX_HOW(t->cur, kind, arg, helper);
+}
+
+static void sb_leave_frame(struct tr *t)
+{
+        LLVMTypeRef fnty = LLVMFunctionType(LLVMVoidTypeInContext(t->ctx), &t->i8p, 1, false);
+
+        call(t, BPFAOT_SANDBOX_POP_SYMBOL, fnty, &t->sb_run, 1);
+}
+
+/* Go on in a new block when `ok`, else leave the function. */
+static void sb_require(struct tr *t, LLVMValueRef ok)
+{
+        LLVMBasicBlockRef fault = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_fault");
+        LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_ok");
+
+        LLVMBuildCondBr(t->b, ok, cont, fault);
+        LLVMPositionBuilderAtEnd(t->b, fault);
+        sb_leave_frame(t);
+        LLVMBuildRet(t->b, c64(t, 1));
+        LLVMPositionBuilderAtEnd(t->b, cont);
+}
+
+/* The runtime's check of `size` bytes (or an argument) at `addr`: i1, true when allowed. */
+static LLVMValueRef sb_check_call(struct tr *t, LLVMValueRef addr, LLVMValueRef size, uint64_t how)
+{
+        LLVMTypeRef params[4] = {t->i8p, t->i64, t->i64, t->i64};
+        LLVMValueRef args[4] = {t->sb_run, addr, size, c64(t, how)};
+        LLVMValueRef ok = call(t, BPFAOT_SANDBOX_CHECK_SYMBOL,
+                               LLVMFunctionType(t->i64, params, 4, false), args, 4);
+
+        return LLVMBuildICmp(t->b, LLVMIntNE, ok, c64(t, 0), "");
+}
+
+static void sb_check(struct tr *t, LLVMValueRef addr, LLVMValueRef size, uint64_t how)
+{
+        sb_require(t, sb_check_call(t, addr, size, how));
+}
+
+/* After a call that may run program code: a failure there ends this function too. */
+static void sb_after_call(struct tr *t)
+{
+        LLVMValueRef failed = LLVMBuildLoad2(
+            t->b, t->i32, compat_cast_ptr(t->b, t->ctx, t->sb_run, t->i32), "failed");
+
+        sb_require(t, LLVMBuildICmp(t->b, LLVMIntEQ, failed, cint(t->i32, 0), ""));
+}
+
+/*
+ * A load, store or atomic access of `size` bytes at register `base` + off:
+ * nothing to check where the analysis proved it inside its frame or data
+ * section (a store into read-only data is checked, the runtime refuses it);
+ * an access to the entry's context compares with the context's size inline.
+ */
+static void sb_access(struct tr *t, unsigned base, int16_t off, unsigned size, unsigned kind)
+{
+        const struct mem_prov *m = t->program->mem ? &t->program->mem[t->cur] : NULL;
+        LLVMValueRef addr, sz = c64(t, size);
+        int32_t c;
+
+        if (!t->sb_run)
+                return;
+        if (m && m->base == MEM_BASE_FRAME)
+                return;
+        if (m && m->base == MEM_BASE_DATA &&
+            (kind == BPFAOT_SANDBOX_LOAD || !t->prog->data[m->id].readonly))
+                return;
+        if (fpoff_get(&t->program->fp[t->cur], base, &c) &&
+            (int64_t)c + off >= -(int64_t)t->program->stack_size && (int64_t)c + off + size <= 0)
+                return; /* as mem_addr: r10 + a constant inside the frame */
+        addr = LLVMBuildAdd(t->b, reg_get(t, base), c64(t, (uint64_t)(int64_t)off), "");
+        if (m && m->base == MEM_BASE_CTX && t->ctx_base) {
+                LLVMValueRef len = LLVMGetParam(t->fn, 1), rel, fits, inside;
+                LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "ctx_slow");
+                LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "ctx_ok");
+
+                rel = LLVMBuildSub(t->b, addr, t->ctx_base, "");
+                fits = LLVMBuildICmp(t->b, LLVMIntUGE, len, sz, "");
+                inside = LLVMBuildICmp(t->b, LLVMIntULE, rel, LLVMBuildSub(t->b, len, sz, ""), "");
+                LLVMBuildCondBr(t->b, LLVMBuildAnd(t->b, fits, inside, ""), done, slow);
+                LLVMPositionBuilderAtEnd(t->b, slow);
+                sb_check(t, addr, sz, sb_how(t, kind, 0, 0));
+                LLVMBuildBr(t->b, done);
+                LLVMPositionBuilderAtEnd(t->b, done);
+                return;
+        }
+        sb_check(t, addr, sz, sb_how(t, kind, 0, 0));
 }
 
 /* ------------------------------------------------------------------ */
@@ -456,8 +562,11 @@ static void tr_ldx(struct tr *t, const struct bpfaot_insn *insn)
 {
         unsigned bytes = insn_size_bytes(insn_size_field(insn));
         LLVMTypeRef ty = int_type(t, bytes);
-        LLVMValueRef p = mem_addr(t, insn->src, insn->off, ty);
-        LLVMValueRef v = LLVMBuildLoad2(t->b, ty, p, "");
+        LLVMValueRef p, v;
+
+        sb_access(t, insn->src, insn->off, bytes, BPFAOT_SANDBOX_LOAD);
+        p = mem_addr(t, insn->src, insn->off, ty);
+        v = LLVMBuildLoad2(t->b, ty, p, "");
 
         /* eBPF memory carries no alignment promise. */
         LLVMSetAlignment(v, 1);
@@ -479,6 +588,7 @@ static void tr_store(struct tr *t, const struct bpfaot_insn *insn)
                 v = reg_get(t, insn->src);
         if (bytes < 8)
                 v = LLVMBuildTrunc(t->b, v, ty, "");
+        sb_access(t, insn->dst, insn->off, bytes, BPFAOT_SANDBOX_STORE);
         p = mem_addr(t, insn->dst, insn->off, ty);
         st = LLVMBuildStore(t->b, v, p);
         LLVMSetAlignment(st, 1);
@@ -488,12 +598,13 @@ static void tr_atomic(struct tr *t, const struct bpfaot_insn *insn)
 {
         bool is64 = insn_size_field(insn) == BPFAOT_SIZE_DW;
         LLVMTypeRef ty = is64 ? t->i64 : t->i32;
-        LLVMValueRef p = mem_addr(t, insn->dst, insn->off, ty);
-        LLVMValueRef v = reg_get(t, insn->src);
-        LLVMValueRef old;
+        LLVMValueRef p, v, old;
         LLVMAtomicRMWBinOp rop;
         const LLVMAtomicOrdering sc = LLVMAtomicOrderingSequentiallyConsistent;
 
+        sb_access(t, insn->dst, insn->off, is64 ? 8 : 4, BPFAOT_SANDBOX_ATOMIC);
+        p = mem_addr(t, insn->dst, insn->off, ty);
+        v = reg_get(t, insn->src);
         if (!is64)
                 v = LLVMBuildTrunc(t->b, v, ty, "");
         if (insn->imm == BPFAOT_ATOMIC_CMPXCHG) {
@@ -1095,6 +1206,226 @@ static LLVMTypeRef sub_fn_type(const struct tr *t, size_t s)
 
 static void packet_of(struct tr *t, LLVMValueRef *ctx, LLVMValueRef *size);
 
+/* Helpers that read memory through an argument the kernel leaves unchecked (bpf_probe_read). */
+static bool sb_reads_any(uint32_t id)
+{
+        static const uint32_t ids[] = {
+            BPF_FUNC_probe_read,          BPF_FUNC_probe_read_str,
+            BPF_FUNC_probe_read_user,     BPF_FUNC_probe_read_kernel,
+            BPF_FUNC_probe_read_user_str, BPF_FUNC_probe_read_kernel_str,
+        };
+
+        for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+                if (ids[i] == id)
+                        return true;
+        return false;
+}
+
+/* Whether helper call `insn` may run the program's code (a callback) before it returns. */
+static bool sb_runs_code(const struct bpfaot_insn *insn)
+{
+        const struct helper_sig *sig =
+            insn->src == BPFAOT_CALL_HELPER ? helper_sig_find((uint32_t)insn->imm) : NULL;
+
+        return sig && sig->callback != HELPER_CB_NONE;
+}
+
+/* Whether a private frame's spot, which the analysis bounded, is what register `reg` passes. */
+static bool sb_frame_arg(const struct tr *t, size_t idx, unsigned reg)
+{
+        for (size_t i = 0; i < t->program->frame_arg_cnt; i++)
+                if (t->program->frame_args[i].insn == idx && t->program->frame_args[i].reg == reg)
+                        return t->program->frames && t->program->frames[t->sub].private;
+        return false;
+}
+
+/* `ok`, or else the runtime records the fault `how` for `v` and the function returns. */
+static void sb_require_or_report(struct tr *t, LLVMValueRef ok, LLVMValueRef v, uint64_t how)
+{
+        LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_refused");
+        LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_ok");
+
+        LLVMBuildCondBr(t->b, ok, cont, bad);
+        LLVMPositionBuilderAtEnd(t->b, bad);
+        sb_check_call(t, v, c64(t, 0), how);
+        sb_leave_frame(t);
+        LLVMBuildRet(t->b, c64(t, 1));
+        LLVMPositionBuilderAtEnd(t->b, cont);
+}
+
+/* A callback must be one of the program's callbacks (lddw of a function). */
+static void sb_callback_arg(struct tr *t, LLVMValueRef v, uint64_t how)
+{
+        LLVMValueRef ok = LLVMConstInt(t->i1, 0, false);
+
+        for (size_t s = 0; s < t->program->sp.cnt; s++)
+                if (t->program->sp.callback[s])
+                        ok = LLVMBuildOr(
+                            t->b, ok,
+                            LLVMBuildICmp(t->b, LLVMIntEQ, v,
+                                          LLVMBuildPtrToInt(t->b, t->sub_fns[s], t->i64, ""), ""),
+                            "");
+        sb_require_or_report(t, ok, v, how);
+}
+
+/*
+ * A helper's arguments against its signature (helper_sigs.h), as the
+ * interpreter checks them: memory it reads or writes must be the program's
+ * (its size the next argument, a fixed one, or the map's key or value
+ * size), a map one of the program's, a callback one of its functions.
+ */
+static void sb_helper_args(struct tr *t, uint32_t id, size_t idx, LLVMValueRef *args)
+{
+        const struct helper_sig *sig = helper_sig_find(id);
+        unsigned map_reg = 0;
+
+        if (!sig)
+                return; /* refused before translation (sandbox_refusal) */
+        for (unsigned i = 0; i < HELPER_MAX_ARGS; i++)
+                if (sig->args[i] == HELPER_ARG_MAP)
+                        map_reg = i + 1;
+        for (unsigned i = 0; i < HELPER_MAX_ARGS; i++) {
+                const struct helper_arg_info *info = helper_arg_info(sig->args[i]);
+                unsigned reg = i + 1, flags = info ? info->flags : 0;
+                bool writes = flags & HELPER_ARGF_WRITES;
+                LLVMValueRef v = args[reg], size;
+                unsigned sized_by_map = 0;
+
+                if (!info || sig->args[i] == HELPER_ARG_NONE)
+                        break;
+                if (sig->args[i] == HELPER_ARG_FUNC) {
+                        sb_callback_arg(t, v, sb_how(t, BPFAOT_SANDBOX_CALLBACK, reg, id));
+                        continue;
+                }
+                if (sig->args[i] == HELPER_ARG_MAP) {
+                        if (!t->reg_map[reg])
+                                sb_check(t, v, c64(t, 0), sb_how(t, BPFAOT_SANDBOX_MAP, reg, id));
+                        continue;
+                }
+                if (sig->args[i] == HELPER_ARG_CTX) {
+                        sb_check(t, v, c64(t, 0), sb_how(t, BPFAOT_SANDBOX_CTX, reg, id));
+                        continue;
+                }
+                if (sig->args[i] == HELPER_ARG_ANYTHING && i == 2 && sb_reads_any(id))
+                        flags = HELPER_ARGF_PTR | HELPER_ARGF_SIZED_BY_NEXT;
+                if (!(flags & HELPER_ARGF_PTR) || sb_frame_arg(t, idx, reg))
+                        continue;
+                if (flags & HELPER_ARGF_SIZED_BY_NEXT && sig->args[i] == HELPER_ARG_ANYTHING)
+                        size = args[2]; /* bpf_probe_read(dst, size, src) */
+                else if (flags & HELPER_ARGF_SIZED_BY_NEXT)
+                        size = reg < 5 ? args[reg + 1] : c64(t, 0);
+                else if (flags & (HELPER_ARGF_KEY_SIZED | HELPER_ARGF_VALUE_SIZED)) {
+                        bool key = flags & HELPER_ARGF_KEY_SIZED;
+                        uint32_t m = map_reg ? t->reg_map[map_reg] : 0;
+
+                        if (m) {
+                                const struct bpfaot_map_desc *d = &t->prog->maps[m - 1];
+                                size = c64(t, key ? d->key_size : d->value_size);
+                        } else {
+                                /* The runtime takes the size from the map itself. */
+                                size = map_reg ? args[map_reg] : c64(t, 0);
+                                sized_by_map = key ? BPFAOT_SANDBOX_ARG_KEY_SIZED
+                                                   : BPFAOT_SANDBOX_ARG_VALUE_SIZED;
+                        }
+                } else
+                        size = c64(t, info->fixed_size);
+                if (flags & HELPER_ARGF_NULL_OK) {
+                        LLVMBasicBlockRef chk = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "arg");
+                        LLVMBasicBlockRef done =
+                            LLVMAppendBasicBlockInContext(t->ctx, t->fn, "arg_null");
+
+                        LLVMBuildCondBr(t->b, LLVMBuildICmp(t->b, LLVMIntEQ, v, c64(t, 0), ""),
+                                        done, chk);
+                        LLVMPositionBuilderAtEnd(t->b, chk);
+                        sb_check(t, v, size,
+                                 sb_how(t,
+                                        writes ? BPFAOT_SANDBOX_HELPER_WRITE
+                                               : BPFAOT_SANDBOX_HELPER_READ,
+                                        reg | sized_by_map, id));
+                        LLVMBuildBr(t->b, done);
+                        LLVMPositionBuilderAtEnd(t->b, done);
+                        continue;
+                }
+                sb_check(t, v, size,
+                         sb_how(t,
+                                writes ? BPFAOT_SANDBOX_HELPER_WRITE : BPFAOT_SANDBOX_HELPER_READ,
+                                reg | sized_by_map, id));
+        }
+}
+
+/* Argument kinds whose every use the sandbox checks (sb_helper_args). */
+static bool sb_arg_checked(enum helper_arg kind)
+{
+        switch (kind) {
+        case HELPER_ARG_CONST_STR:      /* read up to a NUL: bounds not checked yet */
+        case HELPER_ARG_SPIN_LOCK:      /* a lock taken twice would hang */
+        case HELPER_ARG_TIMER:          /* its callback runs outside any run */
+        case HELPER_ARG_RINGBUF_RECORD: /* the runtime trusts the record's header */
+        case HELPER_ARG_DYNPTR:         /* the runtime trusts the dynptr's pointer */
+        case HELPER_ARG_DYNPTR_OUT:
+        case HELPER_ARG_DYNPTR_RELEASE:
+        case HELPER_ARG_KERNEL_PTR: /* dereferenced by the runtime */
+        case HELPER_ARG_KERNEL_PTR_OR_NULL:
+                return false;
+        default:
+                return true;
+        }
+}
+
+/* Helpers that read through pointers inside their data (a format's %s). */
+static bool sb_formats(uint32_t id)
+{
+        return id == BPF_FUNC_trace_printk || id == BPF_FUNC_snprintf ||
+               id == BPF_FUNC_trace_vprintk || id == BPF_FUNC_seq_printf ||
+               id == BPF_FUNC_seq_write || id == BPF_FUNC_snprintf_btf ||
+               id == BPF_FUNC_seq_printf_btf;
+}
+
+/* Why a call of helper `sig` cannot be sandboxed, or NULL when it can. */
+static const char *sb_refused(const struct helper_sig *sig)
+{
+        if (!sig)
+                return "a helper without a known signature";
+        if (sb_formats(sig->id) || sig->flags & HELPER_SIG_WRITES_INDIRECT)
+                return "a helper that follows pointers it is not given as arguments";
+        if (sig->id == BPF_FUNC_tail_call)
+                return NULL;
+        for (unsigned a = 0; a < HELPER_MAX_ARGS; a++)
+                if (!sb_arg_checked(sig->args[a]))
+                        return helper_arg_info(sig->args[a])->name;
+        return NULL;
+}
+
+/*
+ * callx: the helper is known only when the call runs. Each helper the
+ * sandbox allows gets its arguments checked as for a direct call; any other
+ * id (tail_call included: the runtime's callx does not make one) fails the run.
+ */
+static void sb_callx_args(struct tr *t, size_t idx, LLVMValueRef *args)
+{
+        LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "callx_refused");
+        LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "callx_checked");
+        LLVMValueRef sw = LLVMBuildSwitch(t->b, args[0], bad, 0);
+
+        for (uint32_t id = 1; id < 1024; id++) {
+                const struct helper_sig *sig = helper_sig_find(id);
+                LLVMBasicBlockRef bb;
+
+                if (!sig || id == BPF_FUNC_tail_call || sb_refused(sig))
+                        continue;
+                bb = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "callx_case");
+                LLVMAddCase(sw, c64(t, id), bb);
+                LLVMPositionBuilderAtEnd(t->b, bb);
+                sb_helper_args(t, id, idx, args);
+                LLVMBuildBr(t->b, done);
+        }
+        LLVMPositionBuilderAtEnd(t->b, bad);
+        sb_check_call(t, args[0], c64(t, 0), sb_how(t, BPFAOT_SANDBOX_HELPER, 0, 0));
+        sb_leave_frame(t);
+        LLVMBuildRet(t->b, c64(t, 1));
+        LLVMPositionBuilderAtEnd(t->b, done);
+}
+
 static void tr_call(struct tr *t, size_t idx)
 {
         const struct bpfaot_insn *insn = &t->prog->insns[idx];
@@ -1108,8 +1439,12 @@ static void tr_call(struct tr *t, size_t idx)
         if (insn_is_reg_src(insn)) { /* callx: dispatch by helper id */
                 LLVMTypeRef p6[6] = {t->i64, t->i64, t->i64, t->i64, t->i64, t->i64};
                 args[0] = reg_get(t, insn->dst);
+                if (t->sb_run)
+                        sb_callx_args(t, idx, args);
                 finish_call(t, call(t, BPFAOT_CALLX_SYMBOL, LLVMFunctionType(t->i64, p6, 6, false),
                                     args, 6));
+                if (t->sb_run)
+                        sb_after_call(t);
                 return;
         }
         if (insn->src == BPFAOT_CALL_LOCAL) {
@@ -1121,12 +1456,18 @@ static void tr_call(struct tr *t, size_t idx)
                 ret = LLVMBuildCall2(t->b, sub_fn_type(t, (size_t)s), t->sub_fns[s], args + 1,
                                      gets_packet(t, (size_t)s) ? 7 : 5, "");
                 finish_call(t, ret);
+                if (t->sb_run)
+                        sb_after_call(t);
                 return;
         }
         /* Extern and kfunc names come from the relocation or BTF; the validator checked them. */
         callee = subprog_callee_name(t->program, idx);
+        if (t->sb_run && !callee && insn->src == BPFAOT_CALL_HELPER)
+                sb_helper_args(t, (uint32_t)insn->imm, idx, args);
         if (!callee && insn->src == BPFAOT_CALL_HELPER && insn->imm == BPF_FUNC_tail_call) {
                 tr_tail_call(t, args);
+                if (t->sb_run)
+                        sb_after_call(t);
                 return;
         }
         if (!callee && insn->src == BPFAOT_CALL_HELPER && insn->imm == BPF_FUNC_map_lookup_elem &&
@@ -1137,6 +1478,8 @@ static void tr_call(struct tr *t, size_t idx)
                 callee = name;
         }
         finish_call(t, call(t, callee, t->fn5, args + 1, 5));
+        if (t->sb_run && sb_runs_code(insn))
+                sb_after_call(t);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1182,7 +1525,11 @@ static LLVMBasicBlockRef block_for(struct tr *t, size_t target)
 static void tr_exit(struct tr *t)
 {
         if (!t->state) {
-                LLVMBuildRet(t->b, reg_get(t, 0));
+                LLVMValueRef r0 = reg_get(t, 0);
+
+                if (t->sb_run)
+                        sb_leave_frame(t);
+                LLVMBuildRet(t->b, r0);
                 return;
         }
         LLVMBuildStore(t->b, reg_get(t, 0), state_slot(t, 0));
@@ -1499,8 +1846,35 @@ static bool alloc_parts(struct tr *t)
         return true;
 }
 
+/*
+ * Sandbox: the function's frame joins the thread's run (a private frame, no
+ * address of which leaves the function, as an empty range); a run that has
+ * failed, or has too many frames, makes it return at once. Returns the
+ * block it returns from, to branch to when the run has failed.
+ */
+static LLVMBasicBlockRef sb_enter_frame(struct tr *t, size_t start)
+{
+        LLVMTypeRef params[3] = {t->i64, t->i64, t->i64};
+        bool private = t->program->frames && t->program->frames[t->sub].private;
+        LLVMValueRef lo = private ? c64(t, 0) : LLVMBuildPtrToInt(t->b, t->stack, t->i64, "");
+        LLVMValueRef args[3] = {
+            lo, private ? lo : LLVMBuildAdd(t->b, lo, c64(t, t->program->stack_size), ""),
+            c64(t, BPFAOT_SANDBOX_HOW(start, BPFAOT_SANDBOX_DEPTH, 0, 0))};
+        LLVMBasicBlockRef cur = LLVMGetInsertBlock(t->b), unwind;
+
+        t->sb_run = call(t, BPFAOT_SANDBOX_PUSH_SYMBOL, LLVMFunctionType(t->i8p, params, 3, false),
+                         args, 3);
+        unwind = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_unwind");
+        LLVMPositionBuilderAtEnd(t->b, unwind);
+        LLVMBuildRet(t->b, c64(t, 1));
+        LLVMPositionBuilderAtEnd(t->b, cur);
+        return unwind;
+}
+
 static void build_plain(struct tr *t, size_t start, size_t end)
 {
+        LLVMBasicBlockRef unwind = NULL;
+
         LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->ctx, t->fn, "entry"));
         alloc_regs(t);
         set_stack(t, alloc_stack(t));
@@ -1514,9 +1888,21 @@ static void build_plain(struct tr *t, size_t start, size_t end)
                 alloc_frame_offs(t);
         for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
                 reg_set(t, r, r >= 1 && r <= 5 ? LLVMGetParam(t->fn, r - 1) : c64(t, 0));
+        if (t->opts->sandbox)
+                unwind = sb_enter_frame(t, start);
         create_blocks(t, start, end);
-        entry_done(t, LLVMBuildBr(t->b, t->blocks[start]));
+        if (unwind) {
+                LLVMValueRef failed = LLVMBuildLoad2(
+                    t->b, t->i32, compat_cast_ptr(t->b, t->ctx, t->sb_run, t->i32), "failed");
+
+                entry_done(t, LLVMBuildCondBr(
+                                  t->b, LLVMBuildICmp(t->b, LLVMIntEQ, failed, cint(t->i32, 0), ""),
+                                  t->blocks[start], unwind));
+        } else {
+                entry_done(t, LLVMBuildBr(t->b, t->blocks[start]));
+        }
         emit_insns(t, start, end);
+        t->sb_run = NULL;
         free(t->parts);
         t->parts = NULL;
         memset(t->frame_offs, 0, sizeof(t->frame_offs));
@@ -1675,7 +2061,8 @@ static int build_subprog(struct tr *t, size_t s)
         t->fn = t->sub_fns[s];
         t->sub = s;
         t->ctx_base = t->ctx_ptr = NULL;
-        if (t->opts->region_insns && end - start > t->opts->region_insns)
+        /* Sandboxed functions unwind by returning: they are never split. */
+        if (t->opts->region_insns && end - start > t->opts->region_insns && !t->opts->sandbox)
                 return build_regions(t, start, end);
         build_plain(t, start, end);
         return 0;
@@ -1756,6 +2143,101 @@ static LLVMValueRef build_prog_def(struct tr *t, LLVMValueRef fn)
         return init;
 }
 
+/* In the entry (no per-function loads there): the running instance's table, or NULL. */
+static LLVMValueRef sb_instance(struct tr *t)
+{
+        LLVMValueRef g = instance_global(t);
+
+        if (!g) {
+                t->oom = true;
+                return LLVMConstNull(t->i8p);
+        }
+        return LLVMBuildLoad2(t->b, t->i8p, g, "instance");
+}
+
+/*
+ * A sandboxed entry's run record, in its frame, with what the program may
+ * touch besides its frames: the context, its data sections (the running
+ * instance's, with instances) and the maps of its object (whose values and
+ * records the runtime knows).
+ */
+static LLVMValueRef sb_enter_run(struct tr *t, LLVMValueRef ctx, LLVMValueRef ctx_size)
+{
+        const struct bpfaot_prog *prog = t->prog;
+        const unsigned words = sizeof(struct bpfaot_sandbox_region) / 8;
+        LLVMTypeRef params[8] = {t->i8p, t->i8p, t->i64, t->i64, t->i8p, t->i64, t->i8p, t->i64};
+        LLVMValueRef run, regions, maps = LLVMConstNull(t->i8p), inst = NULL, args[8];
+
+        _Static_assert(sizeof(struct bpfaot_sandbox_region) == 32, "four words");
+        run = LLVMBuildAlloca(t->b, LLVMArrayType(t->i64, sizeof(struct bpfaot_sandbox_run) / 8),
+                              "sandbox_run");
+        regions = LLVMBuildAlloca(
+            t->b, LLVMArrayType(t->i64, (unsigned)(prog->data_cnt ? prog->data_cnt : 1) * words),
+            "sandbox_data");
+        regions = compat_cast_ptr(t->b, t->ctx, regions, t->i64);
+        if (t->opts->instances && (prog->data_cnt || prog->map_cnt))
+                inst = sb_instance(t);
+        for (size_t k = 0; k < prog->data_cnt; k++) {
+                const struct bpfaot_data_sec *d = &prog->data[k];
+                LLVMValueRef base = LLVMBuildPtrToInt(t->b, object_data(t, d), t->i64, "");
+                LLVMValueRef vals[4], idx;
+
+                if (inst) {
+                        LLVMValueRef off = c64(t, objabi_instance_offset(prog->data, prog->data_cnt,
+                                                                         k, prog->map_cnt));
+                        base = LLVMBuildSelect(
+                            t->b, LLVMBuildIsNull(t->b, inst, ""), base,
+                            LLVMBuildPtrToInt(t->b,
+                                              LLVMBuildInBoundsGEP2(t->b, t->i8, inst, &off, 1, ""),
+                                              t->i64, ""),
+                            "");
+                }
+                vals[0] = base;
+                vals[1] = c64(t, d->size);
+                vals[2] = c64(t, d->readonly);
+                vals[3] = LLVMBuildPtrToInt(t->b, const_str(t, d->name), t->i64, "");
+                for (unsigned w = 0; w < words; w++) {
+                        idx = c64(t, k * words + w);
+                        LLVMBuildStore(t->b, vals[w],
+                                       LLVMBuildInBoundsGEP2(t->b, t->i64, regions, &idx, 1, ""));
+                }
+        }
+        if (prog->map_cnt) {
+                LLVMValueRef slots = map_tables(t);
+
+                if (!slots)
+                        t->oom = true;
+                else
+                        maps = LLVMBuildPointerCast(t->b, slots, t->i8p, "");
+                if (inst)
+                        maps =
+                            LLVMBuildSelect(t->b, LLVMBuildIsNull(t->b, inst, ""), maps, inst, "");
+        }
+        args[0] = compat_cast_ptr(t->b, t->ctx, run, t->i8);
+        args[1] = const_str(t, prog->name ? prog->name : t->entry);
+        args[2] = ctx;
+        args[3] = ctx_size;
+        args[4] = compat_cast_ptr(t->b, t->ctx, regions, t->i8);
+        args[5] = c64(t, prog->data_cnt);
+        args[6] = maps;
+        args[7] = c64(t, prog->map_cnt);
+        call(t, BPFAOT_SANDBOX_ENTER_SYMBOL,
+             LLVMFunctionType(LLVMVoidTypeInContext(t->ctx), params, 8, false), args, 8);
+        return args[0];
+}
+
+/* The run ends; a failed one returns 0. */
+static LLVMValueRef sb_leave_run(struct tr *t, LLVMValueRef run, LLVMValueRef r0)
+{
+        LLVMValueRef failed =
+            LLVMBuildLoad2(t->b, t->i32, compat_cast_ptr(t->b, t->ctx, run, t->i32), "failed");
+
+        call(t, BPFAOT_SANDBOX_LEAVE_SYMBOL,
+             LLVMFunctionType(LLVMVoidTypeInContext(t->ctx), &t->i8p, 1, false), &run, 1);
+        return LLVMBuildSelect(t->b, LLVMBuildICmp(t->b, LLVMIntNE, failed, cint(t->i32, 0), ""),
+                               c64(t, 0), r0, "");
+}
+
 /*
  * The exported entry: uint64_t <entry>(void *ctx, uint64_t ctx_size) calls
  * the first sub-program with r1 = ctx, r2 = ctx_size. A program with per-CPU
@@ -1770,7 +2252,7 @@ static LLVMValueRef build_entry(struct tr *t)
         LLVMTypeRef void_fn = LLVMFunctionType(LLVMVoidTypeInContext(t->ctx), NULL, 0, false);
         /* The maps of a maps_by_fd host are its own: no runtime CPU to hold. */
         bool percpu = t->program->uses_percpu_maps && !t->opts->maps_by_fd;
-        LLVMValueRef args[5], r0;
+        LLVMValueRef args[5], r0, sb_run = NULL;
         LLVMBasicBlockRef bb;
 
         if (LLVMCountBasicBlocks(fn))
@@ -1783,7 +2265,11 @@ static LLVMValueRef build_entry(struct tr *t)
         args[2] = args[3] = args[4] = c64(t, 0);
         if (percpu)
                 call(t, BPFAOT_CPU_ENTER_SYMBOL, void_fn, NULL, 0);
+        if (t->opts->sandbox)
+                sb_run = sb_enter_run(t, args[0], args[1]);
         r0 = LLVMBuildCall2(t->b, t->fn5, t->sub_fns[0], args, 5, "");
+        if (sb_run)
+                r0 = sb_leave_run(t, sb_run, r0);
         if (percpu)
                 call(t, BPFAOT_CPU_EXIT_SYMBOL, void_fn, NULL, 0);
         LLVMBuildRet(t->b, r0);
@@ -1806,6 +2292,37 @@ static void init_types(struct tr *t)
         t->fn7 = LLVMFunctionType(t->i64, p7, 7, false);
 }
 
+/*
+ * A sandboxed program calls only what its checks cover: helpers whose every
+ * argument is checked; no kfunc, extern function or callx, whose arguments
+ * nothing describes. Anything else is refused, by instruction.
+ */
+static int sandbox_refusal(const struct program *p, struct bpfaot_error *err)
+{
+        const struct bpfaot_prog *prog = p->prog;
+
+        for (size_t i = 0; i < prog->insn_cnt; i++) {
+                const struct bpfaot_insn *insn = &prog->insns[i];
+                const struct helper_sig *sig;
+                const char *why = NULL;
+
+                if (p->tails[i] || !insn_is_call(insn) || insn->src == BPFAOT_CALL_LOCAL)
+                        continue;
+                if (insn_is_reg_src(insn))
+                        continue; /* callx: checked when it runs (sb_callx_args) */
+                sig = insn->src == BPFAOT_CALL_HELPER ? helper_sig_find((uint32_t)insn->imm) : NULL;
+                if (insn->src != BPFAOT_CALL_HELPER || subprog_callee_name(p, i))
+                        why = "a kfunc or extern function, whose arguments nothing describes";
+                else
+                        why = sb_refused(sig);
+                if (why)
+                        return bpfaot_error_at(err, prog, (long)i, ENOTSUP,
+                                               "not allowed in a sandbox: %s%s%s", why,
+                                               sig ? " of helper " : "", sig ? sig->name : "");
+        }
+        return 0;
+}
+
 int translate_prog(const struct program *p, const struct translate_opts *opts, LLVMModuleRef mod,
                    LLVMValueRef *prog_def, struct bpfaot_error *err)
 {
@@ -1818,6 +2335,13 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
                 return bpfaot_error_set(err, EINVAL,
                                         "bpfaot_compile_opts: inline_maps reads the runtime's "
                                         "maps, maps_by_fd the host's: give one");
+        if (opts->sandbox && opts->maps_by_fd)
+                return bpfaot_error_set(
+                    err, EINVAL,
+                    "bpfaot_compile_opts: sandbox checks map values against "
+                    "the runtime's maps, maps_by_fd gives the host's: give one");
+        if (opts->sandbox && (ret = sandbox_refusal(p, err)))
+                return ret;
         t.entry = opts->entry_name ? opts->entry_name : BPFAOT_DEFAULT_ENTRY;
         t.ctx = LLVMGetModuleContext(mod);
         init_types(&t);

@@ -22,6 +22,7 @@ struct translate_opts {
         bool maps_by_fd;   /* bpfaot_compile_opts.maps_by_fd */
         bool whole_object; /* the module holds all programs of one object (objabi_data_span) */
         bool instances;    /* maps and data of the running instance (objabi.h); whole objects */
+        bool sandbox;      /* bpfaot_compile_opts.sandbox */
 };
 
 struct program;

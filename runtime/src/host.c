@@ -6,6 +6,7 @@
  */
 #include "bpfaot/host.h"
 #include "bpfaot/runtime.h"
+#include "bpfaot/sandbox.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -33,6 +34,11 @@ static const struct {
     {BPFAOT_TAIL_CALL_SYMBOL, (void *)bpfaot_rt_tail_call},
     {BPFAOT_CPU_ENTER_SYMBOL, (void *)bpfaot_rt_cpu_enter},
     {BPFAOT_CPU_EXIT_SYMBOL, (void *)bpfaot_rt_cpu_exit},
+    {BPFAOT_SANDBOX_ENTER_SYMBOL, (void *)bpfaot_rt_sandbox_enter},
+    {BPFAOT_SANDBOX_LEAVE_SYMBOL, (void *)bpfaot_rt_sandbox_leave},
+    {BPFAOT_SANDBOX_PUSH_SYMBOL, (void *)bpfaot_rt_sandbox_push},
+    {BPFAOT_SANDBOX_POP_SYMBOL, (void *)bpfaot_rt_sandbox_pop},
+    {BPFAOT_SANDBOX_CHECK_SYMBOL, (void *)bpfaot_rt_sandbox_check},
     /* Code generators call these for copies and fills of their own. */
     {"memset", (void *)memset},
     {"memcpy", (void *)memcpy},

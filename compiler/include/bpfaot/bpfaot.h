@@ -213,6 +213,15 @@ struct bpfaot_verify_opts {
 int bpfaot_verify_log(const struct bpfaot_prog *prog, const struct bpfaot_verify_opts *opts,
                       struct bpfaot_buf *log, struct bpfaot_error *err);
 
+/*
+ * Fill `err` with `msg` located at instruction `idx` of `prog` (idx < 0: the
+ * program as a whole), as the library's own errors are: "<input>: <program>:
+ * insn <idx>: <disassembly>: <msg>". For hosts reporting what went wrong in
+ * a run, such as a sandbox fault (bpfaot/sandbox.h). Returns -code.
+ */
+int bpfaot_prog__error(const struct bpfaot_prog *prog, long idx, int code, const char *msg,
+                       struct bpfaot_error *err);
+
 /* Receives one diagnostic of several (the error is only valid during the call). */
 typedef void (*bpfaot_error_report)(void *ctx, const struct bpfaot_error *err);
 /*
@@ -448,6 +457,16 @@ struct bpfaot_compile_opts {
          * object's own maps and data.
          */
         bool instances;
+        /*
+         * Sandbox (bpfaot/sandbox.h in the runtime): every memory access and
+         * helper argument the analysis does not prove to be the program's is
+         * checked when it runs; a failed check ends the run, the entry
+         * returns 0 and bpfaot_sandbox_fault() says why. Programs calling
+         * what the checks do not cover (kfuncs, callx, helpers taking
+         * dynptrs, ring-buffer records, spin locks, timers, format strings)
+         * are refused (-ENOTSUP). Not with maps_by_fd.
+         */
+        bool sandbox;
 };
 
 /* A growable byte buffer owned by the caller; release with bpfaot_buf_free. */

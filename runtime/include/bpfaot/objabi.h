@@ -103,6 +103,24 @@ extern "C" {
 #define BPFAOT_LDDW_CODE_ADDR_SYMBOL  "__lddw_helper_code_addr"  /* (uint32_t) */
 #define BPFAOT_LDDW_MAP_BY_IDX_SYMBOL "__lddw_helper_map_by_idx" /* (uint32_t idx) */
 
+/*
+ * Sandboxed code (bpf-aot build --sandbox) also imports these; the runtime's
+ * are in bpfaot/sandbox.h, where the record they share is described.
+ *   void enter(struct bpfaot_sandbox_run *run, const char *prog, uint64_t ctx,
+ *              uint64_t ctx_size, const struct bpfaot_sandbox_region *data,
+ *              uint64_t data_cnt, void *const *maps, uint64_t map_cnt)
+ *   void leave(struct bpfaot_sandbox_run *run)
+ *   struct bpfaot_sandbox_run *push(uint64_t lo, uint64_t hi, uint64_t how)
+ *   void pop(struct bpfaot_sandbox_run *run)
+ *   uint64_t check(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
+ *                  uint64_t how)
+ */
+#define BPFAOT_SANDBOX_ENTER_SYMBOL "bpfaot_rt_sandbox_enter"
+#define BPFAOT_SANDBOX_LEAVE_SYMBOL "bpfaot_rt_sandbox_leave"
+#define BPFAOT_SANDBOX_PUSH_SYMBOL  "bpfaot_rt_sandbox_push"
+#define BPFAOT_SANDBOX_POP_SYMBOL   "bpfaot_rt_sandbox_pop"
+#define BPFAOT_SANDBOX_CHECK_SYMBOL "bpfaot_rt_sandbox_check"
+
 /* ---- Descriptors ---- */
 
 struct bpfaot_map;
@@ -162,6 +180,74 @@ struct bpfaot_prog_def {
         const char *section;  /* its ELF section, e.g. "xdp"; NULL for raw bytecode */
         const char *entry;    /* the entry symbol */
         bpfaot_prog_fn fn;    /* the entry itself */
+};
+
+/*
+ * Sandboxed code: what a check is about, `how` = insn | kind << 32 |
+ * arg << 40 | helper << 48 (the instruction, a BPFAOT_SANDBOX_* kind, and
+ * for a helper's argument its number 1-5 and the helper's id).
+ */
+enum bpfaot_sandbox_kind {
+        BPFAOT_SANDBOX_LOAD = 1,
+        BPFAOT_SANDBOX_STORE,
+        BPFAOT_SANDBOX_ATOMIC,
+        BPFAOT_SANDBOX_HELPER_READ,  /* memory a helper reads */
+        BPFAOT_SANDBOX_HELPER_WRITE, /* memory a helper writes */
+        BPFAOT_SANDBOX_CALLBACK,     /* a callback that is not one of the program's functions */
+        BPFAOT_SANDBOX_MAP,          /* a map argument that is not one of the program's maps */
+        BPFAOT_SANDBOX_CTX,          /* a context argument that is not the run's context */
+        BPFAOT_SANDBOX_DEPTH,        /* more frames than BPFAOT_SANDBOX_MAX_FRAMES */
+        BPFAOT_SANDBOX_HELPER,       /* callx of a helper the sandbox does not allow */
+        BPFAOT_SANDBOX_KIND_CNT
+};
+#define BPFAOT_SANDBOX_HOW(insn, kind, arg, helper)                                                \
+        ((uint64_t)(uint32_t)(insn) | (uint64_t)(kind) << 32 | (uint64_t)(arg) << 40 |             \
+         (uint64_t)(helper) << 48)
+
+/* In `arg`: the memory's size is the key or value size of the map given as `size`. */
+#define BPFAOT_SANDBOX_ARG_KEY_SIZED   0x80
+#define BPFAOT_SANDBOX_ARG_VALUE_SIZED 0x40
+#define BPFAOT_SANDBOX_ARG_NUM_MASK    0x3f
+
+/* Frames a sandboxed run may have at once, callbacks' included (the kernel's MAX_CALL_FRAMES). */
+#define BPFAOT_SANDBOX_MAX_FRAMES 8
+
+/* A global data section of a sandboxed program: [base, base + size), read-only or not. */
+struct bpfaot_sandbox_region {
+        uint64_t base;
+        uint64_t size;
+        uint64_t readonly;
+        const char *name;
+};
+
+/* Why a sandboxed run ended early (bpfaot_sandbox_fault() in bpfaot/sandbox.h). */
+struct bpfaot_sandbox_fault {
+        uint32_t kind;       /* enum bpfaot_sandbox_kind */
+        uint32_t insn;       /* the instruction */
+        uint64_t addr;       /* the address (or callback, map, context) refused */
+        uint64_t size;       /* bytes of the access */
+        uint32_t helper;     /* the helper, for a helper's argument */
+        uint32_t arg;        /* its number, 1-5 */
+        const char *prog;    /* the program's name */
+        const char *section; /* a store into read-only data: the section's name */
+};
+
+/*
+ * One sandboxed run, in the entry's frame. Compiled code reads only
+ * `failed`, after every call: once set, each function returns at once.
+ */
+struct bpfaot_sandbox_run {
+        uint32_t failed;
+        uint32_t depth; /* live frames */
+        const char *prog;
+        uint64_t ctx, ctx_size;
+        const struct bpfaot_sandbox_region *data;
+        uint64_t data_cnt;
+        void *const *maps;
+        uint64_t map_cnt;
+        uint64_t frame_lo[BPFAOT_SANDBOX_MAX_FRAMES], frame_hi[BPFAOT_SANDBOX_MAX_FRAMES];
+        struct bpfaot_sandbox_run *outer; /* the run this one is nested in (a tail call's) */
+        struct bpfaot_sandbox_fault fault;
 };
 
 /* What BPFAOT_TAIL_CALL_SYMBOL returns: done != 0 when the tail call ran and ret is its r0. */
@@ -244,6 +330,8 @@ enum bpfaot_abi_class {
         BPFAOT_ABI_ASSERT(sizeof(struct s) == BPFAOT_ABI_##NAME##_SIZE, "struct " #s ": size");
 BPFAOT_ABI_STRUCTS(BPFAOT_ABI_CHECK_FIELDS)
 BPFAOT_ABI_STRUCTS(BPFAOT_ABI_CHECK_SIZE)
+BPFAOT_ABI_ASSERT(offsetof(struct bpfaot_sandbox_run, failed) == 0,
+                  "struct bpfaot_sandbox_run: compiled code reads failed at offset 0");
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bpfaot runtime: what sandboxed programs (bpf-aot build --sandbox) call.
+ *
+ * A sandboxed program may touch only its own regions: the context it was
+ * run with (of the size it was given), its live stack frames, its global
+ * data sections (read-only ones only read), and the map values and
+ * ring-buffer records the runtime handed out. Accesses the compiler cannot
+ * prove inside one are checked here; a failed check ends the run (every
+ * function returns at once, helpers finish normally), the entry returns 0
+ * and the thread's fault record says where and why.
+ *
+ * The record of a run (struct bpfaot_sandbox_run, bpfaot/objabi.h) lives in
+ * the entry's frame; the thread's innermost run is the one thread-local
+ * pointer, so that callbacks run by helpers (bpf_loop) find it.
+ */
+#ifndef BPFAOT_SANDBOX_H
+#define BPFAOT_SANDBOX_H
+
+#include "objabi.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Whether the last sandboxed run on this thread ended with a fault, and if
+ * so (and `out` is not NULL) the fault. A new run forgets it.
+ */
+bool bpfaot_sandbox_fault(struct bpfaot_sandbox_fault *out);
+
+/* Forget this thread's last fault (a host about to run code that may not be sandboxed). */
+void bpfaot_sandbox_fault_clear(void);
+
+/*
+ * The reason of a fault as one line without the program and instruction,
+ * e.g. "out-of-bounds store of 8 bytes at 0x7ffd0000", into buf (always
+ * terminated). Returns what snprintf returns.
+ */
+int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, size_t len);
+
+/* The functions compiled code calls (BPFAOT_SANDBOX_*_SYMBOL in bpfaot/objabi.h). */
+void bpfaot_rt_sandbox_enter(struct bpfaot_sandbox_run *run, const char *prog, uint64_t ctx,
+                             uint64_t ctx_size, const struct bpfaot_sandbox_region *data,
+                             uint64_t data_cnt, void *const *maps, uint64_t map_cnt);
+void bpfaot_rt_sandbox_leave(struct bpfaot_sandbox_run *run);
+/*
+ * A function's frame [lo, hi) (lo == hi: a frame no address of which ever
+ * leaves the function) joins the thread's run. Returns the run; its
+ * `failed` is set when there is none, it already failed, or the frames
+ * would be too many, and then the frame is not pushed (no pop follows).
+ */
+struct bpfaot_sandbox_run *bpfaot_rt_sandbox_push(uint64_t lo, uint64_t hi, uint64_t how);
+void bpfaot_rt_sandbox_pop(struct bpfaot_sandbox_run *run);
+/* 1 when the access (or argument) `how` describes is allowed; else 0, the run failed. */
+uint64_t bpfaot_rt_sandbox_check(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
+                                 uint64_t how);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: MIT */
+/* Run-time checks of sandboxed programs (bpfaot/sandbox.h). */
+#include "bpfaot/sandbox.h"
+#include "bpfaot/maps.h"
+#include "bpfaot/runtime.h"
+
+#include <inttypes.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The thread's innermost run, and its last fault (kept after the run for the host). */
+static _Thread_local struct bpfaot_sandbox_run *current;
+static _Thread_local struct bpfaot_sandbox_fault last_fault;
+static _Thread_local bool last_failed;
+/* What push returns outside any run: failed, so that the function returns at once. */
+static _Thread_local struct bpfaot_sandbox_run no_run = {.failed = 1};
+
+static bool inside(uint64_t addr, uint64_t size, uint64_t base, uint64_t len)
+{
+        return addr >= base && size <= len && addr - base <= len - size;
+}
+
+static uint32_t how_insn(uint64_t how)
+{
+        return (uint32_t)how;
+}
+
+static uint32_t how_kind(uint64_t how)
+{
+        return (uint32_t)(how >> 32) & 0xff;
+}
+
+static uint64_t fail(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size, uint64_t how,
+                     const char *section)
+{
+        if (run->failed)
+                return 0; /* the first fault is the one reported */
+        run->failed = 1;
+        run->fault = (struct bpfaot_sandbox_fault){
+            .kind = how_kind(how),
+            .insn = how_insn(how),
+            .addr = addr,
+            .size = size,
+            .helper = (uint32_t)(how >> 48),
+            .arg = (uint32_t)(how >> 40) & BPFAOT_SANDBOX_ARG_NUM_MASK,
+            .prog = run->prog,
+            .section = section,
+        };
+        return 0;
+}
+
+void bpfaot_rt_sandbox_enter(struct bpfaot_sandbox_run *run, const char *prog, uint64_t ctx,
+                             uint64_t ctx_size, const struct bpfaot_sandbox_region *data,
+                             uint64_t data_cnt, void *const *maps, uint64_t map_cnt)
+{
+        *run = (struct bpfaot_sandbox_run){
+            .prog = prog,
+            .ctx = ctx,
+            .ctx_size = ctx_size,
+            .data = data,
+            .data_cnt = data_cnt,
+            .maps = maps,
+            .map_cnt = map_cnt,
+            .outer = current,
+        };
+        if (!current)
+                last_failed = false;
+        current = run;
+}
+
+void bpfaot_rt_sandbox_leave(struct bpfaot_sandbox_run *run)
+{
+        current = run->outer;
+        if (!run->failed)
+                return;
+        /* A tail call's fault is its caller's: the whole run ends. */
+        if (current) {
+                if (!current->failed) {
+                        current->failed = 1;
+                        current->fault = run->fault;
+                }
+                return;
+        }
+        last_fault = run->fault;
+        last_failed = true;
+}
+
+struct bpfaot_sandbox_run *bpfaot_rt_sandbox_push(uint64_t lo, uint64_t hi, uint64_t how)
+{
+        struct bpfaot_sandbox_run *run = current;
+
+        if (!run)
+                return &no_run;
+        if (run->failed)
+                return run;
+        if (run->depth >= BPFAOT_SANDBOX_MAX_FRAMES) {
+                fail(run, 0, 0, how, NULL);
+                return run;
+        }
+        run->frame_lo[run->depth] = lo;
+        run->frame_hi[run->depth] = hi;
+        run->depth++;
+        return run;
+}
+
+void bpfaot_rt_sandbox_pop(struct bpfaot_sandbox_run *run)
+{
+        if (run->depth)
+                run->depth--;
+}
+
+/* A map of the program, or an inner map one of its maps of maps holds. */
+static bool known_map(const struct bpfaot_sandbox_run *run, uint64_t p)
+{
+        for (uint64_t i = 0; i < run->map_cnt; i++)
+                if ((uint64_t)(uintptr_t)run->maps[i] == p && p)
+                        return true;
+        for (uint64_t i = 0; i < run->map_cnt; i++) {
+                struct bpfaot_map *outer = run->maps[i];
+                const struct bpfaot_map_def *d = outer ? bpfaot_map__def(outer) : NULL;
+                uint8_t key[64], next[64];
+                bool first = true;
+
+                if (!d ||
+                    (d->type != BPF_MAP_TYPE_ARRAY_OF_MAPS &&
+                     d->type != BPF_MAP_TYPE_HASH_OF_MAPS) ||
+                    d->key_size > sizeof(key))
+                        continue;
+                while (bpfaot_map__get_next_key(outer, first ? NULL : key, next) == 0) {
+                        if ((uint64_t)(uintptr_t)bpfaot_map__lookup_elem(outer, next) == p)
+                                return true;
+                        memcpy(key, next, d->key_size);
+                        first = false;
+                }
+        }
+        return false;
+}
+
+static uint64_t check_mem(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
+                          uint64_t how, bool write)
+{
+        if (inside(addr, size, run->ctx, run->ctx_size))
+                return 1;
+        for (uint32_t f = 0; f < run->depth; f++)
+                if (inside(addr, size, run->frame_lo[f], run->frame_hi[f] - run->frame_lo[f]))
+                        return 1;
+        for (uint64_t d = 0; d < run->data_cnt; d++) {
+                const struct bpfaot_sandbox_region *r = &run->data[d];
+
+                if (!inside(addr, size, r->base, r->size))
+                        continue;
+                if (write && r->readonly)
+                        return fail(run, addr, size, how, r->name);
+                return 1;
+        }
+        if (addr <= UINTPTR_MAX && size <= SIZE_MAX)
+                for (uint64_t i = 0; i < run->map_cnt; i++)
+                        if (bpfaot_map__owns(run->maps[i], (const void *)(uintptr_t)addr,
+                                             (size_t)size))
+                                return 1;
+        return fail(run, addr, size, how, NULL);
+}
+
+uint64_t bpfaot_rt_sandbox_check(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
+                                 uint64_t how)
+{
+        uint32_t arg = (uint32_t)(how >> 40) & 0xff;
+
+        if (run->failed)
+                return 0;
+        if (arg & (BPFAOT_SANDBOX_ARG_KEY_SIZED | BPFAOT_SANDBOX_ARG_VALUE_SIZED)) {
+                const struct bpfaot_map_def *d;
+
+                if (!known_map(run, size))
+                        return fail(run, size, 0,
+                                    (how & ~(UINT64_C(0xff) << 32)) | (uint64_t)BPFAOT_SANDBOX_MAP
+                                                                          << 32,
+                                    NULL);
+                d = bpfaot_map__def((const struct bpfaot_map *)(uintptr_t)size);
+                size = arg & BPFAOT_SANDBOX_ARG_KEY_SIZED ? d->key_size : d->value_size;
+        }
+        switch (how_kind(how)) {
+        case BPFAOT_SANDBOX_LOAD:
+                return check_mem(run, addr, size, how, false);
+        case BPFAOT_SANDBOX_STORE:
+        case BPFAOT_SANDBOX_ATOMIC:
+                return check_mem(run, addr, size, how, true);
+        case BPFAOT_SANDBOX_HELPER_READ: /* a helper given no bytes touches none */
+                return size ? check_mem(run, addr, size, how, false) : 1;
+        case BPFAOT_SANDBOX_HELPER_WRITE:
+                return size ? check_mem(run, addr, size, how, true) : 1;
+        case BPFAOT_SANDBOX_MAP:
+                return known_map(run, addr) ? 1 : fail(run, addr, 0, how, NULL);
+        case BPFAOT_SANDBOX_CTX:
+                return addr == run->ctx ? 1 : fail(run, addr, 0, how, NULL);
+        default: /* a callback the compiled code found forged, or a kind this runtime lacks */
+                return fail(run, addr, size, how, NULL);
+        }
+}
+
+bool bpfaot_sandbox_fault(struct bpfaot_sandbox_fault *out)
+{
+        if (last_failed && out)
+                *out = last_fault;
+        return last_failed;
+}
+
+void bpfaot_sandbox_fault_clear(void)
+{
+        last_failed = false;
+}
+
+/* The helper's name as the kernel has it, without bpf_. */
+static const char *helper_name(uint32_t id, char *buf, size_t len)
+{
+        const struct bpfaot_rt_helper *h = bpfaot_rt_helper_find(id);
+
+        if (h)
+                return h->name;
+        snprintf(buf, len, "%" PRIu32, id);
+        return buf;
+}
+
+int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, size_t len)
+{
+        static const char *const access[BPFAOT_SANDBOX_KIND_CNT] = {
+            [BPFAOT_SANDBOX_LOAD] = "load",
+            [BPFAOT_SANDBOX_STORE] = "store",
+            [BPFAOT_SANDBOX_ATOMIC] = "atomic access",
+        };
+        char id[16];
+
+        switch (f->kind) {
+        case BPFAOT_SANDBOX_LOAD:
+        case BPFAOT_SANDBOX_STORE:
+        case BPFAOT_SANDBOX_ATOMIC:
+                if (f->section)
+                        return snprintf(buf, len, "%s to read-only global data (%s)",
+                                        access[f->kind], f->section);
+                return snprintf(buf, len, "out-of-bounds %s of %" PRIu64 " bytes at 0x%" PRIx64,
+                                access[f->kind], f->size, f->addr);
+        case BPFAOT_SANDBOX_HELPER_READ:
+        case BPFAOT_SANDBOX_HELPER_WRITE: {
+                const char *what = f->kind == BPFAOT_SANDBOX_HELPER_READ ? "read" : "write";
+                const char *name = helper_name(f->helper, id, sizeof(id));
+
+                if (f->section)
+                        return snprintf(buf, len,
+                                        "%s by helper %s (arg %" PRIu32
+                                        ") to read-only global data (%s)",
+                                        what, name, f->arg, f->section);
+                return snprintf(buf, len,
+                                "out-of-bounds %s by helper %s (arg %" PRIu32 ") of %" PRIu64
+                                " bytes at 0x%" PRIx64,
+                                what, name, f->arg, f->size, f->addr);
+        }
+        case BPFAOT_SANDBOX_CALLBACK:
+                return snprintf(buf, len,
+                                "helper %s (arg %" PRIu32 "): 0x%" PRIx64
+                                " is not one of the program's functions",
+                                helper_name(f->helper, id, sizeof(id)), f->arg, f->addr);
+        case BPFAOT_SANDBOX_MAP:
+                return snprintf(buf, len,
+                                "helper %s (arg %" PRIu32 "): 0x%" PRIx64
+                                " is not one of the program's maps",
+                                helper_name(f->helper, id, sizeof(id)), f->arg, f->addr);
+        case BPFAOT_SANDBOX_CTX:
+                return snprintf(buf, len,
+                                "helper %s (arg %" PRIu32 "): 0x%" PRIx64
+                                " is not the program's context",
+                                helper_name(f->helper, id, sizeof(id)), f->arg, f->addr);
+        case BPFAOT_SANDBOX_DEPTH:
+                return snprintf(buf, len, "call chain deeper than %d frames",
+                                BPFAOT_SANDBOX_MAX_FRAMES);
+        case BPFAOT_SANDBOX_HELPER:
+                return snprintf(buf, len,
+                                "callx of helper %" PRIu64 ", which a sandbox does not allow",
+                                f->addr);
+        default:
+                return snprintf(buf, len, "sandbox fault of kind %" PRIu32, f->kind);
+        }
+}
