@@ -181,6 +181,21 @@ case_sandbox_stack() {
                         "load at fp+($off)"
         done
 
+        # Atomics, 8 and 4 bytes, above the frame.
+        sandbox_asm stack_atomic 'ldxdw %r2, [%r1+0]' 'ldxdw %r4, [%r1+8]' 'mov %r3, %r10' \
+                'add %r3, %r2' 'mov %r0, 5' 'jeq %r4, 4, +2' 'lock fetch xchg [%r3+0], %r0' 'exit' \
+                'lock fetch add32 [%r3+0], %r0' 'exit'
+        sandbox_ctx s.bin -8 8
+        engines_agree 0 "xchg at fp-8 (a zeroed frame)" stack_atomic.bin s.bin
+        for off in 0 8; do
+                sandbox_ctx s.bin "$off" 8
+                both_engines stack_atomic.bin s.bin "out-of-bounds atomic access of 8 bytes at 0x[0-9a-f]+" 6 \
+                        "xchg at fp+($off)"
+        done
+        sandbox_ctx s.bin -2 4
+        both_engines stack_atomic.bin s.bin "out-of-bounds atomic access of 4 bytes at 0x[0-9a-f]+" 8 \
+                "32-bit add at fp-2"
+
         # The same from a callee's frame: above it is no live frame either.
         sandbox_asm stack_callee 'ldxdw %r1, [%r1+0]' 'call local callee' 'exit' 'callee:' \
                 'mov %r3, %r10' 'add %r3, %r1' 'stxdw [%r3+0], %r1' 'ldxdw %r0, [%r3+0]' 'exit'
@@ -215,7 +230,7 @@ case_sandbox_forged() {
 # context; bpf_loop handed a callback that is not one of the program's
 # functions (a number, the stack, the context).
 case_sandbox_helpers() {
-        local n comm
+        local n comm p
         # probe_read(fp-8, size, ctx): 8 bytes copy the context's first 8 (the size itself).
         sandbox_asm probe_stack 'ldxdw %r2, [%r1+0]' 'mov %r3, %r1' 'mov %r1, %r10' 'add %r1, -8' \
                 'call 4' 'ldxdw %r0, [%r10-8]' 'exit'
@@ -249,6 +264,25 @@ case_sandbox_helpers() {
                         "out-of-bounds write by helper get_current_comm \\(arg 1\\) of $n bytes at 0x[0-9a-f]+" 3 \
                         "get_current_comm of $n bytes to fp-16"
         done
+
+        # ringbuf_output of a 16-byte stack buffer {val, val + 1}, idx bytes of it: more would
+        # send the native stack to the ring buffer's reader.
+        p=$(obj sandbox_hostile)
+        if [[ -s $p ]]; then
+                sandbox_ctx p.bin 0 16 5
+                engines_agree - "ringbuf_output of the 16-byte buffer" --dump-maps --program ringbuf_leak \
+                        "$p" p.bin
+                expect_grep '^  record: 05 00 00 00 00 00 00 00 06 00 00 00 00 00 00 00$' _out \
+                        "the record is the buffer"
+                for n in 17 4096; do
+                        sandbox_ctx p.bin 0 "$n" 5
+                        both_engines "$p" p.bin \
+                                "out-of-bounds read by helper ringbuf_output \\(arg 2\\) of $n bytes at 0x[0-9a-f]+" \
+                                "[0-9]+" "ringbuf_output of $n bytes of a 16-byte buffer" --program ringbuf_leak
+                done
+        else
+                bad "test input $p is missing"
+        fi
 
         # bpf_loop(1, callback from the context, NULL, 0): NULL is refused by the helper itself.
         sandbox_asm loop_forged 'ldxdw %r2, [%r1+0]' 'mov %r1, 1' 'mov %r3, 0' 'mov %r4, 0' \
@@ -359,6 +393,14 @@ case_sandbox_globals() {
                 both_engines "$p" g.bin "store to read-only global data \\(\\.rodata\\)" "[0-9]+" \
                         "-O $o: rodata_store: the pointer is .rodata" --program rodata_store -O "$o"
         done
+
+        # The same stores made by probe_read_kernel.
+        sandbox_ctx g.bin 0 1 5
+        engines_agree 105 "rodata_helper: the pointer is .bss" --program rodata_helper "$p" g.bin
+        sandbox_ctx g.bin 1 1 5
+        both_engines "$p" g.bin \
+                "write by helper probe_read_kernel \\(arg 1\\) to read-only global data \\(\\.rodata\\)" \
+                "[0-9]+" "rodata_helper: the pointer is .rodata" --program rodata_helper
 
         # An array map of two u64[4] values: values[0][3] = 5.
         sandbox_ctx g.bin 0 3 5

@@ -3,9 +3,10 @@
  * Hostile programs that pass bpf-aot's static validation: every bad index,
  * offset or pointer comes from the context, so no analysis can prove it
  * wrong before the run. `run --interp` and `run --sandbox` must end each
- * one with the same located line when the input makes it step outside its
- * regions (global data, map values, ring-buffer records), and give plain
- * `run`'s result when the input keeps it inside.
+ * one with the same located line when the input makes it, or a helper it
+ * calls, step outside its regions (stack, global data, map values,
+ * ring-buffer records), and give plain `run`'s result when the input keeps
+ * it inside.
  */
 typedef unsigned int u32;
 typedef unsigned long long u64;
@@ -16,6 +17,8 @@ typedef unsigned long long u64;
 #define HELPER(ret, name, id, ...) static ret (*const bpf_##name)(__VA_ARGS__) = (void *)id
 
 HELPER(void *, map_lookup_elem, 1, void *map, const void *key);
+HELPER(long, probe_read_kernel, 113, void *dst, u32 size, const void *src);
+HELPER(long, ringbuf_output, 130, void *map, void *data, u64 size, u64 flags);
 HELPER(void *, ringbuf_reserve, 131, void *map, u64 size, u64 flags);
 HELPER(void, ringbuf_submit, 132, void *data, u64 flags);
 HELPER(long, loop, 181, u32 nr, void *cb, void *ctx, u64 flags);
@@ -72,6 +75,18 @@ SEC("socket/rodata_store") u64 rodata_store(const struct req *r)
                table[3];
 }
 
+/* The same store made by a helper: probe_read_kernel copies val there. */
+SEC("socket/rodata_helper") u64 rodata_helper(const struct req *r)
+{
+        u64 *p = r->which ? (u64 *)&limits[r->idx & 3] : &table[r->idx & 3];
+
+        __asm__ volatile("" : "+r"(p));
+        if (bpf_probe_read_kernel(p, sizeof(*p), &r->val))
+                return 1000;
+        return limits[0] + limits[1] + limits[2] + limits[3] + table[0] + table[1] + table[2] +
+               table[3];
+}
+
 /* values[0][idx] = val: an element of a map value, unchecked. */
 SEC("socket/map_value") u64 map_value(const struct req *r)
 {
@@ -98,6 +113,19 @@ SEC("socket/ringbuf_record") u64 ringbuf_record(const struct req *r)
         sum = rec[0] + rec[1];
         bpf_ringbuf_submit(rec, 0);
         return sum;
+}
+
+/*
+ * The first idx bytes of a 16-byte stack buffer sent to the ring buffer: more
+ * than 16 would send the native stack beyond it. Returns the bytes waiting.
+ */
+SEC("socket/ringbuf_leak") u64 ringbuf_leak(const struct req *r)
+{
+        u64 buf[2] = {r->val, r->val + 1};
+
+        if (bpf_ringbuf_output(&events, buf, r->idx, 0))
+                return 1000;
+        return 0;
 }
 
 /* A bpf_loop callback that hands itself to bpf_loop again, `left` more times. */
