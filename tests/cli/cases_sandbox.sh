@@ -55,7 +55,7 @@ sandbox_fault() {
                 [[ $prev == --program ]] && name=$a
                 prev=$a
         done
-        x timeout 30 "$BPF_AOT" run "$engine" "$@" "$file" ${mem:+"$mem"}
+        x timeout 10 "$BPF_AOT" run "$engine" "$@" "$file" ${mem:+"$mem"}
         expect_rc 1 "run $engine: $what"
         expect_stdout_empty "run $engine: $what"
         expect_err_line "^bpf-aot: $(sandbox_re_quote "$file"): $name: insn $insn: [^:]+: $reason\$" \
@@ -84,7 +84,7 @@ both_engines() {
 engines_agree() {
         local want=$1 what=$2 e
         shift 2
-        x timeout 30 "$BPF_AOT" run "$@"
+        x timeout 10 "$BPF_AOT" run "$@"
         expect_rc 0 "run: $what"
         if [[ $want == - ]]; then
                 want=$(cat _out)
@@ -93,7 +93,7 @@ engines_agree() {
                 expect_stdout "$want" "run: $what"
         fi
         for e in $SANDBOX_ENGINES; do
-                x timeout 30 "$BPF_AOT" run "$e" "$@"
+                x timeout 10 "$BPF_AOT" run "$e" "$@"
                 expect_rc 0 "run $e: $what"
                 expect_stdout "$want" "run $e: $what"
                 expect_stderr_empty "run $e: $what"
