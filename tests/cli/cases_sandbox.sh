@@ -1,0 +1,467 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# Hostile programs (sourced by cli_test.sh): programs bpf-aot's static
+# validation accepts, because the bad offset, address, size or callback
+# comes from the context at run time, and that then reach outside the
+# memory they may touch (the context, their live stack frames, their global
+# data, the map values and ring-buffer records the runtime handed out).
+# `run --interp` (the oracle: it checks every access) and `run --sandbox`
+# (compiled code with run-time checks) must both end them with exit status 1
+# and the same one line, and must give plain `run`'s result for inputs that
+# keep them inside, and for ordinary programs.
+#
+# CLI_SANDBOX_ENGINES (default "--interp --sandbox") picks the engines the
+# programs run under besides plain `run`: "--interp" runs the oracle's half
+# alone, "--sandbox" the sandbox's.
+
+SANDBOX_ENGINES=${CLI_SANDBOX_ENGINES:---interp --sandbox}
+
+# sandbox_asm NAME LINE...: NAME.bin assembled from the lines; `compile` accepts it
+# (what follows is then about run time, not about the static checks).
+sandbox_asm() {
+        printf '%s\n' "${@:2}" >"$1.s"
+        x "$BPF_AOT" asm "$1.s" -o "$1.bin"
+        expect_rc 0 "assemble $1"
+        x "$BPF_AOT" compile "$1.bin" -o "$1.o"
+        expect_rc 0 "compile $1.bin: static validation accepts it"
+}
+
+# sandbox_ctx FILE VALUE...: FILE holds each VALUE as 8 little-endian bytes.
+sandbox_ctx() {
+        local f=$1 i=0 v
+        shift
+        : >"$f"
+        for v in "$@"; do
+                poke "$f" $((8 * i)) 8 "$v"
+                i=$((i + 1))
+        done
+}
+
+sandbox_re_quote() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g'; }
+
+# sandbox_fault ENGINE FILE MEM REASON INSN WHAT [OPTION...]: `run ENGINE OPTION... FILE
+# [MEM]` (no MEM when empty) ends with exit status 1, not a signal, nothing on
+# stdout and one line on stderr: "bpf-aot: FILE: PROGRAM: insn INSN: <insn>: REASON".
+# INSN and REASON are extended regular expressions. The line is kept in
+# fault.ENGINE (without its leading dashes).
+sandbox_fault() {
+        local engine=$1 file=$2 mem=$3 reason=$4 insn=$5 what=$6 name a prev=
+        shift 6
+        # The program's name: --program's, else the file's without its extension.
+        name=$(basename "$file")
+        name=${name%%.*}
+        for a in "$@"; do
+                [[ $prev == --program ]] && name=$a
+                prev=$a
+        done
+        x timeout 10 "$BPF_AOT" run "$engine" "$@" "$file" ${mem:+"$mem"}
+        expect_rc 1 "run $engine: $what"
+        expect_stdout_empty "run $engine: $what"
+        expect_err_line "^bpf-aot: $(sandbox_re_quote "$file"): $name: insn $insn: [^:]+: $reason\$" \
+                "run $engine: $what"
+        cp _err "fault.${engine#--}"
+}
+
+# both_engines FILE MEM REASON INSN WHAT [OPTION...]: sandbox_fault under each engine of
+# SANDBOX_ENGINES; with both, the sandbox's line is the interpreter's but for addresses.
+both_engines() {
+        local e
+        rm -f fault.interp fault.sandbox
+        for e in $SANDBOX_ENGINES; do
+                sandbox_fault "$e" "$@"
+        done
+        if [[ -s fault.interp && -s fault.sandbox ]]; then
+                expect_eq "$(sed -E 's/0x[0-9a-f]+/0xADDR/g' fault.sandbox)" \
+                        "$(sed -E 's/0x[0-9a-f]+/0xADDR/g' fault.interp)" \
+                        "$5: the sandbox's line is the interpreter's (addresses aside)"
+        fi
+}
+
+# engines_agree WANT WHAT ARG...: `run ARG...` prints WANT (with WANT "-": whatever it
+# prints, once it succeeds), and so does `run ENGINE ARG...` for each engine of
+# SANDBOX_ENGINES, with nothing on stderr.
+engines_agree() {
+        local want=$1 what=$2 e
+        shift 2
+        x timeout 10 "$BPF_AOT" run "$@"
+        expect_rc 0 "run: $what"
+        if [[ $want == - ]]; then
+                want=$(cat _out)
+                [[ -n $want ]] || bad "run: $what: nothing on stdout"
+        else
+                expect_stdout "$want" "run: $what"
+        fi
+        for e in $SANDBOX_ENGINES; do
+                x timeout 10 "$BPF_AOT" run "$e" "$@"
+                expect_rc 0 "run $e: $what"
+                expect_stdout "$want" "run $e: $what"
+                expect_stderr_empty "run $e: $what"
+        done
+}
+
+# u64 as `run` prints it.
+sandbox_u64() { printf '%u' "$1"; }
+
+# The context, read and written past its end (and before its start) at an
+# offset the context itself gives; atomics too; and a run without MEMORY,
+# whose context is empty.
+case_sandbox_context() {
+        local off
+        sandbox_asm ctx_load 'ldxdw %r2, [%r1+0]' 'add %r1, %r2' 'ldxdw %r0, [%r1+0]' 'exit'
+        for off in 8 16; do
+                sandbox_ctx c.bin "$off" 0x1122334455667788 0x0102030405060708
+                engines_agree "$(sandbox_u64 "$(peek c.bin "$off" 8)")" "load at ctx+$off of 24 bytes" \
+                        ctx_load.bin c.bin
+        done
+        for off in 17 24 -8 $((1 << 40)); do
+                sandbox_ctx c.bin "$off" 0x1122334455667788 0x0102030405060708
+                both_engines ctx_load.bin c.bin "out-of-bounds load of 8 bytes at 0x[0-9a-f]+" 2 \
+                        "load at ctx+$off of 24 bytes"
+        done
+
+        sandbox_asm ctx_store 'ldxdw %r2, [%r1+0]' 'mov %r3, %r1' 'add %r3, %r2' \
+                'stxw [%r3+0], %r2' 'ldxw %r0, [%r1+20]' 'exit'
+        sandbox_ctx c.bin 20 0 0
+        engines_agree 20 "4-byte store at ctx+20 of 24 bytes" ctx_store.bin c.bin
+        for off in 21 24 -4 $((1 << 40)); do
+                sandbox_ctx c.bin "$off" 0 0
+                both_engines ctx_store.bin c.bin "out-of-bounds store of 4 bytes at 0x[0-9a-f]+" 3 \
+                        "4-byte store at ctx+$off of 24 bytes"
+        done
+
+        sandbox_asm ctx_atomic 'ldxdw %r2, [%r1+0]' 'add %r1, %r2' 'mov %r3, 1' \
+                'lock add [%r1+0], %r3' 'ldxdw %r0, [%r1+0]' 'exit'
+        sandbox_ctx c.bin 16 0 41
+        engines_agree 42 "atomic add at ctx+16 of 24 bytes" ctx_atomic.bin c.bin
+        for off in 20 24; do
+                sandbox_ctx c.bin "$off" 0 41
+                both_engines ctx_atomic.bin c.bin "out-of-bounds atomic access of 8 bytes at 0x[0-9a-f]+" 3 \
+                        "atomic add at ctx+$off of 24 bytes"
+        done
+
+        # No MEMORY: r2 = 0, and not one byte of context to read.
+        sandbox_asm ctx_first 'ldxb %r0, [%r1+0]' 'exit'
+        printf '\x2a' >one.bin
+        engines_agree 42 "the one byte of a 1-byte context" ctx_first.bin one.bin
+        both_engines ctx_first.bin "" "out-of-bounds load of 1 bytes at 0x[0-9a-f]+" 0 \
+                "a byte of the empty context (no MEMORY)"
+}
+
+# r10 plus an offset from the context: a store above the frame is the attack
+# that overwrote the native return address; loads there read it. The frame
+# is [r10-512, r10).
+case_sandbox_stack() {
+        local off o
+        sandbox_asm stack_store 'ldxdw %r2, [%r1+0]' 'mov %r3, %r10' 'add %r3, %r2' \
+                'stxdw [%r3+0], %r2' 'ldxdw %r0, [%r3+0]' 'exit'
+        for off in -8 -512; do
+                sandbox_ctx s.bin "$off"
+                engines_agree "$(sandbox_u64 "$off")" "store at fp$off" stack_store.bin s.bin
+        done
+        for off in 0 8 16 -4 -513 -520 -4096 $((-(1 << 20))); do
+                sandbox_ctx s.bin "$off"
+                both_engines stack_store.bin s.bin "out-of-bounds store of 8 bytes at 0x[0-9a-f]+" 3 \
+                        "store at fp+($off)"
+        done
+        # The checks must survive optimisation levels.
+        for o in 0 1 3; do
+                sandbox_ctx s.bin 8
+                both_engines stack_store.bin s.bin "out-of-bounds store of 8 bytes at 0x[0-9a-f]+" 3 \
+                        "-O $o: store at fp+8" -O "$o"
+        done
+
+        sandbox_asm stack_load 'ldxdw %r2, [%r1+0]' 'mov %r3, %r10' 'add %r3, %r2' \
+                'ldxdw %r0, [%r3+0]' 'exit'
+        sandbox_ctx s.bin -8
+        engines_agree 0 "load at fp-8 (a zeroed frame)" stack_load.bin s.bin
+        for off in 0 8 24 -520; do
+                sandbox_ctx s.bin "$off"
+                both_engines stack_load.bin s.bin "out-of-bounds load of 8 bytes at 0x[0-9a-f]+" 3 \
+                        "load at fp+($off)"
+        done
+
+        # Atomics, 8 and 4 bytes, above the frame.
+        sandbox_asm stack_atomic 'ldxdw %r2, [%r1+0]' 'ldxdw %r4, [%r1+8]' 'mov %r3, %r10' \
+                'add %r3, %r2' 'mov %r0, 5' 'jeq %r4, 4, +2' 'lock fetch xchg [%r3+0], %r0' 'exit' \
+                'lock fetch add32 [%r3+0], %r0' 'exit'
+        sandbox_ctx s.bin -8 8
+        engines_agree 0 "xchg at fp-8 (a zeroed frame)" stack_atomic.bin s.bin
+        for off in 0 8; do
+                sandbox_ctx s.bin "$off" 8
+                both_engines stack_atomic.bin s.bin "out-of-bounds atomic access of 8 bytes at 0x[0-9a-f]+" 6 \
+                        "xchg at fp+($off)"
+        done
+        sandbox_ctx s.bin -2 4
+        both_engines stack_atomic.bin s.bin "out-of-bounds atomic access of 4 bytes at 0x[0-9a-f]+" 8 \
+                "32-bit add at fp-2"
+
+        # The same from a callee's frame: above it is no live frame either.
+        sandbox_asm stack_callee 'ldxdw %r1, [%r1+0]' 'call local callee' 'exit' 'callee:' \
+                'mov %r3, %r10' 'add %r3, %r1' 'stxdw [%r3+0], %r1' 'ldxdw %r0, [%r3+0]' 'exit'
+        sandbox_ctx s.bin -16
+        engines_agree "$(sandbox_u64 -16)" "callee: store at fp-16" stack_callee.bin s.bin
+        sandbox_ctx s.bin 8
+        both_engines stack_callee.bin s.bin "out-of-bounds store of 8 bytes at 0x[0-9a-f]+" 5 \
+                "callee: store at fp+8"
+}
+
+# Scalars used as addresses: a constant (the analysis lets it through) and
+# addresses read from the context, stored to and loaded from.
+case_sandbox_forged() {
+        local a
+        sandbox_asm forged_const 'lddw %r1, 0x12345678' 'ldxdw %r0, [%r1+0]' 'exit'
+        both_engines forged_const.bin "" "out-of-bounds load of 8 bytes at 0x12345678" 2 \
+                "load at the constant 0x12345678"
+
+        sandbox_asm forged_load 'ldxdw %r1, [%r1+0]' 'ldxdw %r0, [%r1+0]' 'exit'
+        sandbox_asm forged_store 'ldxdw %r2, [%r1+8]' 'ldxdw %r1, [%r1+0]' 'stxdw [%r1+0], %r2' \
+                'mov %r0, 0' 'exit'
+        for a in 0x12345678 0x0 0xffff800000000000 0x7ffffffff000 0xfffffffffffffff8; do
+                sandbox_ctx f.bin "$a" 7
+                both_engines forged_load.bin f.bin \
+                        "out-of-bounds load of 8 bytes at $(printf '0x%x' "$a")" 1 "load at $a from the context"
+                both_engines forged_store.bin f.bin \
+                        "out-of-bounds store of 8 bytes at $(printf '0x%x' "$a")" 2 "store at $a from the context"
+        done
+}
+
+# Helpers handed memory the program may not touch, by a size from the
+# context; bpf_loop handed a callback that is not one of the program's
+# functions (a number, the stack, the context).
+case_sandbox_helpers() {
+        local n comm p
+        # probe_read(fp-8, size, ctx): 8 bytes copy the context's first 8 (the size itself).
+        sandbox_asm probe_stack 'ldxdw %r2, [%r1+0]' 'mov %r3, %r1' 'mov %r1, %r10' 'add %r1, -8' \
+                'call 4' 'ldxdw %r0, [%r10-8]' 'exit'
+        sandbox_ctx p.bin 8 0 0
+        engines_agree 8 "probe_read of 8 bytes to fp-8" probe_stack.bin p.bin
+        for n in 9 16 65536; do
+                sandbox_ctx p.bin "$n" 0 0
+                both_engines probe_stack.bin p.bin \
+                        "out-of-bounds write by helper probe_read \\(arg 1\\) of $n bytes at 0x[0-9a-f]+" 4 \
+                        "probe_read of $n bytes to fp-8"
+        done
+        # probe_read(ctx, size, ctx): past the context's end.
+        sandbox_asm probe_ctx 'mov %r6, %r1' 'ldxdw %r2, [%r1+0]' 'mov %r3, %r1' 'call 4' \
+                'ldxdw %r0, [%r6+8]' 'exit'
+        sandbox_ctx p.bin 24 5 6
+        engines_agree 5 "probe_read of the whole context onto itself" probe_ctx.bin p.bin
+        sandbox_ctx p.bin 25 5 6
+        both_engines probe_ctx.bin p.bin \
+                "out-of-bounds write by helper probe_read \\(arg 1\\) of 25 bytes at 0x[0-9a-f]+" 3 \
+                "probe_read of 25 bytes to a 24-byte context"
+
+        # get_current_comm(fp-16, size): the name's first byte with 16.
+        sandbox_asm comm 'ldxdw %r2, [%r1+0]' 'mov %r1, %r10' 'add %r1, -16' 'call 16' \
+                'ldxb %r0, [%r10-16]' 'exit'
+        comm=$(basename "$BPF_AOT")
+        sandbox_ctx p.bin 16
+        engines_agree "$(printf '%d' "'${comm:0:1}")" "get_current_comm of 16 bytes to fp-16" comm.bin p.bin
+        for n in 17 64; do
+                sandbox_ctx p.bin "$n"
+                both_engines comm.bin p.bin \
+                        "out-of-bounds write by helper get_current_comm \\(arg 1\\) of $n bytes at 0x[0-9a-f]+" 3 \
+                        "get_current_comm of $n bytes to fp-16"
+        done
+
+        # ringbuf_output of a 16-byte stack buffer {val, val + 1}, idx bytes of it: more would
+        # send the native stack to the ring buffer's reader.
+        p=$(obj sandbox_hostile)
+        if [[ -s $p ]]; then
+                sandbox_ctx p.bin 0 16 5
+                engines_agree - "ringbuf_output of the 16-byte buffer" --dump-maps --program ringbuf_leak \
+                        "$p" p.bin
+                expect_grep '^  record: 05 00 00 00 00 00 00 00 06 00 00 00 00 00 00 00$' _out \
+                        "the record is the buffer"
+                for n in 17 4096; do
+                        sandbox_ctx p.bin 0 "$n" 5
+                        both_engines "$p" p.bin \
+                                "out-of-bounds read by helper ringbuf_output \\(arg 2\\) of $n bytes at 0x[0-9a-f]+" \
+                                "[0-9]+" "ringbuf_output of $n bytes of a 16-byte buffer" --program ringbuf_leak
+                done
+        else
+                bad "test input $p is missing"
+        fi
+
+        # bpf_loop(1, callback from the context, NULL, 0): NULL is refused by the helper itself.
+        sandbox_asm loop_forged 'ldxdw %r2, [%r1+0]' 'mov %r1, 1' 'mov %r3, 0' 'mov %r4, 0' \
+                'call 181' 'exit'
+        sandbox_ctx p.bin 0
+        engines_agree "$(sandbox_u64 -22)" "bpf_loop with a NULL callback: -EINVAL" loop_forged.bin p.bin
+        for n in 0x12345678 0x7fffffffe000 0xffffffffffffffff; do
+                sandbox_ctx p.bin "$n"
+                both_engines loop_forged.bin p.bin \
+                        "helper loop \\(arg 2\\): $(printf '0x%x' "$n") is not one of the program's functions" 4 \
+                        "bpf_loop with the callback $n"
+        done
+        # Code planted on the stack, and the context's bytes, as the callback.
+        sandbox_asm loop_stack 'lddw %r2, 0xc3c3c3c3c3c3c3c3' 'stxdw [%r10-8], %r2' 'mov %r2, %r10' \
+                'add %r2, -8' 'mov %r1, 1' 'mov %r3, 0' 'mov %r4, 0' 'call 181' 'exit'
+        both_engines loop_stack.bin "" \
+                "helper loop \\(arg 2\\): 0x[0-9a-f]+ is not one of the program's functions" 8 \
+                "bpf_loop with a callback on the stack"
+        sandbox_asm loop_ctx 'mov %r2, %r1' 'mov %r1, 1' 'mov %r3, 0' 'mov %r4, 0' 'call 181' 'exit'
+        sandbox_ctx p.bin 0xc3c3c3c3c3c3c3c3
+        both_engines loop_ctx.bin p.bin \
+                "helper loop \\(arg 2\\): 0x[0-9a-f]+ is not one of the program's functions" 4 \
+                "bpf_loop with the context as the callback"
+}
+
+# A pointer into a callee's frame, used after the callee returned: the frame
+# is no longer live.
+case_sandbox_dangling() {
+        sandbox_asm dangle_ret 'call local callee' 'ldxdw %r0, [%r0+0]' 'exit' 'callee:' \
+                'stdw [%r10-8], 42' 'mov %r0, %r10' 'add %r0, -8' 'exit'
+        both_engines dangle_ret.bin "" "out-of-bounds load of 8 bytes at 0x[0-9a-f]+" 1 \
+                "load through the callee's returned fp-8"
+        sandbox_asm dangle_store 'call local callee' 'stdw [%r0+0], 1' 'mov %r0, 0' 'exit' 'callee:' \
+                'mov %r0, %r10' 'add %r0, -8' 'exit'
+        both_engines dangle_store.bin "" "out-of-bounds store of 8 bytes at 0x[0-9a-f]+" 1 \
+                "store through the callee's returned fp-8"
+        # Handed back through the caller's stack rather than r0.
+        sandbox_asm dangle_spill 'mov %r1, %r10' 'add %r1, -8' 'call local callee' \
+                'ldxdw %r1, [%r10-8]' 'ldxdw %r0, [%r1+0]' 'exit' 'callee:' 'stdw [%r10-16], 42' \
+                'mov %r2, %r10' 'add %r2, -16' 'stxdw [%r1+0], %r2' 'mov %r0, 0' 'exit'
+        both_engines dangle_spill.bin "" "out-of-bounds load of 8 bytes at 0x[0-9a-f]+" 4 \
+                "load through the callee's fp-16, spilled to the caller's stack"
+        # While the callee runs, the caller's frame is live: its callee may use it.
+        sandbox_asm live_caller 'stdw [%r10-8], 40' 'mov %r1, %r10' 'add %r1, -8' \
+                'call local callee' 'ldxdw %r0, [%r10-8]' 'exit' 'callee:' 'ldxdw %r2, [%r1+0]' \
+                'add %r2, 2' 'stxdw [%r1+0], %r2' 'mov %r0, 0' 'exit'
+        engines_agree 42 "a callee writes its caller's frame" live_caller.bin
+}
+
+# Callbacks that hand themselves to bpf_loop: without end (raw bytecode and
+# C), and nested a number of times the context gives.
+case_sandbox_recurse() {
+        local p n
+        p=$(obj sandbox_hostile)
+        [[ -s $p ]] || { bad "test input $p is missing"; return; }
+        # main: bpf_loop(1, cb, 0, 0); cb (insn 7): the same with itself.
+        sandbox_asm recurse 'mov %r1, 1' 'lddw %r2, code_addr 5' 'mov %r3, 0' 'mov %r4, 0' \
+                'call 181' 'exit' 'mov %r1, 1' 'lddw %r2, code_addr -2' 'mov %r3, 0' 'mov %r4, 0' \
+                'call 181' 'mov %r0, 0' 'exit'
+        both_engines recurse.bin "" "call chain deeper than 8 frames" 12 \
+                "a callback passing itself to bpf_loop"
+        both_engines "$p" "" "call chain deeper than 8 frames" "[0-9]+ \\(again\\+[0-9]+\\)" \
+                "C: a callback passing itself to bpf_loop" --program recurse
+        # The entry's frame and 7 callbacks' fit in 8 frames; 8 callbacks do not.
+        for n in 0 3 6; do
+                sandbox_ctx n.bin 0 "$n" 0
+                engines_agree $(((n + 1) * 1000 + 1)) "$((n + 1)) nested callbacks" \
+                        --program nest "$p" n.bin
+        done
+        for n in 7 20; do
+                sandbox_ctx n.bin 0 "$n" 0
+                both_engines "$p" n.bin "call chain deeper than 8 frames" "[0-9]+ \\(nest_cb\\+[0-9]+\\)" \
+                        "$((n + 1)) nested callbacks" --program nest
+        done
+}
+
+# Global data, map values and ring-buffer records indexed from the context
+# (sandbox_hostile.bpf.c), and a store into .rodata through a pointer that
+# is .rodata or .bss as the context says.
+case_sandbox_globals() {
+        local p i o
+        p=$(obj sandbox_hostile)
+        [[ -s $p ]] || { bad "test input $p is missing"; return; }
+        x "$BPF_AOT" build "$p" -o out
+        expect_rc 0 "build sandbox_hostile.bpf.o: static validation accepts every program"
+
+        # table[2] = 5: 5 + counter 7.
+        sandbox_ctx g.bin 0 2 5
+        engines_agree 12 "bss_store: table[2] = 5" --program bss_store "$p" g.bin
+        for i in 4 -1 $((1 << 20)); do
+                sandbox_ctx g.bin 0 "$i" 5
+                both_engines "$p" g.bin "out-of-bounds store of 8 bytes at 0x[0-9a-f]+" "[0-9]+" \
+                        "bss_store: table[$i] of 4" --program bss_store
+                both_engines "$p" g.bin "out-of-bounds load of 8 bytes at 0x[0-9a-f]+" "[0-9]+" \
+                        "bss_load: table[$i] of 4" --program bss_load
+        done
+        sandbox_ctx g.bin 0 4 5
+        both_engines "$p" g.bin "out-of-bounds store of 8 bytes at 0x[0-9a-f]+" "[0-9]+" \
+                "-O 0: bss_store: table[4] of 4" --program bss_store -O 0
+        sandbox_ctx g.bin 0 3 0
+        engines_agree 0 "bss_load: table[3]" --program bss_load "$p" g.bin
+
+        # .rodata {10, 20, 30, 40} stays; .bss table[1] = 5.
+        sandbox_ctx g.bin 0 1 5
+        engines_agree 105 "rodata_store: the pointer is .bss" --program rodata_store "$p" g.bin
+        sandbox_ctx g.bin 1 1 5
+        for o in 0 2; do
+                both_engines "$p" g.bin "store to read-only global data \\(\\.rodata\\)" "[0-9]+" \
+                        "-O $o: rodata_store: the pointer is .rodata" --program rodata_store -O "$o"
+        done
+
+        # The same stores made by probe_read_kernel.
+        sandbox_ctx g.bin 0 1 5
+        engines_agree 105 "rodata_helper: the pointer is .bss" --program rodata_helper "$p" g.bin
+        sandbox_ctx g.bin 1 1 5
+        both_engines "$p" g.bin \
+                "write by helper probe_read_kernel \\(arg 1\\) to read-only global data \\(\\.rodata\\)" \
+                "[0-9]+" "rodata_helper: the pointer is .rodata" --program rodata_helper
+
+        # An array map of two u64[4] values: values[0][3] = 5.
+        sandbox_ctx g.bin 0 3 5
+        engines_agree 5 "map_value: v[3] = 5" --program map_value "$p" g.bin
+        for i in -1 $((1 << 20)); do
+                sandbox_ctx g.bin 0 "$i" 5
+                both_engines "$p" g.bin "out-of-bounds store of 8 bytes at 0x[0-9a-f]+" "[0-9]+" \
+                        "map_value: v[$i] past the map's values" --program map_value
+        done
+
+        # A 16-byte record {1, 2}: rec[1] = 5 gives 6.
+        sandbox_ctx g.bin 0 1 5
+        engines_agree 6 "ringbuf_record: rec[1] = 5" --program ringbuf_record "$p" g.bin
+        sandbox_ctx g.bin 0 $((1 << 20)) 5
+        both_engines "$p" g.bin "out-of-bounds store of 8 bytes at 0x[0-9a-f]+" "[0-9]+" \
+                "ringbuf_record: rec[1 << 20] past the ring buffer" --program ringbuf_record
+}
+
+# Correct programs: the sandbox refuses none of them and changes no result.
+case_sandbox_benign() {
+        local m
+        mkmem mem.bin 200 11
+        # Bytes summed up to r2, the bound checked on every iteration.
+        sandbox_asm sum 'mov %r0, 0' 'mov %r3, 0' 'loop:' 'jge %r3, %r2, done' 'mov %r4, %r1' \
+                'add %r4, %r3' 'ldxb %r5, [%r4+0]' 'add %r0, %r5' 'add %r3, 1' 'ja loop' 'done:' 'exit'
+        engines_agree "$(bytes_sum mem.bin)" "sum of 200 bytes up to r2" sum.bin mem.bin
+        engines_agree 0 "sum of no bytes (no MEMORY)" sum.bin
+        engines_agree "$(bytes_sum mem.bin)" "sum_bytes.bpf.o" --program sum_bytes "$(obj progs)" mem.bin
+        engines_agree "$(mix_expect 200 "$(first_byte mem.bin)")" "mix (a helper, r2)" \
+                --program mix "$(obj progs)" mem.bin
+        # The whole 512-byte frame, written and summed: 0 + 1 + ... + 63.
+        sandbox_asm frame 'mov %r1, 0' 'mov %r2, %r10' 'fill:' 'add %r2, -8' 'stxdw [%r2+0], %r1' \
+                'add %r1, 1' 'jlt %r1, 64, fill' 'mov %r0, 0' 'mov %r2, %r10' 'add %r2, -512' 'sum:' \
+                'ldxdw %r3, [%r2+0]' 'add %r0, %r3' 'add %r2, 8' 'jne %r2, %r10, sum' 'exit'
+        engines_agree $((63 * 64 / 2)) "every slot of the frame" frame.bin
+        engines_agree - "local calls passing the context" --program subprogs_main "$(obj subprogs)" mem.bin
+        # bpf_loop's callback writing the caller's stack: sum of squares below 100.
+        engines_agree $((328350 * 1000 + 100)) "a bpf_loop callback on the caller's stack" \
+                "$CLI_OBJS/loop.bpf.o"
+        engines_agree - "a .rodata table read by a callback" --program prime_walk \
+                "$CLI_OBJS/rodata_loop_stack.bpf.o" mem.bin
+        for m in each parse dynptr; do
+                engines_agree - "helpers.bpf.o $m: map values and stack buffers through helpers" \
+                        --program "$m" "$CLI_OBJS/helpers.bpf.o"
+        done
+        for m in lru_fill queue_stack ringbuf format; do
+                engines_agree - "allkinds.bpf.o $m" --program "$m" "$CLI_OBJS/allkinds.bpf.o"
+        done
+}
+
+# Maps and global data kept across runs: the sandbox's state and dump are plain run's.
+case_sandbox_maps() {
+        local key
+        engines_agree - "maps.bpf.o count_hits, 3 runs, maps dumped" --repeat 3 --dump-maps \
+                --program count_hits "$(obj maps)"
+        expect_grep '^  key: 00 00 00 00  value: 03 00 00 00 00 00 00 00$' _out \
+                "run --sandbox: hits[0] counted 3 runs"
+        for key in 00000000 03000000 04000000; do
+                hex2bin key.bin ${key:0:2} ${key:2:2} ${key:4:2} ${key:6:2}
+                engines_agree - "maps.bpf.o probe_key 0x$key" --program probe_key "$(obj maps)" key.bin
+        done
+        engines_agree - "global.bpf.o count_calls, 4 runs, maps dumped" --repeat 4 --dump-maps \
+                --program count_calls "$(obj global)"
+}

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hostile programs that pass bpf-aot's static validation: every bad index,
+ * offset or pointer comes from the context, so no analysis can prove it
+ * wrong before the run. `run --interp` and `run --sandbox` must end each
+ * one with the same located line when the input makes it, or a helper it
+ * calls, step outside its regions (stack, global data, map values,
+ * ring-buffer records), and give plain `run`'s result when the input keeps
+ * it inside.
+ */
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+#define __uint(name, val)          int(*name)[val]
+#define __type(name, val)          typeof(val) *name
+#define SEC(s)                     __attribute__((section(s), used))
+#define HELPER(ret, name, id, ...) static ret (*const bpf_##name)(__VA_ARGS__) = (void *)id
+
+HELPER(void *, map_lookup_elem, 1, void *map, const void *key);
+HELPER(long, probe_read_kernel, 113, void *dst, u32 size, const void *src);
+HELPER(long, ringbuf_output, 130, void *map, void *data, u64 size, u64 flags);
+HELPER(void *, ringbuf_reserve, 131, void *map, u64 size, u64 flags);
+HELPER(void, ringbuf_submit, 132, void *data, u64 flags);
+HELPER(long, loop, 181, u32 nr, void *cb, void *ctx, u64 flags);
+
+/* The context of every program: what to do, where, and the value to store. */
+struct req {
+        u64 which;
+        u64 idx;
+        u64 val;
+};
+
+static u64 table[4];                                    /* .bss */
+u64 counter = 7;                                        /* .data */
+static const volatile u64 limits[4] = {10, 20, 30, 40}; /* .rodata */
+
+struct {
+        __uint(type, 2); /* BPF_MAP_TYPE_ARRAY */
+        __uint(max_entries, 2);
+        __type(key, u32);
+        __type(value, u64[4]);
+} values SEC(".maps");
+
+struct {
+        __uint(type, 27); /* BPF_MAP_TYPE_RINGBUF */
+        __uint(max_entries, 4096);
+} events SEC(".maps");
+
+/* table[idx] = val, unchecked; returns the table's sum plus counter. */
+SEC("socket/bss_store") u64 bss_store(const struct req *r)
+{
+        table[r->idx] = r->val;
+        return table[0] + table[1] + table[2] + table[3] + counter;
+}
+
+/* table[idx], unchecked: a read past .bss. */
+SEC("socket/bss_load") u64 bss_load(const struct req *r)
+{
+        return table[r->idx];
+}
+
+/*
+ * A store through a pointer that is .rodata or .bss as the context says:
+ * the analysis refuses only a store that is .rodata on every path, so this
+ * one must be stopped at run time.
+ */
+SEC("socket/rodata_store") u64 rodata_store(const struct req *r)
+{
+        u64 *p = r->which ? (u64 *)&limits[r->idx & 3] : &table[r->idx & 3];
+
+        /* One store through the joined pointer, not one per branch. */
+        __asm__ volatile("" : "+r"(p));
+        *p = r->val;
+        return limits[0] + limits[1] + limits[2] + limits[3] + table[0] + table[1] + table[2] +
+               table[3];
+}
+
+/* The same store made by a helper: probe_read_kernel copies val there. */
+SEC("socket/rodata_helper") u64 rodata_helper(const struct req *r)
+{
+        u64 *p = r->which ? (u64 *)&limits[r->idx & 3] : &table[r->idx & 3];
+
+        __asm__ volatile("" : "+r"(p));
+        if (bpf_probe_read_kernel(p, sizeof(*p), &r->val))
+                return 1000;
+        return limits[0] + limits[1] + limits[2] + limits[3] + table[0] + table[1] + table[2] +
+               table[3];
+}
+
+/* values[0][idx] = val: an element of a map value, unchecked. */
+SEC("socket/map_value") u64 map_value(const struct req *r)
+{
+        u32 key = 0;
+        u64 *v = bpf_map_lookup_elem(&values, &key);
+
+        if (!v)
+                return 1000;
+        v[r->idx] = r->val;
+        return v[0] + v[1] + v[2] + v[3];
+}
+
+/* A 16-byte ring-buffer record written at rec[idx], unchecked. */
+SEC("socket/ringbuf_record") u64 ringbuf_record(const struct req *r)
+{
+        u64 *rec = bpf_ringbuf_reserve(&events, 16, 0);
+        u64 sum;
+
+        if (!rec)
+                return 1000;
+        rec[0] = 1;
+        rec[1] = 2;
+        rec[r->idx] = r->val;
+        sum = rec[0] + rec[1];
+        bpf_ringbuf_submit(rec, 0);
+        return sum;
+}
+
+/*
+ * The first idx bytes of a 16-byte stack buffer sent to the ring buffer: more
+ * than 16 would send the native stack beyond it. Returns the bytes waiting.
+ */
+SEC("socket/ringbuf_leak") u64 ringbuf_leak(const struct req *r)
+{
+        u64 buf[2] = {r->val, r->val + 1};
+
+        if (bpf_ringbuf_output(&events, buf, r->idx, 0))
+                return 1000;
+        return 0;
+}
+
+/* A bpf_loop callback that hands itself to bpf_loop again, `left` more times. */
+struct nest {
+        u64 left;
+        u64 calls;
+};
+
+static long nest_cb(u32 i, void *ctx)
+{
+        struct nest *n = ctx;
+
+        (void)i;
+        n->calls++;
+        if (n->left) {
+                n->left--;
+                bpf_loop(1, nest_cb, n, 0);
+        }
+        return 0;
+}
+
+/* idx + 1 callbacks nested in one another: calls * 1000 + the outer loop's result. */
+SEC("socket/nest") u64 nest(const struct req *r)
+{
+        struct nest n = {r->idx, 0};
+        long rc = bpf_loop(1, nest_cb, &n, 0);
+
+        return n.calls * 1000 + (u64)rc;
+}
+
+/* A bpf_loop callback that hands itself to bpf_loop again, without end. */
+static long again(u32 i, void *ctx)
+{
+        (void)i;
+        bpf_loop(1, again, ctx, 0);
+        return 0;
+}
+
+SEC("socket/recurse") u64 recurse(void *ctx)
+{
+        (void)ctx;
+        return (u64)bpf_loop(1, again, 0, 0);
+}
