@@ -282,7 +282,7 @@ static int sandbox_fault(const char *input, struct bpfaot_error *err)
                 err->code = -EFAULT;
                 err->insn = f.insn;
                 snprintf(err->msg, sizeof(err->msg), "%s: %s: insn %" PRIu32 ": %s", input,
-                         f.prog ? f.prog : "?", f.insn, reason);
+                         f.prog[0] ? f.prog : "?", f.insn, reason);
         }
         return -EFAULT;
 }
@@ -452,7 +452,7 @@ int host_exec_elf(const struct bpfaot_elf *elf, const char *program, const struc
                         struct bpfaot_prog p;
 
                         bpfaot_elf__prog(elf, i, &p);
-                        if (p.name && f.prog && strcmp(p.name, f.prog) == 0) {
+                        if (p.name && strcmp(p.name, f.prog) == 0) {
                                 rc = locate_fault(&p, rc, err);
                                 break;
                         }

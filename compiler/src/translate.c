@@ -1253,10 +1253,11 @@ static void sb_require_or_report(struct tr *t, LLVMValueRef ok, LLVMValueRef v, 
         LLVMPositionBuilderAtEnd(t->b, cont);
 }
 
-/* A callback must be one of the program's callbacks (lddw of a function). */
+/* A callback must be one of the program's callbacks (lddw of a function), or NULL. */
 static void sb_callback_arg(struct tr *t, LLVMValueRef v, uint64_t how)
 {
-        LLVMValueRef ok = LLVMConstInt(t->i1, 0, false);
+        /* NULL is the helper's to refuse (-EINVAL), as the kernel's helpers do. */
+        LLVMValueRef ok = LLVMBuildICmp(t->b, LLVMIntEQ, v, c64(t, 0), "");
 
         for (size_t s = 0; s < t->program->sp.cnt; s++)
                 if (t->program->sp.callback[s])
@@ -1381,18 +1382,24 @@ static bool sb_formats(uint32_t id)
                id == BPF_FUNC_seq_printf_btf;
 }
 
-/* Why a call of helper `sig` cannot be sandboxed, or NULL when it can. */
-static const char *sb_refused(const struct helper_sig *sig)
+/*
+ * Why a call of helper `sig` cannot be sandboxed (into buf), or NULL when it
+ * can: what the helper is given that no check covers.
+ */
+static const char *sb_refused(const struct helper_sig *sig, char *buf, size_t len)
 {
         if (!sig)
-                return "a helper without a known signature";
+                return "its signature is not known";
         if (sb_formats(sig->id) || sig->flags & HELPER_SIG_WRITES_INDIRECT)
-                return "a helper that follows pointers it is not given as arguments";
+                return "it follows pointers it is not given as arguments";
         if (sig->id == BPF_FUNC_tail_call)
                 return NULL;
         for (unsigned a = 0; a < HELPER_MAX_ARGS; a++)
-                if (!sb_arg_checked(sig->args[a]))
-                        return helper_arg_info(sig->args[a])->name;
+                if (!sb_arg_checked(sig->args[a])) {
+                        snprintf(buf, len, "its argument %u, a %s, is not checked", a + 1,
+                                 helper_arg_info(sig->args[a])->name);
+                        return buf;
+                }
         return NULL;
 }
 
@@ -1411,7 +1418,9 @@ static void sb_callx_args(struct tr *t, size_t idx, LLVMValueRef *args)
                 const struct helper_sig *sig = helper_sig_find(id);
                 LLVMBasicBlockRef bb;
 
-                if (!sig || id == BPF_FUNC_tail_call || sb_refused(sig))
+                char why[96];
+
+                if (!sig || id == BPF_FUNC_tail_call || sb_refused(sig, why, sizeof(why)))
                         continue;
                 bb = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "callx_case");
                 LLVMAddCase(sw, c64(t, id), bb);
@@ -1478,8 +1487,16 @@ static void tr_call(struct tr *t, size_t idx)
                 callee = name;
         }
         finish_call(t, call(t, callee, t->fn5, args + 1, 5));
-        if (t->sb_run && sb_runs_code(insn))
+        if (t->sb_run && sb_runs_code(insn)) {
+                /* Too many frames in a callback: the fault is this call's (as the interpreter's). */
+                LLVMValueRef at = c64(t, sb_how(t, BPFAOT_SANDBOX_DEPTH, 0, 0));
+                LLVMTypeRef params[2] = {t->i8p, t->i64};
+                LLVMValueRef a2[2] = {t->sb_run, at};
+
+                call(t, BPFAOT_SANDBOX_LOCATE_SYMBOL,
+                     LLVMFunctionType(LLVMVoidTypeInContext(t->ctx), params, 2, false), a2, 2);
                 sb_after_call(t);
+        }
 }
 
 /* ------------------------------------------------------------------ */
@@ -2304,7 +2321,8 @@ static int sandbox_refusal(const struct program *p, struct bpfaot_error *err)
         for (size_t i = 0; i < prog->insn_cnt; i++) {
                 const struct bpfaot_insn *insn = &prog->insns[i];
                 const struct helper_sig *sig;
-                const char *why = NULL;
+                const char *why;
+                char buf[96];
 
                 if (p->tails[i] || !insn_is_call(insn) || insn->src == BPFAOT_CALL_LOCAL)
                         continue;
@@ -2312,13 +2330,18 @@ static int sandbox_refusal(const struct program *p, struct bpfaot_error *err)
                         continue; /* callx: checked when it runs (sb_callx_args) */
                 sig = insn->src == BPFAOT_CALL_HELPER ? helper_sig_find((uint32_t)insn->imm) : NULL;
                 if (insn->src != BPFAOT_CALL_HELPER || subprog_callee_name(p, i))
-                        why = "a kfunc or extern function, whose arguments nothing describes";
-                else
-                        why = sb_refused(sig);
+                        return bpfaot_error_at(err, prog, (long)i, ENOTSUP,
+                                               "a kfunc or extern function is not allowed in a "
+                                               "sandbox: nothing describes its arguments");
+                why = sb_refused(sig, buf, sizeof(buf));
+                if (why && sig)
+                        return bpfaot_error_at(err, prog, (long)i, ENOTSUP,
+                                               "helper %s is not allowed in a sandbox: %s",
+                                               sig->name, why);
                 if (why)
                         return bpfaot_error_at(err, prog, (long)i, ENOTSUP,
-                                               "not allowed in a sandbox: %s%s%s", why,
-                                               sig ? " of helper " : "", sig ? sig->name : "");
+                                               "helper %d is not allowed in a sandbox: %s",
+                                               insn->imm, why);
         }
         return 0;
 }

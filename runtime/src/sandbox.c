@@ -16,6 +16,9 @@ static _Thread_local bool last_failed;
 /* What push returns outside any run: failed, so that the function returns at once. */
 static _Thread_local struct bpfaot_sandbox_run no_run = {.failed = 1};
 
+/* A fault's instruction before the call that caused it is known (bpfaot_rt_sandbox_locate). */
+#define UNLOCATED UINT32_MAX
+
 static bool inside(uint64_t addr, uint64_t size, uint64_t base, uint64_t len)
 {
         return addr >= base && size <= len && addr - base <= len - size;
@@ -44,9 +47,9 @@ static uint64_t fail(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t siz
             .size = size,
             .helper = (uint32_t)(how >> 48),
             .arg = (uint32_t)(how >> 40) & BPFAOT_SANDBOX_ARG_NUM_MASK,
-            .prog = run->prog,
-            .section = section,
         };
+        snprintf(run->fault.prog, sizeof(run->fault.prog), "%s", run->prog ? run->prog : "");
+        snprintf(run->fault.section, sizeof(run->fault.section), "%s", section ? section : "");
         return 0;
 }
 
@@ -96,12 +99,19 @@ struct bpfaot_sandbox_run *bpfaot_rt_sandbox_push(uint64_t lo, uint64_t hi, uint
                 return run;
         if (run->depth >= BPFAOT_SANDBOX_MAX_FRAMES) {
                 fail(run, 0, 0, how, NULL);
+                run->fault.insn = UNLOCATED;
                 return run;
         }
         run->frame_lo[run->depth] = lo;
         run->frame_hi[run->depth] = hi;
         run->depth++;
         return run;
+}
+
+void bpfaot_rt_sandbox_locate(struct bpfaot_sandbox_run *run, uint64_t how)
+{
+        if (run->failed && run->fault.insn == UNLOCATED)
+                run->fault.insn = how_insn(how);
 }
 
 void bpfaot_rt_sandbox_pop(struct bpfaot_sandbox_run *run)
@@ -235,7 +245,7 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
         case BPFAOT_SANDBOX_LOAD:
         case BPFAOT_SANDBOX_STORE:
         case BPFAOT_SANDBOX_ATOMIC:
-                if (f->section)
+                if (f->section[0])
                         return snprintf(buf, len, "%s to read-only global data (%s)",
                                         access[f->kind], f->section);
                 return snprintf(buf, len, "out-of-bounds %s of %" PRIu64 " bytes at 0x%" PRIx64,
@@ -245,7 +255,7 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
                 const char *what = f->kind == BPFAOT_SANDBOX_HELPER_READ ? "read" : "write";
                 const char *name = helper_name(f->helper, id, sizeof(id));
 
-                if (f->section)
+                if (f->section[0])
                         return snprintf(buf, len,
                                         "%s by helper %s (arg %" PRIu32
                                         ") to read-only global data (%s)",

@@ -114,12 +114,14 @@ extern "C" {
  *   void pop(struct bpfaot_sandbox_run *run)
  *   uint64_t check(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
  *                  uint64_t how)
+ *   void locate(struct bpfaot_sandbox_run *run, uint64_t how)
  */
 #define BPFAOT_SANDBOX_ENTER_SYMBOL "bpfaot_rt_sandbox_enter"
 #define BPFAOT_SANDBOX_LEAVE_SYMBOL "bpfaot_rt_sandbox_leave"
 #define BPFAOT_SANDBOX_PUSH_SYMBOL  "bpfaot_rt_sandbox_push"
 #define BPFAOT_SANDBOX_POP_SYMBOL   "bpfaot_rt_sandbox_pop"
 #define BPFAOT_SANDBOX_CHECK_SYMBOL "bpfaot_rt_sandbox_check"
+#define BPFAOT_SANDBOX_LOCATE_SYMBOL "bpfaot_rt_sandbox_locate"
 
 /* ---- Descriptors ---- */
 
@@ -228,8 +230,9 @@ struct bpfaot_sandbox_fault {
         uint64_t size;       /* bytes of the access */
         uint32_t helper;     /* the helper, for a helper's argument */
         uint32_t arg;        /* its number, 1-5 */
-        const char *prog;    /* the program's name */
-        const char *section; /* a store into read-only data: the section's name */
+        /* Copies, kept after the code that named them is unloaded (cut at 63 bytes): */
+        char prog[64];    /* the program's name */
+        char section[64]; /* a store into read-only data: the section's name, else "" */
 };
 
 /*

@@ -59,6 +59,11 @@ void bpfaot_rt_sandbox_pop(struct bpfaot_sandbox_run *run);
 /* 1 when the access (or argument) `how` describes is allowed; else 0, the run failed. */
 uint64_t bpfaot_rt_sandbox_check(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
                                  uint64_t how);
+/*
+ * After a helper that ran a callback: a frame refused for being too many
+ * (a callback's push knows no call) is located at this call.
+ */
+void bpfaot_rt_sandbox_locate(struct bpfaot_sandbox_run *run, uint64_t how);
 
 #ifdef __cplusplus
 }
