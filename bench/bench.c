@@ -32,6 +32,7 @@ typedef uint64_t (*kernel_fn)(void *ctx, uint64_t size);
 #define DECLARE(k)                                                                                 \
         uint64_t k##_native(void *ctx, uint64_t size);                                             \
         uint64_t k##_aot(void *ctx, uint64_t size);                                                \
+        uint64_t k##_aot_sandbox(void *ctx, uint64_t size);                                        \
         extern const uint64_t k##_input_size;                                                      \
         extern const unsigned char bench_bpf_##k[];                                                \
         extern const unsigned long bench_bpf_##k##_len;
@@ -49,20 +50,27 @@ BENCH_KERNELS(DECLARE)
 
 struct kernel {
         const char *name;
-        kernel_fn native, aot, aot_cpu;
+        kernel_fn native, aot, aot_cpu, sandbox;
         const uint64_t *input_size;
         const unsigned char *bpf;
         const unsigned long *bpf_len;
 };
 
 #define ENTRY(k)                                                                                   \
-        {#k, k##_native, k##_aot, AOT_CPU(k), &k##_input_size, bench_bpf_##k, &bench_bpf_##k##_len},
+        {#k,                                                                                       \
+         k##_native,                                                                               \
+         k##_aot,                                                                                  \
+         AOT_CPU(k),                                                                               \
+         k##_aot_sandbox,                                                                          \
+         &k##_input_size,                                                                          \
+         bench_bpf_##k,                                                                            \
+         &bench_bpf_##k##_len},
 static const struct kernel kernels[] = {BENCH_KERNELS(ENTRY)};
 #undef ENTRY
 #define KERNEL_CNT (sizeof(kernels) / sizeof(kernels[0]))
 
-enum engine { E_NATIVE, E_AOT, E_AOT_CPU, E_INTERP, E_CNT };
-static const char *const engine_names[E_CNT] = {"native", "aot", "aot-cpu", "interp"};
+enum engine { E_NATIVE, E_AOT, E_AOT_CPU, E_SANDBOX, E_INTERP, E_CNT };
+static const char *const engine_names[E_CNT] = {"native", "aot", "aot-cpu", "sandbox", "interp"};
 
 struct options {
         bool quick;
@@ -256,7 +264,10 @@ static bool bench_kernel(const struct options *o, const struct kernel *k, uint8_
                 struct runner *r = &runners[e];
 
                 *r = (struct runner){.k = k, .engine = e, .buf = buf, .len = len, .prog = &prog};
-                r->fn = e == E_NATIVE ? k->native : e == E_AOT ? k->aot : k->aot_cpu;
+                r->fn = e == E_NATIVE    ? k->native
+                        : e == E_AOT     ? k->aot
+                        : e == E_SANDBOX ? k->sandbox
+                                         : k->aot_cpu;
                 if ((e == E_AOT_CPU && !k->aot_cpu) || (e == E_INTERP && o->no_interp))
                         continue;
                 if (e != E_NATIVE) {
@@ -331,33 +342,33 @@ static void fmt_ratio(char *buf, size_t sz, double num, double den)
 
 static void usage(FILE *out)
 {
-        fprintf(out,
-                "Usage: bench [options]\n\n"
-                "Time each kernel compiled natively (clang -O2), by bpf-aot (-O2, generic CPU\n"
-                "and --cpu native) and run by the reference interpreter; check that all agree.\n\n"
-                "Options:\n"
-                "  --quick          one timed run per engine (a smoke test of the results)\n"
-                "  --filter NAME    only kernels whose name contains NAME\n"
-                "  --no-interp      skip the interpreter\n"
-                "  --budget SEC     time spent timing the compiled engines per kernel (default 1.5)\n"
-                "  --list           list the kernels and their input sizes\n"
-                "  -h, --help       this help\n");
+        fprintf(
+            out,
+            "Usage: bench [options]\n\n"
+            "Time each kernel compiled natively (clang -O2), by bpf-aot (-O2, generic CPU\n"
+            "and --cpu native) and run by the reference interpreter; check that all agree.\n\n"
+            "Options:\n"
+            "  --quick          one timed run per engine (a smoke test of the results)\n"
+            "  --filter NAME    only kernels whose name contains NAME\n"
+            "  --no-interp      skip the interpreter\n"
+            "  --budget SEC     time spent timing the compiled engines per kernel (default 1.5)\n"
+            "  --list           list the kernels and their input sizes\n"
+            "  -h, --help       this help\n");
 }
 
 int main(int argc, char **argv)
 {
         enum { O_QUICK = 256, O_FILTER, O_NO_INTERP, O_BUDGET, O_LIST };
         static const struct option lopts[] = {
-                {"quick", no_argument, NULL, O_QUICK},
-                {"filter", required_argument, NULL, O_FILTER},
-                {"no-interp", no_argument, NULL, O_NO_INTERP},
-                {"budget", required_argument, NULL, O_BUDGET},
-                {"list", no_argument, NULL, O_LIST},
-                {"help", no_argument, NULL, 'h'},
-                {NULL, 0, NULL, 0},
+            {"quick", no_argument, NULL, O_QUICK},
+            {"filter", required_argument, NULL, O_FILTER},
+            {"no-interp", no_argument, NULL, O_NO_INTERP},
+            {"budget", required_argument, NULL, O_BUDGET},
+            {"list", no_argument, NULL, O_LIST},
+            {"help", no_argument, NULL, 'h'},
+            {NULL, 0, NULL, 0},
         };
-        struct options o = {.budget_s = 1.5, .min_reps = 5, .max_reps = 1000,
-                            .interp_min_reps = 3};
+        struct options o = {.budget_s = 1.5, .min_reps = 5, .max_reps = 1000, .interp_min_reps = 3};
         struct result res[KERNEL_CNT];
         double log_sum[E_CNT] = {0};
         int log_cnt[E_CNT] = {0};
@@ -434,12 +445,13 @@ int main(int argc, char **argv)
                o.quick ? "1 run (--quick: for checking results, not for timing)"
                        : "several runs after a warm-up",
                BENCH_HAVE_AOT_CPU ? "" : " (aot-cpu not configured)");
-        printf("%-10s %8s %12s %12s %12s %14s %8s %8s %10s\n", "kernel", "input", "native",
-               "aot", "aot-cpu", "interp", "aot/nat", "cpu/nat", "interp/nat");
+        printf("%-10s %8s %12s %12s %12s %12s %14s %8s %8s %8s %10s\n", "kernel", "input", "native",
+               "aot", "aot-cpu", "sandbox", "interp", "aot/nat", "cpu/nat", "sbx/aot",
+               "interp/nat");
 
         for (size_t i = 0; i < KERNEL_CNT; i++) {
                 const struct kernel *k = &kernels[i];
-                char sz[32], t[E_CNT][32], r[3][32];
+                char sz[32], t[E_CNT][32], r[4][32];
 
                 if (!matches(&o, k->name))
                         continue;
@@ -452,13 +464,18 @@ int main(int argc, char **argv)
                 fmt_ratio(r[0], sizeof(r[0]), res[i].ns[E_AOT], res[i].ns[E_NATIVE]);
                 fmt_ratio(r[1], sizeof(r[1]), res[i].ns[E_AOT_CPU], res[i].ns[E_NATIVE]);
                 fmt_ratio(r[2], sizeof(r[2]), res[i].ns[E_INTERP], res[i].ns[E_NATIVE]);
+                /* The sandbox's cost is against the same code unchecked. */
+                fmt_ratio(r[3], sizeof(r[3]), res[i].ns[E_SANDBOX], res[i].ns[E_AOT]);
                 fmt_size(sz, sizeof(sz), *k->input_size);
-                printf("%-10s %8s %12s %12s %12s %14s %8s %8s %10s\n", k->name, sz, t[E_NATIVE],
-                       t[E_AOT], t[E_AOT_CPU], t[E_INTERP], r[0], r[1], r[2]);
+                printf("%-10s %8s %12s %12s %12s %12s %14s %8s %8s %8s %10s\n", k->name, sz,
+                       t[E_NATIVE], t[E_AOT], t[E_AOT_CPU], t[E_SANDBOX], t[E_INTERP], r[0], r[1],
+                       r[3], r[2]);
                 fflush(stdout);
                 for (int e = E_AOT; e < E_CNT; e++) {
-                        if (res[i].ns[e] > 0 && res[i].ns[E_NATIVE] > 0) {
-                                log_sum[e] += log(res[i].ns[e] / res[i].ns[E_NATIVE]);
+                        enum engine base = e == E_SANDBOX ? E_AOT : E_NATIVE;
+
+                        if (res[i].ns[e] > 0 && res[i].ns[base] > 0) {
+                                log_sum[e] += log(res[i].ns[e] / res[i].ns[base]);
                                 log_cnt[e]++;
                         }
                 }
@@ -474,12 +491,13 @@ int main(int argc, char **argv)
                         else
                                 snprintf(g[e], sizeof(g[e]), "n/a");
                 }
-                printf("%-10s %8s %12s %12s %12s %14s %8s %8s %10s\n", "geomean", "", "", "", "",
-                       "", g[E_AOT], g[E_AOT_CPU], g[E_INTERP]);
+                printf("%-10s %8s %12s %12s %12s %12s %14s %8s %8s %8s %10s\n", "geomean", "", "",
+                       "", "", "", "", g[E_AOT], g[E_AOT_CPU], g[E_SANDBOX], g[E_INTERP]);
         }
         free(buf);
         if (!ok) {
-                fprintf(stderr, "bench: FAILED: engines disagree or a kernel could not be set up\n");
+                fprintf(stderr,
+                        "bench: FAILED: engines disagree or a kernel could not be set up\n");
                 return 1;
         }
         return 0;

@@ -293,13 +293,38 @@ static void sb_leave_frame(struct tr *t)
         call(t, BPFAOT_SANDBOX_POP_SYMBOL, fnty, &t->sb_run, 1);
 }
 
+/* A check's branch: its first successor (the check passed) is all but certain. */
+static void sb_likely(struct tr *t, LLVMValueRef br)
+{
+        LLVMMetadataRef md[3] = {
+            LLVMMDStringInContext2(t->ctx, "branch_weights", 14),
+            LLVMValueAsMetadata(cint(t->i32, 1 << 20)),
+            LLVMValueAsMetadata(cint(t->i32, 1)),
+        };
+
+        LLVMSetMetadata(br, LLVMGetMDKindIDInContext(t->ctx, "prof", 4),
+                        LLVMMetadataAsValue(t->ctx, LLVMMDNodeInContext2(t->ctx, md, 3)));
+}
+
+/* Whether `size` bytes at `addr` lie inside [base, base + len): no wrap-around. */
+static LLVMValueRef sb_inside(struct tr *t, LLVMValueRef addr, LLVMValueRef base, LLVMValueRef len,
+                              LLVMValueRef size)
+{
+        LLVMValueRef rel = LLVMBuildSub(t->b, addr, base, "");
+        LLVMValueRef fits = LLVMBuildICmp(t->b, LLVMIntUGE, len, size, "");
+        LLVMValueRef inside =
+            LLVMBuildICmp(t->b, LLVMIntULE, rel, LLVMBuildSub(t->b, len, size, ""), "");
+
+        return LLVMBuildAnd(t->b, fits, inside, "");
+}
+
 /* Go on in a new block when `ok`, else leave the function. */
 static void sb_require(struct tr *t, LLVMValueRef ok)
 {
         LLVMBasicBlockRef fault = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_fault");
         LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_ok");
 
-        LLVMBuildCondBr(t->b, ok, cont, fault);
+        sb_likely(t, LLVMBuildCondBr(t->b, ok, cont, fault));
         LLVMPositionBuilderAtEnd(t->b, fault);
         sb_leave_frame(t);
         LLVMBuildRet(t->b, c64(t, 1));
@@ -331,6 +356,21 @@ static void sb_after_call(struct tr *t)
         sb_require(t, LLVMBuildICmp(t->b, LLVMIntEQ, failed, cint(t->i32, 0), ""));
 }
 
+/* `ok`, or else the runtime records the fault `how` for `v` and the function returns. */
+static void sb_require_or_report(struct tr *t, LLVMValueRef ok, LLVMValueRef v, LLVMValueRef size,
+                                 uint64_t how)
+{
+        LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_refused");
+        LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_ok");
+
+        sb_likely(t, LLVMBuildCondBr(t->b, ok, cont, bad));
+        LLVMPositionBuilderAtEnd(t->b, bad);
+        sb_check_call(t, v, size, how);
+        sb_leave_frame(t);
+        LLVMBuildRet(t->b, c64(t, 1));
+        LLVMPositionBuilderAtEnd(t->b, cont);
+}
+
 /*
  * A load, store or atomic access of `size` bytes at register `base` + off:
  * nothing to check where the analysis proved it inside its frame or data
@@ -340,7 +380,8 @@ static void sb_after_call(struct tr *t)
 static void sb_access(struct tr *t, unsigned base, int16_t off, unsigned size, unsigned kind)
 {
         const struct mem_prov *m = t->program->mem ? &t->program->mem[t->cur] : NULL;
-        LLVMValueRef addr, sz = c64(t, size);
+        LLVMValueRef addr, sz = c64(t, size), fast = NULL;
+        LLVMBasicBlockRef slow, done;
         int32_t c;
 
         if (!t->sb_run)
@@ -354,22 +395,40 @@ static void sb_access(struct tr *t, unsigned base, int16_t off, unsigned size, u
             (int64_t)c + off >= -(int64_t)t->program->stack_size && (int64_t)c + off + size <= 0)
                 return; /* as mem_addr: r10 + a constant inside the frame */
         addr = LLVMBuildAdd(t->b, reg_get(t, base), c64(t, (uint64_t)(int64_t)off), "");
-        if (m && m->base == MEM_BASE_CTX && t->ctx_base) {
-                LLVMValueRef len = LLVMGetParam(t->fn, 1), rel, fits, inside;
-                LLVMBasicBlockRef slow = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "ctx_slow");
-                LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "ctx_ok");
-
-                rel = LLVMBuildSub(t->b, addr, t->ctx_base, "");
-                fits = LLVMBuildICmp(t->b, LLVMIntUGE, len, sz, "");
-                inside = LLVMBuildICmp(t->b, LLVMIntULE, rel, LLVMBuildSub(t->b, len, sz, ""), "");
-                LLVMBuildCondBr(t->b, LLVMBuildAnd(t->b, fits, inside, ""), done, slow);
-                LLVMPositionBuilderAtEnd(t->b, slow);
-                sb_check(t, addr, sz, sb_how(t, kind, 0, 0));
-                LLVMBuildBr(t->b, done);
-                LLVMPositionBuilderAtEnd(t->b, done);
+        /*
+         * Inline, the regions known here: the entry's context, and the
+         * function's own frame unless it is private (then no number is an
+         * address in it); anything else asks the runtime.
+         */
+        if (t->ctx_base)
+                fast = sb_inside(t, addr, t->ctx_base, LLVMGetParam(t->fn, 1), sz);
+        /*
+         * A pointer into the context stays there, as in the kernel: outside
+         * it the run fails without asking for other regions, so that the
+         * check is a plain range check LLVM can take out of loops (irce).
+         */
+        if (fast && m && m->base == MEM_BASE_CTX) {
+                sb_require_or_report(t, fast, addr, sz,
+                                     sb_how(t, kind, BPFAOT_SANDBOX_ARG_FAIL, 0));
                 return;
         }
+        if (!(m && m->base == MEM_BASE_CTX) && !t->parts && size <= t->program->stack_size) {
+                LLVMValueRef lo = LLVMBuildSub(t->b, t->fp, c64(t, t->program->stack_size), "");
+                LLVMValueRef in_frame = sb_inside(t, addr, lo, c64(t, t->program->stack_size), sz);
+
+                fast = fast ? LLVMBuildOr(t->b, fast, in_frame, "") : in_frame;
+        }
+        if (!fast) {
+                sb_check(t, addr, sz, sb_how(t, kind, 0, 0));
+                return;
+        }
+        slow = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "access_slow");
+        done = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "access_ok");
+        sb_likely(t, LLVMBuildCondBr(t->b, fast, done, slow));
+        LLVMPositionBuilderAtEnd(t->b, slow);
         sb_check(t, addr, sz, sb_how(t, kind, 0, 0));
+        LLVMBuildBr(t->b, done);
+        LLVMPositionBuilderAtEnd(t->b, done);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1239,20 +1298,6 @@ static bool sb_frame_arg(const struct tr *t, size_t idx, unsigned reg)
         return false;
 }
 
-/* `ok`, or else the runtime records the fault `how` for `v` and the function returns. */
-static void sb_require_or_report(struct tr *t, LLVMValueRef ok, LLVMValueRef v, uint64_t how)
-{
-        LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_refused");
-        LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_ok");
-
-        LLVMBuildCondBr(t->b, ok, cont, bad);
-        LLVMPositionBuilderAtEnd(t->b, bad);
-        sb_check_call(t, v, c64(t, 0), how);
-        sb_leave_frame(t);
-        LLVMBuildRet(t->b, c64(t, 1));
-        LLVMPositionBuilderAtEnd(t->b, cont);
-}
-
 /* A callback must be one of the program's callbacks (lddw of a function), or NULL. */
 static void sb_callback_arg(struct tr *t, LLVMValueRef v, uint64_t how)
 {
@@ -1266,7 +1311,7 @@ static void sb_callback_arg(struct tr *t, LLVMValueRef v, uint64_t how)
                             LLVMBuildICmp(t->b, LLVMIntEQ, v,
                                           LLVMBuildPtrToInt(t->b, t->sub_fns[s], t->i64, ""), ""),
                             "");
-        sb_require_or_report(t, ok, v, how);
+        sb_require_or_report(t, ok, v, c64(t, 0), how);
 }
 
 /*
@@ -1488,7 +1533,8 @@ static void tr_call(struct tr *t, size_t idx)
         }
         finish_call(t, call(t, callee, t->fn5, args + 1, 5));
         if (t->sb_run && sb_runs_code(insn)) {
-                /* Too many frames in a callback: the fault is this call's (as the interpreter's). */
+                /* Too many frames in a callback: the fault is this call's (as the interpreter's).
+                 */
                 LLVMValueRef at = c64(t, sb_how(t, BPFAOT_SANDBOX_DEPTH, 0, 0));
                 LLVMTypeRef params[2] = {t->i8p, t->i64};
                 LLVMValueRef a2[2] = {t->sb_run, at};

@@ -179,6 +179,8 @@ uint64_t bpfaot_rt_sandbox_check(struct bpfaot_sandbox_run *run, uint64_t addr, 
 
         if (run->failed)
                 return 0;
+        if (arg & BPFAOT_SANDBOX_ARG_FAIL)
+                return fail(run, addr, size, how, NULL);
         if (arg & (BPFAOT_SANDBOX_ARG_KEY_SIZED | BPFAOT_SANDBOX_ARG_VALUE_SIZED)) {
                 const struct bpfaot_map_def *d;
 

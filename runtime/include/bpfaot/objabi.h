@@ -116,11 +116,11 @@ extern "C" {
  *                  uint64_t how)
  *   void locate(struct bpfaot_sandbox_run *run, uint64_t how)
  */
-#define BPFAOT_SANDBOX_ENTER_SYMBOL "bpfaot_rt_sandbox_enter"
-#define BPFAOT_SANDBOX_LEAVE_SYMBOL "bpfaot_rt_sandbox_leave"
-#define BPFAOT_SANDBOX_PUSH_SYMBOL  "bpfaot_rt_sandbox_push"
-#define BPFAOT_SANDBOX_POP_SYMBOL   "bpfaot_rt_sandbox_pop"
-#define BPFAOT_SANDBOX_CHECK_SYMBOL "bpfaot_rt_sandbox_check"
+#define BPFAOT_SANDBOX_ENTER_SYMBOL  "bpfaot_rt_sandbox_enter"
+#define BPFAOT_SANDBOX_LEAVE_SYMBOL  "bpfaot_rt_sandbox_leave"
+#define BPFAOT_SANDBOX_PUSH_SYMBOL   "bpfaot_rt_sandbox_push"
+#define BPFAOT_SANDBOX_POP_SYMBOL    "bpfaot_rt_sandbox_pop"
+#define BPFAOT_SANDBOX_CHECK_SYMBOL  "bpfaot_rt_sandbox_check"
 #define BPFAOT_SANDBOX_LOCATE_SYMBOL "bpfaot_rt_sandbox_locate"
 
 /* ---- Descriptors ---- */
@@ -209,7 +209,9 @@ enum bpfaot_sandbox_kind {
 /* In `arg`: the memory's size is the key or value size of the map given as `size`. */
 #define BPFAOT_SANDBOX_ARG_KEY_SIZED   0x80
 #define BPFAOT_SANDBOX_ARG_VALUE_SIZED 0x40
-#define BPFAOT_SANDBOX_ARG_NUM_MASK    0x3f
+/* In `arg`: the access left the region its pointer belongs to: it fails whatever it reaches. */
+#define BPFAOT_SANDBOX_ARG_FAIL     0x20
+#define BPFAOT_SANDBOX_ARG_NUM_MASK 0x1f
 
 /* Frames a sandboxed run may have at once, callbacks' included (the kernel's MAX_CALL_FRAMES). */
 #define BPFAOT_SANDBOX_MAX_FRAMES 8
@@ -224,12 +226,12 @@ struct bpfaot_sandbox_region {
 
 /* Why a sandboxed run ended early (bpfaot_sandbox_fault() in bpfaot/sandbox.h). */
 struct bpfaot_sandbox_fault {
-        uint32_t kind;       /* enum bpfaot_sandbox_kind */
-        uint32_t insn;       /* the instruction */
-        uint64_t addr;       /* the address (or callback, map, context) refused */
-        uint64_t size;       /* bytes of the access */
-        uint32_t helper;     /* the helper, for a helper's argument */
-        uint32_t arg;        /* its number, 1-5 */
+        uint32_t kind;   /* enum bpfaot_sandbox_kind */
+        uint32_t insn;   /* the instruction */
+        uint64_t addr;   /* the address (or callback, map, context) refused */
+        uint64_t size;   /* bytes of the access */
+        uint32_t helper; /* the helper, for a helper's argument */
+        uint32_t arg;    /* its number, 1-5 */
         /* Copies, kept after the code that named them is unloaded (cut at 63 bytes): */
         char prog[64];    /* the program's name */
         char section[64]; /* a store into read-only data: the section's name, else "" */
