@@ -86,6 +86,8 @@ struct tr {
         LLVMValueRef reg_found[BPFAOT_NUM_REGS];
         /* Sandbox (translate_opts.sandbox): this function's run record (i8*), once pushed. */
         LLVMValueRef sb_run;
+        /* Sandbox: context accesses a group check before them covers (sb_ctx_group), by insn. */
+        bool *sb_covered;
         bool oom;          /* an allocation failed while translating */
         const char *entry; /* entry function name; prefixes the internal functions */
 };
@@ -371,6 +373,107 @@ static void sb_require_or_report(struct tr *t, LLVMValueRef ok, LLVMValueRef v, 
         LLVMPositionBuilderAtEnd(t->b, cont);
 }
 
+/* The bytes a load, store or atomic at `insn` touches, and its base register. */
+static bool sb_ctx_access(const struct tr *t, size_t i, unsigned *reg, int64_t *lo, int64_t *hi)
+{
+        const struct bpfaot_insn *insn = &t->prog->insns[i];
+        uint8_t cls = bpfaot_insn_class(insn);
+        const struct mem_prov *m = t->program->mem ? &t->program->mem[i] : NULL;
+
+        if (!m || m->base != MEM_BASE_CTX ||
+            (cls != BPFAOT_CLASS_LDX && cls != BPFAOT_CLASS_ST && cls != BPFAOT_CLASS_STX))
+                return false;
+        if (insn_mode(insn) != BPFAOT_MODE_MEM && insn_mode(insn) != BPFAOT_MODE_MEMSX &&
+            insn_mode(insn) != BPFAOT_MODE_ATOMIC)
+                return false;
+        *reg = cls == BPFAOT_CLASS_LDX ? insn->src : insn->dst;
+        *lo = insn->off;
+        *hi = *lo + insn_size_bytes(insn_size_field(insn));
+        return true;
+}
+
+/* Whether `insn` may change register `r` (or leave the straight line a group needs). */
+static bool sb_ends_group(const struct bpfaot_insn *insn, unsigned r)
+{
+        uint8_t cls = bpfaot_insn_class(insn);
+
+        switch (cls) {
+        case BPFAOT_CLASS_ALU:
+        case BPFAOT_CLASS_ALU64:
+        case BPFAOT_CLASS_LDX:
+                return insn->dst == r;
+        case BPFAOT_CLASS_ST:
+                return false;
+        case BPFAOT_CLASS_STX:
+                if (insn_mode(insn) != BPFAOT_MODE_ATOMIC)
+                        return false;
+                return (insn->imm & BPFAOT_ATOMIC_FETCH && insn->src == r) ||
+                       (insn->imm == BPFAOT_ATOMIC_CMPXCHG && r == 0);
+        default: /* lddw, packet loads, jumps, calls, exit */
+                return true;
+        }
+}
+
+/*
+ * The context accesses through one register in a straight line of code:
+ * checked together before the first, as one range. A failing range is
+ * split again on the cold path, so the fault names the access that is out
+ * of bounds; stores of the group before it have not happened then.
+ */
+static bool sb_ctx_group(struct tr *t)
+{
+        size_t first = t->cur, last = first, end = subprogs_end(&t->program->sp, t->sub);
+        LLVMValueRef len = LLVMGetParam(t->fn, 1), base, ok;
+        LLVMBasicBlockRef slow, done;
+        int64_t lo, hi, a, b;
+        unsigned reg, r;
+
+        if (!sb_ctx_access(t, first, &reg, &lo, &hi))
+                return false;
+        for (size_t j = first + 1; j < end && !t->leaders[j]; j++) {
+                if (sb_ctx_access(t, j, &r, &a, &b) && r == reg) {
+                        lo = a < lo ? a : lo;
+                        hi = b > hi ? b : hi;
+                        t->sb_covered[j] = true;
+                        last = j;
+                }
+                if (sb_ends_group(&t->prog->insns[j], reg))
+                        break;
+        }
+        if (last == first)
+                return false;
+        base = reg_get(t, reg);
+        ok = sb_inside(t, LLVMBuildAdd(t->b, base, c64(t, (uint64_t)lo), ""), t->ctx_base, len,
+                       c64(t, (uint64_t)(hi - lo)));
+        slow = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "ctx_group_slow");
+        done = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "ctx_group_ok");
+        sb_likely(t, LLVMBuildCondBr(t->b, ok, done, slow));
+        LLVMPositionBuilderAtEnd(t->b, slow);
+        for (size_t j = first; j <= last; j++) {
+                const struct bpfaot_insn *insn = &t->prog->insns[j];
+                uint8_t cls = bpfaot_insn_class(insn);
+                unsigned k = cls == BPFAOT_CLASS_LDX                 ? BPFAOT_SANDBOX_LOAD
+                             : insn_mode(insn) == BPFAOT_MODE_ATOMIC ? BPFAOT_SANDBOX_ATOMIC
+                                                                     : BPFAOT_SANDBOX_STORE;
+                LLVMValueRef addr, sz;
+                size_t saved = t->cur;
+
+                if (j != first && !t->sb_covered[j])
+                        continue;
+                if (!sb_ctx_access(t, j, &r, &a, &b) || r != reg)
+                        continue;
+                t->cur = j;
+                addr = LLVMBuildAdd(t->b, base, c64(t, (uint64_t)a), "");
+                sz = c64(t, (uint64_t)(b - a));
+                sb_require_or_report(t, sb_inside(t, addr, t->ctx_base, len, sz), addr, sz,
+                                     sb_how(t, k, BPFAOT_SANDBOX_ARG_FAIL, 0));
+                t->cur = saved;
+        }
+        LLVMBuildBr(t->b, done);
+        LLVMPositionBuilderAtEnd(t->b, done);
+        return true;
+}
+
 /*
  * A load, store or atomic access of `size` bytes at register `base` + off:
  * nothing to check where the analysis proved it inside its frame or data
@@ -384,7 +487,7 @@ static void sb_access(struct tr *t, unsigned base, int16_t off, unsigned size, u
         LLVMBasicBlockRef slow, done;
         int32_t c;
 
-        if (!t->sb_run)
+        if (!t->sb_run || t->sb_covered[t->cur])
                 return;
         if (m && m->base == MEM_BASE_FRAME)
                 return;
@@ -408,6 +511,8 @@ static void sb_access(struct tr *t, unsigned base, int16_t off, unsigned size, u
          * check is a plain range check LLVM can take out of loops (irce).
          */
         if (fast && m && m->base == MEM_BASE_CTX) {
+                if (sb_ctx_group(t))
+                        return;
                 sb_require_or_report(t, fast, addr, sz,
                                      sb_how(t, kind, BPFAOT_SANDBOX_ARG_FAIL, 0));
                 return;
@@ -2420,7 +2525,9 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
         t.slot_vals = calloc(prog->map_cnt ? prog->map_cnt : 1, sizeof(*t.slot_vals));
         t.base_vals = calloc(prog->map_cnt ? prog->map_cnt : 1, sizeof(*t.base_vals));
         t.data_vals = calloc(prog->data_cnt ? prog->data_cnt : 1, sizeof(*t.data_vals));
-        if (!t.leaders || !t.blocks || !t.sub_fns || !t.slot_vals || !t.base_vals || !t.data_vals) {
+        t.sb_covered = calloc(prog->insn_cnt ? prog->insn_cnt : 1, sizeof(*t.sb_covered));
+        if (!t.sb_covered || !t.leaders || !t.blocks || !t.sub_fns || !t.slot_vals ||
+            !t.base_vals || !t.data_vals) {
                 ret = bpfaot_error_nomem(err);
                 goto out;
         }
@@ -2459,6 +2566,7 @@ out:
         free(t.slot_vals);
         free(t.base_vals);
         free(t.data_vals);
+        free(t.sb_covered);
         free(t.leaders);
         free(t.blocks);
         free(t.sub_fns);
