@@ -144,7 +144,7 @@ function(_bpf_aot_tool out_cmd out_dep)
 endfunction()
 
 function(bpf_aot_add_object target)
-  cmake_parse_arguments(PARSE_ARGV 1 A "SKELETON;INSTANCES"
+  cmake_parse_arguments(PARSE_ARGV 1 A "SKELETON;INSTANCES;SANDBOX"
     "OPT_LEVEL;CPU;OUTPUT_DIRECTORY"
     "SOURCES;OBJECTS;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;CLANG_FLAGS")
   if(A_UNPARSED_ARGUMENTS)
@@ -175,6 +175,9 @@ function(bpf_aot_add_object target)
   endif()
   if(A_INSTANCES)
     list(APPEND _aot_args --instances)
+  endif()
+  if(A_SANDBOX)
+    list(APPEND _aot_args --sandbox)
   endif()
 
   if(A_SOURCES)

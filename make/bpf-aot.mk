@@ -18,6 +18,7 @@
 #   BPF_AOT          the bpf-aot tool                           (this prefix's bin/bpf-aot)
 #   BPF_AOT_FLAGS    extra flags for bpf-aot build, e.g. -O3, --cpu native,
 #                    --target aarch64-linux-gnu
+#   BPF_AOT_SANDBOX  non-empty: build with --sandbox (run-time checks; see README)
 #   BPF_AOT_OUTPUT   where generated files go (before the include; empty: next to the sources)
 #   BPF_AOT_DEPDIR   where clang's dependency files go          ($(BPF_AOT_OUTPUT)/.bpf-aot-deps)
 #   BPF_TARGET_ARCH  the native code's architecture as libbpf names it, for
@@ -36,6 +37,7 @@ BPF_CFLAGS ?= -O2 -g
 BPF_CPPFLAGS ?=
 BPF_AOT ?= $(BPF_AOT_PREFIX)/bin/bpf-aot
 BPF_AOT_FLAGS ?=
+BPF_AOT_SANDBOX ?=
 BPF_AOT_OUTPUT ?=
 bpf_aot_out := $(if $(BPF_AOT_OUTPUT),$(patsubst %/,%,$(BPF_AOT_OUTPUT))/)
 BPF_AOT_DEPDIR ?= $(bpf_aot_out).bpf-aot-deps
@@ -69,7 +71,7 @@ $(bpf_aot_out)%.bpf.o: %.bpf.c
 # One run writes both files (a pattern rule with two targets), so -j is safe.
 # The tool is a prerequisite when it is a file: a new bpf-aot recompiles.
 $(bpf_aot_out)%.aot.o $(bpf_aot_out)%.aot.h: $(bpf_aot_out)%.bpf.o $(wildcard $(BPF_AOT))
-	$(BPF_AOT) build --skeleton $(BPF_AOT_FLAGS) $< -o $(@D)
+	$(BPF_AOT) build --skeleton $(if $(BPF_AOT_SANDBOX),--sandbox) $(BPF_AOT_FLAGS) $< -o $(@D)
 
 # Kept: intermediate files deleted after each build would be rebuilt later.
 .PRECIOUS: $(bpf_aot_out)%.bpf.o $(bpf_aot_out)%.aot.o $(bpf_aot_out)%.aot.h

@@ -227,12 +227,27 @@ options)
 		fail "INSTANCES not passed on"
 	"$out/b/tenants_host" | tee "$out/run" || fail "tenants_host"
 	grep -qx 'arch matches, calls 1' "$out/run" || fail "tenants_host: the instance's calls"
+	step "SANDBOX: a read past the context ends the run with a fault the host reads"
+	grep -Eq -- 'bpf-aot build --skeleton -O 2 --sandbox .*/guarded\.bpf\.o' "$out/log" ||
+		fail "SANDBOX not passed on"
+	guarded_ok() {
+		grep -qx 'read 42, fault 0' "$1" &&
+			grep -Eqx 'returned 0; guarded: insn [0-9]+: out-of-bounds load of 8 bytes at 0x[0-9a-f]+' "$1"
+	}
+	"$out/b/guarded_host" | tee "$out/run" || fail "guarded_host (CMake)"
+	guarded_ok "$out/run" || fail "guarded_host (CMake): no fault, or not the expected one"
 	cp -a "$here/options" "$out/make"
 	build make -C "$out/make" --no-print-directory BPF_AOT_PREFIX="$PREFIX" arch_host
 	grep -Eq -- '^clang -target bpf -D__TARGET_ARCH_[a-z0-9]+ ' "$out/log" ||
 		fail "bpf-aot.mk: clang not given -D__TARGET_ARCH_<arch>"
 	"$out/make/arch_host" | tee "$out/run" || fail "arch_host (Make)"
 	grep -qx 'arch matches, calls 1' "$out/run" || fail "arch_host (Make)"
+	build make -C "$out/make" --no-print-directory BPF_AOT_PREFIX="$PREFIX" BPF_AOT_SANDBOX=1 \
+		guarded_host
+	grep -Eq -- 'bpf-aot build --skeleton --sandbox ' "$out/log" ||
+		fail "bpf-aot.mk: BPF_AOT_SANDBOX not passed on"
+	"$out/make/guarded_host" | tee "$out/run" || fail "guarded_host (Make)"
+	guarded_ok "$out/run" || fail "guarded_host (Make): no fault, or not the expected one"
 	;;
 cross)
 	step "aarch64 toolchain, host bpf-aot"
