@@ -75,6 +75,10 @@ static const struct {
      "bpfaot_sandbox_fault() says why); refuses programs\n"
      "calling what the checks do not cover",
      FOR_BOTH},
+    {"--max-loops N",
+     "with --sandbox: loop iterations one run may make\n"
+     "(default 100000000); past them the run fails",
+     FOR_BOTH},
     {"--kconfig FILE",
      "kernel config (plain or gzip) for CONFIG_* .kconfig\n"
      "externs (default: this host's /proc/config.gz or\n"
@@ -149,7 +153,8 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 O_INSTANCES,
                 O_SHM,
                 O_ID,
-                O_SANDBOX
+                O_SANDBOX,
+                O_MAX_LOOPS
         };
         static const struct option lopts[] = {
             {"output", required_argument, NULL, 'o'},
@@ -170,6 +175,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
             {"maps-by-fd", no_argument, NULL, O_MAPS_BY_FD},
             {"instances", no_argument, NULL, O_INSTANCES},
             {"sandbox", no_argument, NULL, O_SANDBOX},
+            {"max-loops", required_argument, NULL, O_MAX_LOOPS},
             {"shm", required_argument, NULL, O_SHM},
             {"id", required_argument, NULL, O_ID},
             {"help", no_argument, NULL, 'h'},
@@ -238,6 +244,13 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                         break;
                 case O_SANDBOX:
                         a->copts.sandbox = true;
+                        break;
+                case O_MAX_LOOPS:
+                        a->copts.sandbox_max_loops = strtoull(optarg, &end, 0);
+                        if (*end || !a->copts.sandbox_max_loops || optarg[0] == '-') {
+                                cli_error("%s: --max-loops takes a positive number", argv[0]);
+                                return EXIT_USAGE;
+                        }
                         break;
                 case O_INLINE_MAPS:
                         a->copts.inline_maps = true;
@@ -308,6 +321,10 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
         if (a->copts.maps_by_fd && (a->copts.inline_maps || a->skeleton)) {
                 cli_error("%s: --maps-by-fd leaves the maps to the host: not with %s", argv[0],
                           a->skeleton ? "--skeleton" : "--inline-maps");
+                return EXIT_USAGE;
+        }
+        if (a->copts.sandbox_max_loops && !a->copts.sandbox) {
+                cli_error("%s: --max-loops is the budget of --sandbox: give both", argv[0]);
                 return EXIT_USAGE;
         }
         if (a->copts.maps_by_fd && a->copts.sandbox) {

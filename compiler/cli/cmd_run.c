@@ -39,6 +39,8 @@ static void usage(FILE *out)
                      "  --sandbox        compile an eBPF program with run-time checks (as build\n"
                      "                   --sandbox): an access outside its memory ends the run\n"
                      "                   with a located error instead of touching the host's\n"
+                     "  --max-loops N    with --sandbox: loop iterations one run may make\n"
+                     "                   (default 100000000); past them the run fails\n"
                      "  -O N             optimisation level for eBPF inputs (default 2)\n"
                      "  --repeat N       run N times, print the last return value\n"
                      "  --hex            print the return value in hex\n"
@@ -77,7 +79,8 @@ int cmd_run(int argc, char **argv)
                 O_DUMP,
                 O_KCONFIG,
                 O_STEPS,
-                O_SANDBOX
+                O_SANDBOX,
+                O_MAX_LOOPS
         };
         static const struct option lopts[] = {
             {"entry", required_argument, NULL, O_ENTRY},
@@ -89,6 +92,7 @@ int cmd_run(int argc, char **argv)
             {"kconfig", required_argument, NULL, O_KCONFIG},
             {"max-steps", required_argument, NULL, O_STEPS},
             {"sandbox", no_argument, NULL, O_SANDBOX},
+            {"max-loops", required_argument, NULL, O_MAX_LOOPS},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -119,6 +123,13 @@ int cmd_run(int argc, char **argv)
                         break;
                 case O_SANDBOX:
                         xo.sandbox = true;
+                        break;
+                case O_MAX_LOOPS:
+                        xo.max_loops = strtoull(optarg, &end, 0);
+                        if (*end || xo.max_loops == 0 || optarg[0] == '-') {
+                                cli_error("run: --max-loops takes a positive number");
+                                return EXIT_USAGE;
+                        }
                         break;
                 case O_REPEAT:
                         xo.repeat = strtoull(optarg, &end, 0);

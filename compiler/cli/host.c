@@ -281,8 +281,12 @@ static int sandbox_fault(const char *input, struct bpfaot_error *err)
         if (err) {
                 err->code = -EFAULT;
                 err->insn = f.insn;
-                snprintf(err->msg, sizeof(err->msg), "%s: %s: insn %" PRIu32 ": %s", input,
-                         f.prog[0] ? f.prog : "?", f.insn, reason);
+                if (f.insn == BPFAOT_SANDBOX_NO_INSN)
+                        snprintf(err->msg, sizeof(err->msg), "%s: %s: %s", input,
+                                 f.prog[0] ? f.prog : "?", reason);
+                else
+                        snprintf(err->msg, sizeof(err->msg), "%s: %s: insn %" PRIu32 ": %s",
+                                 input, f.prog[0] ? f.prog : "?", f.insn, reason);
         }
         return -EFAULT;
 }
@@ -296,7 +300,8 @@ static int locate_fault(const struct bpfaot_prog *prog, int rc, struct bpfaot_er
         if (rc != -EFAULT || !bpfaot_sandbox_fault(&f) || !prog)
                 return rc;
         bpfaot_sandbox_fault_str(&f, reason, sizeof(reason));
-        return bpfaot_prog__error(prog, f.insn, EFAULT, reason, err);
+        return bpfaot_prog__error(prog, f.insn == BPFAOT_SANDBOX_NO_INSN ? -1 : (long)f.insn,
+                                  EFAULT, reason, err);
 }
 
 int host_exec_object(const void *obj, size_t len, const char *input, const char *entry,
@@ -415,7 +420,8 @@ int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *
                    size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(o->opt_level),
-                         .cpu = o->cpu, .sandbox = o->sandbox);
+                         .cpu = o->cpu, .sandbox = o->sandbox,
+                         .sandbox_max_loops = o->max_loops);
         struct bpfaot_buf obj = {0};
         int rc;
 
@@ -435,7 +441,8 @@ int host_exec_elf(const struct bpfaot_elf *elf, const char *program, const struc
                   void *mem, size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(o->opt_level),
-                         .cpu = o->cpu, .sandbox = o->sandbox);
+                         .cpu = o->cpu, .sandbox = o->sandbox,
+                         .sandbox_max_loops = o->max_loops);
         char *entry = bpfaot_elf__entry_name(elf, program);
         struct bpfaot_buf obj = {0};
         int rc = entry ? 0 : cli_fail_nomem(err);

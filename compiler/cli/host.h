@@ -19,6 +19,7 @@ struct host_exec_opts {
         uint64_t max_steps; /* interpreter: instructions per run; 0: the library's default */
         char **dump_maps;   /* non-NULL: receives the maps' contents after the runs (free()) */
         bool sandbox;       /* compile with run-time checks; a fault fails the run, located */
+        uint64_t max_loops; /* with sandbox: the loop budget (0: the default) */
 };
 /*
  * Run an eBPF program, compiled in memory and loaded with the JIT, or

@@ -9,6 +9,7 @@
 #include "llvm_compat.h"
 #include "objabi.h"
 #include "program.h"
+#include "sandbox_loops.h"
 #include "switches.h"
 #include "translate.h"
 
@@ -90,6 +91,7 @@ static int translate_all(struct job *j)
             .inline_maps = j->o.inline_maps,
             .maps_by_fd = j->o.maps_by_fd,
             .sandbox = j->o.sandbox,
+            .sandbox_max_loops = j->o.sandbox_max_loops,
             .whole_object = j->with_table,
             .instances = j->with_table && j->o.instances,
         };
@@ -128,6 +130,19 @@ static int recover_switches(struct job *j)
         return emit_verify(j->mod, j->progs, "switch recovery made invalid LLVM IR", j->err);
 }
 
+/* Sandboxed code counts its loop iterations (sandbox_loops.c), after optimisation. */
+static int bound_loops(struct job *j)
+{
+        bool oom;
+
+        if (!j->o.sandbox)
+                return 0;
+        if (!sandbox_bound_loops(j->mod, &oom))
+                return oom ? bpfaot_error_nomem(j->err) : 0;
+        return emit_promote(j->mod, j->tm, j->err)
+                   ?: emit_verify(j->mod, j->progs, "loop counting made invalid LLVM IR", j->err);
+}
+
 static int compile_job(struct job *j, const struct bpfaot_compile_opts *opts,
                        struct bpfaot_buf *out)
 {
@@ -143,6 +158,7 @@ static int compile_job(struct job *j, const struct bpfaot_compile_opts *opts,
         ret = ret ?: emit_verify(j->mod, j->progs, "generated invalid LLVM IR", j->err);
         ret = ret ?: emit_optimise(j->mod, j->tm, j->level, j->err);
         ret = ret ?: recover_switches(j);
+        ret = ret ?: bound_loops(j);
         ret = ret ?: emit_output(j->mod, j->tm, j->o.output, out, j->err);
         return ret;
 }

@@ -132,6 +132,21 @@ int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct 
         return ret;
 }
 
+int emit_promote(LLVMModuleRef mod, LLVMTargetMachineRef tm, struct bpfaot_error *err)
+{
+        LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
+        LLVMErrorRef e = LLVMRunPasses(mod, "function(mem2reg)", tm, pbo);
+        int ret = 0;
+
+        if (e) {
+                char *m = LLVMGetErrorMessage(e);
+                ret = bpfaot_error_set(err, EINVAL, "LLVM mem2reg failed: %s", m);
+                LLVMDisposeErrorMessage(m);
+        }
+        LLVMDisposePassBuilderOptions(pbo);
+        return ret;
+}
+
 static int take_buffer(LLVMMemoryBufferRef mb, struct bpfaot_buf *out, struct bpfaot_error *err)
 {
         size_t len = LLVMGetBufferSize(mb);

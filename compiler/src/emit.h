@@ -22,6 +22,8 @@ int emit_verify(LLVMModuleRef mod, const struct bpfaot_prog *prog, const char *w
                 struct bpfaot_error *err);
 /* The optimisation pipeline of level 0..3. */
 int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err);
+/* Promote allocas a late pass added (mem2reg) and nothing else. */
+int emit_promote(LLVMModuleRef mod, LLVMTargetMachineRef tm, struct bpfaot_error *err);
 /* The module as `output` (enum bpfaot_output) into `out`. */
 int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, int output, struct bpfaot_buf *out,
                 struct bpfaot_error *err);

@@ -2333,8 +2333,9 @@ static LLVMValueRef sb_enter_run(struct tr *t, LLVMValueRef ctx, LLVMValueRef ct
 {
         const struct bpfaot_prog *prog = t->prog;
         const unsigned words = sizeof(struct bpfaot_sandbox_region) / 8;
-        LLVMTypeRef params[8] = {t->i8p, t->i8p, t->i64, t->i64, t->i8p, t->i64, t->i8p, t->i64};
-        LLVMValueRef run, regions, maps = LLVMConstNull(t->i8p), inst = NULL, args[8];
+        LLVMTypeRef params[9] = {t->i8p, t->i8p, t->i64, t->i64, t->i8p,
+                                 t->i64, t->i8p, t->i64, t->i64};
+        LLVMValueRef run, regions, maps = LLVMConstNull(t->i8p), inst = NULL, args[9];
 
         _Static_assert(sizeof(struct bpfaot_sandbox_region) == 32, "four words");
         run = LLVMBuildAlloca(t->b, LLVMArrayType(t->i64, sizeof(struct bpfaot_sandbox_run) / 8),
@@ -2389,8 +2390,10 @@ static LLVMValueRef sb_enter_run(struct tr *t, LLVMValueRef ctx, LLVMValueRef ct
         args[5] = c64(t, prog->data_cnt);
         args[6] = maps;
         args[7] = c64(t, prog->map_cnt);
+        args[8] = c64(t, t->opts->sandbox_max_loops ? t->opts->sandbox_max_loops
+                                                    : BPFAOT_SANDBOX_DEFAULT_MAX_LOOPS);
         call(t, BPFAOT_SANDBOX_ENTER_SYMBOL,
-             LLVMFunctionType(LLVMVoidTypeInContext(t->ctx), params, 8, false), args, 8);
+             LLVMFunctionType(LLVMVoidTypeInContext(t->ctx), params, 9, false), args, 9);
         return args[0];
 }
 
@@ -2544,6 +2547,9 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
                 snprintf(name, sizeof(name), "%.40s.sub_%zu", t.entry, p->sp.start[s]);
                 t.sub_fns[s] = LLVMAddFunction(mod, name, sub_fn_type(&t, s));
                 LLVMSetLinkage(t.sub_fns[s], LLVMInternalLinkage);
+                /* The entry's run record stays out of the loops sandbox_loops.c counts. */
+                if (opts->sandbox && s == 0)
+                        add_fn_attr(t.ctx, t.sub_fns[s], "noinline");
                 program_fn_attrs(t.ctx, t.sub_fns[s]);
         }
         t.b = LLVMCreateBuilderInContext(t.ctx);

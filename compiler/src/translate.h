@@ -23,6 +23,7 @@ struct translate_opts {
         bool whole_object; /* the module holds all programs of one object (objabi_data_span) */
         bool instances;    /* maps and data of the running instance (objabi.h); whole objects */
         bool sandbox;      /* bpfaot_compile_opts.sandbox */
+        uint64_t sandbox_max_loops; /* and its budget (0: the default) */
 };
 
 struct program;

@@ -6,6 +6,7 @@
 #include "bpfaot/maps.h"
 #include "cpu_internal.h"
 #include "helpers_internal.h"
+#include "bpfaot/sandbox.h"
 #include "maps_internal.h"
 
 #include <errno.h>
@@ -197,8 +198,9 @@ BPFAOT_HELPER(loop)(uint64_t nr_loops, uint64_t fn, uint64_t ctx, uint64_t flags
                 return (uint64_t)-EINVAL;
         if (!bpfaot__callback_enter())
                 return (uint64_t)-ELOOP;
+        /* A sandboxed run counts each call as a loop iteration (its budget). */
         for (uint32_t i = 0; i < n; i++)
-                if (cb(i, (void *)(uintptr_t)ctx)) {
+                if (cb(i, (void *)(uintptr_t)ctx) || !bpfaot_rt_sandbox_budget(1)) {
                         n = i + 1;
                         break;
                 }

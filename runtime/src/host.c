@@ -40,6 +40,7 @@ static const struct {
     {BPFAOT_SANDBOX_POP_SYMBOL, (void *)bpfaot_rt_sandbox_pop},
     {BPFAOT_SANDBOX_CHECK_SYMBOL, (void *)bpfaot_rt_sandbox_check},
     {BPFAOT_SANDBOX_LOCATE_SYMBOL, (void *)bpfaot_rt_sandbox_locate},
+    {BPFAOT_SANDBOX_BUDGET_SYMBOL, (void *)bpfaot_rt_sandbox_budget},
     /* Code generators call these for copies and fills of their own. */
     {"memset", (void *)memset},
     {"memcpy", (void *)memcpy},

@@ -17,7 +17,7 @@ static _Thread_local bool last_failed;
 static _Thread_local struct bpfaot_sandbox_run no_run = {.failed = 1};
 
 /* A fault's instruction before the call that caused it is known (bpfaot_rt_sandbox_locate). */
-#define UNLOCATED UINT32_MAX
+#define UNLOCATED BPFAOT_SANDBOX_NO_INSN
 
 static bool inside(uint64_t addr, uint64_t size, uint64_t base, uint64_t len)
 {
@@ -55,7 +55,8 @@ static uint64_t fail(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t siz
 
 void bpfaot_rt_sandbox_enter(struct bpfaot_sandbox_run *run, const char *prog, uint64_t ctx,
                              uint64_t ctx_size, const struct bpfaot_sandbox_region *data,
-                             uint64_t data_cnt, void *const *maps, uint64_t map_cnt)
+                             uint64_t data_cnt, void *const *maps, uint64_t map_cnt,
+                             uint64_t max_loops)
 {
         *run = (struct bpfaot_sandbox_run){
             .prog = prog,
@@ -65,8 +66,14 @@ void bpfaot_rt_sandbox_enter(struct bpfaot_sandbox_run *run, const char *prog, u
             .data_cnt = data_cnt,
             .maps = maps,
             .map_cnt = map_cnt,
+            .max_loops = max_loops,
             .outer = current,
         };
+        /* A tail call's iterations count against its caller's budget. */
+        if (current) {
+                run->loops = current->loops;
+                run->max_loops = current->max_loops;
+        }
         if (!current)
                 last_failed = false;
         current = run;
@@ -75,6 +82,8 @@ void bpfaot_rt_sandbox_enter(struct bpfaot_sandbox_run *run, const char *prog, u
 void bpfaot_rt_sandbox_leave(struct bpfaot_sandbox_run *run)
 {
         current = run->outer;
+        if (current)
+                current->loops = run->loops;
         if (!run->failed)
                 return;
         /* A tail call's fault is its caller's: the whole run ends. */
@@ -110,8 +119,25 @@ struct bpfaot_sandbox_run *bpfaot_rt_sandbox_push(uint64_t lo, uint64_t hi, uint
 
 void bpfaot_rt_sandbox_locate(struct bpfaot_sandbox_run *run, uint64_t how)
 {
-        if (run->failed && run->fault.insn == UNLOCATED)
+        if (run->failed && run->fault.kind == BPFAOT_SANDBOX_DEPTH && run->fault.insn == UNLOCATED)
                 run->fault.insn = how_insn(how);
+}
+
+uint64_t bpfaot_rt_sandbox_budget(uint64_t loops)
+{
+        struct bpfaot_sandbox_run *run = current;
+
+        if (!run)
+                return 1;
+        if (run->failed)
+                return 0;
+        run->loops += loops;
+        if (run->loops <= run->max_loops && run->loops >= loops)
+                return 1;
+        fail(run, 0, run->max_loops, BPFAOT_SANDBOX_HOW(0, BPFAOT_SANDBOX_BUDGET, 0, 0), NULL);
+        /* Where in the code is not known: the count is of optimised loops. */
+        run->fault.insn = BPFAOT_SANDBOX_NO_INSN;
+        return 0;
 }
 
 void bpfaot_rt_sandbox_pop(struct bpfaot_sandbox_run *run)
@@ -285,6 +311,11 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
         case BPFAOT_SANDBOX_DEPTH:
                 return snprintf(buf, len, "call chain deeper than %d frames",
                                 BPFAOT_SANDBOX_MAX_FRAMES);
+        case BPFAOT_SANDBOX_BUDGET:
+                return snprintf(buf, len,
+                                "exceeded the limit of %" PRIu64
+                                " loop iterations",
+                                f->size);
         case BPFAOT_SANDBOX_HELPER:
                 return snprintf(buf, len,
                                 "callx of helper %" PRIu64 ", which a sandbox does not allow",

@@ -368,6 +368,39 @@ case_sandbox_recurse() {
         done
 }
 
+# The loop budget: loops that never end, and callbacks that multiply, end the run.
+case_sandbox_budget() {
+        sandbox_asm spin 'mov %r0, 0' 'add %r0, 1' 'ja -2' 'exit'
+        x timeout 60 "$BPF_AOT" run --sandbox --max-loops 100000 spin.bin
+        expect_rc 1 "run --sandbox --max-loops 100000 of an endless loop"
+        expect_err_line '^bpf-aot: spin\.bin: spin: exceeded the limit of 100000 loop iterations$' \
+                "an endless loop ends with the budget"
+        x timeout 60 "$BPF_AOT" run --sandbox spin.bin
+        expect_rc 1 "run --sandbox of an endless loop: the default budget"
+        expect_err_line 'exceeded the limit of 100000000 loop iterations$' "the default budget"
+        # 100 iterations are well inside a budget of 100000: the result is the loop's.
+        sandbox_asm count 'mov %r0, 0' 'mov %r1, 100' 'add %r0, 1' 'sub %r1, 1' \
+                'jne %r1, 0, -3' 'exit'
+        x "$BPF_AOT" run --sandbox --max-loops 100000 count.bin
+        expect_rc 0 "a loop of 100 iterations"
+        expect_stdout 100 "a loop of 100 iterations"
+        # bpf_loop(2^23, cb) where cb runs bpf_loop(2^23, cb2): 2^46 calls, each one counted.
+        sandbox_asm nested 'mov %r1, 8388608' 'lddw %r2, code_addr 5' 'mov %r3, 0' 'mov %r4, 0' \
+                'call 181' 'exit' 'mov %r1, 8388608' 'lddw %r2, code_addr 6' 'mov %r3, 0' \
+                'mov %r4, 0' 'call 181' 'mov %r0, 0' 'exit' 'mov %r0, 0' 'exit'
+        x timeout 60 "$BPF_AOT" run --sandbox --max-loops 1000000 nested.bin
+        expect_rc 1 "run --sandbox of 2^46 callback calls"
+        expect_err_line '^bpf-aot: nested\.bin: nested: exceeded the limit of 1000000 loop iterations$' \
+                "callback calls count against the budget"
+        x "$BPF_AOT" build --max-loops 5 "$(obj progs)" -o budget
+        expect_rc 2 "build --max-loops without --sandbox"
+        expect_err_line '^bpf-aot: build: --max-loops is the budget of --sandbox: give both$' \
+                "--max-loops without --sandbox"
+        x "$BPF_AOT" run --sandbox --max-loops 0 count.bin
+        expect_rc 2 "run --max-loops 0"
+        expect_err_line '^bpf-aot: run: --max-loops takes a positive number$' "run --max-loops 0"
+}
+
 # Global data, map values and ring-buffer records indexed from the context
 # (sandbox_hostile.bpf.c), and a store into .rodata through a pointer that
 # is .rodata or .bss as the context says.

@@ -467,6 +467,12 @@ struct bpfaot_compile_opts {
          * are refused (-ENOTSUP). Not with maps_by_fd.
          */
         bool sandbox;
+        /*
+         * With sandbox: loop iterations (backward jumps taken, and calls of
+         * callbacks) one run may make before it fails; 0: the default,
+         * BPFAOT_SANDBOX_DEFAULT_MAX_LOOPS (bpfaot/objabi.h).
+         */
+        uint64_t sandbox_max_loops;
 };
 
 /* A growable byte buffer owned by the caller; release with bpfaot_buf_free. */

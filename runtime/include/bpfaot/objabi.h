@@ -108,13 +108,15 @@ extern "C" {
  * are in bpfaot/sandbox.h, where the record they share is described.
  *   void enter(struct bpfaot_sandbox_run *run, const char *prog, uint64_t ctx,
  *              uint64_t ctx_size, const struct bpfaot_sandbox_region *data,
- *              uint64_t data_cnt, void *const *maps, uint64_t map_cnt)
+ *              uint64_t data_cnt, void *const *maps, uint64_t map_cnt,
+ *              uint64_t max_loops)
  *   void leave(struct bpfaot_sandbox_run *run)
  *   struct bpfaot_sandbox_run *push(uint64_t lo, uint64_t hi, uint64_t how)
  *   void pop(struct bpfaot_sandbox_run *run)
  *   uint64_t check(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
  *                  uint64_t how)
  *   void locate(struct bpfaot_sandbox_run *run, uint64_t how)
+ *   uint64_t budget(uint64_t loops)
  */
 #define BPFAOT_SANDBOX_ENTER_SYMBOL  "bpfaot_rt_sandbox_enter"
 #define BPFAOT_SANDBOX_LEAVE_SYMBOL  "bpfaot_rt_sandbox_leave"
@@ -122,6 +124,13 @@ extern "C" {
 #define BPFAOT_SANDBOX_POP_SYMBOL    "bpfaot_rt_sandbox_pop"
 #define BPFAOT_SANDBOX_CHECK_SYMBOL  "bpfaot_rt_sandbox_check"
 #define BPFAOT_SANDBOX_LOCATE_SYMBOL "bpfaot_rt_sandbox_locate"
+#define BPFAOT_SANDBOX_BUDGET_SYMBOL "bpfaot_rt_sandbox_budget"
+/*
+ * Loop iterations a sandboxed run may make (backward jumps taken, and calls
+ * of callbacks, counted together) unless built with another budget: about a
+ * second of work, as the interpreter's default instruction budget.
+ */
+#define BPFAOT_SANDBOX_DEFAULT_MAX_LOOPS 100000000ull
 
 /* ---- Descriptors ---- */
 
@@ -200,6 +209,7 @@ enum bpfaot_sandbox_kind {
         BPFAOT_SANDBOX_CTX,          /* a context argument that is not the run's context */
         BPFAOT_SANDBOX_DEPTH,        /* more frames than BPFAOT_SANDBOX_MAX_FRAMES */
         BPFAOT_SANDBOX_HELPER,       /* callx of a helper the sandbox does not allow */
+        BPFAOT_SANDBOX_BUDGET,       /* more loop iterations than the run's budget */
         BPFAOT_SANDBOX_KIND_CNT
 };
 #define BPFAOT_SANDBOX_HOW(insn, kind, arg, helper)                                                \
@@ -223,6 +233,9 @@ struct bpfaot_sandbox_region {
         uint64_t readonly;
         const char *name;
 };
+
+/* A fault's `insn` when no instruction is to blame (a spent loop budget). */
+#define BPFAOT_SANDBOX_NO_INSN UINT32_MAX
 
 /* Why a sandboxed run ended early (bpfaot_sandbox_fault() in bpfaot/sandbox.h). */
 struct bpfaot_sandbox_fault {
@@ -251,6 +264,7 @@ struct bpfaot_sandbox_run {
         void *const *maps;
         uint64_t map_cnt;
         uint64_t frame_lo[BPFAOT_SANDBOX_MAX_FRAMES], frame_hi[BPFAOT_SANDBOX_MAX_FRAMES];
+        uint64_t loops, max_loops; /* loop iterations counted so far, and the budget */
         struct bpfaot_sandbox_run *outer; /* the run this one is nested in (a tail call's) */
         struct bpfaot_sandbox_fault fault;
 };

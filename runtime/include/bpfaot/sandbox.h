@@ -46,7 +46,8 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
 /* The functions compiled code calls (BPFAOT_SANDBOX_*_SYMBOL in bpfaot/objabi.h). */
 void bpfaot_rt_sandbox_enter(struct bpfaot_sandbox_run *run, const char *prog, uint64_t ctx,
                              uint64_t ctx_size, const struct bpfaot_sandbox_region *data,
-                             uint64_t data_cnt, void *const *maps, uint64_t map_cnt);
+                             uint64_t data_cnt, void *const *maps, uint64_t map_cnt,
+                             uint64_t max_loops);
 void bpfaot_rt_sandbox_leave(struct bpfaot_sandbox_run *run);
 /*
  * A function's frame [lo, hi) (lo == hi: a frame no address of which ever
@@ -64,6 +65,13 @@ uint64_t bpfaot_rt_sandbox_check(struct bpfaot_sandbox_run *run, uint64_t addr, 
  * (a callback's push knows no call) is located at this call.
  */
 void bpfaot_rt_sandbox_locate(struct bpfaot_sandbox_run *run, uint64_t how);
+/*
+ * `loops` more loop iterations of the thread's run (a function counts its
+ * own and hands them over in batches, and when it returns; bpf_loop counts
+ * its calls): 1 while within the run's budget, or outside any run; else 0,
+ * the run failed. A tail call's run counts into its caller's.
+ */
+uint64_t bpfaot_rt_sandbox_budget(uint64_t loops);
 
 #ifdef __cplusplus
 }

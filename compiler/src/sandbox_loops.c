@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The loop budget of sandboxed code: every cycle of a function's control
+ * flow runs through a block some retreating edge of a depth-first walk
+ * enters (in reducible code, a loop header; irreducible code is covered
+ * too), and each such block counts down, in a register of the function's
+ * own, from SANDBOX_LOOP_BATCH (a decrement and a branch on zero, one fused
+ * instruction on x86-64). At zero, and when the function returns, the
+ * iterations counted go to the run (BPFAOT_SANDBOX_BUDGET_SYMBOL), which
+ * fails past its budget; the function then returns at once, and its callers
+ * see the run failed after their call, as for any other fault.
+ *
+ * It runs after optimisation, so that counting does not stop LLVM from
+ * vectorising a loop: a vectorised loop counts once per vector step.
+ * Counting the first entry of a header too over-counts by one per entry
+ * into a loop, which a budget of this size does not notice.
+ */
+#include "sandbox_loops.h"
+#include "llvm_compat.h"
+#include "bpfaot/objabi.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SANDBOX_LOOP_BATCH 4096
+
+/* The blocks of one function, by index, and a pointer -> index table. */
+struct cfg {
+        LLVMBasicBlockRef *bb;
+        size_t n, cap;           /* blocks; table slots (a power of two) */
+        LLVMBasicBlockRef *keys; /* open addressing */
+        size_t *vals;
+};
+
+static size_t slot_of(const struct cfg *g, LLVMBasicBlockRef b)
+{
+        size_t h = ((uintptr_t)b >> 4) * 0x9e3779b97f4a7c15ull;
+
+        for (h &= g->cap - 1; g->keys[h] && g->keys[h] != b; h = (h + 1) & (g->cap - 1))
+                ;
+        return h;
+}
+
+static bool cfg_init(struct cfg *g, LLVMValueRef fn)
+{
+        size_t n = LLVMCountBasicBlocks(fn), i = 0;
+
+        g->n = n;
+        for (g->cap = 16; g->cap < 2 * n; g->cap *= 2)
+                ;
+        g->bb = calloc(n ? n : 1, sizeof(*g->bb));
+        g->keys = calloc(g->cap, sizeof(*g->keys));
+        g->vals = calloc(g->cap, sizeof(*g->vals));
+        if (!g->bb || !g->keys || !g->vals)
+                return false;
+        for (LLVMBasicBlockRef b = LLVMGetFirstBasicBlock(fn); b; b = LLVMGetNextBasicBlock(b)) {
+                size_t h = slot_of(g, b);
+
+                g->keys[h] = b;
+                g->vals[h] = i;
+                g->bb[i++] = b;
+        }
+        return true;
+}
+
+static void cfg_free(struct cfg *g)
+{
+        free(g->bb);
+        free(g->keys);
+        free(g->vals);
+}
+
+static size_t index_of(const struct cfg *g, LLVMBasicBlockRef b)
+{
+        return g->vals[slot_of(g, b)];
+}
+
+/* Marks in `header` the blocks a retreating edge of a depth-first walk from the entry enters. */
+static bool find_headers(const struct cfg *g, bool *header)
+{
+        enum { NEW, OPEN, DONE };
+        unsigned char *state = calloc(g->n ? g->n : 1, 1);
+        size_t *stack = malloc((g->n ? g->n : 1) * sizeof(*stack));
+        unsigned *next = calloc(g->n ? g->n : 1, sizeof(*next));
+        size_t top = 0;
+
+        if (!state || !stack || !next) {
+                free(state);
+                free(stack);
+                free(next);
+                return false;
+        }
+        if (g->n) {
+                stack[top++] = 0;
+                state[0] = OPEN;
+        }
+        while (top) {
+                size_t u = stack[top - 1];
+                LLVMValueRef term = LLVMGetBasicBlockTerminator(g->bb[u]);
+                unsigned cnt = term ? LLVMGetNumSuccessors(term) : 0;
+
+                if (next[u] == cnt) {
+                        state[u] = DONE;
+                        top--;
+                        continue;
+                }
+                size_t v = index_of(g, LLVMGetSuccessor(term, next[u]++));
+                if (state[v] == OPEN)
+                        header[v] = true;
+                else if (state[v] == NEW) {
+                        state[v] = OPEN;
+                        stack[top++] = v;
+                }
+        }
+        free(state);
+        free(stack);
+        free(next);
+        return true;
+}
+
+static LLVMValueRef budget_fn(LLVMModuleRef mod, LLVMTypeRef *ty)
+{
+        LLVMContextRef ctx = LLVMGetModuleContext(mod);
+        LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx);
+        LLVMValueRef f = LLVMGetNamedFunction(mod, BPFAOT_SANDBOX_BUDGET_SYMBOL);
+
+        *ty = LLVMFunctionType(i64, &i64, 1, false);
+        if (!f)
+                f = LLVMAddFunction(mod, BPFAOT_SANDBOX_BUDGET_SYMBOL, *ty);
+        return f;
+}
+
+/*
+ * Return at once; the value does not matter, the run has failed. LLVM may
+ * have dropped an unused return value (void); a callback returns 1, to stop
+ * the helper's loop.
+ */
+static void build_fail_ret(LLVMBuilderRef b, LLVMTypeRef ty)
+{
+        if (LLVMGetTypeKind(ty) == LLVMVoidTypeKind)
+                LLVMBuildRetVoid(b);
+        else if (LLVMGetTypeKind(ty) == LLVMIntegerTypeKind)
+                LLVMBuildRet(b, LLVMConstInt(ty, 1, false));
+        else
+                LLVMBuildRet(b, LLVMConstNull(ty));
+}
+
+/*
+ * `v` gets a block of its own before it, which all its predecessors now
+ * enter, holding its instructions but the terminator (its phis included)
+ * and the count; `v` keeps the terminator, so its successors' phis stay right.
+ */
+static void count_header(LLVMBuilderRef b, const struct cfg *g, LLVMValueRef fn,
+                         LLVMBasicBlockRef v, LLVMValueRef counter, LLVMValueRef budget,
+                         LLVMTypeRef budget_ty)
+{
+        LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(fn));
+        LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx);
+        LLVMBasicBlockRef top = LLVMInsertBasicBlockInContext(ctx, v, "loop_count");
+        LLVMBasicBlockRef batch = LLVMAppendBasicBlockInContext(ctx, fn, "loop_batch");
+        LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(ctx, fn, "loop_budget_spent");
+        LLVMValueRef term = LLVMGetBasicBlockTerminator(v), n, ok;
+
+        for (size_t i = 0; i < g->n; i++) {
+                LLVMValueRef t = LLVMGetBasicBlockTerminator(g->bb[i]);
+
+                for (unsigned k = 0; t && k < LLVMGetNumSuccessors(t); k++)
+                        if (LLVMGetSuccessor(t, k) == v)
+                                LLVMSetSuccessor(t, k, top);
+        }
+        LLVMPositionBuilderAtEnd(b, top);
+        for (LLVMValueRef i = LLVMGetFirstInstruction(v); i && i != term;) {
+                LLVMValueRef next = LLVMGetNextInstruction(i);
+
+                LLVMInstructionRemoveFromParent(i);
+                LLVMInsertIntoBuilder(b, i);
+                i = next;
+        }
+        n = LLVMBuildSub(b, LLVMBuildLoad2(b, i64, counter, ""), LLVMConstInt(i64, 1, false),
+                         "loops_left");
+        LLVMBuildStore(b, n, counter);
+        LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntEQ, n, LLVMConstInt(i64, 0, false), ""), batch,
+                        v);
+        LLVMPositionBuilderAtEnd(b, batch);
+        LLVMBuildStore(b, LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false), counter);
+        n = LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false);
+        ok = LLVMBuildCall2(b, budget_ty, budget, &n, 1, "");
+        LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, ok, LLVMConstInt(i64, 0, false), ""), v,
+                        fail);
+        LLVMPositionBuilderAtEnd(b, fail);
+        build_fail_ret(b, LLVMGetReturnType(LLVMGlobalGetValueType(fn)));
+}
+
+/* A function that opens the run (an entry): its loops are its callee's. */
+static bool opens_run(LLVMValueRef fn)
+{
+        for (LLVMBasicBlockRef b = LLVMGetFirstBasicBlock(fn); b; b = LLVMGetNextBasicBlock(b))
+                for (LLVMValueRef i = LLVMGetFirstInstruction(b); i; i = LLVMGetNextInstruction(i)) {
+                        LLVMValueRef callee;
+                        size_t len;
+
+                        if (LLVMGetInstructionOpcode(i) != LLVMCall)
+                                continue;
+                        callee = LLVMGetCalledValue(i);
+                        if (LLVMIsAFunction(callee) &&
+                            strcmp(LLVMGetValueName2(callee, &len), BPFAOT_SANDBOX_ENTER_SYMBOL) ==
+                                0)
+                                return true;
+                }
+        return false;
+}
+
+static bool bound_fn(LLVMModuleRef mod, LLVMBuilderRef b, LLVMValueRef fn, bool *oom)
+{
+        LLVMContextRef ctx = LLVMGetModuleContext(mod);
+        LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx), budget_ty;
+        struct cfg g = {0};
+        bool *header = NULL, any = false;
+        LLVMValueRef counter, budget;
+
+        if (opens_run(fn))
+                return false;
+        if (!cfg_init(&g, fn) || !(header = calloc(g.n ? g.n : 1, sizeof(*header))) ||
+            !find_headers(&g, header)) {
+                *oom = true;
+                goto out;
+        }
+        for (size_t i = 0; i < g.n; i++)
+                any |= header[i];
+        if (!any)
+                goto out;
+        budget = budget_fn(mod, &budget_ty);
+        LLVMPositionBuilderBefore(b, LLVMGetFirstInstruction(g.bb[0]));
+        counter = LLVMBuildAlloca(b, i64, "loops_left");
+        LLVMBuildStore(b, LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false), counter);
+        for (size_t i = 0; i < g.n; i++)
+                if (header[i])
+                        count_header(b, &g, fn, g.bb[i], counter, budget, budget_ty);
+        /* What is left is the run's when the function returns (a failure is seen by the caller). */
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
+                LLVMValueRef t = LLVMGetBasicBlockTerminator(bb), n;
+
+                if (!t || LLVMGetInstructionOpcode(t) != LLVMRet ||
+                    strcmp(LLVMGetBasicBlockName(bb), "loop_budget_spent") == 0)
+                        continue;
+                LLVMPositionBuilderBefore(b, t);
+                n = LLVMBuildSub(b, LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false),
+                                 LLVMBuildLoad2(b, i64, counter, ""), "loops");
+                LLVMBuildCall2(b, budget_ty, budget, &n, 1, "");
+        }
+out:
+        free(header);
+        cfg_free(&g);
+        return any;
+}
+
+bool sandbox_bound_loops(LLVMModuleRef mod, bool *oom)
+{
+        LLVMBuilderRef b = LLVMCreateBuilderInContext(LLVMGetModuleContext(mod));
+        bool changed = false;
+
+        *oom = false;
+        for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn && !*oom;
+             fn = LLVMGetNextFunction(fn))
+                if (LLVMCountBasicBlocks(fn))
+                        changed |= bound_fn(mod, b, fn, oom);
+        LLVMDisposeBuilder(b);
+        return changed && !*oom;
+}
