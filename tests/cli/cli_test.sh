@@ -1076,7 +1076,7 @@ case_usage() {
 # `build` on eBPF objects nobody here wrote: it succeeds, or refuses the
 # relocations it does not support yet, naming them; it never crashes.
 case_real_objects() {
-        local f n=0 okc=0 rej=0 inputs=() base prog bad_lines
+        local f n=0 okc=0 rej=0 inputs=() base prog bad_lines sbx=0 sbx_ref=0
         mkdir -p real out
         # Installed objects (xdp-tools, libxdp, ...).
         for f in $( (dpkg -L libbpf-tools xdp-tools libxdp1 2>/dev/null; \
@@ -1118,6 +1118,25 @@ case_real_objects() {
                                 -e "^bpf-aot: $f: warning: map '[^']+': type [a-z_]+ is not supported by the runtime$" _err) ]] &&
                                 { bad "$f: built, but said something on stderr"; show; }
                         [[ -n $(ls $base) ]] || bad "$f: built, but wrote nothing"
+                        # --sandbox: built too, or refused naming the calls it cannot check.
+                        "$BPF_AOT" build --sandbox "$f" -o $base.sbx >/dev/null 2>_err
+                        RC=$?
+                        LAST="bpf-aot build --sandbox $f -o $base.sbx"
+                        if [[ $RC -eq 0 ]]; then
+                                sbx=$((sbx + 1))
+                        elif [[ $RC -eq 1 ]]; then
+                                sbx_ref=$((sbx_ref + 1))
+                                bad_lines=$(grep -Ev -e "^bpf-aot: $f: warning: " \
+                                        -e "^bpf-aot: $f: [^:]+: insn [0-9]+( \([^)]*\))?: [^:]+: (helper [a-z0-9_]+|a kfunc or extern function) is not allowed in a sandbox: " \
+                                        _err | head -3)
+                                [[ -z $bad_lines ]] ||
+                                        bad "$f: build --sandbox: unexpected message(s): $bad_lines"
+                                [[ -n $(ls $base.sbx 2>/dev/null) ]] &&
+                                        bad "$f: build --sandbox refused, but wrote files"
+                        else
+                                bad "$f: build --sandbox: exit status $RC"
+                                show
+                        fi
                 elif [[ $RC -eq 1 ]]; then
                         rej=$((rej + 1))
                         if [[ ! -s _err ]]; then
@@ -1145,6 +1164,8 @@ case_real_objects() {
                 done
         done
         echo "# $n objects: $okc built, $rej refused for unsupported relocations"
+        echo "# --sandbox: $sbx of the $okc built, $sbx_ref refused for calls it cannot check"
+        [[ $((sbx + sbx_ref)) -eq $okc ]] || bad "build --sandbox on $okc objects: some misbehaved"
         if [[ $n -gt 0 && $((okc + rej)) -eq $n ]]; then
                 ok "build on $n eBPF objects: each built or refused with named relocations"
         else
