@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runtime's side of sandboxed code (bpfaot/sandbox.h), called here as
+ * compiled code calls it: a run's regions, frames, maps, faults and their
+ * text, tail calls' nesting, the frame limit and the loop budget.
+ */
+#include "check.h"
+
+#include "bpfaot/maps.h"
+#include "bpfaot/sandbox.h"
+
+#include <linux/bpf.h>
+#include <stdint.h>
+#include <string.h>
+
+#define HOW(insn, kind, arg, helper) BPFAOT_SANDBOX_HOW(insn, kind, arg, helper)
+#define U(p)                         ((uint64_t)(uintptr_t)(p))
+
+static char reason[256];
+
+static const char *why(void)
+{
+        struct bpfaot_sandbox_fault f;
+
+        CHECK(bpfaot_sandbox_fault(&f));
+        bpfaot_sandbox_fault_str(&f, reason, sizeof(reason));
+        return reason;
+}
+
+static void enter(struct bpfaot_sandbox_run *run, void *ctx, size_t len,
+                  const struct bpfaot_sandbox_region *data, size_t data_cnt, void *const *maps,
+                  size_t map_cnt, uint64_t max_loops)
+{
+        bpfaot_rt_sandbox_enter(run, "prog", U(ctx), len, data, data_cnt, maps, map_cnt, max_loops);
+}
+
+int main(void)
+{
+        uint8_t ctx[64], frame[512], bss[32], rodata[16], outer_frame[64];
+        const struct bpfaot_sandbox_region data[] = {
+            {U(bss), sizeof(bss), 0, ".bss"},
+            {U(rodata), sizeof(rodata), 1, ".rodata"},
+        };
+        struct bpfaot_map_def def = {.name = "arr",
+                                     .type = BPF_MAP_TYPE_ARRAY,
+                                     .key_size = 4,
+                                     .value_size = 16,
+                                     .max_entries = 4};
+        struct bpfaot_map *map;
+        struct bpfaot_sandbox_run run, tail;
+        struct bpfaot_sandbox_fault f;
+        uint32_t key = 1;
+        uint8_t *value;
+        void *maps[1];
+
+        CHECK_EQ(bpfaot_map__create(&def, &map), 0);
+        maps[0] = map;
+        value = bpfaot_map__lookup_elem(map, &key);
+        CHECK(value);
+
+        /* Regions: the context, live frames, data (read-only ones read only), map values. */
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 1000);
+        CHECK(!bpfaot_sandbox_fault(NULL));
+        CHECK(bpfaot_rt_sandbox_push(U(frame), U(frame) + sizeof(frame), 0) == &run);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, U(ctx) + 56, 8, HOW(1, BPFAOT_SANDBOX_LOAD, 0, 0)),
+                 1);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, U(frame), 512, HOW(1, BPFAOT_SANDBOX_STORE, 0, 0)),
+                 1);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, U(bss) + 24, 8, HOW(1, BPFAOT_SANDBOX_STORE, 0, 0)),
+                 1);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, U(rodata), 8, HOW(1, BPFAOT_SANDBOX_LOAD, 0, 0)), 1);
+        CHECK_EQ(
+            bpfaot_rt_sandbox_check(&run, U(value) + 8, 8, HOW(1, BPFAOT_SANDBOX_ATOMIC, 0, 0)), 1);
+        /* A helper given 0 bytes touches none; the map as an argument is the program's. */
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, 16, 0, HOW(2, BPFAOT_SANDBOX_HELPER_WRITE, 1, 4)),
+                 1);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, U(map), 0, HOW(2, BPFAOT_SANDBOX_MAP, 1, 1)), 1);
+        /* Memory sized by the map's value size: 16 bytes at value are fine, at value + 8 not. */
+        CHECK_EQ(bpfaot_rt_sandbox_check(
+                     &run, U(value), U(map),
+                     HOW(2, BPFAOT_SANDBOX_HELPER_READ, 2 | BPFAOT_SANDBOX_ARG_VALUE_SIZED, 2)),
+                 1);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, U(ctx), 0, HOW(2, BPFAOT_SANDBOX_CTX, 1, 25)), 1);
+        CHECK(!run.failed);
+
+        /* One byte past the context: the run fails, the first fault is kept. */
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, U(ctx) + 57, 8, HOW(7, BPFAOT_SANDBOX_LOAD, 0, 0)),
+                 0);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, U(bss), 1, HOW(8, BPFAOT_SANDBOX_LOAD, 0, 0)), 0);
+        bpfaot_rt_sandbox_pop(&run);
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(bpfaot_sandbox_fault(&f));
+        CHECK_EQ(f.insn, 7);
+        CHECK_EQ(f.kind, BPFAOT_SANDBOX_LOAD);
+        CHECK(strcmp(f.prog, "prog") == 0);
+        snprintf(reason, sizeof(reason), "out-of-bounds load of 8 bytes at 0x%llx",
+                 (unsigned long long)(U(ctx) + 57));
+        CHECK(strcmp(why(), reason) == 0);
+
+        /* Read-only data: read, never written, by a store or a helper. */
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 1000);
+        CHECK(!bpfaot_sandbox_fault(NULL));
+        CHECK_EQ(
+            bpfaot_rt_sandbox_check(&run, U(rodata) + 8, 8, HOW(3, BPFAOT_SANDBOX_STORE, 0, 0)), 0);
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(strcmp(why(), "store to read-only global data (.rodata)") == 0);
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 1000);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, U(rodata), 8,
+                                         HOW(3, BPFAOT_SANDBOX_HELPER_WRITE, 1, 113)),
+                 0);
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(strcmp(why(), "write by helper probe_read_kernel (arg 1) to read-only global data "
+                            "(.rodata)") == 0);
+
+        /* A frame is the program's only while it is live. */
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 1000);
+        bpfaot_rt_sandbox_push(U(outer_frame), U(outer_frame) + sizeof(outer_frame), 0);
+        bpfaot_rt_sandbox_push(U(frame), U(frame) + sizeof(frame), 0);
+        CHECK_EQ(
+            bpfaot_rt_sandbox_check(&run, U(outer_frame), 8, HOW(4, BPFAOT_SANDBOX_LOAD, 0, 0)), 1);
+        bpfaot_rt_sandbox_pop(&run);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, U(frame), 8, HOW(5, BPFAOT_SANDBOX_LOAD, 0, 0)), 0);
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(bpfaot_sandbox_fault(&f) && f.insn == 5);
+
+        /* Forged maps and contexts, size taken from an unknown map, and callbacks. */
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 1000);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, U(ctx), 0, HOW(6, BPFAOT_SANDBOX_MAP, 1, 1)), 0);
+        bpfaot_rt_sandbox_leave(&run);
+        snprintf(reason, sizeof(reason),
+                 "helper map_lookup_elem (arg 1): 0x%llx is not one of "
+                 "the program's maps",
+                 (unsigned long long)U(ctx));
+        CHECK(strcmp(why(), reason) == 0);
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 1000);
+        CHECK_EQ(bpfaot_rt_sandbox_check(
+                     &run, U(value), U(ctx),
+                     HOW(6, BPFAOT_SANDBOX_HELPER_READ, 2 | BPFAOT_SANDBOX_ARG_KEY_SIZED, 1)),
+                 0);
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(bpfaot_sandbox_fault(&f) && f.kind == BPFAOT_SANDBOX_MAP && f.arg == 2);
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 1000);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, U(ctx) + 8, 0, HOW(6, BPFAOT_SANDBOX_CTX, 1, 25)),
+                 0);
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(strstr(why(), "is not the program's context") != NULL);
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 1000);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&run, 0x1234, 0, HOW(6, BPFAOT_SANDBOX_CALLBACK, 2, 181)),
+                 0);
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(strcmp(why(), "helper loop (arg 2): 0x1234 is not one of the program's functions") ==
+              0);
+
+        /* Frames: 8 at most; the ninth is refused, located later at the helper call. */
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 1000);
+        for (int i = 0; i < BPFAOT_SANDBOX_MAX_FRAMES; i++)
+                CHECK(!bpfaot_rt_sandbox_push(0, 0, HOW(10, BPFAOT_SANDBOX_DEPTH, 0, 0))->failed);
+        CHECK(bpfaot_rt_sandbox_push(0, 0, HOW(10, BPFAOT_SANDBOX_DEPTH, 0, 0))->failed);
+        bpfaot_rt_sandbox_locate(&run, HOW(12, BPFAOT_SANDBOX_DEPTH, 0, 0));
+        bpfaot_rt_sandbox_locate(&run, HOW(3, BPFAOT_SANDBOX_DEPTH, 0, 0));
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(bpfaot_sandbox_fault(&f) && f.insn == 12);
+        CHECK(strcmp(why(), "call chain deeper than 8 frames") == 0);
+        /* Outside any run, a push fails at once. */
+        CHECK(bpfaot_rt_sandbox_push(0, 0, 0)->failed);
+
+        /* A tail call's run: its fault and its loop count are its caller's. */
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 5000);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(3000), 1);
+        enter(&tail, ctx, sizeof(ctx), NULL, 0, NULL, 0, 0);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(1000), 1);
+        CHECK_EQ(bpfaot_rt_sandbox_check(&tail, 8, 1, HOW(9, BPFAOT_SANDBOX_LOAD, 0, 0)), 0);
+        bpfaot_rt_sandbox_leave(&tail);
+        CHECK(run.failed);
+        CHECK_EQ(run.loops, 4000);
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(bpfaot_sandbox_fault(&f) && f.insn == 9);
+
+        /* The loop budget: past it the run fails, with no instruction to blame. */
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 5000);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(4096), 1);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(4096), 0);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(UINT64_MAX), 0);
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(bpfaot_sandbox_fault(&f) && f.insn == BPFAOT_SANDBOX_NO_INSN);
+        CHECK(strcmp(why(), "exceeded the limit of 5000 loop iterations") == 0);
+        /* Outside any run, iterations are not counted (code that is not sandboxed). */
+        CHECK_EQ(bpfaot_rt_sandbox_budget(UINT64_MAX), 1);
+        /* A new run forgets the last fault; clear forgets it too. */
+        enter(&run, ctx, sizeof(ctx), NULL, 0, NULL, 0, 10);
+        CHECK(!bpfaot_sandbox_fault(NULL));
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(!bpfaot_sandbox_fault(NULL));
+        bpfaot_sandbox_fault_clear();
+        CHECK(!bpfaot_sandbox_fault(NULL));
+
+        bpfaot_map__free(map);
+        printf("sandbox: ok\n");
+        return 0;
+}
