@@ -1385,13 +1385,21 @@ static bool sb_reads_any(uint32_t id)
         return false;
 }
 
-/* Whether helper call `insn` may run the program's code (a callback) before it returns. */
-static bool sb_runs_code(const struct bpfaot_insn *insn)
+/*
+ * Whether helper call `insn` may fail the run: it runs the program's code (a
+ * callback), or releases a ring-buffer record the runtime checks the run holds.
+ */
+static bool sb_may_fail(const struct bpfaot_insn *insn)
 {
         const struct helper_sig *sig =
             insn->src == BPFAOT_CALL_HELPER ? helper_sig_find((uint32_t)insn->imm) : NULL;
 
-        return sig && sig->callback != HELPER_CB_NONE;
+        if (!sig)
+                return false;
+        for (unsigned i = 0; i < HELPER_MAX_ARGS; i++)
+                if (sig->args[i] == HELPER_ARG_RINGBUF_RECORD)
+                        return true;
+        return sig->callback != HELPER_CB_NONE;
 }
 
 /* Whether a private frame's spot, which the analysis bounded, is what register `reg` passes. */
@@ -1453,6 +1461,8 @@ static void sb_helper_args(struct tr *t, uint32_t id, size_t idx, LLVMValueRef *
                                 sb_check(t, v, c64(t, 0), sb_how(t, BPFAOT_SANDBOX_MAP, reg, id));
                         continue;
                 }
+                if (sig->args[i] == HELPER_ARG_RINGBUF_RECORD)
+                        continue; /* the runtime checks the run holds it */
                 if (sig->args[i] == HELPER_ARG_CTX) {
                         sb_check(t, v, c64(t, 0), sb_how(t, BPFAOT_SANDBOX_CTX, reg, id));
                         continue;
@@ -1508,11 +1518,10 @@ static void sb_helper_args(struct tr *t, uint32_t id, size_t idx, LLVMValueRef *
 static bool sb_arg_checked(enum helper_arg kind)
 {
         switch (kind) {
-        case HELPER_ARG_CONST_STR:      /* read up to a NUL: bounds not checked yet */
-        case HELPER_ARG_SPIN_LOCK:      /* a lock taken twice would hang */
-        case HELPER_ARG_TIMER:          /* its callback runs outside any run */
-        case HELPER_ARG_RINGBUF_RECORD: /* the runtime trusts the record's header */
-        case HELPER_ARG_DYNPTR:         /* the runtime trusts the dynptr's pointer */
+        case HELPER_ARG_CONST_STR: /* read up to a NUL: bounds not checked yet */
+        case HELPER_ARG_SPIN_LOCK: /* a lock taken twice would hang */
+        case HELPER_ARG_TIMER:     /* its callback runs outside any run */
+        case HELPER_ARG_DYNPTR:    /* the runtime trusts the dynptr's pointer */
         case HELPER_ARG_DYNPTR_OUT:
         case HELPER_ARG_DYNPTR_RELEASE:
         case HELPER_ARG_KERNEL_PTR: /* dereferenced by the runtime */
@@ -1637,9 +1646,9 @@ static void tr_call(struct tr *t, size_t idx)
                 callee = name;
         }
         finish_call(t, call(t, callee, t->fn5, args + 1, 5));
-        if (t->sb_run && sb_runs_code(insn)) {
-                /* Too many frames in a callback: the fault is this call's (as the interpreter's).
-                 */
+        if (t->sb_run && sb_may_fail(insn)) {
+                /* A fault the runtime could not place (too many frames in a callback, a record
+                   not held) is this call's, as the interpreter's. */
                 LLVMValueRef at = c64(t, sb_how(t, BPFAOT_SANDBOX_DEPTH, 0, 0));
                 LLVMTypeRef params[2] = {t->i8p, t->i64};
                 LLVMValueRef a2[2] = {t->sb_run, at};

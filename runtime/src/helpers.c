@@ -7,6 +7,7 @@
 #include "cpu_internal.h"
 #include "helpers_internal.h"
 #include "bpfaot/sandbox.h"
+#include "sandbox_internal.h"
 #include "maps_internal.h"
 
 #include <errno.h>
@@ -313,12 +314,21 @@ BPFAOT_HELPER(ringbuf_output)
 BPFAOT_HELPER(ringbuf_reserve)(uint64_t map, uint64_t size, uint64_t flags, uint64_t d, uint64_t e)
 {
         (void)d, (void)e;
-        return map ? (uint64_t)(uintptr_t)bpfaot_ringbuf__reserve(MAP(map), size, flags) : 0;
+        void *rec = map ? bpfaot_ringbuf__reserve(MAP(map), size, flags) : NULL;
+
+        /* A sandboxed run holds at most so many records: past them the ring is "full". */
+        if (rec && !bpfaot__sandbox_record_reserved(rec, size)) {
+                bpfaot_ringbuf__discard(rec, BPF_RB_NO_WAKEUP);
+                rec = NULL;
+        }
+        return (uint64_t)(uintptr_t)rec;
 }
 
 BPFAOT_HELPER(ringbuf_submit)(uint64_t data, uint64_t flags, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)c, (void)d, (void)e;
+        if (data && !bpfaot__sandbox_record_release(PTR(data), BPF_FUNC_ringbuf_submit))
+                return 0;
         bpfaot_ringbuf__submit(PTR(data), flags);
         return 0;
 }
@@ -326,6 +336,8 @@ BPFAOT_HELPER(ringbuf_submit)(uint64_t data, uint64_t flags, uint64_t c, uint64_
 BPFAOT_HELPER(ringbuf_discard)(uint64_t data, uint64_t flags, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)c, (void)d, (void)e;
+        if (data && !bpfaot__sandbox_record_release(PTR(data), BPF_FUNC_ringbuf_discard))
+                return 0;
         bpfaot_ringbuf__discard(PTR(data), flags);
         return 0;
 }

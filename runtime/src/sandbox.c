@@ -3,6 +3,7 @@
 #include "bpfaot/sandbox.h"
 #include "bpfaot/maps.h"
 #include "bpfaot/runtime.h"
+#include "sandbox_internal.h"
 
 #include <inttypes.h>
 #include <linux/bpf.h>
@@ -81,6 +82,10 @@ void bpfaot_rt_sandbox_enter(struct bpfaot_sandbox_run *run, const char *prog, u
 
 void bpfaot_rt_sandbox_leave(struct bpfaot_sandbox_run *run)
 {
+        /* Records still held (a run that failed, or forgot them) are discarded, not leaked. */
+        for (uint64_t i = 0; i < run->record_cnt; i++)
+                bpfaot_ringbuf__discard((void *)(uintptr_t)run->record_lo[i], 0);
+        run->record_cnt = 0;
         current = run->outer;
         if (current)
                 current->loops = run->loops;
@@ -119,7 +124,9 @@ struct bpfaot_sandbox_run *bpfaot_rt_sandbox_push(uint64_t lo, uint64_t hi, uint
 
 void bpfaot_rt_sandbox_locate(struct bpfaot_sandbox_run *run, uint64_t how)
 {
-        if (run->failed && run->fault.kind == BPFAOT_SANDBOX_DEPTH && run->fault.insn == UNLOCATED)
+        if (run->failed &&
+            (run->fault.kind == BPFAOT_SANDBOX_DEPTH || run->fault.kind == BPFAOT_SANDBOX_RECORD) &&
+            run->fault.insn == UNLOCATED)
                 run->fault.insn = how_insn(how);
 }
 
@@ -173,6 +180,46 @@ static bool known_map(const struct bpfaot_sandbox_run *run, uint64_t p)
         return false;
 }
 
+static bool is_ringbuf(const struct bpfaot_map *map)
+{
+        const struct bpfaot_map_def *d = map ? bpfaot_map__def(map) : NULL;
+
+        return d && d->type == BPF_MAP_TYPE_RINGBUF;
+}
+
+bool bpfaot__sandbox_record_reserved(void *p, uint64_t size)
+{
+        struct bpfaot_sandbox_run *run = current;
+
+        if (!run)
+                return true;
+        if (run->record_cnt == BPFAOT_SANDBOX_MAX_RECORDS)
+                return false;
+        run->record_lo[run->record_cnt] = (uint64_t)(uintptr_t)p;
+        run->record_hi[run->record_cnt] = (uint64_t)(uintptr_t)p + size;
+        run->record_cnt++;
+        return true;
+}
+
+bool bpfaot__sandbox_record_release(void *p, uint32_t helper)
+{
+        struct bpfaot_sandbox_run *run = current;
+
+        if (!run)
+                return true;
+        for (uint64_t i = 0; i < run->record_cnt; i++)
+                if (run->record_lo[i] == (uint64_t)(uintptr_t)p) {
+                        run->record_cnt--;
+                        run->record_lo[i] = run->record_lo[run->record_cnt];
+                        run->record_hi[i] = run->record_hi[run->record_cnt];
+                        return true;
+                }
+        fail(run, (uint64_t)(uintptr_t)p, 0,
+             BPFAOT_SANDBOX_HOW(0, BPFAOT_SANDBOX_RECORD, 1, helper), NULL);
+        run->fault.insn = UNLOCATED; /* bpfaot_rt_sandbox_locate names the call */
+        return false;
+}
+
 static uint64_t check_mem(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
                           uint64_t how, bool write)
 {
@@ -180,6 +227,9 @@ static uint64_t check_mem(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_
                 return 1;
         for (uint32_t f = 0; f < run->depth; f++)
                 if (inside(addr, size, run->frame_lo[f], run->frame_hi[f] - run->frame_lo[f]))
+                        return 1;
+        for (uint64_t r = 0; r < run->record_cnt; r++)
+                if (inside(addr, size, run->record_lo[r], run->record_hi[r] - run->record_lo[r]))
                         return 1;
         for (uint64_t d = 0; d < run->data_cnt; d++) {
                 const struct bpfaot_sandbox_region *r = &run->data[d];
@@ -190,9 +240,11 @@ static uint64_t check_mem(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_
                         return fail(run, addr, size, how, r->name);
                 return 1;
         }
+        /* A ring buffer's memory is the program's only in the records it holds (above). */
         if (addr <= UINTPTR_MAX && size <= SIZE_MAX)
                 for (uint64_t i = 0; i < run->map_cnt; i++)
-                        if (bpfaot_map__owns(run->maps[i], (const void *)(uintptr_t)addr,
+                        if (!is_ringbuf(run->maps[i]) &&
+                            bpfaot_map__owns(run->maps[i], (const void *)(uintptr_t)addr,
                                              (size_t)size))
                                 return 1;
         return fail(run, addr, size, how, NULL);
@@ -311,10 +363,14 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
         case BPFAOT_SANDBOX_DEPTH:
                 return snprintf(buf, len, "call chain deeper than %d frames",
                                 BPFAOT_SANDBOX_MAX_FRAMES);
-        case BPFAOT_SANDBOX_BUDGET:
+        case BPFAOT_SANDBOX_RECORD:
                 return snprintf(buf, len,
-                                "exceeded the limit of %" PRIu64
-                                " loop iterations",
+                                "helper %s (arg %" PRIu32 "): 0x%" PRIx64
+                                " is not a ring-buffer record the program holds (reserved, not "
+                                "yet submitted or discarded)",
+                                helper_name(f->helper, id, sizeof(id)), f->arg, f->addr);
+        case BPFAOT_SANDBOX_BUDGET:
+                return snprintf(buf, len, "exceeded the limit of %" PRIu64 " loop iterations",
                                 f->size);
         case BPFAOT_SANDBOX_HELPER:
                 return snprintf(buf, len,

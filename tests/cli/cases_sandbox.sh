@@ -453,15 +453,28 @@ case_sandbox_globals() {
                         "map_value: v[$i] past the map's values" --program map_value
         done
 
-        # A 16-byte record {1, 2}: rec[1] = 5 gives 6. A sandbox refuses ring-buffer
-        # records (the runtime trusts a record's header): the interpreter checks the store.
+        # A 16-byte record {1, 2}: rec[1] = 5 gives 6.
         sandbox_ctx g.bin 0 1 5
-        sandbox_refuses "ringbuf_record" "helper ringbuf_submit is not allowed in a sandbox: its argument 1, a ring-buffer record, is not checked" \
-                --program ringbuf_record "$p" g.bin
+        engines_agree 6 "ringbuf_record: rec[1] = 5" --program ringbuf_record "$p" g.bin
         sandbox_ctx g.bin 0 $((1 << 20)) 5
-        SANDBOX_ENGINES=--interp both_engines "$p" g.bin \
-                "out-of-bounds store of 8 bytes at 0x[0-9a-f]+" "[0-9]+" \
+        both_engines "$p" g.bin "out-of-bounds store of 8 bytes at 0x[0-9a-f]+" "[0-9]+" \
                 "ringbuf_record: rec[1 << 20] past the ring buffer" --program ringbuf_record
+        # In a sandbox a record is the program's from reserve to submit or discard, no longer
+        # (the interpreter lets a program touch the whole ring).
+        sandbox_ctx g.bin 0 0 5
+        engines_agree 7 "ringbuf_misuse: reserve, submit" --program ringbuf_misuse "$p" g.bin
+        sandbox_ctx g.bin 1 0 5
+        SANDBOX_ENGINES=--sandbox both_engines "$p" g.bin \
+                "out-of-bounds store of 8 bytes at 0x[0-9a-f]+" "[0-9]+" \
+                "ringbuf_misuse: a record written after submit" --program ringbuf_misuse
+        sandbox_ctx g.bin 2 0 5
+        SANDBOX_ENGINES=--sandbox both_engines "$p" g.bin \
+                "helper ringbuf_submit \\(arg 1\\): 0x[0-9a-f]+ is not a ring-buffer record the program holds \\(reserved, not yet submitted or discarded\\)" \
+                "[0-9]+" "ringbuf_misuse: a record submitted twice" --program ringbuf_misuse
+        sandbox_ctx g.bin 3 0 5
+        SANDBOX_ENGINES=--sandbox both_engines "$p" g.bin \
+                "helper ringbuf_submit \\(arg 1\\): 0x[0-9a-f]+ is not a ring-buffer record .*" \
+                "[0-9]+" "ringbuf_misuse: the context submitted as a record" --program ringbuf_misuse
 }
 
 # Correct programs: the sandbox refuses none of them and changes no result.
@@ -491,14 +504,12 @@ case_sandbox_benign() {
                 engines_agree - "helpers.bpf.o $m: map values and stack buffers through helpers" \
                         --program "$m" "$CLI_OBJS/helpers.bpf.o"
         done
-        for m in lru_fill queue_stack; do
+        for m in lru_fill queue_stack ringbuf; do
                 engines_agree - "allkinds.bpf.o $m" --program "$m" "$CLI_OBJS/allkinds.bpf.o"
         done
         # What the checks do not cover is refused when the program is built, by call.
         sandbox_refuses "dynptr" "helper dynptr_from_mem is not allowed in a sandbox: its argument 4, a pointer to writable bpf_dynptr, is not checked" \
                 --program dynptr "$CLI_OBJS/helpers.bpf.o"
-        sandbox_refuses "ringbuf" "helper ringbuf_submit is not allowed in a sandbox: its argument 1, a ring-buffer record, is not checked" \
-                --program ringbuf "$CLI_OBJS/allkinds.bpf.o"
         sandbox_refuses "format" "helper snprintf is not allowed in a sandbox: it follows pointers it is not given as arguments" \
                 --program format "$CLI_OBJS/allkinds.bpf.o"
         x "$BPF_AOT" build --sandbox --program format "$CLI_OBJS/allkinds.bpf.o" -o refused

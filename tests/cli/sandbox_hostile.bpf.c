@@ -116,6 +116,28 @@ SEC("socket/ringbuf_record") u64 ringbuf_record(const struct req *r)
 }
 
 /*
+ * A record submitted, then, as `which` says: 1 written after submit, 2
+ * submitted again, 3 a pointer into the context submitted in its place.
+ */
+SEC("socket/ringbuf_misuse") u64 ringbuf_misuse(const struct req *r)
+{
+        u64 *rec = bpf_ringbuf_reserve(&events, 16, 0);
+        u64 *other = (u64 *)r + 1;
+
+        if (!rec)
+                return 1000;
+        rec[0] = r->val;
+        rec[1] = 0;
+        __asm__ volatile("" : "+r"(other));
+        bpf_ringbuf_submit(r->which == 3 ? other : rec, 0);
+        if (r->which == 1)
+                rec[1] = r->val;
+        if (r->which == 2)
+                bpf_ringbuf_submit(rec, 0);
+        return 7;
+}
+
+/*
  * The first idx bytes of a 16-byte stack buffer sent to the ring buffer: more
  * than 16 would send the native stack beyond it. Returns the bytes waiting.
  */

@@ -462,9 +462,9 @@ struct bpfaot_compile_opts {
          * helper argument the analysis does not prove to be the program's is
          * checked when it runs; a failed check ends the run, the entry
          * returns 0 and bpfaot_sandbox_fault() says why. Programs calling
-         * what the checks do not cover (kfuncs, callx, helpers taking
-         * dynptrs, ring-buffer records, spin locks, timers, format strings)
-         * are refused (-ENOTSUP). Not with maps_by_fd.
+         * what the checks do not cover (kfuncs, helpers taking dynptrs,
+         * spin locks, timers, kernel objects, format strings) are refused
+         * (-ENOTSUP). Not with maps_by_fd.
          */
         bool sandbox;
         /*

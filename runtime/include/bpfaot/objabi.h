@@ -210,6 +210,7 @@ enum bpfaot_sandbox_kind {
         BPFAOT_SANDBOX_DEPTH,        /* more frames than BPFAOT_SANDBOX_MAX_FRAMES */
         BPFAOT_SANDBOX_HELPER,       /* callx of a helper the sandbox does not allow */
         BPFAOT_SANDBOX_BUDGET,       /* more loop iterations than the run's budget */
+        BPFAOT_SANDBOX_RECORD, /* a ring-buffer record the run does not hold, or released twice */
         BPFAOT_SANDBOX_KIND_CNT
 };
 #define BPFAOT_SANDBOX_HOW(insn, kind, arg, helper)                                                \
@@ -225,6 +226,8 @@ enum bpfaot_sandbox_kind {
 
 /* Frames a sandboxed run may have at once, callbacks' included (the kernel's MAX_CALL_FRAMES). */
 #define BPFAOT_SANDBOX_MAX_FRAMES 8
+/* Ring-buffer records a sandboxed run may hold at once (reserved, not yet submitted). */
+#define BPFAOT_SANDBOX_MAX_RECORDS 16
 
 /* A global data section of a sandboxed program: [base, base + size), read-only or not. */
 struct bpfaot_sandbox_region {
@@ -265,6 +268,9 @@ struct bpfaot_sandbox_run {
         uint64_t map_cnt;
         uint64_t frame_lo[BPFAOT_SANDBOX_MAX_FRAMES], frame_hi[BPFAOT_SANDBOX_MAX_FRAMES];
         uint64_t loops, max_loops; /* loop iterations counted so far, and the budget */
+        /* Ring-buffer records reserved and not yet submitted or discarded: [lo, hi). */
+        uint64_t record_lo[BPFAOT_SANDBOX_MAX_RECORDS], record_hi[BPFAOT_SANDBOX_MAX_RECORDS];
+        uint64_t record_cnt;
         struct bpfaot_sandbox_run *outer; /* the run this one is nested in (a tail call's) */
         struct bpfaot_sandbox_fault fault;
 };
