@@ -235,13 +235,19 @@ static bool is_thunk(const struct vm *vm, uint64_t fn);
  * runs: memory it reads or writes, of the size the next argument or the
  * kind gives, must be memory the program may access (as its own loads and
  * stores), a callback one of the program's functions. Memory sized by a
- * map's key or value is not checked (the interpreter does not know the
- * runtime's maps).
+ * map's key or value is checked when the map is one of the program's own
+ * (an inner map's sizes, or those of a host's map by id, are not known here).
  */
 static int check_helper_args(struct vm *vm, uint32_t id)
 {
         const struct helper_sig *sig = helper_sig_find(id);
         const uint64_t *r = vm->reg;
+        const struct bpfaot_map_desc *map = NULL;
+
+        for (unsigned i = 0; sig && vm->maps && i < HELPER_MAX_ARGS; i++)
+                for (size_t m = 0; sig->args[i] == HELPER_ARG_MAP && m < vm->prog->map_cnt; m++)
+                        if (vm->maps[m] && r[i + 1] == (uint64_t)(uintptr_t)vm->maps[m])
+                                map = &vm->prog->maps[m];
 
         for (unsigned i = 0; sig && i < HELPER_MAX_ARGS; i++) {
                 const struct helper_arg_info *info = helper_arg_info(sig->args[i]);
@@ -265,6 +271,10 @@ static int check_helper_args(struct vm *vm, uint32_t id)
                         continue;
                 if (info->flags & HELPER_ARGF_SIZED_BY_NEXT)
                         size = i + 1 < HELPER_MAX_ARGS ? r[i + 2] : 0;
+                else if (info->flags & HELPER_ARGF_KEY_SIZED)
+                        size = map ? map->key_size : 0;
+                else if (info->flags & HELPER_ARGF_VALUE_SIZED)
+                        size = map ? map->value_size : 0;
                 else
                         size = info->fixed_size;
                 if (!size)

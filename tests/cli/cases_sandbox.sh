@@ -453,6 +453,14 @@ case_sandbox_globals() {
                         "map_value: v[$i] past the map's values" --program map_value
         done
 
+        # A map's value read by map_update_elem from the stack: 32 bytes (the value's size).
+        sandbox_ctx g.bin 0 0 5
+        engines_agree 6 "map_update: the whole 32-byte buffer" --program map_update "$p" g.bin
+        sandbox_ctx g.bin 0 $((1 << 16)) 5
+        both_engines "$p" g.bin \
+                "out-of-bounds read by helper map_update_elem \\(arg 3\\) of 32 bytes at 0x[0-9a-f]+" \
+                "[0-9]+" "map_update: a value read from past the frame" --program map_update
+
         # A 16-byte record {1, 2}: rec[1] = 5 gives 6.
         sandbox_ctx g.bin 0 1 5
         engines_agree 6 "ringbuf_record: rec[1] = 5" --program ringbuf_record "$p" g.bin

@@ -17,6 +17,7 @@ typedef unsigned long long u64;
 #define HELPER(ret, name, id, ...) static ret (*const bpf_##name)(__VA_ARGS__) = (void *)id
 
 HELPER(void *, map_lookup_elem, 1, void *map, const void *key);
+HELPER(long, map_update_elem, 2, void *map, const void *key, const void *value, u64 flags);
 HELPER(long, probe_read_kernel, 113, void *dst, u32 size, const void *src);
 HELPER(long, ringbuf_output, 130, void *map, void *data, u64 size, u64 flags);
 HELPER(void *, ringbuf_reserve, 131, void *map, u64 size, u64 flags);
@@ -113,6 +114,21 @@ SEC("socket/ringbuf_record") u64 ringbuf_record(const struct req *r)
         sum = rec[0] + rec[1];
         bpf_ringbuf_submit(rec, 0);
         return sum;
+}
+
+/* values[0] = the 32 bytes at idx bytes into a 32-byte stack buffer: past 0, past the frame. */
+SEC("socket/map_update") u64 map_update(const struct req *r)
+{
+        u64 buf[4] = {1, 2, 3, r->val};
+        u32 key = 0;
+        const char *p = (const char *)buf + r->idx;
+        u64 *v;
+
+        __asm__ volatile("" : "+r"(p));
+        if (bpf_map_update_elem(&values, &key, p, 0))
+                return 1000;
+        v = bpf_map_lookup_elem(&values, &key);
+        return v ? v[0] + v[3] : 2000;
 }
 
 /*
