@@ -144,6 +144,16 @@ case_skeleton_instances() {
         expect_eq "$(tr '\n' '|' <_out)" \
                 "a 1000002|b 2000010|hits a 2 b 1; calls a 2 b 10|object's own calls 0|threads: each instance counted its own|" \
                 "instances keep their maps and data apart"
+        # Sandboxed, each instance's maps and data are its run's regions: the same results.
+        rm -rf sk
+        x "$BPF_AOT" build --skeleton --instances --sandbox "$(obj skeleton_instances)" -o sk
+        expect_rc 0 "build --skeleton --instances --sandbox"
+        skel_host instances sk/skeleton_instances.aot.o
+        x ./instances
+        expect_rc 0 "run the host (sandboxed)"
+        expect_eq "$(tr '\n' '|' <_out)" \
+                "a 1000002|b 2000010|hits a 2 b 1; calls a 2 b 10|object's own calls 0|threads: each instance counted its own|" \
+                "sandboxed instances reach their own maps and data"
         x "$BPF_AOT" build --instances "$(obj skeleton_instances)" -o each
         expect_rc 2 "--instances without --skeleton"
         expect_err_line "build: --instances needs --skeleton$" "the message"
