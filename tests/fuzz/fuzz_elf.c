@@ -53,8 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         for (size_t i = 0; i < elf->prog_cnt; i++) {
                 BPFAOT_OPTS_INIT(bpfaot_validate_opts, vopts);
+                /* The input's last byte chooses plain or sandboxed code (the same checks apply). */
                 BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O0,
-                                 .output = BPFAOT_OUTPUT_OBJECT);
+                                 .output = BPFAOT_OUTPUT_OBJECT,
+                                 .sandbox = (data[size - 1] & 1) != 0);
                 struct bpfaot_buf out = {0};
                 struct bpfaot_prog prog;
 
