@@ -319,6 +319,14 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
             [BPFAOT_SANDBOX_STORE] = "store",
             [BPFAOT_SANDBOX_ATOMIC] = "atomic access",
         };
+        /* What a helper's argument should have been. */
+        static const char *const not_what[BPFAOT_SANDBOX_KIND_CNT] = {
+            [BPFAOT_SANDBOX_CALLBACK] = "one of the program's functions",
+            [BPFAOT_SANDBOX_MAP] = "one of the program's maps",
+            [BPFAOT_SANDBOX_CTX] = "the program's context",
+            [BPFAOT_SANDBOX_RECORD] = "a ring-buffer record the program holds (reserved, not yet "
+                                      "submitted or discarded)",
+        };
         char id[16];
 
         switch (f->kind) {
@@ -346,29 +354,15 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
                                 what, name, f->arg, f->size, f->addr);
         }
         case BPFAOT_SANDBOX_CALLBACK:
-                return snprintf(buf, len,
-                                "helper %s (arg %" PRIu32 "): 0x%" PRIx64
-                                " is not one of the program's functions",
-                                helper_name(f->helper, id, sizeof(id)), f->arg, f->addr);
         case BPFAOT_SANDBOX_MAP:
-                return snprintf(buf, len,
-                                "helper %s (arg %" PRIu32 "): 0x%" PRIx64
-                                " is not one of the program's maps",
-                                helper_name(f->helper, id, sizeof(id)), f->arg, f->addr);
         case BPFAOT_SANDBOX_CTX:
-                return snprintf(buf, len,
-                                "helper %s (arg %" PRIu32 "): 0x%" PRIx64
-                                " is not the program's context",
-                                helper_name(f->helper, id, sizeof(id)), f->arg, f->addr);
+        case BPFAOT_SANDBOX_RECORD:
+                return snprintf(buf, len, "helper %s (arg %" PRIu32 "): 0x%" PRIx64 " is not %s",
+                                helper_name(f->helper, id, sizeof(id)), f->arg, f->addr,
+                                not_what[f->kind]);
         case BPFAOT_SANDBOX_DEPTH:
                 return snprintf(buf, len, "call chain deeper than %d frames",
                                 BPFAOT_SANDBOX_MAX_FRAMES);
-        case BPFAOT_SANDBOX_RECORD:
-                return snprintf(buf, len,
-                                "helper %s (arg %" PRIu32 "): 0x%" PRIx64
-                                " is not a ring-buffer record the program holds (reserved, not "
-                                "yet submitted or discarded)",
-                                helper_name(f->helper, id, sizeof(id)), f->arg, f->addr);
         case BPFAOT_SANDBOX_BUDGET:
                 return snprintf(buf, len, "exceeded the limit of %" PRIu64 " loop iterations",
                                 f->size);
