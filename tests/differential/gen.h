@@ -16,6 +16,22 @@
  * Memory accesses use constant offsets from r10, r9 or r8, always in
  * bounds; atomics are naturally aligned. The entry stores r0-r8 into the
  * first 72 bytes of the context before it exits.
+ *
+ * Modes (gen_program_mode; gen_program's programs are mode 0's):
+ *  - GEN_SANDBOX: only calls a sandbox allows (bpfaot_compile_opts.sandbox):
+ *    bpf_probe_read (id 4, directly or by callx) from the context or the
+ *    frame into a frame buffer, in bounds, where the others call the
+ *    generated helpers;
+ *  - GEN_UNSAFE (implies GEN_SANDBOX): also accesses the analysis cannot
+ *    prove, at offsets computed from data (a value of the context or a data
+ *    register): from the context pointer (inside, up to 64 bytes past
+ *    either end, or over 1 MiB away), from r10 (inside the frame, up to 64
+ *    bytes past either end in the entry, or over 1 MiB away), from r8
+ *    (inside the caller's window, or far), through a plain number, and
+ *    bpf_probe_read with a size from data. Such a program still validates
+ *    but may fail when it runs; where it fails does not depend on where the
+ *    context and the frames are (offsets near a region stay within the
+ *    64 bytes beyond it that belong to nothing in either engine).
  */
 #ifndef BPFAOT_TEST_GEN_H
 #define BPFAOT_TEST_GEN_H
@@ -39,14 +55,25 @@ struct gen_prog {
         size_t mem_len; /* size of the context memory the program expects */
 };
 
+#define GEN_SANDBOX 1u
+#define GEN_UNSAFE  2u
+
+/* The id of bpf_probe_read, the one helper GEN_SANDBOX programs call. */
+#define GEN_HELPER_PROBE_READ 4
+
 /* Generate the program for `seed`. Returns 0 or -ENOMEM. */
 int gen_program(uint64_t seed, struct gen_prog *out);
+/* The same in mode `mode` (GEN_SANDBOX, GEN_UNSAFE); mode 0 is gen_program. */
+int gen_program_mode(uint64_t seed, unsigned mode, struct gen_prog *out);
 void gen_prog_free(struct gen_prog *prog);
 
 /* Fill the context memory for `seed` (mem_len bytes of mixed patterns). */
 void gen_fill_memory(uint64_t seed, uint8_t *mem, size_t len);
 
-/* The helper with this id (GEN_HELPER_FIRST ...), or NULL. Matches bpfaot_helper_lookup. */
+/*
+ * The helper with this id (GEN_HELPER_FIRST ..., or the runtime's
+ * bpf_probe_read), or NULL. Matches bpfaot_helper_lookup.
+ */
 bpfaot_helper_fn gen_helper_lookup(void *ctx, uint32_t id);
 /* callx dispatcher for compiled code: a generated helper, or (uint64_t)-ENOENT. */
 uint64_t gen_callx(uint64_t id, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
