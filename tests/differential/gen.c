@@ -136,7 +136,10 @@ struct gen {
         unsigned depth;
         bool in_loop;
         bool sandbox, unsafe; /* GEN_SANDBOX, GEN_UNSAFE */
-        uint32_t reserved;    /* registers (bit r) holding a pointer or a counter for a few insns */
+        uint32_t
+            unsafe_where; /* GEN_UNSAFE: the kinds of unsafe items (bits of enum unsafe_where) */
+        uint32_t unsafe_kinds; /* and of their offsets (bits of enum unsafe_off) */
+        uint32_t reserved; /* registers (bit r) holding a pointer or a counter for a few insns */
 };
 
 static struct bpfaot_insn mk(uint8_t opcode, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
@@ -1163,6 +1166,16 @@ static void gen_probe_read(struct gen *g, bool callx, bool unsafe)
         rewrite_arg_regs(g);
 }
 
+/* What an unsafe item accesses. */
+enum unsafe_where {
+        UNSAFE_CTX,        /* the context pointer + an offset */
+        UNSAFE_FRAME,      /* r10 + an offset */
+        UNSAFE_CALLER,     /* r8 (sub-programs: the caller's frame) + an offset */
+        UNSAFE_NUMBER,     /* a plain number */
+        UNSAFE_PROBE_READ, /* bpf_probe_read of a size from data */
+        UNSAFE_WHERE_CNT
+};
+
 /* Where an unsafe offset from a region [lo, hi) falls. */
 enum unsafe_off {
         OFF_INSIDE,  /* in bounds */
@@ -1180,6 +1193,7 @@ static void emit_unsafe_off(struct gen *g, uint8_t a, enum unsafe_off k, int32_t
                             unsigned size, unsigned align)
 {
         int32_t amask = -(int32_t)align;
+        int32_t near = chance(&g->rng, 50) ? 8 : NEAR; /* the bytes either side of an end */
         uint8_t b = 0;
 
         switch (k) {
@@ -1201,13 +1215,13 @@ static void emit_unsafe_off(struct gen *g, uint8_t a, enum unsafe_off k, int32_t
                         release_reg(g, b);
                 }
                 break;
-        case OFF_NEAR_HI: /* [hi - size - NEAR, hi - size + NEAR) */
-                emit_alu64_k(g, BPFAOT_ALU_AND, a, (2 * NEAR - 1) & amask);
-                emit_alu64_k(g, BPFAOT_ALU_ADD, a, hi - (int32_t)size - NEAR);
+        case OFF_NEAR_HI: /* [hi - size - near, hi - size + near): may straddle the end */
+                emit_alu64_k(g, BPFAOT_ALU_AND, a, (2 * near - 1) & amask);
+                emit_alu64_k(g, BPFAOT_ALU_ADD, a, hi - (int32_t)size - near);
                 break;
-        case OFF_NEAR_LO: /* [lo - NEAR, lo + NEAR) */
-                emit_alu64_k(g, BPFAOT_ALU_AND, a, (2 * NEAR - 1) & amask);
-                emit_alu64_k(g, BPFAOT_ALU_ADD, a, lo - NEAR);
+        case OFF_NEAR_LO: /* [lo - near, lo + near) */
+                emit_alu64_k(g, BPFAOT_ALU_AND, a, (2 * near - 1) & amask);
+                emit_alu64_k(g, BPFAOT_ALU_ADD, a, lo - near);
                 break;
         case OFF_FAR: /* [FAR_MIN, 2 FAR_MIN) << [0, 16), either way */
                 emit_alu64_k(g, BPFAOT_ALU_AND, a, (FAR_MIN - 1) & amask);
@@ -1218,6 +1232,18 @@ static void emit_unsafe_off(struct gen *g, uint8_t a, enum unsafe_off k, int32_t
                         emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_NEG, a, 0, 0, 0));
                 break;
         }
+}
+
+/* One of the offset kinds in `allowed` this program has, else the first. */
+static enum unsafe_off pick_kind(struct gen *g, const enum unsafe_off *allowed, size_t cnt)
+{
+        enum unsafe_off opts[8];
+        unsigned n = 0;
+
+        for (size_t i = 0; i < cnt; i++)
+                if (g->unsafe_kinds & (1u << allowed[i]))
+                        opts[n++] = allowed[i];
+        return n ? opts[below(&g->rng, n)] : allowed[0];
 }
 
 /* One load, store or atomic access of `size` bytes at `reg` + off. */
@@ -1256,39 +1282,43 @@ static void emit_unsafe_access(struct gen *g, uint8_t reg, int16_t off, unsigned
  * or a plain number, the address sometimes moved by a constant the access
  * takes back, the access sometimes skipped by a test of data.
  */
-static void gen_unsafe_access(struct gen *g)
+static void gen_unsafe_access(struct gen *g, enum unsafe_where where)
 {
         static const unsigned sizes[] = {1, 2, 4, 8};
-        static const enum unsafe_off ctx_kinds[] = {OFF_INSIDE,  OFF_INSIDE, OFF_NEAR_HI,
-                                                    OFF_NEAR_LO, OFF_MIXED,  OFF_FAR};
-        static const enum unsafe_off entry_frame_kinds[] = {OFF_INSIDE, OFF_INSIDE, OFF_NEAR_HI,
-                                                            OFF_NEAR_LO, OFF_MIXED};
+        static const enum unsafe_off ctx_kinds[] = {OFF_INSIDE, OFF_NEAR_HI, OFF_NEAR_LO, OFF_MIXED,
+                                                    OFF_FAR};
+        static const enum unsafe_off entry_frame_kinds[] = {OFF_INSIDE, OFF_NEAR_HI, OFF_NEAR_LO,
+                                                            OFF_MIXED};
         static const enum unsafe_off sub_kinds[] = {OFF_INSIDE, OFF_MIXED};
         bool atomic = chance(&g->rng, 20);
         unsigned size = atomic ? (chance(&g->rng, 50) ? 4 : 8) : PICK(&g->rng, sizes);
-        unsigned align = atomic || chance(&g->rng, 60) ? size : 1;
-        unsigned where = below(&g->rng, 100);
-        uint8_t a = take_reg(g), base;
+        unsigned align = atomic || chance(&g->rng, 40) ? size : 1;
+        uint8_t a = take_reg(g), base = 0;
         int32_t disp = 0;
         size_t jump = 0;
         bool guard;
 
-        emit_data_value(g, a, where < 35 || where >= 80);
-        if (where < 35) { /* the context */
+        emit_data_value(g, a, where == UNSAFE_CTX || where == UNSAFE_NUMBER);
+        switch (where) {
+        case UNSAFE_CTX:
                 base = REG_CTX;
-                emit_unsafe_off(g, a, PICK(&g->rng, ctx_kinds), 0, (int32_t)g->mem_len, size,
-                                align);
-        } else if (where < 70) { /* the own frame: near its ends only in the entry */
+                emit_unsafe_off(g, a, pick_kind(g, ctx_kinds, ARRAY_SIZE(ctx_kinds)), 0,
+                                (int32_t)g->mem_len, size, align);
+                break;
+        case UNSAFE_FRAME: /* near its ends only in the entry */
                 base = BPFAOT_REG_FP;
                 emit_unsafe_off(
-                    g, a, g->sub ? PICK(&g->rng, sub_kinds) : PICK(&g->rng, entry_frame_kinds),
+                    g, a,
+                    g->sub ? pick_kind(g, sub_kinds, ARRAY_SIZE(sub_kinds))
+                           : pick_kind(g, entry_frame_kinds, ARRAY_SIZE(entry_frame_kinds)),
                     -GEN_STACK_SIZE, 0, size, align);
-        } else if (where < 80 && g->sub) { /* the caller's window */
+                break;
+        case UNSAFE_CALLER:
                 base = REG_CALLER_STACK;
-                emit_unsafe_off(g, a, PICK(&g->rng, sub_kinds), -CALLER_STACK_WINDOW,
-                                CALLER_STACK_WINDOW, size, align);
-        } else { /* a plain number: the whole value, or its low 16 or 32 bits */
-                base = 0;
+                emit_unsafe_off(g, a, pick_kind(g, sub_kinds, ARRAY_SIZE(sub_kinds)),
+                                -CALLER_STACK_WINDOW, CALLER_STACK_WINDOW, size, align);
+                break;
+        default: /* a plain number: the whole value, or its low 16 or 32 bits */
                 if (chance(&g->rng, 20))
                         emit_alu64_k(g, BPFAOT_ALU_AND, a, 0xffff);
                 else if (chance(&g->rng, 25)) /* mov32: the low 32 bits */
@@ -1309,12 +1339,25 @@ static void gen_unsafe_access(struct gen *g)
         release_reg(g, a);
 }
 
+/*
+ * An unsafe item of one of the kinds this program has (each program has a
+ * random subset of them, and of the offsets' kinds, so that programs differ
+ * in which access fails first); r8's window only in sub-programs.
+ */
 static void gen_unsafe_item(struct gen *g)
 {
-        if (chance(&g->rng, 80))
-                gen_unsafe_access(g);
-        else
+        enum unsafe_where opts[UNSAFE_WHERE_CNT], where = UNSAFE_CTX;
+        unsigned n = 0;
+
+        for (unsigned w = 0; w < UNSAFE_WHERE_CNT; w++)
+                if (g->unsafe_where & (1u << w) && (w != UNSAFE_CALLER || g->sub))
+                        opts[n++] = (enum unsafe_where)w;
+        if (n)
+                where = opts[below(&g->rng, n)];
+        if (where == UNSAFE_PROBE_READ)
                 gen_probe_read(g, chance(&g->rng, 25), true);
+        else
+                gen_unsafe_access(g, where);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1580,6 +1623,10 @@ int gen_program_mode(uint64_t seed, unsigned mode, struct gen_prog *out)
         g->unsafe = mode & GEN_UNSAFE;
         g->sandbox = g->unsafe || (mode & GEN_SANDBOX);
         g->rng.s = mix64(seed ^ 0x6a09e667f3bcc908ull);
+        while (g->unsafe && !g->unsafe_where) {
+                g->unsafe_where = (uint32_t)rng_next(&g->rng) & ((1u << UNSAFE_WHERE_CNT) - 1);
+                g->unsafe_kinds = (uint32_t)rng_next(&g->rng) & ((1u << (OFF_FAR + 1)) - 1);
+        }
         g->mem_len =
             GEN_MIN_MEM_LEN + 8 * below(&g->rng, (GEN_MAX_MEM_LEN - GEN_MIN_MEM_LEN) / 8 + 1);
         g->n_subs = below(&g->rng, MAX_SUBS + 1);
