@@ -334,14 +334,6 @@ static bool check_interp(struct trial *t, const struct options *o, struct stats 
                 }
                 return false;
         }
-        if (t->oc_i.failed && !o->unsafe) {
-                if (t->report) {
-                        report_header(t->seed, o, &t->gp,
-                                      "the interpreter rejected a generated program");
-                        fprintf(stderr, "  %s\n", t->oc_i.why);
-                }
-                return false;
-        }
         return true;
 }
 

@@ -23,15 +23,31 @@
  *    frame into a frame buffer, in bounds, where the others call the
  *    generated helpers;
  *  - GEN_UNSAFE (implies GEN_SANDBOX): also accesses the analysis cannot
- *    prove, at offsets computed from data (a value of the context or a data
- *    register): from the context pointer (inside, up to 64 bytes past
- *    either end, or over 1 MiB away), from r10 (inside the frame, up to 64
- *    bytes past either end in the entry, or over 1 MiB away), from r8
- *    (inside the caller's window, or far), through a plain number, and
- *    bpf_probe_read with a size from data. Such a program still validates
- *    but may fail when it runs; where it fails does not depend on where the
- *    context and the frames are (offsets near a region stay within the
- *    64 bytes beyond it that belong to nothing in either engine).
+ *    prove, at offsets computed from data (bytes of the context, or a data
+ *    register where the validator cannot know its value): loads, stores and
+ *    atomics from the context pointer (inside, up to 8 or 64 bytes past
+ *    either end, or over 1 MiB away), from r10 (inside the frame, up to 8
+ *    or 64 bytes past either end in the entry, the return address's side
+ *    included, or over 1 MiB away), from r8 in sub-programs (inside the
+ *    caller's window, or far), through a plain number, and bpf_probe_read
+ *    into a frame buffer with a size from data. Each program has a random
+ *    subset of these kinds. Such a program still validates but may fail
+ *    when it runs.
+ *
+ * Where an unsafe program fails must not depend on where the context and
+ * the frames are, nor on how an engine lays them out: an access that
+ * leaves its region either stays within 64 bytes of it, where neither
+ * engine has another region (diff_test gives the interpreter's context
+ * room around it, and only the entry's frame is approached from outside:
+ * the interpreter keeps a callee's frame right above its caller's, compiled
+ * code below it), or goes over 1 MiB away, where neither has one. So the
+ * sandbox's one documented difference, that a pointer derived from the
+ * context which leaves it fails even where it lands in another region,
+ * never shows. Nor does another: the sandbox checks the source of
+ * bpf_probe_read (arg 3, size arg 2) against the program's regions, the
+ * interpreter does not (it lets the helper read whatever it can). The
+ * source here (the context, or the frame's lowest bytes) holds at least as
+ * many bytes as the buffer, so it is in bounds whenever the destination is.
  */
 #ifndef BPFAOT_TEST_GEN_H
 #define BPFAOT_TEST_GEN_H
