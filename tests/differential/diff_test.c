@@ -4,11 +4,25 @@
  * interpreter and by the compiler (object -> in-process loader), comparing
  * r0 and the final context memory.
  *
- *   diff_test [--interp-only] [-v] COUNT FIRST_SEED OPT_LEVEL
+ *   diff_test [--interp-only] [-v] [--regions N] [--sandbox] [--unsafe]
+ *             COUNT FIRST_SEED OPT_LEVEL
  *
  * --interp-only checks only the generator and the interpreter: every
- * program must validate and run without error. To reproduce a failure:
- * diff_test -v 1 <seed> <opt>.
+ * program must validate and run without error (with --unsafe: run the same
+ * way with the context and the frames elsewhere).
+ *
+ * --sandbox compiles with bpfaot_compile_opts.sandbox, programs of gen.c's
+ * GEN_SANDBOX mode: the results must be the interpreter's, and no run may
+ * fault. --unsafe (implies --sandbox) generates programs with accesses the
+ * analysis cannot prove (GEN_UNSAFE): either both engines finish with the
+ * same r0 and memory, or both fail at the same instruction (the
+ * interpreter's error, the sandbox's fault, after which the entry returns
+ * 0); the memory is not compared then, as the sandbox may skip stores of
+ * the faulting block that come before the fault. Compiled code must never
+ * crash (the crash handler names the seed).
+ *
+ * A failure prints the command that reproduces it, e.g.
+ * diff_test -v --unsafe 1 <seed> <opt>.
  */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -17,6 +31,7 @@
 #include "test_common.h"
 
 #include "bpfaot/runtime.h"
+#include "bpfaot/sandbox.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -29,16 +44,21 @@
 
 #define MAX_STEPS    10000000ull
 #define MAX_REPORTED 5
+/* Bytes around the interpreter's context that belong to no region (more than gen.h's 64). */
+#define CTX_SLACK 256
 
 struct options {
         uint64_t count, first_seed;
         int opt_level;
         uint64_t region_insns; /* --regions N: split sub-programs into regions of N insns */
         bool interp_only, verbose;
+        bool sandbox, unsafe; /* --sandbox, --unsafe (implies sandbox) */
+        char flags[64];       /* the options above that change programs or code, as given */
 };
 
 struct stats {
         uint64_t passed, failed;
+        uint64_t faulted; /* passed seeds whose runs failed, in each engine at one instruction */
         double t_interp, t_compile, t_native;
 };
 
@@ -46,10 +66,11 @@ struct stats {
 static volatile sig_atomic_t crash_armed;
 static uint64_t crash_seed;
 static int crash_opt;
+static const char *crash_flags = ""; /* options.flags */
 
 static void crash_handler(int sig)
 {
-        char buf[96], digits[24];
+        char buf[160], digits[24];
         size_t n = 0, d = 0;
         uint64_t v = crash_seed;
         const char *pre = "\ndiff_test: compiled code crashed on seed ";
@@ -66,6 +87,8 @@ static void crash_handler(int sig)
                 buf[n++] = '-';
                 buf[n++] = 'O';
                 buf[n++] = (char)('0' + crash_opt);
+                for (const char *f = crash_flags; *f && n < sizeof(buf) - 1; f++)
+                        buf[n++] = *f;
                 buf[n++] = '\n';
                 if (write(STDERR_FILENO, buf, n) < 0)
                         n = 0;
@@ -81,7 +104,7 @@ static double now(void)
         return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Symbols of compiled generated programs: the generated helpers, callx, libc. */
+/* Symbols of compiled generated programs: the generated helpers, callx, libc, the sandbox. */
 static uint64_t resolve(void *ctx, const char *name)
 {
         bpfaot_helper_fn fn;
@@ -94,26 +117,48 @@ static uint64_t resolve(void *ctx, const char *name)
                 fn = gen_helper_lookup(NULL, id);
                 return fn ? (uint64_t)(uintptr_t)fn : 0;
         }
-        return test_rt_resolve(NULL, name); /* memset, memcpy, ... */
+        return test_rt_resolve(NULL, name); /* memset, memcpy, bpfaot_rt_sandbox_*, ... */
+}
+
+/* How a run ended: r0, or (failed) the instruction and why. */
+struct outcome {
+        bool failed;
+        long insn;
+        uint64_t r0;
+        char why[BPFAOT_ERROR_MAX];
+};
+
+static void print_outcome(FILE *f, const char *who, const struct outcome *oc)
+{
+        if (oc->failed)
+                fprintf(f, "  %s: failed at insn %ld: %s\n", who, oc->insn, oc->why);
+        else
+                fprintf(f, "  %s: r0 0x%016" PRIx64 "\n", who, oc->r0);
 }
 
 static void report_header(uint64_t seed, const struct options *o, const struct gen_prog *gp,
                           const char *what)
 {
-        fprintf(stderr, "FAIL seed %" PRIu64 " (-O%d): %s\n", seed, o->opt_level, what);
-        fprintf(stderr, "  reproduce: diff_test -v 1 %" PRIu64 " %d\n", seed, o->opt_level);
+        fprintf(stderr, "FAIL seed %" PRIu64 " (-O%d%s): %s\n", seed, o->opt_level, o->flags, what);
+        fprintf(stderr, "  reproduce: diff_test -v%s 1 %" PRIu64 " %d\n", o->flags, seed,
+                o->opt_level);
         fprintf(stderr, "  program (%zu slots, %zu bytes of context):\n", gp->insn_cnt,
                 gp->mem_len);
         test_print_disasm(stderr, gp->insns, gp->insn_cnt);
 }
 
 static void report_mismatch(uint64_t seed, const struct options *o, const struct gen_prog *gp,
-                            uint64_t r0_i, const uint8_t *mem_i, uint64_t r0_n,
-                            const uint8_t *mem_n)
+                            const struct outcome *oc_i, const uint8_t *mem_i,
+                            const struct outcome *oc_n, const uint8_t *mem_n)
 {
         report_header(seed, o, gp, "interpreter and compiled code disagree");
-        fprintf(stderr, "  r0: interpreter 0x%016" PRIx64 ", compiled 0x%016" PRIx64 "%s\n", r0_i,
-                r0_n, r0_i == r0_n ? "" : "  <-- differs");
+        if (oc_i->failed || oc_n->failed) {
+                print_outcome(stderr, "interpreter", oc_i);
+                print_outcome(stderr, "compiled", oc_n);
+                return;
+        }
+        fprintf(stderr, "  r0: interpreter 0x%016" PRIx64 ", compiled 0x%016" PRIx64 "%s\n",
+                oc_i->r0, oc_n->r0, oc_i->r0 == oc_n->r0 ? "" : "  <-- differs");
         if (memcmp(mem_i, mem_n, gp->mem_len)) {
                 fprintf(stderr, "  memory after the interpreter (* = differs):\n");
                 test_print_mem(stderr, mem_i, mem_n, gp->mem_len);
@@ -130,39 +175,82 @@ static int run_interp(const struct bpfaot_prog *prog, uint8_t *mem, size_t len, 
         return bpfaot_interp_run(prog, mem, len, &opts, r0, err);
 }
 
-/* Interpret on a copy of `init` placed `shift` bytes into a fresh buffer; result memory in `out`.
+/*
+ * Interpret on a copy of `init` placed `shift` bytes into a fresh buffer,
+ * with CTX_SLACK bytes on either side, so that an access just past either
+ * end of the context never reaches other memory the interpreter accepts;
+ * result memory in `out`.
  */
 static int interp_at(const struct bpfaot_prog *prog, const uint8_t *init, size_t len, size_t shift,
                      uint8_t *out, uint64_t *r0, struct bpfaot_error *err)
 {
-        uint8_t *buf = malloc(len + shift);
+        uint8_t *buf = calloc(1, len + shift + 2 * CTX_SLACK), *mem = buf + CTX_SLACK + shift;
         int ret;
 
         if (!buf)
                 return bpfaot_error_set(err, ENOMEM, "out of memory");
-        memcpy(buf + shift, init, len);
-        ret = run_interp(prog, buf + shift, len, r0, err);
-        memcpy(out, buf + shift, len);
+        memcpy(mem, init, len);
+        ret = run_interp(prog, mem, len, r0, err);
+        memcpy(out, mem, len);
         free(buf);
         return ret;
 }
 
+/* test_native_build with the sandbox when `o` asks for it. */
+static int build_native(const struct bpfaot_prog *prog, const struct options *o,
+                        struct test_native *out, struct bpfaot_error *err)
+{
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(o->opt_level),
+                         .stack_size = GEN_STACK_SIZE, .region_insns = (size_t)o->region_insns,
+                         .output = BPFAOT_OUTPUT_OBJECT, .sandbox = o->sandbox);
+        BPFAOT_OPTS_INIT(bpfaot_jit_opts, jopts, .resolve = resolve);
+        struct bpfaot_buf obj = {0};
+        void *sym;
+        int ret;
+
+        if (!o->sandbox)
+                return test_native_build(prog, o->opt_level, GEN_STACK_SIZE,
+                                         (size_t)o->region_insns, resolve, NULL, out, err);
+        out->jit = NULL;
+        out->entry = NULL;
+        ret = bpfaot_compile(prog, &copts, &obj, err);
+        if (ret)
+                return ret;
+        ret = bpfaot_jit__load(obj.data, obj.len, prog->input, &jopts, &out->jit, err);
+        bpfaot_buf_free(&obj);
+        if (ret)
+                return ret;
+        sym = bpfaot_jit__lookup(out->jit, BPFAOT_DEFAULT_ENTRY, err);
+        if (!sym) {
+                test_native_free(out);
+                return err && err->code ? err->code : -ENOENT;
+        }
+        out->entry = (test_entry_fn)sym;
+        return 0;
+}
+
+/* Compile, load and run; a sandbox fault goes into `oc`. */
 static int run_native(const struct bpfaot_prog *prog, const struct options *o, uint8_t *mem,
-                      size_t len, uint64_t *r0, struct bpfaot_error *err, struct stats *st)
+                      size_t len, struct outcome *oc, struct bpfaot_error *err, struct stats *st)
 {
         struct test_native native;
+        struct bpfaot_sandbox_fault f;
         double t0 = now();
-        int ret = test_native_build(prog, o->opt_level, GEN_STACK_SIZE, (size_t)o->region_insns,
-                                    resolve, NULL, &native, err);
+        int ret = build_native(prog, o, &native, err);
 
         st->t_compile += now() - t0;
         if (ret)
                 return ret;
         t0 = now();
         crash_armed = 1;
-        *r0 = native.entry(mem, len);
+        oc->r0 = native.entry(mem, len);
         crash_armed = 0;
         st->t_native += now() - t0;
+        if (o->sandbox && bpfaot_sandbox_fault(&f)) {
+                oc->failed = true;
+                oc->insn = (long)f.insn;
+                bpfaot_sandbox_fault_str(&f, oc->why, sizeof(oc->why));
+        }
         test_native_free(&native);
         return 0;
 }
@@ -173,50 +261,83 @@ struct trial {
         struct gen_prog gp;
         struct bpfaot_prog prog;
         uint8_t *init, *mem_i, *mem_i2, *mem_n;
-        uint64_t r0_i, r0_i2, r0_n;
+        struct outcome oc_i, oc_i2, oc_n;
         bool report; /* print details of a failure */
 };
 
+/* An interpreter's run: 0 when it finished or (unsafe programs) failed an access, else its code. */
+static int interp_outcome(const struct options *o, int ret, const struct bpfaot_error *err,
+                          struct outcome *oc)
+{
+        if (!ret)
+                return 0;
+        oc->failed = true;
+        oc->insn = err->insn;
+        snprintf(oc->why, sizeof(oc->why), "%s", err->msg);
+        return o->unsafe && ret == -EFAULT && err->insn >= 0 ? 0 : ret;
+}
+
+/* Same end: the same r0 and memory, or failed at the same instruction. */
+static bool same_outcome(const struct outcome *a, const uint8_t *mem_a, const struct outcome *b,
+                         const uint8_t *mem_b, size_t len)
+{
+        if (a->failed || b->failed)
+                return a->failed && b->failed && a->insn == b->insn;
+        return a->r0 == b->r0 && memcmp(mem_a, mem_b, len) == 0;
+}
+
 /*
- * The generator's promises: the program validates, runs without error, and
- * is deterministic. Run twice with the context (and the stack frames) at
- * other addresses: a pointer that leaked into data would change the results.
+ * The generator's promises: the program validates, runs without error
+ * (unsafe programs: or fails an access), and is deterministic. Run twice
+ * with the context (and the stack frames) at other addresses: a pointer
+ * that leaked into data, or an access whose failing depends on where the
+ * regions are, would change the results.
  */
 static bool check_interp(struct trial *t, const struct options *o, struct stats *st)
 {
-        struct bpfaot_error err = {0};
+        struct bpfaot_error err = {0}, err2 = {0};
         size_t len = t->gp.mem_len;
         double t0 = now();
         void *hold;
-        int ret;
+        int ret, ret2 = 0;
 
-        ret = interp_at(&t->prog, t->init, len, 0, t->mem_i, &t->r0_i, &err);
+        ret = interp_at(&t->prog, t->init, len, 0, t->mem_i, &t->oc_i.r0, &err);
+        ret = interp_outcome(o, ret, &err, &t->oc_i);
         hold = malloc(BPFAOT_MAX_CALL_DEPTH * GEN_STACK_SIZE); /* moves the next run's frames */
-        if (!ret)
-                ret = interp_at(&t->prog, t->init, len, 40, t->mem_i2, &t->r0_i2, &err);
+        if (!ret) {
+                ret2 = interp_at(&t->prog, t->init, len, 40, t->mem_i2, &t->oc_i2.r0, &err2);
+                ret2 = interp_outcome(o, ret2, &err2, &t->oc_i2);
+        }
         free(hold);
         st->t_interp += now() - t0;
-        if (ret) {
+        if (ret || ret2) {
                 if (t->report) {
                         report_header(t->seed, o, &t->gp,
                                       "the interpreter rejected a generated program");
-                        fprintf(stderr, "  %s\n", err.msg);
+                        fprintf(stderr, "  %s\n", ret ? err.msg : err2.msg);
                 }
                 return false;
         }
-        if (t->r0_i != t->r0_i2 || memcmp(t->mem_i, t->mem_i2, len)) {
+        if (!same_outcome(&t->oc_i, t->mem_i, &t->oc_i2, t->mem_i2, len)) {
                 if (t->report) {
                         report_header(t->seed, o, &t->gp,
                                       "generated program depends on addresses (a pointer leaked)");
-                        fprintf(stderr, "  r0: 0x%" PRIx64 " vs 0x%" PRIx64 "\n", t->r0_i,
-                                t->r0_i2);
+                        print_outcome(stderr, "first run", &t->oc_i);
+                        print_outcome(stderr, "second run", &t->oc_i2);
+                        if (!t->oc_i.failed && !t->oc_i2.failed &&
+                            memcmp(t->mem_i, t->mem_i2, len)) {
+                                fprintf(stderr, "  memory after the first run (* = differs):\n");
+                                test_print_mem(stderr, t->mem_i, t->mem_i2, len);
+                                fprintf(stderr, "  memory after the second run:\n");
+                                test_print_mem(stderr, t->mem_i2, t->mem_i, len);
+                        }
                 }
                 return false;
         }
         return true;
 }
 
-/* The compiled program must give the interpreter's r0 and memory. */
+/* The compiled program must end as the interpreter did. */
 static bool check_native(struct trial *t, const struct options *o, struct stats *st)
 {
         struct bpfaot_error err = {0};
@@ -224,20 +345,29 @@ static bool check_native(struct trial *t, const struct options *o, struct stats 
 
         memcpy(t->mem_n, t->init, len);
         crash_seed = t->seed;
-        if (run_native(&t->prog, o, t->mem_n, len, &t->r0_n, &err, st)) {
+        if (run_native(&t->prog, o, t->mem_n, len, &t->oc_n, &err, st)) {
                 if (t->report) {
                         report_header(t->seed, o, &t->gp, "compiling or loading failed");
                         fprintf(stderr, "  %s\n", err.msg);
                 }
                 return false;
         }
-        if (o->verbose)
-                printf("seed %" PRIu64 ": r0 interpreter 0x%" PRIx64 ", compiled 0x%" PRIx64 "\n",
-                       t->seed, t->r0_i, t->r0_n);
-        if (t->r0_i == t->r0_n && memcmp(t->mem_i, t->mem_n, len) == 0)
+        if (o->verbose) {
+                printf("seed %" PRIu64 ":\n", t->seed);
+                print_outcome(stdout, "interpreter", &t->oc_i);
+                print_outcome(stdout, "compiled", &t->oc_n);
+        }
+        /* A sandbox fault ends the run with r0 = 0 (the entry's result). */
+        if (same_outcome(&t->oc_i, t->mem_i, &t->oc_n, t->mem_n, len) &&
+            (!t->oc_n.failed || t->oc_n.r0 == 0)) {
+                st->faulted += t->oc_n.failed;
                 return true;
+        }
         if (t->report)
-                report_mismatch(t->seed, o, &t->gp, t->r0_i, t->mem_i, t->r0_n, t->mem_n);
+                report_mismatch(t->seed, o, &t->gp, &t->oc_i, t->mem_i, &t->oc_n, t->mem_n);
+        if (t->report && t->oc_n.failed && t->oc_n.r0)
+                fprintf(stderr, "  the faulting compiled run returned 0x%" PRIx64 ", not 0\n",
+                        t->oc_n.r0);
         return false;
 }
 
@@ -245,10 +375,11 @@ static bool check_native(struct trial *t, const struct options *o, struct stats 
 static bool check_seed(uint64_t seed, const struct options *o, struct stats *st)
 {
         struct trial t = {.seed = seed, .report = st->failed < MAX_REPORTED};
+        unsigned mode = o->unsafe ? GEN_UNSAFE : o->sandbox ? GEN_SANDBOX : 0;
         bool ok = false;
         size_t len;
 
-        if (gen_program(seed, &t.gp)) {
+        if (gen_program_mode(seed, mode, &t.gp)) {
                 fprintf(stderr, "FAIL seed %" PRIu64 ": out of memory generating\n", seed);
                 return false;
         }
@@ -266,6 +397,8 @@ static bool check_seed(uint64_t seed, const struct options *o, struct stats *st)
         if (t.init && t.mem_i && t.mem_i2 && t.mem_n) {
                 gen_fill_memory(seed, t.init, len);
                 ok = check_interp(&t, o, st) && (o->interp_only || check_native(&t, o, st));
+                if (ok && o->interp_only)
+                        st->faulted += t.oc_i.failed;
         } else {
                 fprintf(stderr, "FAIL seed %" PRIu64 ": out of memory\n", seed);
         }
@@ -279,7 +412,8 @@ static bool check_seed(uint64_t seed, const struct options *o, struct stats *st)
 
 static int usage(void)
 {
-        fprintf(stderr, "usage: diff_test [--interp-only] [-v] [--regions N] COUNT FIRST_SEED OPT_LEVEL\n");
+        fprintf(stderr, "usage: diff_test [--interp-only] [-v] [--regions N] [--sandbox] "
+                        "[--unsafe] COUNT FIRST_SEED OPT_LEVEL\n");
         return 2;
 }
 
@@ -306,6 +440,10 @@ static int parse_args(int argc, char **argv, struct options *o)
                         o->verbose = true;
                 else if (strcmp(argv[i], "--regions") == 0 && i + 1 < argc)
                         ok = parse_u64(argv[++i], &o->region_insns) && ok;
+                else if (strcmp(argv[i], "--sandbox") == 0)
+                        o->sandbox = true;
+                else if (strcmp(argv[i], "--unsafe") == 0)
+                        o->unsafe = o->sandbox = true;
                 else if (n < 3)
                         pos[n++] = argv[i];
                 else
@@ -315,6 +453,12 @@ static int parse_args(int argc, char **argv, struct options *o)
             !parse_u64(pos[2], &opt) || opt > 3)
                 return -1;
         o->opt_level = (int)opt;
+        snprintf(o->flags, sizeof(o->flags), "%s%s%s%.0" PRIu64,
+                 o->interp_only ? " --interp-only" : "",
+                 o->unsafe    ? " --unsafe"
+                 : o->sandbox ? " --sandbox"
+                              : "",
+                 o->region_insns ? " --regions " : "", o->region_insns);
         return 0;
 }
 
@@ -323,11 +467,12 @@ int main(int argc, char **argv)
         struct options o = {0};
         struct stats st = {0};
         double t0 = now();
-        char mode[32];
+        char mode[64];
 
         if (parse_args(argc, argv, &o))
                 return usage();
         crash_opt = o.opt_level;
+        crash_flags = o.flags;
         signal(SIGSEGV, crash_handler);
         signal(SIGFPE, crash_handler);
         signal(SIGILL, crash_handler);
@@ -339,14 +484,22 @@ int main(int argc, char **argv)
                         st.failed++;
         }
         if (o.interp_only)
-                snprintf(mode, sizeof(mode), "interpreter only");
+                snprintf(mode, sizeof(mode), "interpreter only%s", o.unsafe ? ", unsafe" : "");
         else
-                snprintf(mode, sizeof(mode), "-O%d", o.opt_level);
+                snprintf(mode, sizeof(mode), "-O%d%s", o.opt_level,
+                         o.unsafe    ? ", unsafe, sandbox"
+                         : o.sandbox ? ", sandbox"
+                                     : "");
         printf("diff_test: %" PRIu64 " programs, seeds %" PRIu64 "..%" PRIu64 ", %s: %" PRIu64
                " passed, %" PRIu64 " failed (%.2fs: interpreter %.2fs, compile+load %.2fs, "
                "native %.3fs)\n",
                o.count, o.first_seed, o.first_seed + o.count - 1, mode, st.passed, st.failed,
                now() - t0, st.t_interp, st.t_compile, st.t_native);
+        if (o.unsafe)
+                printf("diff_test: of the %" PRIu64 " passed, %" PRIu64
+                       " ended in a fault (each engine at the same instruction), %" PRIu64
+                       " ran to their exit\n",
+                       st.passed, st.faulted, st.passed - st.faulted);
         if (st.failed > MAX_REPORTED)
                 printf("diff_test: only the first %d failures were printed\n", MAX_REPORTED);
         return st.failed ? 1 : 0;

@@ -10,6 +10,8 @@
  */
 #include "gen.h"
 
+#include "bpfaot/runtime.h"
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -133,6 +135,10 @@ struct gen {
         unsigned sub; /* 0: the entry; k: sub-program k */
         unsigned depth;
         bool in_loop;
+        bool sandbox, unsafe; /* GEN_SANDBOX, GEN_UNSAFE */
+        uint32_t
+            unsafe_where; /* GEN_UNSAFE: the kinds of unsafe items (bits of enum unsafe_where) */
+        uint32_t unsafe_kinds; /* and of their offsets (bits of enum unsafe_off) */
         uint32_t reserved; /* registers (bit r) holding a pointer or a counter for a few insns */
 };
 
@@ -995,8 +1001,14 @@ static void rewrite_arg_regs(struct gen *g)
                 emit_mov64_imm(g, r, gen_imm32(&g->rng));
 }
 
+static void gen_probe_read(struct gen *g, bool callx, bool unsafe);
+
 static void gen_helper_call(struct gen *g)
 {
+        if (g->sandbox) {
+                gen_probe_read(g, false, false);
+                return;
+        }
         emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL, 0, BPFAOT_CALL_HELPER, 0,
                    GEN_HELPER_FIRST + (int32_t)below(&g->rng, GEN_HELPER_CNT)));
         rewrite_arg_regs(g);
@@ -1004,7 +1016,13 @@ static void gen_helper_call(struct gen *g)
 
 static void gen_callx_insn(struct gen *g)
 {
-        uint8_t reg = pick_dst(g);
+        uint8_t reg;
+
+        if (g->sandbox) {
+                gen_probe_read(g, true, false);
+                return;
+        }
+        reg = pick_dst(g);
 
         emit_mov64_imm(g, reg, GEN_HELPER_FIRST + (int32_t)below(&g->rng, GEN_HELPER_CNT));
         emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL | BPFAOT_SRC_X, reg, 0, 0, 0));
@@ -1054,6 +1072,292 @@ static void gen_local_call(struct gen *g)
         else
                 g->oom = true;
         rewrite_arg_regs(g);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sandbox calls and unsafe accesses (GEN_SANDBOX, GEN_UNSAFE)         */
+/* ------------------------------------------------------------------ */
+
+static size_t emit_cond_jump(struct gen *g);
+
+/* Share of the items of a GEN_UNSAFE program that are unsafe accesses (in percent). */
+#define UNSAFE_PERCENT 5
+/* Offsets "far" from every region: at least this, and below 2^36. */
+#define FAR_MIN 0x100000
+/* How far past either end of a region an access that is "near" it may start. */
+#define NEAR 64
+
+static void emit_alu64_k(struct gen *g, uint8_t op, uint8_t dst, int32_t imm)
+{
+        emit(g, mk(BPFAOT_CLASS_ALU64 | op | BPFAOT_SRC_K, dst, 0, 0, imm));
+}
+
+static void emit_alu64_x(struct gen *g, uint8_t op, uint8_t dst, uint8_t src)
+{
+        emit(g, mk(BPFAOT_CLASS_ALU64 | op | BPFAOT_SRC_X, dst, src, 0, 0));
+}
+
+/*
+ * A data value into `r`: 1 to 8 bytes of the context (its initial contents
+ * or what the program stored there), or when `any` sometimes a data
+ * register. The validator knows the value of some registers, and refuses
+ * an access into the frame it knows to be outside, or a helper's; it
+ * never knows the context's bytes.
+ */
+static void emit_data_value(struct gen *g, uint8_t r, bool any)
+{
+        static const unsigned sizes[] = {8, 8, 8, 4, 2, 1};
+        unsigned size = PICK(&g->rng, sizes);
+
+        if (!any || chance(&g->rng, 75))
+                emit(g, mk(BPFAOT_CLASS_LDX | BPFAOT_MODE_MEM | size_field(size), r, REG_CTX,
+                           (int16_t)(size * below(&g->rng, (uint32_t)g->mem_len / size)), 0));
+        else
+                emit_mov64_reg(g, r, pick_src(g));
+}
+
+/*
+ * bpf_probe_read(dst, size, src), directly or by callx: dst a buffer of
+ * `buf` bytes at the top of the frame, src the context or the frame's
+ * lowest bytes, which do not overlap the buffer and hold as many bytes as
+ * it. The size is in bounds (a constant, or data modulo the buffer's
+ * size), or when `unsafe` data that may exceed the buffer, when both
+ * engines fail at the call: wherever the copy goes, the source holds it.
+ */
+static void gen_probe_read(struct gen *g, bool callx, bool unsafe)
+{
+        static const int32_t masks[] = {7, 63, 255, 511, 1023, 0xffff};
+        int32_t buf = 8 * (1 + (int32_t)below(&g->rng, 64));
+        bool from_ctx = buf <= (int32_t)g->mem_len && (buf > 256 || chance(&g->rng, 50));
+        unsigned k = below(&g->rng, 100);
+        uint8_t reg;
+
+        if (!from_ctx && buf > 256)
+                buf = 256;
+        /* The size first: its data may come from r1 or r3. */
+        if (!unsafe && k < 40) {
+                emit_mov64_imm(g, 2, (int32_t)below(&g->rng, (uint32_t)buf + 1));
+        } else {
+                emit_data_value(g, 2, false);
+                if (!unsafe || k < 30)
+                        emit_alu64_k(g, BPFAOT_ALU_MOD, 2, buf + 1);
+                else if (k < 90)
+                        emit_alu64_k(g, BPFAOT_ALU_AND, 2, PICK(&g->rng, masks));
+                /* else the whole value: in bounds when it is 0 */
+        }
+        emit_mov64_reg(g, 1, BPFAOT_REG_FP);
+        emit_alu64_k(g, BPFAOT_ALU_ADD, 1, -buf);
+        if (from_ctx) {
+                emit_mov64_reg(g, 3, REG_CTX);
+        } else {
+                emit_mov64_reg(g, 3, BPFAOT_REG_FP);
+                emit_alu64_k(g, BPFAOT_ALU_ADD, 3, -GEN_STACK_SIZE);
+        }
+        if (callx) { /* the id in a register other than the arguments' (r0 too) */
+                do
+                        reg = pick_dst(g);
+                while (reg >= 1 && reg <= 3);
+                emit_mov64_imm(g, reg, GEN_HELPER_PROBE_READ);
+                emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL | BPFAOT_SRC_X, reg, 0, 0, 0));
+        } else {
+                emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_CALL, 0, BPFAOT_CALL_HELPER, 0,
+                           GEN_HELPER_PROBE_READ));
+        }
+        rewrite_arg_regs(g);
+}
+
+/* What an unsafe item accesses. */
+enum unsafe_where {
+        UNSAFE_CTX,        /* the context pointer + an offset */
+        UNSAFE_FRAME,      /* r10 + an offset */
+        UNSAFE_CALLER,     /* r8 (sub-programs: the caller's frame) + an offset */
+        UNSAFE_NUMBER,     /* a plain number */
+        UNSAFE_PROBE_READ, /* bpf_probe_read of a size from data */
+        UNSAFE_WHERE_CNT
+};
+
+/* Where an unsafe offset from a region [lo, hi) falls. */
+enum unsafe_off {
+        OFF_INSIDE,  /* in bounds */
+        OFF_NEAR_HI, /* around the end: in bounds, or starting up to NEAR bytes past it */
+        OFF_NEAR_LO, /* around the start: in bounds, or starting up to NEAR bytes before it */
+        OFF_MIXED,   /* in bounds, or (by a bit of the data) at least FAR_MIN away */
+        OFF_FAR,     /* at least FAR_MIN away (never from r10: the validator refuses it) */
+};
+
+/*
+ * Turn the data value in `a` into an offset from a region [lo, hi) for an
+ * access of `size` bytes, a multiple of `align`.
+ */
+static void emit_unsafe_off(struct gen *g, uint8_t a, enum unsafe_off k, int32_t lo, int32_t hi,
+                            unsigned size, unsigned align)
+{
+        int32_t amask = -(int32_t)align;
+        int32_t near = chance(&g->rng, 50) ? 8 : NEAR; /* the bytes either side of an end */
+        uint8_t b = 0;
+
+        switch (k) {
+        case OFF_INSIDE:
+        case OFF_MIXED:
+                if (k == OFF_MIXED) {
+                        b = take_reg(g);
+                        emit_mov64_reg(g, b, a);
+                }
+                emit_alu64_k(g, BPFAOT_ALU_MOD, a, hi - lo - (int32_t)size + 1);
+                emit_alu64_k(g, BPFAOT_ALU_AND, a, amask);
+                emit_alu64_k(g, BPFAOT_ALU_ADD, a, lo);
+                if (k == OFF_MIXED) { /* + (bit s of the data) << [20, 36) */
+                        emit_alu64_k(g, BPFAOT_ALU_RSH, b, (int32_t)below(&g->rng, 64));
+                        emit_alu64_k(g, BPFAOT_ALU_AND, b, 1);
+                        emit_alu64_k(g, BPFAOT_ALU_LSH, b, 20 + (int32_t)below(&g->rng, 16));
+                        emit_alu64_x(g, chance(&g->rng, 50) ? BPFAOT_ALU_ADD : BPFAOT_ALU_SUB, a,
+                                     b);
+                        release_reg(g, b);
+                }
+                break;
+        case OFF_NEAR_HI: /* [hi - size - near, hi - size + near): may straddle the end */
+                emit_alu64_k(g, BPFAOT_ALU_AND, a, (2 * near - 1) & amask);
+                emit_alu64_k(g, BPFAOT_ALU_ADD, a, hi - (int32_t)size - near);
+                break;
+        case OFF_NEAR_LO: /* [lo - near, lo + near) */
+                emit_alu64_k(g, BPFAOT_ALU_AND, a, (2 * near - 1) & amask);
+                emit_alu64_k(g, BPFAOT_ALU_ADD, a, lo - near);
+                break;
+        case OFF_FAR: /* [FAR_MIN, 2 FAR_MIN) << [0, 16), either way */
+                emit_alu64_k(g, BPFAOT_ALU_AND, a, (FAR_MIN - 1) & amask);
+                emit_alu64_k(g, BPFAOT_ALU_ADD, a, FAR_MIN);
+                if (chance(&g->rng, 50))
+                        emit_alu64_k(g, BPFAOT_ALU_LSH, a, (int32_t)below(&g->rng, 16));
+                if (chance(&g->rng, 50))
+                        emit(g, mk(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_NEG, a, 0, 0, 0));
+                break;
+        }
+}
+
+/* One of the offset kinds in `allowed` this program has, else the first. */
+static enum unsafe_off pick_kind(struct gen *g, const enum unsafe_off *allowed, size_t cnt)
+{
+        enum unsafe_off opts[8];
+        unsigned n = 0;
+
+        for (size_t i = 0; i < cnt; i++)
+                if (g->unsafe_kinds & (1u << allowed[i]))
+                        opts[n++] = allowed[i];
+        return n ? opts[below(&g->rng, n)] : allowed[0];
+}
+
+/* One load, store or atomic access of `size` bytes at `reg` + off. */
+static void emit_unsafe_access(struct gen *g, uint8_t reg, int16_t off, unsigned size, bool atomic)
+{
+        static const int32_t atomic_ops[] = {
+            BPFAOT_ATOMIC_ADD,  BPFAOT_ATOMIC_OR | BPFAOT_ATOMIC_FETCH,
+            BPFAOT_ATOMIC_XOR,  BPFAOT_ATOMIC_AND | BPFAOT_ATOMIC_FETCH,
+            BPFAOT_ATOMIC_XCHG, BPFAOT_ATOMIC_CMPXCHG,
+        };
+        int32_t op;
+
+        if (atomic) {
+                op = PICK(&g->rng, atomic_ops);
+                emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_ATOMIC | size_field(size), reg,
+                           (op & BPFAOT_ATOMIC_FETCH) && op != BPFAOT_ATOMIC_CMPXCHG ? pick_dst(g)
+                                                                                     : pick_src(g),
+                           off, op));
+        } else if (chance(&g->rng, 50)) {
+                emit(g, mk(BPFAOT_CLASS_LDX |
+                               (size < 8 && chance(&g->rng, 30) ? BPFAOT_MODE_MEMSX
+                                                                : BPFAOT_MODE_MEM) |
+                               size_field(size),
+                           pick_dst(g), reg, off, 0));
+        } else if (chance(&g->rng, 40)) {
+                emit(g, mk(BPFAOT_CLASS_ST | BPFAOT_MODE_MEM | size_field(size), reg, 0, off,
+                           gen_imm32(&g->rng)));
+        } else {
+                emit(g, mk(BPFAOT_CLASS_STX | BPFAOT_MODE_MEM | size_field(size), reg, pick_src(g),
+                           off, 0));
+        }
+}
+
+/*
+ * An access at an address computed from data: base + offset (kinds above)
+ * or a plain number, the address sometimes moved by a constant the access
+ * takes back, the access sometimes skipped by a test of data.
+ */
+static void gen_unsafe_access(struct gen *g, enum unsafe_where where)
+{
+        static const unsigned sizes[] = {1, 2, 4, 8};
+        static const enum unsafe_off ctx_kinds[] = {OFF_INSIDE, OFF_NEAR_HI, OFF_NEAR_LO, OFF_MIXED,
+                                                    OFF_FAR};
+        static const enum unsafe_off entry_frame_kinds[] = {OFF_INSIDE, OFF_NEAR_HI, OFF_NEAR_LO,
+                                                            OFF_MIXED};
+        static const enum unsafe_off sub_kinds[] = {OFF_INSIDE, OFF_MIXED};
+        bool atomic = chance(&g->rng, 20);
+        unsigned size = atomic ? (chance(&g->rng, 50) ? 4 : 8) : PICK(&g->rng, sizes);
+        unsigned align = atomic || chance(&g->rng, 40) ? size : 1;
+        uint8_t a = take_reg(g), base = 0;
+        int32_t disp = 0;
+        size_t jump = 0;
+        bool guard;
+
+        emit_data_value(g, a, where == UNSAFE_CTX || where == UNSAFE_NUMBER);
+        switch (where) {
+        case UNSAFE_CTX:
+                base = REG_CTX;
+                emit_unsafe_off(g, a, pick_kind(g, ctx_kinds, ARRAY_SIZE(ctx_kinds)), 0,
+                                (int32_t)g->mem_len, size, align);
+                break;
+        case UNSAFE_FRAME: /* near its ends only in the entry */
+                base = BPFAOT_REG_FP;
+                emit_unsafe_off(
+                    g, a,
+                    g->sub ? pick_kind(g, sub_kinds, ARRAY_SIZE(sub_kinds))
+                           : pick_kind(g, entry_frame_kinds, ARRAY_SIZE(entry_frame_kinds)),
+                    -GEN_STACK_SIZE, 0, size, align);
+                break;
+        case UNSAFE_CALLER:
+                base = REG_CALLER_STACK;
+                emit_unsafe_off(g, a, pick_kind(g, sub_kinds, ARRAY_SIZE(sub_kinds)),
+                                -CALLER_STACK_WINDOW, CALLER_STACK_WINDOW, size, align);
+                break;
+        default: /* a plain number: the whole value, or its low 16 or 32 bits */
+                if (chance(&g->rng, 20))
+                        emit_alu64_k(g, BPFAOT_ALU_AND, a, 0xffff);
+                else if (chance(&g->rng, 25)) /* mov32: the low 32 bits */
+                        emit(g, mk(BPFAOT_CLASS_ALU | BPFAOT_ALU_MOV | BPFAOT_SRC_X, a, a, 0, 0));
+        }
+        if (base)
+                emit_alu64_x(g, BPFAOT_ALU_ADD, a, base);
+        if (chance(&g->rng, 25)) {
+                disp = (int32_t)align * ((int32_t)below(&g->rng, 17) - 8);
+                emit_alu64_k(g, BPFAOT_ALU_ADD, a, -disp);
+        }
+        guard = chance(&g->rng, 30);
+        if (guard)
+                jump = emit_cond_jump(g);
+        emit_unsafe_access(g, a, (int16_t)disp, size, atomic);
+        if (guard)
+                patch_off(g, jump, g->cnt);
+        release_reg(g, a);
+}
+
+/*
+ * An unsafe item of one of the kinds this program has (each program has a
+ * random subset of them, and of the offsets' kinds, so that programs differ
+ * in which access fails first); r8's window only in sub-programs.
+ */
+static void gen_unsafe_item(struct gen *g)
+{
+        enum unsafe_where opts[UNSAFE_WHERE_CNT], where = UNSAFE_CTX;
+        unsigned n = 0;
+
+        for (unsigned w = 0; w < UNSAFE_WHERE_CNT; w++)
+                if (g->unsafe_where & (1u << w) && (w != UNSAFE_CALLER || g->sub))
+                        opts[n++] = (enum unsafe_where)w;
+        if (n)
+                where = opts[below(&g->rng, n)];
+        if (where == UNSAFE_PROBE_READ)
+                gen_probe_read(g, chance(&g->rng, 25), true);
+        else
+                gen_unsafe_access(g, where);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1195,10 +1499,18 @@ static void gen_exit(struct gen *g)
         emit(g, mk(BPFAOT_CLASS_JMP | BPFAOT_JMP_EXIT, 0, 0, 0, 0));
 }
 
+static void gen_unsafe_item(struct gen *g);
+
 static void gen_item(struct gen *g)
 {
         bool nest = g->depth < MAX_DEPTH && g->cnt < SOFT_MAX_INSNS;
-        unsigned k = below(&g->rng, 100);
+        unsigned k;
+
+        if (g->unsafe && chance(&g->rng, UNSAFE_PERCENT)) {
+                gen_unsafe_item(g);
+                return;
+        }
+        k = below(&g->rng, 100);
 
         if (k < 28)
                 gen_alu(g);
@@ -1297,13 +1609,24 @@ static size_t gen_sub(struct gen *g, unsigned k)
 
 int gen_program(uint64_t seed, struct gen_prog *out)
 {
+        return gen_program_mode(seed, 0, out);
+}
+
+int gen_program_mode(uint64_t seed, unsigned mode, struct gen_prog *out)
+{
         struct gen *g = calloc(1, sizeof(*g));
         size_t starts[MAX_SUBS + 1] = {0};
 
         memset(out, 0, sizeof(*out));
         if (!g)
                 return -ENOMEM;
+        g->unsafe = mode & GEN_UNSAFE;
+        g->sandbox = g->unsafe || (mode & GEN_SANDBOX);
         g->rng.s = mix64(seed ^ 0x6a09e667f3bcc908ull);
+        while (g->unsafe && !g->unsafe_where) {
+                g->unsafe_where = (uint32_t)rng_next(&g->rng) & ((1u << UNSAFE_WHERE_CNT) - 1);
+                g->unsafe_kinds = (uint32_t)rng_next(&g->rng) & ((1u << (OFF_FAR + 1)) - 1);
+        }
         g->mem_len =
             GEN_MIN_MEM_LEN + 8 * below(&g->rng, (GEN_MAX_MEM_LEN - GEN_MIN_MEM_LEN) / 8 + 1);
         g->n_subs = below(&g->rng, MAX_SUBS + 1);
@@ -1377,8 +1700,13 @@ static uint64_t h_rotate(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_
 bpfaot_helper_fn gen_helper_lookup(void *ctx, uint32_t id)
 {
         static const bpfaot_helper_fn helpers[GEN_HELPER_CNT] = {h_hash, h_linear, h_rotate};
+        const struct bpfaot_rt_helper *rt;
 
         (void)ctx;
+        if (id == GEN_HELPER_PROBE_READ) {
+                rt = bpfaot_rt_helper_find(id);
+                return rt ? rt->fn : NULL;
+        }
         if (id < GEN_HELPER_FIRST || id >= GEN_HELPER_FIRST + GEN_HELPER_CNT)
                 return NULL;
         return helpers[id - GEN_HELPER_FIRST];

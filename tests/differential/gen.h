@@ -16,6 +16,38 @@
  * Memory accesses use constant offsets from r10, r9 or r8, always in
  * bounds; atomics are naturally aligned. The entry stores r0-r8 into the
  * first 72 bytes of the context before it exits.
+ *
+ * Modes (gen_program_mode; gen_program's programs are mode 0's):
+ *  - GEN_SANDBOX: only calls a sandbox allows (bpfaot_compile_opts.sandbox):
+ *    bpf_probe_read (id 4, directly or by callx) from the context or the
+ *    frame into a frame buffer, in bounds, where the others call the
+ *    generated helpers;
+ *  - GEN_UNSAFE (implies GEN_SANDBOX): also accesses the analysis cannot
+ *    prove, at offsets computed from data (bytes of the context, or a data
+ *    register where the validator cannot know its value): loads, stores and
+ *    atomics from the context pointer (inside, up to 8 or 64 bytes past
+ *    either end, or over 1 MiB away), from r10 (inside the frame, up to 8
+ *    or 64 bytes past either end in the entry, the return address's side
+ *    included, or over 1 MiB away), from r8 in sub-programs (inside the
+ *    caller's window, or far), through a plain number, and bpf_probe_read
+ *    into a frame buffer with a size from data. Each program has a random
+ *    subset of these kinds. Such a program still validates but may fail
+ *    when it runs.
+ *
+ * Where an unsafe program fails must not depend on where the context and
+ * the frames are, nor on how an engine lays them out: an access that
+ * leaves its region either stays within 64 bytes of it, where neither
+ * engine has another region (diff_test gives the interpreter's context
+ * room around it, and only the entry's frame is approached from outside:
+ * the interpreter keeps a callee's frame right above its caller's, compiled
+ * code below it), or goes over 1 MiB away, where neither has one. So the
+ * sandbox's one documented difference, that a pointer derived from the
+ * context which leaves it fails even where it lands in another region,
+ * never shows. Nor does another: the sandbox checks the source of
+ * bpf_probe_read (arg 3, size arg 2) against the program's regions, the
+ * interpreter does not (it lets the helper read whatever it can). The
+ * source here (the context, or the frame's lowest bytes) holds at least as
+ * many bytes as the buffer, so it is in bounds whenever the destination is.
  */
 #ifndef BPFAOT_TEST_GEN_H
 #define BPFAOT_TEST_GEN_H
@@ -39,14 +71,25 @@ struct gen_prog {
         size_t mem_len; /* size of the context memory the program expects */
 };
 
+#define GEN_SANDBOX 1u
+#define GEN_UNSAFE  2u
+
+/* The id of bpf_probe_read, the one helper GEN_SANDBOX programs call. */
+#define GEN_HELPER_PROBE_READ 4
+
 /* Generate the program for `seed`. Returns 0 or -ENOMEM. */
 int gen_program(uint64_t seed, struct gen_prog *out);
+/* The same in mode `mode` (GEN_SANDBOX, GEN_UNSAFE); mode 0 is gen_program. */
+int gen_program_mode(uint64_t seed, unsigned mode, struct gen_prog *out);
 void gen_prog_free(struct gen_prog *prog);
 
 /* Fill the context memory for `seed` (mem_len bytes of mixed patterns). */
 void gen_fill_memory(uint64_t seed, uint8_t *mem, size_t len);
 
-/* The helper with this id (GEN_HELPER_FIRST ...), or NULL. Matches bpfaot_helper_lookup. */
+/*
+ * The helper with this id (GEN_HELPER_FIRST ..., or the runtime's
+ * bpf_probe_read), or NULL. Matches bpfaot_helper_lookup.
+ */
 bpfaot_helper_fn gen_helper_lookup(void *ctx, uint32_t id);
 /* callx dispatcher for compiled code: a generated helper, or (uint64_t)-ENOENT. */
 uint64_t gen_callx(uint64_t id, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4, uint64_t r5);
