@@ -285,8 +285,8 @@ static int sandbox_fault(const char *input, struct bpfaot_error *err)
                         snprintf(err->msg, sizeof(err->msg), "%s: %s: %s", input,
                                  f.prog[0] ? f.prog : "?", reason);
                 else
-                        snprintf(err->msg, sizeof(err->msg), "%s: %s: insn %" PRIu32 ": %s",
-                                 input, f.prog[0] ? f.prog : "?", f.insn, reason);
+                        snprintf(err->msg, sizeof(err->msg), "%s: %s: insn %" PRIu32 ": %s", input,
+                                 f.prog[0] ? f.prog : "?", f.insn, reason);
         }
         return -EFAULT;
 }
@@ -420,8 +420,7 @@ int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *
                    size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(o->opt_level),
-                         .cpu = o->cpu, .sandbox = o->sandbox,
-                         .sandbox_max_loops = o->max_loops);
+                         .cpu = o->cpu, .sandbox = o->sandbox, .sandbox_max_loops = o->max_loops);
         struct bpfaot_buf obj = {0};
         int rc;
 
@@ -441,8 +440,7 @@ int host_exec_elf(const struct bpfaot_elf *elf, const char *program, const struc
                   void *mem, size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(o->opt_level),
-                         .cpu = o->cpu, .sandbox = o->sandbox,
-                         .sandbox_max_loops = o->max_loops);
+                         .cpu = o->cpu, .sandbox = o->sandbox, .sandbox_max_loops = o->max_loops);
         char *entry = bpfaot_elf__entry_name(elf, program);
         struct bpfaot_buf obj = {0};
         int rc = entry ? 0 : cli_fail_nomem(err);

@@ -196,16 +196,16 @@ static void count_header(LLVMBuilderRef b, const struct cfg *g, LLVMValueRef fn,
 static bool opens_run(LLVMValueRef fn)
 {
         for (LLVMBasicBlockRef b = LLVMGetFirstBasicBlock(fn); b; b = LLVMGetNextBasicBlock(b))
-                for (LLVMValueRef i = LLVMGetFirstInstruction(b); i; i = LLVMGetNextInstruction(i)) {
+                for (LLVMValueRef i = LLVMGetFirstInstruction(b); i;
+                     i = LLVMGetNextInstruction(i)) {
                         LLVMValueRef callee;
                         size_t len;
 
                         if (LLVMGetInstructionOpcode(i) != LLVMCall)
                                 continue;
                         callee = LLVMGetCalledValue(i);
-                        if (LLVMIsAFunction(callee) &&
-                            strcmp(LLVMGetValueName2(callee, &len), BPFAOT_SANDBOX_ENTER_SYMBOL) ==
-                                0)
+                        if (LLVMIsAFunction(callee) && strcmp(LLVMGetValueName2(callee, &len),
+                                                              BPFAOT_SANDBOX_ENTER_SYMBOL) == 0)
                                 return true;
                 }
         return false;
@@ -238,7 +238,8 @@ static bool bound_fn(LLVMModuleRef mod, LLVMBuilderRef b, LLVMValueRef fn, bool 
                 if (header[i])
                         count_header(b, &g, fn, g.bb[i], counter, budget, budget_ty);
         /* What is left is the run's when the function returns (a failure is seen by the caller). */
-        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb; bb = LLVMGetNextBasicBlock(bb)) {
+        for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb;
+             bb = LLVMGetNextBasicBlock(bb)) {
                 LLVMValueRef t = LLVMGetBasicBlockTerminator(bb), n;
 
                 if (!t || LLVMGetInstructionOpcode(t) != LLVMRet ||
@@ -261,8 +262,7 @@ bool sandbox_bound_loops(LLVMModuleRef mod, bool *oom)
         bool changed = false;
 
         *oom = false;
-        for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn && !*oom;
-             fn = LLVMGetNextFunction(fn))
+        for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn && !*oom; fn = LLVMGetNextFunction(fn))
                 if (LLVMCountBasicBlocks(fn))
                         changed |= bound_fn(mod, b, fn, oom);
         LLVMDisposeBuilder(b);
