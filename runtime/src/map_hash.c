@@ -256,14 +256,20 @@ static void htab_free(struct bpfaot_map *map)
         free(h);
 }
 
-/* Under the bucket's lock. *plink (if asked) receives the link holding the element's ref. */
+/*
+ * Under the bucket's lock. *plink (if asked) receives the link holding the
+ * element's ref. A chain longer than the map has elements is one a process
+ * that died halfway through a change left looping: the walk stops there
+ * instead of going round for ever.
+ */
 static inline struct htab_elem *find(struct bpfaot_map *map, struct htab *h, uint32_t hash,
                                      const void *key, uint32_t **plink)
 {
         uint32_t *link = &h->buckets[hash & (h->n_buckets - 1)];
+        uint64_t left = map->def.max_entries;
         struct htab_elem *e;
 
-        for (e = elem_at(h, *link); e; link = &e->next, e = elem_at(h, e->next)) {
+        for (e = elem_at(h, *link); e && left--; link = &e->next, e = elem_at(h, e->next)) {
                 if (e->hash == hash && !memcmp(elem_key(e), key, map->def.key_size)) {
                         if (plink)
                                 *plink = link;
@@ -325,7 +331,13 @@ static struct htab_elem *free_pop(struct htab *h)
 /* LRU: take the least recently used element out of the map, or NULL if none is. */
 static struct htab_elem *lru_evict(struct bpfaot_map *map, struct htab *h)
 {
-        for (;;) {
+        /*
+         * Each round takes an element off the LRU list: more rounds than the
+         * map has elements means a list a dead process left looping. Then
+         * nothing is evicted (the update fails as on a full map) rather than
+         * the caller spinning for ever.
+         */
+        for (uint64_t round = 0; round <= map->def.max_entries; round++) {
                 struct htab_elem *v;
                 uint32_t *link, ref;
                 size_t budget = 2 * (size_t)map->def.max_entries + 1, b;
@@ -351,7 +363,9 @@ static struct htab_elem *lru_evict(struct bpfaot_map *map, struct htab *h)
                 ref = elem_ref(h, v);
                 b = hash & (h->n_buckets - 1);
                 mutex_lock(bucket_lock(h, b));
-                for (link = &h->buckets[b]; *link; link = &elem_at(h, *link)->next) {
+                link = &h->buckets[b];
+                for (uint64_t left = map->def.max_entries; *link && left--;
+                     link = &elem_at(h, *link)->next) {
                         if (*link == ref) {
                                 *link = v->next;
                                 found = true;
@@ -368,6 +382,7 @@ static struct htab_elem *lru_evict(struct bpfaot_map *map, struct htab *h)
                 if (found)
                         return v;
         }
+        return NULL;
 }
 
 /* The element's value (all CPUs' copies for PERCPU), or NULL. LRU: marks it used. */
