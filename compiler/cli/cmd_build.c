@@ -12,9 +12,12 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <linux/bpf.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct build_args {
         struct bpfaot_compile_opts copts;
@@ -27,6 +30,7 @@ struct build_args {
         /* compile without an input: the programs of a shared-memory segment */
         const char *shm; /* its name (NULL: the default) */
         uint32_t id;     /* only this program (0: all) */
+        unsigned jobs;   /* programs compiled at once (0: one per online CPU) */
 };
 
 static const char *const out_ext[] = {".o", ".ll", ".s"};
@@ -100,6 +104,10 @@ static const struct {
      "(default: $BPFAOT_SHM, else bpfaot)",
      FOR_COMPILE},
     {"--id N", "without an input: only the segment's program N", FOR_COMPILE},
+    {"-j, --jobs N",
+     "compile up to N programs at once (default 1; 0: one\n"
+     "per CPU); messages and outputs stay in program order",
+     FOR_BOTH},
     {"-v, --verbose", "say what is compiled", FOR_BOTH},
     {"-h, --help", "this help", FOR_BOTH},
 };
@@ -178,6 +186,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
             {"max-loops", required_argument, NULL, O_MAX_LOOPS},
             {"shm", required_argument, NULL, O_SHM},
             {"id", required_argument, NULL, O_ID},
+            {"jobs", required_argument, NULL, 'j'},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -186,7 +195,8 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
 
         optind = 1;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, ":o:eSO:vh", lopts, NULL)) != -1) {
+        a->jobs = 1;
+        while ((c = getopt_long(argc, argv, ":o:eSO:j:vh", lopts, NULL)) != -1) {
                 switch (c) {
                 case 'o':
                         a->output = optarg;
@@ -239,6 +249,18 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 case 'v':
                         a->verbose = true;
                         break;
+                case 'j': {
+                        unsigned long n = strtoul(optarg, &end, 10);
+
+                        if (*end || !*optarg || *optarg == '-' || n > 1024) {
+                                cli_error("%s: -j takes a number of programs to compile at once "
+                                          "(0-1024; 0: one per CPU)",
+                                          argv[0]);
+                                return EXIT_USAGE;
+                        }
+                        a->jobs = (unsigned)n;
+                        break;
+                }
                 case O_KCONFIG:
                         a->kconfig = optarg;
                         break;
@@ -461,24 +483,110 @@ static void warn_unsupported_maps(const struct bpfaot_elf *elf)
         }
 }
 
-/* Compile one program and add its output to `out` (nothing is published yet). */
-static int compile_one(const struct bpfaot_prog *prog, const struct build_args *a, const char *path,
+/*
+ * One program to compile into `path`. The checks and warnings before it and
+ * the reports after it run in program order; bpfaot_compile runs on up to
+ * --jobs threads (it shares nothing between calls).
+ */
+struct build_task {
+        struct bpfaot_prog prog;
+        char *path;
+        bool ready; /* passed the checks: compile it */
+        int ret;    /* of bpfaot_compile */
+        struct bpfaot_buf buf;
+        struct bpfaot_error err;
+        /* A segment's program owns its strings and instructions. */
+        char *own_input, *own_name;
+        struct bpfaot_insn *own_insns;
+};
+
+struct build_queue {
+        struct build_task *tasks;
+        size_t cnt;
+        const struct bpfaot_compile_opts *copts;
+        atomic_size_t next; /* the first task no thread has taken */
+};
+
+static void build_task_free(struct build_task *t)
+{
+        bpfaot_buf_free(&t->buf);
+        free(t->path);
+        free(t->own_input);
+        free(t->own_name);
+        free(t->own_insns);
+}
+
+static void *build_worker(void *arg)
+{
+        struct build_queue *q = arg;
+
+        for (size_t i; (i = atomic_fetch_add(&q->next, 1)) < q->cnt;) {
+                struct build_task *t = &q->tasks[i];
+
+                if (t->ready)
+                        t->ret = bpfaot_compile(&t->prog, q->copts, &t->buf, &t->err);
+        }
+        return NULL;
+}
+
+static unsigned worker_count(unsigned jobs, size_t tasks)
+{
+        long cpus = jobs ? (long)jobs : sysconf(_SC_NPROCESSORS_ONLN);
+
+        if (cpus < 1)
+                cpus = 1;
+        return (unsigned)((size_t)cpus < tasks ? (size_t)cpus : tasks);
+}
+
+/*
+ * Compile every task and add its output to `out` (nothing is published yet).
+ * Every program is compiled, so that every error is reported.
+ */
+static int build_tasks(struct build_task *tasks, size_t cnt, const struct build_args *a,
                        struct cli_outputs *out)
 {
-        struct bpfaot_error err = {0};
-        struct bpfaot_buf buf;
-        int ret;
+        struct build_queue q = {.tasks = tasks, .cnt = cnt, .copts = &a->copts};
+        unsigned workers = worker_count(a->jobs, cnt);
+        pthread_t *threads = calloc(workers ? workers : 1, sizeof(*threads));
+        unsigned started = 0;
+        int status = EXIT_OK;
 
-        if (report_unresolved(prog))
+        if (!threads) {
+                cli_nomem(NULL);
                 return EXIT_FAIL;
-        warn_missing_helpers(prog);
-        if (a->verbose)
-                describe_prog(prog, path);
-        if (bpfaot_compile(prog, &a->copts, &buf, &err))
-                return cli_report(&err);
-        ret = cli_outputs_add(out, path, buf.data, buf.len);
-        bpfaot_buf_free(&buf);
-        return ret ? EXIT_FAIL : EXIT_OK;
+        }
+        for (size_t i = 0; i < cnt; i++) {
+                struct build_task *t = &tasks[i];
+
+                if (report_unresolved(&t->prog)) {
+                        status = EXIT_FAIL;
+                        continue;
+                }
+                warn_missing_helpers(&t->prog);
+                if (a->verbose)
+                        describe_prog(&t->prog, t->path);
+                t->ready = true;
+        }
+        atomic_init(&q.next, 0);
+        /* The calling thread is a worker too: -j 1 starts no thread. */
+        while (started + 1 < workers &&
+               pthread_create(&threads[started], NULL, build_worker, &q) == 0)
+                started++;
+        build_worker(&q);
+        for (unsigned i = 0; i < started; i++)
+                pthread_join(threads[i], NULL);
+        free(threads);
+        for (size_t i = 0; i < cnt; i++) {
+                struct build_task *t = &tasks[i];
+
+                if (!t->ready)
+                        continue;
+                if (t->ret)
+                        status = cli_report(&t->err);
+                else if (cli_outputs_add(out, t->path, t->buf.data, t->buf.len))
+                        status = EXIT_FAIL;
+        }
+        return status;
 }
 
 static int load_input(const struct build_args *a, struct input *in, bool elf_only)
@@ -571,6 +679,7 @@ static int build_each(const struct input *in, const struct build_args *a, const 
                       struct cli_outputs *out)
 {
         const struct bpfaot_map_desc *prog_array = bpfaot_elf__prog_array_map(in->elf);
+        struct build_task *tasks;
         int status = EXIT_OK;
 
         if (prog_array)
@@ -582,19 +691,25 @@ static int build_each(const struct input *in, const struct build_args *a, const 
         /* Made now, removed again by the discard if nothing is published. */
         if (cli_outputs_dir(out, dir))
                 return EXIT_FAIL;
-        /* Every program is compiled, so that every error is reported. */
-        for (size_t i = 0; i < in->cnt; i++) {
-                char *path;
-
-                if (asprintf(&path, "%s/%s%s", dir, in->progs[i].name, out_ext[a->copts.output]) <
-                    0) {
-                        cli_nomem(NULL);
-                        return EXIT_FAIL;
-                }
-                if (compile_one(&in->progs[i], a, path, out) != EXIT_OK)
-                        status = EXIT_FAIL;
-                free(path);
+        tasks = calloc(in->cnt ? in->cnt : 1, sizeof(*tasks));
+        if (!tasks) {
+                cli_nomem(NULL);
+                return EXIT_FAIL;
         }
+        for (size_t i = 0; i < in->cnt && status == EXIT_OK; i++) {
+                tasks[i].prog = in->progs[i];
+                if (asprintf(&tasks[i].path, "%s/%s%s", dir, in->progs[i].name,
+                             out_ext[a->copts.output]) < 0) {
+                        tasks[i].path = NULL;
+                        cli_nomem(NULL);
+                        status = EXIT_FAIL;
+                }
+        }
+        if (status == EXIT_OK)
+                status = build_tasks(tasks, in->cnt, a, out);
+        for (size_t i = 0; i < in->cnt; i++)
+                build_task_free(&tasks[i]);
+        free(tasks);
         return status;
 }
 
@@ -639,67 +754,59 @@ int cmd_build(int argc, char **argv)
         return status;
 }
 
-/* Has an output of `out` this path already? (two programs of one name) */
-static bool output_taken(const struct cli_outputs *out, const char *path)
+/* Has one of the first `cnt` tasks this path already? (two programs of one name) */
+static bool path_taken(const struct build_task *tasks, size_t cnt, const char *path)
 {
-        for (size_t i = 0; i < out->cnt; i++)
-                if (strcmp(out->v[i].path, path) == 0)
+        for (size_t i = 0; i < cnt; i++)
+                if (tasks[i].path && strcmp(tasks[i].path, path) == 0)
                         return true;
         return false;
 }
 
-/* Program `id` of the segment into DIR/<name>.o (<name>-<id> when a program had the name). */
-static int compile_shm_prog(struct bpfaot_shm *shm, uint32_t id, const struct build_args *a,
-                            const char *dir, struct cli_outputs *out)
+/*
+ * Program `id` of the segment as task `cnt` of `tasks`: its own copy of the
+ * instructions, into DIR/<name>.o (<name>-<id> when a program had the name).
+ */
+static int shm_prog_task(struct bpfaot_shm *shm, uint32_t id, const struct build_args *a,
+                         const char *dir, struct build_task *tasks, size_t cnt)
 {
+        struct build_task *t = &tasks[cnt];
         struct bpfaot_shm_prog_info pi;
         struct bpfaot_error err = {0};
         const struct bpf_insn *raw;
-        struct bpfaot_prog prog = {0};
-        struct bpfaot_insn *insns = NULL;
-        char *input = NULL, *name = NULL, *path = NULL;
-        size_t cnt;
+        size_t insn_cnt;
         uint32_t n;
-        int ret = EXIT_FAIL;
 
         if (bpfaot_shm__prog_info(shm, id, &pi) || bpfaot_shm__prog_insns(shm, id, &raw, &n)) {
                 cli_error("compile: %s: program %" PRIu32 " is gone", bpfaot_shm__name(shm), id);
                 return EXIT_FAIL;
         }
-        if (asprintf(&input, "%s program %" PRIu32, bpfaot_shm__name(shm), id) < 0)
-                input = NULL;
-        if (asprintf(&name, "%s", pi.name[0] ? pi.name : "prog") < 0)
-                name = NULL;
-        if (!input || !name)
+        if (asprintf(&t->own_input, "%s program %" PRIu32, bpfaot_shm__name(shm), id) < 0)
+                t->own_input = NULL;
+        if (asprintf(&t->own_name, "%s", pi.name[0] ? pi.name : "prog") < 0)
+                t->own_name = NULL;
+        if (!t->own_input || !t->own_name)
                 goto nomem;
-        if (asprintf(&path, "%s/%s%s", dir, name, out_ext[a->copts.output]) < 0)
-                path = NULL;
-        if (path && (output_taken(out, path) || !pi.name[0])) {
-                free(path);
-                if (asprintf(&path, "%s/%s-%" PRIu32 "%s", dir, name, id,
+        if (asprintf(&t->path, "%s/%s%s", dir, t->own_name, out_ext[a->copts.output]) < 0)
+                t->path = NULL;
+        if (t->path && (path_taken(tasks, cnt, t->path) || !pi.name[0])) {
+                free(t->path);
+                if (asprintf(&t->path, "%s/%s-%" PRIu32 "%s", dir, t->own_name, id,
                              out_ext[a->copts.output]) < 0)
-                        path = NULL;
+                        t->path = NULL;
         }
-        if (!path)
+        if (!t->path)
                 goto nomem;
-        if (bpfaot_decode(raw, (size_t)n * sizeof(*raw), &insns, &cnt, &err)) {
-                ret = cli_report(&err);
-                goto out;
-        }
-        prog.input = input;
-        prog.name = name;
-        prog.insns = insns;
-        prog.insn_cnt = cnt;
-        ret = compile_one(&prog, a, path, out);
-        goto out;
+        if (bpfaot_decode(raw, (size_t)n * sizeof(*raw), &t->own_insns, &insn_cnt, &err))
+                return cli_report(&err);
+        t->prog.input = t->own_input;
+        t->prog.name = t->own_name;
+        t->prog.insns = t->own_insns;
+        t->prog.insn_cnt = insn_cnt;
+        return EXIT_OK;
 nomem:
         cli_nomem(NULL);
-out:
-        free(insns);
-        free(input);
-        free(name);
-        free(path);
-        return ret;
+        return EXIT_FAIL;
 }
 
 /*
@@ -713,8 +820,10 @@ static int compile_segment(const struct build_args *a)
         struct bpfaot_shm_opts opts = {.sz = sizeof(opts), .error = &err};
         const char *dir = a->output ? a->output : ".";
         struct cli_outputs out = {0};
+        struct build_task *tasks = NULL;
+        size_t cnt = 0, cap = 0;
         struct bpfaot_shm *shm;
-        uint32_t id = 0, n = 0;
+        uint32_t id = 0;
         int status = EXIT_OK;
 
         if (bpfaot_shm__open(a->shm, &opts, &shm)) {
@@ -725,25 +834,55 @@ static int compile_segment(const struct build_args *a)
                 bpfaot_shm__close(shm);
                 return EXIT_FAIL;
         }
-        /* Every program is compiled, so that every error is reported. */
         while (bpfaot_shm__next_prog_id(shm, id, &id) == 0) {
                 if (a->id && id != a->id)
                         continue;
-                n++;
-                if (compile_shm_prog(shm, id, a, dir, &out) != EXIT_OK)
+                if (cnt == cap) {
+                        size_t ncap = cap ? 2 * cap : 16;
+                        struct build_task *grown = realloc(tasks, ncap * sizeof(*tasks));
+
+                        if (!grown) {
+                                cli_nomem(NULL);
+                                status = EXIT_FAIL;
+                                break;
+                        }
+                        memset(grown + cap, 0, (ncap - cap) * sizeof(*tasks));
+                        tasks = grown;
+                        cap = ncap;
+                }
+                /* A program that cannot be read is reported; the others are still compiled. */
+                if (shm_prog_task(shm, id, a, dir, tasks, cnt) != EXIT_OK)
                         status = EXIT_FAIL;
+                cnt++;
         }
-        if (!n) {
+        if (!cnt && status == EXIT_OK) {
                 if (a->id)
                         cli_error("compile: %s: no program %" PRIu32, bpfaot_shm__name(shm), a->id);
                 else
                         cli_error("compile: %s: no programs to compile", bpfaot_shm__name(shm));
                 status = EXIT_FAIL;
         }
+        bpfaot_shm__close(shm);
+        if (cnt) {
+                /* Tasks that could not be read are left out (their error is said). */
+                size_t kept = 0;
+
+                for (size_t i = 0; i < cnt; i++) {
+                        if (tasks[i].prog.insns)
+                                tasks[kept++] = tasks[i];
+                        else
+                                build_task_free(&tasks[i]);
+                }
+                cnt = kept;
+                if (build_tasks(tasks, cnt, a, &out) != EXIT_OK)
+                        status = EXIT_FAIL;
+        }
         if (status == EXIT_OK && cli_outputs_publish(&out))
                 status = EXIT_FAIL;
         cli_outputs_discard(&out);
-        bpfaot_shm__close(shm);
+        for (size_t i = 0; i < cnt; i++)
+                build_task_free(&tasks[i]);
+        free(tasks);
         return status;
 }
 
@@ -802,7 +941,10 @@ int cmd_compile(int argc, char **argv)
                         bpfaot_buf_free(&buf);
                 }
         } else {
-                ret = compile_one(&in.progs[0], &a, out_path, &out);
+                struct build_task t = {.prog = in.progs[0], .path = strdup(out_path)};
+
+                ret = t.path ? build_tasks(&t, 1, &a, &out) : (cli_nomem(NULL), EXIT_FAIL);
+                build_task_free(&t);
                 if (ret == EXIT_OK && cli_outputs_publish(&out))
                         ret = EXIT_FAIL;
                 cli_outputs_discard(&out);

@@ -115,9 +115,7 @@ int bpfaot_jit__load(const void *obj, size_t obj_len, const char *input_name,
         ret = ret ?: check_machine(obj, obj_len, input, err);
         if (ret)
                 return ret;
-        compat_init_targets();
-        LLVMInitializeNativeTarget();
-        LLVMInitializeNativeAsmPrinter();
+        compat_init_targets(); /* the native target among them */
         jit = calloc(1, sizeof(*jit));
         if (!jit)
                 return bpfaot_error_nomem(err);

@@ -7,6 +7,7 @@
 #include <llvm-c/Core.h>
 #include <llvm-c/ErrorHandling.h>
 #include <llvm/Config/llvm-config.h>
+#include <pthread.h>
 
 LLVMTypeRef compat_ptr_type(LLVMContextRef ctx, LLVMTypeRef elem)
 {
@@ -29,13 +30,21 @@ LLVMValueRef compat_cast_ptr(LLVMBuilderRef b, LLVMContextRef ctx, LLVMValueRef 
 #endif
 }
 
-void compat_init_targets(void)
+static void init_targets_once(void)
 {
         LLVMInitializeAllTargetInfos();
         LLVMInitializeAllTargets();
         LLVMInitializeAllTargetMCs();
         LLVMInitializeAllAsmPrinters();
         LLVMInitializeAllAsmParsers();
+}
+
+/* Once per process: LLVM's target registry is not safe to fill from two threads at once. */
+void compat_init_targets(void)
+{
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+        pthread_once(&once, init_targets_once);
 }
 
 int compat_llvm_major(void)
