@@ -5,6 +5,7 @@
 
 #include "bpfaot/bpfaot.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,6 +47,30 @@ int cli_fail_nomem(struct bpfaot_error *err);
 int cli_nomem(const char *what);
 /* Prefix err's message with "<input>: ". Returns err->code. */
 int cli_fail_in(struct bpfaot_error *err, const char *input);
+
+/*
+ * A time limit on compiling (deadline.c): if cli_deadline_stop() has not
+ * been called `seconds` after cli_deadline_start(), expired(arg, seconds)
+ * prints its line from another thread and the process exits with EXIT_FAIL
+ * (nothing has been written by then: outputs are written after compiling,
+ * and `expired` removes a directory the command made). 0 seconds: no limit.
+ * cli_deadline_start() returns 0 or -errno (no thread: nothing is printed).
+ */
+struct cli_deadline {
+        pthread_t thread;
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        bool started, done;
+        unsigned seconds;
+        void (*expired)(void *arg, unsigned seconds);
+        void *arg;
+};
+int cli_deadline_start(struct cli_deadline *d, unsigned seconds,
+                       void (*expired)(void *arg, unsigned seconds), void *arg);
+void cli_deadline_stop(struct cli_deadline *d);
+/* The default limit: CLI_TIME_LIMIT_BASE seconds and one more per 1,000 instructions. */
+#define CLI_TIME_LIMIT_BASE 120
+unsigned cli_default_time_limit(size_t insns);
 
 /* Read a whole file ("-" is stdin). Returns 0, or -errno with a message printed. */
 int cli_read_file(const char *path, uint8_t **data, size_t *len);

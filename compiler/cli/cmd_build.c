@@ -28,9 +28,11 @@ struct build_args {
         bool verbose;
         bool skeleton;
         /* compile without an input: the programs of a shared-memory segment */
-        const char *shm; /* its name (NULL: the default) */
-        uint32_t id;     /* only this program (0: all) */
-        unsigned jobs;   /* programs compiled at once (0: one per online CPU) */
+        const char *shm;     /* its name (NULL: the default) */
+        uint32_t id;         /* only this program (0: all) */
+        unsigned jobs;       /* programs compiled at once (0: one per online CPU) */
+        unsigned time_limit; /* seconds (0: none) */
+        bool time_limit_set; /* else the default for the input's size */
 };
 
 static const char *const out_ext[] = {".o", ".ll", ".s"};
@@ -108,6 +110,10 @@ static const struct {
      "compile up to N programs at once (default 1; 0: one\n"
      "per CPU); messages and outputs stay in program order",
      FOR_BOTH},
+    {"--time-limit SEC",
+     "give up compiling after SEC seconds (0: never;\n"
+     "default 120 + 1 per 1,000 instructions)",
+     FOR_BOTH},
     {"-v, --verbose", "say what is compiled", FOR_BOTH},
     {"-h, --help", "this help", FOR_BOTH},
 };
@@ -162,7 +168,8 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 O_SHM,
                 O_ID,
                 O_SANDBOX,
-                O_MAX_LOOPS
+                O_MAX_LOOPS,
+                O_TIME_LIMIT
         };
         static const struct option lopts[] = {
             {"output", required_argument, NULL, 'o'},
@@ -187,6 +194,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
             {"shm", required_argument, NULL, O_SHM},
             {"id", required_argument, NULL, O_ID},
             {"jobs", required_argument, NULL, 'j'},
+            {"time-limit", required_argument, NULL, O_TIME_LIMIT},
             {"help", no_argument, NULL, 'h'},
             {NULL, 0, NULL, 0},
         };
@@ -259,6 +267,18 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                                 return EXIT_USAGE;
                         }
                         a->jobs = (unsigned)n;
+                        break;
+                }
+                case O_TIME_LIMIT: {
+                        unsigned long n = strtoul(optarg, &end, 10);
+
+                        if (*end || !*optarg || *optarg == '-' || n > 86400) {
+                                cli_error("%s: --time-limit takes seconds (0-86400; 0: no limit)",
+                                          argv[0]);
+                                return EXIT_USAGE;
+                        }
+                        a->time_limit = (unsigned)n;
+                        a->time_limit_set = true;
                         break;
                 }
                 case O_KCONFIG:
@@ -491,8 +511,9 @@ static void warn_unsupported_maps(const struct bpfaot_elf *elf)
 struct build_task {
         struct bpfaot_prog prog;
         char *path;
-        bool ready; /* passed the checks: compile it */
-        int ret;    /* of bpfaot_compile */
+        bool ready;          /* passed the checks: compile it */
+        atomic_bool running; /* on a thread now (what the time limit names) */
+        int ret;             /* of bpfaot_compile */
         struct bpfaot_buf buf;
         struct bpfaot_error err;
         /* A segment's program owns its strings and instructions. */
@@ -523,10 +544,53 @@ static void *build_worker(void *arg)
         for (size_t i; (i = atomic_fetch_add(&q->next, 1)) < q->cnt;) {
                 struct build_task *t = &q->tasks[i];
 
-                if (t->ready)
-                        t->ret = bpfaot_compile(&t->prog, q->copts, &t->buf, &t->err);
+                if (!t->ready)
+                        continue;
+                atomic_store(&t->running, true);
+                t->ret = bpfaot_compile(&t->prog, q->copts, &t->buf, &t->err);
+                atomic_store(&t->running, false);
         }
         return NULL;
+}
+
+/* What a compile that passed its time limit says; the process ends after it. */
+struct overdue {
+        const char *input;              /* the object, or NULL: the tasks' own */
+        const struct build_task *tasks; /* or NULL */
+        size_t cnt;
+        const struct cli_outputs *out;
+};
+
+static void report_overdue(void *arg, unsigned seconds)
+{
+        const struct overdue *o = arg;
+        const struct bpfaot_prog *prog = NULL;
+
+        for (size_t i = 0; i < o->cnt && !prog; i++)
+                if (atomic_load(&o->tasks[i].running))
+                        prog = &o->tasks[i].prog;
+        if (prog)
+                cli_error("%s: %s: compiling did not finish within %u s (LLVM's optimiser can loop "
+                          "on rare inputs): try a lower -O, or --time-limit SEC",
+                          prog->input, prog->name, seconds);
+        else
+                cli_error("%s: compiling did not finish within %u s (LLVM's optimiser can loop on "
+                          "rare inputs): try a lower -O, or --time-limit SEC",
+                          o->input ? o->input : "bpf-aot", seconds);
+        if (o->out && o->out->made_dir)
+                rmdir(o->out->made_dir); /* nothing is in it yet */
+}
+
+static unsigned time_limit(const struct build_args *a, const struct bpfaot_prog *progs,
+                           size_t stride, size_t cnt)
+{
+        size_t insns = 0;
+
+        if (a->time_limit_set)
+                return a->time_limit;
+        for (size_t i = 0; i < cnt; i++)
+                insns += ((const struct bpfaot_prog *)((const char *)progs + i * stride))->insn_cnt;
+        return cli_default_time_limit(insns);
 }
 
 static unsigned worker_count(unsigned jobs, size_t tasks)
@@ -546,8 +610,10 @@ static int build_tasks(struct build_task *tasks, size_t cnt, const struct build_
                        struct cli_outputs *out)
 {
         struct build_queue q = {.tasks = tasks, .cnt = cnt, .copts = &a->copts};
+        struct overdue overdue = {.tasks = tasks, .cnt = cnt, .out = out};
         unsigned workers = worker_count(a->jobs, cnt);
         pthread_t *threads = calloc(workers ? workers : 1, sizeof(*threads));
+        struct cli_deadline deadline;
         unsigned started = 0;
         int status = EXIT_OK;
 
@@ -568,6 +634,12 @@ static int build_tasks(struct build_task *tasks, size_t cnt, const struct build_
                 t->ready = true;
         }
         atomic_init(&q.next, 0);
+        if (cli_deadline_start(&deadline, time_limit(a, &tasks[0].prog, sizeof(*tasks), cnt),
+                               report_overdue, &overdue)) {
+                free(threads);
+                cli_error("cannot start the compile time limit's thread");
+                return EXIT_FAIL;
+        }
         /* The calling thread is a worker too: -j 1 starts no thread. */
         while (started + 1 < workers &&
                pthread_create(&threads[started], NULL, build_worker, &q) == 0)
@@ -575,6 +647,7 @@ static int build_tasks(struct build_task *tasks, size_t cnt, const struct build_
         build_worker(&q);
         for (unsigned i = 0; i < started; i++)
                 pthread_join(threads[i], NULL);
+        cli_deadline_stop(&deadline);
         free(threads);
         for (size_t i = 0; i < cnt; i++) {
                 struct build_task *t = &tasks[i];
@@ -634,7 +707,9 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
         char *obj_path = NULL, *hdr_path = NULL;
         struct bpfaot_buf obj = {0}, hdr = {0};
         struct bpfaot_error err = {0};
-        int status = EXIT_FAIL;
+        struct overdue overdue = {0};
+        struct cli_deadline deadline;
+        int status = EXIT_FAIL, ret;
         size_t bad = 0;
 
         if (!stem || !names || asprintf(&obj_path, "%s/%s.aot.o", dir, stem) < 0 ||
@@ -655,8 +730,15 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
         }
         if (bad)
                 goto out;
-        if (bpfaot_compile_elf(in->elf, names, in->cnt, &a->copts, &obj, &err) ||
-            bpfaot_skeleton_header_opts(in->elf, names, in->cnt, &sopts, &hdr, &err)) {
+        overdue.input = in->elf->input;
+        if (cli_deadline_start(&deadline, time_limit(a, in->progs, sizeof(*in->progs), in->cnt),
+                               report_overdue, &overdue)) {
+                cli_error("cannot start the compile time limit's thread");
+                goto out;
+        }
+        ret = bpfaot_compile_elf(in->elf, names, in->cnt, &a->copts, &obj, &err);
+        cli_deadline_stop(&deadline);
+        if (ret || bpfaot_skeleton_header_opts(in->elf, names, in->cnt, &sopts, &hdr, &err)) {
                 cli_report(&err);
                 goto out;
         }

@@ -416,17 +416,37 @@ static int interp_repeat(const struct bpfaot_prog *prog, const struct host_exec_
         return rc;
 }
 
+/* run and plugin compile under the default time limit (cli.h) too. */
+struct overdue_compile {
+        const char *input, *program; /* program may be NULL */
+};
+
+static void report_overdue(void *arg, unsigned seconds)
+{
+        const struct overdue_compile *c = arg;
+
+        cli_error("%s%s%s: compiling did not finish within %u s (LLVM's optimiser can loop on rare "
+                  "inputs): try a lower -O, or --interp",
+                  c->input, c->program ? ": " : "", c->program ? c->program : "", seconds);
+}
+
 int host_exec_prog(const struct bpfaot_prog *prog, const struct host_exec_opts *o, void *mem,
                    size_t mem_len, uint64_t *ret, struct bpfaot_error *err)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(o->opt_level),
                          .cpu = o->cpu, .sandbox = o->sandbox, .sandbox_max_loops = o->max_loops);
+        struct overdue_compile overdue = {.input = prog->input, .program = prog->name};
         struct bpfaot_buf obj = {0};
+        struct cli_deadline deadline;
         int rc;
 
         if (o->interp)
                 return interp_repeat(prog, o, mem, mem_len, ret, err);
+        if (cli_deadline_start(&deadline, cli_default_time_limit(prog->insn_cnt), report_overdue,
+                               &overdue))
+                return cli_fail(err, EAGAIN, "cannot start the compile time limit's thread");
         rc = bpfaot_compile(prog, &copts, &obj, err);
+        cli_deadline_stop(&deadline);
         if (!rc)
                 rc = locate_fault(prog,
                                   host_exec_object(obj.data, obj.len, prog->input, NULL, NULL,
@@ -442,10 +462,25 @@ int host_exec_elf(const struct bpfaot_elf *elf, const char *program, const struc
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(o->opt_level),
                          .cpu = o->cpu, .sandbox = o->sandbox, .sandbox_max_loops = o->max_loops);
         char *entry = bpfaot_elf__entry_name(elf, program);
+        struct overdue_compile overdue = {.input = elf->input};
         struct bpfaot_buf obj = {0};
+        struct cli_deadline deadline;
+        size_t insns = 0;
         int rc = entry ? 0 : cli_fail_nomem(err);
 
-        rc = rc ?: bpfaot_compile_elf(elf, NULL, 0, &copts, &obj, err);
+        for (size_t i = 0; i < elf->prog_cnt; i++) {
+                struct bpfaot_prog p;
+
+                bpfaot_elf__prog(elf, i, &p);
+                insns += p.insn_cnt;
+        }
+        if (!rc &&
+            cli_deadline_start(&deadline, cli_default_time_limit(insns), report_overdue, &overdue))
+                rc = cli_fail(err, EAGAIN, "cannot start the compile time limit's thread");
+        else if (!rc) {
+                rc = bpfaot_compile_elf(elf, NULL, 0, &copts, &obj, err);
+                cli_deadline_stop(&deadline);
+        }
         rc = rc
                  ?: host_exec_object(obj.data, obj.len, elf->input, entry, NULL, elf->symbol_prefix,
                                      o, mem, mem_len, ret, err);

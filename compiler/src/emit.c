@@ -110,17 +110,18 @@ out:
         return ret;
 }
 
+/* The pass pipeline of each level (-O2: pipeline.c). */
 int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err)
 {
-        static const char *const pipelines[] = {"default<O0>", "default<O1>", "default<O2>",
-                                                "default<O3>"};
+        const char *const pipelines[] = {"default<O0>", "default<O1>", compat_o2_without_slp(),
+                                         "default<O3>"};
         LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
         const char *pipeline = pipelines[level];
         LLVMErrorRef e;
         int ret = 0;
 
         LLVMPassBuilderOptionsSetLoopVectorization(pbo, level >= 2);
-        LLVMPassBuilderOptionsSetSLPVectorization(pbo, level >= 2);
+        LLVMPassBuilderOptionsSetSLPVectorization(pbo, level >= 3);
         LLVMPassBuilderOptionsSetLoopUnrolling(pbo, level >= 2);
         e = LLVMRunPasses(mod, pipeline, tm, pbo);
         if (e) {

@@ -53,3 +53,36 @@ HOST
         x ./empty_host
         expect_stdout 0 "no map in the slot: the lookup finds nothing"
 }
+
+# -O2 is LLVM's default<O2> without the SLP vectoriser (compiler/src/pipeline.c);
+# -O3 keeps it. Four independent 64-bit adds of adjacent words: SLP makes them
+# vector adds, and nothing else in the pipeline does.
+case_o2_pipeline() {
+        printf '%s\n' 'ldxdw %r2, [%r1+0]' 'ldxdw %r3, [%r1+8]' 'ldxdw %r4, [%r1+16]' \
+                'ldxdw %r5, [%r1+24]' 'ldxdw %r6, [%r1+32]' 'ldxdw %r7, [%r1+40]' \
+                'ldxdw %r8, [%r1+48]' 'ldxdw %r9, [%r1+56]' 'add %r2, %r6' 'add %r3, %r7' \
+                'add %r4, %r8' 'add %r5, %r9' 'stxdw [%r1+64], %r2' 'stxdw [%r1+72], %r3' \
+                'stxdw [%r1+80], %r4' 'stxdw [%r1+88], %r5' 'ldxdw %r0, [%r1+64]' \
+                'ldxdw %r6, [%r1+88]' 'xor %r0, %r6' 'exit' >adds.s
+        x "$BPF_AOT" asm adds.s -o adds.bin
+        expect_rc 0 "assemble adds.s"
+        x "$BPF_AOT" compile --target x86_64-linux-gnu -O3 -e adds.bin -o adds3.ll
+        expect_rc 0 "compile -O3 -e"
+        expect_grep 'add <[0-9]+ x i64>' adds3.ll "-O3: the SLP vectoriser makes vector adds"
+        x "$BPF_AOT" compile --target x86_64-linux-gnu -O2 -e adds.bin -o adds2.ll
+        expect_rc 0 "compile -O2 -e"
+        case "${CLI_LLVM_MAJOR:-}" in
+        14 | 19) expect_no_grep 'x i64>' adds2.ll "-O2 (LLVM $CLI_LLVM_MAJOR): no SLP vectoriser" ;;
+        *) ok "-O2 on LLVM ${CLI_LLVM_MAJOR:-?} is default<O2> itself (SLP included)" ;;
+        esac
+        # The same results at both levels, and in the interpreter.
+        head -c 96 /dev/urandom >mem.bin
+        local want
+        want=$("$BPF_AOT" run --interp adds.bin mem.bin)
+        x "$BPF_AOT" run -O2 adds.bin mem.bin
+        expect_rc 0 "run -O2"
+        expect_stdout "$want" "run -O2: the interpreter's result"
+        x "$BPF_AOT" run -O3 adds.bin mem.bin
+        expect_rc 0 "run -O3"
+        expect_stdout "$want" "run -O3: the interpreter's result"
+}

@@ -53,3 +53,55 @@ case_build_jobs() {
         x "$BPF_AOT" compile "$p" --program mix -o mix.o -j 2
         expect_rc 0 "compile -j 2 (one program)"
 }
+
+# A long straight-line program LLVM takes many seconds to optimise at -O2
+# (40,000 instructions of loads, multiplies, stores and forward branches).
+long_program() {
+        awk 'BEGIN {
+                for (r = 0; r <= 9; r++) if (r != 1) print "mov %r" r ", " r
+                for (k = 1; k <= 64; k++) print "stxdw [%r10-" 8 * k "], %r" (k % 8 + 2)
+                for (i = 0; i < 5000; i++) {
+                        k = 1 + (i * 7) % 64; j = 1 + (i * 13) % 64
+                        print "ldxdw %r2, [%r10-" 8 * k "]"
+                        print "mul %r2, " (i * 2654435761) % 100000 + 3
+                        print "xor %r3, %r2"
+                        print "stxdw [%r10-" 8 * j "], %r3"
+                        print "jgt %r3, " (i * 40503) % 65536 ", +2"
+                        print "add %r4, %r3"
+                        print "rsh %r4, " i % 7 + 1
+                        print "add %r0, %r4"
+                }
+                print "exit"
+        }' >long.s
+        "$BPF_AOT" asm long.s -o long.bin
+}
+
+# --time-limit: a compile that does not finish in time ends the command with
+# one line naming the program, exit 1, and nothing written (LLVM's optimiser
+# can loop for ever on rare inputs; the command cannot stop it otherwise).
+case_time_limit() {
+        long_program
+        expect_eq "$(($(wc -c <long.bin) / 8))" 40074 "the long program's instructions"
+        local t0 t1
+        t0=$(date +%s)
+        x "$BPF_AOT" compile -O2 long.bin -o long.o --time-limit 1
+        t1=$(date +%s)
+        expect_rc 1 "compile --time-limit 1"
+        expect_err_line "^bpf-aot: long\.bin: long: compiling did not finish within 1 s \(LLVM's optimiser can loop on rare inputs\): try a lower -O, or --time-limit SEC$" \
+                "compile --time-limit 1"
+        [ $((t1 - t0)) -le 10 ] && ok "compile --time-limit 1 ended in $((t1 - t0)) s" ||
+                bad "compile --time-limit 1 took $((t1 - t0)) s"
+        [ ! -e long.o ] && ok "compile --time-limit 1: no long.o" || bad "compile --time-limit 1 left long.o"
+        ls -A | grep -q '^\.long\.o' && bad "a temporary file is left" || ok "no temporary file left"
+
+        # 0: no limit; a limit long enough lets the compile finish.
+        x "$BPF_AOT" build "$(obj progs)" -o newdir --time-limit 0 -j 2
+        expect_rc 0 "build --time-limit 0 (no limit)"
+        x "$BPF_AOT" compile -O0 long.bin -o long0.o --time-limit 600
+        expect_rc 0 "compile -O0 of the long program within the limit"
+
+        x "$BPF_AOT" compile long.bin -o long.o --time-limit -1
+        expect_rc 2 "compile --time-limit -1"
+        expect_err_line "^bpf-aot: compile: --time-limit takes seconds \(0-86400; 0: no limit\)$" \
+                "compile --time-limit -1"
+}
