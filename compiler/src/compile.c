@@ -156,7 +156,7 @@ static int compile_job(struct job *j, const struct bpfaot_compile_opts *opts,
         ret = ret ?: add_program_table(j);
         /* A translator bug, never the user's: emit_verify says so plainly. */
         ret = ret ?: emit_verify(j->mod, j->progs, "generated invalid LLVM IR", j->err);
-        ret = ret ?: emit_optimise(j->mod, j->tm, j->level, j->err);
+        ret = ret ?: emit_optimise(j->mod, j->tm, j->level, j->o.sandbox, j->err);
         ret = ret ?: recover_switches(j);
         ret = ret ?: bound_loops(j);
         ret = ret ?: emit_output(j->mod, j->tm, j->o.output, out, j->err);

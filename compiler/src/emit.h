@@ -21,7 +21,8 @@ LLVMModuleRef emit_new_module(LLVMTargetMachineRef tm, LLVMContextRef ctx, const
 int emit_verify(LLVMModuleRef mod, const struct bpfaot_prog *prog, const char *what,
                 struct bpfaot_error *err);
 /* The optimisation pipeline of level 0..3. */
-int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err);
+int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, bool sandbox,
+                  struct bpfaot_error *err);
 /* Promote allocas a late pass added (mem2reg) and nothing else. */
 int emit_promote(LLVMModuleRef mod, LLVMTargetMachineRef tm, struct bpfaot_error *err);
 /* The module as `output` (enum bpfaot_output) into `out`. */

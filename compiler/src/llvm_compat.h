@@ -10,6 +10,7 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
 #include <llvm/Config/llvm-config.h>
+#include <stdbool.h>
 
 /*
  * A pointer to `elem`. LLVM 14 has typed pointers, so the element type
@@ -24,8 +25,11 @@ LLVMValueRef compat_cast_ptr(LLVMBuilderRef b, LLVMContextRef ctx, LLVMValueRef 
 void compat_init_targets(void);
 /* The LLVM major version the library was built against. */
 int compat_llvm_major(void);
-/* -O2's pass pipeline: LLVM's default<O2> without the SLP vectoriser (pipeline.c). */
-const char *compat_o2_without_slp(void);
+/*
+ * -O2's pass pipeline: LLVM's default<O2> without the SLP vectoriser, with
+ * range check elimination for sandboxed code (pipeline.c).
+ */
+const char *compat_o2_without_slp(bool sandbox);
 /*
  * Check a CPU name ("" for the target's generic one) and feature list
  * ("+a,-b") against a target (llvm_target.cpp): 0, or -EINVAL with the
