@@ -62,8 +62,16 @@ dbg_in_func() {
         [[ -n $lo && -n $hi && $2 -ge $lo && $2 -le $hi ]]
 }
 
+# "FILE LINE" for each row of a --debug-line dump on stdin (FILE: the base name).
+dbg_rows() {
+        awk '/^file_names\[/ { idx = $0; gsub(/[^0-9]/, "", idx) }
+             /^ *name: / { n = $2; gsub(/"/, "", n); sub(/.*\//, "", n); name[idx] = n }
+             $1 ~ /^0x[0-9a-f]+$/ && NF >= 4 { print name[$4], $2 }' | sort -u
+}
+
 # The line table names debuginfo.bpf.c and the lines of its statements; every
-# line it gives is one of a function of the source (no stray numbers).
+# line it gives is one of a function of the source (no stray numbers); the
+# inline function of another file (debuginfo_inc.h) has that file's line.
 case_debuginfo_lines() {
         local o line rows l stray
         dbg_need dwarfdump || return
@@ -73,7 +81,13 @@ case_debuginfo_lines() {
                 expect_stderr_empty "build -g -O $o"
                 "$CLI_DWARFDUMP" --debug-line out$o/dbg_main.o >lines$o.txt
                 expect_grep 'name: "debuginfo\.bpf\.c"' lines$o.txt "-O $o: the line table's file"
-                rows=$(awk '$1 ~ /^0x[0-9a-f]+$/ && NF >= 4 { print $2 }' lines$o.txt | sort -un)
+                dbg_rows <lines$o.txt >rows$o.txt
+                if grep -qx 'debuginfo_inc.h 3' rows$o.txt; then
+                        ok "-O $o: debuginfo_inc.h:3, the inline function of another file"
+                else
+                        bad "-O $o: no row for debuginfo_inc.h:3:" $(grep -v '^debuginfo\.bpf\.c ' rows$o.txt)
+                fi
+                rows=$(sed -n 's/^debuginfo\.bpf\.c //p' rows$o.txt | sort -un)
                 # At -O2 dbg_sum is inlined into dbg_main: its call's line is only the call site's.
                 for l in mix sum big $([[ $o == 0 ]] && echo main); do
                         line=$(dbg_line "LINE:$l")

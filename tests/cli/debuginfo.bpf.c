@@ -3,7 +3,8 @@
  * Source-level debug info (cases_debuginfo.sh): a program with
  * sub-programs, one long enough to be split into regions. The tests find
  * lines by their markers: FUNC:<name> opens a function, END:<name> closes
- * it, LINE:<name> is a statement they break on or look up.
+ * it, LINE:<name> is a statement they break on or look up. The last
+ * function's lines are those of another file, debuginfo_inc.h.
  */
 typedef unsigned long long u64;
 
@@ -36,11 +37,20 @@ static NOINLINE u64 dbg_big(const unsigned char *p, u64 n) /* FUNC:dbg_big */
         return acc;
 } /* END:dbg_big */
 
+static inline __attribute__((always_inline)) u64 dbg_inc(u64 v); /* at the end: another file */
+
 SEC("socket/dbg") u64 dbg_main(const unsigned char *data, u64 size) /* FUNC:dbg_main */
 {
         u64 r = dbg_sum(data, size); /* LINE:main */
 
         if (size >= 64)
                 r ^= dbg_big(data, size);
-        return r;
+        return dbg_inc(r);
 } /* END:dbg_main */
+
+/* Lines of another file, as an inline function of a header has them. */
+#line 1 "debuginfo_inc.h"
+static inline __attribute__((always_inline)) u64 dbg_inc(u64 v)
+{
+        return v * 5 + 3;
+}
