@@ -332,8 +332,12 @@ void debuginfo_free(struct debuginfo *d)
 {
         if (!d)
                 return;
-        if (d->db)
+        if (d->db) {
+                /* A compilation that failed before debuginfo_finish: resolve what it made. */
+                if (!d->finished)
+                        LLVMDIBuilderFinalize(d->db);
                 LLVMDisposeDIBuilder(d->db);
+        }
         free(d->files);
         free(d->scopes);
         free(d);

@@ -214,6 +214,11 @@ case_debuginfo_same_code() {
         expect_grep 'DW_AT_name[[:space:]]*\("debuginfo__dbg_main"\)' sk_info.txt \
                 "--skeleton: the entry's subprogram"
         expect_grep 'DW_AT_name[[:space:]]*\("dbg_mix"\)' sk_info.txt "--skeleton: dbg_mix"
+        x "$BPF_AOT" compile -g "$(obj debuginfo)" -o compiled.o
+        expect_rc 0 "compile -g debuginfo.bpf.o"
+        expect_stderr_empty "compile -g debuginfo.bpf.o"
+        expect_grep 'DW_AT_name[[:space:]]*\("dbg_mix"\)' <("$CLI_DWARFDUMP" --debug-info compiled.o) \
+                "compile -g: dbg_mix"
         x "$BPF_AOT" build -g -e "$(obj debuginfo)" -o ir
         expect_rc 0 "build -g -e"
         expect_grep 'DISubprogram\(name: "dbg_sum"' ir/dbg_main.ll "-e: the IR's subprograms"
