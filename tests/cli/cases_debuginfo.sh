@@ -252,10 +252,36 @@ case_debuginfo_no_line_info() {
 }
 
 # bpf-aot.mk passes -g when BPF_CFLAGS builds the .bpf.c with -g (its
-# default), and not with BPF_AOT_DEBUG_INFO=0 or BPF_CFLAGS without -g.
+# default), and not with BPF_AOT_DEBUG_INFO=0 or BPF_CFLAGS without -g;
+# bpf_aot_add_object does by default, and not with DEBUG_INFO OFF or -g0.
 case_debuginfo_build_rules() {
-        local mk="$CLI_SRC/../../make/bpf-aot.mk" v
-        dbg_need make clang || return
+        local mk="$CLI_SRC/../../make/bpf-aot.mk" v d
+        dbg_need make clang cmake || return
+        mkdir -p cm
+        cp "$(dbg_src)" cm/debuginfo.bpf.c
+        cat >cm/CMakeLists.txt <<EOF
+cmake_minimum_required(VERSION 3.20)
+project(debuginfo_rules C)
+include("$CLI_SRC/../../cmake/BpfAot.cmake")
+bpf_aot_add_object(on_bpf SOURCES debuginfo.bpf.c OUTPUT_DIRECTORY dbg_on)
+bpf_aot_add_object(off_bpf SOURCES debuginfo.bpf.c DEBUG_INFO OFF OUTPUT_DIRECTORY dbg_off)
+bpf_aot_add_object(g0_bpf SOURCES debuginfo.bpf.c CLANG_FLAGS -g0 OUTPUT_DIRECTORY dbg_g0)
+EOF
+        x cmake -S cm -B cm/b -DBPF_AOT_EXECUTABLE="$BPF_AOT" -DBPF_AOT_CLANG="$(command -v clang)"
+        expect_rc 0 "cmake: configure bpf_aot_add_object with DEBUG_INFO"
+        x cmake --build cm/b
+        expect_rc 0 "cmake --build"
+        for d in dbg_on dbg_off dbg_g0; do
+                if [[ ! -s cm/b/$d/debuginfo.aot.o ]]; then
+                        bad "bpf_aot_add_object ($d): no cm/b/$d/debuginfo.aot.o"
+                elif [[ $d == dbg_on ]]; then
+                        expect_grep '\.debug_line' <("$CLI_READELF" -S cm/b/$d/debuginfo.aot.o) \
+                                "bpf_aot_add_object: a line table by default"
+                else
+                        expect_no_grep '\.debug_line' <("$CLI_READELF" -S cm/b/$d/debuginfo.aot.o) \
+                                "bpf_aot_add_object ($d): no line table"
+                fi
+        done
         mkdir -p mk
         cp "$(dbg_src)" mk/debuginfo.bpf.c
         printf 'include %s\nall: debuginfo.aot.o\n' "$mk" >mk/Makefile
