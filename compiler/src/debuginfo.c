@@ -10,7 +10,6 @@
  */
 #include "internal.h"
 #include "debuginfo.h"
-#include "llvm_compat.h"
 #include "program.h"
 
 #include <llvm-c/DebugInfo.h>
@@ -46,6 +45,9 @@ struct debuginfo {
         LLVMValueRef cur_fn;
         LLVMMetadataRef cur_sp;
         const char *cur_path;
+        /* The scope scope_for gave last, for a line of file `last_path` in `last_sp`. */
+        LLVMMetadataRef last_sp, last_scope;
+        const char *last_path;
 };
 
 static LLVMMetadataRef get_file(struct debuginfo *d, const char *path)
@@ -188,6 +190,15 @@ void debuginfo_function(struct debuginfo *d, const struct program *p, LLVMValueR
         LLVMSetSubprogram(fn, sp);
 }
 
+static LLVMMetadataRef remember(struct debuginfo *d, LLVMMetadataRef sp, const char *path,
+                                LLVMMetadataRef scope)
+{
+        d->last_sp = sp;
+        d->last_path = path;
+        d->last_scope = scope;
+        return scope;
+}
+
 /* The scope for a line of file `path` in subprogram `sp` of file `sp_path`. */
 static LLVMMetadataRef scope_for(struct debuginfo *d, LLVMMetadataRef sp, const char *sp_path,
                                  const char *path)
@@ -196,15 +207,17 @@ static LLVMMetadataRef scope_for(struct debuginfo *d, LLVMMetadataRef sp, const 
 
         if (!path[0] || strcmp(path, sp_path) == 0)
                 return sp;
+        if (sp == d->last_sp && strcmp(path, d->last_path) == 0)
+                return d->last_scope;
         for (size_t i = d->scope_cnt; i-- > 0;)
                 if (d->scopes[i].sp == sp && d->scopes[i].scope != sp &&
                     strcmp(d->scopes[i].path, path) == 0)
-                        return d->scopes[i].scope;
+                        return remember(d, sp, path, d->scopes[i].scope);
         file = get_file(d, path);
         if (!file)
                 return sp;
         lbf = LLVMDIBuilderCreateLexicalBlockFile(d->db, sp, file, 0);
-        return add_scope(d, lbf, sp, path) ? lbf : sp;
+        return add_scope(d, lbf, sp, path) ? remember(d, sp, path, lbf) : sp;
 }
 
 void debuginfo_at(struct debuginfo *d, const struct program *p, LLVMBuilderRef b, LLVMValueRef fn,

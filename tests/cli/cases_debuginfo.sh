@@ -79,6 +79,8 @@ case_debuginfo_lines() {
                 x "$BPF_AOT" build -g -O $o "$(obj debuginfo)" -o out$o
                 expect_rc 0 "build -g -O $o debuginfo.bpf.o"
                 expect_stderr_empty "build -g -O $o"
+                x "$CLI_DWARFDUMP" --verify out$o/dbg_main.o
+                expect_rc 0 "-O $o: llvm-dwarfdump --verify"
                 "$CLI_DWARFDUMP" --debug-line out$o/dbg_main.o >lines$o.txt
                 expect_grep 'name: "debuginfo\.bpf\.c"' lines$o.txt "-O $o: the line table's file"
                 dbg_rows <lines$o.txt >rows$o.txt
