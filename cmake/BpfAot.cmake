@@ -4,7 +4,8 @@
 #   bpf_aot_add_object(<target>
 #     SOURCES <x.bpf.c>... | OBJECTS <x.bpf.o>...
 #     [INCLUDE_DIRECTORIES <dir>...] [COMPILE_DEFINITIONS <def>...] [CLANG_FLAGS <flag>...]
-#     [OPT_LEVEL 0-3] [CPU <name>|native] [SKELETON] [INSTANCES] [OUTPUT_DIRECTORY <dir>])
+#     [OPT_LEVEL 0-3] [CPU <name>|native] [SKELETON] [INSTANCES] [SANDBOX]
+#     [DEBUG_INFO ON|OFF] [OUTPUT_DIRECTORY <dir>])
 #
 # Each x.bpf.c is compiled by clang (with -D__TARGET_ARCH_<arch>) to the eBPF
 # object x.bpf.o, which `bpf-aot build --skeleton` turns into x.aot.o (every
@@ -12,7 +13,10 @@
 # my_prog__<p>) and x.aot.h. <target> is a static library of the
 # x.aot.o objects that links the runtime; with SKELETON its users also get
 # the directory of the x.aot.h headers on their include path; INSTANCES builds
-# them with --instances (each open of a skeleton is an instance). See README.md,
+# them with --instances (each open of a skeleton is an instance). DEBUG_INFO
+# (default ON, unless CLANG_FLAGS ends the .bpf.c's -g with -g0) builds with
+# bpf-aot -g: DWARF line tables from the objects' line info, so that gdb, perf
+# and addr2line show .bpf.c file:line. See README.md,
 # "Using bpf-aot in your build".
 #
 # Cache variables: BPF_AOT_CLANG (the clang for -target bpf), BPF_AOT_EXECUTABLE
@@ -145,7 +149,7 @@ endfunction()
 
 function(bpf_aot_add_object target)
   cmake_parse_arguments(PARSE_ARGV 1 A "SKELETON;INSTANCES;SANDBOX"
-    "OPT_LEVEL;CPU;OUTPUT_DIRECTORY"
+    "OPT_LEVEL;CPU;OUTPUT_DIRECTORY;DEBUG_INFO"
     "SOURCES;OBJECTS;INCLUDE_DIRECTORIES;COMPILE_DEFINITIONS;CLANG_FLAGS")
   if(A_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "bpf_aot_add_object(${target}): unknown arguments: ${A_UNPARSED_ARGUMENTS}")
@@ -178,6 +182,22 @@ function(bpf_aot_add_object target)
   endif()
   if(A_SANDBOX)
     list(APPEND _aot_args --sandbox)
+  endif()
+  # The .bpf.c sources are built with -g (below): their line info becomes DWARF.
+  if(NOT DEFINED A_DEBUG_INFO)
+    set(A_DEBUG_INFO ON)
+    set(_last_g "")
+    foreach(_f IN LISTS A_CLANG_FLAGS)
+      if(_f MATCHES "^-g")
+        set(_last_g "${_f}")
+      endif()
+    endforeach()
+    if(_last_g STREQUAL "-g0")
+      set(A_DEBUG_INFO OFF)
+    endif()
+  endif()
+  if(A_DEBUG_INFO)
+    list(APPEND _aot_args -g)
   endif()
 
   if(A_SOURCES)

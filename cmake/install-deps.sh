@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build pkg-config gcc g++ make binutils perl
+  gdb                                 # the debug-info tests break on a .bpf.c line
   llvm-dev clang llvm                 # LLVM/clang 14, Debian 12's default
   llvm-19-dev clang-19 libzstd-dev    # a newer LLVM, tested too
   libclang-rt-19-dev                  # clang-19's sanitizer and libFuzzer runtimes (fuzz target)

@@ -19,6 +19,9 @@
 #   BPF_AOT_FLAGS    extra flags for bpf-aot build, e.g. -O3, --cpu native,
 #                    --target aarch64-linux-gnu
 #   BPF_AOT_SANDBOX  non-empty: build with --sandbox (run-time checks; see README)
+#   BPF_AOT_DEBUG_INFO  1: build with -g (DWARF line tables from the object's
+#                    line info, for gdb, perf, addr2line); 0: without; empty: with
+#                    it when BPF_CFLAGS builds the .bpf.c with -g (as by default)
 #   BPF_AOT_OUTPUT   where generated files go (before the include; empty: next to the sources)
 #   BPF_AOT_DEPDIR   where clang's dependency files go          ($(BPF_AOT_OUTPUT)/.bpf-aot-deps)
 #   BPF_TARGET_ARCH  the native code's architecture as libbpf names it, for
@@ -38,6 +41,9 @@ BPF_CPPFLAGS ?=
 BPF_AOT ?= $(BPF_AOT_PREFIX)/bin/bpf-aot
 BPF_AOT_FLAGS ?=
 BPF_AOT_SANDBOX ?=
+BPF_AOT_DEBUG_INFO ?=
+# -g for bpf-aot: as asked, else when the last -g flag of BPF_CFLAGS is not -g0.
+bpf_aot_debug_flag = $(if $(filter 1,$(BPF_AOT_DEBUG_INFO)),-g,$(if $(filter 0,$(BPF_AOT_DEBUG_INFO)),,$(if $(filter-out -g0,$(lastword $(filter -g%,$(BPF_CFLAGS)))),-g)))
 BPF_AOT_OUTPUT ?=
 bpf_aot_out := $(if $(BPF_AOT_OUTPUT),$(patsubst %/,%,$(BPF_AOT_OUTPUT))/)
 BPF_AOT_DEPDIR ?= $(bpf_aot_out).bpf-aot-deps
@@ -71,7 +77,7 @@ $(bpf_aot_out)%.bpf.o: %.bpf.c
 # One run writes both files (a pattern rule with two targets), so -j is safe.
 # The tool is a prerequisite when it is a file: a new bpf-aot recompiles.
 $(bpf_aot_out)%.aot.o $(bpf_aot_out)%.aot.h: $(bpf_aot_out)%.bpf.o $(wildcard $(BPF_AOT))
-	$(BPF_AOT) build --skeleton $(if $(BPF_AOT_SANDBOX),--sandbox) $(BPF_AOT_FLAGS) $< -o $(@D)
+	$(BPF_AOT) build --skeleton $(if $(BPF_AOT_SANDBOX),--sandbox) $(bpf_aot_debug_flag) $(BPF_AOT_FLAGS) $< -o $(@D)
 
 # Kept: intermediate files deleted after each build would be rebuilt later.
 .PRECIOUS: $(bpf_aot_out)%.bpf.o $(bpf_aot_out)%.aot.o $(bpf_aot_out)%.aot.h

@@ -56,6 +56,13 @@ static const struct {
      FOR_BOTH},
     {"-S, --asm", "write assembly (.s) instead of an object", FOR_BOTH},
     {"-O N", "optimisation level 0-3 (default 2)", FOR_BOTH},
+    {"-g",
+     "source-level debug info: DWARF line tables from the\n"
+     "object's .BTF.ext line info (clang -g), so that gdb,\n"
+     "perf and addr2line show .bpf.c file:line and function\n"
+     "names; code is the same without it. Input without\n"
+     "line info (raw bytecode) builds without, with a warning",
+     FOR_BOTH},
     {"--target TRIPLE",
      "target triple (default: the host), e.g.\n"
      "x86_64-linux-gnu, aarch64-linux-gnu",
@@ -204,7 +211,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
         optind = 1;
         opterr = 0;
         a->jobs = 1;
-        while ((c = getopt_long(argc, argv, ":o:eSO:j:vh", lopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":o:eSO:gj:vh", lopts, NULL)) != -1) {
                 switch (c) {
                 case 'o':
                         a->output = optarg;
@@ -225,6 +232,9 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                         a->copts.optimize = BPFAOT_O(level);
                         break;
                 }
+                case 'g':
+                        a->copts.debug_info = true;
+                        break;
                 case O_TARGET:
                         a->copts.triple = optarg;
                         break;
@@ -487,6 +497,19 @@ static void warn_missing_helpers(const struct bpfaot_prog *prog)
         }
 }
 
+/* -g on a program without line info: it builds, without debug info. */
+static void warn_no_line_info(const struct bpfaot_prog *prog, const struct build_args *a)
+{
+        if (!a->copts.debug_info || prog->line_cnt)
+                return;
+        fprintf(stderr,
+                "bpf-aot: %s: warning: program %s has no line info (%s): -g adds no debug info "
+                "to it\n",
+                prog->input, prog->name ? prog->name : "-",
+                prog->section ? "no .BTF.ext line info; build the .bpf.c with clang -g"
+                              : "raw bytecode carries none");
+}
+
 /* A map the runtime cannot create still compiles; opening the object will fail on it. */
 static void warn_unsupported_maps(const struct bpfaot_elf *elf)
 {
@@ -629,6 +652,7 @@ static int build_tasks(struct build_task *tasks, size_t cnt, const struct build_
                         continue;
                 }
                 warn_missing_helpers(&t->prog);
+                warn_no_line_info(&t->prog, a);
                 if (a->verbose)
                         describe_prog(&t->prog, t->path);
                 t->ready = true;
@@ -720,6 +744,7 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
         for (size_t i = 0; i < in->cnt; i++) {
                 bad += report_unresolved(&in->progs[i]);
                 warn_missing_helpers(&in->progs[i]);
+                warn_no_line_info(&in->progs[i], a);
                 names[i] = in->progs[i].name;
                 if (a->verbose) {
                         char *entry = bpfaot_elf__entry_name(in->elf, names[i]);
@@ -1016,6 +1041,7 @@ int cmd_compile(int argc, char **argv)
 
                 ret = report_unresolved(&in.progs[0]) ? EXIT_FAIL : EXIT_OK;
                 warn_missing_helpers(&in.progs[0]);
+                warn_no_line_info(&in.progs[0], &a);
                 if (ret == EXIT_OK && bpfaot_compile(&in.progs[0], &a.copts, &buf, &err))
                         ret = cli_report(&err);
                 else if (ret == EXIT_OK) {

@@ -5,6 +5,7 @@
  * of its own module.
  */
 #include "internal.h"
+#include "debuginfo.h"
 #include "emit.h"
 #include "llvm_compat.h"
 #include "objabi.h"
@@ -30,7 +31,8 @@ struct job {
         LLVMTargetMachineRef tm;
         LLVMContextRef ctx;
         LLVMModuleRef mod;
-        LLVMValueRef *defs; /* each program's <entry>__prog descriptor */
+        LLVMValueRef *defs;      /* each program's <entry>__prog descriptor */
+        struct debuginfo *debug; /* with debug_info, for programs with line info */
         struct bpfaot_error *err;
 };
 
@@ -81,6 +83,24 @@ static int make_module(struct job *j)
         return 0;
 }
 
+/* debug_info: the module's debug info, when a program has line info. */
+static int make_debug_info(struct job *j)
+{
+        bool oom;
+
+        if (!j->o.debug_info)
+                return 0;
+        j->debug = debuginfo_new(j->mod, j->progs, j->cnt, j->level > 0, &oom);
+        return oom ? bpfaot_error_nomem(j->err) : 0;
+}
+
+/* Locations for the translator's own code, before the module is verified. */
+static int finish_debug_info(struct job *j)
+{
+        debuginfo_finish(j->debug);
+        return 0;
+}
+
 /* All programs into one module: they share helpers' declarations, global data and map tables. */
 static int translate_all(struct job *j)
 {
@@ -92,6 +112,7 @@ static int translate_all(struct job *j)
             .maps_by_fd = j->o.maps_by_fd,
             .sandbox = j->o.sandbox,
             .sandbox_max_loops = j->o.sandbox_max_loops,
+            .debug = j->debug,
             .whole_object = j->with_table,
             .instances = j->with_table && j->o.instances,
         };
@@ -139,6 +160,7 @@ static int bound_loops(struct job *j)
                 return 0;
         if (!sandbox_bound_loops(j->mod, &oom))
                 return oom ? bpfaot_error_nomem(j->err) : 0;
+        debuginfo_fill_calls(j->debug); /* the budget's calls */
         return emit_promote(j->mod, j->tm, j->err)
                    ?: emit_verify(j->mod, j->progs, "loop counting made invalid LLVM IR", j->err);
 }
@@ -151,9 +173,11 @@ static int compile_job(struct job *j, const struct bpfaot_compile_opts *opts,
         ret = ret ?: read_level(j);
         ret = ret ?: check_programs(j);
         ret = ret ?: make_module(j);
+        ret = ret ?: make_debug_info(j);
         ret = ret ?: translate_all(j);
         ret = ret ?: add_object_globals(j);
         ret = ret ?: add_program_table(j);
+        ret = ret ?: finish_debug_info(j);
         /* A translator bug, never the user's: emit_verify says so plainly. */
         ret = ret ?: emit_verify(j->mod, j->progs, "generated invalid LLVM IR", j->err);
         ret = ret ?: emit_optimise(j->mod, j->tm, j->level, j->o.sandbox, j->err);
@@ -169,6 +193,7 @@ static void job_free(struct job *j)
                 program_free(&j->checked[i]);
         free(j->checked);
         free(j->defs);
+        debuginfo_free(j->debug);
         if (j->mod)
                 LLVMDisposeModule(j->mod);
         if (j->ctx)

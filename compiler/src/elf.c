@@ -77,6 +77,7 @@ static int read_object(struct elf_reader *r)
         err = err ?: elf_read_symbols(r);
         err = err ?: elf_read_btf(r);
         err = err ?: elf_read_core_relos(r);
+        err = err ?: elf_read_line_info(r);
         err = err ?: elf_read_code_sections(r);
         err = err ?: elf_read_data_sections(r);
         err = err ?: elf_read_data_vars(r);
@@ -98,6 +99,7 @@ static void reader_free(struct elf_reader *r)
         free(r->secs);
         free(r->syms);
         free(r->data_shndx);
+        free(r->lines);
         free(r->btf_maps);
         free(r->kconfig_vars);
         free(r->kconfig_bytes);
@@ -149,6 +151,7 @@ void bpfaot_elf__free(struct bpfaot_elf *elf)
                 for (size_t k = 0; k < elf->progs[i].func_cnt; k++)
                         free(elf->progs[i].funcs[k].name);
                 free(elf->progs[i].funcs);
+                free(elf->progs[i].lines);
         }
         for (size_t i = 0; i < elf->data_cnt; i++) {
                 free(elf->data[i].vars);
@@ -192,4 +195,6 @@ void bpfaot_elf__prog(const struct bpfaot_elf *elf, size_t idx, struct bpfaot_pr
         prog->symbol_prefix = elf->symbol_prefix;
         prog->funcs = p->funcs;
         prog->func_cnt = p->func_cnt;
+        prog->lines = p->lines;
+        prog->line_cnt = p->line_cnt;
 }

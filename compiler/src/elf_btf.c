@@ -3,6 +3,7 @@
 #include "elf_internal.h"
 
 #include <bpf/btf.h>
+#include <stdlib.h>
 #include <string.h>
 
 int elf_read_btf(struct elf_reader *r)
@@ -72,29 +73,43 @@ static int add_core_relo(struct elf_reader *r, const char *sec, const uint32_t f
 }
 
 /*
- * The CO-RE records of .BTF.ext: header, then a core_relo subsection made
- * of a record size and, per section, {name offset, count, records}. Every
- * offset is checked: a malformed .BTF.ext only loses the listing.
+ * A subsection of .BTF.ext: its header names it by the offset and length
+ * fields at `field` (func_info 8, line_info 16, core_relo 24). Sets [*at,
+ * *end) to the subsection after its record size, and *rec_size; false when
+ * the header has no such fields or they point outside the section. Every
+ * offset is checked: a malformed .BTF.ext only loses what it would give.
+ */
+static bool ext_subsection(const uint8_t *p, size_t len, size_t field, size_t *at, size_t *end,
+                           uint32_t *rec_size)
+{
+        uint32_t hdr_len, off, size;
+
+        if (len < field + 8 || p[0] != 0x9f || p[1] != 0xeb)
+                return false;
+        memcpy(&hdr_len, p + 4, 4);
+        if (hdr_len < field + 8 || hdr_len > len)
+                return false;
+        memcpy(&off, p + field, 4);
+        memcpy(&size, p + field + 4, 4);
+        *at = (size_t)hdr_len + off;
+        if (size < 4 || *at > len || size > len - *at)
+                return false;
+        *end = *at + size;
+        memcpy(rec_size, p + *at, 4);
+        *at += 4;
+        return true;
+}
+
+/*
+ * The CO-RE records of .BTF.ext: a core_relo subsection made of a record
+ * size and, per section, {name offset, count, records}.
  */
 static int read_core_relos(struct elf_reader *r, const uint8_t *p, size_t len)
 {
-        uint32_t hdr_len, off, size, rec_size;
+        uint32_t rec_size;
         size_t at, end;
 
-        if (!r->out->btf || len < 32 || p[0] != 0x9f || p[1] != 0xeb)
-                return 0;
-        memcpy(&hdr_len, p + 4, 4);
-        if (hdr_len < 32 || hdr_len > len)
-                return 0; /* no core_relo fields in this header */
-        memcpy(&off, p + 24, 4);
-        memcpy(&size, p + 28, 4);
-        at = (size_t)hdr_len + off;
-        if (size < 4 || at > len || size > len - at)
-                return 0;
-        end = at + size;
-        memcpy(&rec_size, p + at, 4);
-        at += 4;
-        if (rec_size < 16)
+        if (!r->out->btf || !ext_subsection(p, len, 24, &at, &end, &rec_size) || rec_size < 16)
                 return 0;
         while (end - at >= 8) {
                 uint32_t sec_off, cnt;
@@ -124,4 +139,76 @@ int elf_read_core_relos(struct elf_reader *r)
         Elf_Data *data = elf_section_bytes(r, ".BTF.ext");
 
         return data ? read_core_relos(r, data->d_buf, data->d_size) : 0;
+}
+
+/* One record: {insn_off (bytes), file_name_off, line_off, line_col (line << 10 | col)}. */
+static int add_line(struct elf_reader *r, const char *sec, const uint32_t f[4])
+{
+        const struct btf *btf = r->out->btf;
+        const char *file = btf__name_by_offset(btf, f[1]);
+        struct elf_line *l;
+
+        if (!file || !*file || f[0] % 8)
+                return 0; /* names nothing a debugger could show */
+        l = ARRAY_ADD(r->lines, r->line_cnt);
+        if (!l)
+                return elf_nomem(r);
+        /* The strings live in the object's BTF, as long as the object. */
+        *l = (struct elf_line){.section = sec,
+                               .insn = f[0] / 8,
+                               .file = file,
+                               .text = btf__name_by_offset(btf, f[2]) ?: "",
+                               .line = f[3] >> 10,
+                               .col = f[3] & 0x3ff};
+        return 0;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+        const struct elf_line *x = a, *y = b;
+        int c = strcmp(x->section, y->section);
+
+        return c ? c : x->insn < y->insn ? -1 : x->insn > y->insn;
+}
+
+/* The line_info subsection: a record size and, per section, {name offset, count, records}. */
+static int read_line_info(struct elf_reader *r, const uint8_t *p, size_t len)
+{
+        uint32_t rec_size;
+        size_t at, end;
+
+        if (!r->out->btf || !ext_subsection(p, len, 16, &at, &end, &rec_size) || rec_size < 16)
+                return 0;
+        while (end - at >= 8) {
+                uint32_t sec_off, cnt;
+                const char *sec;
+
+                memcpy(&sec_off, p + at, 4);
+                memcpy(&cnt, p + at + 4, 4);
+                at += 8;
+                if ((uint64_t)cnt * rec_size > end - at)
+                        break;
+                sec = btf__name_by_offset(r->out->btf, sec_off);
+                for (uint32_t i = 0; sec && i < cnt; i++, at += rec_size) {
+                        uint32_t f[4];
+                        int ret;
+
+                        memcpy(f, p + at, sizeof(f));
+                        ret = add_line(r, sec, f);
+                        if (ret)
+                                return ret;
+                }
+                if (!sec)
+                        at += (size_t)cnt * rec_size;
+        }
+        if (r->line_cnt > 1)
+                qsort(r->lines, r->line_cnt, sizeof(*r->lines), cmp_line);
+        return 0;
+}
+
+int elf_read_line_info(struct elf_reader *r)
+{
+        Elf_Data *data = elf_section_bytes(r, ".BTF.ext");
+
+        return data ? read_line_info(r, data->d_buf, data->d_size) : 0;
 }

@@ -70,6 +70,14 @@ struct elf_code_sec {
         size_t rel_cnt;
 };
 
+/* A .BTF.ext line info record of an executable section (elf_btf.c). */
+struct elf_line {
+        const char *section;
+        size_t insn; /* in the section */
+        const char *file, *text;
+        uint32_t line, col;
+};
+
 /* A BTF-defined map's variable in .maps, for the relocations that fill its `values`. */
 struct elf_btf_map {
         size_t map;          /* index in out->maps */
@@ -98,6 +106,8 @@ struct elf_reader {
         size_t code_sec_cnt;
         size_t *data_shndx; /* section index of each out->data[] entry (SHN_UNDEF: synthesized) */
         size_t data_shndx_cnt;
+        struct elf_line *lines; /* sorted by section, then insn */
+        size_t line_cnt;
         struct elf_btf_map *btf_maps;
         size_t btf_map_cnt;
         long kconfig_sec; /* out->data index of the synthesized .kconfig, or -1 */
@@ -157,6 +167,8 @@ static inline bool elf_sym_in_section(const struct elf_sym *s)
 /* elf_btf.c */
 int elf_read_btf(struct elf_reader *r);
 int elf_read_core_relos(struct elf_reader *r);
+/* The line info of .BTF.ext (r->lines); a malformed one only loses it. */
+int elf_read_line_info(struct elf_reader *r);
 /* BTF type of variable `name` in the DATASEC `sec` (also .kconfig, .ksyms), or 0. */
 uint32_t elf_btf_var_type(const struct btf *btf, const char *sec, const char *name);
 /* Type `id` without modifiers and typedefs; NULL when it does not exist. */

@@ -153,6 +153,56 @@ static int keep_funcs(struct elf_linker *l)
         return 0;
 }
 
+/* The first line record of section `sec` at or after instruction `insn` (r->lines is sorted). */
+static size_t first_line(const struct elf_reader *r, const char *sec, size_t insn)
+{
+        size_t lo = 0, hi = r->line_cnt;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int c = strcmp(r->lines[mid].section, sec);
+
+                if (c < 0 || (c == 0 && r->lines[mid].insn < insn))
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+        const struct bpfaot_line *x = a, *y = b;
+        return x->insn < y->insn ? -1 : x->insn > y->insn;
+}
+
+/* The line info of each linked function, at its instructions' places in the program. */
+static int keep_lines(struct elf_linker *l)
+{
+        struct elf_reader *r = l->r;
+        struct bpfaot_elf_prog *p = l->p;
+
+        for (size_t k = 0; k < l->chunk_cnt; k++) {
+                const struct elf_chunk *c = &l->chunks[k];
+
+                for (size_t i = first_line(r, c->cs->name, c->start);
+                     i < r->line_cnt && strcmp(r->lines[i].section, c->cs->name) == 0 &&
+                     r->lines[i].insn < c->start + c->len;
+                     i++) {
+                        const struct elf_line *e = &r->lines[i];
+                        struct bpfaot_line *line = ARRAY_ADD(p->lines, p->line_cnt);
+
+                        if (!line)
+                                return elf_nomem(r);
+                        *line = (struct bpfaot_line){c->out + (e->insn - c->start), e->file,
+                                                     e->text, e->line, e->col};
+                }
+        }
+        if (p->line_cnt > 1)
+                qsort(p->lines, p->line_cnt, sizeof(*p->lines), cmp_line);
+        return 0;
+}
+
 static int cmp_reloc(const void *a, const void *b)
 {
         const struct bpfaot_reloc *x = a, *y = b;
@@ -196,6 +246,7 @@ static int link_prog(struct elf_reader *r, const struct elf_code_sec *cs, const 
         ret = elf_link_target(&l, cs, f->start) < 0 ? elf_nomem(r) : 0;
         ret = ret ?: link_chunks(&l);
         ret = ret ?: keep_funcs(&l);
+        ret = ret ?: keep_lines(&l);
         if (!ret && p->reloc_cnt > 1)
                 qsort(p->relocs, p->reloc_cnt, sizeof(*p->relocs), cmp_reloc);
         free(l.chunks);

@@ -48,6 +48,34 @@ static int index_relocs(struct program *p, struct bpfaot_error *err)
         return 0;
 }
 
+/*
+ * The line record that holds for each instruction: its own, else the last
+ * one before it in its sub-program (a record holds up to the next, as in
+ * the kernel's line info); NULL before a sub-program's first record. Only
+ * for programs with line info.
+ */
+static int index_lines(struct program *p, struct bpfaot_error *err)
+{
+        const struct bpfaot_prog *prog = p->prog;
+        size_t s = 0;
+
+        if (!prog->line_cnt || !prog->insn_cnt)
+                return 0;
+        p->lines = calloc(prog->insn_cnt, sizeof(*p->lines));
+        if (!p->lines)
+                return bpfaot_error_nomem(err);
+        for (size_t k = 0; k < prog->line_cnt; k++)
+                if (prog->lines[k].insn < prog->insn_cnt)
+                        p->lines[prog->lines[k].insn] = &prog->lines[k];
+        for (size_t i = 1; i < prog->insn_cnt; i++) {
+                while (s + 1 < p->sp.cnt && p->sp.start[s + 1] <= i)
+                        s++;
+                if (!p->lines[i] && i != p->sp.start[s])
+                        p->lines[i] = p->lines[i - 1];
+        }
+        return 0;
+}
+
 int program_check_structure(const struct bpfaot_prog *prog, const struct bpfaot_validate_opts *opts,
                             struct program *p, struct bpfaot_error *err)
 {
@@ -70,6 +98,7 @@ int program_check_structure(const struct bpfaot_prog *prog, const struct bpfaot_
         ret = ret ?: index_relocs(p, err);
         ret = ret ?: validate_insns(p, err);
         ret = ret ?: subprogs_find(prog, &p->sp, err);
+        ret = ret ?: index_lines(p, err);
         ret = ret ?: validate_flow(p, err);
         ret = ret ?: subprogs_check_calls(p, err);
         ret = ret ?: fpoff_analyze(p, &p->fp, err);
@@ -88,6 +117,7 @@ void program_free(struct program *p)
         subprogs_free(&p->sp);
         free(p->tails);
         free(p->reloc_idx);
+        free(p->lines);
         free(p->fp);
         absint_free(p->absint);
         memset(p, 0, sizeof(*p));

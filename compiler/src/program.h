@@ -19,7 +19,7 @@ struct absint;
 
 struct program {
         const struct bpfaot_prog *prog;
-        uint32_t stack_size; /* bytes of each frame (the option, or its default) */
+        uint32_t stack_size;    /* bytes of each frame (the option, or its default) */
         size_t analysis_budget; /* instruction visits the analysis may make (0: its own budget) */
 
         /* Facts about the whole program. */
@@ -34,8 +34,9 @@ struct program {
          */
         bool *tails;                           /* second slot of an lddw (insn_lddw_tails) */
         const struct bpfaot_reloc **reloc_idx; /* its relocation: read with program_reloc */
-        struct fp_state *fp;                   /* registers holding r10 + constant (fpoff.c) */
-        struct absint *absint;                 /* what each register and slot holds (absint.c) */
+        const struct bpfaot_line **lines; /* its source line, or NULL (index_lines); may be NULL */
+        struct fp_state *fp;              /* registers holding r10 + constant (fpoff.c) */
+        struct absint *absint;            /* what each register and slot holds (absint.c) */
         struct mem_prov *mem; /* the region each load and store addresses (provenance.c) */
         bool *narrow;         /* a 64-bit MUL/DIV/MOD of values below 2^32 (narrow.c) */
 

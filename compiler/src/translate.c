@@ -15,6 +15,7 @@
  */
 #include "internal.h"
 #include "translate.h"
+#include "debuginfo.h"
 #include "insn.h"
 #include "llvm_compat.h"
 #include "objabi.h"
@@ -1861,6 +1862,7 @@ static void tr_insn(struct tr *t, size_t idx)
         const struct bpfaot_insn *insn = &t->prog->insns[idx];
 
         t->cur = idx;
+        debuginfo_at(t->opts->debug, t->program, t->b, t->fn, idx);
         switch (bpfaot_insn_class(insn)) {
         case BPFAOT_CLASS_ALU:
         case BPFAOT_CLASS_ALU64: {
@@ -2178,6 +2180,7 @@ static int build_regions(struct tr *t, size_t start, size_t end)
                 LLVMSetLinkage(fns[k], LLVMInternalLinkage);
                 add_fn_attr(t->ctx, fns[k], "noinline");
                 program_fn_attrs(t->ctx, fns[k]);
+                debuginfo_function(t->opts->debug, t->program, fns[k], los[k], DEBUGINFO_REGION);
                 build_region(t, fns[k], los[k], k + 1 < n ? los[k + 1] : end, entry, start);
         }
 
@@ -2445,6 +2448,7 @@ static LLVMValueRef build_entry(struct tr *t)
                 return NULL; /* two programs with one entry name: reported by the caller */
         bb = LLVMAppendBasicBlockInContext(t->ctx, fn, "entry");
         program_fn_attrs(t->ctx, fn);
+        debuginfo_function(t->opts->debug, t->program, fn, 0, DEBUGINFO_ENTRY);
         LLVMPositionBuilderAtEnd(t->b, bb);
         args[0] = LLVMBuildPtrToInt(t->b, LLVMGetParam(fn, 0), t->i64, "ctx");
         args[1] = LLVMGetParam(fn, 1);
@@ -2566,6 +2570,7 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
                 if (opts->sandbox && s == 0)
                         add_fn_attr(t.ctx, t.sub_fns[s], "noinline");
                 program_fn_attrs(t.ctx, t.sub_fns[s]);
+                debuginfo_function(opts->debug, p, t.sub_fns[s], p->sp.start[s], DEBUGINFO_FUNC);
         }
         t.b = LLVMCreateBuilderInContext(t.ctx);
         t.eb = LLVMCreateBuilderInContext(t.ctx);

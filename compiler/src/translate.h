@@ -24,8 +24,10 @@ struct translate_opts {
         bool instances;    /* maps and data of the running instance (objabi.h); whole objects */
         bool sandbox;      /* bpfaot_compile_opts.sandbox */
         uint64_t sandbox_max_loops; /* and its budget (0: the default) */
+        struct debuginfo *debug;    /* source locations (debuginfo.h), or NULL: none */
 };
 
+struct debuginfo;
 struct program;
 
 /*

@@ -135,6 +135,19 @@ struct bpfaot_func {
 };
 
 /*
+ * Where an instruction comes from in the source: a record of an object's
+ * .BTF.ext line info (clang -g). It holds for its instruction and those
+ * after it in the same function, up to the next record.
+ */
+struct bpfaot_line {
+        size_t insn;      /* instruction index in the program */
+        const char *file; /* source file as the compiler named it (often an absolute path) */
+        const char *text; /* the source line's text, "" when unknown */
+        uint32_t line;    /* 1-based; 0: unknown */
+        uint32_t col;     /* 1-based; 0: unknown */
+};
+
+/*
  * A program: a flat instruction array where insns[0] is the entry point.
  * Sub-programs are reached by local calls (call src 1) inside the array.
  */
@@ -163,6 +176,13 @@ struct bpfaot_prog {
          */
         const struct bpfaot_func *funcs;
         size_t func_cnt;
+        /*
+         * Line info, sorted by insn (may be NULL): where the instructions
+         * come from in the source, for debug info (bpfaot_compile_opts.
+         * debug_info). Records outside the program are ignored.
+         */
+        const struct bpfaot_line *lines;
+        size_t line_cnt;
 };
 
 struct bpfaot_validate_opts {
@@ -247,6 +267,8 @@ struct bpfaot_elf_prog {
         size_t reloc_cnt;
         struct bpfaot_func *funcs; /* the program's function, then those linked in */
         size_t func_cnt;
+        struct bpfaot_line *lines; /* .BTF.ext line info of its instructions, sorted; or NULL */
+        size_t line_cnt;
 };
 
 /* A map defined by an eBPF object: BTF-defined (.maps) or legacy (SEC("maps")). */
@@ -473,6 +495,17 @@ struct bpfaot_compile_opts {
          * BPFAOT_SANDBOX_DEFAULT_MAX_LOOPS (bpfaot/objabi.h).
          */
         uint64_t sandbox_max_loops;
+        /*
+         * Source-level debug info (DWARF): line tables from the programs'
+         * line info (bpfaot_prog.lines, an object's .BTF.ext from clang -g)
+         * and a subprogram per native function, named as the eBPF function
+         * it was compiled from (a region of a split sub-program:
+         * <function>.region_<insn>; the entry: its symbol), so that
+         * debuggers, profilers and addr2line show file:line and function
+         * names. A program without line info gets none; its code stays the
+         * same either way.
+         */
+        bool debug_info;
 };
 
 /* A growable byte buffer owned by the caller; release with bpfaot_buf_free. */
