@@ -115,7 +115,7 @@ fi
 must runtime.log "runtime for $TRIPLE: build" cmake --build "$rt_build" -j2 --target bpfaot_runtime
 CROSS_RT=$rt_build/runtime/libbpfaot_runtime.a
 # libatomic: one-byte atomics are calls on riscv64 (runtime/CMakeLists.txt).
-CROSS_LIBS=(-lpthread -Wl,--push-state,--as-needed -latomic -Wl,--pop-state)
+CROSS_LIBS=(-lpthread "-Wl,--push-state,--as-needed" -latomic "-Wl,--pop-state")
 ok "runtime built for $TRIPLE"
 # The archive's objects are for the target machine.
 machine=$("$TRIPLE"-readelf -h "$CROSS_RT" | sed -n 's/^ *Machine: *//p' | sort -u)
