@@ -9,6 +9,7 @@
 #   vectors   every conformance vector, compiled at -O0, -O2 and -O2 --sandbox
 #             into one driver (vectors_driver.c, table from cross_vectors):
 #             every one must give its expected r0, as natively;
+#   runtime   tests/runtime's programs (most of them) built for TRIPLE;
 #   examples  packet-filter, malloc-counter and quickstart built for TRIPLE
 #             and for this machine: the same output from both.
 #
@@ -301,6 +302,45 @@ build_quickstart() {
 }
 normalise_quickstart() { cat; }
 check_quickstart() { grep -qx 'adler32 = 0x[0-9a-f]\{8\} (9 bytes)' "$1"; }
+
+# ---------------------------------------------------------------- runtime tests
+
+# tests/runtime's programs (they link the runtime only), built for TRIPLE and run under qemu.
+# Left out, for qemu-user's sake: it implements no set_robust_list, so glibc makes no
+# robust process-shared locks (shared maps and segments: test_map_shared, test_shm,
+# test_shm_progs); and test_percpu's many threads trip an assertion in qemu 7.2.
+# With unwind tables: get_stack (test_helper_strings) walks the test's own frames.
+declare -A rt_skip=([test_map_shared]=1 [test_shm]=1 [test_shm_progs]=1 [test_percpu]=1)
+mkdir rtests
+start=$SECONDS
+rt_run=0
+for src in "$SRC"/tests/runtime/test_*.c; do
+        t=$(basename "$src" .c)
+        [[ -z ${rt_skip[$t]:-} ]] || continue
+        variants=("$t")
+        [[ $t == test_helper_override ]] && variants=("${t}_default" "${t}_host")
+        for b in "${variants[@]}"; do
+                extra=()
+                [[ $b == *_host ]] && extra=(-DHOST_OVERRIDE "$SRC/tests/runtime/helper_override.c")
+                run "rtests/$b.log" "$CROSS_CC" -O1 -fasynchronous-unwind-tables \
+                        -I "$SRC/tests/runtime" -I "$SRC/runtime/include" "$src" "${extra[@]}" \
+                        "$CROSS_RT" "${CROSS_LIBS[@]}" -o "rtests/$b"
+                if [[ $RC -ne 0 ]]; then
+                        bad "runtime test $b: cross build failed"
+                        show "rtests/$b.log"
+                        continue
+                fi
+                run "rtests/$b.log" timeout 120 "${QEMU[@]}" "rtests/$b"
+                rt_run=$((rt_run + 1))
+                if [[ $RC -eq 0 ]]; then
+                        ok "runtime test $b under ${QEMU[0]}"
+                else
+                        bad "runtime test $b under ${QEMU[0]}: exit status $RC"
+                        show "rtests/$b.log"
+                fi
+        done
+done
+echo "       $rt_run runtime tests built and run in $((SECONDS - start)) s"
 
 start=$SECONDS
 example packet-filter
