@@ -7,7 +7,7 @@
 # the programs run as qemu-ARCH -L /usr/TRIPLE. Usage: cross_test.sh TRIPLE
 #
 #   vectors   every conformance vector, compiled at -O0, -O2 and -O2 --sandbox
-#             into one driver (vectors_driver.c, table from cross_vectors):
+#             (CROSS_VARIANTS: some of O0 O2 sandbox) into one driver (vectors_driver.c, table from cross_vectors):
 #             every one must give its expected r0, as natively;
 #   runtime   tests/runtime's programs (most of them) built for TRIPLE;
 #   examples  packet-filter, malloc-counter and quickstart built for TRIPLE
@@ -127,9 +127,14 @@ esac
 
 # ---------------------------------------------------------------- vectors
 
-# Variants: entry prefix, and bpf-aot's options in VOPTS_<prefix>.
-variants=(O0 O2 sandbox)
+# Variants: entry prefix, and bpf-aot's options in VOPTS_<prefix>; CROSS_VARIANTS picks
+# some (sanitizer builds, whose bpf-aot is slower, take fewer).
 export VOPTS_O0="-O0" VOPTS_O2="-O2" VOPTS_sandbox="-O2 --sandbox"
+read -r -a variants <<<"${CROSS_VARIANTS:-O0 O2 sandbox}"
+for v in "${variants[@]}"; do
+        opts=VOPTS_$v
+        [[ -n ${!opts:-} ]] || die "CROSS_VARIANTS: unknown variant '$v' (O0, O2, sandbox)"
+done
 mkdir vec
 must vec/gen.log "cross_vectors" "$CROSS_VECTORS" "$CONFORMANCE" vec "${variants[@]}"
 count=$(cat vec/gen.log)
