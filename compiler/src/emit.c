@@ -69,28 +69,28 @@ static const struct generic_target *generic_target(const char *triple)
         return &other;
 }
 
-/* Whether the comma-separated feature list ends up without `name` ("-name" after "+name"). */
-static bool feature_off(const char *features, const char *name)
+/* The comma-separated feature list's last word on `name`: 1 "+name", -1 "-name", 0 none. */
+static int feature_state(const char *features, const char *name)
 {
         size_t n = strlen(name);
-        bool off = false;
+        int state = 0;
 
         for (const char *p = features; *p;) {
                 size_t len = strcspn(p, ",");
 
                 if (len == n + 1 && strncmp(p + 1, name, n) == 0)
-                        off = p[0] == '-';
+                        state = p[0] == '+' ? 1 : p[0] == '-' ? -1 : state;
                 p += len + (p[len] == ',');
         }
-        return off;
+        return state;
 }
 
 /*
  * The table's ABI for a target machine made with its generic CPU and
- * features, or NULL. LLVM 14's C API cannot name an ABI: the module flag
- * "target-abi" makes code generation use it, and set_elf_abi() writes it
- * into the object's header (LLVM before 15 leaves riscv64 objects
- * soft-float there whatever the module says).
+ * features (the float registers it needs still on), or NULL. LLVM 14's C API cannot name an ABI:
+ * the module flag "target-abi" makes code generation use it, and set_elf_abi() writes it into the
+ * object's header (LLVM before 15 leaves riscv64 objects soft-float there whatever the module
+ * says).
  */
 static const char *target_abi(LLVMTargetMachineRef tm)
 {
@@ -100,8 +100,8 @@ static const char *target_abi(LLVMTargetMachineRef tm)
         const struct generic_target *g = generic_target(triple);
         const char *abi = NULL;
 
-        if (g->abi[0] && strcmp(cpu, g->cpu) == 0 && !feature_off(features, "f") &&
-            !feature_off(features, "d"))
+        if (g->abi[0] && strcmp(cpu, g->cpu) == 0 && feature_state(features, "f") > 0 &&
+            feature_state(features, "d") > 0)
                 abi = g->abi;
         LLVMDisposeMessage(features);
         LLVMDisposeMessage(cpu);
