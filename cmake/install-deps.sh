@@ -13,6 +13,9 @@ packages=(
   libzydis-dev                        # x86-64 decoder: the agent relocates patched function entries
   gcc-bpf                             # GCC's eBPF backend, for GCC-compiled test objects
   libbpf-tools xdp-tools              # real eBPF objects the tests compile
+  qemu-user                           # cross tests: aarch64 and riscv64 programs run here
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross     # the runtime and hosts for aarch64
+  gcc-riscv64-linux-gnu libc6-dev-riscv64-cross   # ... and for riscv64
 )
 
 missing=()

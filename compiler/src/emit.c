@@ -34,31 +34,101 @@ static bool is_little_endian(LLVMTargetMachineRef tm)
 }
 
 /*
- * The CPU for "generic" (and no --cpu): the baseline clang compiles C for,
- * so that objects run like the host's own C. LLVM's own "generic" x86 CPU
- * lacks x86-64's tuning (64-bit division by a 32-bit fast path, for one);
- * other targets' generic CPUs are clang's default.
+ * The CPU and features for "generic" (and no --cpu): the ISA baseline the
+ * target's C compilers build for, so that objects run like the host's own C
+ * and link with its objects. LLVM's own "generic" x86 CPU lacks x86-64's
+ * tuning (64-bit division by a 32-bit fast path, for one). aarch64's
+ * "generic" is armv8-a. riscv64 Linux (Debian's riscv64, gcc's default) is
+ * rv64gc with the lp64d ABI: without +f,+d the object is soft-float (no
+ * double-float ABI flag in its ELF header) and the linker refuses to mix it
+ * with gcc's objects; without +m,+a,+c it would multiply by calls and lack
+ * atomics. Features given with --features come after these and win. The
+ * ABI is the one these features imply (see target_abi()).
  */
-static const char *generic_cpu(const char *triple)
-{
-        static const struct {
-                const char *arch; /* the triple's first component */
-                const char *cpu;
-        } cpus[] = {{"x86_64", "x86-64"}};
+struct generic_target {
+        const char *arch;     /* the triple's first component */
+        const char *cpu;      /* "": the target's own generic CPU */
+        const char *features; /* "": none beyond the CPU's */
+        const char *abi;      /* "": the target's default */
+};
 
-        for (size_t i = 0; i < sizeof(cpus) / sizeof(cpus[0]); i++) {
-                size_t n = strlen(cpus[i].arch);
-                if (strncmp(triple, cpus[i].arch, n) == 0 && triple[n] == '-')
-                        return cpus[i].cpu;
+static const struct generic_target *generic_target(const char *triple)
+{
+        static const struct generic_target targets[] = {
+            {"x86_64", "x86-64", "", ""},
+            {"aarch64", "generic", "", ""},
+            {"riscv64", "generic-rv64", "+m,+a,+f,+d,+c", "lp64d"},
+        };
+        static const struct generic_target other = {"", "", "", ""};
+
+        for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+                size_t n = strlen(targets[i].arch);
+                if (strncmp(triple, targets[i].arch, n) == 0 && triple[n] == '-')
+                        return &targets[i];
         }
-        return ""; /* the target's own generic CPU ("generic", "generic-rv64", ...) */
+        return &other;
+}
+
+/* The comma-separated feature list's last word on `name`: 1 "+name", -1 "-name", 0 none. */
+static int feature_state(const char *features, const char *name)
+{
+        size_t n = strlen(name);
+        int state = 0;
+
+        for (const char *p = features; *p;) {
+                size_t len = strcspn(p, ",");
+
+                if (len == n + 1 && strncmp(p + 1, name, n) == 0)
+                        state = p[0] == '+' ? 1 : p[0] == '-' ? -1 : state;
+                p += len + (p[len] == ',');
+        }
+        return state;
+}
+
+/*
+ * The table's ABI for a target machine made with its generic CPU and
+ * features (the float registers it needs still on), or NULL. LLVM 14's C API cannot name an ABI:
+ * the module flag "target-abi" makes code generation use it, and set_elf_abi() writes it into the
+ * object's header (LLVM before 15 leaves riscv64 objects soft-float there whatever the module
+ * says).
+ */
+static const char *target_abi(LLVMTargetMachineRef tm)
+{
+        char *triple = LLVMGetTargetMachineTriple(tm);
+        char *cpu = LLVMGetTargetMachineCPU(tm);
+        char *features = LLVMGetTargetMachineFeatureString(tm);
+        const struct generic_target *g = generic_target(triple);
+        const char *abi = NULL;
+
+        if (g->abi[0] && strcmp(cpu, g->cpu) == 0 && feature_state(features, "f") > 0 &&
+            feature_state(features, "d") > 0)
+                abi = g->abi;
+        LLVMDisposeMessage(features);
+        LLVMDisposeMessage(cpu);
+        LLVMDisposeMessage(triple);
+        return abi;
+}
+
+/* A riscv64 object's float ABI in its ELF header (e_flags), as the lp64d ABI says. */
+static void set_elf_abi(struct bpfaot_buf *obj, const char *abi)
+{
+        enum { EM_RISCV_ = 243, FLOAT_ABI_MASK = 0x6, FLOAT_ABI_DOUBLE = 0x4 };
+        uint8_t *h = obj->data;
+        uint32_t flags;
+
+        if (strcmp(abi, "lp64d") != 0 || obj->len < 64 || memcmp(h, "\177ELF\2\1", 6) != 0 ||
+            (h[18] | h[19] << 8) != EM_RISCV_)
+                return;
+        memcpy(&flags, h + 48, sizeof(flags)); /* little-endian, as the target */
+        flags = (flags & ~(uint32_t)FLOAT_ABI_MASK) | FLOAT_ABI_DOUBLE;
+        memcpy(h + 48, &flags, sizeof(flags));
 }
 
 int emit_target_machine(const struct bpfaot_compile_opts *o, int level, LLVMTargetMachineRef *out,
                         struct bpfaot_error *err)
 {
         char *triple = o->triple ? strdup(o->triple) : bpfaot_host_triple();
-        char *host_cpu = NULL, *host_features = NULL, *msg = NULL, why[160];
+        char *host_cpu = NULL, *host_features = NULL, *msg = NULL, *joined = NULL, why[160];
         const char *cpu = o->cpu && strcmp(o->cpu, "generic") != 0 ? o->cpu : NULL;
         const char *features = o->features ? o->features : "";
         static const LLVMCodeGenOptLevel codegen_levels[] = {
@@ -69,8 +139,24 @@ int emit_target_machine(const struct bpfaot_compile_opts *o, int level, LLVMTarg
 
         if (!triple)
                 return bpfaot_error_nomem(err);
-        if (!cpu)
-                cpu = generic_cpu(triple);
+        if (!cpu) {
+                const struct generic_target *g = generic_target(triple);
+
+                cpu = g->cpu;
+                if (g->features[0] && features[0]) {
+                        size_t n = strlen(g->features) + strlen(features) + 2;
+
+                        joined = malloc(n);
+                        if (!joined) {
+                                free(triple);
+                                return bpfaot_error_nomem(err);
+                        }
+                        snprintf(joined, n, "%s,%s", g->features, features);
+                        features = joined;
+                } else if (g->features[0]) {
+                        features = g->features;
+                }
+        }
         if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
                 ret = bpfaot_error_set(err, EINVAL, "unsupported target '%s': %s", triple,
                                        msg ? msg : "unknown");
@@ -106,6 +192,7 @@ out:
                 LLVMDisposeMessage(host_cpu);
         if (host_features)
                 LLVMDisposeMessage(host_features);
+        free(joined);
         free(triple);
         return ret;
 }
@@ -192,7 +279,12 @@ int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, int output, struct b
                         LLVMDisposeMessage(msg);
                 return ret;
         }
-        return take_buffer(mb, out, err);
+        int ret = take_buffer(mb, out, err);
+        const char *abi = target_abi(tm);
+
+        if (!ret && output != BPFAOT_OUTPUT_ASM && abi)
+                set_elf_abi(out, abi);
+        return ret;
 }
 
 int emit_verify(LLVMModuleRef mod, const struct bpfaot_prog *prog, const char *what,
@@ -216,8 +308,14 @@ LLVMModuleRef emit_new_module(LLVMTargetMachineRef tm, LLVMContextRef ctx, const
         char *triple = LLVMGetTargetMachineTriple(tm);
         char *layout = LLVMCopyStringRepOfTargetData(td);
 
+        const char *abi = target_abi(tm);
+
         LLVMSetTarget(mod, triple);
         LLVMSetDataLayout(mod, layout);
+        if (abi)
+                LLVMAddModuleFlag(mod, LLVMModuleFlagBehaviorError, "target-abi",
+                                  strlen("target-abi"),
+                                  LLVMMDStringInContext2(ctx, abi, strlen(abi)));
         LLVMDisposeMessage(layout);
         LLVMDisposeMessage(triple);
         LLVMDisposeTargetData(td);
