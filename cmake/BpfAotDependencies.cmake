@@ -25,7 +25,7 @@ if(TARGET LLVM)
 else()
   llvm_map_components_to_libnames(_bpfaot_llvm_libs
     core analysis passes target bitwriter irreader orcjit executionengine
-    x86 aarch64 native)
+    x86 aarch64 riscv native)
   target_link_libraries(bpfaot_llvm INTERFACE ${_bpfaot_llvm_libs})
 endif()
 set(BPF_AOT_LLVM_BINDIR ${LLVM_TOOLS_BINARY_DIR})

@@ -444,3 +444,15 @@ uint64_t bpfaot_rt_callx(uint64_t id, uint64_t r1, uint64_t r2, uint64_t r3, uin
                 return (uint64_t)-ENOENT;
         return h->fn(r1, r2, r3, r4, r5);
 }
+
+/*
+ * What compiled code's callx calls (BPFAOT_CALLX_SYMBOL), for hosts that link
+ * objects statically; weak, like the helpers, so a host may define its own.
+ */
+__attribute__((weak)) uint64_t _bpf_helper_ext_callx(uint64_t id, uint64_t r1, uint64_t r2,
+                                                     uint64_t r3, uint64_t r4, uint64_t r5);
+uint64_t _bpf_helper_ext_callx(uint64_t id, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
+                               uint64_t r5)
+{
+        return bpfaot_rt_callx(id, r1, r2, r3, r4, r5);
+}

@@ -19,18 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * `call %reg` compiles to a call of _bpf_helper_ext_callx (BPFAOT_CALLX_SYMBOL),
- * which only the runtime's loader maps (bpfaot_rt_resolve): a program linked
- * statically, as here, needs the host to define it.
- */
-uint64_t _bpf_helper_ext_callx(uint64_t id, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-                               uint64_t r5);
-uint64_t _bpf_helper_ext_callx(uint64_t id, uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
-                               uint64_t r5)
-{
-        return bpfaot_rt_callx(id, r1, r2, r3, r4, r5);
-}
+/* `call %reg` calls _bpf_helper_ext_callx: the runtime defines it (weak). */
 
 static bool run_vector(const char *label, const char *variant, const struct cross_vector *v,
                        cross_entry_fn fn)
