@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "helpers_internal.h"
+#include "sandbox_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +63,9 @@ int bpfaot__read_mem(void *dst, const void *src, size_t n)
 
         if (n == 0)
                 return 0;
+        /* A sandboxed run reads only its own memory, whatever pointer it hands over. */
+        if (bpfaot__sandbox_readable(src, n) < n)
+                return -EFAULT;
         r = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
         if (r == (ssize_t)n)
                 return 0;
@@ -101,7 +105,9 @@ long bpfaot__read_str(char *dst, const void *src, size_t size)
 
                 if (c > sizeof(buf))
                         c = sizeof(buf);
-                if (bpfaot__read_mem(buf, s + done, c)) {
+                /* In a sandboxed run, the string may end only inside the run's memory. */
+                c = bpfaot__sandbox_readable(s + done, c);
+                if (!c || bpfaot__read_mem(buf, s + done, c)) {
                         dst[0] = 0;
                         return -EFAULT;
                 }

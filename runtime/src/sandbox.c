@@ -250,6 +250,58 @@ static uint64_t check_mem(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_
         return fail(run, addr, size, how, NULL);
 }
 
+/* Bytes readable from `addr` in [base, base + len), at most n. */
+static uint64_t room_in(uint64_t addr, uint64_t n, uint64_t base, uint64_t len)
+{
+        uint64_t room;
+
+        if (addr < base || addr - base >= len)
+                return 0;
+        room = len - (addr - base);
+        return room < n ? room : n;
+}
+
+size_t bpfaot__sandbox_readable(const void *p, size_t n)
+{
+        const struct bpfaot_sandbox_run *run = current;
+        uint64_t addr = (uint64_t)(uintptr_t)p, best = 0;
+
+        if (!run)
+                return n;
+        best = room_in(addr, n, run->ctx, run->ctx_size);
+        for (uint32_t f = 0; f < run->depth && best < n; f++) {
+                uint64_t r =
+                    room_in(addr, n, run->frame_lo[f], run->frame_hi[f] - run->frame_lo[f]);
+                best = r > best ? r : best;
+        }
+        for (uint64_t i = 0; i < run->record_cnt && best < n; i++) {
+                uint64_t r =
+                    room_in(addr, n, run->record_lo[i], run->record_hi[i] - run->record_lo[i]);
+                best = r > best ? r : best;
+        }
+        for (uint64_t d = 0; d < run->data_cnt && best < n; d++) {
+                uint64_t r = room_in(addr, n, run->data[d].base, run->data[d].size);
+                best = r > best ? r : best;
+        }
+        /* A map value: the longest prefix the map owns (owning is monotone in the length). */
+        for (uint64_t i = 0; i < run->map_cnt && best < n; i++) {
+                uint64_t lo = best, hi = n;
+
+                if (is_ringbuf(run->maps[i]) || !bpfaot_map__owns(run->maps[i], p, (size_t)lo + 1))
+                        continue;
+                while (lo < hi) {
+                        uint64_t mid = lo + (hi - lo + 1) / 2;
+
+                        if (bpfaot_map__owns(run->maps[i], p, (size_t)mid))
+                                lo = mid;
+                        else
+                                hi = mid - 1;
+                }
+                best = lo;
+        }
+        return (size_t)best;
+}
+
 uint64_t bpfaot_rt_sandbox_check(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
                                  uint64_t how)
 {

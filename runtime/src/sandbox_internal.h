@@ -4,6 +4,7 @@
 #define BPFAOT_SANDBOX_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -19,5 +20,12 @@ bool bpfaot__sandbox_record_reserved(void *p, uint64_t size);
  * fails, and the helper must not touch it.
  */
 bool bpfaot__sandbox_record_release(void *p, uint32_t helper);
+/*
+ * How many of the `n` bytes at `p` a sandboxed run may read, from p on
+ * (0: p is none of its memory): the runtime's checked reads of pointers a
+ * program hands over inside its data (a format's %s, %pI4) stop there, as
+ * at unmapped memory. `n` outside a sandboxed run.
+ */
+size_t bpfaot__sandbox_readable(const void *p, size_t n);
 
 #endif
