@@ -16,6 +16,7 @@
 #include "bpfaot/host.h"
 #include "bpfaot/objabi.h"
 #include "bpfaot/runtime.h"
+#include "bpfaot/sandbox.h"
 #include "bpfaot/shm.h"
 
 #include <errno.h>
@@ -349,8 +350,13 @@ uint64_t agent__call(struct bpfaot_agent *a, const struct ready_prog *r, void *c
         running = a;
         if (r->entry)
                 r0 = r->entry(ctx, ctx_size);
-        else if (bpfaot_interp__run(r->interp, ctx, ctx_size, &r0, NULL) != 0)
-                r0 = 0;
+        else {
+                /* Helpers' reads of pointers in the program's data stay in its memory. */
+                bpfaot_sandbox_set_readable(bpfaot_interp_readable, NULL);
+                if (bpfaot_interp__run(r->interp, ctx, ctx_size, &r0, NULL) != 0)
+                        r0 = 0;
+                bpfaot_sandbox_set_readable(NULL, NULL);
+        }
         running = outer;
         return r0;
 }

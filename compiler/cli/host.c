@@ -404,8 +404,11 @@ static int interp_repeat(const struct bpfaot_prog *prog, const struct host_exec_
                                  .data = data, .maps = im.slots, .max_steps = o->max_steps,
                                  .cpu_enter = bpfaot_rt_cpu_enter, .cpu_exit = bpfaot_rt_cpu_exit,
                                  .mem_ok = interp_mem_ok, .mem_ok_ctx = im.ho.obj);
+                /* Helpers' reads of pointers in the program's data stay in its memory. */
+                bpfaot_sandbox_set_readable(bpfaot_interp_readable, NULL);
                 for (uint64_t i = 0; i < n && !rc; i++)
                         rc = bpfaot_interp_run(prog, mem, mem_len, &iopts, ret, err);
+                bpfaot_sandbox_set_readable(NULL, NULL);
         }
         if (!rc && o->dump_maps)
                 dump_to(&im.ho, o->dump_maps);

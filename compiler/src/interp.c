@@ -325,6 +325,53 @@ static int call_helper(struct vm *vm, uint64_t id)
         return 0;
 }
 
+/* Bytes from addr inside [base, base + len), at most n. */
+static size_t room_in(uintptr_t addr, size_t n, uintptr_t base, size_t len)
+{
+        size_t room;
+
+        if (addr < base || addr - base >= len)
+                return 0;
+        room = len - (addr - base);
+        return room < n ? room : n;
+}
+
+size_t bpfaot_interp_readable(void *ctx, const void *p, size_t n)
+{
+        const struct vm *vm = helper_caller;
+        uintptr_t a = (uintptr_t)p;
+        size_t best = 0, r;
+
+        (void)ctx;
+        if (!vm)
+                return n;
+        if (vm->mem)
+                best = room_in(a, n, (uintptr_t)vm->mem, vm->mem_len);
+        for (size_t d = 0; d < vm->prog->data_cnt && best < n; d++) {
+                r = room_in(a, n, (uintptr_t)vm->data[d], vm->prog->data[d].size);
+                best = r > best ? r : best;
+        }
+        for (unsigned f = 0; f < vm->depth && best < n; f++) {
+                r = room_in(a, n, (uintptr_t)frame_stack(vm, f), vm->stack_size);
+                best = r > best ? r : best;
+        }
+        /* What mem_ok allows (map values): the longest prefix, allowing being monotone. */
+        if (vm->mem_ok && best < n && vm->mem_ok(vm->mem_ok_ctx, a, best + 1)) {
+                size_t lo = best + 1, hi = n;
+
+                while (lo < hi) {
+                        size_t mid = lo + (hi - lo + 1) / 2;
+
+                        if (vm->mem_ok(vm->mem_ok_ctx, a, mid))
+                                lo = mid;
+                        else
+                                hi = mid - 1;
+                }
+                best = lo;
+        }
+        return best;
+}
+
 /* A new frame with its own zeroed stack, entered at `target`; r1-r5 pass through, r0 and r6-r9 are
  * 0. */
 static int push_frame(struct vm *vm, size_t ret_pc, size_t target, bool callback)

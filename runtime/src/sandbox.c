@@ -261,13 +261,22 @@ static uint64_t room_in(uint64_t addr, uint64_t n, uint64_t base, uint64_t len)
         return room < n ? room : n;
 }
 
+static _Thread_local bpfaot_sandbox_readable_fn readable_fn;
+static _Thread_local void *readable_ctx;
+
+void bpfaot_sandbox_set_readable(bpfaot_sandbox_readable_fn fn, void *ctx)
+{
+        readable_fn = fn;
+        readable_ctx = ctx;
+}
+
 size_t bpfaot__sandbox_readable(const void *p, size_t n)
 {
         const struct bpfaot_sandbox_run *run = current;
         uint64_t addr = (uint64_t)(uintptr_t)p, best = 0;
 
         if (!run)
-                return n;
+                return readable_fn ? readable_fn(readable_ctx, p, n) : n;
         best = room_in(addr, n, run->ctx, run->ctx_size);
         for (uint32_t f = 0; f < run->depth && best < n; f++) {
                 uint64_t r =

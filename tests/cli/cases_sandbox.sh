@@ -545,8 +545,7 @@ case_sandbox_maps() {
 # trace_printk's %s follows a pointer the program hands over as a number: in
 # a sandbox the runtime reads it only inside the run's memory, so a string
 # outside the context, or one the context does not end, prints as the kernel
-# prints an unreadable one (nothing). The interpreter does not bound these
-# reads yet: --sandbox and plain run only.
+# prints an unreadable one (nothing). The interpreter bounds them the same way.
 case_sandbox_printk() {
         local off want
         # fmt "s=%s\n" at fp-8; %s = ctx + ctx[0].
@@ -556,7 +555,7 @@ case_sandbox_printk() {
         printf 'hello\0\0\0' >str.bin
         sandbox_ctx p.bin 8
         cat str.bin >>p.bin
-        for e in "" --sandbox; do
+        for e in "" $SANDBOX_ENGINES; do
                 x timeout 10 "$BPF_AOT" run $e printk_str.bin p.bin
                 expect_rc 0 "run $e: %s of a string in the context"
                 expect_stdout $'s=hello\n8' "run $e: the string is printed"
@@ -566,9 +565,11 @@ case_sandbox_printk() {
         for off in 8 16 -4096; do
                 sandbox_ctx p.bin "$off"
                 cat str.bin >>p.bin
-                x timeout 10 "$BPF_AOT" run --sandbox printk_str.bin p.bin
-                expect_rc 0 "run --sandbox: %s at context + $off"
-                expect_stdout $'s=\n3' "run --sandbox: %s at context + $off prints nothing"
+                for e in $SANDBOX_ENGINES; do
+                        x timeout 10 "$BPF_AOT" run $e printk_str.bin p.bin
+                        expect_rc 0 "run $e: %s at context + $off"
+                        expect_stdout $'s=\n3' "run $e: %s at context + $off prints nothing"
+                done
         done
         # bpf_printk in a sandboxed build: allowed now (it was refused).
         x "$BPF_AOT" build --sandbox "$(obj helpers)" --program vprintk -o vp

@@ -741,6 +741,16 @@ int bpfaot_interp__run(const struct bpfaot_interp *ip, void *mem, size_t mem_len
                        struct bpfaot_error *err);
 void bpfaot_interp__free(struct bpfaot_interp *ip);
 
+/*
+ * While an interpreted program's helper runs on this thread: how many of the
+ * `n` bytes at `p` the program may read (its context, live frames, global
+ * data and what opts->mem_ok allows), from p on; `n` when no interpreted
+ * helper call is under way. `ctx` is unused. A host gives it to the runtime
+ * (bpfaot_sandbox_set_readable) so that helpers reading pointers found in a
+ * program's data (a format's %s) stay inside the program's memory.
+ */
+size_t bpfaot_interp_readable(void *ctx, const void *p, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

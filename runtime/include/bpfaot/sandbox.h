@@ -37,6 +37,16 @@ bool bpfaot_sandbox_fault(struct bpfaot_sandbox_fault *out);
 void bpfaot_sandbox_fault_clear(void);
 
 /*
+ * For engines of the host's own (bpf-aot's interpreter): how many of the `n`
+ * bytes at `p` the program running helpers on this thread may read, from p
+ * on. The runtime's reads of pointers a program hands over inside its data
+ * (a format's %s) stop there, as at unmapped memory. Set per thread (NULL:
+ * no bound); a sandboxed compiled run bounds them by its own regions.
+ */
+typedef size_t (*bpfaot_sandbox_readable_fn)(void *ctx, const void *p, size_t n);
+void bpfaot_sandbox_set_readable(bpfaot_sandbox_readable_fn fn, void *ctx);
+
+/*
  * The reason of a fault as one line without the program and instruction,
  * e.g. "out-of-bounds store of 8 bytes at 0x7ffd0000", into buf (always
  * terminated). Returns what snprintf returns.
