@@ -26,6 +26,7 @@
 #include "program.h"
 
 #include <errno.h>
+#include <linux/bpf.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -81,6 +82,8 @@ struct vm {
         size_t pc;
         bool done;
         uint64_t steps;
+
+        uint64_t held_lock; /* the bpf_spin_lock the run holds (one at a time), or 0 */
 
         const size_t *callbacks; /* the callbacks' first instructions, by thunk */
         size_t callback_cnt;
@@ -290,6 +293,17 @@ static int check_helper_args(struct vm *vm, uint32_t id)
                 if (rc)
                         return rc;
         }
+        /* One spin lock at a time, released only by its holder: a second would wait for ever. */
+        if (id == BPF_FUNC_spin_lock || id == BPF_FUNC_spin_unlock) {
+                bool take = id == BPF_FUNC_spin_lock;
+
+                if (take ? vm->held_lock : vm->held_lock != r[1])
+                        return FAIL(vm, EFAULT,
+                                    "helper %s (arg 1): 0x%" PRIx64
+                                    " is not " BPFAOT_SANDBOX_LOCK_TEXT,
+                                    sig->name, r[1]);
+                vm->held_lock = take ? r[1] : 0;
+        }
         return 0;
 }
 
@@ -495,6 +509,8 @@ static int exec_exit(struct vm *vm)
         struct frame *f;
 
         if (vm->depth == 1) {
+                if (vm->held_lock) /* released by the caller of run() */
+                        return FAIL(vm, EFAULT, BPFAOT_SANDBOX_LOCK_HELD_FMT, vm->held_lock);
                 vm->done = true;
                 return 0;
         }
@@ -850,6 +866,9 @@ static int run_checked(struct vm *vm, const struct bpfaot_interp_opts *opts, uin
         if (hold_cpu)
                 vm->cpu_enter();
         rc = run(vm);
+        /* A lock the run still holds (it failed, or ended holding it) is released. */
+        if (vm->held_lock)
+                __atomic_store_n((uint32_t *)(uintptr_t)vm->held_lock, 0, __ATOMIC_RELEASE);
         if (hold_cpu)
                 vm->cpu_exit();
         if (!rc && ret)

@@ -1394,7 +1394,8 @@ static bool sb_reads_any(uint32_t id)
 
 /*
  * Whether helper call `insn` may fail the run: it runs the program's code (a
- * callback), or releases a ring-buffer record the runtime checks the run holds.
+ * callback), releases a ring-buffer record the runtime checks the run holds,
+ * or takes or releases a spin lock (one at a time, and only the one held).
  */
 static bool sb_may_fail(const struct bpfaot_insn *insn)
 {
@@ -1404,7 +1405,8 @@ static bool sb_may_fail(const struct bpfaot_insn *insn)
         if (!sig)
                 return false;
         for (unsigned i = 0; i < HELPER_MAX_ARGS; i++)
-                if (sig->args[i] == HELPER_ARG_RINGBUF_RECORD)
+                if (sig->args[i] == HELPER_ARG_RINGBUF_RECORD ||
+                    sig->args[i] == HELPER_ARG_SPIN_LOCK)
                         return true;
         return sig->callback != HELPER_CB_NONE;
 }
@@ -1526,7 +1528,6 @@ static bool sb_arg_checked(enum helper_arg kind)
 {
         switch (kind) {
         case HELPER_ARG_CONST_STR: /* read up to a NUL: bounds not checked yet */
-        case HELPER_ARG_SPIN_LOCK: /* a lock taken twice would hang */
         case HELPER_ARG_TIMER:     /* its callback runs outside any run */
         case HELPER_ARG_DYNPTR:    /* the runtime trusts the dynptr's pointer */
         case HELPER_ARG_DYNPTR_OUT:

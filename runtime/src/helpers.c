@@ -143,6 +143,8 @@ BPFAOT_HELPER(spin_lock)(uint64_t lock, uint64_t b, uint64_t c, uint64_t d, uint
         unsigned spins = 0;
 
         (void)b, (void)c, (void)d, (void)e;
+        if (!bpfaot__sandbox_lock(l, true, BPF_FUNC_spin_lock))
+                return 0; /* a sandboxed run taking a second lock: it fails instead */
         while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE)) {
                 while (__atomic_load_n(l, __ATOMIC_RELAXED)) {
                         if (++spins >= 64) {
@@ -157,6 +159,8 @@ BPFAOT_HELPER(spin_lock)(uint64_t lock, uint64_t b, uint64_t c, uint64_t d, uint
 BPFAOT_HELPER(spin_unlock)(uint64_t lock, uint64_t b, uint64_t c, uint64_t d, uint64_t e)
 {
         (void)b, (void)c, (void)d, (void)e;
+        if (!bpfaot__sandbox_lock((void *)(uintptr_t)lock, false, BPF_FUNC_spin_unlock))
+                return 0; /* not the lock the sandboxed run holds: it fails instead */
         __atomic_store_n((uint32_t *)(uintptr_t)lock, 0, __ATOMIC_RELEASE);
         return 0;
 }

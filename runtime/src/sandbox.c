@@ -70,10 +70,11 @@ void bpfaot_rt_sandbox_enter(struct bpfaot_sandbox_run *run, const char *prog, u
             .max_loops = max_loops,
             .outer = current,
         };
-        /* A tail call's iterations count against its caller's budget. */
+        /* A tail call's iterations count against its caller's budget; its lock is held on. */
         if (current) {
                 run->loops = current->loops;
                 run->max_loops = current->max_loops;
+                run->held_lock = current->held_lock;
         }
         if (!current)
                 last_failed = false;
@@ -86,9 +87,23 @@ void bpfaot_rt_sandbox_leave(struct bpfaot_sandbox_run *run)
         for (uint64_t i = 0; i < run->record_cnt; i++)
                 bpfaot_ringbuf__discard((void *)(uintptr_t)run->record_lo[i], 0);
         run->record_cnt = 0;
+        /* A lock still held is released, so that no other run waits for it for ever. */
+        if (run->held_lock) {
+                uint64_t lock = run->held_lock;
+
+                __atomic_store_n((uint32_t *)(uintptr_t)lock, 0, __ATOMIC_RELEASE);
+                run->held_lock = 0;
+                if (!run->failed) {
+                        fail(run, lock, 0, BPFAOT_SANDBOX_HOW(0, BPFAOT_SANDBOX_LOCK_HELD, 0, 0),
+                             NULL);
+                        run->fault.insn = BPFAOT_SANDBOX_NO_INSN;
+                }
+        }
         current = run->outer;
-        if (current)
+        if (current) {
                 current->loops = run->loops;
+                current->held_lock = 0;
+        }
         if (!run->failed)
                 return;
         /* A tail call's fault is its caller's: the whole run ends. */
@@ -125,7 +140,8 @@ struct bpfaot_sandbox_run *bpfaot_rt_sandbox_push(uint64_t lo, uint64_t hi, uint
 void bpfaot_rt_sandbox_locate(struct bpfaot_sandbox_run *run, uint64_t how)
 {
         if (run->failed &&
-            (run->fault.kind == BPFAOT_SANDBOX_DEPTH || run->fault.kind == BPFAOT_SANDBOX_RECORD) &&
+            (run->fault.kind == BPFAOT_SANDBOX_DEPTH || run->fault.kind == BPFAOT_SANDBOX_RECORD ||
+             run->fault.kind == BPFAOT_SANDBOX_LOCK) &&
             run->fault.insn == UNLOCATED)
                 run->fault.insn = how_insn(how);
 }
@@ -216,6 +232,22 @@ bool bpfaot__sandbox_record_release(void *p, uint32_t helper)
                 }
         fail(run, (uint64_t)(uintptr_t)p, 0,
              BPFAOT_SANDBOX_HOW(0, BPFAOT_SANDBOX_RECORD, 1, helper), NULL);
+        run->fault.insn = UNLOCATED; /* bpfaot_rt_sandbox_locate names the call */
+        return false;
+}
+
+bool bpfaot__sandbox_lock(void *lock, bool take, uint32_t helper)
+{
+        struct bpfaot_sandbox_run *run = current;
+        uint64_t p = (uint64_t)(uintptr_t)lock;
+
+        if (!run)
+                return true;
+        if (take ? !run->held_lock : run->held_lock == p) {
+                run->held_lock = take ? p : 0;
+                return true;
+        }
+        fail(run, p, 0, BPFAOT_SANDBOX_HOW(0, BPFAOT_SANDBOX_LOCK, 1, helper), NULL);
         run->fault.insn = UNLOCATED; /* bpfaot_rt_sandbox_locate names the call */
         return false;
 }
@@ -387,6 +419,7 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
             [BPFAOT_SANDBOX_CTX] = "the program's context",
             [BPFAOT_SANDBOX_RECORD] = "a ring-buffer record the program holds (reserved, not yet "
                                       "submitted or discarded)",
+            [BPFAOT_SANDBOX_LOCK] = BPFAOT_SANDBOX_LOCK_TEXT,
         };
         char id[16];
 
@@ -418,9 +451,12 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
         case BPFAOT_SANDBOX_MAP:
         case BPFAOT_SANDBOX_CTX:
         case BPFAOT_SANDBOX_RECORD:
+        case BPFAOT_SANDBOX_LOCK:
                 return snprintf(buf, len, "helper %s (arg %" PRIu32 "): 0x%" PRIx64 " is not %s",
                                 helper_name(f->helper, id, sizeof(id)), f->arg, f->addr,
                                 not_what[f->kind]);
+        case BPFAOT_SANDBOX_LOCK_HELD:
+                return snprintf(buf, len, BPFAOT_SANDBOX_LOCK_HELD_FMT, f->addr);
         case BPFAOT_SANDBOX_DEPTH:
                 return snprintf(buf, len, "call chain deeper than %d frames",
                                 BPFAOT_SANDBOX_MAX_FRAMES);

@@ -27,5 +27,12 @@ bool bpfaot__sandbox_record_release(void *p, uint32_t helper);
  * at unmapped memory. `n` outside a sandboxed run.
  */
 size_t bpfaot__sandbox_readable(const void *p, size_t n);
+/*
+ * bpf_spin_lock (take) or bpf_spin_unlock of `lock` by helper `helper`: true
+ * when the run may (it holds no lock, or holds this one), and the run now
+ * holds it or not; else the run fails and the helper must not touch the
+ * lock (taking a second one could wait for ever). True outside a run.
+ */
+bool bpfaot__sandbox_lock(void *lock, bool take, uint32_t helper);
 
 #endif

@@ -575,3 +575,41 @@ case_sandbox_printk() {
         x "$BPF_AOT" build --sandbox "$(obj helpers)" --program vprintk -o vp
         expect_rc 0 "build --sandbox of a bpf_printk program"
 }
+
+# Spin locks: a run holds at most one, releases only the one it holds, and
+# may not end holding it (the kernel's verifier rules; here each ends the run,
+# and a lock still held is released, so that nothing waits for it for ever).
+case_sandbox_locks() {
+        local p which e
+        p=$(obj sandbox_hostile)
+        sandbox_ctx l.bin 0 0 0
+        engines_agree 1 "locks: a count under its lock" --program locks "$p" l.bin
+        for which in 1 2; do
+                sandbox_ctx l.bin "$which" 0 0
+                both_engines "$p" l.bin \
+                        "helper spin_lock \\(arg 1\\): 0x[0-9a-f]+ is not a spin lock the program may take or release \\(it may hold one, and release only that one\\)" \
+                        "[0-9]+" "locks: a second lock taken (which $which)" --program locks
+        done
+        for which in 3 5; do
+                sandbox_ctx l.bin "$which" 0 0
+                both_engines "$p" l.bin \
+                        "helper spin_unlock \\(arg 1\\): 0x[0-9a-f]+ is not a spin lock the program may take or release .*" \
+                        "[0-9]+" "locks: a lock released that is not held (which $which)" --program locks
+        done
+        # Ending with the lock held: the interpreter names the exit, the sandbox no instruction.
+        sandbox_ctx l.bin 4 0 0
+        for e in $SANDBOX_ENGINES; do
+                x timeout 10 "$BPF_AOT" run "$e" --program locks --repeat 2 "$p" l.bin
+                expect_rc 1 "run $e: locks: the run ends holding its lock"
+                if [[ $e == --interp ]]; then
+                        expect_err_line "^bpf-aot: .*: locks: insn [0-9]+: exit: ended holding the spin lock at 0x[0-9a-f]+ \\(released\\)$" \
+                                "run $e: locks: ended holding the lock"
+                else
+                        expect_err_line "^bpf-aot: .*: locks: ended holding the spin lock at 0x[0-9a-f]+ \\(released\\)$" \
+                                "run $e: locks: ended holding the lock"
+                fi
+        done
+        # A sandboxed build of a program taking spin locks: allowed now (it was refused).
+        x "$BPF_AOT" build --sandbox "$p" --program locks -o lk
+        expect_rc 0 "build --sandbox of a spin-lock program"
+}

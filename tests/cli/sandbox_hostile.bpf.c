@@ -207,3 +207,55 @@ SEC("socket/recurse") u64 recurse(void *ctx)
         (void)ctx;
         return (u64)bpf_loop(1, again, 0, 0);
 }
+
+/* Spin locks inside map values: at most one held, released by its holder only. */
+struct bpf_spin_lock {
+        u32 val;
+};
+struct counted {
+        struct bpf_spin_lock lock;
+        u32 pad;
+        u64 n;
+};
+
+struct {
+        __uint(type, 2); /* BPF_MAP_TYPE_ARRAY */
+        __uint(max_entries, 2);
+        __type(key, u32);
+        __type(value, struct counted);
+} counters SEC(".maps");
+
+HELPER(void, spin_lock, 93, struct bpf_spin_lock *lock);
+HELPER(void, spin_unlock, 94, struct bpf_spin_lock *lock);
+
+/*
+ * which = 0: a's count under its lock; 1: a's lock taken twice; 2: a's then
+ * b's; 3: a's released unheld; 4: a's still held at exit; 5: a's taken, b's
+ * released.
+ */
+SEC("socket/locks") u64 locks(const struct req *r)
+{
+        u32 ka = 0, kb = 1;
+        struct counted *a = bpf_map_lookup_elem(&counters, &ka);
+        struct counted *b = bpf_map_lookup_elem(&counters, &kb);
+        u64 n;
+
+        if (!a || !b)
+                return 0;
+        if (r->which == 3) {
+                bpf_spin_unlock(&a->lock);
+                return 3;
+        }
+        bpf_spin_lock(&a->lock);
+        if (r->which == 1)
+                bpf_spin_lock(&a->lock);
+        if (r->which == 2)
+                bpf_spin_lock(&b->lock);
+        if (r->which == 5)
+                bpf_spin_unlock(&b->lock);
+        n = ++a->n;
+        if (r->which == 4)
+                return n;
+        bpf_spin_unlock(&a->lock);
+        return n;
+}

@@ -7,8 +7,10 @@
 #include "check.h"
 
 #include "bpfaot/maps.h"
+#include "bpfaot/runtime.h"
 #include "bpfaot/sandbox.h"
 
+#include <inttypes.h>
 #include <linux/bpf.h>
 #include <stdint.h>
 #include <string.h>
@@ -193,6 +195,44 @@ int main(void)
         CHECK(!bpfaot_sandbox_fault(NULL));
         bpfaot_sandbox_fault_clear();
         CHECK(!bpfaot_sandbox_fault(NULL));
+
+        /* Spin locks: one held at a time, released by its holder, released at the run's end. */
+        {
+                uint32_t *a = (uint32_t *)value, *b = (uint32_t *)(value + 8);
+
+                enter(&run, ctx, sizeof(ctx), NULL, 0, maps, 1, 100);
+                bpfaot_rt_callx(BPF_FUNC_spin_lock, U(a), 0, 0, 0, 0);
+                CHECK(*a == 1 && !run.failed);
+                bpfaot_rt_callx(BPF_FUNC_spin_unlock, U(a), 0, 0, 0, 0);
+                CHECK(*a == 0 && !run.failed);
+                bpfaot_rt_callx(BPF_FUNC_spin_lock, U(a), 0, 0, 0, 0);
+                bpfaot_rt_callx(BPF_FUNC_spin_lock, U(b), 0, 0, 0, 0); /* a second lock */
+                CHECK(run.failed && *b == 0 && *a == 1);
+                bpfaot_rt_sandbox_locate(&run, HOW(7, BPFAOT_SANDBOX_HELPER, 0, 0));
+                bpfaot_rt_sandbox_leave(&run);
+                CHECK(*a == 0); /* released: no other run waits for it */
+                CHECK(bpfaot_sandbox_fault(&f) && f.insn == 7 && f.kind == BPFAOT_SANDBOX_LOCK);
+                snprintf(reason, sizeof(reason),
+                         "helper spin_lock (arg 1): 0x%" PRIx64 " is not %s", U(b),
+                         BPFAOT_SANDBOX_LOCK_TEXT);
+                CHECK(strcmp(why(), reason) == 0);
+
+                enter(&run, ctx, sizeof(ctx), NULL, 0, maps, 1, 100);
+                bpfaot_rt_callx(BPF_FUNC_spin_unlock, U(b), 0, 0, 0, 0); /* not held */
+                CHECK(run.failed);
+                bpfaot_rt_sandbox_leave(&run);
+                CHECK(bpfaot_sandbox_fault(&f) && f.kind == BPFAOT_SANDBOX_LOCK && f.addr == U(b));
+
+                enter(&run, ctx, sizeof(ctx), NULL, 0, maps, 1, 100);
+                bpfaot_rt_callx(BPF_FUNC_spin_lock, U(a), 0, 0, 0, 0);
+                bpfaot_rt_sandbox_leave(&run); /* ends holding it */
+                CHECK(*a == 0);
+                CHECK(bpfaot_sandbox_fault(&f) && f.kind == BPFAOT_SANDBOX_LOCK_HELD &&
+                      f.insn == BPFAOT_SANDBOX_NO_INSN);
+                snprintf(reason, sizeof(reason),
+                         "ended holding the spin lock at 0x%" PRIx64 " (released)", U(a));
+                CHECK(strcmp(why(), reason) == 0);
+        }
 
         bpfaot_map__free(map);
         printf("sandbox: ok\n");

@@ -211,6 +211,8 @@ enum bpfaot_sandbox_kind {
         BPFAOT_SANDBOX_HELPER,       /* callx of a helper the sandbox does not allow */
         BPFAOT_SANDBOX_BUDGET,       /* more loop iterations than the run's budget */
         BPFAOT_SANDBOX_RECORD, /* a ring-buffer record the run does not hold, or released twice */
+        BPFAOT_SANDBOX_LOCK,   /* a spin lock taken while holding one, or released unheld */
+        BPFAOT_SANDBOX_LOCK_HELD, /* the run ended holding a spin lock (released then) */
         BPFAOT_SANDBOX_KIND_CNT
 };
 #define BPFAOT_SANDBOX_HOW(insn, kind, arg, helper)                                                \
@@ -223,6 +225,15 @@ enum bpfaot_sandbox_kind {
 /* In `arg`: the access left the region its pointer belongs to: it fails whatever it reaches. */
 #define BPFAOT_SANDBOX_ARG_FAIL     0x20
 #define BPFAOT_SANDBOX_ARG_NUM_MASK 0x1f
+
+/*
+ * The words of spin-lock faults, the sandbox's and the interpreter's: "helper
+ * spin_lock (arg 1): 0x... is not " BPFAOT_SANDBOX_LOCK_TEXT, and
+ * BPFAOT_SANDBOX_LOCK_HELD_FMT with the lock's address.
+ */
+#define BPFAOT_SANDBOX_LOCK_TEXT                                                                   \
+        "a spin lock the program may take or release (it may hold one, and release only that one)"
+#define BPFAOT_SANDBOX_LOCK_HELD_FMT "ended holding the spin lock at 0x%" PRIx64 " (released)"
 
 /* Frames a sandboxed run may have at once, callbacks' included (the kernel's MAX_CALL_FRAMES). */
 #define BPFAOT_SANDBOX_MAX_FRAMES 8
@@ -271,6 +282,8 @@ struct bpfaot_sandbox_run {
         /* Ring-buffer records reserved and not yet submitted or discarded: [lo, hi). */
         uint64_t record_lo[BPFAOT_SANDBOX_MAX_RECORDS], record_hi[BPFAOT_SANDBOX_MAX_RECORDS];
         uint64_t record_cnt;
+        uint64_t
+            held_lock; /* the bpf_spin_lock the run holds (at most one, as the kernel's), or 0 */
         struct bpfaot_sandbox_run *outer; /* the run this one is nested in (a tail call's) */
         struct bpfaot_sandbox_fault fault;
 };
