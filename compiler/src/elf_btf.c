@@ -101,15 +101,18 @@ static bool ext_subsection(const uint8_t *p, size_t len, size_t field, size_t *a
 }
 
 /*
- * The CO-RE records of .BTF.ext: a core_relo subsection made of a record
- * size and, per section, {name offset, count, records}.
+ * Each 16-byte record of the .BTF.ext subsection whose header fields are at
+ * `field`: the subsection is a record size and, per section, {name offset,
+ * count, records}; add(r, section name or NULL, record) for each record.
+ * The walk stops at a count that overruns the subsection.
  */
-static int read_core_relos(struct elf_reader *r, const uint8_t *p, size_t len)
+static int each_ext_record(struct elf_reader *r, const uint8_t *p, size_t len, size_t field,
+                           int (*add)(struct elf_reader *r, const char *sec, const uint32_t f[4]))
 {
         uint32_t rec_size;
         size_t at, end;
 
-        if (!r->out->btf || !ext_subsection(p, len, 24, &at, &end, &rec_size) || rec_size < 16)
+        if (!r->out->btf || !ext_subsection(p, len, field, &at, &end, &rec_size) || rec_size < 16)
                 return 0;
         while (end - at >= 8) {
                 uint32_t sec_off, cnt;
@@ -119,19 +122,25 @@ static int read_core_relos(struct elf_reader *r, const uint8_t *p, size_t len)
                 memcpy(&cnt, p + at + 4, 4);
                 at += 8;
                 if ((uint64_t)cnt * rec_size > end - at)
-                        return 0;
+                        break;
                 sec = btf__name_by_offset(r->out->btf, sec_off);
                 for (uint32_t i = 0; i < cnt; i++, at += rec_size) {
                         uint32_t f[4];
                         int ret;
 
                         memcpy(f, p + at, sizeof(f));
-                        ret = add_core_relo(r, sec, f);
+                        ret = add(r, sec, f);
                         if (ret)
                                 return ret;
                 }
         }
         return 0;
+}
+
+/* The CO-RE records: the core_relo subsection (header fields at 24). */
+static int read_core_relos(struct elf_reader *r, const uint8_t *p, size_t len)
+{
+        return each_ext_record(r, p, len, 24, add_core_relo);
 }
 
 int elf_read_core_relos(struct elf_reader *r)
@@ -148,7 +157,7 @@ static int add_line(struct elf_reader *r, const char *sec, const uint32_t f[4])
         const char *file = btf__name_by_offset(btf, f[1]);
         struct elf_line *l;
 
-        if (!file || !*file || f[0] % 8)
+        if (!sec || !file || !*file || f[0] % 8)
                 return 0; /* names nothing a debugger could show */
         l = ARRAY_ADD(r->lines, r->line_cnt);
         if (!l)
@@ -171,39 +180,14 @@ static int cmp_line(const void *a, const void *b)
         return c ? c : x->insn < y->insn ? -1 : x->insn > y->insn;
 }
 
-/* The line_info subsection: a record size and, per section, {name offset, count, records}. */
+/* The line_info subsection (header fields at 16), sorted by section and instruction. */
 static int read_line_info(struct elf_reader *r, const uint8_t *p, size_t len)
 {
-        uint32_t rec_size;
-        size_t at, end;
+        int ret = each_ext_record(r, p, len, 16, add_line);
 
-        if (!r->out->btf || !ext_subsection(p, len, 16, &at, &end, &rec_size) || rec_size < 16)
-                return 0;
-        while (end - at >= 8) {
-                uint32_t sec_off, cnt;
-                const char *sec;
-
-                memcpy(&sec_off, p + at, 4);
-                memcpy(&cnt, p + at + 4, 4);
-                at += 8;
-                if ((uint64_t)cnt * rec_size > end - at)
-                        break;
-                sec = btf__name_by_offset(r->out->btf, sec_off);
-                for (uint32_t i = 0; sec && i < cnt; i++, at += rec_size) {
-                        uint32_t f[4];
-                        int ret;
-
-                        memcpy(f, p + at, sizeof(f));
-                        ret = add_line(r, sec, f);
-                        if (ret)
-                                return ret;
-                }
-                if (!sec)
-                        at += (size_t)cnt * rec_size;
-        }
-        if (r->line_cnt > 1)
+        if (!ret && r->line_cnt > 1)
                 qsort(r->lines, r->line_cnt, sizeof(*r->lines), cmp_line);
-        return 0;
+        return ret;
 }
 
 int elf_read_line_info(struct elf_reader *r)
