@@ -22,20 +22,29 @@
  * The rewrite is exact: every value of %v reaches the same place with the
  * same phi values as before.
  *  - The tree's tests are evaluated exactly for each value (zext/sext chains,
- *    signed and unsigned predicates at their own width).
+ *    signed and unsigned predicates at their own width). %v may have fewer
+ *    bits than its type (`and %x, 0xffffffff`: an int in a 64-bit register).
  *  - Each test, as a function of %v, is constant between a few cut points:
  *    around its constant for equality; for an ordered predicate it is
  *    monotone on each half of %v's range (both extensions and both orders
- *    keep each half in order), so binary search finds its one change per
- *    half. The window spans every cut point, in unsigned or signed order
- *    (whichever is narrower); the values outside it, below and above, each
- *    take one way through the tree, checked on one representative each.
+ *    keep each half in order), so bisection finds its one change per half.
+ *    A cut point counts only where the whole tree changes (leaf, or phi
+ *    values). The window is the densest run of cut points that fits
+ *    MAX_WINDOW values, in unsigned or signed order; the cut points outside
+ *    split the values below and above it into pieces, each of which takes
+ *    one way through the tree.
  *  - Inside the window every value is followed on its own; a block is only
- *    passed over if its instructions are pure and used nowhere but in it
- *    and in phis of its successors (for the edge from it), so no path left
- *    needs them. What the path computes is evaluated with known bits (the
- *    value is known; so are the bits of the operand of `and %x, M` that
- *    defines it); anything not known stops the path where it is.
+ *    passed over if it has no effect and its values are used only where it
+ *    has run (in it, in blocks that run only right after it, in phis for
+ *    edges from those), so no path left needs them. What the path computes
+ *    is evaluated with known bits (the value is known; so are the bits of
+ *    the operand of `and %x, M` that defines it) and loads of constant
+ *    tables; anything not known stops the path where it is.
+ *  - Each piece outside is followed once for all its values, with %v known
+ *    only to lie in it (`%v + c` compared with a constant is decided where
+ *    the piece allows); all pieces below must end alike, and all above.
+ *    Where a compare in the leaves next to the window is undecided, the
+ *    window grows over the value where it changes.
  */
 #include "switches.h"
 #include "llvm_compat.h"
@@ -106,6 +115,8 @@ struct ectx {
         /* !have_c: %v is one of istart, istart + 1, ... (ilen values, modulo 2^bits). */
         uint64_t istart, ilen;
         bool iwrap; /* the interval wraps at 2^bits: not contiguous in wider types */
+        /* A value's path went past its leaf, or its leaf got values of its own. */
+        bool refined;
         /* Values of %v where an undecided compare on the interval changes. */
         uint64_t cuts[32];
         int ncuts;
@@ -925,8 +936,10 @@ static bool follow(struct ectx *e, LLVMBasicBlockRef from, LLVMBasicBlockRef lea
         for (int j = nchain - 1; j >= 0; j--) {
                 o->to = chain[j];
                 o->nvals = count_phis(o->to);
-                if (o->nvals <= MAX_PHIS && phi_values(e, chain_prev[j], o->to, o->vals))
+                if (o->nvals <= MAX_PHIS && phi_values(e, chain_prev[j], o->to, o->vals)) {
+                        e->refined = e->refined || j > 0;
                         return true;
+                }
         }
         return false;
 }
@@ -1033,7 +1046,7 @@ static void add_edge(struct edge *edges, unsigned *nedges, const struct plan *p,
  * default takes the values above it. `first` is the window's first value.
  */
 static void rewrite(LLVMContextRef ctx, LLVMBuilderRef b, struct tree *t, struct plan *p,
-                    bool signed_order, uint64_t first, int oc_lo, int oc_hi)
+                    bool signed_order, uint64_t first, int oc_lo, int oc_hi, bool *refined)
 {
         LLVMBasicBlockRef root = t->n[0].bb, cur = root, *blocks;
         LLVMTypeRef ty = LLVMTypeOf(t->v);
@@ -1068,7 +1081,7 @@ static void rewrite(LLVMContextRef ctx, LLVMBuilderRef b, struct tree *t, struct
                         unsigned n = 0;
                         for (uint64_t j = 0; j < width; j++)
                                 n += p->win[j] == p->win[i];
-                        if (n > best) {
+                        if (n >= best) { /* ties: the highest value's, as above the window */
                                 best = n;
                                 dflt = p->win[i];
                         }
@@ -1087,6 +1100,7 @@ static void rewrite(LLVMContextRef ctx, LLVMBuilderRef b, struct tree *t, struct
                         if (p->oc[j].to == o->to)
                                 o->via = NULL;
                 if (!o->via) {
+                        *refined = true;
                         o->via = LLVMAppendBasicBlockInContext(ctx, fn, "switch.case");
                         LLVMPositionBuilderAtEnd(b, o->via);
                         LLVMBuildBr(b, o->to);
@@ -1309,7 +1323,7 @@ static unsigned sorted_positions(const struct tree *t, const uint64_t *cuts, uns
 
 /* Try to rebuild a switch from the tree rooted at `root`. Returns true when done. */
 static bool try_root(LLVMContextRef ctx, LLVMBuilderRef b, LLVMBasicBlockRef root, struct tree *t,
-                     struct ectx *e)
+                     struct ectx *e, bool *refined)
 {
         LLVMValueRef term = LLVMGetBasicBlockTerminator(root);
         LLVMBasicBlockRef from, leaf;
@@ -1442,11 +1456,13 @@ static bool try_root(LLVMContextRef ctx, LLVMBuilderRef b, LLVMBasicBlockRef roo
         has_hi = hi < t->vmask;
         p.lo = (unsigned)0;
         p.hi = (unsigned)(hi - lo);
-        p.cap = ((size_t)(hi - lo) + 3) * MAX_PHIS;
-        p.oc = malloc(((size_t)(hi - lo) + 3) * sizeof(*p.oc));
+        p.cap = ((size_t)(hi - lo) + 4) * MAX_PHIS;
+        /* The window's outcomes, and at most three of the pieces' (the third fails). */
+        p.oc = malloc(((size_t)(hi - lo) + 4) * sizeof(*p.oc));
         p.win = malloc(((size_t)(hi - lo) + 1) * sizeof(*p.win));
         p.pool = malloc(p.cap * sizeof(*p.pool));
         ok = p.oc && p.win && p.pool;
+        e->refined = false;
         for (uint64_t i = 0; ok && i <= hi - lo; i++) {
                 uint64_t x = (origin + lo + i) & t->vmask;
                 int k;
@@ -1492,7 +1508,10 @@ static bool try_root(LLVMContextRef ctx, LLVMBuilderRef b, LLVMBasicBlockRef roo
         }
         if (ok) {
                 /* The switch's cases count from the window's first value. */
-                rewrite(ctx, b, t, &p, signed_order, (origin + lo) & t->vmask, oc_lo, oc_hi);
+                bool own_blocks = false;
+                rewrite(ctx, b, t, &p, signed_order, (origin + lo) & t->vmask, oc_lo, oc_hi,
+                        &own_blocks);
+                *refined = *refined || own_blocks || e->refined;
         }
         free(p.oc);
         free(p.win);
@@ -1509,6 +1528,7 @@ int switches_recover(LLVMModuleRef mod)
         struct tree *t = malloc(sizeof(*t));
         struct ectx *e = malloc(sizeof(*e));
         int rebuilt = 0;
+        bool refined = false;
 
         if (!t || !e) {
                 free(t);
@@ -1520,14 +1540,14 @@ int switches_recover(LLVMModuleRef mod)
                 for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb;
                      bb = LLVMGetNextBasicBlock(bb)) {
                         /* Roots come before their inner nodes: deleted blocks are never visited. */
-                        if (try_root(ctx, b, bb, t, e))
+                        if (try_root(ctx, b, bb, t, e, &refined))
                                 rebuilt++;
                 }
         }
         free(t);
         free(e);
         LLVMDisposeBuilder(b);
-        if (rebuilt) {
+        if (refined) {
                 /*
                  * Cases that now meet in a phi with constants become a lookup
                  * table; the blocks no value reaches any more go.
