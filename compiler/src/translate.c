@@ -655,8 +655,10 @@ static LLVMValueRef alu_divrem(struct tr *t, LLVMValueRef a, LLVMValueRef m)
                 if (!divrem_same(LLVMGetOperand(q0, 0), a) ||
                     !divrem_same(LLVMGetOperand(is_zero, 0), d) || !LLVMIsASelectInst(safe) ||
                     LLVMGetOperand(safe, 0) != is_zero ||
-                    LLVMGetOperand(safe, 2) != LLVMGetOperand(is_zero, 0))
-                        continue;
+                    LLVMGetOperand(safe, 2) != LLVMGetOperand(is_zero, 0) ||
+                    !LLVMIsAConstantInt(LLVMGetOperand(safe, 1)) ||
+                    LLVMConstIntGetZExtValue(LLVMGetOperand(safe, 1)) == 0)
+                        continue; /* (the urem runs whatever b is: its divisor must not be 0) */
                 return LLVMBuildSelect(t->b, is_zero, a,
                                        LLVMBuildURem(t->b, LLVMGetOperand(q0, 0), safe, ""), "");
         }
