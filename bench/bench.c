@@ -424,7 +424,7 @@ int main(int argc, char **argv)
                         max_len = (size_t)*kernels[i].input_size;
                 if (list) {
                         fmt_size(sz, sizeof(sz), *kernels[i].input_size);
-                        printf("%-10s %s\n", kernels[i].name, sz);
+                        printf("%-15s %s\n", kernels[i].name, sz);
                 }
         }
         if (list)
@@ -445,7 +445,7 @@ int main(int argc, char **argv)
                o.quick ? "1 run (--quick: for checking results, not for timing)"
                        : "several runs after a warm-up",
                BENCH_HAVE_AOT_CPU ? "" : " (aot-cpu not configured)");
-        printf("%-10s %8s %12s %12s %12s %12s %14s %8s %8s %8s %10s\n", "kernel", "input", "native",
+        printf("%-15s %8s %12s %12s %12s %12s %14s %8s %8s %8s %10s\n", "kernel", "input", "native",
                "aot", "aot-cpu", "sandbox", "interp", "aot/nat", "cpu/nat", "sbx/aot",
                "interp/nat");
 
@@ -467,7 +467,7 @@ int main(int argc, char **argv)
                 /* The sandbox's cost is against the same code unchecked. */
                 fmt_ratio(r[3], sizeof(r[3]), res[i].ns[E_SANDBOX], res[i].ns[E_AOT]);
                 fmt_size(sz, sizeof(sz), *k->input_size);
-                printf("%-10s %8s %12s %12s %12s %12s %14s %8s %8s %8s %10s\n", k->name, sz,
+                printf("%-15s %8s %12s %12s %12s %12s %14s %8s %8s %8s %10s\n", k->name, sz,
                        t[E_NATIVE], t[E_AOT], t[E_AOT_CPU], t[E_SANDBOX], t[E_INTERP], r[0], r[1],
                        r[3], r[2]);
                 fflush(stdout);
@@ -491,7 +491,7 @@ int main(int argc, char **argv)
                         else
                                 snprintf(g[e], sizeof(g[e]), "n/a");
                 }
-                printf("%-10s %8s %12s %12s %12s %12s %14s %8s %8s %8s %10s\n", "geomean", "", "",
+                printf("%-15s %8s %12s %12s %12s %12s %14s %8s %8s %8s %10s\n", "geomean", "", "",
                        "", "", "", "", g[E_AOT], g[E_AOT_CPU], g[E_SANDBOX], g[E_INTERP]);
         }
         free(buf);

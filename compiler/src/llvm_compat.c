@@ -59,3 +59,12 @@ void bpfaot_set_fatal_error_handler(bpfaot_fatal_error_handler handler)
         else
                 LLVMResetFatalErrorHandler();
 }
+
+LLVMValueRef compat_aggregate_element(LLVMValueRef c, unsigned idx)
+{
+#if LLVM_VERSION_MAJOR >= 15
+        return LLVMGetAggregateElement(c, idx);
+#else
+        return LLVMGetElementAsConstant(c, idx);
+#endif
+}

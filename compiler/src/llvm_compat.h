@@ -53,3 +53,6 @@ typedef LLVMOrcCSymbolMapPair compat_symbol_pair;
 #else
 typedef LLVMJITCSymbolMapPair compat_symbol_pair;
 #endif
+
+/* Element `idx` of a constant array or vector (LLVMGetElementAsConstant was deprecated in 15). */
+LLVMValueRef compat_aggregate_element(LLVMValueRef c, unsigned idx);

@@ -579,6 +579,99 @@ static LLVMValueRef alu_divmod(struct tr *t, uint8_t op, bool is_signed, LLVMVal
         return LLVMBuildSelect(t->b, is_zero, a, r, "");
 }
 
+/*
+ * The value a load of a register holds: what the last store to the register
+ * in this block stored, or the block's first load of it if none (loads with
+ * no store between are the same value). Calls end the search.
+ */
+static LLVMValueRef divrem_reg(LLVMValueRef x)
+{
+        for (int depth = 0; depth < 8 && LLVMIsALoadInst(x); depth++) {
+                LLVMValueRef p = LLVMGetOperand(x, 0), first = x, i;
+                if (!LLVMIsAAllocaInst(p))
+                        break;
+                for (i = LLVMGetPreviousInstruction(x); i; i = LLVMGetPreviousInstruction(i)) {
+                        if (LLVMIsACallInst(i) ||
+                            (LLVMIsAStoreInst(i) && LLVMGetOperand(i, 1) == p))
+                                break;
+                        if (LLVMIsALoadInst(i) && LLVMGetOperand(i, 0) == p)
+                                first = i;
+                }
+                if (!i || !LLVMIsAStoreInst(i))
+                        return first;
+                x = LLVMGetOperand(i, 0);
+        }
+        return x;
+}
+
+/* `x` without 32-bit ALU operations' trunc(zext(...)) wrappings, registers read through. */
+static LLVMValueRef divrem_operand(LLVMValueRef x)
+{
+        for (int depth = 0; depth < 8; depth++) {
+                LLVMValueRef in;
+                x = divrem_reg(x);
+                if (!LLVMIsATruncInst(x))
+                        break;
+                in = divrem_reg(LLVMGetOperand(x, 0));
+                if (!LLVMIsAZExtInst(in) || LLVMTypeOf(LLVMGetOperand(in, 0)) != LLVMTypeOf(x))
+                        break;
+                x = LLVMGetOperand(in, 0);
+        }
+        return x;
+}
+
+/* Do x and y hold the same value (the same, or truncations of the same)? */
+static bool divrem_same(LLVMValueRef x, LLVMValueRef y)
+{
+        x = divrem_operand(x);
+        y = divrem_operand(y);
+        if (x == y)
+                return true;
+        return LLVMIsATruncInst(x) && LLVMIsATruncInst(y) && LLVMTypeOf(x) == LLVMTypeOf(y) &&
+               divrem_reg(LLVMGetOperand(x, 0)) == divrem_reg(LLVMGetOperand(y, 0));
+}
+
+/*
+ * `a - q * b` where q is alu_divmod's unsigned a / b (eBPF code computes a
+ * remainder so when it also needs the quotient): a % b with the same guard,
+ * select(b == 0, a, urem(a, safe)), which is what a - q * b is for every b.
+ * The urem shares the udiv's operands, so x86 gets both from one `div`, as
+ * native code does. NULL if `m` is not such a product.
+ */
+static LLVMValueRef alu_divrem(struct tr *t, LLVMValueRef a, LLVMValueRef m)
+{
+        LLVMValueRef q, d, is_zero, q0, safe;
+
+        m = divrem_operand(m);
+        if (!LLVMIsAInstruction(m) || LLVMGetInstructionOpcode(m) != LLVMMul)
+                return NULL;
+        for (unsigned k = 0; k < 2; k++) {
+                q = divrem_operand(LLVMGetOperand(m, k));
+                d = LLVMGetOperand(m, 1 - k);
+                if (!LLVMIsASelectInst(q) || LLVMTypeOf(q) != LLVMTypeOf(a))
+                        continue;
+                is_zero = LLVMGetOperand(q, 0);
+                q0 = LLVMGetOperand(q, 2);
+                if (!LLVMIsAConstantInt(LLVMGetOperand(q, 1)) ||
+                    LLVMConstIntGetZExtValue(LLVMGetOperand(q, 1)) != 0 ||
+                    !LLVMIsAInstruction(q0) || LLVMGetInstructionOpcode(q0) != LLVMUDiv ||
+                    !LLVMIsAICmpInst(is_zero) || LLVMGetICmpPredicate(is_zero) != LLVMIntEQ)
+                        continue;
+                safe = LLVMGetOperand(q0, 1);
+                /* is_zero is `b == 0`, safe `b == 0 ? 1 : b`, q0 `a / safe`: alu_divmod's. */
+                if (!divrem_same(LLVMGetOperand(q0, 0), a) ||
+                    !divrem_same(LLVMGetOperand(is_zero, 0), d) || !LLVMIsASelectInst(safe) ||
+                    LLVMGetOperand(safe, 0) != is_zero ||
+                    LLVMGetOperand(safe, 2) != LLVMGetOperand(is_zero, 0) ||
+                    !LLVMIsAConstantInt(LLVMGetOperand(safe, 1)) ||
+                    LLVMConstIntGetZExtValue(LLVMGetOperand(safe, 1)) == 0)
+                        continue; /* (the urem runs whatever b is: its divisor must not be 0) */
+                return LLVMBuildSelect(t->b, is_zero, a,
+                                       LLVMBuildURem(t->b, LLVMGetOperand(q0, 0), safe, ""), "");
+        }
+        return NULL;
+}
+
 static LLVMValueRef bswap(struct tr *t, LLVMValueRef v, LLVMTypeRef ty, unsigned bits)
 {
         char name[32];
@@ -675,7 +768,9 @@ static void tr_alu(struct tr *t, const struct bpfaot_insn *insn)
                 r = LLVMBuildAdd(t->b, a, b, "");
                 break;
         case BPFAOT_ALU_SUB:
-                r = LLVMBuildSub(t->b, a, b, "");
+                r = alu_divrem(t, a, b);
+                if (!r)
+                        r = LLVMBuildSub(t->b, a, b, "");
                 break;
         case BPFAOT_ALU_MUL:
                 r = LLVMBuildMul(t->b, a, b, "");

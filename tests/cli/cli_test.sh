@@ -1248,6 +1248,23 @@ case_switch() {
         # so one range check guards the jump table, as in native code.
         expect_grep '^    i64 0, label ' ll/switches.ll "dense: case 0 is a case, not the default"
         expect_grep '^    i64 11, label ' ll/switches.ll "dense: case 11 is a case"
+        # Cases yielding constants (paired by clang's backend into compares and selects)
+        # become one lookup table each, as in native code: consts() has 40 values 0..39,
+        # consts_signed() 24 values -12..11 (its switch on the int's 32 bits).
+        expect_grep '^@switch\.table\.[^ ]* = .* constant \[40 x i64\]' ll/switches.ll \
+                "consts: one table of its 40 values"
+        expect_grep '^@switch\.table\.[^ ]* = .* constant \[24 x i64\]' ll/switches.ll \
+                "consts_signed: one table of its 24 values"
+        x "$BPF_AOT" build -S -O2 "$(obj switch)" -o asm
+        local n tab
+        for n in 320 192; do
+                tab=$(sed -n "s/^[[:space:]]*\.size[[:space:]]*\(\.Lswitch\.table[^,]*\), $n\$/\1/p" asm/switches.s | head -1)
+                expect_eq "${tab:+found}" found "-S: a table of $((n / 8)) entries"
+                if [[ -n $tab ]]; then
+                        expect_grep "^[[:space:]]*leaq[[:space:]]*${tab//./\\.}\\(%rip\\)" asm/switches.s \
+                                "-S: the code loads from $tab"
+                fi
+        done
 }
 
 # bpf-to-bpf calls into .text and within a section are linked into each program.
