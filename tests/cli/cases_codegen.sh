@@ -86,3 +86,38 @@ case_o2_pipeline() {
         expect_rc 0 "run -O3"
         expect_stdout "$want" "run -O3: the interpreter's result"
 }
+
+# a - (a / b) * b beside a / b (how eBPF code keeps a remainder with its
+# quotient) is compiled as the guarded remainder of the same operands, one
+# x86 div for both; results stay eBPF's for every divisor, 0 included.
+case_divrem() {
+        local dividend divisor want w p
+        divrem_prog() { # NAME DIV MUL SUB: q = a / b; r = a - q * b; r0 = q * 1000003 + r
+                printf '%s\n' 'mov %r6, %r1' 'ldxdw %r1, [%r6+0]' 'ldxdw %r2, [%r6+8]' \
+                        'mov %r3, %r1' "$2 %r3, %r2" 'mov %r4, %r3' "$3 %r4, %r2" "$4 %r1, %r4" \
+                        'mov %r0, %r3' 'mul %r0, 1000003' 'add %r0, %r1' 'exit' >"$1.s"
+                x "$BPF_AOT" asm "$1.s" -o "$1.bin"
+                expect_rc 0 "assemble $1"
+        }
+        divrem_prog divrem64 div mul sub
+        divrem_prog divrem32 div32 mul32 sub32
+        x "$BPF_AOT" compile -O2 -S --target x86_64-linux-gnu divrem64.bin -o divrem64.s
+        expect_rc 0 "compile -O2 -S divrem64"
+        expect_eq "$(grep -cE '^[[:space:]]+divq?[[:space:]]' divrem64.s)" 1 \
+                "divrem64: one 64-bit div for quotient and remainder"
+        # -1 and -2^63: all ones, and the top bit alone (bash's numbers are signed).
+        for dividend in 0 1 100 4294967295 4294967296 -1 -9223372036854775808; do
+                for divisor in 0 1 7 4294967296 4294967303 -1; do
+                        : >m.bin
+                        poke m.bin 0 8 "$dividend"
+                        poke m.bin 8 8 "$divisor"
+                        for p in divrem64 divrem32; do
+                                want=$("$BPF_AOT" run --interp "$p.bin" m.bin)
+                                for w in -O0 -O2; do
+                                        x "$BPF_AOT" run $w "$p.bin" m.bin
+                                        expect_stdout "$want" "$p $w: $dividend / $divisor as the interpreter"
+                                done
+                        done
+                done
+        done
+}

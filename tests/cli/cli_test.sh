@@ -262,7 +262,7 @@ mix_expect() { echo $((((($1 * 3) + $2) ^ 0x5a) + 1000)); }
 
 # Overwrite COUNT bytes at OFFSET of FILE with the little-endian VALUE.
 poke() { # poke FILE OFFSET COUNT VALUE
-        local f=$1 off=$2 n=$3 v=$4 i out=""
+        local f=$1 off=$2 n=$3 v=$4 i out="" b
         for ((i = 0; i < n; i++)); do
                 printf -v b '\\%03o' $(((v >> (8 * i)) & 255))
                 out+=$b
