@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_input.h"
 #include "bench_kernels.h" /* generated: BENCH_KERNELS(X) */
 
 typedef uint64_t (*kernel_fn)(void *ctx, uint64_t size);
@@ -66,40 +67,6 @@ struct engine_run {
 };
 
 static volatile uint64_t sink;
-
-static double now_ns(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-/* bench.c's input: the same bytes for every engine. */
-static uint64_t rng_next(uint64_t *s)
-{
-        *s ^= *s >> 12;
-        *s ^= *s << 25;
-        *s ^= *s >> 27;
-        return *s * 0x2545f4914f6cdd1dull;
-}
-
-static void fill_input(uint8_t *buf, size_t n)
-{
-        uint64_t s = 0x9e3779b97f4a7c15ull;
-        size_t half = n / 2;
-
-        for (size_t i = 0; i < half; i += 8) {
-                uint64_t v = rng_next(&s);
-                size_t m = half - i < 8 ? half - i : 8;
-                memcpy(buf + i, &v, m);
-        }
-        memcpy(buf + half, buf, n - half < half ? n - half : half);
-        for (size_t i = half + 4099; i < n; i += 4099)
-                buf[i] ^= 0x5a;
-        if (n - half > half)
-                buf[n - 1] = 0xa5;
-}
 
 static bool run_engine(const struct engine_run *e, int which, uint8_t *buf, size_t len, uint64_t *v)
 {
