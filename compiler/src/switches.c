@@ -1336,6 +1336,7 @@ static bool try_root(LLVMContextRef ctx, LLVMBuilderRef b, LLVMBasicBlockRef roo
         int oc_lo = -1, oc_hi = -1;
         uint64_t lo = 0, hi = 0;
 
+        e->refined = false; /* follow() reads it before the window's walk resets it */
         if (!term || (pred_edges(root) == 0 &&
                       root != LLVMGetEntryBasicBlock(LLVMGetBasicBlockParent(root))))
                 return false;
@@ -1526,7 +1527,7 @@ int switches_recover(LLVMModuleRef mod)
         LLVMContextRef ctx = LLVMGetModuleContext(mod);
         LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
         struct tree *t = malloc(sizeof(*t));
-        struct ectx *e = malloc(sizeof(*e));
+        struct ectx *e = calloc(1, sizeof(*e));
         int rebuilt = 0;
         bool refined = false;
 
