@@ -15,7 +15,8 @@
 #
 # ctest sets the environment (tests/cross/CMakeLists.txt): BPF_AOT_BUILD (this
 # build), SRC (the sources), CONFORMANCE (the suite, vectors.tsv),
-# CROSS_VECTORS (the table generator), WORK (scratch), LDFLAGS (native links).
+# CROSS_VECTORS (the table generator), WORK (scratch), CROSS_NATIVE_LDFLAGS (native links; not LDFLAGS, which
+# CMake would take into the cross sub-build).
 # A missing cross compiler, C library or qemu fails the test, naming the package.
 
 set -u -o pipefail
@@ -239,9 +240,9 @@ link() {
         local m=$1 out=$2
         shift 2
         if [[ $m == native ]]; then
-                # shellcheck disable=SC2086 # LDFLAGS: words
+                # shellcheck disable=SC2086 # CROSS_NATIVE_LDFLAGS: words
                 run "$out.log" cc -O2 -I "$SRC/runtime/include" "$@" "$NATIVE_RT" -lpthread \
-                        ${LDFLAGS:-} -o "$out"
+                        ${CROSS_NATIVE_LDFLAGS:-} -o "$out"
         else
                 run "$out.log" "$CROSS_CC" -O2 -I "$SRC/runtime/include" "$@" "$CROSS_RT" \
                         "${CROSS_LIBS[@]}" -o "$out"
