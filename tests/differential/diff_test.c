@@ -39,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -176,23 +177,64 @@ static int run_interp(const struct bpfaot_prog *prog, uint8_t *mem, size_t len, 
 }
 
 /*
- * Interpret on a copy of `init` placed `shift` bytes into a fresh buffer,
- * with CTX_SLACK bytes on either side, so that an access just past either
- * end of the context never reaches other memory the interpreter accepts;
- * result memory in `out`.
+ * The interpreter's contexts sit in the middle of an address range of
+ * CTX_RESERVE bytes that nothing else may use, so that an unsafe access
+ * GEN_FAR_REACH away from the context never lands in the interpreter's
+ * stack frames, wherever malloc put those (as it did once, 1.2 MiB away).
  */
-static int interp_at(const struct bpfaot_prog *prog, const uint8_t *init, size_t len, size_t shift,
-                     uint8_t *out, uint64_t *r0, struct bpfaot_error *err)
+#define CTX_RESERVE (4 * GEN_FAR_REACH)
+
+struct ctx_arena {
+        uint8_t *base; /* CTX_RESERVE bytes, PROT_NONE but for [mid, mid + open) */
+        size_t open;   /* bytes made writable so far, from the middle */
+};
+
+static uint8_t *ctx_arena_get(struct ctx_arena *a, size_t size)
 {
-        uint8_t *buf = calloc(1, len + shift + 2 * CTX_SLACK), *mem = buf + CTX_SLACK + shift;
+        size_t page = (size_t)sysconf(_SC_PAGESIZE), want = (size + page - 1) / page * page;
+        uint8_t *mid;
+
+        if (!a->base) {
+                void *p = mmap(NULL, CTX_RESERVE, PROT_NONE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                if (p == MAP_FAILED)
+                        return NULL;
+                a->base = p;
+        }
+        mid = a->base + CTX_RESERVE / 2;
+        if (want > a->open) {
+                if (mprotect(mid, want, PROT_READ | PROT_WRITE))
+                        return NULL;
+                a->open = want;
+        }
+        memset(mid, 0, size);
+        return mid;
+}
+
+static void ctx_arena_free(struct ctx_arena *a)
+{
+        if (a->base)
+                munmap(a->base, CTX_RESERVE);
+}
+
+/*
+ * Interpret on a copy of `init` placed `shift` bytes into the arena's
+ * buffer, with CTX_SLACK bytes on either side, so that an access just past
+ * either end of the context never reaches other memory the interpreter
+ * accepts; result memory in `out`.
+ */
+static int interp_at(struct ctx_arena *arena, const struct bpfaot_prog *prog, const uint8_t *init,
+                     size_t len, size_t shift, uint8_t *out, uint64_t *r0, struct bpfaot_error *err)
+{
+        uint8_t *buf = ctx_arena_get(arena, len + shift + 2 * CTX_SLACK),
+                *mem = buf + CTX_SLACK + shift;
         int ret;
 
         if (!buf)
-                return bpfaot_error_set(err, ENOMEM, "out of memory");
+                return bpfaot_error_set(err, errno, "cannot map the context: %s", strerror(errno));
         memcpy(mem, init, len);
         ret = run_interp(prog, mem, len, r0, err);
         memcpy(out, mem, len);
-        free(buf);
         return ret;
 }
 
@@ -262,7 +304,8 @@ struct trial {
         struct bpfaot_prog prog;
         uint8_t *init, *mem_i, *mem_i2, *mem_n;
         struct outcome oc_i, oc_i2, oc_n;
-        bool report; /* print details of a failure */
+        struct ctx_arena *arena; /* where the interpreter's contexts go */
+        bool report;             /* print details of a failure */
 };
 
 /* An interpreter's run: 0 when it finished or (unsafe programs) failed an access, else its code. */
@@ -301,11 +344,12 @@ static bool check_interp(struct trial *t, const struct options *o, struct stats 
         void *hold;
         int ret, ret2 = 0;
 
-        ret = interp_at(&t->prog, t->init, len, 0, t->mem_i, &t->oc_i.r0, &err);
+        ret = interp_at(t->arena, &t->prog, t->init, len, 0, t->mem_i, &t->oc_i.r0, &err);
         ret = interp_outcome(o, ret, &err, &t->oc_i);
         hold = malloc(BPFAOT_MAX_CALL_DEPTH * GEN_STACK_SIZE); /* moves the next run's frames */
         if (!ret) {
-                ret2 = interp_at(&t->prog, t->init, len, 40, t->mem_i2, &t->oc_i2.r0, &err2);
+                ret2 =
+                    interp_at(t->arena, &t->prog, t->init, len, 40, t->mem_i2, &t->oc_i2.r0, &err2);
                 ret2 = interp_outcome(o, ret2, &err2, &t->oc_i2);
         }
         free(hold);
@@ -372,9 +416,10 @@ static bool check_native(struct trial *t, const struct options *o, struct stats 
 }
 
 /* One seed: returns true when it passes. */
-static bool check_seed(uint64_t seed, const struct options *o, struct stats *st)
+static bool check_seed(uint64_t seed, const struct options *o, struct ctx_arena *arena,
+                       struct stats *st)
 {
-        struct trial t = {.seed = seed, .report = st->failed < MAX_REPORTED};
+        struct trial t = {.seed = seed, .arena = arena, .report = st->failed < MAX_REPORTED};
         unsigned mode = o->unsafe ? GEN_UNSAFE : o->sandbox ? GEN_SANDBOX : 0;
         bool ok = false;
         size_t len;
@@ -466,6 +511,7 @@ int main(int argc, char **argv)
 {
         struct options o = {0};
         struct stats st = {0};
+        struct ctx_arena arena = {0};
         double t0 = now();
         char mode[64];
 
@@ -478,11 +524,12 @@ int main(int argc, char **argv)
         signal(SIGILL, crash_handler);
         signal(SIGBUS, crash_handler);
         for (uint64_t i = 0; i < o.count; i++) {
-                if (check_seed(o.first_seed + i, &o, &st))
+                if (check_seed(o.first_seed + i, &o, &arena, &st))
                         st.passed++;
                 else
                         st.failed++;
         }
+        ctx_arena_free(&arena);
         if (o.interp_only)
                 snprintf(mode, sizeof(mode), "interpreter only%s", o.unsafe ? ", unsafe" : "");
         else

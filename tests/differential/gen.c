@@ -1084,6 +1084,8 @@ static size_t emit_cond_jump(struct gen *g);
 #define UNSAFE_PERCENT 5
 /* Offsets "far" from every region: at least this, and below 2^36. */
 #define FAR_MIN 0x100000
+/* OFF_FAR's farthest, (2 FAR_MIN) << 15, plus a region's size, stays within the promise. */
+_Static_assert((2ull * FAR_MIN << 16) <= GEN_FAR_REACH, "far offsets exceed GEN_FAR_REACH");
 /* How far past either end of a region an access that is "near" it may start. */
 #define NEAR 64
 

@@ -40,7 +40,9 @@
  * engine has another region (diff_test gives the interpreter's context
  * room around it, and only the entry's frame is approached from outside:
  * the interpreter keeps a callee's frame right above its caller's, compiled
- * code below it), or goes over 1 MiB away, where neither has one. So the
+ * code below it), or goes over 1 MiB (and under GEN_FAR_REACH) away, where neither has one
+ * (diff_test keeps the interpreter's context GEN_FAR_REACH bytes away from
+ * anything else; compiled code's frames are on the thread's stack). So the
  * sandbox's one documented difference, that a pointer derived from the
  * context which leaves it fails even where it lands in another region,
  * never shows. Nor does another: the sandbox checks the source of
@@ -60,6 +62,11 @@
 #define GEN_STACK_SIZE  BPFAOT_DEFAULT_STACK_SIZE
 #define GEN_MIN_MEM_LEN 128
 #define GEN_MAX_MEM_LEN 512
+/*
+ * How far from its region a GEN_UNSAFE access may land, at most: a user of
+ * such programs keeps every other region of an engine further away.
+ */
+#define GEN_FAR_REACH (1ull << 37)
 
 /* Helper ids generated programs call (deterministic functions of r1-r5). */
 #define GEN_HELPER_FIRST 1000
