@@ -14,16 +14,91 @@
  * vectorising a loop: a vectorised loop counts once per vector step.
  * Counting the first entry of a header too over-counts by one per entry
  * into a loop, which a budget of this size does not notice.
+ *
+ * A budget spent is reported at the eBPF instruction that heads the loop,
+ * which the translator wrote into the loop's metadata (sandbox_loops_name).
+ * Where optimisation lost it (IPSCCP drops it when it folds the branch),
+ * the header's block, if still the translator's, names an instruction of
+ * the loop. When a function's leftover count spends the budget on return,
+ * the instruction is left unnamed unless the function has one loop.
  */
 #include "sandbox_loops.h"
 #include "llvm_compat.h"
+#include "translate.h"
 #include "bpfaot/objabi.h"
+
+#include <llvm-c/DebugInfo.h>
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SANDBOX_LOOP_BATCH 4096
+/* The llvm.loop property naming a loop's head: !{!"bpfaot.loop.head", i64 insn}. */
+#define LOOP_HEAD_MD "bpfaot.loop.head"
+#define LOOP_MD      "llvm.loop"
+
+void sandbox_loops_name(LLVMValueRef br, size_t head)
+{
+        LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(br));
+        LLVMMetadataRef prop[2] = {
+            LLVMMDStringInContext2(ctx, LOOP_HEAD_MD, strlen(LOOP_HEAD_MD)),
+            LLVMValueAsMetadata(LLVMConstInt(LLVMInt64TypeInContext(ctx), head, false)),
+        };
+        /* A loop's id refers to itself: made through a temporary node. */
+        LLVMMetadataRef self = LLVMTemporaryMDNode(ctx, NULL, 0);
+        LLVMMetadataRef ops[2] = {self, LLVMMDNodeInContext2(ctx, prop, 2)};
+        LLVMMetadataRef id = LLVMMDNodeInContext2(ctx, ops, 2);
+
+        LLVMMetadataReplaceAllUsesWith(self, id);
+        LLVMSetMetadata(br, LLVMGetMDKindIDInContext(ctx, LOOP_MD, strlen(LOOP_MD)),
+                        LLVMMetadataAsValue(ctx, id));
+}
+
+/* The instruction a block of the translator's own (TRANSLATE_BLOCK_PREFIX "N") starts, else
+ * BPFAOT_SANDBOX_NO_INSN. */
+static uint32_t block_insn(LLVMBasicBlockRef bb)
+{
+        const char *name = LLVMGetBasicBlockName(bb);
+        size_t len = strlen(TRANSLATE_BLOCK_PREFIX);
+        unsigned long long n = 0;
+
+        if (!name || strncmp(name, TRANSLATE_BLOCK_PREFIX, len) || name[len] < '0' ||
+            name[len] > '9')
+                return BPFAOT_SANDBOX_NO_INSN;
+        for (const char *c = name + len; *c && *c != '.'; c++) {
+                if (*c < '0' || *c > '9' || n >= BPFAOT_SANDBOX_NO_INSN / 10)
+                        return BPFAOT_SANDBOX_NO_INSN;
+                n = n * 10 + (unsigned)(*c - '0');
+        }
+        return (uint32_t)n;
+}
+
+/* The head sandbox_loops_name gave the loop `term` is a back edge of, else BPFAOT_SANDBOX_NO_INSN.
+ */
+static uint32_t named_head(LLVMValueRef term, unsigned loop_kind)
+{
+        LLVMValueRef id = LLVMGetMetadata(term, loop_kind), ops[16], prop[2];
+        unsigned n;
+
+        if (!id || (n = LLVMGetMDNodeNumOperands(id)) > 16)
+                return BPFAOT_SANDBOX_NO_INSN;
+        LLVMGetMDNodeOperands(id, ops);
+        for (unsigned i = 1; i < n; i++) {
+                const char *name;
+                unsigned len;
+
+                if (!ops[i] || !LLVMIsAMDNode(ops[i]) || LLVMGetMDNodeNumOperands(ops[i]) != 2)
+                        continue;
+                LLVMGetMDNodeOperands(ops[i], prop);
+                name = prop[0] ? LLVMGetMDString(prop[0], &len) : NULL;
+                if (name && len == strlen(LOOP_HEAD_MD) && !memcmp(name, LOOP_HEAD_MD, len) &&
+                    prop[1] && LLVMIsAConstantInt(prop[1]) &&
+                    LLVMConstIntGetZExtValue(prop[1]) < BPFAOT_SANDBOX_NO_INSN)
+                        return (uint32_t)LLVMConstIntGetZExtValue(prop[1]);
+        }
+        return BPFAOT_SANDBOX_NO_INSN;
+}
 
 /* The blocks of one function, by index, and a pointer -> index table. */
 struct cfg {
@@ -125,7 +200,9 @@ static LLVMValueRef budget_fn(LLVMModuleRef mod, LLVMTypeRef *ty)
         LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx);
         LLVMValueRef f = LLVMGetNamedFunction(mod, BPFAOT_SANDBOX_BUDGET_SYMBOL);
 
-        *ty = LLVMFunctionType(i64, &i64, 1, false);
+        LLVMTypeRef params[2] = {i64, i64};
+
+        *ty = LLVMFunctionType(i64, params, 2, false);
         if (!f)
                 f = LLVMAddFunction(mod, BPFAOT_SANDBOX_BUDGET_SYMBOL, *ty);
         return f;
@@ -151,16 +228,22 @@ static void build_fail_ret(LLVMBuilderRef b, LLVMTypeRef ty)
  * enter, holding its instructions but the terminator (its phis included)
  * and the count; `v` keeps the terminator, so its successors' phis stay right.
  */
+static LLVMValueRef budget_how(LLVMContextRef ctx, uint32_t head)
+{
+        return LLVMConstInt(LLVMInt64TypeInContext(ctx),
+                            BPFAOT_SANDBOX_HOW(head, BPFAOT_SANDBOX_BUDGET, 0, 0), false);
+}
+
 static void count_header(LLVMBuilderRef b, const struct cfg *g, LLVMValueRef fn,
-                         LLVMBasicBlockRef v, LLVMValueRef counter, LLVMValueRef budget,
-                         LLVMTypeRef budget_ty)
+                         LLVMBasicBlockRef v, uint32_t head, LLVMValueRef counter,
+                         LLVMValueRef budget, LLVMTypeRef budget_ty)
 {
         LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(fn));
         LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx);
         LLVMBasicBlockRef top = LLVMInsertBasicBlockInContext(ctx, v, "loop_count");
         LLVMBasicBlockRef batch = LLVMAppendBasicBlockInContext(ctx, fn, "loop_batch");
         LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(ctx, fn, "loop_budget_spent");
-        LLVMValueRef term = LLVMGetBasicBlockTerminator(v), n, ok;
+        LLVMValueRef term = LLVMGetBasicBlockTerminator(v), n, ok, args[2];
 
         for (size_t i = 0; i < g->n; i++) {
                 LLVMValueRef t = LLVMGetBasicBlockTerminator(g->bb[i]);
@@ -184,8 +267,9 @@ static void count_header(LLVMBuilderRef b, const struct cfg *g, LLVMValueRef fn,
                         v);
         LLVMPositionBuilderAtEnd(b, batch);
         LLVMBuildStore(b, LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false), counter);
-        n = LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false);
-        ok = LLVMBuildCall2(b, budget_ty, budget, &n, 1, "");
+        args[0] = LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false);
+        args[1] = budget_how(ctx, head);
+        ok = LLVMBuildCall2(b, budget_ty, budget, args, 2, "");
         LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, ok, LLVMConstInt(i64, 0, false), ""), v,
                         fail);
         LLVMPositionBuilderAtEnd(b, fail);
@@ -215,14 +299,17 @@ static bool bound_fn(LLVMModuleRef mod, LLVMBuilderRef b, LLVMValueRef fn, bool 
 {
         LLVMContextRef ctx = LLVMGetModuleContext(mod);
         LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx), budget_ty;
+        unsigned loop_kind = LLVMGetMDKindIDInContext(ctx, LOOP_MD, strlen(LOOP_MD));
         struct cfg g = {0};
         bool *header = NULL, any = false;
+        uint32_t *head = NULL, only = BPFAOT_SANDBOX_NO_INSN;
+        size_t named = 0;
         LLVMValueRef counter, budget;
 
         if (opens_run(fn))
                 return false;
         if (!cfg_init(&g, fn) || !(header = calloc(g.n ? g.n : 1, sizeof(*header))) ||
-            !find_headers(&g, header)) {
+            !(head = malloc((g.n ? g.n : 1) * sizeof(*head))) || !find_headers(&g, header)) {
                 *oom = true;
                 goto out;
         }
@@ -230,27 +317,55 @@ static bool bound_fn(LLVMModuleRef mod, LLVMBuilderRef b, LLVMValueRef fn, bool 
                 any |= header[i];
         if (!any)
                 goto out;
+        /* A header's name comes from the back edges entering it. */
+        for (size_t i = 0; i < g.n; i++)
+                head[i] = BPFAOT_SANDBOX_NO_INSN;
+        for (size_t i = 0; i < g.n; i++) {
+                LLVMValueRef t = LLVMGetBasicBlockTerminator(g.bb[i]);
+                uint32_t h = t ? named_head(t, loop_kind) : BPFAOT_SANDBOX_NO_INSN;
+
+                for (unsigned k = 0; h != BPFAOT_SANDBOX_NO_INSN && k < LLVMGetNumSuccessors(t);
+                     k++) {
+                        size_t v = index_of(&g, LLVMGetSuccessor(t, k));
+
+                        if (header[v] && head[v] == BPFAOT_SANDBOX_NO_INSN) {
+                                head[v] = h;
+                                named++;
+                                only = h;
+                        }
+                }
+        }
+        for (size_t i = 0; i < g.n; i++)
+                if (header[i] && head[i] == BPFAOT_SANDBOX_NO_INSN &&
+                    (head[i] = block_insn(g.bb[i])) != BPFAOT_SANDBOX_NO_INSN) {
+                        named++;
+                        only = head[i];
+                }
+        if (named != 1)
+                only = BPFAOT_SANDBOX_NO_INSN;
         budget = budget_fn(mod, &budget_ty);
         LLVMPositionBuilderBefore(b, LLVMGetFirstInstruction(g.bb[0]));
         counter = LLVMBuildAlloca(b, i64, "loops_left");
         LLVMBuildStore(b, LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false), counter);
         for (size_t i = 0; i < g.n; i++)
                 if (header[i])
-                        count_header(b, &g, fn, g.bb[i], counter, budget, budget_ty);
+                        count_header(b, &g, fn, g.bb[i], head[i], counter, budget, budget_ty);
         /* What is left is the run's when the function returns (a failure is seen by the caller). */
         for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb;
              bb = LLVMGetNextBasicBlock(bb)) {
-                LLVMValueRef t = LLVMGetBasicBlockTerminator(bb), n;
+                LLVMValueRef t = LLVMGetBasicBlockTerminator(bb), args[2];
 
                 if (!t || LLVMGetInstructionOpcode(t) != LLVMRet ||
                     strcmp(LLVMGetBasicBlockName(bb), "loop_budget_spent") == 0)
                         continue;
                 LLVMPositionBuilderBefore(b, t);
-                n = LLVMBuildSub(b, LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false),
-                                 LLVMBuildLoad2(b, i64, counter, ""), "loops");
-                LLVMBuildCall2(b, budget_ty, budget, &n, 1, "");
+                args[0] = LLVMBuildSub(b, LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false),
+                                       LLVMBuildLoad2(b, i64, counter, ""), "loops");
+                args[1] = budget_how(ctx, only);
+                LLVMBuildCall2(b, budget_ty, budget, args, 2, "");
         }
 out:
+        free(head);
         free(header);
         cfg_free(&g);
         return any;

@@ -13,4 +13,13 @@
  */
 bool sandbox_bound_loops(LLVMModuleRef mod, bool *oom);
 
+/*
+ * Name the loop whose back edge is `br` (the translator's branch of a
+ * backward jump to eBPF instruction `head`): a budget spent in it is then
+ * reported at `head`. Kept as a property of the loop's llvm.loop
+ * metadata, which LLVM's loop passes carry along (rotation, unrolling,
+ * vectorisation).
+ */
+void sandbox_loops_name(LLVMValueRef br, size_t head);
+
 #endif

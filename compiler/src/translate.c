@@ -15,6 +15,7 @@
  */
 #include "internal.h"
 #include "translate.h"
+#include "sandbox_loops.h"
 #include "debuginfo.h"
 #include "insn.h"
 #include "llvm_compat.h"
@@ -1838,6 +1839,15 @@ static void packet_of(struct tr *t, LLVMValueRef *ctx, LLVMValueRef *size)
         *size = LLVMGetParam(t->fn, first + 1);
 }
 
+/* A sandboxed loop's budget is reported at its head: the target of the backward jump. */
+static void name_back_edge(struct tr *t, size_t idx, LLVMValueRef br)
+{
+        const struct bpfaot_insn *insn = &t->prog->insns[idx];
+
+        if (t->opts->sandbox && insn_jump_target(insn, idx) <= (long)idx)
+                sandbox_loops_name(br, (size_t)insn_jump_target(insn, idx));
+}
+
 /*
  * LD_ABS/LD_IND, as the kernel's
  * bpf_skb_load_helper_{8,16,32} on a packet that is the context the
@@ -1931,8 +1941,10 @@ static void tr_cond_jmp(struct tr *t, size_t idx)
         } else {
                 cond = LLVMBuildICmp(t->b, cond_pred(op), a, b, "");
         }
-        LLVMBuildCondBr(t->b, cond, block_for(t, (size_t)insn_jump_target(insn, idx)),
-                        block_for(t, idx + 1));
+        name_back_edge(t, idx,
+                       LLVMBuildCondBr(t->b, cond,
+                                       block_for(t, (size_t)insn_jump_target(insn, idx)),
+                                       block_for(t, idx + 1)));
 }
 
 /* ------------------------------------------------------------------ */
@@ -2003,7 +2015,8 @@ static void tr_insn(struct tr *t, size_t idx)
         else if (insn_is_call(insn))
                 tr_call(t, idx);
         else if (insn_is_ja(insn))
-                LLVMBuildBr(t->b, block_for(t, (size_t)insn_jump_target(insn, idx)));
+                name_back_edge(
+                    t, idx, LLVMBuildBr(t->b, block_for(t, (size_t)insn_jump_target(insn, idx))));
         else
                 tr_cond_jmp(t, idx);
 }
@@ -2079,7 +2092,7 @@ static void create_blocks(struct tr *t, size_t lo, size_t hi)
         for (size_t i = lo; i < hi; i++) {
                 if (!t->leaders[i])
                         continue;
-                snprintf(name, sizeof(name), "insn%zu", i);
+                snprintf(name, sizeof(name), TRANSLATE_BLOCK_PREFIX "%zu", i);
                 t->blocks[i] = LLVMAppendBasicBlockInContext(t->ctx, t->fn, name);
         }
 }

@@ -7,6 +7,10 @@
 
 #include <llvm-c/Core.h>
 
+/* The block of each jump target or other leader instruction N is named TRANSLATE_BLOCK_PREFIX "N".
+ */
+#define TRANSLATE_BLOCK_PREFIX "insn"
+
 struct translate_opts {
         const char *entry_name;
         size_t region_insns; /* split longer sub-programs into regions; 0: never */

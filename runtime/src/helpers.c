@@ -205,7 +205,9 @@ BPFAOT_HELPER(loop)(uint64_t nr_loops, uint64_t fn, uint64_t ctx, uint64_t flags
                 return (uint64_t)-ELOOP;
         /* A sandboxed run counts each call as a loop iteration (its budget). */
         for (uint32_t i = 0; i < n; i++)
-                if (cb(i, (void *)(uintptr_t)ctx) || !bpfaot_rt_sandbox_budget(1)) {
+                if (cb(i, (void *)(uintptr_t)ctx) ||
+                    !bpfaot_rt_sandbox_budget(1, BPFAOT_SANDBOX_HOW(BPFAOT_SANDBOX_NO_INSN,
+                                                                    BPFAOT_SANDBOX_BUDGET, 0, 0))) {
                         n = i + 1;
                         break;
                 }

@@ -141,12 +141,12 @@ void bpfaot_rt_sandbox_locate(struct bpfaot_sandbox_run *run, uint64_t how)
 {
         if (run->failed &&
             (run->fault.kind == BPFAOT_SANDBOX_DEPTH || run->fault.kind == BPFAOT_SANDBOX_RECORD ||
-             run->fault.kind == BPFAOT_SANDBOX_LOCK) &&
+             run->fault.kind == BPFAOT_SANDBOX_LOCK || run->fault.kind == BPFAOT_SANDBOX_BUDGET) &&
             run->fault.insn == UNLOCATED)
                 run->fault.insn = how_insn(how);
 }
 
-uint64_t bpfaot_rt_sandbox_budget(uint64_t loops)
+uint64_t bpfaot_rt_sandbox_budget(uint64_t loops, uint64_t how)
 {
         struct bpfaot_sandbox_run *run = current;
 
@@ -157,9 +157,8 @@ uint64_t bpfaot_rt_sandbox_budget(uint64_t loops)
         run->loops += loops;
         if (run->loops <= run->max_loops && run->loops >= loops)
                 return 1;
-        fail(run, 0, run->max_loops, BPFAOT_SANDBOX_HOW(0, BPFAOT_SANDBOX_BUDGET, 0, 0), NULL);
-        /* Where in the code is not known: the count is of optimised loops. */
-        run->fault.insn = BPFAOT_SANDBOX_NO_INSN;
+        fail(run, 0, run->max_loops, BPFAOT_SANDBOX_HOW(how_insn(how), BPFAOT_SANDBOX_BUDGET, 0, 0),
+             NULL);
         return 0;
 }
 

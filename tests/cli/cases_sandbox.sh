@@ -371,10 +371,27 @@ case_sandbox_recurse() {
 # The loop budget: loops that never end, and callbacks that multiply, end the run.
 case_sandbox_budget() {
         sandbox_asm spin 'mov %r0, 0' 'add %r0, 1' 'ja -2' 'exit'
-        x timeout 60 "$BPF_AOT" run --sandbox --max-loops 100000 spin.bin
-        expect_rc 1 "run --sandbox --max-loops 100000 of an endless loop"
-        expect_err_line '^bpf-aot: spin\.bin: spin: exceeded the limit of 100000 loop iterations$' \
-                "an endless loop ends with the budget"
+        # The fault names the loop's head (the backward jump's target), optimised or not.
+        for o in 2 0; do
+                x timeout 60 "$BPF_AOT" run --sandbox --max-loops 100000 -O $o spin.bin
+                expect_rc 1 "run --sandbox --max-loops 100000 -O $o of an endless loop"
+                expect_err_line '^bpf-aot: spin\.bin: spin: insn 1: add %r0, 1: exceeded the limit of 100000 loop iterations$' \
+                        "an endless loop ends with the budget, at its head (-O $o)"
+        done
+        # Nested loops: the inner one (insn 4) never ends; in a sub-program (insn 10) too.
+        sandbox_asm nest 'mov %r0, 0' 'mov %r1, 3' 'add %r0, 1' 'mov %r2, 0' 'add %r2, 1' \
+                'jne %r1, 0, -2' 'add %r1, -1' 'jne %r1, 0, -6' 'call local +1' 'exit' \
+                'mov %r3, 0' 'add %r3, 1' 'jne %r1, 7, -2' 'mov %r0, %r3' 'exit'
+        x timeout 60 "$BPF_AOT" run --sandbox --max-loops 100000 nest.bin
+        expect_rc 1 "run --sandbox of an endless inner loop"
+        expect_err_line '^bpf-aot: nest\.bin: nest: insn 4: add %r2, 1: exceeded the limit of 100000 loop iterations$' \
+                "the inner loop's head is named"
+        sandbox_asm nestsub 'mov %r1, 0' 'call local +1' 'exit' 'mov %r3, 0' 'add %r3, 1' \
+                'jne %r1, 7, -2' 'mov %r0, %r3' 'exit'
+        x timeout 60 "$BPF_AOT" run --sandbox --max-loops 100000 nestsub.bin
+        expect_rc 1 "run --sandbox of an endless loop in a sub-program"
+        expect_err_line '^bpf-aot: nestsub\.bin: nestsub: insn 4: add %r3, 1: exceeded the limit of 100000 loop iterations$' \
+                "a sub-program's loop head is named"
         x timeout 60 "$BPF_AOT" run --sandbox spin.bin
         expect_rc 1 "run --sandbox of an endless loop: the default budget"
         expect_err_line 'exceeded the limit of 100000000 loop iterations$' "the default budget"
@@ -390,8 +407,8 @@ case_sandbox_budget() {
                 'mov %r4, 0' 'call 181' 'mov %r0, 0' 'exit' 'mov %r0, 0' 'exit'
         x timeout 60 "$BPF_AOT" run --sandbox --max-loops 1000000 nested.bin
         expect_rc 1 "run --sandbox of 2^46 callback calls"
-        expect_err_line '^bpf-aot: nested\.bin: nested: exceeded the limit of 1000000 loop iterations$' \
-                "callback calls count against the budget"
+        expect_err_line '^bpf-aot: nested\.bin: nested: insn 12: call 181: exceeded the limit of 1000000 loop iterations$' \
+                "callback calls count against the budget, at the bpf_loop call running them"
         x "$BPF_AOT" build --max-loops 5 "$(obj progs)" -o budget
         expect_rc 2 "build --max-loops without --sandbox"
         expect_err_line '^bpf-aot: build: --max-loops is the budget of --sandbox: give both$' \

@@ -16,7 +16,9 @@
 #include <string.h>
 
 #define HOW(insn, kind, arg, helper) BPFAOT_SANDBOX_HOW(insn, kind, arg, helper)
-#define U(p)                         ((uint64_t)(uintptr_t)(p))
+/* The count of a loop whose head is not known. */
+#define UNNAMED_LOOP HOW(BPFAOT_SANDBOX_NO_INSN, BPFAOT_SANDBOX_BUDGET, 0, 0)
+#define U(p)         ((uint64_t)(uintptr_t)(p))
 
 static char reason[256];
 
@@ -168,9 +170,9 @@ int main(void)
 
         /* A tail call's run: its fault and its loop count are its caller's. */
         enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 5000);
-        CHECK_EQ(bpfaot_rt_sandbox_budget(3000), 1);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(3000, UNNAMED_LOOP), 1);
         enter(&tail, ctx, sizeof(ctx), NULL, 0, NULL, 0, 0);
-        CHECK_EQ(bpfaot_rt_sandbox_budget(1000), 1);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(1000, UNNAMED_LOOP), 1);
         CHECK_EQ(bpfaot_rt_sandbox_check(&tail, 8, 1, HOW(9, BPFAOT_SANDBOX_LOAD, 0, 0)), 0);
         bpfaot_rt_sandbox_leave(&tail);
         CHECK(run.failed);
@@ -178,16 +180,30 @@ int main(void)
         bpfaot_rt_sandbox_leave(&run);
         CHECK(bpfaot_sandbox_fault(&f) && f.insn == 9);
 
-        /* The loop budget: past it the run fails, with no instruction to blame. */
+        /* The loop budget: past it the run fails, at the head of the loop that spent it. */
         enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 5000);
-        CHECK_EQ(bpfaot_rt_sandbox_budget(4096), 1);
-        CHECK_EQ(bpfaot_rt_sandbox_budget(4096), 0);
-        CHECK_EQ(bpfaot_rt_sandbox_budget(UINT64_MAX), 0);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(4096, HOW(7, BPFAOT_SANDBOX_BUDGET, 0, 0)), 1);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(4096, HOW(7, BPFAOT_SANDBOX_BUDGET, 0, 0)), 0);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(UINT64_MAX, HOW(9, BPFAOT_SANDBOX_BUDGET, 0, 0)), 0);
+        bpfaot_rt_sandbox_locate(&run, HOW(12, BPFAOT_SANDBOX_DEPTH, 0, 0));
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(bpfaot_sandbox_fault(&f) && f.insn == 7 && f.kind == BPFAOT_SANDBOX_BUDGET);
+        CHECK(strcmp(why(), "exceeded the limit of 5000 loop iterations") == 0);
+        /* A loop of unknown head (bpf_loop's calls): the call that ran them names it. */
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 10);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(11, UNNAMED_LOOP), 0);
+        bpfaot_rt_sandbox_locate(&run, HOW(12, BPFAOT_SANDBOX_DEPTH, 0, 0));
+        bpfaot_rt_sandbox_locate(&run, HOW(3, BPFAOT_SANDBOX_DEPTH, 0, 0));
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(bpfaot_sandbox_fault(&f) && f.insn == 12);
+        CHECK(strcmp(why(), "exceeded the limit of 10 loop iterations") == 0);
+        /* Unless no call names it. */
+        enter(&run, ctx, sizeof(ctx), data, 2, maps, 1, 10);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(11, UNNAMED_LOOP), 0);
         bpfaot_rt_sandbox_leave(&run);
         CHECK(bpfaot_sandbox_fault(&f) && f.insn == BPFAOT_SANDBOX_NO_INSN);
-        CHECK(strcmp(why(), "exceeded the limit of 5000 loop iterations") == 0);
         /* Outside any run, iterations are not counted (code that is not sandboxed). */
-        CHECK_EQ(bpfaot_rt_sandbox_budget(UINT64_MAX), 1);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(UINT64_MAX, UNNAMED_LOOP), 1);
         /* A new run forgets the last fault; clear forgets it too. */
         enter(&run, ctx, sizeof(ctx), NULL, 0, NULL, 0, 10);
         CHECK(!bpfaot_sandbox_fault(NULL));

@@ -59,7 +59,7 @@ extern "C" {
  * layout or meaning below. Objects hold it in <obj>__abi_version and in
  * every bpfaot_prog_def; a loader refuses other versions.
  */
-#define BPFAOT_OBJ_ABI_VERSION 1
+#define BPFAOT_OBJ_ABI_VERSION 2
 
 /* ---- Symbols an object defines ---- */
 
@@ -116,7 +116,7 @@ extern "C" {
  *   uint64_t check(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
  *                  uint64_t how)
  *   void locate(struct bpfaot_sandbox_run *run, uint64_t how)
- *   uint64_t budget(uint64_t loops)
+ *   uint64_t budget(uint64_t loops, uint64_t how)
  */
 #define BPFAOT_SANDBOX_ENTER_SYMBOL  "bpfaot_rt_sandbox_enter"
 #define BPFAOT_SANDBOX_LEAVE_SYMBOL  "bpfaot_rt_sandbox_leave"

@@ -79,9 +79,12 @@ void bpfaot_rt_sandbox_locate(struct bpfaot_sandbox_run *run, uint64_t how);
  * `loops` more loop iterations of the thread's run (a function counts its
  * own and hands them over in batches, and when it returns; bpf_loop counts
  * its calls): 1 while within the run's budget, or outside any run; else 0,
- * the run failed. A tail call's run counts into its caller's.
+ * the run failed, at the instruction `how` names (the loop's head; when it
+ * is BPFAOT_SANDBOX_NO_INSN, bpfaot_rt_sandbox_locate may name the call
+ * that ran the loop's callbacks). A tail call's run counts into its
+ * caller's.
  */
-uint64_t bpfaot_rt_sandbox_budget(uint64_t loops);
+uint64_t bpfaot_rt_sandbox_budget(uint64_t loops, uint64_t how);
 
 #ifdef __cplusplus
 }
