@@ -13,7 +13,8 @@
 #   CLI_EXTRACT  extract_bpf (eBPF objects embedded in executables)
 #   CLI_READELF, CLI_NM, CLI_CC, CLI_VERSION
 #
-# Each check prints "ok" or "FAIL"; the case fails if any check failed.
+# Each check prints "ok" or "FAIL"; the case fails if any check failed, or if
+# bash reported an error of its own or stopped the case before its end.
 
 set -u -o pipefail
 export LC_ALL=C
@@ -304,7 +305,80 @@ SEVEN_HEX='b7 00 00 00 07 00 00 00
 0f 20 00 00 00 00 00 00
 95 00 00 00 00 00 00 00'
 
-finish() {
+# ---------------------------------------------------------------- bash's own errors
+
+# Bash does not stop at its own errors, and counting checks does not see them. A
+# bad expansion (arithmetic, a substitution, a readonly variable) abandons the rest
+# of the case and goes on at the next top-level command, finish; set -u in the case
+# exits the shell; other errors (set -u in $(...) or a pipeline, ((...)) arithmetic,
+# a builtin misused) are printed and the case goes on, its later checks no longer
+# checking what they say. So run_case marks the case ended after its last command
+# (an explicit return ends it too), an EXIT trap takes an exit in mid-case to finish,
+# and finish looks for bash's messages ("FILE: line N: ...", naming this file or a
+# cases_*.sh; warnings aside) in the stderr of the case and of sourcing the cases
+# (a broken cases_*.sh fails every case), kept in a file and shown at the end. A
+# file, not a pipe through tee: a process substitution is one more child, which a
+# bare `wait` in a case would wait for forever. Commands run through x have their
+# stderr in _err: their failures, even "command not found", are not bash's.
+CLI_TEST_FILES=("$0")
+CLI_CASE_STATE=loading
+
+stderr_begin() {
+        CLI_STDERR_LOG=$PWD/.cli_test_stderr
+        exec {CLI_STDERR}>&2 2>"$CLI_STDERR_LOG"
+        trap on_exit EXIT
+}
+
+# Back to the real stderr, with what the case wrote there.
+stderr_end() {
+        [[ -n ${CLI_STDERR:-} ]] || return 0
+        exec 2>&"$CLI_STDERR" {CLI_STDERR}>&-
+        CLI_STDERR=
+        cat "$CLI_STDERR_LOG" >&2
+}
+
+# bash_errors: bash's own error messages in the case's stderr, one a line.
+bash_errors() {
+        local line f rest
+        while IFS= read -r line; do
+                for f in "${CLI_TEST_FILES[@]}"; do
+                        [[ $line == "$f: line "* ]] || continue
+                        rest=${line#"$f: line "}
+                        if [[ $rest =~ ^[0-9]+:\  && ! $rest =~ ^[0-9]+:\ warning: ]]; then
+                                echo "$line"
+                                break
+                        fi
+                done
+        done <"$CLI_STDERR_LOG"
+}
+
+run_case() {
+        CLI_CASE_STATE=running
+        "case_$CASE"
+        CLI_CASE_STATE=ended
+}
+
+on_exit() {
+        local rc=$?
+        [[ $CLI_CASE_STATE == running ]] && finish "the shell exited, status $rc"
+        stderr_end
+        exit "$rc"
+}
+
+finish() { # finish [WHY]: why the case stopped, when bash said nothing
+        local errors n more=""
+        trap - EXIT
+        stderr_end
+        errors=$(bash_errors)
+        n=$(grep -c . <<<"$errors")
+        ((n > 1)) && more=" (and $((n - 1)) more)"
+        if [[ $CLI_CASE_STATE != ended ]]; then
+                # The last message is the one that stopped it.
+                bad "case '$CASE' stopped early: $(tail -n 1 <<<"$errors" | grep . ||
+                        echo "${1:-it did not reach its end}")"
+        elif ((n > 0)); then
+                bad "case '$CASE': bash reported an error: $(head -n 1 <<<"$errors")$more"
+        fi
         echo "$CASE: $((CHECKS - FAILS)) passed, $FAILS failed"
         [[ $FAILS -eq 0 && $CHECKS -gt 0 ]]
         exit $?
@@ -1559,9 +1633,11 @@ case_bad_values() {
         done
 }
 
+stderr_begin
 # More cases, one file per concern.
 for f in "$CLI_SRC"/cases_*.sh; do
         [[ -e $f ]] || continue
+        CLI_TEST_FILES+=("$f")
         # shellcheck source=/dev/null
         source "$f"
 done
@@ -1571,5 +1647,5 @@ if ! declare -F "case_$CASE" >/dev/null; then
         exit 1
 fi
 require_objs
-"case_$CASE"
+run_case
 finish
