@@ -270,6 +270,185 @@ bool absint_may_alias_frame(const struct absint_value *v)
         return v->maybe_uninit || v->region == ABSINT_STACK || v->region == ABSINT_PTR_OTHER;
 }
 
+/* ------------------------------------------------------------------ */
+/* Room: values bounded by the context's size                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A value with has_room is at most S - room, S the context's size (r2 at
+ * the entry; the sandbox checks context accesses against the same size):
+ * a number as an unsigned integer, a context pointer's offset as a signed
+ * one. Comparisons with such a value teach the other side its room, as the
+ * kernel's packet range does (`if (off + 512 > size) break`), and steps
+ * that provably do not wrap move it.
+ */
+
+/*
+ * Contexts are smaller than this, on every host (as ADDR_WINDOW_MAX): a value
+ * with room r is at most CTX_SIZE_MAX - r, so that a step from it does not wrap.
+ */
+#define CTX_SIZE_MAX ((int64_t)1 << 62)
+
+/* Can `v` carry a room: a number, or a non-NULL context pointer, written on every path? */
+static bool room_capable(const struct absint_value *v)
+{
+        return !v->maybe_uninit &&
+               (v->kind == ABSINT_SCALAR ||
+                (v->kind == ABSINT_PTR && v->region == ABSINT_CTX && !v->maybe_null));
+}
+
+static void room_set(struct absint_value *v, int64_t room)
+{
+        v->has_room = room_capable(v) && room >= INT32_MIN && room <= INT32_MAX;
+        if (v->has_room)
+                v->room = (int32_t)room;
+}
+
+/* `v` learns room `room` too: the larger (tighter) of the two. */
+static void room_learn(struct absint_value *v, int64_t room)
+{
+        if (!v->has_room || room > v->room)
+                room_set(v, room);
+}
+
+/* The value as the integer its room is about: [*lo, *hi]; false when not representable. */
+static bool room_range(const struct absint_value *v, int64_t *lo, int64_t *hi)
+{
+        if (v->kind == ABSINT_PTR) {
+                *lo = v->s.smin;
+                *hi = v->s.smax;
+                return true;
+        }
+        if (v->s.umax > INT64_MAX)
+                return false;
+        *lo = (int64_t)v->s.umin;
+        *hi = (int64_t)v->s.umax;
+        return true;
+}
+
+/*
+ * The room of `out` = `d` + `n` (64-bit, wrapping), where `n`'s value lies in
+ * [nlo, nhi] as a signed integer, from `d`'s room: when no value wraps (an
+ * offset as a signed integer, a number as an unsigned one), the sum is
+ * d + n as integers, so d + n + (room - nhi) <= S.
+ */
+static void room_after_add(struct absint_value *out, const struct absint_value *d, int64_t nlo,
+                           int64_t nhi)
+{
+        int64_t lo, hi, r;
+
+        if (!d->has_room)
+                return;
+        /* Below its room from the largest context: d <= S - room < CTX_SIZE_MAX - room. */
+        hi = CTX_SIZE_MAX - d->room;
+        if (out->kind == ABSINT_PTR) { /* a signed sum, of an offset or a number below 2^63 */
+                if (d->kind == ABSINT_PTR) {
+                        lo = d->s.smin;
+                        hi = d->s.smax < hi ? d->s.smax : hi;
+                } else {
+                        lo = d->s.umin > (uint64_t)hi ? hi : (int64_t)d->s.umin;
+                        hi = d->s.umax < (uint64_t)hi ? (int64_t)d->s.umax : hi;
+                }
+                if (__builtin_add_overflow(lo, nlo, &lo) || __builtin_add_overflow(hi, nhi, &hi))
+                        return;
+                /*
+                 * The offset is that sum: a number with room is below 2^62, so
+                 * ctx + it is not below the context (a meet that finds nothing
+                 * keeps the offset as it was).
+                 */
+                struct scalar box = scalar_srange(lo, hi);
+                scalar_meet(&out->s, &box, &out->s);
+        } else if ((nlo < 0 && d->s.umin < (uint64_t) - (nlo + 1) + 1) ||
+                   (nhi > 0 && (d->s.umax < (uint64_t)hi ? d->s.umax : (uint64_t)hi) >
+                                   UINT64_MAX - (uint64_t)nhi)) {
+                return; /* the unsigned sum may wrap */
+        }
+        if (!__builtin_sub_overflow((int64_t)d->room, nhi, &r))
+                room_learn(out, r);
+}
+
+/*
+ * `out`'s room after 64-bit ALU instruction `insn` made it of `d` and `s`
+ * (their values before it; s NULL for an immediate).
+ */
+static void room_alu(const struct bpfaot_insn *insn, const struct absint_value *d,
+                     const struct absint_value *s, struct absint_value *out)
+{
+        uint8_t op = insn_op(insn);
+        int64_t nlo, nhi, imm = insn->imm;
+        bool is64 = bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64;
+
+        if (is64 && op == BPFAOT_ALU_MOV && s && insn->off == 0)
+                return; /* a copy: its room is the source's */
+        out->has_room = false;
+        if (!is64 || !room_capable(out) || !room_capable(d) || (s && !room_capable(s)))
+                return;
+        switch (op) {
+        case BPFAOT_ALU_ADD:
+                if (!s) {
+                        room_after_add(out, d, imm, imm);
+                        return;
+                }
+                /* A pointer's offset moves by the number's signed value; numbers add unsigned. */
+                if (s->kind == ABSINT_SCALAR &&
+                    (d->kind == ABSINT_PTR ? (nlo = s->s.smin, nhi = s->s.smax, true)
+                                           : room_range(s, &nlo, &nhi)))
+                        room_after_add(out, d, nlo, nhi);
+                if (d->kind == ABSINT_SCALAR &&
+                    (s->kind == ABSINT_PTR ? (nlo = d->s.smin, nhi = d->s.smax, true)
+                                           : room_range(d, &nlo, &nhi)))
+                        room_after_add(out, s, nlo, nhi);
+                /* A number with room moved by a pointer's offset: the pointer's room. */
+                if (d->kind == ABSINT_PTR && s->kind == ABSINT_SCALAR)
+                        room_after_add(out, s, d->s.smin, d->s.smax);
+                if (s->kind == ABSINT_PTR && d->kind == ABSINT_SCALAR)
+                        room_after_add(out, d, s->s.smin, s->s.smax);
+                return;
+        case BPFAOT_ALU_SUB: /* d - n = d + (-n) */
+                if (!s) {
+                        if (imm != INT64_MIN)
+                                room_after_add(out, d, -imm, -imm);
+                        return;
+                }
+                if (s->kind != ABSINT_SCALAR)
+                        return;
+                if (d->kind == ABSINT_PTR ? (nlo = s->s.smin, nhi = s->s.smax, true)
+                                          : room_range(s, &nlo, &nhi))
+                        if (nlo != INT64_MIN)
+                                room_after_add(out, d, -nhi, -nlo);
+                return;
+        case BPFAOT_ALU_AND: /* no more than either number (an address's room is its offset's) */
+                if (out->kind != ABSINT_SCALAR)
+                        return;
+                if (d->kind == ABSINT_SCALAR && d->has_room)
+                        room_learn(out, d->room);
+                if (s && s->kind == ABSINT_SCALAR && s->has_room)
+                        room_learn(out, s->room);
+                return;
+        case BPFAOT_ALU_RSH: /* no more than the dividend */
+        case BPFAOT_ALU_DIV:
+        case BPFAOT_ALU_MOD:
+                if (out->kind == ABSINT_SCALAR && d->kind == ABSINT_SCALAR && d->has_room &&
+                    insn->off == 0)
+                        room_learn(out, d->room);
+                return;
+        default:
+                return;
+        }
+}
+
+/* What a register with room teaches of the context's size: S >= its least value + room. */
+static void room_bounds_ctx(struct absint_state *st, const struct absint_value *v)
+{
+        int64_t lo = v->kind == ABSINT_PTR ? v->s.smin : (int64_t)v->s.umin, min;
+
+        if (!v->has_room || (v->kind != ABSINT_PTR && v->s.umin > INT64_MAX) ||
+            __builtin_add_overflow(lo, (int64_t)v->room, &min))
+                return;
+        if (min > 0 && (uint64_t)min > st->ctx_min)
+                st->ctx_min = (uint64_t)min;
+}
+
 /* An unknown number of `bytes` bytes, zero- or sign-extended. */
 static struct scalar unknown_of_width(unsigned bytes, bool sign_extend)
 {
@@ -287,6 +466,7 @@ static bool value_equal(const struct absint_value *a, const struct absint_value 
                a->maybe_checked == b->maybe_checked && a->maybe_uninit == b->maybe_uninit &&
                a->may_frame == b->may_frame && a->clobbered == b->clobbered &&
                a->readonly == b->readonly && (!a->maybe_null || a->origin == b->origin) &&
+               a->has_room == b->has_room && (!a->has_room || a->room == b->room) &&
                a->link == b->link && a->link_delta == b->link_delta && scalar_equal(&a->s, &b->s);
 }
 
@@ -375,6 +555,20 @@ static struct scalar widen_offset(const struct scalar *old, const struct scalar 
         return scalar_meet(&w, &box, &box) ? box : w;
 }
 
+/*
+ * The room of `r`, the join of `old` and `new`: the smaller; none when
+ * either has none, or when widening sees it shrink (rooms only shrink at a
+ * join, so a loop head settles).
+ */
+static void room_join(struct absint_value *r, const struct absint_value *old,
+                      const struct absint_value *new, const struct widening *widen)
+{
+        r->has_room = false;
+        if (!old->has_room || !new->has_room || (widen && new->room < old->room))
+                return;
+        room_set(r, old->room < new->room ? old->room : new->room);
+}
+
 /* `old` joined with `new` (widened when `widen`). */
 static struct absint_value value_join(const struct absint_value *old,
                                       const struct absint_value *new, const struct widening *widen)
@@ -387,6 +581,7 @@ static struct absint_value value_join(const struct absint_value *old,
         if (old->kind == ABSINT_UNINIT || new->kind == ABSINT_UNINIT) {
                 r = old->kind == ABSINT_UNINIT ? *new : *old;
                 r.maybe_uninit = r.kind != ABSINT_UNINIT;
+                r.has_room = false;
                 /* Clobbered by a call on every path only when on both. */
                 r.clobbered = old->clobbered && new->clobbered;
                 return r;
@@ -405,6 +600,7 @@ static struct absint_value value_join(const struct absint_value *old,
                 unlink_value(&r);
         if (old->kind == ABSINT_SCALAR) {
                 r.s = scalar_merge(&old->s, &new->s, widen);
+                room_join(&r, old, new, widen);
                 return r;
         }
         r.maybe_null = old->maybe_null || new->maybe_null;
@@ -426,6 +622,7 @@ static struct absint_value value_join(const struct absint_value *old,
                 r.id = ABSINT_NO_ID;
                 r.readonly = false;
                 r.s = scalar_unknown();
+                r.has_room = false;
                 return r;
         }
         if (old->id != new->id)
@@ -433,6 +630,7 @@ static struct absint_value value_join(const struct absint_value *old,
         r.readonly = old->readonly && new->readonly;
         r.s =
             widen ? widen_offset(&old->s, &new->s, r.region, widen) : scalar_join(&old->s, &new->s);
+        room_join(&r, old, new, widen);
         return r;
 }
 
@@ -625,6 +823,7 @@ static bool state_copy(struct absint_state *dst, const struct absint_state *src)
         slots_drop(dst);
         memcpy(dst->reg, src->reg, sizeof(dst->reg));
         dst->rest_init = src->rest_init;
+        dst->ctx_min = src->ctx_min;
         dst->slots = src->slots;
         dst->slot_cnt = src->slot_cnt;
         return true;
@@ -644,11 +843,12 @@ static void state_entry(struct absint_state *st, const struct absint_value args[
         st->reg[BPFAOT_REG_FP] = v_ptr(ABSINT_STACK, ABSINT_NO_ID, scalar_const(0));
         st->slot_cnt = 0;
         st->rest_init = false;
+        st->ctx_min = 0;
 }
 
 static bool state_equal(const struct absint_state *a, const struct absint_state *b)
 {
-        if (a->rest_init != b->rest_init || a->slot_cnt != b->slot_cnt)
+        if (a->rest_init != b->rest_init || a->slot_cnt != b->slot_cnt || a->ctx_min != b->ctx_min)
                 return false;
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
                 if (!value_equal(&a->reg[r], &b->reg[r]))
@@ -754,6 +954,10 @@ static bool state_join(struct absint_state *out, const struct absint_state *old,
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
                 out->reg[r] = value_join(&old->reg[r], &new->reg[r], widen);
         out->rest_init = old->rest_init && new->rest_init;
+        /* Widening drops a bound that shrinks, as for rooms. */
+        out->ctx_min = widen && new->ctx_min < old->ctx_min ? 0
+                       : old->ctx_min < new->ctx_min        ? old->ctx_min
+                                                            : new->ctx_min;
         return slots_join_same(out, old, new, widen) || slots_join(out, old, new, widen);
 }
 
@@ -1060,6 +1264,34 @@ static void link_copy(struct absint_state *st, unsigned src, size_t idx)
 }
 
 /*
+ * `o`, which is `v` + `dist` modulo 2^64 (linked), learns `v`'s room: o is
+ * v + dist as integers when no value of v wraps so, or when no value of o
+ * wraps back (o - dist), o bounded by its own room too.
+ */
+static void room_link(struct absint_value *o, const struct absint_value *v, int64_t dist)
+{
+        int64_t cap, lo, hi, r;
+        uint64_t ohi;
+
+        room_after_add(o, v, dist, dist);
+        if (!v->has_room || !room_capable(o) || dist == INT64_MIN)
+                return;
+        cap = o->has_room ? CTX_SIZE_MAX - o->room : INT64_MAX;
+        if (o->kind == ABSINT_PTR) {
+                hi = o->s.smax < cap ? o->s.smax : cap;
+                if (__builtin_sub_overflow(o->s.smin, dist, &lo) ||
+                    __builtin_sub_overflow(hi, dist, &hi))
+                        return;
+        } else {
+                ohi = o->has_room && (uint64_t)cap < o->s.umax ? (uint64_t)cap : o->s.umax;
+                if (dist >= 0 ? o->s.umin < (uint64_t)dist : ohi > UINT64_MAX - (uint64_t)-dist)
+                        return;
+        }
+        if (!__builtin_sub_overflow((int64_t)v->room, dist, &r))
+                room_learn(o, r);
+}
+
+/*
  * Registers linked to `reg` learn what it learnt: numbers, or pointer
  * offsets, at their distance from it. A distance is exact modulo 2^64 (the
  * steps are 64-bit additions), and the 64-bit addition below wraps as they
@@ -1082,10 +1314,114 @@ static void follow_links(struct absint_state *st, unsigned reg)
                 distance = scalar_const((uint64_t)(int64_t)(o->link_delta - v->link_delta));
                 moved = scalar_alu(&add, &v->s, &distance);
                 scalar_meet(&o->s, &moved, &o->s); /* when empty, keep what it held */
+                room_link(o, v, o->link_delta - v->link_delta);
         }
 }
 
-static void alu(const struct bpfaot_insn *insn, size_t idx, struct absint_state *st)
+/* What an edge of a comparison says of its operands a and b, for their rooms. */
+enum room_rel { REL_NONE, REL_EQ, REL_A_LE_B, REL_A_LT_B, REL_B_LE_A, REL_B_LT_A };
+
+static enum room_rel room_rel(uint8_t op, bool taken)
+{
+        switch (op) {
+        case BPFAOT_JMP_JEQ:
+                return taken ? REL_EQ : REL_NONE;
+        case BPFAOT_JMP_JNE:
+                return taken ? REL_NONE : REL_EQ;
+        case BPFAOT_JMP_JGT:
+        case BPFAOT_JMP_JSGT:
+                return taken ? REL_B_LT_A : REL_A_LE_B;
+        case BPFAOT_JMP_JGE:
+        case BPFAOT_JMP_JSGE:
+                return taken ? REL_B_LE_A : REL_A_LT_B;
+        case BPFAOT_JMP_JLT:
+        case BPFAOT_JMP_JSLT:
+                return taken ? REL_A_LT_B : REL_B_LE_A;
+        case BPFAOT_JMP_JLE:
+        case BPFAOT_JMP_JSLE:
+                return taken ? REL_A_LE_B : REL_B_LT_A;
+        default:
+                return REL_NONE;
+        }
+}
+
+static bool is_signed_jump(uint8_t op)
+{
+        return op == BPFAOT_JMP_JSGT || op == BPFAOT_JMP_JSGE || op == BPFAOT_JMP_JSLT ||
+               op == BPFAOT_JMP_JSLE;
+}
+
+/* x <= y - strict: x learns y's room, plus one when strict. */
+static void room_less(struct absint_value *x, const struct absint_value *y, int strict)
+{
+        if (y->has_room && x->kind == y->kind)
+                room_learn(x, (int64_t)y->room + strict);
+}
+
+/*
+ * Rooms one edge of a 64-bit jump on two registers teaches (before the
+ * links spread it). Numbers compare as unsigned integers, which their rooms
+ * are about, or with a signed jump as signed ones when both are
+ * non-negative on the edge; offsets (`offsets`: a pointer comparison,
+ * already as one of offsets) as signed ones, which their rooms are about.
+ */
+static void room_edge(const struct bpfaot_insn *insn, bool taken, bool offsets,
+                      struct absint_state *st)
+{
+        struct absint_value *a = &st->reg[insn->dst], *b = &st->reg[insn->src];
+        uint8_t op = insn_op(insn);
+
+        if (bpfaot_insn_class(insn) != BPFAOT_CLASS_JMP || !insn_is_reg_src(insn) ||
+            insn->dst == insn->src)
+                return;
+        if (!offsets && is_signed_jump(op) && (a->s.smin < 0 || b->s.smin < 0))
+                return;
+        switch (room_rel(op, taken)) {
+        case REL_EQ:
+                room_less(a, b, 0);
+                room_less(b, a, 0);
+                break;
+        case REL_A_LE_B:
+                room_less(a, b, 0);
+                break;
+        case REL_A_LT_B:
+                room_less(a, b, 1);
+                break;
+        case REL_B_LE_A:
+                room_less(b, a, 0);
+                break;
+        case REL_B_LT_A:
+                room_less(b, a, 1);
+                break;
+        default:
+                break;
+        }
+}
+
+/*
+ * A constant (a number, or a context pointer's offset) gets the room the
+ * context's least size gives it, so that it keeps it through joins with
+ * other iterations of a loop, where ctx_min is lower.
+ */
+static void room_of_const(const struct absint_state *st, struct absint_value *v)
+{
+        int64_t lo, hi;
+
+        if (st->ctx_min <= INT64_MAX && room_capable(v) && scalar_is_const(&v->s) &&
+            room_range(v, &lo, &hi))
+                room_learn(v, (int64_t)st->ctx_min - lo);
+}
+
+/* What the registers' rooms on an edge teach of the context's size, and back. */
+static void room_bound_all(struct absint_state *st)
+{
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
+                room_bounds_ctx(st, &st->reg[r]);
+        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
+                room_of_const(st, &st->reg[r]);
+}
+
+static void alu_values(const struct bpfaot_insn *insn, size_t idx, struct absint_state *st)
 {
         struct absint_value *d = &st->reg[insn->dst];
         const struct absint_value *s = insn_is_reg_src(insn) ? &st->reg[insn->src] : NULL;
@@ -1131,6 +1467,18 @@ static void alu(const struct bpfaot_insn *insn, size_t idx, struct absint_state 
         ds = number_of(d);
         ss = s ? number_of(s) : scalar_unknown();
         *d = v_scalar(scalar_alu(insn, &ds, s ? &ss : NULL));
+}
+
+static void alu(const struct bpfaot_insn *insn, size_t idx, struct absint_state *st)
+{
+        struct absint_value d = st->reg[insn->dst], s;
+        bool reg_src = insn_is_reg_src(insn);
+
+        if (reg_src)
+                s = st->reg[insn->src];
+        alu_values(insn, idx, st);
+        room_alu(insn, &d, reg_src ? &s : NULL, &st->reg[insn->dst]);
+        room_of_const(st, &st->reg[insn->dst]);
 }
 
 static bool is_zero(const struct absint_value *v)
@@ -1320,10 +1668,14 @@ static bool ptr_compare(const struct program *p, const struct bpfaot_insn *insn,
         cmp.opcode = (uint8_t)((insn->opcode & 0x0f) | op);
         scalar_branch(&cmp, &d->s, &s->s, &t, &f);
         refine_edges(insn, &t, &f, taken, taken_ok, fall, fall_ok);
+        room_edge(&cmp, true, true, taken);
+        room_edge(&cmp, false, true, fall);
         follow_links(taken, insn->dst);
         follow_links(taken, insn->src);
         follow_links(fall, insn->dst);
         follow_links(fall, insn->src);
+        room_bound_all(taken);
+        room_bound_all(fall);
         return true;
 }
 
@@ -1345,6 +1697,8 @@ static void cond_jump(const struct program *p, const struct bpfaot_insn *insn,
                 return; /* a pointer compared with anything else: both edges, nothing learnt */
         scalar_branch(insn, &d->s, s ? &s->s : NULL, &t, &f);
         refine_edges(insn, &t, &f, taken, taken_ok, fall, fall_ok);
+        room_edge(insn, true, false, taken);
+        room_edge(insn, false, false, fall);
         /* What the kernel's sync_linked_regs does: copies and steps of a number learn it too. */
         follow_links(taken, insn->dst);
         follow_links(fall, insn->dst);
@@ -1352,6 +1706,8 @@ static void cond_jump(const struct program *p, const struct bpfaot_insn *insn,
                 follow_links(taken, insn->src);
                 follow_links(fall, insn->src);
         }
+        room_bound_all(taken);
+        room_bound_all(fall);
 }
 
 static struct absint_value lddw_value(const struct walk *w, const struct bpfaot_insn *insn,
@@ -1729,6 +2085,7 @@ static struct absint_value returned_value(const struct absint_value *v)
         if (r.kind == ABSINT_PTR && (r.region == ABSINT_STACK || r.region == ABSINT_CALLER_STACK)) {
                 r.region = ABSINT_PTR_OTHER;
                 r.s = scalar_unknown();
+                r.has_room = false;
         }
         return r;
 }
@@ -2484,6 +2841,7 @@ static int analyse(const struct program *p, unsigned unroll, size_t budget, stru
                 args[i] = v_uninit();
         args[0] = v_ptr(ABSINT_CTX, ABSINT_NO_ID, scalar_const(0));
         args[1] = v_scalar(scalar_unknown());
+        room_set(&args[1], 0); /* the context's size itself */
         state_entry(&st, args);
         if (p->prog->insn_cnt)
                 flow_to(a, UINT32_MAX, NULL, 0, &st, false);
@@ -2603,7 +2961,27 @@ static const char *id_label(enum absint_region region)
         }
 }
 
+static int print_value(char *buf, size_t size, const struct absint_value *v);
+
+/* A value, then its room as `<=size-N`: the value plus N is at most the context's size. */
 int absint_print_value(char *buf, size_t size, const struct absint_value *v)
+{
+        int n = print_value(buf, size, v), m;
+        int64_t lo, hi;
+
+        /* A room that says no more than S >= 0 (a constant's own) is not worth a word. */
+        if (!v->has_room || n < 0 ||
+            (room_range(v, &lo, &hi) && hi <= INT64_MAX - INT32_MAX && hi + v->room <= 0))
+                return n;
+        m = v->room ? snprintf((size_t)n < size ? buf + n : NULL,
+                               (size_t)n < size ? size - (size_t)n : 0, "<=size%+" PRId64,
+                               -(int64_t)v->room)
+                    : snprintf((size_t)n < size ? buf + n : NULL,
+                               (size_t)n < size ? size - (size_t)n : 0, "<=size");
+        return m < 0 ? m : n + m;
+}
+
+static int print_value(char *buf, size_t size, const struct absint_value *v)
 {
         char off[192];
         const char *label;
@@ -2690,6 +3068,8 @@ int absint_print_insn(const struct absint *a, size_t insn, char *buf, size_t siz
         }
         if (st.rest_init)
                 appendf(buf, size, &len, " fp*=mmmmmmmm");
+        if (st.ctx_min)
+                appendf(buf, size, &len, " size>=%" PRIu64, st.ctx_min);
         absint_state_release(&st);
         return (int)len;
 }

@@ -55,7 +55,16 @@ enum absint_region {
 struct absint_value {
         struct scalar s; /* the scalar, or the pointer's offset */
         uint32_t id;     /* ABSINT_MAP*, ABSINT_DATA, ABSINT_FUNC: which one; else ABSINT_NO_ID */
-        uint32_t origin; /* a maybe-NULL pointer: the instruction that produced it */
+        union {
+                uint32_t origin; /* a maybe-NULL pointer: the instruction that produced it */
+                /*
+                 * With has_room (a number, or a context pointer's offset): the
+                 * value, as an integer (a number unsigned, an offset signed),
+                 * plus `room` is at most the context's size, S (r2 at the
+                 * entry): the kernel's packet range, for this ABI's context.
+                 */
+                int32_t room;
+        };
         /*
          * Nonzero: a pointer (a number) that on every path holds the address
          * (the number) the latest run of instruction link - 1 copied, plus
@@ -97,6 +106,7 @@ struct absint_value {
          * through joins of two sections, which lose `id`).
          */
         bool readonly : 1;
+        bool has_room : 1; /* `room` holds (never with maybe_null, maybe_uninit) */
         int16_t link_delta;
 };
 
@@ -126,6 +136,8 @@ struct absint_state {
         struct absint_slot *slots;
         size_t slot_cnt;
         bool rest_init;
+        /* The context's size is at least this (learnt from comparisons of values with room). */
+        uint64_t ctx_min;
 };
 
 struct absint;

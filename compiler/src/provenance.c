@@ -67,6 +67,23 @@ static bool frame_spill_in(const struct absint_state *st, int64_t lo, int64_t hi
 }
 
 /*
+ * Does the access of `size` bytes at context pointer `base` + `off` lie in
+ * the context for every offset `base` may have: from 0 on, and up to its
+ * size by `base`'s room or the size's least value?
+ */
+static bool ctx_inside(const struct absint_state *st, const struct absint_value *base, int16_t off,
+                       unsigned size)
+{
+        int64_t lo = sat_add(base->s.smin, off), end = sat_add(sat_add(base->s.smax, off), size);
+
+        if (base->maybe_null || lo < 0)
+                return false;
+        if (base->has_room && (int64_t)base->room >= (int64_t)off + (int64_t)size)
+                return true;
+        return end < INT64_MAX && (uint64_t)end <= st->ctx_min;
+}
+
+/*
  * The access of `size` bytes at `base` + `off`; returns false when it
  * makes the frame a real address. `value`, when not NULL, is the register
  * a store writes. Only a load or store (not `rmw`) of a whole aligned slot
@@ -100,7 +117,8 @@ static bool access(const struct program *p, const struct absint_state *st,
         if (is_precise(base, ABSINT_CTX)) {
                 *out = (struct mem_prov){.base = MEM_BASE_CTX,
                                          .const_off = scalar_is_const(&base->s),
-                                         .off = base->s.smin};
+                                         .off = base->s.smin,
+                                         .inside = ctx_inside(st, base, off, size)};
         } else if (is_precise(base, ABSINT_DATA) && base->id < p->prog->data_cnt &&
                    base->s.smin >= 0 && lo >= 0 && hi <= (int64_t)p->prog->data[base->id].size &&
                    base->s.smax <= (int64_t)p->prog->data[base->id].size) {

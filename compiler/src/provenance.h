@@ -34,6 +34,12 @@ struct mem_prov {
         uint32_t id;    /* MEM_BASE_DATA: the section; MEM_BASE_FRAME: the frame's part */
         int64_t off;    /* from r10 (frame) or the start of the region; valid with const_off */
         int32_t lo, hi; /* MEM_BASE_FRAME: the bytes it may touch, [lo, hi) from r10 */
+        /*
+         * MEM_BASE_CTX: the whole access lies inside the context, of the size
+         * the entry was given (its offsets from 0, and their room or the
+         * size's least value, absint.h).
+         */
+        bool inside;
 };
 
 /*

@@ -388,7 +388,7 @@ static bool sb_ctx_access(const struct tr *t, size_t i, unsigned *reg, int64_t *
         uint8_t cls = bpfaot_insn_class(insn);
         const struct mem_prov *m = t->program->mem ? &t->program->mem[i] : NULL;
 
-        if (!m || m->base != MEM_BASE_CTX ||
+        if (!m || m->base != MEM_BASE_CTX || m->inside ||
             (cls != BPFAOT_CLASS_LDX && cls != BPFAOT_CLASS_ST && cls != BPFAOT_CLASS_STX))
                 return false;
         if (insn_mode(insn) != BPFAOT_MODE_MEM && insn_mode(insn) != BPFAOT_MODE_MEMSX &&
@@ -484,8 +484,9 @@ static bool sb_ctx_group(struct tr *t)
 
 /*
  * A load, store or atomic access of `size` bytes at register `base` + off:
- * nothing to check where the analysis proved it inside its frame or data
- * section (a store into read-only data is checked, the runtime refuses it);
+ * nothing to check where the analysis proved it inside its frame, data
+ * section or the context (a store into read-only data is checked, the
+ * runtime refuses it);
  * an access to the entry's context compares with the context's size inline.
  */
 static void sb_access(struct tr *t, unsigned base, int16_t off, unsigned size, unsigned kind)
@@ -497,7 +498,7 @@ static void sb_access(struct tr *t, unsigned base, int16_t off, unsigned size, u
 
         if (!t->sb_run || t->sb_covered[t->cur])
                 return;
-        if (m && m->base == MEM_BASE_FRAME)
+        if (m && (m->base == MEM_BASE_FRAME || (m->base == MEM_BASE_CTX && m->inside)))
                 return;
         if (m && m->base == MEM_BASE_DATA &&
             (kind == BPFAOT_SANDBOX_LOAD || !t->prog->data[m->id].readonly))

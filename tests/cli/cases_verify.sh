@@ -18,12 +18,22 @@ case_verify_log() {
         expect_rc 0 "verify bound.bin"
         expect_stderr_empty "verify bound.bin"
         expect_grep '^program bound:$' _out "the program is named"
-        expect_grep '^0: R1=ctx\(\) R2=scalar\(\) R10=fp0$' _out "the entry state"
+        expect_grep '^0: R1=ctx\(\) R2=scalar\(\)<=size R10=fp0$' _out "the entry state: r2 is the size"
         expect_grep '^2: jgt %r2, 10, \+2$' _out "each instruction follows its state"
         expect_grep '^3: R0=0 R1=ctx\(\) R2=scalar\(smin=smin32=0,smax=umax=smax32=umax32=10,var_off=\(0x0; 0xf\)\) R10=fp0$' \
                 _out "r2 <= 10 on the fall-through edge"
         expect_grep '^5: R0=0 R1=ctx\(\) R2=scalar\(umin=11\) R10=fp0$' _out "r2 > 10 on the taken edge"
         expect_grep '^verdict: accepted \(7 instructions, 0 unreachable\)$' _out "the verdict"
+
+        # Rooms: a value plus N is at most the context's size; the size's least value.
+        verify_asm room.bin 'jlt %r2, 34, +3' 'mov %r3, %r1' 'add %r3, %r2' 'ldxb %r0, [%r1+33]' \
+                'exit'
+        x "$BPF_AOT" verify room.bin
+        expect_rc 0 "verify room.bin"
+        expect_grep '^1: R1=ctx\(\)<=size-34 R2=scalar\(umin=34\)<=size R10=fp0 size>=34$' _out \
+                "after a size check: the context's least size, and what the context pointer has before it"
+        expect_grep '^3: R1=ctx\(\)<=size-34 R2=scalar\(umin=34\)<=size R3=ctx\(off=scalar\(smin=umin=34,smax=umax=0x4000000000000000,var_off=\(0x0; 0x7fffffffffffffff\)\)\)<=size R10=fp0 size>=34$' \
+                _out "ctx + size: the context's end"
 
         verify_asm dead.bin 'mov %r0, 1' 'ja +2' 'mov %r0, 2' 'mov %r0, 3' 'exit'
         x "$BPF_AOT" verify dead.bin
@@ -53,7 +63,7 @@ case_verify_errors() {
         expect_rc 1 "verify of a refused program"
         expect_err_line '^bpf-aot: r3\.bin: r3: insn 0: ldxdw %r0, \[%r3\+0\]: r3 is read before it is written \(uninitialised register\)$' \
                 "the analysis' message"
-        expect_grep '^0: R1=ctx\(\) R2=scalar\(\) R10=fp0$' _out "the log shows r3 unwritten"
+        expect_grep '^0: R1=ctx\(\) R2=scalar\(\)<=size R10=fp0$' _out "the log shows r3 unwritten"
         expect_grep '^verdict: refused \(see the message\)$' _out "the verdict of a refused read"
         verify_asm far.bin 'ja +7' 'exit'
         x "$BPF_AOT" verify far.bin

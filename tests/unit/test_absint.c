@@ -18,6 +18,7 @@
 #include "absint.h"
 #include "gen.h"
 #include "program.h"
+#include "provenance.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -138,8 +139,8 @@ static void constants(void)
         CHECK(is_const(&v, 32));
         v = reg_at(&t, 4, 3);
         CHECK(is_const(&v, 0xffffffff));
-        CHECK_STR_EQ(log_at(&t, 0), "R1=ctx() R2=scalar() R10=fp0");
-        CHECK_STR_EQ(log_at(&t, 4), "R0=32 R1=ctx() R2=scalar() R3=0xffffffff R10=fp0");
+        CHECK_STR_EQ(log_at(&t, 0), "R1=ctx() R2=scalar()<=size R10=fp0");
+        CHECK_STR_EQ(log_at(&t, 4), "R0=32 R1=ctx() R2=scalar()<=size R3=0xffffffff R10=fp0");
         done(&t);
 }
 
@@ -363,12 +364,21 @@ static void unreachable(void)
 struct soundness {
         uint64_t seed;
         const uint8_t *mem;
-        bool *reached; /* by instruction */
+        uint64_t mem_len; /* the context's size, S */
+        bool *reached;    /* by instruction */
         struct absint_state *states;
         uint64_t fp[BPFAOT_MAX_CALL_DEPTH]; /* r10 of each live frame */
-        size_t checked, skipped, consts, runs_reported;
+        size_t checked, skipped, consts, rooms, runs_reported;
         bool failed;
 };
+
+/* x + room <= S, as integers (x unsigned, or a context offset signed). */
+static bool room_holds(const struct soundness *c, uint64_t x, bool is_signed, int32_t room)
+{
+        __int128 v = is_signed ? (__int128)(int64_t)x : (__int128)x;
+
+        return v + room <= (__int128)c->mem_len;
+}
 
 /* Does concrete `x` belong to `v` in frame `depth`? *checked: whether v says anything. */
 static bool value_holds(const struct soundness *c, unsigned depth, const struct absint_value *v,
@@ -380,10 +390,13 @@ static bool value_holds(const struct soundness *c, unsigned depth, const struct 
                 return true;
         }
         if (v->kind == ABSINT_SCALAR)
-                return scalar_contains(&v->s, x);
+                return scalar_contains(&v->s, x) &&
+                       (!v->has_room || room_holds(c, x, false, v->room));
         switch (v->region) {
         case ABSINT_CTX:
-                return !v->maybe_null && scalar_contains(&v->s, x - (uint64_t)(uintptr_t)c->mem);
+                return !v->maybe_null && scalar_contains(&v->s, x - (uint64_t)(uintptr_t)c->mem) &&
+                       (!v->has_room ||
+                        room_holds(c, x - (uint64_t)(uintptr_t)c->mem, true, v->room));
         case ABSINT_STACK:
                 return scalar_contains(&v->s, x - c->fp[depth]);
         case ABSINT_CALLER_STACK:
@@ -426,6 +439,8 @@ static void check_value(struct soundness *c, unsigned depth, size_t insn, const 
         c->checked++;
         if (v->kind == ABSINT_SCALAR && scalar_is_const(&v->s))
                 c->consts++;
+        if (v->has_room)
+                c->rooms++;
 }
 
 static void on_insn(void *ctx, unsigned depth, size_t insn, const uint64_t regs[BPFAOT_NUM_REGS])
@@ -441,6 +456,14 @@ static void on_insn(void *ctx, unsigned depth, size_t insn, const uint64_t regs[
                                insn);
                 return;
         }
+        if (st->ctx_min > c->mem_len) {
+                c->failed = true;
+                if (c->runs_reported++ < 10)
+                        CHECKF(false,
+                               "seed %" PRIu64 " insn %zu: the context's size %" PRIu64
+                               " is below size>=%" PRIu64,
+                               c->seed, insn, c->mem_len, st->ctx_min);
+        }
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
                 check_value(c, depth, insn, "r", r, &st->reg[r], regs[r]);
         for (size_t i = 0; i < st->slot_cnt; i++) {
@@ -455,11 +478,18 @@ static void on_insn(void *ctx, unsigned depth, size_t insn, const uint64_t regs[
         }
 }
 
-/* Analyse and run the generated program of `seed`; false when something failed. */
-static bool soundness_one(uint64_t seed, struct soundness *total)
+/*
+ * Analyse `insns` and run them on a context of `mem_len` bytes (filled as
+ * `seed` says), every value checked; false when something failed.
+ */
+static bool soundness_run(uint64_t seed, const struct bpfaot_insn *insns, size_t cnt,
+                          size_t mem_len, struct soundness *total)
 {
-        struct gen_prog gp;
-        struct bpfaot_prog prog = {.input = "gen", .name = "gen", .symbol_prefix = "gen"};
+        struct bpfaot_prog prog = {.input = "gen",
+                                   .name = "gen",
+                                   .symbol_prefix = "gen",
+                                   .insns = (struct bpfaot_insn *)insns,
+                                   .insn_cnt = cnt};
         struct bpfaot_error err = {0};
         struct soundness c = {.seed = seed};
         struct program p;
@@ -468,48 +498,195 @@ static bool soundness_one(uint64_t seed, struct soundness *total)
         uint64_t r0;
         int rc;
 
-        if (gen_program(seed, &gp)) {
-                CHECKF(false, "seed %" PRIu64 ": out of memory", seed);
-                return false;
-        }
-        prog.insns = gp.insns;
-        prog.insn_cnt = gp.insn_cnt;
         rc = program_check(&prog, NULL, &p, &err);
         CHECKF(rc == 0, "seed %" PRIu64 ": %s", seed, err.msg);
-        if (rc) {
-                gen_prog_free(&gp);
+        if (rc)
                 return false;
-        }
         rc = absint_run(&p, &a, &err);
         CHECKF(rc == 0, "seed %" PRIu64 ": %s", seed, err.msg);
-        c.reached = calloc(prog.insn_cnt, sizeof(*c.reached));
-        c.states = calloc(prog.insn_cnt, sizeof(*c.states));
-        mem = calloc(1, gp.mem_len);
+        c.reached = calloc(cnt, sizeof(*c.reached));
+        c.states = calloc(cnt, sizeof(*c.states));
+        mem = calloc(1, mem_len ? mem_len : 1);
         if (!rc && c.reached && c.states && mem) {
                 BPFAOT_OPTS_INIT(bpfaot_interp_opts, opts, .helper = gen_helper_lookup,
                                  .trace = on_insn, .trace_ctx = &c);
 
-                for (size_t i = 0; i < prog.insn_cnt; i++)
+                for (size_t i = 0; i < cnt; i++)
                         c.reached[i] = absint_state_at(a, i, &c.states[i]);
                 if (getenv("ABSINT_DUMP"))
                         dump(&(struct analysed){.prog = prog, .p = p, .a = a});
-                gen_fill_memory(seed, mem, gp.mem_len);
+                gen_fill_memory(seed, mem, mem_len);
                 c.mem = mem;
-                rc = bpfaot_interp_run(&prog, mem, gp.mem_len, &opts, &r0, &err);
+                c.mem_len = mem_len;
+                rc = bpfaot_interp_run(&prog, mem, mem_len, &opts, &r0, &err);
                 CHECKF(rc == 0, "seed %" PRIu64 ": interpreter: %s", seed, err.msg);
         }
-        for (size_t i = 0; c.states && i < prog.insn_cnt; i++)
+        for (size_t i = 0; c.states && i < cnt; i++)
                 absint_state_release(&c.states[i]);
         total->checked += c.checked;
         total->skipped += c.skipped;
         total->consts += c.consts;
+        total->rooms += c.rooms;
         free(c.states);
         free(c.reached);
         free(mem);
         absint_free(a);
         program_free(&p);
-        gen_prog_free(&gp);
         return rc == 0 && !c.failed;
+}
+
+/* Analyse and run the generated program of `seed`; false when something failed. */
+static bool soundness_one(uint64_t seed, struct soundness *total)
+{
+        struct gen_prog gp;
+        bool ok;
+
+        if (gen_program(seed, &gp)) {
+                CHECKF(false, "seed %" PRIu64 ": out of memory", seed);
+                return false;
+        }
+        ok = soundness_run(seed, gp.insns, gp.insn_cnt, gp.mem_len, total);
+        gen_prog_free(&gp);
+        return ok;
+}
+
+/*
+ * Programs of the context's size (r2) and values derived from it, for the
+ * rooms (absint.h): copies, steps up and down by constants small and huge
+ * and by other values, and, or, shifts, division, pointers into the
+ * context moved by them, and every 64-bit comparison of them with each
+ * other, with constants and with addresses, in a loop of a few rounds.
+ * They touch no memory: what they compute is checked against the analysis
+ * before every instruction.
+ */
+#define ROOM_PROG_MAX 96
+
+static uint64_t room_rand(uint64_t *x)
+{
+        *x += 0x9e3779b97f4a7c15ull;
+        uint64_t z = *x;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        return z ^ (z >> 31);
+}
+
+static struct bpfaot_insn room_insn(uint8_t opcode, uint8_t dst, uint8_t src, int16_t off,
+                                    int32_t imm)
+{
+        return (struct bpfaot_insn){
+            .opcode = opcode, .dst = dst, .src = src, .off = off, .imm = imm};
+}
+
+static size_t room_program(uint64_t seed, struct bpfaot_insn *out, size_t *mem_len)
+{
+        static const int32_t imms[] = {0,         1,         4,          8,          34, 255,
+                                       256,       512,       4096,       -1,         -8, -512,
+                                       INT32_MAX, INT32_MIN, 0x40000000, -0x40000000};
+        static const uint8_t alu[] = {BPFAOT_ALU_ADD, BPFAOT_ALU_ADD, BPFAOT_ALU_SUB,
+                                      BPFAOT_ALU_SUB, BPFAOT_ALU_AND, BPFAOT_ALU_RSH,
+                                      BPFAOT_ALU_DIV, BPFAOT_ALU_MOD, BPFAOT_ALU_OR,
+                                      BPFAOT_ALU_MOV, BPFAOT_ALU_MUL};
+        static const uint8_t jmp[] = {
+            BPFAOT_JMP_JEQ, BPFAOT_JMP_JNE,  BPFAOT_JMP_JGT,  BPFAOT_JMP_JGE,  BPFAOT_JMP_JLT,
+            BPFAOT_JMP_JLE, BPFAOT_JMP_JSGT, BPFAOT_JMP_JSGE, BPFAOT_JMP_JSLT, BPFAOT_JMP_JSLE};
+        static const size_t sizes[] = {0, 1, 33, 34, 256, 511, 512, 513, 1024, 4096};
+        static const uint8_t regs[] = {0, 3, 4, 5, 6, 7, 8};
+        uint64_t x = seed;
+        size_t n = 0, body, rounds = 1 + room_rand(&x) % 6;
+
+#define R()   regs[room_rand(&x) % sizeof(regs)]
+#define IMM() imms[room_rand(&x) % (sizeof(imms) / sizeof(*imms))]
+        *mem_len = sizes[room_rand(&x) % (sizeof(sizes) / sizeof(*sizes))];
+        /* Every register a value derived from the size, a constant or an address. */
+        for (size_t i = 0; i < sizeof(regs); i++) {
+                unsigned k = room_rand(&x) % 4;
+
+                if (k == 0)
+                        out[n++] = room_insn(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_K,
+                                             regs[i], 0, 0, IMM());
+                else if (k == 3)
+                        out[n++] = room_insn(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_X,
+                                             regs[i], 1, 0, 0);
+                else
+                        out[n++] = room_insn(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_X,
+                                             regs[i], 2, 0, 0);
+        }
+        out[n++] = room_insn(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_K, 9, 0, 0, 0);
+        body = n;
+        while (n < ROOM_PROG_MAX - 8) {
+                unsigned k = room_rand(&x) % 10;
+                uint8_t d = R(), op;
+
+                if (k < 5) {
+                        op = alu[room_rand(&x) % sizeof(alu)];
+                        if (room_rand(&x) % 2) {
+                                int32_t imm = IMM();
+
+                                if ((op == BPFAOT_ALU_DIV || op == BPFAOT_ALU_MOD) && imm == 0)
+                                        imm = 3;
+                                if (op == BPFAOT_ALU_RSH)
+                                        imm &= 63;
+                                out[n++] =
+                                    room_insn(BPFAOT_CLASS_ALU64 | op | BPFAOT_SRC_K, d, 0, 0, imm);
+                        } else {
+                                uint8_t s =
+                                    room_rand(&x) % 5 ? R() : (uint8_t)(1 + room_rand(&x) % 2);
+
+                                if (op == BPFAOT_ALU_RSH)
+                                        op = BPFAOT_ALU_ADD;
+                                out[n++] =
+                                    room_insn(BPFAOT_CLASS_ALU64 | op | BPFAOT_SRC_X, d, s, 0, 0);
+                        }
+                } else if (k < 6) { /* an address into the context, moved by a value */
+                        out[n++] = room_insn(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_X, d,
+                                             1, 0, 0);
+                        out[n++] = room_insn(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_X, d,
+                                             R(), 0, 0);
+                } else { /* a forward jump over 1-3 instructions */
+                        int16_t skip = (int16_t)(1 + room_rand(&x) % 3);
+
+                        op = jmp[room_rand(&x) % sizeof(jmp)];
+                        if (room_rand(&x) % 3)
+                                out[n++] = room_insn(BPFAOT_CLASS_JMP | op | BPFAOT_SRC_X, d,
+                                                     room_rand(&x) % 4 ? R() : 2, skip, 0);
+                        else
+                                out[n++] = room_insn(BPFAOT_CLASS_JMP | op | BPFAOT_SRC_K, d, 0,
+                                                     skip, IMM());
+                }
+        }
+        /* Jumps land inside the program: pad with moves, then the loop's latch and the exit. */
+        for (size_t i = 0; i < 4; i++)
+                out[n++] =
+                    room_insn(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_K, R(), 0, 0, IMM());
+        out[n++] = room_insn(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_ADD | BPFAOT_SRC_K, 9, 0, 0, 1);
+        out[n] = room_insn(BPFAOT_CLASS_JMP | BPFAOT_JMP_JLT | BPFAOT_SRC_K, 9, 0,
+                           (int16_t)((int64_t)body - (int64_t)n - 1), (int32_t)rounds);
+        n++;
+        out[n++] = room_insn(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_K, 0, 0, 0, 0);
+        out[n++] = room_insn(BPFAOT_CLASS_JMP | BPFAOT_JMP_EXIT, 0, 0, 0, 0);
+#undef R
+#undef IMM
+        return n;
+}
+
+static void room_soundness(uint64_t first, uint64_t count)
+{
+        struct soundness total = {0};
+        struct bpfaot_insn insns[ROOM_PROG_MAX + 4];
+        uint64_t bad = 0;
+
+        for (uint64_t seed = first; seed < first + count; seed++) {
+                size_t mem_len, n = room_program(seed, insns, &mem_len);
+
+                if (!soundness_run(seed, insns, n, mem_len, &total))
+                        bad++;
+        }
+        printf("rooms: %" PRIu64 " programs (%" PRIu64 " failed), %zu concrete values in their "
+               "abstract values, %zu with a room\n",
+               count, bad, total.checked, total.rooms);
+        /* The programs are made to have rooms: most values derive from the size. */
+        CHECKF(total.rooms > total.checked / 10, "%zu of %zu values with a room", total.rooms,
+               total.checked);
 }
 
 static void soundness(uint64_t first, uint64_t count)
@@ -521,8 +698,8 @@ static void soundness(uint64_t first, uint64_t count)
                 if (!soundness_one(seed, &total))
                         bad++;
         printf("soundness: %" PRIu64 " programs (%" PRIu64 " failed), %zu concrete values in "
-               "their abstract values (%zu constants), %zu not checked\n",
-               count, bad, total.checked, total.consts, total.skipped);
+               "their abstract values (%zu constants, %zu with a room), %zu not checked\n",
+               count, bad, total.checked, total.consts, total.rooms, total.skipped);
         /* A vacuous check proves nothing: most values must be checked. */
         CHECKF(total.checked > 20 * total.skipped, "%zu checked, %zu skipped", total.checked,
                total.skipped);
@@ -631,6 +808,77 @@ static void context_pointer_loop(void)
         v = reg_at(&t, 7, 2);
         CHECK(v.kind == ABSINT_PTR && v.region == ABSINT_CTX && v.s.smin == 8 &&
               v.s.umax == UINT32_MAX);
+        done(&t);
+}
+
+/*
+ * Rooms: values bounded by the context's size. A loop over the context in
+ * steps of 256, whose head checks off + 512 <= size: off and the address
+ * ctx + off have 512 bytes of room, so a 4-byte load at +508 lies inside
+ * the context and one at +509 may not; a size check and a constant offset;
+ * a step that may wrap keeps no room.
+ */
+static void context_size_rooms(void)
+{
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse(&t, "mov %r3, 0\n"          /* 0: off */
+                         "mov %r4, %r3\n"        /* 1: loop head */
+                         "add %r4, 512\n"        /* 2 */
+                         "jgt %r4, %r2, +6\n"    /* 3: off + 512 > size: out */
+                         "mov %r5, %r1\n"        /* 4 */
+                         "add %r5, %r3\n"        /* 5: ctx + off */
+                         "ldxw %r0, [%r5+508]\n" /* 6: inside */
+                         "ldxw %r0, [%r5+509]\n" /* 7: maybe not */
+                         "add %r3, 256\n"        /* 8 */
+                         "ja -9\n"               /* 9 */
+                         "mov %r0, 0\n"          /* 10 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 6, 3);
+        CHECKF(v.has_room && v.room == 512, "off: %s", log_at(&t, 6));
+        v = reg_at(&t, 6, 5);
+        CHECKF(v.kind == ABSINT_PTR && v.has_room && v.room == 512, "ctx + off: %s", log_at(&t, 6));
+        CHECK_CONTAINS(log_at(&t, 6), "<=size-512");
+        CHECKF(t.p.mem && t.p.mem[6].base == MEM_BASE_CTX && t.p.mem[6].inside, "insn 6: base %d inside %d",
+               t.p.mem ? t.p.mem[6].base : -1, t.p.mem ? t.p.mem[6].inside : -1);
+        CHECK(t.p.mem && t.p.mem[7].base == MEM_BASE_CTX && !t.p.mem[7].inside);
+        v = reg_at(&t, 1, 2);
+        CHECK(v.has_room && v.room == 0);
+        done(&t);
+
+        if (!analyse(&t, "jlt %r2, 34, +4\n"    /* 0: size < 34: out */
+                         "ldxb %r0, [%r1+33]\n" /* 1: inside */
+                         "ldxb %r0, [%r1+34]\n" /* 2: maybe not */
+                         "mov %r3, 30\n"        /* 3 */
+                         "exit\n"               /* 4 */
+                         "mov %r0, 0\n"         /* 5 */
+                         "exit\n"))
+                return;
+        CHECK_CONTAINS(log_at(&t, 1), " size>=34");
+        CHECK(t.p.mem && t.p.mem[1].inside && !t.p.mem[2].inside);
+        v = reg_at(&t, 4, 3);
+        CHECKF(v.has_room && v.room == 4, "a constant's room: %s", log_at(&t, 4));
+        done(&t);
+
+        /*
+         * size - 8 may wrap below 0; size + 2^31 - 1 may not (contexts are
+         * smaller than 2^62); a product keeps nothing.
+         */
+        if (!analyse(&t, "mov %r3, %r2\n"        /* 0 */
+                         "add %r3, -8\n"         /* 1 */
+                         "mov %r4, %r2\n"        /* 2 */
+                         "add %r4, 0x7fffffff\n" /* 3 */
+                         "mov %r5, %r2\n"        /* 4 */
+                         "mul %r5, 1\n"          /* 5 */
+                         "mov %r0, 0\n"          /* 6 */
+                         "exit\n"))
+                return;
+        CHECKF(!reg_at(&t, 6, 3).has_room, "size - 8: %s", log_at(&t, 6));
+        v = reg_at(&t, 6, 4);
+        CHECKF(v.has_room && v.room == -0x7fffffff, "size + 2^31 - 1: %s", log_at(&t, 6));
+        CHECK(!reg_at(&t, 6, 5).has_room);
         done(&t);
 }
 
@@ -995,6 +1243,8 @@ int main(int argc, char **argv)
         helper_frame_args();
         local_call_frame_args();
         callback_frame_args();
+        context_size_rooms();
         soundness(first, count);
+        room_soundness(first, count);
         return TEST_EXIT("absint");
 }
