@@ -630,3 +630,36 @@ case_sandbox_locks() {
         x "$BPF_AOT" build --sandbox "$p" --program locks -o lk
         expect_rc 0 "build --sandbox of a spin-lock program"
 }
+
+# Context accesses the size checks before them prove inside the context go unchecked
+# (`compile -e` shows no check); those they do not prove are still checked, and fault.
+case_sandbox_rooms() {
+        local f
+        # if (len < 34) return 0; return ctx[33] (or ctx[34], one past what the check proves)
+        sandbox_asm room33 'jlt %r2, 34, +2' 'ldxb %r0, [%r1+33]' 'exit' 'mov %r0, 0' 'exit'
+        sandbox_asm room34 'jlt %r2, 34, +2' 'ldxb %r0, [%r1+34]' 'exit' 'mov %r0, 0' 'exit'
+        # for (off = 0; off + 8 <= len; off += 8) sum += *(u64 *)(ctx + off)
+        sandbox_asm roomloop 'mov %r0, 0' 'mov %r3, 0' 'mov %r4, %r3' 'add %r4, 8' \
+                'jgt %r4, %r2, +5' 'mov %r5, %r1' 'add %r5, %r3' 'ldxdw %r6, [%r5+0]' \
+                'add %r0, %r6' 'ja +1' 'exit' 'add %r3, 8' 'ja -11'
+        for f in room33 roomloop; do
+                x "$BPF_AOT" compile --sandbox -O0 -e "$f.bin" -o "$f.ll"
+                expect_rc 0 "compile --sandbox -e $f.bin"
+                expect_no_grep 'sandbox_refused|sandbox_fault|ctx_group' "$f.ll" \
+                        "$f: the context access is proven, not checked"
+        done
+        x "$BPF_AOT" compile --sandbox -O0 -e room34.bin -o room34.ll
+        expect_grep 'sandbox_refused|sandbox_fault' room34.ll "room34: one byte past the proof: checked"
+        printf '%034d' 0 | tr 0 '\001' >c34.bin
+        poke c34.bin 33 1 0x2a
+        engines_agree 42 "ctx[33] of a 34-byte context" room33.bin c34.bin
+        sandbox_ctx c40.bin 1 2 3 4 5
+        engines_agree 15 "the sum of five words" roomloop.bin c40.bin
+        # Seven bytes past the tenth word: a word that does not fit is not read.
+        head -c 47 /dev/zero >>c40.bin
+        engines_agree 15 "ten words and seven bytes" roomloop.bin c40.bin
+        x "$BPF_AOT" run --sandbox room34.bin c34.bin
+        expect_rc 1 "run --sandbox of ctx[34] on a 34-byte context"
+        expect_err_line '^bpf-aot: room34\.bin: room34: insn 1: ldxb %r0, \[%r1\+34\]: out-of-bounds load of 1 bytes at 0x[0-9a-f]+$' \
+                "the access the size check does not prove still faults"
+}
