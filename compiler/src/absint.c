@@ -36,10 +36,12 @@
  * signed and unsigned orders agree. Offsets outside that window, pointers
  * of different objects, jset and 32-bit jumps learn nothing. Copies of one
  * address and constant steps from it are linked (absint_value.link, in
- * registers only): what a comparison teaches one, it teaches all, so that
+ * registers and spilled slots): what a comparison teaches one, it teaches all, so that
  * `if (p + 8 > end) break` bounds p; a link ends when the copying
  * instruction runs again and at any call. Numbers are linked the same way
  * (the kernel's linked scalars): `j = i; j += 1; if j s> 1` bounds i too.
+ * An 8-byte spill to a constant frame offset and its fill copy as a mov
+ * does, so links hold in stack slots too (a loop's offset kept in a slot).
  *
  * Calls are context-insensitive: a sub-program's entry state is the join of
  * what every call site passes, and r0 after a call is the join of r0 at the
@@ -991,6 +993,18 @@ static void unlink_origin(struct absint_value *v, uint32_t origin)
                 v->null_linked = false;
 }
 
+static void unlink_link(struct absint_value *v, uint32_t link)
+{
+        if (v->link == link)
+                unlink_value(v);
+}
+
+static void unlink_every(struct absint_value *v, uint32_t unused)
+{
+        (void)unused;
+        unlink_value(v);
+}
+
 static void unlink_any(struct absint_value *v, uint32_t unused)
 {
         (void)unused;
@@ -1256,9 +1270,7 @@ static void link_copy(struct absint_state *st, unsigned src, size_t idx)
 
         if (idx >= ABSINT_LINK_MAX || !linkable(s) || (s->link && s->link != link))
                 return; /* nothing to link, or already linked to another copy */
-        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
-                if (st->reg[r].link == link)
-                        unlink_value(&st->reg[r]);
+        for_each_value(st, false, unlink_link, link);
         s->link = link;
         s->link_delta = 0;
 }
@@ -1315,6 +1327,25 @@ static void follow_links(struct absint_state *st, unsigned reg)
                 moved = scalar_alu(&add, &v->s, &distance);
                 scalar_meet(&o->s, &moved, &o->s); /* when empty, keep what it held */
                 room_link(o, v, o->link_delta - v->link_delta);
+        }
+        /* Spilled copies learn it too (their slots copied first when shared). */
+        for (size_t i = 0; i < st->slot_cnt; i++) {
+                struct absint_value o = st->slots[i].v;
+                struct scalar distance, moved;
+
+                if (!st->slots[i].spill || o.link != v->link || o.kind != v->kind)
+                        continue;
+                distance = scalar_const((uint64_t)(int64_t)(o.link_delta - v->link_delta));
+                moved = scalar_alu(&add, &v->s, &distance);
+                scalar_meet(&o.s, &moved, &o.s);
+                room_link(&o, v, o.link_delta - v->link_delta);
+                if (value_equal(&o, &st->slots[i].v))
+                        continue;
+                if (!slot_reserve(st, st->slot_cnt)) {
+                        forget_frame(st); /* out of memory: every slot holds anything */
+                        return;
+                }
+                st->slots[i].v = o;
         }
 }
 
@@ -1419,6 +1450,21 @@ static void room_bound_all(struct absint_state *st)
                 room_bounds_ctx(st, &st->reg[r]);
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
                 room_of_const(st, &st->reg[r]);
+        /* Spilled constants too (their slots copied first when shared). */
+        for (size_t i = 0; i < st->slot_cnt; i++) {
+                struct absint_value v = st->slots[i].v;
+
+                if (!st->slots[i].spill)
+                        continue;
+                room_of_const(st, &v);
+                if (value_equal(&v, &st->slots[i].v))
+                        continue;
+                if (!slot_reserve(st, st->slot_cnt)) {
+                        forget_frame(st); /* out of memory: every slot holds anything */
+                        return;
+                }
+                st->slots[i].v = v;
+        }
 }
 
 static void alu_values(const struct bpfaot_insn *insn, size_t idx, struct absint_state *st)
@@ -1751,7 +1797,7 @@ static struct absint_value lddw_value(const struct walk *w, const struct bpfaot_
         }
 }
 
-static void ldx(const struct bpfaot_insn *insn, struct absint_state *st)
+static void ldx(const struct bpfaot_insn *insn, size_t idx, struct absint_state *st)
 {
         const struct absint_value *base = &st->reg[insn->src];
         unsigned size = insn_size_bytes(insn_size_field(insn));
@@ -1764,9 +1810,18 @@ static void ldx(const struct bpfaot_insn *insn, struct absint_state *st)
                 struct absint_slot slot = slot_get(st, slot_index(off));
 
                 if (off % 8 == 0 && slot.spill) {
-                        if (size == 8)
+                        if (size == 8) {
                                 r = slot.v;
-                        else if (is_number(&slot.v)) /* the low bytes of a spilled number */
+                                /* A fill copies as a mov does: the slot and the register linked. */
+                                if (!r.link && linkable(&r) && idx < ABSINT_LINK_MAX) {
+                                        for_each_value(st, false, unlink_link, (uint32_t)idx + 1);
+                                        r.link = (uint32_t)idx + 1;
+                                        r.link_delta = 0;
+                                        slot.v = r;
+                                        if (!slot_set(st, &slot))
+                                                forget_frame(st); /* out of memory: sound */
+                                }
+                        } else if (is_number(&slot.v)) /* the low bytes of a spilled number */
                                 r = v_scalar(sx ? scalar_sext(&slot.v.s, size * 8)
                                                 : scalar_trunc(&slot.v.s, size * 8));
                 }
@@ -1792,7 +1847,7 @@ static bool write_mem(const struct walk *w, struct absint_state *st,
                 if (scalar_is_const(&base->s) && spill && lo % 8 == 0) {
                         struct absint_slot slot = {
                             .index = slot_index(lo), .init = 0xff, .spill = true, .v = *spill};
-                        unlink_value(&slot.v); /* links hold for registers only */
+                        /* A spill is a copy: a link holds there too (the kernel's spilled ids). */
                         if (lo < -(int64_t)stack_size || lo >= 0)
                                 return true;
                         return slot_set(st, &slot);
@@ -1804,7 +1859,8 @@ static bool write_mem(const struct walk *w, struct absint_state *st,
         return true;
 }
 
-static bool store(const struct walk *w, const struct bpfaot_insn *insn, struct absint_state *st)
+static bool store(const struct walk *w, size_t idx, const struct bpfaot_insn *insn,
+                  struct absint_state *st)
 {
         const struct absint_value *base = &st->reg[insn->dst];
         unsigned size = insn_size_bytes(insn_size_field(insn));
@@ -1812,10 +1868,19 @@ static bool store(const struct walk *w, const struct bpfaot_insn *insn, struct a
 
         if (size != 8)
                 return write_mem(w, st, base, insn->off, size, NULL);
-        if (bpfaot_insn_class(insn) == BPFAOT_CLASS_ST)
+        if (bpfaot_insn_class(insn) == BPFAOT_CLASS_ST) {
                 v = v_scalar(scalar_const((uint64_t)(int64_t)insn->imm));
-        else
+        } else {
+                /*
+                 * A spill copies the register as a mov does: the slot and the
+                 * register are linked (the kernel gives a spilled scalar an id),
+                 * so that a fill later learns what comparisons of either teach.
+                 */
+                if (is_ptr(base, ABSINT_STACK) && scalar_is_const(&base->s) &&
+                    insn->src != BPFAOT_REG_FP && insn->src != insn->dst)
+                        link_copy(st, insn->src, idx);
                 v = st->reg[insn->src];
+        }
         return write_mem(w, st, base, insn->off, size, &v);
 }
 
@@ -2159,8 +2224,7 @@ static bool call(struct walk *w, size_t idx, const struct bpfaot_insn *insn,
         for (unsigned r = 1; r <= 5; r++)
                 st->reg[r] = v_clobbered();
         /* Code the call runs may run the instructions links refer to. */
-        for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
-                unlink_value(&st->reg[r]);
+        for_each_value(st, false, unlink_every, 0);
         return ok;
 }
 
@@ -2227,14 +2291,14 @@ static bool transfer(struct walk *w, size_t idx, struct absint_state *st)
                         st->reg[insn->dst] = lddw_value(w, insn, idx);
                 break;
         case BPFAOT_CLASS_LDX:
-                ldx(insn, st);
+                ldx(insn, idx, st);
                 break;
         case BPFAOT_CLASS_ST:
-                ok = store(w, insn, st);
+                ok = store(w, idx, insn, st);
                 break;
         case BPFAOT_CLASS_STX:
                 ok = insn_mode(insn) == BPFAOT_MODE_ATOMIC ? atomic(w, insn, st)
-                                                           : store(w, insn, st);
+                                                           : store(w, idx, insn, st);
                 break;
         default: /* JMP: the only instructions left are calls */
                 return call(w, idx, insn, st);

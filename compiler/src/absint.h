@@ -70,7 +70,8 @@ struct absint_value {
          * (the number) the latest run of instruction link - 1 copied, plus
          * link_delta modulo 2^64: copies of one value and constant steps
          * from it, so that what a comparison teaches one of them it teaches
-         * all. Pointers and numbers never share a link.
+         * all (copied by a mov, or an 8-byte spill or fill, so registers and
+         * spilled slots). Pointers and numbers never share a link.
          */
         uint32_t link : 24;
         uint8_t kind;        /* enum absint_kind */

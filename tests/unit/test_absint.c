@@ -554,7 +554,8 @@ static bool soundness_one(uint64_t seed, struct soundness *total)
  * Programs of the context's size (r2) and values derived from it, for the
  * rooms (absint.h): copies, steps up and down by constants small and huge
  * and by other values, and, or, shifts, division, pointers into the
- * context moved by them, and every 64-bit comparison of them with each
+ * context moved by them, spills and fills of them (links hold in stack
+ * slots), and every 64-bit comparison of them with each
  * other, with constants and with addresses, in a loop of a few rounds.
  * They touch no memory: what they compute is checked against the analysis
  * before every instruction.
@@ -637,6 +638,17 @@ static size_t room_program(uint64_t seed, struct bpfaot_insn *out, size_t *mem_l
                                 out[n++] =
                                     room_insn(BPFAOT_CLASS_ALU64 | op | BPFAOT_SRC_X, d, s, 0, 0);
                         }
+                } else if (k < 6 && room_rand(&x) % 2) { /* a spill or a fill of an 8-byte slot */
+                        int16_t slot = (int16_t)(-8 * (int)(1 + room_rand(&x) % 4));
+
+                        if (room_rand(&x) % 2)
+                                out[n++] =
+                                    room_insn(BPFAOT_CLASS_STX | BPFAOT_MODE_MEM | BPFAOT_SIZE_DW,
+                                              BPFAOT_REG_FP, d, slot, 0);
+                        else
+                                out[n++] =
+                                    room_insn(BPFAOT_CLASS_LDX | BPFAOT_MODE_MEM | BPFAOT_SIZE_DW,
+                                              d, BPFAOT_REG_FP, slot, 0);
                 } else if (k < 6) { /* an address into the context, moved by a value */
                         out[n++] = room_insn(BPFAOT_CLASS_ALU64 | BPFAOT_ALU_MOV | BPFAOT_SRC_X, d,
                                              1, 0, 0);
@@ -841,8 +853,9 @@ static void context_size_rooms(void)
         v = reg_at(&t, 6, 5);
         CHECKF(v.kind == ABSINT_PTR && v.has_room && v.room == 512, "ctx + off: %s", log_at(&t, 6));
         CHECK_CONTAINS(log_at(&t, 6), "<=size-512");
-        CHECKF(t.p.mem && t.p.mem[6].base == MEM_BASE_CTX && t.p.mem[6].inside, "insn 6: base %d inside %d",
-               t.p.mem ? t.p.mem[6].base : -1, t.p.mem ? t.p.mem[6].inside : -1);
+        CHECKF(t.p.mem && t.p.mem[6].base == MEM_BASE_CTX && t.p.mem[6].inside,
+               "insn 6: base %d inside %d", t.p.mem ? t.p.mem[6].base : -1,
+               t.p.mem ? t.p.mem[6].inside : -1);
         CHECK(t.p.mem && t.p.mem[7].base == MEM_BASE_CTX && !t.p.mem[7].inside);
         v = reg_at(&t, 1, 2);
         CHECK(v.has_room && v.room == 0);
@@ -860,6 +873,31 @@ static void context_size_rooms(void)
         CHECK(t.p.mem && t.p.mem[1].inside && !t.p.mem[2].inside);
         v = reg_at(&t, 4, 3);
         CHECKF(v.has_room && v.room == 4, "a constant's room: %s", log_at(&t, 4));
+        done(&t);
+
+        /* The loop's offset kept in a stack slot: the fill is a copy, linked through the slot. */
+        if (!analyse(&t, "stxdw [%r10-8], %r2\n"  /* 0: the size, spilled */
+                         "mov %r3, 0\n"           /* 1 */
+                         "stxdw [%r10-16], %r3\n" /* 2: off */
+                         "ldxdw %r3, [%r10-16]\n" /* 3: loop head */
+                         "mov %r4, %r3\n"         /* 4 */
+                         "add %r4, 64\n"          /* 5 */
+                         "ldxdw %r2, [%r10-8]\n"  /* 6 */
+                         "jgt %r4, %r2, +7\n"     /* 7: off + 64 > size: out */
+                         "ldxdw %r5, [%r10-16]\n" /* 8: off again, from its slot */
+                         "add %r5, %r1\n"         /* 9 */
+                         "ldxdw %r0, [%r5+56]\n"  /* 10: inside */
+                         "ldxdw %r3, [%r10-16]\n" /* 11 */
+                         "add %r3, 64\n"          /* 12 */
+                         "stxdw [%r10-16], %r3\n" /* 13 */
+                         "ja -12\n"               /* 14 */
+                         "mov %r0, 0\n"           /* 15 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 10, 5);
+        CHECKF(v.kind == ABSINT_PTR && v.has_room && v.room >= 64,
+               "ctx + off, off from its slot: %s", log_at(&t, 10));
+        CHECK(t.p.mem && t.p.mem[10].base == MEM_BASE_CTX && t.p.mem[10].inside);
         done(&t);
 
         /*
