@@ -963,6 +963,21 @@ static bool state_join(struct absint_state *out, const struct absint_state *old,
         return slots_join_same(out, old, new, widen) || slots_join(out, old, new, widen);
 }
 
+/*
+ * Spilled slot `i` of `st` now holds `v` (the slots copied first when
+ * shared); out of memory, every slot holds anything, which is sound.
+ */
+static void slot_value_set(struct absint_state *st, size_t i, const struct absint_value *v)
+{
+        if (value_equal(v, &st->slots[i].v))
+                return;
+        if (!slot_reserve(st, st->slot_cnt)) {
+                forget_frame(st);
+                return;
+        }
+        st->slots[i].v = *v;
+}
+
 /* Every value `visit` may change (registers and spilled slots). */
 static void for_each_value(struct absint_state *st, bool regs_only_callee_saved,
                            void (*visit)(struct absint_value *v, uint32_t arg), uint32_t arg)
@@ -975,15 +990,7 @@ static void for_each_value(struct absint_state *st, bool regs_only_callee_saved,
                 if (!st->slots[i].spill)
                         continue;
                 visit(&v, arg);
-                /* Shared slots are copied only when a value changes. */
-                if (value_equal(&v, &st->slots[i].v))
-                        continue;
-                if (!slot_reserve(st, st->slot_cnt)) {
-                        /* Out of memory: every slot holds anything, which is sound. */
-                        forget_frame(st);
-                        return;
-                }
-                st->slots[i].v = v;
+                slot_value_set(st, i, &v); /* shared slots are copied only when one changes */
         }
 }
 
@@ -1328,7 +1335,7 @@ static void follow_links(struct absint_state *st, unsigned reg)
                 scalar_meet(&o->s, &moved, &o->s); /* when empty, keep what it held */
                 room_link(o, v, o->link_delta - v->link_delta);
         }
-        /* Spilled copies learn it too (their slots copied first when shared). */
+        /* Spilled copies learn it too. */
         for (size_t i = 0; i < st->slot_cnt; i++) {
                 struct absint_value o = st->slots[i].v;
                 struct scalar distance, moved;
@@ -1339,42 +1346,29 @@ static void follow_links(struct absint_state *st, unsigned reg)
                 moved = scalar_alu(&add, &v->s, &distance);
                 scalar_meet(&o.s, &moved, &o.s);
                 room_link(&o, v, o.link_delta - v->link_delta);
-                if (value_equal(&o, &st->slots[i].v))
-                        continue;
-                if (!slot_reserve(st, st->slot_cnt)) {
-                        forget_frame(st); /* out of memory: every slot holds anything */
-                        return;
-                }
-                st->slots[i].v = o;
+                slot_value_set(st, i, &o);
         }
 }
 
-/* What an edge of a comparison says of its operands a and b, for their rooms. */
-enum room_rel { REL_NONE, REL_EQ, REL_A_LE_B, REL_A_LT_B, REL_B_LE_A, REL_B_LT_A };
+/*
+ * What an edge of a comparison says of its operands a and b, for their
+ * rooms: a <= b (a learns b's room), b <= a, either strictly (one more).
+ */
+enum { ROOM_A = 1, ROOM_B = 2, ROOM_STRICT = 4 };
 
-static enum room_rel room_rel(uint8_t op, bool taken)
-{
-        switch (op) {
-        case BPFAOT_JMP_JEQ:
-                return taken ? REL_EQ : REL_NONE;
-        case BPFAOT_JMP_JNE:
-                return taken ? REL_NONE : REL_EQ;
-        case BPFAOT_JMP_JGT:
-        case BPFAOT_JMP_JSGT:
-                return taken ? REL_B_LT_A : REL_A_LE_B;
-        case BPFAOT_JMP_JGE:
-        case BPFAOT_JMP_JSGE:
-                return taken ? REL_B_LE_A : REL_A_LT_B;
-        case BPFAOT_JMP_JLT:
-        case BPFAOT_JMP_JSLT:
-                return taken ? REL_A_LT_B : REL_B_LE_A;
-        case BPFAOT_JMP_JLE:
-        case BPFAOT_JMP_JSLE:
-                return taken ? REL_A_LE_B : REL_B_LT_A;
-        default:
-                return REL_NONE;
-        }
-}
+/* By jump operation (op >> 4): what its taken and its fall-through edge say. */
+static const uint8_t room_rels[16][2] = {
+    [BPFAOT_JMP_JEQ >> 4] = {ROOM_A | ROOM_B, 0},
+    [BPFAOT_JMP_JNE >> 4] = {0, ROOM_A | ROOM_B},
+    [BPFAOT_JMP_JGT >> 4] = {ROOM_B | ROOM_STRICT, ROOM_A},
+    [BPFAOT_JMP_JGE >> 4] = {ROOM_B, ROOM_A | ROOM_STRICT},
+    [BPFAOT_JMP_JLT >> 4] = {ROOM_A | ROOM_STRICT, ROOM_B},
+    [BPFAOT_JMP_JLE >> 4] = {ROOM_A, ROOM_B | ROOM_STRICT},
+    [BPFAOT_JMP_JSGT >> 4] = {ROOM_B | ROOM_STRICT, ROOM_A},
+    [BPFAOT_JMP_JSGE >> 4] = {ROOM_B, ROOM_A | ROOM_STRICT},
+    [BPFAOT_JMP_JSLT >> 4] = {ROOM_A | ROOM_STRICT, ROOM_B},
+    [BPFAOT_JMP_JSLE >> 4] = {ROOM_A, ROOM_B | ROOM_STRICT},
+};
 
 static bool is_signed_jump(uint8_t op)
 {
@@ -1400,33 +1394,18 @@ static void room_edge(const struct bpfaot_insn *insn, bool taken, bool offsets,
                       struct absint_state *st)
 {
         struct absint_value *a = &st->reg[insn->dst], *b = &st->reg[insn->src];
-        uint8_t op = insn_op(insn);
+        uint8_t op = insn_op(insn), rel;
 
         if (bpfaot_insn_class(insn) != BPFAOT_CLASS_JMP || !insn_is_reg_src(insn) ||
             insn->dst == insn->src)
                 return;
         if (!offsets && is_signed_jump(op) && (a->s.smin < 0 || b->s.smin < 0))
                 return;
-        switch (room_rel(op, taken)) {
-        case REL_EQ:
-                room_less(a, b, 0);
-                room_less(b, a, 0);
-                break;
-        case REL_A_LE_B:
-                room_less(a, b, 0);
-                break;
-        case REL_A_LT_B:
-                room_less(a, b, 1);
-                break;
-        case REL_B_LE_A:
-                room_less(b, a, 0);
-                break;
-        case REL_B_LT_A:
-                room_less(b, a, 1);
-                break;
-        default:
-                break;
-        }
+        rel = room_rels[op >> 4][taken ? 0 : 1];
+        if (rel & ROOM_A)
+                room_less(a, b, rel & ROOM_STRICT ? 1 : 0);
+        if (rel & ROOM_B)
+                room_less(b, a, rel & ROOM_STRICT ? 1 : 0);
 }
 
 /*
@@ -1450,20 +1429,14 @@ static void room_bound_all(struct absint_state *st)
                 room_bounds_ctx(st, &st->reg[r]);
         for (unsigned r = 0; r < BPFAOT_NUM_REGS; r++)
                 room_of_const(st, &st->reg[r]);
-        /* Spilled constants too (their slots copied first when shared). */
+        /* Spilled constants too. */
         for (size_t i = 0; i < st->slot_cnt; i++) {
                 struct absint_value v = st->slots[i].v;
 
                 if (!st->slots[i].spill)
                         continue;
                 room_of_const(st, &v);
-                if (value_equal(&v, &st->slots[i].v))
-                        continue;
-                if (!slot_reserve(st, st->slot_cnt)) {
-                        forget_frame(st); /* out of memory: every slot holds anything */
-                        return;
-                }
-                st->slots[i].v = v;
+                slot_value_set(st, i, &v);
         }
 }
 
