@@ -46,7 +46,9 @@
  * Calls are context-insensitive: a sub-program's entry state is the join of
  * what every call site passes, and r0 after a call is the join of r0 at the
  * callee's exits (its "summary"); call sites are revisited when a summary
- * grows. Callbacks are analysed with the arguments their helper's signature
+ * grows. Calls close cycles no backward jump does (a callee's result fed to
+ * its next call), so a sub-program's entry widens too, after
+ * WIDEN_AFTER_CALLS changes. Callbacks are analysed with the arguments their helper's signature
  * says they receive (helper_sigs.h); a callback no known helper call names
  * gets unknown arguments.
  *
@@ -79,6 +81,13 @@
 
 /* Plain joins at a block entry before widening starts. */
 #define WIDEN_AFTER 4
+/*
+ * At a sub-program's entry, joins of what call sites pass before widening
+ * starts: calls close cycles too (a callee's result feeding the arguments
+ * of its next call), where no backward jump widens; a few call sites with
+ * constants of their own still join plainly.
+ */
+#define WIDEN_AFTER_CALLS 64
 /*
  * Widenings of a loop head's numbers that stop at the program's comparison
  * constants (see threshold_box) before they go to the type's limits.
@@ -132,6 +141,7 @@ struct block {
         size_t start, end; /* instructions [start, end) */
         uint32_t sub;      /* its sub-program */
         bool loop_head;    /* a retreating edge's target: widened after a few joins */
+        bool sub_entry;    /* a sub-program's first block: calls widen there (seed_sub) */
         /* Its jump, its fall-through edge retreats (find_retreating). */
         bool jump_retreats, fall_retreats;
         bool reached;
@@ -1155,6 +1165,7 @@ static void flow_to(struct absint *a, uint32_t from, const uint8_t *tag, size_t 
         struct absint_state joined;
         struct widening widen = {.frame_floor = -(int64_t)a->p->stack_size};
         struct context *c;
+        bool widening;
 
         /* Widening is for edges that close a cycle of contexts. */
         if (a->unroll && edge_tag(a, from, tag, b, a->tag_buf))
@@ -1177,9 +1188,9 @@ static void flow_to(struct absint *a, uint32_t from, const uint8_t *tag, size_t 
                 widen.ts = a->thresholds;
                 widen.ts_cnt = a->threshold_cnt;
         }
-        if (!state_join(&a->scratch, &c->in, st,
-                        backward && blk->loop_head && c->back_changes >= WIDEN_AFTER ? &widen
-                                                                                     : NULL)) {
+        widening = backward && ((blk->loop_head && c->back_changes >= WIDEN_AFTER) ||
+                                (blk->sub_entry && c->back_changes >= WIDEN_AFTER_CALLS));
+        if (!state_join(&a->scratch, &c->in, st, widening ? &widen : NULL)) {
                 a->nomem = true;
                 return;
         }
@@ -1907,7 +1918,7 @@ static void seed_sub(const struct walk *w, uint32_t sub, const struct absint_val
         if (!a || sub >= w->a->p->sp.cnt)
                 return;
         state_entry(&entry, args);
-        flow_to(a, UINT32_MAX, NULL, w->a->p->sp.start[sub], &entry, false);
+        flow_to(a, UINT32_MAX, NULL, w->a->p->sp.start[sub], &entry, true);
         absint_state_release(&entry);
 }
 
@@ -2541,6 +2552,7 @@ static int make_blocks(struct absint *a)
                                 sub++;
                         b->start = i;
                         b->sub = (uint32_t)sub;
+                        b->sub_entry = i == p->sp.start[sub];
                 }
                 a->block_of[i] = (uint32_t)(a->block_cnt - 1);
         }

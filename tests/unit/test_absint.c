@@ -824,6 +824,32 @@ static void context_pointer_loop(void)
 }
 
 /*
+ * Calls close cycles no backward jump does: f's result feeds its next
+ * call's argument, so what f's entry is passed grows with f's summary. The
+ * analysis widens at a sub-program's entry after enough calls changed it,
+ * and settles (it ran out of visits before).
+ */
+static void call_cycle(void)
+{
+        struct analysed t;
+        struct absint_value v;
+
+        if (!analyse(&t, "mov %r1, 0\n"    /* 0 */
+                         "call local +4\n" /* 1: f(0) */
+                         "mov %r1, %r0\n"  /* 2 */
+                         "call local +2\n" /* 3: f(f(0)) */
+                         "exit\n"          /* 4 */
+                         "exit\n"          /* 5 */
+                         "mov %r0, %r1\n"  /* 6: f(x) = x + 1 */
+                         "add %r0, 1\n"    /* 7 */
+                         "exit\n"))
+                return;
+        v = reg_at(&t, 4, 0);
+        CHECKF(v.kind == ABSINT_SCALAR && scalar_contains(&v.s, 2), "f(f(0)): %s", log_at(&t, 4));
+        done(&t);
+}
+
+/*
  * Rooms: values bounded by the context's size. A loop over the context in
  * steps of 256, whose head checks off + 512 <= size: off and the address
  * ctx + off have 512 bytes of room, so a 4-byte load at +508 lies inside
@@ -1282,6 +1308,7 @@ int main(int argc, char **argv)
         local_call_frame_args();
         callback_frame_args();
         context_size_rooms();
+        call_cycle();
         soundness(first, count);
         room_soundness(first, count);
         return TEST_EXIT("absint");
