@@ -177,44 +177,42 @@ static int run_interp(const struct bpfaot_prog *prog, uint8_t *mem, size_t len, 
 }
 
 /*
- * The interpreter's contexts sit in the middle of an address range of
- * CTX_RESERVE bytes that nothing else may use, so that an unsafe access
- * GEN_FAR_REACH away from the context never lands in the interpreter's
- * stack frames, wherever malloc put those (as it did once, 1.2 MiB away).
+ * The interpreter's contexts live in a mapping of their own, among the
+ * process's mappings, while the interpreter's stack frames (a few KiB)
+ * come from malloc's heap: on Linux the two areas lie about 2^45 bytes
+ * apart, so an unsafe access GEN_FAR_REACH away from the context never lands
+ * in a frame (as one did once, 1.2 MiB past a heap-allocated context). A
+ * reservation of 2^39 bytes around the context did it too, but moved the
+ * JIT's later allocations so far from earlier ones that LLVM 14's loader
+ * linked code out of its 32-bit reach.
  */
-#define CTX_RESERVE (4 * GEN_FAR_REACH)
+#define CTX_MAP_SIZE ((size_t)64 * 1024)
 
 struct ctx_arena {
-        uint8_t *base; /* CTX_RESERVE bytes, PROT_NONE but for [mid, mid + open) */
-        size_t open;   /* bytes made writable so far, from the middle */
+        uint8_t *base; /* CTX_MAP_SIZE bytes, mapped on first use */
 };
 
 static uint8_t *ctx_arena_get(struct ctx_arena *a, size_t size)
 {
-        size_t page = (size_t)sysconf(_SC_PAGESIZE), want = (size + page - 1) / page * page;
-        uint8_t *mid;
-
+        if (size > CTX_MAP_SIZE) {
+                errno = E2BIG;
+                return NULL;
+        }
         if (!a->base) {
-                void *p = mmap(NULL, CTX_RESERVE, PROT_NONE,
-                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+                void *p = mmap(NULL, CTX_MAP_SIZE, PROT_READ | PROT_WRITE,
+                               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
                 if (p == MAP_FAILED)
                         return NULL;
                 a->base = p;
         }
-        mid = a->base + CTX_RESERVE / 2;
-        if (want > a->open) {
-                if (mprotect(mid, want, PROT_READ | PROT_WRITE))
-                        return NULL;
-                a->open = want;
-        }
-        memset(mid, 0, size);
-        return mid;
+        memset(a->base, 0, size);
+        return a->base;
 }
 
 static void ctx_arena_free(struct ctx_arena *a)
 {
         if (a->base)
-                munmap(a->base, CTX_RESERVE);
+                munmap(a->base, CTX_MAP_SIZE);
 }
 
 /*

@@ -41,8 +41,9 @@
  * room around it, and only the entry's frame is approached from outside:
  * the interpreter keeps a callee's frame right above its caller's, compiled
  * code below it), or goes over 1 MiB (and under GEN_FAR_REACH) away, where neither has one
- * (diff_test keeps the interpreter's context GEN_FAR_REACH bytes away from
- * anything else; compiled code's frames are on the thread's stack). So the
+ * (diff_test maps the interpreter's context apart from the heap that holds
+ * the interpreter's frames, about 2^45 bytes away; compiled code's frames
+ * are on the thread's stack). So the
  * sandbox's one documented difference, that a pointer derived from the
  * context which leaves it fails even where it lands in another region,
  * never shows. Nor does another: the sandbox checks the source of
