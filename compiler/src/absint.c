@@ -1426,11 +1426,11 @@ static void room_edge(const struct bpfaot_insn *insn, bool taken, bool offsets,
  */
 static void room_of_const(const struct absint_state *st, struct absint_value *v)
 {
-        int64_t lo, hi;
+        int64_t lo, hi, room;
 
         if (st->ctx_min <= INT64_MAX && room_capable(v) && scalar_is_const(&v->s) &&
-            room_range(v, &lo, &hi))
-                room_learn(v, (int64_t)st->ctx_min - lo);
+            room_range(v, &lo, &hi) && !__builtin_sub_overflow((int64_t)st->ctx_min, lo, &room))
+                room_learn(v, room);
 }
 
 /* What the registers' rooms on an edge teach of the context's size, and back. */
