@@ -10,6 +10,7 @@ packages=(
   llvm-19-dev clang-19 libzstd-dev    # a newer LLVM, tested too
   libclang-rt-19-dev                  # clang-19's sanitizer and libFuzzer runtimes (fuzz target)
   libbpf-dev libelf-dev zlib1g-dev
+  bpftool                             # skeletons for the syscall server's tests
   libzydis-dev                        # x86-64 decoder: the agent relocates patched function entries
   gcc-bpf                             # GCC's eBPF backend, for GCC-compiled test objects
   libbpf-tools xdp-tools              # real eBPF objects the tests compile

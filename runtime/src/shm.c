@@ -461,6 +461,25 @@ static void *segment_alloc(void *ctx, size_t size)
         return (char *)shm->hdr + off;
 }
 
+/*
+ * The place of an mmapable array's block: whole pages of its own, so that a
+ * loader's mmap() of the map (bpfaot_shm__mmap_map) shows the values at the
+ * start of its first page and nothing of the segment's other contents.
+ */
+static void *segment_alloc_pages(void *ctx, size_t size)
+{
+        struct bpfaot_shm *shm = ctx;
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        uint64_t start = shm->hdr->used;
+        char *block;
+
+        __atomic_store_n(&shm->hdr->used, BPFAOT_ROUND_UP(start, page), __ATOMIC_RELAXED);
+        block = segment_alloc(ctx, BPFAOT_ROUND_UP(size, page));
+        if (!block)
+                __atomic_store_n(&shm->hdr->used, start, __ATOMIC_RELAXED);
+        return block;
+}
+
 /* Record `map`, made in the segment, as entry `idx`; the count is raised after, by the caller. */
 static void record_map(struct bpfaot_shm *shm, uint32_t idx, const struct bpfaot_map *map)
 {
@@ -492,6 +511,8 @@ int bpfaot_shm__create_map(struct bpfaot_shm *shm, const struct bpfaot_map_def *
 
         if (!shm || !def || !id)
                 return -EINVAL;
+        if (def->map_flags & BPF_F_MMAPABLE)
+                place.alloc = segment_alloc_pages;
         err = bpfaot__shm_lock(shm);
         if (err)
                 return err;
@@ -563,6 +584,50 @@ int bpfaot_shm__freeze_map(struct bpfaot_shm *shm, uint32_t id)
         if (!err)
                 __atomic_store_n(&shm->hdr->maps[id - 1].frozen, 1, __ATOMIC_RELEASE);
         return err;
+}
+
+/* The kernel's ENOTSUPP (not in userspace headers): mmap() of a map type that has no mmap. */
+#define KERNEL_ENOTSUPP 524
+
+int bpfaot_shm__mmap_map(struct bpfaot_shm *shm, uint32_t id, const struct bpfaot_shm_mmap *req,
+                         void **out)
+{
+        size_t page = (size_t)sysconf(_SC_PAGESIZE), values;
+        struct shm_map_entry ent;
+        void *p;
+        int err;
+
+        if (!shm || !req || !out)
+                return -EINVAL;
+        *out = MAP_FAILED;
+        err = map_entry(shm, id, &ent);
+        if (err)
+                return err;
+        /* The kernel's checks, in its order (bpf_map_mmap, then array_map_mmap). */
+        if (ent.type != BPF_MAP_TYPE_ARRAY)
+                return -KERNEL_ENOTSUPP;
+        if ((req->flags & MAP_TYPE) != MAP_SHARED)
+                return -EINVAL;
+        if (req->prot & PROT_WRITE) {
+                if (__atomic_load_n(&shm->hdr->maps[id - 1].frozen, __ATOMIC_ACQUIRE))
+                        return -EPERM;
+                if (ent.map_flags & (BPF_F_RDONLY_PROG | BPF_F_RDONLY))
+                        return -EACCES;
+        }
+        if (!(ent.map_flags & BPF_F_MMAPABLE))
+                return -EINVAL;
+        /* Made by segment_alloc_pages: page-aligned, and the block's pages are the map's alone. */
+        values = BPFAOT_ROUND_UP((size_t)ent.block_size, page);
+        if (req->offset < 0 || (size_t)req->offset % page || req->len == 0 ||
+            (size_t)req->offset > values || req->len > values - (size_t)req->offset ||
+            ent.block_off % page)
+                return -EINVAL;
+        p = mmap(req->addr, req->len, req->prot, req->flags, shm->fd,
+                 (off_t)ent.block_off + req->offset);
+        if (p == MAP_FAILED)
+                return -errno;
+        *out = p;
+        return 0;
 }
 
 int bpfaot_shm__next_map_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next)

@@ -39,13 +39,6 @@ static long map_create(struct server *s, union bpf_attr *attr, unsigned int size
                 return -errno;
         if (attr_has(size, ATTR_END(map_name)))
                 memcpy(name, attr->map_name, BPF_OBJ_NAME_LEN);
-        /*
-         * A loader mmap()s an mmapable array through its descriptor, which
-         * is no map here: answer as a kernel without the feature, so that
-         * libbpf writes global data with updates instead.
-         */
-        if (attr->map_flags & BPF_F_MMAPABLE)
-                return -EINVAL;
         def.name = name;
         def.type = attr->map_type;
         def.key_size = attr->key_size;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The process side of libbpfaot-syscall-server: the interposed syscall()
- * and close(), the descriptors it hands out, and the segment.
+ * The process side of libbpfaot-syscall-server: the interposed syscall(),
+ * ioctl(), close(), fopen() and mmap(), the descriptors it hands out, and
+ * the segment.
  *
  * libbpf issues every bpf(2) command through the C library's syscall();
  * a library preloaded before libc defines its own syscall(), which answers
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -310,6 +312,51 @@ __attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, 
                 return -1;
         }
         return (int)ret;
+}
+
+typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
+
+/*
+ * mmap() of a map's descriptor maps the map's values in the segment (a
+ * skeleton's global data: bpf_object__load_skeleton maps .data, .bss and
+ * .rodata so), shared with every process of the segment; *ours is false
+ * for any other descriptor.
+ */
+static void *server_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, bool *ours)
+{
+        struct bpfaot_shm_mmap req = {addr, len, prot, flags, off};
+        struct server *s = server_get();
+        struct server_fd *e;
+        void *p = MAP_FAILED;
+        int err = 0;
+
+        pthread_mutex_lock(&s->lock);
+        e = fd >= 0 ? server_fd_get(s, fd, SERVER_OBJ_MAP) : NULL;
+        *ours = e != NULL;
+        if (e)
+                err = bpfaot_shm__mmap_map(s->shm, e->id, &req, &p);
+        pthread_mutex_unlock(&s->lock);
+        if (err)
+                errno = -err;
+        return p;
+}
+
+__attribute__((visibility("default"))) void *mmap(void *addr, size_t len, int prot, int flags,
+                                                  int fd, off_t off)
+{
+        bool ours;
+        void *p = server_mmap(addr, len, prot, flags, fd, off, &ours);
+
+        return ours ? p : ((mmap_fn)dlsym(RTLD_NEXT, "mmap"))(addr, len, prot, flags, fd, off);
+}
+
+__attribute__((visibility("default"))) void *mmap64(void *addr, size_t len, int prot, int flags,
+                                                    int fd, off_t off)
+{
+        bool ours;
+        void *p = server_mmap(addr, len, prot, flags, fd, off, &ours);
+
+        return ours ? p : ((mmap_fn)dlsym(RTLD_NEXT, "mmap64"))(addr, len, prot, flags, fd, off);
 }
 
 __attribute__((visibility("default"))) int close(int fd)

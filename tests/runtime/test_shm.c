@@ -438,6 +438,100 @@ static void test_other_address(void)
         bpfaot_shm__close(shm);
 }
 
+/*
+ * mmap() of an mmapable array (a skeleton's global data): the values at the
+ * start of whole pages of their own, shared with the map's handles and with
+ * other processes; the kernel's refusals.
+ */
+static void test_mmap_map(void)
+{
+        const char *name = seg_name("mmap");
+        struct bpfaot_shm *shm = seg_create(name, 1 << 20);
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        struct bpfaot_map_def small = {
+            .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 12, .max_entries = 3};
+        struct bpfaot_map_def data = small, ro = small, hash = {.type = BPF_MAP_TYPE_HASH};
+        struct bpfaot_shm_mmap req = {NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, 0};
+        uint32_t small_id, data_id, after_id, ro_id, hash_id, k = 2;
+        struct bpfaot_map *m, *after;
+        uint32_t *vals, *v;
+        void *p;
+        pid_t pid;
+
+        data.map_flags = BPF_F_MMAPABLE;
+        ro.map_flags = BPF_F_MMAPABLE | BPF_F_RDONLY_PROG;
+        hash.key_size = 4;
+        hash.value_size = 4;
+        hash.max_entries = 4;
+        /* A block before and after, so that the mmapable one is not where the allocator is. */
+        CHECK_EQ(bpfaot_shm__create_map(shm, &small, &small_id), 0);
+        CHECK_EQ(bpfaot_shm__create_map(shm, &data, &data_id), 0);
+        CHECK_EQ(bpfaot_shm__create_map(shm, &small, &after_id), 0);
+        CHECK_EQ(bpfaot_shm__mmap_map(shm, data_id, &req, &p), 0);
+        vals = p;
+        /* Element 2 at round_up(12, 8) * 2 bytes, as the kernel lays out an mmapable array. */
+        vals[8] = 0xabcd;
+        CHECK_EQ(bpfaot_shm__map(shm, data_id, &m), 0);
+        v = bpfaot_map__lookup_elem(m, &k);
+        CHECK(v && *v == 0xabcd);
+        *v = 0x1234;
+        CHECK_EQ(vals[8], 0x1234);
+        /* The rest of the page is the map's: writing it touches no other map. */
+        memset((char *)p + 3 * 16, 0x5a, page - 3 * 16);
+        CHECK_EQ(bpfaot_shm__map(shm, after_id, &after), 0);
+        for (uint32_t i = 0; i < 3; i++)
+                CHECK_EQ(((uint32_t *)bpfaot_map__lookup_elem(after, &i))[0], 0);
+        bpfaot_map__free(after);
+        /* Another process maps the segment elsewhere and sees the same values. */
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                struct bpfaot_shm *cs = seg_open(name);
+                void *cp;
+
+                CHECK_EQ(bpfaot_shm__mmap_map(cs, data_id, &req, &cp), 0);
+                CHECK_EQ(((uint32_t *)cp)[8], 0x1234);
+                ((uint32_t *)cp)[0] = 77;
+                munmap(cp, page);
+                bpfaot_shm__close(cs);
+                _exit(0);
+        }
+        expect_child_ok(pid);
+        k = 0;
+        CHECK_EQ(*(uint32_t *)bpfaot_map__lookup_elem(m, &k), 77);
+        bpfaot_map__free(m);
+        munmap(p, page);
+
+        /* The kernel's refusals, each with its errno; nothing is mapped. */
+        CHECK_EQ(bpfaot_shm__create_map(shm, &ro, &ro_id), 0);
+        CHECK_EQ(bpfaot_shm__create_map(shm, &hash, &hash_id), 0);
+        CHECK_EQ(bpfaot_shm__mmap_map(shm, hash_id, &req, &p), -524);
+        CHECK(p == MAP_FAILED);
+        CHECK_EQ(bpfaot_shm__mmap_map(shm, small_id, &req, &p), -EINVAL);
+        CHECK_EQ(bpfaot_shm__mmap_map(shm, 999, &req, &p), -ENOENT);
+        CHECK_EQ(bpfaot_shm__mmap_map(shm, ro_id, &req, &p), -EACCES);
+        req.flags = MAP_PRIVATE;
+        CHECK_EQ(bpfaot_shm__mmap_map(shm, data_id, &req, &p), -EINVAL);
+        req.flags = MAP_SHARED;
+        req.len = 2 * page;
+        CHECK_EQ(bpfaot_shm__mmap_map(shm, data_id, &req, &p), -EINVAL);
+        req.len = page;
+        req.offset = 8;
+        CHECK_EQ(bpfaot_shm__mmap_map(shm, data_id, &req, &p), -EINVAL);
+        req.offset = (off_t)page;
+        CHECK_EQ(bpfaot_shm__mmap_map(shm, data_id, &req, &p), -EINVAL);
+        req.offset = 0;
+        req.prot = PROT_READ;
+        CHECK_EQ(bpfaot_shm__mmap_map(shm, ro_id, &req, &p), 0);
+        munmap(p, page);
+        CHECK_EQ(bpfaot_shm__freeze_map(shm, data_id), 0);
+        CHECK_EQ(bpfaot_shm__mmap_map(shm, data_id, &req, &p), 0);
+        munmap(p, page);
+        req.prot = PROT_READ | PROT_WRITE;
+        CHECK_EQ(bpfaot_shm__mmap_map(shm, data_id, &req, &p), -EPERM);
+        bpfaot_shm__close(shm);
+}
+
 /* A child that dies holding the segment's lock (killed, or exiting) wedges nobody. */
 static void test_dead_holder(void)
 {
@@ -648,6 +742,7 @@ int main(void)
         test_concurrent();
         test_create_race();
         test_other_address();
+        test_mmap_map();
         test_dead_holder();
         test_not_segments();
         test_refused_and_full();

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -132,6 +133,28 @@ struct bpfaot_shm_map_info {
  * write it unless it was made BPF_F_RDONLY_PROG.
  */
 int bpfaot_shm__freeze_map(struct bpfaot_shm *shm, uint32_t id);
+/* What mmap() was asked for, on a map's descriptor. */
+struct bpfaot_shm_mmap {
+        void *addr;
+        size_t len;
+        int prot, flags;
+        off_t offset;
+};
+/*
+ * Map the values of map `id` into this process as mmap() of a BPF map's
+ * descriptor does (libbpf's skeletons map global data so): an ARRAY made
+ * with BPF_F_MMAPABLE, MAP_SHARED, values at stride round_up(value_size,
+ * 8) from the first page; `req` as mmap()'s arguments, the offset within
+ * the map. Every process mapping it sees the same values, which the
+ * segment's programs read and write. *out receives the address (unmap it
+ * with munmap()). Errors as the kernel's: -ENOTSUPP (524) for other map
+ * types, -EINVAL for a private mapping, a map without BPF_F_MMAPABLE, or
+ * a range past the values' pages; -EPERM for a writable mapping of a
+ * frozen map, -EACCES of a BPF_F_RDONLY_PROG or BPF_F_RDONLY one. Unlike
+ * the kernel, freezing a map mapped writable is not refused.
+ */
+int bpfaot_shm__mmap_map(struct bpfaot_shm *shm, uint32_t id, const struct bpfaot_shm_mmap *req,
+                         void **out);
 /*
  * Withdraw a map nobody will use (its loader closed it, and no program of
  * the segment loads it, as with libbpf's feature probes): the walk no
