@@ -8,8 +8,10 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Attributes at least this long (the kernel zero-extends shorter ones; libbpf passes its own size).
  */
@@ -140,20 +142,23 @@ static long map_lookup_and_delete_elem(struct server *s, union bpf_attr *attr, u
 }
 
 /* OBJ_GET_INFO_BY_FD of a map: struct bpf_map_info, cut to the caller's info_len. */
-static long obj_get_info_by_fd(struct server *s, union bpf_attr *attr, unsigned int size)
+/* Copy the first `len` bytes the caller asked for (kernel: min(info_len, sizeof)) and say how many.
+ */
+static long info_out(union bpf_attr *attr, const void *info, size_t size)
 {
-        struct server_fd *e;
+        uint32_t len = attr->info.info_len < size ? attr->info.info_len : (uint32_t)size;
+
+        memcpy(user_ptr(attr->info.info), info, len);
+        attr->info.info_len = len;
+        return 0;
+}
+
+static long map_info(struct server *s, const struct server_fd *e, union bpf_attr *attr)
+{
         struct bpfaot_shm_map_info mi;
         struct bpf_map_info info = {0};
-        uint32_t len;
-        int err;
+        int err = bpfaot_shm__map_info(s->shm, e->id, &mi);
 
-        if (!attr_has(size, ATTR_END(info.info)))
-                return -EINVAL;
-        e = server_fd_get(s, (int)attr->info.bpf_fd, SERVER_OBJ_MAP);
-        if (!e)
-                return -EBADF;
-        err = bpfaot_shm__map_info(s->shm, e->id, &mi);
         if (err)
                 return err;
         info.type = mi.type;
@@ -164,10 +169,121 @@ static long obj_get_info_by_fd(struct server *s, union bpf_attr *attr, unsigned 
         info.map_flags = mi.map_flags;
         memcpy(info.name, mi.name,
                sizeof(info.name) < sizeof(mi.name) ? sizeof(info.name) : sizeof(mi.name));
-        len = attr->info.info_len < sizeof(info) ? attr->info.info_len : (uint32_t)sizeof(info);
-        memcpy(user_ptr(attr->info.info), &info, len);
-        attr->info.info_len = len;
-        return 0;
+        return info_out(attr, &info, sizeof(info));
+}
+
+/* The kernel's license_is_gpl_compatible(). */
+static bool gpl_compatible(const char *license)
+{
+        static const char *const gpl[] = {
+            "GPL",          "GPL v2",       "GPL and additional rights",
+            "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"};
+
+        for (size_t i = 0; i < sizeof(gpl) / sizeof(gpl[0]); i++)
+                if (strcmp(license, gpl[i]) == 0)
+                        return true;
+        return false;
+}
+
+/*
+ * A program's info as the kernel gives it: type, id, name, license, the
+ * maps it loads (by id) and its instructions as stored (a map's load names
+ * the map's id, as the kernel's dump does). Arrays are filled up to the
+ * lengths the caller gave, and the lengths set to the whole.
+ */
+static long prog_info(struct server *s, const struct server_fd *e, union bpf_attr *attr)
+{
+        struct bpf_prog_info info = {0}, in = {0};
+        struct bpfaot_shm_prog_info pi;
+        const struct bpf_insn *insns;
+        uint32_t cnt, nmaps = 0, *ids;
+        int err;
+
+        memcpy(&in, user_ptr(attr->info.info),
+               attr->info.info_len < sizeof(in) ? attr->info.info_len : sizeof(in));
+        err = bpfaot_shm__prog_info(s->shm, e->id, &pi);
+        err = err ?: bpfaot_shm__prog_insns(s->shm, e->id, &insns, &cnt);
+        if (err)
+                return err;
+        info.type = pi.type;
+        info.id = pi.id;
+        memcpy(info.name, pi.name,
+               sizeof(info.name) < sizeof(pi.name) ? sizeof(info.name) - 1 : sizeof(pi.name) - 1);
+        info.gpl_compatible = gpl_compatible(pi.license);
+        info.created_by_uid = getuid();
+        info.xlated_prog_len = cnt * (uint32_t)sizeof(*insns);
+        if (in.xlated_prog_len && in.xlated_prog_insns)
+                memcpy(user_ptr(in.xlated_prog_insns), insns,
+                       in.xlated_prog_len < info.xlated_prog_len ? in.xlated_prog_len
+                                                                 : info.xlated_prog_len);
+        info.xlated_prog_insns = in.xlated_prog_insns;
+        /* The maps, each once, in the order the instructions first load them. */
+        ids = calloc(cnt ? cnt : 1, sizeof(*ids));
+        if (!ids)
+                return -ENOMEM;
+        for (uint32_t i = 0; i + 1 < cnt; i++) {
+                bool seen = false;
+
+                if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+                        continue;
+                if (insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
+                    insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) {
+                        for (uint32_t k = 0; k < nmaps; k++)
+                                seen |= ids[k] == (uint32_t)insns[i].imm;
+                        if (!seen)
+                                ids[nmaps++] = (uint32_t)insns[i].imm;
+                }
+                i++;
+        }
+        info.nr_map_ids = nmaps;
+        if (in.nr_map_ids && in.map_ids)
+                memcpy(user_ptr(in.map_ids), ids,
+                       (in.nr_map_ids < nmaps ? in.nr_map_ids : nmaps) * sizeof(*ids));
+        info.map_ids = in.map_ids;
+        free(ids);
+        return info_out(attr, &info, sizeof(info));
+}
+
+/* A link's info: a perf event link (uprobe or tracepoint) of its program. */
+static long link_info(struct server *s, const struct server_fd *e, union bpf_attr *attr)
+{
+        struct bpf_link_info info = {0};
+        struct bpfaot_shm_attach_info ai;
+        int err = bpfaot_shm__attach_info(s->shm, e->id, &ai);
+
+        if (err)
+                return err;
+        info.type = BPF_LINK_TYPE_PERF_EVENT;
+        info.id = ai.id;
+        info.prog_id = ai.prog_id;
+        return info_out(attr, &info, sizeof(info));
+}
+
+static long obj_get_info_by_fd(struct server *s, union bpf_attr *attr, unsigned int size)
+{
+        static long (*const info_of[])(struct server *, const struct server_fd *,
+                                       union bpf_attr *) = {
+            [SERVER_OBJ_MAP] = map_info,
+            [SERVER_OBJ_PROG] = prog_info,
+            [SERVER_OBJ_LINK] = link_info,
+        };
+        int fd;
+
+        if (!attr_has(size, ATTR_END(info.info)))
+                return -EINVAL;
+        fd = (int)attr->info.bpf_fd;
+        for (size_t k = 0; k < sizeof(info_of) / sizeof(info_of[0]); k++) {
+                const struct server_fd *e = server_fd_get(s, fd, (enum server_obj)k);
+
+                if (e && info_of[k])
+                        return info_of[k](s, e, attr);
+        }
+        if (server_fd_get(s, fd, SERVER_OBJ_BTF)) {
+                server_log("OBJ_GET_INFO_BY_FD of a BTF object is not supported");
+                return -EINVAL;
+        }
+        /* Not a BPF object: a closed descriptor, else some other file (the kernel's answers). */
+        return fcntl(fd, F_GETFD) < 0 ? -EBADF : -EINVAL;
 }
 
 /*

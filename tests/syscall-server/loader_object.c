@@ -110,6 +110,69 @@ static bool prog_loads_map(const char *name, uint32_t map_id)
         return found > 0;
 }
 
+/*
+ * OBJ_GET_INFO_BY_FD of the program and of its link, as bpftool-like tools
+ * ask: the program's maps and instructions in a second call, with buffers.
+ */
+static void check_prog_and_link_info(struct bpf_program *prog, struct bpf_link *link)
+{
+        struct bpf_prog_info info = {0};
+        struct bpf_link_info li = {0};
+        uint32_t len = sizeof(info), map_ids[8] = {0}, one_id = 0;
+        struct bpf_insn insns[256];
+        struct bpfaot_shm_prog_info pi;
+        const struct bpf_insn *stored;
+        struct bpfaot_shm *shm;
+        uint32_t cnt, nmaps;
+        char path[] = "/tmp/bpfaot-info-XXXXXX";
+        int fd;
+
+        CHECK(bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0);
+        CHECK(len == sizeof(info));
+        CHECK(info.type == BPF_PROG_TYPE_KPROBE && strcmp(info.name, "count_calls") == 0);
+        CHECK(info.gpl_compatible && info.nr_map_ids == 3); /* counts, .bss, .rodata */
+        CHECK(bpfaot_shm__open(NULL, NULL, &shm) == 0);
+        CHECK(bpfaot_shm__prog_info(shm, info.id, &pi) == 0 && strcmp(pi.name, "count_calls") == 0);
+        CHECK(bpfaot_shm__prog_insns(shm, info.id, &stored, &cnt) == 0);
+        CHECK(info.xlated_prog_len == cnt * sizeof(struct bpf_insn) && cnt <= 256);
+        nmaps = info.nr_map_ids;
+
+        /* Again with buffers: the instructions as stored, and every map's id, each a map of the
+         * segment. A shorter buffer gets what fits and the whole length. */
+        memset(&info, 0, sizeof(info));
+        info.xlated_prog_len = sizeof(insns);
+        info.xlated_prog_insns = (uintptr_t)insns;
+        info.nr_map_ids = 8;
+        info.map_ids = (uintptr_t)map_ids;
+        CHECK(bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0);
+        CHECK(memcmp(insns, stored, cnt * sizeof(*insns)) == 0 && info.nr_map_ids == nmaps);
+        for (uint32_t i = 0; i < nmaps; i++) {
+                struct bpfaot_shm_map_info mi;
+
+                CHECK(map_ids[i] != 0 && bpfaot_shm__map_info(shm, map_ids[i], &mi) == 0);
+        }
+        memset(&info, 0, sizeof(info));
+        info.nr_map_ids = 1;
+        info.map_ids = (uintptr_t)&one_id;
+        CHECK(bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len) == 0);
+        CHECK(info.nr_map_ids == nmaps && one_id == map_ids[0]);
+
+        /* The link: a perf event link of the program. */
+        len = sizeof(li);
+        CHECK(bpf_obj_get_info_by_fd(bpf_link__fd(link), &li, &len) == 0);
+        CHECK(li.type == BPF_LINK_TYPE_PERF_EVENT && li.prog_id == pi.id && li.id != 0);
+        bpfaot_shm__close(shm);
+
+        /* Not BPF objects: another file, a closed descriptor (the kernel's errnos). */
+        fd = mkstemp(path);
+        CHECK(fd >= 0);
+        unlink(path);
+        len = sizeof(info);
+        CHECK(bpf_obj_get_info_by_fd(fd, &info, &len) < 0 && errno == EINVAL);
+        close(fd);
+        CHECK(bpf_obj_get_info_by_fd(fd, &info, &len) < 0 && errno == EBADF);
+}
+
 /* Kept to the end, as a loader that runs until it is killed keeps them (not closed). */
 static struct bpf_object *obj;
 static struct bpf_link *uprobe_link;
@@ -151,6 +214,7 @@ int main(int argc, char **argv)
                 CHECK(attach_count("count_calls", self, BPFAOT_SHM_UPROBE) == 1);
                 CHECK(loader_target_function(41) == 42);
                 attach_by_ioctl(bpf_program__fd(prog), self, 0x1000);
+                check_prog_and_link_info(prog, uprobe_link);
         }
         printf("loader_object: count_calls loads map %u\n", info.id);
         return 0; /* without bpf_object__close: the program stays, as a running loader's */
