@@ -67,7 +67,11 @@ static const struct {
      "target triple (default: the host), e.g.\n"
      "x86_64-linux-gnu, aarch64-linux-gnu",
      FOR_BOTH},
-    {"--cpu NAME", "target CPU (default generic; 'native' = this host)", FOR_BOTH},
+    {"--cpu NAME",
+     "target CPU (default generic: the target's\n"
+     "baseline, x86-64, armv8-a or rv64gc;\n"
+     "'native' = this host)",
+     FOR_BOTH},
     {"--features LIST", "target features, e.g. +avx2", FOR_BOTH},
     {"--entry NAME", "name of the entry function (default bpf_main)", FOR_BOTH},
     {"--stack-size N", "bytes of stack per call frame (default 512)", FOR_BOTH},
