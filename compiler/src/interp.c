@@ -233,6 +233,20 @@ static int run(struct vm *vm);
 
 static bool is_thunk(const struct vm *vm, uint64_t fn);
 
+/* A constant string, as the kernel's verifier asks: NUL-terminated in a read-only data section. */
+static bool const_string(const struct vm *vm, uint64_t addr)
+{
+        for (size_t d = 0; addr <= UINTPTR_MAX && d < vm->prog->data_cnt; d++) {
+                uintptr_t base = (uintptr_t)vm->data[d], a = (uintptr_t)addr;
+                size_t size = vm->prog->data[d].size;
+
+                if (vm->prog->data[d].readonly && a >= base && a - base < size &&
+                    memchr(vm->data[d] + (a - base), 0, size - (a - base)))
+                        return true;
+        }
+        return false;
+}
+
 /*
  * A helper's arguments against its signature (helper_sigs.h), before it
  * runs: memory it reads or writes, of the size the next argument or the
@@ -266,6 +280,14 @@ static int check_helper_args(struct vm *vm, uint32_t id)
                                 return FAIL(vm, EFAULT,
                                             "helper %s (arg %u): 0x%" PRIx64
                                             " is not one of the program's functions",
+                                            sig->name, i + 1, addr);
+                        continue;
+                }
+                if (sig->args[i] == HELPER_ARG_CONST_STR) {
+                        if (!const_string(vm, addr))
+                                return FAIL(vm, EFAULT,
+                                            "helper %s (arg %u): 0x%" PRIx64
+                                            " is not " BPFAOT_SANDBOX_STRING_TEXT,
                                             sig->name, i + 1, addr);
                         continue;
                 }

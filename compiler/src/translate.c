@@ -1573,6 +1573,10 @@ static void sb_helper_args(struct tr *t, uint32_t id, size_t idx, LLVMValueRef *
                         sb_check(t, v, c64(t, 0), sb_how(t, BPFAOT_SANDBOX_CTX, reg, id));
                         continue;
                 }
+                if (sig->args[i] == HELPER_ARG_CONST_STR) {
+                        sb_check(t, v, c64(t, 0), sb_how(t, BPFAOT_SANDBOX_STRING, reg, id));
+                        continue;
+                }
                 if (sig->args[i] == HELPER_ARG_ANYTHING && i == 2 && sb_reads_any(id))
                         flags = HELPER_ARGF_PTR | HELPER_ARGF_SIZED_BY_NEXT;
                 if (!(flags & HELPER_ARGF_PTR) || sb_frame_arg(t, idx, reg))
@@ -1624,9 +1628,8 @@ static void sb_helper_args(struct tr *t, uint32_t id, size_t idx, LLVMValueRef *
 static bool sb_arg_checked(enum helper_arg kind)
 {
         switch (kind) {
-        case HELPER_ARG_CONST_STR: /* read up to a NUL: bounds not checked yet */
-        case HELPER_ARG_TIMER:     /* its callback runs outside any run */
-        case HELPER_ARG_DYNPTR:    /* the runtime trusts the dynptr's pointer */
+        case HELPER_ARG_TIMER:  /* its callback runs outside any run */
+        case HELPER_ARG_DYNPTR: /* the runtime trusts the dynptr's pointer */
         case HELPER_ARG_DYNPTR_OUT:
         case HELPER_ARG_DYNPTR_RELEASE:
         case HELPER_ARG_KERNEL_PTR: /* dereferenced by the runtime */
@@ -1639,14 +1642,15 @@ static bool sb_arg_checked(enum helper_arg kind)
 
 /*
  * Helpers that read through pointers inside their data (a format's %s)
- * and are not covered: trace_printk and trace_vprintk are, since the
- * runtime's reads of a format's pointers stay inside the sandboxed run's
- * memory (bpfaot__sandbox_readable; a pointer outside it prints as the
- * kernel prints an unreadable one).
+ * and are not covered: trace_printk, trace_vprintk and snprintf are, since
+ * the runtime's reads of a format's pointers stay inside the sandboxed
+ * run's memory (bpfaot__sandbox_readable; a pointer outside it prints as
+ * the kernel prints an unreadable one). The seq_file and BTF ones write to
+ * or read kernel objects.
  */
 static bool sb_formats(uint32_t id)
 {
-        return id == BPF_FUNC_snprintf || id == BPF_FUNC_seq_printf || id == BPF_FUNC_seq_write ||
+        return id == BPF_FUNC_seq_printf || id == BPF_FUNC_seq_write ||
                id == BPF_FUNC_snprintf_btf || id == BPF_FUNC_seq_printf_btf;
 }
 

@@ -342,6 +342,22 @@ size_t bpfaot__sandbox_readable(const void *p, size_t n)
         return (size_t)best;
 }
 
+/*
+ * A constant string: in a read-only data section and NUL-terminated there,
+ * so that nothing, not even another thread, can make the helper read past it.
+ */
+static uint64_t check_string(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t how)
+{
+        for (uint64_t d = 0; d < run->data_cnt; d++) {
+                const struct bpfaot_sandbox_region *r = &run->data[d];
+
+                if (r->readonly && addr >= r->base && addr - r->base < r->size &&
+                    memchr((const void *)(uintptr_t)addr, 0, (size_t)(r->size - (addr - r->base))))
+                        return 1;
+        }
+        return fail(run, addr, 0, how, NULL);
+}
+
 uint64_t bpfaot_rt_sandbox_check(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
                                  uint64_t how)
 {
@@ -376,6 +392,8 @@ uint64_t bpfaot_rt_sandbox_check(struct bpfaot_sandbox_run *run, uint64_t addr, 
                 return known_map(run, addr) ? 1 : fail(run, addr, 0, how, NULL);
         case BPFAOT_SANDBOX_CTX:
                 return addr == run->ctx ? 1 : fail(run, addr, 0, how, NULL);
+        case BPFAOT_SANDBOX_STRING:
+                return check_string(run, addr, how);
         default: /* a callback the compiled code found forged, or a kind this runtime lacks */
                 return fail(run, addr, size, how, NULL);
         }
@@ -419,6 +437,7 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
             [BPFAOT_SANDBOX_RECORD] = "a ring-buffer record the program holds (reserved, not yet "
                                       "submitted or discarded)",
             [BPFAOT_SANDBOX_LOCK] = BPFAOT_SANDBOX_LOCK_TEXT,
+            [BPFAOT_SANDBOX_STRING] = BPFAOT_SANDBOX_STRING_TEXT,
         };
         char id[16];
 
@@ -451,6 +470,7 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
         case BPFAOT_SANDBOX_CTX:
         case BPFAOT_SANDBOX_RECORD:
         case BPFAOT_SANDBOX_LOCK:
+        case BPFAOT_SANDBOX_STRING:
                 return snprintf(buf, len, "helper %s (arg %" PRIu32 "): 0x%" PRIx64 " is not %s",
                                 helper_name(f->helper, id, sizeof(id)), f->arg, f->addr,
                                 not_what[f->kind]);

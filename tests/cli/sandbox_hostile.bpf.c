@@ -259,3 +259,41 @@ SEC("socket/locks") u64 locks(const struct req *r)
         bpf_spin_unlock(&a->lock);
         return n;
 }
+
+HELPER(long, snprintf, 165, char *str, u32 str_size, const char *fmt, u64 *data, u32 data_len);
+HELPER(long, strncmp, 182, const char *s1, u32 s1_sz, const char *s2);
+
+/* Not NUL-terminated: the only bytes of a read-only section of their own. */
+static const char unterminated[4] SEC(".rodata.unterminated") = {'%', 'l', 'l', 'u'};
+
+/*
+ * bpf_snprintf of val with the format `which` picks: 0, one in .rodata; 1,
+ * one on the stack; 2, one not NUL-terminated in .rodata; 3, the address
+ * idx; 4, one in .bss (written, so not read-only). 5: bpf_strncmp of the
+ * output with the stack's format. Formats must be constant strings, as the
+ * kernel's verifier asks: in read-only global data, NUL-terminated there.
+ */
+SEC("socket/strings") u64 strings(const struct req *r)
+{
+        static const char fmt[] = "%llu";
+        char stack_fmt[8] = "%llu";
+        char out[24] = "";
+        u64 args[1] = {r->val};
+        const char *f = fmt;
+        long n;
+
+        table[0] = 0x756c6c25; /* "%llu" */
+        if (r->which == 1 || r->which == 5)
+                f = stack_fmt;
+        else if (r->which == 2)
+                f = unterminated;
+        else if (r->which == 3)
+                f = (const char *)r->idx;
+        else if (r->which == 4)
+                f = (const char *)table;
+        __asm__ volatile("" : "+r"(f));
+        if (r->which == 5)
+                return (u64)bpf_strncmp(out, sizeof(out), f);
+        n = bpf_snprintf(out, sizeof(out), f, args, sizeof(args));
+        return (u64)n * 1000 + (u64)out[0];
+}

@@ -59,7 +59,7 @@ extern "C" {
  * layout or meaning below. Objects hold it in <obj>__abi_version and in
  * every bpfaot_prog_def; a loader refuses other versions.
  */
-#define BPFAOT_OBJ_ABI_VERSION 2
+#define BPFAOT_OBJ_ABI_VERSION 3
 
 /* ---- Symbols an object defines ---- */
 
@@ -213,6 +213,7 @@ enum bpfaot_sandbox_kind {
         BPFAOT_SANDBOX_RECORD, /* a ring-buffer record the run does not hold, or released twice */
         BPFAOT_SANDBOX_LOCK,   /* a spin lock taken while holding one, or released unheld */
         BPFAOT_SANDBOX_LOCK_HELD, /* the run ended holding a spin lock (released then) */
+        BPFAOT_SANDBOX_STRING,    /* a constant string not NUL-terminated in read-only data */
         BPFAOT_SANDBOX_KIND_CNT
 };
 #define BPFAOT_SANDBOX_HOW(insn, kind, arg, helper)                                                \
@@ -234,6 +235,12 @@ enum bpfaot_sandbox_kind {
 #define BPFAOT_SANDBOX_LOCK_TEXT                                                                   \
         "a spin lock the program may take or release (it may hold one, and release only that one)"
 #define BPFAOT_SANDBOX_LOCK_HELD_FMT "ended holding the spin lock at 0x%" PRIx64 " (released)"
+/*
+ * A helper's constant string (a format, strncmp's): as the kernel's verifier
+ * asks, in read-only global data and NUL-terminated there. "helper snprintf
+ * (arg 3): 0x... is not " BPFAOT_SANDBOX_STRING_TEXT.
+ */
+#define BPFAOT_SANDBOX_STRING_TEXT "a NUL-terminated string in read-only global data"
 
 /* Frames a sandboxed run may have at once, callbacks' included (the kernel's MAX_CALL_FRAMES). */
 #define BPFAOT_SANDBOX_MAX_FRAMES 8
