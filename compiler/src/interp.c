@@ -24,6 +24,7 @@
 #include "helper_sigs.h"
 #include "insn.h"
 #include "program.h"
+#include "dynptr_internal.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
@@ -84,6 +85,9 @@ struct vm {
         uint64_t steps;
 
         uint64_t held_lock; /* the bpf_spin_lock the run holds (one at a time), or 0 */
+        /* The ring-buffer records the run holds: reserved, not yet submitted or discarded. */
+        uint64_t record_lo[BPFAOT_SANDBOX_MAX_RECORDS], record_hi[BPFAOT_SANDBOX_MAX_RECORDS];
+        unsigned record_cnt;
 
         const size_t *callbacks; /* the callbacks' first instructions, by thunk */
         size_t callback_cnt;
@@ -233,6 +237,132 @@ static int run(struct vm *vm);
 
 static bool is_thunk(const struct vm *vm, uint64_t fn);
 
+/*
+ * Ring-buffer records and dynptrs. The helpers trust what they are given:
+ * a record to submit or discard, a dynptr's data pointer. A run may hand
+ * over only records it holds (reserved, not yet submitted or discarded: at
+ * most BPFAOT_SANDBOX_MAX_RECORDS, as in a sandbox) and dynptrs on its own
+ * stack (as the kernel's verifier asks, so no other thread can change them)
+ * whose memory is its own or a record it holds.
+ */
+static int record_find(const struct vm *vm, uint64_t p)
+{
+        for (unsigned i = 0; i < vm->record_cnt; i++)
+                if (vm->record_lo[i] == p)
+                        return (int)i;
+        return -1;
+}
+
+static void record_drop(struct vm *vm, int i)
+{
+        vm->record_cnt--;
+        vm->record_lo[i] = vm->record_lo[vm->record_cnt];
+        vm->record_hi[i] = vm->record_hi[vm->record_cnt];
+}
+
+static void record_add(struct vm *vm, uint64_t p, uint64_t size)
+{
+        vm->record_lo[vm->record_cnt] = p;
+        vm->record_hi[vm->record_cnt] = p + size;
+        vm->record_cnt++;
+}
+
+static bool on_stack(const struct vm *vm, uint64_t addr, size_t size)
+{
+        for (unsigned f = 0; addr <= UINTPTR_MAX && f < vm->depth; f++)
+                if (range_inside((uintptr_t)addr, size, (uintptr_t)frame_stack(vm, f),
+                                 vm->stack_size))
+                        return true;
+        return false;
+}
+
+static int record_not_held(struct vm *vm, const char *helper, unsigned arg, uint64_t p)
+{
+        return FAIL(vm, EFAULT,
+                    "helper %s (arg %u): 0x%" PRIx64 " is not " BPFAOT_SANDBOX_RECORD_TEXT, helper,
+                    arg, p);
+}
+
+/* A dynptr the helper reads (arg `arg`, at `addr`): on the stack, its memory the run's own. */
+static int check_dynptr(struct vm *vm, const struct helper_sig *sig, unsigned arg, uint64_t addr,
+                        bool release)
+{
+        struct bpfaot_dynptr d;
+        uint64_t data, end;
+        uint8_t *p;
+        int i;
+
+        if (!on_stack(vm, addr, sizeof(d)))
+                return FAIL(vm, EFAULT,
+                            "helper %s (arg %u): 0x%" PRIx64 " is not a dynptr on the stack",
+                            sig->name, arg, addr);
+        memcpy(&d, (const void *)(uintptr_t)addr, sizeof(d));
+        data = (uint64_t)(uintptr_t)d.data;
+        if (!data)
+                return 0; /* a NULL dynptr: the helpers refuse it, or do nothing */
+        end = data + d.offset + bpfaot_dynptr_size(&d);
+        if (bpfaot_dynptr_type(&d) == BPFAOT_DYNPTR_RINGBUF) {
+                i = record_find(vm, data);
+                if (i < 0 || end < data || end > vm->record_hi[i])
+                        return record_not_held(vm, sig->name, arg, data);
+                if (release)
+                        record_drop(vm, i);
+                return 0;
+        }
+        if (bpfaot_dynptr_type(&d) == BPFAOT_DYNPTR_LOCAL && !release && end >= data &&
+            end - data <= UINT32_MAX &&
+            (end == data || mem_access(vm, data, (unsigned)(end - data), "dynptr",
+                                       !bpfaot_dynptr_is_rdonly(&d), &p) == 0))
+                return 0;
+        return FAIL(vm, EFAULT,
+                    "helper %s (arg %u): the dynptr at 0x%" PRIx64
+                    " points outside the program's memory",
+                    sig->name, arg, addr);
+}
+
+/* Records and dynptrs before helper `id` runs (see above). */
+static int check_records(struct vm *vm, const struct helper_sig *sig, uint32_t id)
+{
+        const uint64_t *r = vm->reg;
+        int i;
+
+        for (unsigned a = 0; a < HELPER_MAX_ARGS; a++) {
+                enum helper_arg k = sig->args[a];
+                int rc = 0;
+
+                if (k == HELPER_ARG_DYNPTR || k == HELPER_ARG_DYNPTR_RELEASE)
+                        rc = check_dynptr(vm, sig, a + 1, r[a + 1], k == HELPER_ARG_DYNPTR_RELEASE);
+                else if (k == HELPER_ARG_DYNPTR_OUT &&
+                         !on_stack(vm, r[a + 1], sizeof(struct bpf_dynptr)))
+                        rc = FAIL(vm, EFAULT,
+                                  "helper %s (arg %u): 0x%" PRIx64 " is not a dynptr on the stack",
+                                  sig->name, a + 1, r[a + 1]);
+                if (rc)
+                        return rc;
+        }
+        if ((id == BPF_FUNC_ringbuf_submit || id == BPF_FUNC_ringbuf_discard) && r[1]) {
+                i = record_find(vm, r[1]);
+                if (i < 0)
+                        return record_not_held(vm, sig->name, 1, r[1]);
+                record_drop(vm, i);
+        }
+        return 0;
+}
+
+/* After helper `id` returned r0: the records it reserved are the run's. */
+static void note_records(struct vm *vm, uint32_t id, const uint64_t args[6], uint64_t r0)
+{
+        struct bpfaot_dynptr d;
+
+        if (id == BPF_FUNC_ringbuf_reserve && r0)
+                record_add(vm, r0, args[2]);
+        if (id == BPF_FUNC_ringbuf_reserve_dynptr && r0 == 0) {
+                memcpy(&d, (const void *)(uintptr_t)args[4], sizeof(d));
+                if (d.data)
+                        record_add(vm, (uint64_t)(uintptr_t)d.data, bpfaot_dynptr_size(&d));
+        }
+}
+
 /* A constant string, as the kernel's verifier asks: NUL-terminated in a read-only data section. */
 static bool const_string(const struct vm *vm, uint64_t addr)
 {
@@ -315,6 +445,12 @@ static int check_helper_args(struct vm *vm, uint32_t id)
                 if (rc)
                         return rc;
         }
+        if (sig) {
+                int rc = check_records(vm, sig, id);
+
+                if (rc)
+                        return rc;
+        }
         /* One spin lock at a time, released only by its holder: a second would wait for ever. */
         if (id == BPF_FUNC_spin_lock || id == BPF_FUNC_spin_unlock) {
                 bool take = id == BPF_FUNC_spin_lock;
@@ -347,14 +483,25 @@ static int call_helper(struct vm *vm, uint64_t id)
         }
         {
                 struct vm *outer = helper_caller;
-                uint64_t r0;
+                uint64_t r0, args[6];
 
-                helper_caller = vm;
-                r0 = fn(r[1], r[2], r[3], r[4], r[5]);
-                helper_caller = outer;
-                if (vm->callback_err)
-                        return vm->callback_err;
-                r[0] = r0;
+                memcpy(args, r, sizeof(args));
+                /* A run holds at most so many records: past them the ring is "full", as in a
+                 * sandbox. */
+                if ((id == BPF_FUNC_ringbuf_reserve || id == BPF_FUNC_ringbuf_reserve_dynptr) &&
+                    vm->record_cnt == BPFAOT_SANDBOX_MAX_RECORDS) {
+                        if (id == BPF_FUNC_ringbuf_reserve_dynptr)
+                                memset((void *)(uintptr_t)r[4], 0, sizeof(struct bpf_dynptr));
+                        r[0] = id == BPF_FUNC_ringbuf_reserve ? 0 : (uint64_t)-EINVAL;
+                } else {
+                        helper_caller = vm;
+                        r0 = fn(r[1], r[2], r[3], r[4], r[5]);
+                        helper_caller = outer;
+                        if (vm->callback_err)
+                                return vm->callback_err;
+                        r[0] = r0;
+                        note_records(vm, (uint32_t)id, args, r0);
+                }
         }
         memset(&r[1], 0, 5 * sizeof(r[0]));
         vm->pc++;
@@ -867,6 +1014,18 @@ static int setup_data(struct vm *vm, const struct bpfaot_interp_opts *opts)
         return 0;
 }
 
+/* Records the run still holds (it failed, or ended holding them) are discarded, as in a sandbox. */
+static void discard_records(struct vm *vm)
+{
+        bpfaot_helper_fn discard = vm->helper && vm->record_cnt
+                                       ? vm->helper(vm->helper_ctx, BPF_FUNC_ringbuf_discard)
+                                       : NULL;
+
+        for (unsigned i = 0; discard && i < vm->record_cnt; i++)
+                discard(vm->record_lo[i], BPF_RB_NO_WAKEUP, 0, 0, 0);
+        vm->record_cnt = 0;
+}
+
 /* Run the validated program, its arguments set, on its own frames and data. */
 static int run_checked(struct vm *vm, const struct bpfaot_interp_opts *opts, uint64_t *ret)
 {
@@ -888,6 +1047,7 @@ static int run_checked(struct vm *vm, const struct bpfaot_interp_opts *opts, uin
         if (hold_cpu)
                 vm->cpu_enter();
         rc = run(vm);
+        discard_records(vm);
         /* A lock the run still holds (it failed, or ended holding it) is released. */
         if (vm->held_lock)
                 __atomic_store_n((uint32_t *)(uintptr_t)vm->held_lock, 0, __ATOMIC_RELEASE);

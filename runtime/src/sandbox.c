@@ -434,8 +434,7 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
             [BPFAOT_SANDBOX_CALLBACK] = "one of the program's functions",
             [BPFAOT_SANDBOX_MAP] = "one of the program's maps",
             [BPFAOT_SANDBOX_CTX] = "the program's context",
-            [BPFAOT_SANDBOX_RECORD] = "a ring-buffer record the program holds (reserved, not yet "
-                                      "submitted or discarded)",
+            [BPFAOT_SANDBOX_RECORD] = BPFAOT_SANDBOX_RECORD_TEXT,
             [BPFAOT_SANDBOX_LOCK] = BPFAOT_SANDBOX_LOCK_TEXT,
             [BPFAOT_SANDBOX_STRING] = BPFAOT_SANDBOX_STRING_TEXT,
         };

@@ -493,11 +493,11 @@ case_sandbox_globals() {
                 "out-of-bounds store of 8 bytes at 0x[0-9a-f]+" "[0-9]+" \
                 "ringbuf_misuse: a record written after submit" --program ringbuf_misuse
         sandbox_ctx g.bin 2 0 5
-        SANDBOX_ENGINES=--sandbox both_engines "$p" g.bin \
+        both_engines "$p" g.bin \
                 "helper ringbuf_submit \\(arg 1\\): 0x[0-9a-f]+ is not a ring-buffer record the program holds \\(reserved, not yet submitted or discarded\\)" \
                 "[0-9]+" "ringbuf_misuse: a record submitted twice" --program ringbuf_misuse
         sandbox_ctx g.bin 3 0 5
-        SANDBOX_ENGINES=--sandbox both_engines "$p" g.bin \
+        both_engines "$p" g.bin \
                 "helper ringbuf_submit \\(arg 1\\): 0x[0-9a-f]+ is not a ring-buffer record .*" \
                 "[0-9]+" "ringbuf_misuse: the context submitted as a record" --program ringbuf_misuse
 }
@@ -617,6 +617,34 @@ case_sandbox_strings() {
         sandbox_ctx s.bin 3 4096 42
         sandbox_fault --sandbox "$p" s.bin "helper snprintf \\(arg 3\\): 0x1000 is not .*" "[0-9]+" \
                 "strings: the context's address is named" --program strings
+}
+
+# Dynptrs (refused in a sandbox when built): the interpreter hands a helper only
+# dynptrs on the program's stack whose memory is the program's own or a record
+# it holds, so a forged one ends the run at the call instead of reaching the host.
+case_sandbox_dynptrs() {
+        local p
+        p=$(obj sandbox_hostile)
+        sandbox_ctx d.bin 0 0 5
+        SANDBOX_ENGINES=--interp engines_agree 8 "dynptrs: a record written through a dynptr" \
+                --program dynptrs "$p" d.bin
+        sandbox_ctx d.bin 1 0 5
+        SANDBOX_ENGINES=--interp both_engines "$p" d.bin \
+                "helper ringbuf_submit_dynptr \\(arg 1\\): 0x[0-9a-f]+ is not a ring-buffer record the program holds .*" \
+                "[0-9]+" "dynptrs: a copy of a submitted record's dynptr submitted" --program dynptrs
+        sandbox_ctx d.bin 2 4096 5
+        SANDBOX_ENGINES=--interp both_engines "$p" d.bin \
+                "helper dynptr_read \\(arg 3\\): the dynptr at 0x[0-9a-f]+ points outside the program's memory" \
+                "[0-9]+" "dynptrs: a local dynptr's data pointer forged" --program dynptrs
+        sandbox_ctx d.bin 3 0 5
+        SANDBOX_ENGINES=--interp both_engines "$p" d.bin \
+                "helper dynptr_from_mem \\(arg 4\\): 0x[0-9a-f]+ is not a dynptr on the stack" \
+                "[0-9]+" "dynptrs: a dynptr made in .bss" --program dynptrs
+        sandbox_refuses "dynptrs" "helper dynptr_from_mem is not allowed in a sandbox: .*" \
+                --program dynptrs "$p" d.bin
+        # The kernel's own example shape: a local dynptr over a stack buffer, read back.
+        SANDBOX_ENGINES=--interp engines_agree - "helpers.bpf.o dynptr" --program dynptr \
+                "$CLI_OBJS/helpers.bpf.o"
 }
 
 # Spin locks: a run holds at most one, releases only the one it holds, and

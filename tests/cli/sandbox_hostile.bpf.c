@@ -297,3 +297,46 @@ SEC("socket/strings") u64 strings(const struct req *r)
         n = bpf_snprintf(out, sizeof(out), f, args, sizeof(args));
         return (u64)n * 1000 + (u64)out[0];
 }
+
+struct bpf_dynptr {
+        u64 opaque[2];
+} __attribute__((aligned(8)));
+
+HELPER(long, dynptr_from_mem, 197, void *data, u32 size, u64 flags, struct bpf_dynptr *ptr);
+HELPER(long, ringbuf_reserve_dynptr, 198, void *map, u32 size, u64 flags, struct bpf_dynptr *ptr);
+HELPER(void, ringbuf_submit_dynptr, 199, struct bpf_dynptr *ptr, u64 flags);
+HELPER(long, dynptr_read, 201, void *dst, u32 len, const struct bpf_dynptr *src, u32 offset,
+       u64 flags);
+HELPER(long, dynptr_write, 202, const struct bpf_dynptr *dst, u32 offset, void *src, u32 len,
+       u64 flags);
+
+/*
+ * Dynptrs, which the helpers trust: which = 0, a record reserved, written
+ * and submitted through one; 1, a copy of it submitted after it; 2, a local
+ * dynptr whose data pointer is overwritten with idx before a read; 3, one
+ * made in .bss instead of on the stack. Returns the bytes written (8).
+ */
+SEC("socket/dynptrs") u64 dynptrs(const struct req *r)
+{
+        struct bpf_dynptr a, b;
+        u64 buf = r->val, out = 0;
+
+        if (r->which == 3)
+                return (u64)bpf_dynptr_from_mem(&buf, 8, 0, (struct bpf_dynptr *)table);
+        if (r->which == 2) {
+                bpf_dynptr_from_mem(&buf, 8, 0, &a);
+                a.opaque[0] = r->idx;
+                __asm__ volatile("" ::: "memory");
+                bpf_dynptr_read(&out, 8, &a, 0, 0);
+                return out;
+        }
+        if (bpf_ringbuf_reserve_dynptr(&events, 16, 0, &a))
+                return 1000;
+        b = a;
+        __asm__ volatile("" ::: "memory");
+        bpf_dynptr_write(&a, 0, &buf, 8, 0);
+        bpf_ringbuf_submit_dynptr(&a, 0);
+        if (r->which == 1)
+                bpf_ringbuf_submit_dynptr(&b, 0);
+        return 8;
+}

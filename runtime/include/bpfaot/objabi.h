@@ -240,6 +240,9 @@ enum bpfaot_sandbox_kind {
  * asks, in read-only global data and NUL-terminated there. "helper snprintf
  * (arg 3): 0x... is not " BPFAOT_SANDBOX_STRING_TEXT.
  */
+/* "helper ringbuf_submit (arg 1): 0x... is not " BPFAOT_SANDBOX_RECORD_TEXT */
+#define BPFAOT_SANDBOX_RECORD_TEXT                                                                 \
+        "a ring-buffer record the program holds (reserved, not yet submitted or discarded)"
 #define BPFAOT_SANDBOX_STRING_TEXT "a NUL-terminated string in read-only global data"
 
 /* Frames a sandboxed run may have at once, callbacks' included (the kernel's MAX_CALL_FRAMES). */
