@@ -421,6 +421,18 @@ static int check_helper_args(struct vm *vm, uint32_t id)
                                             sig->name, i + 1, addr);
                         continue;
                 }
+                /* bpf_probe_write_user(dst, src, len): dst must be the program's, as memory. */
+                if (id == BPF_FUNC_probe_write_user && i == 0) {
+                        snprintf(what, sizeof(what), "write by helper %s (arg 1)", sig->name);
+                        if (r[3] > UINT32_MAX)
+                                return FAIL(vm, EFAULT,
+                                            "out-of-bounds %s of %" PRIu64 " bytes at 0x%" PRIx64,
+                                            what, r[3], addr);
+                        rc = r[3] ? mem_access(vm, addr, (unsigned)r[3], what, true, &p) : 0;
+                        if (rc)
+                                return rc;
+                        continue;
+                }
                 if (!(info->flags & HELPER_ARGF_PTR) ||
                     (!addr && info->flags & HELPER_ARGF_NULL_OK))
                         continue;

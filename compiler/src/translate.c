@@ -1579,10 +1579,17 @@ static void sb_helper_args(struct tr *t, uint32_t id, size_t idx, LLVMValueRef *
                 }
                 if (sig->args[i] == HELPER_ARG_ANYTHING && i == 2 && sb_reads_any(id))
                         flags = HELPER_ARGF_PTR | HELPER_ARGF_SIZED_BY_NEXT;
+                /* bpf_probe_write_user(dst, src, len): dst must be the program's, as memory. */
+                if (sig->args[i] == HELPER_ARG_ANYTHING && i == 0 &&
+                    id == BPF_FUNC_probe_write_user) {
+                        flags = HELPER_ARGF_PTR | HELPER_ARGF_SIZED_BY_NEXT;
+                        writes = true;
+                }
                 if (!(flags & HELPER_ARGF_PTR) || sb_frame_arg(t, idx, reg))
                         continue;
                 if (flags & HELPER_ARGF_SIZED_BY_NEXT && sig->args[i] == HELPER_ARG_ANYTHING)
-                        size = args[2]; /* bpf_probe_read(dst, size, src) */
+                        /* bpf_probe_read(dst, size, src), bpf_probe_write_user(dst, src, len) */
+                        size = id == BPF_FUNC_probe_write_user ? args[3] : args[2];
                 else if (flags & HELPER_ARGF_SIZED_BY_NEXT)
                         size = reg < 5 ? args[reg + 1] : c64(t, 0);
                 else if (flags & (HELPER_ARGF_KEY_SIZED | HELPER_ARGF_VALUE_SIZED)) {
@@ -1662,7 +1669,8 @@ static const char *sb_refused(const struct helper_sig *sig, char *buf, size_t le
 {
         if (!sig)
                 return "its signature is not known";
-        if (sb_formats(sig->id) || sig->flags & HELPER_SIG_WRITES_INDIRECT)
+        if (sb_formats(sig->id) ||
+            (sig->flags & HELPER_SIG_WRITES_INDIRECT && sig->id != BPF_FUNC_probe_write_user))
                 return "it follows pointers it is not given as arguments";
         if (sig->id == BPF_FUNC_tail_call)
                 return NULL;

@@ -619,6 +619,23 @@ case_sandbox_strings() {
                 "strings: the context's address is named" --program strings
 }
 
+# bpf_probe_write_user writes where its first argument points: in a sandbox
+# and under --interp only into the program's own memory.
+case_sandbox_write_user() {
+        # dst = ctx[0] ? ctx[0] : ctx + 8; *dst = 0x1122334455667788; return ctx[1].
+        sandbox_asm write_user 'mov %r7, %r1' 'ldxdw %r6, [%r1+0]' 'jne %r6, 0, go' 'mov %r6, %r1' \
+                'add %r6, 8' 'go:' 'lddw %r2, 0x1122334455667788' 'stxdw [%r10-8], %r2' \
+                'mov %r1, %r6' 'mov %r2, %r10' 'add %r2, -8' 'mov %r3, 8' 'call 36' \
+                'ldxdw %r0, [%r7+8]' 'exit'
+        sandbox_ctx w.bin 0 0
+        engines_agree "$(sandbox_u64 0x1122334455667788)" "write_user: into the context" \
+                write_user.bin w.bin
+        sandbox_ctx w.bin 4096 0
+        both_engines write_user.bin w.bin \
+                "out-of-bounds write by helper probe_write_user \\(arg 1\\) of 8 bytes at 0x1000" \
+                "[0-9]+" "write_user: to an address from the context"
+}
+
 # Dynptrs (refused in a sandbox when built): the interpreter hands a helper only
 # dynptrs on the program's stack whose memory is the program's own or a record
 # it holds, so a forged one ends the run at the call instead of reaching the host.
