@@ -1669,6 +1669,9 @@ static const char *sb_refused(const struct helper_sig *sig, char *buf, size_t le
 {
         if (!sig)
                 return "its signature is not known";
+        /* The kernel signals the task the program runs for: here, the host itself. */
+        if (sig->id == BPF_FUNC_send_signal || sig->id == BPF_FUNC_send_signal_thread)
+                return "it signals the host process";
         if (sb_formats(sig->id) ||
             (sig->flags & HELPER_SIG_WRITES_INDIRECT && sig->id != BPF_FUNC_probe_write_user))
                 return "it follows pointers it is not given as arguments";

@@ -536,6 +536,10 @@ case_sandbox_benign() {
         # What the checks do not cover is refused when the program is built, by call.
         sandbox_refuses "dynptr" "helper dynptr_from_mem is not allowed in a sandbox: its argument 4, a pointer to writable bpf_dynptr, is not checked" \
                 --program dynptr "$CLI_OBJS/helpers.bpf.o"
+        # bpf_send_signal would signal the host (SIGKILL ends it): refused.
+        sandbox_asm send_signal 'mov %r1, 9' 'call 109' 'mov %r0, 0' 'exit'
+        sandbox_refuses "send_signal" "helper send_signal is not allowed in a sandbox: it signals the host process" \
+                send_signal.bin
         x "$BPF_AOT" build --sandbox --program dynptr "$CLI_OBJS/helpers.bpf.o" -o refused
         expect_rc 1 "build --sandbox of a program calling dynptr_from_mem"
         expect_err_line 'insn [0-9]+: call 197: helper dynptr_from_mem is not allowed in a sandbox: .*' \
