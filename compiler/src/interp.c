@@ -51,6 +51,9 @@ struct frame {
 /* Distinct callbacks a program may have in the interpreter (each needs a thunk). */
 #define INTERP_MAX_CALLBACKS 16
 
+/* Maps a run can name besides the program's own; past them a map looked up is not remembered. */
+#define INTERP_MAX_MET_MAPS 64
+
 struct vm {
         const struct program *program; /* validated: its relocations by instruction */
         const struct bpfaot_prog *prog;
@@ -85,6 +88,9 @@ struct vm {
         uint64_t steps;
 
         uint64_t held_lock; /* the bpf_spin_lock the run holds (one at a time), or 0 */
+        /* Maps the run met besides the program's own: by the host's id, or inner maps. */
+        uint64_t met_maps[INTERP_MAX_MET_MAPS];
+        unsigned met_map_cnt;
         /* The ring-buffer records the run holds: reserved, not yet submitted or discarded. */
         uint64_t record_lo[BPFAOT_SANDBOX_MAX_RECORDS], record_hi[BPFAOT_SANDBOX_MAX_RECORDS];
         unsigned record_cnt;
@@ -363,6 +369,40 @@ static void note_records(struct vm *vm, uint32_t id, const uint64_t args[6], uin
         }
 }
 
+/*
+ * A map argument: one of the program's maps, one the host gave by id, or
+ * an inner map the run looked up in one of the program's maps of maps; any
+ * other pointer would reach the runtime as a map.
+ */
+static bool known_map(const struct vm *vm, uint64_t p)
+{
+        for (size_t m = 0; p && vm->maps && m < vm->prog->map_cnt; m++)
+                if ((uint64_t)(uintptr_t)vm->maps[m] == p)
+                        return true;
+        for (unsigned i = 0; p && i < vm->met_map_cnt; i++)
+                if (vm->met_maps[i] == p)
+                        return true;
+        return false;
+}
+
+static void meet_map(struct vm *vm, uint64_t p)
+{
+        if (!known_map(vm, p) && vm->met_map_cnt < INTERP_MAX_MET_MAPS)
+                vm->met_maps[vm->met_map_cnt++] = p;
+}
+
+/* After a lookup in one of the program's maps of maps: the inner map it found. */
+static void note_inner_map(struct vm *vm, const uint64_t args[6], uint64_t r0)
+{
+        for (size_t m = 0; r0 && vm->maps && m < vm->prog->map_cnt; m++) {
+                uint32_t type = vm->prog->maps[m].type;
+
+                if ((uint64_t)(uintptr_t)vm->maps[m] == args[1] &&
+                    (type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS))
+                        meet_map(vm, r0);
+        }
+}
+
 /* A constant string, as the kernel's verifier asks: NUL-terminated in a read-only data section. */
 static bool const_string(const struct vm *vm, uint64_t addr)
 {
@@ -405,6 +445,14 @@ static int check_helper_args(struct vm *vm, uint32_t id)
 
                 if (!info)
                         break;
+                if (sig->args[i] == HELPER_ARG_MAP) {
+                        if (!known_map(vm, addr))
+                                return FAIL(vm, EFAULT,
+                                            "helper %s (arg %u): 0x%" PRIx64
+                                            " is not one of the program's maps",
+                                            sig->name, i + 1, addr);
+                        continue;
+                }
                 if (sig->args[i] == HELPER_ARG_FUNC) {
                         if (addr && !is_thunk(vm, addr))
                                 return FAIL(vm, EFAULT,
@@ -513,6 +561,8 @@ static int call_helper(struct vm *vm, uint64_t id)
                                 return vm->callback_err;
                         r[0] = r0;
                         note_records(vm, (uint32_t)id, args, r0);
+                        if (id == BPF_FUNC_map_lookup_elem)
+                                note_inner_map(vm, args, r0);
                 }
         }
         memset(&r[1], 0, 5 * sizeof(r[0]));
@@ -787,6 +837,7 @@ static int exec_ld(struct vm *vm)
 
                 if (!map)
                         return FAIL(vm, ENOENT, "no map %u", (unsigned)insn->imm);
+                meet_map(vm, map);
                 vm->reg[insn->dst] = insn->src == BPFAOT_LDDW_MAP_FD
                                          ? map
                                          : vm->map_value(vm->map_ctx, map) + (uint32_t)insn[1].imm;

@@ -233,6 +233,16 @@ case_sandbox_forged() {
                 both_engines forged_store.bin f.bin \
                         "out-of-bounds store of 8 bytes at $(printf '0x%x' "$a")" 2 "store at $a from the context"
         done
+        # A map the program does not have: the context, or a number, handed to map_lookup_elem.
+        sandbox_asm forged_map 'mov %r6, %r1' 'ldxdw %r7, [%r1+0]' 'stdw [%r10-8], 0' \
+                'mov %r2, %r10' 'add %r2, -8' 'mov %r1, %r6' 'jeq %r7, 0, call' 'mov %r1, %r7' \
+                'call:' 'call 1' 'mov %r0, 0' 'exit'
+        for a in 0 0x12345678; do
+                sandbox_ctx f.bin "$a" 0 0 0 0 0 0 0
+                both_engines forged_map.bin f.bin \
+                        "helper map_lookup_elem \\(arg 1\\): 0x[0-9a-f]+ is not one of the program's maps" \
+                        8 "map_lookup_elem of a map from the context ($a)"
+        done
 }
 
 # Helpers handed memory the program may not touch, by a size from the
