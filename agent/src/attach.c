@@ -18,6 +18,8 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -137,10 +139,60 @@ static struct probe_point *point_at(struct bpfaot_agent *a, void *addr)
         return NULL;
 }
 
+/*
+ * The function of file `path` whose code starts at file offset `offset`
+ * (as libbpf turns a symbol into an offset), from its symbol tables: a
+ * function an executable does not export has no name dladdr() knows.
+ */
+static bool symbol_at(const char *path, uint64_t offset, char *name, size_t size)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        Elf_Scn *scn = NULL;
+        bool found = false;
+        Elf *elf;
+
+        if (fd < 0)
+                return false;
+        elf_version(EV_CURRENT);
+        elf = elf_begin(fd, ELF_C_READ, NULL);
+        while (elf && !found && (scn = elf_nextscn(elf, scn))) {
+                Elf_Data *data = elf_getdata(scn, NULL);
+                GElf_Shdr sh, tsh;
+                GElf_Sym sym;
+
+                if (!gelf_getshdr(scn, &sh) ||
+                    (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM) || !data ||
+                    !sh.sh_entsize)
+                        continue;
+                for (size_t i = 0; !found && i < sh.sh_size / sh.sh_entsize; i++) {
+                        Elf_Scn *text;
+                        const char *n;
+
+                        if (!gelf_getsym(data, (int)i, &sym) ||
+                            GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF ||
+                            sym.st_shndx >= SHN_LORESERVE)
+                                continue;
+                        text = elf_getscn(elf, sym.st_shndx);
+                        if (!text || !gelf_getshdr(text, &tsh) || sym.st_value < tsh.sh_addr ||
+                            sym.st_value - tsh.sh_addr + tsh.sh_offset != offset)
+                                continue;
+                        n = elf_strptr(elf, sh.sh_link, sym.st_name);
+                        if (n && *n) {
+                                snprintf(name, size, "%s", n);
+                                found = true;
+                        }
+                }
+        }
+        elf_end(elf);
+        close(fd);
+        return found;
+}
+
 static struct probe_point *point_new(struct bpfaot_agent *a, void *addr,
                                      const struct bpfaot_shm_attach_info *ai)
 {
         struct probe_point **n, *p;
+        char sym[128];
         Dl_info dl;
 
         n = realloc(a->points, (a->point_cnt + 1) * sizeof(*n));
@@ -154,6 +206,8 @@ static struct probe_point *point_new(struct bpfaot_agent *a, void *addr,
         p->addr = addr;
         if (dladdr(addr, &dl) && dl.dli_sname && dl.dli_saddr == addr)
                 snprintf(p->name, sizeof(p->name), "%s in %s", dl.dli_sname, ai->target);
+        else if (symbol_at(ai->target, ai->offset, sym, sizeof(sym)))
+                snprintf(p->name, sizeof(p->name), "%.90s in %s", sym, ai->target);
         else
                 snprintf(p->name, sizeof(p->name), "%s+0x%" PRIx64, ai->target, ai->offset);
         a->points[a->point_cnt++] = p;

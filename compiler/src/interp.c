@@ -24,7 +24,9 @@
 #include "helper_sigs.h"
 #include "insn.h"
 #include "program.h"
-#include "dynptr_internal.h"
+/* The interpreter checks dynptrs as the runtime lays them out (a header the runtime does not
+ * install). */
+#include "../../runtime/src/dynptr_internal.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
