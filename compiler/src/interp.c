@@ -302,7 +302,7 @@ static int check_dynptr(struct vm *vm, const struct helper_sig *sig, unsigned ar
 
         if (!on_stack(vm, addr, sizeof(d)))
                 return FAIL(vm, EFAULT,
-                            "helper %s (arg %u): 0x%" PRIx64 " is not a dynptr on the stack",
+                            "helper %s (arg %u): 0x%" PRIx64 " is not " BPFAOT_SANDBOX_DYNPTR_TEXT,
                             sig->name, arg, addr);
         memcpy(&d, (const void *)(uintptr_t)addr, sizeof(d));
         data = (uint64_t)(uintptr_t)d.data;
@@ -322,10 +322,8 @@ static int check_dynptr(struct vm *vm, const struct helper_sig *sig, unsigned ar
             (end == data || mem_access(vm, data, (unsigned)(end - data), "dynptr",
                                        !bpfaot_dynptr_is_rdonly(&d), &p) == 0))
                 return 0;
-        return FAIL(vm, EFAULT,
-                    "helper %s (arg %u): the dynptr at 0x%" PRIx64
-                    " points outside the program's memory",
-                    sig->name, arg, addr);
+        return FAIL(vm, EFAULT, "helper %s (arg %u): " BPFAOT_SANDBOX_DYNPTR_MEM_FMT, sig->name,
+                    arg, addr);
 }
 
 /* Records and dynptrs before helper `id` runs (see above). */
@@ -343,7 +341,8 @@ static int check_records(struct vm *vm, const struct helper_sig *sig, uint32_t i
                 else if (k == HELPER_ARG_DYNPTR_OUT &&
                          !on_stack(vm, r[a + 1], sizeof(struct bpf_dynptr)))
                         rc = FAIL(vm, EFAULT,
-                                  "helper %s (arg %u): 0x%" PRIx64 " is not a dynptr on the stack",
+                                  "helper %s (arg %u): 0x%" PRIx64
+                                  " is not " BPFAOT_SANDBOX_DYNPTR_TEXT,
                                   sig->name, a + 1, r[a + 1]);
                 if (rc)
                         return rc;

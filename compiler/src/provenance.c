@@ -194,6 +194,12 @@ static bool call_keeps_frame(struct prov *v, size_t idx, const struct absint_sta
                 args = helper_sig_arg_cnt(sig);
         if (insn_is_reg_src(insn) && st->reg[insn->dst].may_frame)
                 return false;
+        /* A dynptr keeps the address it is given, and the sandbox checks it against real frames. */
+        for (unsigned a = 0; sig && a < args; a++)
+                if ((sig->args[a] == HELPER_ARG_DYNPTR_OUT || sig->args[a] == HELPER_ARG_DYNPTR ||
+                     sig->args[a] == HELPER_ARG_DYNPTR_RELEASE) &&
+                    st->reg[a + 1].may_frame)
+                        return false;
         for (unsigned r = 1; r <= 5; r++) {
                 const struct absint_value *a = &st->reg[r];
                 int64_t size = sig && r <= args ? absint_helper_mem_size(p, sig, st, r, false) : -1;

@@ -1503,7 +1503,9 @@ static bool sb_may_fail(const struct bpfaot_insn *insn)
                 return false;
         for (unsigned i = 0; i < HELPER_MAX_ARGS; i++)
                 if (sig->args[i] == HELPER_ARG_RINGBUF_RECORD ||
-                    sig->args[i] == HELPER_ARG_SPIN_LOCK)
+                    sig->args[i] == HELPER_ARG_SPIN_LOCK || sig->args[i] == HELPER_ARG_DYNPTR ||
+                    sig->args[i] == HELPER_ARG_DYNPTR_OUT ||
+                    sig->args[i] == HELPER_ARG_DYNPTR_RELEASE)
                         return true;
         return sig->callback != HELPER_CB_NONE;
 }
@@ -1567,8 +1569,9 @@ static void sb_helper_args(struct tr *t, uint32_t id, size_t idx, LLVMValueRef *
                                 sb_check(t, v, c64(t, 0), sb_how(t, BPFAOT_SANDBOX_MAP, reg, id));
                         continue;
                 }
-                if (sig->args[i] == HELPER_ARG_RINGBUF_RECORD)
-                        continue; /* the runtime checks the run holds it */
+                if (sig->args[i] == HELPER_ARG_RINGBUF_RECORD ||
+                    sig->args[i] == HELPER_ARG_DYNPTR || sig->args[i] == HELPER_ARG_DYNPTR_RELEASE)
+                        continue; /* the runtime checks the run holds it, or the dynptr */
                 if (sig->args[i] == HELPER_ARG_CTX) {
                         sb_check(t, v, c64(t, 0), sb_how(t, BPFAOT_SANDBOX_CTX, reg, id));
                         continue;
@@ -1635,10 +1638,7 @@ static void sb_helper_args(struct tr *t, uint32_t id, size_t idx, LLVMValueRef *
 static bool sb_arg_checked(enum helper_arg kind)
 {
         switch (kind) {
-        case HELPER_ARG_TIMER:  /* its callback runs outside any run */
-        case HELPER_ARG_DYNPTR: /* the runtime trusts the dynptr's pointer */
-        case HELPER_ARG_DYNPTR_OUT:
-        case HELPER_ARG_DYNPTR_RELEASE:
+        case HELPER_ARG_TIMER:      /* its callback runs outside any run */
         case HELPER_ARG_KERNEL_PTR: /* dereferenced by the runtime */
         case HELPER_ARG_KERNEL_PTR_OR_NULL:
                 return false;
@@ -1672,8 +1672,11 @@ static const char *sb_refused(const struct helper_sig *sig, char *buf, size_t le
         /* The kernel signals the task the program runs for: here, the host itself. */
         if (sig->id == BPF_FUNC_send_signal || sig->id == BPF_FUNC_send_signal_thread)
                 return "it signals the host process";
+        /* Indirect writes the sandbox checks: probe_write_user's dst (sb_helper_args) and a
+           dynptr's memory (the runtime). */
         if (sb_formats(sig->id) ||
-            (sig->flags & HELPER_SIG_WRITES_INDIRECT && sig->id != BPF_FUNC_probe_write_user))
+            (sig->flags & HELPER_SIG_WRITES_INDIRECT && sig->id != BPF_FUNC_probe_write_user &&
+             sig->id != BPF_FUNC_dynptr_write))
                 return "it follows pointers it is not given as arguments";
         if (sig->id == BPF_FUNC_tail_call)
                 return NULL;

@@ -7,6 +7,7 @@
  */
 #include "helpers_internal.h"
 #include "dynptr_internal.h"
+#include "sandbox_internal.h"
 #include "bpfaot/maps.h"
 
 #include <errno.h>
@@ -30,6 +31,8 @@ BPFAOT_HELPER(dynptr_from_mem)
         struct bpfaot_dynptr *p = DYNPTR(ptr);
 
         (void)e;
+        if (!bpfaot__sandbox_dynptr(p, BPF_FUNC_dynptr_from_mem, 4, BPFAOT_DYNPTR_MAKE))
+                return (uint64_t)-EINVAL;
         if (bpfaot_dynptr_check_size((uint32_t)size)) {
                 bpfaot_dynptr_set_null(p);
                 return (uint64_t)-E2BIG;
@@ -54,6 +57,8 @@ BPFAOT_HELPER(ringbuf_reserve_dynptr)
         void *rec;
 
         (void)e;
+        if (!bpfaot__sandbox_dynptr(p, BPF_FUNC_ringbuf_reserve_dynptr, 4, BPFAOT_DYNPTR_MAKE))
+                return (uint64_t)-EINVAL;
         if (flags) {
                 bpfaot_dynptr_set_null(p);
                 return (uint64_t)-EINVAL;
@@ -64,6 +69,11 @@ BPFAOT_HELPER(ringbuf_reserve_dynptr)
         }
         rec = map ? bpfaot_ringbuf__reserve((struct bpfaot_map *)(uintptr_t)map, (uint32_t)size, 0)
                   : NULL;
+        /* A sandboxed run holds at most so many records: past them the ring is "full". */
+        if (rec && !bpfaot__sandbox_record_reserved(rec, size)) {
+                bpfaot_ringbuf__discard(rec, BPF_RB_NO_WAKEUP);
+                rec = NULL;
+        }
         if (!rec) {
                 bpfaot_dynptr_set_null(p);
                 return (uint64_t)-EINVAL;
@@ -79,7 +89,8 @@ BPFAOT_HELPER(ringbuf_submit_dynptr)
         struct bpfaot_dynptr *p = DYNPTR(ptr);
 
         (void)c, (void)d, (void)e;
-        if (!p->data)
+        if (!bpfaot__sandbox_dynptr(p, BPF_FUNC_ringbuf_submit_dynptr, 1, BPFAOT_DYNPTR_RELEASE) ||
+            !p->data)
                 return 0;
         bpfaot_ringbuf__submit(p->data, flags);
         bpfaot_dynptr_set_null(p);
@@ -92,7 +103,8 @@ BPFAOT_HELPER(ringbuf_discard_dynptr)
         struct bpfaot_dynptr *p = DYNPTR(ptr);
 
         (void)c, (void)d, (void)e;
-        if (!p->data)
+        if (!bpfaot__sandbox_dynptr(p, BPF_FUNC_ringbuf_discard_dynptr, 1, BPFAOT_DYNPTR_RELEASE) ||
+            !p->data)
                 return 0;
         bpfaot_ringbuf__discard(p->data, flags);
         bpfaot_dynptr_set_null(p);
@@ -106,6 +118,8 @@ BPFAOT_HELPER(dynptr_read)
         const struct bpfaot_dynptr *p = DYNPTR(src);
         int err;
 
+        if (!bpfaot__sandbox_dynptr(p, BPF_FUNC_dynptr_read, 3, BPFAOT_DYNPTR_READ))
+                return (uint64_t)-EINVAL;
         if (!p->data || flags)
                 return (uint64_t)-EINVAL;
         err = dynptr_check_off_len(p, (uint32_t)offset, (uint32_t)len);
@@ -124,6 +138,8 @@ BPFAOT_HELPER(dynptr_write)
         const struct bpfaot_dynptr *p = DYNPTR(dst);
         int err;
 
+        if (!bpfaot__sandbox_dynptr(p, BPF_FUNC_dynptr_write, 1, BPFAOT_DYNPTR_WRITE))
+                return (uint64_t)-EINVAL;
         if (!p->data || bpfaot_dynptr_is_rdonly(p))
                 return (uint64_t)-EINVAL;
         err = dynptr_check_off_len(p, (uint32_t)offset, (uint32_t)len);
@@ -142,8 +158,8 @@ BPFAOT_HELPER(dynptr_data)(uint64_t ptr, uint64_t offset, uint64_t len, uint64_t
         const struct bpfaot_dynptr *p = DYNPTR(ptr);
 
         (void)d, (void)e;
-        if (!p->data || dynptr_check_off_len(p, (uint32_t)offset, (uint32_t)len) ||
-            bpfaot_dynptr_is_rdonly(p))
+        if (!bpfaot__sandbox_dynptr(p, BPF_FUNC_dynptr_data, 1, BPFAOT_DYNPTR_WRITE) || !p->data ||
+            dynptr_check_off_len(p, (uint32_t)offset, (uint32_t)len) || bpfaot_dynptr_is_rdonly(p))
                 return 0;
         return (uint64_t)(uintptr_t)((char *)p->data + p->offset + (uint32_t)offset);
 }

@@ -13,6 +13,7 @@
  * record crossing the end of the ring stays contiguous.
  */
 #include "dynptr_internal.h"
+#include "sandbox_internal.h"
 #include "helpers_internal.h"
 #include "maps_internal.h"
 
@@ -222,7 +223,12 @@ BPFAOT_HELPER(user_ringbuf_drain)
                 }
                 bpfaot_dynptr_init(&dynptr, sample, BPFAOT_DYNPTR_LOCAL, 0, size);
                 bpfaot_dynptr_set_rdonly(&dynptr);
-                stop = cb((uint64_t)(uintptr_t)&dynptr, ctx);
+                {
+                        const void *outer = bpfaot__sandbox_runtime_dynptr(&dynptr);
+
+                        stop = cb((uint64_t)(uintptr_t)&dynptr, ctx);
+                        bpfaot__sandbox_runtime_dynptr(outer);
+                }
                 __atomic_store_n(&rb->consumer_pos,
                                  __atomic_load_n(&rb->consumer_pos, __ATOMIC_RELAXED) +
                                      BPFAOT_RB_RECORD_LEN(size),

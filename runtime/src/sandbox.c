@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* Run-time checks of sandboxed programs (bpfaot/sandbox.h). */
+#define _GNU_SOURCE
 #include "bpfaot/sandbox.h"
 #include "bpfaot/maps.h"
 #include "bpfaot/runtime.h"
 #include "sandbox_internal.h"
+#include "dynptr_internal.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <linux/bpf.h>
 #include <stdio.h>
 #include <string.h>
@@ -139,10 +142,7 @@ struct bpfaot_sandbox_run *bpfaot_rt_sandbox_push(uint64_t lo, uint64_t hi, uint
 
 void bpfaot_rt_sandbox_locate(struct bpfaot_sandbox_run *run, uint64_t how)
 {
-        if (run->failed &&
-            (run->fault.kind == BPFAOT_SANDBOX_DEPTH || run->fault.kind == BPFAOT_SANDBOX_RECORD ||
-             run->fault.kind == BPFAOT_SANDBOX_LOCK || run->fault.kind == BPFAOT_SANDBOX_BUDGET) &&
-            run->fault.insn == UNLOCATED)
+        if (run->failed && run->fault.insn == UNLOCATED)
                 run->fault.insn = how_insn(how);
 }
 
@@ -251,25 +251,37 @@ bool bpfaot__sandbox_lock(void *lock, bool take, uint32_t helper)
         return false;
 }
 
-static uint64_t check_mem(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
-                          uint64_t how, bool write)
+static bool on_stack(const struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size)
 {
-        if (inside(addr, size, run->ctx, run->ctx_size))
-                return 1;
         for (uint32_t f = 0; f < run->depth; f++)
                 if (inside(addr, size, run->frame_lo[f], run->frame_hi[f] - run->frame_lo[f]))
-                        return 1;
+                        return true;
+        return false;
+}
+
+/*
+ * Is [addr, addr + size) the run's memory (writable, for a write)? *section
+ * names the read-only section a write would reach, if that is why not.
+ */
+static bool region_ok(const struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
+                      bool write, const char **section)
+{
+        *section = NULL;
+        if (inside(addr, size, run->ctx, run->ctx_size) || on_stack(run, addr, size))
+                return true;
         for (uint64_t r = 0; r < run->record_cnt; r++)
                 if (inside(addr, size, run->record_lo[r], run->record_hi[r] - run->record_lo[r]))
-                        return 1;
+                        return true;
         for (uint64_t d = 0; d < run->data_cnt; d++) {
                 const struct bpfaot_sandbox_region *r = &run->data[d];
 
                 if (!inside(addr, size, r->base, r->size))
                         continue;
-                if (write && r->readonly)
-                        return fail(run, addr, size, how, r->name);
-                return 1;
+                if (write && r->readonly) {
+                        *section = r->name;
+                        return false;
+                }
+                return true;
         }
         /* A ring buffer's memory is the program's only in the records it holds (above). */
         if (addr <= UINTPTR_MAX && size <= SIZE_MAX)
@@ -277,8 +289,98 @@ static uint64_t check_mem(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_
                         if (!is_ringbuf(run->maps[i]) &&
                             bpfaot_map__owns(run->maps[i], (const void *)(uintptr_t)addr,
                                              (size_t)size))
-                                return 1;
-        return fail(run, addr, size, how, NULL);
+                                return true;
+        return false;
+}
+
+static uint64_t check_mem(struct bpfaot_sandbox_run *run, uint64_t addr, uint64_t size,
+                          uint64_t how, bool write)
+{
+        const char *section;
+
+        return region_ok(run, addr, size, write, &section) ? 1
+                                                           : fail(run, addr, size, how, section);
+}
+
+/*
+ * Whether [p, p + size) lies on this thread's stack, where the program's
+ * frames are (private ones too, which the run does not list): no other
+ * thread changes a dynptr there while a helper reads it.
+ */
+static bool on_thread_stack(const void *p, size_t size)
+{
+        static _Thread_local uintptr_t lo, hi;
+        uintptr_t a = (uintptr_t)p;
+
+        if (!hi) {
+                pthread_attr_t attr;
+                void *base;
+                size_t len;
+
+                if (pthread_getattr_np(pthread_self(), &attr) != 0)
+                        return false;
+                if (pthread_attr_getstack(&attr, &base, &len) == 0) {
+                        lo = (uintptr_t)base;
+                        hi = lo + len;
+                }
+                pthread_attr_destroy(&attr);
+        }
+        return a >= lo && a < hi && size <= hi - a;
+}
+
+/* The sample bpf_user_ringbuf_drain hands its callback: a dynptr of the runtime's own. */
+static _Thread_local const void *runtime_dynptr;
+
+const void *bpfaot__sandbox_runtime_dynptr(const void *p)
+{
+        const void *outer = runtime_dynptr;
+
+        runtime_dynptr = p;
+        return outer;
+}
+
+/* A fault of helper `helper`'s argument `arg`, which bpfaot_rt_sandbox_locate places at the call.
+ */
+static bool fail_arg(struct bpfaot_sandbox_run *run, uint64_t addr, uint32_t kind, unsigned arg,
+                     uint32_t helper)
+{
+        fail(run, addr, 0, BPFAOT_SANDBOX_HOW(0, kind, arg, helper), NULL);
+        run->fault.insn = UNLOCATED;
+        return false;
+}
+
+bool bpfaot__sandbox_dynptr(const void *p, uint32_t helper, unsigned arg,
+                            enum bpfaot_sandbox_dynptr_use use)
+{
+        struct bpfaot_sandbox_run *run = current;
+        uint64_t addr = (uint64_t)(uintptr_t)p, data, end;
+        struct bpfaot_dynptr d;
+        const char *section;
+
+        if (!run || (p && p == runtime_dynptr && use != BPFAOT_DYNPTR_RELEASE))
+                return true;
+        if (!on_thread_stack(p, sizeof(d)))
+                return fail_arg(run, addr, BPFAOT_SANDBOX_DYNPTR, arg, helper);
+        if (use == BPFAOT_DYNPTR_MAKE)
+                return true;
+        memcpy(&d, p, sizeof(d));
+        data = (uint64_t)(uintptr_t)d.data;
+        if (!data)
+                return true; /* a NULL dynptr: the helpers refuse it, or do nothing */
+        end = data + d.offset + bpfaot_dynptr_size(&d);
+        if (bpfaot_dynptr_type(&d) == BPFAOT_DYNPTR_RINGBUF) {
+                for (uint64_t i = 0; i < run->record_cnt; i++)
+                        if (run->record_lo[i] == data && end >= data && end <= run->record_hi[i])
+                                return use != BPFAOT_DYNPTR_RELEASE ||
+                                       bpfaot__sandbox_record_release(d.data, helper);
+                return fail_arg(run, data, BPFAOT_SANDBOX_RECORD, arg, helper);
+        }
+        if (bpfaot_dynptr_type(&d) == BPFAOT_DYNPTR_LOCAL && use != BPFAOT_DYNPTR_RELEASE &&
+            end >= data &&
+            region_ok(run, data, end - data,
+                      use == BPFAOT_DYNPTR_WRITE && !bpfaot_dynptr_is_rdonly(&d), &section))
+                return true;
+        return fail_arg(run, addr, BPFAOT_SANDBOX_DYNPTR_MEM, arg, helper);
 }
 
 /* Bytes readable from `addr` in [base, base + len), at most n. */
@@ -437,6 +539,7 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
             [BPFAOT_SANDBOX_RECORD] = BPFAOT_SANDBOX_RECORD_TEXT,
             [BPFAOT_SANDBOX_LOCK] = BPFAOT_SANDBOX_LOCK_TEXT,
             [BPFAOT_SANDBOX_STRING] = BPFAOT_SANDBOX_STRING_TEXT,
+            [BPFAOT_SANDBOX_DYNPTR] = BPFAOT_SANDBOX_DYNPTR_TEXT,
         };
         char id[16];
 
@@ -470,9 +573,14 @@ int bpfaot_sandbox_fault_str(const struct bpfaot_sandbox_fault *f, char *buf, si
         case BPFAOT_SANDBOX_RECORD:
         case BPFAOT_SANDBOX_LOCK:
         case BPFAOT_SANDBOX_STRING:
+        case BPFAOT_SANDBOX_DYNPTR:
                 return snprintf(buf, len, "helper %s (arg %" PRIu32 "): 0x%" PRIx64 " is not %s",
                                 helper_name(f->helper, id, sizeof(id)), f->arg, f->addr,
                                 not_what[f->kind]);
+        case BPFAOT_SANDBOX_DYNPTR_MEM:
+                return snprintf(buf, len,
+                                "helper %s (arg %" PRIu32 "): " BPFAOT_SANDBOX_DYNPTR_MEM_FMT,
+                                helper_name(f->helper, id, sizeof(id)), f->arg, f->addr);
         case BPFAOT_SANDBOX_LOCK_HELD:
                 return snprintf(buf, len, BPFAOT_SANDBOX_LOCK_HELD_FMT, f->addr);
         case BPFAOT_SANDBOX_DEPTH:

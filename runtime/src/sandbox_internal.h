@@ -35,4 +35,21 @@ size_t bpfaot__sandbox_readable(const void *p, size_t n);
  */
 bool bpfaot__sandbox_lock(void *lock, bool take, uint32_t helper);
 
+enum bpfaot_sandbox_dynptr_use {
+        BPFAOT_DYNPTR_MAKE,    /* the helper makes a dynptr there */
+        BPFAOT_DYNPTR_READ,    /* it reads the dynptr's memory */
+        BPFAOT_DYNPTR_WRITE,   /* it writes it (unless the dynptr is read-only) */
+        BPFAOT_DYNPTR_RELEASE, /* it submits or discards the record behind it */
+};
+/*
+ * Dynptr `p`, argument `arg` of helper `helper`: true when a sandboxed run
+ * may hand it over (on its stack; its memory the run's own, or a record the
+ * run holds: released now for BPFAOT_DYNPTR_RELEASE), or outside a run;
+ * else the run fails and the helper must not use it.
+ */
+bool bpfaot__sandbox_dynptr(const void *p, uint32_t helper, unsigned arg,
+                            enum bpfaot_sandbox_dynptr_use use);
+/* The dynptr of the runtime's own that a callback is handed now (returns the one before). */
+const void *bpfaot__sandbox_runtime_dynptr(const void *p);
+
 #endif

@@ -544,17 +544,17 @@ case_sandbox_benign() {
                 engines_agree - "allkinds.bpf.o $m" --program "$m" "$CLI_OBJS/allkinds.bpf.o"
         done
         # What the checks do not cover is refused when the program is built, by call.
-        sandbox_refuses "dynptr" "helper dynptr_from_mem is not allowed in a sandbox: its argument 4, a pointer to writable bpf_dynptr, is not checked" \
-                --program dynptr "$CLI_OBJS/helpers.bpf.o"
+        sandbox_refuses "timer" "helper timer_init is not allowed in a sandbox: its argument 1, a pointer to bpf_timer, is not checked" \
+                --program timer "$CLI_OBJS/helpers.bpf.o"
         # bpf_send_signal would signal the host (SIGKILL ends it): refused.
         sandbox_asm send_signal 'mov %r1, 9' 'call 109' 'mov %r0, 0' 'exit'
         sandbox_refuses "send_signal" "helper send_signal is not allowed in a sandbox: it signals the host process" \
                 send_signal.bin
-        x "$BPF_AOT" build --sandbox --program dynptr "$CLI_OBJS/helpers.bpf.o" -o refused
-        expect_rc 1 "build --sandbox of a program calling dynptr_from_mem"
-        expect_err_line 'insn [0-9]+: call 197: helper dynptr_from_mem is not allowed in a sandbox: .*' \
+        x "$BPF_AOT" build --sandbox --program timer "$CLI_OBJS/helpers.bpf.o" -o refused
+        expect_rc 1 "build --sandbox of a program calling timer_init"
+        expect_err_line 'insn [0-9]+: call 169: helper timer_init is not allowed in a sandbox: .*' \
                 "build --sandbox names the call"
-        expect_no_file refused/dynptr.o "build --sandbox of a refused program"
+        expect_no_file refused/timer.o "build --sandbox of a refused program"
 }
 
 # Maps and global data kept across runs: the sandbox's state and dump are plain run's.
@@ -650,32 +650,37 @@ case_sandbox_write_user() {
                 "[0-9]+" "write_user: to an address from the context"
 }
 
-# Dynptrs (refused in a sandbox when built): the interpreter hands a helper only
-# dynptrs on the program's stack whose memory is the program's own or a record
-# it holds, so a forged one ends the run at the call instead of reaching the host.
+# Dynptrs: a helper gets only dynptrs on the program's stack (as the kernel's
+# verifier asks: no other thread can change them) whose memory is the
+# program's own or a record it holds, so a forged one ends the run at the
+# call instead of reaching the host; both engines, in the same words.
 case_sandbox_dynptrs() {
         local p
         p=$(obj sandbox_hostile)
         sandbox_ctx d.bin 0 0 5
-        SANDBOX_ENGINES=--interp engines_agree 8 "dynptrs: a record written through a dynptr" \
-                --program dynptrs "$p" d.bin
+        engines_agree 8 "dynptrs: a record written through a dynptr" --program dynptrs "$p" d.bin
         sandbox_ctx d.bin 1 0 5
-        SANDBOX_ENGINES=--interp both_engines "$p" d.bin \
+        both_engines "$p" d.bin \
                 "helper ringbuf_submit_dynptr \\(arg 1\\): 0x[0-9a-f]+ is not a ring-buffer record the program holds .*" \
                 "[0-9]+" "dynptrs: a copy of a submitted record's dynptr submitted" --program dynptrs
         sandbox_ctx d.bin 2 4096 5
-        SANDBOX_ENGINES=--interp both_engines "$p" d.bin \
+        both_engines "$p" d.bin \
                 "helper dynptr_read \\(arg 3\\): the dynptr at 0x[0-9a-f]+ points outside the program's memory" \
                 "[0-9]+" "dynptrs: a local dynptr's data pointer forged" --program dynptrs
         sandbox_ctx d.bin 3 0 5
-        SANDBOX_ENGINES=--interp both_engines "$p" d.bin \
+        both_engines "$p" d.bin \
                 "helper dynptr_from_mem \\(arg 4\\): 0x[0-9a-f]+ is not a dynptr on the stack" \
                 "[0-9]+" "dynptrs: a dynptr made in .bss" --program dynptrs
-        sandbox_refuses "dynptrs" "helper dynptr_from_mem is not allowed in a sandbox: .*" \
-                --program dynptrs "$p" d.bin
         # The kernel's own example shape: a local dynptr over a stack buffer, read back.
-        SANDBOX_ENGINES=--interp engines_agree - "helpers.bpf.o dynptr" --program dynptr \
-                "$CLI_OBJS/helpers.bpf.o"
+        engines_agree - "helpers.bpf.o dynptr" --program dynptr "$CLI_OBJS/helpers.bpf.o"
+        # Forged from the start: dynptr_write through a dynptr whose pointer was overwritten.
+        sandbox_asm dyn_forged 'mov %r1, %r10' 'add %r1, -32' 'mov %r2, 8' 'mov %r3, 0' \
+                'mov %r4, %r10' 'add %r4, -16' 'call 197' 'lddw %r1, 0x1000' 'stxdw [%r10-16], %r1' \
+                'mov %r1, %r10' 'add %r1, -16' 'mov %r2, 0' 'mov %r3, %r10' 'add %r3, -32' \
+                'mov %r4, 8' 'mov %r5, 0' 'call 202' 'exit'
+        both_engines dyn_forged.bin "" \
+                "helper dynptr_write \\(arg 1\\): the dynptr at 0x[0-9a-f]+ points outside the program's memory" \
+                17 "dynptr_write through a forged dynptr"
 }
 
 # Spin locks: a run holds at most one, releases only the one it holds, and

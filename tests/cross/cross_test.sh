@@ -329,7 +329,8 @@ for src in "$SRC"/tests/runtime/test_*.c; do
                 extra=()
                 [[ $b == *_host ]] && extra=(-DHOST_OVERRIDE "$SRC/tests/runtime/helper_override.c")
                 run "rtests/$b.log" "$CROSS_CC" -O1 -fasynchronous-unwind-tables \
-                        -I "$SRC/tests/runtime" -I "$SRC/runtime/include" "$src" "${extra[@]}" \
+                        -I "$SRC/tests/runtime" -I "$SRC/runtime/include" -I "$SRC/runtime/src" \
+                        "$src" "${extra[@]}" \
                         "$CROSS_RT" "${CROSS_LIBS[@]}" -o "rtests/$b"
                 if [[ $RC -ne 0 ]]; then
                         bad "runtime test $b: cross build failed"

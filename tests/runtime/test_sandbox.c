@@ -9,7 +9,10 @@
 #include "bpfaot/maps.h"
 #include "bpfaot/runtime.h"
 #include "bpfaot/sandbox.h"
+#include "dynptr_internal.h"
+#include "sandbox_internal.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <linux/bpf.h>
 #include <stdint.h>
@@ -248,6 +251,63 @@ int main(void)
                 snprintf(reason, sizeof(reason),
                          "ended holding the spin lock at 0x%" PRIx64 " (released)", U(a));
                 CHECK(strcmp(why(), reason) == 0);
+        }
+
+        /*
+         * Dynptrs: on this thread's stack, their memory the run's own; the
+         * runtime's own (a user ring buffer's sample) is a callback's anywhere.
+         */
+        {
+                static uint8_t sample[8] = {7, 6, 5, 4, 3, 2, 1, 0};
+                static struct bpfaot_dynptr runtime_made;
+                struct bpf_dynptr d;
+                uint64_t out = 0, forged = 0x1000;
+
+                memset(ctx, 0x11, sizeof(ctx));
+                enter(&run, ctx, sizeof(ctx), NULL, 0, maps, 1, 100);
+                CHECK(bpfaot_rt_sandbox_push(U(frame), U(frame) + sizeof(frame), 0) == &run);
+                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_from_mem, U(ctx), 8, 0, U(&d), 0), 0);
+                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_read, U(&out), 8, U(&d), 0, 0), 0);
+                CHECK(out == 0x1111111111111111ull && !run.failed);
+                memcpy(&d, &forged, sizeof(forged)); /* its data pointer */
+                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_read, U(&out), 8, U(&d), 0, 0),
+                         (uint64_t)-EINVAL);
+                CHECK(run.failed);
+                bpfaot_rt_sandbox_locate(&run, HOW(9, BPFAOT_SANDBOX_HELPER, 0, 0));
+                bpfaot_rt_sandbox_leave(&run);
+                CHECK(bpfaot_sandbox_fault(&f) && f.insn == 9 &&
+                      f.kind == BPFAOT_SANDBOX_DYNPTR_MEM && f.addr == U(&d));
+                snprintf(reason, sizeof(reason),
+                         "helper dynptr_read (arg 3): " BPFAOT_SANDBOX_DYNPTR_MEM_FMT, U(&d));
+                CHECK(strcmp(why(), reason) == 0);
+
+                /* Made in a map value, where another thread could change it. */
+                enter(&run, ctx, sizeof(ctx), NULL, 0, maps, 1, 100);
+                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_from_mem, U(ctx), 8, 0, U(value), 0),
+                         (uint64_t)-EINVAL);
+                bpfaot_rt_sandbox_leave(&run);
+                CHECK(bpfaot_sandbox_fault(&f) && f.kind == BPFAOT_SANDBOX_DYNPTR &&
+                      f.addr == U(value));
+                snprintf(reason, sizeof(reason),
+                         "helper dynptr_from_mem (arg 4): 0x%" PRIx64
+                         " is not " BPFAOT_SANDBOX_DYNPTR_TEXT,
+                         U(value));
+                CHECK(strcmp(why(), reason) == 0);
+
+                /* The runtime's own, over memory that is not the run's, while it is handed over. */
+                bpfaot_dynptr_init(&runtime_made, sample, BPFAOT_DYNPTR_LOCAL, 0, 8);
+                bpfaot_dynptr_set_rdonly(&runtime_made);
+                enter(&run, ctx, sizeof(ctx), NULL, 0, maps, 1, 100);
+                CHECK(bpfaot__sandbox_runtime_dynptr(&runtime_made) == NULL);
+                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_read, U(&out), 8, U(&runtime_made), 0, 0),
+                         0);
+                CHECK(out == 0x0001020304050607ull && !run.failed);
+                CHECK(bpfaot__sandbox_runtime_dynptr(NULL) == &runtime_made);
+                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_read, U(&out), 8, U(&runtime_made), 0, 0),
+                         (uint64_t)-EINVAL);
+                CHECK(run.failed);
+                bpfaot_rt_sandbox_leave(&run);
+                CHECK(bpfaot_sandbox_fault(&f) && f.kind == BPFAOT_SANDBOX_DYNPTR);
         }
 
         bpfaot_map__free(map);

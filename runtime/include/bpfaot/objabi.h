@@ -212,8 +212,10 @@ enum bpfaot_sandbox_kind {
         BPFAOT_SANDBOX_BUDGET,       /* more loop iterations than the run's budget */
         BPFAOT_SANDBOX_RECORD, /* a ring-buffer record the run does not hold, or released twice */
         BPFAOT_SANDBOX_LOCK,   /* a spin lock taken while holding one, or released unheld */
-        BPFAOT_SANDBOX_LOCK_HELD, /* the run ended holding a spin lock (released then) */
-        BPFAOT_SANDBOX_STRING,    /* a constant string not NUL-terminated in read-only data */
+        BPFAOT_SANDBOX_LOCK_HELD,  /* the run ended holding a spin lock (released then) */
+        BPFAOT_SANDBOX_STRING,     /* a constant string not NUL-terminated in read-only data */
+        BPFAOT_SANDBOX_DYNPTR,     /* a dynptr argument not on the run's stack */
+        BPFAOT_SANDBOX_DYNPTR_MEM, /* a dynptr whose memory is not the run's */
         BPFAOT_SANDBOX_KIND_CNT
 };
 #define BPFAOT_SANDBOX_HOW(insn, kind, arg, helper)                                                \
@@ -244,6 +246,15 @@ enum bpfaot_sandbox_kind {
 #define BPFAOT_SANDBOX_RECORD_TEXT                                                                 \
         "a ring-buffer record the program holds (reserved, not yet submitted or discarded)"
 #define BPFAOT_SANDBOX_STRING_TEXT "a NUL-terminated string in read-only global data"
+/*
+ * Dynptr faults, the sandbox's and the interpreter's: "helper dynptr_read
+ * (arg 3): 0x... is not " BPFAOT_SANDBOX_DYNPTR_TEXT (a dynptr must be on the
+ * stack, as the kernel's verifier asks), and BPFAOT_SANDBOX_DYNPTR_MEM_FMT
+ * with the dynptr's address when its memory is not the program's.
+ */
+#define BPFAOT_SANDBOX_DYNPTR_TEXT "a dynptr on the stack"
+#define BPFAOT_SANDBOX_DYNPTR_MEM_FMT                                                              \
+        "the dynptr at 0x%" PRIx64 " points outside the program's memory"
 
 /* Frames a sandboxed run may have at once, callbacks' included (the kernel's MAX_CALL_FRAMES). */
 #define BPFAOT_SANDBOX_MAX_FRAMES 8
