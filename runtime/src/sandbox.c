@@ -359,7 +359,8 @@ bool bpfaot__sandbox_dynptr(const void *p, uint32_t helper, unsigned arg,
 
         if (!run || (p && p == runtime_dynptr && use != BPFAOT_DYNPTR_RELEASE))
                 return true;
-        if (!on_thread_stack(p, sizeof(d)))
+        /* In the program's own frames (its memory, and on this thread's stack). */
+        if (!on_thread_stack(p, sizeof(d)) || !region_ok(run, addr, sizeof(d), true, &section))
                 return fail_arg(run, addr, BPFAOT_SANDBOX_DYNPTR, arg, helper);
         if (use == BPFAOT_DYNPTR_MAKE)
                 return true;

@@ -260,26 +260,36 @@ int main(void)
         {
                 static uint8_t sample[8] = {7, 6, 5, 4, 3, 2, 1, 0};
                 static struct bpfaot_dynptr runtime_made;
-                struct bpf_dynptr d;
+                struct bpf_dynptr own, *dp = (struct bpf_dynptr *)(frame + 64); /* in the frame */
                 uint64_t out = 0, forged = 0x1000;
 
                 memset(ctx, 0x11, sizeof(ctx));
                 enter(&run, ctx, sizeof(ctx), NULL, 0, maps, 1, 100);
                 CHECK(bpfaot_rt_sandbox_push(U(frame), U(frame) + sizeof(frame), 0) == &run);
-                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_from_mem, U(ctx), 8, 0, U(&d), 0), 0);
-                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_read, U(&out), 8, U(&d), 0, 0), 0);
+                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_from_mem, U(ctx), 8, 0, U(dp), 0), 0);
+                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_read, U(&out), 8, U(dp), 0, 0), 0);
                 CHECK(out == 0x1111111111111111ull && !run.failed);
-                memcpy(&d, &forged, sizeof(forged)); /* its data pointer */
-                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_read, U(&out), 8, U(&d), 0, 0),
+                memcpy(dp, &forged, sizeof(forged)); /* its data pointer */
+                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_read, U(&out), 8, U(dp), 0, 0),
                          (uint64_t)-EINVAL);
                 CHECK(run.failed);
                 bpfaot_rt_sandbox_locate(&run, HOW(9, BPFAOT_SANDBOX_HELPER, 0, 0));
                 bpfaot_rt_sandbox_leave(&run);
                 CHECK(bpfaot_sandbox_fault(&f) && f.insn == 9 &&
-                      f.kind == BPFAOT_SANDBOX_DYNPTR_MEM && f.addr == U(&d));
+                      f.kind == BPFAOT_SANDBOX_DYNPTR_MEM && f.addr == U(dp));
                 snprintf(reason, sizeof(reason),
-                         "helper dynptr_read (arg 3): " BPFAOT_SANDBOX_DYNPTR_MEM_FMT, U(&d));
+                         "helper dynptr_read (arg 3): " BPFAOT_SANDBOX_DYNPTR_MEM_FMT, U(dp));
                 CHECK(strcmp(why(), reason) == 0);
+
+                /* On this thread's stack, but not in the program's frame: the host's. */
+                enter(&run, ctx, sizeof(ctx), NULL, 0, maps, 1, 100);
+                CHECK(bpfaot_rt_sandbox_push(U(frame), U(frame) + sizeof(frame), 0) == &run);
+                memcpy(&own, dp, sizeof(own));
+                CHECK_EQ(bpfaot_rt_callx(BPF_FUNC_dynptr_read, U(&out), 8, U(&own), 0, 0),
+                         (uint64_t)-EINVAL);
+                bpfaot_rt_sandbox_leave(&run);
+                CHECK(bpfaot_sandbox_fault(&f) && f.kind == BPFAOT_SANDBOX_DYNPTR &&
+                      f.addr == U(&own));
 
                 /* Made in a map value, where another thread could change it. */
                 enter(&run, ctx, sizeof(ctx), NULL, 0, maps, 1, 100);
