@@ -246,6 +246,35 @@ static void print_elem(const struct bpfaot_shm_map_info *mi, const struct bpfaot
         }
 }
 
+/*
+ * A map without keys: a QUEUE's or STACK's next value (peeked, so nothing
+ * changes), or that a BLOOM_FILTER's values cannot be listed.
+ */
+static int dump_keyless(const struct bpfaot_shm_map_info *mi, struct bpfaot_map *map)
+{
+        uint8_t *value;
+        long err;
+
+        if (mi->type == BPF_MAP_TYPE_BLOOM_FILTER) {
+                printf("(a bloom filter's values cannot be listed)\n");
+                return 0;
+        }
+        value = calloc(1, mi->value_size + 1);
+        if (!value)
+                return -ENOMEM;
+        err = bpfaot_map__peek_elem(map, value);
+        if (err == 0) {
+                printf("next value: ");
+                print_hex(value, mi->value_size);
+                printf("\n");
+        } else if (err == -ENOENT) {
+                printf("(empty)\n");
+                err = 0;
+        }
+        free(value);
+        return (int)err;
+}
+
 /* Map `id` and its elements; 0, or -errno after saying why on stderr. */
 static int dump_map(struct bpfaot_shm *shm, uint32_t id)
 {
@@ -263,6 +292,14 @@ static int dump_map(struct bpfaot_shm *shm, uint32_t id)
                 return err;
         }
         print_map_line(&mi);
+        if (mi.key_size == 0) {
+                err = dump_keyless(&mi, map);
+                if (err)
+                        cli_error("%s: map %" PRIu32 ": %s", bpfaot_shm__name(shm), id,
+                                  strerror(-err));
+                bpfaot_map__free(map);
+                return err;
+        }
         key = calloc(1, mi.key_size + 1);
         next = calloc(1, mi.key_size + 1);
         value = calloc(1, bpfaot_map__value_copy_size(map) + 1);

@@ -6,7 +6,9 @@
  * functions is the low 4 bits of map_extra (0: 5); the bit array has
  * max_entries * hashes / ln 2 bits, rounded up to a power of two (at least
  * 64, at most 2^32), as the kernel sizes it. Bits are set and tested with
- * atomic operations, so no lock is needed.
+ * atomic operations, so no lock is needed. The state is one block
+ * (maps_internal.h) without pointers, so a filter can live in a shared
+ * segment.
  */
 #include "maps_internal.h"
 
@@ -42,12 +44,11 @@ static uint64_t bloom_bits(uint32_t entries, uint32_t hashes)
         return 1ull << (32 - __builtin_clz(n - 1));
 }
 
-static int bloom_alloc(struct bpfaot_map *map)
+/* The definition checks, and the block: the filter's header and its bits. */
+static int bloom_block_size(const struct bpfaot_map *map, size_t *size)
 {
         const struct bpfaot_map_def *def = &map->def;
         uint32_t ro_wo = BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG;
-        uint64_t nbits;
-        struct bloom *b;
 
         if (def->value_size > BLOOM_MAX_VALUE)
                 return -E2BIG;
@@ -55,23 +56,37 @@ static int bloom_alloc(struct bpfaot_map *map)
             (def->map_flags & ~BLOOM_FLAGS) || (def->map_flags & ro_wo) == ro_wo ||
             (def->map_extra & ~0xfu))
                 return -EINVAL;
-        nbits =
-            bloom_bits(def->max_entries, def->map_extra ? def->map_extra : BLOOM_DEFAULT_HASHES);
-        b = calloc(1, sizeof(*b) + nbits / 8);
-        if (!b)
-                return -ENOMEM;
-        b->mask = (uint32_t)(nbits - 1);
-        b->hashes = def->map_extra ? def->map_extra : BLOOM_DEFAULT_HASHES;
-        if (!(def->map_flags & BPF_F_ZERO_SEED) &&
-            getrandom(&b->seed, sizeof(b->seed), 0) != (ssize_t)sizeof(b->seed))
-                b->seed = (uint32_t)(uintptr_t)b * 2654435761u;
-        map->priv = b;
+        *size = sizeof(struct bloom) +
+                (size_t)(bloom_bits(def->max_entries,
+                                    def->map_extra ? def->map_extra : BLOOM_DEFAULT_HASHES) /
+                         8);
         return 0;
 }
 
+/* The block holds no pointers: every process reads it where it maps it. */
+static int bloom_attach(struct bpfaot_map *map)
+{
+        map->priv = map->block;
+        return 0;
+}
+
+static int bloom_alloc(struct bpfaot_map *map)
+{
+        const struct bpfaot_map_def *def = &map->def;
+        struct bloom *b = map->block;
+
+        b->hashes = def->map_extra ? def->map_extra : BLOOM_DEFAULT_HASHES;
+        b->mask = (uint32_t)(bloom_bits(def->max_entries, b->hashes) - 1);
+        if (!(def->map_flags & BPF_F_ZERO_SEED) &&
+            getrandom(&b->seed, sizeof(b->seed), 0) != (ssize_t)sizeof(b->seed))
+                b->seed = (uint32_t)(uintptr_t)b * 2654435761u;
+        return bloom_attach(map);
+}
+
+/* The block is the map's place's to free. */
 static void bloom_free(struct bpfaot_map *map)
 {
-        free(map->priv);
+        (void)map;
 }
 
 /* Hash function `i` of the value: FNV-1a seeded per function, then a murmur3 finaliser. */
@@ -166,4 +181,6 @@ const struct bpfaot_map_ops bpfaot_bloom_filter_ops = {
     .get_next_key = bloom_get_next_key,
     .push = bloom_push,
     .pop = bloom_peek,
+    .block_size = bloom_block_size,
+    .attach = bloom_attach,
 };

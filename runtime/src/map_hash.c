@@ -107,22 +107,6 @@ static inline char *elem_value(const struct htab *h, struct htab_elem *e)
         return (char *)e->data + h->key_stride;
 }
 
-/*
- * Locks of a shared map are robust: when a process died holding one, the
- * next taker gets it (EOWNERDEAD) and marks it consistent. What the dead
- * process was changing may be half done; the map stays usable.
- */
-static void mutex_lock(pthread_mutex_t *m)
-{
-        if (pthread_mutex_lock(m) == EOWNERDEAD)
-                pthread_mutex_consistent(m);
-}
-
-static void mutex_unlock(pthread_mutex_t *m)
-{
-        pthread_mutex_unlock(m);
-}
-
 static inline pthread_mutex_t *bucket_lock(struct htab *h, size_t b)
 {
         return &h->locks[b & (h->n_locks - 1)];
@@ -199,19 +183,6 @@ static int htab_attach(struct bpfaot_map *map)
         return 0;
 }
 
-static int mutex_init(pthread_mutex_t *m, bool shared)
-{
-        pthread_mutexattr_t a;
-        int err = pthread_mutexattr_init(&a);
-
-        if (!err && shared)
-                err = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED)
-                          ?: pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-        err = err ?: pthread_mutex_init(m, &a);
-        pthread_mutexattr_destroy(&a);
-        return -err;
-}
-
 static int htab_alloc(struct bpfaot_map *map)
 {
         struct htab_shared *sh = map->block;
@@ -221,10 +192,11 @@ static int htab_alloc(struct bpfaot_map *map)
 
         if (err)
                 return err;
-        err = mutex_init(&sh->free_lock, map->shared) ?: mutex_init(&sh->lru_lock, map->shared);
+        err = bpfaot__map_lock_init(&sh->free_lock, map->shared)
+                  ?: bpfaot__map_lock_init(&sh->lru_lock, map->shared);
         for (i = 0; !err && i < sh->n_locks; i++)
-                err = mutex_init((pthread_mutex_t *)((char *)map->block + sh->locks_off) + i,
-                                 map->shared);
+                err = bpfaot__map_lock_init(
+                    (pthread_mutex_t *)((char *)map->block + sh->locks_off) + i, map->shared);
         err = err ?: htab_attach(map);
         if (err)
                 return err;
@@ -310,21 +282,21 @@ static void lru_push_head(struct htab *h, struct htab_elem *e)
 
 static void free_push(struct htab *h, struct htab_elem *e)
 {
-        mutex_lock(&h->sh->free_lock);
+        bpfaot__map_lock(&h->sh->free_lock);
         e->next = h->sh->free_list;
         h->sh->free_list = elem_ref(h, e);
-        mutex_unlock(&h->sh->free_lock);
+        bpfaot__map_unlock(&h->sh->free_lock);
 }
 
 static struct htab_elem *free_pop(struct htab *h)
 {
         struct htab_elem *e;
 
-        mutex_lock(&h->sh->free_lock);
+        bpfaot__map_lock(&h->sh->free_lock);
         e = elem_at(h, h->sh->free_list);
         if (e)
                 h->sh->free_list = e->next;
-        mutex_unlock(&h->sh->free_lock);
+        bpfaot__map_unlock(&h->sh->free_lock);
         return e;
 }
 
@@ -344,7 +316,7 @@ static struct htab_elem *lru_evict(struct bpfaot_map *map, struct htab *h)
                 uint32_t hash;
                 bool found = false;
 
-                mutex_lock(&h->sh->lru_lock);
+                bpfaot__map_lock(&h->sh->lru_lock);
                 v = elem_at(h, h->sh->lru_last);
                 while (v && budget-- > 0 && __atomic_exchange_n(&v->ref, 0, __ATOMIC_RELAXED)) {
                         lru_unlink(h, v); /* second chance */
@@ -352,17 +324,17 @@ static struct htab_elem *lru_evict(struct bpfaot_map *map, struct htab *h)
                         v = elem_at(h, h->sh->lru_last);
                 }
                 if (!v) {
-                        mutex_unlock(&h->sh->lru_lock);
+                        bpfaot__map_unlock(&h->sh->lru_lock);
                         return NULL;
                 }
                 lru_unlink(h, v);
                 hash = v->hash; /* stable while v was on the list */
-                mutex_unlock(&h->sh->lru_lock);
+                bpfaot__map_unlock(&h->sh->lru_lock);
 
                 /* v may have been deleted (and reused) meanwhile: check it is still linked. */
                 ref = elem_ref(h, v);
                 b = hash & (h->n_buckets - 1);
-                mutex_lock(bucket_lock(h, b));
+                bpfaot__map_lock(bucket_lock(h, b));
                 link = &h->buckets[b];
                 for (uint64_t left = map->def.max_entries; *link && left--;
                      link = &elem_at(h, *link)->next) {
@@ -373,12 +345,12 @@ static struct htab_elem *lru_evict(struct bpfaot_map *map, struct htab *h)
                         }
                 }
                 if (found) {
-                        mutex_lock(&h->sh->lru_lock);
+                        bpfaot__map_lock(&h->sh->lru_lock);
                         if (v->on_lru) /* deleted and re-inserted in between */
                                 lru_unlink(h, v);
-                        mutex_unlock(&h->sh->lru_lock);
+                        bpfaot__map_unlock(&h->sh->lru_lock);
                 }
-                mutex_unlock(bucket_lock(h, b));
+                bpfaot__map_unlock(bucket_lock(h, b));
                 if (found)
                         return v;
         }
@@ -394,14 +366,14 @@ static char *htab_lookup_value(struct bpfaot_map *map, const void *key)
         struct htab_elem *e;
         char *v = NULL;
 
-        mutex_lock(lock);
+        bpfaot__map_lock(lock);
         e = find(map, h, hash, key, NULL);
         if (e) {
                 if (h->lru)
                         __atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
                 v = elem_value(h, e);
         }
-        mutex_unlock(lock);
+        bpfaot__map_unlock(lock);
         return v;
 }
 
@@ -449,20 +421,20 @@ static long htab_update(struct bpfaot_map *map, const void *key, const void *val
         if (flags > BPF_EXIST)
                 return -EINVAL;
 
-        mutex_lock(lock);
+        bpfaot__map_lock(lock);
         e = find(map, h, hash, key, NULL);
         if (e) {
                 if (flags == BPF_NOEXIST) {
-                        mutex_unlock(lock);
+                        bpfaot__map_unlock(lock);
                         return -EEXIST;
                 }
                 fill_value(map, h, e, value, allcpus);
                 if (h->lru)
                         __atomic_store_n(&e->ref, 1, __ATOMIC_RELAXED);
-                mutex_unlock(lock);
+                bpfaot__map_unlock(lock);
                 return 0;
         }
-        mutex_unlock(lock);
+        bpfaot__map_unlock(lock);
         if (flags == BPF_EXIST)
                 return -ENOENT;
 
@@ -478,7 +450,7 @@ static long htab_update(struct bpfaot_map *map, const void *key, const void *val
         memset(elem_value(h, n), 0, map->value_stride * map->ncpus);
         fill_value(map, h, n, value, allcpus);
 
-        mutex_lock(lock);
+        bpfaot__map_lock(lock);
         e = find(map, h, hash, key, NULL);
         if (e) { /* inserted by another thread meanwhile */
                 long ret = 0;
@@ -487,18 +459,18 @@ static long htab_update(struct bpfaot_map *map, const void *key, const void *val
                         ret = -EEXIST;
                 else
                         fill_value(map, h, e, value, allcpus);
-                mutex_unlock(lock);
+                bpfaot__map_unlock(lock);
                 free_push(h, n);
                 return ret;
         }
         n->next = h->buckets[b];
         h->buckets[b] = elem_ref(h, n);
         if (h->lru) {
-                mutex_lock(&h->sh->lru_lock);
+                bpfaot__map_lock(&h->sh->lru_lock);
                 lru_push_head(h, n);
-                mutex_unlock(&h->sh->lru_lock);
+                bpfaot__map_unlock(&h->sh->lru_lock);
         }
-        mutex_unlock(lock);
+        bpfaot__map_unlock(lock);
         return 0;
 }
 
@@ -507,10 +479,10 @@ static void unlink_elem(struct htab *h, struct htab_elem *e, uint32_t *link)
 {
         *link = e->next;
         if (h->lru) {
-                mutex_lock(&h->sh->lru_lock);
+                bpfaot__map_lock(&h->sh->lru_lock);
                 if (e->on_lru) /* else an evictor holds it and will not find it linked */
                         lru_unlink(h, e);
-                mutex_unlock(&h->sh->lru_lock);
+                bpfaot__map_unlock(&h->sh->lru_lock);
         }
 }
 
@@ -522,14 +494,14 @@ static long htab_delete(struct bpfaot_map *map, const void *key)
         struct htab_elem *e;
         uint32_t *link;
 
-        mutex_lock(lock);
+        bpfaot__map_lock(lock);
         e = find(map, h, hash, key, &link);
         if (!e) {
-                mutex_unlock(lock);
+                bpfaot__map_unlock(lock);
                 return -ENOENT;
         }
         unlink_elem(h, e, link);
-        mutex_unlock(lock);
+        bpfaot__map_unlock(lock);
         free_push(h, e);
         return 0;
 }
@@ -543,15 +515,15 @@ static int htab_lookup_and_delete(struct bpfaot_map *map, const void *key, void 
         struct htab_elem *e;
         uint32_t *link;
 
-        mutex_lock(lock);
+        bpfaot__map_lock(lock);
         e = find(map, h, hash, key, &link);
         if (!e) {
-                mutex_unlock(lock);
+                bpfaot__map_unlock(lock);
                 return -ENOENT;
         }
         memcpy(value, elem_value(h, e), bpfaot_map__value_copy_size(map));
         unlink_elem(h, e, link);
-        mutex_unlock(lock);
+        bpfaot__map_unlock(lock);
         free_push(h, e);
         return 0;
 }
@@ -563,11 +535,11 @@ static int htab_lookup_copy(struct bpfaot_map *map, const void *key, void *value
         pthread_mutex_t *lock = bucket_lock(h, hash & (h->n_buckets - 1));
         struct htab_elem *e;
 
-        mutex_lock(lock);
+        bpfaot__map_lock(lock);
         e = find(map, h, hash, key, NULL);
         if (e)
                 memcpy(value, elem_value(h, e), bpfaot_map__value_copy_size(map));
-        mutex_unlock(lock);
+        bpfaot__map_unlock(lock);
         return e ? 0 : -ENOENT;
 }
 
@@ -583,27 +555,27 @@ static int htab_get_next_key(struct bpfaot_map *map, const void *key, void *next
 
                 b = hash & (h->n_buckets - 1);
                 lock = bucket_lock(h, b);
-                mutex_lock(lock);
+                bpfaot__map_lock(lock);
                 e = find(map, h, hash, key, NULL);
                 if (e && e->next) {
                         memcpy(next_key, elem_key(elem_at(h, e->next)), map->def.key_size);
-                        mutex_unlock(lock);
+                        bpfaot__map_unlock(lock);
                         return 0;
                 }
-                mutex_unlock(lock);
+                bpfaot__map_unlock(lock);
                 /* found: continue with the next bucket; missing: restart from the first */
                 b = e ? b + 1 : 0;
         }
         for (; b < h->n_buckets; b++) {
                 pthread_mutex_t *lock = bucket_lock(h, b);
 
-                mutex_lock(lock);
+                bpfaot__map_lock(lock);
                 if (h->buckets[b]) {
                         memcpy(next_key, elem_key(elem_at(h, h->buckets[b])), map->def.key_size);
-                        mutex_unlock(lock);
+                        bpfaot__map_unlock(lock);
                         return 0;
                 }
-                mutex_unlock(lock);
+                bpfaot__map_unlock(lock);
         }
         return -ENOENT;
 }
@@ -633,12 +605,12 @@ static long htab_for_each(struct bpfaot_map *map, bpfaot_map_elem_fn fn, void *c
                         struct htab_elem *batch[16], *e;
                         size_t i = 0;
 
-                        mutex_lock(bucket_lock(h, b));
+                        bpfaot__map_lock(bucket_lock(h, b));
                         for (e = elem_at(h, h->buckets[b]); e && i < skip; e = elem_at(h, e->next))
                                 i++;
                         for (got = 0; e && got < 16; e = elem_at(h, e->next))
                                 batch[got++] = e;
-                        mutex_unlock(bucket_lock(h, b));
+                        bpfaot__map_unlock(bucket_lock(h, b));
                         for (i = 0; i < got; i++) {
                                 n++;
                                 if (fn(map, elem_key(batch[i]), elem_value(h, batch[i]) + cpu_off,

@@ -218,6 +218,30 @@ static void *process_alloc(void *ctx, size_t size)
 
 static const struct bpfaot_map_place process_place = {.alloc = process_alloc};
 
+int bpfaot__map_lock_init(pthread_mutex_t *m, bool shared)
+{
+        pthread_mutexattr_t a;
+        int err = pthread_mutexattr_init(&a);
+
+        if (!err && shared)
+                err = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED)
+                          ?: pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+        err = err ?: pthread_mutex_init(m, &a);
+        pthread_mutexattr_destroy(&a);
+        return -err;
+}
+
+void bpfaot__map_lock(pthread_mutex_t *m)
+{
+        if (pthread_mutex_lock(m) == EOWNERDEAD)
+                pthread_mutex_consistent(m);
+}
+
+void bpfaot__map_unlock(pthread_mutex_t *m)
+{
+        pthread_mutex_unlock(m);
+}
+
 int bpfaot__map_create_at(const struct bpfaot_map_def *def, const struct bpfaot_map_place *place,
                           struct bpfaot_map **mapp)
 {

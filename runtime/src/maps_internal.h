@@ -5,6 +5,7 @@
 
 #include "bpfaot/maps.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 
 /* Largest storage one map may ask for; bigger definitions are -EINVAL. */
@@ -83,6 +84,16 @@ struct bpfaot_map {
         bool shared;   /* the block is shared: locks are process-shared and robust */
         bool attached; /* another process created the block: free leaves it alone */
 };
+
+/*
+ * A lock in a map's block: process-shared and robust when the block is
+ * shared, so that a process that died holding it wedges nobody (the next
+ * taker gets it; what the dead process was changing may be half done, the
+ * map stays usable). Returns 0 or -errno.
+ */
+int bpfaot__map_lock_init(pthread_mutex_t *m, bool shared);
+void bpfaot__map_lock(pthread_mutex_t *m);
+void bpfaot__map_unlock(pthread_mutex_t *m);
 
 /*
  * Where a new map's block goes. alloc returns `size` zeroed bytes aligned to

@@ -277,6 +277,80 @@ static void killed_process(uint32_t type)
         area_fini(&ar);
 }
 
+/*
+ * QUEUE and STACK: values pushed through one view (and by a forked process)
+ * pop through the other in their order; a process killed pushing and
+ * popping leaves the lock takeable. BLOOM_FILTER: what one view adds, the
+ * other finds, and a value never added is (here) absent.
+ */
+static void keyless_views(uint32_t type)
+{
+        struct bpfaot_map_def def = {
+            .name = "keyless", .type = type, .value_size = 8, .max_entries = 16};
+        bool bloom = type == BPF_MAP_TYPE_BLOOM_FILTER, stack = type == BPF_MAP_TYPE_STACK;
+        struct bpfaot_map *m, *v;
+        struct area ar;
+        uint64_t x;
+        pid_t pid;
+        int st;
+
+        if (bloom)
+                def.map_flags = BPF_F_ZERO_SEED;
+        area_init(&ar);
+        m = create(&ar, &def);
+        v = attach(&ar, m, ar.b);
+        for (uint64_t i = 1; i <= 8; i++)
+                CHECK_EQ(bpfaot_map__push_elem(m, &i, 0), 0);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                struct bpfaot_map *h = attach(&ar, m, map_view(ar.fd));
+
+                for (uint64_t i = 9; i <= 16; i++)
+                        CHECK_EQ(bpfaot_map__push_elem(h, &i, 0), 0);
+                _exit(0);
+        }
+        CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        if (bloom) {
+                for (uint64_t i = 1; i <= 16; i++)
+                        CHECK_EQ(bpfaot_map__peek_elem(v, &i), 0);
+                x = 1000;
+                CHECK_EQ(bpfaot_map__peek_elem(v, &x), -ENOENT);
+        } else {
+                x = 17;
+                CHECK_EQ(bpfaot_map__push_elem(v, &x, 0), -E2BIG); /* full: 16 */
+                for (uint64_t i = 1; i <= 16; i++) {
+                        CHECK_EQ(bpfaot_map__pop_elem(v, &x), 0);
+                        CHECK_EQ(x, stack ? 17 - i : i);
+                }
+                CHECK_EQ(bpfaot_map__pop_elem(m, &x), -ENOENT);
+                /* Killed while it pushes and pops: the lock is taken again. */
+                pid = fork();
+                CHECK(pid >= 0);
+                if (pid == 0) {
+                        struct bpfaot_map *h = attach(&ar, m, map_view(ar.fd));
+
+                        for (uint64_t i = 0;; i++)
+                                if (bpfaot_map__push_elem(h, &i, BPF_EXIST) == 0 && i % 2)
+                                        bpfaot_map__pop_elem(h, &x);
+                }
+                usleep(5000);
+                CHECK(kill(pid, SIGKILL) == 0);
+                CHECK(waitpid(pid, &st, 0) == pid);
+                alarm(20);
+                while (bpfaot_map__pop_elem(m, &x) == 0)
+                        ;
+                x = 5;
+                CHECK_EQ(bpfaot_map__push_elem(v, &x, 0), 0);
+                CHECK_EQ(bpfaot_map__pop_elem(m, &x), 0);
+                CHECK_EQ(x, 5);
+                alarm(0);
+        }
+        bpfaot_map__free(v);
+        bpfaot_map__free(m);
+        area_fini(&ar);
+}
+
 static void *no_room(void *ctx, size_t size)
 {
         (void)ctx, (void)size;
@@ -287,8 +361,7 @@ static void bad_inputs(void)
 {
         struct bpfaot_map_def hash = {
             .type = BPF_MAP_TYPE_HASH, .key_size = 4, .value_size = 8, .max_entries = 8};
-        struct bpfaot_map_def queue = {
-            .type = BPF_MAP_TYPE_QUEUE, .value_size = 8, .max_entries = 8};
+        struct bpfaot_map_def ring = {.type = BPF_MAP_TYPE_RINGBUF, .max_entries = 4096};
         struct bpfaot_map_place full = {.alloc = no_room, .shared = true};
         struct bpfaot_map *m = (struct bpfaot_map *)&hash, *h;
         struct area ar;
@@ -296,7 +369,7 @@ static void bad_inputs(void)
         /* A segment without room, and a family that cannot live in one. */
         CHECK_EQ(bpfaot__map_create_at(&hash, &full, &m), -ENOSPC);
         CHECK(m == NULL);
-        CHECK_EQ(bpfaot__map_create_at(&queue, &full, &m), -EOPNOTSUPP);
+        CHECK_EQ(bpfaot__map_create_at(&ring, &full, &m), -EOPNOTSUPP);
         area_init(&ar);
         m = create(&ar, &hash);
         /* A block of another size than the definition makes, or no block. */
@@ -304,7 +377,7 @@ static void bad_inputs(void)
         CHECK_EQ(bpfaot__map_attach(&m->def, 1, m->block, m->block_size - 64, &h), -EINVAL);
         CHECK(h == NULL);
         CHECK_EQ(bpfaot__map_attach(&m->def, 1, NULL, m->block_size, &h), -EINVAL);
-        CHECK_EQ(bpfaot__map_attach(&queue, 1, m->block, m->block_size, &h), -EOPNOTSUPP);
+        CHECK_EQ(bpfaot__map_attach(&ring, 1, m->block, m->block_size, &h), -EOPNOTSUPP);
         bpfaot_map__free(m);
         area_fini(&ar);
 }
@@ -320,6 +393,9 @@ int main(void)
         processes_count();
         killed_process(BPF_MAP_TYPE_HASH);
         killed_process(BPF_MAP_TYPE_LRU_HASH);
+        keyless_views(BPF_MAP_TYPE_QUEUE);
+        keyless_views(BPF_MAP_TYPE_STACK);
+        keyless_views(BPF_MAP_TYPE_BLOOM_FILTER);
         bad_inputs();
         printf("map_shared: ok\n");
         return 0;

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <linux/bpf.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,42 @@ static void add_through_segment(uint32_t id, uint32_t keys)
         }
         bpfaot_map__free(m);
         bpfaot_shm__close(shm);
+}
+
+/* QUEUE or STACK through bpf(2): pushed with a NULL key, peeked, popped in their order. */
+static void keyless(enum bpf_map_type type)
+{
+        bool stack = type == BPF_MAP_TYPE_STACK;
+        uint64_t v;
+        int fd = bpf_map_create(type, stack ? "stack" : "queue", 0, 8, 4, NULL);
+
+        CHECK(fd > 2);
+        for (v = 1; v <= 4; v++)
+                CHECK(bpf_map_update_elem(fd, NULL, &v, BPF_ANY) == 0);
+        CHECK(bpf_map_update_elem(fd, NULL, &v, BPF_ANY) < 0 && errno == E2BIG);
+        CHECK(bpf_map_lookup_elem(fd, NULL, &v) == 0 && v == (stack ? 4 : 1));
+        for (uint64_t i = 1; i <= 4; i++)
+                CHECK(bpf_map_lookup_and_delete_elem(fd, NULL, &v) == 0 &&
+                      v == (stack ? 5 - i : i));
+        CHECK(bpf_map_lookup_and_delete_elem(fd, NULL, &v) < 0 && errno == ENOENT);
+        v = 42; /* left for `bpf-aot shm dump` */
+        CHECK(bpf_map_update_elem(fd, NULL, &v, BPF_ANY) == 0);
+}
+
+/* A BLOOM_FILTER (fixed seed, 3 hashes): what was added is found, one value never added is not. */
+static void bloom(void)
+{
+        LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_ZERO_SEED, .map_extra = 3);
+        uint64_t v;
+        int fd = bpf_map_create(BPF_MAP_TYPE_BLOOM_FILTER, "seen", 0, 8, 100, &opts);
+
+        CHECK(fd > 2);
+        for (v = 10; v < 20; v++)
+                CHECK(bpf_map_update_elem(fd, NULL, &v, BPF_ANY) == 0);
+        for (v = 10; v < 20; v++)
+                CHECK(bpf_map_lookup_elem(fd, NULL, &v) == 0);
+        v = 1000;
+        CHECK(bpf_map_lookup_elem(fd, NULL, &v) < 0 && errno == ENOENT);
 }
 
 int main(void)
@@ -87,6 +124,10 @@ int main(void)
         CHECK(bpf_map_lookup_elem(fd, &k, &v) == 0 && v == 5 * 3 + 1000);
         CHECK(bpf_map_update_elem(fd, &k, &v, BPF_ANY) < 0 && errno == EPERM);
         CHECK(bpf_map_delete_elem(fd, &k) < 0 && errno == EPERM);
+        /* Maps without keys, left in the segment for the script. */
+        keyless(BPF_MAP_TYPE_QUEUE);
+        keyless(BPF_MAP_TYPE_STACK);
+        bloom();
         /* Descriptors that are not the server's, and a command it does not answer. */
         CHECK(bpf_map_lookup_elem(0, &k, &v) < 0 && errno == EBADF);
         CHECK(bpf_prog_get_fd_by_id(1) < 0 && errno == EINVAL);

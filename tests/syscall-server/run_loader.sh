@@ -15,3 +15,18 @@ cat "$err" >&2
 grep -q '^bpfaot-syscall-server: bpf command PROG_GET_FD_BY_ID (13) is not supported$' "$err" ||
         { echo "run_loader.sh: no log line for PROG_GET_FD_BY_ID" >&2; exit 1; }
 [ -e "/dev/shm/$seg" ] || { echo "run_loader.sh: segment $seg is gone" >&2; exit 1; }
+# Maps without keys in the segment: a queue's and a stack's next value, and a bloom filter.
+if [ -n "${BPF_AOT:-}" ]; then
+        out=$("$BPF_AOT" shm dump "$seg")
+        printf '%s\n' "$out"
+        for want in '^[0-9]*: queue  name queue  key 0B  value 8B  max_entries 4  flags 0x0$' \
+                '^[0-9]*: stack  name stack  key 0B  value 8B  max_entries 4  flags 0x0$' \
+                '^next value: 2a 00 00 00 00 00 00 00$' \
+                '^[0-9]*: bloom_filter  name seen  key 0B  value 8B  max_entries 100  flags 0x40$' \
+                "^(a bloom filter's values cannot be listed)\$"; do
+                printf '%s\n' "$out" | grep -q -- "$want" ||
+                        { echo "run_loader.sh: shm dump: no line $want" >&2; exit 1; }
+        done
+        [ "$(printf '%s\n' "$out" | grep -c '^next value: 2a ')" = 2 ] ||
+                { echo "run_loader.sh: shm dump: not two next values" >&2; exit 1; }
+fi
