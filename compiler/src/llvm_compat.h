@@ -56,3 +56,29 @@ typedef LLVMJITCSymbolMapPair compat_symbol_pair;
 
 /* Element `idx` of a constant array or vector (LLVMGetElementAsConstant was deprecated in 15). */
 LLVMValueRef compat_aggregate_element(LLVMValueRef c, unsigned idx);
+
+/*
+ * Whether LLJIT links with RuntimeDyld on this host, which reaches the GOT and
+ * data from code with 32-bit displacements while LLVM's SectionMemoryManager
+ * maps code and data apart, anywhere in the address space: then jit.c keeps
+ * all of an object in one region (jit_memory.h). LLJIT's default on ELF
+ * x86-64 and AArch64 was RuntimeDyld up to LLVM 16; LLVM 17 made it JITLink,
+ * which allocates an object's segments together. Elsewhere (RISC-V: JITLink
+ * or nothing) LLJIT keeps its default.
+ */
+#if LLVM_VERSION_MAJOR < 17 && (defined(__x86_64__) || defined(__aarch64__))
+#define COMPAT_JIT_REGION 1
+#else
+#define COMPAT_JIT_REGION 0
+#endif
+
+/*
+ * LLJIT's object linking layer creator (LLVMOrcLLJITBuilderSetObjectLinkingLayerCreator)
+ * for COMPAT_JIT_REGION: RuntimeDyld with LLVM's SectionMemoryManager taking
+ * its memory from the jit_region `ctx` (jit_rtdyld.cpp).
+ */
+#ifdef __cplusplus
+extern "C"
+#endif
+    LLVMOrcObjectLayerRef
+    compat_rtdyld_layer_in_region(void *ctx, LLVMOrcExecutionSessionRef es, const char *triple);
