@@ -4,8 +4,8 @@
 // machine is made. LLVM's C API has none: given an unknown CPU, LLVM prints a
 // warning and goes on with no features, and for x86-64 then ends the process
 // ("64-bit code requested on a subtarget that doesn't support it!"). The
-// subtarget tables answer the question silently; this file is the only C++
-// in the project, and the only use of LLVM beyond its C API.
+// subtarget tables answer the question silently. With jit_rtdyld.cpp, one
+// of the two uses of LLVM beyond its C API.
 #include "llvm_compat.h"
 
 #include <llvm/MC/MCSubtargetInfo.h>
