@@ -6,7 +6,7 @@
  *
  * The starting point is default<O2> as that version's `opt -passes='default<O2>'
  * -print-pipeline-passes` prints it (the same objects as default<O2>, byte
- * for byte). Removed from it (LLVM 19: 120 passes to 68; LLVM 14: 110 to 67):
+ * for byte). Removed from it (LLVM 19: 120 passes to 69; LLVM 14: 110 to 67):
  *  - SLP vectorisation. eBPF code is scalar 64-bit arithmetic; SLP changed
  *    no kernel of bench/ but for register choice, and it was the costliest
  *    pass on long straight-line programs. Loops are still vectorised.
@@ -22,14 +22,17 @@
  *  - Repeats that found nothing left: InstCombine 8 runs to 4 (the first of
  *    the CGSCC pipeline, the last of the function simplification, the one
  *    after vector-combine, and the one after loop-load-elim on LLVM 19, after
- *    GVN's place on LLVM 14), SROA but for its first run, both
- *    jump-threading runs, mldst-motion, bdce, the CGSCC tailcallelim, the
- *    licm after dse, two simplifycfg runs, and on LLVM 19 sccp, the CGSCC
- *    vector-combine and the infer-alignment after unrolling.
- *  - correlated-propagation: LLVM 14 runs it no more (its code was no
- *    slower without it, and one run cost 7 % of the compile); LLVM 19 keeps
- *    the second run, without which switch_dispatch's `% 86` is computed in
- *    64 bits, 5 % slower.
+ *    GVN's place on LLVM 14), SROA but for its first run, mldst-motion,
+ *    bdce, the CGSCC tailcallelim, the licm after dse, two simplifycfg runs,
+ *    and on LLVM 19 sccp, the CGSCC vector-combine and the infer-alignment
+ *    after unrolling.
+ *  - jump-threading and correlated-propagation: LLVM 14 runs them no more
+ *    (its code was no slower without them, and one correlated-propagation
+ *    cost 7 % of the compile). LLVM 19 keeps the second of each: without
+ *    them switch_dispatch's `% 86` is computed in 64 bits, 5 % slower, and
+ *    bytecmp's loop changed, 16 % faster for the generic CPU but 80 %
+ *    slower with --cpu native (a Xeon), each timed with the old and the new
+ *    object in one binary.
  *  - GVN's load elimination: its memory dependence queries across blocks
  *    were 14-16 % of the whole compile of compile_latency's programs
  *    (stack slots of mixed sizes that SROA cannot split, so few loads go).
@@ -42,21 +45,21 @@
  *
  * Each removal was checked on the objects of bench/'s 16 kernels (plain and
  * --sandbox) and five xdp-tools objects: most removals left every object
- * byte for byte. The pipelines below change a few instructions in
- * bytecmp (LLVM 19), sieve and switch_dispatch (LLVM 14), and with
- * --sandbox bsearch, bytecopy, crc32, murmur, memcopy, sieve and
- * switch_dispatch; `bench --no-interp` sees nothing slower beyond what
- * moving identical code in its binary does, and bytecmp 16 % faster on
- * LLVM 19 (bench/README.md); memcopy and bytecopy stay vectorised with
- * --sandbox.
+ * byte for byte. The pipelines below change, on LLVM 19, crc32 with
+ * --sandbox (6 % faster) and no other kernel; on LLVM 14 a few
+ * instructions in sieve and switch_dispatch, and with --sandbox in
+ * bsearch, bytecopy, memcopy, murmur, sieve and switch_dispatch, where
+ * `bench --no-interp` sees nothing slower beyond what moving identical
+ * code in its binary does (bench/README.md). memcopy and bytecopy stay
+ * vectorised with --sandbox.
  *
  * Instructions executed by `bpf-aot build -O2` (callgrind), whole compile:
  *                                 LLVM 19               LLVM 14
- *   compile_latency, 4,096      2,213M -> 1,574M -29 %  2,609M -> 1,805M -31 %
- *   compile_latency, 16,384     9,248M -> 6,353M -31 %  10,903M -> 7,397M -32 %
- *   xdpfilt_alw_all.o           1,396M -> 1,351M  -3 %  1,821M -> 1,773M  -3 %
- *   xdpfilt_alw_tcp.o           1,152M -> 1,128M  -2 %  1,087M -> 1,057M  -3 %
- * The optimiser alone: -51 % and -54 % (LLVM 19, 4,096 and 16,384),
+ *   compile_latency, 4,096      2,213M -> 1,599M -28 %  2,609M -> 1,805M -31 %
+ *   compile_latency, 16,384     9,248M -> 6,431M -30 %  10,903M -> 7,397M -32 %
+ *   xdpfilt_alw_all.o           1,396M -> 1,354M  -3 %  1,821M -> 1,773M  -3 %
+ *   xdpfilt_alw_tcp.o           1,152M -> 1,133M  -2 %  1,087M -> 1,057M  -3 %
+ * The optimiser alone: -49 % and -53 % (LLVM 19, 4,096 and 16,384),
  * -52 % and -53 % (LLVM 14), -32 to -41 % on the two xdpfilt objects, whose
  * compile is over 90 % code generation of the switches recovered from their
  * compare trees (switches.c) and the recovery itself.
@@ -155,7 +158,7 @@ static const char o2_sandbox[] = O2_HEAD "irce," O2_TAIL;
                 "loop-unroll-full),"
 #define O2_TAIL \
             "gvn<no-memdep>,instcombine<max-iterations=1;no-use-loop-info;no-verify-fixpoint>," \
-            "correlated-propagation,adce,memcpyopt,dse," \
+            "jump-threading,correlated-propagation,adce,memcpyopt,dse," \
             "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;switch-range-to-icmp;" \
                 "no-switch-to-lookup;keep-loops;hoist-common-insts;sink-common-insts;" \
                 "speculate-blocks;simplify-cond-branch;no-speculate-unpredictables>)," \
