@@ -1,24 +1,76 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The -O2 pass pipeline: LLVM's default<O2> without the SLP vectoriser.
+ * The -O2 pass pipeline: LLVM's default<O2> cut down to what acts on
+ * translated eBPF, spelled out per LLVM version (14 and 19; other versions
+ * run default<O2> itself). -O1 and -O3 keep LLVM's default<O1>/<O3>.
  *
- * eBPF code is scalar 64-bit arithmetic. In bench/'s kernels SLP changed no
- * object but for register choice, while on long straight-line programs it
- * was the costliest pass (40% of the optimiser's time at 4,000 instructions).
- * Loops are still vectorised; -O3 keeps LLVM's default<O3>, SLP included.
+ * The starting point is default<O2> as that version's `opt -passes='default<O2>'
+ * -print-pipeline-passes` prints it (the same objects as default<O2>, byte
+ * for byte). Removed from it (LLVM 19: 120 passes to 69; LLVM 14: 110 to 67):
+ *  - SLP vectorisation. eBPF code is scalar 64-bit arithmetic; SLP changed
+ *    no kernel of bench/ but for register choice, and it was the costliest
+ *    pass on long straight-line programs. Loops are still vectorised.
+ *  - Passes with nothing to act on (each where the version has it):
+ *    annotation2metadata, forceattrs, lower-expect, ee-instrument, coro-*,
+ *    openmp-opt*, called-value-propagation, devirt<4> (LLVM 19; there are
+ *    no indirect calls), speculative-execution (divergent targets only),
+ *    libcalls-shrinkwrap, aggressive-instcombine, float2int,
+ *    lower-constant-intrinsics, loop-distribute,
+ *    inject-tli-mappings, transform-warning, alignment-from-assumptions,
+ *    loop-sink (profile data only), move-auto-init, elim-avail-extern,
+ *    cg-profile, annotation-remarks; both globalopt runs.
+ *  - Repeats that found nothing left: InstCombine 8 runs to 4 (the first of
+ *    the CGSCC pipeline, the last of the function simplification, the one
+ *    after vector-combine, and the one after loop-load-elim on LLVM 19, after
+ *    GVN's place on LLVM 14), SROA but for its first run, mldst-motion,
+ *    bdce, the CGSCC tailcallelim, the licm after dse, two simplifycfg runs,
+ *    and on LLVM 19 sccp, the CGSCC vector-combine and the infer-alignment
+ *    after unrolling.
+ *  - jump-threading and correlated-propagation: LLVM 14 runs them no more
+ *    (its code was no slower without them, and one correlated-propagation
+ *    cost 7 % of the compile). LLVM 19 keeps the second of each: without
+ *    them switch_dispatch's `% 86` is computed in 64 bits, 5 % slower, and
+ *    bytecmp's loop changed, 16 % faster for the generic CPU but 80 %
+ *    slower with --cpu native (a Xeon), each timed with the old and the new
+ *    object in one binary.
+ *  - GVN's load elimination: its memory dependence queries across blocks
+ *    were 14-16 % of the whole compile of compile_latency's programs
+ *    (stack slots of mixed sizes that SROA cannot split, so few loads go).
+ *    LLVM 19 runs gvn<no-memdep> (value numbering and scalar PRE without it:
+ *    EarlyCSE in its place lost that PRE, which made xdpfilt_alw_all's switch
+ *    trees cost code generation 33 % more), LLVM 14 a second
+ *    early-cse<memssa>. Loads reused across blocks are the one thing lost:
+ *    xdpdump_bpf's two programs reload context fields (3 and 5 instructions
+ *    more, LLVM 19).
  *
- * LLVM's pass builder adds SLP to default<O2> whatever
- * LLVMPassBuilderOptionsSetSLPVectorization says (checked on LLVM 14 and 19),
- * so the pipeline is spelled out per LLVM version: default<O2> as that
- * version's `opt -passes='default<O2>' -print-pipeline-passes` prints it
- * (which gives the same objects as default<O2>, byte for byte), less
- * slp-vectorizer. Other versions run default<O2> itself.
+ * Each removal was checked on the objects of bench/'s 16 kernels (plain and
+ * --sandbox) and five xdp-tools objects: most removals left every object
+ * byte for byte. The pipelines below change, on LLVM 19, crc32 with
+ * --sandbox (6 % faster) and no other kernel; on LLVM 14 a few
+ * instructions in sieve and switch_dispatch, and with --sandbox in
+ * bsearch, bytecopy, memcopy, murmur, sieve and switch_dispatch, where
+ * `bench --no-interp` sees nothing slower beyond what moving identical
+ * code in its binary does (bench/README.md). memcopy and bytecopy stay
+ * vectorised with --sandbox.
+ *
+ * Instructions executed by `bpf-aot build -O2` (callgrind), whole compile:
+ *                                 LLVM 19               LLVM 14
+ *   compile_latency, 4,096      2,213M -> 1,599M -28 %  2,609M -> 1,805M -31 %
+ *   compile_latency, 16,384     9,248M -> 6,431M -30 %  10,903M -> 7,397M -32 %
+ *   xdpfilt_alw_all.o           1,396M -> 1,354M  -3 %  1,821M -> 1,773M  -3 %
+ *   xdpfilt_alw_tcp.o           1,152M -> 1,133M  -2 %  1,087M -> 1,057M  -3 %
+ * The optimiser alone: -49 % and -53 % (LLVM 19, 4,096 and 16,384),
+ * -52 % and -53 % (LLVM 14), -32 to -41 % on the two xdpfilt objects, whose
+ * compile is over 90 % code generation of the switches recovered from their
+ * compare trees (switches.c) and the recovery itself.
  *
  * --sandbox code also gets inductive range check elimination (irce) once
  * loops are simplified: a context access in a loop is checked against the
  * context's size in the shape irce recognises (translate.c, sb_inside), so
  * irce checks the whole range before the loop and the loop, free of side
  * exits, is vectorised (memcopy's copy loop, LLVM 14).
+ *
+ * (compat_o2_without_slp keeps its name: it is the -O2 pipeline.)
  */
 #include "llvm_compat.h"
 
@@ -29,12 +81,11 @@
 /* clang-format off */
 #if LLVM_VERSION_MAJOR == 14
 #define O2_HEAD \
-    "annotation2metadata,forceattrs,inferattrs,function<eager-inv>(" \
-        "lower-expect," \
+    "inferattrs,function<eager-inv>(" \
         "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;no-switch-range-to-icmp;" \
             "no-switch-to-lookup;keep-loops;no-hoist-common-insts;no-sink-common-insts>," \
-        "sroa,early-cse<>,coro-early)," \
-    "openmp-opt,ipsccp,called-value-propagation,globalopt,function(" \
+        "sroa,early-cse<>)," \
+    "ipsccp,function(" \
         "mem2reg)," \
     "deadargelim,function<eager-inv>(" \
         "instcombine," \
@@ -44,144 +95,101 @@
         "invalidate<aa>)," \
     "require<profile-summary>,cgscc(" \
         "devirt<4>(" \
-            "inline<only-mandatory>,inline,function-attrs,openmp-opt-cgscc,function<eager-inv>(" \
-                "sroa,early-cse<memssa>,speculative-execution,jump-threading,correlated-propagation," \
+            "inline<only-mandatory>,inline,function-attrs,function<eager-inv>(" \
+                "early-cse<memssa>," \
                 "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;" \
                     "switch-range-to-icmp;no-switch-to-lookup;keep-loops;no-hoist-common-insts;" \
                     "no-sink-common-insts>," \
-                "instcombine,libcalls-shrinkwrap,tailcallelim," \
-                "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;" \
-                    "switch-range-to-icmp;no-switch-to-lookup;keep-loops;no-hoist-common-insts;" \
-                    "no-sink-common-insts>," \
-                "reassociate,require<opt-remark-emit>,loop-mssa(" \
+                "reassociate,loop-mssa(" \
                     "loop-instsimplify,loop-simplifycfg,licm,loop-rotate,licm," \
                     "simple-loop-unswitch<no-nontrivial;trivial>)," \
-                "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;" \
-                    "switch-range-to-icmp;no-switch-to-lookup;keep-loops;no-hoist-common-insts;" \
-                    "no-sink-common-insts>," \
                 "instcombine,loop(" \
                     "loop-idiom,indvars,loop-deletion,loop-unroll-full),"
 #define O2_TAIL \
-                "sroa,mldst-motion<no-split-footer-bb>,gvn<>,sccp,bdce,instcombine,jump-threading," \
-                "correlated-propagation,adce,memcpyopt,dse,loop-mssa(" \
-                    "licm)," \
-                "coro-elide," \
+                "early-cse<memssa>,sccp,adce,memcpyopt,dse," \
                 "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;" \
                     "switch-range-to-icmp;no-switch-to-lookup;keep-loops;hoist-common-insts;" \
-                    "sink-common-insts>," \
-                "instcombine)," \
-            "coro-split))," \
-    "globalopt,globaldce,elim-avail-extern,rpo-function-attrs,require<globals-aa>," \
-    "function<eager-inv>(" \
-        "float2int,lower-constant-intrinsics,loop(" \
+                    "sink-common-insts>)))," \
+    "globaldce,rpo-function-attrs,require<globals-aa>,function<eager-inv>(" \
+        "loop(" \
             "loop-rotate,loop-deletion)," \
-        "loop-distribute,inject-tli-mappings," \
         "loop-vectorize<no-interleave-forced-only;no-vectorize-forced-only;>,loop-load-elim," \
         "instcombine," \
         "simplifycfg<bonus-inst-threshold=1;forward-switch-cond;switch-range-to-icmp;" \
             "switch-to-lookup;no-keep-loops;hoist-common-insts;sink-common-insts>," \
-        "vector-combine,instcombine,loop-unroll<O2>,transform-warning,instcombine," \
+        "vector-combine,loop-unroll<O2>,instcombine," \
         "require<opt-remark-emit>,loop-mssa(" \
             "licm)," \
-        "alignment-from-assumptions,loop-sink,instsimplify,div-rem-pairs," \
+        "instsimplify,div-rem-pairs," \
         "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;switch-range-to-icmp;" \
-            "no-switch-to-lookup;keep-loops;no-hoist-common-insts;no-sink-common-insts>," \
-        "coro-cleanup)," \
-    "cg-profile,globaldce,constmerge,rel-lookup-table-converter,function(" \
-        "annotation-remarks)"
-static const char o2_without_slp[] = O2_HEAD O2_TAIL;
+            "no-switch-to-lookup;keep-loops;no-hoist-common-insts;no-sink-common-insts>)," \
+    "globaldce,constmerge,rel-lookup-table-converter"
+static const char o2_ebpf[] = O2_HEAD O2_TAIL;
 static const char o2_sandbox[] = O2_HEAD "irce," O2_TAIL;
 #undef O2_HEAD
 #undef O2_TAIL
 #elif LLVM_VERSION_MAJOR == 19
 #define O2_HEAD \
-    "annotation2metadata,forceattrs,inferattrs,coro-early,function<eager-inv>(" \
-        "ee-instrument<>,lower-expect," \
+    "inferattrs,function<eager-inv>(" \
         "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;no-switch-range-to-icmp;" \
             "no-switch-to-lookup;keep-loops;no-hoist-common-insts;no-sink-common-insts;" \
             "speculate-blocks;simplify-cond-branch;no-speculate-unpredictables>," \
         "sroa<modify-cfg>,early-cse<>)," \
-    "openmp-opt,ipsccp,called-value-propagation,globalopt,function<eager-inv>(" \
+    "ipsccp,function<eager-inv>(" \
         "mem2reg,instcombine<max-iterations=1;no-use-loop-info;no-verify-fixpoint>," \
         "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;switch-range-to-icmp;" \
             "no-switch-to-lookup;keep-loops;no-hoist-common-insts;no-sink-common-insts;" \
             "speculate-blocks;simplify-cond-branch;no-speculate-unpredictables>)," \
     "always-inline,require<globals-aa>,function(" \
         "invalidate<aa>)," \
-    "require<profile-summary>,cgscc(" \
-        "devirt<4>(" \
-            "inline,function-attrs<skip-non-recursive-function-attrs>,openmp-opt-cgscc," \
-            "function<eager-inv;no-rerun>(" \
-                "sroa<modify-cfg>,early-cse<memssa>,speculative-execution<only-if-divergent-target>," \
-                "jump-threading,correlated-propagation," \
-                "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;" \
-                    "switch-range-to-icmp;no-switch-to-lookup;keep-loops;no-hoist-common-insts;" \
-                    "no-sink-common-insts;speculate-blocks;simplify-cond-branch;" \
-                    "no-speculate-unpredictables>," \
-                "instcombine<max-iterations=1;no-use-loop-info;no-verify-fixpoint>," \
-                "aggressive-instcombine,libcalls-shrinkwrap,tailcallelim," \
-                "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;" \
-                    "switch-range-to-icmp;no-switch-to-lookup;keep-loops;no-hoist-common-insts;" \
-                    "no-sink-common-insts;speculate-blocks;simplify-cond-branch;" \
-                    "no-speculate-unpredictables>," \
-                "reassociate,constraint-elimination,loop-mssa(" \
-                    "loop-instsimplify,loop-simplifycfg,licm<no-allowspeculation>," \
-                    "loop-rotate<header-duplication;no-prepare-for-lto>,licm<allowspeculation>," \
-                    "simple-loop-unswitch<no-nontrivial;trivial>)," \
-                "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;" \
-                    "switch-range-to-icmp;no-switch-to-lookup;keep-loops;no-hoist-common-insts;" \
-                    "no-sink-common-insts;speculate-blocks;simplify-cond-branch;" \
-                    "no-speculate-unpredictables>," \
-                "instcombine<max-iterations=1;no-use-loop-info;no-verify-fixpoint>,loop(" \
-                    "loop-idiom,indvars,simple-loop-unswitch<no-nontrivial;" \
-                        "trivial>,loop-deletion," \
-                    "loop-unroll-full),"
+    "cgscc(" \
+        "inline,function-attrs<skip-non-recursive-function-attrs>," \
+        "function<eager-inv;no-rerun>(" \
+            "early-cse<memssa>," \
+            "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;switch-range-to-icmp;" \
+                "no-switch-to-lookup;keep-loops;no-hoist-common-insts;no-sink-common-insts;" \
+                "speculate-blocks;simplify-cond-branch;no-speculate-unpredictables>," \
+            "reassociate,constraint-elimination,loop-mssa(" \
+                "loop-instsimplify,loop-simplifycfg,licm<no-allowspeculation>," \
+                "loop-rotate<header-duplication;no-prepare-for-lto>,licm<allowspeculation>," \
+                "simple-loop-unswitch<no-nontrivial;trivial>)," \
+            "instcombine<max-iterations=1;no-use-loop-info;no-verify-fixpoint>,loop(" \
+                "loop-idiom,indvars,simple-loop-unswitch<no-nontrivial;trivial>,loop-deletion," \
+                "loop-unroll-full),"
 #define O2_TAIL \
-                "sroa<modify-cfg>,vector-combine,mldst-motion<no-split-footer-bb>,gvn<>,sccp,bdce," \
-                "instcombine<max-iterations=1;no-use-loop-info;" \
-                    "no-verify-fixpoint>,jump-threading," \
-                "correlated-propagation,adce,memcpyopt,dse,move-auto-init,loop-mssa(" \
-                    "licm<allowspeculation>)," \
-                "coro-elide," \
-                "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;" \
-                    "switch-range-to-icmp;no-switch-to-lookup;keep-loops;hoist-common-insts;" \
-                    "sink-common-insts;speculate-blocks;simplify-cond-branch;" \
-                    "no-speculate-unpredictables>," \
-                "instcombine<max-iterations=1;no-use-loop-info;no-verify-fixpoint>)," \
-            "function-attrs,function(" \
-                "require<should-not-run-function-passes>)," \
-            "coro-split))," \
-    "deadargelim,coro-cleanup,globalopt,globaldce,elim-avail-extern,rpo-function-attrs," \
-    "recompute-globalsaa,function<eager-inv>(" \
-        "float2int,lower-constant-intrinsics,loop(" \
+            "gvn<no-memdep>,instcombine<max-iterations=1;no-use-loop-info;no-verify-fixpoint>," \
+            "jump-threading,correlated-propagation,adce,memcpyopt,dse," \
+            "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;switch-range-to-icmp;" \
+                "no-switch-to-lookup;keep-loops;hoist-common-insts;sink-common-insts;" \
+                "speculate-blocks;simplify-cond-branch;no-speculate-unpredictables>)," \
+        "function-attrs)," \
+    "deadargelim,globaldce,rpo-function-attrs,recompute-globalsaa,function<eager-inv>(" \
+        "loop(" \
             "loop-rotate<header-duplication;no-prepare-for-lto>,loop-deletion)," \
-        "loop-distribute,inject-tli-mappings," \
         "loop-vectorize<no-interleave-forced-only;no-vectorize-forced-only;>,infer-alignment," \
-        "loop-load-elim,instcombine<max-iterations=1;no-use-loop-info;no-verify-fixpoint>," \
+        "loop-load-elim," \
         "simplifycfg<bonus-inst-threshold=1;forward-switch-cond;switch-range-to-icmp;" \
             "switch-to-lookup;no-keep-loops;hoist-common-insts;sink-common-insts;" \
             "speculate-blocks;simplify-cond-branch;no-speculate-unpredictables>," \
-        "vector-combine,instcombine<max-iterations=1;no-use-loop-info;no-verify-fixpoint>," \
-        "loop-unroll<O2>,transform-warning,sroa<preserve-cfg>,infer-alignment," \
+        "vector-combine,loop-unroll<O2>," \
         "instcombine<max-iterations=1;no-use-loop-info;no-verify-fixpoint>,loop-mssa(" \
             "licm<allowspeculation>)," \
-        "alignment-from-assumptions,loop-sink,instsimplify,div-rem-pairs,tailcallelim," \
+        "instsimplify,div-rem-pairs,tailcallelim," \
         "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;switch-range-to-icmp;" \
             "no-switch-to-lookup;keep-loops;no-hoist-common-insts;no-sink-common-insts;" \
             "speculate-blocks;simplify-cond-branch;speculate-unpredictables>)," \
-    "globaldce,constmerge,cg-profile,rel-lookup-table-converter,function(" \
-        "annotation-remarks)"
-static const char o2_without_slp[] = O2_HEAD O2_TAIL;
+    "globaldce,constmerge,rel-lookup-table-converter"
+static const char o2_ebpf[] = O2_HEAD O2_TAIL;
 static const char o2_sandbox[] = O2_HEAD "irce," O2_TAIL;
 #undef O2_HEAD
 #undef O2_TAIL
 #else
-static const char o2_without_slp[] = "default<O2>";
+static const char o2_ebpf[] = "default<O2>";
 static const char o2_sandbox[] = "default<O2>";
 #endif
 /* clang-format on */
 
 const char *compat_o2_without_slp(bool sandbox)
 {
-        return sandbox ? o2_sandbox : o2_without_slp;
+        return sandbox ? o2_sandbox : o2_ebpf;
 }
