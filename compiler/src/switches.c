@@ -838,6 +838,35 @@ static bool passable(const struct tree *t, LLVMBasicBlockRef bb)
         return true;
 }
 
+/*
+ * May the new switch jump straight to `to`, past `passed[0..n)`? Blocks that
+ * ran only right after a passed block through `to` (`to` itself and its
+ * single-predecessor successors) stop doing so once `to` has that new edge,
+ * so none of them may use a passed block's values (`to`'s phis on the edge
+ * from the path are given the path's values instead).
+ */
+static bool defined_past(const LLVMBasicBlockRef *passed, int n, LLVMBasicBlockRef to)
+{
+        for (int p = 0; p < n; p++) {
+                for (LLVMValueRef i = LLVMGetFirstInstruction(passed[p]); i;
+                     i = LLVMGetNextInstruction(i)) {
+                        for (LLVMUseRef u = LLVMGetFirstUse(i); u; u = LLVMGetNextUse(u)) {
+                                LLVMValueRef user = LLVMGetUser(u);
+                                if (!LLVMIsAPHINode(user)) {
+                                        if (in_region(LLVMGetInstructionParent(user), to))
+                                                return false;
+                                        continue;
+                                }
+                                for (unsigned k = 0; k < LLVMCountIncoming(user); k++)
+                                        if (LLVMGetIncomingValue(user, k) == i &&
+                                            in_region(LLVMGetIncomingBlock(user, k), to))
+                                                return false;
+                        }
+                }
+        }
+        return true;
+}
+
 /* The successor `bb`'s terminator takes on the path, or NULL if it is not known. */
 static LLVMBasicBlockRef next_block(struct ectx *e, LLVMBasicBlockRef bb)
 {
@@ -936,7 +965,8 @@ static bool follow(struct ectx *e, LLVMBasicBlockRef from, LLVMBasicBlockRef lea
         for (int j = nchain - 1; j >= 0; j--) {
                 o->to = chain[j];
                 o->nvals = count_phis(o->to);
-                if (o->nvals <= MAX_PHIS && phi_values(e, chain_prev[j], o->to, o->vals)) {
+                if (o->nvals <= MAX_PHIS && defined_past(chain, j, o->to) &&
+                    phi_values(e, chain_prev[j], o->to, o->vals)) {
                         e->refined = e->refined || j > 0;
                         return true;
                 }
