@@ -1,15 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The -O2 pass pipeline: LLVM's default<O2> cut down to what acts on
- * translated eBPF, spelled out per LLVM version (other versions run
- * default<O2> itself). -O1 and -O3 keep LLVM's default<O1>/<O3>.
- *
- * LLVM 14 runs default<O2> less SLP only, for now. Its cut-down pipeline
- * (the same removals, 110 passes to 67; figures below) left a two-level
- * compare tree whose leaves join in one phi, and switch recovery
- * (switches.c) rebuilt it wrongly: a helper call's arguments became undef
- * (tests/cli/sandbox_hostile.bpf.c's `strings` at -O2, plain build). It
- * comes back once switches.c handles that shape.
+ * translated eBPF, spelled out per LLVM version (14 and 19; other versions
+ * run default<O2> itself). -O1 and -O3 keep LLVM's default<O1>/<O3>.
  *
  * The starting point is default<O2> as that version's `opt -passes='default<O2>'
  * -print-pipeline-passes` prints it (the same objects as default<O2>, byte
@@ -88,12 +81,11 @@
 /* clang-format off */
 #if LLVM_VERSION_MAJOR == 14
 #define O2_HEAD \
-    "annotation2metadata,forceattrs,inferattrs,function<eager-inv>(" \
-        "lower-expect," \
+    "inferattrs,function<eager-inv>(" \
         "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;no-switch-range-to-icmp;" \
             "no-switch-to-lookup;keep-loops;no-hoist-common-insts;no-sink-common-insts>," \
-        "sroa,early-cse<>,coro-early)," \
-    "openmp-opt,ipsccp,called-value-propagation,globalopt,function(" \
+        "sroa,early-cse<>)," \
+    "ipsccp,function(" \
         "mem2reg)," \
     "deadargelim,function<eager-inv>(" \
         "instcombine," \
@@ -103,51 +95,35 @@
         "invalidate<aa>)," \
     "require<profile-summary>,cgscc(" \
         "devirt<4>(" \
-            "inline<only-mandatory>,inline,function-attrs,openmp-opt-cgscc,function<eager-inv>(" \
-                "sroa,early-cse<memssa>,speculative-execution,jump-threading,correlated-propagation," \
+            "inline<only-mandatory>,inline,function-attrs,function<eager-inv>(" \
+                "early-cse<memssa>," \
                 "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;" \
                     "switch-range-to-icmp;no-switch-to-lookup;keep-loops;no-hoist-common-insts;" \
                     "no-sink-common-insts>," \
-                "instcombine,libcalls-shrinkwrap,tailcallelim," \
-                "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;" \
-                    "switch-range-to-icmp;no-switch-to-lookup;keep-loops;no-hoist-common-insts;" \
-                    "no-sink-common-insts>," \
-                "reassociate,require<opt-remark-emit>,loop-mssa(" \
+                "reassociate,loop-mssa(" \
                     "loop-instsimplify,loop-simplifycfg,licm,loop-rotate,licm," \
                     "simple-loop-unswitch<no-nontrivial;trivial>)," \
-                "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;" \
-                    "switch-range-to-icmp;no-switch-to-lookup;keep-loops;no-hoist-common-insts;" \
-                    "no-sink-common-insts>," \
                 "instcombine,loop(" \
                     "loop-idiom,indvars,loop-deletion,loop-unroll-full),"
 #define O2_TAIL \
-                "sroa,mldst-motion<no-split-footer-bb>,gvn<>,sccp,bdce,instcombine,jump-threading," \
-                "correlated-propagation,adce,memcpyopt,dse,loop-mssa(" \
-                    "licm)," \
-                "coro-elide," \
+                "early-cse<memssa>,sccp,adce,memcpyopt,dse," \
                 "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;" \
                     "switch-range-to-icmp;no-switch-to-lookup;keep-loops;hoist-common-insts;" \
-                    "sink-common-insts>," \
-                "instcombine)," \
-            "coro-split))," \
-    "globalopt,globaldce,elim-avail-extern,rpo-function-attrs,require<globals-aa>," \
-    "function<eager-inv>(" \
-        "float2int,lower-constant-intrinsics,loop(" \
+                    "sink-common-insts>)))," \
+    "globaldce,rpo-function-attrs,require<globals-aa>,function<eager-inv>(" \
+        "loop(" \
             "loop-rotate,loop-deletion)," \
-        "loop-distribute,inject-tli-mappings," \
         "loop-vectorize<no-interleave-forced-only;no-vectorize-forced-only;>,loop-load-elim," \
         "instcombine," \
         "simplifycfg<bonus-inst-threshold=1;forward-switch-cond;switch-range-to-icmp;" \
             "switch-to-lookup;no-keep-loops;hoist-common-insts;sink-common-insts>," \
-        "vector-combine,instcombine,loop-unroll<O2>,transform-warning,instcombine," \
+        "vector-combine,loop-unroll<O2>,instcombine," \
         "require<opt-remark-emit>,loop-mssa(" \
             "licm)," \
-        "alignment-from-assumptions,loop-sink,instsimplify,div-rem-pairs," \
+        "instsimplify,div-rem-pairs," \
         "simplifycfg<bonus-inst-threshold=1;no-forward-switch-cond;switch-range-to-icmp;" \
-            "no-switch-to-lookup;keep-loops;no-hoist-common-insts;no-sink-common-insts>," \
-        "coro-cleanup)," \
-    "cg-profile,globaldce,constmerge,rel-lookup-table-converter,function(" \
-        "annotation-remarks)"
+            "no-switch-to-lookup;keep-loops;no-hoist-common-insts;no-sink-common-insts>)," \
+    "globaldce,constmerge,rel-lookup-table-converter"
 static const char o2_ebpf[] = O2_HEAD O2_TAIL;
 static const char o2_sandbox[] = O2_HEAD "irce," O2_TAIL;
 #undef O2_HEAD
