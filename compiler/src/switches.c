@@ -904,30 +904,41 @@ static unsigned count_phis(LLVMBasicBlockRef bb)
         return n;
 }
 
-/* The values `to`'s phis get on the edge from `from`, as usable values; false if one is not. */
+/*
+ * The values `to`'s phis get on the edge from `from`, as usable values; false
+ * if one is not. A known value is given as a constant when every phi's is,
+ * so that cases meeting there can become a lookup table; otherwise a value
+ * equal to one defined before the tree is given as that value, so that cases
+ * the path sends to the same place with it (a phi receiving `zext %v`) share
+ * one outcome instead of one block per case.
+ */
 static bool phi_values(struct ectx *e, LLVMBasicBlockRef from, LLVMBasicBlockRef to,
                        LLVMValueRef *vals)
 {
+        struct kv r[MAX_PHIS];
         unsigned n = 0, bits;
+        bool all_known = true;
 
         for (LLVMValueRef phi = LLVMGetFirstInstruction(to); phi && LLVMIsAPHINode(phi);
              phi = LLVMGetNextInstruction(phi), n++) {
                 LLVMValueRef in = NULL;
-                struct kv r;
                 for (unsigned k = 0; k < LLVMCountIncoming(phi) && !in; k++)
                         if (LLVMGetIncomingBlock(phi, k) == from)
                                 in = LLVMGetIncomingValue(phi, k);
                 if (!in)
                         return false;
-                r = eval(e, in, 0);
-                if (!usable(r, in))
+                r[n] = eval(e, in, 0);
+                if (!usable(r[n], in))
                         return false;
-                if (int_type(LLVMTypeOf(phi), &bits) && kv_known(r, bits))
-                        vals[n] = LLVMConstInt(LLVMTypeOf(phi), r.b, 0);
-                else if (r.same)
-                        vals[n] = r.same;
+                all_known = all_known && int_type(LLVMTypeOf(phi), &bits) && kv_known(r[n], bits);
+        }
+        n = 0;
+        for (LLVMValueRef phi = LLVMGetFirstInstruction(to); phi && LLVMIsAPHINode(phi);
+             phi = LLVMGetNextInstruction(phi), n++) {
+                if (all_known || !r[n].same)
+                        vals[n] = LLVMConstInt(LLVMTypeOf(phi), r[n].b, 0);
                 else
-                        return false;
+                        vals[n] = r[n].same;
         }
         return true;
 }
