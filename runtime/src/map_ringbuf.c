@@ -378,8 +378,11 @@ int bpfaot_ringbuf__poll(struct bpfaot_map *map, int (*cb)(void *ctx, void *data
 
 uint32_t bpfaot_ringbuf__wakeups(struct bpfaot_map *map)
 {
-        struct ringbuf *rb = map->priv;
+        struct ringbuf *rb;
 
+        if (!map || map->def.type != BPF_MAP_TYPE_RINGBUF)
+                return 0;
+        rb = map->priv;
         return __atomic_load_n(&rb->ctl->wakeups, __ATOMIC_SEQ_CST);
 }
 

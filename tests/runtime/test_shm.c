@@ -1059,7 +1059,7 @@ static void test_ring_wakeup(void)
                 if (flags == BPF_RB_NO_WAKEUP)
                         CHECK(took >= 1.4); /* found only when the wait ran out */
                 else
-                        CHECK(took >= 0.25 && took < 5);
+                        CHECK(took < 5); /* woken, not at the end of the wait */
         }
 
         /* The watcher's wait: woken by a forced wakeup, timed out with none. */

@@ -183,7 +183,7 @@ int bpfaot_shm__map_info(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_shm_
  * with BPF_RB_FORCE_WAKEUP); a shared ring's counter is a process-shared
  * futex word, so a producer in one process wakes a waiter in another.
  */
-/* The ring's wakeup counter now. */
+/* The ring's wakeup counter now (0 when map is not a RINGBUF). */
 uint32_t bpfaot_ringbuf__wakeups(struct bpfaot_map *map);
 /*
  * Sleep (no busy loop) until the wakeup counter differs from *seen, or
