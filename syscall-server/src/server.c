@@ -218,8 +218,13 @@ static int ring_watch_start(struct server *s, int fd, struct server_fd *e)
         sigset_t all, old;
         int err;
 
-        if (e->ring)
+        if (e->ring && e->ring->owner == getpid())
                 return 0;
+        if (e->ring) { /* a forked child's copy of its parent's: no thread here */
+                free(e->ring);
+                e->ring = NULL;
+                __atomic_sub_fetch(&s->ring_cnt, 1, __ATOMIC_RELAXED);
+        }
         r = calloc(1, sizeof(*r));
         if (!r)
                 return -ENOMEM;
@@ -247,12 +252,13 @@ static void ring_watch_stop(struct server *s, struct server_fd *e)
 
         if (!r)
                 return;
+        /* A forked child's copy has no thread, and its lock may be copied held: left alone. */
         if (r->owner == getpid()) {
                 __atomic_store_n(&r->stop, true, __ATOMIC_RELEASE);
                 bpfaot_ringbuf__wake(r->map); /* a spurious wakeup for other consumers: harmless */
                 pthread_join(r->thread, NULL);
+                pthread_mutex_destroy(&r->lock);
         }
-        pthread_mutex_destroy(&r->lock);
         free(r);
         e->ring = NULL;
         __atomic_sub_fetch(&s->ring_cnt, 1, __ATOMIC_RELAXED);
@@ -262,14 +268,16 @@ static void ring_watch_stop(struct server *s, struct server_fd *e)
 static void rings_sync(struct server *s)
 {
         uint64_t count;
+        pid_t pid;
 
         if (!__atomic_load_n(&s->ring_cnt, __ATOMIC_RELAXED))
                 return;
+        pid = getpid();
         pthread_mutex_lock(&s->lock);
         for (size_t fd = 0; fd < s->fd_cap; fd++) {
                 struct server_ring *r = s->fds[fd].ring;
 
-                if (!r)
+                if (!r || r->owner != pid)
                         continue;
                 pthread_mutex_lock(&r->lock);
                 while (read(r->efd, &count, sizeof(count)) > 0)
