@@ -178,4 +178,12 @@ struct bpfaot_rb_hdr {
  */
 int bpfaot__ringbuf_check_def(const struct bpfaot_map_def *def, uint32_t flags);
 
+/*
+ * Where a RINGBUF block's user view starts (the kernel's mmap offset 0, the
+ * consumer position's page): this many bytes into the block, which is a
+ * whole number of pages. The view holds the consumer page, the producer page
+ * and the data area (2 * max_entries bytes), to the block's end.
+ */
+size_t bpfaot__ringbuf_user_offset(void);
+
 #endif

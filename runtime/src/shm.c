@@ -511,7 +511,8 @@ int bpfaot_shm__create_map(struct bpfaot_shm *shm, const struct bpfaot_map_def *
 
         if (!shm || !def || !id)
                 return -EINVAL;
-        if (def->map_flags & BPF_F_MMAPABLE)
+        /* Maps a loader may mmap(): pages of their own. */
+        if ((def->map_flags & BPF_F_MMAPABLE) || def->type == BPF_MAP_TYPE_RINGBUF)
                 place.alloc = segment_alloc_pages;
         err = bpfaot__shm_lock(shm);
         if (err)
@@ -589,6 +590,55 @@ int bpfaot_shm__freeze_map(struct bpfaot_shm *shm, uint32_t id)
 /* The kernel's ENOTSUPP (not in userspace headers): mmap() of a map type that has no mmap. */
 #define KERNEL_ENOTSUPP 524
 
+/*
+ * mmap() of a RINGBUF (the kernel's ringbuf_map_mmap_kern after bpf_map_mmap):
+ * the block's user view, from its consumer page. A read-only mapping comes
+ * from a read-only descriptor of the segment, so that mprotect() cannot make
+ * it writable (the kernel clears VM_MAYWRITE).
+ */
+static int mmap_ringbuf(struct bpfaot_shm *shm, uint32_t id, const struct shm_map_entry *ent,
+                        const struct bpfaot_shm_mmap *req, void **out)
+{
+        size_t page = (size_t)sysconf(_SC_PAGESIZE), user = bpfaot__ringbuf_user_offset(), view;
+        int fd = shm->fd;
+        void *p;
+
+        if ((req->flags & MAP_TYPE) != MAP_SHARED)
+                return -EINVAL;
+        if (req->prot & PROT_WRITE) {
+                if (__atomic_load_n(&shm->hdr->maps[id - 1].frozen, __ATOMIC_ACQUIRE))
+                        return -EPERM;
+                if (ent->map_flags & (BPF_F_RDONLY_PROG | BPF_F_RDONLY))
+                        return -EACCES;
+                /* Only the consumer position is the consumer's to write. */
+                if (req->offset != 0 || req->len == 0 || BPFAOT_ROUND_UP(req->len, page) != page)
+                        return -EPERM;
+        }
+        /* Made by segment_alloc_pages: page-aligned, and the block's pages are the map's alone. */
+        view = (size_t)ent->block_size - user;
+        if (ent->block_size < user || req->offset < 0 || (size_t)req->offset % page ||
+            req->len == 0 || (size_t)req->offset > view ||
+            BPFAOT_ROUND_UP(req->len, page) > view - (size_t)req->offset || ent->block_off % page)
+                return -EINVAL;
+        if (!(req->prot & PROT_WRITE)) {
+                char path[64];
+
+                /* The same object even if its name was removed; without /proc, the one we hold. */
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", shm->fd);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        fd = shm->fd;
+        }
+        p = mmap(req->addr, req->len, req->prot, req->flags, fd,
+                 (off_t)(ent->block_off + user) + req->offset);
+        if (fd != shm->fd)
+                close(fd);
+        if (p == MAP_FAILED)
+                return -errno;
+        *out = p;
+        return 0;
+}
+
 int bpfaot_shm__mmap_map(struct bpfaot_shm *shm, uint32_t id, const struct bpfaot_shm_mmap *req,
                          void **out)
 {
@@ -603,6 +653,8 @@ int bpfaot_shm__mmap_map(struct bpfaot_shm *shm, uint32_t id, const struct bpfao
         err = map_entry(shm, id, &ent);
         if (err)
                 return err;
+        if (ent.type == BPF_MAP_TYPE_RINGBUF)
+                return mmap_ringbuf(shm, id, &ent, req, out);
         /* The kernel's checks, in its order (bpf_map_mmap, then array_map_mmap). */
         if (ent.type != BPF_MAP_TYPE_ARRAY)
                 return -KERNEL_ENOTSUPP;

@@ -10,6 +10,20 @@
  * descriptors it returns are real ones (open on /dev/null), so that the
  * process's own opens never get their numbers; close() of one also drops
  * what it stood for.
+ *
+ * A RINGBUF map's descriptor is an eventfd, so that libbpf's ring_buffer__*
+ * can epoll it as the kernel's. The kernel's is readable while the ring has
+ * data; here: while its oldest record is committed. Two things keep the
+ * eventfd's count to that. When epoll first watches the descriptor
+ * (epoll_ctl, interposed), a watcher thread starts; it sleeps on the ring's
+ * wakeup word in the segment (a process-shared futex, bpfaot/shm.h) and, each
+ * time a producer in any process commits a record with a wakeup, makes the
+ * eventfd readable if a record is ready. And each epoll_wait (interposed)
+ * first resets every ring's eventfd to the ring's state: drained, then made
+ * readable again only if a record is ready, so a ring the loader consumed
+ * does not stay readable (no busy loop) and one that filled meanwhile is
+ * seen (no lost wakeup: a commit after the reset wakes the watcher, whose
+ * write wakes the epoll_wait).
  */
 #define _GNU_SOURCE
 #include "server.h"
@@ -21,6 +35,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -86,9 +103,16 @@ static close_fn real_close(void)
         return fn;
 }
 
+static bool is_ring(const struct server_fd *obj)
+{
+        return obj->kind == SERVER_OBJ_MAP && obj->map &&
+               bpfaot_map__def(obj->map)->type == BPF_MAP_TYPE_RINGBUF;
+}
+
 int server_fd_new(struct server *s, const struct server_fd *obj)
 {
-        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        int fd = is_ring(obj) ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)
+                              : open("/dev/null", O_RDONLY | O_CLOEXEC);
 
         if (fd < 0)
                 return -errno;
@@ -148,6 +172,123 @@ void server_orphans_retry(struct server *s)
         orphans_release(s, s->orphans, &s->orphan_cnt, bpfaot_shm__release_map);
 }
 
+/* A RINGBUF descriptor's watcher: makes the eventfd readable when a record is committed. */
+struct server_ring {
+        struct bpfaot_map *map; /* the descriptor's handle */
+        int efd;
+        pid_t owner; /* the process whose thread it is (a forked child has none) */
+        pthread_t thread;
+        bool stop; /* atomic */
+        /*
+         * Held to look at the ring and set the eventfd as one step, by the
+         * watcher and by rings_sync: a watcher that saw a record ready never
+         * sets the eventfd after a reset that saw it consumed.
+         */
+        pthread_mutex_t lock;
+};
+
+static void ring_signal(int efd)
+{
+        uint64_t one = 1;
+
+        if (write(efd, &one, sizeof(one)) < 0) {
+                /* EAGAIN: the count is at its maximum, readable anyway. */
+        }
+}
+
+static void *ring_watch(void *arg)
+{
+        struct server_ring *r = arg;
+        uint32_t seen = bpfaot_ringbuf__wakeups(r->map);
+
+        while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+                pthread_mutex_lock(&r->lock);
+                if (bpfaot_ringbuf__ready(r->map))
+                        ring_signal(r->efd);
+                pthread_mutex_unlock(&r->lock);
+                bpfaot_ringbuf__wait_wakeup(r->map, &seen, -1);
+        }
+        return NULL;
+}
+
+/* Start fd's watcher (once). The thread takes no signal: they stay the loader's threads'. */
+static int ring_watch_start(struct server *s, int fd, struct server_fd *e)
+{
+        struct server_ring *r;
+        sigset_t all, old;
+        int err;
+
+        if (e->ring && e->ring->owner == getpid())
+                return 0;
+        if (e->ring) { /* a forked child's copy of its parent's: no thread here */
+                free(e->ring);
+                e->ring = NULL;
+                __atomic_sub_fetch(&s->ring_cnt, 1, __ATOMIC_RELAXED);
+        }
+        r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        r->map = e->map;
+        r->efd = fd;
+        r->owner = getpid();
+        pthread_mutex_init(&r->lock, NULL);
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        err = pthread_create(&r->thread, NULL, ring_watch, r);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (err) {
+                pthread_mutex_destroy(&r->lock);
+                free(r);
+                return -err;
+        }
+        e->ring = r;
+        __atomic_add_fetch(&s->ring_cnt, 1, __ATOMIC_RELAXED);
+        return 0;
+}
+
+static void ring_watch_stop(struct server *s, struct server_fd *e)
+{
+        struct server_ring *r = e->ring;
+
+        if (!r)
+                return;
+        /* A forked child's copy has no thread, and its lock may be copied held: left alone. */
+        if (r->owner == getpid()) {
+                __atomic_store_n(&r->stop, true, __ATOMIC_RELEASE);
+                bpfaot_ringbuf__wake(r->map); /* a spurious wakeup for other consumers: harmless */
+                pthread_join(r->thread, NULL);
+                pthread_mutex_destroy(&r->lock);
+        }
+        free(r);
+        e->ring = NULL;
+        __atomic_sub_fetch(&s->ring_cnt, 1, __ATOMIC_RELAXED);
+}
+
+/* Each watched ring's eventfd made readable exactly when a record is ready. */
+static void rings_sync(struct server *s)
+{
+        uint64_t count;
+        pid_t pid;
+
+        if (!__atomic_load_n(&s->ring_cnt, __ATOMIC_RELAXED))
+                return;
+        pid = getpid();
+        pthread_mutex_lock(&s->lock);
+        for (size_t fd = 0; fd < s->fd_cap; fd++) {
+                struct server_ring *r = s->fds[fd].ring;
+
+                if (!r || r->owner != pid)
+                        continue;
+                pthread_mutex_lock(&r->lock);
+                while (read(r->efd, &count, sizeof(count)) > 0)
+                        ;
+                if (bpfaot_ringbuf__ready(r->map))
+                        ring_signal(r->efd);
+                pthread_mutex_unlock(&r->lock);
+        }
+        pthread_mutex_unlock(&s->lock);
+}
+
 /*
  * Forget what `fd` stood for (its map handle goes). While the process runs,
  * closing withdraws from the segment what nobody will use: a program closed
@@ -161,6 +302,7 @@ static void fd_drop(struct server *s, int fd)
         if (fd < 0 || (size_t)fd >= s->fd_cap)
                 return;
         e = &s->fds[fd];
+        ring_watch_stop(s, e);
         if (e->kind == SERVER_OBJ_MAP)
                 bpfaot_map__free(e->map);
         if (e->kind == SERVER_OBJ_MAP && s->shm && !s->exiting &&
@@ -357,6 +499,66 @@ __attribute__((visibility("default"))) void *mmap64(void *addr, size_t len, int 
         void *p = server_mmap(addr, len, prot, flags, fd, off, &ours);
 
         return ours ? p : ((mmap_fn)dlsym(RTLD_NEXT, "mmap64"))(addr, len, prot, flags, fd, off);
+}
+
+typedef int (*epoll_ctl_fn)(int, int, int, struct epoll_event *);
+typedef int (*epoll_wait_fn)(int, struct epoll_event *, int, int);
+typedef int (*epoll_pwait_fn)(int, struct epoll_event *, int, int, const sigset_t *);
+typedef int (*epoll_pwait2_fn)(int, struct epoll_event *, int, const struct timespec *,
+                               const sigset_t *);
+
+/* epoll watching a RINGBUF map's descriptor starts its watcher, then the real epoll_ctl(). */
+__attribute__((visibility("default"))) int epoll_ctl(int epfd, int op, int fd,
+                                                     struct epoll_event *event)
+{
+        struct server *s = server_get();
+        struct server_fd *e;
+        int err = 0;
+
+        if (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) {
+                pthread_mutex_lock(&s->lock);
+                e = server_fd_get(s, fd, SERVER_OBJ_MAP);
+                if (e && is_ring(e))
+                        err = ring_watch_start(s, fd, e);
+                pthread_mutex_unlock(&s->lock);
+                if (err) {
+                        errno = -err;
+                        return -1;
+                }
+                rings_sync(s);
+        }
+        return ((epoll_ctl_fn)dlsym(RTLD_NEXT, "epoll_ctl"))(epfd, op, fd, event);
+}
+
+__attribute__((visibility("default"))) int epoll_wait(int epfd, struct epoll_event *events,
+                                                      int maxevents, int timeout)
+{
+        rings_sync(server_get());
+        return ((epoll_wait_fn)dlsym(RTLD_NEXT, "epoll_wait"))(epfd, events, maxevents, timeout);
+}
+
+__attribute__((visibility("default"))) int epoll_pwait(int epfd, struct epoll_event *events,
+                                                       int maxevents, int timeout,
+                                                       const sigset_t *sigmask)
+{
+        rings_sync(server_get());
+        return ((epoll_pwait_fn)dlsym(RTLD_NEXT, "epoll_pwait"))(epfd, events, maxevents, timeout,
+                                                                 sigmask);
+}
+
+__attribute__((visibility("default"))) int epoll_pwait2(int epfd, struct epoll_event *events,
+                                                        int maxevents,
+                                                        const struct timespec *timeout,
+                                                        const sigset_t *sigmask)
+{
+        epoll_pwait2_fn fn = (epoll_pwait2_fn)dlsym(RTLD_NEXT, "epoll_pwait2");
+
+        if (!fn) {
+                errno = ENOSYS;
+                return -1;
+        }
+        rings_sync(server_get());
+        return fn(epfd, events, maxevents, timeout, sigmask);
 }
 
 __attribute__((visibility("default"))) int close(int fd)

@@ -34,6 +34,8 @@ struct server_fd {
         uint64_t offset;
         int32_t pid;
         struct bpfaot_map *map; /* SERVER_OBJ_MAP: this process's handle */
+        /* A RINGBUF map's descriptor (an eventfd) once epoll watches it: its watcher (server.c). */
+        struct server_ring *ring;
 };
 
 /*
@@ -47,7 +49,8 @@ struct server {
         struct bpfaot_shm *shm; /* NULL until the first command that needs it */
         struct server_fd *fds;  /* indexed by descriptor */
         size_t fd_cap;
-        bool exiting; /* the process is ending */
+        bool exiting;    /* the process is ending */
+        size_t ring_cnt; /* descriptors with a ring watcher */
         /*
          * Maps this process closed while a program loaded them or an attach
          * request targeted them, and programs it closed while attached:
@@ -74,6 +77,8 @@ struct bpfaot_shm *server_shm(struct server *s);
 /*
  * A new real descriptor (reserved: open on /dev/null, so the process's own
  * opens never get its number) standing for `obj`; negative errno on failure.
+ * A RINGBUF map's is an eventfd instead, which epoll can watch: it is
+ * readable while the ring holds a committed record (see server.c).
  */
 int server_fd_new(struct server *s, const struct server_fd *obj);
 /* The object behind `fd` of `kind`, or NULL. */

@@ -11,7 +11,8 @@
  * so a process that dies holding one does not wedge the others.
  *
  * Map types that can live in a segment: ARRAY, PERCPU_ARRAY, HASH,
- * PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH. Others: -EOPNOTSUPP.
+ * PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, QUEUE, STACK, BLOOM_FILTER and
+ * RINGBUF. Others: -EOPNOTSUPP.
  */
 #ifndef BPFAOT_SHM_H
 #define BPFAOT_SHM_H
@@ -152,6 +153,14 @@ struct bpfaot_shm_mmap {
  * a range past the values' pages; -EPERM for a writable mapping of a
  * frozen map, -EACCES of a BPF_F_RDONLY_PROG or BPF_F_RDONLY one. Unlike
  * the kernel, freezing a map mapped writable is not refused.
+ *
+ * A RINGBUF maps as the kernel's (libbpf's ring_buffer__add() maps it so):
+ * offset 0 is the consumer position's page, offset page_size the producer
+ * position's, then the data area, 2 * max_entries bytes (a record that
+ * crosses the ring's end is contiguous there); MAP_SHARED only (-EINVAL);
+ * only the consumer page may be mapped writable (offset 0, one page:
+ * -EPERM otherwise); a range past the data area: -EINVAL. A read-only
+ * mapping cannot be made writable later (mprotect: EACCES).
  */
 int bpfaot_shm__mmap_map(struct bpfaot_shm *shm, uint32_t id, const struct bpfaot_shm_mmap *req,
                          void **out);
@@ -166,6 +175,26 @@ int bpfaot_shm__release_map(struct bpfaot_shm *shm, uint32_t id);
 /* The map after `id` (0: the first) that is not withdrawn, in *next: -ENOENT after the last. */
 int bpfaot_shm__next_map_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next);
 int bpfaot_shm__map_info(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_shm_map_info *info);
+
+/*
+ * Waiting for a RINGBUF map's records from any process (the syscall
+ * server's pollable map descriptors). Producers bump the ring's wakeup
+ * counter when they commit a record without BPF_RB_NO_WAKEUP (and always
+ * with BPF_RB_FORCE_WAKEUP); a shared ring's counter is a process-shared
+ * futex word, so a producer in one process wakes a waiter in another.
+ */
+/* The ring's wakeup counter now (0 when map is not a RINGBUF). */
+uint32_t bpfaot_ringbuf__wakeups(struct bpfaot_map *map);
+/*
+ * Sleep (no busy loop) until the wakeup counter differs from *seen, or
+ * timeout_ms passes (negative: no limit): 0 with *seen updated, or
+ * -ETIMEDOUT; -EINVAL when map is not a RINGBUF.
+ */
+int bpfaot_ringbuf__wait_wakeup(struct bpfaot_map *map, uint32_t *seen, int timeout_ms);
+/* Bump the counter and wake every waiter, as a commit with a wakeup does, without a record. */
+void bpfaot_ringbuf__wake(struct bpfaot_map *map);
+/* Is the oldest record not consumed yet committed (a consumer would get something now)? */
+bool bpfaot_ringbuf__ready(struct bpfaot_map *map);
 
 /*
  * Programs, as a loader gave them (the syscall server's PROG_LOAD): type,
