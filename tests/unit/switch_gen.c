@@ -76,7 +76,7 @@ static void bprintf(struct buf *b, const char *fmt, ...)
 
 enum term { T_NONE, T_BR, T_CONDBR, T_SWITCH, T_RET };
 enum kind { K_ENTRY, K_TREE, K_LEAF, K_JOIN, K_EXIT };
-enum form { F_I64, F_TRUNC32, F_AND32, F_AND63, F_AND32_TRUNC, F_TRUNC16, F_COUNT };
+enum form { F_I64, F_TRUNC32, F_AND32, F_AND63, F_AND32_TRUNC, F_TRUNC16, F_LSHR, F_COUNT };
 
 /* The tested value seen through extensions: width `w` after ops (z: zext, s: sext). */
 struct view {
@@ -130,7 +130,8 @@ struct gen {
         struct blk b[MAX_BLOCKS];
         int nb;
         int form;
-        unsigned w0, bits;
+        unsigned w0, bits, shift; /* shift: the value is %v >> shift */
+        bool freeze;              /* of %v, before the value is made of it */
         const char *base;
         const struct view *views;
         int nviews;
@@ -139,6 +140,8 @@ struct gen {
         int ncases;
         bool sorder; /* tree in signed order */
         int nlayers, dflt;
+        /* The tree being built: its root, the ranks of its nodes and of its new leaves. */
+        int troot, node_rank, leaf_rank;
         struct val vals[MAX_VALS];
         int nvals, tmp, ntables;
         struct buf glob, body;
@@ -203,6 +206,11 @@ static void add_base_inputs(struct gen *g, uint64_t u)
 
         for (int d = -2; d <= 2; d++) {
                 uint64_t x = (u + (uint64_t)(int64_t)d) & m;
+                if (g->shift) {
+                        add_input(g, x << g->shift);
+                        add_input(g, (x << g->shift) | (rnd(g) & mask_of(g->shift)));
+                        continue;
+                }
                 add_input(g, x);
                 if (w < 64) {
                         add_input(g, x | (rnd(g) & ~m));
@@ -397,15 +405,20 @@ static int new_block(struct gen *g, enum kind kind, int rank)
 
 static int random_join(struct gen *g)
 {
-        int all[MAX_BLOCKS], n = 0, first[MAX_BLOCKS], nf = 0;
+        int all[MAX_BLOCKS], n = 0, first[MAX_BLOCKS], nf = 0, next = 1 << 30;
 
         for (int i = 0; i < g->nb; i++)
-                if (g->b[i].kind == K_JOIN) {
+                if ((g->b[i].kind == K_JOIN || g->b[i].kind == K_EXIT) && !g->b[i].tree &&
+                    g->b[i].rank > g->leaf_rank && g->b[i].rank < next)
+                        next = g->b[i].rank;
+        for (int i = 0; i < g->nb; i++)
+                if ((g->b[i].kind == K_JOIN || g->b[i].kind == K_EXIT) && !g->b[i].tree &&
+                    g->b[i].rank > g->leaf_rank) {
                         all[n++] = i;
-                        if (g->b[i].rank == 3)
+                        if (g->b[i].rank == next)
                                 first[nf++] = i;
                 }
-        /* Mostly the first layer. */
+        /* Mostly the next layer. */
         if (nf && chance(g, 60))
                 return first[rn(g, (unsigned)nf)];
         return all[rn(g, (unsigned)n)];
@@ -413,16 +426,12 @@ static int random_join(struct gen *g)
 
 static int random_leaf(struct gen *g)
 {
-        int cnt = 0;
+        int cand[MAX_BLOCKS], n = 0;
 
-        for (int i = 0; i < g->nb; i++)
-                cnt += g->b[i].kind == K_LEAF;
-        if (!cnt)
-                return -1;
-        for (int i = 0, k = (int)rn(g, (unsigned)cnt); i < g->nb; i++)
-                if (g->b[i].kind == K_LEAF && k-- == 0)
-                        return i;
-        return -1;
+        for (int i = g->troot + 1; i < g->nb; i++)
+                if (g->b[i].kind == K_LEAF && g->b[i].rank == g->leaf_rank)
+                        cand[n++] = i;
+        return n ? cand[rn(g, (unsigned)n)] : -1;
 }
 
 static int edge_to(struct gen *g, int t)
@@ -441,7 +450,7 @@ static int leaf_target(struct gen *g, const uint64_t *cs, int n)
                 return edge_to(g, random_join(g));
         if (r < 28 && (t = random_leaf(g)) >= 0)
                 return edge_to(g, t);
-        t = new_block(g, K_LEAF, 2);
+        t = new_block(g, K_LEAF, g->leaf_rank);
         for (int i = 0; i < n && i < 4; i++)
                 g->b[t].cases[g->b[t].ncases++] = cs[i];
         return edge_to(g, t);
@@ -454,7 +463,7 @@ static int default_target(struct gen *g)
         if (r < 10 || g->nb >= MAX_BLOCKS - 16)
                 return edge_to(g, random_join(g));
         if (r < 25 || g->dflt < 0) {
-                int t = new_block(g, K_LEAF, 2);
+                int t = new_block(g, K_LEAF, g->leaf_rank);
                 if (g->dflt < 0)
                         g->dflt = t;
                 return edge_to(g, t);
@@ -488,18 +497,22 @@ static int tree(struct gen *g, const uint64_t *cs, int n, int depth, int node)
                 if (g->nb >= MAX_BLOCKS - 20 || depth > 7 || (n <= 2 && chance(g, 50)) ||
                     (n == 1 && chance(g, 60)))
                         return leaf_target(g, cs, n);
-                node = new_block(g, K_TREE, 1);
+                node = new_block(g, K_TREE, g->node_rank);
         }
         b = &g->b[node];
         b->tree = true;
         b->view = random_view(g);
         r = rn(g, 100);
         if (r < 12 && n <= 8) {
-                /* A switch node: each case to a leaf, the rest to the default. */
+                /*
+                 * A switch node: each case to a leaf, the rest to the default;
+                 * or the first cases only, the rest to blocks that test again.
+                 */
+                int k = chance(g, 70) ? n : 1 + (int)rn(g, (unsigned)n);
                 b->term = T_SWITCH;
                 b->nsucc = 1;
-                b->succ[0] = default_target(g);
-                for (int i = 0; i < n && g->b[node].nsucc < MAX_SUCC; i++) {
+                b->succ[0] = k < n ? tree(g, cs + k, n - k, depth + 1, -1) : default_target(g);
+                for (int i = 0; i < k && g->b[node].nsucc < MAX_SUCC; i++) {
                         uint64_t c = view_apply(g, g->b[node].view, cs[i]);
                         bool dup = false;
                         for (int k = 1; k < g->b[node].nsucc; k++)
@@ -721,14 +734,14 @@ static struct opnd small_const(struct gen *g)
         return konst(chance(g, 70) ? rn(g, 2000) : interesting(g), 64);
 }
 
-/* An i64 value usable at the end of block `u` so far (or a constant). */
-static struct opnd pick_i64(struct gen *g, int u, bool prefer_here)
+/* A value of `w` bits usable at the end of block `u` so far (or a constant). */
+static struct opnd pick_w(struct gen *g, int u, unsigned w, bool prefer_here)
 {
         int cand[MAX_VALS], n = 0, late[MAX_VALS], nl = 0, here[MAX_VALS], nh = 0;
         struct opnd o;
 
         for (int i = 0; i < g->nvals; i++) {
-                if (g->vals[i].w != 64 || !dominates(g, g->vals[i].blk, u))
+                if (g->vals[i].w != w || !dominates(g, g->vals[i].blk, u))
                         continue;
                 cand[n++] = i;
                 if (g->vals[i].blk != 0)
@@ -737,7 +750,7 @@ static struct opnd pick_i64(struct gen *g, int u, bool prefer_here)
                         here[nh++] = i;
         }
         if (chance(g, 15) || !n)
-                return small_const(g);
+                return konst(chance(g, 70) ? rn(g, 2000) : interesting(g), w);
         if (prefer_here && nh && chance(g, 50))
                 return (snprintf(o.s, sizeof(o.s), "%s", g->vals[here[rn(g, (unsigned)nh)]].name),
                         o);
@@ -746,6 +759,11 @@ static struct opnd pick_i64(struct gen *g, int u, bool prefer_here)
                         o);
         snprintf(o.s, sizeof(o.s), "%s", g->vals[cand[rn(g, (unsigned)n)]].name);
         return o;
+}
+
+static struct opnd pick_i64(struct gen *g, int u, bool prefer_here)
+{
+        return pick_w(g, u, 64, prefer_here);
 }
 
 /* The tested value as an i64 operand, extended as it is needed. */
@@ -769,10 +787,24 @@ static struct opnd v64(struct gen *g, int u)
 static int v_compare(struct gen *g, int u, int vi, int pred, uint64_t c)
 {
         const char *nm = view_name(g, u, vi);
-        int x = add_val(g, 1, u, false);
+        unsigned w = g->views[vi].w;
+        int x;
 
-        bprintf(&g->body, "  %s = icmp %s i%u %s, %s\n", g->vals[x].name, preds[pred],
-                g->views[vi].w, nm, konst(c, g->views[vi].w).s);
+        if (!g->b[u].tree && w == 64 && chance(g, 10)) {
+                /* The low half of a 64-bit value: a test of another value, which only leaves make.
+                 */
+                x = add_val(g, 32, u, false);
+                bprintf(&g->body, "  %s = trunc i64 %s to i32\n", g->vals[x].name, nm);
+                nm = g->vals[x].name;
+                w = 32;
+        }
+        x = add_val(g, 1, u, false);
+        if (!g->b[u].tree && chance(g, 10)) /* the constant first */
+                bprintf(&g->body, "  %s = icmp %s i%u %s, %s\n", g->vals[x].name, preds[pred], w,
+                        konst(c, w).s, nm);
+        else
+                bprintf(&g->body, "  %s = icmp %s i%u %s, %s\n", g->vals[x].name, preds[pred], w,
+                        nm, konst(c, w).s);
         return x;
 }
 
@@ -782,6 +814,24 @@ static uint64_t near_case(struct gen *g, int u)
         if (b->ncases && chance(g, 70))
                 return b->cases[rn(g, (unsigned)b->ncases)];
         return g->cases[rn(g, (unsigned)g->ncases)] + jitter(g);
+}
+
+/* A range check as switch lowering makes one, `view - lo <u len`: an i1 value. */
+static int range_check(struct gen *g, int u)
+{
+        int vi = random_view(g), i, c;
+        unsigned w = g->views[vi].w;
+        uint64_t lo = near_case(g, u), len = 1 + rn(g, 6);
+        const char *nm = view_name(g, u, vi);
+
+        i = add_val(g, w, u, false);
+        bprintf(&g->body, "  %s = add i%u %s, %s\n", g->vals[i].name, w, nm,
+                konst(-view_apply(g, vi, lo), w).s);
+        c = add_val(g, 1, u, false);
+        bprintf(&g->body, "  %s = icmp %s i%u %s, %s\n", g->vals[c].name,
+                chance(g, 80) ? "ult" : preds[rn(g, 10)], w, g->vals[i].name, konst(len, w).s);
+        add_base_inputs(g, lo + len);
+        return c;
 }
 
 static void table_load(struct gen *g, int u)
@@ -837,7 +887,9 @@ static void instruction(struct gen *g, int u, bool pure)
                 bprintf(&g->body, "  %s = %s i64 %s, %s\n", g->vals[x].name, op, a.s, c.s);
         } else if (r < 45) {
                 int vi = random_view(g);
-                k = v_compare(g, u, vi, (int)rn(g, 10), view_apply(g, vi, near_case(g, u)));
+                k = chance(g, 30)
+                        ? range_check(g, u)
+                        : v_compare(g, u, vi, (int)rn(g, 10), view_apply(g, vi, near_case(g, u)));
                 a = chance(g, 50) ? small_const(g) : pick_i64(g, u, true);
                 c = chance(g, 50) ? small_const(g) : pick_i64(g, u, false);
                 x = add_val(g, 64, u, false);
@@ -862,8 +914,13 @@ static void instruction(struct gen *g, int u, bool pure)
         } else if (r < 75) {
                 static const char *const ops32[] = {"add", "xor", "mul", "sub"};
                 const char *src;
-                if (g->w0 == 32 && chance(g, 50)) {
+                struct opnd o32 = pick_w(g, u, 32, true);
+                if (g->w0 == 32 && chance(g, 30)) {
                         src = g->base;
+                } else if (o32.s[0] == '%' && chance(g, 50)) {
+                        k = add_val(g, 32, u, false); /* a copy: src must outlive o32 */
+                        bprintf(&g->body, "  %s = add i32 %s, 0\n", g->vals[k].name, o32.s);
+                        src = g->vals[k].name;
                 } else {
                         a = pick_i64(g, u, true);
                         k = add_val(g, 32, u, false);
@@ -896,11 +953,12 @@ static void phis(struct gen *g, int u)
 
         for (int p = 0; p < nphi; p++) {
                 struct opnd memo[MAX_PREDS];
-                int x = add_val(g, 64, u, true);
+                unsigned w = chance(g, 12) ? 32 : 64;
+                int x = add_val(g, w, u, true);
                 size_t len = 0;
                 g->vals[x].blk = -1; /* not usable until all phis are placed */
-                len += (size_t)snprintf(line + len, sizeof(line) - len, "  %s = phi i64 ",
-                                        g->vals[x].name);
+                len += (size_t)snprintf(line + len, sizeof(line) - len, "  %s = phi i%u ",
+                                        g->vals[x].name, w);
                 for (int k = 0; k < b->npreds; k++) {
                         int pr = b->preds[k], same = -1;
                         for (int j = 0; j < k; j++)
@@ -910,9 +968,9 @@ static void phis(struct gen *g, int u)
                                 memo[k] = memo[same];
                         else if (chance(g, 35))
                                 memo[k] = konst(
-                                    chance(g, 60) ? (uint64_t)(100 * k + p) : interesting(g), 64);
+                                    chance(g, 60) ? (uint64_t)(100 * k + p) : interesting(g), w);
                         else
-                                memo[k] = pick_i64(g, pr, true);
+                                memo[k] = pick_w(g, pr, w, true);
                         len += (size_t)snprintf(line + len, sizeof(line) - len, "%s[ %s, %%b%d ]",
                                                 k ? ", " : "", memo[k].s, pr);
                         if (len >= sizeof(line) - 64)
@@ -964,6 +1022,8 @@ static void terminator(struct gen *g, int u)
                         k = add_val(g, 1, u, false);
                         bprintf(&g->body, "  %s = icmp %s i64 %s, %s\n", g->vals[k].name,
                                 preds[b->pred], a.s, konst(b->c, 64).s);
+                } else if (!b->tree && chance(g, 25)) {
+                        k = range_check(g, u);
                 } else {
                         k = v_compare(g, u, b->view, b->pred, b->c);
                 }
@@ -988,33 +1048,43 @@ static void terminator(struct gen *g, int u)
 
 static void entry_defs(struct gen *g)
 {
+        const char *v = "%v";
+
+        if (g->freeze) {
+                bprintf(&g->body, "  %%vf = freeze i64 %%v\n");
+                v = "%vf";
+        }
         switch (g->form) {
         case F_I64:
-                g->base = "%v";
+                g->base = v;
                 break;
         case F_TRUNC32:
-                bprintf(&g->body, "  %%t = trunc i64 %%v to i32\n");
+                bprintf(&g->body, "  %%t = trunc i64 %s to i32\n", v);
                 g->base = "%t";
                 break;
         case F_AND32:
-                bprintf(&g->body, "  %%m = and i64 %%v, 4294967295\n");
+                bprintf(&g->body, "  %%m = and i64 %s, 4294967295\n", v);
                 g->base = "%m";
                 break;
         case F_AND63:
-                bprintf(&g->body, "  %%m = and i64 %%v, 63\n");
+                bprintf(&g->body, "  %%m = and i64 %s, 63\n", v);
                 g->base = "%m";
                 break;
         case F_AND32_TRUNC:
-                bprintf(&g->body, "  %%m = and i64 %%v, 4294967295\n");
+                bprintf(&g->body, "  %%m = and i64 %s, 4294967295\n", v);
                 bprintf(&g->body, "  %%t = trunc i64 %%m to i32\n");
                 g->base = "%t";
                 break;
+        case F_LSHR:
+                bprintf(&g->body, "  %%m = lshr i64 %s, %u\n", v, g->shift);
+                g->base = "%m";
+                break;
         default:
-                bprintf(&g->body, "  %%t = trunc i64 %%v to i16\n");
+                bprintf(&g->body, "  %%t = trunc i64 %s to i16\n", v);
                 g->base = "%t";
                 break;
         }
-        if (g->base[1] != 'v')
+        if (strcmp(g->base, "%v"))
                 fixed_val(g, g->base, g->w0);
         bprintf(&g->body, "  %%bo = or i64 %%b, 1\n");
         fixed_val(g, "%bo", 64);
@@ -1080,16 +1150,23 @@ int switch_gen_make(uint64_t seed, struct switch_gen *out)
         g->s = seed * 0x2545f4914f6cdd1dull + 17;
         g->dflt = -1;
         r = rn(g, 100);
-        g->form = r < 30   ? F_I64
-                  : r < 55 ? F_TRUNC32
-                  : r < 70 ? F_AND32
-                  : r < 84 ? F_AND63
-                  : r < 92 ? F_AND32_TRUNC
-                           : F_TRUNC16;
+        g->form = r < 28   ? F_I64
+                  : r < 50 ? F_TRUNC32
+                  : r < 64 ? F_AND32
+                  : r < 78 ? F_AND63
+                  : r < 86 ? F_AND32_TRUNC
+                  : r < 93 ? F_TRUNC16
+                           : F_LSHR;
+        g->freeze = chance(g, 12);
         g->w0 = g->form == F_TRUNC32 || g->form == F_AND32_TRUNC ? 32
                 : g->form == F_TRUNC16                           ? 16
                                                                  : 64;
         g->bits = g->form == F_AND32 ? 32 : g->form == F_AND63 ? 6 : g->w0;
+        if (g->form == F_LSHR) {
+                static const unsigned shifts[] = {32, 58, 48, 1};
+                g->shift = shifts[rn(g, 4)];
+                g->bits = 64 - g->shift;
+        }
         g->views = g->w0 == 64 ? views64 : g->w0 == 32 ? views32 : views16;
         g->nviews = g->w0 == 64 ? 1 : g->w0 == 32 ? 3 : 6;
         g->sorder = chance(g, 40);
@@ -1115,10 +1192,25 @@ int switch_gen_make(uint64_t seed, struct switch_gen *out)
                 g->b[0].succ[0] = root;
         }
         g->b[root].planned++;
+        g->troot = root;
+        g->node_rank = 1;
+        g->leaf_rank = 2;
         tree(g, g->cases, g->ncases, 0, root);
-        for (int u = 0; u < g->nb; u++)
-                if (!g->b[u].tree && g->b[u].term == T_NONE)
-                        assign_term(g, u);
+        for (int u = 0; u < g->nb; u++) {
+                struct blk *b = &g->b[u];
+                if (b->tree || b->term != T_NONE)
+                        continue;
+                if (b->kind == K_JOIN && b->rank >= 3 && b->rank < 3 + g->nlayers &&
+                    g->nb < MAX_BLOCKS - 30 && chance(g, 8)) {
+                        /* A join that starts another tree over the same value. */
+                        g->troot = u;
+                        g->node_rank = g->leaf_rank = b->rank;
+                        g->dflt = -1;
+                        tree(g, g->cases, g->ncases, 0, u);
+                        continue;
+                }
+                assign_term(g, u);
+        }
         analyse(g);
 
         bprintf(&g->body, "define i64 @f(i64 %%v, i64 %%a, i64 %%b) {\n");
@@ -1143,7 +1235,8 @@ int switch_gen_make(uint64_t seed, struct switch_gen *out)
         }
         if (g->bits <= 8)
                 for (uint64_t x = 0; x <= mask_of(g->bits); x++)
-                        add_input(g, x | (x & 1 ? rnd(g) << g->bits : 0));
+                        add_input(g,
+                                  g->shift ? x << g->shift : x | (x & 1 ? rnd(g) << g->bits : 0));
         {
                 static const uint64_t ext[] = {0,
                                                1,
