@@ -808,12 +808,24 @@ static int v_compare(struct gen *g, int u, int vi, int pred, uint64_t c)
         return x;
 }
 
+/*
+ * A constant for a leaf's compare: one of its cases, a case +-1, or one
+ * further away (beyond the cases: the window may grow over it). It joins the
+ * inputs.
+ */
 static uint64_t near_case(struct gen *g, int u)
 {
         const struct blk *b = &g->b[u];
-        if (b->ncases && chance(g, 70))
-                return b->cases[rn(g, (unsigned)b->ncases)];
-        return g->cases[rn(g, (unsigned)g->ncases)] + jitter(g);
+        uint64_t c;
+
+        if (b->ncases && chance(g, 65))
+                c = b->cases[rn(g, (unsigned)b->ncases)];
+        else if (chance(g, 85))
+                c = g->cases[rn(g, (unsigned)g->ncases)] + jitter(g);
+        else
+                c = g->cases[rn(g, (unsigned)g->ncases)] + rn(g, 3000) - 1000;
+        add_base_inputs(g, c & mask_of(g->w0));
+        return c;
 }
 
 /* A range check as switch lowering makes one, `view - lo <u len`: an i1 value. */

@@ -180,9 +180,10 @@ struct native {
 };
 
 static bool dump_recovered; /* --dump: print the IR after recovery */
+static bool optimise_file;  /* --O2: an --ir file goes through -O2 before recovery */
 
 /* `ir` compiled to native code, with switch recovery or without. */
-static int build(const char *name, const char *ir, bool recover, struct native *out)
+static int build(const char *name, const char *ir, bool optimise, bool recover, struct native *out)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, o);
         struct bpfaot_error err = {0};
@@ -216,6 +217,11 @@ static int build(const char *name, const char *ir, bool recover, struct native *
         td = LLVMCreateTargetDataLayout(tm);
         LLVMSetModuleDataLayout(mod, td);
         LLVMDisposeTargetData(td);
+        /* As the compiler has it: recovery works on what -O2 made of the code. */
+        if (optimise && emit_optimise(mod, tm, 2, false, &err)) {
+                CHECKF(false, "%s: %s", name, err.msg);
+                goto done;
+        }
         if (recover) {
                 unsigned undefs = undef_operands(mod);
                 out->rebuilt = switches_recover(mod);
@@ -272,15 +278,15 @@ static const uint64_t ab[][2] = {{0x1234, 9}, {(uint64_t)-3, 0}, {0, 0x10001}};
  * unset cannot hold the other's result. The number of switches rebuilt, or
  * -1 when it does not build.
  */
-static int compare(const char *name, const char *ir, const uint64_t *v, size_t nv,
+static int compare(const char *name, const char *ir, bool optimise, const uint64_t *v, size_t nv,
                    const uint64_t (*pairs)[2], size_t npairs)
 {
         struct native plain, recovered;
         int diffs = 0, rebuilt;
 
-        if (build(name, ir, false, &plain))
+        if (build(name, ir, optimise, false, &plain))
                 return -1;
-        if (build(name, ir, true, &recovered)) {
+        if (build(name, ir, optimise, true, &recovered)) {
                 bpfaot_jit__free(plain.jit);
                 return -1;
         }
@@ -305,7 +311,7 @@ static int compare(const char *name, const char *ir, const uint64_t *v, size_t n
 
 static void check_case(const struct ir_case *c)
 {
-        int rebuilt = compare(c->name, c->ir, vs, sizeof(vs) / sizeof(vs[0]), NULL, 0);
+        int rebuilt = compare(c->name, c->ir, false, vs, sizeof(vs) / sizeof(vs[0]), NULL, 0);
 
         if (rebuilt >= 0)
                 CHECKF(rebuilt >= 1, "%s: no switch rebuilt (%d)", c->name, rebuilt);
@@ -342,7 +348,7 @@ static void on_crash(int sig)
 
 static int run_generated(uint64_t seed, uint64_t count)
 {
-        uint64_t rebuilt = 0, ran = 0;
+        uint64_t rebuilt = 0, ran = 0, opt = 0, opt_rebuilt = 0;
 
         signal(SIGSEGV, on_crash);
         signal(SIGFPE, on_crash);
@@ -360,10 +366,12 @@ static int run_generated(uint64_t seed, uint64_t count)
                 snprintf(name, sizeof(name), "seed %" PRIu64, s);
                 snprintf(crash_file, sizeof(crash_file), "switch_gen_%" PRIu64 ".ll", s);
                 crash_ir = g.ir;
-                r = compare(name, g.ir, g.vs, g.nvs, ab, sizeof(ab) / sizeof(ab[0]));
+                r = compare(name, g.ir, s % 4 == 3, g.vs, g.nvs, ab, sizeof(ab) / sizeof(ab[0]));
                 crash_ir = NULL;
                 ran++;
                 rebuilt += r > 0;
+                opt += s % 4 == 3;
+                opt_rebuilt += s % 4 == 3 && r > 0;
                 if (test_failures != before) {
                         write_ir(crash_file, g.ir);
                         fprintf(stderr,
@@ -374,9 +382,11 @@ static int run_generated(uint64_t seed, uint64_t count)
                 switch_gen_free(&g);
         }
         printf("generated: %" PRIu64 " functions (seeds %" PRIu64 "..%" PRIu64
-               "), a switch rebuilt in %" PRIu64 " (%.1f%%)\n",
+               "), a switch rebuilt in %" PRIu64 " (%.1f%%); of the %" PRIu64
+               " optimised first (seeds 3 mod 4), in %" PRIu64 " (%.1f%%)\n",
                ran, seed, seed + count - 1, rebuilt,
-               ran ? 100.0 * (double)rebuilt / (double)ran : 0);
+               ran ? 100.0 * (double)rebuilt / (double)ran : 0, opt, opt_rebuilt,
+               opt ? 100.0 * (double)opt_rebuilt / (double)opt : 0);
         return 0;
 }
 
@@ -424,13 +434,14 @@ static void run_file(const char *path)
                         p++;
         }
         printf("%s: switches rebuilt: %d\n", path,
-               compare(path, ir, v, nv, ab, sizeof(ab) / sizeof(ab[0])));
+               compare(path, ir, optimise_file, v, nv, ab, sizeof(ab) / sizeof(ab[0])));
         free(ir);
 }
 
 static void usage(void)
 {
-        fprintf(stderr, "usage: test_switches [--seed N] [--count M] [--ir FILE] [--dump]\n");
+        fprintf(stderr,
+                "usage: test_switches [--seed N] [--count M] [--ir FILE [--O2]] [--dump]\n");
         exit(2);
 }
 
@@ -441,8 +452,9 @@ int main(int argc, char **argv)
 
         for (int i = 1; i < argc; i++) {
                 const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-                if (!strcmp(arg, "--dump")) {
-                        dump_recovered = true;
+                if (!strcmp(arg, "--dump") || !strcmp(arg, "--O2")) {
+                        dump_recovered = dump_recovered || arg[2] == 'd';
+                        optimise_file = optimise_file || arg[2] == 'O';
                         continue;
                 }
                 if (!val)
