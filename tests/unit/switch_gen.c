@@ -110,7 +110,8 @@ struct blk {
         uint64_t swc[MAX_SUCC]; /* switch cases for succ[1..] */
         uint64_t cases[4];      /* values the tree sends to a leaf */
         int ncases;
-        int planned; /* edges into it so far */
+        int planned;    /* edges into it so far */
+        int chain_left; /* blocks still to come in a chain of single-successor blocks */
         /* Analysis */
         bool reach;
         int order, idom;
@@ -575,8 +576,10 @@ static int pick_succ(struct gen *g, int u)
         int cand[MAX_BLOCKS], n = 0, unplanned[MAX_BLOCKS], nu = 0, next[MAX_BLOCKS], nn = 0;
         int nextrank = 1 << 30;
 
-        if (g->b[u].rank >= 2 && g->nb < MAX_BLOCKS - 2 && chance(g, 12)) {
+        if (g->b[u].rank >= 2 && g->nb < MAX_BLOCKS - 2 && chance(g, 15)) {
                 int t = new_block(g, K_JOIN, g->b[u].rank); /* a chain block */
+                /* Sometimes a long one: longer than a path may be followed. */
+                g->b[t].chain_left = chance(g, 15) ? 3 + (int)rn(g, 6) : 0;
                 return edge_to(g, t);
         }
         for (int t = 0; t < g->nb; t++)
@@ -605,6 +608,14 @@ static void assign_term(struct gen *g, int u)
 
         if (b->kind == K_EXIT || (r < 5 && u != 0)) {
                 b->term = T_RET;
+                return;
+        }
+        if (b->chain_left > 0 && g->nb < MAX_BLOCKS - 2) {
+                int t = new_block(g, K_JOIN, b->rank);
+                g->b[t].chain_left = b->chain_left - 1;
+                b->term = T_BR;
+                b->nsucc = 1;
+                b->succ[0] = edge_to(g, t);
                 return;
         }
         if (r < 58) {
