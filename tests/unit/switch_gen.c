@@ -133,6 +133,7 @@ struct gen {
         int form;
         unsigned w0, bits, shift; /* shift: the value is %v >> shift */
         bool freeze;              /* of %v, before the value is made of it */
+        bool no_effects;          /* no division: every block may be passed over */
         const char *base;
         const struct view *views;
         int nviews;
@@ -920,7 +921,7 @@ static void instruction(struct gen *g, int u, bool pure)
                         g->vals[k].name, a.s, c.s);
         } else if (r < 55) {
                 table_load(g, u);
-        } else if (r < 65) {
+        } else if (r < 65 && !g->no_effects) {
                 a = pick_i64(g, u, true);
                 c = pick_i64(g, u, false);
                 x = add_val(g, 64, u, false);
@@ -1181,6 +1182,7 @@ int switch_gen_make(uint64_t seed, struct switch_gen *out)
                   : r < 93 ? F_TRUNC16
                            : F_LSHR;
         g->freeze = chance(g, 12);
+        g->no_effects = chance(g, 40);
         g->w0 = g->form == F_TRUNC32 || g->form == F_AND32_TRUNC ? 32
                 : g->form == F_TRUNC16                           ? 16
                                                                  : 64;
