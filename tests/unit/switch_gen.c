@@ -371,7 +371,7 @@ static void make_cases(struct gen *g)
 {
         /* Dense (what becomes a switch), dense with a few values near it, or sparse. */
         unsigned n = 3 + rn(g, 16), r = rn(g, 100), style = r < 50 ? 0 : r < 80 ? 2 : 1;
-        unsigned step = chance(g, 80) ? 1 : 2 + rn(g, 3);
+        unsigned step = chance(g, 80) ? 1 : chance(g, 50) ? 2 + rn(g, 3) : 20 + rn(g, 50);
         uint64_t m = mask_of(g->bits), start = dense_start(g, n);
 
         if (style != 1)
@@ -858,6 +858,33 @@ static int range_check(struct gen *g, int u)
         return c;
 }
 
+/*
+ * A condition on the tested value as leaves compute one: a compare, a range
+ * check, negated, or two of them combined (what -O2 makes of nested ifs).
+ */
+static int leaf_condition(struct gen *g, int u)
+{
+        unsigned r = rn(g, 100);
+        int vi = random_view(g), k, k2, x;
+
+        k = chance(g, 35) ? range_check(g, u)
+                          : v_compare(g, u, vi, (int)rn(g, 10), view_apply(g, vi, near_case(g, u)));
+        if (r < 10) {
+                x = add_val(g, 1, u, false);
+                bprintf(&g->body, "  %s = xor i1 %s, true\n", g->vals[x].name, g->vals[k].name);
+                return x;
+        }
+        if (r < 30) {
+                vi = random_view(g);
+                k2 = v_compare(g, u, vi, (int)rn(g, 10), view_apply(g, vi, near_case(g, u)));
+                x = add_val(g, 1, u, false);
+                bprintf(&g->body, "  %s = %s i1 %s, %s\n", g->vals[x].name,
+                        chance(g, 50) ? "and" : "or", g->vals[k].name, g->vals[k2].name);
+                return x;
+        }
+        return k;
+}
+
 static void table_load(struct gen *g, int u)
 {
         unsigned n = 4u << rn(g, 3);
@@ -910,10 +937,7 @@ static void instruction(struct gen *g, int u, bool pure)
                 x = add_val(g, 64, u, false);
                 bprintf(&g->body, "  %s = %s i64 %s, %s\n", g->vals[x].name, op, a.s, c.s);
         } else if (r < 45) {
-                int vi = random_view(g);
-                k = chance(g, 30)
-                        ? range_check(g, u)
-                        : v_compare(g, u, vi, (int)rn(g, 10), view_apply(g, vi, near_case(g, u)));
+                k = leaf_condition(g, u);
                 a = chance(g, 50) ? small_const(g) : pick_i64(g, u, true);
                 c = chance(g, 50) ? small_const(g) : pick_i64(g, u, false);
                 x = add_val(g, 64, u, false);
@@ -1046,8 +1070,8 @@ static void terminator(struct gen *g, int u)
                         k = add_val(g, 1, u, false);
                         bprintf(&g->body, "  %s = icmp %s i64 %s, %s\n", g->vals[k].name,
                                 preds[b->pred], a.s, konst(b->c, 64).s);
-                } else if (!b->tree && chance(g, 25)) {
-                        k = range_check(g, u);
+                } else if (!b->tree && chance(g, 40)) {
+                        k = leaf_condition(g, u);
                 } else {
                         k = v_compare(g, u, b->view, b->pred, b->c);
                 }
