@@ -1,26 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Switch recovery (switches.c) on hand-written IR of the shapes clang's BPF
- * backend and the optimiser leave: each function is compiled to native code
- * twice, as it is and after recovery, and both are run on the same inputs.
- * Recovery must rebuild a switch (or the case tests nothing) and change no
- * result; the recovered module must also pass the IR verifier.
+ * Switch recovery (switches.c) on IR of the shapes clang's BPF backend and
+ * the optimiser leave: each function is compiled to native code twice, as it
+ * is and after recovery, and both are run on the same inputs. Recovery must
+ * change no result, leave no undef operand in code that runs, and pass the
+ * IR verifier.
+ *
+ * First hand-written functions (each must rebuild a switch), then functions
+ * of switch_gen.c's generator, seeds DEFAULT_SEED.. (every fourth through
+ * -O2 first, as the compiler has it). A failing seed's IR is written to
+ * switch_gen_<seed>.ll in the current directory.
+ *
+ *   test_switches [--seed N] [--count M]   other seeds of the generator
+ *   test_switches --ir FILE [--O2]         one IR file (a reduced case)
+ *   --dump                                 print the IR after recovery
  */
 #include "test_util.h"
 #include "emit.h"
 #include "llvm_compat.h"
+#include "switch_gen.h"
 #include "switches.h"
 
-#include <inttypes.h>
-#include <llvm-c/Analysis.h>
-#include <llvm-c/IRReader.h>
 #include <ctype.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <llvm-c/Analysis.h>
+#include <llvm-c/IRReader.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
-
-#include "switch_gen.h"
 
 /* Generated functions the test runs by default: seeds DEFAULT_SEED.. (--seed, --count). */
 #define DEFAULT_SEED  1
@@ -346,7 +355,7 @@ static void on_crash(int sig)
         raise(sig);
 }
 
-static int run_generated(uint64_t seed, uint64_t count)
+static void run_generated(uint64_t seed, uint64_t count)
 {
         uint64_t rebuilt = 0, ran = 0, opt = 0, opt_rebuilt = 0;
 
@@ -373,11 +382,12 @@ static int run_generated(uint64_t seed, uint64_t count)
                 opt += s % 4 == 3;
                 opt_rebuilt += s % 4 == 3 && r > 0;
                 if (test_failures != before) {
+                        char cwd[PATH_MAX];
                         write_ir(crash_file, g.ir);
                         fprintf(stderr,
-                                "seed %" PRIu64 " failed; IR in %s (again: test_switches "
+                                "seed %" PRIu64 " failed; IR in %s/%s (again: test_switches "
                                 "--seed %" PRIu64 " --count 1)\n",
-                                s, crash_file, s);
+                                s, getcwd(cwd, sizeof(cwd)) ? cwd : ".", crash_file, s);
                 }
                 switch_gen_free(&g);
         }
@@ -387,7 +397,6 @@ static int run_generated(uint64_t seed, uint64_t count)
                ran, seed, seed + count - 1, rebuilt,
                ran ? 100.0 * (double)rebuilt / (double)ran : 0, opt, opt_rebuilt,
                opt ? 100.0 * (double)opt_rebuilt / (double)opt : 0);
-        return 0;
 }
 
 /* An IR file (a reduced case): run on every integer in its text, +-1, and extremes. */
