@@ -1,27 +1,35 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Random switch-shaped IR (switch_gen.h). A function is built as a CFG first:
- *  - the tested value: %v itself, or `trunc` of it to i32/i16, or `and %v,
+ *  - the tested value: %v itself, `trunc` of it to i32 or i16, `and %v,
  *    0xffffffff` / `and %v, 63` (an int in a 64-bit register), perhaps
- *    truncated again; tests see it directly or through zext/sext chains;
- *  - case values: dense runs (from 0, around -1, 2^31, 2^32, 2^63), sparse
- *    interesting values, or both; a binary search tree over them in signed or
- *    unsigned order with every form of ordered compare (`< p`, `<= p-1`,
- *    `> p-1`, `>= p`), equality nodes and `switch` nodes;
- *  - leaves: new blocks (one or several tree edges), or joins reached by tree
- *    edges directly; blocks in layers of joins after them, chains of
- *    single-predecessor blocks, and exits that return;
+ *    truncated again, or `lshr %v, s`; sometimes of `freeze %v`. Tests see it
+ *    directly or through zext/sext chains;
+ *  - case values: dense runs (from 0, around -1, 2^31, 2^32, 2^63, with steps
+ *    of 1 or more), with a few values near them, or sparse interesting
+ *    values; a binary search tree over them in signed or unsigned order with
+ *    every form of ordered compare (`< p`, `<= p-1`, `> p-1`, `>= p`),
+ *    equality nodes, and `switch` nodes (whose default may test again);
+ *  - leaves: new blocks (reached by one tree edge or several), or joins and
+ *    exits reached by tree edges directly; layers of joins after them, chains
+ *    of single-successor blocks (some longer than a path is followed), joins
+ *    that start another tree over the value, and exits that return;
  *  - every block but a tree node ends in br, a conditional branch on the
- *    tested value again (or on another value), a switch on it, or ret.
- * Then code is placed block by block in reverse post-order: phis with values
- * from their predecessors (constants, arguments, values of the predecessor
- * or of blocks dominating it, tree blocks included), selects on compares of
- * the tested value, arithmetic with %a, %b and it, loads from constant
- * tables at an index that stays in the table, udiv/urem by `or x, 1` (which
- * a path cannot pass over), i32 arithmetic, and returns that mix the values
- * of dominating blocks with a constant of the returning block, so that a
- * wrong block or a wrong value changes the result. Nothing has undefined
- * behaviour for any input.
+ *    tested value again (a compare, a range check `v - lo <u n`, negated or
+ *    two combined) or on another value, a switch on it, or ret.
+ * Then code is placed block by block in reverse post-order: phis (i64, some
+ * i32) with values from their predecessors (constants, arguments, values of
+ * the predecessor or of blocks dominating it, tree blocks included), selects
+ * on such conditions, arithmetic with %a, %b and the value, loads from
+ * constant tables at an index kept in the table, udiv/urem by `or x, 1`
+ * (which a path cannot pass over; two functions in five have none), i32
+ * arithmetic, and returns that mix values of dominating blocks with a
+ * constant of the returning block, so that a wrong block or a wrong value
+ * changes the result. Tree nodes hold only what recovery may hoist. Nothing
+ * has undefined behaviour for any input.
+ *
+ * The inputs: every constant the value is compared with, +-2 around it, with
+ * other high bits where the value has fewer bits than %v, and extremes.
  */
 #include "switch_gen.h"
 
