@@ -525,8 +525,8 @@ static int tree(struct gen *g, const uint64_t *cs, int n, int depth, int node)
                 for (int i = 0; i < k && g->b[node].nsucc < MAX_SUCC; i++) {
                         uint64_t c = view_apply(g, g->b[node].view, cs[i]);
                         bool dup = false;
-                        for (int k = 1; k < g->b[node].nsucc; k++)
-                                dup = dup || g->b[node].swc[k] == c;
+                        for (int j = 1; j < g->b[node].nsucc; j++)
+                                dup = dup || g->b[node].swc[j] == c;
                         if (dup)
                                 continue;
                         int t = leaf_target(g, cs + i, 1);
@@ -538,8 +538,8 @@ static int tree(struct gen *g, const uint64_t *cs, int n, int depth, int node)
         }
         b->term = T_CONDBR;
         b->nsucc = 2;
-        if (r < 30) {
-                /* Equality with one case: it to a leaf, the others on. */
+        if (r < 30 || n == 1) {
+                /* Equality with one case: it to a leaf, the others on (a split needs two). */
                 int k = (int)rn(g, (unsigned)n), m = 0, t, f;
                 bool ne = chance(g, 30);
                 for (int i = 0; i < n; i++)
