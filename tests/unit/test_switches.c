@@ -1,20 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Switch recovery (switches.c) on hand-written IR of the shapes clang's BPF
- * backend and the optimiser leave: each function is compiled to native code
- * twice, as it is and after recovery, and both are run on the same inputs.
- * Recovery must rebuild a switch (or the case tests nothing) and change no
- * result; the recovered module must also pass the IR verifier.
+ * Switch recovery (switches.c) on IR of the shapes clang's BPF backend and
+ * the optimiser leave: each function is compiled to native code twice, as it
+ * is and after recovery, and both are run on the same inputs. Recovery must
+ * change no result, leave no undef operand in code that runs, and pass the
+ * IR verifier.
+ *
+ * First hand-written functions (each must rebuild a switch), then functions
+ * of switch_gen.c's generator, seeds DEFAULT_SEED.. (every fourth through
+ * -O2 first, as the compiler has it). A failing seed's IR is written to
+ * switch_gen_<seed>.ll in the current directory.
+ *
+ *   test_switches [--seed N] [--count M]   other seeds of the generator
+ *   test_switches --ir FILE [--O2]         one IR file (a reduced case)
+ *   --dump                                 print the IR after recovery
  */
 #include "test_util.h"
 #include "emit.h"
 #include "llvm_compat.h"
+#include "switch_gen.h"
 #include "switches.h"
 
+#include <ctype.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <llvm-c/Analysis.h>
 #include <llvm-c/IRReader.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+/* Generated functions the test runs by default: seeds DEFAULT_SEED.. (--seed, --count). */
+#define DEFAULT_SEED  1
+#define DEFAULT_COUNT 1000
+#define NOTHERS       (sizeof(others) / sizeof(others[0]))
 
 typedef uint64_t (*fn3)(uint64_t v, uint64_t a, uint64_t b);
 
@@ -108,23 +128,57 @@ static const struct ir_case constant_leaves = {
     "}\n",
 };
 
+static const struct ir_case *const cases[] = {&joined_phi_used_after, &constant_leaves};
+
+#define MAX_REACH 4096
+
+/* Is `bb` in `set`? */
+static bool has_block(LLVMBasicBlockRef *set, unsigned n, LLVMBasicBlockRef bb)
+{
+        for (unsigned i = 0; i < n; i++)
+                if (set[i] == bb)
+                        return true;
+        return false;
+}
+
 /*
- * Operands that are undef or poison in `mod`. The rewrite leaves none of its
- * own: a value it left undefined on a new edge becomes undef when the
- * blocks no value reaches are deleted, and may then compute anything.
+ * Operands that are undef or poison in the code of `mod` that runs: in
+ * blocks reached from the entry, and for phis on edges from such blocks.
+ * The rewrite leaves none of its own: a value it left undefined on a new
+ * edge becomes undef when the blocks no value reaches are deleted, and may
+ * then compute anything. (A block it leaves without predecessors, which
+ * SimplifyCFG may not have removed, may hold undef: it never runs.)
  */
 static unsigned undef_operands(LLVMModuleRef mod)
 {
+        static LLVMBasicBlockRef seen[MAX_REACH];
         unsigned n = 0;
 
-        for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn))
-                for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb;
-                     bb = LLVMGetNextBasicBlock(bb))
-                        for (LLVMValueRef i = LLVMGetFirstInstruction(bb); i;
+        for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
+                unsigned ns = 0;
+                if (!LLVMCountBasicBlocks(fn))
+                        continue;
+                seen[ns++] = LLVMGetEntryBasicBlock(fn);
+                for (unsigned i = 0; i < ns; i++) {
+                        LLVMValueRef term = LLVMGetBasicBlockTerminator(seen[i]);
+                        for (unsigned k = 0; term && k < LLVMGetNumSuccessors(term); k++) {
+                                LLVMBasicBlockRef s = LLVMGetSuccessor(term, k);
+                                if (!has_block(seen, ns, s) && ns < MAX_REACH)
+                                        seen[ns++] = s;
+                        }
+                }
+                for (unsigned b = 0; b < ns; b++)
+                        for (LLVMValueRef i = LLVMGetFirstInstruction(seen[b]); i;
                              i = LLVMGetNextInstruction(i))
-                                for (int k = 0; k < LLVMGetNumOperands(i); k++)
-                                        n += LLVMIsUndef(LLVMGetOperand(i, k)) ||
-                                             LLVMIsPoison(LLVMGetOperand(i, k));
+                                for (int k = 0; k < LLVMGetNumOperands(i); k++) {
+                                        LLVMValueRef op = LLVMGetOperand(i, k);
+                                        if (LLVMIsAPHINode(i) &&
+                                            !has_block(seen, ns,
+                                                       LLVMGetIncomingBlock(i, (unsigned)k)))
+                                                continue;
+                                        n += LLVMIsUndef(op) || LLVMIsPoison(op);
+                                }
+        }
         return n;
 }
 
@@ -134,15 +188,17 @@ struct native {
         int rebuilt;
 };
 
-/* `c`'s IR compiled to native code, with switch recovery or without. */
-static int build(const struct ir_case *c, bool recover, struct native *out)
+static bool dump_recovered; /* --dump: print the IR after recovery */
+static bool optimise_file;  /* --O2: an --ir file goes through -O2 before recovery */
+
+/* `ir` compiled to native code, with switch recovery or without. */
+static int build(const char *name, const char *ir, bool optimise, bool recover, struct native *out)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, o);
         struct bpfaot_error err = {0};
         struct bpfaot_buf obj = {0};
         LLVMContextRef ctx = LLVMContextCreate();
-        LLVMMemoryBufferRef mb =
-            LLVMCreateMemoryBufferWithMemoryRangeCopy(c->ir, strlen(c->ir), c->name);
+        LLVMMemoryBufferRef mb = LLVMCreateMemoryBufferWithMemoryRangeCopy(ir, strlen(ir), name);
         LLVMTargetMachineRef tm = NULL;
         LLVMModuleRef mod = NULL;
         LLVMTargetDataRef td;
@@ -151,11 +207,17 @@ static int build(const struct ir_case *c, bool recover, struct native *out)
 
         memset(out, 0, sizeof(*out));
         if (LLVMParseIRInContext(ctx, mb, &mod, &msg)) {
-                CHECKF(false, "%s: IR does not parse: %s", c->name, msg);
+                CHECKF(false, "%s: IR does not parse: %s", name, msg);
                 goto done;
         }
+        if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+                CHECKF(false, "%s: the input is not valid IR: %s", name, msg);
+                goto done;
+        }
+        LLVMDisposeMessage(msg);
+        msg = NULL;
         if (emit_target_machine(&o, 2, &tm, &err)) {
-                CHECKF(false, "%s: %s", c->name, err.msg);
+                CHECKF(false, "%s: %s", name, err.msg);
                 goto done;
         }
         triple = LLVMGetTargetMachineTriple(tm);
@@ -164,26 +226,36 @@ static int build(const struct ir_case *c, bool recover, struct native *out)
         td = LLVMCreateTargetDataLayout(tm);
         LLVMSetModuleDataLayout(mod, td);
         LLVMDisposeTargetData(td);
+        /* As the compiler has it: recovery works on what -O2 made of the code. */
+        if (optimise && emit_optimise(mod, tm, 2, false, &err)) {
+                CHECKF(false, "%s: %s", name, err.msg);
+                goto done;
+        }
         if (recover) {
                 unsigned undefs = undef_operands(mod);
                 out->rebuilt = switches_recover(mod);
                 CHECKF(undef_operands(mod) <= undefs,
-                       "%s: undef operands: %u before recovery, %u after", c->name, undefs,
+                       "%s: undef operands: %u before recovery, %u after", name, undefs,
                        undef_operands(mod));
                 if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
-                        CHECKF(false, "%s: recovery made invalid IR: %s", c->name, msg);
+                        CHECKF(false, "%s: recovery made invalid IR: %s", name, msg);
                         goto done;
                 }
                 LLVMDisposeMessage(msg);
                 msg = NULL;
+                if (dump_recovered) {
+                        char *text = LLVMPrintModuleToString(mod);
+                        fprintf(stderr, "%s after recovery:\n%s", name, text);
+                        LLVMDisposeMessage(text);
+                }
         }
         if (emit_output(mod, tm, BPFAOT_OUTPUT_OBJECT, &obj, &err) ||
-            bpfaot_jit__load(obj.data, obj.len, c->name, NULL, &out->jit, &err)) {
-                CHECKF(false, "%s: %s", c->name, err.msg);
+            bpfaot_jit__load(obj.data, obj.len, name, NULL, &out->jit, &err)) {
+                CHECKF(false, "%s: %s", name, err.msg);
                 goto done;
         }
         out->f = (fn3)bpfaot_jit__lookup(out->jit, "f", &err);
-        CHECKF(out->f, "%s: %s", c->name, err.msg);
+        CHECKF(out->f, "%s: %s", name, err.msg);
         ret = out->f ? 0 : -1;
 done:
         if (msg)
@@ -194,6 +266,10 @@ done:
         if (tm)
                 LLVMDisposeTargetMachine(tm);
         LLVMContextDispose(ctx);
+        if (ret && out->jit) {
+                bpfaot_jit__free(out->jit);
+                out->jit = NULL;
+        }
         return ret;
 }
 
@@ -202,40 +278,213 @@ static const uint64_t vs[] = {
     0,          1,         2, 3, 4, 5, 6, 7, 8, 100, (uint64_t)-1, (uint64_t)-2, (uint64_t)-5,
     1ull << 32, 1ull << 63};
 static const uint64_t others[] = {0, 1, 9, 0x1234, (uint64_t)-3};
+/* %a and %b for generated functions. */
+static const uint64_t ab[][2] = {{0x1234, 9}, {(uint64_t)-3, 0}, {0, 0x10001}};
+
+/*
+ * Run `ir` with and without recovery on v in `v`, (a, b) in `pairs` (or all
+ * of `others` twice): the recovered code first, so that a register it leaves
+ * unset cannot hold the other's result. The number of switches rebuilt, or
+ * -1 when it does not build.
+ */
+static int compare(const char *name, const char *ir, bool optimise, const uint64_t *v, size_t nv,
+                   const uint64_t (*pairs)[2], size_t npairs)
+{
+        struct native plain, recovered;
+        int diffs = 0, rebuilt;
+
+        if (build(name, ir, optimise, false, &plain))
+                return -1;
+        if (build(name, ir, optimise, true, &recovered)) {
+                bpfaot_jit__free(plain.jit);
+                return -1;
+        }
+        for (size_t i = 0; i < nv; i++)
+                for (size_t j = 0; j < (pairs ? npairs : NOTHERS * NOTHERS); j++) {
+                        uint64_t a = pairs ? pairs[j][0] : others[j / NOTHERS];
+                        uint64_t b = pairs ? pairs[j][1] : others[j % NOTHERS];
+                        uint64_t got = recovered.f(v[i], a, b);
+                        uint64_t want = plain.f(v[i], a, b);
+                        if (got != want && diffs++ < 8)
+                                CHECKF(false,
+                                       "%s: f(0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64
+                                       ") = 0x%" PRIx64 " after recovery, 0x%" PRIx64 " before",
+                                       name, v[i], a, b, got, want);
+                        test_checks++;
+                }
+        rebuilt = recovered.rebuilt;
+        bpfaot_jit__free(plain.jit);
+        bpfaot_jit__free(recovered.jit);
+        return rebuilt;
+}
 
 static void check_case(const struct ir_case *c)
 {
-        struct native plain, recovered;
-        int diffs = 0;
+        int rebuilt = compare(c->name, c->ir, false, vs, sizeof(vs) / sizeof(vs[0]), NULL, 0);
 
-        if (build(c, false, &plain))
-                return;
-        if (build(c, true, &recovered)) {
-                bpfaot_jit__free(plain.jit);
-                return;
-        }
-        CHECKF(recovered.rebuilt >= 1, "%s: no switch rebuilt (%d)", c->name, recovered.rebuilt);
-        for (size_t i = 0; i < sizeof(vs) / sizeof(vs[0]); i++)
-                for (size_t j = 0; j < sizeof(others) / sizeof(others[0]); j++)
-                        for (size_t k = 0; k < sizeof(others) / sizeof(others[0]); k++) {
-                                uint64_t got = recovered.f(vs[i], others[j], others[k]);
-                                uint64_t want = plain.f(vs[i], others[j], others[k]);
-                                if (got != want && diffs++ < 8)
-                                        CHECKF(false,
-                                               "%s: f(0x%" PRIx64 ", 0x%" PRIx64 ", 0x%" PRIx64
-                                               ") = 0x%" PRIx64 " after recovery, 0x%" PRIx64
-                                               " before",
-                                               c->name, vs[i], others[j], others[k], got, want);
-                                test_checks++;
-                        }
-        bpfaot_jit__free(plain.jit);
-        bpfaot_jit__free(recovered.jit);
+        if (rebuilt >= 0)
+                CHECKF(rebuilt >= 1, "%s: no switch rebuilt (%d)", c->name, rebuilt);
 }
 
-int main(void)
+/* ---- Generated functions (switch_gen.c) ---- */
+
+static const char *crash_ir;
+static char crash_file[64];
+
+static void write_ir(const char *path, const char *ir)
 {
+        FILE *f = fopen(path, "w");
+
+        if (!f || fputs(ir, f) == EOF || fclose(f))
+                fprintf(stderr, "cannot write %s\n", path);
+}
+
+/* A function that crashes the process still leaves its IR behind. */
+static void on_crash(int sig)
+{
+        int fd = open(crash_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+        if (fd >= 0 && crash_ir) {
+                ssize_t n = write(fd, crash_ir, strlen(crash_ir));
+                (void)n;
+                close(fd);
+        }
+        if (write(2, "crashed; IR in ", 15) > 0 && write(2, crash_file, strlen(crash_file)) > 0)
+                (void)!write(2, "\n", 1);
+        signal(sig, SIG_DFL);
+        raise(sig);
+}
+
+static void run_generated(uint64_t seed, uint64_t count)
+{
+        uint64_t rebuilt = 0, ran = 0, opt = 0, opt_rebuilt = 0;
+
+        signal(SIGSEGV, on_crash);
+        signal(SIGFPE, on_crash);
+        signal(SIGILL, on_crash);
+        signal(SIGBUS, on_crash);
+        for (uint64_t s = seed; s < seed + count; s++) {
+                struct switch_gen g;
+                char name[64];
+                int before = test_failures, r;
+
+                if (switch_gen_make(s, &g)) {
+                        CHECKF(false, "seed %" PRIu64 ": out of memory", s);
+                        break;
+                }
+                snprintf(name, sizeof(name), "seed %" PRIu64, s);
+                snprintf(crash_file, sizeof(crash_file), "switch_gen_%" PRIu64 ".ll", s);
+                crash_ir = g.ir;
+                r = compare(name, g.ir, s % 4 == 3, g.vs, g.nvs, ab, sizeof(ab) / sizeof(ab[0]));
+                crash_ir = NULL;
+                ran++;
+                rebuilt += r > 0;
+                opt += s % 4 == 3;
+                opt_rebuilt += s % 4 == 3 && r > 0;
+                if (test_failures != before) {
+                        char cwd[PATH_MAX];
+                        write_ir(crash_file, g.ir);
+                        fprintf(stderr,
+                                "seed %" PRIu64 " failed; IR in %s/%s (again: test_switches "
+                                "--seed %" PRIu64 " --count 1)\n",
+                                s, getcwd(cwd, sizeof(cwd)) ? cwd : ".", crash_file, s);
+                }
+                switch_gen_free(&g);
+        }
+        printf("generated: %" PRIu64 " functions (seeds %" PRIu64 "..%" PRIu64
+               "), a switch rebuilt in %" PRIu64 " (%.1f%%); of the %" PRIu64
+               " optimised first (seeds 3 mod 4), in %" PRIu64 " (%.1f%%)\n",
+               ran, seed, seed + count - 1, rebuilt,
+               ran ? 100.0 * (double)rebuilt / (double)ran : 0, opt, opt_rebuilt,
+               opt ? 100.0 * (double)opt_rebuilt / (double)opt : 0);
+}
+
+/* An IR file (a reduced case): run on every integer in its text, +-1, and extremes. */
+static void run_file(const char *path)
+{
+        static const uint64_t ext[] = {0,          1,          (uint64_t)-1, 0x7fffffff,
+                                       0x80000000, 0xffffffff, 1ull << 32,   0x7fffffffffffffffull,
+                                       1ull << 63};
+        uint64_t v[1024];
+        size_t nv = 0, len = 0;
+        char *ir = NULL;
+        FILE *f = fopen(path, "r");
+
+        if (!f) {
+                CHECKF(false, "cannot read %s", path);
+                return;
+        }
+        for (int ch; (ch = fgetc(f)) != EOF;) {
+                char *p = realloc(ir, len + 2);
+                if (!p)
+                        break;
+                ir = p;
+                ir[len++] = (char)ch;
+                ir[len] = 0;
+        }
+        fclose(f);
+        if (!ir)
+                return;
+        for (size_t i = 0; i < sizeof(ext) / sizeof(ext[0]); i++)
+                v[nv++] = ext[i];
+        for (const char *p = ir; *p && nv + 9 < sizeof(v) / sizeof(v[0]); p++) {
+                if (!(*p >= '0' && *p <= '9') ||
+                    (p > ir && (isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '%')))
+                        continue;
+                uint64_t x = strtoull(p, NULL, 10);
+                if (p > ir && p[-1] == '-')
+                        x = -x;
+                for (int d = -1; d <= 1; d++) {
+                        v[nv++] = x + (uint64_t)(int64_t)d;
+                        v[nv++] = ((x + (uint64_t)(int64_t)d) & 0xffffffff) | 0xabcd00000000ull;
+                        v[nv++] = (x + (uint64_t)(int64_t)d) & 0xffffffff;
+                }
+                while (*p >= '0' && *p <= '9')
+                        p++;
+        }
+        printf("%s: switches rebuilt: %d\n", path,
+               compare(path, ir, optimise_file, v, nv, ab, sizeof(ab) / sizeof(ab[0])));
+        free(ir);
+}
+
+static void usage(void)
+{
+        fprintf(stderr,
+                "usage: test_switches [--seed N] [--count M] [--ir FILE [--O2]] [--dump]\n");
+        exit(2);
+}
+
+int main(int argc, char **argv)
+{
+        uint64_t seed = DEFAULT_SEED, count = DEFAULT_COUNT;
+        const char *file = NULL;
+
+        for (int i = 1; i < argc; i++) {
+                const char *arg = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+                if (!strcmp(arg, "--dump") || !strcmp(arg, "--O2")) {
+                        dump_recovered = dump_recovered || arg[2] == 'd';
+                        optimise_file = optimise_file || arg[2] == 'O';
+                        continue;
+                }
+                if (!val)
+                        usage();
+                if (!strcmp(arg, "--seed"))
+                        seed = strtoull(val, NULL, 0);
+                else if (!strcmp(arg, "--count"))
+                        count = strtoull(val, NULL, 0);
+                else if (!strcmp(arg, "--ir"))
+                        file = val;
+                else
+                        usage();
+                i++;
+        }
         compat_init_targets();
-        check_case(&joined_phi_used_after);
-        check_case(&constant_leaves);
+        if (file) {
+                run_file(file);
+                return TEST_EXIT("switches");
+        }
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+                check_case(cases[i]);
+        run_generated(seed, count);
         return TEST_EXIT("switches");
 }
