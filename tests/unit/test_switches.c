@@ -40,7 +40,8 @@ typedef uint64_t (*fn3)(uint64_t v, uint64_t a, uint64_t b);
 
 struct ir_case {
         const char *name;
-        const char *ir; /* defines i64 @f(i64 %v, i64 %a, i64 %b) */
+        const char *ir;      /* defines i64 @f(i64 %v, i64 %a, i64 %b) */
+        unsigned max_blocks; /* @f's blocks after recovery, at most; 0: any number */
 };
 
 /*
@@ -88,6 +89,7 @@ static const struct ir_case joined_phi_used_after = {
     "  %res = phi i64 [ %q, %five ], [ %t, %rest ]\n"
     "  ret i64 %res\n"
     "}\n",
+    0,
 };
 
 /*
@@ -126,9 +128,59 @@ static const struct ir_case constant_leaves = {
     "  %r = phi i64 [ %c01, %l01 ], [ 42, %l23 ], [ 77, %three ], [ %c45, %l45 ], [ %d, %dflt ]\n"
     "  ret i64 %r\n"
     "}\n",
+    0,
 };
 
-static const struct ir_case *const cases[] = {&joined_phi_used_after, &constant_leaves};
+/*
+ * Leaves over 64 values of `v & 63` that send each range to a join whose
+ * phis receive `v & 63` itself and an argument. Every value of a range
+ * reaches the join with the same values (the masked value, defined before
+ * the tree, and the argument), so the rebuilt switch sends a range to one
+ * block; with the masked value given as a constant per case (3, 4, ...)
+ * each value would get a block of its own.
+ */
+static const struct ir_case shared_cases = {
+    "shared_cases",
+    "define i64 @f(i64 %v, i64 %a, i64 %b) {\n"
+    "entry:\n"
+    "  %x = and i64 %v, 63\n"
+    "  %c1 = icmp ult i64 %x, 32\n"
+    "  br i1 %c1, label %lo, label %hi\n"
+    "lo:\n"
+    "  %c2 = icmp ult i64 %x, 16\n"
+    "  br i1 %c2, label %lo0, label %lo1\n"
+    "hi:\n"
+    "  %c3 = icmp ult i64 %x, 48\n"
+    "  br i1 %c3, label %hi0, label %hi1\n"
+    "lo0:\n"
+    "  %e0 = icmp eq i64 %x, 3\n"
+    "  br i1 %e0, label %special, label %join\n"
+    "lo1:\n"
+    "  br label %join\n"
+    "hi0:\n"
+    "  br label %other\n"
+    "hi1:\n"
+    "  %e1 = icmp eq i64 %x, 60\n"
+    "  br i1 %e1, label %special, label %other\n"
+    "join:\n"
+    "  %r = phi i64 [ %x, %lo0 ], [ %x, %lo1 ]\n"
+    "  %s = phi i64 [ %a, %lo0 ], [ %b, %lo1 ]\n"
+    "  %m = mul i64 %r, %s\n"
+    "  %m1 = add i64 %m, %r\n"
+    "  ret i64 %m1\n"
+    "other:\n"
+    "  %q = phi i64 [ %x, %hi0 ], [ %x, %hi1 ]\n"
+    "  %t = phi i64 [ %a, %hi0 ], [ %b, %hi1 ]\n"
+    "  %n = xor i64 %q, %t\n"
+    "  ret i64 %n\n"
+    "special:\n"
+    "  ret i64 7\n"
+    "}\n",
+    16,
+};
+
+static const struct ir_case *const cases[] = {&joined_phi_used_after, &constant_leaves,
+                                              &shared_cases};
 
 #define MAX_REACH 4096
 
@@ -186,6 +238,7 @@ struct native {
         struct bpfaot_jit *jit;
         fn3 f;
         int rebuilt;
+        unsigned blocks; /* @f's after recovery */
 };
 
 static bool dump_recovered; /* --dump: print the IR after recovery */
@@ -234,6 +287,7 @@ static int build(const char *name, const char *ir, bool optimise, bool recover, 
         if (recover) {
                 unsigned undefs = undef_operands(mod);
                 out->rebuilt = switches_recover(mod);
+                out->blocks = LLVMCountBasicBlocks(LLVMGetNamedFunction(mod, "f"));
                 CHECKF(undef_operands(mod) <= undefs,
                        "%s: undef operands: %u before recovery, %u after", name, undefs,
                        undef_operands(mod));
@@ -288,7 +342,7 @@ static const uint64_t ab[][2] = {{0x1234, 9}, {(uint64_t)-3, 0}, {0, 0x10001}};
  * -1 when it does not build.
  */
 static int compare(const char *name, const char *ir, bool optimise, const uint64_t *v, size_t nv,
-                   const uint64_t (*pairs)[2], size_t npairs)
+                   const uint64_t (*pairs)[2], size_t npairs, unsigned *blocks)
 {
         struct native plain, recovered;
         int diffs = 0, rebuilt;
@@ -313,6 +367,8 @@ static int compare(const char *name, const char *ir, bool optimise, const uint64
                         test_checks++;
                 }
         rebuilt = recovered.rebuilt;
+        if (blocks)
+                *blocks = recovered.blocks;
         bpfaot_jit__free(plain.jit);
         bpfaot_jit__free(recovered.jit);
         return rebuilt;
@@ -320,10 +376,15 @@ static int compare(const char *name, const char *ir, bool optimise, const uint64
 
 static void check_case(const struct ir_case *c)
 {
-        int rebuilt = compare(c->name, c->ir, false, vs, sizeof(vs) / sizeof(vs[0]), NULL, 0);
+        unsigned blocks = 0;
+        int rebuilt =
+            compare(c->name, c->ir, false, vs, sizeof(vs) / sizeof(vs[0]), NULL, 0, &blocks);
 
-        if (rebuilt >= 0)
-                CHECKF(rebuilt >= 1, "%s: no switch rebuilt (%d)", c->name, rebuilt);
+        if (rebuilt < 0)
+                return;
+        CHECKF(rebuilt >= 1, "%s: no switch rebuilt (%d)", c->name, rebuilt);
+        CHECKF(!c->max_blocks || blocks <= c->max_blocks,
+               "%s: %u blocks after recovery, at most %u expected", c->name, blocks, c->max_blocks);
 }
 
 /* ---- Generated functions (switch_gen.c) ---- */
@@ -375,7 +436,8 @@ static void run_generated(uint64_t seed, uint64_t count)
                 snprintf(name, sizeof(name), "seed %" PRIu64, s);
                 snprintf(crash_file, sizeof(crash_file), "switch_gen_%" PRIu64 ".ll", s);
                 crash_ir = g.ir;
-                r = compare(name, g.ir, s % 4 == 3, g.vs, g.nvs, ab, sizeof(ab) / sizeof(ab[0]));
+                r = compare(name, g.ir, s % 4 == 3, g.vs, g.nvs, ab, sizeof(ab) / sizeof(ab[0]),
+                            NULL);
                 crash_ir = NULL;
                 ran++;
                 rebuilt += r > 0;
@@ -443,7 +505,7 @@ static void run_file(const char *path)
                         p++;
         }
         printf("%s: switches rebuilt: %d\n", path,
-               compare(path, ir, optimise_file, v, nv, ab, sizeof(ab) / sizeof(ab[0])));
+               compare(path, ir, optimise_file, v, nv, ab, sizeof(ab) / sizeof(ab[0]), NULL));
         free(ir);
 }
 
