@@ -88,6 +88,8 @@ static long map_freeze(struct server *s, union bpf_attr *attr, unsigned int size
 
         if (!e)
                 return -EBADF;
+        if (server_map_mapped_writable(s, e->id))
+                return -EBUSY; /* the kernel's writecnt: a writable mapping still exists */
         return bpfaot_shm__freeze_map(s->shm, e->id);
 }
 

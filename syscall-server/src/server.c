@@ -458,6 +458,41 @@ __attribute__((visibility("default"))) int ioctl(int fd, unsigned long request, 
 
 typedef void *(*mmap_fn)(void *, size_t, int, int, int, off_t);
 
+typedef int (*munmap_fn)(void *, size_t);
+
+/* The next munmap() (libc's), looked up once. */
+static munmap_fn real_munmap(void)
+{
+        static munmap_fn fn;
+        munmap_fn f = __atomic_load_n(&fn, __ATOMIC_ACQUIRE);
+
+        if (!f) {
+                f = (munmap_fn)dlsym(RTLD_NEXT, "munmap");
+                __atomic_store_n(&fn, f, __ATOMIC_RELEASE);
+        }
+        return f;
+}
+
+/* A writable mapping of map `id` at [p, p + len) (under s->lock); unmapped again if it cannot be
+ * noted, so that no mapping escapes the freeze check. */
+static int note_writable(struct server *s, void *p, size_t len, uint32_t id)
+{
+        if (s->writable_cnt == s->writable_cap) {
+                size_t cap = s->writable_cap ? 2 * s->writable_cap : 8;
+                struct server_mapping *w = realloc(s->writable, cap * sizeof(*w));
+                if (!w) {
+                        real_munmap()(p, len);
+                        return -ENOMEM;
+                }
+                s->writable = w;
+                s->writable_cap = cap;
+        }
+        s->writable[s->writable_cnt] =
+            (struct server_mapping){(uintptr_t)p, (uintptr_t)p + len, id};
+        __atomic_store_n(&s->writable_cnt, s->writable_cnt + 1, __ATOMIC_RELAXED);
+        return 0;
+}
+
 /*
  * mmap() of a map's descriptor maps the map's values in the segment (a
  * skeleton's global data: bpf_object__load_skeleton maps .data, .bss and
@@ -477,10 +512,43 @@ static void *server_mmap(void *addr, size_t len, int prot, int flags, int fd, of
         *ours = e != NULL;
         if (e)
                 err = bpfaot_shm__mmap_map(s->shm, e->id, &req, &p);
+        if (e && !err && (prot & PROT_WRITE))
+                err = note_writable(s, p, len, e->id);
         pthread_mutex_unlock(&s->lock);
         if (err)
                 errno = -err;
-        return p;
+        return err ? MAP_FAILED : p;
+}
+
+/* munmap() of the whole of a writable map mapping ends it (only a whole one: the kernel counts
+ * what stays mapped). */
+__attribute__((visibility("default"))) int munmap(void *addr, size_t len)
+{
+        struct server *s = server_get();
+        uintptr_t lo = (uintptr_t)addr, hi = lo + len;
+        int ret = real_munmap()(addr, len);
+
+        if (ret || !__atomic_load_n(&s->writable_cnt, __ATOMIC_RELAXED))
+                return ret;
+        pthread_mutex_lock(&s->lock);
+        for (size_t i = 0; i < s->writable_cnt;) {
+                const struct server_mapping *m = &s->writable[i];
+                if (m->lo >= lo && m->hi <= hi) {
+                        s->writable[i] = s->writable[s->writable_cnt - 1];
+                        __atomic_store_n(&s->writable_cnt, s->writable_cnt - 1, __ATOMIC_RELAXED);
+                } else
+                        i++;
+        }
+        pthread_mutex_unlock(&s->lock);
+        return ret;
+}
+
+bool server_map_mapped_writable(struct server *s, uint32_t id)
+{
+        for (size_t i = 0; i < s->writable_cnt; i++)
+                if (s->writable[i].map_id == id)
+                        return true;
+        return false;
 }
 
 __attribute__((visibility("default"))) void *mmap(void *addr, size_t len, int prot, int flags,
@@ -589,6 +657,10 @@ __attribute__((destructor)) static void server_fini(void)
         s->orphan_cnt = 0;
         s->prog_orphans = NULL;
         s->prog_orphan_cnt = 0;
+        free(s->writable);
+        s->writable = NULL;
+        __atomic_store_n(&s->writable_cnt, 0, __ATOMIC_RELAXED);
+        s->writable_cap = 0;
         server_tracepoints_free(s);
         if (s->shm)
                 bpfaot_shm__close(s->shm);

@@ -63,7 +63,23 @@ struct server {
         /* The tracepoints whose ids it handed out (tracepoint.c): "cat/name", by id. */
         char **tp_names;
         size_t tp_cnt;
+        /*
+         * This process's writable mappings of maps: a map mapped writable
+         * cannot be frozen (-EBUSY), as the kernel's writecnt has it, until
+         * munmap() takes the whole mapping away. `writable_cnt` is read
+         * without the lock by munmap(), which most calls leave alone.
+         */
+        struct server_mapping *writable;
+        size_t writable_cnt, writable_cap;
 };
+
+struct server_mapping {
+        uintptr_t lo, hi;
+        uint32_t map_id;
+};
+
+/* Is map `id` mapped writable by this process? (Under s->lock.) */
+bool server_map_mapped_writable(struct server *s, uint32_t id);
 
 /* The server, or NULL when it could not be made (a message was logged). */
 struct server *server_get(void);

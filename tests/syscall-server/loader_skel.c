@@ -12,7 +12,9 @@
 #include "loader_check.h"
 #include "skel_counter.skel.h"
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,30 @@ static void mmap_refused(int fd, int prot, int flags, int err)
         errno = 0;
         p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), prot, flags, fd, 0);
         CHECK(p == MAP_FAILED && errno == err);
+}
+
+/*
+ * A map mapped writable cannot be frozen (-EBUSY, the kernel's writecnt)
+ * until the whole mapping is unmapped; once frozen, it maps read-only only.
+ */
+static void freeze_while_mapped(void)
+{
+        LIBBPF_OPTS(bpf_map_create_opts, mopts, .map_flags = BPF_F_MMAPABLE);
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "frz", 4, 8, 4, &mopts);
+        void *rw, *ro;
+
+        CHECK(fd >= 0);
+        rw = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        CHECK(rw != MAP_FAILED);
+        CHECK(bpf_map_freeze(fd) == -EBUSY);
+        ro = mmap(NULL, page, PROT_READ, MAP_SHARED, fd, 0);
+        CHECK(ro != MAP_FAILED);
+        CHECK(munmap(rw, page) == 0);
+        CHECK(bpf_map_freeze(fd) == 0); /* a read-only mapping does not count */
+        mmap_refused(fd, PROT_READ | PROT_WRITE, MAP_SHARED, EPERM);
+        CHECK(munmap(ro, page) == 0);
+        close(fd);
 }
 
 int main(int argc, char **argv)
@@ -53,6 +79,9 @@ int main(int argc, char **argv)
         /* .rodata is frozen, and read-only to programs: mapped read-only only. */
         mmap_refused(bpf_map__fd(skel->maps.rodata), PROT_READ | PROT_WRITE, MAP_SHARED, EPERM);
         mmap_refused(bpf_map__fd(skel->maps.bss), PROT_READ | PROT_WRITE, MAP_PRIVATE, EINVAL);
+        /* libbpf mapped .bss writable: it cannot be frozen now. */
+        CHECK(bpf_map_freeze(bpf_map__fd(skel->maps.bss)) == -EBUSY);
+        freeze_while_mapped();
 
         skel->links.skel_count =
             bpf_program__attach_uprobe_opts(skel->progs.skel_count, -1, argv[1], 0, &uopts);
