@@ -6,6 +6,7 @@
 
 #include <bpf/libbpf.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -222,12 +223,40 @@ static bool is_percpu(uint32_t type)
                type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
+/*
+ * An LPM_TRIE's key (struct bpf_lpm_trie_key: prefixlen, then the data):
+ * ADDRESS/LEN, the address an IPv4 or IPv6 one when the data has their size,
+ * its bytes in hex otherwise.
+ */
+static void print_lpm_prefix(const uint8_t *key, uint32_t key_size)
+{
+        char addr[INET6_ADDRSTRLEN];
+        uint32_t plen;
+        size_t n = key_size - sizeof(plen);
+        int af = n == 4 ? AF_INET : n == 16 ? AF_INET6 : 0;
+
+        memcpy(&plen, key, sizeof(plen));
+        if (af && inet_ntop(af, key + sizeof(plen), addr, sizeof(addr)))
+                printf("%s", addr);
+        else
+                print_hex(key + sizeof(plen), n);
+        printf("/%" PRIu32, plen);
+}
+
 /* One element, as bpftool prints it: a PERCPU value once per CPU, value_size bytes each. */
 static void print_elem(const struct bpfaot_shm_map_info *mi, const struct bpfaot_map *map,
                        const void *key, const uint8_t *value)
 {
         size_t stride = bpfaot_map__value_copy_size(map) / bpfaot_map__ncpus(map);
 
+        if (mi->type == BPF_MAP_TYPE_LPM_TRIE && mi->key_size > sizeof(uint32_t)) {
+                printf("prefix: ");
+                print_lpm_prefix(key, mi->key_size);
+                printf("  value: ");
+                print_hex(value, mi->value_size);
+                printf("\n");
+                return;
+        }
         if (!is_percpu(mi->type)) {
                 printf("key: ");
                 print_hex(key, mi->key_size);

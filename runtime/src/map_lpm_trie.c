@@ -10,13 +10,22 @@
  * and a node marked intermediate exists only to split two subtrees, holding
  * no value. BPF_F_NO_PREALLOC is required, as by the kernel.
  *
- * Nodes are allocated on demand in chunks and never returned to the system
- * before the map is freed: a deleted node goes to a free list and may be
- * reused. So a value pointer from a lookup stays readable and writable after
- * a concurrent delete (like the hash maps; the kernel has RCU for this).
+ * The state is one block (maps_internal.h), so a trie can live in a shared
+ * segment: a header, then an array of nodes linked by index. An intermediate
+ * node always has two children, so a trie of n prefixes has at most n - 1 of
+ * them: 2 * max_entries - 1 nodes are room for any trie the kernel's
+ * max_entries rule (-ENOSPC) admits. Nodes are handed out in index order the
+ * first time, then from a free list of deleted ones; a node never moves, so a
+ * value pointer from a lookup stays readable and writable after a concurrent
+ * delete (like the hash maps; the kernel has RCU for this).
  *
- * Locking: one read-write lock; lookups, lookup_copy and get_next_key read,
- * updates and deletes write.
+ * Locking: a private trie has one writer-preferring read-write lock
+ * (lookups, lookup_copy and get_next_key read, updates and deletes write);
+ * a shared one a process-shared robust mutex. Every change is made so that
+ * the trie reachable from the root stays well formed at each store; a
+ * process that dies holding the mutex may leave nodes that are neither
+ * linked nor free, or a wrong count, so the next taker rebuilds the free
+ * list and the count from what the root reaches.
  */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include "maps_internal.h"
@@ -36,11 +45,10 @@
  * the value with the largest key data and the node header (24 bytes). */
 #define LPM_VALUE_MAX ((4u << 20) - LPM_DATA_MAX - 24u)
 #define LPM_KEY_HDR   4u /* offsetof(struct bpf_lpm_trie_key, data) */
-#define CHUNK_MIN     16u
-#define CHUNK_MAX     4096u
+#define NIL           UINT32_MAX
 
 struct lpm_node {
-        struct lpm_node *child[2]; /* child[0]: free-list link while unused */
+        uint32_t child[2]; /* node indices or NIL; child[0]: free-list link while unused */
         uint32_t prefixlen;
         uint32_t intermediate; /* splits two subtrees, holds no value */
         uint8_t data[];        /* 8-aligned: key data (rounded to 8), then the value */
@@ -48,16 +56,42 @@ struct lpm_node {
 
 _Static_assert(sizeof(struct lpm_node) % 8 == 0, "values are 8-byte aligned");
 
+/* The block's header; the nodes follow at LPM_NODES_OFF. */
+struct lpm_shared {
+        pthread_rwlock_t rwlock; /* a private block's lock */
+        pthread_mutex_t mutex;   /* a shared block's lock */
+        uint32_t root;           /* NIL: empty */
+        uint32_t n_entries;      /* nodes with a value */
+        uint32_t n_used;         /* nodes [0, n_used) have been handed out once */
+        uint32_t free_list;
+};
+#define LPM_NODES_OFF BPFAOT_ROUND_UP(sizeof(struct lpm_shared), 64)
+
+/* This process's view of the block. */
 struct lpm_trie {
-        pthread_rwlock_t lock;
-        struct lpm_node *root;
-        uint32_t n_entries; /* nodes with a value */
+        struct lpm_shared *sh;
+        char *nodes;
+        bool shared;
+        uint32_t n_nodes; /* 2 * max_entries - 1 */
         uint32_t data_size, max_prefixlen;
         size_t node_size, value_off;
-        struct lpm_node *free_list;
-        char **chunks; /* every node lives in one: freed with the map */
-        size_t *chunk_len, n_chunks, chunk_cap;
 };
+
+/* Stores to the trie are made in program order: a process may die between any two. */
+#define ORDERED() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+
+static struct lpm_node *node_at(const struct lpm_trie *t, uint32_t i)
+{
+        return (struct lpm_node *)(t->nodes + (size_t)i * t->node_size);
+}
+
+/* Link `i` (fully made) at `link`, in one store. */
+static void set_link(uint32_t *link, uint32_t i)
+{
+        ORDERED();
+        *link = i;
+        ORDERED();
+}
 
 static int bit_at(const uint8_t *data, uint32_t index)
 {
@@ -98,13 +132,18 @@ static void *node_value(const struct lpm_trie *t, struct lpm_node *n)
         return n->data + t->value_off;
 }
 
-static int lpm_alloc(struct bpfaot_map *map)
+static size_t node_size(const struct bpfaot_map *map)
+{
+        size_t data_size = map->def.key_size - LPM_KEY_HDR;
+
+        return sizeof(struct lpm_node) + BPFAOT_ROUND_UP(data_size, 8) + map->value_stride;
+}
+
+static int lpm_block_size(const struct bpfaot_map *map, size_t *size)
 {
         const struct bpfaot_map_def *def = &map->def;
         uint32_t ro_wo = BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG;
-        struct lpm_trie *t;
-        pthread_rwlockattr_t attr;
-        int err;
+        size_t total;
 
         if (def->max_entries == 0 || !(def->map_flags & BPF_F_NO_PREALLOC) ||
             (def->map_flags & ~LPM_FLAGS) || (def->map_flags & ro_wo) == ro_wo ||
@@ -112,101 +151,186 @@ static int lpm_alloc(struct bpfaot_map *map)
             def->key_size > LPM_KEY_HDR + LPM_DATA_MAX || def->value_size == 0 ||
             def->value_size > LPM_VALUE_MAX)
                 return -EINVAL;
-        t = calloc(1, sizeof(*t));
+        /* 2 * max_entries - 1 nodes must be indexable below NIL. */
+        if (def->max_entries > NIL / 2 ||
+            __builtin_mul_overflow(node_size(map), 2 * (size_t)def->max_entries - 1, &total) ||
+            __builtin_add_overflow(total, LPM_NODES_OFF, &total) || total > BPFAOT_MAP_MAX_BYTES)
+                return -EINVAL;
+        *size = total;
+        return 0;
+}
+
+static int lpm_attach(struct bpfaot_map *map)
+{
+        struct lpm_trie *t = calloc(1, sizeof(*t));
+
         if (!t)
                 return -ENOMEM;
-        /*
-         * Writers first: with glibc's default (readers first) a steady stream
-         * of lookups from a few threads keeps an update waiting indefinitely.
-         */
-        if (pthread_rwlockattr_init(&attr)) {
-                free(t);
-                return -ENOMEM;
-        }
-        pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-        err = pthread_rwlock_init(&t->lock, &attr);
-        pthread_rwlockattr_destroy(&attr);
-        if (err) {
-                free(t);
-                return -ENOMEM;
-        }
-        t->data_size = def->key_size - LPM_KEY_HDR;
+        t->sh = map->block;
+        t->nodes = (char *)map->block + LPM_NODES_OFF;
+        t->shared = map->shared;
+        t->n_nodes = 2 * map->def.max_entries - 1;
+        t->data_size = map->def.key_size - LPM_KEY_HDR;
         t->max_prefixlen = t->data_size * 8;
         t->value_off = BPFAOT_ROUND_UP((size_t)t->data_size, 8);
-        t->node_size = sizeof(struct lpm_node) + t->value_off + map->value_stride;
+        t->node_size = node_size(map);
         map->priv = t;
         return 0;
 }
 
+static int lpm_alloc(struct bpfaot_map *map)
+{
+        struct lpm_shared *sh = map->block;
+        pthread_rwlockattr_t attr;
+        int err;
+
+        if (map->shared) {
+                err = bpfaot__map_lock_init(&sh->mutex, true);
+                if (err)
+                        return err;
+        } else {
+                /*
+                 * Writers first: with glibc's default (readers first) a steady stream
+                 * of lookups from a few threads keeps an update waiting indefinitely.
+                 */
+                if (pthread_rwlockattr_init(&attr))
+                        return -ENOMEM;
+                pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+                err = pthread_rwlock_init(&sh->rwlock, &attr);
+                pthread_rwlockattr_destroy(&attr);
+                if (err)
+                        return -ENOMEM;
+        }
+        sh->root = NIL;
+        sh->free_list = NIL;
+        err = lpm_attach(map);
+        if (err && !map->shared)
+                pthread_rwlock_destroy(&sh->rwlock);
+        return err;
+}
+
+/* A shared block's lock belongs to its segment, which other processes may still use. */
 static void lpm_free(struct bpfaot_map *map)
 {
         struct lpm_trie *t = map->priv;
 
-        for (size_t i = 0; i < t->n_chunks; i++)
-                free(t->chunks[i]);
-        free(t->chunks);
-        free(t->chunk_len);
-        pthread_rwlock_destroy(&t->lock);
+        if (!t->shared)
+                pthread_rwlock_destroy(&t->sh->rwlock);
         free(t);
 }
 
-/* Under the write lock: a fresh chunk of nodes onto the free list. */
-static int grow(struct lpm_trie *t)
+/*
+ * The mutex's owner died: it may have left nodes neither linked nor free, or
+ * a stale count. Walk what the root reaches (cutting any link that cannot be
+ * a node's), count its values, and make every other handed-out node free.
+ * Without memory for the walk, the trie is left as it is.
+ */
+static void repair(struct lpm_trie *t)
 {
-        size_t n = t->n_chunks ? t->chunk_len[t->n_chunks - 1] * 2 : CHUNK_MIN;
-        char *chunk;
+        struct lpm_shared *sh = t->sh;
+        uint32_t used = sh->n_used < t->n_nodes ? sh->n_used : t->n_nodes;
+        uint8_t *seen = calloc((size_t)used / 8 + 1, 1);
+        uint32_t *stack = malloc(((size_t)used + 1) * sizeof(*stack));
+        uint32_t depth = 0, entries = 0;
 
-        if (n > CHUNK_MAX)
-                n = CHUNK_MAX;
-        if (t->n_chunks == t->chunk_cap) {
-                size_t cap = t->chunk_cap ? t->chunk_cap * 2 : 8;
-                char **chunks = realloc(t->chunks, cap * sizeof(*chunks));
-                size_t *lens;
-
-                if (!chunks)
-                        return -ENOMEM;
-                t->chunks = chunks;
-                lens = realloc(t->chunk_len, cap * sizeof(*lens));
-                if (!lens)
-                        return -ENOMEM;
-                t->chunk_len = lens;
-                t->chunk_cap = cap;
+        if (!seen || !stack)
+                goto out;
+        sh->n_used = used;
+        if (sh->root >= used)
+                sh->root = NIL;
+        if (sh->root != NIL) {
+                stack[depth++] = sh->root;
+                seen[sh->root / 8] |= (uint8_t)(1u << (sh->root % 8));
         }
-        chunk = calloc(n, t->node_size);
-        if (!chunk)
-                return -ENOMEM;
-        t->chunks[t->n_chunks] = chunk;
-        t->chunk_len[t->n_chunks++] = n;
-        for (size_t i = n; i-- > 0;) {
-                struct lpm_node *node = (struct lpm_node *)(chunk + i * t->node_size);
+        while (depth) {
+                struct lpm_node *n = node_at(t, stack[--depth]);
 
-                node->child[0] = t->free_list;
-                t->free_list = node;
+                entries += !n->intermediate;
+                for (int c = 0; c < 2; c++) {
+                        uint32_t i = n->child[c];
+
+                        if (i == NIL)
+                                continue;
+                        if (i >= used || (seen[i / 8] >> (i % 8)) & 1) {
+                                n->child[c] = NIL;
+                                continue;
+                        }
+                        seen[i / 8] |= (uint8_t)(1u << (i % 8));
+                        stack[depth++] = i;
+                }
         }
-        return 0;
+        sh->n_entries = entries;
+        sh->free_list = NIL;
+        for (uint32_t i = used; i-- > 0;) {
+                if ((seen[i / 8] >> (i % 8)) & 1)
+                        continue;
+                node_at(t, i)->child[1] = NIL;
+                node_at(t, i)->child[0] = sh->free_list;
+                sh->free_list = i;
+        }
+out:
+        free(seen);
+        free(stack);
 }
 
-/* Under the write lock: a node for prefix (plen, data), children empty. */
-static struct lpm_node *node_new(struct lpm_trie *t, uint32_t plen, const uint8_t *data)
+static void lock_write(struct lpm_trie *t)
 {
-        struct lpm_node *n;
+        if (!t->shared) {
+                pthread_rwlock_wrlock(&t->sh->rwlock);
+        } else if (pthread_mutex_lock(&t->sh->mutex) == EOWNERDEAD) {
+                repair(t);
+                pthread_mutex_consistent(&t->sh->mutex);
+        }
+}
 
-        if (!t->free_list && grow(t))
-                return NULL;
-        n = t->free_list;
-        t->free_list = n->child[0];
-        n->child[0] = n->child[1] = NULL;
+static void lock_read(struct lpm_trie *t)
+{
+        if (t->shared)
+                lock_write(t);
+        else
+                pthread_rwlock_rdlock(&t->sh->rwlock);
+}
+
+static void unlock(struct lpm_trie *t)
+{
+        if (t->shared)
+                pthread_mutex_unlock(&t->sh->mutex);
+        else
+                pthread_rwlock_unlock(&t->sh->rwlock);
+}
+
+/* Under the write lock: a node for prefix (plen, data), children empty; NIL if none is left. */
+static uint32_t node_new(struct lpm_trie *t, uint32_t plen, const uint8_t *data)
+{
+        struct lpm_shared *sh = t->sh;
+        struct lpm_node *n;
+        uint32_t i = sh->free_list;
+
+        if (i != NIL)
+                sh->free_list = node_at(t, i)->child[0];
+        else if (sh->n_used < t->n_nodes)
+                i = sh->n_used++;
+        else
+                return NIL;
+        ORDERED();
+        n = node_at(t, i);
+        n->child[0] = n->child[1] = NIL;
         n->prefixlen = plen;
         n->intermediate = 0;
         memcpy(n->data, data, t->data_size);
-        return n;
+        return i;
 }
 
-static void node_release(struct lpm_trie *t, struct lpm_node *n)
+/* Under the write lock: node i, linked nowhere now, is free. */
+static void node_release(struct lpm_trie *t, uint32_t i)
 {
-        n->child[1] = NULL;
-        n->child[0] = t->free_list;
-        t->free_list = n;
+        struct lpm_node *n = node_at(t, i);
+
+        ORDERED();
+        n->child[1] = NIL;
+        n->child[0] = t->sh->free_list;
+        ORDERED();
+        t->sh->free_list = i;
 }
 
 /* Under a lock: the node with the longest prefix covering the key, or NULL. */
@@ -214,17 +338,21 @@ static struct lpm_node *longest_match(const struct lpm_trie *t, const void *key)
 {
         uint32_t plen = key_prefixlen(key);
         const uint8_t *data = key_data(key);
-        struct lpm_node *n = t->root, *found = NULL;
+        uint32_t i = t->sh->root;
+        struct lpm_node *found = NULL;
 
         if (plen > t->max_prefixlen)
                 return NULL;
-        while (n && n->prefixlen <= plen &&
-               common_bits(n->data, data, n->prefixlen) == n->prefixlen) {
+        while (i != NIL) {
+                struct lpm_node *n = node_at(t, i);
+
+                if (n->prefixlen > plen || common_bits(n->data, data, n->prefixlen) != n->prefixlen)
+                        break;
                 if (!n->intermediate)
                         found = n;
                 if (n->prefixlen == t->max_prefixlen)
                         break;
-                n = n->child[bit_at(data, n->prefixlen)];
+                i = n->child[bit_at(data, n->prefixlen)];
         }
         return found;
 }
@@ -235,10 +363,10 @@ static void *lpm_lookup(struct bpfaot_map *map, const void *key)
         struct lpm_node *n;
         void *v;
 
-        pthread_rwlock_rdlock(&t->lock);
+        lock_read(t);
         n = longest_match(t, key);
         v = n ? node_value(t, n) : NULL;
-        pthread_rwlock_unlock(&t->lock);
+        unlock(t);
         return v;
 }
 
@@ -247,11 +375,11 @@ static int lpm_lookup_copy(struct bpfaot_map *map, const void *key, void *value)
         struct lpm_trie *t = map->priv;
         struct lpm_node *n;
 
-        pthread_rwlock_rdlock(&t->lock);
+        lock_read(t);
         n = longest_match(t, key);
         if (n)
                 memcpy(value, node_value(t, n), map->def.value_size);
-        pthread_rwlock_unlock(&t->lock);
+        unlock(t);
         return n ? 0 : -ENOENT;
 }
 
@@ -259,17 +387,19 @@ static int lpm_lookup_copy(struct bpfaot_map *map, const void *key, void *value)
  * Under a lock: walk towards the node holding exactly the key's prefix. *slot
  * receives the link where the walk stopped (at that node, or where it would
  * go), *matched how many bits of the stopping node match the key; path (if
- * not NULL) the links followed, *depth their count.
+ * not NULL) the links followed, *depth their count. Returns the stopping
+ * node's index, NIL if the walk ended at an empty link.
  */
-static struct lpm_node *walk_exact(struct lpm_trie *t, const void *key, struct lpm_node ***slot,
-                                   uint32_t *matched, struct lpm_node ***path, size_t *depth)
+static uint32_t walk_exact(struct lpm_trie *t, const void *key, uint32_t **slot, uint32_t *matched,
+                           uint32_t **path, size_t *depth)
 {
         uint32_t plen = key_prefixlen(key);
         const uint8_t *data = key_data(key);
-        struct lpm_node **link = &t->root, *n;
+        uint32_t *link = &t->sh->root, i;
 
         *matched = 0;
-        while ((n = *link)) {
+        while ((i = *link) != NIL) {
+                struct lpm_node *n = node_at(t, i);
                 uint32_t lim = n->prefixlen < plen ? n->prefixlen : plen;
 
                 *matched = common_bits(n->data, data, lim);
@@ -281,7 +411,7 @@ static struct lpm_node *walk_exact(struct lpm_trie *t, const void *key, struct l
                 link = &n->child[bit_at(data, n->prefixlen)];
         }
         *slot = link;
-        return n;
+        return i;
 }
 
 /* An element is added: BPF_EXIST wants an existing one, max_entries bounds the count. */
@@ -289,7 +419,7 @@ static long admit(struct lpm_trie *t, uint32_t max_entries, uint64_t flags)
 {
         if (flags == BPF_EXIST)
                 return -ENOENT;
-        if (t->n_entries >= max_entries)
+        if (t->sh->n_entries >= max_entries)
                 return -ENOSPC;
         return 0;
 }
@@ -297,12 +427,13 @@ static long admit(struct lpm_trie *t, uint32_t max_entries, uint64_t flags)
 static long lpm_update_locked(struct bpfaot_map *map, struct lpm_trie *t, const void *key,
                               const void *value, uint64_t flags)
 {
-        uint32_t plen = key_prefixlen(key), matched;
+        uint32_t plen = key_prefixlen(key), matched, *slot, ni, nodei, spliti;
         const uint8_t *data = key_data(key);
-        struct lpm_node **slot, *n, *node, *split;
+        struct lpm_node *n, *node, *split;
         long rc;
 
-        n = walk_exact(t, key, &slot, &matched, NULL, NULL);
+        ni = walk_exact(t, key, &slot, &matched, NULL, NULL);
+        n = ni != NIL ? node_at(t, ni) : NULL;
         if (n && matched == n->prefixlen && n->prefixlen == plen) { /* this very prefix */
                 if (!n->intermediate && flags == BPF_NOEXIST)
                         return -EEXIST;
@@ -311,7 +442,7 @@ static long lpm_update_locked(struct bpfaot_map *map, struct lpm_trie *t, const 
                         if (rc)
                                 return rc;
                         n->intermediate = 0;
-                        t->n_entries++;
+                        t->sh->n_entries++;
                 }
                 /* The kernel replaces the node: the key's bits past the prefix are kept too. */
                 memcpy(n->data, data, t->data_size);
@@ -321,27 +452,29 @@ static long lpm_update_locked(struct bpfaot_map *map, struct lpm_trie *t, const 
         rc = admit(t, map->def.max_entries, flags);
         if (rc)
                 return rc;
-        node = node_new(t, plen, data);
-        if (!node)
+        nodei = node_new(t, plen, data);
+        if (nodei == NIL)
                 return -ENOMEM;
+        node = node_at(t, nodei);
         memcpy(node_value(t, node), value, map->def.value_size);
         if (!n) {
-                *slot = node;
+                set_link(slot, nodei);
         } else if (matched == plen) { /* the new prefix covers n: it becomes n's parent */
-                node->child[bit_at(n->data, matched)] = n;
-                *slot = node;
+                node->child[bit_at(n->data, matched)] = ni;
+                set_link(slot, nodei);
         } else { /* they part after `matched` bits: an intermediate node splits them */
-                split = node_new(t, matched, n->data);
-                if (!split) {
-                        node_release(t, node);
+                spliti = node_new(t, matched, n->data);
+                if (spliti == NIL) {
+                        node_release(t, nodei);
                         return -ENOMEM;
                 }
+                split = node_at(t, spliti);
                 split->intermediate = 1;
-                split->child[bit_at(data, matched)] = node;
-                split->child[!bit_at(data, matched)] = n;
-                *slot = split;
+                split->child[bit_at(data, matched)] = nodei;
+                split->child[!bit_at(data, matched)] = ni;
+                set_link(slot, spliti);
         }
-        t->n_entries++;
+        t->sh->n_entries++;
         return 0;
 }
 
@@ -354,9 +487,9 @@ static long lpm_update(struct bpfaot_map *map, const void *key, const void *valu
         (void)allcpus;
         if (flags > BPF_EXIST || key_prefixlen(key) > t->max_prefixlen)
                 return -EINVAL;
-        pthread_rwlock_wrlock(&t->lock);
+        lock_write(t);
         rc = lpm_update_locked(map, t, key, value, flags);
-        pthread_rwlock_unlock(&t->lock);
+        unlock(t);
         return rc;
 }
 
@@ -364,48 +497,55 @@ static long lpm_delete(struct bpfaot_map *map, const void *key)
 {
         struct lpm_trie *t = map->priv;
         uint32_t plen = key_prefixlen(key), matched = 0;
-        struct lpm_node **slot, **parent_slot = NULL, *n, *parent = NULL, **link;
+        uint32_t *slot, *parent_slot = NULL, *link, ni, parenti = NIL;
+        struct lpm_node *n = NULL, *parent = NULL;
         long rc = 0;
 
         if (plen > t->max_prefixlen)
                 return -EINVAL;
-        pthread_rwlock_wrlock(&t->lock);
+        lock_write(t);
         /* The walk of walk_exact, keeping the parent. */
-        for (link = &t->root; (n = *link); link = &n->child[bit_at(key_data(key), n->prefixlen)]) {
-                uint32_t lim = n->prefixlen < plen ? n->prefixlen : plen;
+        for (link = &t->sh->root; (ni = *link) != NIL;
+             link = &n->child[bit_at(key_data(key), n->prefixlen)]) {
+                uint32_t lim;
 
+                n = node_at(t, ni);
+                lim = n->prefixlen < plen ? n->prefixlen : plen;
                 matched = common_bits(n->data, key_data(key), lim);
                 if (matched != n->prefixlen || n->prefixlen == plen)
                         break;
                 parent_slot = link;
                 parent = n;
+                parenti = ni;
         }
         slot = link;
-        if (!n || n->prefixlen != plen || matched != plen || n->intermediate) {
+        if (ni == NIL || n->prefixlen != plen || matched != plen || n->intermediate) {
                 rc = -ENOENT;
-        } else if (n->child[0] && n->child[1]) { /* still needed to split its subtrees */
+        } else if (n->child[0] != NIL && n->child[1] != NIL) { /* still splits its subtrees */
                 n->intermediate = 1;
-                t->n_entries--;
-        } else if (parent && parent->intermediate && !n->child[0] && !n->child[1]) {
+                t->sh->n_entries--;
+        } else if (parent && parent->intermediate && n->child[0] == NIL && n->child[1] == NIL) {
                 /* the split parent is pointless without n: its other child replaces it */
-                *parent_slot = parent->child[parent->child[0] == n];
-                node_release(t, parent);
-                node_release(t, n);
-                t->n_entries--;
+                set_link(parent_slot, parent->child[parent->child[0] == ni]);
+                node_release(t, parenti);
+                node_release(t, ni);
+                t->sh->n_entries--;
         } else {
-                *slot = n->child[0] ? n->child[0] : n->child[1];
-                node_release(t, n);
-                t->n_entries--;
+                set_link(slot, n->child[0] != NIL ? n->child[0] : n->child[1]);
+                node_release(t, ni);
+                t->sh->n_entries--;
         }
-        pthread_rwlock_unlock(&t->lock);
+        unlock(t);
         return rc;
 }
 
-/* The first node in post-order under n: more specific prefixes before less specific ones. */
-static struct lpm_node *first_postorder(struct lpm_node *n)
+/* The first node in post-order under i: more specific prefixes before less specific ones. */
+static struct lpm_node *first_postorder(const struct lpm_trie *t, uint32_t i)
 {
-        while (n->child[0] || n->child[1])
-                n = n->child[0] ? n->child[0] : n->child[1];
+        struct lpm_node *n = node_at(t, i);
+
+        while (n->child[0] != NIL || n->child[1] != NIL)
+                n = node_at(t, n->child[0] != NIL ? n->child[0] : n->child[1]);
         return n; /* a leaf, never intermediate (those have two children) */
 }
 
@@ -419,28 +559,29 @@ static void copy_key(const struct lpm_trie *t, const struct lpm_node *n, void *n
 static int lpm_get_next_key(struct bpfaot_map *map, const void *key, void *next_key)
 {
         struct lpm_trie *t = map->priv;
-        struct lpm_node **path[LPM_DATA_MAX * 8 + 1], **slot, *n, *next = NULL;
-        uint32_t matched;
+        uint32_t *path[LPM_DATA_MAX * 8 + 1], *slot, matched, ni;
+        struct lpm_node *n, *next = NULL;
         size_t depth = 0;
         int rc = 0;
 
-        pthread_rwlock_rdlock(&t->lock);
-        if (!t->root) {
+        lock_read(t);
+        if (t->sh->root == NIL) {
                 rc = -ENOENT;
                 goto out;
         }
         if (key && key_prefixlen(key) <= t->max_prefixlen) {
-                n = walk_exact(t, key, &slot, &matched, path, &depth);
+                ni = walk_exact(t, key, &slot, &matched, path, &depth);
+                n = ni != NIL ? node_at(t, ni) : NULL;
                 if (n && n->prefixlen == key_prefixlen(key) && matched == n->prefixlen &&
                     !n->intermediate) {
                         /* After n: the next subtree to its right, else the first ancestor with a
                          * value. */
                         for (size_t i = depth - 1; i > 0 && !next; i--) {
-                                struct lpm_node *parent = *path[i - 1];
+                                struct lpm_node *parent = node_at(t, *path[i - 1]);
 
-                                n = *path[i];
-                                if (parent->child[0] == n && parent->child[1])
-                                        next = first_postorder(parent->child[1]);
+                                ni = *path[i];
+                                if (parent->child[0] == ni && parent->child[1] != NIL)
+                                        next = first_postorder(t, parent->child[1]);
                                 else if (!parent->intermediate)
                                         next = parent;
                         }
@@ -449,24 +590,19 @@ static int lpm_get_next_key(struct bpfaot_map *map, const void *key, void *next_
                         goto out;
                 }
         }
-        next = first_postorder(t->root);
+        next = first_postorder(t, t->sh->root);
 out:
         if (next)
                 copy_key(t, next, next_key);
-        pthread_rwlock_unlock(&t->lock);
+        unlock(t);
         return rc;
 }
 
 static bool lpm_owns(const struct bpfaot_map *map, uintptr_t p, size_t size)
 {
-        struct lpm_trie *t = map->priv;
-        bool inside = false;
+        const struct lpm_trie *t = map->priv;
 
-        pthread_rwlock_rdlock(&t->lock);
-        for (size_t i = 0; i < t->n_chunks && !inside; i++)
-                inside = bpfaot_range_inside(p, size, t->chunks[i], t->chunk_len[i] * t->node_size);
-        pthread_rwlock_unlock(&t->lock);
-        return inside;
+        return bpfaot_range_inside(p, size, t->nodes, (size_t)t->n_nodes * t->node_size);
 }
 
 const struct bpfaot_map_ops bpfaot_lpm_trie_ops = {
@@ -478,4 +614,6 @@ const struct bpfaot_map_ops bpfaot_lpm_trie_ops = {
     .lookup_copy = lpm_lookup_copy,
     .get_next_key = lpm_get_next_key,
     .owns = lpm_owns,
+    .block_size = lpm_block_size,
+    .attach = lpm_attach,
 };

@@ -355,6 +355,44 @@ static void test_concurrent(void)
         bpfaot_map__free(shared);
 }
 
+/*
+ * Full tries, over and over: 32 prefixes that need 31 intermediate nodes
+ * (all the nodes a trie of 32 can have), then rounds of random prefixes
+ * until 32 are stored; each time a 33rd is -ENOSPC and deleting every key
+ * get_next_key names empties the trie. Nodes freed by one round serve the
+ * next without running out.
+ */
+static void test_full_rounds(void)
+{
+        struct bpfaot_map *m;
+        struct key4 k, next;
+        uint32_t v = 5, n;
+        int err;
+
+        m = make(sizeof(struct key4), 4, 32, BPF_F_NO_PREALLOC, &err);
+        CHECK(m);
+        for (int r = 0; r < 40; r++) {
+                for (n = 0; n < 32;) {
+                        long rc;
+
+                        k = r == 0 ? k4(32, 10, 0, 0, (uint8_t)(8 * n))
+                                   : k4(16 + rnd() % 17, 10, (uint8_t)rnd(), (uint8_t)rnd(),
+                                        (uint8_t)rnd());
+                        rc = bpfaot_map__update_elem(m, &k, &v, BPF_NOEXIST);
+                        CHECK(rc == 0 || rc == -EEXIST);
+                        n += rc == 0;
+                }
+                k = k4(32, 11, 0, 0, (uint8_t)r);
+                CHECK_EQ(bpfaot_map__update_elem(m, &k, &v, BPF_ANY), -ENOSPC);
+                for (n = 0; bpfaot_map__get_next_key(m, NULL, &next) == 0; n++) {
+                        CHECK_EQ(val(m, next), 5);
+                        CHECK_EQ(bpfaot_map__delete_elem(m, &next), 0);
+                }
+                CHECK_EQ(n, 32);
+        }
+        bpfaot_map__free(m);
+}
+
 int main(void)
 {
         test_create();
@@ -363,5 +401,6 @@ int main(void)
         test_max_entries();
         test_model();
         test_concurrent();
+        test_full_rounds();
         return 0;
 }

@@ -351,6 +351,170 @@ static void keyless_views(uint32_t type)
         area_fini(&ar);
 }
 
+/* An LPM_TRIE key: prefixlen, then an IPv4 address. */
+struct lpm_key {
+        uint32_t plen;
+        uint8_t a[4];
+};
+
+static struct lpm_key lk(uint32_t plen, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+        struct lpm_key k = {plen, {a, b, c, d}};
+        return k;
+}
+
+/* The value of the longest prefix covering address a.b.c.d, 0 if none. */
+static uint64_t lpm_match(struct bpfaot_map *m, uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+        struct lpm_key k = lk(32, a, b, c, d);
+        uint64_t v = 0;
+
+        return bpfaot_map__lookup_copy(m, &k, &v) == 0 ? v : 0;
+}
+
+/*
+ * Sixteen /32 prefixes 10.0.0.(16 * i): a full binary trie, 15 intermediate
+ * nodes besides them, so 2 * 16 - 1 nodes, all a trie of 16 can have. Each is
+ * added, found and counted; a 17th prefix is -ENOSPC; then all are deleted.
+ */
+static void lpm_fill(struct bpfaot_map *add, struct bpfaot_map *look)
+{
+        struct lpm_key k;
+        uint64_t v;
+
+        for (uint32_t i = 0; i < 16; i++) {
+                k = lk(32, 10, 0, 0, (uint8_t)(16 * i));
+                v = 100 + i;
+                CHECK_EQ(bpfaot_map__update_elem(add, &k, &v, BPF_NOEXIST), 0);
+        }
+        for (uint32_t i = 0; i < 16; i++)
+                CHECK_EQ(lpm_match(look, 10, 0, 0, (uint8_t)(16 * i)), 100 + i);
+        CHECK_EQ(lpm_match(look, 10, 0, 0, 1), 0);
+        CHECK_EQ(count_keys(look), 16);
+        k = lk(32, 10, 0, 0, 1);
+        CHECK_EQ(bpfaot_map__update_elem(add, &k, &v, BPF_ANY), -ENOSPC);
+        k = lk(28, 10, 0, 0, 0); /* an intermediate node's prefix: a new entry too */
+        CHECK_EQ(bpfaot_map__update_elem(look, &k, &v, BPF_ANY), -ENOSPC);
+        k = lk(32, 10, 0, 0, 32); /* replacing needs no room */
+        v = 7;
+        CHECK_EQ(bpfaot_map__update_elem(look, &k, &v, BPF_EXIST), 0);
+        CHECK_EQ(lpm_match(add, 10, 0, 0, 32), 7);
+        for (uint32_t i = 0; i < 16; i++) {
+                k = lk(32, 10, 0, 0, (uint8_t)(16 * i));
+                CHECK_EQ(bpfaot_map__delete_elem(look, &k), 0);
+        }
+        CHECK_EQ(count_keys(add), 0);
+}
+
+/*
+ * LPM_TRIE: prefixes a forked process adds (with a view of its own) match
+ * longest-first through a second view; deletes, a full trie (-ENOSPC), and
+ * processes killed while they add and delete prefixes: the lock is taken
+ * again, and a trie needing every node fits once more afterwards.
+ */
+static void lpm_views(void)
+{
+        enum { ROUNDS = 30 };
+        struct bpfaot_map_def def = {.name = "lpm",
+                                     .type = BPF_MAP_TYPE_LPM_TRIE,
+                                     .key_size = sizeof(struct lpm_key),
+                                     .value_size = 8,
+                                     .max_entries = 16,
+                                     .map_flags = BPF_F_NO_PREALLOC};
+        struct bpfaot_map *m, *v;
+        struct lpm_key k;
+        struct area ar;
+        uint64_t *p;
+        pid_t pid;
+        int st;
+
+        area_init(&ar);
+        m = create(&ar, &def);
+        v = attach(&ar, m, ar.b);
+        CHECK(m->block != v->block);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                struct bpfaot_map *h = attach(&ar, m, map_view(ar.fd));
+                struct lpm_key add[] = {lk(8, 10, 0, 0, 0), lk(16, 10, 1, 0, 0),
+                                        lk(24, 10, 1, 2, 0), lk(16, 192, 168, 0, 0),
+                                        lk(0, 0, 0, 0, 0)};
+
+                for (uint64_t i = 0; i < sizeof(add) / sizeof(add[0]); i++) {
+                        uint64_t x = i + 1;
+
+                        CHECK_EQ(bpfaot_map__update_elem(h, &add[i], &x, BPF_NOEXIST), 0);
+                }
+                bpfaot_map__free(h);
+                _exit(0);
+        }
+        CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        CHECK_EQ(lpm_match(v, 10, 1, 2, 3), 3);
+        CHECK_EQ(lpm_match(v, 10, 1, 9, 9), 2);
+        CHECK_EQ(lpm_match(v, 10, 9, 9, 9), 1);
+        CHECK_EQ(lpm_match(v, 192, 168, 1, 1), 4);
+        CHECK_EQ(lpm_match(v, 8, 8, 8, 8), 5);
+        CHECK_EQ(count_keys(v), 5);
+        /* A value pointer from one view writes what the other reads. */
+        k = lk(32, 10, 1, 2, 3);
+        p = bpfaot_map__lookup_elem(v, &k);
+        CHECK(p != NULL);
+        *p = 0xfeedf00d;
+        CHECK_EQ(lpm_match(m, 10, 1, 2, 200), 0xfeedf00d);
+        k = lk(16, 10, 1, 0, 0);
+        CHECK_EQ(bpfaot_map__delete_elem(m, &k), 0);
+        CHECK_EQ(bpfaot_map__delete_elem(v, &k), -ENOENT);
+        CHECK_EQ(lpm_match(v, 10, 1, 9, 9), 1);
+        CHECK_EQ(lpm_match(v, 10, 1, 2, 3), 0xfeedf00d);
+        k = lk(0, 0, 0, 0, 0);
+        CHECK_EQ(bpfaot_map__delete_elem(v, &k), 0);
+        CHECK_EQ(lpm_match(m, 8, 8, 8, 8), 0);
+        CHECK_EQ(count_keys(m), 3);
+        k = lk(8, 10, 0, 0, 0);
+        CHECK_EQ(bpfaot_map__delete_elem(v, &k), 0);
+        k = lk(24, 10, 1, 2, 0);
+        CHECK_EQ(bpfaot_map__delete_elem(m, &k), 0);
+        k = lk(16, 192, 168, 0, 0);
+        CHECK_EQ(bpfaot_map__delete_elem(v, &k), 0);
+        CHECK_EQ(count_keys(m), 0);
+        lpm_fill(m, v);
+        for (int r = 0; r < ROUNDS; r++) {
+                struct timespec ts = {0, (long)(1 + r % 7) * 1000000};
+
+                pid = fork();
+                CHECK(pid >= 0);
+                if (pid == 0) {
+                        struct bpfaot_map *h = attach(&ar, m, map_view(ar.fd));
+
+                        for (uint64_t i = 0;; i++) {
+                                uint32_t n = (uint32_t)(i * 13) % 64;
+                                struct lpm_key key =
+                                    lk(n % 2 ? 32 : 30 - n % 3, 10, 0, 0, (uint8_t)(n * 4));
+
+                                if (i % 3 == 2)
+                                        bpfaot_map__delete_elem(h, &key);
+                                else
+                                        bpfaot_map__update_elem(h, &key, &i, BPF_ANY);
+                        }
+                }
+                nanosleep(&ts, NULL);
+                CHECK(kill(pid, SIGKILL) == 0);
+                CHECK(waitpid(pid, &st, 0) == pid);
+                alarm(20);
+                for (uint32_t n = 0; n < 64; n++)
+                        for (uint32_t plen = 28; plen <= 32; plen++) {
+                                k = lk(plen, 10, 0, 0, (uint8_t)(n * 4));
+                                bpfaot_map__delete_elem(m, &k);
+                        }
+                CHECK_EQ(count_keys(v), 0);
+                lpm_fill(v, m);
+                alarm(0);
+        }
+        bpfaot_map__free(v);
+        bpfaot_map__free(m);
+        area_fini(&ar);
+}
+
 static void *no_room(void *ctx, size_t size)
 {
         (void)ctx, (void)size;
@@ -361,11 +525,10 @@ static void bad_inputs(void)
 {
         struct bpfaot_map_def hash = {
             .type = BPF_MAP_TYPE_HASH, .key_size = 4, .value_size = 8, .max_entries = 8};
-        struct bpfaot_map_def trie = {.type = BPF_MAP_TYPE_LPM_TRIE,
-                                      .key_size = 8,
-                                      .value_size = 8,
-                                      .max_entries = 16,
-                                      .map_flags = BPF_F_NO_PREALLOC};
+        struct bpfaot_map_def perf = {.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+                                      .key_size = 4,
+                                      .value_size = 4,
+                                      .max_entries = 16};
         struct bpfaot_map_place full = {.alloc = no_room, .shared = true};
         struct bpfaot_map *m = (struct bpfaot_map *)&hash, *h;
         struct area ar;
@@ -373,7 +536,7 @@ static void bad_inputs(void)
         /* A segment without room, and a family that cannot live in one. */
         CHECK_EQ(bpfaot__map_create_at(&hash, &full, &m), -ENOSPC);
         CHECK(m == NULL);
-        CHECK_EQ(bpfaot__map_create_at(&trie, &full, &m), -EOPNOTSUPP);
+        CHECK_EQ(bpfaot__map_create_at(&perf, &full, &m), -EOPNOTSUPP);
         area_init(&ar);
         m = create(&ar, &hash);
         /* A block of another size than the definition makes, or no block. */
@@ -381,7 +544,7 @@ static void bad_inputs(void)
         CHECK_EQ(bpfaot__map_attach(&m->def, 1, m->block, m->block_size - 64, &h), -EINVAL);
         CHECK(h == NULL);
         CHECK_EQ(bpfaot__map_attach(&m->def, 1, NULL, m->block_size, &h), -EINVAL);
-        CHECK_EQ(bpfaot__map_attach(&trie, 1, m->block, m->block_size, &h), -EOPNOTSUPP);
+        CHECK_EQ(bpfaot__map_attach(&perf, 1, m->block, m->block_size, &h), -EOPNOTSUPP);
         bpfaot_map__free(m);
         area_fini(&ar);
 }
@@ -400,6 +563,7 @@ int main(void)
         keyless_views(BPF_MAP_TYPE_QUEUE);
         keyless_views(BPF_MAP_TYPE_STACK);
         keyless_views(BPF_MAP_TYPE_BLOOM_FILTER);
+        lpm_views();
         bad_inputs();
         printf("map_shared: ok\n");
         return 0;

@@ -661,11 +661,10 @@ static void test_not_segments(void)
 static void test_refused_and_full(void)
 {
         const char *name = seg_name("full"), *table = seg_name("table");
-        struct bpfaot_map_def trie = {.type = BPF_MAP_TYPE_LPM_TRIE,
-                                      .key_size = 8,
-                                      .value_size = 8,
-                                      .max_entries = 16,
-                                      .map_flags = BPF_F_NO_PREALLOC};
+        struct bpfaot_map_def perf = {.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+                                      .key_size = 4,
+                                      .value_size = 4,
+                                      .max_entries = 16};
         struct bpfaot_map_def bad = array_def, big = array_def, small = array_def;
         static const char init[200] = {1};
         struct bpfaot_shm_info before, after;
@@ -690,7 +689,7 @@ static void test_refused_and_full(void)
         CHECK_EQ(bpfaot_shm__remove(name), 0);
         shm = seg_create(name, before.used + 8192);
 
-        CHECK_EQ(bpfaot_shm__create_map(shm, &trie, &id), -EOPNOTSUPP);
+        CHECK_EQ(bpfaot_shm__create_map(shm, &perf, &id), -EOPNOTSUPP);
         bad.key_size = 8;
         CHECK_EQ(bpfaot_shm__create_map(shm, &bad, &id), -EINVAL);
         bad = array_def;
@@ -1149,6 +1148,105 @@ static void test_ringbuf_segment(void)
         bpfaot_shm__close(shm);
 }
 
+/* An LPM_TRIE key with an IPv6 address. */
+struct lpm6_key {
+        uint32_t plen;
+        uint8_t a[16];
+};
+
+/* The value of the longest prefix covering 2001:db8:X::Y (0 if none), through `m`. */
+static uint64_t lpm6_match(struct bpfaot_map *m, uint8_t x, uint8_t y)
+{
+        struct lpm6_key k = {128, {0x20, 0x01, 0x0d, 0xb8, 0, x, [15] = y}};
+        uint64_t v = 0;
+
+        return bpfaot_map__lookup_copy(m, &k, &v) == 0 ? v : 0;
+}
+
+/*
+ * An LPM_TRIE in a named segment: a child opens it by name and adds
+ * prefixes, the parent's handle matches them longest first and deletes one,
+ * which a second child no longer finds. A segment without room for the
+ * trie's nodes refuses it (-ENOSPC) and keeps its room.
+ */
+static void test_lpm_trie(void)
+{
+        const char *name = seg_name("lpm"), *small = seg_name("lpm_small");
+        struct bpfaot_map_def def = {.name = "routes6",
+                                     .type = BPF_MAP_TYPE_LPM_TRIE,
+                                     .key_size = sizeof(struct lpm6_key),
+                                     .value_size = 8,
+                                     .max_entries = 8,
+                                     .map_flags = BPF_F_NO_PREALLOC};
+        struct bpfaot_shm *shm = seg_create(name, 1 << 20);
+        struct lpm6_key k48 = {48, {0x20, 0x01, 0x0d, 0xb8, 0, 1}};
+        struct bpfaot_shm_map_info mi;
+        struct bpfaot_shm_info before, after;
+        struct bpfaot_map *m;
+        uint32_t id;
+        pid_t pid;
+
+        CHECK_EQ(bpfaot_shm__create_map(shm, &def, &id), 0);
+        CHECK_EQ(bpfaot_shm__map_info(shm, id, &mi), 0);
+        CHECK_EQ(mi.type, BPF_MAP_TYPE_LPM_TRIE);
+        CHECK_EQ(bpfaot_shm__map(shm, id, &m), 0);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                struct bpfaot_shm *cs = seg_open(name);
+                struct lpm6_key add[] = {{32, {0x20, 0x01, 0x0d, 0xb8}}, k48, {0, {0}}};
+                struct bpfaot_map *cm;
+
+                CHECK_EQ(bpfaot_shm__map(cs, id, &cm), 0);
+                for (uint64_t i = 0; i < 3; i++)
+                        CHECK_EQ(
+                            bpfaot_map__update_elem(cm, &add[i], &(uint64_t){i + 1}, BPF_NOEXIST),
+                            0);
+                bpfaot_map__free(cm);
+                bpfaot_shm__close(cs);
+                _exit(0);
+        }
+        expect_child_ok(pid);
+        CHECK_EQ(lpm6_match(m, 1, 5), 2);
+        CHECK_EQ(lpm6_match(m, 2, 5), 1);
+        {
+                struct lpm6_key other = {128, {0x20, 0x02}};
+                uint64_t v = 0;
+
+                CHECK_EQ(bpfaot_map__lookup_copy(m, &other, &v), 0);
+                CHECK_EQ(v, 3);
+        }
+        CHECK_EQ(bpfaot_map__delete_elem(m, &k48), 0);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                struct bpfaot_shm *cs = seg_open(name);
+                struct bpfaot_map *cm;
+
+                CHECK_EQ(bpfaot_shm__map(cs, id, &cm), 0);
+                CHECK_EQ(lpm6_match(cm, 1, 5), 1);
+                CHECK_EQ(bpfaot_map__delete_elem(cm, &k48), -ENOENT);
+                bpfaot_map__free(cm);
+                bpfaot_shm__close(cs);
+                _exit(0);
+        }
+        expect_child_ok(pid);
+        bpfaot_map__free(m);
+        bpfaot_shm__close(shm);
+
+        /* 15 nodes of 16 + 16 + 8 bytes do not fit in 512 bytes. */
+        shm = seg_create(small, 1 << 20);
+        CHECK_EQ(bpfaot_shm__info(shm, &before), 0);
+        bpfaot_shm__close(shm);
+        CHECK_EQ(bpfaot_shm__remove(small), 0);
+        shm = seg_create(small, before.used + 512);
+        CHECK_EQ(bpfaot_shm__create_map(shm, &def, &id), -ENOSPC);
+        CHECK_EQ(bpfaot_shm__info(shm, &after), 0);
+        CHECK_EQ(after.used, before.used);
+        CHECK_EQ(after.map_cnt, 0);
+        bpfaot_shm__close(shm);
+}
+
 int main(void)
 {
         test_pid = getpid();
@@ -1162,6 +1260,7 @@ int main(void)
         test_dead_holder();
         test_not_segments();
         test_refused_and_full();
+        test_lpm_trie();
         test_ringbuf_segment();
         printf("ok\n");
         return 0;

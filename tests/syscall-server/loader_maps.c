@@ -76,6 +76,42 @@ static void bloom(void)
         CHECK(bpf_map_lookup_elem(fd, NULL, &v) < 0 && errno == ENOENT);
 }
 
+/*
+ * An LPM_TRIE of IPv4 prefixes: lookups take the longest prefix, deletes
+ * name one exactly, the (max_entries + 1)th prefix is ENOSPC. Two prefixes
+ * are left for `bpf-aot shm dump`: 10.0.0.0/8 = 1, 10.1.2.0/24 = 3.
+ */
+static void lpm(void)
+{
+        LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_NO_PREALLOC);
+        struct {
+                uint32_t plen;
+                uint8_t a[4];
+        } add[] = {{8, {10, 0, 0, 0}}, {16, {10, 1, 0, 0}}, {24, {10, 1, 2, 0}}},
+          k = {32, {10, 1, 2, 3}}, next;
+        uint64_t v;
+        uint32_t n = 0;
+        int fd = bpf_map_create(BPF_MAP_TYPE_LPM_TRIE, "routes", sizeof(k), 8, 3, &opts);
+
+        CHECK(fd > 2);
+        for (v = 0; v < 3; v++)
+                CHECK(bpf_map_update_elem(fd, &add[v], &(uint64_t){v + 1}, BPF_NOEXIST) == 0);
+        CHECK(bpf_map_update_elem(fd, &k, &v, BPF_ANY) < 0 && errno == ENOSPC);
+        CHECK(bpf_map_lookup_elem(fd, &k, &v) == 0 && v == 3);
+        k.a[2] = 9; /* 10.1.9.3 */
+        CHECK(bpf_map_lookup_elem(fd, &k, &v) == 0 && v == 2);
+        CHECK(bpf_map_delete_elem(fd, &add[1]) == 0);
+        CHECK(bpf_map_delete_elem(fd, &add[1]) < 0 && errno == ENOENT);
+        CHECK(bpf_map_lookup_elem(fd, &k, &v) == 0 && v == 1);
+        k.a[0] = 11;
+        CHECK(bpf_map_lookup_elem(fd, &k, &v) < 0 && errno == ENOENT);
+        for (const void *prev = NULL; bpf_map_get_next_key(fd, prev, &next) == 0; prev = &k) {
+                k = next;
+                n++;
+        }
+        CHECK(n == 2);
+}
+
 int main(void)
 {
         enum { KEYS = 10 };
@@ -128,6 +164,7 @@ int main(void)
         keyless(BPF_MAP_TYPE_QUEUE);
         keyless(BPF_MAP_TYPE_STACK);
         bloom();
+        lpm();
         /* Descriptors that are not the server's, and a command it does not answer. */
         CHECK(bpf_map_lookup_elem(0, &k, &v) < 0 && errno == EBADF);
         CHECK(bpf_prog_get_fd_by_id(1) < 0 && errno == EINVAL);
