@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static const char *const type_names[] = {
     [BPF_MAP_TYPE_UNSPEC] = "unspec",
@@ -206,14 +207,33 @@ static void map_delete(struct bpfaot_map *map)
 }
 
 /* Process memory for a block: 64-byte aligned and zeroed, as a segment's. */
+/*
+ * Large blocks are anonymous mappings, zero and committed page by page as
+ * they are touched: a big preallocated map (an LPM_TRIE's nodes, an ARRAY)
+ * costs memory only for what it uses, as the kernel's on-demand maps do.
+ */
+#define PROCESS_MMAP_MIN ((size_t)1 << 20)
+
 static void *process_alloc(void *ctx, size_t size)
 {
         void *p = NULL;
 
         (void)ctx;
+        if (size >= PROCESS_MMAP_MIN) {
+                p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                return p == MAP_FAILED ? NULL : p;
+        }
         if (posix_memalign(&p, 64, size ? size : 1))
                 return NULL;
         return memset(p, 0, size);
+}
+
+static void process_free(void *block, size_t size)
+{
+        if (size >= PROCESS_MMAP_MIN)
+                munmap(block, size);
+        else
+                free(block);
 }
 
 static const struct bpfaot_map_place process_place = {.alloc = process_alloc};
@@ -273,7 +293,7 @@ int bpfaot__map_create_at(const struct bpfaot_map_def *def, const struct bpfaot_
         }
         if (err) {
                 if (map->block && place == &process_place)
-                        free(map->block);
+                        process_free(map->block, map->block_size);
                 map_delete(map);
                 return err;
         }
@@ -331,7 +351,7 @@ void bpfaot_map__free(struct bpfaot_map *map)
         map->ops->free(map);
         /* A shared block belongs to its segment; process memory to the map. */
         if (map->block && !map->shared)
-                free(map->block);
+                process_free(map->block, map->block_size);
         map_delete(map);
 }
 

@@ -15,7 +15,8 @@ cat "$err" >&2
 grep -q '^bpfaot-syscall-server: bpf command PROG_GET_FD_BY_ID (13) is not supported$' "$err" ||
         { echo "run_loader.sh: no log line for PROG_GET_FD_BY_ID" >&2; exit 1; }
 [ -e "/dev/shm/$seg" ] || { echo "run_loader.sh: segment $seg is gone" >&2; exit 1; }
-# Maps without keys in the segment: a queue's and a stack's next value, and a bloom filter.
+# Maps without keys in the segment: a queue's and a stack's next value, and a bloom filter; an
+# LPM_TRIE's prefixes as addresses.
 if [ -n "${BPF_AOT:-}" ]; then
         out=$("$BPF_AOT" shm dump "$seg")
         printf '%s\n' "$out"
@@ -23,7 +24,10 @@ if [ -n "${BPF_AOT:-}" ]; then
                 '^[0-9]*: stack  name stack  key 0B  value 8B  max_entries 4  flags 0x0$' \
                 '^next value: 2a 00 00 00 00 00 00 00$' \
                 '^[0-9]*: bloom_filter  name seen  key 0B  value 8B  max_entries 100  flags 0x40$' \
-                "^(a bloom filter's values cannot be listed)\$"; do
+                "^(a bloom filter's values cannot be listed)\$" \
+                '^[0-9]*: lpm_trie  name routes  key 8B  value 8B  max_entries 3  flags 0x1$' \
+                '^prefix: 10.1.2.0/24  value: 03 00 00 00 00 00 00 00$' \
+                '^prefix: 10.0.0.0/8  value: 01 00 00 00 00 00 00 00$'; do
                 printf '%s\n' "$out" | grep -q -- "$want" ||
                         { echo "run_loader.sh: shm dump: no line $want" >&2; exit 1; }
         done
