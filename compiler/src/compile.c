@@ -11,6 +11,7 @@
 #include "objabi.h"
 #include "program.h"
 #include "sandbox_loops.h"
+#include "indvars.h"
 #include "switches.h"
 #include "translate.h"
 
@@ -151,6 +152,14 @@ static int recover_switches(struct job *j)
         return emit_verify(j->mod, j->progs, "switch recovery made invalid LLVM IR", j->err);
 }
 
+/* Offsets stepped beside a counter are re-expressed through it, before the loop vectoriser. */
+static int rescale_induction(struct job *j)
+{
+        if (!emit_has_vectorise(j->level) || !indvars_rescale(j->mod))
+                return 0;
+        return emit_verify(j->mod, j->progs, "induction rescaling made invalid LLVM IR", j->err);
+}
+
 /* Sandboxed code counts its loop iterations (sandbox_loops.c), after optimisation. */
 static int bound_loops(struct job *j)
 {
@@ -181,6 +190,8 @@ static int compile_job(struct job *j, const struct bpfaot_compile_opts *opts,
         /* A translator bug, never the user's: emit_verify says so plainly. */
         ret = ret ?: emit_verify(j->mod, j->progs, "generated invalid LLVM IR", j->err);
         ret = ret ?: emit_optimise(j->mod, j->tm, j->level, j->o.sandbox, j->err);
+        ret = ret ?: rescale_induction(j);
+        ret = ret ?: emit_vectorise(j->mod, j->tm, j->level, j->err);
         ret = ret ?: recover_switches(j);
         ret = ret ?: bound_loops(j);
         ret = ret ?: emit_output(j->mod, j->tm, j->o.output, out, j->err);

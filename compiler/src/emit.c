@@ -197,14 +197,10 @@ out:
         return ret;
 }
 
-/* The pass pipeline of each level (-O2: pipeline.c). */
-int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, bool sandbox,
-                  struct bpfaot_error *err)
+static int run_pipeline(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, const char *pipeline,
+                        struct bpfaot_error *err)
 {
-        const char *const pipelines[] = {"default<O0>", "default<O1>",
-                                         compat_o2_without_slp(sandbox), "default<O3>"};
         LLVMPassBuilderOptionsRef pbo = LLVMCreatePassBuilderOptions();
-        const char *pipeline = pipelines[level];
         LLVMErrorRef e;
         int ret = 0;
 
@@ -219,6 +215,27 @@ int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, bool sa
         }
         LLVMDisposePassBuilderOptions(pbo);
         return ret;
+}
+
+/* The pass pipeline of each level (-O2: pipeline.c). */
+int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, bool sandbox,
+                  struct bpfaot_error *err)
+{
+        const char *const pipelines[] = {"default<O0>", "default<O1>",
+                                         compat_o2_without_slp(sandbox), "default<O3>"};
+
+        return run_pipeline(mod, tm, level, pipelines[level], err);
+}
+
+bool emit_has_vectorise(int level)
+{
+        return level == 2 && compat_o2_vectorise();
+}
+
+int emit_vectorise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err)
+{
+        return emit_has_vectorise(level) ? run_pipeline(mod, tm, level, compat_o2_vectorise(), err)
+                                         : 0;
 }
 
 int emit_promote(LLVMModuleRef mod, LLVMTargetMachineRef tm, struct bpfaot_error *err)

@@ -20,9 +20,14 @@ LLVMModuleRef emit_new_module(LLVMTargetMachineRef tm, LLVMContextRef ctx, const
 /* The IR verifier: failing is a bug of the compiler, reported as an internal error about `what`. */
 int emit_verify(LLVMModuleRef mod, const struct bpfaot_prog *prog, const char *what,
                 struct bpfaot_error *err);
-/* The optimisation pipeline of level 0..3. */
+/*
+ * The optimisation pipeline of level 0..3; where emit_has_vectorise(level),
+ * only its part before the loop vectoriser, and emit_vectorise runs the rest.
+ */
 int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, bool sandbox,
                   struct bpfaot_error *err);
+bool emit_has_vectorise(int level);
+int emit_vectorise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err);
 /* Promote allocas a late pass added (mem2reg) and nothing else. */
 int emit_promote(LLVMModuleRef mod, LLVMTargetMachineRef tm, struct bpfaot_error *err);
 /* The module as `output` (enum bpfaot_output) into `out`. */

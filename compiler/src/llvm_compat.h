@@ -27,9 +27,12 @@ void compat_init_targets(void);
 int compat_llvm_major(void);
 /*
  * -O2's pass pipeline: LLVM's default<O2> without the SLP vectoriser, with
- * range check elimination for sandboxed code (pipeline.c).
+ * range check elimination for sandboxed code (pipeline.c). Where
+ * compat_o2_vectorise() is not NULL, it is the part before the loop
+ * vectoriser, and that is the rest (run after indvars.c).
  */
 const char *compat_o2_without_slp(bool sandbox);
+const char *compat_o2_vectorise(void);
 /*
  * Check a CPU name ("" for the target's generic one) and feature list
  * ("+a,-b") against a target (llvm_target.cpp): 0, or -EINVAL with the

@@ -70,7 +70,13 @@
  * irce checks the whole range before the loop and the loop, free of side
  * exits, is vectorised (memcopy's copy loop, LLVM 14).
  *
- * (compat_o2_without_slp keeps its name: it is the -O2 pipeline.)
+ * Each pipeline is cut in two before the loop vectoriser (O2_VECTORISE,
+ * compat_o2_vectorise): in between, indvars.c re-expresses offsets that
+ * step beside a counter through that counter, as native code indexes
+ * arrays. Running the two parts gives the same objects as the whole.
+ *
+ * (compat_o2_without_slp keeps its name: it is the -O2 pipeline up to the
+ * vectoriser.)
  */
 #include "llvm_compat.h"
 
@@ -112,7 +118,9 @@
                     "sink-common-insts>)))," \
     "globaldce,rpo-function-attrs,require<globals-aa>,function<eager-inv>(" \
         "loop(" \
-            "loop-rotate,loop-deletion)," \
+            "loop-rotate,loop-deletion))"
+#define O2_VECTORISE \
+    "function<eager-inv>(" \
         "loop-vectorize<no-interleave-forced-only;no-vectorize-forced-only;>,loop-load-elim," \
         "instcombine," \
         "simplifycfg<bonus-inst-threshold=1;forward-switch-cond;switch-range-to-icmp;" \
@@ -126,8 +134,10 @@
     "globaldce,constmerge,rel-lookup-table-converter"
 static const char o2_ebpf[] = O2_HEAD O2_TAIL;
 static const char o2_sandbox[] = O2_HEAD "irce," O2_TAIL;
+static const char o2_vectorise[] = O2_VECTORISE;
 #undef O2_HEAD
 #undef O2_TAIL
+#undef O2_VECTORISE
 #elif LLVM_VERSION_MAJOR == 19
 #define O2_HEAD \
     "inferattrs,function<eager-inv>(" \
@@ -165,7 +175,9 @@ static const char o2_sandbox[] = O2_HEAD "irce," O2_TAIL;
         "function-attrs)," \
     "deadargelim,globaldce,rpo-function-attrs,recompute-globalsaa,function<eager-inv>(" \
         "loop(" \
-            "loop-rotate<header-duplication;no-prepare-for-lto>,loop-deletion)," \
+            "loop-rotate<header-duplication;no-prepare-for-lto>,loop-deletion))"
+#define O2_VECTORISE \
+    "function<eager-inv>(" \
         "loop-vectorize<no-interleave-forced-only;no-vectorize-forced-only;>,infer-alignment," \
         "loop-load-elim," \
         "simplifycfg<bonus-inst-threshold=1;forward-switch-cond;switch-range-to-icmp;" \
@@ -181,15 +193,23 @@ static const char o2_sandbox[] = O2_HEAD "irce," O2_TAIL;
     "globaldce,constmerge,rel-lookup-table-converter"
 static const char o2_ebpf[] = O2_HEAD O2_TAIL;
 static const char o2_sandbox[] = O2_HEAD "irce," O2_TAIL;
+static const char o2_vectorise[] = O2_VECTORISE;
 #undef O2_HEAD
 #undef O2_TAIL
+#undef O2_VECTORISE
 #else
 static const char o2_ebpf[] = "default<O2>";
 static const char o2_sandbox[] = "default<O2>";
+static const char *const o2_vectorise = NULL;
 #endif
 /* clang-format on */
 
 const char *compat_o2_without_slp(bool sandbox)
 {
         return sandbox ? o2_sandbox : o2_ebpf;
+}
+
+const char *compat_o2_vectorise(void)
+{
+        return o2_vectorise;
 }

@@ -17,6 +17,7 @@
  */
 #include "test_util.h"
 #include "emit.h"
+#include "ir_native.h"
 #include "llvm_compat.h"
 #include "switch_gen.h"
 #include "switches.h"
@@ -25,8 +26,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <llvm-c/Analysis.h>
-#include <llvm-c/IRReader.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -244,86 +243,50 @@ struct native {
 static bool dump_recovered; /* --dump: print the IR after recovery */
 static bool optimise_file;  /* --O2: an --ir file goes through -O2 before recovery */
 
+struct build_arg {
+        const char *name;
+        bool optimise, recover;
+        struct native *out;
+};
+
+/* As the compiler has it: recovery works on what -O2 made of the code. */
+static int optimise_and_recover(LLVMModuleRef mod, LLVMTargetMachineRef tm, void *arg)
+{
+        const struct build_arg *a = arg;
+        struct bpfaot_error err = {0};
+        unsigned undefs;
+
+        if (a->optimise &&
+            (emit_optimise(mod, tm, 2, false, &err) || emit_vectorise(mod, tm, 2, &err))) {
+                fprintf(stderr, "%s: %s\n", a->name, err.msg);
+                return -1;
+        }
+        if (!a->recover)
+                return 0;
+        undefs = undef_operands(mod);
+        a->out->rebuilt = switches_recover(mod);
+        a->out->blocks = LLVMCountBasicBlocks(LLVMGetNamedFunction(mod, "f"));
+        CHECKF(undef_operands(mod) <= undefs, "%s: undef operands: %u before recovery, %u after",
+               a->name, undefs, undef_operands(mod));
+        if (dump_recovered) {
+                char *text = LLVMPrintModuleToString(mod);
+                fprintf(stderr, "%s after recovery:\n%s", a->name, text);
+                LLVMDisposeMessage(text);
+        }
+        return 0;
+}
+
 /* `ir` compiled to native code, with switch recovery or without. */
 static int build(const char *name, const char *ir, bool optimise, bool recover, struct native *out)
 {
-        BPFAOT_OPTS_INIT(bpfaot_compile_opts, o);
-        struct bpfaot_error err = {0};
-        struct bpfaot_buf obj = {0};
-        LLVMContextRef ctx = LLVMContextCreate();
-        LLVMMemoryBufferRef mb = LLVMCreateMemoryBufferWithMemoryRangeCopy(ir, strlen(ir), name);
-        LLVMTargetMachineRef tm = NULL;
-        LLVMModuleRef mod = NULL;
-        LLVMTargetDataRef td;
-        char *msg = NULL, *triple;
-        int ret = -1;
+        struct build_arg a = {name, optimise, recover, out};
+        void *f;
+        int ret;
 
         memset(out, 0, sizeof(*out));
-        if (LLVMParseIRInContext(ctx, mb, &mod, &msg)) {
-                CHECKF(false, "%s: IR does not parse: %s", name, msg);
-                goto done;
-        }
-        if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
-                CHECKF(false, "%s: the input is not valid IR: %s", name, msg);
-                goto done;
-        }
-        LLVMDisposeMessage(msg);
-        msg = NULL;
-        if (emit_target_machine(&o, 2, &tm, &err)) {
-                CHECKF(false, "%s: %s", name, err.msg);
-                goto done;
-        }
-        triple = LLVMGetTargetMachineTriple(tm);
-        LLVMSetTarget(mod, triple);
-        LLVMDisposeMessage(triple);
-        td = LLVMCreateTargetDataLayout(tm);
-        LLVMSetModuleDataLayout(mod, td);
-        LLVMDisposeTargetData(td);
-        /* As the compiler has it: recovery works on what -O2 made of the code. */
-        if (optimise && emit_optimise(mod, tm, 2, false, &err)) {
-                CHECKF(false, "%s: %s", name, err.msg);
-                goto done;
-        }
-        if (recover) {
-                unsigned undefs = undef_operands(mod);
-                out->rebuilt = switches_recover(mod);
-                out->blocks = LLVMCountBasicBlocks(LLVMGetNamedFunction(mod, "f"));
-                CHECKF(undef_operands(mod) <= undefs,
-                       "%s: undef operands: %u before recovery, %u after", name, undefs,
-                       undef_operands(mod));
-                if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
-                        CHECKF(false, "%s: recovery made invalid IR: %s", name, msg);
-                        goto done;
-                }
-                LLVMDisposeMessage(msg);
-                msg = NULL;
-                if (dump_recovered) {
-                        char *text = LLVMPrintModuleToString(mod);
-                        fprintf(stderr, "%s after recovery:\n%s", name, text);
-                        LLVMDisposeMessage(text);
-                }
-        }
-        if (emit_output(mod, tm, BPFAOT_OUTPUT_OBJECT, &obj, &err) ||
-            bpfaot_jit__load(obj.data, obj.len, name, NULL, &out->jit, &err)) {
-                CHECKF(false, "%s: %s", name, err.msg);
-                goto done;
-        }
-        out->f = (fn3)bpfaot_jit__lookup(out->jit, "f", &err);
-        CHECKF(out->f, "%s: %s", name, err.msg);
-        ret = out->f ? 0 : -1;
-done:
-        if (msg)
-                LLVMDisposeMessage(msg);
-        bpfaot_buf_free(&obj);
-        if (mod)
-                LLVMDisposeModule(mod);
-        if (tm)
-                LLVMDisposeTargetMachine(tm);
-        LLVMContextDispose(ctx);
-        if (ret && out->jit) {
-                bpfaot_jit__free(out->jit);
-                out->jit = NULL;
-        }
+        ret = ir_native_build(name, ir, optimise_and_recover, &a, "f", &out->jit, &f);
+        CHECKF(ret == 0, "%s does not build", name);
+        out->f = (fn3)f;
         return ret;
 }
 

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+#include "ir_native.h"
+#include "emit.h"
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/IRReader.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The module made to the target machine's triple and data layout, as the compiler's are. */
+static void set_target(LLVMModuleRef mod, LLVMTargetMachineRef tm)
+{
+        char *triple = LLVMGetTargetMachineTriple(tm);
+        LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+
+        LLVMSetTarget(mod, triple);
+        LLVMDisposeMessage(triple);
+        LLVMSetModuleDataLayout(mod, td);
+        LLVMDisposeTargetData(td);
+}
+
+static bool invalid(LLVMModuleRef mod, const char *name, const char *when)
+{
+        char *msg = NULL;
+        bool bad = LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg);
+
+        if (bad)
+                fprintf(stderr, "%s: invalid IR %s: %s\n", name, when, msg);
+        LLVMDisposeMessage(msg);
+        return bad;
+}
+
+int ir_native_build(const char *name, const char *ir, ir_native_transform transform, void *arg,
+                    const char *fn_name, struct bpfaot_jit **jit, void **fn)
+{
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, o);
+        struct bpfaot_error err = {0};
+        struct bpfaot_buf obj = {0};
+        LLVMContextRef ctx = LLVMContextCreate();
+        LLVMMemoryBufferRef mb = LLVMCreateMemoryBufferWithMemoryRangeCopy(ir, strlen(ir), name);
+        LLVMTargetMachineRef tm = NULL;
+        LLVMModuleRef mod = NULL;
+        char *msg = NULL;
+        int ret = -1;
+
+        *jit = NULL;
+        *fn = NULL;
+        if (LLVMParseIRInContext(ctx, mb, &mod, &msg)) {
+                fprintf(stderr, "%s: IR does not parse: %s\n", name, msg);
+                LLVMDisposeMessage(msg);
+                goto done;
+        }
+        if (invalid(mod, name, "as written"))
+                goto done;
+        if (emit_target_machine(&o, 2, &tm, &err)) {
+                fprintf(stderr, "%s: %s\n", name, err.msg);
+                goto done;
+        }
+        set_target(mod, tm);
+        if (transform && (transform(mod, tm, arg) || invalid(mod, name, "after the transform")))
+                goto done;
+        if (emit_output(mod, tm, BPFAOT_OUTPUT_OBJECT, &obj, &err) ||
+            bpfaot_jit__load(obj.data, obj.len, name, NULL, jit, &err) ||
+            !(*fn = bpfaot_jit__lookup(*jit, fn_name, &err))) {
+                fprintf(stderr, "%s: %s\n", name, err.msg);
+                goto done;
+        }
+        ret = 0;
+done:
+        bpfaot_buf_free(&obj);
+        if (mod)
+                LLVMDisposeModule(mod);
+        if (tm)
+                LLVMDisposeTargetMachine(tm);
+        LLVMContextDispose(ctx);
+        if (ret && *jit) {
+                bpfaot_jit__free(*jit);
+                *jit = NULL;
+        }
+        return ret;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hand-written LLVM IR compiled to native code and loaded, for the tests of
+ * the compiler's IR passes: the same IR is built with and without a pass and
+ * the two run on the same inputs.
+ */
+#ifndef BPFAOT_UNIT_IR_NATIVE_H
+#define BPFAOT_UNIT_IR_NATIVE_H
+
+#include "bpfaot/bpfaot.h"
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+/* What a test does to the parsed module before code generation: 0, or -1 (said on stderr). */
+typedef int (*ir_native_transform)(LLVMModuleRef mod, LLVMTargetMachineRef tm, void *arg);
+
+/*
+ * `ir` (valid IR for the host, typed or opaque pointers) parsed, checked,
+ * given `transform` (may be NULL), checked again, compiled at -O2's code
+ * generation and loaded; *fn is its function `fn_name`. 0, or -1 with one
+ * line on stderr naming `name`. Free *jit with bpfaot_jit__free.
+ */
+int ir_native_build(const char *name, const char *ir, ir_native_transform transform, void *arg,
+                    const char *fn_name, struct bpfaot_jit **jit, void **fn);
+
+#endif
