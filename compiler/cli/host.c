@@ -291,6 +291,33 @@ static int sandbox_fault(const char *input, struct bpfaot_error *err)
         return -EFAULT;
 }
 
+/*
+ * A sandboxed program's timer callbacks run on the runtime's threads, each a
+ * run of its own (bpfaot_map__timer_faults): the first map whose callbacks
+ * faulted makes the run fail as its own fault would, after the fact.
+ */
+static int timer_fault(const struct host_object *ho, const char *input, struct bpfaot_error *err)
+{
+        for (uint32_t i = 0; i < bpfaot_object__map_cnt(ho->obj); i++) {
+                struct bpfaot_sandbox_fault f;
+                char reason[200];
+                uint64_t n = bpfaot_map__timer_faults(bpfaot_object__map(ho->obj, i), &f);
+
+                if (!n)
+                        continue;
+                bpfaot_sandbox_fault_str(&f, reason, sizeof(reason));
+                err->code = -EFAULT;
+                err->insn = f.insn;
+                snprintf(err->msg, sizeof(err->msg),
+                         "%s: %s: insn %" PRIu32 ": %s (in a callback of a timer of map %s%s)",
+                         input, f.prog[0] ? f.prog : "?", f.insn, reason,
+                         bpfaot_object__map_def(ho->obj, i)->name,
+                         n > 1 ? ", and others after it" : "");
+                return -EFAULT;
+        }
+        return 0;
+}
+
 /* The fault of a sandboxed run of `prog` located as the compiler locates errors. */
 static int locate_fault(const struct bpfaot_prog *prog, int rc, struct bpfaot_error *err)
 {
@@ -328,6 +355,7 @@ int host_exec_object(const void *obj, size_t len, const char *input, const char 
                         *ret = fn(mem, mem_len);
                         rc = sandbox_fault(input, err);
                 }
+                rc = rc ?: timer_fault(&ho, input, err);
                 if (o->dump_maps)
                         dump_to(&ho, o->dump_maps);
         }

@@ -1669,7 +1669,6 @@ static void sb_helper_args(struct tr *t, uint32_t id, size_t idx, LLVMValueRef *
 static bool sb_arg_checked(enum helper_arg kind)
 {
         switch (kind) {
-        case HELPER_ARG_TIMER:      /* its callback runs outside any run */
         case HELPER_ARG_KERNEL_PTR: /* dereferenced by the runtime */
         case HELPER_ARG_KERNEL_PTR_OR_NULL:
                 return false;

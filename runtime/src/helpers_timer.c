@@ -21,6 +21,7 @@
 #include "helpers_internal.h"
 #include "bpfaot/runtime.h"
 #include "maps_internal.h"
+#include "sandbox_internal.h"
 
 #include <errno.h>
 #include <linux/bpf.h>
@@ -48,6 +49,8 @@ struct timer {
         bpfaot_callback_fn cb; /* NULL: none set (or dropped by timer_cancel) */
         bool armed;
         uint64_t due; /* CLOCK_MONOTONIC ns, when armed */
+        /* Set by a sandboxed run: the callback runs as a sandboxed run of that scope. */
+        struct bpfaot__sandbox_scope *scope;
 };
 
 struct bpfaot_timers {
@@ -60,6 +63,9 @@ struct bpfaot_timers {
         struct timer *running;
         pthread_t thread;
         bool stop;
+        /* Sandboxed callbacks that faulted, and the last fault (bpfaot_map__timer_faults). */
+        uint64_t faults;
+        struct bpfaot_sandbox_fault last_fault;
 };
 
 static uint64_t now_ns(clockid_t id)
@@ -87,6 +93,7 @@ static void timers_destroy(struct bpfaot_timers *ts)
 {
         for (struct timer *t = ts->live.next, *next; t != &ts->live; t = next) {
                 next = t->next;
+                bpfaot__sandbox_scope_put(t->scope);
                 free(t);
         }
         pthread_cond_destroy(&ts->wake);
@@ -154,7 +161,10 @@ static void *timer_thread(void *arg)
         while (!ts->stop) {
                 struct timer *t = earliest(ts);
                 uint64_t now = now_ns(CLOCK_MONOTONIC);
+                struct bpfaot__sandbox_scope *scope;
+                struct bpfaot_sandbox_fault fault;
                 bpfaot_callback_fn cb;
+                bool ok = true;
                 const void *key;
                 uint32_t index;
                 void *value;
@@ -175,14 +185,28 @@ static void *timer_thread(void *arg)
                 value = map->ops->elem_of(map, t->addr, &index, &key);
                 if (!cb || !value)
                         continue;
+                /* Held: the callback may release its own timer (deleting its element). */
+                scope = t->scope;
+                if (scope)
+                        bpfaot__sandbox_scope_hold(scope);
                 ts->running = t;
                 pthread_mutex_unlock(&ts->lock);
                 /* t may be released meanwhile (its element deleted by the callback): not used. */
                 bpfaot_rt_cpu_enter();
-                cb((uint64_t)(uintptr_t)map, (uint64_t)(uintptr_t)key, (uint64_t)(uintptr_t)value,
-                   0, 0);
+                if (scope)
+                        ok = bpfaot__sandbox_run_callback(
+                            scope, cb, (uint64_t)(uintptr_t)map, (uint64_t)(uintptr_t)key,
+                            (uint64_t)(uintptr_t)value, key, map->def.key_size, &fault);
+                else
+                        cb((uint64_t)(uintptr_t)map, (uint64_t)(uintptr_t)key,
+                           (uint64_t)(uintptr_t)value, 0, 0);
                 bpfaot_rt_cpu_exit();
+                bpfaot__sandbox_scope_put(scope);
                 pthread_mutex_lock(&ts->lock);
+                if (!ok) {
+                        ts->faults++;
+                        ts->last_fault = fault;
+                }
                 ts->running = NULL;
                 pthread_cond_broadcast(&ts->idle);
         }
@@ -279,15 +303,25 @@ BPFAOT_HELPER(timer_init)(uint64_t timer, uint64_t map_addr, uint64_t flags, uin
 BPFAOT_HELPER(timer_set_callback)
 (uint64_t timer, uint64_t fn, uint64_t c, uint64_t d, uint64_t e)
 {
+        struct bpfaot__sandbox_scope *scope;
         struct bpfaot_timers *ts;
         struct timer *t;
         uint32_t index;
+        bool nomem;
 
         (void)c, (void)d, (void)e;
         t = find_locked(timer, &ts, &index);
         if (!t)
                 return (uint64_t)-EINVAL;
+        /* A sandboxed program's callback runs later as a sandboxed run of the same program. */
+        scope = bpfaot__sandbox_scope_get(&nomem);
+        if (nomem) {
+                pthread_mutex_unlock(&ts->lock);
+                return (uint64_t)-ENOMEM;
+        }
         t->cb = (bpfaot_callback_fn)(uintptr_t)fn;
+        bpfaot__sandbox_scope_put(t->scope);
+        t->scope = scope;
         pthread_mutex_unlock(&ts->lock);
         return 0;
 }
@@ -381,9 +415,27 @@ void bpfaot__timers_release(struct bpfaot_map *map, const void *value)
                 t->cb = NULL;
                 wait_not_running(ts, t);
                 /* Only compared, never read, by the thread once released: free it now. */
+                bpfaot__sandbox_scope_put(t->scope);
                 free(t);
         }
         pthread_mutex_unlock(&ts->lock);
+}
+
+uint64_t bpfaot_map__timer_faults(const struct bpfaot_map *map, struct bpfaot_sandbox_fault *last)
+{
+        struct bpfaot_timers *ts = map ? __atomic_load_n(&map->timers, __ATOMIC_ACQUIRE) : NULL;
+        uint64_t n;
+
+        if (!ts)
+                return 0;
+        pthread_mutex_lock(&ts->lock);
+        while (ts->running && !pthread_equal(ts->thread, pthread_self()))
+                pthread_cond_wait(&ts->idle, &ts->lock);
+        n = ts->faults;
+        if (n && last)
+                *last = ts->last_fault;
+        pthread_mutex_unlock(&ts->lock);
+        return n;
 }
 
 void bpfaot__timers_free(struct bpfaot_map *map)

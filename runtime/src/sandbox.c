@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <linux/bpf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The thread's innermost run, and its last fault (kept after the run for the host). */
@@ -500,6 +501,82 @@ uint64_t bpfaot_rt_sandbox_check(struct bpfaot_sandbox_run *run, uint64_t addr, 
         default: /* a callback the compiled code found forged, or a kind this runtime lacks */
                 return fail(run, addr, size, how, NULL);
         }
+}
+
+struct bpfaot__sandbox_scope {
+        unsigned refs;
+        const char *prog;
+        struct bpfaot_sandbox_region *data;
+        uint64_t data_cnt;
+        void **maps;
+        uint64_t map_cnt;
+        uint64_t max_loops;
+};
+
+void bpfaot__sandbox_scope_put(struct bpfaot__sandbox_scope *s)
+{
+        if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL))
+                return;
+        free(s->data);
+        free(s->maps);
+        free(s);
+}
+
+void bpfaot__sandbox_scope_hold(struct bpfaot__sandbox_scope *s)
+{
+        __atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+}
+
+struct bpfaot__sandbox_scope *bpfaot__sandbox_scope_get(bool *nomem)
+{
+        const struct bpfaot_sandbox_run *run = current;
+        struct bpfaot__sandbox_scope *s;
+
+        *nomem = false;
+        if (!run)
+                return NULL;
+        s = calloc(1, sizeof(*s));
+        if (s) {
+                *s = (struct bpfaot__sandbox_scope){.refs = 1,
+                                                    .prog = run->prog,
+                                                    .data_cnt = run->data_cnt,
+                                                    .map_cnt = run->map_cnt,
+                                                    .max_loops = run->max_loops};
+                s->data = calloc(run->data_cnt ? run->data_cnt : 1, sizeof(*s->data));
+                s->maps = calloc(run->map_cnt ? run->map_cnt : 1, sizeof(*s->maps));
+        }
+        if (!s || !s->data || !s->maps) {
+                bpfaot__sandbox_scope_put(s);
+                *nomem = true;
+                return NULL;
+        }
+        if (run->data_cnt)
+                memcpy(s->data, run->data, run->data_cnt * sizeof(*s->data));
+        if (run->map_cnt)
+                memcpy(s->maps, run->maps, run->map_cnt * sizeof(*s->maps));
+        return s;
+}
+
+bool bpfaot__sandbox_run_callback(const struct bpfaot__sandbox_scope *s,
+                                  uint64_t (*cb)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t),
+                                  uint64_t a, uint64_t b, uint64_t c, const void *mem,
+                                  uint64_t size, struct bpfaot_sandbox_fault *fault)
+{
+        struct bpfaot_sandbox_run run;
+
+        /* Not nested in a run of this thread: the callback's run is a run of its own. */
+        struct bpfaot_sandbox_run *outer = current;
+
+        current = NULL;
+        bpfaot_rt_sandbox_enter(&run, s->prog, (uint64_t)(uintptr_t)mem, size, s->data, s->data_cnt,
+                                s->maps, s->map_cnt, s->max_loops);
+        cb(a, b, c, 0, 0);
+        bpfaot_rt_sandbox_leave(&run);
+        current = outer;
+        if (!run.failed)
+                return true;
+        *fault = run.fault;
+        return false;
 }
 
 bool bpfaot_sandbox_fault(struct bpfaot_sandbox_fault *out)

@@ -3,6 +3,8 @@
 #ifndef BPFAOT_SANDBOX_INTERNAL_H
 #define BPFAOT_SANDBOX_INTERNAL_H
 
+#include "bpfaot/objabi.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,5 +53,32 @@ bool bpfaot__sandbox_dynptr(const void *p, uint32_t helper, unsigned arg,
                             enum bpfaot_sandbox_dynptr_use use);
 /* The dynptr of the runtime's own that a callback is handed now (returns the one before). */
 const void *bpfaot__sandbox_runtime_dynptr(const void *p);
+
+/*
+ * What a callback the runtime runs later, on a thread of its own (a
+ * bpf_timer's), needs of the sandboxed run that handed it over: the
+ * program's name (in its object, as the callback's code is), and copies of
+ * the run's global data regions and maps (the run's own lists live in its
+ * entry's frame). Shared by reference count: a timer holds one reference,
+ * a callback running another.
+ */
+struct bpfaot__sandbox_scope;
+/*
+ * The thread's sandboxed run as a new scope (one reference), or NULL:
+ * outside any run (*nomem false), or out of memory (*nomem true).
+ */
+struct bpfaot__sandbox_scope *bpfaot__sandbox_scope_get(bool *nomem);
+void bpfaot__sandbox_scope_hold(struct bpfaot__sandbox_scope *s);
+void bpfaot__sandbox_scope_put(struct bpfaot__sandbox_scope *s); /* NULL: nothing */
+/*
+ * cb(a, b, c, 0, 0) as a sandboxed run of scope `s` of its own on this
+ * thread, with a loop budget of its own, whose context is the `size` bytes
+ * at `mem` (a timer's key, which may lie on this thread's stack): true when
+ * the run did not fault; else false, and *fault says where and why.
+ */
+bool bpfaot__sandbox_run_callback(const struct bpfaot__sandbox_scope *s,
+                                  uint64_t (*cb)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t),
+                                  uint64_t a, uint64_t b, uint64_t c, const void *mem,
+                                  uint64_t size, struct bpfaot_sandbox_fault *fault);
 
 #endif

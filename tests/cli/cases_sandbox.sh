@@ -544,17 +544,40 @@ case_sandbox_benign() {
                 engines_agree - "allkinds.bpf.o $m" --program "$m" "$CLI_OBJS/allkinds.bpf.o"
         done
         # What the checks do not cover is refused when the program is built, by call.
-        sandbox_refuses "timer" "helper timer_init is not allowed in a sandbox: its argument 1, a pointer to bpf_timer, is not checked" \
-                --program timer "$CLI_OBJS/helpers.bpf.o"
+        sandbox_asm sk_release 'mov %r1, 0' 'call 86' 'mov %r0, 0' 'exit'
+        sandbox_refuses "sk_release" "helper sk_release is not allowed in a sandbox: its argument 1, a kernel object, is not checked" \
+                sk_release.bin
         # bpf_send_signal would signal the host (SIGKILL ends it): refused.
         sandbox_asm send_signal 'mov %r1, 9' 'call 109' 'mov %r0, 0' 'exit'
         sandbox_refuses "send_signal" "helper send_signal is not allowed in a sandbox: it signals the host process" \
                 send_signal.bin
-        x "$BPF_AOT" build --sandbox --program timer "$CLI_OBJS/helpers.bpf.o" -o refused
-        expect_rc 1 "build --sandbox of a program calling timer_init"
-        expect_err_line 'insn [0-9]+: call 169: helper timer_init is not allowed in a sandbox: .*' \
-                "build --sandbox names the call"
-        expect_no_file refused/timer.o "build --sandbox of a refused program"
+        x "$BPF_AOT" compile --sandbox send_signal.bin -o refused.o
+        expect_rc 1 "compile --sandbox of a program calling send_signal"
+        expect_err_line 'insn 1: call 109: helper send_signal is not allowed in a sandbox: .*' \
+                "compile --sandbox names the call"
+        expect_no_file refused.o "compile --sandbox of a refused program"
+}
+
+# bpf_timer under --sandbox: the callback runs on the runtime's timer thread as a sandboxed run of
+# its own (the timer's key its context); a fault there fails `run`, named with the timer's map.
+case_sandbox_timers() {
+        local p o
+        p="$CLI_OBJS/helpers.bpf.o"
+        for o in 0 2; do
+                x timeout 30 "$BPF_AOT" run -O $o --sandbox --program timer "$p"
+                expect_rc 0 "-O $o run --sandbox: a timer"
+                expect_stdout $((7 * 10 + 1)) "-O $o run --sandbox: the timer callback ran with its key"
+                expect_stderr_empty "-O $o run --sandbox: a timer"
+                x timeout 30 "$BPF_AOT" run -O $o --sandbox --program timer_wild "$p"
+                expect_rc 1 "-O $o run --sandbox: a timer callback storing far past its value"
+                expect_err_line 'timer_wild: insn [0-9]+: out-of-bounds store of 8 bytes at 0x[0-9a-f]+ \(in a callback of a timer of map timers\)' \
+                        "-O $o run --sandbox: the callback's store faults, named with its timer's map"
+                # The program's own wait for the callback spends the same budget (about 2 s of it).
+                x timeout 30 "$BPF_AOT" run -O $o --sandbox --max-loops 50000000 --program timer_spin "$p"
+                expect_rc 1 "-O $o run --sandbox: a timer callback that never returns"
+                expect_err_line 'timer_spin: insn [0-9]+: exceeded the limit of 50000000 loop iterations \(in a callback of a timer of map timers\)' \
+                        "-O $o run --sandbox: the callback's run has a loop budget of its own"
+        done
 }
 
 # Maps and global data kept across runs: the sandbox's state and dump are plain run's.

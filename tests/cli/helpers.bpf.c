@@ -202,6 +202,63 @@ SEC("socket/timer_pending") u64 timer_pending(void *ctx)
         return bpf_timer_start(&t->timer, 3600000000000ull, 0) == 0 ? 42 : 2;
 }
 
+/*
+ * Timer callbacks that misbehave: each says it started (key_seen), then
+ * stores 8 MiB past its value, or spins without end. Under --sandbox each
+ * runs as a sandboxed run of its own, which faults.
+ */
+static int on_timer_wild(void *map, u32 *key, struct timed *t)
+{
+        (void)map;
+        *(volatile u64 *)&t->key_seen = *key + 100;
+        ((volatile u64 *)t)[*(volatile u64 *)&t->fired + (1 << 20)] = 1;
+        return 0;
+}
+
+static int on_timer_spin(void *map, u32 *key, struct timed *t)
+{
+        (void)map;
+        *(volatile u64 *)&t->key_seen = *key + 100;
+        for (;;)
+                *(volatile u64 *)&t->fired += 1;
+        return 0;
+}
+
+static long wait_started(u32 i, struct waiting *w)
+{
+        (void)i;
+        return *(volatile u64 *)&w->t->key_seen || bpf_ktime_get_ns() > w->until;
+}
+
+/* Start element 1's timer with callback `cb` and wait (5 s at most) until the callback starts. */
+static u64 start_and_wait(void *cb)
+{
+        u32 key = 1;
+        struct timed *t = bpf_map_lookup_elem(&timers, &key);
+        struct waiting w;
+
+        if (!t || bpf_timer_init(&t->timer, &timers, 1) || bpf_timer_set_callback(&t->timer, cb) ||
+            bpf_timer_start(&t->timer, 1000000 /* 1 ms */, 0))
+                return 2;
+        w.t = t;
+        w.until = bpf_ktime_get_ns() + 5000000000ull;
+        for (int i = 0; i < 64 && !*(volatile u64 *)&t->key_seen; i++)
+                bpf_loop(1 << 20, wait_started, &w, 0);
+        return *(volatile u64 *)&t->key_seen;
+}
+
+SEC("socket/timer_wild") u64 timer_wild(void *ctx)
+{
+        (void)ctx;
+        return start_and_wait(on_timer_wild);
+}
+
+SEC("socket/timer_spin") u64 timer_spin(void *ctx)
+{
+        (void)ctx;
+        return start_and_wait(on_timer_spin);
+}
+
 /* The running program's stack: whole return addresses, the first one not 0. */
 SEC("socket/stack") u64 stack(void *ctx)
 {

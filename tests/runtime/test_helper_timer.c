@@ -3,13 +3,15 @@
  * bpf_timer in ARRAY and HASH values: init/set_callback/start/cancel with
  * the kernel's errors, the callback's (map, key, value), re-arming from the
  * callback, cancellation by update, delete and map free (pending and
- * running callbacks: no use after free, checked under ASan and TSan).
+ * running callbacks: no use after free, checked under ASan and TSan), and
+ * callbacks of timers set by sandboxed runs, run as sandboxed runs.
  */
 #define _GNU_SOURCE
 #include "check.h"
 #include "helper_decls.h"
 
 #include <bpfaot/maps.h>
+#include <bpfaot/sandbox.h>
 #include <errno.h>
 #include <pthread.h>
 #include <linux/bpf.h>
@@ -308,6 +310,80 @@ static void test_stress(void)
         bpfaot_map__free(m);
 }
 
+/*
+ * A timer set by a sandboxed run: its callback runs as a sandboxed run of
+ * its own (the same program, maps and budget; the key as its context),
+ * and a fault there is kept with the map (bpfaot_map__timer_faults).
+ * on_sandboxed does what compiled --sandbox code does: joins the run,
+ * checks its accesses, leaves. With rearm == 7 it stores outside the
+ * program's memory.
+ */
+static uint64_t wild_word;
+
+static uint64_t on_sandboxed(uint64_t map, uint64_t key, uint64_t value, uint64_t r4, uint64_t r5)
+{
+        struct value *v = (struct value *)(uintptr_t)value;
+        struct bpfaot_sandbox_run *run = bpfaot_rt_sandbox_push(0, 0, 0);
+
+        (void)map, (void)r4, (void)r5;
+        if (run->failed) /* no run: the callback was not sandboxed */
+                return 0;
+        CHECK_EQ(
+            bpfaot_rt_sandbox_check(run, key, 4, BPFAOT_SANDBOX_HOW(1, BPFAOT_SANDBOX_LOAD, 0, 0)),
+            1);
+        CHECK_EQ(bpfaot_rt_sandbox_check(run, value, sizeof(*v),
+                                         BPFAOT_SANDBOX_HOW(2, BPFAOT_SANDBOX_STORE, 0, 0)),
+                 1);
+        memcpy(&v->key_seen, (const void *)(uintptr_t)key, sizeof(v->key_seen));
+        if (v->rearm == 7)
+                CHECK_EQ(bpfaot_rt_sandbox_check(run, U(&wild_word), 8,
+                                                 BPFAOT_SANDBOX_HOW(3, BPFAOT_SANDBOX_STORE, 0, 0)),
+                         0);
+        bpfaot_rt_sandbox_pop(run);
+        __atomic_add_fetch(&v->fired, 1, __ATOMIC_RELEASE);
+        return 0;
+}
+
+static void test_sandboxed(void)
+{
+        struct bpfaot_map *m = make(BPF_MAP_TYPE_ARRAY, 4);
+        struct bpfaot_sandbox_run run;
+        struct bpfaot_sandbox_fault f;
+        struct value *v = elem(m, 3);
+        void *maps[] = {m};
+
+        CHECK_EQ(t_init(v, m, CLOCK_MONOTONIC), 0);
+        bpfaot_rt_sandbox_enter(&run, "timed", 0, 0, NULL, 0, maps, 1, 1000);
+        CHECK_EQ(_bpf_helper_ext_0170(U(&v->timer), U(on_sandboxed), 0, 0, 0), 0);
+        CHECK_EQ(t_start(v, MS, 0), 0);
+        bpfaot_rt_sandbox_leave(&run);
+        /* The run's list of maps lives in its entry's frame, gone after the run: the timer's run
+           has a copy. */
+        maps[0] = NULL;
+        CHECK(!bpfaot_sandbox_fault(NULL));
+        CHECK(wait_fired(v, 1));
+        CHECK_EQ(v->key_seen, 3);
+        CHECK_EQ(bpfaot_map__timer_faults(m, &f), 0);
+        /* The callback stores outside the program's memory: its run faults, the host's did not. */
+        v->rearm = 7;
+        CHECK_EQ(t_start(v, MS, 0), 0);
+        CHECK(wait_fired(v, 2));
+        CHECK_EQ(bpfaot_map__timer_faults(m, &f), 1);
+        CHECK_EQ(f.kind, BPFAOT_SANDBOX_STORE);
+        CHECK_EQ(f.insn, 3);
+        CHECK_EQ(f.addr, U(&wild_word));
+        CHECK(strcmp(f.prog, "timed") == 0);
+        CHECK(!bpfaot_sandbox_fault(NULL));
+        /* Set outside any run, the same callback runs unsandboxed (it joins no run). */
+        v->rearm = 0;
+        CHECK_EQ(_bpf_helper_ext_0170(U(&v->timer), U(on_sandboxed), 0, 0, 0), 0);
+        CHECK_EQ(t_start(v, MS, 0), 0);
+        usleep(50000);
+        CHECK_EQ(fired(v), 2);
+        CHECK_EQ(bpfaot_map__timer_faults(m, NULL), 1);
+        bpfaot_map__free(m);
+}
+
 int main(void)
 {
         test_errors();
@@ -316,6 +392,7 @@ int main(void)
         test_release();
         test_free();
         test_stress();
+        test_sandboxed();
         printf("ok\n");
         return 0;
 }

@@ -257,6 +257,19 @@ int bpfaot_perf_event_array__set_callback(struct bpfaot_map *map, bpfaot_perf_ev
 long bpfaot_perf_event__output(struct bpfaot_map *map, uint64_t flags, const void *data,
                                uint64_t size);
 
+/* ---- bpf_timer ---- */
+
+/*
+ * A sandboxed program's timer callbacks (build --sandbox) run on the
+ * runtime's timer thread of the map holding the timer, each as a sandboxed
+ * run of its own: a fault ends that callback as it ends a run, and is kept
+ * here, since no host call waits for it. How many of `map`'s timer
+ * callbacks faulted, and the last fault in *last (when there was one and
+ * `last` is not NULL), once a callback running now has returned (its run
+ * is bounded by its loop budget). 0 for maps without timers.
+ */
+uint64_t bpfaot_map__timer_faults(const struct bpfaot_map *map, struct bpfaot_sandbox_fault *last);
+
 /*
  * Create the maps of a compiled object (its <obj>__map_defs table) into its
  * slots (<obj>__maps), which its programs read. On failure the maps made so
