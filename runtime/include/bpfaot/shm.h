@@ -11,8 +11,18 @@
  * so a process that dies holding one does not wedge the others.
  *
  * Map types that can live in a segment: ARRAY, PERCPU_ARRAY, HASH,
- * PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, QUEUE, STACK, BLOOM_FILTER and
- * RINGBUF. Others: -EOPNOTSUPP.
+ * PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, QUEUE, STACK, BLOOM_FILTER,
+ * RINGBUF, PROG_ARRAY, ARRAY_OF_MAPS and HASH_OF_MAPS. Others: -EOPNOTSUPP.
+ *
+ * A PROG_ARRAY's or map of maps' slot in a segment holds the id of a
+ * program or map of the segment (0: empty), read and written atomically:
+ * the host reads and writes it as a 4-byte value (bpfaot_map__lookup_copy,
+ * bpfaot_map__update_elem with BPF_ANY for arrays; the caller checks what
+ * the id names), or stores a map handle of the same segment with
+ * bpfaot_map__update_inner. Programs get what the id names in their own
+ * process (bpfaot_shm__set_resolver); an id that names nothing there is an
+ * empty slot. A map of maps keeps its inner template (def->inner) in the
+ * segment: every process's handle checks bpfaot_map__update_inner with it.
  */
 #ifndef BPFAOT_SHM_H
 #define BPFAOT_SHM_H
@@ -120,6 +130,26 @@ int bpfaot_shm__create_map(struct bpfaot_shm *shm, const struct bpfaot_map_def *
  * which leaves the map in the segment.
  */
 int bpfaot_shm__map(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_map **map);
+
+/*
+ * How this process resolves the ids a segment's PROG_ARRAYs and maps of
+ * maps hold, for the programs it runs (bpfaot_map__lookup_elem of a map of
+ * maps, bpf_tail_call). Each id is asked for once per segment handle, the
+ * answer (NULL too, for an id the segment has) kept until the next
+ * bpfaot_shm__set_resolver; answers must stay valid until the segment is
+ * closed. Calls are serialised and may come from any thread that runs a
+ * program; they must not look up a map of maps or tail-call themselves.
+ */
+struct bpfaot_shm_resolver {
+        size_t sz; /* sizeof(struct bpfaot_shm_resolver) */
+        /* Map `id` as this process has it. NULL: a handle the segment handle attaches and keeps. */
+        struct bpfaot_map *(*map)(void *ctx, uint32_t id);
+        /* Program `id`'s entry here, run as entry(ctx, 0). NULL: no program runs (empty slots). */
+        bpfaot_prog_fn (*prog)(void *ctx, uint32_t id);
+        void *ctx;
+};
+/* Set (r NULL: reset to the defaults) the resolver; before programs run, as it forgets answers. */
+int bpfaot_shm__set_resolver(struct bpfaot_shm *shm, const struct bpfaot_shm_resolver *r);
 
 struct bpfaot_shm_map_info {
         uint32_t id;
