@@ -92,6 +92,29 @@ static uint64_t map_value(uint64_t map)
                    : 0;
 }
 
+/*
+ * The segment's resolver (bpfaot_shm__set_resolver): the ids in a PROG_ARRAY
+ * or a map of maps name this agent's maps and programs. A tail call's
+ * program is made ready as any other (native code, else compiled here); one
+ * the agent interprets or cannot make ready is an empty slot.
+ */
+static struct bpfaot_map *resolve_map(void *ctx, uint32_t id)
+{
+        return agent_map(ctx, id);
+}
+
+static bpfaot_prog_fn resolve_prog(void *ctx, uint32_t id)
+{
+        struct bpfaot_agent *a = ctx;
+        struct ready_prog *r = NULL;
+        int err;
+
+        pthread_mutex_lock(&a->lock);
+        err = agent__ready(a, id, &r, NULL);
+        pthread_mutex_unlock(&a->lock);
+        return err ? NULL : (bpfaot_prog_fn)r->entry;
+}
+
 static uint64_t resolve(void *ctx, const char *name)
 {
         (void)ctx;
@@ -131,6 +154,11 @@ int bpfaot_agent__open(const struct bpfaot_agent_opts *opts, struct bpfaot_agent
         }
         pthread_mutex_init(&a->lock, NULL);
         a->engine = o.engine;
+        bpfaot_shm__set_resolver(
+            a->shm, &(struct bpfaot_shm_resolver){.sz = sizeof(struct bpfaot_shm_resolver),
+                                                  .map = resolve_map,
+                                                  .prog = resolve_prog,
+                                                  .ctx = a});
         *out = a;
         return 0;
 }
@@ -304,6 +332,27 @@ static void ready_free(struct ready_prog *r)
         free(r);
 }
 
+/*
+ * The programs in the slots of the PROG_ARRAYs r loads, made ready now (a->lock
+ * held), so that its first tail calls do not wait for a compilation. A slot
+ * changed later is made ready at its first tail call (resolve_prog). Failures
+ * leave the slot to that.
+ */
+static void ready_tail_calls(struct bpfaot_agent *a, const struct ready_prog *r)
+{
+        struct ready_prog *t;
+
+        for (size_t i = 0; i < r->map_cnt; i++) {
+                const struct bpfaot_map_def *d = bpfaot_map__def(r->maps[i]);
+
+                if (d->type != BPF_MAP_TYPE_PROG_ARRAY)
+                        continue;
+                for (uint32_t k = 0, id; k < d->max_entries; k++)
+                        if (bpfaot_map__lookup_copy(r->maps[i], &k, &id) == 0)
+                                agent__ready(a, id, &t, NULL);
+        }
+}
+
 int agent__ready(struct bpfaot_agent *a, uint32_t id, struct ready_prog **out,
                  struct bpfaot_error *err)
 {
@@ -339,6 +388,7 @@ int agent__ready(struct bpfaot_agent *a, uint32_t id, struct ready_prog **out,
         }
         a->progs[a->prog_cnt++] = r;
         *out = r;
+        ready_tail_calls(a, r);
         return 0;
 }
 
