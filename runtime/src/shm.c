@@ -826,6 +826,41 @@ static bool map_in_use(struct bpfaot_shm *shm, uint32_t id)
         return false;
 }
 
+/*
+ * Does a slot of a map of maps of the segment, not withdrawn, hold map `id`?
+ * (It keeps the map, as the kernel's outer map holds its inner maps.)
+ */
+static bool map_in_slot(struct bpfaot_shm *shm, uint32_t id)
+{
+        struct bpfaot_shm_map_info mi;
+        struct bpfaot_map *outer;
+        bool held = false;
+
+        for (uint32_t o = 0; !held && bpfaot_shm__next_map_id(shm, o, &o) == 0;) {
+                uint8_t *key, *next;
+                uint32_t v;
+
+                if (bpfaot_shm__map_info(shm, o, &mi) ||
+                    (mi.type != BPF_MAP_TYPE_ARRAY_OF_MAPS &&
+                     mi.type != BPF_MAP_TYPE_HASH_OF_MAPS) ||
+                    bpfaot_shm__map(shm, o, &outer))
+                        continue;
+                key = malloc(mi.key_size);
+                next = malloc(mi.key_size);
+                /* Without memory to look, the map is taken as held: it stays. */
+                held = !key || !next;
+                for (const void *prev = NULL;
+                     !held && bpfaot_map__get_next_key(outer, prev, next) == 0; prev = key) {
+                        memcpy(key, next, mi.key_size);
+                        held = bpfaot_map__lookup_copy(outer, key, &v) == 0 && v == id;
+                }
+                free(key);
+                free(next);
+                bpfaot_map__free(outer);
+        }
+        return held;
+}
+
 int bpfaot_shm__release_map(struct bpfaot_shm *shm, uint32_t id)
 {
         struct shm_map_entry ent;
@@ -836,7 +871,7 @@ int bpfaot_shm__release_map(struct bpfaot_shm *shm, uint32_t id)
         err = map_entry(shm, id, &ent);
         if (err)
                 return err;
-        if (map_in_use(shm, id))
+        if (map_in_use(shm, id) || map_in_slot(shm, id))
                 return -EBUSY;
         for (uint32_t a = 0; bpfaot_shm__next_attach_id(shm, a, &a) == 0;)
                 if (shm->hdr->attaches[a - 1].kind == BPFAOT_SHM_PROG_ATTACH &&

@@ -199,10 +199,13 @@ static long fd_map_update(struct server *s, const struct server_fd *e, const uni
         memcpy(&fd, user_ptr(attr->value), sizeof(fd));
         if (is_map_of_maps(d->type)) {
                 err = not_an_object(s, fd, SERVER_OBJ_MAP);
-                return err
-                           ?: bpfaot_map__update_inner(e->map, user_ptr(attr->key),
-                                                       server_fd_get(s, fd, SERVER_OBJ_MAP)->map,
-                                                       attr->flags);
+                err = err
+                          ?: bpfaot_map__update_inner(e->map, user_ptr(attr->key),
+                                                      server_fd_get(s, fd, SERVER_OBJ_MAP)->map,
+                                                      attr->flags);
+                if (!err) /* the map the slot held may go now, if this process closed it */
+                        server_orphans_retry(s);
+                return err;
         }
         if (attr->flags != BPF_ANY)
                 return -EINVAL;
@@ -239,10 +242,14 @@ static long map_update_elem(struct server *s, union bpf_attr *attr, unsigned int
 static long map_delete_elem(struct server *s, union bpf_attr *attr, unsigned int size)
 {
         struct bpfaot_map *m = attr_has(size, ATTR_END(key)) ? attr_map(s, attr) : NULL;
+        long err;
 
         if (!m)
                 return -EBADF;
-        return map_writable(s, attr) ?: bpfaot_map__delete_elem(m, user_ptr(attr->key));
+        err = map_writable(s, attr) ?: bpfaot_map__delete_elem(m, user_ptr(attr->key));
+        if (!err && is_map_of_maps(bpfaot_map__def(m)->type))
+                server_orphans_retry(s); /* the map the slot held may go now */
+        return err;
 }
 
 static long map_get_next_key(struct server *s, union bpf_attr *attr, unsigned int size)

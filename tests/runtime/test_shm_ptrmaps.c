@@ -182,7 +182,7 @@ static void test_two_handles(void)
 {
         struct bpfaot_shm *s1 = seg_open(false), *s2 = seg_open(false);
         struct bpfaot_map *a1, *b1, *other1, *aom1, *hom1, *pa1, *aom2, *hom2, *in, *in2;
-        uint32_t k, id;
+        uint32_t k, id, held;
         uint64_t v, r;
 
         CHECK_EQ(bpfaot_shm__map(s1, ids.inner_a, &a1), 0);
@@ -264,6 +264,14 @@ static void test_two_handles(void)
         CHECK_EQ(bpfaot_map__update_elem(aom1, &k, &id, BPF_ANY), 0);
         CHECK(bpfaot_map__lookup_elem(aom2, &k) == NULL);
         CHECK_EQ(slot_id(aom2, 3), 999);
+
+        /* A map a slot holds stays in the segment, as the kernel's outer map keeps it. */
+        CHECK_EQ(bpfaot_shm__create_map(s1, &inner_def, &held), 0);
+        k = 2000;
+        CHECK_EQ(bpfaot_map__update_elem(hom1, &k, &held, BPF_ANY), 0);
+        CHECK_EQ(bpfaot_shm__release_map(s2, held), -EBUSY);
+        CHECK_EQ(bpfaot_map__delete_elem(hom2, &k), 0);
+        CHECK_EQ(bpfaot_shm__release_map(s2, held), 0);
 
         /* PROG_ARRAY: no resolver, no program runs; entry functions cannot go in. */
         CHECK_EQ(bpfaot_prog_array__update(pa1, 0, prog_one), -EINVAL);

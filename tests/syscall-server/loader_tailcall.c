@@ -7,7 +7,8 @@
  * ringbuf_target_function. Before that, the kernel's answers to updates of
  * those maps from here: lookups give ids, descriptors that are not the
  * right object, inner maps unlike the template, programs of another type.
- * It prints "ready", then for each line "check ROUND" on its standard input
+ * It puts a map it made in slot 1 of by_index and closes it (the slot
+ * keeps it). It prints "ready", then for each line "check ROUND" on its standard input
  * (the target under the agent made N calls ROUND times by then) checks the
  * counts exactly and prints "checked ROUND"; it ends with its input.
  * usage: loader_tailcall OBJECT TARGET N
@@ -88,7 +89,7 @@ static void check_slots(struct bpf_object *obj)
             {.code = BPF_JMP | BPF_EXIT},
         };
         LIBBPF_OPTS(bpf_map_create_opts, iopts, .inner_map_fd = calls_a);
-        int pipefd[2], wide, hash, sock, aom, closed = 999999; /* no such descriptor */
+        int pipefd[2], wide, hash, sock, aom, late, closed = 999999; /* no such descriptor */
         uint32_t key;
 
         CHECK(more >= 0 && on_call >= 0);
@@ -157,6 +158,16 @@ static void check_slots(struct bpf_object *obj)
         key = 0;
         CHECK(bpf_map_update_elem(aom, &key, &wide, BPF_ANY) != 0 && errno == EINVAL);
         CHECK(bpf_map_update_elem(aom, &key, &calls_b, BPF_ANY) == 0);
+        /*
+         * A map made now, in slot 1, then closed: the slot keeps it (the
+         * program counts in it; the segment's dump shows it).
+         */
+        late = bpf_map_create(BPF_MAP_TYPE_ARRAY, "late", 4, 8, 4, NULL);
+        CHECK(late >= 0);
+        key = 1;
+        CHECK(bpf_map_update_elem(by_index, &key, &late, BPF_ANY) == 0);
+        CHECK(slot(by_index, 1) == map_id(late));
+        close(late);
         close(aom);
         close(sock);
         close(wide);

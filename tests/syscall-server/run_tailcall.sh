@@ -6,7 +6,8 @@
 # maps and tail-calls through the PROG_ARRAY: first compiled in the target,
 # then with the code `bpf-aot compile` and `bpf-aot load` put in the
 # segment. The loader checks the counts exactly after each round;
-# `bpf-aot shm dump` shows the slots' ids.
+# `bpf-aot shm dump` shows the slots' ids, and the counts of the map the
+# loader closed while a slot held it.
 # usage: run_tailcall.sh SERVER_SO AGENT_SO LOADER OBJECT TARGET BPF_AOT
 set -eu
 server=$1 agent=$2 loader=$3 object=$4 target=$5 bpfaot=$6
@@ -68,6 +69,17 @@ cat "$out.dump"
 for l in "key: 0  value: prog id $count_more (count_more)" 'key: 0  value: map id [0-9]* (calls_a)' \
         'key: 5  value: map id [0-9]* (calls_b)'; do
         grep -qx "$l" "$out.dump" || fail "shm dump has no line '$l'"
+done
+# The map the loader closed in slot 1 of by_index: kept, counted in.
+late=$(sed -n 's/^\([0-9]*\): array  name late .*/\1/p' "$out.list")
+[ -n "$late" ] || fail "no map late in the segment"
+grep -qx "key: 1  value: map id $late (late)" "$out.dump" || fail "shm dump has no slot 1 of by_index"
+"$bpfaot" shm dump "$seg" --id "$late" >"$out.dump"
+for k in 0 1 2 3; do # two rounds' calls with x % 4 == k (below 256: one byte of the u64)
+        n=$((2 * ((calls + 3 - k) / 4)))
+        [ "$n" -lt 256 ] || fail "too many calls for this check"
+        v=$(printf '%02x 00 00 00 00 00 00 00' "$n")
+        grep -qx "key: 0$k 00 00 00  value: $v" "$out.dump" || { cat "$out.dump" >&2; fail "late[$k] is not $v"; }
 done
 exec 3>&-
 st=0

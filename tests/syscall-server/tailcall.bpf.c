@@ -5,9 +5,9 @@
  * a PROG_ARRAY, all declared with their initial contents (libbpf fills them
  * with map updates of descriptors once it made the maps and loaded the
  * programs):
- * - on_call counts x % 4 in the inner map slot 0 of `by_index` (an
- *   ARRAY_OF_MAPS) holds, tries a tail call through the empty slot 1 of
- *   `jmp` (falling through, counted in misses[0]), then tail-calls slot 0,
+ * - on_call counts x % 4 in the inner maps slots 0 and 1 of `by_index` (an
+ *   ARRAY_OF_MAPS) hold (slot 1: the one the loader puts there), tries a tail call through the
+ * empty slot 1 of `jmp` (falling through, counted in misses[0]), then tail-calls slot 0,
  *   count_more: what follows that call never runs (misses[1]).
  * - count_more counts x % 4 in the inner map key 5 of `by_key` (a
  *   HASH_OF_MAPS) holds.
@@ -96,6 +96,7 @@ SEC("uprobe")
 int on_call(struct target_regs *ctx)
 {
         count(&by_index, 0, (__u32)ctx->di);
+        count(&by_index, 1, (__u32)ctx->di);
         bpf_tail_call(ctx, &jmp, 1);
         miss(0);
         bpf_tail_call(ctx, &jmp, 0);

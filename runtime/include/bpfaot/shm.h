@@ -198,8 +198,8 @@ int bpfaot_shm__mmap_map(struct bpfaot_shm *shm, uint32_t id, const struct bpfao
  * Withdraw a map nobody will use (its loader closed it, and no program of
  * the segment loads it, as with libbpf's feature probes): the walk no
  * longer shows it and bpfaot_shm__map() no longer opens it (-ENOENT); its
- * storage is not reused. -EBUSY while a program loads it or an attach
- * request targets it.
+ * storage is not reused. -EBUSY while a program loads it, an attach
+ * request targets it or a slot of a map of maps holds it.
  */
 int bpfaot_shm__release_map(struct bpfaot_shm *shm, uint32_t id);
 /* The map after `id` (0: the first) that is not withdrawn, in *next: -ENOENT after the last. */
