@@ -32,6 +32,33 @@ static void ready_free(struct ready_prog *r);
 /* The agent whose program this thread runs (for the map symbols). */
 static _Thread_local struct bpfaot_agent *running;
 
+/* The agents whose lock this thread holds (agent__lock), innermost last. */
+#define HELD_MAX 8
+static _Thread_local struct bpfaot_agent *held[HELD_MAX];
+static _Thread_local unsigned held_cnt;
+
+void agent__lock(struct bpfaot_agent *a)
+{
+        pthread_mutex_lock(&a->lock);
+        if (held_cnt < HELD_MAX)
+                held[held_cnt] = a;
+        held_cnt++;
+}
+
+void agent__unlock(struct bpfaot_agent *a)
+{
+        held_cnt--;
+        pthread_mutex_unlock(&a->lock);
+}
+
+bool agent__holds(const struct bpfaot_agent *a)
+{
+        for (unsigned i = 0; i < held_cnt && i < HELD_MAX; i++)
+                if (held[i] == a)
+                        return true;
+        return false;
+}
+
 int agent__fail(struct bpfaot_error *e, int code, const char *fmt, ...)
 {
         va_list ap;
@@ -70,9 +97,9 @@ static struct bpfaot_map *agent_map(struct bpfaot_agent *a, uint32_t id)
                 return NULL;
         m = __atomic_load_n(&a->maps[id - 1], __ATOMIC_ACQUIRE);
         if (!m) {
-                pthread_mutex_lock(&a->lock);
+                agent__lock(a);
                 m = map_locked(a, id);
-                pthread_mutex_unlock(&a->lock);
+                agent__unlock(a);
         }
         return m;
 }
@@ -96,23 +123,38 @@ static uint64_t map_value(uint64_t map)
  * The segment's resolver (bpfaot_shm__set_resolver): the ids in a PROG_ARRAY
  * or a map of maps name this agent's maps and programs. A tail call's
  * program is made ready as any other (native code, else compiled here); one
- * the agent interprets or cannot make ready is an empty slot.
+ * the agent interprets or cannot make ready is an empty slot. A thread that
+ * holds the agent's lock (a probe hit in code the agent runs while it
+ * does) takes a map without it, and a program only when it is ready.
  */
-static struct bpfaot_map *resolve_map(void *ctx, uint32_t id)
+static int resolve_map(void *ctx, uint32_t id, struct bpfaot_map **map)
 {
-        return agent_map(ctx, id);
+        struct bpfaot_agent *a = ctx;
+
+        *map = agent__holds(a) ? map_locked(a, id) : agent_map(a, id);
+        return 0;
 }
 
-static bpfaot_prog_fn resolve_prog(void *ctx, uint32_t id)
+static int resolve_prog(void *ctx, uint32_t id, bpfaot_prog_fn *fn)
 {
         struct bpfaot_agent *a = ctx;
         struct ready_prog *r = NULL;
+        agent_entry_fn e;
         int err;
 
-        pthread_mutex_lock(&a->lock);
-        err = agent__ready(a, id, &r, NULL);
-        pthread_mutex_unlock(&a->lock);
-        return err ? NULL : (bpfaot_prog_fn)r->entry;
+        if (!id || id > BPFAOT_SHM_MAX_PROGS)
+                return -ENOENT;
+        e = __atomic_load_n(&a->entries[id - 1], __ATOMIC_ACQUIRE);
+        if (!e && agent__holds(a))
+                return -EAGAIN; /* not now: asked again at the next tail call */
+        if (!e) {
+                agent__lock(a);
+                err = agent__ready(a, id, &r, NULL);
+                agent__unlock(a);
+                e = err ? NULL : r->entry;
+        }
+        *fn = (bpfaot_prog_fn)e;
+        return 0;
 }
 
 static uint64_t resolve(void *ctx, const char *name)
@@ -147,7 +189,10 @@ int bpfaot_agent__open(const struct bpfaot_agent_opts *opts, struct bpfaot_agent
                 return err;
         }
         a->maps = calloc(BPFAOT_SHM_MAX_MAPS, sizeof(*a->maps));
-        if (!a->maps) {
+        a->entries = calloc(BPFAOT_SHM_MAX_PROGS, sizeof(*a->entries));
+        if (!a->maps || !a->entries) {
+                free(a->maps);
+                free(a->entries);
                 bpfaot_shm__close(a->shm);
                 free(a);
                 return agent__fail(o.error, ENOMEM, "agent: out of memory");
@@ -174,6 +219,7 @@ void bpfaot_agent__close(struct bpfaot_agent *a)
                 bpfaot_map__free(a->maps[i]);
         free(a->progs);
         free(a->maps);
+        free(a->entries);
         bpfaot_shm__close(a->shm);
         pthread_mutex_destroy(&a->lock);
         free(a);
@@ -388,6 +434,8 @@ int agent__ready(struct bpfaot_agent *a, uint32_t id, struct ready_prog **out,
         }
         a->progs[a->prog_cnt++] = r;
         *out = r;
+        if (r->entry)
+                __atomic_store_n(&a->entries[id - 1], r->entry, __ATOMIC_RELEASE);
         ready_tail_calls(a, r);
         return 0;
 }
@@ -432,9 +480,9 @@ static int run_one(struct bpfaot_agent *a, uint32_t id, const char *name, void *
         uint64_t r0;
         int err;
 
-        pthread_mutex_lock(&a->lock);
+        agent__lock(a);
         err = agent__ready(a, id, &r, &local);
-        pthread_mutex_unlock(&a->lock);
+        agent__unlock(a);
         if (err)
                 return agent__fail(error, -err, "%s program %u (%s): %s", bpfaot_shm__name(a->shm),
                                    id, name, local.msg);

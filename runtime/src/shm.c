@@ -377,7 +377,8 @@ static bool id_known(struct bpfaot_shm *shm, bool prog, uint32_t id)
  * later time. Without a resolver, a map is attached here (kept until the
  * segment is closed) and a program is nothing. An id the segment had when
  * it resolved to nothing stays nothing (a withdrawn map, a program that
- * cannot run here); one past the tables' counts is asked about again.
+ * cannot run here); one past the tables' counts, or one the resolver could
+ * not answer for now (-EAGAIN), is asked about again.
  */
 static void *ids_miss(struct bpfaot_map_ids *ids, bool prog, uint32_t id)
 {
@@ -385,20 +386,24 @@ static void *ids_miss(struct bpfaot_map_ids *ids, bool prog, uint32_t id)
             (struct bpfaot_shm *)((char *)ids - offsetof(struct bpfaot_shm, ids));
         void **tab = prog ? ids->progs : ids->maps;
         struct bpfaot_map *m = NULL;
+        bpfaot_prog_fn fn = NULL;
         void *p;
+        int rc = 0;
 
         pthread_mutex_lock(&shm->ids_lock);
         p = tab[id - 1];
         if (!p && prog) {
                 if (shm->resolver.prog)
-                        p = (void *)shm->resolver.prog(shm->resolver.ctx, id);
+                        rc = shm->resolver.prog(shm->resolver.ctx, id, &fn);
+                p = rc ? NULL : (void *)fn;
         } else if (!p && shm->resolver.map) {
-                p = shm->resolver.map(shm->resolver.ctx, id);
+                rc = shm->resolver.map(shm->resolver.ctx, id, &m);
+                p = rc ? NULL : m;
         } else if (!p && bpfaot_shm__map(shm, id, &m) == 0) {
                 shm->own_maps[id - 1] = m;
                 p = m;
         }
-        if (p || id_known(shm, prog, id))
+        if (p || (rc != -EAGAIN && id_known(shm, prog, id)))
                 __atomic_store_n(&tab[id - 1], p ? p : BPFAOT_IDS_NONE, __ATOMIC_RELEASE);
         pthread_mutex_unlock(&shm->ids_lock);
         return p ? p : BPFAOT_IDS_NONE;
@@ -406,6 +411,7 @@ static void *ids_miss(struct bpfaot_map_ids *ids, bool prog, uint32_t id)
 
 static int ids_init(struct bpfaot_shm *shm)
 {
+        pthread_mutexattr_t attr;
         struct stat st;
 
         shm->ids.map_cap = BPFAOT_SHM_MAX_MAPS;
@@ -416,7 +422,11 @@ static int ids_init(struct bpfaot_shm *shm)
         shm->ids.segment =
             fstat(shm->fd, &st) == 0 ? (uint64_t)st.st_ino : (uint64_t)(uintptr_t)shm;
         shm->ids.miss = ids_miss;
-        pthread_mutex_init(&shm->ids_lock, NULL);
+        /* Recursive: code a resolver runs may run a program that meets another new id. */
+        pthread_mutexattr_init(&attr);
+        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+        pthread_mutex_init(&shm->ids_lock, &attr);
+        pthread_mutexattr_destroy(&attr);
         return shm->ids.maps && shm->ids.progs && shm->own_maps ? 0 : -ENOMEM;
 }
 

@@ -91,26 +91,31 @@ static uint64_t prog_two(void *ctx, uint64_t size)
 }
 
 static unsigned prog_asks, map_asks;
+static bool busy; /* the resolver cannot answer for now */
 
 /* prog1 and prog2 run here; prog3 does not (an empty slot here). */
-static bpfaot_prog_fn resolve_prog(void *ctx, uint32_t id)
+static int resolve_prog(void *ctx, uint32_t id, bpfaot_prog_fn *fn)
 {
         (void)ctx;
         prog_asks++;
-        return id == ids.prog1 ? prog_one : id == ids.prog2 ? prog_two : NULL;
+        if (busy)
+                return -EAGAIN;
+        *fn = id == ids.prog1 ? prog_one : id == ids.prog2 ? prog_two : NULL;
+        return 0;
 }
 
 /* A resolver's own handles for maps (ctx: its segment handle). */
 static struct bpfaot_map *own[16];
 
-static struct bpfaot_map *resolve_map(void *ctx, uint32_t id)
+static int resolve_map(void *ctx, uint32_t id, struct bpfaot_map **map)
 {
         map_asks++;
-        if (id >= 16 || id == ids.gone)
-                return NULL;
-        if (!own[id] && bpfaot_shm__map(ctx, id, &own[id]))
+        if (busy)
+                return -EAGAIN;
+        if (id < 16 && id != ids.gone && !own[id] && bpfaot_shm__map(ctx, id, &own[id]))
                 own[id] = NULL;
-        return own[id];
+        *map = id < 16 && id != ids.gone ? own[id] : NULL;
+        return 0;
 }
 
 static uint32_t slot_id(struct bpfaot_map *m, uint32_t key)
@@ -308,6 +313,14 @@ static void test_resolver(void)
         CHECK_EQ(bpfaot_shm__set_resolver(shm, &res), 0);
         CHECK_EQ(bpfaot_shm__map(shm, ids.pa, &pa), 0);
         CHECK_EQ(bpfaot_shm__map(shm, ids.aom, &aom), 0);
+        /* A resolver that cannot answer now: empty slots this time, asked again next time. */
+        busy = true;
+        CHECK_EQ(tail_call(pa, 0, 1, &r), 0);
+        CHECK(bpfaot_map__lookup_elem(aom, &k) == NULL);
+        CHECK_EQ(prog_asks, 1);
+        CHECK_EQ(map_asks, 1);
+        busy = false;
+        prog_asks = map_asks = 0;
         CHECK_EQ(tail_call(pa, 0, 1, &r), 1); /* prog1, written by the other test */
         CHECK_EQ(r, 101);
         CHECK_EQ(tail_call(pa, 0, 2, &r), 1);

@@ -134,18 +134,21 @@ int bpfaot_shm__map(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_map **map
 /*
  * How this process resolves the ids a segment's PROG_ARRAYs and maps of
  * maps hold, for the programs it runs (bpfaot_map__lookup_elem of a map of
- * maps, bpf_tail_call). Each id is asked for once per segment handle, the
- * answer (NULL too, for an id the segment has) kept until the next
- * bpfaot_shm__set_resolver; answers must stay valid until the segment is
- * closed. Calls are serialised and may come from any thread that runs a
- * program; they must not look up a map of maps or tail-call themselves.
+ * maps, bpf_tail_call). Each id is asked for once per segment handle: a
+ * callback returns 0 with its answer (NULL: nothing here), which is kept
+ * until the next bpfaot_shm__set_resolver (answers must stay valid until
+ * the segment is closed), or -EAGAIN when it cannot answer now (that use
+ * of the slot finds it empty; the next one asks again). Calls come from
+ * any thread that runs a program, one at a time, but for a call made while
+ * the same thread is in one (code the resolver runs ran a program that met
+ * another new id).
  */
 struct bpfaot_shm_resolver {
         size_t sz; /* sizeof(struct bpfaot_shm_resolver) */
         /* Map `id` as this process has it. NULL: a handle the segment handle attaches and keeps. */
-        struct bpfaot_map *(*map)(void *ctx, uint32_t id);
+        int (*map)(void *ctx, uint32_t id, struct bpfaot_map **map);
         /* Program `id`'s entry here, run as entry(ctx, 0). NULL: no program runs (empty slots). */
-        bpfaot_prog_fn (*prog)(void *ctx, uint32_t id);
+        int (*prog)(void *ctx, uint32_t id, bpfaot_prog_fn *fn);
         void *ctx;
 };
 /* Set (r NULL: reset to the defaults) the resolver; before programs run, as it forgets answers. */
