@@ -7,7 +7,8 @@
  * each to that handle's own maps and programs (bpfaot_shm__set_resolver);
  * tail calls run the program the resolver gives; an id that resolves to
  * nothing is an empty slot; the inner template, kept in the segment,
- * checks inner maps in every process. Segments are named after this
+ * checks inner maps in every process; slots another process keeps
+ * changing give the old or the new program or map. Segments are named after this
  * process and removed at exit.
  */
 #define _GNU_SOURCE
@@ -18,6 +19,7 @@
 #include <bpfaot/shm.h>
 #include <errno.h>
 #include <linux/bpf.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -74,7 +76,7 @@ static const struct bpfaot_map_def other_def = {
 
 /* The ids of the segment's maps and programs (made by the parent, known to the child). */
 static struct ids {
-        uint32_t inner_a, inner_b, other, gone, aom, hom, pa, prog1, prog2, prog3;
+        uint32_t inner_a, inner_b, other, gone, aom, hom, pa, prog1, prog2, prog3, ctl;
 } ids;
 
 /* Programs as a process runs them: entry functions the resolver gives for program ids. */
@@ -168,6 +170,7 @@ static void make_segment(void)
         CHECK_EQ(bpfaot_shm__create_map(shm, &aom, &ids.aom), 0);
         CHECK_EQ(bpfaot_shm__create_map(shm, &hom, &ids.hom), 0);
         CHECK_EQ(bpfaot_shm__create_map(shm, &pa, &ids.pa), 0);
+        CHECK_EQ(bpfaot_shm__create_map(shm, &other_def, &ids.ctl), 0);
         /* A PROG_ARRAY's entry functions mean nothing in a segment. */
         pa.init_value = &fn;
         pa.init_size = sizeof(fn);
@@ -429,6 +432,108 @@ static void test_forked(void)
         bpfaot_shm__close(shm);
 }
 
+/*
+ * Slots another process keeps changing: every tail call runs one of the two
+ * programs, every lookup gives one of the two maps, never anything else,
+ * and both are seen (bounded wait). The child stops when ctl[0] is set.
+ */
+#define SWAP_THREADS 2
+#define SWAP_WAIT_S  20
+
+struct swap_run {
+        struct bpfaot_map *aom, *pa, *a, *b;
+        unsigned seen[4]; /* prog1, prog2, inner_a, inner_b */
+};
+
+static void *swap_reader(void *arg)
+{
+        struct swap_run *sr = arg;
+        time_t end = time(NULL) + SWAP_WAIT_S;
+        uint32_t k = 0;
+        uint64_t r;
+
+        for (long i = 0; time(NULL) < end; i++) {
+                void *in;
+
+                CHECK_EQ(tail_call(sr->pa, 0, 1, &r), 1);
+                CHECK(r == 101 || r == 201);
+                __atomic_fetch_add(&sr->seen[r == 101 ? 0 : 1], 1, __ATOMIC_RELAXED);
+                in = bpfaot_map__lookup_elem(sr->aom, &k);
+                CHECK(in == sr->a || in == sr->b);
+                __atomic_fetch_add(&sr->seen[in == sr->a ? 2 : 3], 1, __ATOMIC_RELAXED);
+                if (i % 1024 == 0 && __atomic_load_n(&sr->seen[0], __ATOMIC_RELAXED) > 100 &&
+                    __atomic_load_n(&sr->seen[1], __ATOMIC_RELAXED) > 100 &&
+                    __atomic_load_n(&sr->seen[2], __ATOMIC_RELAXED) > 100 &&
+                    __atomic_load_n(&sr->seen[3], __ATOMIC_RELAXED) > 100)
+                        break;
+        }
+        return NULL;
+}
+
+static void test_swapping(void)
+{
+        struct bpfaot_shm *shm = seg_open(false);
+        struct bpfaot_shm_resolver res = {.sz = sizeof(res), .prog = resolve_prog};
+        struct swap_run sr = {0};
+        struct bpfaot_map *ctl;
+        pthread_t th[SWAP_THREADS];
+        uint32_t k = 0, id;
+        uint64_t one = 1;
+        pid_t pid;
+
+        CHECK_EQ(bpfaot_shm__set_resolver(shm, &res), 0);
+        CHECK_EQ(bpfaot_shm__map(shm, ids.aom, &sr.aom), 0);
+        CHECK_EQ(bpfaot_shm__map(shm, ids.pa, &sr.pa), 0);
+        CHECK_EQ(bpfaot_shm__map(shm, ids.ctl, &ctl), 0);
+        id = ids.prog1;
+        CHECK_EQ(bpfaot_map__update_elem(sr.pa, &k, &id, BPF_ANY), 0);
+        id = ids.inner_a;
+        CHECK_EQ(bpfaot_map__update_elem(sr.aom, &k, &id, BPF_ANY), 0);
+        /* This handle's maps for the two ids: what every lookup must give. */
+        sr.a = bpfaot_map__lookup_elem(sr.aom, &k);
+        id = ids.inner_b;
+        CHECK_EQ(bpfaot_map__update_elem(sr.aom, &k, &id, BPF_ANY), 0);
+        sr.b = bpfaot_map__lookup_elem(sr.aom, &k);
+        CHECK(sr.a && sr.b && sr.a != sr.b);
+        pid = fork();
+        CHECK(pid >= 0);
+        if (pid == 0) {
+                struct bpfaot_shm *cs = seg_open(false);
+                struct bpfaot_map *caom, *cpa, *cctl;
+                uint64_t stop = 0;
+
+                CHECK_EQ(bpfaot_shm__map(cs, ids.aom, &caom), 0);
+                CHECK_EQ(bpfaot_shm__map(cs, ids.pa, &cpa), 0);
+                CHECK_EQ(bpfaot_shm__map(cs, ids.ctl, &cctl), 0);
+                for (unsigned i = 0; !stop; i++) {
+                        uint32_t pid_ = i % 2 ? ids.prog2 : ids.prog1;
+                        uint32_t mid = i % 3 ? ids.inner_b : ids.inner_a;
+
+                        CHECK_EQ(bpfaot_map__update_elem(cpa, &k, &pid_, BPF_ANY), 0);
+                        CHECK_EQ(bpfaot_map__update_elem(caom, &k, &mid, BPF_ANY), 0);
+                        if (i % 256 == 0)
+                                CHECK_EQ(bpfaot_map__lookup_copy(cctl, &k, &stop), 0);
+                }
+                bpfaot_map__free(caom);
+                bpfaot_map__free(cpa);
+                bpfaot_map__free(cctl);
+                bpfaot_shm__close(cs);
+                _exit(0);
+        }
+        for (int i = 0; i < SWAP_THREADS; i++)
+                CHECK_EQ(pthread_create(&th[i], NULL, swap_reader, &sr), 0);
+        for (int i = 0; i < SWAP_THREADS; i++)
+                pthread_join(th[i], NULL);
+        CHECK_EQ(bpfaot_map__update_elem(ctl, &k, &one, BPF_ANY), 0);
+        expect_child_ok(pid);
+        for (int i = 0; i < 4; i++)
+                CHECK(sr.seen[i] > 100);
+        bpfaot_map__free(sr.aom);
+        bpfaot_map__free(sr.pa);
+        bpfaot_map__free(ctl);
+        bpfaot_shm__close(shm);
+}
+
 int main(void)
 {
         test_pid = getpid();
@@ -438,6 +543,7 @@ int main(void)
         test_two_handles();
         test_resolver();
         test_forked();
+        test_swapping();
         printf("ok\n");
         return 0;
 }

@@ -119,7 +119,9 @@ int bpfaot_shm__info(struct bpfaot_shm *shm, struct bpfaot_shm_info *info);
  * Create a map in the segment; *id receives its id (ids start at 1, in
  * creation order). def->name is kept (up to BPFAOT_SHM_NAME_LEN - 1
  * bytes); def->init_value, when set, fills an ARRAY as bpfaot_map__create
- * does. Errors as bpfaot_map__create, and -EOPNOTSUPP for a type that
+ * does (a PROG_ARRAY's entry functions: -EINVAL; a map of maps' is not
+ * applied, its slots are filled by id); def->inner, a map of maps'
+ * template, is kept. Errors as bpfaot_map__create, and -EOPNOTSUPP for a type that
  * cannot live in a segment, -ENOSPC when the segment's storage or its table
  * (BPFAOT_SHM_MAX_MAPS) is full. A failed creation takes no room.
  */
