@@ -32,6 +32,33 @@ static void ready_free(struct ready_prog *r);
 /* The agent whose program this thread runs (for the map symbols). */
 static _Thread_local struct bpfaot_agent *running;
 
+/* The agents whose lock this thread holds (agent__lock), innermost last. */
+#define HELD_MAX 8
+static _Thread_local struct bpfaot_agent *held[HELD_MAX];
+static _Thread_local unsigned held_cnt;
+
+void agent__lock(struct bpfaot_agent *a)
+{
+        pthread_mutex_lock(&a->lock);
+        if (held_cnt < HELD_MAX)
+                held[held_cnt] = a;
+        held_cnt++;
+}
+
+void agent__unlock(struct bpfaot_agent *a)
+{
+        held_cnt--;
+        pthread_mutex_unlock(&a->lock);
+}
+
+bool agent__holds(const struct bpfaot_agent *a)
+{
+        for (unsigned i = 0; i < held_cnt && i < HELD_MAX; i++)
+                if (held[i] == a)
+                        return true;
+        return false;
+}
+
 int agent__fail(struct bpfaot_error *e, int code, const char *fmt, ...)
 {
         va_list ap;
@@ -70,9 +97,9 @@ static struct bpfaot_map *agent_map(struct bpfaot_agent *a, uint32_t id)
                 return NULL;
         m = __atomic_load_n(&a->maps[id - 1], __ATOMIC_ACQUIRE);
         if (!m) {
-                pthread_mutex_lock(&a->lock);
+                agent__lock(a);
                 m = map_locked(a, id);
-                pthread_mutex_unlock(&a->lock);
+                agent__unlock(a);
         }
         return m;
 }
@@ -90,6 +117,44 @@ static uint64_t map_value(uint64_t map)
 
         return map ? (uint64_t)(uintptr_t)bpfaot_map__lookup_elem((struct bpfaot_map *)map, &key)
                    : 0;
+}
+
+/*
+ * The segment's resolver (bpfaot_shm__set_resolver): the ids in a PROG_ARRAY
+ * or a map of maps name this agent's maps and programs. A tail call's
+ * program is made ready as any other (native code, else compiled here); one
+ * the agent interprets or cannot make ready is an empty slot. A thread that
+ * holds the agent's lock (a probe hit in code the agent runs while it
+ * does) takes a map without it, and a program only when it is ready.
+ */
+static int resolve_map(void *ctx, uint32_t id, struct bpfaot_map **map)
+{
+        struct bpfaot_agent *a = ctx;
+
+        *map = agent__holds(a) ? map_locked(a, id) : agent_map(a, id);
+        return 0;
+}
+
+static int resolve_prog(void *ctx, uint32_t id, bpfaot_prog_fn *fn)
+{
+        struct bpfaot_agent *a = ctx;
+        struct ready_prog *r = NULL;
+        agent_entry_fn e;
+        int err;
+
+        if (!id || id > BPFAOT_SHM_MAX_PROGS)
+                return -ENOENT;
+        e = __atomic_load_n(&a->entries[id - 1], __ATOMIC_ACQUIRE);
+        if (!e && agent__holds(a))
+                return -EAGAIN; /* not now: asked again at the next tail call */
+        if (!e) {
+                agent__lock(a);
+                err = agent__ready(a, id, &r, NULL);
+                agent__unlock(a);
+                e = err ? NULL : r->entry;
+        }
+        *fn = (bpfaot_prog_fn)e;
+        return 0;
 }
 
 static uint64_t resolve(void *ctx, const char *name)
@@ -124,13 +189,21 @@ int bpfaot_agent__open(const struct bpfaot_agent_opts *opts, struct bpfaot_agent
                 return err;
         }
         a->maps = calloc(BPFAOT_SHM_MAX_MAPS, sizeof(*a->maps));
-        if (!a->maps) {
+        a->entries = calloc(BPFAOT_SHM_MAX_PROGS, sizeof(*a->entries));
+        if (!a->maps || !a->entries) {
+                free(a->maps);
+                free(a->entries);
                 bpfaot_shm__close(a->shm);
                 free(a);
                 return agent__fail(o.error, ENOMEM, "agent: out of memory");
         }
         pthread_mutex_init(&a->lock, NULL);
         a->engine = o.engine;
+        bpfaot_shm__set_resolver(
+            a->shm, &(struct bpfaot_shm_resolver){.sz = sizeof(struct bpfaot_shm_resolver),
+                                                  .map = resolve_map,
+                                                  .prog = resolve_prog,
+                                                  .ctx = a});
         *out = a;
         return 0;
 }
@@ -146,6 +219,7 @@ void bpfaot_agent__close(struct bpfaot_agent *a)
                 bpfaot_map__free(a->maps[i]);
         free(a->progs);
         free(a->maps);
+        free(a->entries);
         bpfaot_shm__close(a->shm);
         pthread_mutex_destroy(&a->lock);
         free(a);
@@ -304,6 +378,27 @@ static void ready_free(struct ready_prog *r)
         free(r);
 }
 
+/*
+ * The programs in the slots of the PROG_ARRAYs r loads, made ready now (a->lock
+ * held), so that its first tail calls do not wait for a compilation. A slot
+ * changed later is made ready at its first tail call (resolve_prog). Failures
+ * leave the slot to that.
+ */
+static void ready_tail_calls(struct bpfaot_agent *a, const struct ready_prog *r)
+{
+        struct ready_prog *t;
+
+        for (size_t i = 0; i < r->map_cnt; i++) {
+                const struct bpfaot_map_def *d = bpfaot_map__def(r->maps[i]);
+
+                if (d->type != BPF_MAP_TYPE_PROG_ARRAY)
+                        continue;
+                for (uint32_t k = 0, id; k < d->max_entries; k++)
+                        if (bpfaot_map__lookup_copy(r->maps[i], &k, &id) == 0)
+                                agent__ready(a, id, &t, NULL);
+        }
+}
+
 int agent__ready(struct bpfaot_agent *a, uint32_t id, struct ready_prog **out,
                  struct bpfaot_error *err)
 {
@@ -339,6 +434,9 @@ int agent__ready(struct bpfaot_agent *a, uint32_t id, struct ready_prog **out,
         }
         a->progs[a->prog_cnt++] = r;
         *out = r;
+        if (r->entry)
+                __atomic_store_n(&a->entries[id - 1], r->entry, __ATOMIC_RELEASE);
+        ready_tail_calls(a, r);
         return 0;
 }
 
@@ -382,9 +480,9 @@ static int run_one(struct bpfaot_agent *a, uint32_t id, const char *name, void *
         uint64_t r0;
         int err;
 
-        pthread_mutex_lock(&a->lock);
+        agent__lock(a);
         err = agent__ready(a, id, &r, &local);
-        pthread_mutex_unlock(&a->lock);
+        agent__unlock(a);
         if (err)
                 return agent__fail(error, -err, "%s program %u (%s): %s", bpfaot_shm__name(a->shm),
                                    id, name, local.msg);

@@ -41,10 +41,22 @@ struct bpfaot_agent {
         enum bpfaot_agent_engine engine;
         struct bpfaot_map **maps;  /* [BPFAOT_SHM_MAX_MAPS] by id - 1: this process's handles */
         struct ready_prog **progs; /* each allocated once: hits hold their entries */
+        /* [BPFAOT_SHM_MAX_PROGS] by id - 1: a ready program's compiled entry, read without the lock
+         */
+        agent_entry_fn *entries;
         size_t prog_cnt;
         struct probe_point **points; /* attach.c: patched functions */
         size_t point_cnt;
 };
+
+/*
+ * Take and give back a->lock, noting that this thread holds it: a program
+ * run while it does (a probe hit in code the agent calls, as malloc) must
+ * not wait for it (agent__holds).
+ */
+void agent__lock(struct bpfaot_agent *a);
+void agent__unlock(struct bpfaot_agent *a);
+bool agent__holds(const struct bpfaot_agent *a);
 
 /* Program `id` ready to run (under a->lock). */
 int agent__ready(struct bpfaot_agent *a, uint32_t id, struct ready_prog **out,

@@ -318,7 +318,7 @@ int bpfaot_agent__attach(struct bpfaot_agent *a, const struct bpfaot_agent_attac
                 return -EINVAL;
         if (opts)
                 memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
-        pthread_mutex_lock(&a->lock);
+        agent__lock(a);
         while (bpfaot_shm__next_attach_id(a->shm, id, &id) == 0) {
                 struct bpfaot_shm_attach_info ai;
                 int ret;
@@ -332,7 +332,7 @@ int bpfaot_agent__attach(struct bpfaot_agent *a, const struct bpfaot_agent_attac
                 else if (ret < 0 && !run.err)
                         run.err = ret;
         }
-        pthread_mutex_unlock(&a->lock);
+        agent__unlock(a);
         return run.err ? run.err : run.attached;
 }
 

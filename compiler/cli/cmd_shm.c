@@ -243,6 +243,35 @@ static void print_lpm_prefix(const uint8_t *key, uint32_t key_size)
         printf("/%" PRIu32, plen);
 }
 
+/*
+ * A PROG_ARRAY's or map of maps' slot: the id it holds and what the segment
+ * calls it ("map id 7 (name)", "prog id 3 (name)"); a 4-byte key as a number.
+ */
+static void print_id_elem(struct bpfaot_shm *shm, const struct bpfaot_shm_map_info *mi,
+                          const void *key, const uint8_t *value)
+{
+        bool prog = mi->type == BPF_MAP_TYPE_PROG_ARRAY;
+        struct bpfaot_shm_prog_info pi;
+        struct bpfaot_shm_map_info ii;
+        const char *name = NULL;
+        uint32_t id, k;
+
+        memcpy(&id, value, sizeof(id));
+        if (prog && bpfaot_shm__prog_info(shm, id, &pi) == 0)
+                name = pi.name;
+        else if (!prog && bpfaot_shm__map_info(shm, id, &ii) == 0)
+                name = ii.name;
+        printf("key: ");
+        if (mi->key_size == sizeof(k)) {
+                memcpy(&k, key, sizeof(k));
+                printf("%" PRIu32, k);
+        } else {
+                print_hex(key, mi->key_size);
+        }
+        printf("  value: %s id %" PRIu32 " (%s)\n", prog ? "prog" : "map", id,
+               name ? name : "not in the segment");
+}
+
 /* One element, as bpftool prints it: a PERCPU value once per CPU, value_size bytes each. */
 static void print_elem(const struct bpfaot_shm_map_info *mi, const struct bpfaot_map *map,
                        const void *key, const uint8_t *value)
@@ -352,7 +381,11 @@ static int dump_map(struct bpfaot_shm *shm, uint32_t id)
                 /* Deleted since get_next_key found it: not there any more. */
                 if (bpfaot_map__lookup_copy(map, key, value))
                         continue;
-                print_elem(&mi, map, key, value);
+                if (mi.type == BPF_MAP_TYPE_PROG_ARRAY || mi.type == BPF_MAP_TYPE_ARRAY_OF_MAPS ||
+                    mi.type == BPF_MAP_TYPE_HASH_OF_MAPS)
+                        print_id_elem(shm, &mi, key, value);
+                else
+                        print_elem(&mi, map, key, value);
                 found++;
         }
         if (err == -ENOENT) {

@@ -83,7 +83,81 @@ struct bpfaot_map {
         size_t block_size;
         bool shared;   /* the block is shared: locks are process-shared and robust */
         bool attached; /* another process created the block: free leaves it alone */
+        /*
+         * A segment's handle (bpfaot_shm__map): the map's id there, and how
+         * this process resolves the ids a shared PROG_ARRAY or map of maps
+         * holds. 0 and NULL otherwise.
+         */
+        uint32_t shm_id;
+        struct bpfaot_map_ids *ids;
 };
+
+/*
+ * How this process resolves a segment's ids (shm.c): a table per kind, by
+ * id - 1, each entry written once, the first time the id is asked for
+ * (`miss`, which asks the segment handle's resolver), so that a resolution
+ * on the hot path is one load. BPFAOT_IDS_NONE marks an id that names
+ * nothing here.
+ */
+struct bpfaot_map_ids {
+        void **maps;  /* struct bpfaot_map * */
+        void **progs; /* bpfaot_prog_fn */
+        uint32_t map_cap, prog_cap;
+        uint64_t segment; /* the same for every handle on one segment (its inode) */
+        void *(*miss)(struct bpfaot_map_ids *ids, bool prog, uint32_t id);
+};
+extern const char bpfaot__ids_none;
+#define BPFAOT_IDS_NONE ((void *)&bpfaot__ids_none)
+
+/* Map (prog false) or program `id` of the segment as this process has it, or NULL. */
+static inline void *bpfaot__ids_resolve(struct bpfaot_map_ids *ids, bool prog, uint32_t id)
+{
+        void **tab;
+        void *p;
+
+        if (!ids || id == 0 || id > (prog ? ids->prog_cap : ids->map_cap))
+                return NULL;
+        tab = prog ? ids->progs : ids->maps;
+        p = __atomic_load_n(&tab[id - 1], __ATOMIC_ACQUIRE);
+        if (!p)
+                p = ids->miss(ids, prog, id);
+        return p == BPFAOT_IDS_NONE ? NULL : p;
+}
+
+/*
+ * A map of maps' inner template where its shared block keeps it (a handle
+ * in another process has no bpfaot_map_def to take it from): set is 1 when
+ * there is one.
+ */
+struct bpfaot_inner_tmpl {
+        uint32_t set, type, key_size, value_size, max_entries, map_flags;
+};
+
+static inline void bpfaot__inner_save(const struct bpfaot_map *map, struct bpfaot_inner_tmpl *t)
+{
+        const struct bpfaot_map_def *in = map->def.inner;
+
+        if (!in)
+                return;
+        t->type = in->type;
+        t->key_size = in->key_size;
+        t->value_size = in->value_size;
+        t->max_entries = in->max_entries;
+        t->map_flags = in->map_flags;
+        t->set = 1;
+}
+
+static inline void bpfaot__inner_load(struct bpfaot_map *map, const struct bpfaot_inner_tmpl *t)
+{
+        if (!t->set || map->def.inner)
+                return;
+        map->inner = (struct bpfaot_map_def){.type = t->type,
+                                             .key_size = t->key_size,
+                                             .value_size = t->value_size,
+                                             .max_entries = t->max_entries,
+                                             .map_flags = t->map_flags};
+        map->def.inner = &map->inner;
+}
 
 /*
  * A lock in a map's block: process-shared and robust when the block is

@@ -107,6 +107,11 @@ struct bpfaot_shm {
         struct shm_header *hdr;
         size_t len;
         int fd; /* kept to back allocations with storage (segment_alloc) */
+        /* The ids PROG_ARRAYs and maps of maps hold, as this process resolves them (ids_miss). */
+        struct bpfaot_map_ids ids;
+        pthread_mutex_t ids_lock; /* a miss */
+        struct bpfaot_shm_resolver resolver;
+        struct bpfaot_map **own_maps; /* handles ids_miss attached itself, by id - 1 */
 };
 
 static const size_t header_bytes = BPFAOT_ROUND_UP(sizeof(struct shm_header), SHM_ALIGN);
@@ -357,6 +362,105 @@ static int segment_get(struct bpfaot_shm *shm, const struct bpfaot_shm_opts *o)
         return err;
 }
 
+/* ---- Ids in PROG_ARRAYs and maps of maps, resolved in this process ---- */
+
+const char bpfaot__ids_none;
+
+static bool id_known(struct bpfaot_shm *shm, bool prog, uint32_t id)
+{
+        return id <=
+               __atomic_load_n(prog ? &shm->hdr->prog_cnt : &shm->hdr->map_cnt, __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The first time an id is asked for: the resolver's answer, kept for every
+ * later time. Without a resolver, a map is attached here (kept until the
+ * segment is closed) and a program is nothing. An id the segment had when
+ * it resolved to nothing stays nothing (a withdrawn map, a program that
+ * cannot run here); one past the tables' counts, or one the resolver could
+ * not answer for now (-EAGAIN), is asked about again.
+ */
+static void *ids_miss(struct bpfaot_map_ids *ids, bool prog, uint32_t id)
+{
+        struct bpfaot_shm *shm =
+            (struct bpfaot_shm *)((char *)ids - offsetof(struct bpfaot_shm, ids));
+        void **tab = prog ? ids->progs : ids->maps;
+        struct bpfaot_map *m = NULL;
+        bpfaot_prog_fn fn = NULL;
+        void *p;
+        int rc = 0;
+
+        pthread_mutex_lock(&shm->ids_lock);
+        p = tab[id - 1];
+        if (!p && prog) {
+                if (shm->resolver.prog)
+                        rc = shm->resolver.prog(shm->resolver.ctx, id, &fn);
+                p = rc ? NULL : (void *)fn;
+        } else if (!p && shm->resolver.map) {
+                rc = shm->resolver.map(shm->resolver.ctx, id, &m);
+                p = rc ? NULL : m;
+        } else if (!p && bpfaot_shm__map(shm, id, &m) == 0) {
+                shm->own_maps[id - 1] = m;
+                p = m;
+        }
+        if (p || (rc != -EAGAIN && id_known(shm, prog, id)))
+                __atomic_store_n(&tab[id - 1], p ? p : BPFAOT_IDS_NONE, __ATOMIC_RELEASE);
+        pthread_mutex_unlock(&shm->ids_lock);
+        return p ? p : BPFAOT_IDS_NONE;
+}
+
+static int ids_init(struct bpfaot_shm *shm)
+{
+        pthread_mutexattr_t attr;
+        struct stat st;
+
+        shm->ids.map_cap = BPFAOT_SHM_MAX_MAPS;
+        shm->ids.prog_cap = BPFAOT_SHM_MAX_PROGS;
+        shm->ids.maps = calloc(BPFAOT_SHM_MAX_MAPS, sizeof(void *));
+        shm->ids.progs = calloc(BPFAOT_SHM_MAX_PROGS, sizeof(void *));
+        shm->own_maps = calloc(BPFAOT_SHM_MAX_MAPS, sizeof(*shm->own_maps));
+        shm->ids.segment =
+            fstat(shm->fd, &st) == 0 ? (uint64_t)st.st_ino : (uint64_t)(uintptr_t)shm;
+        shm->ids.miss = ids_miss;
+        /* Recursive: code a resolver runs may run a program that meets another new id. */
+        pthread_mutexattr_init(&attr);
+        pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+        pthread_mutex_init(&shm->ids_lock, &attr);
+        pthread_mutexattr_destroy(&attr);
+        return shm->ids.maps && shm->ids.progs && shm->own_maps ? 0 : -ENOMEM;
+}
+
+static void ids_free(struct bpfaot_shm *shm)
+{
+        if (!shm->ids.miss)
+                return;
+        for (uint32_t i = 0; shm->own_maps && i < BPFAOT_SHM_MAX_MAPS; i++)
+                bpfaot_map__free(shm->own_maps[i]);
+        free(shm->own_maps);
+        free(shm->ids.maps);
+        free(shm->ids.progs);
+        pthread_mutex_destroy(&shm->ids_lock);
+}
+
+int bpfaot_shm__set_resolver(struct bpfaot_shm *shm, const struct bpfaot_shm_resolver *r)
+{
+        struct bpfaot_shm_resolver n = {0};
+
+        if (!shm)
+                return -EINVAL;
+        if (r)
+                memcpy(&n, r, r->sz < sizeof(n) ? r->sz : sizeof(n));
+        pthread_mutex_lock(&shm->ids_lock);
+        shm->resolver = n;
+        /* What the one before answered is forgotten (the handles this file attached stay). */
+        for (uint32_t i = 0; i < BPFAOT_SHM_MAX_MAPS; i++)
+                __atomic_store_n(&shm->ids.maps[i], NULL, __ATOMIC_RELEASE);
+        for (uint32_t i = 0; i < BPFAOT_SHM_MAX_PROGS; i++)
+                __atomic_store_n(&shm->ids.progs[i], NULL, __ATOMIC_RELEASE);
+        pthread_mutex_unlock(&shm->ids_lock);
+        return 0;
+}
+
 int bpfaot_shm__open(const char *name, const struct bpfaot_shm_opts *opts, struct bpfaot_shm **out)
 {
         struct bpfaot_shm_opts o = {0};
@@ -381,6 +485,12 @@ int bpfaot_shm__open(const char *name, const struct bpfaot_shm_opts *opts, struc
                 free(shm);
                 return err;
         }
+        err = ids_init(shm);
+        if (err) {
+                bpfaot_shm__close(shm);
+                return fail(o.error, name ? name : bpfaot_shm__default_name(), -err,
+                            "out of memory");
+        }
         *out = shm;
         return 0;
 }
@@ -389,6 +499,7 @@ void bpfaot_shm__close(struct bpfaot_shm *shm)
 {
         if (!shm)
                 return;
+        ids_free(shm);
         munmap(shm->hdr, shm->len);
         close(shm->fd);
         free(shm->name);
@@ -570,8 +681,13 @@ int bpfaot_shm__map(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_map **map
         def.max_entries = ent.max_entries;
         def.map_flags = ent.map_flags;
         def.map_extra = ent.map_extra;
-        return bpfaot__map_attach(&def, ent.ncpus, (char *)shm->hdr + ent.block_off, ent.block_size,
-                                  map);
+        err = bpfaot__map_attach(&def, ent.ncpus, (char *)shm->hdr + ent.block_off, ent.block_size,
+                                 map);
+        if (!err) {
+                (*map)->shm_id = id;
+                (*map)->ids = &shm->ids;
+        }
+        return err;
 }
 
 int bpfaot_shm__freeze_map(struct bpfaot_shm *shm, uint32_t id)
@@ -720,6 +836,41 @@ static bool map_in_use(struct bpfaot_shm *shm, uint32_t id)
         return false;
 }
 
+/*
+ * Does a slot of a map of maps of the segment, not withdrawn, hold map `id`?
+ * (It keeps the map, as the kernel's outer map holds its inner maps.)
+ */
+static bool map_in_slot(struct bpfaot_shm *shm, uint32_t id)
+{
+        struct bpfaot_shm_map_info mi;
+        struct bpfaot_map *outer;
+        bool held = false;
+
+        for (uint32_t o = 0; !held && bpfaot_shm__next_map_id(shm, o, &o) == 0;) {
+                uint8_t *key, *next;
+                uint32_t v;
+
+                if (bpfaot_shm__map_info(shm, o, &mi) ||
+                    (mi.type != BPF_MAP_TYPE_ARRAY_OF_MAPS &&
+                     mi.type != BPF_MAP_TYPE_HASH_OF_MAPS) ||
+                    bpfaot_shm__map(shm, o, &outer))
+                        continue;
+                key = malloc(mi.key_size);
+                next = malloc(mi.key_size);
+                /* Without memory to look, the map is taken as held: it stays. */
+                held = !key || !next;
+                for (const void *prev = NULL;
+                     !held && bpfaot_map__get_next_key(outer, prev, next) == 0; prev = key) {
+                        memcpy(key, next, mi.key_size);
+                        held = bpfaot_map__lookup_copy(outer, key, &v) == 0 && v == id;
+                }
+                free(key);
+                free(next);
+                bpfaot_map__free(outer);
+        }
+        return held;
+}
+
 int bpfaot_shm__release_map(struct bpfaot_shm *shm, uint32_t id)
 {
         struct shm_map_entry ent;
@@ -730,7 +881,7 @@ int bpfaot_shm__release_map(struct bpfaot_shm *shm, uint32_t id)
         err = map_entry(shm, id, &ent);
         if (err)
                 return err;
-        if (map_in_use(shm, id))
+        if (map_in_use(shm, id) || map_in_slot(shm, id))
                 return -EBUSY;
         for (uint32_t a = 0; bpfaot_shm__next_attach_id(shm, a, &a) == 0;)
                 if (shm->hdr->attaches[a - 1].kind == BPFAOT_SHM_PROG_ATTACH &&

@@ -27,11 +27,50 @@ static void *user_ptr(uint64_t p)
         return (void *)(uintptr_t)p;
 }
 
+static bool is_map_of_maps(uint32_t type)
+{
+        return type == BPF_MAP_TYPE_ARRAY_OF_MAPS || type == BPF_MAP_TYPE_HASH_OF_MAPS;
+}
+
+/*
+ * A descriptor that is not the server's object of `kind`: -EBADF when no
+ * such descriptor is open, -EINVAL for another file (the kernel's answers).
+ */
+static long not_an_object(struct server *s, int fd, enum server_obj kind)
+{
+        if (server_fd_get(s, fd, kind))
+                return 0;
+        return fcntl(fd, F_GETFD) < 0 ? -EBADF : -EINVAL;
+}
+
+/*
+ * A map of maps' inner template (MAP_CREATE's inner_map_fd), as the
+ * kernel's bpf_map_meta_alloc takes it: a map of the server, not itself a
+ * map of maps. *tmpl receives its definition.
+ */
+static long inner_template(struct server *s, int fd, struct bpfaot_map_def *tmpl)
+{
+        long err = not_an_object(s, fd, SERVER_OBJ_MAP);
+        const struct bpfaot_map_def *d;
+
+        if (err)
+                return err;
+        d = bpfaot_map__def(server_fd_get(s, fd, SERVER_OBJ_MAP)->map);
+        if (is_map_of_maps(d->type))
+                return -EINVAL; /* one level of maps in maps */
+        *tmpl = (struct bpfaot_map_def){.type = d->type,
+                                        .key_size = d->key_size,
+                                        .value_size = d->value_size,
+                                        .max_entries = d->max_entries,
+                                        .map_flags = d->map_flags};
+        return 0;
+}
+
 static long map_create(struct server *s, union bpf_attr *attr, unsigned int size)
 {
         struct bpfaot_shm *shm = server_shm(s);
         char name[BPF_OBJ_NAME_LEN + 1] = {0};
-        struct bpfaot_map_def def = {0};
+        struct bpfaot_map_def def = {0}, tmpl;
         struct server_fd obj = {.kind = SERVER_OBJ_MAP};
         int err, fd;
 
@@ -49,6 +88,14 @@ static long map_create(struct server *s, union bpf_attr *attr, unsigned int size
         def.map_flags = attr->map_flags;
         if (attr_has(size, ATTR_END(map_extra)))
                 def.map_extra = attr->map_extra;
+        if (is_map_of_maps(def.type)) {
+                err = attr_has(size, ATTR_END(inner_map_fd))
+                          ? (int)inner_template(s, (int)attr->inner_map_fd, &tmpl)
+                          : -EBADF;
+                if (err)
+                        return err;
+                def.inner = &tmpl;
+        }
         err = bpfaot_shm__create_map(shm, &def, &obj.id);
         err = err ?: bpfaot_shm__map(shm, obj.id, &obj.map);
         if (err)
@@ -102,12 +149,91 @@ static long map_lookup_elem(struct server *s, union bpf_attr *attr, unsigned int
         return bpfaot_map__lookup_copy(m, user_ptr(attr->key), user_ptr(attr->value));
 }
 
+/*
+ * The program type a PROG_ARRAY's programs must have, as the kernel's
+ * owner: that of a program of the segment that loads the array, else of a
+ * program in one of its slots; 0 when there is none yet.
+ */
+static uint32_t prog_array_owner(struct server *s, uint32_t map_id, struct bpfaot_map *m)
+{
+        struct bpfaot_shm_prog_info pi;
+        const struct bpf_insn *insns;
+        uint32_t id = 0, cnt, slot;
+
+        while (bpfaot_shm__next_prog_id(s->shm, id, &id) == 0) {
+                if (bpfaot_shm__prog_insns(s->shm, id, &insns, &cnt))
+                        continue;
+                for (uint32_t i = 0; i + 1 < cnt; i++) {
+                        if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+                                continue;
+                        if ((insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
+                             insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) &&
+                            (uint32_t)insns[i].imm == map_id &&
+                            bpfaot_shm__prog_info(s->shm, id, &pi) == 0)
+                                return pi.type;
+                        i++;
+                }
+        }
+        for (uint32_t k = 0; k < bpfaot_map__def(m)->max_entries; k++)
+                if (bpfaot_map__lookup_copy(m, &k, &slot) == 0 &&
+                    bpfaot_shm__prog_info(s->shm, slot, &pi) == 0)
+                        return pi.type;
+        return 0;
+}
+
+/*
+ * An update of a PROG_ARRAY or a map of maps: the value is a descriptor
+ * (a program's, a map's), stored as its id in the segment, checked as the
+ * kernel checks it: the inner map against the template (bpfaot_map__update_inner),
+ * the program's type against the array's owner.
+ */
+static long fd_map_update(struct server *s, const struct server_fd *e, const union bpf_attr *attr)
+{
+        const struct bpfaot_map_def *d = bpfaot_map__def(e->map);
+        struct bpfaot_shm_prog_info pi;
+        struct server_fd *v;
+        uint32_t owner;
+        int32_t fd;
+        long err;
+
+        memcpy(&fd, user_ptr(attr->value), sizeof(fd));
+        if (is_map_of_maps(d->type)) {
+                err = not_an_object(s, fd, SERVER_OBJ_MAP);
+                err = err
+                          ?: bpfaot_map__update_inner(e->map, user_ptr(attr->key),
+                                                      server_fd_get(s, fd, SERVER_OBJ_MAP)->map,
+                                                      attr->flags);
+                if (!err) /* the map the slot held may go now, if this process closed it */
+                        server_orphans_retry(s);
+                return err;
+        }
+        if (attr->flags != BPF_ANY)
+                return -EINVAL;
+        err = not_an_object(s, fd, SERVER_OBJ_PROG);
+        if (err)
+                return err;
+        v = server_fd_get(s, fd, SERVER_OBJ_PROG);
+        err = bpfaot_shm__prog_info(s->shm, v->id, &pi);
+        if (err)
+                return err;
+        owner = prog_array_owner(s, e->id, e->map);
+        if (owner && owner != pi.type)
+                return -EINVAL;
+        return bpfaot_map__update_elem(e->map, user_ptr(attr->key), &v->id, attr->flags);
+}
+
 static long map_update_elem(struct server *s, union bpf_attr *attr, unsigned int size)
 {
         struct bpfaot_map *m = attr_has(size, ATTR_END(flags)) ? attr_map(s, attr) : NULL;
+        uint32_t type;
 
         if (!m)
                 return -EBADF;
+        type = bpfaot_map__def(m)->type;
+        if (type == BPF_MAP_TYPE_PROG_ARRAY || is_map_of_maps(type))
+                return map_writable(s, attr)
+                           ?: fd_map_update(s, server_fd_get(s, (int)attr->map_fd, SERVER_OBJ_MAP),
+                                            attr);
         return map_writable(s, attr)
                    ?: bpfaot_map__update_copy(m, user_ptr(attr->key), user_ptr(attr->value),
                                               attr->flags);
@@ -116,10 +242,14 @@ static long map_update_elem(struct server *s, union bpf_attr *attr, unsigned int
 static long map_delete_elem(struct server *s, union bpf_attr *attr, unsigned int size)
 {
         struct bpfaot_map *m = attr_has(size, ATTR_END(key)) ? attr_map(s, attr) : NULL;
+        long err;
 
         if (!m)
                 return -EBADF;
-        return map_writable(s, attr) ?: bpfaot_map__delete_elem(m, user_ptr(attr->key));
+        err = map_writable(s, attr) ?: bpfaot_map__delete_elem(m, user_ptr(attr->key));
+        if (!err && is_map_of_maps(bpfaot_map__def(m)->type))
+                server_orphans_retry(s); /* the map the slot held may go now */
+        return err;
 }
 
 static long map_get_next_key(struct server *s, union bpf_attr *attr, unsigned int size)

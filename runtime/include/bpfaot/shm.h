@@ -11,8 +11,18 @@
  * so a process that dies holding one does not wedge the others.
  *
  * Map types that can live in a segment: ARRAY, PERCPU_ARRAY, HASH,
- * PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, QUEUE, STACK, BLOOM_FILTER and
- * RINGBUF. Others: -EOPNOTSUPP.
+ * PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, QUEUE, STACK, BLOOM_FILTER,
+ * RINGBUF, PROG_ARRAY, ARRAY_OF_MAPS and HASH_OF_MAPS. Others: -EOPNOTSUPP.
+ *
+ * A PROG_ARRAY's or map of maps' slot in a segment holds the id of a
+ * program or map of the segment (0: empty), read and written atomically:
+ * the host reads and writes it as a 4-byte value (bpfaot_map__lookup_copy,
+ * bpfaot_map__update_elem with BPF_ANY for arrays; the caller checks what
+ * the id names), or stores a map handle of the same segment with
+ * bpfaot_map__update_inner. Programs get what the id names in their own
+ * process (bpfaot_shm__set_resolver); an id that names nothing there is an
+ * empty slot. A map of maps keeps its inner template (def->inner) in the
+ * segment: every process's handle checks bpfaot_map__update_inner with it.
  */
 #ifndef BPFAOT_SHM_H
 #define BPFAOT_SHM_H
@@ -109,7 +119,9 @@ int bpfaot_shm__info(struct bpfaot_shm *shm, struct bpfaot_shm_info *info);
  * Create a map in the segment; *id receives its id (ids start at 1, in
  * creation order). def->name is kept (up to BPFAOT_SHM_NAME_LEN - 1
  * bytes); def->init_value, when set, fills an ARRAY as bpfaot_map__create
- * does. Errors as bpfaot_map__create, and -EOPNOTSUPP for a type that
+ * does (a PROG_ARRAY's entry functions: -EINVAL; a map of maps' is not
+ * applied, its slots are filled by id); def->inner, a map of maps'
+ * template, is kept. Errors as bpfaot_map__create, and -EOPNOTSUPP for a type that
  * cannot live in a segment, -ENOSPC when the segment's storage or its table
  * (BPFAOT_SHM_MAX_MAPS) is full. A failed creation takes no room.
  */
@@ -120,6 +132,29 @@ int bpfaot_shm__create_map(struct bpfaot_shm *shm, const struct bpfaot_map_def *
  * which leaves the map in the segment.
  */
 int bpfaot_shm__map(struct bpfaot_shm *shm, uint32_t id, struct bpfaot_map **map);
+
+/*
+ * How this process resolves the ids a segment's PROG_ARRAYs and maps of
+ * maps hold, for the programs it runs (bpfaot_map__lookup_elem of a map of
+ * maps, bpf_tail_call). Each id is asked for once per segment handle: a
+ * callback returns 0 with its answer (NULL: nothing here), which is kept
+ * until the next bpfaot_shm__set_resolver (answers must stay valid until
+ * the segment is closed), or -EAGAIN when it cannot answer now (that use
+ * of the slot finds it empty; the next one asks again). Calls come from
+ * any thread that runs a program, one at a time, but for a call made while
+ * the same thread is in one (code the resolver runs ran a program that met
+ * another new id).
+ */
+struct bpfaot_shm_resolver {
+        size_t sz; /* sizeof(struct bpfaot_shm_resolver) */
+        /* Map `id` as this process has it. NULL: a handle the segment handle attaches and keeps. */
+        int (*map)(void *ctx, uint32_t id, struct bpfaot_map **map);
+        /* Program `id`'s entry here, run as entry(ctx, 0). NULL: no program runs (empty slots). */
+        int (*prog)(void *ctx, uint32_t id, bpfaot_prog_fn *fn);
+        void *ctx;
+};
+/* Set (r NULL: reset to the defaults) the resolver; before programs run, as it forgets answers. */
+int bpfaot_shm__set_resolver(struct bpfaot_shm *shm, const struct bpfaot_shm_resolver *r);
 
 struct bpfaot_shm_map_info {
         uint32_t id;
@@ -168,8 +203,8 @@ int bpfaot_shm__mmap_map(struct bpfaot_shm *shm, uint32_t id, const struct bpfao
  * Withdraw a map nobody will use (its loader closed it, and no program of
  * the segment loads it, as with libbpf's feature probes): the walk no
  * longer shows it and bpfaot_shm__map() no longer opens it (-ENOENT); its
- * storage is not reused. -EBUSY while a program loads it or an attach
- * request targets it.
+ * storage is not reused. -EBUSY while a program loads it, an attach
+ * request targets it or a slot of a map of maps holds it.
  */
 int bpfaot_shm__release_map(struct bpfaot_shm *shm, uint32_t id);
 /* The map after `id` (0: the first) that is not withdrawn, in *next: -ENOENT after the last. */
