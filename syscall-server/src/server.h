@@ -21,7 +21,7 @@ enum server_obj {
         SERVER_OBJ_PROG,
         SERVER_OBJ_BTF,
         SERVER_OBJ_PERF_EVENT, /* a uprobe or tracepoint perf event (with SET_BPF: also the attach
-                                  request, id) */
+                                  request, id), or a BPF output event (`perf`) */
         SERVER_OBJ_LINK,       /* an attach request in the segment (id) */
 };
 
@@ -34,8 +34,14 @@ struct server_fd {
         uint64_t offset;
         int32_t pid;
         struct bpfaot_map *map; /* SERVER_OBJ_MAP: this process's handle */
-        /* A RINGBUF map's descriptor (an eventfd) once epoll watches it: its watcher (server.c). */
+        /*
+         * A RINGBUF map's descriptor or a BPF output event's (an eventfd) once epoll watches
+         * it: its watcher (server.c).
+         */
         struct server_ring *ring;
+        /* SERVER_OBJ_PERF_EVENT of PERF_COUNT_SW_BPF_OUTPUT (attach_kind 0): the segment's event.
+         */
+        struct bpfaot_perf_event *perf;
 };
 
 /*
@@ -134,6 +140,22 @@ long server_perf_event_open(struct server *s, const void *attr, int pid, int cpu
  * -ENOTTY.
  */
 long server_perf_event_ioctl(struct server *s, int fd, unsigned long request, unsigned long arg);
+
+/*
+ * BPF_MAP_UPDATE_ELEM of PERF_EVENT_ARRAY `map` (descriptor map_fd) with
+ * *value a perf event's descriptor, as the kernel answers it: flags other
+ * than BPF_ANY -EINVAL, an index past max_entries -E2BIG, a descriptor
+ * that is no perf event -EBADF; the server's uprobe and tracepoint events
+ * are refused (-EINVAL), BPF output events stored.
+ */
+long server_perf_array_update(struct server *s, int map_fd, struct bpfaot_map *map, const void *key,
+                              const void *value, uint64_t flags);
+/*
+ * PERF_EVENT_ARRAY `map` (descriptor fd) is released: the events stored
+ * through that descriptor leave its slots, as the kernel's map releases
+ * them when the descriptor's file goes.
+ */
+void server_perf_array_release(struct bpfaot_map *map, int fd);
 
 /*
  * An attach request of program descriptor `prog_fd` at perf event
