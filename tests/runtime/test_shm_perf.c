@@ -471,11 +471,14 @@ static void test_full_ring(void)
         bpfaot_shm__close(shm);
 }
 
-/* A reader sleeping here is woken by a sample written in another process. */
+/*
+ * A reader sleeping here is woken by a sample written in another process,
+ * to the current CPU's slot (each CPU's slot holds the one event).
+ */
 static void test_wakeup(void)
 {
         struct bpfaot_shm *shm = seg_open(false);
-        uint32_t id = array_create(shm, 1);
+        uint32_t ncpus = bpfaot_rt_ncpus(), id = array_create(shm, ncpus);
         struct bpfaot_map *m = handle(shm, id);
         struct bpfaot_perf_event *ev = event_new(shm, false, false, NULL);
         struct tally t = {0};
@@ -485,7 +488,8 @@ static void test_wakeup(void)
         pid_t kid;
 
         reader_map(&r, ev, 1);
-        CHECK_EQ(bpfaot_perf_event_array__set(m, 0, ev, BPF_ANY, 1), 0);
+        for (uint32_t c = 0; c < ncpus; c++)
+                CHECK_EQ(bpfaot_perf_event_array__set(m, c, ev, BPF_ANY, 1), 0);
         seenw = bpfaot_perf_event__wakeups(ev);
         t0 = now_s();
         CHECK_EQ(bpfaot_perf_event__wait_wakeup(ev, &seenw, 100), -ETIMEDOUT);
