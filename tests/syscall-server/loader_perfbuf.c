@@ -68,11 +68,13 @@ static double now_s(void)
 static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 {
         struct state *st = ctx;
-        const struct event *e = data;
+        struct event ev = {0}, *e = &ev;
         const uint8_t *b = data;
 
         CHECK(cpu >= 0 && cpu < MAX_CPUS);
         CHECK(size >= 28);
+        /* As the kernel's: the data follows the u32 size, 4 bytes past an 8-byte boundary. */
+        memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
         /* The kernel's raw size: the u32 before the data and the data, padded to 8 bytes. */
         CHECK(size == (e->x % 2 ? 36u : 28u));
         if (e->x >= st->n || st->seen[e->x] || e->square != (uint64_t)e->x * e->x ||
@@ -252,6 +254,7 @@ int main(int argc, char **argv)
                 CHECK(bpf_map_delete_elem(fd, &key) < 0 && errno == ENOENT);
         bpf_link__destroy(link);
         bpf_object__close(obj);
+        free(st.seen);
         printf("freed\n");
         return 0;
 }
