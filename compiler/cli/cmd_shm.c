@@ -37,7 +37,7 @@ static const struct shm_action {
     {"dump", "dump [NAME] [--id N]",
      "each map (only map N with --id) and its entries, as 'bpftool map\n"
      "dump' prints them: key and value in hex bytes, a PERCPU map's value\n"
-     "once per CPU\n",
+     "once per CPU; a PERF_EVENT_ARRAY's events and their rings\n",
      shm_dump, true},
     {"remove", "remove [NAME]",
      "remove the segment, whatever its version; processes that have it\n"
@@ -344,6 +344,33 @@ static int dump_keyless(const struct bpfaot_shm_map_info *mi, struct bpfaot_map 
         return (int)err;
 }
 
+/*
+ * A PERF_EVENT_ARRAY's filled slots: which CPUs (indexes) have an event,
+ * its ring's size and positions (its records are the reader's to take).
+ */
+static void dump_perf_array(const struct bpfaot_shm_map_info *mi, struct bpfaot_map *map)
+{
+        struct bpfaot_perf_event_info pi;
+        uint32_t found = 0;
+
+        for (uint32_t i = 0; i < mi->max_entries; i++) {
+                if (bpfaot_perf_event_array__slot(map, i, &pi))
+                        continue;
+                found++;
+                printf("cpu %" PRIu32 ": event %" PRIu64 "%s  ", i, pi.id,
+                       pi.enabled ? "" : " (disabled)");
+                if (!pi.has_ring) {
+                        printf("no ring (not mapped)\n");
+                        continue;
+                }
+                printf("ring %" PRIu32 " page%s (%" PRIu64 " bytes), head %" PRIu64
+                       ", tail %" PRIu64 ", %" PRIu64 " bytes pending, %" PRIu64 " lost\n",
+                       pi.nr_pages, pi.nr_pages == 1 ? "" : "s", pi.data_size, pi.head, pi.tail,
+                       pi.head >= pi.tail ? pi.head - pi.tail : 0, pi.lost);
+        }
+        printf("Found %" PRIu32 " event%s\n", found, found == 1 ? "" : "s");
+}
+
 /* Map `id` and its elements; 0, or -errno after saying why on stderr. */
 static int dump_map(struct bpfaot_shm *shm, uint32_t id)
 {
@@ -361,6 +388,11 @@ static int dump_map(struct bpfaot_shm *shm, uint32_t id)
                 return err;
         }
         print_map_line(&mi);
+        if (mi.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+                dump_perf_array(&mi, map);
+                bpfaot_map__free(map);
+                return 0;
+        }
         if (mi.key_size == 0) {
                 err = dump_keyless(&mi, map);
                 if (err)

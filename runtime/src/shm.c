@@ -591,6 +591,20 @@ static void *segment_alloc_pages(void *ctx, size_t size)
         return block;
 }
 
+void *bpfaot__shm_alloc(struct bpfaot_shm *shm, size_t size, bool pages)
+{
+        return pages ? segment_alloc_pages(shm, size) : segment_alloc(shm, size);
+}
+
+void *bpfaot__shm_base(const struct bpfaot_shm *shm, size_t *len, int *fd)
+{
+        if (len)
+                *len = shm->len;
+        if (fd)
+                *fd = shm->fd;
+        return shm->hdr;
+}
+
 /* Record `map`, made in the segment, as entry `idx`; the count is raised after, by the caller. */
 static void record_map(struct bpfaot_shm *shm, uint32_t idx, const struct bpfaot_map *map)
 {

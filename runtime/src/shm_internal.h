@@ -5,6 +5,8 @@
 
 #include "bpfaot/shm.h"
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -26,5 +28,14 @@ struct bpfaot_shm_prefix {
  */
 int bpfaot__shm_lock(struct bpfaot_shm *shm);
 void bpfaot__shm_unlock(struct bpfaot_shm *shm);
+
+/*
+ * `size` zeroed bytes of the segment's storage, 64-byte aligned (`pages`:
+ * whole pages of their own), under the segment's lock, which the caller
+ * holds. NULL when the segment is full.
+ */
+void *bpfaot__shm_alloc(struct bpfaot_shm *shm, size_t size, bool pages);
+/* The segment's mapping in this process and its length; *fd its descriptor. */
+void *bpfaot__shm_base(const struct bpfaot_shm *shm, size_t *len, int *fd);
 
 #endif

@@ -229,6 +229,11 @@ static long map_update_elem(struct server *s, union bpf_attr *attr, unsigned int
 
         if (!m)
                 return -EBADF;
+        /* A PERF_EVENT_ARRAY's value is a perf event's descriptor (perf_event.c). */
+        if (bpfaot_map__def(m)->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+                return map_writable(s, attr)
+                           ?: server_perf_array_update(s, (int)attr->map_fd, m, user_ptr(attr->key),
+                                                       user_ptr(attr->value), attr->flags);
         type = bpfaot_map__def(m)->type;
         if (type == BPF_MAP_TYPE_PROG_ARRAY || is_map_of_maps(type))
                 return map_writable(s, attr)

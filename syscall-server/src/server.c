@@ -13,8 +13,12 @@
  *
  * A RINGBUF map's descriptor is an eventfd, so that libbpf's ring_buffer__*
  * can epoll it as the kernel's. The kernel's is readable while the ring has
- * data; here: while its oldest record is committed. Two things keep the
- * eventfd's count to that. When epoll first watches the descriptor
+ * data; here: while its oldest record is committed. A BPF output event's
+ * descriptor (perf_event.c), which libbpf's perf_buffer__* epolls, is an
+ * eventfd too, readable while its ring holds a record the reader has not
+ * consumed (data_head != data_tail). Two things keep the eventfd's count to
+ * that, the same for both (a "watch source": its wakeup word and whether a
+ * record is ready). When epoll first watches the descriptor
  * (epoll_ctl, interposed), a watcher thread starts; it sleeps on the ring's
  * wakeup word in the segment (a process-shared futex, bpfaot/shm.h) and, each
  * time a producer in any process commits a record with a wakeup, makes the
@@ -109,10 +113,85 @@ static bool is_ring(const struct server_fd *obj)
                bpfaot_map__def(obj->map)->type == BPF_MAP_TYPE_RINGBUF;
 }
 
+static bool is_perf_output(const struct server_fd *obj)
+{
+        return obj->kind == SERVER_OBJ_PERF_EVENT && obj->perf;
+}
+
+/* What a watcher waits on: a RINGBUF's ring, or a BPF output event's (`src`). */
+struct watch_ops {
+        uint32_t (*wakeups)(void *src);
+        int (*wait)(void *src, uint32_t *seen); /* no time limit */
+        void (*wake)(void *src);
+        bool (*ready)(void *src);
+};
+
+static uint32_t ring_wakeups(void *src)
+{
+        return bpfaot_ringbuf__wakeups(src);
+}
+
+static int ring_wait(void *src, uint32_t *seen)
+{
+        return bpfaot_ringbuf__wait_wakeup(src, seen, -1);
+}
+
+static void ring_wake(void *src)
+{
+        bpfaot_ringbuf__wake(src);
+}
+
+static bool ring_ready(void *src)
+{
+        return bpfaot_ringbuf__ready(src);
+}
+
+static const struct watch_ops ring_ops = {ring_wakeups, ring_wait, ring_wake, ring_ready};
+
+static uint32_t perf_wakeups(void *src)
+{
+        return bpfaot_perf_event__wakeups(src);
+}
+
+static int perf_wait(void *src, uint32_t *seen)
+{
+        return bpfaot_perf_event__wait_wakeup(src, seen, -1);
+}
+
+static void perf_wake(void *src)
+{
+        bpfaot_perf_event__wake(src);
+}
+
+static bool perf_ready(void *src)
+{
+        return bpfaot_perf_event__ready(src);
+}
+
+static const struct watch_ops perf_ops = {perf_wakeups, perf_wait, perf_wake, perf_ready};
+
+/* The watch source of a descriptor epoll may watch; false for the others. */
+static bool watch_source(const struct server_fd *obj, const struct watch_ops **ops, void **src)
+{
+        if (is_ring(obj)) {
+                *ops = &ring_ops;
+                *src = obj->map;
+                return true;
+        }
+        if (is_perf_output(obj)) {
+                *ops = &perf_ops;
+                *src = obj->perf;
+                return true;
+        }
+        return false;
+}
+
 int server_fd_new(struct server *s, const struct server_fd *obj)
 {
-        int fd = is_ring(obj) ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)
-                              : open("/dev/null", O_RDONLY | O_CLOEXEC);
+        const struct watch_ops *ops;
+        void *src;
+        int fd = watch_source(obj, &ops, &src) ? eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)
+                                               : open("/dev/null", O_RDONLY | O_CLOEXEC);
 
         if (fd < 0)
                 return -errno;
@@ -172,9 +251,10 @@ void server_orphans_retry(struct server *s)
         orphans_release(s, s->orphans, &s->orphan_cnt, bpfaot_shm__release_map);
 }
 
-/* A RINGBUF descriptor's watcher: makes the eventfd readable when a record is committed. */
+/* A watched descriptor's watcher: makes the eventfd readable when a record is committed. */
 struct server_ring {
-        struct bpfaot_map *map; /* the descriptor's handle */
+        const struct watch_ops *ops;
+        void *src; /* the descriptor's ring map or perf event handle */
         int efd;
         pid_t owner; /* the process whose thread it is (a forked child has none) */
         pthread_t thread;
@@ -199,14 +279,14 @@ static void ring_signal(int efd)
 static void *ring_watch(void *arg)
 {
         struct server_ring *r = arg;
-        uint32_t seen = bpfaot_ringbuf__wakeups(r->map);
+        uint32_t seen = r->ops->wakeups(r->src);
 
         while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
                 pthread_mutex_lock(&r->lock);
-                if (bpfaot_ringbuf__ready(r->map))
+                if (r->ops->ready(r->src))
                         ring_signal(r->efd);
                 pthread_mutex_unlock(&r->lock);
-                bpfaot_ringbuf__wait_wakeup(r->map, &seen, -1);
+                r->ops->wait(r->src, &seen);
         }
         return NULL;
 }
@@ -214,10 +294,14 @@ static void *ring_watch(void *arg)
 /* Start fd's watcher (once). The thread takes no signal: they stay the loader's threads'. */
 static int ring_watch_start(struct server *s, int fd, struct server_fd *e)
 {
+        const struct watch_ops *ops;
         struct server_ring *r;
         sigset_t all, old;
+        void *src;
         int err;
 
+        if (!watch_source(e, &ops, &src))
+                return 0;
         if (e->ring && e->ring->owner == getpid())
                 return 0;
         if (e->ring) { /* a forked child's copy of its parent's: no thread here */
@@ -228,7 +312,8 @@ static int ring_watch_start(struct server *s, int fd, struct server_fd *e)
         r = calloc(1, sizeof(*r));
         if (!r)
                 return -ENOMEM;
-        r->map = e->map;
+        r->ops = ops;
+        r->src = src;
         r->efd = fd;
         r->owner = getpid();
         pthread_mutex_init(&r->lock, NULL);
@@ -255,7 +340,7 @@ static void ring_watch_stop(struct server *s, struct server_fd *e)
         /* A forked child's copy has no thread, and its lock may be copied held: left alone. */
         if (r->owner == getpid()) {
                 __atomic_store_n(&r->stop, true, __ATOMIC_RELEASE);
-                bpfaot_ringbuf__wake(r->map); /* a spurious wakeup for other consumers: harmless */
+                r->ops->wake(r->src); /* a spurious wakeup for other consumers: harmless */
                 pthread_join(r->thread, NULL);
                 pthread_mutex_destroy(&r->lock);
         }
@@ -282,7 +367,7 @@ static void rings_sync(struct server *s)
                 pthread_mutex_lock(&r->lock);
                 while (read(r->efd, &count, sizeof(count)) > 0)
                         ;
-                if (bpfaot_ringbuf__ready(r->map))
+                if (r->ops->ready(r->src))
                         ring_signal(r->efd);
                 pthread_mutex_unlock(&r->lock);
         }
@@ -303,13 +388,18 @@ static void fd_drop(struct server *s, int fd)
                 return;
         e = &s->fds[fd];
         ring_watch_stop(s, e);
+        if (e->kind == SERVER_OBJ_MAP && e->map &&
+            bpfaot_map__def(e->map)->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+                server_perf_array_release(e->map, fd);
         if (e->kind == SERVER_OBJ_MAP)
                 bpfaot_map__free(e->map);
         if (e->kind == SERVER_OBJ_MAP && s->shm && !s->exiting &&
             bpfaot_shm__release_map(s->shm, e->id) == -EBUSY)
                 orphan_add(&s->orphans, &s->orphan_cnt, e->id);
-        if (e->kind == SERVER_OBJ_PERF_EVENT)
+        if (e->kind == SERVER_OBJ_PERF_EVENT) {
                 free(e->target);
+                bpfaot_perf_event__free(e->perf); /* the event stays, as long as a slot holds it */
+        }
         /* A link (or an event SET_BPF attached) closed: the loader detached its program. */
         if ((e->kind == SERVER_OBJ_LINK || e->kind == SERVER_OBJ_PERF_EVENT) && e->id && s->shm &&
             !s->exiting) {
@@ -496,8 +586,9 @@ static int note_writable(struct server *s, void *p, size_t len, uint32_t id)
 /*
  * mmap() of a map's descriptor maps the map's values in the segment (a
  * skeleton's global data: bpf_object__load_skeleton maps .data, .bss and
- * .rodata so), shared with every process of the segment; *ours is false
- * for any other descriptor.
+ * .rodata so), shared with every process of the segment; a BPF output
+ * event's maps its ring (perf_buffer__new), made by the first; *ours is
+ * false for any other descriptor.
  */
 static void *server_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off, bool *ours)
 {
@@ -508,6 +599,15 @@ static void *server_mmap(void *addr, size_t len, int prot, int flags, int fd, of
         int err = 0;
 
         pthread_mutex_lock(&s->lock);
+        e = fd >= 0 ? server_fd_get(s, fd, SERVER_OBJ_PERF_EVENT) : NULL;
+        if (e && e->perf) {
+                *ours = true;
+                err = bpfaot_perf_event__mmap(e->perf, &req, &p);
+                pthread_mutex_unlock(&s->lock);
+                if (err)
+                        errno = -err;
+                return err ? MAP_FAILED : p;
+        }
         e = fd >= 0 ? server_fd_get(s, fd, SERVER_OBJ_MAP) : NULL;
         *ours = e != NULL;
         if (e)
@@ -575,7 +675,10 @@ typedef int (*epoll_pwait_fn)(int, struct epoll_event *, int, int, const sigset_
 typedef int (*epoll_pwait2_fn)(int, struct epoll_event *, int, const struct timespec *,
                                const sigset_t *);
 
-/* epoll watching a RINGBUF map's descriptor starts its watcher, then the real epoll_ctl(). */
+/*
+ * epoll watching a RINGBUF map's descriptor or a BPF output event's starts its watcher, then the
+ * real epoll_ctl().
+ */
 __attribute__((visibility("default"))) int epoll_ctl(int epfd, int op, int fd,
                                                      struct epoll_event *event)
 {
@@ -585,8 +688,8 @@ __attribute__((visibility("default"))) int epoll_ctl(int epfd, int op, int fd,
 
         if (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) {
                 pthread_mutex_lock(&s->lock);
-                e = server_fd_get(s, fd, SERVER_OBJ_MAP);
-                if (e && is_ring(e))
+                e = fd >= 0 && (size_t)fd < s->fd_cap ? &s->fds[fd] : NULL;
+                if (e)
                         err = ring_watch_start(s, fd, e);
                 pthread_mutex_unlock(&s->lock);
                 if (err) {

@@ -21,7 +21,7 @@ enum server_obj {
         SERVER_OBJ_PROG,
         SERVER_OBJ_BTF,
         SERVER_OBJ_PERF_EVENT, /* a uprobe or tracepoint perf event (with SET_BPF: also the attach
-                                  request, id) */
+                                  request, id), or a BPF output event (`perf`) */
         SERVER_OBJ_LINK,       /* an attach request in the segment (id) */
 };
 
@@ -34,8 +34,14 @@ struct server_fd {
         uint64_t offset;
         int32_t pid;
         struct bpfaot_map *map; /* SERVER_OBJ_MAP: this process's handle */
-        /* A RINGBUF map's descriptor (an eventfd) once epoll watches it: its watcher (server.c). */
+        /*
+         * A RINGBUF map's descriptor or a BPF output event's (an eventfd) once epoll watches
+         * it: its watcher (server.c).
+         */
         struct server_ring *ring;
+        /* SERVER_OBJ_PERF_EVENT of PERF_COUNT_SW_BPF_OUTPUT (attach_kind 0): the segment's event.
+         */
+        struct bpfaot_perf_event *perf;
 };
 
 /*
@@ -94,7 +100,8 @@ struct bpfaot_shm *server_shm(struct server *s);
  * A new real descriptor (reserved: open on /dev/null, so the process's own
  * opens never get its number) standing for `obj`; negative errno on failure.
  * A RINGBUF map's is an eventfd instead, which epoll can watch: it is
- * readable while the ring holds a committed record (see server.c).
+ * readable while the ring holds a committed record (see server.c); so is a
+ * BPF output event's, while its ring holds a record not consumed.
  */
 int server_fd_new(struct server *s, const struct server_fd *obj);
 /* The object behind `fd` of `kind`, or NULL. */
@@ -117,23 +124,41 @@ int server_tracepoint_file(struct server *s, const char *path, char *text, size_
 const char *server_tracepoint_name(struct server *s, uint64_t id);
 void server_tracepoints_free(struct server *s);
 
-/* Is the event perf_event_open() asks for the server's (its uprobe PMU, a tracepoint)? */
+/* Is the event perf_event_open() asks for the server's (uprobe PMU, tracepoint, BPF output)? */
 bool server_perf_event_ours(const void *attr);
 /*
  * perf_event_open(attr, pid, cpu, group_fd, flags) of such an event: a
  * descriptor standing for it, or a negative errno (a tracepoint id the
- * server did not hand out: -ENOENT, as the kernel's for an unknown id).
+ * server did not hand out: -ENOENT, as the kernel's for an unknown id; a
+ * BPF output event's attributes libbpf does not use: -EINVAL).
  */
 long server_perf_event_open(struct server *s, const void *attr, int pid, int cpu, int group_fd,
                             unsigned long flags);
 
 /*
  * ioctl() of such a descriptor: PERF_EVENT_IOC_ENABLE and _DISABLE (the
- * attach request's own state is its link), PERF_EVENT_IOC_SET_BPF (an
- * attach request, when the loader does not use links). Other requests:
- * -ENOTTY.
+ * attach request's own state is its link; a BPF output event takes samples
+ * only while enabled), PERF_EVENT_IOC_SET_BPF (an attach request, when the
+ * loader does not use links; -EINVAL on a BPF output event). Other
+ * requests: -ENOTTY.
  */
 long server_perf_event_ioctl(struct server *s, int fd, unsigned long request, unsigned long arg);
+
+/*
+ * BPF_MAP_UPDATE_ELEM of PERF_EVENT_ARRAY `map` (descriptor map_fd) with
+ * *value a perf event's descriptor, as the kernel answers it: flags other
+ * than BPF_ANY -EINVAL, an index past max_entries -E2BIG, a descriptor
+ * that is no perf event -EBADF; the server's uprobe and tracepoint events
+ * are refused (-EINVAL), BPF output events stored.
+ */
+long server_perf_array_update(struct server *s, int map_fd, struct bpfaot_map *map, const void *key,
+                              const void *value, uint64_t flags);
+/*
+ * PERF_EVENT_ARRAY `map` (descriptor fd) is released: the events stored
+ * through that descriptor leave its slots, as the kernel's map releases
+ * them when the descriptor's file goes.
+ */
+void server_perf_array_release(struct bpfaot_map *map, int fd);
 
 /*
  * An attach request of program descriptor `prog_fd` at perf event

@@ -525,10 +525,8 @@ static void bad_inputs(void)
 {
         struct bpfaot_map_def hash = {
             .type = BPF_MAP_TYPE_HASH, .key_size = 4, .value_size = 8, .max_entries = 8};
-        struct bpfaot_map_def perf = {.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY,
-                                      .key_size = 4,
-                                      .value_size = 4,
-                                      .max_entries = 16};
+        /* A family that cannot live in a segment. */
+        struct bpfaot_map_def unshared = {.type = BPF_MAP_TYPE_USER_RINGBUF, .max_entries = 4096};
         struct bpfaot_map_place full = {.alloc = no_room, .shared = true};
         struct bpfaot_map *m = (struct bpfaot_map *)&hash, *h;
         struct area ar;
@@ -536,7 +534,7 @@ static void bad_inputs(void)
         /* A segment without room, and a family that cannot live in one. */
         CHECK_EQ(bpfaot__map_create_at(&hash, &full, &m), -ENOSPC);
         CHECK(m == NULL);
-        CHECK_EQ(bpfaot__map_create_at(&perf, &full, &m), -EOPNOTSUPP);
+        CHECK_EQ(bpfaot__map_create_at(&unshared, &full, &m), -EOPNOTSUPP);
         area_init(&ar);
         m = create(&ar, &hash);
         /* A block of another size than the definition makes, or no block. */
@@ -544,7 +542,7 @@ static void bad_inputs(void)
         CHECK_EQ(bpfaot__map_attach(&m->def, 1, m->block, m->block_size - 64, &h), -EINVAL);
         CHECK(h == NULL);
         CHECK_EQ(bpfaot__map_attach(&m->def, 1, NULL, m->block_size, &h), -EINVAL);
-        CHECK_EQ(bpfaot__map_attach(&perf, 1, m->block, m->block_size, &h), -EOPNOTSUPP);
+        CHECK_EQ(bpfaot__map_attach(&unshared, 1, m->block, m->block_size, &h), -EOPNOTSUPP);
         bpfaot_map__free(m);
         area_fini(&ar);
 }

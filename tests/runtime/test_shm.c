@@ -661,10 +661,8 @@ static void test_not_segments(void)
 static void test_refused_and_full(void)
 {
         const char *name = seg_name("full"), *table = seg_name("table");
-        struct bpfaot_map_def perf = {.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY,
-                                      .key_size = 4,
-                                      .value_size = 4,
-                                      .max_entries = 16};
+        /* A family that cannot live in a segment. */
+        struct bpfaot_map_def unshared = {.type = BPF_MAP_TYPE_USER_RINGBUF, .max_entries = 4096};
         struct bpfaot_map_def bad = array_def, big = array_def, small = array_def;
         static const char init[200] = {1};
         struct bpfaot_shm_info before, after;
@@ -689,7 +687,7 @@ static void test_refused_and_full(void)
         CHECK_EQ(bpfaot_shm__remove(name), 0);
         shm = seg_create(name, before.used + 8192);
 
-        CHECK_EQ(bpfaot_shm__create_map(shm, &perf, &id), -EOPNOTSUPP);
+        CHECK_EQ(bpfaot_shm__create_map(shm, &unshared, &id), -EOPNOTSUPP);
         bad.key_size = 8;
         CHECK_EQ(bpfaot_shm__create_map(shm, &bad, &id), -EINVAL);
         bad = array_def;

@@ -251,8 +251,14 @@ int bpfaot_perf_event_array__set_callback(struct bpfaot_map *map, bpfaot_perf_ev
 /*
  * What bpf_perf_event_output(ctx, map, flags, data, size) does: flags is an
  * index below max_entries or BPF_F_CURRENT_CPU; -E2BIG past max_entries,
- * -EINVAL for other flag bits, -ENOENT when no consumer is installed (as the
- * kernel does for an index without a perf event); 0 after the callback ran.
+ * -EINVAL for other flag bits; 0 after the callback installed on this
+ * handle ran. Without one, a map of a segment writes a PERF_RECORD_SAMPLE
+ * into the ring of the perf event in slot `index` (bpfaot/shm.h): 0, or
+ * -ENOENT for an empty slot, -ENOSPC when the ring is full (the sample is
+ * counted lost) or was never mapped, -EOPNOTSUPP when the event is
+ * disabled, -E2BIG for a sample too large for a perf record's 16-bit size;
+ * any other map returns -ENOENT (as the kernel does for an index without a
+ * perf event).
  */
 long bpfaot_perf_event__output(struct bpfaot_map *map, uint64_t flags, const void *data,
                                uint64_t size);

@@ -12,7 +12,8 @@
  *
  * Map types that can live in a segment: ARRAY, PERCPU_ARRAY, HASH,
  * PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, QUEUE, STACK, BLOOM_FILTER,
- * RINGBUF, PROG_ARRAY, ARRAY_OF_MAPS and HASH_OF_MAPS. Others: -EOPNOTSUPP.
+ * RINGBUF, PERF_EVENT_ARRAY, PROG_ARRAY, ARRAY_OF_MAPS and HASH_OF_MAPS. Others:
+ * -EOPNOTSUPP.
  *
  * A PROG_ARRAY's or map of maps' slot in a segment holds the id of a
  * program or map of the segment (0: empty), read and written atomically:
@@ -230,6 +231,85 @@ int bpfaot_ringbuf__wait_wakeup(struct bpfaot_map *map, uint32_t *seen, int time
 void bpfaot_ringbuf__wake(struct bpfaot_map *map);
 /* Is the oldest record not consumed yet committed (a consumer would get something now)? */
 bool bpfaot_ringbuf__ready(struct bpfaot_map *map);
+
+/*
+ * Perf events (the syscall server's perf_event_open of PERF_TYPE_SOFTWARE /
+ * PERF_COUNT_SW_BPF_OUTPUT, which libbpf's perf_buffer opens, one per CPU)
+ * and their rings, in a segment. An event is made without a ring; the
+ * first mmap() of it makes the ring with the kernel's layout (a struct
+ * perf_event_mmap_page, then a power of 2 of data pages at data_offset),
+ * which every later mmap() of the event maps again. A PERF_EVENT_ARRAY of
+ * the segment refers to events in its slots; bpf_perf_event_output() on it
+ * writes a PERF_RECORD_SAMPLE into the slot's ring, as the kernel does.
+ * Events and rings live as long as the segment.
+ */
+struct bpfaot_perf_event;
+
+/*
+ * Make an event (enabled unless `disabled`, as attr.disabled; `inherit` as
+ * attr.inherit, which a PERF_EVENT_ARRAY refuses); *ref receives its
+ * reference in the segment (never 0). -ENOSPC when the segment is full.
+ */
+int bpfaot_shm__create_perf_event(struct bpfaot_shm *shm, bool disabled, bool inherit,
+                                  uint64_t *ref);
+/* A handle of this process on event `ref` (-ENOENT: none there); the segment must outlive it. */
+int bpfaot_shm__perf_event(struct bpfaot_shm *shm, uint64_t ref, struct bpfaot_perf_event **ev);
+void bpfaot_perf_event__free(struct bpfaot_perf_event *ev);
+/*
+ * mmap() of the event, with the kernel's rules (perf_mmap): MAP_SHARED,
+ * offset 0 and a length of 1 + 2^n pages (n >= 0), else -EINVAL; the first
+ * makes the ring (-ENOMEM when the segment has no room), later ones must
+ * have its size (-EINVAL). Unlike the kernel's, a read-only mapping does
+ * not make the ring overwrite unread records, and the ring stays the
+ * event's when the last mapping goes.
+ */
+int bpfaot_perf_event__mmap(struct bpfaot_perf_event *ev, const struct bpfaot_shm_mmap *req,
+                            void **out);
+/* PERF_EVENT_IOC_ENABLE / _DISABLE: a disabled event takes no sample (-EOPNOTSUPP). */
+void bpfaot_perf_event__enable(struct bpfaot_perf_event *ev, bool enable);
+/*
+ * Waiting for records from any process, as for a RINGBUF: every record
+ * written bumps the event's wakeup counter, a process-shared futex word.
+ * The counter now; sleep until it differs from *seen (0, *seen updated) or
+ * timeout_ms passes (negative: no limit; -ETIMEDOUT); bump it without a
+ * record; is there a record the reader has not consumed (data_head !=
+ * data_tail)?
+ */
+uint32_t bpfaot_perf_event__wakeups(struct bpfaot_perf_event *ev);
+int bpfaot_perf_event__wait_wakeup(struct bpfaot_perf_event *ev, uint32_t *seen, int timeout_ms);
+void bpfaot_perf_event__wake(struct bpfaot_perf_event *ev);
+bool bpfaot_perf_event__ready(struct bpfaot_perf_event *ev);
+
+struct bpfaot_perf_event_info {
+        uint64_t id; /* as in its PERF_RECORD_LOST records */
+        bool enabled;
+        uint32_t nr_pages;   /* data pages; 0 also before the ring exists */
+        bool has_ring;       /* mmap()ed once */
+        uint64_t data_size;  /* bytes of the data area */
+        uint64_t head, tail; /* data_head (written) and data_tail (read by the reader) */
+        uint64_t lost;       /* samples lost not yet reported by a PERF_RECORD_LOST */
+};
+int bpfaot_perf_event__info(struct bpfaot_perf_event *ev, struct bpfaot_perf_event_info *info);
+
+/*
+ * A PERF_EVENT_ARRAY of the segment (`map`, a handle on it) and events of
+ * the same segment: BPF_MAP_UPDATE_ELEM with an event's descriptor. flags
+ * BPF_ANY only (-EINVAL), index below max_entries (-E2BIG); -EOPNOTSUPP
+ * for an inherit event; -EINVAL when map is no shared PERF_EVENT_ARRAY of
+ * ev's segment. `owner` (nonzero) names who stored it, for
+ * bpfaot_perf_event_array__release.
+ */
+int bpfaot_perf_event_array__set(struct bpfaot_map *map, uint32_t index,
+                                 struct bpfaot_perf_event *ev, uint64_t flags, uint64_t owner);
+/*
+ * Empty every slot `owner` filled (as the kernel's map releases the events
+ * stored through a descriptor when that descriptor is closed); the number
+ * emptied.
+ */
+int bpfaot_perf_event_array__release(struct bpfaot_map *map, uint64_t owner);
+/* What slot `index` refers to: -ENOENT when empty, -E2BIG past max_entries. */
+int bpfaot_perf_event_array__slot(struct bpfaot_map *map, uint32_t index,
+                                  struct bpfaot_perf_event_info *info);
 
 /*
  * Programs, as a loader gave them (the syscall server's PROG_LOAD): type,
