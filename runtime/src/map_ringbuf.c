@@ -78,23 +78,9 @@ struct ringbuf {
         uint64_t mask;
 };
 
-static size_t page_size(void)
-{
-        static size_t cached;
-        size_t p = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-        long v;
-
-        if (p)
-                return p;
-        v = sysconf(_SC_PAGESIZE);
-        p = v > 0 ? (size_t)v : 4096;
-        __atomic_store_n(&cached, p, __ATOMIC_RELAXED);
-        return p;
-}
-
 int bpfaot__ringbuf_check_def(const struct bpfaot_map_def *def, uint32_t flags)
 {
-        uint64_t page = page_size();
+        uint64_t page = bpfaot__page_size();
         uint32_t size = def->max_entries;
 
         if (def->key_size != 0 || def->value_size != 0 || size == 0 || (size & (size - 1)) ||
@@ -107,20 +93,20 @@ static int rb_block_size(const struct bpfaot_map *map, size_t *size)
 {
         if (bpfaot__ringbuf_check_def(&map->def, RB_FLAGS))
                 return -EINVAL;
-        *size = RB_DATA_PAGES * page_size() + 2 * (size_t)map->def.max_entries;
+        *size = RB_DATA_PAGES * bpfaot__page_size() + 2 * (size_t)map->def.max_entries;
         return 0;
 }
 
 size_t bpfaot__ringbuf_user_offset(void)
 {
-        return RB_CTL_PAGES * page_size();
+        return RB_CTL_PAGES * bpfaot__page_size();
 }
 
 static int rb_attach(struct bpfaot_map *map)
 {
         struct ringbuf *rb = calloc(1, sizeof(*rb));
         char *block = map->block;
-        size_t page = page_size();
+        size_t page = bpfaot__page_size();
 
         if (!rb)
                 return -ENOMEM;
@@ -153,12 +139,6 @@ static void rb_free(struct bpfaot_map *map)
         if (!map->shared)
                 pthread_mutex_destroy(&rb->ctl->lock);
         free(rb);
-}
-
-static long futex(uint32_t *word, int op, bool shared, uint32_t val, const struct timespec *ts)
-{
-        return syscall(SYS_futex, word, op | (shared ? 0 : FUTEX_PRIVATE_FLAG), val, ts, NULL,
-                       FUTEX_BITSET_MATCH_ANY);
 }
 
 void *bpfaot_ringbuf__reserve(struct bpfaot_map *map, uint64_t size, uint64_t flags)
@@ -194,7 +174,7 @@ void *bpfaot_ringbuf__reserve(struct bpfaot_map *map, uint64_t size, uint64_t fl
 /* The block a record belongs to: its header's offset leads to the data area, at a fixed place. */
 static struct rb_ctl *rb_of_record(struct bpfaot_rb_hdr *hdr)
 {
-        return (struct rb_ctl *)((char *)hdr - hdr->pg_off - RB_DATA_PAGES * page_size());
+        return (struct rb_ctl *)((char *)hdr - hdr->pg_off - RB_DATA_PAGES * bpfaot__page_size());
 }
 
 /* Wake whoever sleeps on ctl's wakeup word (counting it as a wakeup). */
@@ -202,7 +182,7 @@ static void rb_wake(struct rb_ctl *ctl)
 {
         __atomic_add_fetch(&ctl->wakeups, 1, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&ctl->waiters, __ATOMIC_SEQ_CST))
-                futex(&ctl->wakeups, FUTEX_WAKE, ctl->shared, INT_MAX, NULL);
+                bpfaot__futex(&ctl->wakeups, FUTEX_WAKE, ctl->shared, INT_MAX, NULL);
 }
 
 static void rb_commit(void *data, bool discard, uint64_t flags)
@@ -335,7 +315,7 @@ static int rb_wait(struct ringbuf *rb, uint32_t seen, const struct timespec *dea
 
         __atomic_add_fetch(&ctl->waiters, 1, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&ctl->wakeups, __ATOMIC_SEQ_CST) == seen && !rb_ready(rb))
-                rc = futex(&ctl->wakeups, FUTEX_WAIT_BITSET, ctl->shared, seen, deadline);
+                rc = bpfaot__futex(&ctl->wakeups, FUTEX_WAIT_BITSET, ctl->shared, seen, deadline);
         __atomic_sub_fetch(&ctl->waiters, 1, __ATOMIC_SEQ_CST);
         return rc < 0 && errno == ETIMEDOUT ? -ETIMEDOUT : 0;
 }
@@ -404,8 +384,8 @@ int bpfaot_ringbuf__wait_wakeup(struct bpfaot_map *map, uint32_t *seen, int time
                 /* Only the word counts here: a record ready does not end the wait. */
                 __atomic_add_fetch(&rb->ctl->waiters, 1, __ATOMIC_SEQ_CST);
                 if (__atomic_load_n(&rb->ctl->wakeups, __ATOMIC_SEQ_CST) == *seen &&
-                    futex(&rb->ctl->wakeups, FUTEX_WAIT_BITSET, rb->ctl->shared, *seen,
-                          timeout_ms >= 0 ? &deadline : NULL) < 0 &&
+                    bpfaot__futex(&rb->ctl->wakeups, FUTEX_WAIT_BITSET, rb->ctl->shared, *seen,
+                                  timeout_ms >= 0 ? &deadline : NULL) < 0 &&
                     errno == ETIMEDOUT)
                         err = -ETIMEDOUT;
                 __atomic_sub_fetch(&rb->ctl->waiters, 1, __ATOMIC_SEQ_CST);

@@ -7,10 +7,13 @@
 
 #include <errno.h>
 #include <linux/bpf.h>
+#include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 static const char *const type_names[] = {
     [BPF_MAP_TYPE_UNSPEC] = "unspec",
@@ -237,6 +240,26 @@ static void process_free(void *block, size_t size)
 }
 
 static const struct bpfaot_map_place process_place = {.alloc = process_alloc};
+
+size_t bpfaot__page_size(void)
+{
+        static size_t cached;
+        size_t p = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+        long v;
+
+        if (p)
+                return p;
+        v = sysconf(_SC_PAGESIZE);
+        p = v > 0 ? (size_t)v : 4096;
+        __atomic_store_n(&cached, p, __ATOMIC_RELAXED);
+        return p;
+}
+
+long bpfaot__futex(uint32_t *word, int op, bool shared, uint32_t val, const struct timespec *ts)
+{
+        return syscall(SYS_futex, word, op | (shared ? 0 : FUTEX_PRIVATE_FLAG), val, ts, NULL,
+                       FUTEX_BITSET_MATCH_ANY);
+}
 
 int bpfaot__map_lock_init(pthread_mutex_t *m, bool shared)
 {

@@ -166,6 +166,15 @@ static inline void bpfaot__inner_load(struct bpfaot_map *map, const struct bpfao
  * map stays usable). Returns 0 or -errno.
  */
 int bpfaot__map_lock_init(pthread_mutex_t *m, bool shared);
+/* The page size (for the kernel's layouts of ring buffers and their mappings). */
+size_t bpfaot__page_size(void);
+/*
+ * futex(2) on a word of a map's block: process-shared when `shared` (the
+ * block is in a segment), else private. FUTEX_WAIT_BITSET takes an absolute
+ * CLOCK_MONOTONIC deadline (NULL: none); the bitset matches any waker.
+ */
+struct timespec;
+long bpfaot__futex(uint32_t *word, int op, bool shared, uint32_t val, const struct timespec *ts);
 void bpfaot__map_lock(pthread_mutex_t *m);
 void bpfaot__map_unlock(pthread_mutex_t *m);
 

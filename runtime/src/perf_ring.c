@@ -62,26 +62,6 @@ struct perf_lost_rec {
         uint64_t lost;
 };
 
-static size_t page_size(void)
-{
-        static size_t cached;
-        size_t p = __atomic_load_n(&cached, __ATOMIC_RELAXED);
-        long v;
-
-        if (p)
-                return p;
-        v = sysconf(_SC_PAGESIZE);
-        p = v > 0 ? (size_t)v : 4096;
-        __atomic_store_n(&cached, p, __ATOMIC_RELAXED);
-        return p;
-}
-
-static long futex(uint32_t *word, int op, uint32_t val, const struct timespec *ts)
-{
-        /* Always process-shared: events live in segments. */
-        return syscall(SYS_futex, word, op, val, ts, NULL, FUTEX_BITSET_MATCH_ANY);
-}
-
 /* The ring's first page, or NULL before the first mmap(). */
 static struct perf_event_mmap_page *ring_of(const struct bpfaot_perf_ctl *ctl)
 {
@@ -114,11 +94,12 @@ static void ring_zero(char *data, uint64_t mask, uint64_t pos, size_t len)
         }
 }
 
+/* Events live in segments: their futex words are process-shared. */
 static void wake(struct bpfaot_perf_ctl *ctl)
 {
         __atomic_add_fetch(&ctl->wakeups, 1, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&ctl->waiters, __ATOMIC_SEQ_CST))
-                futex(&ctl->wakeups, FUTEX_WAKE, INT_MAX, NULL);
+                bpfaot__futex(&ctl->wakeups, FUTEX_WAKE, true, INT_MAX, NULL);
 }
 
 long bpfaot__perf_output(struct bpfaot_perf_ctl *ctl, const void *data, uint64_t size)
@@ -138,8 +119,8 @@ long bpfaot__perf_output(struct bpfaot_perf_ctl *ctl, const void *data, uint64_t
         up = ring_of(ctl);
         if (!up || !ctl->nr_pages)
                 return -ENOSPC; /* no ring: perf_output_begin() finds no buffer */
-        mask = (uint64_t)ctl->nr_pages * page_size() - 1;
-        ring_data = (char *)up + page_size();
+        mask = (uint64_t)ctl->nr_pages * bpfaot__page_size() - 1;
+        ring_data = (char *)up + bpfaot__page_size();
 
         bpfaot__map_lock(&ctl->lock);
         head = ctl->head;
@@ -256,7 +237,7 @@ struct bpfaot_perf_ctl *bpfaot__perf_event_ctl(const struct bpfaot_perf_event *e
 static int ring_make(struct bpfaot_perf_event *ev, uint32_t nr_pages)
 {
         struct bpfaot_perf_ctl *ctl = ev->ctl;
-        size_t page = page_size();
+        size_t page = bpfaot__page_size();
         struct perf_event_mmap_page *up;
         int err = bpfaot__shm_lock(ev->shm);
 
@@ -286,7 +267,7 @@ static int ring_make(struct bpfaot_perf_event *ev, uint32_t nr_pages)
 int bpfaot_perf_event__mmap(struct bpfaot_perf_event *ev, const struct bpfaot_shm_mmap *req,
                             void **out)
 {
-        size_t page = page_size(), pages, seg_len;
+        size_t page = bpfaot__page_size(), pages, seg_len;
         uint64_t nr;
         char *base;
         void *p;
@@ -358,8 +339,8 @@ int bpfaot_perf_event__wait_wakeup(struct bpfaot_perf_event *ev, uint32_t *seen,
                         return -ETIMEDOUT;
                 __atomic_add_fetch(&ctl->waiters, 1, __ATOMIC_SEQ_CST);
                 if (__atomic_load_n(&ctl->wakeups, __ATOMIC_SEQ_CST) == *seen &&
-                    futex(&ctl->wakeups, FUTEX_WAIT_BITSET, *seen,
-                          timeout_ms >= 0 ? &deadline : NULL) < 0 &&
+                    bpfaot__futex(&ctl->wakeups, FUTEX_WAIT_BITSET, true, *seen,
+                                  timeout_ms >= 0 ? &deadline : NULL) < 0 &&
                     errno == ETIMEDOUT)
                         err = -ETIMEDOUT;
                 __atomic_sub_fetch(&ctl->waiters, 1, __ATOMIC_SEQ_CST);
@@ -397,7 +378,7 @@ void bpfaot__perf_ctl_info(struct bpfaot_perf_ctl *ctl, struct bpfaot_perf_event
         if (!up)
                 return;
         info->nr_pages = ctl->nr_pages;
-        info->data_size = (uint64_t)ctl->nr_pages * page_size();
+        info->data_size = (uint64_t)ctl->nr_pages * bpfaot__page_size();
         info->head = __atomic_load_n(&up->data_head, __ATOMIC_ACQUIRE);
         info->tail = __atomic_load_n(&up->data_tail, __ATOMIC_ACQUIRE);
         info->lost = __atomic_load_n(&ctl->lost, __ATOMIC_RELAXED);

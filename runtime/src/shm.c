@@ -828,26 +828,42 @@ int bpfaot_shm__next_map_id(struct bpfaot_shm *shm, uint32_t id, uint32_t *next)
         return -ENOENT;
 }
 
+/* Does program `prog`'s bytecode load map `map_id`? */
+static bool prog_loads_map(struct bpfaot_shm *shm, uint32_t prog, uint32_t map_id)
+{
+        const struct bpf_insn *insns;
+        uint32_t cnt;
+
+        if (bpfaot_shm__prog_insns(shm, prog, &insns, &cnt))
+                return false;
+        for (uint32_t i = 0; i + 1 < cnt; i++) {
+                if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
+                        continue;
+                if ((insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
+                     insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) &&
+                    insns[i].imm == (int32_t)map_id)
+                        return true;
+                i++;
+        }
+        return false;
+}
+
+int bpfaot_shm__next_map_user(struct bpfaot_shm *shm, uint32_t map_id, uint32_t id, uint32_t *next)
+{
+        while (bpfaot_shm__next_prog_id(shm, id, &id) == 0)
+                if (prog_loads_map(shm, id, map_id)) {
+                        *next = id;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
 /* Does a program of the segment that is not withdrawn load map `id`? */
 static bool map_in_use(struct bpfaot_shm *shm, uint32_t id)
 {
-        const struct bpf_insn *insns;
-        uint32_t prog = 0, cnt;
+        uint32_t prog;
 
-        while (bpfaot_shm__next_prog_id(shm, prog, &prog) == 0) {
-                if (bpfaot_shm__prog_insns(shm, prog, &insns, &cnt))
-                        continue;
-                for (uint32_t i = 0; i + 1 < cnt; i++) {
-                        if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
-                                continue;
-                        if ((insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
-                             insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) &&
-                            insns[i].imm == (int32_t)id)
-                                return true;
-                        i++;
-                }
-        }
-        return false;
+        return bpfaot_shm__next_map_user(shm, id, 0, &prog) == 0;
 }
 
 /*

@@ -157,23 +157,11 @@ static long map_lookup_elem(struct server *s, union bpf_attr *attr, unsigned int
 static uint32_t prog_array_owner(struct server *s, uint32_t map_id, struct bpfaot_map *m)
 {
         struct bpfaot_shm_prog_info pi;
-        const struct bpf_insn *insns;
-        uint32_t id = 0, cnt, slot;
+        uint32_t id = 0, slot;
 
-        while (bpfaot_shm__next_prog_id(s->shm, id, &id) == 0) {
-                if (bpfaot_shm__prog_insns(s->shm, id, &insns, &cnt))
-                        continue;
-                for (uint32_t i = 0; i + 1 < cnt; i++) {
-                        if (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW))
-                                continue;
-                        if ((insns[i].src_reg == BPF_PSEUDO_MAP_FD ||
-                             insns[i].src_reg == BPF_PSEUDO_MAP_VALUE) &&
-                            (uint32_t)insns[i].imm == map_id &&
-                            bpfaot_shm__prog_info(s->shm, id, &pi) == 0)
-                                return pi.type;
-                        i++;
-                }
-        }
+        while (bpfaot_shm__next_map_user(s->shm, map_id, id, &id) == 0)
+                if (bpfaot_shm__prog_info(s->shm, id, &pi) == 0)
+                        return pi.type;
         for (uint32_t k = 0; k < bpfaot_map__def(m)->max_entries; k++)
                 if (bpfaot_map__lookup_copy(m, &k, &slot) == 0 &&
                     bpfaot_shm__prog_info(s->shm, slot, &pi) == 0)

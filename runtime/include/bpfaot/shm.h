@@ -368,6 +368,12 @@ int bpfaot_shm__prog_code(struct bpfaot_shm *shm, uint32_t id, const void **obj,
 /* The program's instructions where they are in the segment (read them, do not write). */
 int bpfaot_shm__prog_insns(struct bpfaot_shm *shm, uint32_t id, const struct bpf_insn **insns,
                            uint32_t *cnt);
+/*
+ * The program after `id` (0: the first), not withdrawn, whose instructions
+ * load map `map_id` (an lddw of the map or of its value), in *next:
+ * -ENOENT after the last.
+ */
+int bpfaot_shm__next_map_user(struct bpfaot_shm *shm, uint32_t map_id, uint32_t id, uint32_t *next);
 
 /*
  * Attach requests: a program to run at a point of other processes, as a
