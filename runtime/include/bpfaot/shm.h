@@ -11,8 +11,8 @@
  * so a process that dies holding one does not wedge the others.
  *
  * Map types that can live in a segment: ARRAY, PERCPU_ARRAY, HASH,
- * PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, QUEUE, STACK, BLOOM_FILTER and
- * RINGBUF. Others: -EOPNOTSUPP.
+ * PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, QUEUE, STACK, BLOOM_FILTER,
+ * LPM_TRIE, RINGBUF and USER_RINGBUF. Others: -EOPNOTSUPP.
  */
 #ifndef BPFAOT_SHM_H
 #define BPFAOT_SHM_H
@@ -161,6 +161,11 @@ struct bpfaot_shm_mmap {
  * only the consumer page may be mapped writable (offset 0, one page:
  * -EPERM otherwise); a range past the data area: -EINVAL. A read-only
  * mapping cannot be made writable later (mprotect: EACCES).
+ *
+ * A USER_RINGBUF maps the same way (libbpf's user_ring_buffer__new() maps
+ * it so), the other way round: the consumer page (offset 0) is the drain's
+ * and may not be mapped writable (-EPERM), the producer page and the data
+ * area may; the other rules as a RINGBUF's.
  */
 int bpfaot_shm__mmap_map(struct bpfaot_shm *shm, uint32_t id, const struct bpfaot_shm_mmap *req,
                          void **out);
@@ -195,6 +200,27 @@ int bpfaot_ringbuf__wait_wakeup(struct bpfaot_map *map, uint32_t *seen, int time
 void bpfaot_ringbuf__wake(struct bpfaot_map *map);
 /* Is the oldest record not consumed yet committed (a consumer would get something now)? */
 bool bpfaot_ringbuf__ready(struct bpfaot_map *map);
+
+/*
+ * Waiting for room in a USER_RINGBUF from any process (the syscall server's
+ * EPOLLOUT on its descriptor, for libbpf's user_ring_buffer__reserve_blocking).
+ * A drain (bpf_user_ringbuf_drain) that consumed a sample, without
+ * BPF_RB_NO_WAKEUP, or any drain with BPF_RB_FORCE_WAKEUP, bumps the ring's
+ * wakeup counter, a process-shared futex word in a shared ring, and wakes
+ * the waiters. The functions below are 0, false or -EINVAL for a map that
+ * is no USER_RINGBUF, and as the RINGBUF ones otherwise.
+ */
+uint32_t bpfaot_user_ringbuf__wakeups(struct bpfaot_map *map);
+int bpfaot_user_ringbuf__wait_wakeup(struct bpfaot_map *map, uint32_t *seen, int timeout_ms);
+void bpfaot_user_ringbuf__wake(struct bpfaot_map *map);
+/* Has the ring room (its pending bytes below its size: the kernel's EPOLLOUT)? */
+bool bpfaot_user_ringbuf__writable(struct bpfaot_map *map);
+/*
+ * BPF_RB_AVAIL_DATA (bytes produced, not yet drained), BPF_RB_RING_SIZE,
+ * BPF_RB_CONS_POS or BPF_RB_PROD_POS of a USER_RINGBUF, as
+ * bpfaot_ringbuf__query() of a RINGBUF; 0 for other flags.
+ */
+uint64_t bpfaot_user_ringbuf__query(struct bpfaot_map *map, uint64_t flags);
 
 /*
  * Programs, as a loader gave them (the syscall server's PROG_LOAD): type,
