@@ -24,6 +24,14 @@
  * does not stay readable (no busy loop) and one that filled meanwhile is
  * seen (no lost wakeup: a commit after the reset wakes the watcher, whose
  * write wakes the epoll_wait).
+ *
+ * A USER_RINGBUF map's descriptor is an eventfd too, watched the same way
+ * the other way round, as the kernel's: writable (EPOLLOUT, what libbpf's
+ * user_ring_buffer__reserve_blocking() waits for) while the ring has room.
+ * An eventfd is writable while its count is below the maximum: a full
+ * ring's is filled up to it, and emptied again once there is room. Its
+ * watcher sleeps on the ring's wakeup word, which a program's
+ * bpf_user_ringbuf_drain() bumps in whatever process it runs (ring_show).
  */
 #define _GNU_SOURCE
 #include "server.h"
@@ -106,7 +114,8 @@ static close_fn real_close(void)
 static bool is_ring(const struct server_fd *obj)
 {
         return obj->kind == SERVER_OBJ_MAP && obj->map &&
-               bpfaot_map__def(obj->map)->type == BPF_MAP_TYPE_RINGBUF;
+               (bpfaot_map__def(obj->map)->type == BPF_MAP_TYPE_RINGBUF ||
+                bpfaot_map__def(obj->map)->type == BPF_MAP_TYPE_USER_RINGBUF);
 }
 
 int server_fd_new(struct server *s, const struct server_fd *obj)
@@ -172,7 +181,7 @@ void server_orphans_retry(struct server *s)
         orphans_release(s, s->orphans, &s->orphan_cnt, bpfaot_shm__release_map);
 }
 
-/* A RINGBUF descriptor's watcher: makes the eventfd readable when a record is committed. */
+/* A ring's descriptor's watcher: a RINGBUF's eventfd readable when a record is committed. */
 struct server_ring {
         struct bpfaot_map *map; /* the descriptor's handle */
         int efd;
@@ -196,17 +205,77 @@ static void ring_signal(int efd)
         }
 }
 
+/* A USER_RINGBUF's descriptor (writable while there is room), not a RINGBUF's (readable). */
+static bool ring_is_user(const struct server_ring *r)
+{
+        return bpfaot_map__def(r->map)->type == BPF_MAP_TYPE_USER_RINGBUF;
+}
+
+static uint32_t ring_wakeups(struct server_ring *r)
+{
+        return ring_is_user(r) ? bpfaot_user_ringbuf__wakeups(r->map)
+                               : bpfaot_ringbuf__wakeups(r->map);
+}
+
+static void ring_wait(struct server_ring *r, uint32_t *seen)
+{
+        if (ring_is_user(r))
+                bpfaot_user_ringbuf__wait_wakeup(r->map, seen, -1);
+        else
+                bpfaot_ringbuf__wait_wakeup(r->map, seen, -1);
+}
+
+static void ring_wake(struct server_ring *r)
+{
+        if (ring_is_user(r))
+                bpfaot_user_ringbuf__wake(r->map);
+        else
+                bpfaot_ringbuf__wake(r->map);
+}
+
+static void ring_drain(int efd)
+{
+        uint64_t count;
+
+        while (read(efd, &count, sizeof(count)) > 0)
+                ;
+}
+
+/*
+ * Under r->lock: the eventfd made to tell the ring's state, from scratch
+ * (reset, rings_sync) or as a wakeup moves it (the watcher). A RINGBUF's
+ * becomes readable when a record is ready; a USER_RINGBUF's writable when
+ * there is room, and only a reset makes it not writable (a full ring).
+ */
+static void ring_show(struct server_ring *r, bool reset)
+{
+        const uint64_t full = UINT64_MAX - 1; /* an eventfd's largest count */
+
+        if (!ring_is_user(r)) {
+                if (reset)
+                        ring_drain(r->efd);
+                if (bpfaot_ringbuf__ready(r->map))
+                        ring_signal(r->efd);
+        } else if (bpfaot_user_ringbuf__writable(r->map)) {
+                ring_drain(r->efd);
+        } else if (reset) {
+                ring_drain(r->efd);
+                if (write(r->efd, &full, sizeof(full)) < 0) {
+                        /* Cannot fail on a drained eventfd; at worst the ring stays writable. */
+                }
+        }
+}
+
 static void *ring_watch(void *arg)
 {
         struct server_ring *r = arg;
-        uint32_t seen = bpfaot_ringbuf__wakeups(r->map);
+        uint32_t seen = ring_wakeups(r);
 
         while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
                 pthread_mutex_lock(&r->lock);
-                if (bpfaot_ringbuf__ready(r->map))
-                        ring_signal(r->efd);
+                ring_show(r, false);
                 pthread_mutex_unlock(&r->lock);
-                bpfaot_ringbuf__wait_wakeup(r->map, &seen, -1);
+                ring_wait(r, &seen);
         }
         return NULL;
 }
@@ -255,7 +324,7 @@ static void ring_watch_stop(struct server *s, struct server_fd *e)
         /* A forked child's copy has no thread, and its lock may be copied held: left alone. */
         if (r->owner == getpid()) {
                 __atomic_store_n(&r->stop, true, __ATOMIC_RELEASE);
-                bpfaot_ringbuf__wake(r->map); /* a spurious wakeup for other consumers: harmless */
+                ring_wake(r); /* a spurious wakeup for the others: harmless */
                 pthread_join(r->thread, NULL);
                 pthread_mutex_destroy(&r->lock);
         }
@@ -264,10 +333,9 @@ static void ring_watch_stop(struct server *s, struct server_fd *e)
         __atomic_sub_fetch(&s->ring_cnt, 1, __ATOMIC_RELAXED);
 }
 
-/* Each watched ring's eventfd made readable exactly when a record is ready. */
+/* Each watched ring's eventfd made to tell its ring's state (ring_show). */
 static void rings_sync(struct server *s)
 {
-        uint64_t count;
         pid_t pid;
 
         if (!__atomic_load_n(&s->ring_cnt, __ATOMIC_RELAXED))
@@ -280,10 +348,7 @@ static void rings_sync(struct server *s)
                 if (!r || r->owner != pid)
                         continue;
                 pthread_mutex_lock(&r->lock);
-                while (read(r->efd, &count, sizeof(count)) > 0)
-                        ;
-                if (bpfaot_ringbuf__ready(r->map))
-                        ring_signal(r->efd);
+                ring_show(r, true);
                 pthread_mutex_unlock(&r->lock);
         }
         pthread_mutex_unlock(&s->lock);
@@ -575,7 +640,7 @@ typedef int (*epoll_pwait_fn)(int, struct epoll_event *, int, int, const sigset_
 typedef int (*epoll_pwait2_fn)(int, struct epoll_event *, int, const struct timespec *,
                                const sigset_t *);
 
-/* epoll watching a RINGBUF map's descriptor starts its watcher, then the real epoll_ctl(). */
+/* epoll watching a ring map's descriptor starts its watcher, then the real epoll_ctl(). */
 __attribute__((visibility("default"))) int epoll_ctl(int epfd, int op, int fd,
                                                      struct epoll_event *event)
 {

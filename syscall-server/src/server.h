@@ -34,7 +34,8 @@ struct server_fd {
         uint64_t offset;
         int32_t pid;
         struct bpfaot_map *map; /* SERVER_OBJ_MAP: this process's handle */
-        /* A RINGBUF map's descriptor (an eventfd) once epoll watches it: its watcher (server.c). */
+        /* A RINGBUF or USER_RINGBUF map's descriptor (an eventfd) once epoll watches it: its
+         * watcher (server.c). */
         struct server_ring *ring;
 };
 
@@ -94,7 +95,8 @@ struct bpfaot_shm *server_shm(struct server *s);
  * A new real descriptor (reserved: open on /dev/null, so the process's own
  * opens never get its number) standing for `obj`; negative errno on failure.
  * A RINGBUF map's is an eventfd instead, which epoll can watch: it is
- * readable while the ring holds a committed record (see server.c).
+ * readable while the ring holds a committed record (see server.c); so is a
+ * USER_RINGBUF map's, writable while the ring has room.
  */
 int server_fd_new(struct server *s, const struct server_fd *obj);
 /* The object behind `fd` of `kind`, or NULL. */
