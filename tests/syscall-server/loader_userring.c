@@ -30,7 +30,10 @@
 #include <unistd.h>
 
 #define WAIT_S 60 /* all the samples drained, at most */
-#define RING   4096
+/* A wait for room once the target runs: woken by its next drain, long before the timeout. */
+#define ROOM_TIMEOUT_S 10
+#define ROOM_WAIT_S    5
+#define RING           4096
 
 struct sample {
         uint32_t seq;
@@ -171,16 +174,24 @@ int main(int argc, char **argv)
         printf("ready\n");
         fflush(stdout);
 
-        /* The rest as room comes: each drain in the target wakes __reserve_blocking(). */
+        /*
+         * The rest as room comes: each drain in the target wakes
+         * __reserve_blocking(). The first wait also waits for the target to
+         * start (and the agent to compile the program there).
+         */
         t0 = now_s();
         cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
         while (pr.next_seq < n) {
                 struct sample *s = user_ring_buffer__reserve(pr.rb, sizeof(*s));
 
                 if (!s) {
+                        double w0 = now_s();
+
                         CHECK(errno == ENOSPC);
-                        blocked++;
-                        s = user_ring_buffer__reserve_blocking(pr.rb, sizeof(*s), WAIT_S * 1000);
+                        s = user_ring_buffer__reserve_blocking(
+                            pr.rb, sizeof(*s), blocked++ ? ROOM_TIMEOUT_S * 1000 : WAIT_S * 1000);
+                        CHECK(s != NULL);
+                        CHECK(blocked == 1 || now_s() - w0 < ROOM_WAIT_S);
                 }
                 commit(&pr, s);
         }
