@@ -181,7 +181,7 @@ void server_orphans_retry(struct server *s)
         orphans_release(s, s->orphans, &s->orphan_cnt, bpfaot_shm__release_map);
 }
 
-/* A ring's descriptor's watcher: a RINGBUF's eventfd readable when a record is committed. */
+/* A RINGBUF or USER_RINGBUF descriptor's watcher: sets the eventfd as wakeups move the ring. */
 struct server_ring {
         struct bpfaot_map *map; /* the descriptor's handle */
         int efd;
