@@ -307,7 +307,8 @@ static void print_elem(const struct bpfaot_shm_map_info *mi, const struct bpfaot
 /*
  * A map without keys: a QUEUE's or STACK's next value (peeked, so nothing
  * changes), that a BLOOM_FILTER's values cannot be listed, or a RINGBUF's
- * size and positions (its records are the consumer's to take).
+ * or USER_RINGBUF's size and positions (its records are the consumer's to
+ * take).
  */
 static int dump_keyless(const struct bpfaot_shm_map_info *mi, struct bpfaot_map *map)
 {
@@ -318,14 +319,16 @@ static int dump_keyless(const struct bpfaot_shm_map_info *mi, struct bpfaot_map 
                 printf("(a bloom filter's values cannot be listed)\n");
                 return 0;
         }
-        if (mi->type == BPF_MAP_TYPE_RINGBUF) {
-                uint64_t cons = bpfaot_ringbuf__query(map, BPF_RB_CONS_POS);
-                uint64_t prod = bpfaot_ringbuf__query(map, BPF_RB_PROD_POS);
+        if (mi->type == BPF_MAP_TYPE_RINGBUF || mi->type == BPF_MAP_TYPE_USER_RINGBUF) {
+                uint64_t (*query)(struct bpfaot_map *, uint64_t) = mi->type == BPF_MAP_TYPE_RINGBUF
+                                                                       ? bpfaot_ringbuf__query
+                                                                       : bpfaot_user_ringbuf__query;
+                uint64_t cons = query(map, BPF_RB_CONS_POS);
+                uint64_t prod = query(map, BPF_RB_PROD_POS);
 
                 printf("ring: %" PRIu64 " bytes, producer position %" PRIu64
                        ", consumer position %" PRIu64 ", %" PRIu64 " bytes pending\n",
-                       bpfaot_ringbuf__query(map, BPF_RB_RING_SIZE), prod, cons,
-                       prod >= cons ? prod - cons : 0);
+                       query(map, BPF_RB_RING_SIZE), prod, cons, prod >= cons ? prod - cons : 0);
                 return 0;
         }
         value = calloc(1, mi->value_size + 1);

@@ -269,4 +269,11 @@ int bpfaot__ringbuf_check_def(const struct bpfaot_map_def *def, uint32_t flags);
  */
 size_t bpfaot__ringbuf_user_offset(void);
 
+/*
+ * The same for a USER_RINGBUF block (map_user_ringbuf.c), laid out alike:
+ * its user view is the consumer page (read-only to user space), the
+ * producer page and the data area (2 * max_entries bytes, both writable).
+ */
+size_t bpfaot__user_ringbuf_user_offset(void);
+
 #endif

@@ -637,7 +637,8 @@ int bpfaot_shm__create_map(struct bpfaot_shm *shm, const struct bpfaot_map_def *
         if (!shm || !def || !id)
                 return -EINVAL;
         /* Maps a loader may mmap(): pages of their own. */
-        if ((def->map_flags & BPF_F_MMAPABLE) || def->type == BPF_MAP_TYPE_RINGBUF)
+        if ((def->map_flags & BPF_F_MMAPABLE) || def->type == BPF_MAP_TYPE_RINGBUF ||
+            def->type == BPF_MAP_TYPE_USER_RINGBUF)
                 place.alloc = segment_alloc_pages;
         err = bpfaot__shm_lock(shm);
         if (err)
@@ -721,15 +722,18 @@ int bpfaot_shm__freeze_map(struct bpfaot_shm *shm, uint32_t id)
 #define KERNEL_ENOTSUPP 524
 
 /*
- * mmap() of a RINGBUF (the kernel's ringbuf_map_mmap_kern after bpf_map_mmap):
- * the block's user view, from its consumer page. A read-only mapping comes
- * from a read-only descriptor of the segment, so that mprotect() cannot make
- * it writable (the kernel clears VM_MAYWRITE).
+ * mmap() of a RINGBUF (the kernel's ringbuf_map_mmap_kern after bpf_map_mmap)
+ * or a USER_RINGBUF (ringbuf_map_mmap_user): the block's user view, from its
+ * consumer page. A read-only mapping comes from a read-only descriptor of
+ * the segment, so that mprotect() cannot make it writable (the kernel clears
+ * VM_MAYWRITE).
  */
 static int mmap_ringbuf(struct bpfaot_shm *shm, uint32_t id, const struct shm_map_entry *ent,
                         const struct bpfaot_shm_mmap *req, void **out)
 {
-        size_t page = (size_t)sysconf(_SC_PAGESIZE), user = bpfaot__ringbuf_user_offset(), view;
+        bool produce = ent->type == BPF_MAP_TYPE_USER_RINGBUF; /* user space produces */
+        size_t page = (size_t)sysconf(_SC_PAGESIZE), view;
+        size_t user = produce ? bpfaot__user_ringbuf_user_offset() : bpfaot__ringbuf_user_offset();
         int fd = shm->fd;
         void *p;
 
@@ -740,8 +744,10 @@ static int mmap_ringbuf(struct bpfaot_shm *shm, uint32_t id, const struct shm_ma
                         return -EPERM;
                 if (ent->map_flags & (BPF_F_RDONLY_PROG | BPF_F_RDONLY))
                         return -EACCES;
-                /* Only the consumer position is the consumer's to write. */
-                if (req->offset != 0 || req->len == 0 || BPFAOT_ROUND_UP(req->len, page) != page)
+                /* A producer writes all but the consumer position, a consumer only that. */
+                if (produce ? req->offset == 0
+                            : req->offset != 0 || req->len == 0 ||
+                                  BPFAOT_ROUND_UP(req->len, page) != page)
                         return -EPERM;
         }
         /* Made by segment_alloc_pages: page-aligned, and the block's pages are the map's alone. */
@@ -783,7 +789,7 @@ int bpfaot_shm__mmap_map(struct bpfaot_shm *shm, uint32_t id, const struct bpfao
         err = map_entry(shm, id, &ent);
         if (err)
                 return err;
-        if (ent.type == BPF_MAP_TYPE_RINGBUF)
+        if (ent.type == BPF_MAP_TYPE_RINGBUF || ent.type == BPF_MAP_TYPE_USER_RINGBUF)
                 return mmap_ringbuf(shm, id, &ent, req, out);
         /* The kernel's checks, in its order (bpf_map_mmap, then array_map_mmap). */
         if (ent.type != BPF_MAP_TYPE_ARRAY)

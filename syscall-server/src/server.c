@@ -28,6 +28,14 @@
  * does not stay readable (no busy loop) and one that filled meanwhile is
  * seen (no lost wakeup: a commit after the reset wakes the watcher, whose
  * write wakes the epoll_wait).
+ *
+ * A USER_RINGBUF map's descriptor is an eventfd too, watched the same way
+ * the other way round, as the kernel's: writable (EPOLLOUT, what libbpf's
+ * user_ring_buffer__reserve_blocking() waits for) while the ring has room.
+ * An eventfd is writable while its count is below the maximum: a full
+ * ring's is filled up to it, and emptied again once there is room. Its
+ * watcher sleeps on the ring's wakeup word, which a program's
+ * bpf_user_ringbuf_drain() bumps in whatever process it runs (ring_show).
  */
 #define _GNU_SOURCE
 #include "server.h"
@@ -110,7 +118,8 @@ static close_fn real_close(void)
 static bool is_ring(const struct server_fd *obj)
 {
         return obj->kind == SERVER_OBJ_MAP && obj->map &&
-               bpfaot_map__def(obj->map)->type == BPF_MAP_TYPE_RINGBUF;
+               (bpfaot_map__def(obj->map)->type == BPF_MAP_TYPE_RINGBUF ||
+                bpfaot_map__def(obj->map)->type == BPF_MAP_TYPE_USER_RINGBUF);
 }
 
 static bool is_perf_output(const struct server_fd *obj)
@@ -118,12 +127,18 @@ static bool is_perf_output(const struct server_fd *obj)
         return obj->kind == SERVER_OBJ_PERF_EVENT && obj->perf;
 }
 
-/* What a watcher waits on: a RINGBUF's ring, or a BPF output event's (`src`). */
+/*
+ * What a watcher waits on (`src`): a RINGBUF's ring or a BPF output event's,
+ * whose descriptor is readable while `ready` (a record to consume); or a
+ * USER_RINGBUF's (`room`), whose descriptor is writable while `ready` (room
+ * for a sample).
+ */
 struct watch_ops {
         uint32_t (*wakeups)(void *src);
         int (*wait)(void *src, uint32_t *seen); /* no time limit */
         void (*wake)(void *src);
         bool (*ready)(void *src);
+        bool room;
 };
 
 static uint32_t ring_wakeups(void *src)
@@ -146,7 +161,30 @@ static bool ring_ready(void *src)
         return bpfaot_ringbuf__ready(src);
 }
 
-static const struct watch_ops ring_ops = {ring_wakeups, ring_wait, ring_wake, ring_ready};
+static const struct watch_ops ring_ops = {ring_wakeups, ring_wait, ring_wake, ring_ready, false};
+
+static uint32_t user_ring_wakeups(void *src)
+{
+        return bpfaot_user_ringbuf__wakeups(src);
+}
+
+static int user_ring_wait(void *src, uint32_t *seen)
+{
+        return bpfaot_user_ringbuf__wait_wakeup(src, seen, -1);
+}
+
+static void user_ring_wake(void *src)
+{
+        bpfaot_user_ringbuf__wake(src);
+}
+
+static bool user_ring_writable(void *src)
+{
+        return bpfaot_user_ringbuf__writable(src);
+}
+
+static const struct watch_ops user_ring_ops = {user_ring_wakeups, user_ring_wait, user_ring_wake,
+                                               user_ring_writable, true};
 
 static uint32_t perf_wakeups(void *src)
 {
@@ -168,13 +206,14 @@ static bool perf_ready(void *src)
         return bpfaot_perf_event__ready(src);
 }
 
-static const struct watch_ops perf_ops = {perf_wakeups, perf_wait, perf_wake, perf_ready};
+static const struct watch_ops perf_ops = {perf_wakeups, perf_wait, perf_wake, perf_ready, false};
 
 /* The watch source of a descriptor epoll may watch; false for the others. */
 static bool watch_source(const struct server_fd *obj, const struct watch_ops **ops, void **src)
 {
         if (is_ring(obj)) {
-                *ops = &ring_ops;
+                *ops = bpfaot_map__def(obj->map)->type == BPF_MAP_TYPE_USER_RINGBUF ? &user_ring_ops
+                                                                                    : &ring_ops;
                 *src = obj->map;
                 return true;
         }
@@ -251,7 +290,7 @@ void server_orphans_retry(struct server *s)
         orphans_release(s, s->orphans, &s->orphan_cnt, bpfaot_shm__release_map);
 }
 
-/* A watched descriptor's watcher: makes the eventfd readable when a record is committed. */
+/* A watched descriptor's watcher: sets the eventfd as wakeups move its source. */
 struct server_ring {
         const struct watch_ops *ops;
         void *src; /* the descriptor's ring map or perf event handle */
@@ -276,6 +315,39 @@ static void ring_signal(int efd)
         }
 }
 
+static void ring_drain(int efd)
+{
+        uint64_t count;
+
+        while (read(efd, &count, sizeof(count)) > 0)
+                ;
+}
+
+/*
+ * Under r->lock: the eventfd made to tell the ring's state, from scratch
+ * (reset, rings_sync) or as a wakeup moves it (the watcher). A RINGBUF's
+ * becomes readable when a record is ready; a USER_RINGBUF's writable when
+ * there is room, and only a reset makes it not writable (a full ring).
+ */
+static void ring_show(struct server_ring *r, bool reset)
+{
+        const uint64_t full = UINT64_MAX - 1; /* an eventfd's largest count */
+
+        if (!r->ops->room) {
+                if (reset)
+                        ring_drain(r->efd);
+                if (r->ops->ready(r->src))
+                        ring_signal(r->efd);
+        } else if (r->ops->ready(r->src)) {
+                ring_drain(r->efd);
+        } else if (reset) {
+                ring_drain(r->efd);
+                if (write(r->efd, &full, sizeof(full)) < 0) {
+                        /* Cannot fail on a drained eventfd; at worst the ring stays writable. */
+                }
+        }
+}
+
 static void *ring_watch(void *arg)
 {
         struct server_ring *r = arg;
@@ -283,8 +355,7 @@ static void *ring_watch(void *arg)
 
         while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
                 pthread_mutex_lock(&r->lock);
-                if (r->ops->ready(r->src))
-                        ring_signal(r->efd);
+                ring_show(r, false);
                 pthread_mutex_unlock(&r->lock);
                 r->ops->wait(r->src, &seen);
         }
@@ -349,10 +420,9 @@ static void ring_watch_stop(struct server *s, struct server_fd *e)
         __atomic_sub_fetch(&s->ring_cnt, 1, __ATOMIC_RELAXED);
 }
 
-/* Each watched ring's eventfd made readable exactly when a record is ready. */
+/* Each watched ring's eventfd made to tell its ring's state (ring_show). */
 static void rings_sync(struct server *s)
 {
-        uint64_t count;
         pid_t pid;
 
         if (!__atomic_load_n(&s->ring_cnt, __ATOMIC_RELAXED))
@@ -365,10 +435,7 @@ static void rings_sync(struct server *s)
                 if (!r || r->owner != pid)
                         continue;
                 pthread_mutex_lock(&r->lock);
-                while (read(r->efd, &count, sizeof(count)) > 0)
-                        ;
-                if (r->ops->ready(r->src))
-                        ring_signal(r->efd);
+                ring_show(r, true);
                 pthread_mutex_unlock(&r->lock);
         }
         pthread_mutex_unlock(&s->lock);
@@ -676,8 +743,8 @@ typedef int (*epoll_pwait2_fn)(int, struct epoll_event *, int, const struct time
                                const sigset_t *);
 
 /*
- * epoll watching a RINGBUF map's descriptor or a BPF output event's starts its watcher, then the
- * real epoll_ctl().
+ * epoll watching a RINGBUF's or USER_RINGBUF's descriptor or a BPF output event's starts its
+ * watcher, then the real epoll_ctl().
  */
 __attribute__((visibility("default"))) int epoll_ctl(int epfd, int op, int fd,
                                                      struct epoll_event *event)

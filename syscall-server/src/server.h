@@ -35,8 +35,8 @@ struct server_fd {
         int32_t pid;
         struct bpfaot_map *map; /* SERVER_OBJ_MAP: this process's handle */
         /*
-         * A RINGBUF map's descriptor or a BPF output event's (an eventfd) once epoll watches
-         * it: its watcher (server.c).
+         * A RINGBUF's, USER_RINGBUF's or BPF output event's descriptor (an eventfd) once epoll
+         * watches it: its watcher (server.c).
          */
         struct server_ring *ring;
         /* SERVER_OBJ_PERF_EVENT of PERF_COUNT_SW_BPF_OUTPUT (attach_kind 0): the segment's event.
@@ -101,7 +101,8 @@ struct bpfaot_shm *server_shm(struct server *s);
  * opens never get its number) standing for `obj`; negative errno on failure.
  * A RINGBUF map's is an eventfd instead, which epoll can watch: it is
  * readable while the ring holds a committed record (see server.c); so is a
- * BPF output event's, while its ring holds a record not consumed.
+ * BPF output event's, while its ring holds a record not consumed; a USER_RINGBUF map's,
+ * writable while the ring has room.
  */
 int server_fd_new(struct server *s, const struct server_fd *obj);
 /* The object behind `fd` of `kind`, or NULL. */

@@ -314,11 +314,11 @@ check_quickstart() { grep -qx 'adler32 = 0x[0-9a-f]\{8\} (9 bytes)' "$1"; }
 # tests/runtime's programs (they link the runtime only), built for TRIPLE and run under qemu.
 # Left out, for qemu-user's sake: it implements no set_robust_list, so glibc makes no
 # robust process-shared locks (shared maps, segments and their ring buffers: test_map_shared, test_shm,
-# test_shm_progs, test_shm_ptrmaps, test_shm_perf); and test_percpu's many threads trip an assertion
-# in qemu 7.2.
+# test_shm_progs, test_shm_ptrmaps, test_shm_perf, test_user_ringbuf_shm); and test_percpu's many
+# threads trip an assertion in qemu 7.2.
 # With unwind tables: get_stack (test_helper_strings) walks the test's own frames.
 declare -A rt_skip=([test_map_shared]=1 [test_shm]=1 [test_shm_progs]=1 [test_shm_ptrmaps]=1
-        [test_shm_perf]=1 [test_percpu]=1)
+        [test_shm_perf]=1 [test_user_ringbuf_shm]=1 [test_percpu]=1)
 mkdir rtests
 start=$SECONDS
 rt_run=0

@@ -525,13 +525,14 @@ static void bad_inputs(void)
 {
         struct bpfaot_map_def hash = {
             .type = BPF_MAP_TYPE_HASH, .key_size = 4, .value_size = 8, .max_entries = 8};
-        /* A family that cannot live in a segment. */
-        struct bpfaot_map_def unshared = {.type = BPF_MAP_TYPE_USER_RINGBUF, .max_entries = 4096};
+        /* Every family of the runtime lives in a segment: a type it lacks is refused. */
+        struct bpfaot_map_def unshared = {
+            .type = BPF_MAP_TYPE_SOCKMAP, .key_size = 4, .value_size = 4, .max_entries = 8};
         struct bpfaot_map_place full = {.alloc = no_room, .shared = true};
         struct bpfaot_map *m = (struct bpfaot_map *)&hash, *h;
         struct area ar;
 
-        /* A segment without room, and a family that cannot live in one. */
+        /* A segment without room, and a type the runtime lacks. */
         CHECK_EQ(bpfaot__map_create_at(&hash, &full, &m), -ENOSPC);
         CHECK(m == NULL);
         CHECK_EQ(bpfaot__map_create_at(&unshared, &full, &m), -EOPNOTSUPP);

@@ -661,8 +661,9 @@ static void test_not_segments(void)
 static void test_refused_and_full(void)
 {
         const char *name = seg_name("full"), *table = seg_name("table");
-        /* A family that cannot live in a segment. */
-        struct bpfaot_map_def unshared = {.type = BPF_MAP_TYPE_USER_RINGBUF, .max_entries = 4096};
+        /* Every family of the runtime lives in a segment: a type it lacks is refused. */
+        struct bpfaot_map_def unshared = {
+            .type = BPF_MAP_TYPE_SOCKMAP, .key_size = 4, .value_size = 4, .max_entries = 8};
         struct bpfaot_map_def bad = array_def, big = array_def, small = array_def;
         static const char init[200] = {1};
         struct bpfaot_shm_info before, after;

@@ -12,8 +12,8 @@
  *
  * Map types that can live in a segment: ARRAY, PERCPU_ARRAY, HASH,
  * PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, QUEUE, STACK, BLOOM_FILTER,
- * RINGBUF, PERF_EVENT_ARRAY, PROG_ARRAY, ARRAY_OF_MAPS and HASH_OF_MAPS. Others:
- * -EOPNOTSUPP.
+ * RINGBUF, USER_RINGBUF, PERF_EVENT_ARRAY, PROG_ARRAY, ARRAY_OF_MAPS and
+ * HASH_OF_MAPS: every type of the runtime.
  *
  * A PROG_ARRAY's or map of maps' slot in a segment holds the id of a
  * program or map of the segment (0: empty), read and written atomically:
@@ -197,6 +197,11 @@ struct bpfaot_shm_mmap {
  * only the consumer page may be mapped writable (offset 0, one page:
  * -EPERM otherwise); a range past the data area: -EINVAL. A read-only
  * mapping cannot be made writable later (mprotect: EACCES).
+ *
+ * A USER_RINGBUF maps the same way (libbpf's user_ring_buffer__new() maps
+ * it so), the other way round: the consumer page (offset 0) is the drain's
+ * and may not be mapped writable (-EPERM), the producer page and the data
+ * area may; the other rules as a RINGBUF's.
  */
 int bpfaot_shm__mmap_map(struct bpfaot_shm *shm, uint32_t id, const struct bpfaot_shm_mmap *req,
                          void **out);
@@ -310,6 +315,27 @@ int bpfaot_perf_event_array__release(struct bpfaot_map *map, uint64_t owner);
 /* What slot `index` refers to: -ENOENT when empty, -E2BIG past max_entries. */
 int bpfaot_perf_event_array__slot(struct bpfaot_map *map, uint32_t index,
                                   struct bpfaot_perf_event_info *info);
+
+/*
+ * Waiting for room in a USER_RINGBUF from any process (the syscall server's
+ * EPOLLOUT on its descriptor, for libbpf's user_ring_buffer__reserve_blocking).
+ * A drain (bpf_user_ringbuf_drain) that consumed a sample, without
+ * BPF_RB_NO_WAKEUP, or any drain with BPF_RB_FORCE_WAKEUP, bumps the ring's
+ * wakeup counter, a process-shared futex word in a shared ring, and wakes
+ * the waiters. The functions below are 0, false or -EINVAL for a map that
+ * is no USER_RINGBUF, and as the RINGBUF ones otherwise.
+ */
+uint32_t bpfaot_user_ringbuf__wakeups(struct bpfaot_map *map);
+int bpfaot_user_ringbuf__wait_wakeup(struct bpfaot_map *map, uint32_t *seen, int timeout_ms);
+void bpfaot_user_ringbuf__wake(struct bpfaot_map *map);
+/* Has the ring room (its pending bytes below its size: the kernel's EPOLLOUT)? */
+bool bpfaot_user_ringbuf__writable(struct bpfaot_map *map);
+/*
+ * BPF_RB_AVAIL_DATA (bytes produced, not yet drained), BPF_RB_RING_SIZE,
+ * BPF_RB_CONS_POS or BPF_RB_PROD_POS of a USER_RINGBUF, as
+ * bpfaot_ringbuf__query() of a RINGBUF; 0 for other flags.
+ */
+uint64_t bpfaot_user_ringbuf__query(struct bpfaot_map *map, uint64_t flags);
 
 /*
  * Programs, as a loader gave them (the syscall server's PROG_LOAD): type,
