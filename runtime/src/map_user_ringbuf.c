@@ -89,23 +89,16 @@ struct user_rb {
         uint64_t mask;
 };
 
-static size_t page_size(void)
-{
-        long v = sysconf(_SC_PAGESIZE);
-
-        return v > 0 ? (size_t)v : 4096;
-}
-
 size_t bpfaot__user_ringbuf_user_offset(void)
 {
-        return URB_CTL_PAGES * page_size();
+        return URB_CTL_PAGES * bpfaot__page_size();
 }
 
 static int urb_block_size(const struct bpfaot_map *map, size_t *size)
 {
         if (bpfaot__ringbuf_check_def(&map->def, URB_FLAGS))
                 return -EINVAL;
-        *size = URB_DATA_PAGES * page_size() + 2 * (size_t)map->def.max_entries;
+        *size = URB_DATA_PAGES * bpfaot__page_size() + 2 * (size_t)map->def.max_entries;
         return 0;
 }
 
@@ -113,7 +106,7 @@ static int urb_attach(struct bpfaot_map *map)
 {
         struct user_rb *rb = calloc(1, sizeof(*rb));
         char *block = map->block;
-        size_t page = page_size();
+        size_t page = bpfaot__page_size();
 
         if (!rb)
                 return -ENOMEM;
@@ -176,12 +169,6 @@ static long urb_update(struct bpfaot_map *map, const void *key, const void *valu
 static struct user_rb *user_rb_of(struct bpfaot_map *map)
 {
         return map && map->def.type == BPF_MAP_TYPE_USER_RINGBUF ? map->priv : NULL;
-}
-
-static long futex(uint32_t *word, int op, bool shared, uint32_t val, const struct timespec *ts)
-{
-        return syscall(SYS_futex, word, op | (shared ? 0 : FUTEX_PRIVATE_FLAG), val, ts, NULL,
-                       FUTEX_BITSET_MATCH_ANY);
 }
 
 void *bpfaot_user_ring_buffer__reserve(struct bpfaot_map *map, uint32_t size)
@@ -293,7 +280,7 @@ static void urb_wake(struct urb_ctl *ctl)
 {
         __atomic_add_fetch(&ctl->wakeups, 1, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&ctl->waiters, __ATOMIC_SEQ_CST))
-                futex(&ctl->wakeups, FUTEX_WAKE, ctl->shared, INT_MAX, NULL);
+                bpfaot__futex(&ctl->wakeups, FUTEX_WAKE, ctl->shared, INT_MAX, NULL);
 }
 
 /* The drain lock, as the kernel's busy bit: false when another drain holds it. */
@@ -439,8 +426,8 @@ int bpfaot_user_ringbuf__wait_wakeup(struct bpfaot_map *map, uint32_t *seen, int
                 /* Registered first: a drain that bumps the word after this sees the waiter. */
                 __atomic_add_fetch(&ctl->waiters, 1, __ATOMIC_SEQ_CST);
                 if (__atomic_load_n(&ctl->wakeups, __ATOMIC_SEQ_CST) == *seen &&
-                    futex(&ctl->wakeups, FUTEX_WAIT_BITSET, ctl->shared, *seen,
-                          timeout_ms >= 0 ? &deadline : NULL) < 0 &&
+                    bpfaot__futex(&ctl->wakeups, FUTEX_WAIT_BITSET, ctl->shared, *seen,
+                                  timeout_ms >= 0 ? &deadline : NULL) < 0 &&
                     errno == ETIMEDOUT)
                         err = -ETIMEDOUT;
                 __atomic_sub_fetch(&ctl->waiters, 1, __ATOMIC_SEQ_CST);

@@ -580,7 +580,7 @@ static void *segment_alloc(void *ctx, size_t size)
 static void *segment_alloc_pages(void *ctx, size_t size)
 {
         struct bpfaot_shm *shm = ctx;
-        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        size_t page = bpfaot__page_size();
         uint64_t start = shm->hdr->used;
         char *block;
 
@@ -732,7 +732,7 @@ static int mmap_ringbuf(struct bpfaot_shm *shm, uint32_t id, const struct shm_ma
                         const struct bpfaot_shm_mmap *req, void **out)
 {
         bool produce = ent->type == BPF_MAP_TYPE_USER_RINGBUF; /* user space produces */
-        size_t page = (size_t)sysconf(_SC_PAGESIZE), view;
+        size_t page = bpfaot__page_size(), view;
         size_t user = produce ? bpfaot__user_ringbuf_user_offset() : bpfaot__ringbuf_user_offset();
         int fd = shm->fd;
         void *p;
@@ -778,7 +778,7 @@ static int mmap_ringbuf(struct bpfaot_shm *shm, uint32_t id, const struct shm_ma
 int bpfaot_shm__mmap_map(struct bpfaot_shm *shm, uint32_t id, const struct bpfaot_shm_mmap *req,
                          void **out)
 {
-        size_t page = (size_t)sysconf(_SC_PAGESIZE), values;
+        size_t page = bpfaot__page_size(), values;
         struct shm_map_entry ent;
         void *p;
         int err;

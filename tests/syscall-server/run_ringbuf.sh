@@ -8,25 +8,9 @@ set -eu
 server=$1 agent=$2 loader=$3 object=$4 target=$5 bpfaot=$6
 seg="bpfaot-test-ringbuf-$$"
 calls=601
-out=$(mktemp)
-fifo=$(mktemp -u)
-fail() { echo "run_ringbuf.sh: $*" >&2; cat "$out" >&2; exit 1; }
-trap 'exec 3>&- 2>/dev/null || true; kill "$lpid" 2>/dev/null || true; rm -f "$out" "$out.agent" "$out.dump" "$fifo"; "$bpfaot" shm remove "$seg" 2>/dev/null || true' EXIT
-san=$(ldd "$server" | awk '/lib(a|ub)san/ { printf "%s ", $3 }')
-mkfifo "$fifo"
-lpid=
-BPFAOT_SHM=$seg LD_PRELOAD="$san$server" "$loader" "$object" "$target" "$calls" <"$fifo" >"$out" &
-lpid=$!
-exec 3>"$fifo" # the loader's standard input: it ends when this closes
-wait_line() { # LINE SECONDS
-        i=0
-        until grep -qx "$1" "$out"; do
-                kill -0 "$lpid" 2>/dev/null || { wait "$lpid" || true; fail "the loader ended before '$1'"; }
-                i=$((i + 1))
-                [ "$i" -lt $(($2 * 10)) ] || fail "no '$1' from the loader in $2 s"
-                sleep 0.1
-        done
-}
+script=run_ringbuf.sh
+. "$(dirname "$0")/loader_lib.sh"
+start_loader "$loader" "$object" "$target" "$calls"
 wait_line ready 30
 "$bpfaot" shm list "$seg" | grep -q '^[0-9]*: ringbuf  name events  key 0B  value 0B  max_entries 8192  flags 0x0$' ||
         fail "no ring buffer in the segment"

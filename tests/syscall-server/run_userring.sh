@@ -11,26 +11,11 @@ set -eu
 server=$1 agent=$2 loader=$3 object=$4 target=$5 bpfaot=$6
 seg="bpfaot-test-userring-$$"
 samples=2000
-out=$(mktemp)
-fifo=$(mktemp -u)
+script=run_userring.sh
+. "$(dirname "$0")/loader_lib.sh"
 stop=$(mktemp -u)
-fail() { echo "run_userring.sh: $*" >&2; cat "$out" >&2; exit 1; }
-trap 'exec 3>&- 2>/dev/null || true; kill "$lpid" "$tpid" 2>/dev/null || true; rm -f "$out" "$out.agent" "$out.target" "$out.dump" "$fifo" "$stop"; "$bpfaot" shm remove "$seg" 2>/dev/null || true' EXIT
-san=$(ldd "$server" | awk '/lib(a|ub)san/ { printf "%s ", $3 }')
-mkfifo "$fifo"
-lpid= tpid=
-BPFAOT_SHM=$seg LD_PRELOAD="$san$server" "$loader" "$object" "$target" "$samples" <"$fifo" >"$out" &
-lpid=$!
-exec 3>"$fifo" # the loader's standard input: it ends when this closes
-wait_line() { # PATTERN SECONDS
-        i=0
-        until grep -qx "$1" "$out"; do
-                kill -0 "$lpid" 2>/dev/null || { wait "$lpid" || true; fail "the loader ended before '$1'"; }
-                i=$((i + 1))
-                [ "$i" -lt $(($2 * 10)) ] || fail "no '$1' from the loader in $2 s"
-                sleep 0.1
-        done
-}
+cleanup=$stop
+start_loader "$loader" "$object" "$target" "$samples"
 wait_line ready 30
 "$bpfaot" shm list "$seg" | grep -q '^[0-9]*: user_ringbuf  name samples  key 0B  value 0B  max_entries 4096  flags 0x0$' ||
         fail "no user ring buffer in the segment"
@@ -42,11 +27,12 @@ grep -qx 'ring: 4096 bytes, producer position 4096, consumer position 0, 4096 by
 BPFAOT_SHM=$seg BPFAOT_AGENT_VERBOSE=1 LD_PRELOAD="$san$agent" "$target" "$stop" 2000 30000 \
         >"$out.target" 2>"$out.agent" &
 tpid=$!
+pids=$tpid
 wait_line done 90
 touch "$stop"
 st=0
 wait "$tpid" || st=$?
-tpid=
+pids=
 [ "$st" = 0 ] || { cat "$out.agent" "$out.target" >&2; fail "the target failed (status $st)"; }
 grep -q "^bpfaot-agent: /$seg attach 1: uprobe prog [0-9]* (on_call, compiled here) at userring_target_function in $target\$" \
         "$out.agent" || { cat "$out.agent" >&2; fail "the agent did not attach on_call"; }
