@@ -180,9 +180,7 @@ static struct rb_ctl *rb_of_record(struct bpfaot_rb_hdr *hdr)
 /* Wake whoever sleeps on ctl's wakeup word (counting it as a wakeup). */
 static void rb_wake(struct rb_ctl *ctl)
 {
-        __atomic_add_fetch(&ctl->wakeups, 1, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&ctl->waiters, __ATOMIC_SEQ_CST))
-                bpfaot__futex(&ctl->wakeups, FUTEX_WAKE, ctl->shared, INT_MAX, NULL);
+        bpfaot__wakeup_bump(&ctl->wakeups, &ctl->waiters, ctl->shared);
 }
 
 static void rb_commit(void *data, bool discard, uint64_t flags)
@@ -320,18 +318,6 @@ static int rb_wait(struct ringbuf *rb, uint32_t seen, const struct timespec *dea
         return rc < 0 && errno == ETIMEDOUT ? -ETIMEDOUT : 0;
 }
 
-/* The CLOCK_MONOTONIC time timeout_ms (>= 0) from now. */
-static void deadline_in(struct timespec *deadline, int timeout_ms)
-{
-        clock_gettime(CLOCK_MONOTONIC, deadline);
-        deadline->tv_sec += timeout_ms / 1000;
-        deadline->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-        if (deadline->tv_nsec >= 1000000000) {
-                deadline->tv_sec++;
-                deadline->tv_nsec -= 1000000000;
-        }
-}
-
 int bpfaot_ringbuf__poll(struct bpfaot_map *map, int (*cb)(void *ctx, void *data, size_t size),
                          void *ctx, int timeout_ms)
 {
@@ -344,7 +330,7 @@ int bpfaot_ringbuf__poll(struct bpfaot_map *map, int (*cb)(void *ctx, void *data
                 return -EINVAL;
         rb = map->priv;
         if (timeout_ms > 0)
-                deadline_in(&deadline, timeout_ms);
+                bpfaot__deadline_in(&deadline, timeout_ms);
         for (;;) {
                 seen = __atomic_load_n(&rb->ctl->wakeups, __ATOMIC_SEQ_CST);
                 n = bpfaot_ringbuf__consume(map, cb, ctx);
@@ -368,33 +354,14 @@ uint32_t bpfaot_ringbuf__wakeups(struct bpfaot_map *map)
 
 int bpfaot_ringbuf__wait_wakeup(struct bpfaot_map *map, uint32_t *seen, int timeout_ms)
 {
-        struct timespec deadline;
         struct ringbuf *rb;
-        uint32_t now;
-        int err = 0;
 
         if (!map || map->def.type != BPF_MAP_TYPE_RINGBUF || !seen)
                 return -EINVAL;
         rb = map->priv;
-        if (timeout_ms >= 0)
-                deadline_in(&deadline, timeout_ms);
-        while ((now = bpfaot_ringbuf__wakeups(map)) == *seen && !err) {
-                if (timeout_ms == 0)
-                        return -ETIMEDOUT;
-                /* Only the word counts here: a record ready does not end the wait. */
-                __atomic_add_fetch(&rb->ctl->waiters, 1, __ATOMIC_SEQ_CST);
-                if (__atomic_load_n(&rb->ctl->wakeups, __ATOMIC_SEQ_CST) == *seen &&
-                    bpfaot__futex(&rb->ctl->wakeups, FUTEX_WAIT_BITSET, rb->ctl->shared, *seen,
-                                  timeout_ms >= 0 ? &deadline : NULL) < 0 &&
-                    errno == ETIMEDOUT)
-                        err = -ETIMEDOUT;
-                __atomic_sub_fetch(&rb->ctl->waiters, 1, __ATOMIC_SEQ_CST);
-        }
-        if (now != *seen) {
-                *seen = now;
-                return 0;
-        }
-        return err;
+        /* Only the word counts here: a record ready does not end the wait. */
+        return bpfaot__wakeup_wait(&rb->ctl->wakeups, &rb->ctl->waiters, rb->ctl->shared, seen,
+                                   timeout_ms);
 }
 
 void bpfaot_ringbuf__wake(struct bpfaot_map *map)

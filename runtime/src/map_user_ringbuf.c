@@ -278,9 +278,7 @@ static int urb_peek(struct user_rb *rb, void **sample, uint32_t *size)
 /* Wake whoever waits for room (counting it as a wakeup). */
 static void urb_wake(struct urb_ctl *ctl)
 {
-        __atomic_add_fetch(&ctl->wakeups, 1, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&ctl->waiters, __ATOMIC_SEQ_CST))
-                bpfaot__futex(&ctl->wakeups, FUTEX_WAKE, ctl->shared, INT_MAX, NULL);
+        bpfaot__wakeup_bump(&ctl->wakeups, &ctl->waiters, ctl->shared);
 }
 
 /* The drain lock, as the kernel's busy bit: false when another drain holds it. */
@@ -395,48 +393,14 @@ uint32_t bpfaot_user_ringbuf__wakeups(struct bpfaot_map *map)
         return rb ? __atomic_load_n(&rb->ctl->wakeups, __ATOMIC_SEQ_CST) : 0;
 }
 
-/* The CLOCK_MONOTONIC time timeout_ms (>= 0) from now. */
-static void deadline_in(struct timespec *deadline, int timeout_ms)
-{
-        clock_gettime(CLOCK_MONOTONIC, deadline);
-        deadline->tv_sec += timeout_ms / 1000;
-        deadline->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-        if (deadline->tv_nsec >= 1000000000) {
-                deadline->tv_sec++;
-                deadline->tv_nsec -= 1000000000;
-        }
-}
-
 int bpfaot_user_ringbuf__wait_wakeup(struct bpfaot_map *map, uint32_t *seen, int timeout_ms)
 {
         struct user_rb *rb = user_rb_of(map);
-        struct timespec deadline;
-        struct urb_ctl *ctl;
-        uint32_t now;
-        int err = 0;
 
         if (!rb || !seen)
                 return -EINVAL;
-        ctl = rb->ctl;
-        if (timeout_ms >= 0)
-                deadline_in(&deadline, timeout_ms);
-        while ((now = __atomic_load_n(&ctl->wakeups, __ATOMIC_SEQ_CST)) == *seen && !err) {
-                if (timeout_ms == 0)
-                        return -ETIMEDOUT;
-                /* Registered first: a drain that bumps the word after this sees the waiter. */
-                __atomic_add_fetch(&ctl->waiters, 1, __ATOMIC_SEQ_CST);
-                if (__atomic_load_n(&ctl->wakeups, __ATOMIC_SEQ_CST) == *seen &&
-                    bpfaot__futex(&ctl->wakeups, FUTEX_WAIT_BITSET, ctl->shared, *seen,
-                                  timeout_ms >= 0 ? &deadline : NULL) < 0 &&
-                    errno == ETIMEDOUT)
-                        err = -ETIMEDOUT;
-                __atomic_sub_fetch(&ctl->waiters, 1, __ATOMIC_SEQ_CST);
-        }
-        if (now != *seen) {
-                *seen = now;
-                return 0;
-        }
-        return err;
+        return bpfaot__wakeup_wait(&rb->ctl->wakeups, &rb->ctl->waiters, rb->ctl->shared, seen,
+                                   timeout_ms);
 }
 
 void bpfaot_user_ringbuf__wake(struct bpfaot_map *map)

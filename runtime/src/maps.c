@@ -6,6 +6,7 @@
 #include "cpu_internal.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/bpf.h>
 #include <linux/futex.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *const type_names[] = {
@@ -259,6 +261,52 @@ long bpfaot__futex(uint32_t *word, int op, bool shared, uint32_t val, const stru
 {
         return syscall(SYS_futex, word, op | (shared ? 0 : FUTEX_PRIVATE_FLAG), val, ts, NULL,
                        FUTEX_BITSET_MATCH_ANY);
+}
+
+void bpfaot__deadline_in(struct timespec *deadline, int timeout_ms)
+{
+        clock_gettime(CLOCK_MONOTONIC, deadline);
+        deadline->tv_sec += timeout_ms / 1000;
+        deadline->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+        if (deadline->tv_nsec >= 1000000000) {
+                deadline->tv_sec++;
+                deadline->tv_nsec -= 1000000000;
+        }
+}
+
+void bpfaot__wakeup_bump(uint32_t *word, uint32_t *waiters, bool shared)
+{
+        __atomic_add_fetch(word, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(waiters, __ATOMIC_SEQ_CST))
+                bpfaot__futex(word, FUTEX_WAKE, shared, INT_MAX, NULL);
+}
+
+int bpfaot__wakeup_wait(uint32_t *word, uint32_t *waiters, bool shared, uint32_t *seen,
+                        int timeout_ms)
+{
+        struct timespec deadline;
+        uint32_t now;
+        int err = 0;
+
+        if (timeout_ms >= 0)
+                bpfaot__deadline_in(&deadline, timeout_ms);
+        while ((now = __atomic_load_n(word, __ATOMIC_SEQ_CST)) == *seen && !err) {
+                if (timeout_ms == 0)
+                        return -ETIMEDOUT;
+                /* Registered first: a waker that bumps the word after this sees the waiter. */
+                __atomic_add_fetch(waiters, 1, __ATOMIC_SEQ_CST);
+                if (__atomic_load_n(word, __ATOMIC_SEQ_CST) == *seen &&
+                    bpfaot__futex(word, FUTEX_WAIT_BITSET, shared, *seen,
+                                  timeout_ms >= 0 ? &deadline : NULL) < 0 &&
+                    errno == ETIMEDOUT)
+                        err = -ETIMEDOUT;
+                __atomic_sub_fetch(waiters, 1, __ATOMIC_SEQ_CST);
+        }
+        if (now != *seen) {
+                *seen = now;
+                return 0;
+        }
+        return err;
 }
 
 int bpfaot__map_lock_init(pthread_mutex_t *m, bool shared)

@@ -175,6 +175,18 @@ size_t bpfaot__page_size(void);
  */
 struct timespec;
 long bpfaot__futex(uint32_t *word, int op, bool shared, uint32_t val, const struct timespec *ts);
+/* The CLOCK_MONOTONIC time timeout_ms (>= 0) from now. */
+void bpfaot__deadline_in(struct timespec *deadline, int timeout_ms);
+/* Count a wakeup on `word` and wake its sleepers (see bpfaot__wakeup_wait). */
+void bpfaot__wakeup_bump(uint32_t *word, uint32_t *waiters, bool shared);
+/*
+ * A ring's wakeup counter (`word`, a futex word; `waiters` counts those
+ * asleep on it, so that a waker calls futex only when someone sleeps):
+ * sleep until it differs from *seen (then 0, *seen updated) or timeout_ms
+ * passes (-ETIMEDOUT; negative: no limit; 0: do not sleep).
+ */
+int bpfaot__wakeup_wait(uint32_t *word, uint32_t *waiters, bool shared, uint32_t *seen,
+                        int timeout_ms);
 void bpfaot__map_lock(pthread_mutex_t *m);
 void bpfaot__map_unlock(pthread_mutex_t *m);
 

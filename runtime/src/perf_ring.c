@@ -97,9 +97,7 @@ static void ring_zero(char *data, uint64_t mask, uint64_t pos, size_t len)
 /* Events live in segments: their futex words are process-shared. */
 static void wake(struct bpfaot_perf_ctl *ctl)
 {
-        __atomic_add_fetch(&ctl->wakeups, 1, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&ctl->waiters, __ATOMIC_SEQ_CST))
-                bpfaot__futex(&ctl->wakeups, FUTEX_WAKE, true, INT_MAX, NULL);
+        bpfaot__wakeup_bump(&ctl->wakeups, &ctl->waiters, true);
 }
 
 long bpfaot__perf_output(struct bpfaot_perf_ctl *ctl, const void *data, uint64_t size)
@@ -310,46 +308,12 @@ uint32_t bpfaot_perf_event__wakeups(struct bpfaot_perf_event *ev)
         return ev ? __atomic_load_n(&ev->ctl->wakeups, __ATOMIC_SEQ_CST) : 0;
 }
 
-/* The CLOCK_MONOTONIC time timeout_ms (>= 0) from now. */
-static void deadline_in(struct timespec *deadline, int timeout_ms)
-{
-        clock_gettime(CLOCK_MONOTONIC, deadline);
-        deadline->tv_sec += timeout_ms / 1000;
-        deadline->tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-        if (deadline->tv_nsec >= 1000000000) {
-                deadline->tv_sec++;
-                deadline->tv_nsec -= 1000000000;
-        }
-}
-
 int bpfaot_perf_event__wait_wakeup(struct bpfaot_perf_event *ev, uint32_t *seen, int timeout_ms)
 {
-        struct timespec deadline;
-        struct bpfaot_perf_ctl *ctl;
-        uint32_t now;
-        int err = 0;
-
         if (!ev || !seen)
                 return -EINVAL;
-        ctl = ev->ctl;
-        if (timeout_ms >= 0)
-                deadline_in(&deadline, timeout_ms);
-        while ((now = __atomic_load_n(&ctl->wakeups, __ATOMIC_SEQ_CST)) == *seen && !err) {
-                if (timeout_ms == 0)
-                        return -ETIMEDOUT;
-                __atomic_add_fetch(&ctl->waiters, 1, __ATOMIC_SEQ_CST);
-                if (__atomic_load_n(&ctl->wakeups, __ATOMIC_SEQ_CST) == *seen &&
-                    bpfaot__futex(&ctl->wakeups, FUTEX_WAIT_BITSET, true, *seen,
-                                  timeout_ms >= 0 ? &deadline : NULL) < 0 &&
-                    errno == ETIMEDOUT)
-                        err = -ETIMEDOUT;
-                __atomic_sub_fetch(&ctl->waiters, 1, __ATOMIC_SEQ_CST);
-        }
-        if (now != *seen) {
-                *seen = now;
-                return 0;
-        }
-        return err;
+        /* Events live in segments: their futex words are process-shared. */
+        return bpfaot__wakeup_wait(&ev->ctl->wakeups, &ev->ctl->waiters, true, seen, timeout_ms);
 }
 
 void bpfaot_perf_event__wake(struct bpfaot_perf_event *ev)
