@@ -150,7 +150,9 @@ SEC("socket/dynptr") u64 dynptr(void *ctx)
 static int on_timer(void *map, u32 *key, struct timed *t)
 {
         (void)map;
-        t->key_seen = *key;
+        /* Both volatile, so that they stay in this order: the program reads key_seen once it
+           sees fired. */
+        *(volatile u64 *)&t->key_seen = *key;
         *(volatile u64 *)&t->fired = 7;
         return 0;
 }
