@@ -73,6 +73,11 @@ static const struct {
      "'native' = this host)",
      FOR_BOTH},
     {"--features LIST", "target features, e.g. +avx2", FOR_BOTH},
+    {"--align-loops N",
+     "align hot loop headers to N bytes, a power of two\n"
+     "up to 256 (1: not at all); default 64 on x86-64 at\n"
+     "-O2 and -O3, else the target's own",
+     FOR_BOTH},
     {"--entry NAME", "name of the entry function (default bpf_main)", FOR_BOTH},
     {"--stack-size N", "bytes of stack per call frame (default 512)", FOR_BOTH},
     {"--max-insns N", "reject programs longer than N (default 1000000)", FOR_BOTH},
@@ -180,7 +185,8 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 O_ID,
                 O_SANDBOX,
                 O_MAX_LOOPS,
-                O_TIME_LIMIT
+                O_TIME_LIMIT,
+                O_ALIGN_LOOPS
         };
         static const struct option lopts[] = {
             {"output", required_argument, NULL, 'o'},
@@ -190,6 +196,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
             {"target", required_argument, NULL, O_TARGET},
             {"cpu", required_argument, NULL, O_CPU},
             {"features", required_argument, NULL, O_FEATURES},
+            {"align-loops", required_argument, NULL, O_ALIGN_LOOPS},
             {"entry", required_argument, NULL, O_ENTRY},
             {"stack-size", required_argument, NULL, O_STACK},
             {"max-insns", required_argument, NULL, O_MAXINSNS},
@@ -248,6 +255,18 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                 case O_FEATURES:
                         a->copts.features = optarg;
                         break;
+                case O_ALIGN_LOOPS: {
+                        unsigned long n = strtoul(optarg, &end, 10);
+
+                        if (*end || !*optarg || *optarg == '-' || n == 0 ||
+                            n > BPFAOT_MAX_LOOP_ALIGN || (n & (n - 1))) {
+                                cli_error("%s: --align-loops takes a power of two from 1 to %u",
+                                          argv[0], BPFAOT_MAX_LOOP_ALIGN);
+                                return EXIT_USAGE;
+                        }
+                        a->copts.loop_align = (uint32_t)n;
+                        break;
+                }
                 case O_ENTRY:
                         a->copts.entry_name = optarg;
                         break;

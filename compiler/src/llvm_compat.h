@@ -45,6 +45,16 @@ extern "C"
     int
     compat_check_target(LLVMTargetRef target, const char *triple, const char *cpu,
                         const char *features, char *why, size_t why_len);
+/*
+ * Align the headers of hot loops to `bytes` in code `tm` generates
+ * (llvm_target.cpp): TargetOptions::LoopAlignment, which the C API does not
+ * reach.
+ */
+#ifdef __cplusplus
+extern "C"
+#endif
+    void
+    compat_set_loop_alignment(LLVMTargetMachineRef tm, unsigned bytes);
 
 #endif
 

@@ -10,6 +10,7 @@
 
 #include <llvm/MC/MCSubtargetInfo.h>
 #include <llvm/MC/TargetRegistry.h>
+#include <llvm/Target/TargetMachine.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -85,4 +86,10 @@ extern "C" int compat_check_target(LLVMTargetRef target, const char *triple, con
                 }
         }
         return 0;
+}
+
+extern "C" void compat_set_loop_alignment(LLVMTargetMachineRef tm, unsigned bytes)
+{
+        // llvm-c's LLVMTargetMachineRef is a `llvm::TargetMachine *` (TargetMachineC.cpp).
+        reinterpret_cast<llvm::TargetMachine *>(tm)->Options.LoopAlignment = bytes;
 }

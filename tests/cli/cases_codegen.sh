@@ -121,3 +121,53 @@ case_divrem() {
                 done
         done
 }
+
+# Hot loop headers on x86-64 start a 64-byte line at -O2 and -O3 (.p2align 6);
+# --align-loops sets another power of two, 1 none; -O0 keeps the target's 16.
+case_align_loops() {
+        printf '%s\n' 'mov %r0, 0' 'jeq %r2, 0, +5' 'ldxb %r4, [%r1+0]' 'add %r0, %r4' \
+                'add %r1, 1' 'add %r2, -1' 'jne %r2, 0, -5' 'exit' >bytesum.s
+        x "$BPF_AOT" asm bytesum.s -o bytesum.bin
+        expect_rc 0 "assemble bytesum.s"
+        local p6='^[[:space:]]*\.p2align[[:space:]]+6\b' p4='^[[:space:]]*\.p2align[[:space:]]+4\b'
+        for lvl in 2 3; do
+                x "$BPF_AOT" compile --target x86_64-linux-gnu -O "$lvl" -S bytesum.bin -o al$lvl.s
+                expect_rc 0 "compile -O$lvl -S"
+                expect_grep "$p6" al$lvl.s "-O$lvl: the loop header on a 64-byte boundary"
+        done
+        x "$BPF_AOT" compile --target x86_64-linux-gnu -O0 -S bytesum.bin -o al0.s
+        expect_rc 0 "compile -O0 -S"
+        expect_no_grep "$p6" al0.s "-O0: no 64-byte alignment"
+        x "$BPF_AOT" compile --target x86_64-linux-gnu --align-loops 16 -S bytesum.bin -o al16.s
+        expect_rc 0 "compile --align-loops 16"
+        expect_no_grep "$p6" al16.s "--align-loops 16: no 64-byte alignment"
+        if [[ $(grep -Ec "$p4" al16.s) -ge 2 ]]; then
+                ok "--align-loops 16: the function and its loop header on 16 bytes"
+        else
+                bad "--align-loops 16: expected .p2align 4 for the function and the loop"
+        fi
+        x "$BPF_AOT" compile --target x86_64-linux-gnu --align-loops 1 -S bytesum.bin -o al1.s
+        expect_rc 0 "compile --align-loops 1"
+        if [[ $(grep -Ec "$p4|$p6" al1.s) -eq 1 ]]; then
+                ok "--align-loops 1: only the function is aligned"
+        else
+                bad "--align-loops 1: loop headers still aligned"
+        fi
+        # The same results with every alignment.
+        head -c 200 /dev/urandom >bytes.bin
+        local want
+        want=$("$BPF_AOT" run --interp bytesum.bin bytes.bin 2>/dev/null)
+        for a in 1 64 256; do
+                x "$BPF_AOT" compile --align-loops "$a" bytesum.bin -o al$a.o
+                expect_rc 0 "compile --align-loops $a"
+                x "$BPF_AOT" run al$a.o bytes.bin
+                expect_rc 0 "run the --align-loops $a object"
+                expect_stdout "$want" "--align-loops $a: the interpreter's result"
+        done
+        for bad in 0 3 48 512 x -16; do
+                x "$BPF_AOT" compile --align-loops "$bad" bytesum.bin -o bad.o
+                expect_rc 2 "compile --align-loops $bad"
+                expect_err_line "^bpf-aot: compile: --align-loops takes a power of two from 1 to 256$" \
+                        "--align-loops $bad refused"
+        done
+}

@@ -7,6 +7,7 @@
 #include "test_util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* r0 = 0; exit */
@@ -152,9 +153,40 @@ static void compile_defaults(void)
         bpfaot_buf_free(&c);
 }
 
+/* A loop alignment that is not a power of two up to BPFAOT_MAX_LOOP_ALIGN is refused. */
+static void compile_loop_align(void)
+{
+        static const struct bpfaot_insn ret0[] = {
+            {.opcode = 0xb7, .dst = 0, .imm = 0}, /* mov r0, 0 */
+            {.opcode = 0x95},
+        };
+        static const uint32_t bad[] = {3, 48, 512, 1u << 31};
+        struct bpfaot_prog prog = {.input = "api", .name = "p", .insns = ret0, .insn_cnt = 2};
+        struct bpfaot_error err = {0};
+        struct bpfaot_buf out = {0};
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                BPFAOT_OPTS_INIT(bpfaot_compile_opts, o, .loop_align = bad[i]);
+                char want[80];
+
+                snprintf(want, sizeof(want), "loop alignment %u is not a power of two from 1 to 256",
+                         bad[i]);
+                CHECK_EQ(bpfaot_compile(&prog, &o, &out, &err), -EINVAL);
+                CHECK_CONTAINS(err.msg, want);
+                CHECK(out.data == NULL);
+        }
+        for (uint32_t a = 1; a <= BPFAOT_MAX_LOOP_ALIGN; a *= 2) {
+                BPFAOT_OPTS_INIT(bpfaot_compile_opts, o, .loop_align = a);
+
+                CHECK_EQ(bpfaot_compile(&prog, &o, &out, &err), 0);
+                bpfaot_buf_free(&out);
+        }
+}
+
 int main(void)
 {
         compile_defaults();
+        compile_loop_align();
         interp_unknown_helper();
         options_idiom();
         duplicate_entry();

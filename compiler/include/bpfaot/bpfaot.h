@@ -506,7 +506,16 @@ struct bpfaot_compile_opts {
          * same either way.
          */
         bool debug_info;
+        /*
+         * Align the headers of hot loops to this many bytes, a power of two
+         * up to BPFAOT_MAX_LOOP_ALIGN (1: no more than any instruction);
+         * code generation places them at -O1 and above. 0: 64 on x86-64 at
+         * -O2 and -O3 (a cache line, so that a loop's speed does not depend
+         * on where the linker puts its function), else the target's own.
+         */
+        uint32_t loop_align;
 };
+#define BPFAOT_MAX_LOOP_ALIGN 256u
 
 /* A growable byte buffer owned by the caller; release with bpfaot_buf_free. */
 struct bpfaot_buf {
