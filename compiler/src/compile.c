@@ -11,6 +11,7 @@
 #include "objabi.h"
 #include "program.h"
 #include "sandbox_loops.h"
+#include "check_hoist.h"
 #include "indvars.h"
 #include "switches.h"
 #include "translate.h"
@@ -152,6 +153,19 @@ static int recover_switches(struct job *j)
         return emit_verify(j->mod, j->progs, "switch recovery made invalid LLVM IR", j->err);
 }
 
+/*
+ * Loops whose sandbox range checks follow an induction variable get a copy
+ * without them, run when a test before the loop proves every iteration's
+ * check passes (check_hoist.cpp), before the loop vectoriser.
+ */
+static int hoist_checks(struct job *j)
+{
+        if (!j->o.sandbox || j->level < 2 || !check_hoist(j->mod))
+                return 0;
+        return emit_verify(j->mod, j->progs, "check hoisting made invalid LLVM IR", j->err)
+                   ?: emit_after_check_hoist(j->mod, j->tm, j->level, j->err);
+}
+
 /* Offsets stepped beside a counter are re-expressed through it, before the loop vectoriser. */
 static int rescale_induction(struct job *j)
 {
@@ -190,6 +204,7 @@ static int compile_job(struct job *j, const struct bpfaot_compile_opts *opts,
         /* A translator bug, never the user's: emit_verify says so plainly. */
         ret = ret ?: emit_verify(j->mod, j->progs, "generated invalid LLVM IR", j->err);
         ret = ret ?: emit_optimise(j->mod, j->tm, j->level, j->o.sandbox, j->err);
+        ret = ret ?: hoist_checks(j);
         ret = ret ?: rescale_induction(j);
         ret = ret ?: emit_vectorise(j->mod, j->tm, j->level, j->err);
         ret = ret ?: recover_switches(j);

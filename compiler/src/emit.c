@@ -249,6 +249,12 @@ int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, bool sa
         return run_pipeline(mod, tm, level, pipelines[level], err);
 }
 
+int emit_after_check_hoist(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level,
+                           struct bpfaot_error *err)
+{
+        return run_pipeline(mod, tm, level, compat_after_check_hoist(), err);
+}
+
 bool emit_has_vectorise(int level)
 {
         return level == 2 && compat_o2_vectorise();

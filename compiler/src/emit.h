@@ -27,6 +27,9 @@ int emit_verify(LLVMModuleRef mod, const struct bpfaot_prog *prog, const char *w
 int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, bool sandbox,
                   struct bpfaot_error *err);
 bool emit_has_vectorise(int level);
+/* Clean up after check_hoist.cpp (pipeline.c). */
+int emit_after_check_hoist(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level,
+                           struct bpfaot_error *err);
 int emit_vectorise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err);
 /* Promote allocas a late pass added (mem2reg) and nothing else. */
 int emit_promote(LLVMModuleRef mod, LLVMTargetMachineRef tm, struct bpfaot_error *err);

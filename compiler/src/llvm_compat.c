@@ -47,6 +47,20 @@ void compat_init_targets(void)
         pthread_once(&once, init_targets_once);
 }
 
+void compat_set_likely(LLVMValueRef br, unsigned successor)
+{
+        LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(br));
+        LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx);
+        LLVMMetadataRef md[3] = {
+            LLVMMDStringInContext2(ctx, "branch_weights", 14),
+            LLVMValueAsMetadata(LLVMConstInt(i32, successor == 0 ? 1u << 20 : 1, false)),
+            LLVMValueAsMetadata(LLVMConstInt(i32, successor == 0 ? 1 : 1u << 20, false)),
+        };
+
+        LLVMSetMetadata(br, LLVMGetMDKindIDInContext(ctx, "prof", 4),
+                        LLVMMetadataAsValue(ctx, LLVMMDNodeInContext2(ctx, md, 3)));
+}
+
 int compat_llvm_major(void)
 {
         return LLVM_VERSION_MAJOR;

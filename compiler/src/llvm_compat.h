@@ -23,6 +23,8 @@ LLVMValueRef compat_cast_ptr(LLVMBuilderRef b, LLVMContextRef ctx, LLVMValueRef 
                              LLVMTypeRef elem);
 /* Initialise every target LLVM was built with (idempotent). */
 void compat_init_targets(void);
+/* Conditional branch `br` all but always goes to its successor `successor` (0 or 1). */
+void compat_set_likely(LLVMValueRef br, unsigned successor);
 /* The LLVM major version the library was built against. */
 int compat_llvm_major(void);
 /*
@@ -33,6 +35,8 @@ int compat_llvm_major(void);
  */
 const char *compat_o2_without_slp(bool sandbox);
 const char *compat_o2_vectorise(void);
+/* The passes that clean up after check_hoist.cpp's unchecked copies of loops. */
+const char *compat_after_check_hoist(void);
 /*
  * Check a CPU name ("" for the target's generic one) and feature list
  * ("+a,-b") against a target (llvm_target.cpp): 0, or -EINVAL with the

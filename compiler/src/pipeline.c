@@ -213,3 +213,13 @@ const char *compat_o2_vectorise(void)
 {
         return o2_vectorise;
 }
+
+/*
+ * After check_hoist.cpp: the unchecked copies of loops branch on `true`
+ * where their checks were; their slow paths go, and what computed the
+ * checks.
+ */
+const char *compat_after_check_hoist(void)
+{
+        return "function(simplifycfg<keep-loops>,instcombine)";
+}

@@ -263,15 +263,20 @@ static void count_header(LLVMBuilderRef b, const struct cfg *g, LLVMValueRef fn,
         n = LLVMBuildSub(b, LLVMBuildLoad2(b, i64, counter, ""), LLVMConstInt(i64, 1, false),
                          "loops_left");
         LLVMBuildStore(b, n, counter);
-        LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntEQ, n, LLVMConstInt(i64, 0, false), ""), batch,
-                        v);
+        /* A batch ends once in SANDBOX_LOOP_BATCH iterations: out of the loop's way. */
+        compat_set_likely(
+            LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntEQ, n, LLVMConstInt(i64, 0, false), ""),
+                            batch, v),
+            1);
         LLVMPositionBuilderAtEnd(b, batch);
         LLVMBuildStore(b, LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false), counter);
         args[0] = LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false);
         args[1] = budget_how(ctx, head);
         ok = LLVMBuildCall2(b, budget_ty, budget, args, 2, "");
-        LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, ok, LLVMConstInt(i64, 0, false), ""), v,
-                        fail);
+        compat_set_likely(
+            LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntNE, ok, LLVMConstInt(i64, 0, false), ""), v,
+                            fail),
+            0);
         LLVMPositionBuilderAtEnd(b, fail);
         build_fail_ret(b, LLVMGetReturnType(LLVMGlobalGetValueType(fn)));
 }

@@ -328,19 +328,6 @@ static void sb_leave_frame(struct tr *t)
         call(t, BPFAOT_SANDBOX_POP_SYMBOL, fnty, &t->sb_run, 1);
 }
 
-/* A check's branch: its first successor (the check passed) is all but certain. */
-static void sb_likely(struct tr *t, LLVMValueRef br)
-{
-        LLVMMetadataRef md[3] = {
-            LLVMMDStringInContext2(t->ctx, "branch_weights", 14),
-            LLVMValueAsMetadata(cint(t->i32, 1 << 20)),
-            LLVMValueAsMetadata(cint(t->i32, 1)),
-        };
-
-        LLVMSetMetadata(br, LLVMGetMDKindIDInContext(t->ctx, "prof", 4),
-                        LLVMMetadataAsValue(t->ctx, LLVMMDNodeInContext2(t->ctx, md, 3)));
-}
-
 /*
  * Whether `size` bytes at `addr` lie inside [base, base + len): no
  * wrap-around. Shaped `addr - base <u limit`, the limit loop-invariant
@@ -365,7 +352,7 @@ static void sb_require(struct tr *t, LLVMValueRef ok)
         LLVMBasicBlockRef fault = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_fault");
         LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_ok");
 
-        sb_likely(t, LLVMBuildCondBr(t->b, ok, cont, fault));
+        compat_set_likely(LLVMBuildCondBr(t->b, ok, cont, fault), 0); /* the check passes */
         LLVMPositionBuilderAtEnd(t->b, fault);
         sb_leave_frame(t);
         LLVMBuildRet(t->b, c64(t, 1));
@@ -404,7 +391,7 @@ static void sb_require_or_report(struct tr *t, LLVMValueRef ok, LLVMValueRef v, 
         LLVMBasicBlockRef bad = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_refused");
         LLVMBasicBlockRef cont = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "sandbox_ok");
 
-        sb_likely(t, LLVMBuildCondBr(t->b, ok, cont, bad));
+        compat_set_likely(LLVMBuildCondBr(t->b, ok, cont, bad), 0); /* the check passes */
         LLVMPositionBuilderAtEnd(t->b, bad);
         sb_check_call(t, v, size, how);
         sb_leave_frame(t);
@@ -486,7 +473,7 @@ static bool sb_ctx_group(struct tr *t)
                        c64(t, (uint64_t)(hi - lo)));
         slow = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "ctx_group_slow");
         done = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "ctx_group_ok");
-        sb_likely(t, LLVMBuildCondBr(t->b, ok, done, slow));
+        compat_set_likely(LLVMBuildCondBr(t->b, ok, done, slow), 0); /* the check passes */
         LLVMPositionBuilderAtEnd(t->b, slow);
         for (size_t j = first; j <= last; j++) {
                 const struct bpfaot_insn *insn = &t->prog->insns[j];
@@ -569,7 +556,7 @@ static void sb_access(struct tr *t, unsigned base, int16_t off, unsigned size, u
         }
         slow = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "access_slow");
         done = LLVMAppendBasicBlockInContext(t->ctx, t->fn, "access_ok");
-        sb_likely(t, LLVMBuildCondBr(t->b, fast, done, slow));
+        compat_set_likely(LLVMBuildCondBr(t->b, fast, done, slow), 0); /* the check passes */
         LLVMPositionBuilderAtEnd(t->b, slow);
         sb_check(t, addr, sz, sb_how(t, kind, 0, 0));
         LLVMBuildBr(t->b, done);

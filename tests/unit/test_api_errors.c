@@ -169,8 +169,8 @@ static void compile_loop_align(void)
                 BPFAOT_OPTS_INIT(bpfaot_compile_opts, o, .loop_align = bad[i]);
                 char want[80];
 
-                snprintf(want, sizeof(want), "loop alignment %u is not a power of two from 1 to 256",
-                         bad[i]);
+                snprintf(want, sizeof(want),
+                         "loop alignment %u is not a power of two from 1 to 256", bad[i]);
                 CHECK_EQ(bpfaot_compile(&prog, &o, &out, &err), -EINVAL);
                 CHECK_CONTAINS(err.msg, want);
                 CHECK(out.data == NULL);

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+//
+// Loops whose sandbox checks can be proven before them get a copy without
+// the checks (see check_hoist.h).
+//
+// translate.c checks an access the analysis cannot prove with
+//   br (icmp ult (addr - base), limit), %ok, %slow
+// where %slow calls the runtime's check (BPFAOT_SANDBOX_CHECK_SYMBOL), which
+// allows the access or ends the run (or, for a group of accesses, checks
+// each again first). In a loop, addr - base is often an induction variable
+// {a, +, s}. The loop's other exits (not the checks') that every iteration
+// passes bound how often it takes its back edge, n, as SCEV counts them:
+// memcmp's `i < len` in an early-exit loop. Every value the check sees is
+// then a + s*k with k <= n, and all of them pass when
+//   s > 0:  a <u limit  and  n <=u (limit - 1 - a) / s
+//   s < 0:  a <u limit  and  n <=u a / -s
+// (each bound keeps every a + s*k inside [0, limit), with no wrap). When
+// that holds on entry, a copy of the loop whose checks branch on `true`
+// runs instead (loop versioning); the copy has the same exits but the
+// checks', so the same n bounds it. Otherwise the loop runs as it was and
+// fails at the same access. Without side exits the copy can be vectorised.
+// The innermost such loop of a function is copied first, at most
+// MAX_VERSIONED_LOOPS of them, none larger than MAX_LOOP_SIZE.
+//
+// SCEV, its expander and loop cloning have no C API: with llvm_target.cpp
+// and jit_rtdyld.cpp, one of the uses of LLVM beyond it.
+#include "check_hoist.h"
+
+#include "bpfaot/objabi.h"
+
+#include <llvm/Analysis/AssumptionCache.h>
+#include <llvm/Analysis/LoopInfo.h>
+#include <llvm/Analysis/ScalarEvolution.h>
+#include <llvm/Analysis/ScalarEvolutionExpressions.h>
+#include <llvm/Analysis/TargetLibraryInfo.h>
+#include <llvm/IR/Dominators.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Instructions.h>
+#include <llvm/IR/Module.h>
+#include <llvm/Transforms/Utils/BasicBlockUtils.h>
+#include <llvm/Transforms/Utils/Cloning.h>
+#include <llvm/Transforms/Utils/LoopSimplify.h>
+#include <llvm/Transforms/Utils/LoopUtils.h>
+#include <llvm/Transforms/Utils/ScalarEvolutionExpander.h>
+#include <llvm/Transforms/Utils/ValueMapper.h>
+
+#if LLVM_VERSION_MAJOR >= 16
+#include <llvm/TargetParser/Triple.h>
+#else
+#include <llvm/ADT/Triple.h>
+#endif
+
+#include <vector>
+
+using namespace llvm;
+
+namespace
+{
+
+// Marks a check whose loop has an unchecked copy already.
+constexpr const char *VERSIONED_MD = "bpfaot.versioned";
+// Copies per function at most: each doubles a loop (and the loops in it).
+constexpr unsigned MAX_VERSIONED_LOOPS = 16;
+// Loops larger than this (in instructions) are not copied.
+constexpr size_t MAX_LOOP_SIZE = 2000;
+
+// A range check {start, +, step} <u limit of one loop.
+struct range_check {
+        ICmpInst *cmp;
+        const SCEV *start;
+        int64_t step;
+        Value *limit;
+};
+
+// One branch whose success the loop's range checks decide.
+struct candidate {
+        Loop *loop;
+        const SCEV *max_backedges;
+        BranchInst *branch;
+        std::vector<range_check> checks; // any one of them passing passes the branch
+};
+
+// Is `bb` the slow path of a sandbox check: does it call the runtime's check,
+// or (a group check's slow path checks each access again) branch on to a
+// block that does, `depth` branches deep?
+bool is_slow_path(const BasicBlock *bb, unsigned depth)
+{
+        for (const Instruction &i : *bb)
+                if (const auto *call = dyn_cast<CallInst>(&i))
+                        if (const Function *f = call->getCalledFunction())
+                                if (f->getName() == BPFAOT_SANDBOX_CHECK_SYMBOL)
+                                        return true;
+        const auto *br = dyn_cast<BranchInst>(bb->getTerminator());
+        return depth && br && br->isConditional() && is_slow_path(br->getSuccessor(1), depth - 1);
+}
+
+bool safe_to_expand(ScalarEvolution &se, SCEVExpander &exp, const SCEV *s, const Instruction *at)
+{
+#if LLVM_VERSION_MAJOR >= 15
+        (void)se;
+        return exp.isSafeToExpandAt(s, at);
+#else
+        (void)exp;
+        return isSafeToExpandAt(s, at, se);
+#endif
+}
+
+// `cond` as {start, +, step} <u limit in loop `l`, limit invariant there.
+bool as_range_check(ScalarEvolution &se, SCEVExpander &exp, Loop *l, const Instruction *at,
+                    Value *cond, range_check *out)
+{
+        auto *cmp = dyn_cast<ICmpInst>(cond);
+        Value *x, *limit;
+
+        if (!cmp || !cmp->getOperand(0)->getType()->isIntegerTy(64))
+                return false;
+        if (cmp->getPredicate() == ICmpInst::ICMP_ULT) {
+                x = cmp->getOperand(0);
+                limit = cmp->getOperand(1);
+        } else if (cmp->getPredicate() == ICmpInst::ICMP_UGT) {
+                x = cmp->getOperand(1);
+                limit = cmp->getOperand(0);
+        } else {
+                return false;
+        }
+        if (!l->isLoopInvariant(limit))
+                return false;
+        const auto *ar = dyn_cast<SCEVAddRecExpr>(se.getSCEV(x));
+        if (!ar || ar->getLoop() != l || !ar->isAffine())
+                return false;
+        const auto *step = dyn_cast<SCEVConstant>(ar->getStepRecurrence(se));
+        if (!step)
+                return false;
+        int64_t s = step->getAPInt().getSExtValue();
+        // |s| below 2^32: the bound's division is exact, and no step is 0.
+        if (s == 0 || s > INT64_C(0xffffffff) || s < -INT64_C(0xffffffff))
+                return false;
+        if (!safe_to_expand(se, exp, ar->getStart(), at))
+                return false;
+        *out = {cmp, ar->getStart(), s, limit};
+        return true;
+}
+
+// The range checks among the operands of an or-tree `cond` (depth 2).
+void collect_checks(ScalarEvolution &se, SCEVExpander &exp, Loop *l, const Instruction *at,
+                    Value *cond, unsigned depth, std::vector<range_check> &out)
+{
+        range_check rc;
+        Value *a, *b;
+
+        if (as_range_check(se, exp, l, at, cond, &rc)) {
+                out.push_back(rc);
+                return;
+        }
+        if (depth == 0)
+                return;
+        if (auto *bo = dyn_cast<BinaryOperator>(cond); bo && bo->getOpcode() == Instruction::Or) {
+                a = bo->getOperand(0);
+                b = bo->getOperand(1);
+        } else if (auto *sel = dyn_cast<SelectInst>(cond)) {
+                // select c, true, d: the poison-safe or
+                auto *t = dyn_cast<ConstantInt>(sel->getTrueValue());
+                if (!t || !t->isOne())
+                        return;
+                a = sel->getCondition();
+                b = sel->getFalseValue();
+        } else {
+                return;
+        }
+        collect_checks(se, exp, l, at, a, depth - 1, out);
+        collect_checks(se, exp, l, at, b, depth - 1, out);
+}
+
+// Is `bb`'s branch a check that leaves the loop only when it fails?
+bool is_check_exit(const Loop *l, const BasicBlock *bb)
+{
+        const auto *br = dyn_cast<BranchInst>(bb->getTerminator());
+
+        return br && br->isConditional() && l->contains(br->getSuccessor(0)) &&
+               !l->contains(br->getSuccessor(1)) && is_slow_path(br->getSuccessor(1), 1);
+}
+
+// At most how often `l` takes its back edge, whatever its checks do: the least
+// count of its other exits that every iteration passes (they dominate the
+// latch), which stay the same in an unchecked copy.
+const SCEV *max_backedges(DominatorTree &dt, ScalarEvolution &se, Loop *l)
+{
+        SmallVector<BasicBlock *, 8> exiting;
+        SmallVector<const SCEV *, 8> counts;
+        BasicBlock *latch = l->getLoopLatch();
+
+        if (!latch)
+                return se.getCouldNotCompute();
+        l->getExitingBlocks(exiting);
+        for (BasicBlock *bb : exiting) {
+                if (is_check_exit(l, bb) || !dt.dominates(bb, latch))
+                        continue;
+                const SCEV *c = se.getExitCount(l, bb);
+                if (isa<SCEVCouldNotCompute>(c))
+                        c = se.getExitCount(l, bb, ScalarEvolution::ConstantMaximum);
+                if (!isa<SCEVCouldNotCompute>(c) && c->getType()->isIntegerTy(64))
+                        counts.push_back(c);
+        }
+        if (counts.empty())
+                return se.getCouldNotCompute();
+        return se.getUMinFromMismatchedTypes(counts);
+}
+
+void find_candidates(DominatorTree &dt, LoopInfo &li, ScalarEvolution &se, SCEVExpander &exp,
+                     std::vector<candidate> &out)
+{
+        for (Loop *l : li.getLoopsInPreorder()) {
+                BasicBlock *preheader = l->getLoopPreheader();
+                size_t size = 0;
+
+                if (!preheader)
+                        continue;
+                for (BasicBlock *bb : l->blocks())
+                        size += bb->size();
+                if (size > MAX_LOOP_SIZE)
+                        continue;
+                const SCEV *n = max_backedges(dt, se, l);
+                const Instruction *at = preheader->getTerminator();
+                if (isa<SCEVCouldNotCompute>(n) || !n->getType()->isIntegerTy(64) ||
+                    !safe_to_expand(se, exp, n, at))
+                        continue;
+                for (BasicBlock *bb : l->blocks()) {
+                        // Once per iteration: blocks of inner loops run more often.
+                        if (li.getLoopFor(bb) != l)
+                                continue;
+                        auto *br = dyn_cast<BranchInst>(bb->getTerminator());
+                        if (!br || !br->isConditional() || br->getMetadata(VERSIONED_MD) ||
+                            !is_slow_path(br->getSuccessor(1), 1))
+                                continue;
+                        candidate c = {l, n, br, {}};
+                        collect_checks(se, exp, l, at, br->getCondition(), 2, c.checks);
+                        if (!c.checks.empty())
+                                out.push_back(std::move(c));
+                }
+        }
+}
+
+// In the preheader: does every value of `rc` over n + 1 iterations pass?
+Value *all_pass(IRBuilder<> &b, SCEVExpander &exp, const range_check &rc, Value *n)
+{
+        Instruction *at = &*b.GetInsertPoint();
+        Type *i64 = b.getInt64Ty();
+        Value *start = exp.expandCodeFor(rc.start, i64, at);
+        Value *first = b.CreateICmpULT(start, rc.limit);
+        Value *room;
+
+        if (rc.step > 0) {
+                Value *left = b.CreateSub(b.CreateSub(rc.limit, b.getInt64(1)), start);
+                room = b.CreateUDiv(left, b.getInt64((uint64_t)rc.step));
+        } else {
+                room = b.CreateUDiv(start, b.getInt64((uint64_t)-rc.step));
+        }
+        // select, not and: `room` means nothing (it may have wrapped) when `first` fails.
+        return b.CreateSelect(first, b.CreateICmpULE(n, room), b.getFalse());
+}
+
+// The condition, in the preheader, under which every branch of `cands` passes.
+Value *all_branches_pass(IRBuilder<> &b, SCEVExpander &exp, const std::vector<candidate> &cands)
+{
+        Value *n =
+            exp.expandCodeFor(cands.front().max_backedges, b.getInt64Ty(), &*b.GetInsertPoint());
+        Value *all = nullptr;
+
+        for (const candidate &c : cands) {
+                Value *any = nullptr;
+
+                for (const range_check &rc : c.checks) {
+                        Value *p = all_pass(b, exp, rc, n);
+                        any = any ? b.CreateSelect(any, b.getTrue(), p) : p;
+                }
+                all = all ? b.CreateSelect(all, any, b.getFalse()) : any;
+        }
+        return all;
+}
+
+// Loop `l` (in LCSSA form) gets a copy whose branches `cands` always pass,
+// run instead of it when `all` holds on entry.
+void version_loop(Function &f, DominatorTree &dt, LoopInfo &li, Loop *l, Value *all,
+                  const std::vector<candidate> &cands)
+{
+        BasicBlock *check = l->getLoopPreheader();
+        BasicBlock *orig_ph = SplitBlock(check, check->getTerminator(), &dt, &li, nullptr,
+                                         l->getHeader()->getName() + ".checked");
+        ValueToValueMapTy vmap;
+        SmallVector<BasicBlock *, 32> blocks;
+        SmallVector<BasicBlock *, 8> exits;
+        Loop *fast =
+            cloneLoopWithPreheader(orig_ph, check, l, vmap, ".unchecked", &li, &dt, blocks);
+
+        remapInstructionsInBlocks(blocks, vmap);
+        Instruction *term = check->getTerminator();
+        BranchInst::Create(fast->getLoopPreheader(), orig_ph, all, term);
+        term->eraseFromParent();
+        // Exits are shared: their phis (LCSSA's among them) take the copy's values too.
+        l->getUniqueExitBlocks(exits);
+        for (BasicBlock *exit : exits)
+                for (PHINode &phi : exit->phis())
+                        for (unsigned i = 0, n = phi.getNumIncomingValues(); i < n; i++) {
+                                BasicBlock *from = phi.getIncomingBlock(i);
+                                if (!l->contains(from))
+                                        continue;
+                                Value *v = phi.getIncomingValue(i);
+                                Value *mapped = vmap.lookup(v);
+                                phi.addIncoming(mapped ? mapped : v, cast<BasicBlock>(vmap[from]));
+                        }
+        LLVMContext &ctx = f.getContext();
+        for (const candidate &c : cands) {
+                cast<BranchInst>(vmap[c.branch])->setCondition(ConstantInt::getTrue(ctx));
+                c.branch->setMetadata(VERSIONED_MD, MDNode::get(ctx, {}));
+        }
+}
+
+// Version the innermost loop that has proven checks; false when none has.
+bool version_one(Function &f)
+{
+        DominatorTree dt(f);
+        LoopInfo li(dt);
+        AssumptionCache ac(f);
+
+        // A preheader to compute the condition in, and exits only the loop enters.
+        for (Loop *l : li)
+                simplifyLoop(l, &dt, &li, nullptr, &ac, nullptr, false);
+        TargetLibraryInfoImpl tlii(Triple(f.getParent()->getTargetTriple()));
+        TargetLibraryInfo tli(tlii);
+        ScalarEvolution se(f, tli, ac, dt, li);
+        SCEVExpander exp(se, f.getParent()->getDataLayout(), "sbx.range");
+        std::vector<candidate> cands, mine;
+        Loop *best = nullptr;
+
+        find_candidates(dt, li, se, exp, cands);
+        for (const candidate &c : cands)
+                if (!best || c.loop->getLoopDepth() > best->getLoopDepth())
+                        best = c.loop;
+        if (!best)
+                return false;
+        for (candidate &c : cands)
+                if (c.loop == best)
+                        mine.push_back(std::move(c));
+        IRBuilder<> b(best->getLoopPreheader()->getTerminator());
+        Value *all = all_branches_pass(b, exp, mine);
+        formLCSSARecursively(*best, dt, &li, &se);
+        version_loop(f, dt, li, best, all, mine);
+        return true;
+}
+
+} // namespace
+
+extern "C" unsigned check_hoist(LLVMModuleRef mod)
+{
+        Module *m = unwrap(mod);
+        unsigned done = 0;
+
+        for (Function &f : *m) {
+                if (f.isDeclaration())
+                        continue;
+                for (unsigned n = 0; n < MAX_VERSIONED_LOOPS && version_one(f); n++)
+                        done++;
+        }
+        return done;
+}
