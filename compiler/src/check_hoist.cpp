@@ -50,6 +50,7 @@
 #include <llvm/ADT/Triple.h>
 #endif
 
+#include <utility>
 #include <vector>
 
 using namespace llvm;
@@ -77,12 +78,13 @@ struct candidate {
         Loop *loop;
         const SCEV *max_backedges;
         BranchInst *branch;
+        bool passes;                     // the condition's value when the check passes
         std::vector<range_check> checks; // any one of them passing passes the branch
 };
 
 // Is `bb` the slow path of a sandbox check: does it call the runtime's check,
-// or (a group check's slow path checks each access again) branch on to a
-// block that does, `depth` branches deep?
+// or (a group check's slow path checks each access again) only test
+// something and branch to such a block, `depth` branches deep?
 bool is_slow_path(const BasicBlock *bb, unsigned depth)
 {
         for (const Instruction &i : *bb)
@@ -91,7 +93,22 @@ bool is_slow_path(const BasicBlock *bb, unsigned depth)
                                 if (f->getName() == BPFAOT_SANDBOX_CHECK_SYMBOL)
                                         return true;
         const auto *br = dyn_cast<BranchInst>(bb->getTerminator());
-        return depth && br && br->isConditional() && is_slow_path(br->getSuccessor(1), depth - 1);
+        if (!depth || !br || !br->isConditional())
+                return false;
+        for (const Instruction &i : *bb)
+                if (i.mayReadOrWriteMemory())
+                        return false;
+        return is_slow_path(br->getSuccessor(0), depth - 1) !=
+               is_slow_path(br->getSuccessor(1), depth - 1);
+}
+
+// Which successor of `br` is a check's slow path: 0, 1, or -1 (not a check).
+int slow_successor(const BranchInst *br)
+{
+        if (!br || !br->isConditional())
+                return -1;
+        bool s0 = is_slow_path(br->getSuccessor(0), 1), s1 = is_slow_path(br->getSuccessor(1), 1);
+        return s0 == s1 ? -1 : s1 ? 1 : 0;
 }
 
 bool safe_to_expand(ScalarEvolution &se, SCEVExpander &exp, const SCEV *s, const Instruction *at)
@@ -105,24 +122,26 @@ bool safe_to_expand(ScalarEvolution &se, SCEVExpander &exp, const SCEV *s, const
 #endif
 }
 
-// `cond` as {start, +, step} <u limit in loop `l`, limit invariant there.
+// `cond` (its value when the check passes: `passes`) as {start, +, step} <u
+// limit in loop `l`, limit invariant there. x != limit passes whenever x <u
+// limit does, so that it is proven by the same test (LLVM's induction
+// simplification turns x <u limit into x != limit where it can).
 bool as_range_check(ScalarEvolution &se, SCEVExpander &exp, Loop *l, const Instruction *at,
-                    Value *cond, range_check *out)
+                    Value *cond, bool passes, range_check *out)
 {
         auto *cmp = dyn_cast<ICmpInst>(cond);
         Value *x, *limit;
 
         if (!cmp || !cmp->getOperand(0)->getType()->isIntegerTy(64))
                 return false;
-        if (cmp->getPredicate() == ICmpInst::ICMP_ULT) {
-                x = cmp->getOperand(0);
-                limit = cmp->getOperand(1);
-        } else if (cmp->getPredicate() == ICmpInst::ICMP_UGT) {
-                x = cmp->getOperand(1);
-                limit = cmp->getOperand(0);
-        } else {
+        ICmpInst::Predicate pred =
+            passes ? cmp->getPredicate() : ICmpInst::getInversePredicate(cmp->getPredicate());
+        x = cmp->getOperand(0);
+        limit = cmp->getOperand(1);
+        if (pred == ICmpInst::ICMP_UGT || (pred == ICmpInst::ICMP_NE && l->isLoopInvariant(x)))
+                std::swap(x, limit);
+        else if (pred != ICmpInst::ICMP_ULT && pred != ICmpInst::ICMP_NE)
                 return false;
-        }
         if (!l->isLoopInvariant(limit))
                 return false;
         const auto *ar = dyn_cast<SCEVAddRecExpr>(se.getSCEV(x));
@@ -143,16 +162,17 @@ bool as_range_check(ScalarEvolution &se, SCEVExpander &exp, Loop *l, const Instr
 
 // The range checks among the operands of an or-tree `cond` (depth 2).
 void collect_checks(ScalarEvolution &se, SCEVExpander &exp, Loop *l, const Instruction *at,
-                    Value *cond, unsigned depth, std::vector<range_check> &out)
+                    Value *cond, bool passes, unsigned depth, std::vector<range_check> &out)
 {
         range_check rc;
         Value *a, *b;
 
-        if (as_range_check(se, exp, l, at, cond, &rc)) {
+        if (as_range_check(se, exp, l, at, cond, passes, &rc)) {
                 out.push_back(rc);
                 return;
         }
-        if (depth == 0)
+        // Only an or-tree of passing conditions passes when one of them does.
+        if (depth == 0 || !passes)
                 return;
         if (auto *bo = dyn_cast<BinaryOperator>(cond); bo && bo->getOpcode() == Instruction::Or) {
                 a = bo->getOperand(0);
@@ -167,17 +187,18 @@ void collect_checks(ScalarEvolution &se, SCEVExpander &exp, Loop *l, const Instr
         } else {
                 return;
         }
-        collect_checks(se, exp, l, at, a, depth - 1, out);
-        collect_checks(se, exp, l, at, b, depth - 1, out);
+        collect_checks(se, exp, l, at, a, passes, depth - 1, out);
+        collect_checks(se, exp, l, at, b, passes, depth - 1, out);
 }
 
 // Is `bb`'s branch a check that leaves the loop only when it fails?
 bool is_check_exit(const Loop *l, const BasicBlock *bb)
 {
         const auto *br = dyn_cast<BranchInst>(bb->getTerminator());
+        int slow = slow_successor(br);
 
-        return br && br->isConditional() && l->contains(br->getSuccessor(0)) &&
-               !l->contains(br->getSuccessor(1)) && is_slow_path(br->getSuccessor(1), 1);
+        return slow >= 0 && l->contains(br->getSuccessor(1 - slow)) &&
+               !l->contains(br->getSuccessor(slow));
 }
 
 // At most how often `l` takes its back edge, whatever its checks do: the least
@@ -229,11 +250,11 @@ void find_candidates(DominatorTree &dt, LoopInfo &li, ScalarEvolution &se, SCEVE
                         if (li.getLoopFor(bb) != l)
                                 continue;
                         auto *br = dyn_cast<BranchInst>(bb->getTerminator());
-                        if (!br || !br->isConditional() || br->getMetadata(VERSIONED_MD) ||
-                            !is_slow_path(br->getSuccessor(1), 1))
+                        int slow = slow_successor(br);
+                        if (slow < 0 || br->getMetadata(VERSIONED_MD))
                                 continue;
-                        candidate c = {l, n, br, {}};
-                        collect_checks(se, exp, l, at, br->getCondition(), 2, c.checks);
+                        candidate c = {l, n, br, slow == 1, {}};
+                        collect_checks(se, exp, l, at, br->getCondition(), slow == 1, 2, c.checks);
                         if (!c.checks.empty())
                                 out.push_back(std::move(c));
                 }
@@ -310,7 +331,7 @@ void version_loop(Function &f, DominatorTree &dt, LoopInfo &li, Loop *l, Value *
                         }
         LLVMContext &ctx = f.getContext();
         for (const candidate &c : cands) {
-                cast<BranchInst>(vmap[c.branch])->setCondition(ConstantInt::getTrue(ctx));
+                cast<BranchInst>(vmap[c.branch])->setCondition(ConstantInt::getBool(ctx, c.passes));
                 c.branch->setMetadata(VERSIONED_MD, MDNode::get(ctx, {}));
         }
 }

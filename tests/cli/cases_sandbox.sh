@@ -776,3 +776,35 @@ case_sandbox_rooms() {
         expect_err_line '^bpf-aot: room34\.bin: room34: insn 1: ldxb %r0, \[%r1\+34\]: out-of-bounds load of 1 bytes at 0x[0-9a-f]+$' \
                 "the access the size check does not prove still faults"
 }
+
+# A scan of the context up to a length the context gives, stopping early at
+# a zero byte: -O2 gives the loop a copy without the check
+# (compiler/src/check_hoist.cpp), run when the whole range lies inside; a
+# length past the end runs the checked loop, which fails at the first byte
+# outside, and a zero before the end stops it without a fault.
+case_sandbox_hoisted() {
+        sandbox_asm scan 'ldxdw %r2, [%r1+0]' 'mov %r0, 0' 'mov %r3, 0' 'jge %r3, %r2, +7' \
+                'mov %r4, %r1' 'add %r4, %r3' 'ldxb %r5, [%r4+8]' 'jeq %r5, 0, +3' \
+                'add %r0, %r5' 'add %r3, 1' 'ja -8' 'mul %r0, 1000' 'add %r0, %r3' 'exit'
+        x "$BPF_AOT" compile --sandbox -O2 -e scan.bin -o scan.ll
+        expect_rc 0 "compile --sandbox -O2 -e scan.bin"
+        expect_grep '\.unchecked:' scan.ll "the scan loop has an unchecked copy"
+        scan_ctx() { # scan_ctx LENGTH [ZERO_AT]: 64 bytes of 2 after the length
+                sandbox_ctx c.bin "$1"
+                head -c 64 /dev/zero | tr '\0' '\2' >>c.bin
+                [[ -z ${2:-} ]] || poke c.bin $((8 + $2)) 1 0
+        }
+        scan_ctx 64
+        engines_agree 128064 "a scan of the whole context" scan.bin c.bin
+        scan_ctx 0
+        engines_agree 0 "a scan of nothing" scan.bin c.bin
+        scan_ctx 1000 30
+        engines_agree 60030 "a scan past the end that a zero byte stops first" scan.bin c.bin
+        scan_ctx 63 63
+        engines_agree 126063 "a scan that ends just before the zero byte" scan.bin c.bin
+        for n in 65 1000 $((1 << 62)); do
+                scan_ctx "$n"
+                both_engines scan.bin c.bin "out-of-bounds load of 1 bytes at 0x[0-9a-f]+" 6 \
+                        "a scan of $n bytes of a 64-byte context"
+        done
+}

@@ -297,9 +297,38 @@ static const struct ir_case or_form = {"or_form", 1,
                                        "  %r = phi i64 [ 0, %entry ], [ %acc.next, %read ]\n"
                                        "  ret i64 %r\n" SLOW("slow", "%x") "}\n"};
 
+/*
+ * The check as LLVM's induction simplification leaves it: x == lim fails
+ * (the slow path first); proven by x <u lim on every iteration.
+ */
+static const struct ir_case equality = {"equality", 1,
+                                        CHECK_FN
+                                        "define i64 @f(i8* %p, i64 %n, i64 %lim) {\n"
+                                        "entry:\n"
+                                        "  %none = icmp eq i64 %n, 0\n"
+                                        "  br i1 %none, label %done, label %loop\n"
+                                        "loop:\n"
+                                        "  %i = phi i64 [ 0, %entry ], [ %i.next, %read ]\n"
+                                        "  %acc = phi i64 [ 0, %entry ], [ %acc.next, %read ]\n"
+                                        "  %x = add i64 %i, 5\n"
+                                        "  %bad = icmp eq i64 %x, %lim\n"
+                                        "  br i1 %bad, label %slow, label %read\n"
+                                        "read:\n"
+                                        "  %a = getelementptr i8, i8* %p, i64 %x\n"
+                                        "  %v = load i8, i8* %a\n"
+                                        "  %v64 = zext i8 %v to i64\n"
+                                        "  %m = mul i64 %acc, 5\n"
+                                        "  %acc.next = add i64 %m, %v64\n"
+                                        "  %i.next = add i64 %i, 1\n"
+                                        "  %more = icmp ult i64 %i.next, %n\n"
+                                        "  br i1 %more, label %loop, label %done\n"
+                                        "done:\n"
+                                        "  %r = phi i64 [ 0, %entry ], [ %acc.next, %read ]\n"
+                                        "  ret i64 %r\n" SLOW("slow", "%x") "}\n"};
+
 static const struct ir_case *const cases[] = {
-    &early_exit, &stepping_down, &down_past_zero,    &group,
-    &masked,     &nested,        &check_bounds_loop, &or_form,
+    &early_exit, &stepping_down,     &down_past_zero, &group,    &masked,
+    &nested,     &check_bounds_loop, &or_form,        &equality,
 };
 
 static int hoist(LLVMModuleRef mod, LLVMTargetMachineRef tm, void *arg)
