@@ -103,12 +103,21 @@ bool is_slow_path(const BasicBlock *bb, unsigned depth)
 }
 
 // Which successor of `br` is a check's slow path: 0, 1, or -1 (not a check).
+// One that calls the runtime's check comes first: the other may be where the
+// next check of the same path starts.
 int slow_successor(const BranchInst *br)
 {
         if (!br || !br->isConditional())
                 return -1;
-        bool s0 = is_slow_path(br->getSuccessor(0), 1), s1 = is_slow_path(br->getSuccessor(1), 1);
-        return s0 == s1 ? -1 : s1 ? 1 : 0;
+        for (unsigned depth = 0; depth <= 1; depth++) {
+                bool s0 = is_slow_path(br->getSuccessor(0), depth);
+                bool s1 = is_slow_path(br->getSuccessor(1), depth);
+                if (s0 != s1)
+                        return s1 ? 1 : 0;
+                if (s0)
+                        return -1;
+        }
+        return -1;
 }
 
 bool safe_to_expand(ScalarEvolution &se, SCEVExpander &exp, const SCEV *s, const Instruction *at)

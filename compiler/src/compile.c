@@ -203,7 +203,7 @@ static int compile_job(struct job *j, const struct bpfaot_compile_opts *opts,
         ret = ret ?: finish_debug_info(j);
         /* A translator bug, never the user's: emit_verify says so plainly. */
         ret = ret ?: emit_verify(j->mod, j->progs, "generated invalid LLVM IR", j->err);
-        ret = ret ?: emit_optimise(j->mod, j->tm, j->level, j->o.sandbox, j->err);
+        ret = ret ?: emit_optimise(j->mod, j->tm, j->level, j->err);
         ret = ret ?: hoist_checks(j);
         ret = ret ?: rescale_induction(j);
         ret = ret ?: emit_vectorise(j->mod, j->tm, j->level, j->err);

@@ -240,11 +240,10 @@ static int run_pipeline(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, c
 }
 
 /* The pass pipeline of each level (-O2: pipeline.c). */
-int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, bool sandbox,
-                  struct bpfaot_error *err)
+int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err)
 {
-        const char *const pipelines[] = {"default<O0>", "default<O1>",
-                                         compat_o2_without_slp(sandbox), "default<O3>"};
+        const char *const pipelines[] = {"default<O0>", "default<O1>", compat_o2_without_slp(),
+                                         "default<O3>"};
 
         return run_pipeline(mod, tm, level, pipelines[level], err);
 }

@@ -24,8 +24,7 @@ int emit_verify(LLVMModuleRef mod, const struct bpfaot_prog *prog, const char *w
  * The optimisation pipeline of level 0..3; where emit_has_vectorise(level),
  * only its part before the loop vectoriser, and emit_vectorise runs the rest.
  */
-int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, bool sandbox,
-                  struct bpfaot_error *err);
+int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err);
 bool emit_has_vectorise(int level);
 /* Clean up after check_hoist.cpp (pipeline.c). */
 int emit_after_check_hoist(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level,

@@ -28,12 +28,12 @@ void compat_set_likely(LLVMValueRef br, unsigned successor);
 /* The LLVM major version the library was built against. */
 int compat_llvm_major(void);
 /*
- * -O2's pass pipeline: LLVM's default<O2> without the SLP vectoriser, with
- * range check elimination for sandboxed code (pipeline.c). Where
+ * -O2's pass pipeline: LLVM's default<O2> without the SLP vectoriser, cut
+ * down (pipeline.c). Where
  * compat_o2_vectorise() is not NULL, it is the part before the loop
  * vectoriser, and that is the rest (run after indvars.c).
  */
-const char *compat_o2_without_slp(bool sandbox);
+const char *compat_o2_without_slp(void);
 const char *compat_o2_vectorise(void);
 /* The passes that clean up after check_hoist.cpp's unchecked copies of loops. */
 const char *compat_after_check_hoist(void);

@@ -331,9 +331,9 @@ static void sb_leave_frame(struct tr *t)
 /*
  * Whether `size` bytes at `addr` lie inside [base, base + len): no
  * wrap-around. Shaped `addr - base <u limit`, the limit loop-invariant
- * (len - size + 1, or 0 when size > len), as LLVM's inductive range check
- * elimination (irce) recognises a range check: in loops it then checks
- * the whole range once, and the loop, free of its side exits, vectorises.
+ * (len - size + 1, or 0 when size > len): in a loop, check_hoist.cpp then
+ * proves the whole range once before it, and the loop's copy, free of its
+ * side exits, vectorises.
  */
 static LLVMValueRef sb_inside(struct tr *t, LLVMValueRef addr, LLVMValueRef base, LLVMValueRef len,
                               LLVMValueRef size)
@@ -535,7 +535,7 @@ static void sb_access(struct tr *t, unsigned base, int16_t off, unsigned size, u
         /*
          * A pointer into the context stays there, as in the kernel: outside
          * it the run fails without asking for other regions, so that the
-         * check is a plain range check LLVM can take out of loops (irce).
+         * check is a plain range check check_hoist.cpp can take out of loops.
          */
         if (fast && m && m->base == MEM_BASE_CTX) {
                 if (sb_ctx_group(t))

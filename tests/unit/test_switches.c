@@ -256,8 +256,7 @@ static int optimise_and_recover(LLVMModuleRef mod, LLVMTargetMachineRef tm, void
         struct bpfaot_error err = {0};
         unsigned undefs;
 
-        if (a->optimise &&
-            (emit_optimise(mod, tm, 2, false, &err) || emit_vectorise(mod, tm, 2, &err))) {
+        if (a->optimise && (emit_optimise(mod, tm, 2, &err) || emit_vectorise(mod, tm, 2, &err))) {
                 fprintf(stderr, "%s: %s\n", a->name, err.msg);
                 return -1;
         }
