@@ -236,6 +236,32 @@ const SCEV *max_backedges(DominatorTree &dt, ScalarEvolution &se, Loop *l)
         return se.getUMinFromMismatchedTypes(counts);
 }
 
+// The first blocks of the slow paths of `l`'s group checks (where each
+// access is checked again): the checks they dominate go with the group's.
+std::vector<BasicBlock *> group_slow_paths(Loop *l)
+{
+        std::vector<BasicBlock *> heads;
+
+        for (BasicBlock *b : l->blocks()) {
+                const auto *br = dyn_cast<BranchInst>(b->getTerminator());
+                int slow = slow_successor(br);
+                if (slow < 0)
+                        continue;
+                BasicBlock *s = br->getSuccessor(slow);
+                if (!is_slow_path(s, 0) && s->getSinglePredecessor() == b)
+                        heads.push_back(s);
+        }
+        return heads;
+}
+
+bool dominated_by_any(DominatorTree &dt, const std::vector<BasicBlock *> &heads, BasicBlock *bb)
+{
+        for (BasicBlock *h : heads)
+                if (dt.dominates(h, bb))
+                        return true;
+        return false;
+}
+
 void find_candidates(DominatorTree &dt, LoopInfo &li, ScalarEvolution &se, SCEVExpander &exp,
                      std::vector<candidate> &out)
 {
@@ -254,13 +280,15 @@ void find_candidates(DominatorTree &dt, LoopInfo &li, ScalarEvolution &se, SCEVE
                 if (isa<SCEVCouldNotCompute>(n) || !n->getType()->isIntegerTy(64) ||
                     !safe_to_expand(se, exp, n, at))
                         continue;
+                std::vector<BasicBlock *> slow_heads = group_slow_paths(l);
                 for (BasicBlock *bb : l->blocks()) {
                         // Once per iteration: blocks of inner loops run more often.
                         if (li.getLoopFor(bb) != l)
                                 continue;
                         auto *br = dyn_cast<BranchInst>(bb->getTerminator());
                         int slow = slow_successor(br);
-                        if (slow < 0 || br->getMetadata(VERSIONED_MD))
+                        if (slow < 0 || br->getMetadata(VERSIONED_MD) ||
+                            dominated_by_any(dt, slow_heads, bb))
                                 continue;
                         candidate c = {l, n, br, slow == 1, {}};
                         collect_checks(se, exp, l, at, br->getCondition(), slow == 1, 2, c.checks);
