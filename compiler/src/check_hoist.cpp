@@ -36,6 +36,7 @@
 #include <llvm/IR/Dominators.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Instructions.h>
+#include <llvm/IR/Metadata.h>
 #include <llvm/IR/Module.h>
 #include <llvm/Transforms/Utils/BasicBlockUtils.h>
 #include <llvm/Transforms/Utils/Cloning.h>
@@ -102,22 +103,35 @@ bool is_slow_path(const BasicBlock *bb, unsigned depth)
                is_slow_path(br->getSuccessor(1), depth - 1);
 }
 
+// The branch weights of `br` (translate.c gives every check's branch
+// 2^20 : 1 for passing, compat_set_likely), if it has them.
+bool branch_weights(const BranchInst *br, uint64_t *w0, uint64_t *w1)
+{
+        const MDNode *md = br->getMetadata(LLVMContext::MD_prof);
+        unsigned n = md ? md->getNumOperands() : 0;
+
+        if (n < 3)
+                return false;
+        const auto *name = dyn_cast<MDString>(md->getOperand(0));
+        const auto *c0 = mdconst::dyn_extract<ConstantInt>(md->getOperand(n - 2));
+        const auto *c1 = mdconst::dyn_extract<ConstantInt>(md->getOperand(n - 1));
+        if (!name || name->getString() != "branch_weights" || !c0 || !c1)
+                return false;
+        *w0 = c0->getZExtValue();
+        *w1 = c1->getZExtValue();
+        return true;
+}
+
 // Which successor of `br` is a check's slow path: 0, 1, or -1 (not a check).
-// One that calls the runtime's check comes first: the other may be where the
-// next check of the same path starts.
+// A check's branch all but always passes, and its other side is a slow path.
 int slow_successor(const BranchInst *br)
 {
-        if (!br || !br->isConditional())
+        uint64_t w0, w1;
+
+        if (!br || !br->isConditional() || !branch_weights(br, &w0, &w1))
                 return -1;
-        for (unsigned depth = 0; depth <= 1; depth++) {
-                bool s0 = is_slow_path(br->getSuccessor(0), depth);
-                bool s1 = is_slow_path(br->getSuccessor(1), depth);
-                if (s0 != s1)
-                        return s1 ? 1 : 0;
-                if (s0)
-                        return -1;
-        }
-        return -1;
+        int slow = w0 / 1024 >= w1 ? 1 : w1 / 1024 >= w0 ? 0 : -1;
+        return slow >= 0 && is_slow_path(br->getSuccessor(slow), 1) ? slow : -1;
 }
 
 bool safe_to_expand(ScalarEvolution &se, SCEVExpander &exp, const SCEV *s, const Instruction *at)

@@ -34,12 +34,19 @@ struct ir_case {
         const char *ir;
 };
 
-/* The runtime's check, refusing, and the slow path's end. */
+/*
+ * The runtime's check, refusing, and the slow path's end; a check's branch
+ * weights as translate.c sets them (!0: the first successor passes, !1:
+ * the second).
+ */
 #define CHECK_FN                                                                                   \
         "define i64 @" BPFAOT_SANDBOX_CHECK_SYMBOL                                                 \
         "(i8* %run, i64 %a, i64 %s, i64 %h) noinline {\n"                                          \
         "  ret i64 0\n"                                                                            \
         "}\n"
+#define WEIGHTS                                                                                    \
+        "!0 = !{!\"branch_weights\", i32 1048576, i32 1}\n"                                        \
+        "!1 = !{!\"branch_weights\", i32 1, i32 1048576}\n"
 #define SLOW(label, addr)                                                                          \
         label ":\n"                                                                                \
               "  %" label ".r = call i64 @" BPFAOT_SANDBOX_CHECK_SYMBOL "(i8* %p, i64 " addr       \
@@ -62,14 +69,14 @@ static const struct ir_case early_exit = {
              "  %acc = phi i64 [ 0, %entry ], [ %acc.next, %next ]\n"
              "  %x = add i64 %i, 16\n"
              "  %okx = icmp ult i64 %x, %lim\n"
-             "  br i1 %okx, label %readx, label %slowx\n"
+             "  br i1 %okx, label %readx, label %slowx, !prof !0\n"
              "readx:\n"
              "  %px = getelementptr i8, i8* %p, i64 %x\n"
              "  %vx = load i8, i8* %px\n"
              "  %i2 = shl i64 %i, 1\n"
              "  %y = add i64 %i2, 8\n"
              "  %oky = icmp ult i64 %y, %lim\n"
-             "  br i1 %oky, label %ready, label %slowy\n"
+             "  br i1 %oky, label %ready, label %slowy, !prof !0\n"
              "ready:\n"
              "  %py = getelementptr i8, i8* %p, i64 %y\n"
              "  %vy = load i8, i8* %py\n"
@@ -87,7 +94,7 @@ static const struct ir_case early_exit = {
              "  ret i64 %r\n"
              "done:\n"
              "  %sum = phi i64 [ 0, %entry ], [ %acc.next, %next ]\n"
-             "  ret i64 %sum\n" SLOW("slowx", "%x") SLOW("slowy", "%y") "}\n"};
+             "  ret i64 %sum\n" SLOW("slowx", "%x") SLOW("slowy", "%y") "}\n" WEIGHTS};
 
 /* An insertion sort's shift: 4-byte reads stepping down, the check as `lim >u off`. */
 static const struct ir_case stepping_down = {
@@ -102,7 +109,7 @@ static const struct ir_case stepping_down = {
              "  %j4 = shl i64 %j, 2\n"
              "  %off = add i64 %j4, 100\n"
              "  %ok = icmp ugt i64 %lim, %off\n"
-             "  br i1 %ok, label %read, label %slow\n"
+             "  br i1 %ok, label %read, label %slow, !prof !0\n"
              "read:\n"
              "  %a = getelementptr i8, i8* %p, i64 %off\n"
              "  %v = load i8, i8* %a\n"
@@ -116,7 +123,7 @@ static const struct ir_case stepping_down = {
              "  br i1 %more, label %loop, label %done\n"
              "done:\n"
              "  %r = phi i64 [ 0, %entry ], [ %acc.next, %next ]\n"
-             "  ret i64 %r\n" SLOW("slow", "%off") "}\n"};
+             "  ret i64 %r\n" SLOW("slow", "%off") "}\n" WEIGHTS};
 
 /*
  * Stepping down to an offset that wraps (4 * 0 - 4): only a zero byte found
@@ -133,7 +140,7 @@ static const struct ir_case down_past_zero = {
              "  %j4 = shl i64 %j, 2\n"
              "  %off = add i64 %j4, -4\n"
              "  %ok = icmp ult i64 %off, %lim\n"
-             "  br i1 %ok, label %read, label %slow\n"
+             "  br i1 %ok, label %read, label %slow, !prof !0\n"
              "read:\n"
              "  %a = getelementptr i8, i8* %p, i64 %off\n"
              "  %v = load i8, i8* %a\n"
@@ -147,7 +154,7 @@ static const struct ir_case down_past_zero = {
              "stop:\n"
              "  ret i64 %off\n"
              "done:\n"
-             "  ret i64 %acc.next\n" SLOW("slow", "%off") "}\n"};
+             "  ret i64 %acc.next\n" SLOW("slow", "%off") "}\n" WEIGHTS};
 
 /* A group check (one range for four reads) whose slow path checks each read again. */
 static const struct ir_case group = {"group", 1,
@@ -161,11 +168,11 @@ static const struct ir_case group = {"group", 1,
                                               "  %acc = phi i64 [ 0, %entry ], [ %acc.next, %ok ]\n"
                                               "  %x = add i64 %i, 32\n"
                                               "  %gok = icmp ult i64 %x, %glim\n"
-                                              "  br i1 %gok, label %ok, label %each\n"
+                                              "  br i1 %gok, label %ok, label %each, !prof !0\n"
                                               "each:\n"
                                               "  %last = add i64 %x, 24\n"
                                               "  %lok = icmp ult i64 %last, %lim\n"
-                                              "  br i1 %lok, label %ok, label %slow\n"
+                                              "  br i1 %lok, label %ok, label %slow, !prof !0\n"
                                               "ok:\n"
                                               "  %a = getelementptr i8, i8* %p, i64 %x\n"
                                               "  %v = load i8, i8* %a\n"
@@ -180,7 +187,7 @@ static const struct ir_case group = {"group", 1,
                                               "  br i1 %more, label %loop, label %done\n"
                                               "done:\n"
                                               "  %r = phi i64 [ 0, %entry ], [ %acc.next, %ok ]\n"
-                                              "  ret i64 %r\n" SLOW("slow", "%last") "}\n"};
+                                              "  ret i64 %r\n" SLOW("slow", "%last") "}\n" WEIGHTS};
 
 /* An index that is no induction variable ((i * 7) & 1023): nothing to prove. */
 static const struct ir_case masked = {"masked", 0,
@@ -195,7 +202,7 @@ static const struct ir_case masked = {"masked", 0,
                                       "  %i7 = mul i64 %i, 7\n"
                                       "  %x = and i64 %i7, 1023\n"
                                       "  %ok = icmp ult i64 %x, %lim\n"
-                                      "  br i1 %ok, label %read, label %slow\n"
+                                      "  br i1 %ok, label %read, label %slow, !prof !0\n"
                                       "read:\n"
                                       "  %a = getelementptr i8, i8* %p, i64 %x\n"
                                       "  %v = load i8, i8* %a\n"
@@ -206,7 +213,7 @@ static const struct ir_case masked = {"masked", 0,
                                       "  br i1 %more, label %loop, label %done\n"
                                       "done:\n"
                                       "  %r = phi i64 [ 0, %entry ], [ %acc.next, %read ]\n"
-                                      "  ret i64 %r\n" SLOW("slow", "%x") "}\n"};
+                                      "  ret i64 %r\n" SLOW("slow", "%x") "}\n" WEIGHTS};
 
 /*
  * Rows of 8 bytes: the inner loop is copied; the outer one has no check of
@@ -228,7 +235,7 @@ static const struct ir_case nested = {"nested", 1,
                                       "  %acc.c = phi i64 [ %acc, %row ], [ %acc.next, %read ]\n"
                                       "  %x = add i64 %base, %c\n"
                                       "  %ok = icmp ult i64 %x, %lim\n"
-                                      "  br i1 %ok, label %read, label %slow\n"
+                                      "  br i1 %ok, label %read, label %slow, !prof !0\n"
                                       "read:\n"
                                       "  %a = getelementptr i8, i8* %p, i64 %x\n"
                                       "  %v = load i8, i8* %a\n"
@@ -245,7 +252,7 @@ static const struct ir_case nested = {"nested", 1,
                                       "  br i1 %more, label %row, label %done\n"
                                       "done:\n"
                                       "  %r = phi i64 [ 0, %entry ], [ %acc.row, %row.end ]\n"
-                                      "  ret i64 %r\n" SLOW("slow", "%x") "}\n"};
+                                      "  ret i64 %r\n" SLOW("slow", "%x") "}\n" WEIGHTS};
 
 /*
  * No exit but the check and a zero byte: the only count is the check's own,
@@ -260,7 +267,7 @@ static const struct ir_case check_bounds_loop = {
              "  %i = phi i64 [ 0, %entry ], [ %i.next, %read ]\n"
              "  %x = add i64 %i, %n\n"
              "  %ok = icmp ult i64 %x, %lim\n"
-             "  br i1 %ok, label %read, label %slow\n"
+             "  br i1 %ok, label %read, label %slow, !prof !0\n"
              "read:\n"
              "  %a = getelementptr i8, i8* %p, i64 %x\n"
              "  %v = load i8, i8* %a\n"
@@ -268,7 +275,7 @@ static const struct ir_case check_bounds_loop = {
              "  %zero = icmp eq i8 %v, 0\n"
              "  br i1 %zero, label %done, label %loop\n"
              "done:\n"
-             "  ret i64 %i\n" SLOW("slow", "%x") "}\n"};
+             "  ret i64 %i\n" SLOW("slow", "%x") "}\n" WEIGHTS};
 
 /* A check or-ed with a test that is no range check: the range check alone proves it. */
 static const struct ir_case or_form = {"or_form", 1,
@@ -284,7 +291,7 @@ static const struct ir_case or_form = {"or_form", 1,
                                        "  %in = icmp ult i64 %x, %lim\n"
                                        "  %odd = icmp eq i64 %x, 12345\n"
                                        "  %ok = or i1 %in, %odd\n"
-                                       "  br i1 %ok, label %read, label %slow\n"
+                                       "  br i1 %ok, label %read, label %slow, !prof !0\n"
                                        "read:\n"
                                        "  %a = getelementptr i8, i8* %p, i64 %x\n"
                                        "  %v = load i8, i8* %a\n"
@@ -295,7 +302,7 @@ static const struct ir_case or_form = {"or_form", 1,
                                        "  br i1 %more, label %loop, label %done\n"
                                        "done:\n"
                                        "  %r = phi i64 [ 0, %entry ], [ %acc.next, %read ]\n"
-                                       "  ret i64 %r\n" SLOW("slow", "%x") "}\n"};
+                                       "  ret i64 %r\n" SLOW("slow", "%x") "}\n" WEIGHTS};
 
 /*
  * The check as LLVM's induction simplification leaves it: x == lim fails
@@ -312,7 +319,7 @@ static const struct ir_case equality = {"equality", 1,
                                         "  %acc = phi i64 [ 0, %entry ], [ %acc.next, %read ]\n"
                                         "  %x = add i64 %i, 5\n"
                                         "  %bad = icmp eq i64 %x, %lim\n"
-                                        "  br i1 %bad, label %slow, label %read\n"
+                                        "  br i1 %bad, label %slow, label %read, !prof !1\n"
                                         "read:\n"
                                         "  %a = getelementptr i8, i8* %p, i64 %x\n"
                                         "  %v = load i8, i8* %a\n"
@@ -324,11 +331,47 @@ static const struct ir_case equality = {"equality", 1,
                                         "  br i1 %more, label %loop, label %done\n"
                                         "done:\n"
                                         "  %r = phi i64 [ 0, %entry ], [ %acc.next, %read ]\n"
-                                        "  ret i64 %r\n" SLOW("slow", "%x") "}\n"};
+                                        "  ret i64 %r\n" SLOW("slow", "%x") "}\n" WEIGHTS};
+
+/*
+ * An insertion sort's inner loop: a data-dependent branch (no weights) whose
+ * one side starts with the store's check. It is no check itself, and the
+ * check after it is proven.
+ */
+static const struct ir_case data_branch = {"data_branch", 1,
+                                           CHECK_FN
+                                           "define i64 @f(i8* %p, i64 %n, i64 %lim) {\n"
+                                           "entry:\n"
+                                           "  %none = icmp eq i64 %n, 0\n"
+                                           "  br i1 %none, label %done, label %loop\n"
+                                           "loop:\n"
+                                           "  %i = phi i64 [ 0, %entry ], [ %i.next, %next ]\n"
+                                           "  %acc = phi i64 [ 0, %entry ], [ %acc.next, %next ]\n"
+                                           "  %a = getelementptr i8, i8* %p, i64 %i\n"
+                                           "  %v = load i8, i8* %a\n"
+                                           "  %odd = trunc i8 %v to i1\n"
+                                           "  br i1 %odd, label %check, label %next\n"
+                                           "check:\n"
+                                           "  %x = add i64 %i, 40\n"
+                                           "  %ok = icmp ult i64 %x, %lim\n"
+                                           "  br i1 %ok, label %write, label %slow, !prof !0\n"
+                                           "write:\n"
+                                           "  %w = getelementptr i8, i8* %p, i64 %x\n"
+                                           "  store i8 3, i8* %w\n"
+                                           "  br label %next\n"
+                                           "next:\n"
+                                           "  %v64 = zext i8 %v to i64\n"
+                                           "  %acc.next = add i64 %acc, %v64\n"
+                                           "  %i.next = add i64 %i, 1\n"
+                                           "  %more = icmp ult i64 %i.next, %n\n"
+                                           "  br i1 %more, label %loop, label %done\n"
+                                           "done:\n"
+                                           "  %r = phi i64 [ 0, %entry ], [ %acc.next, %next ]\n"
+                                           "  ret i64 %r\n" SLOW("slow", "%x") "}\n" WEIGHTS};
 
 static const struct ir_case *const cases[] = {
     &early_exit, &stepping_down,     &down_past_zero, &group,    &masked,
-    &nested,     &check_bounds_loop, &or_form,        &equality,
+    &nested,     &check_bounds_loop, &or_form,        &equality, &data_branch,
 };
 
 static int hoist(LLVMModuleRef mod, LLVMTargetMachineRef tm, void *arg)
