@@ -79,3 +79,23 @@ done:
         }
         return ret;
 }
+
+int ir_native_build_pair(const char *name, const char *ir, ir_native_transform transform, void *arg,
+                         const char *fn_name, struct ir_native_pair *out)
+{
+        memset(out, 0, sizeof(*out));
+        if (ir_native_build(name, ir, NULL, NULL, fn_name, &out->plain_jit, &out->plain))
+                return -1;
+        if (ir_native_build(name, ir, transform, arg, fn_name, &out->jit, &out->fn)) {
+                ir_native_pair_free(out);
+                return -1;
+        }
+        return 0;
+}
+
+void ir_native_pair_free(struct ir_native_pair *pair)
+{
+        bpfaot_jit__free(pair->plain_jit);
+        bpfaot_jit__free(pair->jit);
+        memset(pair, 0, sizeof(*pair));
+}

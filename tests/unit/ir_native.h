@@ -24,4 +24,15 @@ typedef int (*ir_native_transform)(LLVMModuleRef mod, LLVMTargetMachineRef tm, v
 int ir_native_build(const char *name, const char *ir, ir_native_transform transform, void *arg,
                     const char *fn_name, struct bpfaot_jit **jit, void **fn);
 
+/* The same function built as written (`plain`) and given `transform` (`fn`). */
+struct ir_native_pair {
+        struct bpfaot_jit *plain_jit, *jit;
+        void *plain, *fn;
+};
+
+/* Both builds of `ir` (see ir_native_build): 0, or -1 with nothing left to free. */
+int ir_native_build_pair(const char *name, const char *ir, ir_native_transform transform, void *arg,
+                         const char *fn_name, struct ir_native_pair *out);
+void ir_native_pair_free(struct ir_native_pair *pair);
+
 #endif

@@ -432,24 +432,17 @@ static void compare(const struct ir_case *c, loop_fn plain, loop_fn hoisted)
 
 static void check_case(const struct ir_case *c)
 {
-        struct bpfaot_jit *plain_jit = NULL, *jit = NULL;
-        void *plain_f, *f;
+        struct ir_native_pair pair;
         unsigned versioned = 0;
 
-        if (ir_native_build(c->name, c->ir, NULL, NULL, "f", &plain_jit, &plain_f)) {
-                CHECKF(false, "%s does not build", c->name);
-                return;
-        }
-        if (ir_native_build(c->name, c->ir, hoist, &versioned, "f", &jit, &f)) {
-                CHECKF(false, "%s does not build once its checks are hoisted", c->name);
-                bpfaot_jit__free(plain_jit);
+        if (ir_native_build_pair(c->name, c->ir, hoist, &versioned, "f", &pair)) {
+                CHECKF(false, "%s does not build, as written or with its checks hoisted", c->name);
                 return;
         }
         CHECKF(versioned == c->versioned, "%s: %u loops copied unchecked, %u expected", c->name,
                versioned, c->versioned);
-        compare(c, (loop_fn)plain_f, (loop_fn)f);
-        bpfaot_jit__free(plain_jit);
-        bpfaot_jit__free(jit);
+        compare(c, (loop_fn)pair.plain, (loop_fn)pair.fn);
+        ir_native_pair_free(&pair);
 }
 
 int main(void)

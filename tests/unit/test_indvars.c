@@ -260,33 +260,26 @@ static void fill(uint8_t *buf)
 
 static void check_case(const struct ir_case *c)
 {
-        struct bpfaot_jit *plain_jit = NULL, *jit = NULL;
         static uint8_t want_buf[BUF_SIZE], got_buf[BUF_SIZE];
-        void *plain_f, *f;
+        struct ir_native_pair pair;
         int rescaled = -1;
         uint64_t want, got;
 
-        if (ir_native_build(c->name, c->ir, NULL, NULL, "f", &plain_jit, &plain_f)) {
-                CHECKF(false, "%s does not build", c->name);
-                return;
-        }
-        if (ir_native_build(c->name, c->ir, rescale, &rescaled, "f", &jit, &f)) {
-                CHECKF(false, "%s does not build once rescaled", c->name);
-                bpfaot_jit__free(plain_jit);
+        if (ir_native_build_pair(c->name, c->ir, rescale, &rescaled, "f", &pair)) {
+                CHECKF(false, "%s does not build, as written or rescaled", c->name);
                 return;
         }
         CHECKF(rescaled == c->rescaled, "%s: %d induction variables rescaled, %d expected", c->name,
                rescaled, c->rescaled);
         fill(want_buf);
         fill(got_buf);
-        want = ((loop_fn)plain_f)(want_buf);
-        got = ((loop_fn)f)(got_buf);
+        want = ((loop_fn)pair.plain)(want_buf);
+        got = ((loop_fn)pair.fn)(got_buf);
         CHECKF(got == want, "%s: f() = 0x%" PRIx64 " rescaled, 0x%" PRIx64 " as written", c->name,
                got, want);
         CHECKF(memcmp(got_buf, want_buf, BUF_SIZE) == 0, "%s: memory differs once rescaled",
                c->name);
-        bpfaot_jit__free(plain_jit);
-        bpfaot_jit__free(jit);
+        ir_native_pair_free(&pair);
 }
 
 int main(void)
