@@ -25,6 +25,7 @@
 // SCEV, its expander and loop cloning have no C API: with llvm_target.cpp
 // and jit_rtdyld.cpp, one of the uses of LLVM beyond it.
 #include "check_hoist.h"
+#include "sandbox_reserve.h"
 
 #include "bpfaot/objabi.h"
 
@@ -331,11 +332,11 @@ Value *all_pass(IRBuilder<> &b, SCEVExpander &exp, const range_check &rc, Value 
         return b.CreateSelect(first, b.CreateICmpULE(n, room), b.getFalse());
 }
 
-// The condition, in the preheader, under which every branch of `cands` passes.
-Value *all_branches_pass(IRBuilder<> &b, SCEVExpander &exp, const std::vector<candidate> &cands)
+// The condition, in the preheader, under which every branch of `cands` passes
+// for n + 1 iterations.
+Value *all_branches_pass(IRBuilder<> &b, SCEVExpander &exp, const std::vector<candidate> &cands,
+                         Value *n)
 {
-        Value *n =
-            exp.expandCodeFor(cands.front().max_backedges, b.getInt64Ty(), &*b.GetInsertPoint());
         Value *all = nullptr;
 
         for (const candidate &c : cands) {
@@ -351,10 +352,12 @@ Value *all_branches_pass(IRBuilder<> &b, SCEVExpander &exp, const std::vector<ca
 }
 
 // Loop `l` (in LCSSA form) gets a copy whose branches `cands` always pass,
-// run instead of it when `all` holds on entry.
-void version_loop(Function &f, DominatorTree &dt, LoopInfo &li, Loop *l, Value *all,
+// run instead of it when `all` holds on entry and the run has room for the
+// n + 1 iterations the copy may make (sandbox_reserve.cpp).
+void version_loop(Function &f, DominatorTree &dt, LoopInfo &li, Loop *l, Value *all, Value *n,
                   const std::vector<candidate> &cands)
 {
+
         BasicBlock *check = l->getLoopPreheader();
         BasicBlock *orig_ph = SplitBlock(check, check->getTerminator(), &dt, &li, nullptr,
                                          l->getHeader()->getName() + ".checked");
@@ -366,8 +369,11 @@ void version_loop(Function &f, DominatorTree &dt, LoopInfo &li, Loop *l, Value *
 
         remapInstructionsInBlocks(blocks, vmap);
         Instruction *term = check->getTerminator();
-        BranchInst::Create(fast->getLoopPreheader(), orig_ph, all, term);
+        BasicBlock *reserve = BasicBlock::Create(
+            f.getContext(), l->getHeader()->getName() + ".reserve", &f, fast->getLoopPreheader());
+        BranchInst::Create(reserve, orig_ph, all, term);
         term->eraseFromParent();
+        sandbox_reserve_branch(reserve, n, fast->getLoopPreheader(), orig_ph);
         // Exits are shared: their phis (LCSSA's among them) take the copy's values too.
         l->getUniqueExitBlocks(exits);
         for (BasicBlock *exit : exits)
@@ -385,6 +391,7 @@ void version_loop(Function &f, DominatorTree &dt, LoopInfo &li, Loop *l, Value *
                 cast<BranchInst>(vmap[c.branch])->setCondition(ConstantInt::getBool(ctx, c.passes));
                 c.branch->setMetadata(VERSIONED_MD, MDNode::get(ctx, {}));
         }
+        sandbox_reserve_loop(fast);
 }
 
 // Version the innermost loop that has proven checks; false when none has.
@@ -414,9 +421,11 @@ bool version_one(Function &f)
                 if (c.loop == best)
                         mine.push_back(std::move(c));
         IRBuilder<> b(best->getLoopPreheader()->getTerminator());
-        Value *all = all_branches_pass(b, exp, mine);
+        Value *n =
+            exp.expandCodeFor(mine.front().max_backedges, b.getInt64Ty(), &*b.GetInsertPoint());
+        Value *all = all_branches_pass(b, exp, mine, n);
         formLCSSARecursively(*best, dt, &li, &se);
-        version_loop(f, dt, li, best, all, mine);
+        version_loop(f, dt, li, best, all, n, mine);
         return true;
 }
 

@@ -13,17 +13,22 @@
  * It runs after optimisation, so that counting does not stop LLVM from
  * vectorising a loop: a vectorised loop counts once per vector step.
  * Counting the first entry of a header too over-counts by one per entry
- * into a loop, which a budget of this size does not notice.
+ * into a loop, which a budget of this size does not notice. A loop whose
+ * bound was tested on entry (sandbox_reserve.cpp) only decrements: its
+ * iterations had room, and the count, below 0 or above a batch, is settled
+ * exactly at the next batch or the return.
  *
  * A budget spent is reported at the eBPF instruction that heads the loop,
  * which the translator wrote into the loop's metadata (sandbox_loops_name).
  * Where optimisation lost it (IPSCCP drops it when it folds the branch),
  * the header's block, if still the translator's, names an instruction of
  * the loop. When a function's leftover count spends the budget on return,
- * the instruction is left unnamed unless the function has one loop.
+ * the instruction is left unnamed unless the function's loops are one
+ * eBPF loop (a loop and its copies).
  */
 #include "sandbox_loops.h"
 #include "llvm_compat.h"
+#include "sandbox_reserve.h"
 #include "translate.h"
 #include "bpfaot/objabi.h"
 
@@ -236,13 +241,12 @@ static LLVMValueRef budget_how(LLVMContextRef ctx, uint32_t head)
 
 static void count_header(LLVMBuilderRef b, const struct cfg *g, LLVMValueRef fn,
                          LLVMBasicBlockRef v, uint32_t head, LLVMValueRef counter,
-                         LLVMValueRef budget, LLVMTypeRef budget_ty)
+                         LLVMValueRef budget, LLVMTypeRef budget_ty, bool tested)
 {
         LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(fn));
         LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx);
         LLVMBasicBlockRef top = LLVMInsertBasicBlockInContext(ctx, v, "loop_count");
-        LLVMBasicBlockRef batch = LLVMAppendBasicBlockInContext(ctx, fn, "loop_batch");
-        LLVMBasicBlockRef fail = LLVMAppendBasicBlockInContext(ctx, fn, "loop_budget_spent");
+        LLVMBasicBlockRef batch, fail;
         LLVMValueRef term = LLVMGetBasicBlockTerminator(v), n, ok, args[2];
 
         for (size_t i = 0; i < g->n; i++) {
@@ -263,14 +267,24 @@ static void count_header(LLVMBuilderRef b, const struct cfg *g, LLVMValueRef fn,
         n = LLVMBuildSub(b, LLVMBuildLoad2(b, i64, counter, ""), LLVMConstInt(i64, 1, false),
                          "loops_left");
         LLVMBuildStore(b, n, counter);
-        /* A batch ends once in SANDBOX_LOOP_BATCH iterations: out of the loop's way. */
+        /* A loop whose iterations had room on entry (sandbox_reserve.cpp) needs no test. */
+        if (!tested) {
+                LLVMBuildBr(b, v);
+                return;
+        }
+        /*
+         * A batch ends once in SANDBOX_LOOP_BATCH iterations: out of the loop's way. The
+         * count may be below 0 where such loops nest in loops that test theirs.
+         */
+        batch = LLVMAppendBasicBlockInContext(ctx, fn, "loop_batch");
+        fail = LLVMAppendBasicBlockInContext(ctx, fn, "loop_budget_spent");
         compat_set_likely(
-            LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntEQ, n, LLVMConstInt(i64, 0, false), ""),
+            LLVMBuildCondBr(b, LLVMBuildICmp(b, LLVMIntSLE, n, LLVMConstInt(i64, 0, false), ""),
                             batch, v),
             1);
         LLVMPositionBuilderAtEnd(b, batch);
         LLVMBuildStore(b, LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false), counter);
-        args[0] = LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false);
+        args[0] = LLVMBuildSub(b, LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false), n, "loops");
         args[1] = budget_how(ctx, head);
         ok = LLVMBuildCall2(b, budget_ty, budget, args, 2, "");
         compat_set_likely(
@@ -300,26 +314,63 @@ static bool opens_run(LLVMValueRef fn)
         return false;
 }
 
+/* The function's count of iterations left before it asks the run, at its entry. */
+static LLVMValueRef make_counter(LLVMBuilderRef b, LLVMValueRef fn)
+{
+        LLVMTypeRef i64 = LLVMInt64TypeInContext(LLVMGetTypeContext(LLVMTypeOf(fn)));
+        LLVMValueRef counter;
+
+        LLVMPositionBuilderBefore(b, LLVMGetFirstInstruction(LLVMGetEntryBasicBlock(fn)));
+        counter = LLVMBuildAlloca(b, i64, "loops_left");
+        LLVMBuildStore(b, LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false), counter);
+        return counter;
+}
+
+/* Headers of loops whose iterations had room on entry (sandbox_reserve.cpp): no test. */
+static bool find_untested(const struct cfg *g, LLVMValueRef fn, bool *untested)
+{
+        LLVMBasicBlockRef *reserved = malloc((g->n ? g->n : 1) * sizeof(*reserved));
+        size_t cnt;
+
+        if (!reserved)
+                return false;
+        cnt = sandbox_reserved_headers(fn, reserved, g->n);
+        for (size_t i = 0; i < cnt; i++)
+                untested[index_of(g, reserved[i])] = true;
+        free(reserved);
+        return true;
+}
+
 static bool bound_fn(LLVMModuleRef mod, LLVMBuilderRef b, LLVMValueRef fn, bool *oom)
 {
         LLVMContextRef ctx = LLVMGetModuleContext(mod);
         LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx), budget_ty;
         unsigned loop_kind = LLVMGetMDKindIDInContext(ctx, LOOP_MD, strlen(LOOP_MD));
         struct cfg g = {0};
-        bool *header = NULL, any = false;
+        bool *header = NULL, *untested = NULL, any = false, entry;
         uint32_t *head = NULL, only = BPFAOT_SANDBOX_NO_INSN;
-        size_t named = 0;
-        LLVMValueRef counter, budget;
+        bool named = false, mixed = false;
+        LLVMValueRef counter = NULL, budget;
 
-        if (opens_run(fn))
+        /* The tests before loops first: they make blocks of their own. */
+        if (sandbox_reserve_used(fn)) {
+                counter = make_counter(b, fn);
+                any = sandbox_reserve_lower(fn, counter, SANDBOX_LOOP_BATCH);
+        }
+        /* An entry's loops are its callee's; reservations inlined into it still settle. */
+        if ((entry = opens_run(fn)) && !any)
                 return false;
         if (!cfg_init(&g, fn) || !(header = calloc(g.n ? g.n : 1, sizeof(*header))) ||
-            !(head = malloc((g.n ? g.n : 1) * sizeof(*head))) || !find_headers(&g, header)) {
+            !(untested = calloc(g.n ? g.n : 1, sizeof(*untested))) ||
+            !(head = malloc((g.n ? g.n : 1) * sizeof(*head))) || !find_headers(&g, header) ||
+            !find_untested(&g, fn, untested)) {
                 *oom = true;
                 goto out;
         }
-        for (size_t i = 0; i < g.n; i++)
+        for (size_t i = 0; i < g.n; i++) {
+                header[i] &= !entry;
                 any |= header[i];
+        }
         if (!any)
                 goto out;
         /* A header's name comes from the back edges entering it. */
@@ -333,28 +384,31 @@ static bool bound_fn(LLVMModuleRef mod, LLVMBuilderRef b, LLVMValueRef fn, bool 
                      k++) {
                         size_t v = index_of(&g, LLVMGetSuccessor(t, k));
 
-                        if (header[v] && head[v] == BPFAOT_SANDBOX_NO_INSN) {
+                        if (header[v] && head[v] == BPFAOT_SANDBOX_NO_INSN)
                                 head[v] = h;
-                                named++;
-                                only = h;
-                        }
                 }
         }
         for (size_t i = 0; i < g.n; i++)
-                if (header[i] && head[i] == BPFAOT_SANDBOX_NO_INSN &&
-                    (head[i] = block_insn(g.bb[i])) != BPFAOT_SANDBOX_NO_INSN) {
-                        named++;
-                        only = head[i];
-                }
-        if (named != 1)
+                if (header[i] && head[i] == BPFAOT_SANDBOX_NO_INSN)
+                        head[i] = block_insn(g.bb[i]);
+        /* One eBPF loop (a loop and its copies) names what the function spends on return. */
+        for (size_t i = 0; i < g.n; i++) {
+                if (!header[i])
+                        continue;
+                if (head[i] == BPFAOT_SANDBOX_NO_INSN || (named && head[i] != only))
+                        mixed = true;
+                only = head[i];
+                named = true;
+        }
+        if (mixed)
                 only = BPFAOT_SANDBOX_NO_INSN;
         budget = budget_fn(mod, &budget_ty);
-        LLVMPositionBuilderBefore(b, LLVMGetFirstInstruction(g.bb[0]));
-        counter = LLVMBuildAlloca(b, i64, "loops_left");
-        LLVMBuildStore(b, LLVMConstInt(i64, SANDBOX_LOOP_BATCH, false), counter);
+        if (!counter)
+                counter = make_counter(b, fn);
         for (size_t i = 0; i < g.n; i++)
                 if (header[i])
-                        count_header(b, &g, fn, g.bb[i], head[i], counter, budget, budget_ty);
+                        count_header(b, &g, fn, g.bb[i], head[i], counter, budget, budget_ty,
+                                     !untested[i]);
         /* What is left is the run's when the function returns (a failure is seen by the caller). */
         for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb;
              bb = LLVMGetNextBasicBlock(bb)) {
@@ -371,6 +425,7 @@ static bool bound_fn(LLVMModuleRef mod, LLVMBuilderRef b, LLVMValueRef fn, bool 
         }
 out:
         free(head);
+        free(untested);
         free(header);
         cfg_free(&g);
         return any;

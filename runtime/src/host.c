@@ -41,6 +41,7 @@ static const struct {
     {BPFAOT_SANDBOX_CHECK_SYMBOL, (void *)bpfaot_rt_sandbox_check},
     {BPFAOT_SANDBOX_LOCATE_SYMBOL, (void *)bpfaot_rt_sandbox_locate},
     {BPFAOT_SANDBOX_BUDGET_SYMBOL, (void *)bpfaot_rt_sandbox_budget},
+    {BPFAOT_SANDBOX_RESERVE_SYMBOL, (void *)bpfaot_rt_sandbox_reserve},
     /* Code generators call these for copies and fills of their own. */
     {"memset", (void *)memset},
     {"memcpy", (void *)memcpy},

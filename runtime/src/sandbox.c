@@ -155,12 +155,35 @@ uint64_t bpfaot_rt_sandbox_budget(uint64_t loops, uint64_t how)
                 return 1;
         if (run->failed)
                 return 0;
+        if ((int64_t)loops < 0) {
+                uint64_t back = -loops;
+
+                run->loops -= back < run->loops ? back : run->loops;
+                return 1;
+        }
         run->loops += loops;
         if (run->loops <= run->max_loops && run->loops >= loops)
                 return 1;
         fail(run, 0, run->max_loops, BPFAOT_SANDBOX_HOW(how_insn(how), BPFAOT_SANDBOX_BUDGET, 0, 0),
              NULL);
         return 0;
+}
+
+uint64_t bpfaot_rt_sandbox_reserve(uint64_t loops, uint64_t batch)
+{
+        struct bpfaot_sandbox_run *run = current;
+
+        if (!run)
+                return 1;
+        /* Taken but unused, they come back as a negative count: keep that far from 2^63. */
+        if (run->failed || loops >= BPFAOT_SANDBOX_MAX_RESERVE ||
+            batch >= BPFAOT_SANDBOX_MAX_RESERVE)
+                return 0;
+        loops += batch + 1;
+        if (run->loops > run->max_loops || loops > run->max_loops - run->loops)
+                return 0;
+        run->loops += loops;
+        return 1;
 }
 
 void bpfaot_rt_sandbox_pop(struct bpfaot_sandbox_run *run)

@@ -807,4 +807,32 @@ case_sandbox_hoisted() {
                 both_engines scan.bin c.bin "out-of-bounds load of 1 bytes at 0x[0-9a-f]+" 6 \
                         "a scan of $n bytes of a 64-byte context"
         done
+        # The copy tests the loop budget once, on entry, for the iterations it may make:
+        # only the checked loop tests it at each iteration (one batch block, two counts).
+        expect_eq "$(grep -c '^loop_batch' scan.ll)" 1 "only the checked scan loop tests the budget"
+        expect_eq "$(grep -c '^loop_count' scan.ll)" 2 "both scan loops count their iterations"
+        expect_grep "call i64 @bpfaot_rt_sandbox_reserve" scan.ll \
+                "a copy too long for the function's count asks the run"
+        # 5000 bytes: more than the function's own count (4096), so the run is asked.
+        sandbox_ctx c.bin 5000
+        head -c 5000 /dev/zero | tr '\0' '\2' >>c.bin
+        engines_agree 10005000 "a scan longer than a batch of the budget" scan.bin c.bin
+        # The run has no room for 5001 iterations and a batch: the checked loop runs, counting.
+        x "$BPF_AOT" run --sandbox --max-loops 6000 scan.bin c.bin
+        expect_rc 0 "a scan that fits the budget only when counted one by one"
+        expect_stdout 10005000 "a scan that fits the budget only when counted one by one"
+        x "$BPF_AOT" run --sandbox --max-loops 4000 scan.bin c.bin
+        expect_rc 1 "a scan longer than the budget"
+        expect_err_line '^bpf-aot: scan\.bin: scan: insn 3: jge %r3, %r2, \+7: exceeded the limit of 4000 loop iterations$' \
+                "a scan longer than the budget fails at its head"
+        # 65 iterations in the copy, counted exactly: within 100, past 50 (told on return,
+        # named: the function's loops are one eBPF loop).
+        scan_ctx 64
+        x "$BPF_AOT" run --sandbox --max-loops 100 scan.bin c.bin
+        expect_rc 0 "a scan of 65 iterations within a budget of 100"
+        expect_stdout 128064 "a scan of 65 iterations within a budget of 100"
+        x "$BPF_AOT" run --sandbox --max-loops 50 scan.bin c.bin
+        expect_rc 1 "a scan of 65 iterations past a budget of 50"
+        expect_err_line '^bpf-aot: scan\.bin: scan: insn 3: jge %r3, %r2, \+7: exceeded the limit of 50 loop iterations$' \
+                "a scan of 65 iterations past a budget of 50"
 }

@@ -205,8 +205,34 @@ int main(void)
         CHECK_EQ(bpfaot_rt_sandbox_budget(11, UNNAMED_LOOP), 0);
         bpfaot_rt_sandbox_leave(&run);
         CHECK(bpfaot_sandbox_fault(&f) && f.insn == BPFAOT_SANDBOX_NO_INSN);
+        /*
+         * A loop that knows its bound takes n + 1 iterations and a batch at once, or none
+         * (the run goes on); iterations taken and not run come back as a negative count.
+         */
+        enter(&run, ctx, sizeof(ctx), NULL, 0, NULL, 0, 1000);
+        CHECK_EQ(bpfaot_rt_sandbox_reserve(99, 400), 1);
+        CHECK_EQ(run.loops, 500);
+        CHECK_EQ(bpfaot_rt_sandbox_reserve(499, 0), 1); /* exactly the budget */
+        CHECK_EQ(run.loops, 1000);
+        CHECK_EQ(bpfaot_rt_sandbox_reserve(0, 0), 0);
+        CHECK(!run.failed);
+        CHECK_EQ(bpfaot_rt_sandbox_budget((uint64_t)-300, UNNAMED_LOOP), 1);
+        CHECK_EQ(run.loops, 700);
+        CHECK_EQ(bpfaot_rt_sandbox_reserve(300, 0), 0); /* one too many */
+        CHECK_EQ(bpfaot_rt_sandbox_reserve(UINT64_MAX, 0), 0);
+        CHECK_EQ(bpfaot_rt_sandbox_reserve(0, UINT64_MAX), 0);
+        CHECK_EQ(bpfaot_rt_sandbox_reserve(BPFAOT_SANDBOX_MAX_RESERVE, 0), 0);
+        CHECK_EQ(run.loops, 700);
+        CHECK_EQ(bpfaot_rt_sandbox_budget((uint64_t)-5000, UNNAMED_LOOP), 1); /* not below 0 */
+        CHECK_EQ(run.loops, 0);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(1000, UNNAMED_LOOP), 1);
+        CHECK_EQ(bpfaot_rt_sandbox_budget(INT64_MAX, UNNAMED_LOOP), 0);
+        CHECK_EQ(bpfaot_rt_sandbox_reserve(0, 0), 0); /* nor once the run failed */
+        bpfaot_rt_sandbox_leave(&run);
+        CHECK(bpfaot_sandbox_fault(&f) && f.kind == BPFAOT_SANDBOX_BUDGET);
         /* Outside any run, iterations are not counted (code that is not sandboxed). */
         CHECK_EQ(bpfaot_rt_sandbox_budget(UINT64_MAX, UNNAMED_LOOP), 1);
+        CHECK_EQ(bpfaot_rt_sandbox_reserve(UINT64_MAX, 0), 1);
         /* A new run forgets the last fault; clear forgets it too. */
         enter(&run, ctx, sizeof(ctx), NULL, 0, NULL, 0, 10);
         CHECK(!bpfaot_sandbox_fault(NULL));

@@ -10,7 +10,8 @@
  * BUF_SIZE bytes, all 1 but for a 0 the driver may place; %n bounds the
  * loop and %lim is what the checks compare with. A check's slow path calls
  * the runtime's check (defined here, refusing) and returns the address with
- * the top bit set. Typed-pointer syntax, which LLVM 14 needs and later
+ * the top bit set. The loop budget's calls (the pass's copies test it
+ * before they start) find a run without limit. Typed-pointer syntax, which LLVM 14 needs and later
  * versions read too.
  */
 #include "test_util.h"
@@ -18,6 +19,7 @@
 #include "check_hoist.h"
 #include "ir_native.h"
 #include "llvm_compat.h"
+#include "sandbox_loops.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -43,6 +45,12 @@ struct ir_case {
         "define i64 @" BPFAOT_SANDBOX_CHECK_SYMBOL                                                 \
         "(i8* %run, i64 %a, i64 %s, i64 %h) noinline {\n"                                          \
         "  ret i64 0\n"                                                                            \
+        "}\n"                                                                                      \
+        "define i64 @" BPFAOT_SANDBOX_BUDGET_SYMBOL "(i64 %n, i64 %h) noinline {\n"                \
+        "  ret i64 1\n"                                                                            \
+        "}\n"                                                                                      \
+        "define i64 @" BPFAOT_SANDBOX_RESERVE_SYMBOL "(i64 %n, i64 %b) noinline {\n"               \
+        "  ret i64 1\n"                                                                            \
         "}\n"
 #define WEIGHTS                                                                                    \
         "!0 = !{!\"branch_weights\", i32 1048576, i32 1}\n"                                        \
@@ -374,11 +382,15 @@ static const struct ir_case *const cases[] = {
     &nested,     &check_bounds_loop, &or_form,        &equality, &data_branch,
 };
 
+/* The pass, and the loop budget that turns its tests before loops into code (sandbox_loops.c). */
 static int hoist(LLVMModuleRef mod, LLVMTargetMachineRef tm, void *arg)
 {
+        bool oom;
+
         (void)tm;
         *(unsigned *)arg = check_hoist(mod);
-        return 0;
+        sandbox_bound_loops(mod, &oom);
+        return oom ? -1 : 0;
 }
 
 /* Room before the buffer, for a copy that would read below it (4 bytes). */

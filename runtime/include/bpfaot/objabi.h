@@ -117,20 +117,27 @@ extern "C" {
  *                  uint64_t how)
  *   void locate(struct bpfaot_sandbox_run *run, uint64_t how)
  *   uint64_t budget(uint64_t loops, uint64_t how)
+ *   uint64_t reserve(uint64_t loops, uint64_t batch)
  */
-#define BPFAOT_SANDBOX_ENTER_SYMBOL  "bpfaot_rt_sandbox_enter"
-#define BPFAOT_SANDBOX_LEAVE_SYMBOL  "bpfaot_rt_sandbox_leave"
-#define BPFAOT_SANDBOX_PUSH_SYMBOL   "bpfaot_rt_sandbox_push"
-#define BPFAOT_SANDBOX_POP_SYMBOL    "bpfaot_rt_sandbox_pop"
-#define BPFAOT_SANDBOX_CHECK_SYMBOL  "bpfaot_rt_sandbox_check"
-#define BPFAOT_SANDBOX_LOCATE_SYMBOL "bpfaot_rt_sandbox_locate"
-#define BPFAOT_SANDBOX_BUDGET_SYMBOL "bpfaot_rt_sandbox_budget"
+#define BPFAOT_SANDBOX_ENTER_SYMBOL   "bpfaot_rt_sandbox_enter"
+#define BPFAOT_SANDBOX_LEAVE_SYMBOL   "bpfaot_rt_sandbox_leave"
+#define BPFAOT_SANDBOX_PUSH_SYMBOL    "bpfaot_rt_sandbox_push"
+#define BPFAOT_SANDBOX_POP_SYMBOL     "bpfaot_rt_sandbox_pop"
+#define BPFAOT_SANDBOX_CHECK_SYMBOL   "bpfaot_rt_sandbox_check"
+#define BPFAOT_SANDBOX_LOCATE_SYMBOL  "bpfaot_rt_sandbox_locate"
+#define BPFAOT_SANDBOX_BUDGET_SYMBOL  "bpfaot_rt_sandbox_budget"
+#define BPFAOT_SANDBOX_RESERVE_SYMBOL "bpfaot_rt_sandbox_reserve"
 /*
  * Loop iterations a sandboxed run may make (backward jumps taken, and calls
  * of callbacks, counted together) unless built with another budget: about a
  * second of work, as the interpreter's default instruction budget.
  */
 #define BPFAOT_SANDBOX_DEFAULT_MAX_LOOPS 100000000ull
+/*
+ * Iterations a loop may take at once (reserve), days of work: what a
+ * function holds of the budget stays far from overflowing its count.
+ */
+#define BPFAOT_SANDBOX_MAX_RESERVE (1ull << 48)
 
 /* ---- Descriptors ---- */
 

@@ -82,9 +82,17 @@ void bpfaot_rt_sandbox_locate(struct bpfaot_sandbox_run *run, uint64_t how);
  * the run failed, at the instruction `how` names (the loop's head; when it
  * is BPFAOT_SANDBOX_NO_INSN, bpfaot_rt_sandbox_locate may name the call
  * that ran the loop's callbacks). A tail call's run counts into its
- * caller's.
+ * caller's. `loops` is signed: below 0, iterations taken by
+ * bpfaot_rt_sandbox_reserve and not run are given back (1).
  */
 uint64_t bpfaot_rt_sandbox_budget(uint64_t loops, uint64_t how);
+/*
+ * Takes `loops` + 1 iterations of the run's budget at once, for a loop that
+ * knows its bound, and `batch` more for the calling function's own count
+ * (1), or none when they would exceed it (0: the run goes on, and the loop
+ * counts its iterations one by one). Outside any run, 1.
+ */
+uint64_t bpfaot_rt_sandbox_reserve(uint64_t loops, uint64_t batch);
 
 #ifdef __cplusplus
 }
