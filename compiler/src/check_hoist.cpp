@@ -351,12 +351,39 @@ Value *all_branches_pass(IRBuilder<> &b, SCEVExpander &exp, const std::vector<ca
         return all;
 }
 
-// Loop `l` (in LCSSA form) gets a copy whose branches `cands` always pass,
-// run instead of it when `all` holds on entry and the run has room for the
-// n + 1 iterations the copy may make (sandbox_reserve.cpp).
-void version_loop(Function &f, DominatorTree &dt, LoopInfo &li, Loop *l, Value *all, Value *n,
-                  const std::vector<candidate> &cands)
+// A phi of `l`'s header that tells its iterations (sandbox_reserve_loop): an
+// induction variable of the least step, *step.
+PHINode *iteration_phi(ScalarEvolution &se, Loop *l, int64_t *step)
 {
+        PHINode *best = nullptr;
+
+        for (PHINode &phi : l->getHeader()->phis()) {
+                if (!phi.getType()->isIntegerTy(64))
+                        continue;
+                const auto *ar = dyn_cast<SCEVAddRecExpr>(se.getSCEV(&phi));
+                const auto *c = ar && ar->getLoop() == l && ar->isAffine()
+                                    ? dyn_cast<SCEVConstant>(ar->getStepRecurrence(se))
+                                    : nullptr;
+                int64_t s = c ? c->getAPInt().getSExtValue() : 0;
+                if (sandbox_reserve_step_ok(s) &&
+                    (!best || (s < 0 ? -s : s) < (*step < 0 ? -*step : *step))) {
+                        best = &phi;
+                        *step = s;
+                }
+        }
+        return best;
+}
+
+// Loop `l` (in LCSSA form) gets a copy whose branches `cands` always pass,
+// run instead of it when `all` holds on entry and, where an induction
+// variable tells the copy's iterations, the loop budget has room for the
+// n + 1 it may make (sandbox_reserve.cpp); a copy told by none counts its
+// iterations as any loop does.
+void version_loop(Function &f, DominatorTree &dt, LoopInfo &li, ScalarEvolution &se, Loop *l,
+                  Value *all, Value *n, const std::vector<candidate> &cands)
+{
+        int64_t step = 0;
+        PHINode *iv = iteration_phi(se, l, &step);
 
         BasicBlock *check = l->getLoopPreheader();
         BasicBlock *orig_ph = SplitBlock(check, check->getTerminator(), &dt, &li, nullptr,
@@ -369,11 +396,17 @@ void version_loop(Function &f, DominatorTree &dt, LoopInfo &li, Loop *l, Value *
 
         remapInstructionsInBlocks(blocks, vmap);
         Instruction *term = check->getTerminator();
-        BasicBlock *reserve = BasicBlock::Create(
-            f.getContext(), l->getHeader()->getName() + ".reserve", &f, fast->getLoopPreheader());
-        BranchInst::Create(reserve, orig_ph, all, term);
+        if (iv) {
+                // The copy tests the loop budget once, for all its iterations.
+                BasicBlock *reserve =
+                    BasicBlock::Create(f.getContext(), l->getHeader()->getName() + ".reserve", &f,
+                                       fast->getLoopPreheader());
+                BranchInst::Create(reserve, orig_ph, all, term);
+                sandbox_reserve_branch(reserve, n, fast->getLoopPreheader(), orig_ph);
+        } else {
+                BranchInst::Create(fast->getLoopPreheader(), orig_ph, all, term);
+        }
         term->eraseFromParent();
-        sandbox_reserve_branch(reserve, n, fast->getLoopPreheader(), orig_ph);
         // Exits are shared: their phis (LCSSA's among them) take the copy's values too.
         l->getUniqueExitBlocks(exits);
         for (BasicBlock *exit : exits)
@@ -391,7 +424,8 @@ void version_loop(Function &f, DominatorTree &dt, LoopInfo &li, Loop *l, Value *
                 cast<BranchInst>(vmap[c.branch])->setCondition(ConstantInt::getBool(ctx, c.passes));
                 c.branch->setMetadata(VERSIONED_MD, MDNode::get(ctx, {}));
         }
-        sandbox_reserve_loop(fast);
+        if (iv)
+                sandbox_reserve_loop(fast, cast<PHINode>(vmap[iv]), step);
 }
 
 // Version the innermost loop that has proven checks; false when none has.
@@ -425,7 +459,7 @@ bool version_one(Function &f)
             exp.expandCodeFor(mine.front().max_backedges, b.getInt64Ty(), &*b.GetInsertPoint());
         Value *all = all_branches_pass(b, exp, mine, n);
         formLCSSARecursively(*best, dt, &li, &se);
-        version_loop(f, dt, li, best, all, n, mine);
+        version_loop(f, dt, li, se, best, all, n, mine);
         return true;
 }
 

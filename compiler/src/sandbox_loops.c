@@ -14,9 +14,9 @@
  * vectorising a loop: a vectorised loop counts once per vector step.
  * Counting the first entry of a header too over-counts by one per entry
  * into a loop, which a budget of this size does not notice. A loop whose
- * bound was tested on entry (sandbox_reserve.cpp) only decrements: its
- * iterations had room, and the count, below 0 or above a batch, is settled
- * exactly at the next batch or the return.
+ * bound was tested on entry counts its iterations when it leaves
+ * (sandbox_reserve.cpp); the count, below 0 or above a batch, goes to the
+ * run exactly at the next batch or the return.
  *
  * A budget spent is reported at the eBPF instruction that heads the loop,
  * which the translator wrote into the loop's metadata (sandbox_loops_name).
@@ -241,7 +241,7 @@ static LLVMValueRef budget_how(LLVMContextRef ctx, uint32_t head)
 
 static void count_header(LLVMBuilderRef b, const struct cfg *g, LLVMValueRef fn,
                          LLVMBasicBlockRef v, uint32_t head, LLVMValueRef counter,
-                         LLVMValueRef budget, LLVMTypeRef budget_ty, bool tested)
+                         LLVMValueRef budget, LLVMTypeRef budget_ty)
 {
         LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(fn));
         LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx);
@@ -267,14 +267,9 @@ static void count_header(LLVMBuilderRef b, const struct cfg *g, LLVMValueRef fn,
         n = LLVMBuildSub(b, LLVMBuildLoad2(b, i64, counter, ""), LLVMConstInt(i64, 1, false),
                          "loops_left");
         LLVMBuildStore(b, n, counter);
-        /* A loop whose iterations had room on entry (sandbox_reserve.cpp) needs no test. */
-        if (!tested) {
-                LLVMBuildBr(b, v);
-                return;
-        }
         /*
          * A batch ends once in SANDBOX_LOOP_BATCH iterations: out of the loop's way. The
-         * count may be below 0 where such loops nest in loops that test theirs.
+         * count may be below 0 where loops that count on leaving (sandbox_reserve.cpp) took more.
          */
         batch = LLVMAppendBasicBlockInContext(ctx, fn, "loop_batch");
         fail = LLVMAppendBasicBlockInContext(ctx, fn, "loop_budget_spent");
@@ -326,8 +321,8 @@ static LLVMValueRef make_counter(LLVMBuilderRef b, LLVMValueRef fn)
         return counter;
 }
 
-/* Headers of loops whose iterations had room on entry (sandbox_reserve.cpp): no test. */
-static bool find_untested(const struct cfg *g, LLVMValueRef fn, bool *untested)
+/* Headers of loops that count their iterations on leaving (sandbox_reserve.cpp) count none. */
+static bool skip_reserved(const struct cfg *g, LLVMValueRef fn, bool *header)
 {
         LLVMBasicBlockRef *reserved = malloc((g->n ? g->n : 1) * sizeof(*reserved));
         size_t cnt;
@@ -336,7 +331,7 @@ static bool find_untested(const struct cfg *g, LLVMValueRef fn, bool *untested)
                 return false;
         cnt = sandbox_reserved_headers(fn, reserved, g->n);
         for (size_t i = 0; i < cnt; i++)
-                untested[index_of(g, reserved[i])] = true;
+                header[index_of(g, reserved[i])] = false;
         free(reserved);
         return true;
 }
@@ -347,12 +342,12 @@ static bool bound_fn(LLVMModuleRef mod, LLVMBuilderRef b, LLVMValueRef fn, bool 
         LLVMTypeRef i64 = LLVMInt64TypeInContext(ctx), budget_ty;
         unsigned loop_kind = LLVMGetMDKindIDInContext(ctx, LOOP_MD, strlen(LOOP_MD));
         struct cfg g = {0};
-        bool *header = NULL, *untested = NULL, any = false, entry;
+        bool *header = NULL, any = false, entry;
         uint32_t *head = NULL, only = BPFAOT_SANDBOX_NO_INSN;
         bool named = false, mixed = false;
         LLVMValueRef counter = NULL, budget;
 
-        /* The tests before loops first: they make blocks of their own. */
+        /* Loops that count on leaving first: their tests make blocks of their own. */
         if (sandbox_reserve_used(fn)) {
                 counter = make_counter(b, fn);
                 any = sandbox_reserve_lower(fn, counter, SANDBOX_LOOP_BATCH);
@@ -361,9 +356,8 @@ static bool bound_fn(LLVMModuleRef mod, LLVMBuilderRef b, LLVMValueRef fn, bool 
         if ((entry = opens_run(fn)) && !any)
                 return false;
         if (!cfg_init(&g, fn) || !(header = calloc(g.n ? g.n : 1, sizeof(*header))) ||
-            !(untested = calloc(g.n ? g.n : 1, sizeof(*untested))) ||
             !(head = malloc((g.n ? g.n : 1) * sizeof(*head))) || !find_headers(&g, header) ||
-            !find_untested(&g, fn, untested)) {
+            !skip_reserved(&g, fn, header)) {
                 *oom = true;
                 goto out;
         }
@@ -407,8 +401,7 @@ static bool bound_fn(LLVMModuleRef mod, LLVMBuilderRef b, LLVMValueRef fn, bool 
                 counter = make_counter(b, fn);
         for (size_t i = 0; i < g.n; i++)
                 if (header[i])
-                        count_header(b, &g, fn, g.bb[i], head[i], counter, budget, budget_ty,
-                                     !untested[i]);
+                        count_header(b, &g, fn, g.bb[i], head[i], counter, budget, budget_ty);
         /* What is left is the run's when the function returns (a failure is seen by the caller). */
         for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb;
              bb = LLVMGetNextBasicBlock(bb)) {
@@ -425,7 +418,6 @@ static bool bound_fn(LLVMModuleRef mod, LLVMBuilderRef b, LLVMValueRef fn, bool 
         }
 out:
         free(head);
-        free(untested);
         free(header);
         cfg_free(&g);
         return any;

@@ -7,24 +7,28 @@
 // decrement of the function's count of iterations left and a branch to tell
 // the run when it runs out, a call in the loop that costs it registers. A
 // loop copy check_hoist.cpp made has a bound n on its back edges, known
-// before it starts, and needs no such branch if it may take n + 1
-// iterations when it enters:
-//  - when n + 1 < left, the function's count has room for them;
-//  - otherwise the run is asked for n + 1 and a batch more at once, which go
-//    to the count; when the run has no room for them, the checked loop runs
-//    instead, counting and failing as any loop does.
-// The copy then only decrements the count. It stays exact: the function
-// tells the run BATCH - left when its count runs out and when it returns,
-// whatever left has become.
+// before it starts, and counts nothing while it runs:
+//  - on entry, when n + 1 < left, the function's count has room for its
+//    iterations; otherwise the run is asked for n + 1 and a batch more at
+//    once, which go to the count; when the run has no room for them, the
+//    checked loop runs instead, counting and failing as any loop does;
+//  - at each exit, the k + 1 iterations it made come off the count, k told by
+//    an induction variable it has anyway: k = (iv - start) / step.
+// The count stays exact: the function tells the run BATCH - left when its
+// count runs out and when it returns, whatever left has become. Where such
+// loops nest, the count may go below 0 inside, which the next counted loop
+// or the return hands on: the run learns of it late, by no more than the
+// bounds of the copies running.
 //
-// Until the loop budget is placed after optimisation, the test on entry is a
-// call of a declaration only the compiler knows (ENTER_MARKER), which
-// touches no memory the program sees. Optimisation may unroll, vectorise or
-// duplicate the loop: every copy is entered through it, and keeps the loop ID
-// that marks it (RESERVED_MD). sandbox_loops.c then lowers the call against
-// the function's count, and counts a marked loop without the branch only if
-// LLVM still sees a bound on its back edges, so that no loop that might not
-// end goes untold.
+// Until the loop budget is placed after optimisation, entering and leaving
+// are calls of two declarations only the compiler knows (ENTER_MARKER,
+// LEAVE_MARKER), which touch no memory the program sees. Optimisation may
+// unroll, vectorise or duplicate the loop: every copy is entered through the
+// test and left through the count, and keeps the loop ID that marks it
+// (RESERVED_MD). sandbox_loops.c then lowers the calls against the
+// function's count, and leaves a marked loop's header uncounted only if LLVM
+// still sees a bound on its back edges, so that no loop that might not end
+// goes uncounted.
 #include "sandbox_reserve.h"
 
 #include "bpfaot/objabi.h"
@@ -59,19 +63,26 @@ namespace
 
 // i1 (i64 n): may a loop of at most n + 1 iterations enter?
 constexpr const char *ENTER_MARKER = "bpfaot.loop.enter";
+// void (i64 iv, i64 start, i64 step): the loop leaves after iteration
+// k = (iv - start) / step. Kept apart until lowered, so that LLVM's strength
+// reduction does not make an induction variable of the count.
+constexpr const char *LEAVE_MARKER = "bpfaot.loop.leave";
 // The loop ID property of a loop entered through ENTER_MARKER.
 constexpr const char *RESERVED_MD = "bpfaot.loop.reserved";
+// A step that tells iterations by a shift: k * step for the k a loop may
+// reach (fewer than BPFAOT_SANDBOX_MAX_RESERVE, no more enter) stays below 2^63.
+constexpr uint64_t MAX_STEP = uint64_t(1) << 15;
+static_assert(BPFAOT_SANDBOX_MAX_RESERVE <= (uint64_t(1) << 63) / MAX_STEP, "k * step < 2^63");
 
-// ENTER_MARKER's declaration: it has effects (it may not be removed or merged
+// A marker's declaration: it has effects (it may not be removed or merged
 // with another), but on no memory the program can reach.
-Function *enter_marker(Module *m)
+Function *marker(Module *m, const char *name, Type *ret, unsigned params)
 {
-        if (Function *f = m->getFunction(ENTER_MARKER))
+        if (Function *f = m->getFunction(name))
                 return f;
-        LLVMContext &ctx = m->getContext();
-        Function *f = Function::Create(
-            FunctionType::get(Type::getInt1Ty(ctx), {Type::getInt64Ty(ctx)}, false),
-            GlobalValue::ExternalLinkage, ENTER_MARKER, m);
+        SmallVector<Type *, 3> i64s(params, Type::getInt64Ty(m->getContext()));
+        Function *f = Function::Create(FunctionType::get(ret, i64s, false),
+                                       GlobalValue::ExternalLinkage, name, m);
         f->setOnlyAccessesInaccessibleMemory();
         f->setDoesNotThrow();
         f->setWillReturn();
@@ -111,14 +122,53 @@ std::vector<CallInst *> calls_of(Function &f, const char *name)
 void sandbox_reserve_branch(BasicBlock *bb, Value *n, BasicBlock *yes, BasicBlock *no)
 {
         IRBuilder<> b(bb);
-        Value *ok = b.CreateCall(enter_marker(bb->getModule()), {n});
+        Value *ok = b.CreateCall(marker(bb->getModule(), ENTER_MARKER, b.getInt1Ty(), 1), {n});
 
         b.CreateCondBr(ok, yes, no);
 }
 
-void sandbox_reserve_loop(Loop *l)
+static unsigned log2_of(int64_t step)
+{
+        unsigned shift = 0;
+
+        for (uint64_t mag = step < 0 ? -(uint64_t)step : (uint64_t)step; mag > 1; mag >>= 1)
+                shift++;
+        return shift;
+}
+
+bool sandbox_reserve_step_ok(int64_t step)
+{
+        uint64_t mag = step < 0 ? -(uint64_t)step : (uint64_t)step;
+
+        return mag && mag <= MAX_STEP && (mag & (mag - 1)) == 0;
+}
+
+void sandbox_reserve_loop(Loop *l, PHINode *iv, int64_t step)
 {
         LLVMContext &ctx = l->getHeader()->getContext();
+        Function *f = l->getHeader()->getParent();
+        Function *leave = marker(f->getParent(), LEAVE_MARKER, Type::getVoidTy(ctx), 3);
+        Value *start = iv->getIncomingValueForBlock(l->getLoopPreheader());
+
+        // Every way out gets a block of its own that says where the loop leaves
+        // (each edge, even two of one branch to one block, a phi entry each).
+        std::vector<BasicBlock *> blocks(l->block_begin(), l->block_end());
+        for (BasicBlock *from : blocks) {
+                Instruction *term = from->getTerminator();
+                for (unsigned i = 0, cnt = term->getNumSuccessors(); i < cnt; i++) {
+                        BasicBlock *to = term->getSuccessor(i);
+                        if (l->contains(to))
+                                continue;
+                        BasicBlock *out = BasicBlock::Create(ctx, to->getName() + ".left", f, to);
+                        IRBuilder<> b(out);
+                        b.CreateCall(leave, {iv, start, b.getInt64((uint64_t)step)});
+                        b.CreateBr(to);
+                        term->setSuccessor(i, out);
+                        for (PHINode &phi : to->phis())
+                                phi.setIncomingBlock(
+                                    static_cast<unsigned>(phi.getBasicBlockIndex(from)), out);
+                }
+        }
         // The loop's ID (a copy shares its original's) with RESERVED_MD added.
         SmallVector<Metadata *, 4> ops = {nullptr};
         if (MDNode *old = l->getLoopID())
@@ -134,11 +184,32 @@ extern "C" bool sandbox_reserve_used(LLVMValueRef fn)
 {
         Function &f = *unwrap<Function>(fn);
 
-        return !calls_of(f, ENTER_MARKER).empty();
+        return !calls_of(f, ENTER_MARKER).empty() || !calls_of(f, LEAVE_MARKER).empty();
 }
 
 namespace
 {
+
+// At a loop's exit: its k + 1 iterations come off the function's count.
+void lower_leave(CallInst *call, Value *counter)
+{
+        IRBuilder<> b(call);
+        auto *c = dyn_cast<ConstantInt>(call->getArgOperand(2));
+        int64_t step = c ? c->getSExtValue() : 0;
+
+        if (sandbox_reserve_step_ok(step)) { // sandbox_reserve_loop makes no other
+                // k = (iv - start) / step, exactly (MAX_STEP). The freeze keeps strength
+                // reduction from carrying the count through the loop as an induction
+                // variable of its own.
+                Value *iv = b.CreateFreeze(call->getArgOperand(0));
+                Value *start = call->getArgOperand(1);
+                Value *k = step > 0 ? b.CreateSub(iv, start) : b.CreateSub(start, iv);
+                k = b.CreateLShr(k, log2_of(step), "iter", true);
+                Value *left = b.CreateLoad(b.getInt64Ty(), counter);
+                b.CreateStore(b.CreateSub(b.CreateSub(left, k), b.getInt64(1)), counter);
+        }
+        call->eraseFromParent();
+}
 
 // Before a loop: does it enter (see the top of this file)? The marker's
 // branch (it has one, unless LLVM made something else of it) becomes
@@ -205,9 +276,14 @@ extern "C" bool sandbox_reserve_lower(LLVMValueRef fn, LLVMValueRef counter_ref,
         LLVMContext &ctx = f.getContext();
         Type *i64 = Type::getInt64Ty(ctx);
         std::vector<CallInst *> enters = calls_of(f, ENTER_MARKER);
+        std::vector<CallInst *> leaves = calls_of(f, LEAVE_MARKER);
 
+        for (CallInst *call : leaves)
+                lower_leave(call, counter);
+        if (Function *marker = m->getFunction(LEAVE_MARKER); marker && marker->use_empty())
+                marker->eraseFromParent();
         if (enters.empty())
-                return false;
+                return !leaves.empty();
         FunctionCallee ask = m->getOrInsertFunction(BPFAOT_SANDBOX_RESERVE_SYMBOL,
                                                     FunctionType::get(i64, {i64, i64}, false));
         for (CallInst *call : enters)

@@ -807,10 +807,10 @@ case_sandbox_hoisted() {
                 both_engines scan.bin c.bin "out-of-bounds load of 1 bytes at 0x[0-9a-f]+" 6 \
                         "a scan of $n bytes of a 64-byte context"
         done
-        # The copy tests the loop budget once, on entry, for the iterations it may make:
-        # only the checked loop tests it at each iteration (one batch block, two counts).
+        # The copy tests the loop budget once, on entry, for the iterations it may make, and
+        # counts them on leaving: only the checked loop counts and tests at each iteration.
         expect_eq "$(grep -c '^loop_batch' scan.ll)" 1 "only the checked scan loop tests the budget"
-        expect_eq "$(grep -c '^loop_count' scan.ll)" 2 "both scan loops count their iterations"
+        expect_eq "$(grep -c '^loop_count' scan.ll)" 1 "only the checked scan loop counts at its head"
         expect_grep "call i64 @bpfaot_rt_sandbox_reserve" scan.ll \
                 "a copy too long for the function's count asks the run"
         # 5000 bytes: more than the function's own count (4096), so the run is asked.
