@@ -69,10 +69,12 @@ constexpr const char *ENTER_MARKER = "bpfaot.loop.enter";
 constexpr const char *LEAVE_MARKER = "bpfaot.loop.leave";
 // The loop ID property of a loop entered through ENTER_MARKER.
 constexpr const char *RESERVED_MD = "bpfaot.loop.reserved";
-// A step that tells iterations by a shift: k * step for the k a loop may
-// reach (fewer than BPFAOT_SANDBOX_MAX_RESERVE, no more enter) stays below 2^63.
-constexpr uint64_t MAX_STEP = uint64_t(1) << 15;
-static_assert(BPFAOT_SANDBOX_MAX_RESERVE <= (uint64_t(1) << 63) / MAX_STEP, "k * step < 2^63");
+// A step that tells iterations by a shift. k * step stays below 2^63: a loop
+// enters with n < left - 1, and a count grows only when the run gives it
+// n + 1 + batch for an n it did not have room for (n < BPFAOT_SANDBOX_MAX_RESERVE),
+// so left, and k <= n, stay below 4 * BPFAOT_SANDBOX_MAX_RESERVE.
+constexpr uint64_t MAX_STEP = uint64_t(1) << 12;
+static_assert(4 * BPFAOT_SANDBOX_MAX_RESERVE <= (uint64_t(1) << 63) / MAX_STEP, "k * step < 2^63");
 
 // A marker's declaration: it has effects (it may not be removed or merged
 // with another), but on no memory the program can reach.
@@ -204,7 +206,7 @@ void lower_leave(CallInst *call, Value *counter)
                 Value *iv = b.CreateFreeze(call->getArgOperand(0));
                 Value *start = call->getArgOperand(1);
                 Value *k = step > 0 ? b.CreateSub(iv, start) : b.CreateSub(start, iv);
-                k = b.CreateLShr(k, log2_of(step), "iter", true);
+                k = b.CreateLShr(k, log2_of(step), "iter");
                 Value *left = b.CreateLoad(b.getInt64Ty(), counter);
                 b.CreateStore(b.CreateSub(b.CreateSub(left, k), b.getInt64(1)), counter);
         }

@@ -40,7 +40,7 @@ void sandbox_reserve_branch(llvm::BasicBlock *bb, llvm::Value *n, llvm::BasicBlo
  */
 void sandbox_reserve_loop(llvm::Loop *l, llvm::PHINode *iv, int64_t step);
 
-/* Steps that tell iterations by a shift: a power of two or its negation, 2^15 at most. */
+/* Steps that tell iterations by a shift: a power of two or its negation, 2^12 at most. */
 bool sandbox_reserve_step_ok(int64_t step);
 
 extern "C" {
