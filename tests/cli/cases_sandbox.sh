@@ -835,4 +835,30 @@ case_sandbox_hoisted() {
         expect_rc 1 "a scan of 65 iterations past a budget of 50"
         expect_err_line '^bpf-aot: scan\.bin: scan: insn 3: jge %r3, %r2, \+7: exceeded the limit of 50 loop iterations$' \
                 "a scan of 65 iterations past a budget of 50"
+        # Copies in copies: rows of 64 bytes (count at ctx[0]), each summed over its first
+        # ctx[8] bytes from byte 16. Both loops get unchecked copies, which count exactly
+        # what they ran: 10 rows of 40 make 400 iterations, as the interpreter counts them.
+        sandbox_asm rows 'ldxdw %r2, [%r1+0]' 'ldxdw %r3, [%r1+8]' 'mov %r0, 0' 'mov %r4, 0' \
+                'jge %r4, %r2, +15' 'mov %r7, %r4' 'lsh %r7, 6' 'add %r7, %r1' \
+                'ldxb %r8, [%r7+16]' 'add %r0, %r8' 'mov %r5, 1' 'jge %r5, %r3, +6' \
+                'mov %r6, %r7' 'add %r6, %r5' 'ldxb %r8, [%r6+16]' 'add %r0, %r8' 'add %r5, 1' \
+                'ja -7' 'add %r4, 1' 'ja -16' 'exit'
+        x "$BPF_AOT" compile --sandbox -O2 -e rows.bin -o rows.ll
+        expect_rc 0 "compile --sandbox -O2 -e rows.bin"
+        expect_grep '^insn5\.unchecked:' rows.ll "the row loop has an unchecked copy"
+        expect_grep '^insn12\.unchecked\.unchecked:' rows.ll "so has the copy's column loop"
+        sandbox_ctx c.bin 10 40
+        head -c 640 /dev/zero | tr '\0' '\3' >>c.bin
+        engines_agree 1200 "10 rows of 40 bytes" rows.bin c.bin
+        x "$BPF_AOT" run --sandbox --max-loops 400 rows.bin c.bin
+        expect_rc 0 "copies in copies: 400 iterations within a budget of 400"
+        expect_stdout 1200 "copies in copies: 400 iterations within a budget of 400"
+        x "$BPF_AOT" run --sandbox --max-loops 399 rows.bin c.bin
+        expect_rc 1 "copies in copies: 400 iterations past a budget of 399"
+        expect_err_line '^bpf-aot: rows\.bin: rows: exceeded the limit of 399 loop iterations$' \
+                "copies in copies: 400 iterations past a budget of 399"
+        sandbox_ctx c.bin 11 40
+        head -c 640 /dev/zero | tr '\0' '\3' >>c.bin
+        both_engines rows.bin c.bin "out-of-bounds load of 1 bytes at 0x[0-9a-f]+" 8 \
+                "an 11th row past the context"
 }
