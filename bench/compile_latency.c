@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static double now_ms(void)
 {
@@ -206,12 +207,15 @@ static const struct variant variants[] = {
 #define VARIANT_CNT (sizeof(variants) / sizeof(variants[0]))
 
 static size_t region_insns; /* 0: the library's default */
+static unsigned threads;    /* bpfaot_compile_opts.threads */
+static size_t part_insns;   /* bpfaot_compile_opts.part_insns */
 
 static int time_compile(const struct bpfaot_prog *prog, const struct variant *v, int reps,
                         double *best_ms, double *best_cpu_ms, size_t *out_len)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, opts, .optimize = BPFAOT_O(v->opt_level),
-                         .output = v->output, .region_insns = region_insns);
+                         .output = v->output, .region_insns = region_insns, .threads = threads,
+                         .part_insns = part_insns);
         *best_ms = -1;
         for (int r = 0; r < reps; r++) {
                 struct bpfaot_error err = {0};
@@ -259,13 +263,17 @@ static int dump_prog(const char *prefix, const struct bpfaot_insn *insns, size_t
 static void usage(FILE *out)
 {
         fprintf(out, "Usage: compile_latency [--quick] [--reps N] [--sizes N,N,...] [--O2-only]\n"
-                     "                       [--region-insns N] [--dump PREFIX]\n\n"
+                     "                       [--region-insns N] [--threads N] [--part-insns N]\n"
+                     "                       [--dump PREFIX]\n\n"
                      "Time bpfaot_compile on generated programs (default sizes\n"
                      "1024,4096,16384,65536 instructions; best of --reps runs, default 3\n"
                      "below 16k instructions and 1 from 16k up). --dump writes each generated\n"
                      "program as raw bytecode to PREFIX-<insns>.bin. --region-insns sets\n"
                      "bpfaot_compile_opts.region_insns (sub-programs longer than this\n"
-                     "are split into regions of that size; default: the library's).\n");
+                     "are split into regions of that size; default: the library's).\n"
+                     "--threads sets bpfaot_compile_opts.threads (default 1; 0: one per\n"
+                     "online CPU): long programs compile in parts on that many threads;\n"
+                     "--part-insns sets bpfaot_compile_opts.part_insns, their size.\n");
 }
 
 int main(int argc, char **argv)
@@ -285,6 +293,11 @@ int main(int argc, char **argv)
                         reps = atoi(argv[++a]);
                 } else if (strcmp(argv[a], "--region-insns") == 0 && a + 1 < argc) {
                         region_insns = strtoull(argv[++a], NULL, 0);
+                } else if (strcmp(argv[a], "--threads") == 0 && a + 1 < argc) {
+                        long t = strtol(argv[++a], NULL, 0);
+                        threads = t > 0 ? (unsigned)t : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+                } else if (strcmp(argv[a], "--part-insns") == 0 && a + 1 < argc) {
+                        part_insns = strtoull(argv[++a], NULL, 0);
                 } else if (strcmp(argv[a], "--dump") == 0 && a + 1 < argc) {
                         dump = argv[++a];
                 } else if (strcmp(argv[a], "--O2-only") == 0) {
@@ -310,7 +323,9 @@ int main(int argc, char **argv)
                 }
         }
 
-        printf("bpfaot_compile latency (host target, generic CPU); ms and ms per 1,000 insns\n");
+        printf("bpfaot_compile latency (host target, generic CPU, %u thread%s); ms and ms per "
+               "1,000 insns\n",
+               threads ? threads : 1, threads > 1 ? "s" : "");
         printf("%8s", "insns");
         for (size_t v = 0; v < VARIANT_CNT; v++) {
                 if (o2_only && variants[v].opt_level != 2)

@@ -24,7 +24,8 @@ if(TARGET LLVM)
   target_link_libraries(bpfaot_llvm INTERFACE LLVM)
 else()
   llvm_map_components_to_libnames(_bpfaot_llvm_libs
-    core analysis passes target bitwriter irreader orcjit executionengine
+    core analysis passes target bitwriter bitreader linker transformutils irreader orcjit
+    executionengine
     x86 aarch64 riscv native)
   target_link_libraries(bpfaot_llvm INTERFACE ${_bpfaot_llvm_libs})
 endif()
@@ -34,3 +35,4 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBBPF REQUIRED IMPORTED_TARGET libbpf)
 pkg_check_modules(LIBELF REQUIRED IMPORTED_TARGET libelf)
 find_package(ZLIB REQUIRED)
+find_package(Threads REQUIRED)

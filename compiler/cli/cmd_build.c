@@ -123,8 +123,9 @@ static const struct {
      FOR_COMPILE},
     {"--id N", "without an input: only the segment's program N", FOR_COMPILE},
     {"-j, --jobs N",
-     "compile up to N programs at once (default 1; 0: one\n"
-     "per CPU); messages and outputs stay in program order",
+     "compile on up to N threads (default 1; 0: one per CPU):\n"
+     "programs at once, and a long program in parts; messages\n"
+     "and outputs stay in program order, objects the same",
      FOR_BOTH},
     {"--time-limit SEC",
      "give up compiling after SEC seconds (0: never;\n"
@@ -639,12 +640,18 @@ static unsigned time_limit(const struct build_args *a, const struct bpfaot_prog 
         return cli_default_time_limit(insns);
 }
 
-static unsigned worker_count(unsigned jobs, size_t tasks)
+/* Threads -j allows in all: N, or one per online CPU. */
+static unsigned thread_count(unsigned jobs)
 {
         long cpus = jobs ? (long)jobs : sysconf(_SC_NPROCESSORS_ONLN);
 
-        if (cpus < 1)
-                cpus = 1;
+        return cpus < 1 ? 1 : (unsigned)cpus;
+}
+
+static unsigned worker_count(unsigned jobs, size_t tasks)
+{
+        unsigned cpus = thread_count(jobs);
+
         return (unsigned)((size_t)cpus < tasks ? (size_t)cpus : tasks);
 }
 
@@ -655,11 +662,14 @@ static unsigned worker_count(unsigned jobs, size_t tasks)
 static int build_tasks(struct build_task *tasks, size_t cnt, const struct build_args *a,
                        struct cli_outputs *out)
 {
-        struct build_queue q = {.tasks = tasks, .cnt = cnt, .copts = &a->copts};
         struct overdue overdue = {.tasks = tasks, .cnt = cnt, .out = out};
         unsigned workers = worker_count(a->jobs, cnt);
+        /* Threads no program takes go to the parts of long programs (bpfaot_compile_opts). */
+        struct bpfaot_compile_opts copts = a->copts;
+        struct build_queue q = {.tasks = tasks, .cnt = cnt, .copts = &copts};
         pthread_t *threads = calloc(workers ? workers : 1, sizeof(*threads));
         struct cli_deadline deadline;
+        copts.threads = workers ? thread_count(a->jobs) / workers : 1;
         unsigned started = 0;
         int status = EXIT_OK;
 
@@ -747,6 +757,7 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
 {
         static const char *const suffixes[] = {".bpf.o", ".o", NULL};
         BPFAOT_OPTS_INIT(bpfaot_skeleton_opts, sopts, .instances = a->copts.instances);
+        struct bpfaot_compile_opts copts = a->copts;
         /* Standard input has no file name: the symbols' prefix names the files. */
         char *stem = strcmp(a->input, "-") == 0 ? strdup(in->elf->symbol_prefix)
                                                 : cli_basename_without(a->input, suffixes);
@@ -784,7 +795,8 @@ static int build_skeleton(const struct input *in, const struct build_args *a, co
                 cli_error("cannot start the compile time limit's thread");
                 goto out;
         }
-        ret = bpfaot_compile_elf(in->elf, names, in->cnt, &a->copts, &obj, &err);
+        copts.threads = thread_count(a->jobs);
+        ret = bpfaot_compile_elf(in->elf, names, in->cnt, &copts, &obj, &err);
         cli_deadline_stop(&deadline);
         if (ret || bpfaot_skeleton_header_opts(in->elf, names, in->cnt, &sopts, &hdr, &err)) {
                 cli_report(&err);
@@ -1065,6 +1077,7 @@ int cmd_compile(int argc, char **argv)
                 ret = report_unresolved(&in.progs[0]) ? EXIT_FAIL : EXIT_OK;
                 warn_missing_helpers(&in.progs[0]);
                 warn_no_line_info(&in.progs[0], &a);
+                a.copts.threads = thread_count(a.jobs);
                 if (ret == EXIT_OK && bpfaot_compile(&in.progs[0], &a.copts, &buf, &err))
                         ret = cli_report(&err);
                 else if (ret == EXIT_OK) {

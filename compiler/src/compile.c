@@ -8,14 +8,22 @@
 #include "debuginfo.h"
 #include "emit.h"
 #include "llvm_compat.h"
+#include "objmerge.h"
 #include "objabi.h"
 #include "program.h"
 #include "sandbox_loops.h"
 #include "check_hoist.h"
 #include "indvars.h"
+#include "split.h"
 #include "switches.h"
 #include "translate.h"
 
+#include <llvm-c/BitReader.h>
+#include <llvm-c/BitWriter.h>
+#include <llvm-c/Linker.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +43,8 @@ struct job {
         LLVMModuleRef mod;
         LLVMValueRef *defs;      /* each program's <entry>__prog descriptor */
         struct debuginfo *debug; /* with debug_info, for programs with line info */
+        char *triple;            /* the target machine's */
+        struct split split;      /* the module's parts, when it is cut (split.cpp) */
         struct bpfaot_error *err;
 };
 
@@ -80,6 +90,7 @@ static int make_module(struct job *j)
         int ret = emit_target_machine(&j->o, j->level, &j->tm, j->err);
         if (ret)
                 return ret;
+        j->triple = LLVMGetTargetMachineTriple(j->tm);
         j->ctx = LLVMContextCreate();
         j->mod = emit_new_module(j->tm, j->ctx, name);
         return 0;
@@ -145,12 +156,23 @@ static int add_program_table(struct job *j)
         return objabi_program_table(j->mod, prefix, j->defs, j->cnt, j->err);
 }
 
+/*
+ * What the passes after translation work on: the whole module, or one part
+ * of it (split.cpp) in an LLVMContext and on a thread of its own.
+ */
+struct unit {
+        const struct job *j;
+        LLVMModuleRef mod;
+        LLVMTargetMachineRef tm;
+        struct bpfaot_error *err;
+};
+
 /* Switches clang lowered to compare trees become LLVM switches again (-O2 and up). */
-static int recover_switches(struct job *j)
+static int recover_switches(struct unit *u)
 {
-        if (j->level < 2 || !switches_recover(j->mod))
+        if (u->j->level < 2 || !switches_recover(u->mod))
                 return 0;
-        return emit_verify(j->mod, j->progs, "switch recovery made invalid LLVM IR", j->err);
+        return emit_verify(u->mod, u->j->progs, "switch recovery made invalid LLVM IR", u->err);
 }
 
 /*
@@ -158,34 +180,283 @@ static int recover_switches(struct job *j)
  * without them, run when a test before the loop proves every iteration's
  * check passes (check_hoist.cpp), before the loop vectoriser.
  */
-static int hoist_checks(struct job *j)
+static int hoist_checks(struct unit *u)
 {
-        if (!j->o.sandbox || j->level < 2 || !check_hoist(j->mod))
+        if (!u->j->o.sandbox || u->j->level < 2 || !check_hoist(u->mod))
                 return 0;
-        return emit_verify(j->mod, j->progs, "check hoisting made invalid LLVM IR", j->err)
-                   ?: emit_after_check_hoist(j->mod, j->tm, j->level, j->err);
+        return emit_verify(u->mod, u->j->progs, "check hoisting made invalid LLVM IR", u->err)
+                   ?: emit_after_check_hoist(u->mod, u->tm, u->j->level, u->err);
 }
 
 /* Offsets stepped beside a counter are re-expressed through it, before the loop vectoriser. */
-static int rescale_induction(struct job *j)
+static int rescale_induction(struct unit *u)
 {
-        if (!emit_has_vectorise(j->level) || !indvars_rescale(j->mod))
+        if (!emit_has_vectorise(u->j->level) || !indvars_rescale(u->mod))
                 return 0;
-        return emit_verify(j->mod, j->progs, "induction rescaling made invalid LLVM IR", j->err);
+        return emit_verify(u->mod, u->j->progs, "induction rescaling made invalid LLVM IR", u->err);
 }
 
 /* Sandboxed code counts its loop iterations (sandbox_loops.c), after optimisation. */
-static int bound_loops(struct job *j)
+static int bound_loops(struct unit *u)
 {
         bool oom;
 
-        if (!j->o.sandbox)
+        if (!u->j->o.sandbox)
                 return 0;
-        if (!sandbox_bound_loops(j->mod, &oom))
-                return oom ? bpfaot_error_nomem(j->err) : 0;
-        debuginfo_fill_calls(j->debug); /* the budget's calls */
-        return emit_promote(j->mod, j->tm, j->err)
-                   ?: emit_verify(j->mod, j->progs, "loop counting made invalid LLVM IR", j->err);
+        if (!sandbox_bound_loops(u->mod, &oom))
+                return oom ? bpfaot_error_nomem(u->err) : 0;
+        if (u->j->o.debug_info)
+                debuginfo_fill_calls(u->mod); /* the budget's calls */
+        return emit_promote(u->mod, u->tm, u->err)
+                   ?: emit_verify(u->mod, u->j->progs, "loop counting made invalid LLVM IR",
+                                  u->err);
+}
+
+/* Optimisation and the passes around it, on a translated module or part. */
+static int optimise(struct unit *u)
+{
+        int level = u->j->level;
+        int ret = emit_optimise(u->mod, u->tm, level, u->err);
+
+        ret = ret ?: hoist_checks(u);
+        ret = ret ?: rescale_induction(u);
+        ret = ret ?: emit_vectorise(u->mod, u->tm, level, u->err);
+        ret = ret ?: recover_switches(u);
+        ret = ret ?: bound_loops(u);
+        return ret;
+}
+
+/*
+ * A long program's module is cut into parts, each optimised and
+ * code-generated on its own (split.cpp), on up to `threads` threads. The
+ * parts depend on the module alone, so the code is the same whatever the
+ * thread count. Objects of ELF targets are joined (objmerge.c); IR,
+ * assembly and other targets link the optimised parts back into one module.
+ */
+#define MAX_PARTS     16
+#define O0_PART_SCALE 4 /* -O0's parts are this many times larger */
+
+struct part {
+        const struct job *j;
+        size_t index;
+        bool object; /* code-generate it; else write it back as bitcode */
+        struct bpfaot_buf out;
+        struct bpfaot_error err;
+        int ret;
+};
+
+struct part_queue {
+        struct part *parts;
+        const size_t *order; /* largest first, so that threads finish together */
+        size_t cnt;
+        atomic_size_t next;
+};
+
+static int part_bitcode(LLVMModuleRef mod, struct bpfaot_buf *out, struct bpfaot_error *err)
+{
+        LLVMMemoryBufferRef mb = LLVMWriteBitcodeToMemoryBuffer(mod);
+        size_t len = mb ? LLVMGetBufferSize(mb) : 0;
+
+        out->data = mb ? malloc(len ? len : 1) : NULL;
+        if (!out->data) {
+                if (mb)
+                        LLVMDisposeMemoryBuffer(mb);
+                return bpfaot_error_nomem(err);
+        }
+        memcpy(out->data, LLVMGetBufferStart(mb), len);
+        out->len = len;
+        LLVMDisposeMemoryBuffer(mb);
+        return 0;
+}
+
+static void compile_part(struct part *p)
+{
+        LLVMContextRef ctx = LLVMContextCreate();
+        struct unit u = {.j = p->j, .err = &p->err};
+        int ret;
+
+        if (split_load_part(&p->j->split, p->index, ctx, &u.mod))
+                ret = bpfaot_error_set(&p->err, EINVAL, "internal error: a part's bitcode");
+        else
+                ret = emit_target_machine(&p->j->o, p->j->level, &u.tm, &p->err);
+        ret = ret ?: optimise(&u);
+        if (!ret && p->object)
+                ret = emit_output(u.mod, u.tm, BPFAOT_OUTPUT_OBJECT, &p->out, &p->err);
+        else if (!ret)
+                ret = part_bitcode(u.mod, &p->out, &p->err);
+        if (u.mod)
+                LLVMDisposeModule(u.mod);
+        if (u.tm)
+                LLVMDisposeTargetMachine(u.tm);
+        LLVMContextDispose(ctx);
+        p->ret = ret;
+}
+
+static void *part_worker(void *arg)
+{
+        struct part_queue *q = arg;
+
+        for (size_t i; (i = atomic_fetch_add(&q->next, 1)) < q->cnt;)
+                compile_part(&q->parts[q->order[i]]);
+        return NULL;
+}
+
+/* Compile every part, on the calling thread and up to threads - 1 more; the first error wins. */
+static int compile_parts(struct job *j, struct part *parts, size_t cnt, bool object)
+{
+        size_t *order = calloc(cnt, sizeof(*order));
+        unsigned threads = j->o.threads ? j->o.threads : 1, started = 0;
+        pthread_t *tids = calloc(threads, sizeof(*tids));
+        struct part_queue q = {.parts = parts, .order = order, .cnt = cnt};
+
+        if (!order || !tids) {
+                free(order);
+                free(tids);
+                return bpfaot_error_nomem(j->err);
+        }
+        for (size_t i = 0; i < cnt; i++) {
+                bpfaot_buf_free(&parts[i].out);
+                parts[i] = (struct part){.j = j, .index = i, .object = object};
+                order[i] = i;
+        }
+        for (size_t i = 1; i < cnt; i++) /* insertion sort, largest first; ties: part order */
+                for (size_t k = i; k && j->split.insns[order[k]] > j->split.insns[order[k - 1]];
+                     k--) {
+                        size_t t = order[k];
+                        order[k] = order[k - 1];
+                        order[k - 1] = t;
+                }
+        atomic_init(&q.next, 0);
+        while (started + 1 < threads && started + 1 < cnt &&
+               pthread_create(&tids[started], NULL, part_worker, &q) == 0)
+                started++;
+        part_worker(&q);
+        for (unsigned i = 0; i < started; i++)
+                pthread_join(tids[i], NULL);
+        free(tids);
+        free(order);
+        for (size_t i = 0; i < cnt; i++)
+                if (parts[i].ret) {
+                        *j->err = parts[i].err;
+                        return parts[i].ret;
+                }
+        return 0;
+}
+
+/* The optimised parts, linked back into one module that replaces the job's. */
+static int link_parts(struct job *j, struct part *parts, size_t cnt)
+{
+        LLVMModuleRef whole = NULL;
+
+        for (size_t i = 0; i < cnt; i++) {
+                LLVMMemoryBufferRef mb = LLVMCreateMemoryBufferWithMemoryRange(
+                    (const char *)parts[i].out.data, parts[i].out.len, "part", false);
+                LLVMModuleRef m = NULL;
+                bool bad = !mb || LLVMParseBitcodeInContext2(j->ctx, mb, &m);
+
+                if (mb)
+                        LLVMDisposeMemoryBuffer(mb);
+                if (!bad && whole)
+                        bad = LLVMLinkModules2(whole, m); /* takes m */
+                else if (!bad)
+                        whole = m;
+                if (bad) {
+                        if (whole)
+                                LLVMDisposeModule(whole);
+                        return bpfaot_error_set(
+                            j->err, EINVAL, "internal error: the parts of a module do not link");
+                }
+        }
+        j->mod = whole;
+        split_restore_locals(j->mod, &j->split);
+        return emit_verify(j->mod, j->progs, "linking the parts made invalid LLVM IR", j->err);
+}
+
+static int join_objects(struct job *j, struct part *parts, size_t cnt, struct bpfaot_buf *out)
+{
+        struct objmerge_input *in = calloc(cnt, sizeof(*in));
+        const char **names = calloc(j->split.local_cnt + 1, sizeof(*names));
+        char why[160] = "";
+        int ret;
+
+        if (!in || !names) {
+                free(in);
+                free(names);
+                return bpfaot_error_nomem(j->err);
+        }
+        for (size_t i = 0; i < cnt; i++)
+                in[i] = (struct objmerge_input){parts[i].out.data, parts[i].out.len};
+        for (size_t i = 0; i < j->split.local_cnt; i++)
+                names[i] = j->split.locals[i].name;
+        ret = objmerge(in, cnt, names, j->split.local_cnt, out, why, sizeof(why));
+        free(in);
+        free(names);
+        if (ret == -ENOMEM)
+                return bpfaot_error_nomem(j->err);
+        if (ret && ret != -ENOTSUP)
+                return bpfaot_error_set(j->err, -ret, "internal error: joining objects: %s", why);
+        return ret;
+}
+
+static int compile_split(struct job *j, struct bpfaot_buf *out)
+{
+        size_t cnt = j->split.cnt;
+        struct part *parts = calloc(cnt, sizeof(*parts));
+        bool object = j->o.output == BPFAOT_OUTPUT_OBJECT && split_target_is_elf(j->triple);
+        int ret;
+
+        if (!parts)
+                return bpfaot_error_nomem(j->err);
+        ret = compile_parts(j, parts, cnt, object);
+        if (!ret && object) {
+                ret = join_objects(j, parts, cnt, out);
+                /* Objects the join does not know: compile the parts again, to link them. */
+                if (ret == -ENOTSUP) {
+                        object = false;
+                        ret = compile_parts(j, parts, cnt, object);
+                }
+        }
+        if (!ret && !object)
+                ret = link_parts(j, parts, cnt)
+                          ?: emit_output(j->mod, j->tm, j->o.output, out, j->err);
+        for (size_t i = 0; i < cnt; i++)
+                bpfaot_buf_free(&parts[i].out);
+        free(parts);
+        return ret;
+}
+
+/* Cut a long program's module into parts (split.cpp), unless the job is small. */
+static int split_job(struct job *j)
+{
+        size_t part_insns = j->o.part_insns ? j->o.part_insns : BPFAOT_DEFAULT_PART_INSNS;
+        int ret;
+
+        /* Without optimisation a part's own cost (loading, a target machine) weighs more. */
+        if (!j->level)
+                part_insns =
+                    part_insns > SIZE_MAX / O0_PART_SCALE ? SIZE_MAX : part_insns * O0_PART_SCALE;
+        /* Imports serve inlining, which -O0 does not do. */
+        ret = split_module(j->mod, part_insns, MAX_PARTS, j->level > 0, &j->split);
+        if (ret)
+                return bpfaot_error_nomem(j->err);
+        if (j->split.cnt) {
+                /* The parts load from the split's bitcode: the module's memory can go. */
+                debuginfo_free(j->debug);
+                j->debug = NULL;
+                LLVMDisposeModule(j->mod);
+                j->mod = NULL;
+        }
+        return 0;
+}
+
+/* Optimise and generate code, for the whole module or its parts. */
+static int generate(struct job *j, struct bpfaot_buf *out)
+{
+        struct unit whole = {.j = j, .mod = j->mod, .tm = j->tm, .err = j->err};
+
+        if (j->split.cnt)
+                return compile_split(j, out);
+        return optimise(&whole) ?: emit_output(j->mod, j->tm, j->o.output, out, j->err);
 }
 
 static int compile_job(struct job *j, const struct bpfaot_compile_opts *opts,
@@ -203,13 +474,8 @@ static int compile_job(struct job *j, const struct bpfaot_compile_opts *opts,
         ret = ret ?: finish_debug_info(j);
         /* A translator bug, never the user's: emit_verify says so plainly. */
         ret = ret ?: emit_verify(j->mod, j->progs, "generated invalid LLVM IR", j->err);
-        ret = ret ?: emit_optimise(j->mod, j->tm, j->level, j->err);
-        ret = ret ?: hoist_checks(j);
-        ret = ret ?: rescale_induction(j);
-        ret = ret ?: emit_vectorise(j->mod, j->tm, j->level, j->err);
-        ret = ret ?: recover_switches(j);
-        ret = ret ?: bound_loops(j);
-        ret = ret ?: emit_output(j->mod, j->tm, j->o.output, out, j->err);
+        ret = ret ?: split_job(j);
+        ret = ret ?: generate(j, out);
         return ret;
 }
 
@@ -226,6 +492,9 @@ static void job_free(struct job *j)
                 LLVMContextDispose(j->ctx);
         if (j->tm)
                 LLVMDisposeTargetMachine(j->tm);
+        split_free(&j->split);
+        if (j->triple)
+                LLVMDisposeMessage(j->triple);
 }
 
 /* Run the job (its inputs set) and free what it made. */

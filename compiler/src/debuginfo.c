@@ -314,16 +314,16 @@ void debuginfo_finish(struct debuginfo *d)
         d->finished = true;
 }
 
-void debuginfo_fill_calls(struct debuginfo *d)
+void debuginfo_fill_calls(LLVMModuleRef mod)
 {
-        if (!d)
-                return;
-        for (LLVMValueRef fn = LLVMGetFirstFunction(d->mod); fn; fn = LLVMGetNextFunction(fn)) {
+        LLVMContextRef ctx = LLVMGetModuleContext(mod);
+
+        for (LLVMValueRef fn = LLVMGetFirstFunction(mod); fn; fn = LLVMGetNextFunction(fn)) {
                 LLVMMetadataRef sp = LLVMGetSubprogram(fn), zero;
 
                 if (!sp || !LLVMCountBasicBlocks(fn))
                         continue;
-                zero = LLVMDIBuilderCreateDebugLocation(d->ctx, 0, 0, sp, NULL);
+                zero = LLVMDIBuilderCreateDebugLocation(ctx, 0, 0, sp, NULL);
                 for (LLVMBasicBlockRef bb = LLVMGetFirstBasicBlock(fn); bb;
                      bb = LLVMGetNextBasicBlock(bb)) {
                         LLVMMetadataRef last = zero;

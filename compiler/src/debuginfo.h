@@ -63,9 +63,11 @@ void debuginfo_finish(struct debuginfo *d);
 /*
  * After a pass that adds code to the module (optimisation, loop counting):
  * a call without a location, which LLVM refuses in a function with debug
- * info, gets the one before it in its block (else line 0).
+ * info, gets the one before it in its block (else line 0). Functions
+ * without debug info are left alone; a module may be a part of the one
+ * debuginfo_new made (split.cpp).
  */
-void debuginfo_fill_calls(struct debuginfo *d);
+void debuginfo_fill_calls(LLVMModuleRef mod);
 
 void debuginfo_free(struct debuginfo *d);
 

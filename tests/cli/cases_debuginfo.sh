@@ -227,6 +227,74 @@ case_debuginfo_same_code() {
         expect_grep "DILocation\\(line: $(dbg_line LINE:sum)," ir/dbg_main.ll "-e: the IR's locations"
 }
 
+# Lines of debuginfo_parts.bpf.c, the program long enough to compile in parts.
+parts_src() { echo "$CLI_SRC/debuginfo_parts.bpf.c"; }
+parts_line() { grep -n -- "$1 \*/" "$(parts_src)" | head -1 | cut -d: -f1; }
+parts_in_func() {
+        local lo hi
+        lo=$(parts_line "FUNC:$1")
+        hi=$(parts_line "END:$1")
+        [[ -n $lo && -n $hi && $2 -ge $lo && $2 -le $hi ]]
+}
+
+# With -g, a program compiled in parts on two threads (its objects joined,
+# a compile unit per part) is -j 1's object: its DWARF verifies, every
+# function maps to a line of its own, gdb stops at a line of a region, and
+# it returns what the interpreter does.
+case_debuginfo_parts() {
+        local o units f file line n=0 addr sym
+        dbg_need dwarfdump addr2line gdb || return
+        o=$(obj debuginfo_parts)
+        x "$BPF_AOT" build -g -O2 "$o" -o one -j 1
+        expect_rc 0 "build -g -O2 -j 1 debuginfo_parts.bpf.o"
+        x "$BPF_AOT" build -g -O2 "$o" -o two -j 2
+        expect_rc 0 "build -g -O2 -j 2"
+        cmp -s one/parts_main.o two/parts_main.o && ok "-g -j 2: the object of -j 1" ||
+                bad "-g -j 2: the object differs from -j 1's"
+        units=$("$CLI_READELF" -s two/parts_main.o | grep -c ' FILE ')
+        [[ $units -ge 2 ]] && ok "compiled in $units parts" || bad "compiled in $units part(s), not several"
+        x "$CLI_DWARFDUMP" --verify two/parts_main.o
+        expect_rc 0 "llvm-dwarfdump --verify of the joined object"
+        expect_eq "$("$CLI_DWARFDUMP" --debug-info two/parts_main.o | grep -c 'DW_TAG_compile_unit')" \
+                "$units" "a compile unit per part"
+        while read -r addr _ sym; do
+                addr2line -f -e two/parts_main.o "0x$addr" >a2l.txt
+                f=$(sed -n 1p a2l.txt)
+                file=$(sed -n 2p a2l.txt)
+                line=${file##*:}
+                n=$((n + 1))
+                case $f in
+                bpf_main) f=parts_main ;;
+                parts_long.region_*) f=parts_long ;;
+                esac
+                if [[ ${file%:*} == */debuginfo_parts.bpf.c ]] && parts_in_func "$f" "$line"; then
+                        ok "addr2line $sym: $(sed -n 1p a2l.txt) at debuginfo_parts.bpf.c:$line"
+                else
+                        bad "addr2line $sym (0x$addr): '$(tr '\n' ' ' <a2l.txt)', not a line of $f"
+                fi
+        done < <("$CLI_NM" two/parts_main.o | awk '$2 == "t" || $2 == "T"')
+        [[ $n -ge 8 ]] && ok "addr2line: $n functions looked up" || bad "only $n function symbols"
+
+        line=$(parts_line LINE:flip)
+        dbg_host host two/parts_main.o
+        x timeout 60 gdb -batch -nx -ex "break debuginfo_parts.bpf.c:$line" -ex run -ex bt ./host
+        expect_rc 0 "gdb -batch on the host"
+        expect_grep "^Breakpoint 1(\.[0-9]+)?, parts_long\.region_[0-9]* \(.*\) at .*debuginfo_parts\.bpf\.c:$line$" \
+                _out "gdb stops in a region of parts_long at line $line"
+        # The region, its dispatcher and the entry come from different parts.
+        expect_eq "$(sed -n 's/^#[1-9] \+\(0x[0-9a-f]\+ in \)\?\([A-Za-z_][A-Za-z0-9_.]*\) .*/\2/p' _out |
+                head -4 | tr '\n' ' ')" "parts_long parts_main bpf_main main " \
+                "the backtrace names the eBPF functions"
+
+        mkmem mem.bin 100 5
+        x "$BPF_AOT" run --interp "$o" mem.bin
+        expect_rc 0 "run --interp debuginfo_parts.bpf.o"
+        local want
+        want=$(cat _out)
+        x "$BPF_AOT" run two/parts_main.o mem.bin
+        expect_stdout "$want" "the -j 2 object returns the interpreter's result"
+}
+
 # Input without line info builds with -g, says so, and has no debug info.
 case_debuginfo_no_line_info() {
         local o

@@ -54,6 +54,93 @@ case_build_jobs() {
         expect_rc 0 "compile -j 2 (one program)"
 }
 
+# A program of $1 * 8 + 74 instructions in the shape of long_program below:
+# straight-line arithmetic, stack traffic and forward branches.
+mid_program() { # mid_program ROUNDS OUT
+        awk -v rounds="$1" 'BEGIN {
+                for (r = 0; r <= 9; r++) if (r != 1) print "mov %r" r ", " r
+                for (k = 1; k <= 64; k++) print "stxdw [%r10-" 8 * k "], %r" (k % 8 + 2)
+                for (i = 0; i < rounds; i++) {
+                        k = 1 + (i * 7) % 64; j = 1 + (i * 13) % 64
+                        print "ldxdw %r2, [%r10-" 8 * k "]"
+                        print "mul %r2, " (i * 2654435761) % 100000 + 3
+                        print "xor %r3, %r2"
+                        print "stxdw [%r10-" 8 * j "], %r3"
+                        print "jgt %r3, " (i * 40503) % 65536 ", +2"
+                        print "add %r4, %r3"
+                        print "rsh %r4, " i % 7 + 1
+                        print "add %r0, %r4"
+                }
+                print "exit"
+        }' >"$2.s"
+        "$BPF_AOT" asm "$2.s" -o "$2.bin"
+}
+
+# A long program compiles in parts (bpfaot_compile_opts.threads, part_insns)
+# on -j threads: the output is the same for any -j, and it runs as the
+# interpreter does.
+case_build_parts() {
+        mid_program 750 mid
+        local j
+        x "$BPF_AOT" compile -O2 mid.bin -o mid1.o -j 1
+        expect_rc 0 "compile -O2 -j 1 of 6,074 instructions"
+        for j in 2 3 0; do
+                x "$BPF_AOT" compile -O2 mid.bin -o "mid$j.o" -j "$j"
+                expect_rc 0 "compile -O2 -j $j"
+                cmp -s mid1.o "mid$j.o" && ok "compile -O2 -j $j: the object of -j 1" ||
+                        bad "compile -O2 -j $j: the object differs from -j 1's"
+        done
+        # One object: its regions are local functions, as a whole module's.
+        x "$CLI_NM" mid2.o
+        expect_eq "$(grep -c ' t bpf_main\.sub_0\.region_' _out)" 6 "nm: six local regions"
+        expect_eq "$(grep -c ' T ' _out)" 1 "nm: one global function, the entry"
+        x "$CLI_READELF" -S mid2.o
+        expect_eq "$(grep -c ' \.text ' _out)" 1 "readelf: one .text"
+        x "$CLI_READELF" -s mid2.o
+        expect_eq "$(grep -c ' FILE ' _out)" 2 "readelf: two parts' file symbols"
+        x "$BPF_AOT" run --interp mid.bin
+        expect_rc 0 "run --interp"
+        local want
+        want=$(cat _out)
+        x "$BPF_AOT" run mid2.o
+        expect_rc 0 "run the -j 2 object"
+        expect_eq "$(cat _out)" "$want" "the -j 2 object returns the interpreter's r0"
+        x "$BPF_AOT" run mid.bin
+        expect_rc 0 "run mid.bin (compiled in memory)"
+        expect_eq "$(cat _out)" "$want" "compiled in memory: the interpreter's r0"
+
+        # IR and assembly: the parts linked back into one module, symbols as they were.
+        x "$BPF_AOT" compile -O2 mid.bin -e -o mid2.ll -j 2
+        expect_rc 0 "compile -e -j 2"
+        x "$BPF_AOT" compile -O2 mid.bin -e -o mid1.ll -j 1
+        cmp -s mid1.ll mid2.ll && ok "compile -e: -j 2 gives -j 1's IR" || bad "compile -e: IR differs"
+        expect_eq "$(grep -c '^define internal .*@bpf_main\.sub_0\.region_' mid2.ll)" 6 \
+                "IR: six internal regions"
+        grep -q 'bpfaot\.local\|hidden' mid2.ll && bad "IR: the split's names or visibility remain" ||
+                ok "IR: none of the split's names or visibility remain"
+        x "$BPF_AOT" compile -O2 mid.bin -S -o mid1.s -j 1
+        x "$BPF_AOT" compile -O2 mid.bin -S -o mid2.s -j 2
+        expect_rc 0 "compile -S -j 2"
+        cmp -s mid1.s mid2.s && ok "compile -S: -j 2 gives -j 1's assembly" ||
+                bad "compile -S: assembly differs"
+
+        # -O0 cuts at four times the size: the 40,074-instruction program.
+        long_program
+        x "$BPF_AOT" compile -O0 long.bin -o long1.o -j 1
+        expect_rc 0 "compile -O0 -j 1 of 40,074 instructions"
+        x "$BPF_AOT" compile -O0 long.bin -o long2.o -j 2
+        expect_rc 0 "compile -O0 -j 2"
+        cmp -s long1.o long2.o && ok "compile -O0 -j 2: the object of -j 1" ||
+                bad "compile -O0 -j 2: the object differs"
+        x "$CLI_READELF" -s long2.o
+        expect_eq "$(grep -c ' FILE ' _out)" 3 "readelf: three parts' file symbols"
+        x "$BPF_AOT" run --interp long.bin
+        want=$(cat _out)
+        x "$BPF_AOT" run long2.o
+        expect_rc 0 "run the -O0 -j 2 object"
+        expect_eq "$(cat _out)" "$want" "-O0 -j 2: the interpreter's r0"
+}
+
 # A long straight-line program LLVM takes many seconds to optimise at -O2
 # (40,000 instructions of loads, multiplies, stores and forward branches).
 long_program() {

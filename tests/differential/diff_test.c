@@ -4,8 +4,12 @@
  * interpreter and by the compiler (object -> in-process loader), comparing
  * r0 and the final context memory.
  *
- *   diff_test [--interp-only] [-v] [--regions N] [--sandbox] [--unsafe]
+ *   diff_test [--interp-only] [-v] [--regions N] [--parts N] [--sandbox] [--unsafe]
  *             COUNT FIRST_SEED OPT_LEVEL
+ *
+ * --parts N compiles each program's module in parts of at least N LLVM
+ * instructions (bpfaot_compile_opts.part_insns) on two threads, as long
+ * programs are: calls, constants and data then cross from part to part.
  *
  * --interp-only checks only the generator and the interpreter: every
  * program must validate and run without error (with --unsafe: run the same
@@ -52,6 +56,7 @@ struct options {
         uint64_t count, first_seed;
         int opt_level;
         uint64_t region_insns; /* --regions N: split sub-programs into regions of N insns */
+        uint64_t part_insns;   /* --parts N: compile modules in parts of N LLVM insns */
         bool interp_only, verbose;
         bool sandbox, unsafe; /* --sandbox, --unsafe (implies sandbox) */
         char flags[64];       /* the options above that change programs or code, as given */
@@ -242,13 +247,14 @@ static int build_native(const struct bpfaot_prog *prog, const struct options *o,
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, copts, .optimize = BPFAOT_O(o->opt_level),
                          .stack_size = GEN_STACK_SIZE, .region_insns = (size_t)o->region_insns,
-                         .output = BPFAOT_OUTPUT_OBJECT, .sandbox = o->sandbox);
+                         .output = BPFAOT_OUTPUT_OBJECT, .sandbox = o->sandbox,
+                         .part_insns = (size_t)o->part_insns, .threads = o->part_insns ? 2 : 1);
         BPFAOT_OPTS_INIT(bpfaot_jit_opts, jopts, .resolve = resolve);
         struct bpfaot_buf obj = {0};
         void *sym;
         int ret;
 
-        if (!o->sandbox)
+        if (!o->sandbox && !o->part_insns)
                 return test_native_build(prog, o->opt_level, GEN_STACK_SIZE,
                                          (size_t)o->region_insns, resolve, NULL, out, err);
         out->jit = NULL;
@@ -455,8 +461,8 @@ static bool check_seed(uint64_t seed, const struct options *o, struct ctx_arena 
 
 static int usage(void)
 {
-        fprintf(stderr, "usage: diff_test [--interp-only] [-v] [--regions N] [--sandbox] "
-                        "[--unsafe] COUNT FIRST_SEED OPT_LEVEL\n");
+        fprintf(stderr, "usage: diff_test [--interp-only] [-v] [--regions N] [--parts N] "
+                        "[--sandbox] [--unsafe] COUNT FIRST_SEED OPT_LEVEL\n");
         return 2;
 }
 
@@ -483,6 +489,8 @@ static int parse_args(int argc, char **argv, struct options *o)
                         o->verbose = true;
                 else if (strcmp(argv[i], "--regions") == 0 && i + 1 < argc)
                         ok = parse_u64(argv[++i], &o->region_insns) && ok;
+                else if (strcmp(argv[i], "--parts") == 0 && i + 1 < argc)
+                        ok = parse_u64(argv[++i], &o->part_insns) && ok && o->part_insns;
                 else if (strcmp(argv[i], "--sandbox") == 0)
                         o->sandbox = true;
                 else if (strcmp(argv[i], "--unsafe") == 0)
@@ -496,12 +504,13 @@ static int parse_args(int argc, char **argv, struct options *o)
             !parse_u64(pos[2], &opt) || opt > 3)
                 return -1;
         o->opt_level = (int)opt;
-        snprintf(o->flags, sizeof(o->flags), "%s%s%s%.0" PRIu64,
+        snprintf(o->flags, sizeof(o->flags), "%s%s%s%.0" PRIu64 "%s%.0" PRIu64,
                  o->interp_only ? " --interp-only" : "",
                  o->unsafe    ? " --unsafe"
                  : o->sandbox ? " --sandbox"
                               : "",
-                 o->region_insns ? " --regions " : "", o->region_insns);
+                 o->region_insns ? " --regions " : "", o->region_insns,
+                 o->part_insns ? " --parts " : "", o->part_insns);
         return 0;
 }
 

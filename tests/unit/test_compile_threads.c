@@ -2,7 +2,10 @@
 /*
  * bpfaot_compile from several threads at once (as `bpf-aot build -j`
  * does): every thread's object is byte for byte the one a lone call makes,
- * and the first calls of a process may race (target registration).
+ * and the first calls of a process may race (target registration). Each
+ * thread also compiles every program in parts on threads of its own
+ * (bpfaot_compile_opts.threads and part_insns): the object is the one one
+ * thread makes of the same parts.
  */
 #include "bpfaot/bpfaot.h"
 #include "gen.h"
@@ -19,11 +22,15 @@
 static struct gen_prog progs[PROGS];
 static struct bpfaot_buf alone[PROGS];
 static struct bpfaot_buf threaded[THREADS][PROGS];
+static struct bpfaot_buf alone_parts[PROGS];
+static struct bpfaot_buf threaded_parts[THREADS][PROGS];
 static atomic_int failures;
 
-static int compile(size_t i, struct bpfaot_buf *out)
+/* parts: cut into parts of 16 LLVM instructions, compiled on `parts` threads. */
+static int compile(size_t i, unsigned parts, struct bpfaot_buf *out)
 {
-        BPFAOT_OPTS_INIT(bpfaot_compile_opts, o, .optimize = i % 2 ? BPFAOT_O2 : BPFAOT_O0);
+        BPFAOT_OPTS_INIT(bpfaot_compile_opts, o, .optimize = i % 2 ? BPFAOT_O2 : BPFAOT_O0,
+                         .part_insns = parts ? 16 : 0, .threads = parts);
         struct bpfaot_prog p = {
             .input = "gen", .name = "prog", .insns = progs[i].insns, .insn_cnt = progs[i].insn_cnt};
         struct bpfaot_error err = {0};
@@ -43,7 +50,7 @@ static void *worker(void *arg)
         for (size_t k = 0; k < PROGS; k++) {
                 size_t i = (t + k) % PROGS;
 
-                if (compile(i, &threaded[t][i]))
+                if (compile(i, 0, &threaded[t][i]) || compile(i, 3, &threaded_parts[t][i]))
                         atomic_fetch_add(&failures, 1);
         }
         return NULL;
@@ -70,9 +77,9 @@ int main(void)
         if (atomic_load(&failures))
                 return 1;
         for (size_t i = 0; i < PROGS; i++) {
-                if (compile(i, &alone[i]))
+                if (compile(i, 0, &alone[i]) || compile(i, 1, &alone_parts[i]))
                         return 1;
-                for (size_t t = 0; t < THREADS; t++)
+                for (size_t t = 0; t < THREADS; t++) {
                         if (threaded[t][i].len != alone[i].len ||
                             memcmp(threaded[t][i].data, alone[i].data, alone[i].len) != 0) {
                                 fprintf(stderr,
@@ -81,17 +88,40 @@ int main(void)
                                         i, t, threaded[t][i].len, alone[i].len);
                                 bad++;
                         }
+                        if (threaded_parts[t][i].len != alone_parts[i].len ||
+                            memcmp(threaded_parts[t][i].data, alone_parts[i].data,
+                                   alone_parts[i].len) != 0) {
+                                fprintf(stderr,
+                                        "FAIL: program %zu: thread %zu's object of parts on 3 "
+                                        "threads (%zu bytes) is not that of one thread (%zu "
+                                        "bytes)\n",
+                                        i, t, threaded_parts[t][i].len, alone_parts[i].len);
+                                bad++;
+                        }
+                }
+        }
+        /* The parts were real: some program's object in parts is not its whole module's. */
+        size_t split = 0;
+        for (size_t i = 0; i < PROGS; i++)
+                split += alone_parts[i].len != alone[i].len ||
+                         memcmp(alone_parts[i].data, alone[i].data, alone[i].len) != 0;
+        if (!split) {
+                fprintf(stderr, "FAIL: no program was compiled in parts\n");
+                bad++;
         }
         for (size_t i = 0; i < PROGS; i++) {
                 bpfaot_buf_free(&alone[i]);
-                for (size_t t = 0; t < THREADS; t++)
+                bpfaot_buf_free(&alone_parts[i]);
+                for (size_t t = 0; t < THREADS; t++) {
                         bpfaot_buf_free(&threaded[t][i]);
+                        bpfaot_buf_free(&threaded_parts[t][i]);
+                }
                 gen_prog_free(&progs[i]);
         }
         if (bad)
                 return 1;
         printf("ok: %d programs compiled by %d threads at once, each object identical to a lone "
-               "compile's\n",
+               "compile's, whole and in parts on 3 threads more\n",
                PROGS, THREADS);
         return 0;
 }

@@ -51,6 +51,8 @@ extern "C" {
 /* The interpreter's default budget: instructions one run may execute (a second or so). */
 #define BPFAOT_DEFAULT_MAX_STEPS    100000000ull
 #define BPFAOT_DEFAULT_REGION_INSNS 1024
+/* LLVM instructions of translated code one part of a long program holds, at least. */
+#define BPFAOT_DEFAULT_PART_INSNS 8192
 
 /* Decode `len` bytes (a multiple of 8) into a newly allocated array. */
 int bpfaot_decode(const void *bytes, size_t len, struct bpfaot_insn **insns, size_t *insn_cnt,
@@ -514,6 +516,21 @@ struct bpfaot_compile_opts {
          * on where the linker puts its function), else the target's own.
          */
         uint32_t loop_align;
+        /*
+         * Threads one compile may use (0 or 1: the calling thread alone).
+         * Code of a long program (or of many programs compiled together)
+         * is optimised and code-generated in parts, which this many
+         * threads share; the output is the same whatever the count.
+         */
+        unsigned threads;
+        /*
+         * A module is cut into parts once it holds twice this many LLVM
+         * instructions of translated code, each part at least this many
+         * (0: BPFAOT_DEFAULT_PART_INSNS, some 2,000 eBPF instructions; a
+         * huge value: never). Functions that may be inlined into another
+         * stay with it; a split sub-program's regions go apart.
+         */
+        size_t part_insns;
 };
 #define BPFAOT_MAX_LOOP_ALIGN 256u
 
