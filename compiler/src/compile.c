@@ -255,18 +255,8 @@ struct part_queue {
 static int part_bitcode(LLVMModuleRef mod, struct bpfaot_buf *out, struct bpfaot_error *err)
 {
         LLVMMemoryBufferRef mb = LLVMWriteBitcodeToMemoryBuffer(mod);
-        size_t len = mb ? LLVMGetBufferSize(mb) : 0;
 
-        out->data = mb ? malloc(len ? len : 1) : NULL;
-        if (!out->data) {
-                if (mb)
-                        LLVMDisposeMemoryBuffer(mb);
-                return bpfaot_error_nomem(err);
-        }
-        memcpy(out->data, LLVMGetBufferStart(mb), len);
-        out->len = len;
-        LLVMDisposeMemoryBuffer(mb);
-        return 0;
+        return mb ? emit_take_buffer(mb, out, err) : bpfaot_error_nomem(err);
 }
 
 static void compile_part(struct part *p)

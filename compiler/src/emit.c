@@ -280,7 +280,7 @@ int emit_promote(LLVMModuleRef mod, LLVMTargetMachineRef tm, struct bpfaot_error
         return ret;
 }
 
-static int take_buffer(LLVMMemoryBufferRef mb, struct bpfaot_buf *out, struct bpfaot_error *err)
+int emit_take_buffer(LLVMMemoryBufferRef mb, struct bpfaot_buf *out, struct bpfaot_error *err)
 {
         size_t len = LLVMGetBufferSize(mb);
 
@@ -323,7 +323,7 @@ int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, int output, struct b
                         LLVMDisposeMessage(msg);
                 return ret;
         }
-        int ret = take_buffer(mb, out, err);
+        int ret = emit_take_buffer(mb, out, err);
         const char *abi = target_abi(tm);
 
         if (!ret && output != BPFAOT_OUTPUT_ASM && abi)

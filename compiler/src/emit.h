@@ -33,6 +33,9 @@ int emit_vectorise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct
 /* Promote allocas a late pass added (mem2reg) and nothing else. */
 int emit_promote(LLVMModuleRef mod, LLVMTargetMachineRef tm, struct bpfaot_error *err);
 /* The module as `output` (enum bpfaot_output) into `out`. */
+/* Copy `mb` into `out` and dispose of it; -ENOMEM with the message when out of memory. */
+int emit_take_buffer(LLVMMemoryBufferRef mb, struct bpfaot_buf *out, struct bpfaot_error *err);
+
 int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, int output, struct bpfaot_buf *out,
                 struct bpfaot_error *err);
 

@@ -6,7 +6,8 @@
 # read. debuginfo.bpf.c marks its lines: FUNC:<name> opens a function,
 # END:<name> closes it, LINE:<name> is a statement.
 
-dbg_src() { echo "$CLI_SRC/debuginfo.bpf.c"; }
+# The source the markers are looked up in (a case sets DBG_SOURCE for another).
+dbg_src() { echo "$CLI_SRC/${DBG_SOURCE:-debuginfo.bpf.c}"; }
 
 # Line number of marker $1 in debuginfo.bpf.c.
 dbg_line() { grep -n -- "$1 \*/" "$(dbg_src)" | head -1 | cut -d: -f1; }
@@ -227,22 +228,12 @@ case_debuginfo_same_code() {
         expect_grep "DILocation\\(line: $(dbg_line LINE:sum)," ir/dbg_main.ll "-e: the IR's locations"
 }
 
-# Lines of debuginfo_parts.bpf.c, the program long enough to compile in parts.
-parts_src() { echo "$CLI_SRC/debuginfo_parts.bpf.c"; }
-parts_line() { grep -n -- "$1 \*/" "$(parts_src)" | head -1 | cut -d: -f1; }
-parts_in_func() {
-        local lo hi
-        lo=$(parts_line "FUNC:$1")
-        hi=$(parts_line "END:$1")
-        [[ -n $lo && -n $hi && $2 -ge $lo && $2 -le $hi ]]
-}
-
 # With -g, a program compiled in parts on two threads (its objects joined,
 # a compile unit per part) is -j 1's object: its DWARF verifies, every
 # function maps to a line of its own, gdb stops at a line of a region, and
 # it returns what the interpreter does.
 case_debuginfo_parts() {
-        local o units f file line n=0 addr sym
+        local o units f file line n=0 addr sym DBG_SOURCE=debuginfo_parts.bpf.c
         dbg_need dwarfdump addr2line gdb || return
         o=$(obj debuginfo_parts)
         x "$BPF_AOT" build -g -O2 "$o" -o one -j 1
@@ -267,7 +258,7 @@ case_debuginfo_parts() {
                 bpf_main) f=parts_main ;;
                 parts_long.region_*) f=parts_long ;;
                 esac
-                if [[ ${file%:*} == */debuginfo_parts.bpf.c ]] && parts_in_func "$f" "$line"; then
+                if [[ ${file%:*} == */debuginfo_parts.bpf.c ]] && dbg_in_func "$f" "$line"; then
                         ok "addr2line $sym: $(sed -n 1p a2l.txt) at debuginfo_parts.bpf.c:$line"
                 else
                         bad "addr2line $sym (0x$addr): '$(tr '\n' ' ' <a2l.txt)', not a line of $f"
@@ -275,7 +266,7 @@ case_debuginfo_parts() {
         done < <("$CLI_NM" two/parts_main.o | awk '$2 == "t" || $2 == "T"')
         [[ $n -ge 8 ]] && ok "addr2line: $n functions looked up" || bad "only $n function symbols"
 
-        line=$(parts_line LINE:flip)
+        line=$(dbg_line LINE:flip)
         dbg_host host two/parts_main.o
         x timeout 60 gdb -batch -nx -ex "break debuginfo_parts.bpf.c:$line" -ex run -ex bt ./host
         expect_rc 0 "gdb -batch on the host"

@@ -54,8 +54,8 @@ case_build_jobs() {
         expect_rc 0 "compile -j 2 (one program)"
 }
 
-# A program of $1 * 8 + 74 instructions in the shape of long_program below:
-# straight-line arithmetic, stack traffic and forward branches.
+# A program of ROUNDS * 8 + 74 instructions: straight-line arithmetic, stack
+# traffic and forward branches, in OUT.bin.
 mid_program() { # mid_program ROUNDS OUT
         awk -v rounds="$1" 'BEGIN {
                 for (r = 0; r <= 9; r++) if (r != 1) print "mov %r" r ", " r
@@ -143,25 +143,7 @@ case_build_parts() {
 
 # A long straight-line program LLVM takes many seconds to optimise at -O2
 # (40,000 instructions of loads, multiplies, stores and forward branches).
-long_program() {
-        awk 'BEGIN {
-                for (r = 0; r <= 9; r++) if (r != 1) print "mov %r" r ", " r
-                for (k = 1; k <= 64; k++) print "stxdw [%r10-" 8 * k "], %r" (k % 8 + 2)
-                for (i = 0; i < 5000; i++) {
-                        k = 1 + (i * 7) % 64; j = 1 + (i * 13) % 64
-                        print "ldxdw %r2, [%r10-" 8 * k "]"
-                        print "mul %r2, " (i * 2654435761) % 100000 + 3
-                        print "xor %r3, %r2"
-                        print "stxdw [%r10-" 8 * j "], %r3"
-                        print "jgt %r3, " (i * 40503) % 65536 ", +2"
-                        print "add %r4, %r3"
-                        print "rsh %r4, " i % 7 + 1
-                        print "add %r0, %r4"
-                }
-                print "exit"
-        }' >long.s
-        "$BPF_AOT" asm long.s -o long.bin
-}
+long_program() { mid_program 5000 long; }
 
 # --time-limit: a compile that does not finish in time ends the command with
 # one line naming the program, exit 1, and nothing written (LLVM's optimiser
