@@ -70,6 +70,29 @@ dbg_rows() {
              $1 ~ /^0x[0-9a-f]+$/ && NF >= 4 { print name[$4], $2 }' | sort -u
 }
 
+# dbg_functions OBJECT ENTRY MIN: addr2line on every function symbol of OBJECT
+# gives a line of the function it names in the source (the entry, bpf_main:
+# ENTRY's lines; a region: its function's); at least MIN functions.
+dbg_functions() {
+        local obj=$1 entry=$2 min=$3 src addr sym f file line n=0
+        src=$(basename "$(dbg_src)")
+        while read -r addr _ sym; do
+                addr2line -f -e "$obj" "0x$addr" >a2l.txt
+                f=$(sed -n 1p a2l.txt)
+                file=$(sed -n 2p a2l.txt)
+                line=${file##*:}
+                n=$((n + 1))
+                [[ $f == bpf_main ]] && f=$entry # the entry: the program's lines
+                f=${f%%.region_*}
+                if [[ ${file%:*} == */$src ]] && dbg_in_func "$f" "$line"; then
+                        ok "addr2line $sym: $(sed -n 1p a2l.txt) at $src:$line"
+                else
+                        bad "addr2line $sym (0x$addr): '$(tr '\n' ' ' <a2l.txt)', not a line of $f"
+                fi
+        done < <("$CLI_NM" "$obj" | awk '$2 == "t" || $2 == "T"')
+        [[ $n -ge $min ]] && ok "addr2line: $n functions looked up" || bad "only $n function symbols in $obj"
+}
+
 # The line table names debuginfo.bpf.c and the lines of its statements; every
 # line it gives is one of a function of the source (no stray numbers); the
 # inline function of another file (debuginfo_inc.h) has that file's line.
@@ -114,7 +137,7 @@ case_debuginfo_lines() {
 # The functions: a subprogram per eBPF function, the region of the long one,
 # and the entry; addr2line gives each native function's name and a line of it.
 case_debuginfo_functions() {
-        local names f addr sym n file line
+        local names f
         dbg_need dwarfdump addr2line || return
         x "$BPF_AOT" build -g -O 0 "$(obj debuginfo)" -o out
         expect_rc 0 "build -g -O 0 debuginfo.bpf.o"
@@ -133,28 +156,7 @@ case_debuginfo_functions() {
                 bad "no subprogram dbg_big.region_N:" $names
         fi
         # Every function symbol of the object, through addr2line.
-        n=0
-        while read -r addr _ sym; do
-                addr2line -f -e out/dbg_main.o "0x$addr" >a2l.txt
-                f=$(sed -n 1p a2l.txt)
-                file=$(sed -n 2p a2l.txt)
-                line=${file##*:}
-                n=$((n + 1))
-                case $f in
-                bpf_main) f=dbg_main ;; # the entry: the program's lines
-                dbg_big.region_*) f=dbg_big ;;
-                esac
-                if [[ ${file%:*} == */debuginfo.bpf.c ]] && dbg_in_func "$f" "$line"; then
-                        ok "addr2line $sym: $(sed -n 1p a2l.txt) at debuginfo.bpf.c:$line"
-                else
-                        bad "addr2line $sym (0x$addr): '$(tr '\n' ' ' <a2l.txt)', not a line of $f"
-                fi
-        done < <("$CLI_NM" out/dbg_main.o | awk '$2 == "t" || $2 == "T"')
-        if [[ $n -ge 6 ]]; then
-                ok "addr2line: $n functions looked up"
-        else
-                bad "only $n function symbols in out/dbg_main.o"
-        fi
+        dbg_functions out/dbg_main.o dbg_main 6
 }
 
 # gdb stops at a line of the .bpf.c, with the eBPF functions in the backtrace.
@@ -233,7 +235,7 @@ case_debuginfo_same_code() {
 # function maps to a line of its own, gdb stops at a line of a region, and
 # it returns what the interpreter does.
 case_debuginfo_parts() {
-        local o units f file line n=0 addr sym DBG_SOURCE=debuginfo_parts.bpf.c
+        local o units line DBG_SOURCE=debuginfo_parts.bpf.c
         dbg_need dwarfdump addr2line gdb || return
         o=$(obj debuginfo_parts)
         x "$BPF_AOT" build -g -O2 "$o" -o one -j 1
@@ -248,23 +250,7 @@ case_debuginfo_parts() {
         expect_rc 0 "llvm-dwarfdump --verify of the joined object"
         expect_eq "$("$CLI_DWARFDUMP" --debug-info two/parts_main.o | grep -c 'DW_TAG_compile_unit')" \
                 "$units" "a compile unit per part"
-        while read -r addr _ sym; do
-                addr2line -f -e two/parts_main.o "0x$addr" >a2l.txt
-                f=$(sed -n 1p a2l.txt)
-                file=$(sed -n 2p a2l.txt)
-                line=${file##*:}
-                n=$((n + 1))
-                case $f in
-                bpf_main) f=parts_main ;;
-                parts_long.region_*) f=parts_long ;;
-                esac
-                if [[ ${file%:*} == */debuginfo_parts.bpf.c ]] && dbg_in_func "$f" "$line"; then
-                        ok "addr2line $sym: $(sed -n 1p a2l.txt) at debuginfo_parts.bpf.c:$line"
-                else
-                        bad "addr2line $sym (0x$addr): '$(tr '\n' ' ' <a2l.txt)', not a line of $f"
-                fi
-        done < <("$CLI_NM" two/parts_main.o | awk '$2 == "t" || $2 == "T"')
-        [[ $n -ge 8 ]] && ok "addr2line: $n functions looked up" || bad "only $n function symbols"
+        dbg_functions two/parts_main.o parts_main 8
 
         line=$(dbg_line LINE:flip)
         dbg_host host two/parts_main.o
