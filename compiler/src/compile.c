@@ -23,7 +23,6 @@
 #include <llvm-c/Linker.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -233,8 +232,7 @@ static int optimise(struct unit *u)
  * thread count. Objects of ELF targets are joined (objmerge.c); IR,
  * assembly and other targets link the optimised parts back into one module.
  */
-#define MAX_PARTS     16
-#define O0_PART_SCALE 4 /* -O0's parts are this many times larger */
+#define MAX_PARTS 16
 
 struct part {
         const struct job *j;
@@ -415,19 +413,19 @@ static int compile_split(struct job *j, struct bpfaot_buf *out)
         return ret;
 }
 
-/* Cut a long program's module into parts (split.cpp), unless the job is small. */
+/*
+ * Cut a long program's module into parts (split.cpp), unless the job is
+ * small, or unoptimised: -O0's code generation costs less than a part's
+ * trip through bitcode (a 65,536-instruction program: 0.42 s whole, 0.66 s
+ * in parts on one thread, 0.44 s on two).
+ */
 static int split_job(struct job *j)
 {
         size_t part_insns = j->o.part_insns ? j->o.part_insns : BPFAOT_DEFAULT_PART_INSNS;
-        int ret;
 
-        /* Without optimisation a part's own cost (loading, a target machine) weighs more. */
         if (!j->level)
-                part_insns =
-                    part_insns > SIZE_MAX / O0_PART_SCALE ? SIZE_MAX : part_insns * O0_PART_SCALE;
-        /* Imports serve inlining, which -O0 does not do. */
-        ret = split_module(j->mod, part_insns, MAX_PARTS, j->level > 0, &j->split);
-        if (ret)
+                return 0;
+        if (split_module(j->mod, part_insns, MAX_PARTS, &j->split))
                 return bpfaot_error_nomem(j->err);
         if (j->split.cnt) {
                 /* The parts load from the split's bitcode: the module's memory can go. */

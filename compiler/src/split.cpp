@@ -296,7 +296,7 @@ int externalise(Module &m, const split_impl &impl,
 
 } // namespace
 
-extern "C" int split_module(LLVMModuleRef ref, size_t part_insns, size_t max_parts, bool imports,
+extern "C" int split_module(LLVMModuleRef ref, size_t part_insns, size_t max_parts,
                             struct split *out)
 {
         Module &m = *unwrap(ref);
@@ -330,10 +330,7 @@ extern "C" int split_module(LLVMModuleRef ref, size_t part_insns, size_t max_par
                 out->insns[impl->part[i]] += fns[i]->getInstructionCount();
                 impl->index[fns[i]->getName()] = i;
         }
-        if (imports)
-                choose_imports(impl, fns, callees, cnt);
-        else
-                impl->imported.assign(cnt, std::vector<bool>(fns.size(), false));
+        choose_imports(impl, fns, callees, cnt);
         choose_copies(m, *impl, index, cnt);
         if (externalise(m, *impl, index, cnt, out)) {
                 split_free(out);

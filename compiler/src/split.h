@@ -33,9 +33,8 @@ struct split {
  * Cut `mod` into parts of at least `part_insns` LLVM instructions each, at
  * most `max_parts`, when it holds that much code in functions that can go
  * apart: a callee that may be inlined (not noinline) stays with its caller
- * when one function alone calls it; with `imports`, one that several call
- * is copied, available_externally, into the other parts that call it
- * (when short enough to be inlined), so that inlining is as in the whole
+ * when one function alone calls it; one that several call is copied, available_externally, into the
+ * other parts that call it (when short enough to be inlined), so that inlining is as in the whole
  * module. Never-inlined functions (a sub-program's regions) go apart
  * freely. The parts depend on the module alone,
  * never on how many threads compile them. Local symbols become hidden
@@ -44,8 +43,7 @@ struct split {
  * 0 when the module is not worth cutting, and then `mod` is unchanged) or
  * -ENOMEM.
  */
-int split_module(LLVMModuleRef mod, size_t part_insns, size_t max_parts, bool imports,
-                 struct split *out);
+int split_module(LLVMModuleRef mod, size_t part_insns, size_t max_parts, struct split *out);
 
 /*
  * Part `k` as a module of its own in `ctx`: the part's functions defined,

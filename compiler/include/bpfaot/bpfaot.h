@@ -519,16 +519,18 @@ struct bpfaot_compile_opts {
         /*
          * Threads one compile may use (0 or 1: the calling thread alone).
          * Code of a long program (or of many programs compiled together)
-         * is optimised and code-generated in parts, which this many
-         * threads share; the output is the same whatever the count.
+         * is optimised and code-generated in parts (part_insns), which
+         * this many threads share; the output is the same whatever the
+         * count.
          */
         unsigned threads;
         /*
          * A module is cut into parts once it holds twice this many LLVM
          * instructions of translated code, each part at least this many
          * (0: BPFAOT_DEFAULT_PART_INSNS, some 2,000 eBPF instructions; a
-         * huge value: never). Functions that may be inlined into another
-         * stay with it; a split sub-program's regions go apart.
+         * huge value: never), at -O1 and above (-O0 compiles whole).
+         * Functions that may be inlined into another stay with it, or are
+         * copied into its part; a split sub-program's regions go apart.
          */
         size_t part_insns;
 };
