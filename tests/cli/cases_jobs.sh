@@ -97,7 +97,7 @@ case_build_parts() {
         x "$CLI_READELF" -S mid2.o
         expect_eq "$(grep -c ' \.text ' _out)" 1 "readelf: one .text"
         x "$CLI_READELF" -s mid2.o
-        expect_eq "$(grep -c ' FILE ' _out)" 2 "readelf: two parts' file symbols"
+        expect_eq "$(grep -c ' FILE ' _out)" 4 "readelf: four parts' file symbols"
         x "$BPF_AOT" run --interp mid.bin
         expect_rc 0 "run --interp"
         local want

@@ -52,7 +52,7 @@ extern "C" {
 #define BPFAOT_DEFAULT_MAX_STEPS    100000000ull
 #define BPFAOT_DEFAULT_REGION_INSNS 1024
 /* LLVM instructions of translated code one part of a long program holds, at least. */
-#define BPFAOT_DEFAULT_PART_INSNS 8192
+#define BPFAOT_DEFAULT_PART_INSNS 4096
 
 /* Decode `len` bytes (a multiple of 8) into a newly allocated array. */
 int bpfaot_decode(const void *bytes, size_t len, struct bpfaot_insn **insns, size_t *insn_cnt,
@@ -527,8 +527,9 @@ struct bpfaot_compile_opts {
         /*
          * A module is cut into parts once it holds twice this many LLVM
          * instructions of translated code, each part at least this many
-         * (0: BPFAOT_DEFAULT_PART_INSNS, some 2,000 eBPF instructions; a
-         * huge value: never), at -O1 and above (-O0 compiles whole).
+         * (0: BPFAOT_DEFAULT_PART_INSNS, some 1,100 eBPF instructions, so
+         * programs from about 2,200 on; a huge value: never), at -O1 and
+         * above (-O0 compiles whole).
          * Functions that may be inlined into another stay with it, or are
          * copied into its part; a split sub-program's regions go apart.
          */
