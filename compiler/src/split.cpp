@@ -99,7 +99,7 @@ inlinable_callees(const std::vector<Function *> &fns,
  * Each defined function's part, or none (an empty vector) when the module
  * stays whole. A callee that one function alone calls goes with it (LLVM
  * inlines such a callee whatever its size); one that several call has a
- * part of its own choosing, and the others import it (split_parts).
+ * part of its own choosing, and the others import it (choose_imports).
  */
 std::vector<unsigned> choose_parts(const std::vector<Function *> &fns,
                                    const std::vector<std::vector<unsigned>> &callees,
