@@ -295,7 +295,7 @@ static int parse_args(int argc, char **argv, bool build, struct build_args *a)
                         unsigned long n = strtoul(optarg, &end, 10);
 
                         if (*end || !*optarg || *optarg == '-' || n > 1024) {
-                                cli_error("%s: -j takes a number of programs to compile at once "
+                                cli_error("%s: -j takes a number of threads to compile on "
                                           "(0-1024; 0: one per CPU)",
                                           argv[0]);
                                 return EXIT_USAGE;

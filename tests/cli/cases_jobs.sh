@@ -46,7 +46,7 @@ case_build_jobs() {
         # Bad values.
         x "$BPF_AOT" build "$p" -o bad -j x
         expect_rc 2 "build -j x"
-        expect_err_line "^bpf-aot: build: -j takes a number of programs to compile at once \(0-1024; 0: one per CPU\)$" \
+        expect_err_line "^bpf-aot: build: -j takes a number of threads to compile on \(0-1024; 0: one per CPU\)$" \
                 "build -j x"
         x "$BPF_AOT" build "$p" -o bad -j -3
         expect_rc 2 "build -j -3"
