@@ -33,25 +33,10 @@ dbg_need() {
         done
 }
 
-# A host that runs the program on 100 bytes and prints what it returns.
+# A host that runs the program on 100 bytes and prints what it returns (dbg_host.c).
 dbg_host() { # dbg_host OUT OBJECT
-        cat >dbg_host.c <<'HOST'
-#include <inttypes.h>
-#include <stdint.h>
-#include <stdio.h>
-uint64_t bpf_main(void *ctx, uint64_t ctx_size);
-int main(void)
-{
-        unsigned char data[100];
-
-        for (int i = 0; i < 100; i++)
-                data[i] = (unsigned char)(i * 7 + 1);
-        printf("%" PRIu64 "\n", bpf_main(data, sizeof(data)));
-        return 0;
-}
-HOST
         # shellcheck disable=SC2086
-        x "$CLI_CC" -g ${CLI_SAN_FLAGS:-} -o "$1" dbg_host.c "$2"
+        x "$CLI_CC" -g ${CLI_SAN_FLAGS:-} -o "$1" "$CLI_SRC/dbg_host.c" "$2"
         expect_rc 0 "link a host with $2"
 }
 

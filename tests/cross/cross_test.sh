@@ -283,23 +283,8 @@ bpf() {
 build_parts() {
         [[ -f examples/parts.bpf.o ]] ||
                 bpf "$SRC/tests/cli/debuginfo_parts.bpf.c" examples/parts.bpf.o || return 1
-        cat >examples/parts_main.c <<'HOST'
-#include <inttypes.h>
-#include <stdint.h>
-#include <stdio.h>
-uint64_t bpf_main(void *ctx, uint64_t ctx_size);
-int main(void)
-{
-        unsigned char data[100];
-
-        for (int i = 0; i < 100; i++)
-                data[i] = (unsigned char)(i * 7 + 1);
-        printf("%" PRIu64 "\n", bpf_main(data, sizeof(data)));
-        return 0;
-}
-HOST
         aot "$1" -g -j 2 examples/parts.bpf.o -o "$2" &&
-                link "$1" "$2/prog" examples/parts_main.c "$2/parts_main.o"
+                link "$1" "$2/prog" "$SRC/tests/cli/dbg_host.c" "$2/parts_main.o"
 }
 normalise_parts() { cat; }
 check_parts() { grep -qx '[0-9][0-9]*' "$1"; }
