@@ -209,13 +209,16 @@ static const struct variant variants[] = {
 static size_t region_insns; /* 0: the library's default */
 static unsigned threads;    /* bpfaot_compile_opts.threads */
 static size_t part_insns;   /* bpfaot_compile_opts.part_insns */
+/* bpfaot_compile_opts.targets: --object's compiles share one pool per object, as build's do. */
+static struct bpfaot_targets *targets;
+static bool no_target_pool;
 
 static int time_compile(const struct bpfaot_prog *prog, const struct variant *v, int reps,
                         double *best_ms, double *best_cpu_ms, size_t *out_len)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, opts, .optimize = BPFAOT_O(v->opt_level),
                          .output = v->output, .region_insns = region_insns, .threads = threads,
-                         .part_insns = part_insns);
+                         .part_insns = part_insns, .targets = targets);
         *best_ms = -1;
         for (int r = 0; r < reps; r++) {
                 struct bpfaot_error err = {0};
@@ -260,20 +263,132 @@ static int dump_prog(const char *prefix, const struct bpfaot_insn *insns, size_t
         return ret;
 }
 
+static int read_file(const char *path, uint8_t **data, size_t *len)
+{
+        FILE *f = fopen(path, "rb");
+        long n;
+
+        *data = NULL;
+        if (!f || fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) ||
+            !(*data = malloc(n ? (size_t)n : 1)) || fread(*data, 1, (size_t)n, f) != (size_t)n) {
+                fprintf(stderr, "compile_latency: cannot read %s\n", path);
+                free(*data);
+                if (f)
+                        fclose(f);
+                return -1;
+        }
+        fclose(f);
+        *len = (size_t)n;
+        return 0;
+}
+
+/*
+ * Every program of the eBPF ELF object `path`, each compiled on its own as
+ * `bpf-aot build` does (instructions counted with the sub-programs linked
+ * into it). Programs the library refuses are counted apart.
+ */
+static int time_object(const char *path, int reps, double total_ms[VARIANT_CNT],
+                       size_t *total_insns, size_t *total_progs, size_t *refused)
+{
+        struct bpfaot_error err = {0};
+        struct bpfaot_elf *elf = NULL;
+        double ms[VARIANT_CNT] = {0};
+        size_t insns = 0, progs = 0, len;
+        uint8_t *data;
+
+        if (read_file(path, &data, &len))
+                return -1;
+        if (bpfaot_elf__open_mem(data, len, path, &elf, &err)) {
+                fprintf(stderr, "compile_latency: %s\n", err.msg);
+                free(data);
+                return -1;
+        }
+        free(data);
+        if (!no_target_pool && bpfaot_targets__new(&targets, &err)) {
+                fprintf(stderr, "compile_latency: %s\n", err.msg);
+                bpfaot_elf__free(elf);
+                return -1;
+        }
+        for (size_t i = 0; i < elf->prog_cnt; i++) {
+                struct bpfaot_prog prog;
+                double t[VARIANT_CNT], cpu;
+                bool ok = true;
+
+                bpfaot_elf__prog(elf, i, &prog);
+                for (size_t v = 0; v < VARIANT_CNT && ok; v++)
+                        ok = time_compile(&prog, &variants[v], reps, &t[v], &cpu, &len) == 0;
+                if (!ok) {
+                        (*refused)++;
+                        continue;
+                }
+                for (size_t v = 0; v < VARIANT_CNT; v++)
+                        ms[v] += t[v];
+                insns += prog.insn_cnt;
+                progs++;
+        }
+        printf("%-32.32s %5zu %7zu", strrchr(path, '/') ? strrchr(path, '/') + 1 : path, progs,
+               insns);
+        for (size_t v = 0; v < VARIANT_CNT; v++) {
+                printf(" %9.1f %7.1f", ms[v], insns ? ms[v] * 1000.0 / (double)insns : 0.0);
+                total_ms[v] += ms[v];
+        }
+        printf("\n");
+        *total_insns += insns;
+        *total_progs += progs;
+        bpfaot_targets__free(targets);
+        targets = NULL;
+        bpfaot_elf__free(elf);
+        return 0;
+}
+
+/* The table of --object runs: per object and in all. */
+static int time_objects(char **paths, size_t cnt, int reps)
+{
+        double total[VARIANT_CNT] = {0};
+        size_t insns = 0, progs = 0, refused = 0;
+
+        printf("bpfaot_compile latency of each program of eBPF objects (host target, %u "
+               "thread%s); ms in all, and us per insn\n",
+               threads ? threads : 1, threads > 1 ? "s" : "");
+        printf("%-32s %5s %7s", "object", "progs", "insns");
+        for (size_t v = 0; v < VARIANT_CNT; v++)
+                printf(" %9s %7s", variants[v].name, "us/insn");
+        printf("\n");
+        for (size_t i = 0; i < cnt; i++)
+                if (time_object(paths[i], reps, total, &insns, &progs, &refused))
+                        return 1;
+        printf("%-32s %5zu %7zu", "all", progs, insns);
+        for (size_t v = 0; v < VARIANT_CNT; v++)
+                printf(" %9.1f %7.1f", total[v], insns ? total[v] * 1000.0 / (double)insns : 0.0);
+        printf("\n");
+        if (refused)
+                printf("%zu program%s refused (the message above says why), not counted\n", refused,
+                       refused > 1 ? "s" : "");
+        return 0;
+}
+
 static void usage(FILE *out)
 {
-        fprintf(out, "Usage: compile_latency [--quick] [--reps N] [--sizes N,N,...] [--O2-only]\n"
-                     "                       [--region-insns N] [--threads N] [--part-insns N]\n"
-                     "                       [--dump PREFIX]\n\n"
-                     "Time bpfaot_compile on generated programs (default sizes\n"
-                     "1024,4096,16384,65536 instructions; best of --reps runs, default 3\n"
-                     "below 16k instructions and 1 from 16k up). --dump writes each generated\n"
-                     "program as raw bytecode to PREFIX-<insns>.bin. --region-insns sets\n"
-                     "bpfaot_compile_opts.region_insns (sub-programs longer than this\n"
-                     "are split into regions of that size; default: the library's).\n"
-                     "--threads sets bpfaot_compile_opts.threads (default 1; 0: one per\n"
-                     "online CPU): long programs compile in parts on that many threads;\n"
-                     "--part-insns sets bpfaot_compile_opts.part_insns, their size.\n");
+        fprintf(out,
+                "Usage: compile_latency [--quick] [--reps N] [--sizes N,N,...] [--O2-only]\n"
+                "                       [--region-insns N] [--threads N] [--part-insns N]\n"
+                "                       [--dump PREFIX] [--object FILE... [--no-target-pool]]\n"
+                "\n"
+                "Time bpfaot_compile on generated programs (default sizes\n"
+                "1024,4096,16384,65536 instructions; best of --reps runs, default 3\n"
+                "below 16k instructions and 1 from 16k up). --dump writes each generated\n"
+                "program as raw bytecode to PREFIX-<insns>.bin. --region-insns sets\n"
+                "bpfaot_compile_opts.region_insns (sub-programs longer than this\n"
+                "are split into regions of that size; default: the library's).\n"
+                "--threads sets bpfaot_compile_opts.threads (default 1; 0: one per\n"
+                "online CPU): long programs compile in parts on that many threads;\n"
+                "--part-insns sets bpfaot_compile_opts.part_insns, their size.\n"
+                "--object FILE... times every program of each eBPF ELF object\n"
+                "instead, each on its own as `bpf-aot build` compiles it (best of\n"
+                "--reps runs, default 3; the compiles of an object share target\n"
+                "machines, bpfaot_compile_opts.targets, unless --no-target-pool),\n"
+                "and prints per object and in all the milliseconds and the\n"
+                "microseconds per instruction.\n");
 }
 
 int main(int argc, char **argv)
@@ -283,6 +398,8 @@ int main(int argc, char **argv)
         int reps = 0;
         bool o2_only = false;
         const char *dump = NULL;
+        char **objects = NULL;
+        size_t object_cnt = 0;
 
         for (int a = 1; a < argc; a++) {
                 if (strcmp(argv[a], "--quick") == 0) {
@@ -300,6 +417,15 @@ int main(int argc, char **argv)
                         part_insns = strtoull(argv[++a], NULL, 0);
                 } else if (strcmp(argv[a], "--dump") == 0 && a + 1 < argc) {
                         dump = argv[++a];
+                } else if (strcmp(argv[a], "--object") == 0 && a + 1 < argc) {
+                        /* The files after it, up to the next option. */
+                        objects = &argv[a + 1];
+                        while (a + 1 < argc && argv[a + 1][0] != '-') {
+                                object_cnt++;
+                                a++;
+                        }
+                } else if (strcmp(argv[a], "--no-target-pool") == 0) {
+                        no_target_pool = true;
                 } else if (strcmp(argv[a], "--O2-only") == 0) {
                         o2_only = true;
                 } else if (strcmp(argv[a], "--sizes") == 0 && a + 1 < argc) {
@@ -323,6 +449,8 @@ int main(int argc, char **argv)
                 }
         }
 
+        if (object_cnt)
+                return time_objects(objects, object_cnt, reps > 0 ? reps : 3);
         printf("bpfaot_compile latency (host target, generic CPU, %u thread%s); ms and ms per "
                "1,000 insns\n",
                threads ? threads : 1, threads > 1 ? "s" : "");

@@ -669,14 +669,19 @@ static int build_tasks(struct build_task *tasks, size_t cnt, const struct build_
         struct build_queue q = {.tasks = tasks, .cnt = cnt, .copts = &copts};
         pthread_t *threads = calloc(workers ? workers : 1, sizeof(*threads));
         struct cli_deadline deadline;
+        struct bpfaot_targets *targets = NULL;
+        struct bpfaot_error err = {0};
         copts.threads = workers ? thread_count(a->jobs) / workers : 1;
         unsigned started = 0;
         int status = EXIT_OK;
 
-        if (!threads) {
+        /* The programs share target machines: for small ones, most of a compile's cost. */
+        if (!threads || (cnt > 1 && bpfaot_targets__new(&targets, &err))) {
+                free(threads);
                 cli_nomem(NULL);
                 return EXIT_FAIL;
         }
+        copts.targets = targets;
         for (size_t i = 0; i < cnt; i++) {
                 struct build_task *t = &tasks[i];
 
@@ -694,6 +699,7 @@ static int build_tasks(struct build_task *tasks, size_t cnt, const struct build_
         if (cli_deadline_start(&deadline, time_limit(a, &tasks[0].prog, sizeof(*tasks), cnt),
                                report_overdue, &overdue)) {
                 free(threads);
+                bpfaot_targets__free(targets);
                 cli_error("cannot start the compile time limit's thread");
                 return EXIT_FAIL;
         }
@@ -706,6 +712,7 @@ static int build_tasks(struct build_task *tasks, size_t cnt, const struct build_
                 pthread_join(threads[i], NULL);
         cli_deadline_stop(&deadline);
         free(threads);
+        bpfaot_targets__free(targets);
         for (size_t i = 0; i < cnt; i++) {
                 struct build_task *t = &tasks[i];
 

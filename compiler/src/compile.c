@@ -274,8 +274,7 @@ static void compile_part(struct part *p)
                 ret = part_bitcode(u.mod, &p->out, &p->err);
         if (u.mod)
                 LLVMDisposeModule(u.mod);
-        if (u.tm)
-                LLVMDisposeTargetMachine(u.tm);
+        emit_put_target_machine(&p->j->o, u.tm);
         LLVMContextDispose(ctx);
         p->ret = ret;
 }
@@ -477,8 +476,7 @@ static void job_free(struct job *j)
                 LLVMDisposeModule(j->mod);
         if (j->ctx)
                 LLVMContextDispose(j->ctx);
-        if (j->tm)
-                LLVMDisposeTargetMachine(j->tm);
+        emit_put_target_machine(&j->o, j->tm);
         split_free(&j->split);
         if (j->triple)
                 LLVMDisposeMessage(j->triple);

@@ -7,6 +7,7 @@
 #include "internal.h"
 #include "emit.h"
 #include "llvm_compat.h"
+#include "targets.h"
 
 #include <errno.h>
 #include <llvm-c/Analysis.h>
@@ -142,7 +143,9 @@ int emit_target_machine(const struct bpfaot_compile_opts *o, int level, LLVMTarg
                         struct bpfaot_error *err)
 {
         char *triple = o->triple ? strdup(o->triple) : bpfaot_host_triple();
-        char *host_cpu = NULL, *host_features = NULL, *msg = NULL, *joined = NULL, why[160];
+        char *host_cpu = NULL, *host_features = NULL, *msg = NULL, *joined = NULL, *key = NULL;
+        char why[160];
+        unsigned align;
         const char *cpu = o->cpu && strcmp(o->cpu, "generic") != 0 ? o->cpu : NULL;
         const char *features = o->features ? o->features : "";
         static const LLVMCodeGenOptLevel codegen_levels[] = {
@@ -177,11 +180,6 @@ int emit_target_machine(const struct bpfaot_compile_opts *o, int level, LLVMTarg
                                        o->loop_align, BPFAOT_MAX_LOOP_ALIGN);
                 goto out;
         }
-        if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
-                ret = bpfaot_error_set(err, EINVAL, "unsupported target '%s': %s", triple,
-                                       msg ? msg : "unknown");
-                goto out;
-        }
         if (strcmp(cpu, "native") == 0) {
                 host_cpu = LLVMGetHostCPUName();
                 cpu = host_cpu;
@@ -189,6 +187,23 @@ int emit_target_machine(const struct bpfaot_compile_opts *o, int level, LLVMTarg
                         host_features = LLVMGetHostCPUFeatures();
                         features = host_features;
                 }
+        }
+        align = loop_alignment(o, triple, level);
+        if (o->targets) {
+                size_t n = strlen(triple) + strlen(cpu) + strlen(features) + 32;
+
+                if (!(key = malloc(n))) {
+                        ret = bpfaot_error_nomem(err);
+                        goto out;
+                }
+                snprintf(key, n, "%s|%s|%s|O%d|%u", triple, cpu, features, level, align);
+                if ((*out = targets_take(o->targets, key)))
+                        goto out;
+        }
+        if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
+                ret = bpfaot_error_set(err, EINVAL, "unsupported target '%s': %s", triple,
+                                       msg ? msg : "unknown");
+                goto out;
         }
         if (compat_check_target(target, triple, cpu, features, why, sizeof(why))) {
                 ret = bpfaot_error_set(err, EINVAL, "target %s: %s", triple, why);
@@ -202,7 +217,9 @@ int emit_target_machine(const struct bpfaot_compile_opts *o, int level, LLVMTarg
         else if (!is_little_endian(*out))
                 ret = bpfaot_error_set(err, ENOTSUP, "big-endian targets are not supported");
         else
-                compat_set_loop_alignment(*out, loop_alignment(o, triple, level));
+                compat_set_loop_alignment(*out, align);
+        if (!ret && o->targets && targets_adopt(o->targets, key, *out))
+                ret = bpfaot_error_nomem(err);
         if (ret && *out) {
                 LLVMDisposeTargetMachine(*out);
                 *out = NULL;
@@ -214,9 +231,18 @@ out:
                 LLVMDisposeMessage(host_cpu);
         if (host_features)
                 LLVMDisposeMessage(host_features);
+        free(key);
         free(joined);
         free(triple);
         return ret;
+}
+
+void emit_put_target_machine(const struct bpfaot_compile_opts *o, LLVMTargetMachineRef tm)
+{
+        if (tm && o->targets)
+                targets_put(o->targets, tm);
+        else if (tm)
+                LLVMDisposeTargetMachine(tm);
 }
 
 static int run_pipeline(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, const char *pipeline,

@@ -11,10 +11,13 @@
 /*
  * The target machine for o->triple/cpu/features (checked first: LLVM ends
  * the process on some unknown names) at optimisation level 0..3; refuses
- * big-endian targets.
+ * big-endian targets. With o->targets, an idle one made for the same
+ * before, else a new one that the pool keeps.
  */
 int emit_target_machine(const struct bpfaot_compile_opts *o, int level, LLVMTargetMachineRef *out,
                         struct bpfaot_error *err);
+/* Done with a machine of emit_target_machine: back to o->targets, or disposed of. */
+void emit_put_target_machine(const struct bpfaot_compile_opts *o, LLVMTargetMachineRef tm);
 /* An empty module with the target machine's triple and data layout, which the optimiser reads. */
 LLVMModuleRef emit_new_module(LLVMTargetMachineRef tm, LLVMContextRef ctx, const char *name);
 /* The IR verifier: failing is a bug of the compiler, reported as an internal error about `what`. */

@@ -21,6 +21,16 @@ case_build_jobs() {
                         bad "build -j 4: ${f#one/} differs from -j 1's"
                 fi
         done
+        # The programs of one build share target machines; each built on its own makes its own.
+        for f in one/*.o; do
+                f=${f#one/}
+                x "$BPF_AOT" build "$o" --program "${f%.o}" -o alone -O2
+                if [[ $RC -eq 0 ]] && cmp -s "one/$f" "alone/$f"; then
+                        ok "build --program ${f%.o}: the object of the whole build"
+                else
+                        bad "build --program ${f%.o}: differs from the whole build's object (rc $RC)"
+                fi
+        done
         x "$BPF_AOT" build "$o" -o cpus --jobs 0 -e
         expect_rc 0 "build --jobs 0 -e (one per CPU)"
         expect_eq "$(cd cpus && ls | wc -l)" "$(cd one && ls | wc -l)" "build --jobs 0: as many files"

@@ -5,7 +5,9 @@
  * and the first calls of a process may race (target registration). Each
  * thread also compiles every program in parts on threads of its own
  * (bpfaot_compile_opts.threads and part_insns): the object is the one one
- * thread makes of the same parts.
+ * thread makes of the same parts. Half the threads share one pool of
+ * target machines (bpfaot_compile_opts.targets), which hands a machine to
+ * one compile at a time and must not change any object.
  */
 #include "bpfaot/bpfaot.h"
 #include "gen.h"
@@ -25,12 +27,16 @@ static struct bpfaot_buf threaded[THREADS][PROGS];
 static struct bpfaot_buf alone_parts[PROGS];
 static struct bpfaot_buf threaded_parts[THREADS][PROGS];
 static atomic_int failures;
+static struct bpfaot_targets *shared_targets;
 
-/* parts: cut into parts of 16 LLVM instructions, compiled on `parts` threads. */
-static int compile(size_t i, unsigned parts, struct bpfaot_buf *out)
+/*
+ * parts: cut into parts of 16 LLVM instructions, compiled on `parts` threads;
+ * targets: the pool of target machines, or NULL.
+ */
+static int compile(size_t i, unsigned parts, struct bpfaot_targets *targets, struct bpfaot_buf *out)
 {
         BPFAOT_OPTS_INIT(bpfaot_compile_opts, o, .optimize = i % 2 ? BPFAOT_O2 : BPFAOT_O0,
-                         .part_insns = parts ? 16 : 0, .threads = parts);
+                         .part_insns = parts ? 16 : 0, .threads = parts, .targets = targets);
         struct bpfaot_prog p = {
             .input = "gen", .name = "prog", .insns = progs[i].insns, .insn_cnt = progs[i].insn_cnt};
         struct bpfaot_error err = {0};
@@ -46,11 +52,13 @@ static int compile(size_t i, unsigned parts, struct bpfaot_buf *out)
 static void *worker(void *arg)
 {
         size_t t = (size_t)(uintptr_t)arg;
+        struct bpfaot_targets *targets = t % 2 ? NULL : shared_targets;
 
         for (size_t k = 0; k < PROGS; k++) {
                 size_t i = (t + k) % PROGS;
 
-                if (compile(i, 0, &threaded[t][i]) || compile(i, 3, &threaded_parts[t][i]))
+                if (compile(i, 0, targets, &threaded[t][i]) ||
+                    compile(i, 3, targets, &threaded_parts[t][i]))
                         atomic_fetch_add(&failures, 1);
         }
         return NULL;
@@ -59,8 +67,13 @@ static void *worker(void *arg)
 int main(void)
 {
         pthread_t threads[THREADS];
+        struct bpfaot_error err = {0};
         int bad = 0;
 
+        if (bpfaot_targets__new(&shared_targets, &err)) {
+                fprintf(stderr, "FAIL: bpfaot_targets__new: %s\n", err.msg);
+                return 1;
+        }
         for (size_t i = 0; i < PROGS; i++)
                 if (gen_program(1000 + i, &progs[i])) {
                         fprintf(stderr, "FAIL: out of memory\n");
@@ -74,10 +87,11 @@ int main(void)
                 }
         for (size_t t = 0; t < THREADS; t++)
                 pthread_join(threads[t], NULL);
+        bpfaot_targets__free(shared_targets);
         if (atomic_load(&failures))
                 return 1;
         for (size_t i = 0; i < PROGS; i++) {
-                if (compile(i, 0, &alone[i]) || compile(i, 1, &alone_parts[i]))
+                if (compile(i, 0, NULL, &alone[i]) || compile(i, 1, NULL, &alone_parts[i]))
                         return 1;
                 for (size_t t = 0; t < THREADS; t++) {
                         if (threaded[t][i].len != alone[i].len ||
@@ -120,8 +134,9 @@ int main(void)
         }
         if (bad)
                 return 1;
-        printf("ok: %d programs compiled by %d threads at once, each object identical to a lone "
-               "compile's, whole and in parts on 3 threads more\n",
+        printf("ok: %d programs compiled by %d threads at once, half of them sharing target "
+               "machines, each object identical to a lone compile's, whole and in parts on 3 "
+               "threads more\n",
                PROGS, THREADS);
         return 0;
 }

@@ -437,6 +437,20 @@ enum bpfaot_optimize {
 /* The level of -O<n>, n = 0..3. */
 #define BPFAOT_O(n) (BPFAOT_O0 + (n))
 
+/*
+ * Target machines kept between compiles. LLVM makes a target machine, with
+ * its code generator's tables, for every compile; that costs a small
+ * program's compile more than its code does. Compiles given the same pool
+ * (bpfaot_compile_opts.targets) take an idle machine that an earlier one
+ * made for the same target, CPU, features and level, and give it back when
+ * they end. Compiles on several threads may share a pool, which must
+ * outlive them; their output is the same with a pool or without.
+ */
+struct bpfaot_targets;
+int bpfaot_targets__new(struct bpfaot_targets **targets, struct bpfaot_error *err);
+/* Frees the pool and its machines; no compile may be using it. */
+void bpfaot_targets__free(struct bpfaot_targets *targets);
+
 /* Options of a compilation; zeroed (or NULL) means every default below. */
 struct bpfaot_compile_opts {
         size_t sz;
@@ -534,6 +548,8 @@ struct bpfaot_compile_opts {
          * copied into its part; a split sub-program's regions go apart.
          */
         size_t part_insns;
+        /* Target machines to reuse (bpfaot_targets__new); NULL: each compile makes its own. */
+        struct bpfaot_targets *targets;
 };
 #define BPFAOT_MAX_LOOP_ALIGN 256u
 
