@@ -283,12 +283,22 @@ static int read_file(const char *path, uint8_t **data, size_t *len)
 }
 
 /*
+ * What --object adds up over all programs: times, and the sums of a least
+ * squares line through (instructions, ms) of every program: a fixed cost
+ * per program plus a cost per instruction, as the goals are stated.
+ */
+struct totals {
+        double ms[VARIANT_CNT];
+        size_t insns, progs, refused;
+        double sx, sxx, sy[VARIANT_CNT], sxy[VARIANT_CNT];
+};
+
+/*
  * Every program of the eBPF ELF object `path`, each compiled on its own as
  * `bpf-aot build` does (instructions counted with the sub-programs linked
  * into it). Programs the library refuses are counted apart.
  */
-static int time_object(const char *path, int reps, double total_ms[VARIANT_CNT],
-                       size_t *total_insns, size_t *total_progs, size_t *refused)
+static int time_object(const char *path, int reps, struct totals *tot)
 {
         struct bpfaot_error err = {0};
         struct bpfaot_elf *elf = NULL;
@@ -311,18 +321,24 @@ static int time_object(const char *path, int reps, double total_ms[VARIANT_CNT],
         }
         for (size_t i = 0; i < elf->prog_cnt; i++) {
                 struct bpfaot_prog prog;
-                double t[VARIANT_CNT], cpu;
+                double t[VARIANT_CNT], cpu, x;
                 bool ok = true;
 
                 bpfaot_elf__prog(elf, i, &prog);
                 for (size_t v = 0; v < VARIANT_CNT && ok; v++)
                         ok = time_compile(&prog, &variants[v], reps, &t[v], &cpu, &len) == 0;
                 if (!ok) {
-                        (*refused)++;
+                        tot->refused++;
                         continue;
                 }
-                for (size_t v = 0; v < VARIANT_CNT; v++)
+                x = (double)prog.insn_cnt;
+                tot->sx += x;
+                tot->sxx += x * x;
+                for (size_t v = 0; v < VARIANT_CNT; v++) {
                         ms[v] += t[v];
+                        tot->sy[v] += t[v];
+                        tot->sxy[v] += x * t[v];
+                }
                 insns += prog.insn_cnt;
                 progs++;
         }
@@ -330,22 +346,22 @@ static int time_object(const char *path, int reps, double total_ms[VARIANT_CNT],
                insns);
         for (size_t v = 0; v < VARIANT_CNT; v++) {
                 printf(" %9.1f %7.1f", ms[v], insns ? ms[v] * 1000.0 / (double)insns : 0.0);
-                total_ms[v] += ms[v];
+                tot->ms[v] += ms[v];
         }
         printf("\n");
-        *total_insns += insns;
-        *total_progs += progs;
+        tot->insns += insns;
+        tot->progs += progs;
         bpfaot_targets__free(targets);
         targets = NULL;
         bpfaot_elf__free(elf);
         return 0;
 }
 
-/* The table of --object runs: per object and in all. */
+/* The table of --object runs: per object, in all, and the line fitted through the programs. */
 static int time_objects(char **paths, size_t cnt, int reps)
 {
-        double total[VARIANT_CNT] = {0};
-        size_t insns = 0, progs = 0, refused = 0;
+        struct totals t = {0};
+        double n, d;
 
         printf("bpfaot_compile latency of each program of eBPF objects (host target, %u "
                "thread%s); ms in all, and us per insn\n",
@@ -355,15 +371,26 @@ static int time_objects(char **paths, size_t cnt, int reps)
                 printf(" %9s %7s", variants[v].name, "us/insn");
         printf("\n");
         for (size_t i = 0; i < cnt; i++)
-                if (time_object(paths[i], reps, total, &insns, &progs, &refused))
+                if (time_object(paths[i], reps, &t))
                         return 1;
-        printf("%-32s %5zu %7zu", "all", progs, insns);
+        printf("%-32s %5zu %7zu", "all", t.progs, t.insns);
         for (size_t v = 0; v < VARIANT_CNT; v++)
-                printf(" %9.1f %7.1f", total[v], insns ? total[v] * 1000.0 / (double)insns : 0.0);
+                printf(" %9.1f %7.1f", t.ms[v], t.insns ? t.ms[v] * 1000.0 / (double)t.insns : 0.0);
         printf("\n");
-        if (refused)
-                printf("%zu program%s refused (the message above says why), not counted\n", refused,
-                       refused > 1 ? "s" : "");
+        n = (double)t.progs;
+        d = n * t.sxx - t.sx * t.sx;
+        if (t.progs > 1 && d > 0) {
+                /* Columns: ms per program, then us per instruction. */
+                printf("%-32s %5s %7s", "fit: ms/prog + us/insn", "", "");
+                for (size_t v = 0; v < VARIANT_CNT; v++) {
+                        double slope = (n * t.sxy[v] - t.sx * t.sy[v]) / d;
+                        printf(" %9.2f %7.1f", (t.sy[v] - slope * t.sx) / n, slope * 1000.0);
+                }
+                printf("\n");
+        }
+        if (t.refused)
+                printf("%zu program%s refused (the message above says why), not counted\n",
+                       t.refused, t.refused > 1 ? "s" : "");
         return 0;
 }
 
@@ -388,7 +415,9 @@ static void usage(FILE *out)
                 "--reps runs, default 3; the compiles of an object share target\n"
                 "machines, bpfaot_compile_opts.targets, unless --no-target-pool),\n"
                 "and prints per object and in all the milliseconds and the\n"
-                "microseconds per instruction.\n");
+                "microseconds per instruction, then the line fitted through every\n"
+                "program's times: milliseconds per program plus microseconds per\n"
+                "instruction.\n");
 }
 
 int main(int argc, char **argv)

@@ -269,7 +269,8 @@ static void compile_part(struct part *p)
                 ret = emit_target_machine(&p->j->o, p->j->level, &u.tm, &p->err);
         ret = ret ?: optimise(&u);
         if (!ret && p->object)
-                ret = emit_output(u.mod, u.tm, BPFAOT_OUTPUT_OBJECT, &p->out, &p->err);
+                ret = emit_output(u.mod, u.tm, p->j->o.targets, BPFAOT_OUTPUT_OBJECT, &p->out,
+                                  &p->err);
         else if (!ret)
                 ret = part_bitcode(u.mod, &p->out, &p->err);
         if (u.mod)
@@ -406,7 +407,7 @@ static int compile_split(struct job *j, struct bpfaot_buf *out)
         }
         if (!ret && !object)
                 ret = link_parts(j, parts, cnt)
-                          ?: emit_output(j->mod, j->tm, j->o.output, out, j->err);
+                          ?: emit_output(j->mod, j->tm, j->o.targets, j->o.output, out, j->err);
         for (size_t i = 0; i < cnt; i++)
                 bpfaot_buf_free(&parts[i].out);
         free(parts);
@@ -442,7 +443,8 @@ static int generate(struct job *j, struct bpfaot_buf *out)
 
         if (j->split.cnt)
                 return compile_split(j, out);
-        return optimise(&whole) ?: emit_output(j->mod, j->tm, j->o.output, out, j->err);
+        return optimise(&whole)
+                   ?: emit_output(j->mod, j->tm, j->o.targets, j->o.output, out, j->err);
 }
 
 static int compile_job(struct job *j, const struct bpfaot_compile_opts *opts,

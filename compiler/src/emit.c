@@ -7,6 +7,7 @@
 #include "internal.h"
 #include "emit.h"
 #include "llvm_compat.h"
+#include "codegen.h"
 #include "targets.h"
 
 #include <errno.h>
@@ -321,11 +322,27 @@ int emit_take_buffer(LLVMMemoryBufferRef mb, struct bpfaot_buf *out, struct bpfa
         return 0;
 }
 
-int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, int output, struct bpfaot_buf *out,
-                struct bpfaot_error *err)
+/* An object from the pool's code generator of `tm`, when it has one for this module. */
+static bool pooled_object(LLVMModuleRef mod, LLVMTargetMachineRef tm,
+                          struct bpfaot_targets *targets, struct bpfaot_buf *out, int *ret,
+                          struct bpfaot_error *err)
+{
+        struct codegen *cg;
+
+        if (!targets || LLVMGetNamedMetadataNumOperands(mod, "llvm.dbg.cu"))
+                return false;
+        if (!(cg = targets_codegen(targets, tm)))
+                return false;
+        *ret = codegen_run(cg, mod, &out->data, &out->len) ? bpfaot_error_nomem(err) : 0;
+        return true;
+}
+
+int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, struct bpfaot_targets *targets,
+                int output, struct bpfaot_buf *out, struct bpfaot_error *err)
 {
         LLVMMemoryBufferRef mb = NULL;
         char *msg = NULL;
+        int ret;
 
         if (output == BPFAOT_OUTPUT_LLVM_IR) {
                 char *text = LLVMPrintModuleToString(mod);
@@ -340,16 +357,18 @@ int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, int output, struct b
                 LLVMDisposeMessage(text);
                 return 0;
         }
-        if (LLVMTargetMachineEmitToMemoryBuffer(
-                tm, mod, output == BPFAOT_OUTPUT_ASM ? LLVMAssemblyFile : LLVMObjectFile, &msg,
-                &mb)) {
-                int ret = bpfaot_error_set(err, EINVAL, "LLVM code generation failed: %s",
-                                           msg ? msg : "unknown");
-                if (msg)
-                        LLVMDisposeMessage(msg);
-                return ret;
+        if (output == BPFAOT_OUTPUT_ASM || !pooled_object(mod, tm, targets, out, &ret, err)) {
+                if (LLVMTargetMachineEmitToMemoryBuffer(
+                        tm, mod, output == BPFAOT_OUTPUT_ASM ? LLVMAssemblyFile : LLVMObjectFile,
+                        &msg, &mb)) {
+                        ret = bpfaot_error_set(err, EINVAL, "LLVM code generation failed: %s",
+                                               msg ? msg : "unknown");
+                        if (msg)
+                                LLVMDisposeMessage(msg);
+                        return ret;
+                }
+                ret = emit_take_buffer(mb, out, err);
         }
-        int ret = emit_take_buffer(mb, out, err);
         const char *abi = target_abi(tm);
 
         if (!ret && output != BPFAOT_OUTPUT_ASM && abi)

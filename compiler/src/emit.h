@@ -35,11 +35,15 @@ int emit_after_check_hoist(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level
 int emit_vectorise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err);
 /* Promote allocas a late pass added (mem2reg) and nothing else. */
 int emit_promote(LLVMModuleRef mod, LLVMTargetMachineRef tm, struct bpfaot_error *err);
-/* The module as `output` (enum bpfaot_output) into `out`. */
 /* Copy `mb` into `out` and dispose of it; -ENOMEM with the message when out of memory. */
 int emit_take_buffer(LLVMMemoryBufferRef mb, struct bpfaot_buf *out, struct bpfaot_error *err);
 
-int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, int output, struct bpfaot_buf *out,
-                struct bpfaot_error *err);
+/*
+ * The module as `output` (enum bpfaot_output) into `out`; a native object
+ * of a module without debug info comes from the pool's code generator of
+ * `tm` when `targets` holds it (else from LLVM's C API, as other outputs).
+ */
+int emit_output(LLVMModuleRef mod, LLVMTargetMachineRef tm, struct bpfaot_targets *targets,
+                int output, struct bpfaot_buf *out, struct bpfaot_error *err);
 
 #endif

@@ -5,9 +5,11 @@
  * machine: for the many small programs of an object that cost more than
  * compiling their code. A machine is used by one compile at a time (LLVM's
  * code generator writes to it); the pool hands an idle one out under its
- * lock and takes it back after the compile.
+ * lock and takes it back after the compile. Each keeps its code generator
+ * too (codegen.cpp), made when a compile first asks for it.
  */
 #include "targets.h"
+#include "codegen.h"
 #include "internal.h"
 
 #include <errno.h>
@@ -19,6 +21,7 @@
 struct pooled_target {
         char *key; /* what emit_target_machine made it for */
         LLVMTargetMachineRef tm;
+        struct codegen *codegen; /* or NULL: none made yet */
         bool busy;
 };
 
@@ -46,12 +49,22 @@ void bpfaot_targets__free(struct bpfaot_targets *pool)
         if (!pool)
                 return;
         for (size_t i = 0; i < pool->cnt; i++) {
+                codegen_free(pool->v[i].codegen);
                 LLVMDisposeTargetMachine(pool->v[i].tm);
                 free(pool->v[i].key);
         }
         free(pool->v);
         pthread_mutex_destroy(&pool->lock);
         free(pool);
+}
+
+/* The entry of `tm`; under the lock. */
+static struct pooled_target *entry_of(struct bpfaot_targets *pool, LLVMTargetMachineRef tm)
+{
+        for (size_t i = 0; i < pool->cnt; i++)
+                if (pool->v[i].tm == tm)
+                        return &pool->v[i];
+        return NULL;
 }
 
 LLVMTargetMachineRef targets_take(struct bpfaot_targets *pool, const char *key)
@@ -98,9 +111,30 @@ int targets_adopt(struct bpfaot_targets *pool, const char *key, LLVMTargetMachin
 
 void targets_put(struct bpfaot_targets *pool, LLVMTargetMachineRef tm)
 {
+        struct pooled_target *e;
+
         pthread_mutex_lock(&pool->lock);
-        for (size_t i = 0; i < pool->cnt; i++)
-                if (pool->v[i].tm == tm)
-                        pool->v[i].busy = false;
+        if ((e = entry_of(pool, tm)))
+                e->busy = false;
         pthread_mutex_unlock(&pool->lock);
+}
+
+struct codegen *targets_codegen(struct bpfaot_targets *pool, LLVMTargetMachineRef tm)
+{
+        struct pooled_target *e;
+        struct codegen *cg;
+
+        pthread_mutex_lock(&pool->lock);
+        e = entry_of(pool, tm);
+        cg = e ? e->codegen : NULL;
+        pthread_mutex_unlock(&pool->lock);
+        if (cg || !e)
+                return cg;
+        /* Made outside the lock: the machine is this caller's until it is put back. */
+        cg = codegen_new(tm);
+        pthread_mutex_lock(&pool->lock);
+        e = entry_of(pool, tm); /* the array may have moved */
+        e->codegen = cg;
+        pthread_mutex_unlock(&pool->lock);
+        return cg;
 }

@@ -59,7 +59,7 @@ int ir_native_build(const char *name, const char *ir, ir_native_transform transf
         set_target(mod, tm);
         if (transform && (transform(mod, tm, arg) || invalid(mod, name, "after the transform")))
                 goto done;
-        if (emit_output(mod, tm, BPFAOT_OUTPUT_OBJECT, &obj, &err) ||
+        if (emit_output(mod, tm, NULL, BPFAOT_OUTPUT_OBJECT, &obj, &err) ||
             bpfaot_jit__load(obj.data, obj.len, name, NULL, jit, &err) ||
             !(*fn = bpfaot_jit__lookup(*jit, fn_name, &err))) {
                 fprintf(stderr, "%s: %s\n", name, err.msg);
