@@ -212,6 +212,8 @@ static size_t part_insns;   /* bpfaot_compile_opts.part_insns */
 /* bpfaot_compile_opts.targets: --object's compiles share one pool per object, as build's do. */
 static struct bpfaot_targets *targets;
 static bool no_target_pool;
+/* --variants / --O2-only: the variants timed (all by default). */
+static bool skip_variant[VARIANT_CNT];
 
 static int time_compile(const struct bpfaot_prog *prog, const struct variant *v, int reps,
                         double *best_ms, double *best_cpu_ms, size_t *out_len)
@@ -321,12 +323,13 @@ static int time_object(const char *path, int reps, struct totals *tot)
         }
         for (size_t i = 0; i < elf->prog_cnt; i++) {
                 struct bpfaot_prog prog;
-                double t[VARIANT_CNT], cpu, x;
+                double t[VARIANT_CNT] = {0}, cpu, x;
                 bool ok = true;
 
                 bpfaot_elf__prog(elf, i, &prog);
                 for (size_t v = 0; v < VARIANT_CNT && ok; v++)
-                        ok = time_compile(&prog, &variants[v], reps, &t[v], &cpu, &len) == 0;
+                        ok = skip_variant[v] ||
+                             time_compile(&prog, &variants[v], reps, &t[v], &cpu, &len) == 0;
                 if (!ok) {
                         tot->refused++;
                         continue;
@@ -345,6 +348,8 @@ static int time_object(const char *path, int reps, struct totals *tot)
         printf("%-32.32s %5zu %7zu", strrchr(path, '/') ? strrchr(path, '/') + 1 : path, progs,
                insns);
         for (size_t v = 0; v < VARIANT_CNT; v++) {
+                if (skip_variant[v])
+                        continue;
                 printf(" %9.1f %7.1f", ms[v], insns ? ms[v] * 1000.0 / (double)insns : 0.0);
                 tot->ms[v] += ms[v];
         }
@@ -368,14 +373,17 @@ static int time_objects(char **paths, size_t cnt, int reps)
                threads ? threads : 1, threads > 1 ? "s" : "");
         printf("%-32s %5s %7s", "object", "progs", "insns");
         for (size_t v = 0; v < VARIANT_CNT; v++)
-                printf(" %9s %7s", variants[v].name, "us/insn");
+                if (!skip_variant[v])
+                        printf(" %9s %7s", variants[v].name, "us/insn");
         printf("\n");
         for (size_t i = 0; i < cnt; i++)
                 if (time_object(paths[i], reps, &t))
                         return 1;
         printf("%-32s %5zu %7zu", "all", t.progs, t.insns);
         for (size_t v = 0; v < VARIANT_CNT; v++)
-                printf(" %9.1f %7.1f", t.ms[v], t.insns ? t.ms[v] * 1000.0 / (double)t.insns : 0.0);
+                if (!skip_variant[v])
+                        printf(" %9.1f %7.1f", t.ms[v],
+                               t.insns ? t.ms[v] * 1000.0 / (double)t.insns : 0.0);
         printf("\n");
         n = (double)t.progs;
         d = n * t.sxx - t.sx * t.sx;
@@ -384,6 +392,8 @@ static int time_objects(char **paths, size_t cnt, int reps)
                 printf("%-32s %5s %7s", "fit: ms/prog + us/insn", "", "");
                 for (size_t v = 0; v < VARIANT_CNT; v++) {
                         double slope = (n * t.sxy[v] - t.sx * t.sy[v]) / d;
+                        if (skip_variant[v])
+                                continue;
                         printf(" %9.2f %7.1f", (t.sy[v] - slope * t.sx) / n, slope * 1000.0);
                 }
                 printf("\n");
@@ -394,16 +404,44 @@ static int time_objects(char **paths, size_t cnt, int reps)
         return 0;
 }
 
+/* --variants NAME,NAME,...: time only these. */
+static int select_variants(const char *list)
+{
+        for (size_t v = 0; v < VARIANT_CNT; v++)
+                skip_variant[v] = true;
+        while (*list) {
+                size_t len = strcspn(list, ","), v;
+
+                for (v = 0; v < VARIANT_CNT; v++)
+                        if (strlen(variants[v].name) == len &&
+                            strncmp(variants[v].name, list, len) == 0)
+                                break;
+                if (v == VARIANT_CNT) {
+                        fprintf(stderr,
+                                "compile_latency: unknown variant '%.*s' in --variants "
+                                "(ir-O0, obj-O0, ir-O2, obj-O2)\n",
+                                (int)len, list);
+                        return -1;
+                }
+                skip_variant[v] = false;
+                list += len + (list[len] == ',');
+        }
+        return 0;
+}
+
 static void usage(FILE *out)
 {
         fprintf(out,
-                "Usage: compile_latency [--quick] [--reps N] [--sizes N,N,...] [--O2-only]\n"
-                "                       [--region-insns N] [--threads N] [--part-insns N]\n"
+                "Usage: compile_latency [--quick] [--reps N] [--sizes N,N,...]\n"
+                "                       [--variants LIST | --O2-only] [--region-insns N]\n"
+                "                       [--threads N] [--part-insns N]\n"
                 "                       [--dump PREFIX] [--object FILE... [--no-target-pool]]\n"
                 "\n"
                 "Time bpfaot_compile on generated programs (default sizes\n"
                 "1024,4096,16384,65536 instructions; best of --reps runs, default 3\n"
-                "below 16k instructions and 1 from 16k up). --dump writes each generated\n"
+                "below 16k instructions and 1 from 16k up). --variants times only\n"
+                "those named of ir-O0, obj-O0, ir-O2 and obj-O2 (comma-separated;\n"
+                "--O2-only: ir-O2,obj-O2). --dump writes each generated\n"
                 "program as raw bytecode to PREFIX-<insns>.bin. --region-insns sets\n"
                 "bpfaot_compile_opts.region_insns (sub-programs longer than this\n"
                 "are split into regions of that size; default: the library's).\n"
@@ -425,7 +463,6 @@ int main(int argc, char **argv)
         size_t sizes[16] = {1024, 4096, 16384, 65536};
         size_t size_cnt = 4;
         int reps = 0;
-        bool o2_only = false;
         const char *dump = NULL;
         char **objects = NULL;
         size_t object_cnt = 0;
@@ -456,7 +493,11 @@ int main(int argc, char **argv)
                 } else if (strcmp(argv[a], "--no-target-pool") == 0) {
                         no_target_pool = true;
                 } else if (strcmp(argv[a], "--O2-only") == 0) {
-                        o2_only = true;
+                        for (size_t v = 0; v < VARIANT_CNT; v++)
+                                skip_variant[v] = variants[v].opt_level != 2;
+                } else if (strcmp(argv[a], "--variants") == 0 && a + 1 < argc) {
+                        if (select_variants(argv[++a]))
+                                return 2;
                 } else if (strcmp(argv[a], "--sizes") == 0 && a + 1 < argc) {
                         char *p = argv[++a], *end;
                         size_cnt = 0;
@@ -485,7 +526,7 @@ int main(int argc, char **argv)
                threads ? threads : 1, threads > 1 ? "s" : "");
         printf("%8s", "insns");
         for (size_t v = 0; v < VARIANT_CNT; v++) {
-                if (o2_only && variants[v].opt_level != 2)
+                if (skip_variant[v])
                         continue;
                 printf(" %10s %8s", variants[v].name, "/1k");
         }
@@ -513,7 +554,7 @@ int main(int argc, char **argv)
                 for (size_t v = 0; v < VARIANT_CNT; v++) {
                         double ms = 0, cpu = 0;
                         size_t len;
-                        if (o2_only && variants[v].opt_level != 2)
+                        if (skip_variant[v])
                                 continue;
                         if (time_compile(&prog, &variants[v], r, &ms, &cpu, &len)) {
                                 free(insns);

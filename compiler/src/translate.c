@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <linux/bpf.h>
+#include <llvm-c/DebugInfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,13 +63,21 @@ struct tr {
         /*
          * What the register and frame-offset slots hold at the end of
          * `cache_bb`, where known: a read reuses it instead of loading
-         * again. Every store to those slots goes through reg_set_off, and
+         * again. Every write of those slots goes through reg_set_off, and
          * the cache is dropped whenever the builder is in another block, so
          * a value is only reused in the block that computed it. This halves
          * the loads -O0 hands to code generation.
+         *
+         * Writes are stored only when the builder leaves the block (by
+         * `fb`, before the block's terminator), the last value of each
+         * slot once, and not at all before a return: a block writes r1-r5
+         * after every call and often again soon after, and -O0 generates
+         * code for every store it is given.
          */
         LLVMBasicBlockRef cache_bb;
         LLVMValueRef reg_val[BPFAOT_NUM_REGS - 1], off_val[BPFAOT_NUM_REGS - 1];
+        uint16_t reg_unstored, off_unstored; /* bit r: reg_val[r] (off_val[r]) not stored yet */
+        LLVMBuilderRef fb;
         int64_t frame_bias;
         LLVMValueRef stack;  /* [stack_size x i8] */
         LLVMValueRef *parts; /* a private frame's parts (provenance.h), or NULL */
@@ -134,12 +143,39 @@ static void program_fn_attrs(LLVMContextRef ctx, LLVMValueRef fn)
         add_fn_attr(ctx, fn, "null_pointer_is_valid");
 }
 
+/* Store the slot values `cache_bb` was given and has not stored, at its end. */
+static void cache_flush(struct tr *t)
+{
+        LLVMValueRef term = t->cache_bb ? LLVMGetBasicBlockTerminator(t->cache_bb) : NULL;
+        LLVMValueRef last = t->cache_bb ? LLVMGetLastInstruction(t->cache_bb) : NULL;
+        LLVMOpcode op = term ? LLVMGetInstructionOpcode(term) : LLVMBr;
+
+        /* After a return the slots are gone: nothing reads them. */
+        if ((t->reg_unstored | t->off_unstored) && op != LLVMRet && op != LLVMUnreachable) {
+                if (term)
+                        LLVMPositionBuilderBefore(t->fb, term);
+                else
+                        LLVMPositionBuilderAtEnd(t->fb, t->cache_bb);
+                /* The line of the code they end, not of what the builder builds now. */
+                LLVMSetCurrentDebugLocation2(t->fb, last ? LLVMInstructionGetDebugLoc(last) : NULL);
+                for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++) {
+                        if (t->reg_unstored & (1u << r))
+                                LLVMBuildStore(t->fb, t->reg_val[r], t->regs[r]);
+                        if (t->off_unstored & (1u << r))
+                                LLVMBuildStore(t->fb, t->off_val[r], t->frame_offs[r]);
+                }
+        }
+        t->reg_unstored = 0;
+        t->off_unstored = 0;
+}
+
 /* Forget the cached slot values when the builder has moved to another block. */
 static void cache_sync(struct tr *t)
 {
         LLVMBasicBlockRef bb = LLVMGetInsertBlock(t->b);
 
         if (bb != t->cache_bb) {
+                cache_flush(t);
                 memset(t->reg_val, 0, sizeof(t->reg_val));
                 memset(t->off_val, 0, sizeof(t->off_val));
                 t->cache_bb = bb;
@@ -171,14 +207,14 @@ static LLVMValueRef frame_off_get(struct tr *t, unsigned r)
 static void reg_set_off(struct tr *t, unsigned r, LLVMValueRef v, LLVMValueRef off)
 {
         cache_sync(t);
-        LLVMBuildStore(t->b, v, t->regs[r]);
         t->reg_val[r] = v;
+        t->reg_unstored |= (uint16_t)(1u << r);
         if (t->frame_offs[r]) {
                 if (!off)
                         off = LLVMBuildAdd(t->b, LLVMBuildSub(t->b, v, t->fp, ""),
                                            c64(t, (uint64_t)t->frame_bias), "");
-                LLVMBuildStore(t->b, off, t->frame_offs[r]);
                 t->off_val[r] = off;
+                t->off_unstored |= (uint16_t)(1u << r);
         }
         t->reg_map[r] = 0;
         t->reg_found[r] = NULL;
@@ -225,7 +261,7 @@ static LLVMValueRef offset_in(struct tr *t, unsigned reg, LLVMValueRef base, int
 {
         LLVMValueRef d = LLVMBuildSub(t->b, reg_get(t, reg), base, "");
 
-        return LLVMBuildAdd(t->b, d, c64(t, (uint64_t)add), "");
+        return add ? LLVMBuildAdd(t->b, d, c64(t, (uint64_t)add), "") : d;
 }
 
 /*
@@ -242,7 +278,7 @@ static LLVMValueRef frame_gep(struct tr *t, unsigned reg, bool const_off, int64_
 
         if (const_off)
                 return gep_i8(t, obj, c64(t, (uint64_t)(at - start)), true, ty);
-        if (t->parts)
+        if (t->parts && (reg == BPFAOT_REG_FP || t->frame_offs[reg]))
                 return gep_i8(t, obj,
                               LLVMBuildAdd(t->b, frame_off_get(t, reg),
                                            c64(t, (uint64_t)(off - start - t->frame_bias)), ""),
@@ -771,13 +807,15 @@ static void tr_alu(struct tr *t, const struct bpfaot_insn *insn)
                 tr_end(t, insn);
                 return;
         }
-        a = reg_get(t, insn->dst);
+        /* A move never reads its destination: no load of it for -O0 to keep. */
+        a = op == BPFAOT_ALU_MOV ? NULL : reg_get(t, insn->dst);
         if (insn_is_reg_src(insn))
                 b = reg_get(t, insn->src);
         else
                 b = c64(t, (uint64_t)(int64_t)insn->imm); /* sign-extended */
         if (!is64) {
-                a = LLVMBuildTrunc(t->b, a, ty, "");
+                if (a)
+                        a = LLVMBuildTrunc(t->b, a, ty, "");
                 b = LLVMBuildTrunc(t->b, b, ty, "");
         } else if (t->program->narrow && t->program->narrow[t->cur]) {
                 reg_set(t, insn->dst, alu_narrow(t, op, a, b));
@@ -2057,10 +2095,49 @@ static void tr_insn(struct tr *t, size_t idx)
                 tr_cond_jmp(t, idx);
 }
 
+/*
+ * The registers whose distance from r10 the sub-program reads: bases of its
+ * frame accesses at offsets not known, frame addresses its calls give
+ * helpers, and what a copy into such a register copies from. Only those
+ * keep the distance beside them; for the rest it would be three dead
+ * instructions per write, a third of what -O0 hands to code generation.
+ */
+static uint16_t frame_off_regs(const struct tr *t)
+{
+        const struct program *p = t->program;
+        size_t lo = p->sp.start[t->sub], hi = subprogs_end(&p->sp, t->sub);
+        uint16_t need = 0, before;
+
+        for (size_t i = lo; i < hi; i++) {
+                const struct bpfaot_insn *insn = &t->prog->insns[i];
+                uint8_t cls = bpfaot_insn_class(insn);
+
+                if (p->mem[i].base != MEM_BASE_FRAME || p->mem[i].const_off)
+                        continue;
+                if (cls == BPFAOT_CLASS_LDX)
+                        need |= (uint16_t)(1u << insn->src);
+                else if (cls == BPFAOT_CLASS_ST || cls == BPFAOT_CLASS_STX)
+                        need |= (uint16_t)(1u << insn->dst);
+        }
+        do { /* a copy's distance is its source's (frame_off_step) */
+                before = need;
+                for (size_t i = lo; i < hi; i++) {
+                        const struct bpfaot_insn *insn = &t->prog->insns[i];
+
+                        if (bpfaot_insn_class(insn) == BPFAOT_CLASS_ALU64 &&
+                            insn_op(insn) == BPFAOT_ALU_MOV && insn_is_reg_src(insn) &&
+                            !insn->off && !p->tails[i] && (need & (1u << insn->dst)))
+                                need |= (uint16_t)(1u << insn->src);
+                }
+        } while (need != before);
+        return need & (uint16_t) ~(1u << BPFAOT_REG_FP);
+}
+
 static void alloc_frame_offs(struct tr *t)
 {
         const struct frame_layout *f = &t->program->frames[t->sub];
         size_t *uses = calloc(f->part_cnt, sizeof(*uses)), best = 0;
+        uint16_t need = frame_off_regs(t);
         char name[16];
 
         if (!uses) {
@@ -2080,6 +2157,8 @@ static void alloc_frame_offs(struct tr *t)
         t->frame_bias = -(int64_t)f->parts[best].lo;
 
         for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++) {
+                if (!(need & (1u << r)))
+                        continue;
                 snprintf(name, sizeof(name), "r%u.fpoff", r);
                 t->frame_offs[r] = LLVMBuildAlloca(t->b, t->i64, name);
         }
@@ -2152,6 +2231,8 @@ static void emit_insns(struct tr *t, size_t lo, size_t hi)
         /* Sub-programs end in exit or ja (validated); a region may fall into the next one. */
         if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(t->b)))
                 LLVMBuildBr(t->b, block_for(t, hi));
+        cache_flush(t);
+        t->cache_bb = NULL;
 }
 
 /*
@@ -2723,6 +2804,7 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
         }
         t.b = LLVMCreateBuilderInContext(t.ctx);
         t.eb = LLVMCreateBuilderInContext(t.ctx);
+        t.fb = LLVMCreateBuilderInContext(t.ctx);
         for (size_t s = 0; s < p->sp.cnt && !ret; s++)
                 ret = build_subprog(&t, s);
         if (!ret) {
@@ -2737,6 +2819,7 @@ int translate_prog(const struct program *p, const struct translate_opts *opts, L
                 ret = bpfaot_error_nomem(err);
         LLVMDisposeBuilder(t.b);
         LLVMDisposeBuilder(t.eb);
+        LLVMDisposeBuilder(t.fb);
 out:
         free(t.slot_vals);
         free(t.base_vals);
