@@ -6,6 +6,7 @@
  */
 #include "internal.h"
 #include "emit.h"
+#include "dead_slots.h"
 #include "llvm_compat.h"
 #include "codegen.h"
 #include "targets.h"
@@ -267,17 +268,22 @@ static int run_pipeline(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, c
 }
 
 /*
- * The pass pipeline of each level (-O2: pipeline.c). -O0 runs none:
+ * The pass pipeline of each level (-O2: pipeline.c). -O0 runs no pipeline:
  * default<O0> only inlines always_inline functions, instruments and lowers
  * coroutines, none of which translated code has, and building it cost 5 %
- * of a small program's -O0 compile.
+ * of a small program's -O0 compile. It drops the register stores nothing
+ * reads instead (dead_slots.cpp).
  */
 int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err)
 {
         const char *const pipelines[] = {NULL, "default<O1>", compat_o2_without_slp(),
                                          "default<O3>"};
 
-        return pipelines[level] ? run_pipeline(mod, tm, level, pipelines[level], err) : 0;
+        if (!level) {
+                dead_slot_stores(mod);
+                return 0;
+        }
+        return run_pipeline(mod, tm, level, pipelines[level], err);
 }
 
 int emit_after_check_hoist(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level,
