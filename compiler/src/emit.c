@@ -7,6 +7,7 @@
 #include "internal.h"
 #include "emit.h"
 #include "dead_slots.h"
+#include "inline_once.h"
 #include "llvm_compat.h"
 #include "codegen.h"
 #include "targets.h"
@@ -271,8 +272,9 @@ static int run_pipeline(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, c
  * The pass pipeline of each level (-O2: pipeline.c). -O0 runs no pipeline:
  * default<O0> only inlines always_inline functions, instruments and lowers
  * coroutines, none of which translated code has, and building it cost 5 %
- * of a small program's -O0 compile. It drops the register stores nothing
- * reads instead (dead_slots.cpp).
+ * of a small program's -O0 compile. It gives each entry wrapper the body
+ * of the sub-program it calls (inline_once.cpp) and drops the register
+ * stores nothing reads (dead_slots.cpp) instead.
  */
 int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct bpfaot_error *err)
 {
@@ -280,6 +282,7 @@ int emit_optimise(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level, struct 
                                          "default<O3>"};
 
         if (!level) {
+                inline_once(mod);
                 dead_slot_stores(mod);
                 return 0;
         }

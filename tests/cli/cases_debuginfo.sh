@@ -121,6 +121,7 @@ case_debuginfo_lines() {
 
 # The functions: a subprogram per eBPF function, the region of the long one,
 # and the entry; addr2line gives each native function's name and a line of it.
+# The entry's first sub-program is the entry's own body, an inlined function.
 case_debuginfo_functions() {
         local names f
         dbg_need dwarfdump addr2line || return
@@ -140,8 +141,9 @@ case_debuginfo_functions() {
         else
                 bad "no subprogram dbg_big.region_N:" $names
         fi
-        # Every function symbol of the object, through addr2line.
-        dbg_functions out/dbg_main.o dbg_main 6
+        # Every function symbol of the object, through addr2line: dbg_mix, dbg_sum, dbg_big and
+        # its region, and bpf_main, whose body dbg_main is (inlined into the entry at -O0 too).
+        dbg_functions out/dbg_main.o dbg_main 5
 }
 
 # gdb stops at a line of the .bpf.c, with the eBPF functions in the backtrace.
