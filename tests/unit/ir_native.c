@@ -4,6 +4,8 @@
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/IRReader.h>
+#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,4 +100,24 @@ void ir_native_pair_free(struct ir_native_pair *pair)
         bpfaot_jit__free(pair->plain_jit);
         bpfaot_jit__free(pair->jit);
         memset(pair, 0, sizeof(*pair));
+}
+
+int ir_native_differ_xy(const char *name, const struct ir_native_pair *pair)
+{
+        static const uint64_t args[][2] = {{0, 0}, {1, 2}, {7, 3}, {~0ull, 5}, {1000, 1000}};
+        int differ = 0;
+
+        for (size_t k = 0; k < sizeof(args) / sizeof(args[0]); k++) {
+                uint64_t want = ((ir_native_xy_fn)pair->plain)(args[k][0], args[k][1]);
+                uint64_t got = ((ir_native_xy_fn)pair->fn)(args[k][0], args[k][1]);
+
+                if (got != want) {
+                        fprintf(stderr,
+                                "%s: f(%" PRIu64 ", %" PRIu64 ") = %" PRIu64
+                                " transformed, %" PRIu64 " as written\n",
+                                name, args[k][0], args[k][1], got, want);
+                        differ++;
+                }
+        }
+        return differ;
 }

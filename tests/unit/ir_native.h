@@ -11,6 +11,7 @@
 
 #include <llvm-c/Core.h>
 #include <llvm-c/TargetMachine.h>
+#include <stdint.h>
 
 /* What a test does to the parsed module before code generation: 0, or -1 (said on stderr). */
 typedef int (*ir_native_transform)(LLVMModuleRef mod, LLVMTargetMachineRef tm, void *arg);
@@ -34,5 +35,15 @@ struct ir_native_pair {
 int ir_native_build_pair(const char *name, const char *ir, ir_native_transform transform, void *arg,
                          const char *fn_name, struct ir_native_pair *out);
 void ir_native_pair_free(struct ir_native_pair *pair);
+
+/* A function `i64 f(i64 x, i64 y)`. */
+typedef uint64_t (*ir_native_xy_fn)(uint64_t x, uint64_t y);
+
+/*
+ * Both builds of such a function called with the same few (x, y), edge
+ * values among them: how many calls returned differently, each said on
+ * stderr naming `name`.
+ */
+int ir_native_differ_xy(const char *name, const struct ir_native_pair *pair);
 
 #endif

@@ -15,10 +15,7 @@
 
 #include <llvm-c/DebugInfo.h>
 
-#include <inttypes.h>
 #include <stdint.h>
-
-typedef uint64_t (*two_args_fn)(uint64_t x, uint64_t y);
 
 struct once_case {
         const char *name;
@@ -245,7 +242,6 @@ static int fold(LLVMModuleRef mod, LLVMTargetMachineRef tm, void *arg)
 
 static void check_case(const struct once_case *c)
 {
-        static const uint64_t args[][2] = {{0, 0}, {1, 2}, {7, 3}, {~0ull, 5}, {1000, 1000}};
         struct ir_native_pair pair;
         struct folded n = {0};
 
@@ -260,14 +256,8 @@ static void check_case(const struct once_case *c)
         if (c == &with_lines)
                 CHECKF(n.inlined_lines == 3, "%s: %d inlined lines in @f, 3 expected", c->name,
                        n.inlined_lines);
-        for (size_t k = 0; k < sizeof(args) / sizeof(args[0]); k++) {
-                uint64_t want = ((two_args_fn)pair.plain)(args[k][0], args[k][1]);
-                uint64_t got = ((two_args_fn)pair.fn)(args[k][0], args[k][1]);
-                CHECKF(got == want,
-                       "%s: f(%" PRIu64 ", %" PRIu64 ") = %" PRIu64 " folded, %" PRIu64
-                       " as written",
-                       c->name, args[k][0], args[k][1], got, want);
-        }
+        CHECKF(ir_native_differ_xy(c->name, &pair) == 0, "%s: returns differently once folded",
+               c->name);
         ir_native_pair_free(&pair);
 }
 
