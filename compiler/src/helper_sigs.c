@@ -120,7 +120,7 @@ static const struct helper_sig sigs[] = {
     SIG(probe_read, INTEGER, MEM_OUT, SIZE_OR_ZERO, ANYTHING),
     SIG(ktime_get_ns, INTEGER, NONE),
     /* r3-r5 are the format's arguments; the kernel does not check them. */
-    SIG(trace_printk, INTEGER, MEM_RO, SIZE),
+    {SIG_FIELDS(trace_printk, INTEGER, MEM_RO, SIZE), .flags = HELPER_SIG_READS_ALL_REGS},
     SIG(get_prandom_u32, INTEGER, NONE),
     SIG(get_smp_processor_id, INTEGER, NONE),
     SIG_PKT(skb_store_bytes, INTEGER, CTX, ANYTHING, MEM_RO, SIZE, ANYTHING),
@@ -318,6 +318,11 @@ unsigned helper_sig_arg_cnt(const struct helper_sig *sig)
         while (n < HELPER_MAX_ARGS && sig->args[n] != HELPER_ARG_NONE)
                 n++;
         return n;
+}
+
+unsigned helper_sig_reg_cnt(const struct helper_sig *sig)
+{
+        return sig->flags & HELPER_SIG_READS_ALL_REGS ? HELPER_MAX_ARGS : helper_sig_arg_cnt(sig);
 }
 
 const struct helper_arg_info *helper_arg_info(enum helper_arg kind)

@@ -138,6 +138,11 @@ enum helper_sig_flags {
          * unknown function.
          */
         HELPER_SIG_WRITES_INDIRECT = 1 << 1,
+        /*
+         * Reads r1-r5 whatever its arguments: trace_printk's format
+         * arguments, which the kernel does not check.
+         */
+        HELPER_SIG_READS_ALL_REGS = 1 << 2,
 };
 
 struct helper_sig {
@@ -157,6 +162,8 @@ const struct helper_sig *helper_sig_find_name(const char *name);
 const struct helper_sig *helper_sigs(size_t *cnt);
 /* The number of arguments: those before the first HELPER_ARG_NONE. */
 unsigned helper_sig_arg_cnt(const struct helper_sig *sig);
+/* The argument registers the helper reads, r1 on: its arguments, or all five. */
+unsigned helper_sig_reg_cnt(const struct helper_sig *sig);
 
 /* The properties of each kind; NULL for a value outside the enum. */
 const struct helper_arg_info *helper_arg_info(enum helper_arg kind);

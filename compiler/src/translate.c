@@ -246,8 +246,15 @@ static LLVMValueRef instance_slots(struct tr *t, LLVMValueRef own);
 static LLVMValueRef gep_i8(struct tr *t, LLVMValueRef base, LLVMValueRef idx, bool inbounds,
                            LLVMTypeRef ty)
 {
-        LLVMValueRef p = inbounds ? LLVMBuildInBoundsGEP2(t->b, t->i8, base, &idx, 1, "")
-                                  : LLVMBuildGEP2(t->b, t->i8, base, &idx, 1, "");
+        LLVMValueRef p;
+
+        /* -O0 would keep a step of 0 (a third of these are at a part's start). */
+        if (LLVMIsAConstantInt(idx) && LLVMConstIntGetZExtValue(idx) == 0)
+                p = base;
+        else if (inbounds)
+                p = LLVMBuildInBoundsGEP2(t->b, t->i8, base, &idx, 1, "");
+        else
+                p = LLVMBuildGEP2(t->b, t->i8, base, &idx, 1, "");
         return compat_cast_ptr(t->b, t->ctx, p, ty);
 }
 
@@ -264,6 +271,8 @@ static LLVMValueRef offset_in(struct tr *t, unsigned reg, LLVMValueRef base, int
         return add ? LLVMBuildAdd(t->b, d, c64(t, (uint64_t)add), "") : d;
 }
 
+static LLVMValueRef whole_frame(struct tr *t);
+
 /*
  * Pointer to `ty` into the frame at register `reg` + `off` (when
  * `const_off`, that is r10 + `at`), from the start of its part `part` of a
@@ -274,7 +283,7 @@ static LLVMValueRef frame_gep(struct tr *t, unsigned reg, bool const_off, int64_
 {
         int64_t start =
             t->parts ? t->program->frames[t->sub].parts[part].lo : -(int64_t)t->program->stack_size;
-        LLVMValueRef obj = t->parts ? t->parts[part] : t->stack;
+        LLVMValueRef obj = t->parts ? t->parts[part] : whole_frame(t);
 
         if (const_off)
                 return gep_i8(t, obj, c64(t, (uint64_t)(at - start)), true, ty);
@@ -319,8 +328,10 @@ static LLVMValueRef mem_addr(struct tr *t, unsigned base, int16_t off, LLVMTypeR
          */
         if (fpoff_get(&t->program->fp[t->cur], base, &c) && (int64_t)c + off >= -top &&
             (int64_t)c + off + size <= 0)
-                return gep_i8(t, t->stack, c64(t, (uint64_t)(top + c + off)), true, ty);
-        p = LLVMBuildAdd(t->b, reg_get(t, base), c64(t, (uint64_t)(int64_t)off), "");
+                return gep_i8(t, whole_frame(t), c64(t, (uint64_t)(top + c + off)), true, ty);
+        p = reg_get(t, base);
+        if (off)
+                p = LLVMBuildAdd(t->b, p, c64(t, (uint64_t)(int64_t)off), "");
         return LLVMBuildIntToPtr(t->b, p, compat_ptr_type(t->ctx, ty), "");
 }
 
@@ -1779,12 +1790,23 @@ static void sb_callx_args(struct tr *t, size_t idx, LLVMValueRef *args)
 static void tr_call(struct tr *t, size_t idx)
 {
         const struct bpfaot_insn *insn = &t->prog->insns[idx];
-        const char *callee;
+        const char *callee = subprog_callee_name(t->program, idx);
+        const struct helper_sig *sig =
+            insn->src == BPFAOT_CALL_HELPER && !callee && !insn_is_reg_src(insn)
+                ? helper_sig_find((uint32_t)insn->imm)
+                : NULL;
+        unsigned nregs = sig ? helper_sig_reg_cnt(sig) : 5;
         LLVMValueRef args[8];
         char name[32];
 
+        /*
+         * A known helper is passed nothing in the registers it does not read
+         * (poison, which a call may pass: the parameters are not noundef).
+         * Whatever the last call left there would otherwise be loaded back
+         * at -O0 (and kept stored) only to be passed along.
+         */
         for (unsigned r = 1; r <= 5; r++)
-                args[r] = reg_get(t, r);
+                args[r] = r <= nregs ? reg_get(t, r) : LLVMGetPoison(t->i64);
         frame_args(t, idx, args);
         if (insn_is_reg_src(insn)) { /* callx: dispatch by helper id */
                 LLVMTypeRef p6[6] = {t->i64, t->i64, t->i64, t->i64, t->i64, t->i64};
@@ -1811,7 +1833,6 @@ static void tr_call(struct tr *t, size_t idx)
                 return;
         }
         /* Extern and kfunc names come from the relocation or BTF; the validator checked them. */
-        callee = subprog_callee_name(t->program, idx);
         if (t->sb_run && !callee && insn->src == BPFAOT_CALL_HELPER)
                 sb_helper_args(t, (uint32_t)insn->imm, idx, args);
         if (!callee && insn->src == BPFAOT_CALL_HELPER && insn->imm == BPF_FUNC_tail_call) {
@@ -2174,25 +2195,65 @@ static void alloc_regs(struct tr *t)
         }
 }
 
+/*
+ * Zero `size` bytes at `p` (aligned to `align`). A few bytes are stored
+ * outright: -O0's code generation makes a call to memset of any memset.
+ */
+static void zero_fill(struct tr *t, LLVMBuilderRef b, LLVMValueRef p, uint64_t size, unsigned align)
+{
+        enum { STORES_UP_TO = 32 };
+
+        if (size > STORES_UP_TO || align < 8) {
+                LLVMBuildMemSet(b, p, cint(t->i8, 0), c64(t, size), align);
+                return;
+        }
+        for (uint64_t at = 0; at < size;) {
+                unsigned bytes = size - at >= 8 ? 8 : size - at >= 4 ? 4 : size - at >= 2 ? 2 : 1;
+                LLVMValueRef idx = c64(t, at);
+                LLVMValueRef q = compat_cast_ptr(
+                    b, t->ctx, at ? LLVMBuildInBoundsGEP2(b, t->i8, p, &idx, 1, "") : p,
+                    int_type(t, bytes));
+                LLVMValueRef st = LLVMBuildStore(b, cint(int_type(t, bytes), 0), q);
+
+                LLVMSetAlignment(st, at % 8 == 0 ? 8 : bytes);
+                at += bytes;
+        }
+}
+
 /* The stack frame: zeroed, so that reading a never-written slot gives 0, not undef. */
-static LLVMValueRef alloc_stack(struct tr *t)
+static LLVMValueRef alloc_stack(struct tr *t, LLVMBuilderRef b)
 {
         LLVMValueRef stack =
-            LLVMBuildAlloca(t->b, LLVMArrayType(t->i8, t->program->stack_size), "stack");
+            LLVMBuildAlloca(b, LLVMArrayType(t->i8, t->program->stack_size), "stack");
 
         LLVMSetAlignment(stack, 16);
-        stack = compat_cast_ptr(t->b, t->ctx, stack, t->i8);
-        LLVMBuildMemSet(t->b, stack, cint(t->i8, 0), c64(t, t->program->stack_size), 16);
+        stack = compat_cast_ptr(b, t->ctx, stack, t->i8);
+        zero_fill(t, b, stack, t->program->stack_size, 16);
         return stack;
 }
 
+/*
+ * The whole frame. A private frame's code indexes its parts; only code the
+ * analysis did not reach, or a frame without parts, uses the whole, which is
+ * then made in the entry block when first asked for.
+ */
+static LLVMValueRef whole_frame(struct tr *t)
+{
+        if (!t->stack) {
+                LLVMPositionBuilderBefore(t->eb, t->entry_term);
+                t->stack = alloc_stack(t, t->eb);
+        }
+        return t->stack;
+}
+
+/* `stack`: the whole frame, or NULL for a private frame (made by whole_frame when needed). */
 static void set_stack(struct tr *t, LLVMValueRef stack)
 {
         LLVMValueRef top_idx = c64(t, t->program->stack_size);
 
         t->stack = stack;
         /* A private frame's address is never a number (provenance.c): keep it unseen. */
-        if (t->program->frames && t->program->frames[t->sub].private)
+        if (!stack)
                 t->fp = c64(t, PROVENANCE_PRIVATE_FP);
         else
                 t->fp = LLVMBuildPtrToInt(
@@ -2256,7 +2317,7 @@ static bool alloc_parts(struct tr *t)
 
                 LLVMSetAlignment(a, 8);
                 t->parts[k] = compat_cast_ptr(t->b, t->ctx, a, t->i8);
-                LLVMBuildMemSet(t->b, t->parts[k], cint(t->i8, 0), c64(t, size), 8);
+                zero_fill(t, t->b, t->parts[k], size, 8);
         }
         return true;
 }
@@ -2292,7 +2353,9 @@ static void build_plain(struct tr *t, size_t start, size_t end)
 
         LLVMPositionBuilderAtEnd(t->b, LLVMAppendBasicBlockInContext(t->ctx, t->fn, "entry"));
         alloc_regs(t);
-        set_stack(t, alloc_stack(t));
+        set_stack(t, t->program->frames && t->program->frames[t->sub].private
+                         ? NULL
+                         : alloc_stack(t, t->b));
         if (!alloc_parts(t))
                 t->oom = true;
         if (t->sub == 0) {
@@ -2420,7 +2483,7 @@ static int build_regions(struct tr *t, size_t start, size_t end)
         state = LLVMBuildAlloca(t->b, LLVMArrayType(t->i64, STATE_SLOTS), "state");
         state = compat_cast_ptr(t->b, t->ctx, state, t->i64);
         next = LLVMBuildAlloca(t->b, t->i32, "next");
-        stack = alloc_stack(t);
+        stack = alloc_stack(t, t->b);
         t->state = state;
         for (unsigned r = 0; r < BPFAOT_NUM_REGS - 1; r++)
                 LLVMBuildStore(t->b, r >= 1 && r <= 5 ? LLVMGetParam(parent, r - 1) : c64(t, 0),

@@ -171,3 +171,55 @@ case_align_loops() {
                         "--align-loops $bad refused"
         done
 }
+
+# A known helper is passed only the registers it reads (poison in the
+# others, so that -O0 loads nothing to pass along); trace_printk reads its
+# format arguments in r3-r5 too. The registers cross a block boundary first,
+# so that -O0 passes them through their slots.
+case_helper_unread_args() {
+        printf '%s\n' 'lddw %r1, 0x6425206425206425' 'stxdw [%r10-16], %r1' 'mov %r1, 10' \
+                'stxh [%r10-8], %r1' 'mov %r1, %r10' 'add %r1, -16' 'mov %r2, 10' 'mov %r3, 7' \
+                'mov %r4, 8' 'mov %r5, 9' 'ja +0' 'call 6' 'mov %r6, %r0' 'mov %r1, 1' 'mov %r2, 2' \
+                'mov %r3, 3' 'mov %r4, 4' 'mov %r5, 5' 'call 5' 'mov %r0, %r6' 'exit' >printk.s
+        x "$BPF_AOT" asm printk.s -o printk.bin
+        expect_rc 0 "assemble printk.s"
+        local want w
+        want="7 8 9"$'\n'"6"
+        x "$BPF_AOT" run --interp printk.bin
+        expect_stdout "$want" "run --interp: trace_printk prints r3-r5"
+        for w in -O0 -O2; do
+                x "$BPF_AOT" run $w printk.bin
+                expect_stdout "$want" "run $w: trace_printk prints r3-r5"
+        done
+        x "$BPF_AOT" compile -O0 -e printk.bin -o printk.ll
+        expect_rc 0 "compile -O0 -e printk.bin"
+        expect_grep '@_bpf_helper_ext_0005\((i64 poison(, )?){5}\)' printk.ll \
+                "ktime_get_ns (no arguments) is passed none of r1-r5"
+        expect_grep '@_bpf_helper_ext_0006\((i64 %[0-9]+(, )?){5}\)' printk.ll \
+                "trace_printk is passed r1-r5, loaded from their slots"
+}
+
+# Frame bytes never written read as 0 at every level, whatever an earlier
+# call left on the native stack: `dirty` fills its frame, then `reader` reads
+# its own unwritten parts of 8, 12, 7 and 1 bytes (-O0 zeroes parts this
+# small with stores, larger ones with memset).
+case_zeroed_frame() {
+        {
+                printf '%s\n' 'call local dirty' 'call local reader' 'exit' 'dirty:' \
+                        'lddw %r1, 0x0101010101010101'
+                for off in 8 16 24 32 40 48 56 64; do echo "stxdw [%r10-$off], %r1"; done
+                printf '%s\n' 'mov %r0, 0' 'exit' 'reader:' 'ldxdw %r0, [%r10-16]'
+                for a in 'ldxdw %r1, [%r10-12]' 'ldxw %r1, [%r10-23]' 'ldxw %r1, [%r10-20]' \
+                        'ldxb %r1, [%r10-40]' 'ldxdw %r1, [%r10-64]'; do
+                        printf '%s\n' "$a" 'add %r0, %r1'
+                done
+                echo exit
+        } >zeroed.s
+        x "$BPF_AOT" asm zeroed.s -o zeroed.bin
+        expect_rc 0 "assemble zeroed.s"
+        local w
+        for w in --interp -O0 -O2; do
+                x "$BPF_AOT" run $w zeroed.bin
+                expect_stdout 0 "run $w: unwritten frame bytes read as 0"
+        done
+}

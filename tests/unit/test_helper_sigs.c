@@ -15,6 +15,7 @@
 
 #include <linux/bpf.h>
 #include <stdint.h>
+#include <string.h>
 
 static unsigned arg_flags(enum helper_arg kind)
 {
@@ -66,6 +67,27 @@ static void check_sorted_and_found(void)
         CHECK_STR_EQ(helper_sig_find(131)->name, "ringbuf_reserve");
         CHECK_STR_EQ(helper_sig_find(181)->name, "loop");
         CHECK_STR_EQ(helper_sig_find(195)->name, "map_lookup_percpu_elem");
+}
+
+/*
+ * The registers a call passes a helper (translate.c passes nothing in the
+ * others): its arguments, but all five for trace_printk, whose format
+ * arguments the kernel does not check.
+ */
+static void check_reg_cnt(void)
+{
+        size_t cnt;
+        const struct helper_sig *sigs = helper_sigs(&cnt);
+
+        CHECK_EQ(helper_sig_reg_cnt(helper_sig_find_name("ktime_get_ns")), 0);
+        CHECK_EQ(helper_sig_reg_cnt(helper_sig_find_name("map_lookup_elem")), 2);
+        CHECK_EQ(helper_sig_reg_cnt(helper_sig_find_name("map_update_elem")), 4);
+        CHECK_EQ(helper_sig_reg_cnt(helper_sig_find_name("trace_printk")), 5);
+        CHECK_EQ(helper_sig_arg_cnt(helper_sig_find_name("trace_printk")), 2);
+        for (size_t i = 0; i < cnt; i++)
+                CHECKF(helper_sig_reg_cnt(&sigs[i]) == helper_sig_arg_cnt(&sigs[i]) ||
+                           strcmp(sigs[i].name, "trace_printk") == 0,
+                       "%s reads registers beyond its arguments", sigs[i].name);
 }
 
 static void check_covers_runtime(void)
@@ -369,6 +391,7 @@ static void check_public_name(void)
 int main(void)
 {
         check_sorted_and_found();
+        check_reg_cnt();
         check_covers_runtime();
         check_covers_common();
         check_kinds();
