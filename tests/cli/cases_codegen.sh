@@ -197,6 +197,15 @@ case_helper_unread_args() {
                 "ktime_get_ns (no arguments) is passed none of r1-r5"
         expect_grep '@_bpf_helper_ext_0006\((i64 %[0-9]+(, )?){5}\)' printk.ll \
                 "trace_printk is passed r1-r5, loaded from their slots"
+        # A helper the table does not know (a host's own) may read any of them.
+        printf '%s\n' 'mov %r1, 1' 'mov %r2, 2' 'mov %r3, 3' 'mov %r4, 4' 'mov %r5, 5' 'ja +0' \
+                'call 5000' 'exit' >own.s
+        x "$BPF_AOT" asm own.s -o own.bin
+        expect_rc 0 "assemble own.s"
+        x "$BPF_AOT" compile -O0 -e own.bin -o own.ll
+        expect_rc 0 "compile -O0 -e own.bin (helper 5000)"
+        expect_grep '@_bpf_helper_ext_5000\((i64 %[0-9]+(, )?){5}\)' own.ll \
+                "an unknown helper is passed r1-r5"
 }
 
 # Frame bytes never written read as 0 at every level, whatever an earlier
