@@ -196,13 +196,15 @@ struct variant {
         const char *name;
         int opt_level;
         int output;
+        /* The compile-time goal of a whole compile: ms per program + us per insn (0: none). */
+        double goal_ms, goal_us;
 };
 
 static const struct variant variants[] = {
-    {"ir-O0", 0, BPFAOT_OUTPUT_LLVM_IR},
-    {"obj-O0", 0, BPFAOT_OUTPUT_OBJECT},
-    {"ir-O2", 2, BPFAOT_OUTPUT_LLVM_IR},
-    {"obj-O2", 2, BPFAOT_OUTPUT_OBJECT},
+    {"ir-O0", 0, BPFAOT_OUTPUT_LLVM_IR, 0, 0},
+    {"obj-O0", 0, BPFAOT_OUTPUT_OBJECT, 1, 3},
+    {"ir-O2", 2, BPFAOT_OUTPUT_LLVM_IR, 0, 0},
+    {"obj-O2", 2, BPFAOT_OUTPUT_OBJECT, 2, 20},
 };
 #define VARIANT_CNT (sizeof(variants) / sizeof(variants[0]))
 
@@ -212,6 +214,8 @@ static size_t part_insns;   /* bpfaot_compile_opts.part_insns */
 /* bpfaot_compile_opts.targets: --object's compiles share one pool per object, as build's do. */
 static struct bpfaot_targets *targets;
 static bool no_target_pool;
+/* --over: name on stderr every program that misses its variant's goal. */
+static bool list_over;
 /* --variants / --O2-only: the variants timed (all by default). */
 static bool skip_variant[VARIANT_CNT];
 
@@ -293,7 +297,31 @@ struct totals {
         double ms[VARIANT_CNT];
         size_t insns, progs, refused;
         double sx, sxx, sy[VARIANT_CNT], sxy[VARIANT_CNT];
+        /* Per variant with a goal: programs within it, and the one furthest over (or nearest). */
+        size_t within[VARIANT_CNT];
+        double worst[VARIANT_CNT];
+        char worst_name[VARIANT_CNT][96];
 };
+
+/* A program's time against its variant's goal (time / goal), the worst kept in `tot`. */
+static void count_goal(struct totals *tot, size_t v, double ms, size_t insns, const char *object,
+                       const char *prog)
+{
+        double ratio;
+
+        if (!variants[v].goal_ms)
+                return;
+        ratio = ms / (variants[v].goal_ms + variants[v].goal_us * (double)insns / 1000.0);
+        tot->within[v] += ratio <= 1.0;
+        if (ratio > 1.0 && list_over)
+                fprintf(stderr, "over the %s goal: %s:%s, %zu insns, %.2f ms, %.2f of the goal\n",
+                        variants[v].name, object, prog, insns, ms, ratio);
+        if (ratio > tot->worst[v]) {
+                tot->worst[v] = ratio;
+                snprintf(tot->worst_name[v], sizeof(tot->worst_name[v]), "%s:%s (%zu insns)",
+                         object, prog, insns);
+        }
+}
 
 /*
  * Every program of the eBPF ELF object `path`, each compiled on its own as
@@ -307,6 +335,8 @@ static int time_object(const char *path, int reps, struct totals *tot)
         double ms[VARIANT_CNT] = {0};
         size_t insns = 0, progs = 0, len;
         uint8_t *data;
+
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 
         if (read_file(path, &data, &len))
                 return -1;
@@ -341,12 +371,13 @@ static int time_object(const char *path, int reps, struct totals *tot)
                         ms[v] += t[v];
                         tot->sy[v] += t[v];
                         tot->sxy[v] += x * t[v];
+                        if (!skip_variant[v])
+                                count_goal(tot, v, t[v], prog.insn_cnt, base, prog.name);
                 }
                 insns += prog.insn_cnt;
                 progs++;
         }
-        printf("%-32.32s %5zu %7zu", strrchr(path, '/') ? strrchr(path, '/') + 1 : path, progs,
-               insns);
+        printf("%-32.32s %5zu %7zu", base, progs, insns);
         for (size_t v = 0; v < VARIANT_CNT; v++) {
                 if (skip_variant[v])
                         continue;
@@ -398,6 +429,13 @@ static int time_objects(char **paths, size_t cnt, int reps)
                 }
                 printf("\n");
         }
+        for (size_t v = 0; v < VARIANT_CNT; v++)
+                if (!skip_variant[v] && variants[v].goal_ms && t.progs)
+                        printf("%s: %zu of %zu program%s within the goal of %g ms + %g us per "
+                               "insn; the furthest from it at %.2f of it: %s\n",
+                               variants[v].name, t.within[v], t.progs, t.progs > 1 ? "s" : "",
+                               variants[v].goal_ms, variants[v].goal_us, t.worst[v],
+                               t.worst_name[v]);
         if (t.refused)
                 printf("%zu program%s refused (the message above says why), not counted\n",
                        t.refused, t.refused > 1 ? "s" : "");
@@ -431,31 +469,33 @@ static int select_variants(const char *list)
 
 static void usage(FILE *out)
 {
-        fprintf(out,
-                "Usage: compile_latency [--quick] [--reps N] [--sizes N,N,...]\n"
-                "                       [--variants LIST | --O2-only] [--region-insns N]\n"
-                "                       [--threads N] [--part-insns N]\n"
-                "                       [--dump PREFIX] [--object FILE... [--no-target-pool]]\n"
-                "\n"
-                "Time bpfaot_compile on generated programs (default sizes\n"
-                "1024,4096,16384,65536 instructions; best of --reps runs, default 3\n"
-                "below 16k instructions and 1 from 16k up). --variants times only\n"
-                "those named of ir-O0, obj-O0, ir-O2 and obj-O2 (comma-separated;\n"
-                "--O2-only: ir-O2,obj-O2). --dump writes each generated\n"
-                "program as raw bytecode to PREFIX-<insns>.bin. --region-insns sets\n"
-                "bpfaot_compile_opts.region_insns (sub-programs longer than this\n"
-                "are split into regions of that size; default: the library's).\n"
-                "--threads sets bpfaot_compile_opts.threads (default 1; 0: one per\n"
-                "online CPU): long programs compile in parts on that many threads;\n"
-                "--part-insns sets bpfaot_compile_opts.part_insns, their size.\n"
-                "--object FILE... times every program of each eBPF ELF object\n"
-                "instead, each on its own as `bpf-aot build` compiles it (best of\n"
-                "--reps runs, default 3; the compiles of an object share target\n"
-                "machines, bpfaot_compile_opts.targets, unless --no-target-pool),\n"
-                "and prints per object and in all the milliseconds and the\n"
-                "microseconds per instruction, then the line fitted through every\n"
-                "program's times: milliseconds per program plus microseconds per\n"
-                "instruction.\n");
+        fprintf(out, "Usage: compile_latency [--quick] [--reps N] [--sizes N,N,...]\n"
+                     "                       [--variants LIST | --O2-only] [--region-insns N]\n"
+                     "                       [--threads N] [--part-insns N]\n"
+                     "                       [--dump PREFIX]\n"
+                     "                       [--object FILE... [--no-target-pool] [--over]]\n"
+                     "\n"
+                     "Time bpfaot_compile on generated programs (default sizes\n"
+                     "1024,4096,16384,65536 instructions; best of --reps runs, default 3\n"
+                     "below 16k instructions and 1 from 16k up). --variants times only\n"
+                     "those named of ir-O0, obj-O0, ir-O2 and obj-O2 (comma-separated;\n"
+                     "--O2-only: ir-O2,obj-O2). --dump writes each generated\n"
+                     "program as raw bytecode to PREFIX-<insns>.bin. --region-insns sets\n"
+                     "bpfaot_compile_opts.region_insns (sub-programs longer than this\n"
+                     "are split into regions of that size; default: the library's).\n"
+                     "--threads sets bpfaot_compile_opts.threads (default 1; 0: one per\n"
+                     "online CPU): long programs compile in parts on that many threads;\n"
+                     "--part-insns sets bpfaot_compile_opts.part_insns, their size.\n"
+                     "--object FILE... times every program of each eBPF ELF object\n"
+                     "instead, each on its own as `bpf-aot build` compiles it (best of\n"
+                     "--reps runs, default 3; the compiles of an object share target\n"
+                     "machines, bpfaot_compile_opts.targets, unless --no-target-pool),\n"
+                     "and prints per object and in all the milliseconds and the\n"
+                     "microseconds per instruction, then the line fitted through every\n"
+                     "program's times: milliseconds per program plus microseconds per\n"
+                     "instruction, and how many programs compile within the goals of\n"
+                     "1 ms + 3 us per instruction (obj-O0) and 2 ms + 20 us (obj-O2);\n"
+                     "--over names on stderr each program that does not.\n");
 }
 
 int main(int argc, char **argv)
@@ -492,6 +532,8 @@ int main(int argc, char **argv)
                         }
                 } else if (strcmp(argv[a], "--no-target-pool") == 0) {
                         no_target_pool = true;
+                } else if (strcmp(argv[a], "--over") == 0) {
+                        list_over = true;
                 } else if (strcmp(argv[a], "--O2-only") == 0) {
                         for (size_t v = 0; v < VARIANT_CNT; v++)
                                 skip_variant[v] = variants[v].opt_level != 2;
