@@ -988,51 +988,68 @@ static void slot_value_set(struct absint_state *st, size_t i, const struct absin
         st->slots[i].v = *v;
 }
 
-/* Every value `visit` may change (registers and spilled slots). */
+/*
+ * Every value `visit` may change (registers and spilled slots). A visit
+ * says whether it changed the value: most change none of the spilled slots,
+ * which are then neither compared nor copied.
+ */
 static void for_each_value(struct absint_state *st, bool regs_only_callee_saved,
-                           void (*visit)(struct absint_value *v, uint32_t arg), uint32_t arg)
+                           bool (*visit)(struct absint_value *v, uint32_t arg), uint32_t arg)
 {
         for (unsigned r = regs_only_callee_saved ? 6 : 0; r < BPFAOT_NUM_REGS; r++)
                 visit(&st->reg[r], arg);
         for (size_t i = 0; i < st->slot_cnt; i++) {
-                struct absint_value v = st->slots[i].v;
+                struct absint_value v;
 
                 if (!st->slots[i].spill)
                         continue;
-                visit(&v, arg);
-                slot_value_set(st, i, &v); /* shared slots are copied only when one changes */
+                v = st->slots[i].v;
+                if (visit(&v, arg))
+                        slot_value_set(st, i, &v); /* shared slots are copied only then */
         }
 }
 
-static void unlink_origin(struct absint_value *v, uint32_t origin)
+static bool unlink_origin(struct absint_value *v, uint32_t origin)
 {
-        if (v->maybe_null && v->origin == origin)
-                v->null_linked = false;
-}
-
-static void unlink_link(struct absint_value *v, uint32_t link)
-{
-        if (v->link == link)
-                unlink_value(v);
-}
-
-static void unlink_every(struct absint_value *v, uint32_t unused)
-{
-        (void)unused;
-        unlink_value(v);
-}
-
-static void unlink_any(struct absint_value *v, uint32_t unused)
-{
-        (void)unused;
+        if (!v->maybe_null || v->origin != origin || !v->null_linked)
+                return false;
         v->null_linked = false;
+        return true;
 }
 
-static void mark_null(struct absint_value *v, uint32_t origin)
+static bool unlink_link(struct absint_value *v, uint32_t link)
 {
-        if (v->kind == ABSINT_PTR && v->maybe_null && v->null_linked && v->origin == origin &&
-            scalar_is_const(&v->s) && v->s.umin == 0)
-                *v = v_scalar(scalar_const(0));
+        if (v->link != link)
+                return false;
+        unlink_value(v);
+        return true;
+}
+
+static bool unlink_every(struct absint_value *v, uint32_t unused)
+{
+        (void)unused;
+        if (!v->link && !v->link_delta)
+                return false;
+        unlink_value(v);
+        return true;
+}
+
+static bool unlink_any(struct absint_value *v, uint32_t unused)
+{
+        (void)unused;
+        if (!v->null_linked)
+                return false;
+        v->null_linked = false;
+        return true;
+}
+
+static bool mark_null(struct absint_value *v, uint32_t origin)
+{
+        if (v->kind != ABSINT_PTR || !v->maybe_null || !v->null_linked || v->origin != origin ||
+            !scalar_is_const(&v->s) || v->s.umin != 0)
+                return false;
+        *v = v_scalar(scalar_const(0));
+        return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1521,21 +1538,23 @@ static bool is_zero(const struct absint_value *v)
  * non-NULL without the analysis knowing: all but the linked results of
  * another instruction (distinct from it) when `checked` is linked, else all.
  */
-static void mark_maybe_checked(struct absint_value *v, uint32_t origin)
+static bool mark_maybe_checked(struct absint_value *v, uint32_t origin)
 {
-        if (v->kind != ABSINT_PTR || !v->maybe_null)
-                return;
+        if (v->kind != ABSINT_PTR || !v->maybe_null || v->maybe_checked)
+                return false;
         if (origin != ABSINT_NO_ID && v->null_linked && v->origin != origin)
-                return;
+                return false;
         v->maybe_checked = true;
+        return true;
 }
 
-static void mark_non_null(struct absint_value *v, uint32_t origin)
+static bool mark_non_null(struct absint_value *v, uint32_t origin)
 {
-        if (v->kind == ABSINT_PTR && v->maybe_null && v->null_linked && v->origin == origin) {
-                v->maybe_null = false;
-                v->maybe_checked = false;
-        }
+        if (v->kind != ABSINT_PTR || !v->maybe_null || !v->null_linked || v->origin != origin)
+                return false;
+        v->maybe_null = false;
+        v->maybe_checked = false;
+        return true;
 }
 
 /*
