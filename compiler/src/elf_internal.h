@@ -186,6 +186,8 @@ long elf_data_index(const struct elf_reader *r, size_t shndx);
 
 /* elf_maps.c */
 int elf_read_btf_maps(struct elf_reader *r);
+/* The object's BTF describes its .maps section (without it, its maps cannot be read). */
+bool elf_btf_describes_maps(const struct elf_reader *r);
 int elf_read_legacy_maps(struct elf_reader *r);
 int elf_read_map_inits(struct elf_reader *r);
 /* Index in out->maps of the map called `name`, or -1. */

@@ -221,14 +221,24 @@ static int read_btf_map(struct elf_reader *r, const struct btf_type *var)
         return add_map(r, &desc);
 }
 
+static __s32 btf_maps_datasec(const struct btf *btf)
+{
+        return btf ? btf__find_by_name_kind(btf, ".maps", BTF_KIND_DATASEC) : -1;
+}
+
+bool elf_btf_describes_maps(const struct elf_reader *r)
+{
+        return btf_maps_datasec(r->out->btf) >= 0;
+}
+
 int elf_read_btf_maps(struct elf_reader *r)
 {
         const struct btf *btf = r->out->btf;
         const struct btf_var_secinfo *vsi;
         const struct btf_type *sec;
-        __s32 id;
+        __s32 id = btf_maps_datasec(btf);
 
-        if (!btf || (id = btf__find_by_name_kind(btf, ".maps", BTF_KIND_DATASEC)) < 0)
+        if (id < 0)
                 return 0;
         sec = btf__type_by_id(btf, (__u32)id);
         vsi = btf_var_secinfos(sec);

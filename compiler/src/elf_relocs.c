@@ -248,6 +248,12 @@ static int link_map(struct elf_linker *l, size_t o, const struct elf_sym *sym)
             (kind != ELF_SEC_BTF_MAPS && kind != ELF_SEC_LEGACY_MAPS))
                 return NOT_MINE;
         m = elf_map_index(l->r, sym->name);
+        if (m < 0 && kind == ELF_SEC_BTF_MAPS && !elf_btf_describes_maps(l->r)) {
+                rel = elf_add_reloc(l, o, sym, "map", BPFAOT_RELOC_UNRESOLVED);
+                if (rel)
+                        rel->why = "no BTF describes the .maps section: build the object with -g";
+                return rel ? 0 : -ENOMEM;
+        }
         if (m < 0)
                 return add_reloc(l, o, sym, "map", BPFAOT_RELOC_UNRESOLVED);
         rel = elf_add_reloc(l, o, sym, "map", BPFAOT_RELOC_MAP);

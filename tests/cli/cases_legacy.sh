@@ -71,3 +71,19 @@ case_corpus_shapes() {
                         "$(basename "$name"): what it builds"
         done
 }
+
+# maps.bpf.c built without -g: its map is BTF-defined, and no BTF describes it. The build is
+# refused with the reason, and how to fix it, in one line; nothing is written.
+case_maps_without_btf() {
+        local p
+        p=$(obj maps_nobtf)
+        [[ -s $p ]] || { bad "test input $p is missing"; return; }
+        for how in "build --program count_hits $p -o out" "run $p"; do
+                # shellcheck disable=SC2086 # the command's words
+                x "$BPF_AOT" $how
+                expect_rc 1 "$how"
+                expect_err_line "^bpf-aot: $p: count_hits: insn [0-9]+: lddw %r1, 0x0: unresolved relocation against map 'hits' \\(no BTF describes the \\.maps section: build the object with -g\\)$" \
+                        "$how names the map, and why it cannot read it"
+        done
+        expect_no_files_in out "build of a BTF map without BTF"
+}
